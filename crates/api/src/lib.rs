@@ -1,0 +1,131 @@
+//! Switchboard's HTTP API.
+//!
+//! [`router`] assembles every resource router with request ids, metrics, the body limit and
+//! JSON fallbacks; [`openapi`] builds the OpenAPI 3.1 document from the same routes, so the
+//! document cannot name a route the server does not have.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod meta_error;
+pub mod metrics;
+pub mod request_id;
+pub mod routes;
+pub mod state;
+
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_scalar::{Scalar, Servable};
+
+pub use error::{ApiError, ApiResult};
+pub use state::{ApiSettings, AppState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Switchboard API",
+        description = "Self-hosted business messaging gateway. Authenticate with `Authorization: Bearer <key>` (also `x-api-key`, or `token` / `apikey` query parameters).",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Probes"),
+        (name = "accounts", description = "Accounts (admin key)"),
+        (name = "keys", description = "API keys"),
+        (name = "channels", description = "Channels: upstream numbers"),
+        (name = "messages", description = "Sending (Cloud API shapes) and history"),
+        (name = "sandbox", description = "Simulated customers on sandbox channels"),
+        (name = "events", description = "The event log: list, SSE and WebSocket streams"),
+        (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks signatures)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::health::router())
+        .merge(routes::accounts::router())
+        .merge(routes::keys::router())
+        .merge(routes::channels::router())
+        .merge(routes::messages::router())
+        .merge(routes::sandbox::router())
+        .merge(routes::subscriptions::router())
+        .merge(routes::events::router())
+}
+
+/// The OpenAPI document of the native API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+/// The OpenAPI document as pretty JSON with a trailing newline (the committed form).
+pub fn openapi_json() -> String {
+    let mut text = openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route: see /docs for the API".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("this route does not accept that method: see /docs".into())
+}
+
+/// The whole HTTP application for `state`. Extra routers (the sandbox, inbound webhooks) are
+/// merged by the caller before [`finish`] wraps everything.
+pub fn router(state: AppState) -> Router<AppState> {
+    let (api, document) = documented_routes().split_for_parts();
+    let document_json = openapi_json();
+    api.route(
+        "/openapi.json",
+        get(move || {
+            let body = document_json.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response()
+            }
+        }),
+    )
+    .merge(Scalar::with_url("/docs", document))
+    .route("/metrics", get(metrics::serve))
+    .merge(routes::cloud_webhooks::router())
+    .with_state::<AppState>(state)
+}
+
+/// Adds the fallbacks, metrics, request ids and the body limit around `app`.
+pub fn finish(app: Router<AppState>, state: AppState) -> Router {
+    let limit = state.settings.body_limit;
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(request_id::assign))
+        .with_state(state)
+}

@@ -1,0 +1,307 @@
+//! `/v1/channels`: an account's upstream numbers. Secrets are masked in every answer except
+//! the creation answer's generated `verify_token`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Deserializer, Serialize};
+use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind};
+use switchboard_core::id::{ChannelId, ChannelKind};
+use switchboard_core::key::Permission;
+use switchboard_core::time::to_rfc3339;
+use switchboard_service::channels::{self, ChannelPatch, NewChannel};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::PageQuery;
+use crate::auth::{KeyPrincipal, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::state::AppState;
+
+/// Body of `POST /v1/channels`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateChannel {
+    /// Display name, 1–100 characters.
+    pub name: String,
+    /// `sandbox` (the built-in emulator) or `cloud` (Meta's Cloud API).
+    #[schema(example = "cloud")]
+    pub kind: String,
+    /// Meta's phone number id (cloud).
+    pub phone_number_id: Option<String>,
+    /// WhatsApp Business Account id (cloud).
+    pub waba_id: Option<String>,
+    /// Graph API access token (cloud). Secret.
+    pub access_token: Option<String>,
+    /// App secret that signs Meta's webhooks (cloud). Secret.
+    pub app_secret: Option<String>,
+    /// Token for Meta's webhook verification handshake; generated when absent.
+    pub verify_token: Option<String>,
+    /// Graph API base URL (default `https://graph.facebook.com`).
+    pub base_url: Option<String>,
+    /// Graph API version (default `v23.0`).
+    pub api_version: Option<String>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Body of `PATCH /v1/channels/{id}`; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateChannel {
+    /// New display name.
+    pub name: Option<String>,
+    /// New access token (cloud).
+    pub access_token: Option<String>,
+    /// New app secret (cloud).
+    pub app_secret: Option<String>,
+    /// New verification token.
+    pub verify_token: Option<String>,
+    /// New base URL; `null` resets to Meta's (cloud).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub base_url: Option<Option<String>>,
+    /// New API version.
+    pub api_version: Option<String>,
+}
+
+/// A channel, with secrets masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelView {
+    /// `ch_…`
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `sandbox` or `cloud`.
+    pub kind: String,
+    /// Meta's phone number id.
+    pub phone_number_id: String,
+    /// WhatsApp Business Account id.
+    pub waba_id: String,
+    /// Masked access token.
+    pub access_token: String,
+    /// Masked app secret.
+    pub app_secret: String,
+    /// Masked verification token (in full only in the creation answer).
+    pub verify_token: String,
+    /// Graph API base URL, or null for the default.
+    pub base_url: Option<String>,
+    /// Graph API version.
+    pub api_version: String,
+    /// Callback URL to configure in Meta's dashboard.
+    pub webhook_url: String,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+}
+
+/// A page of channels.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelList {
+    /// The channels, oldest first.
+    pub data: Vec<ChannelView>,
+    /// Cursor of the next page, or null.
+    pub next: Option<String>,
+}
+
+/// A channel's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelStatus {
+    /// `ch_…`
+    pub id: String,
+    /// `sandbox` or `cloud`.
+    pub kind: String,
+    /// `active`: configured and used by the dispatcher.
+    pub status: String,
+}
+
+fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
+    let s = channel.settings;
+    ChannelView {
+        webhook_url: format!(
+            "{}/webhooks/cloud/{}",
+            state.settings.public_url.trim_end_matches('/'),
+            channel.id
+        ),
+        id: channel.id.to_string(),
+        name: channel.name,
+        kind: channel.kind.as_str().to_string(),
+        phone_number_id: s.phone_number_id,
+        waba_id: s.waba_id,
+        access_token: mask_secret(&s.access_token),
+        app_secret: mask_secret(&s.app_secret),
+        verify_token: if reveal_verify_token {
+            s.verify_token
+        } else {
+            mask_secret(&s.verify_token)
+        },
+        base_url: s.base_url,
+        api_version: s.api_version,
+        created_at: to_rfc3339(channel.created_at),
+        updated_at: to_rfc3339(channel.updated_at),
+    }
+}
+
+/// The channels routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_channel, list_channels))
+        .routes(routes!(get_channel, update_channel, delete_channel))
+        .routes(routes!(channel_status))
+}
+
+fn channel_in_scope(key: &KeyPrincipal, id: &str) -> ApiResult<ChannelId> {
+    let id = path_id::<ChannelKind>(id, "channel")?;
+    key.require_channel(id)?;
+    Ok(id)
+}
+
+/// Creates a channel (account-wide `manage` key).
+#[utoipa::path(post, path = "/v1/channels", tag = "channels", request_body = CreateChannel,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ChannelView),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody),
+    ))]
+async fn create_channel(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateChannel>,
+) -> ApiResult<(StatusCode, Json<ChannelView>)> {
+    let key = principal.require_key(Permission::Manage)?;
+    key.require_account_wide()?;
+    let kind = Kind::parse(&body.kind).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "kind: `{}` is not a channel kind: use sandbox or cloud",
+            body.kind
+        ))
+    })?;
+    let input = NewChannel {
+        name: body.name,
+        kind: Some(kind),
+        phone_number_id: body.phone_number_id,
+        waba_id: body.waba_id,
+        access_token: body.access_token,
+        app_secret: body.app_secret,
+        verify_token: body.verify_token,
+        base_url: body.base_url,
+        api_version: body.api_version,
+    };
+    let channel = channels::create(state.store.as_ref(), key.account_id, input).await?;
+    if let Some(sandbox) = &state.sandbox {
+        super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
+    }
+    Ok((StatusCode::CREATED, Json(view(&state, channel, true))))
+}
+
+/// Lists the channels the key can see.
+#[utoipa::path(get, path = "/v1/channels", tag = "channels", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = ChannelList), (status = 401, body = crate::error::ErrorBody)))]
+async fn list_channels(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ChannelList>> {
+    let key = principal.require_key(Permission::Read)?;
+    let page = channels::list(
+        state.store.as_ref(),
+        key.account_id,
+        key.channel_id,
+        &page.into(),
+    )
+    .await?;
+    Ok(Json(ChannelList {
+        data: page
+            .items
+            .into_iter()
+            .map(|c| view(&state, c, false))
+            .collect(),
+        next: page.next,
+    }))
+}
+
+/// Reads a channel.
+#[utoipa::path(get, path = "/v1/channels/{id}", tag = "channels",
+    params(("id" = String, Path, description = "Channel id (`ch_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ChannelView), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_channel(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChannelView>> {
+    let key = principal.require_key(Permission::Read)?;
+    let id = channel_in_scope(key, &id)?;
+    let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    Ok(Json(view(&state, channel, false)))
+}
+
+/// Changes a channel's name or upstream settings (`manage` key).
+#[utoipa::path(patch, path = "/v1/channels/{id}", tag = "channels", request_body = UpdateChannel,
+    params(("id" = String, Path, description = "Channel id (`ch_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn update_channel(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateChannel>,
+) -> ApiResult<Json<ChannelView>> {
+    let key = principal.require_key(Permission::Manage)?;
+    let id = channel_in_scope(key, &id)?;
+    let patch = ChannelPatch {
+        name: body.name,
+        access_token: body.access_token,
+        app_secret: body.app_secret,
+        verify_token: body.verify_token,
+        base_url: body.base_url,
+        api_version: body.api_version,
+    };
+    let channel = channels::update(state.store.as_ref(), key.account_id, id, patch).await?;
+    Ok(Json(view(&state, channel, false)))
+}
+
+/// Deletes a channel and the keys limited to it (`manage` key).
+#[utoipa::path(delete, path = "/v1/channels/{id}", tag = "channels",
+    params(("id" = String, Path, description = "Channel id (`ch_…`)")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "deleted"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn delete_channel(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let key = principal.require_key(Permission::Manage)?;
+    let id = channel_in_scope(key, &id)?;
+    channels::delete(state.store.as_ref(), key.account_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A channel's state.
+#[utoipa::path(get, path = "/v1/channels/{id}/status", tag = "channels",
+    params(("id" = String, Path, description = "Channel id (`ch_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ChannelStatus), (status = 404, body = crate::error::ErrorBody)))]
+async fn channel_status(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChannelStatus>> {
+    let key = principal.require_key(Permission::Read)?;
+    let id = channel_in_scope(key, &id)?;
+    let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    Ok(Json(ChannelStatus {
+        id: channel.id.to_string(),
+        kind: channel.kind.as_str().to_string(),
+        status: "active".into(),
+    }))
+}

@@ -1,0 +1,121 @@
+//! Meta's webhooks for a cloud (or sandbox) channel: `GET /webhooks/cloud/{channel_id}`
+//! answers the verification handshake; `POST` checks `X-Hub-Signature-256` over the raw body
+//! in constant time before anything is parsed or stored.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use switchboard_core::channel::Channel;
+use switchboard_core::cloud_webhook::{verify, WebhookPayload};
+use switchboard_core::id::ChannelKind;
+use switchboard_core::time::now_millis;
+use switchboard_service::inbound::record_cloud_webhook;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::path_id;
+use crate::state::AppState;
+
+/// Largest webhook body Meta sends.
+pub const WEBHOOK_BODY_LIMIT: usize = 3 * 1024 * 1024;
+
+/// The inbound webhook routes (not in the OpenAPI document: Meta calls them, not clients).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/webhooks/cloud/{channel_id}",
+            get(verify_subscription).post(receive),
+        )
+        .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
+}
+
+#[derive(Debug, Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
+    let id = path_id::<ChannelKind>(id, "channel")?;
+    state
+        .store
+        .find_channel(id)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .ok_or_else(|| ApiError::NotFound("channel not found".into()))
+}
+
+async fn verify_subscription(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(hs): Query<Handshake>,
+) -> ApiResult<Response> {
+    let channel = channel(&state, &id).await?;
+    let token_ok = hs
+        .verify_token
+        .as_deref()
+        .map(|t| bool::from(t.as_bytes().ct_eq(channel.settings.verify_token.as_bytes())))
+        .unwrap_or(false);
+    match (hs.mode.as_deref(), token_ok, hs.challenge) {
+        (Some("subscribe"), true, Some(challenge)) => Ok(challenge.into_response()),
+        _ => Err(ApiError::Forbidden(
+            "verification failed: hub.mode must be subscribe and hub.verify_token the channel's verify_token".into(),
+        )),
+    }
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let channel = channel(&state, &id).await?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("webhook bodies are limited to 3 MB".into())
+        } else {
+            ApiError::BadRequest {
+                code: "unreadable_body",
+                message: e.body_text(),
+            }
+        }
+    })?;
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !verify(&channel.settings.app_secret, &body, signature) {
+        return Err(ApiError::Unauthorized(
+            "missing or invalid X-Hub-Signature-256 for this channel's app secret".into(),
+        ));
+    }
+    let payload: WebhookPayload =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+            code: "invalid_webhook",
+            message: format!("the body is not a WhatsApp webhook payload: {e}"),
+        })?;
+    let summary = record_cloud_webhook(state.store.as_ref(), &channel, &payload, now_millis())
+        .await
+        .map_err(|e| ApiError::Internal(format!("recording a webhook: {e}")))?;
+    Ok((
+        StatusCode::OK,
+        Json(json!({
+            "messages": summary.messages,
+            "duplicates": summary.duplicates,
+            "statuses": summary.statuses,
+            "pending_statuses": summary.pending_statuses,
+        })),
+    )
+        .into_response())
+}

@@ -1,0 +1,435 @@
+//! Sending and history: `POST /v1/channels/{id}/messages` and its Cloud API alias
+//! `POST /{version}/{channel_id}/messages` (sends and mark-as-read, Meta's shapes and error
+//! codes), `GET /v1/channels/{id}/messages`, `GET /v1/messages/{id}`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use switchboard_core::channel::{is_api_version, Channel};
+use switchboard_core::event::MessageView;
+use switchboard_core::id::{ChannelKind, MessageKind};
+use switchboard_core::key::Permission;
+use switchboard_core::message::{parse_request, CloudRequest};
+use switchboard_core::recipient::parse_recipient;
+use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
+use switchboard_service::read::{mark_read, ReadError};
+use switchboard_service::send::{request_hash, send, SendError};
+use switchboard_store::messages::MessageFilter;
+use switchboard_store::PageRequest;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{KeyPrincipal, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, ApiQuery};
+use crate::meta_error::MetaApiError;
+use crate::state::AppState;
+
+/// The messages routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_native, list_messages))
+        .routes(routes!(send_cloud))
+        .routes(routes!(get_message))
+}
+
+/// A Cloud API message object (any kind), or a mark-as-read request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"messaging_product": "whatsapp", "to": "+1 555 123 0000", "type": "text", "text": {"body": "Hello"}}))]
+pub struct CloudMessageRequest {
+    /// Always `whatsapp`.
+    pub messaging_product: String,
+    /// Recipient: phone number with or without `+`, or a chat id (`…@c.us`, `…@s.whatsapp.net`).
+    pub to: Option<String>,
+    /// `text`, `image`, `video`, `audio`, `document`, `sticker`, `location`, `contacts`,
+    /// `interactive`, `reaction` or `template`; the kind's object goes in the field of that name.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// For mark-as-read: `read`.
+    pub status: Option<String>,
+    /// For mark-as-read: the inbound message (`msg_…` or `wamid.…`).
+    pub message_id: Option<String>,
+}
+
+/// Meta's send answer, plus when the 24-hour window closes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SendResponse {
+    /// Always `whatsapp`.
+    pub messaging_product: String,
+    /// `[{input, wa_id}]`
+    #[schema(value_type = Vec<Object>)]
+    pub contacts: Vec<Value>,
+    /// `[{id, message_status}]`: the id is ours (`msg_…`).
+    #[schema(value_type = Vec<Object>)]
+    pub messages: Vec<Value>,
+    /// When the customer-service window closes (RFC 3339), null if it is not open.
+    pub window_expires_at: Option<String>,
+}
+
+/// A message with its status history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageDetail {
+    /// The message.
+    #[serde(flatten)]
+    pub message: MessageView,
+    /// Every status reported, in order, and whether it moved the status.
+    pub status_history: Vec<StatusHistoryEntry>,
+}
+
+/// One status report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusHistoryEntry {
+    /// The status.
+    pub status: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// False when it arrived late or repeated and did not move the status.
+    pub applied: bool,
+    /// Errors reported with it.
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<Value>,
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    /// Messages, oldest first.
+    pub data: Vec<MessageView>,
+    /// Cursor of the next page, or null.
+    pub next: Option<String>,
+}
+
+/// Filters of `GET /v1/channels/{id}/messages`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageListQuery {
+    /// Only this chat: a phone number or chat id.
+    pub chat: Option<String>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// `accepted`, `sent`, `delivered`, `read`, `failed`, `received`.
+    pub status: Option<String>,
+    /// Created at or after (RFC 3339 or Unix seconds).
+    pub since: Option<String>,
+    /// Created before (RFC 3339 or Unix seconds).
+    pub until: Option<String>,
+    /// Only this message (`msg_…` or the upstream `wamid.…`).
+    pub message_id: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u32>,
+    /// Cursor: `next` of the previous page.
+    pub after: Option<String>,
+}
+
+async fn channel_for(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Channel> {
+    let id = path_id::<ChannelKind>(id, "channel")?;
+    key.require_channel(id)?;
+    state
+        .store
+        .get_channel(key.account_id, id)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .ok_or_else(|| ApiError::NotFound("channel not found".into()))
+}
+
+async fn cloud_request(
+    state: AppState,
+    principal: Result<Principal, ApiError>,
+    channel_id: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, MetaApiError> {
+    let principal = principal?;
+    let key = principal.require_key(Permission::Send)?;
+    let channel = channel_for(&state, key, channel_id).await?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            MetaApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: 100,
+                title: "Invalid parameter".into(),
+                details: "the request body is larger than allowed".into(),
+            }
+        } else {
+            MetaApiError::bad_request(
+                100,
+                "Invalid parameter",
+                format!("the request body could not be read: {e}"),
+            )
+        }
+    })?;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        MetaApiError::bad_request(
+            100,
+            "Invalid parameter",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    let now = now_millis();
+    match parse_request(&value)? {
+        CloudRequest::MarkRead {
+            message_id,
+            typing_indicator,
+        } => {
+            mark_read(&state.gateway, &channel, &message_id, typing_indicator, now)
+                .await
+                .map_err(read_error)?;
+            Ok(Json(json!({"success": true})).into_response())
+        }
+        CloudRequest::Send(_) => {
+            let idempotency = match headers.get("idempotency-key") {
+                None => None,
+                Some(v) => {
+                    let key = v
+                        .to_str()
+                        .ok()
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty() && k.len() <= 255)
+                        .ok_or_else(|| {
+                            MetaApiError::bad_request(
+                                100,
+                                "Invalid parameter",
+                                "Idempotency-Key must be 1–255 visible ASCII characters",
+                            )
+                        })?;
+                    Some((key.to_string(), request_hash(&body)))
+                }
+            };
+            let answer = send(&state.gateway, &channel, &value, idempotency, now)
+                .await
+                .map_err(send_error)?;
+            let mut response = Json(answer.body).into_response();
+            if answer.replayed {
+                response
+                    .headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            }
+            Ok(response)
+        }
+    }
+}
+
+fn send_error(e: SendError) -> MetaApiError {
+    match e {
+        SendError::Invalid(e) => e.into(),
+        SendError::WindowClosed { wa_id, last_inbound } => MetaApiError::bad_request(
+            131047,
+            "Re-engagement message",
+            format!(
+                "More than 24 hours have passed since {wa_id} last wrote to this number ({}): only template messages can be sent until the customer writes again",
+                last_inbound.map(to_rfc3339).unwrap_or_else(|| "never".into())
+            ),
+        ),
+        SendError::Unsupported(kind) => MetaApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: 131051,
+            title: "Unsupported message type".into(),
+            details: format!("this channel cannot send `{kind}` messages"),
+        },
+        SendError::KeyReused => MetaApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: 100,
+            title: "Invalid parameter".into(),
+            details: "this Idempotency-Key was already used with a different request body; use a new key for a new message".into(),
+        },
+        SendError::Store(e) => MetaApiError::from(ApiError::Internal(format!("storing a message: {e}"))),
+    }
+}
+
+fn read_error(e: ReadError) -> MetaApiError {
+    match e {
+        ReadError::UnknownMessage(id) => MetaApiError::bad_request(
+            100,
+            "Invalid parameter",
+            format!("message_id: `{id}` is not an inbound message of this channel"),
+        ),
+        ReadError::Upstream(e) => MetaApiError {
+            status: match e.http_status {
+                Some(s) if (400..500).contains(&s) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::BAD_GATEWAY,
+            },
+            code: e.code.unwrap_or(1),
+            title: "Upstream error".into(),
+            details: e.details.clone().unwrap_or(e.message),
+        },
+        ReadError::Store(e) => MetaApiError::from(ApiError::Internal(format!("marking read: {e}"))),
+    }
+}
+
+/// Sends a message of any kind, or marks an inbound message as read (Meta's shapes).
+///
+/// Send an `Idempotency-Key` header to make retries safe: the same key with the same body
+/// within 24 hours returns the first answer (with `Idempotent-Replayed: true`) and sends
+/// nothing; the same key with another body is refused with 422. Free-form messages need the
+/// customer's 24-hour window to be open (131047 otherwise); templates are always allowed.
+#[utoipa::path(post, path = "/v1/channels/{id}/messages", tag = "messages",
+    request_body = CloudMessageRequest,
+    params(("id" = String, Path, description = "Channel id (`ch_…`)"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SendResponse, description = "Stored durably; dispatched in order per chat"),
+        (status = 400, description = "Invalid message, in Meta's error shape with the JSON path in `error_data.details`"),
+        (status = 401, description = "Missing or invalid key (Meta code 190)"),
+        (status = 404, description = "No such channel (Meta code 100)"),
+        (status = 422, description = "Idempotency key reused with another body, or a kind the channel cannot send"),
+    ))]
+async fn send_native(
+    State(state): State<AppState>,
+    principal: Result<Principal, ApiError>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, MetaApiError> {
+    cloud_request(state, principal, &id, &headers, body).await
+}
+
+/// The Cloud API path: an existing Cloud API client works by changing its base URL, token and
+/// phone number id (use the channel id). Any `v{major}.{minor}` version is accepted.
+#[utoipa::path(post, path = "/{version}/{channel_id}/messages", tag = "messages",
+    request_body = CloudMessageRequest,
+    params(("version" = String, Path, description = "Graph API version, e.g. `v23.0`"),
+           ("channel_id" = String, Path, description = "Channel id (`ch_…`), in place of Meta's phone number id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
+    security(("bearer" = [])),
+    responses((status = 200, body = SendResponse), (status = 400, description = "Meta's error shape")))]
+async fn send_cloud(
+    State(state): State<AppState>,
+    principal: Result<Principal, ApiError>,
+    Path((version, channel_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, MetaApiError> {
+    if !is_api_version(&version) {
+        return Err(MetaApiError {
+            status: StatusCode::NOT_FOUND,
+            code: 100,
+            title: "Unknown path components".into(),
+            details: format!("`{version}` is not a Graph API version such as v23.0"),
+        });
+    }
+    cloud_request(state, principal, &channel_id, &headers, body).await
+}
+
+fn parse_time(field: &str, text: &str) -> ApiResult<Millis> {
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(seconds.saturating_mul(1000));
+    }
+    parse_rfc3339(text).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "{field}: use RFC 3339 (2026-01-31T12:00:00Z) or Unix seconds"
+        ))
+    })
+}
+
+/// Lists a channel's messages with filters and cursor paging.
+#[utoipa::path(get, path = "/v1/channels/{id}/messages", tag = "messages",
+    params(("id" = String, Path, description = "Channel id (`ch_…`)"), MessageListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageList), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<MessageListQuery>,
+) -> ApiResult<Json<MessageList>> {
+    let key = principal.require_key(Permission::Read)?;
+    let channel = channel_for(&state, key, &id).await?;
+    let mut filter = MessageFilter {
+        channel_id: Some(channel.id),
+        ..MessageFilter::default()
+    };
+    if let Some(chat) = q.chat.as_deref() {
+        filter.chat = Some(
+            parse_recipient(chat)
+                .map_err(|e| ApiError::invalid(format!("chat: {e}")))?
+                .to_string(),
+        );
+    }
+    if let Some(d) = q.direction.as_deref() {
+        filter.direction = Some(
+            Direction::parse(d)
+                .ok_or_else(|| ApiError::invalid("direction: use inbound or outbound"))?,
+        );
+    }
+    if let Some(s) = q.status.as_deref() {
+        filter.status = Some(MessageStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "status: use accepted, sent, delivered, read, played, failed or received",
+            )
+        })?);
+    }
+    filter.since = q
+        .since
+        .as_deref()
+        .map(|t| parse_time("since", t))
+        .transpose()?;
+    filter.until = q
+        .until
+        .as_deref()
+        .map(|t| parse_time("until", t))
+        .transpose()?;
+    if let Some(m) = q.message_id.as_deref() {
+        match m.parse() {
+            Ok(id) => filter.message_id = Some(id),
+            Err(_) => filter.upstream_id = Some(m.to_string()),
+        }
+    }
+    let page = state
+        .store
+        .list_messages(
+            key.account_id,
+            &filter,
+            &PageRequest {
+                after: q.after,
+                limit: q.limit,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::Internal(format!("listing messages: {e}")))?;
+    Ok(Json(MessageList {
+        data: page.items.iter().map(MessageView::from).collect(),
+        next: page.next,
+    }))
+}
+
+/// Reads a message with its status history and any upstream error.
+#[utoipa::path(get, path = "/v1/messages/{id}", tag = "messages",
+    params(("id" = String, Path, description = "Message id (`msg_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageDetail), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_message(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageDetail>> {
+    let key = principal.require_key(Permission::Read)?;
+    let id = path_id::<MessageKind>(&id, "message")?;
+    let (message, history) = state
+        .store
+        .get_message(key.account_id, id)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a message: {e}")))?
+        .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
+    key.require_channel(message.channel_id)
+        .map_err(|_| ApiError::NotFound("message not found".into()))?;
+    Ok(Json(MessageDetail {
+        message: MessageView::from(&message),
+        status_history: history
+            .into_iter()
+            .map(|h| StatusHistoryEntry {
+                status: h.status.as_str().to_string(),
+                at: to_rfc3339(h.at),
+                applied: h.applied,
+                error: h.error,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,34 @@
+//! One router per resource.
+
+pub mod accounts;
+pub mod channels;
+pub mod cloud_webhooks;
+pub mod events;
+pub mod health;
+pub mod keys;
+pub mod messages;
+pub mod sandbox;
+pub mod subscriptions;
+
+use serde::Deserialize;
+use switchboard_store::PageRequest;
+use utoipa::IntoParams;
+
+/// Paging parameters shared by list endpoints.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u32>,
+    /// Cursor: the `next` value of the previous page.
+    pub after: Option<String>,
+}
+
+impl From<PageQuery> for PageRequest {
+    fn from(q: PageQuery) -> Self {
+        PageRequest {
+            after: q.after,
+            limit: q.limit,
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The WhatsApp Cloud API connector: Meta's Graph API over HTTP.
+//!
+//! One [`CloudConnector`] serves every Cloud channel: it holds one pooled `reqwest::Client`
+//! (rustls, HTTP/1.1 keep-alive) and takes the channel's address and token per call in a
+//! [`CloudTarget`]. Every call is real HTTP to `{base_url}/{api_version}/…`:
+//!
+//! | operation | request | success answer |
+//! |---|---|---|
+//! | [`send`](crate::Connector::send) | `POST /{v}/{phone_number_id}/messages` (the body as given) | `{messages[{id}], contacts[{wa_id}]}` |
+//! | [`mark_read`](crate::Connector::mark_read) | `POST /{v}/{phone_number_id}/messages` `{messaging_product, status:"read", message_id, typing_indicator?}` | `{success:true}` |
+//! | [`upload_media`](crate::Connector::upload_media) | `POST /{v}/{phone_number_id}/media` multipart `file`, `type`, `messaging_product` | `{id}` |
+//! | [`media_info`](crate::Connector::media_info) | `GET /{v}/{media_id}` | `{url, mime_type, sha256, file_size}` |
+//! | [`download_media`](crate::Connector::download_media) | `GET {url}` with the Bearer token | the bytes, streamed |
+//! | [`list_templates`](crate::Connector::list_templates) | `GET /{v}/{waba_id}/message_templates[?name=]`, following `paging.next` | `{data[], paging}` |
+//! | [`create_template`](crate::Connector::create_template) | `POST /{v}/{waba_id}/message_templates` | `{id, status, category}` |
+//! | [`delete_template`](crate::Connector::delete_template) | `DELETE /{v}/{waba_id}/message_templates?name=` | `{success:true}` |
+//!
+//! Failures become a [`ConnectorError`] classified by [`classify`]: see its table. The access
+//! token is sent only in the `Authorization` header, never in a URL, and is scrubbed from
+//! every error message and log line this module produces.
+
+mod classify;
+mod client;
+mod media;
+mod messages;
+mod templates;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use switchboard_core::message::MessageKind;
+
+use crate::{CloudTarget, Connector, ConnectorError, MediaInfo, SendReceipt};
+
+pub use classify::{classify, RATE_LIMITED_CODES, TRANSIENT_CODES};
+
+/// Meta's Graph API.
+pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
+/// The Graph API version used when a channel names none.
+pub const DEFAULT_API_VERSION: &str = switchboard_core::channel::DEFAULT_API_VERSION;
+/// The `User-Agent` sent by default.
+pub const DEFAULT_USER_AGENT: &str = concat!("switchboard/", env!("CARGO_PKG_VERSION"));
+
+/// Settings of the shared HTTP client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorConfig {
+    /// Whole-request limit of a Graph API call (connect, send, answer). Default 15 s.
+    pub request_timeout: Duration,
+    /// TCP + TLS connection limit. Default 5 s.
+    pub connect_timeout: Duration,
+    /// Whole-request limit of a media upload or download (the caller's reading of the stream
+    /// included). Default 120 s.
+    pub media_timeout: Duration,
+    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`].
+    pub user_agent: String,
+    /// Idle keep-alive connections kept per host. Default 256.
+    pub pool_max_idle_per_host: usize,
+    /// How long an idle pooled connection is kept. Default 90 s.
+    pub pool_idle_timeout: Duration,
+    /// Most pages [`Connector::list_templates`] follows; a longer list is an error rather
+    /// than a silently truncated one. Default 50.
+    pub max_template_pages: usize,
+}
+
+impl Default for ConnectorConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            media_timeout: Duration::from_secs(120),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            pool_max_idle_per_host: 256,
+            pool_idle_timeout: Duration::from_secs(90),
+            max_template_pages: 50,
+        }
+    }
+}
+
+/// The Cloud API connector. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct CloudConnector {
+    client: reqwest::Client,
+    config: Arc<ConnectorConfig>,
+}
+
+impl std::fmt::Debug for CloudConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudConnector")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloudConnector {
+    /// Builds the connector and its HTTP client. Fails only when the TLS backend cannot be
+    /// initialised or the user agent is not a valid header value (a permanent error).
+    pub fn new(config: ConnectorConfig) -> Result<Self, ConnectorError> {
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.as_str())
+            .connect_timeout(config.connect_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .tcp_keepalive(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .use_rustls_tls()
+            .build()
+            .map_err(|e| ConnectorError::permanent(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self::with_client(client, config))
+    }
+
+    /// A connector on an existing client (to share one pool with other components). The
+    /// client's own settings win over `config`'s pool and connect settings; the per-request
+    /// timeouts of `config` still apply.
+    pub fn with_client(client: reqwest::Client, config: ConnectorConfig) -> Self {
+        Self {
+            client,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &ConnectorConfig {
+        &self.config
+    }
+
+    /// The shared HTTP client.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl Connector for CloudConnector {
+    fn supports(&self, kind: &str) -> bool {
+        MessageKind::from_name(kind).is_some()
+    }
+
+    async fn send(
+        &self,
+        target: &CloudTarget,
+        body: &Value,
+    ) -> Result<SendReceipt, ConnectorError> {
+        messages::send(self, target, body).await
+    }
+
+    async fn mark_read(
+        &self,
+        target: &CloudTarget,
+        upstream_message_id: &str,
+        typing_indicator: bool,
+    ) -> Result<(), ConnectorError> {
+        messages::mark_read(self, target, upstream_message_id, typing_indicator).await
+    }
+
+    async fn upload_media(
+        &self,
+        target: &CloudTarget,
+        bytes: bytes::Bytes,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, ConnectorError> {
+        media::upload(self, target, bytes, mime_type, filename).await
+    }
+
+    async fn media_info(
+        &self,
+        target: &CloudTarget,
+        media_id: &str,
+    ) -> Result<MediaInfo, ConnectorError> {
+        media::info(self, target, media_id).await
+    }
+
+    async fn download_media(
+        &self,
+        target: &CloudTarget,
+        url: &str,
+    ) -> Result<reqwest::Response, ConnectorError> {
+        media::download(self, target, url).await
+    }
+
+    async fn list_templates(
+        &self,
+        target: &CloudTarget,
+        name: Option<&str>,
+    ) -> Result<Vec<Value>, ConnectorError> {
+        templates::list(self, target, name).await
+    }
+
+    async fn create_template(
+        &self,
+        target: &CloudTarget,
+        template: &Value,
+    ) -> Result<Value, ConnectorError> {
+        templates::create(self, target, template).await
+    }
+
+    async fn delete_template(
+        &self,
+        target: &CloudTarget,
+        name: &str,
+    ) -> Result<(), ConnectorError> {
+        templates::delete(self, target, name).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn supports_every_canonical_kind_and_nothing_else() {
+        let c = CloudConnector::new(ConnectorConfig::default()).expect("client");
+        for kind in [
+            "text",
+            "image",
+            "video",
+            "audio",
+            "document",
+            "sticker",
+            "location",
+            "contacts",
+            "interactive",
+            "reaction",
+            "template",
+        ] {
+            assert!(c.supports(kind), "{kind}");
+        }
+        for kind in ["", "order", "system", "unknown", "TEXT", "poll", "button"] {
+            assert!(!c.supports(kind), "{kind}");
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = ConnectorConfig::default();
+        assert_eq!(c.request_timeout, Duration::from_secs(15));
+        assert_eq!(c.connect_timeout, Duration::from_secs(5));
+        assert_eq!(c.pool_max_idle_per_host, 256);
+        assert!(c.user_agent.starts_with("switchboard/"));
+        assert_eq!(DEFAULT_BASE_URL, "https://graph.facebook.com");
+        assert_eq!(DEFAULT_API_VERSION, "v23.0");
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let t = CloudTarget::meta("1", "2", "EAAG-very-secret");
+        let s = format!("{t:?}");
+        assert!(!s.contains("EAAG-very-secret"), "{s}");
+        assert!(s.contains("[redacted]"));
+        assert_eq!(t.base_url, DEFAULT_BASE_URL);
+        let c = CloudConnector::new(ConnectorConfig::default()).expect("client");
+        assert!(format!("{c:?}").contains("CloudConnector"));
+    }
+}

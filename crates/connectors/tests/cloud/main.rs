@@ -1,0 +1,9 @@
+//! The Cloud API connector over real HTTP: against the emulator, and against tiny local
+//! servers for answers the emulator never gives.
+
+mod common;
+mod errors;
+mod media;
+mod messages;
+mod redaction;
+mod templates;

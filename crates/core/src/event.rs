@@ -1,0 +1,185 @@
+//! The event log's entries: typed, ordered, append-only. Every change of state appends one in
+//! the same transaction; webhooks, streams and automation read them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::id::{AccountId, ChannelId, EventId};
+use crate::record::MessageRecord;
+use crate::time::{to_rfc3339, Millis};
+
+/// An outbound message was stored and will be dispatched.
+pub const MESSAGE_ACCEPTED: &str = "message.accepted";
+/// The upstream accepted an outbound message.
+pub const MESSAGE_SENT: &str = "message.sent";
+/// An outbound message reached the customer's device.
+pub const MESSAGE_DELIVERED: &str = "message.delivered";
+/// The customer read an outbound message (or the business read an inbound one).
+pub const MESSAGE_READ: &str = "message.read";
+/// A voice message was played.
+pub const MESSAGE_PLAYED: &str = "message.played";
+/// An outbound message failed; the data carries the error.
+pub const MESSAGE_FAILED: &str = "message.failed";
+/// A customer's message arrived.
+pub const MESSAGE_RECEIVED: &str = "message.received";
+/// A customer reacted to a message.
+pub const MESSAGE_REACTION: &str = "message.reaction";
+
+/// A webhook subscription was disabled after failing for too long.
+pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
+
+/// Every event type this version emits.
+pub const ALL_TYPES: &[&str] = &[
+    MESSAGE_ACCEPTED,
+    MESSAGE_SENT,
+    MESSAGE_DELIVERED,
+    MESSAGE_READ,
+    MESSAGE_PLAYED,
+    MESSAGE_FAILED,
+    MESSAGE_RECEIVED,
+    MESSAGE_REACTION,
+    SUBSCRIPTION_DISABLED,
+];
+
+/// An event, before (`seq == 0`) or after the store placed it in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the log, assigned by the store; 0 before that.
+    pub seq: i64,
+    /// Opaque resume cursor naming this event's position (empty before it is stored).
+    #[serde(default)]
+    pub cursor: String,
+    /// `evt_…`
+    pub id: EventId,
+    /// Dotted type, e.g. `message.delivered`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// Channel concerned, if any.
+    pub channel_id: Option<ChannelId>,
+    /// Chat (the customer's WhatsApp id) concerned, if any.
+    pub chat: Option<String>,
+    /// When it happened.
+    pub created_at: Millis,
+    /// Type-specific data.
+    pub data: Value,
+}
+
+/// The public form of a message, as carried by events and answered by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    /// `msg_…`
+    pub id: String,
+    /// `ch_…`
+    pub channel_id: String,
+    /// `outbound` or `inbound`.
+    pub direction: String,
+    /// The customer's WhatsApp id.
+    pub chat: String,
+    /// Message type (`text`, `image`, `interactive`, `template`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `accepted`, `sent`, `delivered`, `read`, `failed` (outbound) or `received`, `read` (inbound).
+    pub status: String,
+    /// The upstream id (`wamid.…`), once known.
+    pub upstream_id: Option<String>,
+    /// The quoted message, if any.
+    pub context_message_id: Option<String>,
+    /// Outbound: the Cloud API message sent. Inbound: Meta's message object.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub content: Value,
+    /// The last upstream or dispatch error, if any.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub error: Option<Value>,
+    /// Upstream attempts so far.
+    pub attempts: u32,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+}
+
+impl From<&MessageRecord> for MessageView {
+    fn from(m: &MessageRecord) -> Self {
+        MessageView {
+            id: m.id.to_string(),
+            channel_id: m.channel_id.to_string(),
+            direction: m.direction.as_str().to_string(),
+            chat: m.chat.clone(),
+            kind: m.kind.clone(),
+            status: m.status.as_str().to_string(),
+            upstream_id: m.upstream_id.clone(),
+            context_message_id: m.context_id.clone(),
+            content: m.body.clone(),
+            error: m.error.clone(),
+            attempts: m.attempts,
+            created_at: to_rfc3339(m.created_at),
+            updated_at: to_rfc3339(m.updated_at),
+        }
+    }
+}
+
+/// The public JSON of a message.
+pub fn message_json(m: &MessageRecord) -> Value {
+    serde_json::to_value(MessageView::from(m)).unwrap_or(Value::Null)
+}
+
+/// A new event of `kind` about message `m`, at `at`.
+pub fn message_event(kind: &str, m: &MessageRecord, at: Millis) -> Event {
+    Event {
+        seq: 0,
+        cursor: String::new(),
+        id: EventId::new(),
+        kind: kind.to_string(),
+        account_id: m.account_id,
+        channel_id: Some(m.channel_id),
+        chat: Some(m.chat.clone()),
+        created_at: at,
+        data: json!({ "message": message_json(m) }),
+    }
+}
+
+/// A new event of `kind` about inbound message `m` from a customer whose profile name is
+/// `profile_name`; the data carries the contact (`{wa_id, name}`) beside the message.
+pub fn inbound_event(
+    kind: &str,
+    m: &MessageRecord,
+    profile_name: Option<&str>,
+    at: Millis,
+) -> Event {
+    let mut event = message_event(kind, m, at);
+    event.data["contact"] = json!({ "wa_id": m.chat, "name": profile_name });
+    event
+}
+
+/// Whether an event type matches a filter entry: an exact name, `*`, or a `prefix.*` wildcard.
+pub fn type_matches(filter: &str, kind: &str) -> bool {
+    if filter == "*" || filter == kind {
+        return true;
+    }
+    match filter.strip_suffix(".*") {
+        Some(prefix) => {
+            kind.len() > prefix.len() + 1
+                && kind.starts_with(prefix)
+                && kind.as_bytes()[prefix.len()] == b'.'
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_matches;
+
+    #[test]
+    fn filters_match_exact_names_and_wildcards() {
+        assert!(type_matches("message.sent", "message.sent"));
+        assert!(type_matches("message.*", "message.sent"));
+        assert!(type_matches("*", "channel.status"));
+        assert!(!type_matches("message.*", "messages.sent"));
+        assert!(!type_matches("message.*", "message"));
+        assert!(!type_matches("message.sent", "message.sent2"));
+    }
+}

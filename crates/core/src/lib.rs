@@ -1,0 +1,25 @@
+//! Switchboard's pure domain layer: no I/O, no async.
+//!
+//! Everything here is deterministic and unit-tested: typed identifiers, phone numbers and
+//! chat ids, the canonical message model (Meta's Cloud API message object) and its
+//! validation against WhatsApp's limits, accounts, keys and channels.
+
+pub mod account;
+pub mod automation;
+pub mod channel;
+pub mod cloud_webhook;
+pub mod event;
+pub mod id;
+pub mod key;
+pub mod message;
+pub mod ratelimit;
+pub mod recipient;
+pub mod record;
+pub mod retry;
+pub mod secret;
+pub mod standard_webhooks;
+pub mod status;
+pub mod subscription;
+pub mod template_def;
+pub mod time;
+pub mod window;

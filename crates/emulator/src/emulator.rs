@@ -1,0 +1,153 @@
+//! The public handle: construction, router, phone numbers, faults, records, injection.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{any, get, post};
+use axum::{middleware, Router};
+use serde_json::Value;
+
+use crate::config::{EmulatorConfig, Faults, PhoneNumberConfig};
+use crate::error::EmulatorError;
+use crate::graph::{media, messages, objects, templates};
+use crate::records::{RecordedRequest, SentMessage, WebhookDelivery};
+use crate::state::{lock, write, Inner};
+use crate::{control, inbound, recorder};
+
+/// The WhatsApp Cloud API emulator. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("seed", &self.inner.config.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// An emulator with no phone numbers yet.
+    pub fn new(config: EmulatorConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner::new(config)),
+        }
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+
+    /// The configuration it was built with (faults as at start).
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.inner.config
+    }
+
+    /// The HTTP routes, state applied; mountable with `Router::nest("/sandbox", …)`.
+    pub fn router(&self) -> Router {
+        let graph = Router::new()
+            .route("/emulator/requests", get(control::requests))
+            .route("/emulator/messages", get(control::messages))
+            .route("/emulator/webhooks", get(control::webhooks))
+            .route(
+                "/emulator/faults",
+                get(control::get_faults).post(control::set_faults),
+            )
+            .route(
+                "/emulator/phone_numbers",
+                get(control::list_phone_numbers).post(control::add_phone_number),
+            )
+            .route(
+                "/emulator/customers/{phone}/messages",
+                post(control::inject),
+            )
+            .route("/emulator/reset", post(control::reset))
+            .route("/lookaside/{media_id}", get(media::download))
+            .route(
+                "/{version}/{id}",
+                get(objects::get)
+                    .delete(objects::delete)
+                    .fallback(objects::unknown),
+            )
+            .route(
+                "/{version}/{id}/messages",
+                post(messages::post).fallback(objects::unknown),
+            )
+            .route(
+                "/{version}/{id}/media",
+                post(media::upload).fallback(objects::unknown),
+            )
+            .route(
+                "/{version}/{id}/message_templates",
+                get(templates::handle)
+                    .post(templates::handle)
+                    .delete(templates::handle)
+                    .fallback(objects::unknown),
+            )
+            .route(
+                "/{version}/{id}/whatsapp_business_profile",
+                get(objects::business_profile).fallback(objects::unknown),
+            )
+            .route("/{version}/{id}/{edge}", any(objects::unknown))
+            .fallback(objects::unknown);
+        graph
+            .layer(middleware::from_fn_with_state(
+                self.inner.clone(),
+                recorder::record,
+            ))
+            .layer(DefaultBodyLimit::max(recorder::MAX_BODY_BYTES))
+            .with_state(self.inner.clone())
+    }
+
+    /// Registers a phone number, or replaces the one with the same id. A new WABA gets the
+    /// pre-approved `hello_world` template.
+    pub fn add_phone_number(&self, p: PhoneNumberConfig) {
+        self.inner.add_phone_number(p);
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, f: Faults) {
+        *write(&self.inner.faults) = f;
+    }
+
+    /// Every request received (control API excepted), in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        let mut v = lock(&self.inner.records).requests.to_vec();
+        v.sort_by_key(|r| r.seq);
+        v
+    }
+
+    /// Every accepted send, in acceptance order.
+    pub fn sent_messages(&self) -> Vec<SentMessage> {
+        lock(&self.inner.records).sent.to_vec()
+    }
+
+    /// Every webhook POST attempt, in attempt order.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        lock(&self.inner.records).deliveries.to_vec()
+    }
+
+    /// Clears the records (requests, sent messages, webhook deliveries). Phone numbers,
+    /// templates, media and customers' windows stay.
+    pub fn reset(&self) {
+        lock(&self.inner.records).clear();
+    }
+
+    /// The customer `message.from` writes to `phone_number_id`: posts Meta's inbound webhook
+    /// and opens the customer's 24-hour window. Returns the message's wamid.
+    ///
+    /// `message` is one inbound message as in Meta's webhook: `{"from", "type", <kind
+    /// object>}` plus optional `"profile": {"name"}`, `"context": {"id", "from"?}`,
+    /// `"timestamp"` (unix seconds; defaults to now) and `"id"` (defaults to a new wamid).
+    /// Media kinds may carry `"data"` (base64 bytes) or the `"id"` of stored media; otherwise
+    /// placeholder bytes are stored. The webhook is queued, not awaited.
+    pub async fn inject_inbound(
+        &self,
+        phone_number_id: &str,
+        message: Value,
+    ) -> Result<String, EmulatorError> {
+        inbound::inject(&self.inner, phone_number_id, message).await
+    }
+}

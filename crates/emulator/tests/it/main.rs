@@ -1,0 +1,10 @@
+//! Integration tests of the emulator over real HTTP on 127.0.0.1.
+
+mod common;
+mod faults;
+mod inbound;
+mod media;
+mod messages;
+mod misc;
+mod oas_examples;
+mod templates;

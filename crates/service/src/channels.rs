@@ -1,0 +1,349 @@
+//! Channels: creation (sandbox or Cloud API), reading, changing, deleting.
+
+use switchboard_core::account::validate_name;
+use switchboard_core::channel::{
+    is_api_version, Channel, ChannelKind, CloudSettings, DEFAULT_API_VERSION,
+};
+use switchboard_core::id::{AccountId, ChannelId};
+use switchboard_core::secret::random_hex;
+use switchboard_core::time::now_millis;
+use switchboard_store::{Page, PageRequest, Store};
+
+use crate::{ServiceError, ServiceResult};
+
+/// Input for a new channel; Cloud fields are required for `cloud` and ignored for `sandbox`.
+#[derive(Debug, Clone, Default)]
+pub struct NewChannel {
+    /// Display name.
+    pub name: String,
+    /// `sandbox` or `cloud`.
+    pub kind: Option<ChannelKind>,
+    /// Meta's phone number id.
+    pub phone_number_id: Option<String>,
+    /// WhatsApp Business Account id.
+    pub waba_id: Option<String>,
+    /// Graph API bearer token.
+    pub access_token: Option<String>,
+    /// App secret that signs inbound webhooks.
+    pub app_secret: Option<String>,
+    /// Webhook verification token; generated when absent.
+    pub verify_token: Option<String>,
+    /// Graph API base URL (default Meta's).
+    pub base_url: Option<String>,
+    /// Graph API version (default v23.0).
+    pub api_version: Option<String>,
+}
+
+/// Changes to a channel; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New bearer token.
+    pub access_token: Option<String>,
+    /// New app secret.
+    pub app_secret: Option<String>,
+    /// New verification token.
+    pub verify_token: Option<String>,
+    /// New base URL (`Some(None)` resets to Meta's).
+    pub base_url: Option<Option<String>>,
+    /// New API version.
+    pub api_version: Option<String>,
+}
+
+fn digits(n: usize) -> String {
+    random_hex(n)
+        .bytes()
+        .take(n)
+        .map(|b| char::from(b'0' + (b % 10)))
+        .collect()
+}
+
+fn required(field: &str, value: &Option<String>) -> ServiceResult<String> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v.to_string()),
+        _ => Err(ServiceError::invalid(
+            field,
+            format!("`{field}` is required for a cloud channel"),
+        )),
+    }
+}
+
+fn numeric_id(field: &str, value: String) -> ServiceResult<String> {
+    if value.len() > 32 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("`{field}` must be Meta's numeric id (digits only)"),
+        ));
+    }
+    Ok(value)
+}
+
+fn base_url(value: Option<String>) -> ServiceResult<Option<String>> {
+    let Some(url) = value else { return Ok(None) };
+    let url = url.trim().trim_end_matches('/').to_string();
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() > "https://".len()
+        && !url.contains(char::is_whitespace);
+    if !ok {
+        return Err(ServiceError::invalid(
+            "base_url",
+            "`base_url` must be an absolute http(s) URL such as https://graph.facebook.com",
+        ));
+    }
+    Ok(Some(url))
+}
+
+fn api_version(value: Option<String>) -> ServiceResult<String> {
+    let version = value.unwrap_or_else(|| DEFAULT_API_VERSION.to_string());
+    if !is_api_version(&version) {
+        return Err(ServiceError::invalid(
+            "api_version",
+            "`api_version` must look like v23.0",
+        ));
+    }
+    Ok(version)
+}
+
+fn secret(field: &str, value: String) -> ServiceResult<String> {
+    if value.len() < 8 || value.len() > 1024 || value.chars().any(char::is_whitespace) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("`{field}` must be 8 to 1024 characters without spaces"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Settings for a new sandbox channel: random ids and secrets; the base URL is the mounted
+/// emulator, resolved at call time.
+pub fn sandbox_settings() -> CloudSettings {
+    CloudSettings {
+        phone_number_id: format!("1{}", digits(14)),
+        waba_id: format!("2{}", digits(14)),
+        access_token: format!("sandbox_{}", random_hex(24)),
+        app_secret: random_hex(24),
+        verify_token: random_hex(16),
+        base_url: None,
+        api_version: DEFAULT_API_VERSION.to_string(),
+    }
+}
+
+/// Builds a new channel record of `account` from `input`, validating every field.
+pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
+    let name = validate_name("name", &input.name).map_err(|m| ServiceError::invalid("name", m))?;
+    let kind = input
+        .kind
+        .ok_or_else(|| ServiceError::invalid("kind", "`kind` is required: sandbox or cloud"))?;
+    let settings = match kind {
+        ChannelKind::Sandbox => sandbox_settings(),
+        ChannelKind::Cloud => CloudSettings {
+            phone_number_id: numeric_id(
+                "phone_number_id",
+                required("phone_number_id", &input.phone_number_id)?,
+            )?,
+            waba_id: numeric_id("waba_id", required("waba_id", &input.waba_id)?)?,
+            access_token: secret(
+                "access_token",
+                required("access_token", &input.access_token)?,
+            )?,
+            app_secret: secret("app_secret", required("app_secret", &input.app_secret)?)?,
+            verify_token: match input.verify_token {
+                Some(t) => secret("verify_token", t)?,
+                None => random_hex(16),
+            },
+            base_url: base_url(input.base_url)?,
+            api_version: api_version(input.api_version)?,
+        },
+    };
+    let now = now_millis();
+    Ok(Channel {
+        id: ChannelId::new(),
+        account_id: account,
+        name,
+        kind,
+        settings,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Creates a channel.
+pub async fn create(
+    store: &dyn Store,
+    account: AccountId,
+    input: NewChannel,
+) -> ServiceResult<Channel> {
+    let channel = build(account, input)?;
+    store
+        .create_channel(&channel)
+        .await
+        .map_err(|e| match ServiceError::from(e) {
+            ServiceError::Conflict(_) => ServiceError::Conflict(format!(
+                "a {} channel with phone_number_id {} already exists",
+                channel.kind.as_str(),
+                channel.settings.phone_number_id
+            )),
+            other => other,
+        })?;
+    Ok(channel)
+}
+
+/// Reads a channel of the account.
+pub async fn get(store: &dyn Store, account: AccountId, id: ChannelId) -> ServiceResult<Channel> {
+    store
+        .get_channel(account, id)
+        .await?
+        .ok_or(ServiceError::NotFound("channel"))
+}
+
+/// Lists the account's channels (`only` narrows to one).
+pub async fn list(
+    store: &dyn Store,
+    account: AccountId,
+    only: Option<ChannelId>,
+    page: &PageRequest,
+) -> ServiceResult<Page<Channel>> {
+    Ok(store.list_channels(account, only, page).await?)
+}
+
+/// Applies `patch` to a channel of the account.
+pub async fn update(
+    store: &dyn Store,
+    account: AccountId,
+    id: ChannelId,
+    patch: ChannelPatch,
+) -> ServiceResult<Channel> {
+    let mut channel = get(store, account, id).await?;
+    if let Some(name) = patch.name {
+        channel.name =
+            validate_name("name", &name).map_err(|m| ServiceError::invalid("name", m))?;
+    }
+    let cloud_only = |field: &str| {
+        ServiceError::invalid(
+            field,
+            format!("`{field}` cannot be changed on a sandbox channel"),
+        )
+    };
+    let sandbox = channel.kind == ChannelKind::Sandbox;
+    if let Some(token) = patch.access_token {
+        if sandbox {
+            return Err(cloud_only("access_token"));
+        }
+        channel.settings.access_token = secret("access_token", token)?;
+    }
+    if let Some(app_secret) = patch.app_secret {
+        if sandbox {
+            return Err(cloud_only("app_secret"));
+        }
+        channel.settings.app_secret = secret("app_secret", app_secret)?;
+    }
+    if let Some(verify) = patch.verify_token {
+        channel.settings.verify_token = secret("verify_token", verify)?;
+    }
+    if let Some(url) = patch.base_url {
+        if sandbox {
+            return Err(cloud_only("base_url"));
+        }
+        channel.settings.base_url = base_url(url)?;
+    }
+    if let Some(version) = patch.api_version {
+        channel.settings.api_version = api_version(Some(version))?;
+    }
+    channel.updated_at = now_millis().max(channel.updated_at + 1);
+    if !store.update_channel(&channel).await? {
+        return Err(ServiceError::NotFound("channel"));
+    }
+    Ok(channel)
+}
+
+/// Deletes a channel of the account (and the keys scoped to it).
+pub async fn delete(store: &dyn Store, account: AccountId, id: ChannelId) -> ServiceResult<()> {
+    if store.delete_channel(account, id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound("channel"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cloud() -> NewChannel {
+        NewChannel {
+            name: "Main line".into(),
+            kind: Some(ChannelKind::Cloud),
+            phone_number_id: Some("106540352242922".into()),
+            waba_id: Some("102290129340398".into()),
+            access_token: Some("EAAG-token-value".into()),
+            app_secret: Some("app-secret-value".into()),
+            ..NewChannel::default()
+        }
+    }
+
+    #[test]
+    fn cloud_channels_need_their_fields() {
+        let account = AccountId::new();
+        let built = build(account, cloud()).unwrap();
+        assert_eq!(built.settings.api_version, "v23.0");
+        assert_eq!(built.settings.verify_token.len(), 32);
+        for field in ["phone_number_id", "waba_id", "access_token", "app_secret"] {
+            let mut input = cloud();
+            match field {
+                "phone_number_id" => input.phone_number_id = None,
+                "waba_id" => input.waba_id = None,
+                "access_token" => input.access_token = Some("  ".into()),
+                _ => input.app_secret = None,
+            }
+            match build(account, input) {
+                Err(ServiceError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let account = AccountId::new();
+        type Change = Box<dyn Fn(&mut NewChannel)>;
+        let cases: Vec<(&str, Change)> = vec![
+            (
+                "phone_number_id",
+                Box::new(|c| c.phone_number_id = Some("abc".into())),
+            ),
+            (
+                "base_url",
+                Box::new(|c| c.base_url = Some("ftp://x".into())),
+            ),
+            (
+                "api_version",
+                Box::new(|c| c.api_version = Some("23".into())),
+            ),
+            (
+                "access_token",
+                Box::new(|c| c.access_token = Some("short".into())),
+            ),
+            ("name", Box::new(|c| c.name = "".into())),
+            ("kind", Box::new(|c| c.kind = None)),
+        ];
+        for (field, change) in cases {
+            let mut input = cloud();
+            change(&mut input);
+            match build(account, input) {
+                Err(ServiceError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn sandbox_channels_get_generated_settings() {
+        let a = sandbox_settings();
+        let b = sandbox_settings();
+        assert_ne!(a.phone_number_id, b.phone_number_id);
+        assert_eq!(a.phone_number_id.len(), 15);
+        assert!(a.phone_number_id.bytes().all(|c| c.is_ascii_digit()));
+        assert_eq!(a.base_url, None);
+    }
+}

@@ -1,0 +1,274 @@
+//! The dispatcher: claims outbox messages with leases (a chat's next message only after the
+//! previous one's upstream answer), applies local rate limits, calls the connector with no
+//! transaction open, and records the outcome: sent, retry with backoff and jitter, or failed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use serde_json::{json, Value};
+use switchboard_connectors::{ConnectorError, ErrorClass};
+use switchboard_core::channel::Channel;
+use switchboard_core::id::ChannelId;
+use switchboard_core::retry::backoff_millis;
+use switchboard_core::time::now_millis;
+use switchboard_store::messages::{Claimed, DispatchOutcome};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::gateway::Gateway;
+use crate::limits::{LimitSettings, Limiter};
+
+/// Dispatcher settings.
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// Upstream calls in flight at once.
+    pub concurrency: usize,
+    /// How long a claim is leased (another node may take it over after).
+    pub lease_ms: i64,
+    /// How often to look for due retries without a wake-up.
+    pub poll_ms: u64,
+    /// Attempts before a transiently failing message is failed.
+    pub max_attempts: u32,
+    /// First retry delay.
+    pub retry_base_ms: u64,
+    /// Longest retry delay.
+    pub retry_max_ms: u64,
+    /// A message older than this is failed instead of retried.
+    pub max_age_ms: i64,
+    /// Waits shorter than this are slept through instead of re-queued.
+    pub max_inline_wait_ms: u64,
+    /// Local rate limits.
+    pub limits: LimitSettings,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 256,
+            lease_ms: 60_000,
+            poll_ms: 250,
+            max_attempts: 12,
+            retry_base_ms: 1_000,
+            retry_max_ms: 300_000,
+            max_age_ms: 24 * 60 * 60 * 1000,
+            max_inline_wait_ms: 1_000,
+            limits: LimitSettings::default(),
+        }
+    }
+}
+
+/// A short-lived cache of channels, so dispatch does not read the channel per message.
+struct ChannelCache {
+    entries: RwLock<HashMap<ChannelId, (Channel, Instant)>>,
+}
+
+const CHANNEL_TTL: Duration = Duration::from_secs(5);
+
+impl ChannelCache {
+    async fn get(&self, gateway: &Gateway, id: ChannelId) -> Option<Channel> {
+        if let Ok(entries) = self.entries.read() {
+            if let Some((channel, at)) = entries.get(&id) {
+                if at.elapsed() < CHANNEL_TTL {
+                    return Some(channel.clone());
+                }
+            }
+        }
+        let channel = gateway.store.find_channel(id).await.ok()??;
+        if let Ok(mut entries) = self.entries.write() {
+            entries.insert(id, (channel.clone(), Instant::now()));
+        }
+        Some(channel)
+    }
+}
+
+/// The upstream error as kept on the message.
+pub fn error_json(e: &ConnectorError) -> Value {
+    json!({
+        "code": e.code,
+        "message": e.message,
+        "details": e.details,
+        "http_status": e.http_status,
+        "class": match e.class {
+            ErrorClass::Transient => "transient",
+            ErrorClass::RateLimited => "rate_limited",
+            ErrorClass::Permanent => "permanent",
+        },
+    })
+}
+
+struct Worker {
+    gateway: Gateway,
+    settings: DispatchSettings,
+    limiter: Limiter,
+    channels: ChannelCache,
+    owner: String,
+}
+
+impl Worker {
+    async fn process(&self, claimed: Claimed) {
+        let m = claimed.message;
+        let now = now_millis();
+        let outcome = match self.channels.get(&self.gateway, m.channel_id).await {
+            None => DispatchOutcome::Failed {
+                error: json!({"message": "the channel no longer exists", "attempted": false}),
+            },
+            Some(channel) => self.attempt(&channel, &m, now).await,
+        };
+        let finished = self
+            .gateway
+            .store
+            .finish_dispatch(m.id, &self.owner, outcome, now_millis())
+            .await;
+        match finished {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                tracing::warn!(message_id = %m.id, "lease lost before the outcome was recorded")
+            }
+            Err(e) => {
+                tracing::error!(message_id = %m.id, error = %e, "recording a dispatch outcome failed; the lease will expire and the message be retried")
+            }
+        }
+        self.gateway.wake.notify_one();
+    }
+
+    async fn attempt(
+        &self,
+        channel: &Channel,
+        m: &switchboard_core::record::MessageRecord,
+        now: i64,
+    ) -> DispatchOutcome {
+        let mut wait = self.limiter.acquire(channel.id, &m.chat, now);
+        if wait > 0 && wait <= self.settings.max_inline_wait_ms {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            wait = self.limiter.acquire(channel.id, &m.chat, now_millis());
+        }
+        if wait > 0 {
+            return DispatchOutcome::Retry {
+                not_before: now_millis() + wait as i64,
+                error: None,
+                attempted: false,
+            };
+        }
+        let target = self.gateway.target(channel);
+        let result = self.gateway.connector(channel).send(&target, &m.body).await;
+        match result {
+            Ok(receipt) => DispatchOutcome::Sent {
+                upstream_id: receipt.upstream_id,
+            },
+            Err(e) => self.after_error(m, &e),
+        }
+    }
+
+    fn after_error(
+        &self,
+        m: &switchboard_core::record::MessageRecord,
+        e: &ConnectorError,
+    ) -> DispatchOutcome {
+        let error = error_json(e);
+        let attempts = m.attempts + 1;
+        let too_old = now_millis() - m.created_at > self.settings.max_age_ms;
+        // Throttling (130429, 131056, 429) is retried until the message is too old, never
+        // failed for the number of attempts: the upstream asked us to wait, not to give up.
+        let out_of_attempts =
+            e.class != ErrorClass::RateLimited && attempts >= self.settings.max_attempts;
+        if e.class == ErrorClass::Permanent || out_of_attempts || too_old {
+            tracing::info!(message_id = %m.id, code = ?e.code, class = ?e.class, attempts, "message failed");
+            return DispatchOutcome::Failed { error };
+        }
+        let random: f64 = rand::rng().random();
+        let mut delay = backoff_millis(
+            attempts,
+            self.settings.retry_base_ms,
+            self.settings.retry_max_ms,
+            0.2,
+            random,
+        );
+        if let Some(after) = e.retry_after {
+            delay = delay
+                .max(after.as_millis() as u64)
+                .min(self.settings.retry_max_ms.max(1));
+        }
+        tracing::debug!(message_id = %m.id, code = ?e.code, class = ?e.class, attempts, delay, "retrying");
+        DispatchOutcome::Retry {
+            not_before: now_millis() + delay as i64,
+            error: Some(error),
+            attempted: true,
+        }
+    }
+}
+
+/// Starts the dispatcher; it stops claiming when `cancel` fires and returns once in-flight
+/// sends were recorded.
+pub fn spawn(
+    gateway: Gateway,
+    settings: DispatchSettings,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(gateway, settings, cancel))
+}
+
+async fn run(gateway: Gateway, settings: DispatchSettings, cancel: CancellationToken) {
+    let owner = format!("node-{}", switchboard_core::secret::random_hex(8));
+    match gateway.store.release_leases_at_start().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(released = n, "released leases left by the previous run"),
+        Err(e) => tracing::warn!(error = %e, "could not release old leases; they will expire"),
+    }
+    let worker = Arc::new(Worker {
+        limiter: Limiter::new(settings.limits.clone()),
+        channels: ChannelCache {
+            entries: RwLock::new(HashMap::new()),
+        },
+        gateway: gateway.clone(),
+        settings: settings.clone(),
+        owner: owner.clone(),
+    });
+    let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    loop {
+        while tasks.try_join_next().is_some() {}
+        if cancel.is_cancelled() {
+            break;
+        }
+        let free = slots.available_permits();
+        let mut full_batch = false;
+        if free > 0 {
+            let limit = free.min(1024) as u32;
+            match gateway
+                .store
+                .claim_outbox(&owner, now_millis(), settings.lease_ms, limit)
+                .await
+            {
+                Ok(claimed) => {
+                    full_batch = claimed.len() as u32 == limit;
+                    for c in claimed {
+                        let Ok(permit) = slots.clone().acquire_owned().await else {
+                            break;
+                        };
+                        let worker = worker.clone();
+                        tasks.spawn(async move {
+                            worker.process(c).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming from the outbox failed");
+                }
+            }
+        }
+        if full_batch && slots.available_permits() > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = gateway.wake.notified() => {},
+            _ = tokio::time::sleep(Duration::from_millis(settings.poll_ms)) => {},
+            _ = cancel.cancelled() => {},
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    tracing::info!("dispatcher stopped");
+}

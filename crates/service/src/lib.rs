@@ -1,0 +1,19 @@
+//! Switchboard's domain services: each takes parsed input, applies the rules, and calls the
+//! store. They know nothing of HTTP; the API layer maps their errors to responses.
+
+pub mod accounts;
+pub mod channels;
+pub mod dispatch;
+mod error;
+pub mod gateway;
+pub mod inbound;
+pub mod keys;
+pub mod limits;
+pub mod read;
+pub mod send;
+pub mod webhooks;
+
+pub use error::ServiceError;
+
+/// Result type of service calls.
+pub type ServiceResult<T> = Result<T, ServiceError>;

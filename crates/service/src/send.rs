@@ -1,0 +1,137 @@
+//! Sending: validate → policy (24-hour window, connector capabilities) → store durably with
+//! its event (and idempotency key) → wake the dispatcher → answer in Meta's shape.
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use switchboard_core::channel::Channel;
+use switchboard_core::id::MessageId;
+use switchboard_core::message::{parse_message, MessageError};
+use switchboard_core::record::MessageRecord;
+use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::time::{to_rfc3339, Millis};
+use switchboard_core::window;
+use switchboard_store::messages::{IdempotencyRecord, InsertOutcome, NewOutbound};
+use switchboard_store::StoreError;
+
+use crate::gateway::Gateway;
+
+/// Why a send was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The message is invalid (Meta's code and the JSON path are in the error).
+    #[error(transparent)]
+    Invalid(MessageError),
+    /// A free-form message outside the 24-hour window (Meta's 131047).
+    #[error("the 24-hour customer-service window with {wa_id} is closed")]
+    WindowClosed {
+        /// The recipient.
+        wa_id: String,
+        /// When the customer last wrote, if ever.
+        last_inbound: Option<Millis>,
+    },
+    /// The channel's upstream cannot carry this kind of message.
+    #[error("this channel cannot send `{0}` messages")]
+    Unsupported(String),
+    /// The idempotency key was used before with a different body.
+    #[error("the Idempotency-Key was already used with a different request body")]
+    KeyReused,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The answer to a send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendAnswer {
+    /// Meta's response shape, plus `window_expires_at`.
+    pub body: Value,
+    /// True when this is the first answer replayed for a repeated idempotency key.
+    pub replayed: bool,
+}
+
+/// Hex SHA-256 of a request body, to compare requests under one idempotency key.
+pub fn request_hash(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Sends `request` (a Cloud API message object) on `channel`. `idempotency` is the client's
+/// key with the hash of the raw request body.
+pub async fn send(
+    gateway: &Gateway,
+    channel: &Channel,
+    request: &Value,
+    idempotency: Option<(String, String)>,
+    now: Millis,
+) -> Result<SendAnswer, SendError> {
+    let message = parse_message(request).map_err(SendError::Invalid)?;
+    if !gateway.connector(channel).supports(&message.kind) {
+        return Err(SendError::Unsupported(message.kind));
+    }
+    let last_inbound = gateway
+        .store
+        .last_inbound(channel.id, &message.wa_id)
+        .await?;
+    if message.is_free_form() && !window::is_open(last_inbound, now) {
+        return Err(SendError::WindowClosed {
+            wa_id: message.wa_id,
+            last_inbound,
+        });
+    }
+    let record = MessageRecord {
+        id: MessageId::new(),
+        account_id: channel.account_id,
+        channel_id: channel.id,
+        direction: Direction::Outbound,
+        chat: message.wa_id.clone(),
+        kind: message.kind.clone(),
+        body: message.body.clone(),
+        status: MessageStatus::Accepted,
+        upstream_id: None,
+        context_id: message.context_message_id.clone(),
+        error: None,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let body = json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{ "input": message.to_input, "wa_id": message.wa_id }],
+        "messages": [{ "id": record.id.to_string(), "message_status": "accepted" }],
+        "window_expires_at": window::expires_at(last_inbound).map(to_rfc3339),
+    });
+    let new = NewOutbound {
+        message: record,
+        idempotency: idempotency.map(|(key, request_hash)| IdempotencyRecord {
+            key,
+            request_hash,
+            response: body.clone(),
+        }),
+        idempotency_ttl_ms: gateway.settings.idempotency_ttl_ms,
+        not_before: now,
+    };
+    let outcome = match gateway.store.insert_outbound(&new).await {
+        // Two requests with the same new key raced and this one lost: the winner's row now
+        // exists, so asking again replays its answer (or reports a different body).
+        Err(StoreError::Conflict(_)) if new.idempotency.is_some() => {
+            gateway.store.insert_outbound(&new).await?
+        }
+        other => other?,
+    };
+    match outcome {
+        InsertOutcome::Inserted => {
+            gateway.wake.notify_one();
+            Ok(SendAnswer {
+                body,
+                replayed: false,
+            })
+        }
+        InsertOutcome::Replay(first) => Ok(SendAnswer {
+            body: first,
+            replayed: true,
+        }),
+        InsertOutcome::KeyReused => Err(SendError::KeyReused),
+    }
+}

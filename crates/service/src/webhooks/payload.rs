@@ -1,0 +1,112 @@
+//! Webhook payloads: Switchboard's envelope, or Meta's webhook payload so an existing Cloud API
+//! webhook handler works unchanged.
+
+use serde_json::{json, Value};
+use switchboard_core::channel::Channel;
+use switchboard_core::event::{
+    Event, MESSAGE_DELIVERED, MESSAGE_FAILED, MESSAGE_PLAYED, MESSAGE_REACTION, MESSAGE_READ,
+    MESSAGE_RECEIVED, MESSAGE_SENT,
+};
+use switchboard_core::time::to_rfc3339;
+
+/// Switchboard's envelope: `{id, type, created_at, account_id, channel_id, chat, data}`.
+pub fn switchboard(e: &Event) -> Value {
+    json!({
+        "id": e.id.to_string(),
+        "type": e.kind,
+        "created_at": to_rfc3339(e.created_at),
+        "account_id": e.account_id.to_string(),
+        "channel_id": e.channel_id.map(|c| c.to_string()),
+        "chat": e.chat,
+        "data": e.data,
+    })
+}
+
+/// Whether an event type has a Meta webhook equivalent.
+pub fn meta_representable(kind: &str) -> bool {
+    matches!(
+        kind,
+        MESSAGE_SENT
+            | MESSAGE_DELIVERED
+            | MESSAGE_READ
+            | MESSAGE_PLAYED
+            | MESSAGE_FAILED
+            | MESSAGE_RECEIVED
+            | MESSAGE_REACTION
+    )
+}
+
+fn envelope(channel: &Channel, value: Value) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": channel.settings.waba_id,
+            "changes": [{ "field": "messages", "value": value }],
+        }],
+    })
+}
+
+fn metadata(channel: &Channel) -> Value {
+    json!({
+        "display_phone_number": channel.settings.phone_number_id,
+        "phone_number_id": channel.settings.phone_number_id,
+    })
+}
+
+/// Meta's webhook payload for an event on `channel`: a status for our outbound messages (the
+/// status `id` is our message id, the one the send answered), the message itself for inbound
+/// ones. `None` for events Meta has no payload for.
+pub fn meta(e: &Event, channel: &Channel) -> Option<Value> {
+    let message = e.data.get("message")?;
+    let chat = e.chat.clone().unwrap_or_default();
+    let timestamp = (e.created_at / 1000).to_string();
+    match e.kind.as_str() {
+        MESSAGE_RECEIVED | MESSAGE_REACTION => {
+            let name = e.data.get("contact").and_then(|c| c.get("name")).cloned();
+            let mut contact = json!({ "wa_id": chat });
+            if let Some(name) = name.filter(|n| !n.is_null()) {
+                contact["profile"] = json!({ "name": name });
+            }
+            Some(envelope(
+                channel,
+                json!({
+                    "messaging_product": "whatsapp",
+                    "metadata": metadata(channel),
+                    "contacts": [contact],
+                    "messages": [message.get("content").cloned().unwrap_or(Value::Null)],
+                }),
+            ))
+        }
+        MESSAGE_SENT | MESSAGE_DELIVERED | MESSAGE_READ | MESSAGE_PLAYED | MESSAGE_FAILED => {
+            let status = e.kind.trim_start_matches("message.");
+            let mut entry = json!({
+                "id": message.get("id").cloned().unwrap_or(Value::Null),
+                "status": status,
+                "timestamp": timestamp,
+                "recipient_id": chat,
+            });
+            if status == "failed" {
+                let errors = match message.get("error") {
+                    Some(Value::Array(list)) => Value::Array(list.clone()),
+                    Some(Value::Null) | None => json!([]),
+                    Some(other) => json!([{
+                        "code": other.get("code").cloned().unwrap_or(Value::Null),
+                        "title": other.get("message").cloned().unwrap_or(Value::Null),
+                        "message": other.get("message").cloned().unwrap_or(Value::Null),
+                        "error_data": { "details": other.get("details").cloned().unwrap_or(Value::Null) },
+                    }]),
+                };
+                entry["errors"] = errors;
+            }
+            Some(envelope(
+                channel,
+                json!({
+                    "messaging_product": "whatsapp",
+                    "metadata": metadata(channel),
+                    "statuses": [entry],
+                }),
+            ))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,269 @@
+//! The conformance suite: the same behaviour checks for every store backend.
+//!
+//! Each function takes a fresh, migrated store and panics on a failed check; the runner in
+//! `tests/conformance.rs` calls each one against SQLite and against PostgreSQL.
+
+use std::sync::Arc;
+
+use switchboard_core::account::Account;
+use switchboard_core::channel::{Channel, ChannelKind, CloudSettings};
+use switchboard_core::id::{AccountId, ChannelId};
+use switchboard_core::key::{generate_key, ApiKey, Permission};
+use switchboard_core::time::now_millis;
+
+use crate::{PageRequest, Store, StoreError};
+
+/// A new account record named `name`.
+pub fn account(name: &str) -> Account {
+    Account {
+        id: AccountId::new(),
+        name: name.to_string(),
+        created_at: now_millis(),
+    }
+}
+
+/// A new account-wide key of `account` with `permission`.
+pub fn key(account: AccountId, permission: Permission) -> ApiKey {
+    let generated = generate_key();
+    ApiKey {
+        id: generated.id,
+        account_id: account,
+        name: "test".into(),
+        permission,
+        channel_id: None,
+        secret_hash: generated.secret_hash,
+        created_at: now_millis(),
+        revoked_at: None,
+    }
+}
+
+/// A new cloud channel of `account` with phone number id `phone_number_id`.
+pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
+    let now = now_millis();
+    Channel {
+        id: ChannelId::new(),
+        account_id: account,
+        name: format!("line {phone_number_id}"),
+        kind: ChannelKind::Cloud,
+        settings: CloudSettings {
+            phone_number_id: phone_number_id.to_string(),
+            waba_id: "waba1".into(),
+            access_token: "token-secret".into(),
+            app_secret: "app-secret".into(),
+            verify_token: "verify".into(),
+            base_url: None,
+            api_version: "v23.0".into(),
+        },
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Accounts are created with their first key and channels atomically, read back and paged.
+pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let a = account(&format!("acct {i}"));
+        let k = key(a.id, Permission::Manage);
+        store.create_account(&a, &k, &[]).await.unwrap();
+        assert_eq!(store.get_account(a.id).await.unwrap(), Some(a.clone()));
+        assert_eq!(store.find_key(k.id).await.unwrap(), Some(k));
+        ids.push(a.id);
+    }
+    assert_eq!(store.count_accounts().await.unwrap(), 5);
+    let first = store
+        .list_accounts(&PageRequest {
+            after: None,
+            limit: Some(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        ids[..2]
+    );
+    let second = store
+        .list_accounts(&PageRequest {
+            after: first.next.clone(),
+            limit: Some(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        second.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        ids[2..4]
+    );
+    let third = store
+        .list_accounts(&PageRequest {
+            after: second.next.clone(),
+            limit: Some(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(third.items.len(), 1);
+    assert_eq!(third.next, None);
+    assert_eq!(store.get_account(AccountId::new()).await.unwrap(), None);
+}
+
+/// A failed account creation leaves nothing behind.
+pub async fn account_creation_is_atomic(store: Arc<dyn Store>) {
+    let a = account("first");
+    let ch = channel(a.id, "111");
+    store
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
+        .await
+        .unwrap();
+    let b = account("second");
+    // Same phone number id and kind as an existing channel: the unique index refuses it.
+    let clash = channel(b.id, "111");
+    let err = store
+        .create_account(&b, &key(b.id, Permission::Manage), &[clash])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.get_account(b.id).await.unwrap(), None);
+    assert_eq!(store.count_accounts().await.unwrap(), 1);
+}
+
+/// Keys are listed per account only, and revoked once.
+pub async fn keys_are_scoped_and_revocable(store: Arc<dyn Store>) {
+    let a = account("a");
+    let b = account("b");
+    let ka = key(a.id, Permission::Manage);
+    let kb = key(b.id, Permission::Manage);
+    store.create_account(&a, &ka, &[]).await.unwrap();
+    store.create_account(&b, &kb, &[]).await.unwrap();
+    let extra = key(a.id, Permission::Read);
+    store.create_key(&extra).await.unwrap();
+    let listed = store
+        .list_keys(a.id, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|k| k.id).collect::<Vec<_>>(),
+        vec![ka.id, extra.id]
+    );
+    assert!(!store
+        .revoke_key(b.id, extra.id, now_millis())
+        .await
+        .unwrap());
+    assert!(store.revoke_key(a.id, extra.id, 42).await.unwrap());
+    assert!(!store.revoke_key(a.id, extra.id, 43).await.unwrap());
+    assert_eq!(
+        store.find_key(extra.id).await.unwrap().unwrap().revoked_at,
+        Some(42)
+    );
+}
+
+/// Channels are read, listed, updated and deleted within their account only.
+pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
+    let a = account("a");
+    let b = account("b");
+    store
+        .create_account(&a, &key(a.id, Permission::Manage), &[])
+        .await
+        .unwrap();
+    store
+        .create_account(&b, &key(b.id, Permission::Manage), &[])
+        .await
+        .unwrap();
+    let c1 = channel(a.id, "201");
+    let c2 = channel(a.id, "202");
+    store.create_channel(&c1).await.unwrap();
+    store.create_channel(&c2).await.unwrap();
+    assert_eq!(
+        store.get_channel(a.id, c1.id).await.unwrap(),
+        Some(c1.clone())
+    );
+    assert_eq!(store.get_channel(b.id, c1.id).await.unwrap(), None);
+    assert_eq!(store.find_channel(c1.id).await.unwrap(), Some(c1.clone()));
+    let all = store
+        .list_channels(a.id, None, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 2);
+    let only = store
+        .list_channels(a.id, Some(c2.id), &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(only.items, vec![c2.clone()]);
+    assert!(store
+        .list_channels(b.id, None, &PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+
+    let mut renamed = c1.clone();
+    renamed.name = "renamed".into();
+    renamed.settings.access_token = "new-token".into();
+    renamed.updated_at += 1;
+    assert!(store.update_channel(&renamed).await.unwrap());
+    assert_eq!(store.get_channel(a.id, c1.id).await.unwrap(), Some(renamed));
+    let mut foreign = c2.clone();
+    foreign.account_id = b.id;
+    assert!(!store.update_channel(&foreign).await.unwrap());
+
+    let mut scoped = key(a.id, Permission::Send);
+    scoped.channel_id = Some(c2.id);
+    store.create_key(&scoped).await.unwrap();
+    assert!(!store.delete_channel(b.id, c2.id).await.unwrap());
+    assert!(store.delete_channel(a.id, c2.id).await.unwrap());
+    assert_eq!(store.get_channel(a.id, c2.id).await.unwrap(), None);
+    assert_eq!(
+        store.find_key(scoped.id).await.unwrap(),
+        None,
+        "keys of a deleted channel go with it"
+    );
+    assert_eq!(store.all_channels().await.unwrap().len(), 1);
+}
+
+/// Installation metadata is written once.
+pub async fn meta_is_write_once(store: Arc<dyn Store>) {
+    assert_eq!(store.get_meta("admin").await.unwrap(), None);
+    assert!(store.put_meta_if_absent("admin", "h1").await.unwrap());
+    assert!(!store.put_meta_if_absent("admin", "h2").await.unwrap());
+    assert_eq!(
+        store.get_meta("admin").await.unwrap().as_deref(),
+        Some("h1")
+    );
+    store.ping().await.unwrap();
+}
+
+/// Many concurrent writers all land (SQLite commits them in groups).
+pub async fn concurrent_writes_all_land(store: Arc<dyn Store>) {
+    let a = account("busy");
+    store
+        .create_account(&a, &key(a.id, Permission::Manage), &[])
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_channel(&channel(a.id, &format!("9{i:04}")))
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let listed = store
+        .list_channels(
+            a.id,
+            None,
+            &PageRequest {
+                after: None,
+                limit: Some(500),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 200);
+}

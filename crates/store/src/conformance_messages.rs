@@ -1,0 +1,875 @@
+//! Conformance checks for messages, the outbox, statuses, inbound messages and events.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use switchboard_core::event::{self, Event};
+use switchboard_core::id::{AccountId, ChannelId, MessageId};
+use switchboard_core::key::Permission;
+use switchboard_core::record::{MessageRecord, StatusReport};
+use switchboard_core::status::{Direction, MessageStatus};
+
+use crate::conformance::{account, channel, key};
+use crate::messages::{
+    DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter, NewInbound,
+    NewOutbound, StatusOutcome,
+};
+use crate::{PageRequest, Store};
+
+const OWNER: &str = "node-a";
+const LEASE: i64 = 60_000;
+
+async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
+    let a = account("acme");
+    let digits: String = switchboard_core::secret::random_hex(12)
+        .bytes()
+        .map(|b| char::from(b'0' + b % 10))
+        .collect();
+    let ch = channel(a.id, &format!("5{digits}"));
+    store
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
+        .await
+        .unwrap();
+    (a.id, ch.id)
+}
+
+/// An outbound text message to `chat` created at `at`.
+pub fn outbound(
+    account: AccountId,
+    channel: ChannelId,
+    chat: &str,
+    text: &str,
+    at: i64,
+) -> MessageRecord {
+    MessageRecord {
+        id: MessageId::new(),
+        account_id: account,
+        channel_id: channel,
+        direction: Direction::Outbound,
+        chat: chat.to_string(),
+        kind: "text".into(),
+        body: json!({"messaging_product": "whatsapp", "to": chat, "type": "text", "text": {"body": text}}),
+        status: MessageStatus::Accepted,
+        upstream_id: None,
+        context_id: None,
+        error: None,
+        attempts: 0,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn new_outbound(m: MessageRecord) -> NewOutbound {
+    let at = m.created_at;
+    NewOutbound {
+        message: m,
+        idempotency: None,
+        idempotency_ttl_ms: 86_400_000,
+        not_before: at,
+    }
+}
+
+async fn events_of(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event> {
+    store
+        .list_events(account, &EventFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .items
+}
+
+fn types(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| e.kind.clone()).collect()
+}
+
+/// Insert → claim → sent: status, history, events, outbox, upstream-id lookup.
+pub async fn outbound_lifecycle(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let m = outbound(acc, ch, "15551230001", "hello", 1_000);
+    assert_eq!(
+        store
+            .insert_outbound(&new_outbound(m.clone()))
+            .await
+            .unwrap(),
+        InsertOutcome::Inserted
+    );
+    assert_eq!(store.outbox_len().await.unwrap(), 1);
+    let claimed = store.claim_outbox(OWNER, 1_000, LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].message, m);
+    assert!(
+        store
+            .claim_outbox(OWNER, 1_001, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    let done = store
+        .finish_dispatch(
+            m.id,
+            OWNER,
+            DispatchOutcome::Sent {
+                upstream_id: "wamid.A".into(),
+            },
+            1_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.status, MessageStatus::Sent);
+    assert_eq!(done.upstream_id.as_deref(), Some("wamid.A"));
+    assert_eq!(done.attempts, 1);
+    assert_eq!(store.outbox_len().await.unwrap(), 0);
+    let found = store
+        .find_by_upstream(ch, "wamid.A")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, m.id);
+    let (got, history) = store.get_message(acc, m.id).await.unwrap().unwrap();
+    assert_eq!(got.status, MessageStatus::Sent);
+    assert_eq!(
+        history.iter().map(|h| h.status).collect::<Vec<_>>(),
+        vec![MessageStatus::Accepted, MessageStatus::Sent]
+    );
+    let events = events_of(&store, acc).await;
+    assert_eq!(
+        types(&events),
+        vec![event::MESSAGE_ACCEPTED, event::MESSAGE_SENT]
+    );
+    assert_eq!(events[1].data["message"]["upstream_id"], "wamid.A");
+    assert_eq!(events[1].chat.as_deref(), Some("15551230001"));
+    assert!(events[0].seq < events[1].seq);
+    assert!(
+        store
+            .get_message(AccountId::new(), m.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "other account"
+    );
+}
+
+/// The same key and body replays; another body is refused; an expired key is new again.
+pub async fn idempotency_keys(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let record = |hash: &str| IdempotencyRecord {
+        key: "order-42".into(),
+        request_hash: hash.into(),
+        response: json!({"messages": [{"id": "first"}]}),
+    };
+    let mut first = new_outbound(outbound(acc, ch, "15551230002", "a", 1_000));
+    first.idempotency = Some(record("h1"));
+    assert_eq!(
+        store.insert_outbound(&first).await.unwrap(),
+        InsertOutcome::Inserted
+    );
+    let mut again = new_outbound(outbound(acc, ch, "15551230002", "a", 2_000));
+    again.idempotency = Some(record("h1"));
+    assert_eq!(
+        store.insert_outbound(&again).await.unwrap(),
+        InsertOutcome::Replay(json!({"messages": [{"id": "first"}]}))
+    );
+    let mut other = new_outbound(outbound(acc, ch, "15551230002", "b", 2_000));
+    other.idempotency = Some(record("h2"));
+    assert_eq!(
+        store.insert_outbound(&other).await.unwrap(),
+        InsertOutcome::KeyReused
+    );
+    assert_eq!(
+        store.outbox_len().await.unwrap(),
+        1,
+        "replays store nothing"
+    );
+    let mut later = new_outbound(outbound(acc, ch, "15551230002", "b", 1_000 + 86_400_000));
+    later.idempotency = Some(record("h2"));
+    assert_eq!(
+        store.insert_outbound(&later).await.unwrap(),
+        InsertOutcome::Inserted,
+        "expired key"
+    );
+    let (b, _) = setup(&store).await;
+    let mut foreign = new_outbound(outbound(b, ch, "15551230002", "a", 2_000));
+    foreign.idempotency = Some(record("h9"));
+    assert_eq!(
+        store.insert_outbound(&foreign).await.unwrap(),
+        InsertOutcome::Inserted,
+        "keys are per account"
+    );
+}
+
+/// Only each chat's oldest pending message is claimable; others wait; leases expire.
+pub async fn claims_keep_per_chat_order(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let a: Vec<_> = (0..3)
+        .map(|i| outbound(acc, ch, "15551230010", &format!("a{i}"), 1_000 + i))
+        .collect();
+    let b: Vec<_> = (0..2)
+        .map(|i| outbound(acc, ch, "15551230011", &format!("b{i}"), 1_010 + i))
+        .collect();
+    for m in a.iter().chain(b.iter()) {
+        store
+            .insert_outbound(&new_outbound(m.clone()))
+            .await
+            .unwrap();
+    }
+    let heads: Vec<MessageId> = store
+        .claim_outbox(OWNER, 2_000, LEASE, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.message.id)
+        .collect();
+    assert_eq!(heads, vec![a[0].id, b[0].id]);
+    assert!(store
+        .claim_outbox("node-b", 2_001, LEASE, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        store
+            .finish_dispatch(
+                a[0].id,
+                "node-b",
+                DispatchOutcome::Sent {
+                    upstream_id: "x".into()
+                },
+                2_002
+            )
+            .await
+            .unwrap()
+            .is_none(),
+        "another owner cannot finish a lease it does not hold"
+    );
+    store
+        .finish_dispatch(
+            a[0].id,
+            OWNER,
+            DispatchOutcome::Sent {
+                upstream_id: "wamid.a0".into(),
+            },
+            2_003,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let next: Vec<MessageId> = store
+        .claim_outbox(OWNER, 2_004, LEASE, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.message.id)
+        .collect();
+    assert_eq!(
+        next,
+        vec![a[1].id],
+        "b0 is still leased, a1 is the new head of chat a"
+    );
+    // Leases expire: another node takes over b0 and a1.
+    let taken: Vec<MessageId> = store
+        .claim_outbox("node-b", 2_000 + LEASE + 10, LEASE, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.message.id)
+        .collect();
+    assert_eq!(taken, vec![a[1].id, b[0].id]);
+    assert!(store.release_leases_at_start().await.unwrap() <= 2);
+}
+
+/// Retries wait until due and count attempts; failures are final and evented.
+pub async fn retries_and_failures(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let m = outbound(acc, ch, "15551230020", "x", 1_000);
+    store
+        .insert_outbound(&new_outbound(m.clone()))
+        .await
+        .unwrap();
+    store.claim_outbox(OWNER, 1_000, LEASE, 1).await.unwrap();
+    let after = store
+        .finish_dispatch(
+            m.id,
+            OWNER,
+            DispatchOutcome::Retry {
+                not_before: 5_000,
+                error: Some(json!({"code": 2})),
+                attempted: true,
+            },
+            1_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.attempts, 1);
+    assert_eq!(after.status, MessageStatus::Accepted);
+    assert_eq!(after.error, Some(json!({"code": 2})));
+    assert!(
+        store
+            .claim_outbox(OWNER, 4_999, LEASE, 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    assert_eq!(
+        store
+            .claim_outbox(OWNER, 5_000, LEASE, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .finish_dispatch(
+            m.id,
+            OWNER,
+            DispatchOutcome::Retry {
+                not_before: 6_000,
+                error: None,
+                attempted: false,
+            },
+            5_001,
+        )
+        .await
+        .unwrap();
+    store.claim_outbox(OWNER, 6_000, LEASE, 1).await.unwrap();
+    let failed = store
+        .finish_dispatch(
+            m.id,
+            OWNER,
+            DispatchOutcome::Failed {
+                error: json!({"code": 131026}),
+            },
+            6_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.status, MessageStatus::Failed);
+    assert_eq!(
+        failed.attempts, 2,
+        "the rate-limit deferral was not an attempt"
+    );
+    assert_eq!(failed.error, Some(json!({"code": 131026})));
+    assert_eq!(store.outbox_len().await.unwrap(), 0);
+    let events = events_of(&store, acc).await;
+    assert_eq!(
+        types(&events),
+        vec![event::MESSAGE_ACCEPTED, event::MESSAGE_FAILED]
+    );
+    assert_eq!(events[1].data["message"]["error"]["code"], 131026);
+}
+
+async fn sent_message(
+    store: &Arc<dyn Store>,
+    acc: AccountId,
+    ch: ChannelId,
+    upstream: &str,
+) -> MessageRecord {
+    let m = outbound(acc, ch, "15551230030", "x", 1_000);
+    store
+        .insert_outbound(&new_outbound(m.clone()))
+        .await
+        .unwrap();
+    store.claim_outbox(OWNER, 1_000, LEASE, 10).await.unwrap();
+    store
+        .finish_dispatch(
+            m.id,
+            OWNER,
+            DispatchOutcome::Sent {
+                upstream_id: upstream.into(),
+            },
+            1_100,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn report(ch: ChannelId, upstream: &str, status: MessageStatus, at: i64) -> StatusReport {
+    StatusReport {
+        channel_id: ch,
+        upstream_id: upstream.into(),
+        status,
+        at,
+        error: None,
+    }
+}
+
+/// Statuses never move backwards; late and repeated ones are recorded or ignored.
+pub async fn statuses_are_monotonic(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let m = sent_message(&store, acc, ch, "wamid.M").await;
+    let apply = |s, at| {
+        let store = store.clone();
+        async move {
+            store
+                .apply_status(&report(ch, "wamid.M", s, at), at)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(matches!(
+        apply(MessageStatus::Delivered, 2_000).await,
+        StatusOutcome::Applied(_)
+    ));
+    assert!(matches!(
+        apply(MessageStatus::Read, 3_000).await,
+        StatusOutcome::Applied(_)
+    ));
+    assert_eq!(
+        apply(MessageStatus::Delivered, 3_500).await,
+        StatusOutcome::Recorded,
+        "repeat"
+    );
+    assert_eq!(
+        apply(MessageStatus::Sent, 3_600).await,
+        StatusOutcome::Recorded,
+        "repeat of sent"
+    );
+    let (got, history) = store.get_message(acc, m.id).await.unwrap().unwrap();
+    assert_eq!(got.status, MessageStatus::Read);
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.status, h.applied))
+            .collect::<Vec<_>>(),
+        vec![
+            (MessageStatus::Accepted, true),
+            (MessageStatus::Sent, true),
+            (MessageStatus::Delivered, true),
+            (MessageStatus::Read, true),
+        ]
+    );
+    // A read before delivered: the late delivered is recorded but does not regress.
+    let m2 = {
+        let m = outbound(acc, ch, "15551230031", "y", 1_000);
+        store
+            .insert_outbound(&new_outbound(m.clone()))
+            .await
+            .unwrap();
+        store.claim_outbox(OWNER, 1_000, LEASE, 10).await.unwrap();
+        store
+            .finish_dispatch(
+                m.id,
+                OWNER,
+                DispatchOutcome::Sent {
+                    upstream_id: "wamid.N".into(),
+                },
+                1_100,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    store
+        .apply_status(&report(ch, "wamid.N", MessageStatus::Read, 2_000), 2_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .apply_status(
+                &report(ch, "wamid.N", MessageStatus::Delivered, 2_500),
+                2_500
+            )
+            .await
+            .unwrap(),
+        StatusOutcome::Recorded
+    );
+    let (got, history) = store.get_message(acc, m2.id).await.unwrap().unwrap();
+    assert_eq!(got.status, MessageStatus::Read);
+    assert_eq!(
+        history.last().map(|h| (h.status, h.applied)),
+        Some((MessageStatus::Delivered, false))
+    );
+    let events = events_of(&store, acc).await;
+    let of_m2: Vec<String> = events
+        .iter()
+        .filter(|e| e.data["message"]["id"] == m2.id.to_string())
+        .map(|e| e.kind.clone())
+        .collect();
+    assert_eq!(
+        of_m2,
+        vec![
+            event::MESSAGE_ACCEPTED,
+            event::MESSAGE_SENT,
+            event::MESSAGE_READ
+        ]
+    );
+    // A failure with its error.
+    let mut failed = report(ch, "wamid.M", MessageStatus::Failed, 4_000);
+    failed.error = Some(json!([{"code": 131047}]));
+    assert_eq!(
+        store.apply_status(&failed, 4_000).await.unwrap(),
+        StatusOutcome::Recorded,
+        "read is final"
+    );
+}
+
+/// A status that overtakes the send answer is kept and applied when the answer arrives.
+pub async fn early_statuses_are_applied(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let m = outbound(acc, ch, "15551230040", "x", 1_000);
+    store
+        .insert_outbound(&new_outbound(m.clone()))
+        .await
+        .unwrap();
+    store.claim_outbox(OWNER, 1_000, LEASE, 1).await.unwrap();
+    assert_eq!(
+        store
+            .apply_status(
+                &report(ch, "wamid.E", MessageStatus::Delivered, 1_050),
+                1_050
+            )
+            .await
+            .unwrap(),
+        StatusOutcome::Pending
+    );
+    assert_eq!(
+        store
+            .apply_status(&report(ch, "wamid.E", MessageStatus::Sent, 1_040), 1_060)
+            .await
+            .unwrap(),
+        StatusOutcome::Pending
+    );
+    let done = store
+        .finish_dispatch(
+            m.id,
+            OWNER,
+            DispatchOutcome::Sent {
+                upstream_id: "wamid.E".into(),
+            },
+            1_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.status, MessageStatus::Delivered);
+    let events = events_of(&store, acc).await;
+    assert_eq!(
+        types(&events),
+        vec![
+            event::MESSAGE_ACCEPTED,
+            event::MESSAGE_SENT,
+            event::MESSAGE_DELIVERED
+        ]
+    );
+    // Applied once: a second send answer cannot happen, and a repeat status is ignored.
+    assert_eq!(
+        store
+            .apply_status(
+                &report(ch, "wamid.E", MessageStatus::Delivered, 1_200),
+                1_200
+            )
+            .await
+            .unwrap(),
+        StatusOutcome::Recorded
+    );
+}
+
+fn inbound(acc: AccountId, ch: ChannelId, from: &str, upstream: &str, at: i64) -> NewInbound {
+    NewInbound {
+        message: MessageRecord {
+            id: MessageId::new(),
+            account_id: acc,
+            channel_id: ch,
+            direction: Direction::Inbound,
+            chat: from.into(),
+            kind: "text".into(),
+            body: json!({"from": from, "id": upstream, "type": "text", "text": {"body": "hi"}}),
+            status: MessageStatus::Received,
+            upstream_id: Some(upstream.into()),
+            context_id: None,
+            error: None,
+            attempts: 0,
+            created_at: at,
+            updated_at: at,
+        },
+        profile_name: Some("Ana".into()),
+        event_type: event::MESSAGE_RECEIVED,
+    }
+}
+
+/// Inbound messages are deduplicated, open the window and can be marked read.
+pub async fn inbound_messages_open_the_window(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    assert_eq!(store.last_inbound(ch, "15551230050").await.unwrap(), None);
+    let first = inbound(acc, ch, "15551230050", "wamid.in1", 10_000);
+    assert!(store.insert_inbound(&first, 10_001).await.unwrap());
+    assert!(
+        !store
+            .insert_inbound(
+                &inbound(acc, ch, "15551230050", "wamid.in1", 10_000),
+                10_002
+            )
+            .await
+            .unwrap(),
+        "duplicate"
+    );
+    assert_eq!(
+        store.last_inbound(ch, "15551230050").await.unwrap(),
+        Some(10_000)
+    );
+    assert!(store
+        .insert_inbound(&inbound(acc, ch, "15551230050", "wamid.in0", 9_000), 10_003)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.last_inbound(ch, "15551230050").await.unwrap(),
+        Some(10_000),
+        "an older message does not shrink the window"
+    );
+    let read = store
+        .mark_inbound_read(acc, first.message.id, 11_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.status, MessageStatus::Read);
+    assert!(store
+        .mark_inbound_read(AccountId::new(), first.message.id, 11_000)
+        .await
+        .unwrap()
+        .is_none());
+    let events = events_of(&store, acc).await;
+    assert_eq!(
+        types(&events),
+        vec![
+            event::MESSAGE_RECEIVED,
+            event::MESSAGE_RECEIVED,
+            event::MESSAGE_READ
+        ]
+    );
+    assert_eq!(events[0].data["message"]["direction"], "inbound");
+}
+
+/// Listing filters by channel, chat, direction, status, time and id, and pages.
+pub async fn messages_are_listed_with_filters(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let m = outbound(
+            acc,
+            ch,
+            if i % 2 == 0 {
+                "15551230060"
+            } else {
+                "15551230061"
+            },
+            "x",
+            1_000 + i,
+        );
+        ids.push(m.id);
+        store.insert_outbound(&new_outbound(m)).await.unwrap();
+    }
+    store
+        .insert_inbound(&inbound(acc, ch, "15551230060", "wamid.in", 2_000), 2_000)
+        .await
+        .unwrap();
+    let list = |f: MessageFilter, limit: u32, after: Option<String>| {
+        let store = store.clone();
+        async move {
+            store
+                .list_messages(
+                    acc,
+                    &f,
+                    &PageRequest {
+                        after,
+                        limit: Some(limit),
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let all = list(MessageFilter::default(), 100, None).await;
+    assert_eq!(all.items.len(), 6);
+    let chat = list(
+        MessageFilter {
+            chat: Some("15551230060".into()),
+            ..Default::default()
+        },
+        100,
+        None,
+    )
+    .await;
+    assert_eq!(chat.items.len(), 4);
+    let inbound_only = list(
+        MessageFilter {
+            direction: Some(Direction::Inbound),
+            ..Default::default()
+        },
+        100,
+        None,
+    )
+    .await;
+    assert_eq!(inbound_only.items.len(), 1);
+    let accepted = list(
+        MessageFilter {
+            status: Some(MessageStatus::Accepted),
+            ..Default::default()
+        },
+        100,
+        None,
+    )
+    .await;
+    assert_eq!(accepted.items.len(), 5);
+    let window = list(
+        MessageFilter {
+            since: Some(1_001),
+            until: Some(1_003),
+            ..Default::default()
+        },
+        100,
+        None,
+    )
+    .await;
+    assert_eq!(
+        window.items.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[1..3].to_vec()
+    );
+    let one = list(
+        MessageFilter {
+            message_id: Some(ids[3]),
+            ..Default::default()
+        },
+        100,
+        None,
+    )
+    .await;
+    assert_eq!(one.items.len(), 1);
+    let by_upstream = list(
+        MessageFilter {
+            upstream_id: Some("wamid.in".into()),
+            ..Default::default()
+        },
+        100,
+        None,
+    )
+    .await;
+    assert_eq!(by_upstream.items.len(), 1);
+    let first = list(
+        MessageFilter {
+            channel_id: Some(ch),
+            ..Default::default()
+        },
+        4,
+        None,
+    )
+    .await;
+    assert_eq!(first.items.len(), 4);
+    let second = list(
+        MessageFilter {
+            channel_id: Some(ch),
+            ..Default::default()
+        },
+        4,
+        first.next.clone(),
+    )
+    .await;
+    assert_eq!(second.items.len(), 2);
+    assert!(second.next.is_none());
+    let other = store
+        .list_messages(
+            AccountId::new(),
+            &MessageFilter::default(),
+            &PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert!(other.items.is_empty());
+}
+
+/// Events are listed in order, filtered by type (with wildcards) and paged by cursor.
+pub async fn events_are_listed_in_order(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let m = sent_message(&store, acc, ch, "wamid.V").await;
+    store
+        .apply_status(
+            &report(ch, "wamid.V", MessageStatus::Delivered, 2_000),
+            2_000,
+        )
+        .await
+        .unwrap();
+    store
+        .insert_inbound(&inbound(acc, ch, "15551230070", "wamid.in7", 3_000), 3_000)
+        .await
+        .unwrap();
+    let all = store
+        .list_events(acc, &EventFilter::default(), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        types(&all.items),
+        vec![
+            event::MESSAGE_ACCEPTED,
+            event::MESSAGE_SENT,
+            event::MESSAGE_DELIVERED,
+            event::MESSAGE_RECEIVED
+        ]
+    );
+    assert_eq!(all.items[0].data["message"]["id"], m.id.to_string());
+    let wildcard = store
+        .list_events(
+            acc,
+            &EventFilter {
+                types: vec!["message.*".into()],
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(wildcard.items.len(), 4);
+    let exact = store
+        .list_events(
+            acc,
+            &EventFilter {
+                types: vec![event::MESSAGE_SENT.into(), event::MESSAGE_RECEIVED.into()],
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        types(&exact.items),
+        vec![event::MESSAGE_SENT, event::MESSAGE_RECEIVED]
+    );
+    let chat = store
+        .list_events(
+            acc,
+            &EventFilter {
+                chat: Some("15551230070".into()),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(chat.items.len(), 1);
+    let page1 = store
+        .list_events(acc, &EventFilter::default(), None, 3)
+        .await
+        .unwrap();
+    assert_eq!(page1.items.len(), 3);
+    let page2 = store
+        .list_events(acc, &EventFilter::default(), page1.next.as_deref(), 3)
+        .await
+        .unwrap();
+    assert_eq!(types(&page2.items), vec![event::MESSAGE_RECEIVED]);
+    assert!(page2.next.is_none());
+    assert_eq!(page1.next.as_deref(), Some(page1.items[2].cursor.as_str()));
+    assert!(store
+        .list_events(AccountId::new(), &EventFilter::default(), None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+}

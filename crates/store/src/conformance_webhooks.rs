@@ -1,0 +1,481 @@
+//! Conformance checks for webhook subscriptions, deliveries and the fan-out position.
+
+use std::sync::Arc;
+
+use switchboard_core::event::{self, Event};
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
+use switchboard_core::key::Permission;
+use switchboard_core::subscription::{
+    Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
+};
+
+use crate::conformance::{account, channel, key};
+use crate::conformance_messages::outbound;
+use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
+use crate::{PageRequest, Store};
+
+const OWNER: &str = "node-a";
+const LEASE: i64 = 30_000;
+const DISABLE_AFTER: i64 = 5 * 86_400_000;
+
+fn subscription(account: AccountId, events: &[&str]) -> Subscription {
+    Subscription {
+        id: SubscriptionId::new(),
+        account_id: account,
+        channel_id: None,
+        url: "https://example.com/hooks".into(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        format: PayloadFormat::Switchboard,
+        secret: "whsec_c2VjcmV0".into(),
+        previous_secret: None,
+        previous_expires_at: None,
+        enabled: true,
+        description: Some("test".into()),
+        failing_since: None,
+        disabled_reason: None,
+        created_at: 1_000,
+        updated_at: 1_000,
+    }
+}
+
+fn delivery(s: &Subscription, event: &Event, key: &str, at: i64) -> Delivery {
+    Delivery {
+        id: DeliveryId::new(),
+        subscription_id: s.id,
+        account_id: s.account_id,
+        event_id: event.id.to_string(),
+        ordering_key: key.to_string(),
+        state: DeliveryState::Pending,
+        attempts: 0,
+        next_attempt_at: at,
+        last_status: None,
+        last_error: None,
+        created_at: at,
+        finished_at: None,
+    }
+}
+
+fn attempt(status: u16, at: i64) -> Attempt {
+    Attempt {
+        attempted_at: at,
+        status_code: Some(status),
+        latency_ms: 12,
+        response: Some("ok".into()),
+        error: None,
+    }
+}
+
+/// Accounts with a channel, and `n` events (accepted messages) in account a.
+async fn setup(store: &Arc<dyn Store>, n: usize) -> (AccountId, AccountId, Vec<Event>) {
+    let a = account("a");
+    let b = account("b");
+    let digits: String = switchboard_core::secret::random_hex(12)
+        .bytes()
+        .map(|x| char::from(b'0' + x % 10))
+        .collect();
+    let ch = channel(a.id, &format!("6{digits}"));
+    store
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
+        .await
+        .unwrap();
+    store
+        .create_account(&b, &key(b.id, Permission::Manage), &[])
+        .await
+        .unwrap();
+    for i in 0..n {
+        let m = outbound(
+            a.id,
+            ch.id,
+            if i % 2 == 0 {
+                "15550000001"
+            } else {
+                "15550000002"
+            },
+            "x",
+            1_000 + i as i64,
+        );
+        store
+            .insert_outbound(&NewOutbound {
+                message: m,
+                idempotency: None,
+                idempotency_ttl_ms: 1,
+                not_before: 1_000,
+            })
+            .await
+            .unwrap();
+    }
+    let events = store
+        .list_events(a.id, &EventFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .items;
+    (a.id, b.id, events)
+}
+
+/// Subscriptions are stored, scoped to their account, updated and deleted.
+pub async fn subscriptions_round_trip(store: Arc<dyn Store>) {
+    let (a, b, _) = setup(&store, 0).await;
+    let s = subscription(a, &["message.*"]);
+    store.create_subscription(&s).await.unwrap();
+    assert_eq!(
+        store.get_subscription(a, s.id).await.unwrap(),
+        Some(s.clone())
+    );
+    assert_eq!(store.get_subscription(b, s.id).await.unwrap(), None);
+    let mut changed = s.clone();
+    changed.url = "https://example.com/other".into();
+    changed.previous_secret = Some("whsec_b2xk".into());
+    changed.previous_expires_at = Some(9_000);
+    changed.enabled = false;
+    changed.updated_at = 2_000;
+    assert!(store.update_subscription(&changed).await.unwrap());
+    assert_eq!(
+        store.get_subscription(a, s.id).await.unwrap(),
+        Some(changed.clone())
+    );
+    assert!(store.enabled_subscriptions().await.unwrap().is_empty());
+    let listed = store
+        .list_subscriptions(a, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.items, vec![changed]);
+    assert!(store
+        .list_subscriptions(b, &PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(!store.delete_subscription(b, s.id).await.unwrap());
+    assert!(store.delete_subscription(a, s.id).await.unwrap());
+    assert_eq!(store.get_subscription(a, s.id).await.unwrap(), None);
+}
+
+/// The fan-out reads every account's events in order and records its position atomically
+/// with the deliveries it creates.
+pub async fn fanout_position_moves_with_deliveries(store: Arc<dyn Store>) {
+    let (a, _, events) = setup(&store, 3).await;
+    assert_eq!(store.fanout_position().await.unwrap(), None);
+    let all = store.list_all_events(None, 2).await.unwrap();
+    assert_eq!(all.items.len(), 2);
+    assert_eq!(all.items[0].id, events[0].id);
+    let s = subscription(a, &["*"]);
+    store.create_subscription(&s).await.unwrap();
+    let ds: Vec<Delivery> = all
+        .items
+        .iter()
+        .map(|e| delivery(&s, e, e.chat.as_deref().unwrap_or(""), 2_000))
+        .collect();
+    store
+        .create_deliveries(&ds, &all.items[1].cursor)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.fanout_position().await.unwrap().as_deref(),
+        Some(all.items[1].cursor.as_str())
+    );
+    let rest = store
+        .list_all_events(Some(&all.items[1].cursor), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![events[2].id]
+    );
+    store
+        .create_deliveries(&[], &rest.items[0].cursor)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.fanout_position().await.unwrap().as_deref(),
+        Some(rest.items[0].cursor.as_str())
+    );
+    let listed = store
+        .list_deliveries(a, s.id, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 2);
+}
+
+/// Claims keep order per (subscription, key); failures retry, record attempts and disable a
+/// subscription failing for too long; deferrals are not attempts.
+pub async fn deliveries_are_ordered_retried_and_recorded(store: Arc<dyn Store>) {
+    let (a, b, events) = setup(&store, 4).await;
+    let s = subscription(a, &["message.accepted"]);
+    store.create_subscription(&s).await.unwrap();
+    // Keys: events 0 and 2 share chat 1; events 1 and 3 share chat 2.
+    let ds: Vec<Delivery> = events
+        .iter()
+        .map(|e| delivery(&s, e, e.chat.as_deref().unwrap(), 2_000))
+        .collect();
+    store
+        .create_deliveries(&ds, &events[3].cursor)
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_deliveries(OWNER, 2_000, LEASE, 10)
+        .await
+        .unwrap();
+    let ids: Vec<DeliveryId> = claimed.iter().map(|(d, _)| d.id).collect();
+    assert_eq!(ids, vec![ds[0].id, ds[1].id], "one per ordering key");
+    assert_eq!(
+        claimed[0].1.id, events[0].id,
+        "the event comes with its delivery"
+    );
+    assert!(
+        store
+            .claim_deliveries(OWNER, 2_001, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+
+    // ds[0] fails: retry later; its key stays blocked, the other key moves on.
+    let after = store
+        .finish_delivery(
+            ds[0].id,
+            OWNER,
+            DeliveryOutcome::Retry {
+                next_attempt_at: 9_000,
+            },
+            Some(&attempt(500, 2_100)),
+            DISABLE_AFTER,
+            2_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.attempts, 1);
+    assert_eq!(after.last_status, Some(500));
+    assert_eq!(after.state, DeliveryState::Pending);
+    assert!(store
+        .finish_delivery(
+            ds[1].id,
+            "node-b",
+            DeliveryOutcome::Delivered,
+            None,
+            DISABLE_AFTER,
+            2_100
+        )
+        .await
+        .unwrap()
+        .is_none());
+    let done = store
+        .finish_delivery(
+            ds[1].id,
+            OWNER,
+            DeliveryOutcome::Delivered,
+            Some(&attempt(204, 2_100)),
+            DISABLE_AFTER,
+            2_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.state, DeliveryState::Delivered);
+    let next: Vec<DeliveryId> = store
+        .claim_deliveries(OWNER, 2_200, LEASE, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(d, _)| d.id)
+        .collect();
+    assert_eq!(
+        next,
+        vec![ds[3].id],
+        "chat 1 waits for its failing head; chat 2 goes on"
+    );
+    store
+        .finish_delivery(
+            ds[3].id,
+            OWNER,
+            DeliveryOutcome::Deferred {
+                next_attempt_at: 3_000,
+            },
+            None,
+            DISABLE_AFTER,
+            2_200,
+        )
+        .await
+        .unwrap();
+    let (d3, attempts) = store.get_delivery(a, ds[3].id).await.unwrap().unwrap();
+    assert_eq!(d3.attempts, 0, "a deferral is not an attempt");
+    assert!(attempts.is_empty());
+    assert!(
+        store.get_delivery(b, ds[3].id).await.unwrap().is_none(),
+        "other account"
+    );
+
+    // A success cleared the failing mark; ds[0] fails again and keeps failing past the
+    // disable threshold: the subscription is disabled with an event.
+    assert_eq!(
+        store
+            .get_subscription(a, s.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failing_since,
+        None
+    );
+    store
+        .claim_deliveries(OWNER, 9_000, LEASE, 10)
+        .await
+        .unwrap();
+    store
+        .finish_delivery(
+            ds[0].id,
+            OWNER,
+            DeliveryOutcome::Retry {
+                next_attempt_at: 10_000,
+            },
+            Some(&attempt(502, 9_100)),
+            DISABLE_AFTER,
+            9_100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let failing = store.get_subscription(a, s.id).await.unwrap().unwrap();
+    assert_eq!(failing.failing_since, Some(9_100));
+    assert!(failing.enabled);
+    let later = 9_100 + DISABLE_AFTER;
+    store
+        .claim_deliveries(OWNER, later, LEASE, 10)
+        .await
+        .unwrap();
+    store
+        .finish_delivery(
+            ds[0].id,
+            OWNER,
+            DeliveryOutcome::GiveUp,
+            Some(&attempt(503, later)),
+            DISABLE_AFTER,
+            later,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let disabled = store.get_subscription(a, s.id).await.unwrap().unwrap();
+    assert!(!disabled.enabled);
+    assert!(disabled.disabled_reason.is_some());
+    let evs = store
+        .list_events(
+            a,
+            &EventFilter {
+                types: vec![event::SUBSCRIPTION_DISABLED.into()],
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(evs.items.len(), 1);
+    assert_eq!(evs.items[0].data["subscription"]["id"], s.id.to_string());
+    assert!(
+        store
+            .claim_deliveries(OWNER, later + 10_000, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "disabled subscriptions get nothing"
+    );
+    let (d0, attempts) = store.get_delivery(a, ds[0].id).await.unwrap().unwrap();
+    assert_eq!(d0.state, DeliveryState::Failed);
+    assert_eq!(
+        attempts.iter().map(|x| x.status_code).collect::<Vec<_>>(),
+        vec![Some(500), Some(502), Some(503)]
+    );
+
+    // A manual retry makes it pending and due again; re-enabling delivers it.
+    let retried = store
+        .retry_delivery(a, ds[0].id, later + 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retried.state, DeliveryState::Pending);
+    assert!(store
+        .retry_delivery(b, ds[0].id, later)
+        .await
+        .unwrap()
+        .is_none());
+    let mut enabled = disabled.clone();
+    enabled.enabled = true;
+    enabled.failing_since = None;
+    enabled.disabled_reason = None;
+    store.update_subscription(&enabled).await.unwrap();
+    let again: Vec<DeliveryId> = store
+        .claim_deliveries(OWNER, later + 2, LEASE, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(d, _)| d.id)
+        .collect();
+    assert!(again.contains(&ds[0].id));
+}
+
+/// Replays create new deliveries for matching events since a time or after an event.
+pub async fn replays_create_deliveries(store: Arc<dyn Store>) {
+    let (a, _, events) = setup(&store, 4).await;
+    let s = subscription(a, &["message.accepted"]);
+    store.create_subscription(&s).await.unwrap();
+    assert_eq!(
+        store
+            .replay(&s, &ReplayFrom::Time(0), 5_000, 100)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        store
+            .replay(&s, &ReplayFrom::Event(events[1].id.to_string()), 5_000, 100)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .replay(&s, &ReplayFrom::Time(1_002), 5_000, 100)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .replay(&s, &ReplayFrom::Time(0), 5_000, 3)
+            .await
+            .unwrap(),
+        3,
+        "bounded"
+    );
+    let other = subscription(a, &["message.delivered"]);
+    store.create_subscription(&other).await.unwrap();
+    assert_eq!(
+        store
+            .replay(&other, &ReplayFrom::Time(0), 5_000, 100)
+            .await
+            .unwrap(),
+        0,
+        "filtered by type"
+    );
+    assert!(store
+        .replay(&s, &ReplayFrom::Event("evt_nope".into()), 5_000, 100)
+        .await
+        .is_err());
+    let listed = store
+        .list_deliveries(
+            a,
+            s.id,
+            &PageRequest {
+                after: None,
+                limit: Some(500),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 11);
+}

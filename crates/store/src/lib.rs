@@ -1,0 +1,102 @@
+//! Switchboard's store: one trait family ([`Store`]), a SQLite implementation (the embedded
+//! default) and a PostgreSQL implementation (for scale), their migrations, and a conformance
+//! suite (`conformance`, feature `testing`) that runs the same tests against both.
+//!
+//! Every query is scoped by account where the data belongs to one: a record of another
+//! account is simply not found.
+
+mod error;
+pub mod messages;
+mod page;
+pub mod postgres;
+pub mod sqlite;
+mod traits;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_messages;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_webhooks;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+use std::sync::Arc;
+
+pub use error::StoreError;
+pub use page::{Page, PageRequest};
+pub use traits::{
+    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
+};
+
+/// Result type of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens the store named by `url` (`sqlite://PATH` or `postgres://…`), applying migrations.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let store = sqlite::SqliteStore::open(path).await?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = postgres::PgStore::connect(url).await?;
+        Ok(Arc::new(store))
+    } else {
+        Err(StoreError::Config(format!(
+            "unsupported database URL scheme in `{}`: use sqlite://PATH or postgres://…",
+            redact_url(url)
+        )))
+    }
+}
+
+/// Applies pending migrations of the store at `url` and returns how many were applied.
+pub async fn migrate(url: &str) -> StoreResult<usize> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        sqlite::migrate_path(path).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        postgres::migrate_url(url).await
+    } else {
+        Err(StoreError::Config(format!(
+            "unsupported database URL scheme in `{}`",
+            redact_url(url)
+        )))
+    }
+}
+
+/// Removes the password from a database URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,808 @@
+//! PostgreSQL: messages, outbox, statuses, inbound, windows and the event log.
+//!
+//! The same rules as `sqlite/messages.rs`, made safe for several nodes sharing the database
+//! (SQLite relies on its single writer instead):
+//! - a message row is read `FOR UPDATE` before it changes, so concurrent status reports
+//!   cannot regress it or record the same status twice;
+//! - the outbox is claimed with `FOR UPDATE SKIP LOCKED`, and `finish_dispatch` locks the
+//!   outbox row it checks the lease of;
+//! - a send answer and a status report for the same upstream id take the same
+//!   transaction-scoped advisory lock, so a status that arrives while the answer is being
+//!   recorded is either seen as pending by it or finds the message afterwards;
+//! - events are ordered by `(txid, seq)` and listed only once every earlier transaction of
+//!   this database has finished, so a reader never skips an event that commits late.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::{PgConnection, Row};
+use switchboard_core::event::{
+    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ,
+};
+use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
+use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
+use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::time::Millis;
+
+use super::rows::{json_opt, message_from_row, parse, status, MESSAGE_COLS};
+use super::PgStore;
+use crate::messages::{
+    Claimed, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter, NewInbound, NewOutbound,
+    StatusOutcome,
+};
+use crate::{EventStore, MessageStore, Page, PageRequest, StoreError, StoreResult};
+
+/// First key of the advisory locks on upstream ids (the second is the id's hash).
+const UPSTREAM_LOCK_CLASS: i32 = 0x5342_0001;
+/// How long `list_events` waits for transactions that hide the events it found to finish.
+const SETTLE_WAIT: Duration = Duration::from_secs(1);
+
+/// Events after a cursor (`{scope}`: of one account, or all), in `(txid, seq)` order.
+/// `settled` says that the event's transaction and every earlier one that could write events
+/// have finished. The horizon is the oldest transaction still running when the statement's
+/// snapshot was taken, leaving out those of other databases of the cluster: xids are
+/// cluster-wide but only this database's transactions write here, and `pg_stat_activity`'s
+/// `datid` and `backend_xid` are readable without privileges (a running xid not found there
+/// counts as this database's). Settled rows are a prefix of the result.
+const LIST_EVENTS: &str = "
+    WITH horizon AS MATERIALIZED (
+        SELECT COALESCE(
+            (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM pg_stat_activity a
+                 WHERE a.datname <> current_database()
+                   AND a.backend_xid::text::bigint = x::text::bigint % 4294967296)),
+            pg_snapshot_xmax(s)::text::bigint) AS h
+        FROM pg_current_snapshot() AS s
+    )
+    SELECT seq, txid::text AS txid, id, account_id, channel_id, chat, type, data, created_at,
+           txid::text::bigint < horizon.h AS settled
+    FROM events, horizon
+    WHERE {scope} AND (txid, seq) > ($2::text::xid8, $3)
+      AND ($4::text IS NULL OR channel_id = $4) AND ($5::text IS NULL OR chat = $5)
+      AND ($6 OR type = ANY($7) OR type LIKE ANY($8))
+    ORDER BY txid, seq LIMIT $9";
+
+fn json_text(value: &Option<Value>) -> Option<String> {
+    value.as_ref().map(Value::to_string)
+}
+
+fn attempts(m: &MessageRecord) -> i32 {
+    i32::try_from(m.attempts).unwrap_or(i32::MAX)
+}
+
+/// Reads a message and locks it until the end of the transaction.
+async fn load_for_update(c: &mut PgConnection, id: &str) -> StoreResult<Option<MessageRecord>> {
+    let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = $1 FOR UPDATE");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| message_from_row(&r))
+        .transpose()
+}
+
+/// Serializes the send answer and the status reports of one upstream id.
+async fn lock_upstream(c: &mut PgConnection, upstream_id: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(UPSTREAM_LOCK_CLASS)
+        .bind(upstream_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Appends an event; its `txid` is the current transaction's.
+pub(super) async fn append_event(c: &mut PgConnection, e: &Event) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO events (id, account_id, channel_id, chat, type, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(e.id.to_string())
+    .bind(e.account_id.to_string())
+    .bind(e.channel_id.map(|c| c.to_string()))
+    .bind(&e.chat)
+    .bind(&e.kind)
+    .bind(e.data.to_string())
+    .bind(e.created_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn insert_history(
+    c: &mut PgConnection,
+    id: &str,
+    status: MessageStatus,
+    at: Millis,
+    applied: bool,
+    error: &Option<Value>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO message_statuses (message_id, status, at, applied, error) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(at)
+    .bind(applied)
+    .bind(json_text(error))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn save(c: &mut PgConnection, m: &MessageRecord) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE messages SET status = $2, upstream_id = $3, error = $4, attempts = $5, updated_at = $6 WHERE id = $1",
+    )
+    .bind(m.id.to_string())
+    .bind(m.status.as_str())
+    .bind(&m.upstream_id)
+    .bind(json_text(&m.error))
+    .bind(attempts(m))
+    .bind(m.updated_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Applies a status to a loaded (and locked) message: history, and if it advances, the new
+/// status and its event. Returns whether it advanced; `None` when the status is already in
+/// the history (upstreams repeat webhooks).
+async fn apply_to(
+    c: &mut PgConnection,
+    m: &mut MessageRecord,
+    status: MessageStatus,
+    at: Millis,
+    error: Option<Value>,
+    now: Millis,
+) -> StoreResult<Option<bool>> {
+    let id = m.id.to_string();
+    let seen: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM message_statuses WHERE message_id = $1 AND status = $2)",
+    )
+    .bind(&id)
+    .bind(status.as_str())
+    .fetch_one(&mut *c)
+    .await?;
+    if seen {
+        return Ok(None);
+    }
+    let advances = m.status.advances_to(status);
+    insert_history(c, &id, status, at, advances, &error).await?;
+    if advances {
+        m.status = status;
+        if error.is_some() {
+            m.error = error;
+        }
+        m.updated_at = now;
+        save(c, m).await?;
+        append_event(c, &message_event(status.event_type(), m, now)).await?;
+    }
+    Ok(Some(advances))
+}
+
+/// Applies, in rank order, the statuses that arrived before the send answer, and forgets them.
+async fn apply_pending(
+    c: &mut PgConnection,
+    m: &mut MessageRecord,
+    upstream_id: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    let channel = m.channel_id.to_string();
+    let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT status, at, error FROM pending_statuses WHERE channel_id = $1 AND upstream_id = $2",
+    )
+    .bind(&channel)
+    .bind(upstream_id)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut pending = Vec::with_capacity(rows.len());
+    for (text, at, error) in rows {
+        pending.push((status(&text)?, at, json_opt(error)?));
+    }
+    pending.sort_by_key(|(s, at, _)| (s.rank(), *at));
+    for (s, at, error) in pending {
+        apply_to(c, m, s, at, error, now).await?;
+    }
+    sqlx::query("DELETE FROM pending_statuses WHERE channel_id = $1 AND upstream_id = $2")
+        .bind(&channel)
+        .bind(upstream_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// A failure error may say it was decided locally (`"attempted": false`).
+fn attempted_error(error: &Value) -> Option<bool> {
+    error.get("attempted").and_then(Value::as_bool)
+}
+
+/// Parses an event cursor, `{txid}.{seq}`; none (or empty) starts at the beginning.
+fn parse_cursor(after: Option<&str>) -> StoreResult<(u64, i64)> {
+    let Some(text) = after.filter(|t| !t.is_empty()) else {
+        return Ok((0, 0));
+    };
+    text.split_once('.')
+        .and_then(|(txid, seq)| Some((txid.parse().ok()?, seq.parse().ok()?)))
+        .ok_or_else(|| StoreError::Config(format!("invalid event cursor `{text}`")))
+}
+
+/// Splits a type filter into exact names and `LIKE` patterns; `None` means every type.
+fn type_filter(types: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    if types.is_empty() || types.iter().any(|t| t == "*") {
+        return None;
+    }
+    let (mut exact, mut patterns) = (Vec::new(), Vec::new());
+    for t in types {
+        match t.strip_suffix(".*") {
+            Some(prefix) => patterns.push(format!(
+                "{}.%",
+                prefix
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )),
+            None => exact.push(t.clone()),
+        }
+    }
+    Some((exact, patterns))
+}
+
+fn event_from_row(row: &PgRow) -> StoreResult<Event> {
+    let seq: i64 = row.try_get("seq")?;
+    let txid: String = row.try_get("txid")?;
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let channel_id: Option<String> = row.try_get("channel_id")?;
+    let data: String = row.try_get("data")?;
+    Ok(Event {
+        seq,
+        cursor: format!("{txid}.{seq}"),
+        id: parse(&id, "event id")?,
+        kind: row.try_get("type")?,
+        account_id: parse(&account_id, "account id")?,
+        channel_id: channel_id.map(|x| parse(&x, "channel id")).transpose()?,
+        chat: row.try_get("chat")?,
+        created_at: row.try_get("created_at")?,
+        data: serde_json::from_str(&data)?,
+    })
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome> {
+        let m = &new.message;
+        let now = m.created_at;
+        let account = m.account_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        if let Some(idem) = &new.idempotency {
+            let found: Option<(String, String, i64)> = sqlx::query_as(
+                "SELECT request_hash, response, created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2 FOR UPDATE",
+            )
+            .bind(&account)
+            .bind(&idem.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((hash, response, created_at)) = found {
+                if now - created_at < new.idempotency_ttl_ms {
+                    return Ok(if hash == idem.request_hash {
+                        InsertOutcome::Replay(serde_json::from_str(&response)?)
+                    } else {
+                        InsertOutcome::KeyReused
+                    });
+                }
+                sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2")
+                    .bind(&account)
+                    .bind(&idem.key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let id = m.id.to_string();
+        sqlx::query(
+            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&id)
+        .bind(&account)
+        .bind(m.channel_id.to_string())
+        .bind(m.direction.as_str())
+        .bind(&m.chat)
+        .bind(&m.kind)
+        .bind(m.body.to_string())
+        .bind(m.status.as_str())
+        .bind(&m.upstream_id)
+        .bind(&m.context_id)
+        .bind(json_text(&m.error))
+        .bind(attempts(m))
+        .bind(m.created_at)
+        .bind(m.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_history(&mut tx, &id, MessageStatus::Accepted, now, true, &None).await?;
+        sqlx::query(
+            "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(m.channel_id.to_string())
+        .bind(&m.chat)
+        .bind(new.not_before)
+        .execute(&mut *tx)
+        .await?;
+        append_event(&mut tx, &message_event(MESSAGE_ACCEPTED, m, now)).await?;
+        if let Some(idem) = &new.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (account_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&account)
+            .bind(&idem.key)
+            .bind(&idem.request_hash)
+            .bind(idem.response.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(InsertOutcome::Inserted)
+    }
+
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>> {
+        // One statement, so one transaction: lock the claimable heads (skipping rows another
+        // node is claiming or finishing), lease them, and read their messages.
+        let sql = format!(
+            "WITH heads AS (
+                 SELECT o.seq FROM outbox o
+                 WHERE o.not_before <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel_id = o.channel_id AND p.chat = o.chat AND p.seq < o.seq)
+                 ORDER BY o.seq LIMIT $2
+                 FOR UPDATE OF o SKIP LOCKED
+             ), claimed AS (
+                 UPDATE outbox SET lease_owner = $3, lease_until = $4
+                 FROM heads WHERE outbox.seq = heads.seq
+                 RETURNING outbox.seq, outbox.message_id
+             )
+             SELECT {MESSAGE_COLS} FROM claimed JOIN messages ON messages.id = claimed.message_id
+             ORDER BY claimed.seq"
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(i64::from(limit))
+            .bind(owner)
+            .bind(now + lease_ms)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Claimed {
+                    message: message_from_row(r)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn finish_dispatch(
+        &self,
+        id: MessageId,
+        owner: &str,
+        outcome: DispatchOutcome,
+        now: Millis,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let id_text = id.to_string();
+        let mut tx = self.pool.begin().await?;
+        if let DispatchOutcome::Sent { upstream_id } = &outcome {
+            lock_upstream(&mut tx, upstream_id).await?;
+        }
+        let leased: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM outbox WHERE message_id = $1 AND lease_owner = $2 FOR UPDATE",
+        )
+        .bind(&id_text)
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if leased.is_none() {
+            return Ok(None);
+        }
+        let Some(mut m) = load_for_update(&mut tx, &id_text).await? else {
+            return Ok(None);
+        };
+        match outcome {
+            DispatchOutcome::Sent { upstream_id } => {
+                m.attempts += 1;
+                m.upstream_id = Some(upstream_id.clone());
+                m.error = None;
+                m.updated_at = now;
+                save(&mut tx, &m).await?;
+                apply_to(&mut tx, &mut m, MessageStatus::Sent, now, None, now).await?;
+                sqlx::query("DELETE FROM outbox WHERE message_id = $1")
+                    .bind(&id_text)
+                    .execute(&mut *tx)
+                    .await?;
+                apply_pending(&mut tx, &mut m, &upstream_id, now).await?;
+            }
+            DispatchOutcome::Retry {
+                not_before,
+                error,
+                attempted,
+            } => {
+                sqlx::query(
+                    "UPDATE outbox SET not_before = $2, lease_owner = NULL, lease_until = NULL WHERE message_id = $1",
+                )
+                .bind(&id_text)
+                .bind(not_before)
+                .execute(&mut *tx)
+                .await?;
+                if attempted {
+                    m.attempts += 1;
+                }
+                if error.is_some() {
+                    m.error = error;
+                }
+                m.updated_at = now;
+                save(&mut tx, &m).await?;
+            }
+            DispatchOutcome::Failed { error } => {
+                if !matches!(attempted_error(&error), Some(false)) {
+                    m.attempts += 1;
+                }
+                sqlx::query("DELETE FROM outbox WHERE message_id = $1")
+                    .bind(&id_text)
+                    .execute(&mut *tx)
+                    .await?;
+                apply_to(
+                    &mut tx,
+                    &mut m,
+                    MessageStatus::Failed,
+                    now,
+                    Some(error.clone()),
+                    now,
+                )
+                .await?;
+                if m.error.is_none() {
+                    m.error = Some(error);
+                    m.updated_at = now;
+                    save(&mut tx, &m).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Some(m))
+    }
+
+    async fn release_leases_at_start(&self) -> StoreResult<u64> {
+        // Several nodes share the database: another node's leases are live; they expire.
+        Ok(0)
+    }
+
+    async fn outbox_len(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome> {
+        let channel = report.channel_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        lock_upstream(&mut tx, &report.upstream_id).await?;
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2 FOR UPDATE"
+        );
+        let found = sqlx::query(&sql)
+            .bind(&channel)
+            .bind(&report.upstream_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| message_from_row(&r))
+            .transpose()?;
+        let outcome = match found {
+            None => {
+                sqlx::query(
+                    "INSERT INTO pending_statuses (channel_id, upstream_id, status, at, error, received_at) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&channel)
+                .bind(&report.upstream_id)
+                .bind(report.status.as_str())
+                .bind(report.at)
+                .bind(json_text(&report.error))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                StatusOutcome::Pending
+            }
+            Some(mut m) => {
+                match apply_to(
+                    &mut tx,
+                    &mut m,
+                    report.status,
+                    report.at,
+                    report.error.clone(),
+                    now,
+                )
+                .await?
+                {
+                    Some(true) => StatusOutcome::Applied(Box::new(m)),
+                    _ => StatusOutcome::Recorded,
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn insert_inbound(&self, new: &NewInbound, now: Millis) -> StoreResult<bool> {
+        let m = &new.message;
+        let id = m.id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, $11, $12)
+             ON CONFLICT (channel_id, upstream_id) WHERE upstream_id IS NOT NULL DO NOTHING",
+        )
+        .bind(&id)
+        .bind(m.account_id.to_string())
+        .bind(m.channel_id.to_string())
+        .bind(m.direction.as_str())
+        .bind(&m.chat)
+        .bind(&m.kind)
+        .bind(m.body.to_string())
+        .bind(m.status.as_str())
+        .bind(&m.upstream_id)
+        .bind(&m.context_id)
+        .bind(m.created_at)
+        .bind(m.updated_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(false);
+        }
+        insert_history(
+            &mut tx,
+            &id,
+            MessageStatus::Received,
+            m.created_at,
+            true,
+            &None,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO contacts (id, account_id, wa_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (account_id, wa_id) DO UPDATE SET name = COALESCE(excluded.name, contacts.name), updated_at = excluded.updated_at",
+        )
+        .bind(ContactId::new().to_string())
+        .bind(m.account_id.to_string())
+        .bind(&m.chat)
+        .bind(&new.profile_name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO conversations (channel_id, chat, last_inbound_at) VALUES ($1, $2, $3)
+             ON CONFLICT (channel_id, chat) DO UPDATE SET last_inbound_at = GREATEST(conversations.last_inbound_at, excluded.last_inbound_at)",
+        )
+        .bind(m.channel_id.to_string())
+        .bind(&m.chat)
+        .bind(m.created_at)
+        .execute(&mut *tx)
+        .await?;
+        append_event(
+            &mut tx,
+            &inbound_event(new.event_type, m, new.profile_name.as_deref(), now),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn mark_inbound_read(
+        &self,
+        account: AccountId,
+        id: MessageId,
+        now: Millis,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(mut m) = load_for_update(&mut tx, &id.to_string()).await? else {
+            return Ok(None);
+        };
+        if m.account_id != account || m.direction != Direction::Inbound {
+            return Ok(None);
+        }
+        if m.status != MessageStatus::Read {
+            m.status = MessageStatus::Read;
+            m.updated_at = now;
+            save(&mut tx, &m).await?;
+            insert_history(
+                &mut tx,
+                &m.id.to_string(),
+                MessageStatus::Read,
+                now,
+                true,
+                &None,
+            )
+            .await?;
+            append_event(&mut tx, &message_event(MESSAGE_READ, &m, now)).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(m))
+    }
+
+    async fn get_message(
+        &self,
+        account: AccountId,
+        id: MessageId,
+    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = $1 AND id = $2");
+        let Some(m) = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| message_from_row(&r))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let rows: Vec<(String, i64, bool, Option<String>)> = sqlx::query_as(
+            "SELECT status, at, applied, error FROM message_statuses WHERE message_id = $1 ORDER BY id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut history = Vec::with_capacity(rows.len());
+        for (text, at, applied, error) in rows {
+            history.push(StatusEntry {
+                status: status(&text)?,
+                at,
+                applied,
+                error: json_opt(error)?,
+            });
+        }
+        Ok(Some((m, history)))
+    }
+
+    async fn find_by_upstream(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2"
+        );
+        sqlx::query(&sql)
+            .bind(channel.to_string())
+            .bind(upstream_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| message_from_row(&r))
+            .transpose()
+    }
+
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        f: &MessageFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<MessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages
+             WHERE account_id = $1 AND id > $2
+               AND ($3::text IS NULL OR channel_id = $3)
+               AND ($4::text IS NULL OR chat = $4)
+               AND ($5::text IS NULL OR direction = $5)
+               AND ($6::text IS NULL OR status = $6)
+               AND ($7::bigint IS NULL OR created_at >= $7)
+               AND ($8::bigint IS NULL OR created_at < $8)
+               AND ($9::text IS NULL OR id = $9)
+               AND ($10::text IS NULL OR upstream_id = $10)
+             ORDER BY id LIMIT $11"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after.clone().unwrap_or_default())
+            .bind(f.channel_id.map(|x| x.to_string()))
+            .bind(&f.chat)
+            .bind(f.direction.map(|d| d.as_str()))
+            .bind(f.status.map(|s| s.as_str()))
+            .bind(f.since)
+            .bind(f.until)
+            .bind(f.message_id.map(|x| x.to_string()))
+            .bind(&f.upstream_id)
+            .bind(page.fetch())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(message_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page, |m| m.id.to_string()))
+    }
+
+    async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT last_inbound_at FROM conversations WHERE channel_id = $1 AND chat = $2",
+        )
+        .bind(channel.to_string())
+        .bind(chat)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}
+
+#[async_trait]
+impl EventStore for PgStore {
+    async fn list_events(
+        &self,
+        account: AccountId,
+        f: &EventFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<Event>> {
+        settled_events(&self.pool, Some(account), f, after, limit).await
+    }
+}
+
+/// Events after `after` (of one account, or of all), in log order, only once they are
+/// settled: events that settle late are waited for a moment, then left for the next read.
+pub(super) async fn settled_events(
+    pool: &PgPool,
+    account: Option<AccountId>,
+    f: &EventFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Page<Event>> {
+    let (txid, seq) = parse_cursor(after)?;
+    let types = type_filter(&f.types);
+    let (exact, patterns) = types.clone().unwrap_or_default();
+    let request = PageRequest {
+        after: None,
+        limit: Some(limit),
+    };
+    let scope = if account.is_some() {
+        "account_id = $1"
+    } else {
+        "$1::text IS NULL"
+    };
+    let sql = LIST_EVENTS.replace("{scope}", scope);
+    let deadline = Instant::now() + SETTLE_WAIT;
+    let rows = loop {
+        let mut rows = sqlx::query(&sql)
+            .bind(account.map(|a| a.to_string()))
+            .bind(txid.to_string())
+            .bind(seq)
+            .bind(f.channel_id.map(|x| x.to_string()))
+            .bind(&f.chat)
+            .bind(types.is_none())
+            .bind(&exact)
+            .bind(&patterns)
+            .bind(request.fetch())
+            .fetch_all(pool)
+            .await?;
+        let mut settled = 0;
+        for row in &rows {
+            if !row.try_get::<bool, _>("settled")? {
+                break;
+            }
+            settled += 1;
+        }
+        // Events of finished transactions wait behind an earlier one still running: give it
+        // a moment (transactions are short) rather than end the page early.
+        if settled == rows.len() || Instant::now() >= deadline {
+            rows.truncate(settled);
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let events = rows
+        .iter()
+        .map(event_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(events, &request, |e| e.cursor.clone()))
+}

@@ -1,0 +1,645 @@
+//! PostgreSQL: webhook subscriptions, deliveries, attempts and the fan-out position.
+//!
+//! The same rules as `sqlite/webhooks.rs`, made safe for several nodes sharing the database:
+//! - deliveries are claimed with `FOR UPDATE … SKIP LOCKED` in one statement, so two nodes
+//!   never lease the same delivery, and a pending head (leased or not) keeps the later
+//!   deliveries of its subscription and ordering key waiting;
+//! - `finish_delivery` locks the delivery row it checks the lease of;
+//! - a subscription is disabled by a conditional update (`WHERE enabled`), so concurrent
+//!   failures append exactly one `subscription.disabled` event;
+//! - the fan-out reads the event log through `settled_events`, so it never skips an event
+//!   whose transaction commits late.
+
+use async_trait::async_trait;
+use serde_json::json;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
+use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
+use switchboard_core::subscription::{
+    Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
+};
+use switchboard_core::time::Millis;
+
+use super::messages::{append_event, settled_events};
+use super::rows::parse;
+use super::PgStore;
+use crate::messages::{DeliveryOutcome, EventFilter, ReplayFrom};
+use crate::{Page, PageRequest, StoreError, StoreResult, WebhookStore};
+
+/// The fan-out's name in `fanout_position`.
+const FANOUT: &str = "webhooks";
+
+/// Columns read by [`subscription_from_row`].
+const SUBSCRIPTION_COLS: &str = "id, account_id, channel_id, url, events, format, secret, previous_secret, previous_expires_at, enabled, description, failing_since, disabled_reason, created_at, updated_at";
+/// Columns read by [`delivery_from_row`].
+const DELIVERY_COLS: &str = "id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, last_status, last_error, created_at, finished_at";
+
+/// Leases the claimable heads in one statement: due, unleased (or lease expired) pending
+/// deliveries of enabled subscriptions, each the oldest pending one of its subscription and
+/// ordering key. Rows another node is claiming or finishing are skipped, and a row leased by
+/// a claim that committed meanwhile fails the re-check of `lease_until`. The event comes
+/// with each delivery (columns prefixed `e_`).
+const CLAIM: &str = "
+    WITH heads AS (
+        SELECT d.seq FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+        WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+          AND (d.lease_until IS NULL OR d.lease_until <= $1) AND s.enabled
+          AND NOT EXISTS (SELECT 1 FROM deliveries p
+                          WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key
+                            AND p.state = 'pending' AND p.seq < d.seq)
+        ORDER BY d.next_attempt_at, d.seq LIMIT $2
+        FOR UPDATE OF d SKIP LOCKED
+    ), claimed AS (
+        UPDATE deliveries SET lease_owner = $3, lease_until = $4
+        FROM heads WHERE deliveries.seq = heads.seq
+        RETURNING deliveries.*
+    )
+    SELECT c.id, c.subscription_id, c.account_id, c.event_id, c.ordering_key, c.state, c.attempts,
+           c.next_attempt_at, c.last_status, c.last_error, c.created_at, c.finished_at,
+           e.seq AS e_seq, e.txid::text AS e_txid, e.id AS e_id, e.account_id AS e_account_id,
+           e.channel_id AS e_channel_id, e.chat AS e_chat, e.type AS e_type, e.data AS e_data,
+           e.created_at AS e_created_at
+    FROM claimed c JOIN events e ON e.id = c.event_id
+    ORDER BY c.next_attempt_at, c.seq";
+
+/// The account's events matching a subscription's channel and types (exact names, `prefix.*`
+/// wildcards, `*`; `$6` says every type), after a log position and created at or after a
+/// time, in log order.
+const REPLAY_EVENTS: &str = "
+    SELECT id, chat FROM events
+    WHERE account_id = $1 AND (txid, seq) > ($2::text::xid8, $3) AND created_at >= $4
+      AND ($5::text IS NULL OR channel_id = $5)
+      AND ($6 OR type = ANY($7)
+           OR EXISTS (SELECT 1 FROM unnest($7::text[]) AS f
+                      WHERE right(f, 2) = '.*' AND starts_with(type, left(f, -1))))
+    ORDER BY txid, seq LIMIT $8";
+
+fn subscription_from_row(row: &PgRow) -> StoreResult<Subscription> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let channel_id: Option<String> = row.try_get("channel_id")?;
+    let events: String = row.try_get("events")?;
+    let format: String = row.try_get("format")?;
+    Ok(Subscription {
+        id: parse(&id, "subscription id")?,
+        account_id: parse(&account_id, "account id")?,
+        channel_id: channel_id.map(|c| parse(&c, "channel id")).transpose()?,
+        url: row.try_get("url")?,
+        events: serde_json::from_str(&events)?,
+        format: PayloadFormat::parse(&format)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad payload format `{format}`")))?,
+        secret: row.try_get("secret")?,
+        previous_secret: row.try_get("previous_secret")?,
+        previous_expires_at: row.try_get("previous_expires_at")?,
+        enabled: row.try_get("enabled")?,
+        description: row.try_get("description")?,
+        failing_since: row.try_get("failing_since")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn delivery_from_row(row: &PgRow) -> StoreResult<Delivery> {
+    let id: String = row.try_get("id")?;
+    let subscription_id: String = row.try_get("subscription_id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let state: String = row.try_get("state")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    let last_status: Option<i64> = row.try_get("last_status")?;
+    Ok(Delivery {
+        id: parse(&id, "delivery id")?,
+        subscription_id: parse(&subscription_id, "subscription id")?,
+        account_id: parse(&account_id, "account id")?,
+        event_id: row.try_get("event_id")?,
+        ordering_key: row.try_get("ordering_key")?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad delivery state `{state}`")))?,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_status: last_status.and_then(|s| u16::try_from(s).ok()),
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// The event of a claimed delivery (the `e_` columns of [`CLAIM`]), with its `{txid}.{seq}`
+/// cursor.
+fn claimed_event_from_row(row: &PgRow) -> StoreResult<Event> {
+    let seq: i64 = row.try_get("e_seq")?;
+    let txid: String = row.try_get("e_txid")?;
+    let id: String = row.try_get("e_id")?;
+    let account_id: String = row.try_get("e_account_id")?;
+    let channel_id: Option<String> = row.try_get("e_channel_id")?;
+    let data: String = row.try_get("e_data")?;
+    Ok(Event {
+        seq,
+        cursor: format!("{txid}.{seq}"),
+        id: parse(&id, "event id")?,
+        kind: row.try_get("e_type")?,
+        account_id: parse(&account_id, "account id")?,
+        channel_id: channel_id.map(|x| parse(&x, "channel id")).transpose()?,
+        chat: row.try_get("e_chat")?,
+        created_at: row.try_get("e_created_at")?,
+        data: serde_json::from_str(&data)?,
+    })
+}
+
+/// Inserts new deliveries in one statement, their `seq` (the per-key order) following the
+/// slice.
+async fn insert_deliveries(c: &mut PgConnection, deliveries: &[Delivery]) -> StoreResult<()> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let text = |f: fn(&Delivery) -> String| deliveries.iter().map(f).collect::<Vec<_>>();
+    let number = |f: fn(&Delivery) -> i64| deliveries.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO deliveries (id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, created_at)
+         SELECT id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, created_at
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
+              WITH ORDINALITY AS d(id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, created_at, n)
+         ORDER BY n",
+    )
+    .bind(text(|d| d.id.to_string()))
+    .bind(text(|d| d.subscription_id.to_string()))
+    .bind(text(|d| d.account_id.to_string()))
+    .bind(text(|d| d.event_id.clone()))
+    .bind(text(|d| d.ordering_key.clone()))
+    .bind(text(|d| d.state.as_str().to_string()))
+    .bind(number(|d| i64::from(d.attempts)))
+    .bind(number(|d| d.next_attempt_at))
+    .bind(number(|d| d.created_at))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// A failed attempt: marks the subscription failing (if it was not) and, once it has been
+/// failing for `disable_after_ms`, disables it with a `subscription.disabled` event.
+async fn note_failure(
+    c: &mut PgConnection,
+    subscription: &str,
+    disable_after_ms: i64,
+    now: Millis,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL",
+    )
+    .bind(subscription)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    let failing: Option<(bool, Option<i64>)> =
+        sqlx::query_as("SELECT enabled, failing_since FROM subscriptions WHERE id = $1")
+            .bind(subscription)
+            .fetch_optional(&mut *c)
+            .await?;
+    let Some((true, since)) = failing else {
+        return Ok(());
+    };
+    let failing_for = since.map(|since| now - since).unwrap_or(0);
+    if failing_for < disable_after_ms {
+        return Ok(());
+    }
+    let reason = format!(
+        "every delivery failed for {} hours",
+        failing_for / 3_600_000
+    );
+    // `AND enabled`: of two failures racing past the threshold, only one disables.
+    let sql = format!(
+        "UPDATE subscriptions SET enabled = FALSE, disabled_reason = $2, updated_at = $3
+         WHERE id = $1 AND enabled RETURNING {SUBSCRIPTION_COLS}"
+    );
+    let Some(s) = sqlx::query(&sql)
+        .bind(subscription)
+        .bind(&reason)
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| subscription_from_row(&r))
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    append_event(
+        c,
+        &Event {
+            seq: 0,
+            cursor: String::new(),
+            id: EventId::new(),
+            kind: SUBSCRIPTION_DISABLED.to_string(),
+            account_id: s.account_id,
+            channel_id: s.channel_id,
+            chat: None,
+            created_at: now,
+            data: json!({"subscription": {"id": s.id.to_string(), "url": s.url, "reason": s.disabled_reason}}),
+        },
+    )
+    .await
+}
+
+async fn load_delivery(c: &mut PgConnection, id: &str) -> StoreResult<Option<Delivery>> {
+    let sql = format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| delivery_from_row(&r))
+        .transpose()
+}
+
+/// Binds a subscription's columns as `$1…$15`, in `SUBSCRIPTION_COLS` order.
+fn bind_subscription<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    s: &'q Subscription,
+) -> StoreResult<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>> {
+    Ok(query
+        .bind(s.id.to_string())
+        .bind(s.account_id.to_string())
+        .bind(s.channel_id.map(|c| c.to_string()))
+        .bind(&s.url)
+        .bind(serde_json::to_string(&s.events)?)
+        .bind(s.format.as_str())
+        .bind(&s.secret)
+        .bind(&s.previous_secret)
+        .bind(s.previous_expires_at)
+        .bind(s.enabled)
+        .bind(&s.description)
+        .bind(s.failing_since)
+        .bind(&s.disabled_reason)
+        .bind(s.created_at)
+        .bind(s.updated_at))
+}
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn create_subscription(&self, s: &Subscription) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO subscriptions ({SUBSCRIPTION_COLS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        );
+        bind_subscription(sqlx::query(&sql), s)?
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> StoreResult<Option<Subscription>> {
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id = $2"
+        );
+        sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| subscription_from_row(&r))
+            .transpose()
+    }
+
+    async fn list_subscriptions(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Subscription>> {
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.fetch())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(subscription_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page, |s| s.id.to_string()))
+    }
+
+    async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
+        let sql =
+            format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled ORDER BY id");
+        sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(subscription_from_row)
+            .collect()
+    }
+
+    async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
+        // `created_at` ($14) is bound (the statement declares its type) but never changes.
+        let done = bind_subscription(
+            sqlx::query(
+                "UPDATE subscriptions SET channel_id = $3, url = $4, events = $5, format = $6, secret = $7,
+                     previous_secret = $8, previous_expires_at = $9, enabled = $10, description = $11,
+                     failing_since = $12, disabled_reason = $13, updated_at = $15
+                 WHERE id = $1 AND account_id = $2",
+            ),
+            s,
+        )?
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM subscriptions WHERE account_id = $1 AND id = $2")
+            .bind(account.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_all_events(&self, after: Option<&str>, limit: u32) -> StoreResult<Page<Event>> {
+        settled_events(&self.pool, None, &EventFilter::default(), after, limit).await
+    }
+
+    async fn fanout_position(&self) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
+                .bind(FANOUT)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_deliveries(&mut tx, deliveries).await?;
+        sqlx::query(
+            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
+        )
+        .bind(FANOUT)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(Delivery, Event)>> {
+        sqlx::query(CLAIM)
+            .bind(now)
+            .bind(i64::from(limit))
+            .bind(owner)
+            .bind(now + lease_ms)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((delivery_from_row(r)?, claimed_event_from_row(r)?)))
+            .collect()
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: DeliveryId,
+        owner: &str,
+        outcome: DeliveryOutcome,
+        attempt: Option<&Attempt>,
+        disable_after_ms: i64,
+        now: Millis,
+    ) -> StoreResult<Option<Delivery>> {
+        let id_text = id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let leased: Option<String> = sqlx::query_scalar(
+            "SELECT subscription_id FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR UPDATE",
+        )
+        .bind(&id_text)
+        .bind(owner)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(subscription) = leased else {
+            return Ok(None);
+        };
+        if let Some(a) = attempt {
+            sqlx::query(
+                "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, response, error) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&id_text)
+            .bind(a.attempted_at)
+            .bind(a.status_code.map(i64::from))
+            .bind(i64::try_from(a.latency_ms).unwrap_or(i64::MAX))
+            .bind(&a.response)
+            .bind(&a.error)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE deliveries SET attempts = attempts + 1, last_status = $2, last_error = $3 WHERE id = $1",
+            )
+            .bind(&id_text)
+            .bind(a.status_code.map(i64::from))
+            .bind(a.error.clone().or_else(|| a.response.clone()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        match outcome {
+            DeliveryOutcome::Delivered => {
+                sqlx::query(
+                    "UPDATE deliveries SET state = 'delivered', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                )
+                .bind(&id_text)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                // Only when it is set: successes do not lock (or rewrite) the subscription.
+                sqlx::query(
+                    "UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+                )
+                .bind(&subscription)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DeliveryOutcome::Retry { next_attempt_at } => {
+                sqlx::query(
+                    "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                )
+                .bind(&id_text)
+                .bind(next_attempt_at)
+                .execute(&mut *tx)
+                .await?;
+                note_failure(&mut tx, &subscription, disable_after_ms, now).await?;
+            }
+            DeliveryOutcome::GiveUp => {
+                sqlx::query(
+                    "UPDATE deliveries SET state = 'failed', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                )
+                .bind(&id_text)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                note_failure(&mut tx, &subscription, disable_after_ms, now).await?;
+            }
+            DeliveryOutcome::Deferred { next_attempt_at } => {
+                sqlx::query(
+                    "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                )
+                .bind(&id_text)
+                .bind(next_attempt_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let delivery = load_delivery(&mut tx, &id_text).await?;
+        tx.commit().await?;
+        Ok(delivery)
+    }
+
+    async fn get_delivery(
+        &self,
+        account: AccountId,
+        id: DeliveryId,
+    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
+        let sql =
+            format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND id = $2");
+        let Some(d) = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| delivery_from_row(&r))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let rows: Vec<(i64, Option<i64>, i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT attempted_at, status_code, latency_ms, response, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let attempts = rows
+            .into_iter()
+            .map(
+                |(attempted_at, status_code, latency_ms, response, error)| Attempt {
+                    attempted_at,
+                    status_code: status_code.and_then(|s| u16::try_from(s).ok()),
+                    latency_ms: u64::try_from(latency_ms).unwrap_or(0),
+                    response,
+                    error,
+                },
+            )
+            .collect();
+        Ok(Some((d, attempts)))
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND subscription_id = $2 AND id > $3 ORDER BY id LIMIT $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(subscription.to_string())
+            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.fetch())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(delivery_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page, |d| d.id.to_string()))
+    }
+
+    async fn retry_delivery(
+        &self,
+        account: AccountId,
+        id: DeliveryId,
+        now: Millis,
+    ) -> StoreResult<Option<Delivery>> {
+        let sql = format!(
+            "UPDATE deliveries SET state = 'pending', next_attempt_at = $3, finished_at = NULL, lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND account_id = $2 RETURNING {DELIVERY_COLS}"
+        );
+        sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(account.to_string())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| delivery_from_row(&r))
+            .transpose()
+    }
+
+    async fn replay(
+        &self,
+        s: &Subscription,
+        from: &ReplayFrom,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let account = s.account_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let ((txid, seq), since) = match from {
+            ReplayFrom::Time(t) => (("0".to_string(), 0), *t),
+            ReplayFrom::Event(id) => {
+                let at: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT txid::text, seq FROM events WHERE id = $1 AND account_id = $2",
+                )
+                .bind(id)
+                .bind(&account)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let at = at.ok_or_else(|| {
+                    StoreError::Config(format!("no event `{id}` in this account"))
+                })?;
+                (at, 0)
+            }
+        };
+        let every_type = s.events.is_empty() || s.events.iter().any(|t| t == "*");
+        let events: Vec<(String, Option<String>)> = sqlx::query_as(REPLAY_EVENTS)
+            .bind(&account)
+            .bind(txid)
+            .bind(seq)
+            .bind(since)
+            .bind(s.channel_id.map(|c| c.to_string()))
+            .bind(every_type)
+            .bind(&s.events)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        let deliveries: Vec<Delivery> = events
+            .into_iter()
+            .map(|(event_id, chat)| Delivery {
+                id: DeliveryId::new(),
+                subscription_id: s.id,
+                account_id: s.account_id,
+                ordering_key: chat.unwrap_or_else(|| event_id.clone()),
+                event_id,
+                state: DeliveryState::Pending,
+                attempts: 0,
+                next_attempt_at: now,
+                last_status: None,
+                last_error: None,
+                created_at: now,
+                finished_at: None,
+            })
+            .collect();
+        insert_deliveries(&mut tx, &deliveries).await?;
+        tx.commit().await?;
+        Ok(deliveries.len() as u64)
+    }
+}

@@ -1,0 +1,635 @@
+//! SQLite: messages, outbox, statuses, inbound, windows and the event log.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::Value;
+use switchboard_core::event::{
+    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ,
+};
+use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
+use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
+use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::time::Millis;
+
+use super::rows::parse;
+use crate::messages::{
+    Claimed, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter, NewInbound, NewOutbound,
+    StatusOutcome,
+};
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+/// Columns read by [`message_from_row`].
+pub(crate) const MESSAGE_COLS: &str = "id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at";
+
+fn json_text(value: &Option<Value>) -> Option<String> {
+    value.as_ref().map(Value::to_string)
+}
+
+pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<MessageRecord>> {
+    let id: String = row.get(0)?;
+    let account_id: String = row.get(1)?;
+    let channel_id: String = row.get(2)?;
+    let direction: String = row.get(3)?;
+    let chat: String = row.get(4)?;
+    let kind: String = row.get(5)?;
+    let body: String = row.get(6)?;
+    let status: String = row.get(7)?;
+    let upstream_id: Option<String> = row.get(8)?;
+    let context_id: Option<String> = row.get(9)?;
+    let error: Option<String> = row.get(10)?;
+    let attempts: i64 = row.get(11)?;
+    let created_at: i64 = row.get(12)?;
+    let updated_at: i64 = row.get(13)?;
+    Ok((|| {
+        Ok(MessageRecord {
+            id: parse(&id, "message id")?,
+            account_id: parse(&account_id, "account id")?,
+            channel_id: parse(&channel_id, "channel id")?,
+            direction: Direction::parse(&direction)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad direction `{direction}`")))?,
+            chat,
+            kind,
+            body: serde_json::from_str(&body)?,
+            status: MessageStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad status `{status}`")))?,
+            upstream_id,
+            context_id,
+            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
+            attempts: u32::try_from(attempts).unwrap_or(0),
+            created_at,
+            updated_at,
+        })
+    })())
+}
+
+fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
+    let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1");
+    c.prepare_cached(&sql)?
+        .query_row([id], message_from_row)
+        .optional()?
+        .transpose()
+}
+
+/// Appends an event; returns its sequence number.
+pub(crate) fn append_event(c: &Connection, e: &Event) -> StoreResult<i64> {
+    c.prepare_cached(
+        "INSERT INTO events (id, account_id, channel_id, chat, type, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        e.id.to_string(),
+        e.account_id.to_string(),
+        e.channel_id.map(|c| c.to_string()),
+        e.chat,
+        e.kind,
+        e.data.to_string(),
+        e.created_at
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+fn insert_history(
+    c: &Connection,
+    id: &str,
+    status: MessageStatus,
+    at: Millis,
+    applied: bool,
+    error: &Option<Value>,
+) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT INTO message_statuses (message_id, status, at, applied, error) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, status.as_str(), at, applied, json_text(error)])?;
+    Ok(())
+}
+
+fn save(c: &Connection, m: &MessageRecord) -> StoreResult<()> {
+    c.prepare_cached(
+        "UPDATE messages SET status = ?2, upstream_id = ?3, error = ?4, attempts = ?5, updated_at = ?6 WHERE id = ?1",
+    )?
+    .execute(params![
+        m.id.to_string(),
+        m.status.as_str(),
+        m.upstream_id,
+        json_text(&m.error),
+        m.attempts,
+        m.updated_at
+    ])?;
+    Ok(())
+}
+
+/// Applies a status to a loaded message: history, and if it advances, the new status and its
+/// event. Returns whether it advanced. A status already in the history is ignored (upstreams
+/// repeat webhooks).
+fn apply_to(
+    c: &Connection,
+    m: &mut MessageRecord,
+    status: MessageStatus,
+    at: Millis,
+    error: Option<Value>,
+    now: Millis,
+) -> StoreResult<Option<bool>> {
+    let id = m.id.to_string();
+    let seen: Option<i64> = c
+        .prepare_cached("SELECT 1 FROM message_statuses WHERE message_id = ?1 AND status = ?2")?
+        .query_row(params![id, status.as_str()], |r| r.get(0))
+        .optional()?;
+    if seen.is_some() {
+        return Ok(None);
+    }
+    let advances = m.status.advances_to(status);
+    insert_history(c, &id, status, at, advances, &error)?;
+    if advances {
+        m.status = status;
+        if error.is_some() {
+            m.error = error;
+        }
+        m.updated_at = now;
+        save(c, m)?;
+        append_event(c, &message_event(status.event_type(), m, now))?;
+    }
+    Ok(Some(advances))
+}
+
+pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<InsertOutcome> {
+    let m = &new.message;
+    let now = m.created_at;
+    if let Some(idem) = &new.idempotency {
+        let found: Option<(String, String, i64)> = c
+            .prepare_cached(
+                "SELECT request_hash, response, created_at FROM idempotency_keys WHERE account_id = ?1 AND key = ?2",
+            )?
+            .query_row(params![m.account_id.to_string(), idem.key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        if let Some((hash, response, created_at)) = found {
+            if now - created_at < new.idempotency_ttl_ms {
+                return Ok(if hash == idem.request_hash {
+                    InsertOutcome::Replay(serde_json::from_str(&response)?)
+                } else {
+                    InsertOutcome::KeyReused
+                });
+            }
+            c.execute(
+                "DELETE FROM idempotency_keys WHERE account_id = ?1 AND key = ?2",
+                params![m.account_id.to_string(), idem.key],
+            )?;
+        }
+    }
+    let id = m.id.to_string();
+    c.prepare_cached(
+        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        id,
+        m.account_id.to_string(),
+        m.channel_id.to_string(),
+        m.direction.as_str(),
+        m.chat,
+        m.kind,
+        m.body.to_string(),
+        m.status.as_str(),
+        m.upstream_id,
+        m.context_id,
+        json_text(&m.error),
+        m.attempts,
+        m.created_at,
+        m.updated_at
+    ])?;
+    insert_history(c, &id, MessageStatus::Accepted, now, true, &None)?;
+    c.prepare_cached(
+        "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id,
+        m.channel_id.to_string(),
+        m.chat,
+        new.not_before
+    ])?;
+    append_event(c, &message_event(MESSAGE_ACCEPTED, m, now))?;
+    if let Some(idem) = &new.idempotency {
+        c.prepare_cached(
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            m.account_id.to_string(),
+            idem.key,
+            idem.request_hash,
+            idem.response.to_string(),
+            now
+        ])?;
+    }
+    Ok(InsertOutcome::Inserted)
+}
+
+pub(crate) fn claim(
+    c: &Connection,
+    owner: &str,
+    now: Millis,
+    lease_ms: i64,
+    limit: u32,
+) -> StoreResult<Vec<Claimed>> {
+    let ids: Vec<(i64, String)> = c
+        .prepare_cached(
+            "SELECT o.seq, o.message_id FROM outbox o
+             WHERE o.not_before <= ?1 AND (o.lease_until IS NULL OR o.lease_until <= ?1)
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel_id = o.channel_id AND p.chat = o.chat AND p.seq < o.seq)
+             ORDER BY o.seq LIMIT ?2",
+        )?
+        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut claimed = Vec::with_capacity(ids.len());
+    for (seq, id) in ids {
+        c.prepare_cached("UPDATE outbox SET lease_owner = ?2, lease_until = ?3 WHERE seq = ?1")?
+            .execute(params![seq, owner, now + lease_ms])?;
+        if let Some(message) = load(c, &id)? {
+            claimed.push(Claimed { message });
+        }
+    }
+    Ok(claimed)
+}
+
+pub(crate) fn finish(
+    c: &Connection,
+    id: MessageId,
+    owner: &str,
+    outcome: DispatchOutcome,
+    now: Millis,
+) -> StoreResult<Option<MessageRecord>> {
+    let id_text = id.to_string();
+    let leased: Option<i64> = c
+        .prepare_cached("SELECT seq FROM outbox WHERE message_id = ?1 AND lease_owner = ?2")?
+        .query_row(params![id_text, owner], |r| r.get(0))
+        .optional()?;
+    if leased.is_none() {
+        return Ok(None);
+    }
+    let Some(mut m) = load(c, &id_text)? else {
+        return Ok(None);
+    };
+    match outcome {
+        DispatchOutcome::Sent { upstream_id } => {
+            m.attempts += 1;
+            m.upstream_id = Some(upstream_id.clone());
+            m.error = None;
+            m.updated_at = now;
+            save(c, &m)?;
+            apply_to(c, &mut m, MessageStatus::Sent, now, None, now)?;
+            c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
+            let pending: Vec<(String, i64, Option<String>)> = c
+                .prepare_cached(
+                    "SELECT status, at, error FROM pending_statuses WHERE channel_id = ?1 AND upstream_id = ?2",
+                )?
+                .query_map(params![m.channel_id.to_string(), upstream_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut parsed = Vec::new();
+            for (status, at, error) in pending {
+                let status = MessageStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad status `{status}`")))?;
+                let error = error.map(|e| serde_json::from_str(&e)).transpose()?;
+                parsed.push((status, at, error));
+            }
+            parsed.sort_by_key(|(s, at, _)| (s.rank(), *at));
+            for (status, at, error) in parsed {
+                apply_to(c, &mut m, status, at, error, now)?;
+            }
+            c.execute(
+                "DELETE FROM pending_statuses WHERE channel_id = ?1 AND upstream_id = ?2",
+                params![m.channel_id.to_string(), upstream_id],
+            )?;
+        }
+        DispatchOutcome::Retry {
+            not_before,
+            error,
+            attempted,
+        } => {
+            c.prepare_cached(
+                "UPDATE outbox SET not_before = ?2, lease_owner = NULL, lease_until = NULL WHERE message_id = ?1",
+            )?
+            .execute(params![id_text, not_before])?;
+            if attempted {
+                m.attempts += 1;
+            }
+            if error.is_some() {
+                m.error = error;
+            }
+            m.updated_at = now;
+            save(c, &m)?;
+        }
+        DispatchOutcome::Failed { error } => {
+            if !matches!(attempted_error(&error), Some(false)) {
+                m.attempts += 1;
+            }
+            c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
+            apply_to(
+                c,
+                &mut m,
+                MessageStatus::Failed,
+                now,
+                Some(error.clone()),
+                now,
+            )?;
+            if m.error.is_none() {
+                m.error = Some(error);
+                m.updated_at = now;
+                save(c, &m)?;
+            }
+        }
+    }
+    Ok(Some(m))
+}
+
+/// A failure error may say it was decided locally (`"attempted": false`).
+fn attempted_error(error: &Value) -> Option<bool> {
+    error.get("attempted").and_then(Value::as_bool)
+}
+
+pub(crate) fn apply_status(
+    c: &Connection,
+    report: &StatusReport,
+    now: Millis,
+) -> StoreResult<StatusOutcome> {
+    let sql =
+        format!("SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2");
+    let found = c
+        .prepare_cached(&sql)?
+        .query_row(
+            params![report.channel_id.to_string(), report.upstream_id],
+            message_from_row,
+        )
+        .optional()?
+        .transpose()?;
+    let Some(mut m) = found else {
+        c.prepare_cached(
+            "INSERT OR IGNORE INTO pending_statuses (channel_id, upstream_id, status, at, error, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            report.channel_id.to_string(),
+            report.upstream_id,
+            report.status.as_str(),
+            report.at,
+            json_text(&report.error),
+            now
+        ])?;
+        return Ok(StatusOutcome::Pending);
+    };
+    Ok(
+        match apply_to(
+            c,
+            &mut m,
+            report.status,
+            report.at,
+            report.error.clone(),
+            now,
+        )? {
+            Some(true) => StatusOutcome::Applied(Box::new(m)),
+            _ => StatusOutcome::Recorded,
+        },
+    )
+}
+
+pub(crate) fn insert_inbound(c: &Connection, new: &NewInbound, now: Millis) -> StoreResult<bool> {
+    let m = &new.message;
+    let id = m.id.to_string();
+    let inserted = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, 0, ?11, ?12)",
+        )?
+        .execute(params![
+            id,
+            m.account_id.to_string(),
+            m.channel_id.to_string(),
+            m.direction.as_str(),
+            m.chat,
+            m.kind,
+            m.body.to_string(),
+            m.status.as_str(),
+            m.upstream_id,
+            m.context_id,
+            m.created_at,
+            m.updated_at
+        ])?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    insert_history(c, &id, MessageStatus::Received, m.created_at, true, &None)?;
+    c.prepare_cached(
+        "INSERT INTO contacts (id, account_id, wa_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT (account_id, wa_id) DO UPDATE SET name = COALESCE(excluded.name, contacts.name), updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        ContactId::new().to_string(),
+        m.account_id.to_string(),
+        m.chat,
+        new.profile_name,
+        now
+    ])?;
+    c.prepare_cached(
+        "INSERT INTO conversations (channel_id, chat, last_inbound_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (channel_id, chat) DO UPDATE SET last_inbound_at = MAX(conversations.last_inbound_at, excluded.last_inbound_at)",
+    )?
+    .execute(params![m.channel_id.to_string(), m.chat, m.created_at])?;
+    append_event(
+        c,
+        &inbound_event(new.event_type, m, new.profile_name.as_deref(), now),
+    )?;
+    Ok(true)
+}
+
+pub(crate) fn mark_inbound_read(
+    c: &Connection,
+    account: AccountId,
+    id: MessageId,
+    now: Millis,
+) -> StoreResult<Option<MessageRecord>> {
+    let Some(mut m) = load(c, &id.to_string())? else {
+        return Ok(None);
+    };
+    if m.account_id != account || m.direction != Direction::Inbound {
+        return Ok(None);
+    }
+    if m.status != MessageStatus::Read {
+        m.status = MessageStatus::Read;
+        m.updated_at = now;
+        save(c, &m)?;
+        insert_history(c, &m.id.to_string(), MessageStatus::Read, now, true, &None)?;
+        append_event(c, &message_event(MESSAGE_READ, &m, now))?;
+    }
+    Ok(Some(m))
+}
+
+pub(crate) fn get_message(
+    c: &Connection,
+    account: AccountId,
+    id: MessageId,
+) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
+    let Some(m) = load(c, &id.to_string())? else {
+        return Ok(None);
+    };
+    if m.account_id != account {
+        return Ok(None);
+    }
+    let rows: Vec<(String, i64, bool, Option<String>)> = c
+        .prepare_cached(
+            "SELECT status, at, applied, error FROM message_statuses WHERE message_id = ?1 ORDER BY id",
+        )?
+        .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut history = Vec::with_capacity(rows.len());
+    for (status, at, applied, error) in rows {
+        history.push(StatusEntry {
+            status: MessageStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad status `{status}`")))?,
+            at,
+            applied,
+            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
+        });
+    }
+    Ok(Some((m, history)))
+}
+
+pub(crate) fn find_by_upstream(
+    c: &Connection,
+    channel: ChannelId,
+    upstream_id: &str,
+) -> StoreResult<Option<MessageRecord>> {
+    let sql =
+        format!("SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2");
+    c.prepare_cached(&sql)?
+        .query_row(params![channel.to_string(), upstream_id], message_from_row)
+        .optional()?
+        .transpose()
+}
+
+pub(crate) fn list_messages(
+    c: &Connection,
+    account: AccountId,
+    f: &MessageFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<MessageRecord>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLS} FROM messages
+         WHERE account_id = ?1 AND id > ?2
+           AND (?3 IS NULL OR channel_id = ?3)
+           AND (?4 IS NULL OR chat = ?4)
+           AND (?5 IS NULL OR direction = ?5)
+           AND (?6 IS NULL OR status = ?6)
+           AND (?7 IS NULL OR created_at >= ?7)
+           AND (?8 IS NULL OR created_at < ?8)
+           AND (?9 IS NULL OR id = ?9)
+           AND (?10 IS NULL OR upstream_id = ?10)
+         ORDER BY id LIMIT ?11"
+    );
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                account.to_string(),
+                page.after.clone().unwrap_or_default(),
+                f.channel_id.map(|x| x.to_string()),
+                f.chat,
+                f.direction.map(|d| d.as_str()),
+                f.status.map(|s| s.as_str()),
+                f.since,
+                f.until,
+                f.message_id.map(|x| x.to_string()),
+                f.upstream_id,
+                page.fetch()
+            ],
+            message_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(rows, page, |m| m.id.to_string()))
+}
+
+pub(crate) fn last_inbound(
+    c: &Connection,
+    channel: ChannelId,
+    chat: &str,
+) -> StoreResult<Option<Millis>> {
+    Ok(c.prepare_cached(
+        "SELECT last_inbound_at FROM conversations WHERE channel_id = ?1 AND chat = ?2",
+    )?
+    .query_row(params![channel.to_string(), chat], |r| r.get(0))
+    .optional()?)
+}
+
+/// SQL condition and parameters for an event type filter.
+pub(crate) fn type_condition(types: &[String], first_param: usize) -> (String, Vec<String>) {
+    if types.is_empty() || types.iter().any(|t| t == "*") {
+        return ("1 = 1".into(), Vec::new());
+    }
+    let mut parts = Vec::new();
+    let mut values = Vec::new();
+    for t in types {
+        let n = first_param + values.len();
+        match t.strip_suffix(".*") {
+            Some(prefix) => {
+                parts.push(format!("type LIKE ?{n} ESCAPE '\\'"));
+                values.push(format!(
+                    "{}.%",
+                    prefix
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                ));
+            }
+            None => {
+                parts.push(format!("type = ?{n}"));
+                values.push(t.clone());
+            }
+        }
+    }
+    (format!("({})", parts.join(" OR ")), values)
+}
+
+pub(crate) fn list_events(
+    c: &Connection,
+    account: AccountId,
+    f: &EventFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Page<Event>> {
+    let after: i64 = match after {
+        None | Some("") => 0,
+        Some(text) => text
+            .parse()
+            .map_err(|_| StoreError::Config(format!("invalid event cursor `{text}`")))?,
+    };
+    let (types_sql, type_values) = type_condition(&f.types, 6);
+    let sql = format!(
+        "SELECT seq, id, account_id, channel_id, chat, type, data, created_at FROM events
+         WHERE account_id = ?1 AND seq > ?2 AND (?3 IS NULL OR channel_id = ?3) AND (?4 IS NULL OR chat = ?4)
+           AND {types_sql}
+         ORDER BY seq LIMIT ?5"
+    );
+    let request = PageRequest {
+        after: None,
+        limit: Some(limit),
+    };
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![
+        Box::new(account.to_string()),
+        Box::new(after),
+        Box::new(f.channel_id.map(|x| x.to_string())),
+        Box::new(f.chat.clone()),
+        Box::new(request.fetch()),
+    ];
+    for v in type_values {
+        values.push(Box::new(v));
+    }
+    let events = stmt
+        .query_map(
+            rusqlite::params_from_iter(values.iter()),
+            super::webhooks::event_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(events, &request, |e| e.cursor.clone()))
+}

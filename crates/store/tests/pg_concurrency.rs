@@ -1,0 +1,440 @@
+//! PostgreSQL only: several nodes (separate stores on one database) working at once.
+//! Skipped without a server unless `CI=true` or `SWITCHBOARD_REQUIRE_POSTGRES=1`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use switchboard_core::id::{AccountId, ChannelId, DeliveryId, MessageId, SubscriptionId};
+use switchboard_core::key::Permission;
+use switchboard_core::record::StatusReport;
+use switchboard_core::status::MessageStatus;
+use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
+use switchboard_store::conformance::{account, channel, key};
+use switchboard_store::conformance_messages::outbound;
+use switchboard_store::messages::{DispatchOutcome, EventFilter, NewOutbound};
+use switchboard_store::testing::{self, PgTestDb};
+use switchboard_store::Store;
+use tokio::sync::Barrier;
+
+const NODES: usize = 4;
+const LEASE: i64 = 600_000;
+
+/// A fresh database and `NODES` stores on it, with one account and channel.
+async fn nodes() -> Option<(PgTestDb, Vec<Arc<dyn Store>>, AccountId, ChannelId)> {
+    let db = testing::postgres_db().await?;
+    let mut stores = Vec::new();
+    for _ in 0..NODES {
+        stores.push(db.open().await.expect("open PostgreSQL store"));
+    }
+    let a = account("acme");
+    let ch = channel(a.id, "5550001");
+    stores[0]
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
+        .await
+        .unwrap();
+    Some((db, stores, a.id, ch.id))
+}
+
+async fn finish(db: PgTestDb, stores: Vec<Arc<dyn Store>>) {
+    for s in stores {
+        s.close().await;
+    }
+    db.cleanup().await;
+}
+
+async fn insert(
+    store: &Arc<dyn Store>,
+    acc: AccountId,
+    ch: ChannelId,
+    chat: &str,
+    at: i64,
+) -> MessageId {
+    let m = outbound(acc, ch, chat, "x", at);
+    let id = m.id;
+    store
+        .insert_outbound(&NewOutbound {
+            message: m,
+            idempotency: None,
+            idempotency_ttl_ms: 86_400_000,
+            not_before: at,
+        })
+        .await
+        .unwrap();
+    id
+}
+
+fn chat(i: usize) -> String {
+    format!("1555{i:07}")
+}
+
+/// 200 messages in 200 chats, four nodes claiming at once: each message is claimed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claimers_never_share_a_message() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    let mut all = HashSet::new();
+    for i in 0..200 {
+        all.insert(insert(&stores[0], acc, ch, &chat(i), 1_000).await);
+    }
+    let start = Arc::new(Barrier::new(NODES));
+    let mut tasks = Vec::new();
+    for (n, store) in stores.iter().enumerate() {
+        let (store, start) = (store.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            let mut got = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_outbox(&format!("node-{n}"), 2_000, LEASE, 7)
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return got;
+                }
+                got.extend(claimed.into_iter().map(|c| c.message.id));
+            }
+        }));
+    }
+    let mut seen = Vec::new();
+    let mut per_node = Vec::new();
+    for t in tasks {
+        let got = t.await.unwrap();
+        per_node.push(got.len());
+        seen.extend(got);
+    }
+    let unique: HashSet<MessageId> = seen.iter().copied().collect();
+    assert_eq!(
+        seen.len(),
+        unique.len(),
+        "a message was claimed twice (per node: {per_node:?})"
+    );
+    assert_eq!(unique, all, "every message is claimed");
+    assert_eq!(
+        stores[0].release_leases_at_start().await.unwrap(),
+        0,
+        "a no-op on PostgreSQL"
+    );
+    assert!(stores[1]
+        .claim_outbox("late", 2_001, LEASE, 500)
+        .await
+        .unwrap()
+        .is_empty());
+    finish(db, stores).await;
+}
+
+/// Ten chats of ten messages dispatched by four nodes: per chat, one message in flight at a
+/// time, in insertion order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chats_stay_in_order_across_nodes() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    let mut expected: HashMap<String, Vec<MessageId>> = HashMap::new();
+    for round in 0..10 {
+        for c in 0..10 {
+            let id = insert(&stores[0], acc, ch, &chat(c), 1_000 + round).await;
+            expected.entry(chat(c)).or_default().push(id);
+        }
+    }
+    let in_flight = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let order = Arc::new(Mutex::new(HashMap::<String, Vec<MessageId>>::new()));
+    let mut tasks = Vec::new();
+    for (n, store) in stores.iter().enumerate() {
+        let (store, in_flight, order) = (store.clone(), in_flight.clone(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("node-{n}");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while store.outbox_len().await.unwrap() > 0 {
+                assert!(Instant::now() < deadline, "dispatch did not finish");
+                let claimed = store.claim_outbox(&owner, 2_000, LEASE, 3).await.unwrap();
+                for c in &claimed {
+                    let m = &c.message;
+                    assert!(
+                        in_flight.lock().unwrap().insert(m.chat.clone()),
+                        "two messages of chat {} in flight",
+                        m.chat
+                    );
+                    order
+                        .lock()
+                        .unwrap()
+                        .entry(m.chat.clone())
+                        .or_default()
+                        .push(m.id);
+                }
+                for c in claimed {
+                    let m = c.message;
+                    in_flight.lock().unwrap().remove(&m.chat);
+                    let done = store
+                        .finish_dispatch(
+                            m.id,
+                            &owner,
+                            DispatchOutcome::Sent {
+                                upstream_id: format!("wamid.{}", m.id),
+                            },
+                            2_100,
+                        )
+                        .await
+                        .unwrap();
+                    assert!(done.is_some(), "lease lost");
+                }
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), expected);
+    finish(db, stores).await;
+}
+
+/// A status report racing its message's send answer on another node is never lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn early_statuses_survive_the_race_with_the_send_answer() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        ids.push(insert(&stores[0], acc, ch, &chat(i), 1_000).await);
+    }
+    assert_eq!(
+        stores[0]
+            .claim_outbox("node-0", 2_000, LEASE, 100)
+            .await
+            .unwrap()
+            .len(),
+        60
+    );
+    let mut tasks = Vec::new();
+    for (i, id) in ids.iter().copied().enumerate() {
+        let answer = stores[i % NODES].clone();
+        let status = stores[(i + 1) % NODES].clone();
+        let upstream = format!("wamid.race{i}");
+        tasks.push(tokio::spawn(async move {
+            let report = StatusReport {
+                channel_id: ch,
+                upstream_id: upstream.clone(),
+                status: MessageStatus::Delivered,
+                at: 2_050,
+                error: None,
+            };
+            let (done, _) = tokio::join!(
+                answer.finish_dispatch(
+                    id,
+                    "node-0",
+                    DispatchOutcome::Sent {
+                        upstream_id: upstream
+                    },
+                    2_100
+                ),
+                status.apply_status(&report, 2_060),
+            );
+            assert!(done.unwrap().is_some());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for id in ids {
+        let (m, _) = stores[0].get_message(acc, id).await.unwrap().unwrap();
+        assert_eq!(
+            m.status,
+            MessageStatus::Delivered,
+            "the delivered report of {id} was lost"
+        );
+    }
+    finish(db, stores).await;
+}
+
+/// A reader paging the event log while four nodes write sees every event exactly once, even
+/// when transactions commit out of sequence order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn event_pages_never_skip_late_commits() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    const PER_NODE: usize = 50;
+    let mut writers = Vec::new();
+    for (n, store) in stores.iter().enumerate() {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..PER_NODE {
+                insert(&store, acc, ch, &chat(n * PER_NODE + i), 1_000).await;
+            }
+        }));
+    }
+    let reader = stores[0].clone();
+    let total = NODES * PER_NODE;
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.len() < total {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {total} events seen",
+            seen.len()
+        );
+        let page = reader
+            .list_events(acc, &EventFilter::default(), cursor.as_deref(), 7)
+            .await
+            .unwrap();
+        if let Some(last) = page.items.last() {
+            cursor = Some(last.cursor.clone());
+        }
+        seen.extend(page.items.into_iter().map(|e| e.id));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let rest = reader
+        .list_events(acc, &EventFilter::default(), cursor.as_deref(), 500)
+        .await
+        .unwrap();
+    assert!(
+        rest.items.is_empty(),
+        "{} events after the last page",
+        rest.items.len()
+    );
+    let unique: HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), total, "an event was listed twice");
+    let from_start = reader
+        .list_events(acc, &EventFilter::default(), None, 500)
+        .await
+        .unwrap();
+    assert_eq!(
+        from_start.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        seen,
+        "one log order"
+    );
+    finish(db, stores).await;
+}
+
+/// 200 webhook deliveries over 200 ordering keys, four nodes claiming at once: each delivery
+/// is claimed once, with its own event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_delivery_claimers_never_share_a_delivery() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    for i in 0..200 {
+        insert(&stores[0], acc, ch, &chat(i), 1_000).await;
+    }
+    let events = stores[0]
+        .list_events(acc, &EventFilter::default(), None, 500)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.len(), 200);
+    let s = Subscription {
+        id: SubscriptionId::new(),
+        account_id: acc,
+        channel_id: None,
+        url: "https://example.com/hooks".into(),
+        events: vec!["*".into()],
+        format: PayloadFormat::Switchboard,
+        secret: "whsec_c2VjcmV0".into(),
+        previous_secret: None,
+        previous_expires_at: None,
+        enabled: true,
+        description: None,
+        failing_since: None,
+        disabled_reason: None,
+        created_at: 1_000,
+        updated_at: 1_000,
+    };
+    stores[0].create_subscription(&s).await.unwrap();
+    let deliveries: Vec<Delivery> = events
+        .iter()
+        .map(|e| Delivery {
+            id: DeliveryId::new(),
+            subscription_id: s.id,
+            account_id: acc,
+            event_id: e.id.to_string(),
+            ordering_key: e.chat.clone().unwrap(),
+            state: DeliveryState::Pending,
+            attempts: 0,
+            next_attempt_at: 1_500,
+            last_status: None,
+            last_error: None,
+            created_at: 1_500,
+            finished_at: None,
+        })
+        .collect();
+    let all: HashSet<DeliveryId> = deliveries.iter().map(|d| d.id).collect();
+    stores[0]
+        .create_deliveries(&deliveries, &events[199].cursor)
+        .await
+        .unwrap();
+    let start = Arc::new(Barrier::new(NODES));
+    let mut tasks = Vec::new();
+    for (n, store) in stores.iter().enumerate() {
+        let (store, start) = (store.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            let mut got = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_deliveries(&format!("node-{n}"), 2_000, LEASE, 7)
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return got;
+                }
+                for (d, e) in claimed {
+                    assert_eq!(
+                        d.event_id,
+                        e.id.to_string(),
+                        "a delivery comes with its event"
+                    );
+                    got.push(d.id);
+                }
+            }
+        }));
+    }
+    let mut seen = Vec::new();
+    let mut per_node = Vec::new();
+    for t in tasks {
+        let got = t.await.unwrap();
+        per_node.push(got.len());
+        seen.extend(got);
+    }
+    let unique: HashSet<DeliveryId> = seen.iter().copied().collect();
+    assert_eq!(
+        seen.len(),
+        unique.len(),
+        "a delivery was claimed twice (per node: {per_node:?})"
+    );
+    assert_eq!(unique, all, "every delivery is claimed");
+    assert!(stores[1]
+        .claim_deliveries("late", 2_001, LEASE, 500)
+        .await
+        .unwrap()
+        .is_empty());
+    finish(db, stores).await;
+}
+
+/// A malformed cursor is refused.
+#[tokio::test]
+async fn malformed_event_cursors_are_refused() {
+    let Some((db, stores, acc, _)) = nodes().await else {
+        return;
+    };
+    for bad in ["12", "x.1", "1.y", "-1.2", "1.2.3"] {
+        let err = stores[0]
+            .list_events(acc, &EventFilter::default(), Some(bad), 10)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("invalid event cursor"),
+            "{bad}: {err}"
+        );
+    }
+    finish(db, stores).await;
+}

@@ -1,0 +1,408 @@
+//! Configuration: embedded commented defaults → config file → `SWITCHBOARD_*` environment →
+//! command-line flags, validated at start. An invalid value fails naming its key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The embedded defaults, with comments explaining every key.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Top-level keys, so stray `SWITCHBOARD_*` variables of other tools are not taken as config.
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "admin_key",
+    "public_url",
+    "bootstrap",
+    "http",
+    "log",
+    "sandbox",
+    "dispatch",
+    "upstream",
+    "webhooks",
+    "allow_private_targets",
+];
+
+/// The server's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database and media.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means SQLite inside `data_dir`.
+    pub database_url: String,
+    /// Admin key; empty means generated at first start.
+    pub admin_key: String,
+    /// Base URL clients use; empty means `http://<listen>`.
+    pub public_url: String,
+    /// Create the default account and sandbox channel at first start.
+    pub bootstrap: bool,
+    /// Allow webhook targets on private, loopback and link-local addresses.
+    pub allow_private_targets: bool,
+    /// HTTP settings.
+    pub http: HttpConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// The built-in sandbox.
+    pub sandbox: SandboxConfig,
+    /// The dispatcher.
+    pub dispatch: DispatchConfig,
+    /// Upstream calls.
+    pub upstream: UpstreamConfig,
+    /// Webhook delivery.
+    pub webhooks: WebhooksConfig,
+}
+
+/// Webhook delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Run the fan-out and deliverer on this node.
+    pub enabled: bool,
+    /// Timeout of one attempt.
+    pub request_timeout_ms: u64,
+    /// Attempts in flight.
+    pub concurrency: usize,
+    /// Attempts in flight to one endpoint.
+    pub per_endpoint_concurrency: usize,
+    /// Retry delays.
+    pub retry_schedule_ms: Vec<u64>,
+    /// Give up after.
+    pub max_age_hours: u64,
+    /// Disable a subscription failing this long.
+    pub disable_after_hours: u64,
+    /// Idle polling interval.
+    pub poll_ms: u64,
+}
+
+/// The built-in sandbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// Mount the emulator under `/sandbox`.
+    pub enabled: bool,
+    /// Seed of its random draws.
+    pub seed: u64,
+}
+
+/// The dispatcher.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchConfig {
+    /// Run the dispatcher on this node.
+    pub enabled: bool,
+    /// Upstream calls in flight.
+    pub concurrency: usize,
+    /// Messages per second per channel.
+    pub channel_mps: f64,
+    /// Burst to one recipient.
+    pub pair_burst: f64,
+    /// Sustained interval between messages to one recipient.
+    pub pair_interval_ms: u64,
+    /// Attempts before failing.
+    pub max_attempts: u32,
+    /// First retry delay.
+    pub retry_base_ms: u64,
+    /// Longest retry delay.
+    pub retry_max_ms: u64,
+    /// Claim lease.
+    pub lease_ms: i64,
+}
+
+/// Upstream calls.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// Timeout of one call.
+    pub request_timeout_ms: u64,
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Seconds in-flight requests get to finish at shutdown.
+    pub shutdown_grace_seconds: u64,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter directive.
+    pub level: String,
+}
+
+/// Values given as command-line flags (highest precedence).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    /// `--listen`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// `--data-dir`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value could not be read or has the wrong type (figment names the key and source).
+    #[error("invalid configuration: {0}")]
+    Load(String),
+    /// A value has the right type but is unacceptable.
+    #[error("invalid configuration: `{key}`: {message}")]
+    Invalid {
+        /// The key at fault.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// The built-in defaults alone.
+    pub fn defaults() -> Result<Config, ConfigError> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULTS)))
+    }
+
+    /// Loads defaults, then `file` (if any), then the environment, then `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid {
+                    key: "config",
+                    message: format!("the config file {} does not exist", file.display()),
+                });
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment
+            .merge(Env::prefixed("SWITCHBOARD_").split("__").filter(|key| {
+                let name = key.as_str().to_ascii_lowercase();
+                let top = name.split('.').next().unwrap_or("");
+                KEYS.contains(&top)
+            }))
+            .merge(Serialized::globals(overrides));
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(|e| {
+            ConfigError::Load(
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.trim();
+        if !url.is_empty()
+            && !["sqlite://", "sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| url.starts_with(p))
+        {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                message: "use sqlite://PATH or postgres://USER@HOST:PORT/DB".into(),
+            });
+        }
+        let admin = self.admin_key.trim();
+        if !admin.is_empty() && (admin.len() < 16 || admin.chars().any(char::is_whitespace)) {
+            return Err(ConfigError::Invalid {
+                key: "admin_key",
+                message: "must be at least 16 characters without spaces".into(),
+            });
+        }
+        let public = self.public_url.trim();
+        if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                key: "public_url",
+                message: "must be an absolute http(s) URL".into(),
+            });
+        }
+        let d = &self.dispatch;
+        if !(1.0..=1000.0).contains(&d.channel_mps) {
+            return Err(ConfigError::Invalid {
+                key: "dispatch.channel_mps",
+                message: "must be between 1 and 1000 (Meta's ceiling)".into(),
+            });
+        }
+        if d.concurrency == 0
+            || d.max_attempts == 0
+            || d.pair_interval_ms == 0
+            || d.pair_burst.is_nan()
+            || d.pair_burst < 1.0
+        {
+            return Err(ConfigError::Invalid {
+                key: "dispatch",
+                message:
+                    "concurrency, max_attempts, pair_interval_ms and pair_burst must be at least 1"
+                        .into(),
+            });
+        }
+        if d.lease_ms < 1000 || d.retry_base_ms == 0 || d.retry_max_ms < d.retry_base_ms {
+            return Err(ConfigError::Invalid {
+                key: "dispatch",
+                message: "lease_ms must be at least 1000 and retry_max_ms at least retry_base_ms"
+                    .into(),
+            });
+        }
+        let w = &self.webhooks;
+        if w.concurrency == 0
+            || w.per_endpoint_concurrency == 0
+            || w.retry_schedule_ms.is_empty()
+            || w.poll_ms == 0
+            || w.request_timeout_ms < 100
+        {
+            return Err(ConfigError::Invalid {
+                key: "webhooks",
+                message: "concurrency, per_endpoint_concurrency and poll_ms must be at least 1, request_timeout_ms at least 100, and retry_schedule_ms not empty".into(),
+            });
+        }
+        if (d.lease_ms as u64) <= self.upstream.request_timeout_ms {
+            return Err(ConfigError::Invalid {
+                key: "dispatch.lease_ms",
+                message: format!(
+                    "must be longer than upstream.request_timeout_ms ({} ms), or a slow send could be claimed and sent again by another node",
+                    self.upstream.request_timeout_ms
+                ),
+            });
+        }
+        if self.upstream.request_timeout_ms < 100 {
+            return Err(ConfigError::Invalid {
+                key: "upstream.request_timeout_ms",
+                message: "must be at least 100".into(),
+            });
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                key: "http.body_limit_bytes",
+                message: "must be at least 1024".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file inside `data_dir`.
+    pub fn database_url(&self) -> String {
+        let url = self.database_url.trim();
+        if url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("switchboard.db").display()
+            )
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// The admin key, if one is configured.
+    pub fn admin_key(&self) -> Option<&str> {
+        Some(self.admin_key.trim()).filter(|k| !k.is_empty())
+    }
+
+    /// The public base URL for an actual bound address.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        let url = self.public_url.trim().trim_end_matches('/');
+        if url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            url.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure signature fixes the error type.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = Config::defaults().unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.database_url(), "sqlite://./data/switchboard.db");
+        assert_eq!(c.admin_key(), None);
+        assert!(c.bootstrap);
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_errors_name_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "sb.toml",
+                "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n",
+            )?;
+            jail.set_env("SWITCHBOARD_LISTEN", "127.0.0.1:9001");
+            jail.set_env("SWITCHBOARD_HTTP__BODY_LIMIT_BYTES", "2048");
+            jail.set_env("SWITCHBOARD_TEST_DATABASE_URL", "ignored");
+            let c = Config::load(Some(Path::new("sb.toml")), &Overrides::default()).unwrap();
+            assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+            assert_eq!(c.http.body_limit_bytes, 2048);
+            let flags = Overrides {
+                listen: Some("127.0.0.1:9002".into()),
+                ..Overrides::default()
+            };
+            let c = Config::load(Some(Path::new("sb.toml")), &flags).unwrap();
+            assert_eq!(c.listen.to_string(), "127.0.0.1:9002");
+
+            jail.set_env("SWITCHBOARD_LISTEN", "not-an-address");
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.to_lowercase().contains("listen"), "{err}");
+            jail.set_env("SWITCHBOARD_LISTEN", "127.0.0.1:9001");
+
+            jail.set_env("SWITCHBOARD_DATABASE_URL", "mysql://x");
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.to_lowercase().contains("database_url"), "{err}");
+            jail.set_env("SWITCHBOARD_DATABASE_URL", "");
+
+            jail.set_env("SWITCHBOARD_ADMIN_KEY", "short");
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.to_lowercase().contains("admin_key"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_file_keys_and_missing_files_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "lisen = \"127.0.0.1:1\"\n")?;
+            let err = Config::load(Some(Path::new("bad.toml")), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.to_lowercase().contains("lisen"), "{err}");
+            let err = Config::load(Some(Path::new("missing.toml")), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("does not exist"), "{err}");
+            Ok(())
+        });
+    }
+}
