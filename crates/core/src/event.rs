@@ -25,6 +25,10 @@ pub const MESSAGE_RECEIVED: &str = "message.received";
 /// A customer reacted to a message.
 pub const MESSAGE_REACTION: &str = "message.reaction";
 
+/// A template's review status changed (or a template appeared with its first status); the
+/// data carries the template and its previous status.
+pub const TEMPLATE_STATUS: &str = "template.status";
+
 /// A webhook subscription was disabled after failing for too long.
 pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
 
@@ -38,6 +42,7 @@ pub const ALL_TYPES: &[&str] = &[
     MESSAGE_FAILED,
     MESSAGE_RECEIVED,
     MESSAGE_REACTION,
+    TEMPLATE_STATUS,
     SUBSCRIPTION_DISABLED,
 ];
 

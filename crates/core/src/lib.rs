@@ -21,5 +21,6 @@ pub mod standard_webhooks;
 pub mod status;
 pub mod subscription;
 pub mod template_def;
+pub mod template_record;
 pub mod time;
 pub mod window;

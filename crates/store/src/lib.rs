@@ -10,12 +10,15 @@ pub mod messages;
 mod page;
 pub mod postgres;
 pub mod sqlite;
+pub mod templates;
 mod traits;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_templates;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_webhooks;
 #[cfg(any(test, feature = "testing"))]
@@ -25,6 +28,7 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
+pub use templates::TemplateStore;
 pub use traits::{
     AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
 };

@@ -34,10 +34,13 @@ macro_rules! conformance_tests {
 mod suite {
     pub use switchboard_store::conformance::*;
     pub use switchboard_store::conformance_messages::*;
+    pub use switchboard_store::conformance_templates::*;
     pub use switchboard_store::conformance_webhooks::*;
 }
 
 conformance_tests!(
+    templates_upsert_with_status_events,
+    templates_sync_status_and_delete,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,

@@ -2,6 +2,7 @@
 
 mod messages;
 mod rows;
+mod templates;
 mod webhooks;
 
 use async_trait::async_trait;

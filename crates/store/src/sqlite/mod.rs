@@ -3,6 +3,7 @@
 mod engine;
 mod messages;
 mod rows;
+mod templates;
 mod webhooks;
 
 use std::path::Path;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_messages.sql"),
     include_str!("../../migrations/sqlite/0003_webhooks.sql"),
+    include_str!("../../migrations/sqlite/0004_templates.sql"),
 ];
 
 /// A SQLite database file.

@@ -1,0 +1,255 @@
+//! Conformance checks of [`TemplateStore`](crate::TemplateStore): upserts, status events,
+//! scoping, filters, sync and deletion.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, ChannelId, TemplateId};
+use switchboard_core::key::Permission;
+use switchboard_core::template_def::TemplateStatus;
+use switchboard_core::template_record::TemplateRecord;
+
+use crate::conformance::{account, channel, key};
+use crate::messages::EventFilter;
+use crate::templates::TemplateFilter;
+use crate::{PageRequest, Store};
+
+async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
+    let a = account("templates");
+    let ch = channel(a.id, "p1");
+    store
+        .create_account(&a, &key(a.id, Permission::Manage), std::slice::from_ref(&ch))
+        .await
+        .unwrap();
+    (a.id, ch.id)
+}
+
+/// A template record of `account` on `channel`.
+pub fn template(
+    account: AccountId,
+    channel: ChannelId,
+    name: &str,
+    language: &str,
+    category: &str,
+    status: TemplateStatus,
+    at: i64,
+) -> TemplateRecord {
+    let entry = json!({"name": name, "language": language, "category": category,
+        "components": [{"type": "BODY", "text": "Hello {{1}}", "example": {"body_text": [["Ann"]]}}]});
+    let mut t = TemplateRecord::from_upstream(account, channel, &entry, at).unwrap();
+    t.status = status;
+    t
+}
+
+async fn status_events(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event> {
+    let f = EventFilter {
+        types: vec!["template.status".into()],
+        ..EventFilter::default()
+    };
+    store
+        .list_events(account, &f, None, 500)
+        .await
+        .unwrap()
+        .items
+}
+
+/// Upserts keep the id, write `template.status` only on a new row or a new status, and
+/// reads are scoped by account and filtered.
+pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let t = template(acc, ch, "order_update", "en_US", "UTILITY", TemplateStatus::Pending, 1000);
+    let first = store.upsert_template(&t).await.unwrap();
+    assert!(first.created && first.status_changed);
+    assert_eq!(status_events(&store, acc).await.len(), 1);
+
+    // Same status again (a new id proposed): no event, the first id kept.
+    let again = template(acc, ch, "order_update", "en_US", "UTILITY", TemplateStatus::Pending, 2000);
+    let u = store.upsert_template(&again).await.unwrap();
+    assert!(!u.created && !u.status_changed);
+    assert_eq!(u.template.id, t.id);
+    assert_eq!(status_events(&store, acc).await.len(), 1);
+
+    let mut approved = again.clone();
+    approved.status = TemplateStatus::Approved;
+    approved.upstream_id = Some("42".into());
+    approved.updated_at = 3000;
+    let u = store.upsert_template(&approved).await.unwrap();
+    assert!(u.status_changed);
+    assert_eq!(u.template.id, t.id);
+    assert_eq!(u.template.created_at, 1000);
+    let events = status_events(&store, acc).await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].data["status"], "APPROVED");
+    assert_eq!(events[1].data["previous_status"], "PENDING");
+    assert_eq!(events[1].data["template"]["id"], t.id.to_string());
+    assert_eq!(events[1].channel_id, Some(ch));
+
+    let got = store.get_template(acc, t.id).await.unwrap().unwrap();
+    assert_eq!(got.status, TemplateStatus::Approved);
+    assert_eq!(got.upstream_id.as_deref(), Some("42"));
+    assert_eq!(got.definition, t.definition);
+    assert!(store
+        .get_template(AccountId::new(), t.id)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Another language and another name, then filters.
+    store
+        .upsert_template(&template(acc, ch, "order_update", "de", "UTILITY", TemplateStatus::Pending, 4000))
+        .await
+        .unwrap();
+    store
+        .upsert_template(&template(acc, ch, "promo", "en_US", "MARKETING", TemplateStatus::Rejected, 5000))
+        .await
+        .unwrap();
+    let all = PageRequest::default();
+    let list = |f: TemplateFilter| {
+        let store = store.clone();
+        let all = all.clone();
+        async move {
+            store
+                .list_templates(acc, ch, &f, &all)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|t| format!("{}/{}", t.name(), t.language()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(TemplateFilter::default()).await.len(), 3);
+    assert_eq!(
+        list(TemplateFilter { status: Some("APPROVED".into()), ..Default::default() }).await,
+        vec!["order_update/en_US"]
+    );
+    assert_eq!(
+        list(TemplateFilter { category: Some("MARKETING".into()), ..Default::default() }).await,
+        vec!["promo/en_US"]
+    );
+    assert_eq!(
+        list(TemplateFilter { language: Some("de".into()), ..Default::default() }).await,
+        vec!["order_update/de"]
+    );
+    assert_eq!(
+        list(TemplateFilter { name: Some("order_update".into()), ..Default::default() }).await.len(),
+        2
+    );
+    let page = store
+        .list_templates(acc, ch, &TemplateFilter::default(), &PageRequest { after: None, limit: Some(2) })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    let rest = store
+        .list_templates(acc, ch, &TemplateFilter::default(), &PageRequest { after: page.next.clone(), limit: Some(2) })
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert!(store
+        .list_templates(AccountId::new(), ch, &TemplateFilter::default(), &all)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(store.channel_templates(ch).await.unwrap().len(), 3);
+}
+
+/// Sync upserts the upstream list and removes what it lacks (unless changed after the list
+/// was requested); status updates by name and language; deletion by name or by id.
+pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let old = template(acc, ch, "gone", "en", "UTILITY", TemplateStatus::Approved, 1000);
+    let fresh = template(acc, ch, "fresh", "en", "UTILITY", TemplateStatus::Pending, 9000);
+    let kept = template(acc, ch, "kept", "en", "UTILITY", TemplateStatus::Pending, 1000);
+    for t in [&old, &fresh, &kept] {
+        store.upsert_template(t).await.unwrap();
+    }
+    assert_eq!(
+        store
+            .channels_with_templates_in(&[TemplateStatus::Pending])
+            .await
+            .unwrap(),
+        vec![ch]
+    );
+    let upstream = vec![
+        template(acc, ch, "kept", "en", "UTILITY", TemplateStatus::Approved, 5000),
+        template(acc, ch, "hello_world", "en_US", "UTILITY", TemplateStatus::Approved, 5000),
+    ];
+    let out = store.sync_templates(acc, ch, &upstream, 5000).await.unwrap();
+    assert_eq!(out.created, 1);
+    assert_eq!(out.updated, 1);
+    assert_eq!(out.status_changes, 2);
+    assert_eq!(out.removed, 1, "`gone` removed, `fresh` (newer than the list) kept");
+    let names: Vec<String> = store
+        .channel_templates(ch)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.name().to_string())
+        .collect();
+    assert_eq!(names.len(), 3);
+    assert!(names.contains(&"fresh".to_string()) && !names.contains(&"gone".to_string()));
+    let kept_now = store.get_template(acc, kept.id).await.unwrap().unwrap();
+    assert_eq!(kept_now.status, TemplateStatus::Approved);
+    // The same list again changes nothing.
+    let again = store.sync_templates(acc, ch, &upstream, 6000).await.unwrap();
+    assert_eq!((again.created, again.updated, again.status_changes), (0, 0, 0));
+    let before = status_events(&store, acc).await.len();
+
+    let (t, changed) = store
+        .set_template_status(ch, "fresh", "en", TemplateStatus::Rejected, Some("INVALID_FORMAT"), 10_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(changed);
+    assert_eq!(t.rejected_reason.as_deref(), Some("INVALID_FORMAT"));
+    let (_, changed) = store
+        .set_template_status(ch, "fresh", "en", TemplateStatus::Rejected, Some("INVALID_FORMAT"), 11_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!changed);
+    assert!(store
+        .set_template_status(ch, "nope", "en", TemplateStatus::Approved, None, 1)
+        .await
+        .unwrap()
+        .is_none());
+    let events = status_events(&store, acc).await;
+    assert_eq!(events.len(), before + 1);
+    assert_eq!(events[before].data["status"], "REJECTED");
+    assert!(store
+        .channels_with_templates_in(&[TemplateStatus::Pending])
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Deletion: another account deletes nothing; by id one language; by name all of them.
+    store
+        .upsert_template(&template(acc, ch, "kept", "de", "UTILITY", TemplateStatus::Approved, 12_000))
+        .await
+        .unwrap();
+    assert!(store
+        .delete_templates(AccountId::new(), ch, "kept", None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .delete_templates(acc, ch, "kept", Some(TemplateId::new()))
+        .await
+        .unwrap()
+        .is_empty());
+    let one = store
+        .delete_templates(acc, ch, "kept", Some(kept.id))
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].language(), "en");
+    store
+        .upsert_template(&template(acc, ch, "kept", "fr", "UTILITY", TemplateStatus::Approved, 13_000))
+        .await
+        .unwrap();
+    let all = store.delete_templates(acc, ch, "kept", None).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(store.get_template(acc, kept.id).await.unwrap().is_none());
+}

@@ -1,0 +1,305 @@
+//! PostgreSQL: message templates (see [`TemplateStore`]). An upsert inserts with
+//! `ON CONFLICT DO NOTHING` and otherwise locks the existing row (`FOR UPDATE`), so two nodes
+//! syncing the same channel never write one status change twice.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use switchboard_core::id::{AccountId, ChannelId, TemplateId};
+use switchboard_core::template_def::{TemplateDefinition, TemplateStatus};
+use switchboard_core::template_record::{template_status_event, TemplateRecord};
+use switchboard_core::time::Millis;
+
+use super::messages::append_event;
+use super::rows::parse;
+use super::PgStore;
+use crate::templates::{
+    definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
+};
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+const COLS: &str = "id, account_id, channel_id, status, definition, upstream_id, rejected_reason, created_at, updated_at";
+
+fn from_row(row: &PgRow) -> StoreResult<TemplateRecord> {
+    let id: String = row.try_get("id")?;
+    let account: String = row.try_get("account_id")?;
+    let channel: String = row.try_get("channel_id")?;
+    let status: String = row.try_get("status")?;
+    let definition: String = row.try_get("definition")?;
+    let definition: TemplateDefinition = serde_json::from_str(&definition)
+        .map_err(|e| StoreError::Corrupt(format!("template definition: {e}")))?;
+    Ok(TemplateRecord {
+        id: parse(&id, "template id")?,
+        account_id: parse(&account, "account id")?,
+        channel_id: parse(&channel, "channel id")?,
+        definition,
+        status: TemplateStatus::parse(&status),
+        upstream_id: row.try_get("upstream_id")?,
+        rejected_reason: row.try_get("rejected_reason")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+async fn find_for_update(
+    c: &mut PgConnection,
+    channel: ChannelId,
+    name: &str,
+    language: &str,
+) -> StoreResult<Option<TemplateRecord>> {
+    let sql = format!(
+        "SELECT {COLS} FROM templates WHERE channel_id = $1 AND name = $2 AND language = $3 FOR UPDATE"
+    );
+    sqlx::query(&sql)
+        .bind(channel.to_string())
+        .bind(name)
+        .bind(language)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| from_row(&r))
+        .transpose()
+}
+
+/// Inserts `t` unless its key exists (returns whether it was inserted), or updates the row
+/// with `t`'s id.
+async fn write(c: &mut PgConnection, t: &TemplateRecord, insert: bool) -> StoreResult<bool> {
+    let sql = if insert {
+        "INSERT INTO templates (id, account_id, channel_id, name, language, category, status, definition, upstream_id, rejected_reason, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (channel_id, name, language) DO NOTHING"
+    } else {
+        "UPDATE templates SET account_id = $2, channel_id = $3, name = $4, language = $5, category = $6, status = $7,
+         definition = $8, upstream_id = $9, rejected_reason = $10, created_at = $11, updated_at = $12 WHERE id = $1"
+    };
+    let done = sqlx::query(sql)
+        .bind(t.id.to_string())
+        .bind(t.account_id.to_string())
+        .bind(t.channel_id.to_string())
+        .bind(t.name())
+        .bind(t.language())
+        .bind(t.category().as_str())
+        .bind(t.status.as_str())
+        .bind(definition_json(t)?)
+        .bind(&t.upstream_id)
+        .bind(&t.rejected_reason)
+        .bind(t.created_at)
+        .bind(t.updated_at)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn upsert(c: &mut PgConnection, t: &TemplateRecord) -> StoreResult<(Upserted, bool)> {
+    if write(c, t, true).await? {
+        append_event(c, &template_status_event(t, None, t.updated_at)).await?;
+        return Ok((
+            Upserted {
+                template: t.clone(),
+                created: true,
+                status_changed: true,
+            },
+            true,
+        ));
+    }
+    let existing = find_for_update(c, t.channel_id, t.name(), t.language())
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the template was deleted meanwhile; retry".into()))?;
+    let (merged, changed, status_changed) = merge(&existing, t);
+    if changed {
+        write(c, &merged, false).await?;
+    }
+    if status_changed {
+        append_event(
+            c,
+            &template_status_event(&merged, Some(existing.status), merged.updated_at),
+        )
+        .await?;
+    }
+    Ok((
+        Upserted {
+            template: merged,
+            created: false,
+            status_changed,
+        },
+        changed,
+    ))
+}
+
+#[async_trait]
+impl TemplateStore for PgStore {
+    async fn upsert_template(&self, t: &TemplateRecord) -> StoreResult<Upserted> {
+        let mut tx = self.pool.begin().await?;
+        let (u, _) = upsert(&mut tx, t).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn get_template(
+        &self,
+        account: AccountId,
+        id: TemplateId,
+    ) -> StoreResult<Option<TemplateRecord>> {
+        let sql = format!("SELECT {COLS} FROM templates WHERE account_id = $1 AND id = $2");
+        sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| from_row(&r))
+            .transpose()
+    }
+
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        f: &TemplateFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<TemplateRecord>> {
+        let sql = format!(
+            "SELECT {COLS} FROM templates
+             WHERE account_id = $1 AND channel_id = $2 AND id > $3
+               AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR category = $5)
+               AND ($6::text IS NULL OR language = $6) AND ($7::text IS NULL OR name = $7)
+             ORDER BY id LIMIT $8"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(channel.to_string())
+            .bind(page.after.clone().unwrap_or_default())
+            .bind(&f.status)
+            .bind(&f.category)
+            .bind(&f.language)
+            .bind(&f.name)
+            .bind(page.fetch())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page, |t| t.id.to_string()))
+    }
+
+    async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
+        let sql = format!("SELECT {COLS} FROM templates WHERE channel_id = $1 ORDER BY id");
+        sqlx::query(&sql)
+            .bind(channel.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        name: &str,
+        only: Option<TemplateId>,
+    ) -> StoreResult<Vec<TemplateRecord>> {
+        let sql = format!(
+            "DELETE FROM templates WHERE account_id = $1 AND channel_id = $2 AND name = $3
+             AND ($4::text IS NULL OR id = $4) RETURNING {COLS}"
+        );
+        let mut rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(channel.to_string())
+            .bind(name)
+            .bind(only.map(|i| i.to_string()))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        rows.sort_by_key(|t| t.id);
+        Ok(rows)
+    }
+
+    async fn sync_templates(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        upstream: &[TemplateRecord],
+        listed_at: Millis,
+    ) -> StoreResult<SyncOutcome> {
+        let mut out = SyncOutcome::default();
+        let mut tx = self.pool.begin().await?;
+        for t in upstream {
+            let (u, changed) = upsert(&mut tx, t).await?;
+            if u.created {
+                out.created += 1;
+            } else if changed {
+                out.updated += 1;
+            }
+            if u.status_changed {
+                out.status_changes += 1;
+            }
+        }
+        let names: Vec<String> = upstream.iter().map(|t| t.name().to_string()).collect();
+        let languages: Vec<String> = upstream.iter().map(|t| t.language().to_string()).collect();
+        let removed = sqlx::query(
+            "DELETE FROM templates t WHERE t.account_id = $1 AND t.channel_id = $2 AND t.updated_at < $3
+             AND NOT EXISTS (SELECT 1 FROM UNNEST($4::text[], $5::text[]) AS u(name, language)
+                             WHERE u.name = t.name AND u.language = t.language)",
+        )
+        .bind(account.to_string())
+        .bind(channel.to_string())
+        .bind(listed_at)
+        .bind(&names)
+        .bind(&languages)
+        .execute(&mut *tx)
+        .await?;
+        out.removed = usize::try_from(removed.rows_affected()).unwrap_or(usize::MAX);
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn set_template_status(
+        &self,
+        channel: ChannelId,
+        name: &str,
+        language: &str,
+        status: TemplateStatus,
+        reason: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<Option<(TemplateRecord, bool)>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(existing) = find_for_update(&mut tx, channel, name, language).await? else {
+            return Ok(None);
+        };
+        let incoming = TemplateRecord {
+            status,
+            rejected_reason: reason.map(str::to_string),
+            updated_at: now,
+            ..existing.clone()
+        };
+        let (merged, changed, status_changed) = merge(&existing, &incoming);
+        if changed {
+            write(&mut tx, &merged, false).await?;
+        }
+        if status_changed {
+            append_event(
+                &mut tx,
+                &template_status_event(&merged, Some(existing.status), now),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some((merged, status_changed)))
+    }
+
+    async fn channels_with_templates_in(
+        &self,
+        statuses: &[TemplateStatus],
+    ) -> StoreResult<Vec<ChannelId>> {
+        let statuses: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT channel_id FROM templates WHERE status = ANY($1) ORDER BY channel_id",
+        )
+        .bind(&statuses)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.iter().map(|i| parse(i, "channel id")).collect()
+    }
+}

@@ -1,0 +1,351 @@
+//! SQLite: message templates (see [`TemplateStore`]).
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use switchboard_core::id::{AccountId, ChannelId, TemplateId};
+use switchboard_core::template_def::{TemplateDefinition, TemplateStatus};
+use switchboard_core::template_record::{template_status_event, TemplateRecord};
+use switchboard_core::time::Millis;
+
+use super::messages::append_event;
+use super::rows::parse;
+use super::SqliteStore;
+use crate::templates::{
+    definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
+};
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+const COLS: &str = "id, account_id, channel_id, status, definition, upstream_id, rejected_reason, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<TemplateRecord>> {
+    let id: String = row.get(0)?;
+    let account: String = row.get(1)?;
+    let channel: String = row.get(2)?;
+    let status: String = row.get(3)?;
+    let definition: String = row.get(4)?;
+    let upstream_id: Option<String> = row.get(5)?;
+    let rejected_reason: Option<String> = row.get(6)?;
+    let created_at: i64 = row.get(7)?;
+    let updated_at: i64 = row.get(8)?;
+    Ok((|| {
+        let definition: TemplateDefinition = serde_json::from_str(&definition)
+            .map_err(|e| StoreError::Corrupt(format!("template definition: {e}")))?;
+        Ok(TemplateRecord {
+            id: parse(&id, "template id")?,
+            account_id: parse(&account, "account id")?,
+            channel_id: parse(&channel, "channel id")?,
+            definition,
+            status: TemplateStatus::parse(&status),
+            upstream_id,
+            rejected_reason,
+            created_at,
+            updated_at,
+        })
+    })())
+}
+
+fn collect(
+    rows: impl Iterator<Item = rusqlite::Result<StoreResult<TemplateRecord>>>,
+) -> StoreResult<Vec<TemplateRecord>> {
+    rows.collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .collect()
+}
+
+fn find(
+    c: &Connection,
+    channel: ChannelId,
+    name: &str,
+    language: &str,
+) -> StoreResult<Option<TemplateRecord>> {
+    let sql =
+        format!("SELECT {COLS} FROM templates WHERE channel_id = ?1 AND name = ?2 AND language = ?3");
+    c.prepare_cached(&sql)?
+        .query_row(params![channel.to_string(), name, language], from_row)
+        .optional()?
+        .transpose()
+}
+
+fn write(c: &Connection, t: &TemplateRecord, insert: bool) -> StoreResult<()> {
+    let sql = if insert {
+        "INSERT INTO templates (id, account_id, channel_id, name, language, category, status, definition, upstream_id, rejected_reason, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    } else {
+        "UPDATE templates SET account_id = ?2, channel_id = ?3, name = ?4, language = ?5, category = ?6, status = ?7,
+         definition = ?8, upstream_id = ?9, rejected_reason = ?10, created_at = ?11, updated_at = ?12 WHERE id = ?1"
+    };
+    c.prepare_cached(sql)?.execute(params![
+        t.id.to_string(),
+        t.account_id.to_string(),
+        t.channel_id.to_string(),
+        t.name(),
+        t.language(),
+        t.category().as_str(),
+        t.status.as_str(),
+        definition_json(t)?,
+        t.upstream_id,
+        t.rejected_reason,
+        t.created_at,
+        t.updated_at
+    ])?;
+    Ok(())
+}
+
+fn upsert(c: &Connection, t: &TemplateRecord) -> StoreResult<(Upserted, bool)> {
+    match find(c, t.channel_id, t.name(), t.language())? {
+        None => {
+            write(c, t, true)?;
+            append_event(c, &template_status_event(t, None, t.updated_at))?;
+            Ok((
+                Upserted {
+                    template: t.clone(),
+                    created: true,
+                    status_changed: true,
+                },
+                true,
+            ))
+        }
+        Some(existing) => {
+            let (merged, changed, status_changed) = merge(&existing, t);
+            if changed {
+                write(c, &merged, false)?;
+            }
+            if status_changed {
+                append_event(
+                    c,
+                    &template_status_event(&merged, Some(existing.status), merged.updated_at),
+                )?;
+            }
+            Ok((
+                Upserted {
+                    template: merged,
+                    created: false,
+                    status_changed,
+                },
+                changed,
+            ))
+        }
+    }
+}
+
+fn sync(
+    c: &Connection,
+    account: AccountId,
+    channel: ChannelId,
+    upstream: &[TemplateRecord],
+    listed_at: Millis,
+) -> StoreResult<SyncOutcome> {
+    let mut out = SyncOutcome::default();
+    for t in upstream {
+        let (u, changed) = upsert(c, t)?;
+        if u.created {
+            out.created += 1;
+        } else if changed {
+            out.updated += 1;
+        }
+        if u.status_changed {
+            out.status_changes += 1;
+        }
+    }
+    let sql = format!("SELECT {COLS} FROM templates WHERE account_id = ?1 AND channel_id = ?2");
+    let local = collect(
+        c.prepare_cached(&sql)?
+            .query_map(params![account.to_string(), channel.to_string()], from_row)?,
+    )?;
+    for t in local {
+        let listed = upstream
+            .iter()
+            .any(|u| u.name() == t.name() && u.language() == t.language());
+        if !listed && t.updated_at < listed_at {
+            c.prepare_cached("DELETE FROM templates WHERE id = ?1")?
+                .execute([t.id.to_string()])?;
+            out.removed += 1;
+        }
+    }
+    Ok(out)
+}
+
+fn set_status(
+    c: &Connection,
+    channel: ChannelId,
+    name: &str,
+    language: &str,
+    status: TemplateStatus,
+    reason: Option<&str>,
+    now: Millis,
+) -> StoreResult<Option<(TemplateRecord, bool)>> {
+    let Some(existing) = find(c, channel, name, language)? else {
+        return Ok(None);
+    };
+    let incoming = TemplateRecord {
+        status,
+        rejected_reason: reason.map(str::to_string),
+        updated_at: now,
+        ..existing.clone()
+    };
+    let (merged, changed, status_changed) = merge(&existing, &incoming);
+    if changed {
+        write(c, &merged, false)?;
+    }
+    if status_changed {
+        append_event(
+            c,
+            &template_status_event(&merged, Some(existing.status), now),
+        )?;
+    }
+    Ok(Some((merged, status_changed)))
+}
+
+#[async_trait]
+impl TemplateStore for SqliteStore {
+    async fn upsert_template(&self, t: &TemplateRecord) -> StoreResult<Upserted> {
+        let t = t.clone();
+        self.engine
+            .write(move |c| upsert(c, &t).map(|(u, _)| u))
+            .await
+    }
+
+    async fn get_template(
+        &self,
+        account: AccountId,
+        id: TemplateId,
+    ) -> StoreResult<Option<TemplateRecord>> {
+        self.engine
+            .read(move |c| {
+                let sql = format!("SELECT {COLS} FROM templates WHERE account_id = ?1 AND id = ?2");
+                c.prepare_cached(&sql)?
+                    .query_row(params![account.to_string(), id.to_string()], from_row)
+                    .optional()?
+                    .transpose()
+            })
+            .await
+    }
+
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        filter: &TemplateFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<TemplateRecord>> {
+        let (f, page) = (filter.clone(), page.clone());
+        self.engine
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT {COLS} FROM templates
+                     WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
+                       AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR category = ?5)
+                       AND (?6 IS NULL OR language = ?6) AND (?7 IS NULL OR name = ?7)
+                     ORDER BY id LIMIT ?8"
+                );
+                let rows = collect(c.prepare_cached(&sql)?.query_map(
+                    params![
+                        account.to_string(),
+                        channel.to_string(),
+                        page.after.clone().unwrap_or_default(),
+                        f.status,
+                        f.category,
+                        f.language,
+                        f.name,
+                        page.fetch()
+                    ],
+                    from_row,
+                )?)?;
+                Ok(Page::from_rows(rows, &page, |t| t.id.to_string()))
+            })
+            .await
+    }
+
+    async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
+        self.engine
+            .read(move |c| {
+                let sql = format!("SELECT {COLS} FROM templates WHERE channel_id = ?1 ORDER BY id");
+                collect(
+                    c.prepare_cached(&sql)?
+                        .query_map([channel.to_string()], from_row)?,
+                )
+            })
+            .await
+    }
+
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        name: &str,
+        only: Option<TemplateId>,
+    ) -> StoreResult<Vec<TemplateRecord>> {
+        let name = name.to_string();
+        self.engine
+            .write(move |c| {
+                let sql = format!(
+                    "DELETE FROM templates WHERE account_id = ?1 AND channel_id = ?2 AND name = ?3
+                     AND (?4 IS NULL OR id = ?4) RETURNING {COLS}"
+                );
+                collect(c.prepare_cached(&sql)?.query_map(
+                    params![
+                        account.to_string(),
+                        channel.to_string(),
+                        name,
+                        only.map(|i| i.to_string())
+                    ],
+                    from_row,
+                )?)
+            })
+            .await
+    }
+
+    async fn sync_templates(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        upstream: &[TemplateRecord],
+        listed_at: Millis,
+    ) -> StoreResult<SyncOutcome> {
+        let upstream = upstream.to_vec();
+        self.engine
+            .write(move |c| sync(c, account, channel, &upstream, listed_at))
+            .await
+    }
+
+    async fn set_template_status(
+        &self,
+        channel: ChannelId,
+        name: &str,
+        language: &str,
+        status: TemplateStatus,
+        reason: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<Option<(TemplateRecord, bool)>> {
+        let (name, language, reason) = (
+            name.to_string(),
+            language.to_string(),
+            reason.map(str::to_string),
+        );
+        self.engine
+            .write(move |c| {
+                set_status(c, channel, &name, &language, status, reason.as_deref(), now)
+            })
+            .await
+    }
+
+    async fn channels_with_templates_in(
+        &self,
+        statuses: &[TemplateStatus],
+    ) -> StoreResult<Vec<ChannelId>> {
+        let statuses: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+        self.engine
+            .read(move |c| {
+                let json = serde_json::to_string(&statuses)?;
+                let mut stmt = c.prepare_cached(
+                    "SELECT DISTINCT channel_id FROM templates
+                     WHERE status IN (SELECT value FROM json_each(?1)) ORDER BY channel_id",
+                )?;
+                let ids = stmt
+                    .query_map([json], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                ids.iter().map(|i| parse(i, "channel id")).collect()
+            })
+            .await
+    }
+}
