@@ -135,6 +135,14 @@ impl From<ServiceError> for ApiError {
                 },
             },
             ServiceError::Conflict(message) => ApiError::Conflict(message),
+            ServiceError::Upstream {
+                permanent: true,
+                message,
+            } => ApiError::BadRequest {
+                code: "upstream_rejected",
+                message,
+            },
+            ServiceError::Upstream { message, .. } => ApiError::Unavailable(message),
             ServiceError::Store(e) => ApiError::Internal(format!("store: {e}")),
         }
     }

@@ -14,6 +14,7 @@
 //! | [`list_templates`](crate::Connector::list_templates) | `GET /{v}/{waba_id}/message_templates[?name=]`, following `paging.next` | `{data[], paging}` |
 //! | [`create_template`](crate::Connector::create_template) | `POST /{v}/{waba_id}/message_templates` | `{id, status, category}` |
 //! | [`delete_template`](crate::Connector::delete_template) | `DELETE /{v}/{waba_id}/message_templates?name=` | `{success:true}` |
+//! | [`delete_template_version`](crate::Connector::delete_template_version) | `DELETE /{v}/{waba_id}/message_templates?name=&hsm_id=` | `{success:true}` |
 //!
 //! Failures become a [`ConnectorError`] classified by [`classify`]: see its table. The access
 //! token is sent only in the `Authorization` header, never in a URL, and is scrubbed from
@@ -201,7 +202,16 @@ impl Connector for CloudConnector {
         target: &CloudTarget,
         name: &str,
     ) -> Result<(), ConnectorError> {
-        templates::delete(self, target, name).await
+        templates::delete(self, target, name, None).await
+    }
+
+    async fn delete_template_version(
+        &self,
+        target: &CloudTarget,
+        name: &str,
+        upstream_id: &str,
+    ) -> Result<(), ConnectorError> {
+        templates::delete(self, target, name, Some(upstream_id)).await
     }
 }
 

@@ -144,6 +144,19 @@ pub trait Connector: Send + Sync + 'static {
     /// Deletes a message template by name.
     async fn delete_template(&self, target: &CloudTarget, name: &str)
         -> Result<(), ConnectorError>;
+
+    /// Deletes one language of the template `name`: the one whose upstream id is
+    /// `upstream_id` (Meta's `hsm_id`). Upstreams without per-language deletion refuse.
+    async fn delete_template_version(
+        &self,
+        _target: &CloudTarget,
+        name: &str,
+        _upstream_id: &str,
+    ) -> Result<(), ConnectorError> {
+        Err(ConnectorError::permanent(format!(
+            "this upstream cannot delete one language of template {name}; delete it by name"
+        )))
+    }
 }
 
 /// Receives events pushed by session-based upstreams (WhatsApp Web): inbound messages,

@@ -19,6 +19,14 @@ pub enum ServiceError {
     /// The request clashes with existing state.
     #[error("{0}")]
     Conflict(String),
+    /// The upstream refused (`permanent`) or could not be reached.
+    #[error("{message}")]
+    Upstream {
+        /// Whether trying again cannot help (the upstream refused the request as made).
+        permanent: bool,
+        /// What the upstream said.
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),

@@ -40,6 +40,8 @@ pub struct Gateway {
     pub webhook_wake: Arc<Notify>,
     /// Sending settings.
     pub settings: SendSettings,
+    /// Each channel's templates, cached for the send check.
+    pub templates: Arc<crate::templates::TemplateCache>,
 }
 
 impl Gateway {

@@ -9,6 +9,8 @@ use switchboard_core::event::{MESSAGE_REACTION, MESSAGE_RECEIVED};
 use switchboard_core::id::MessageId;
 use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::template_def::TemplateStatus;
+use switchboard_core::template_record::reason as template_reason;
 use switchboard_core::time::Millis;
 use switchboard_store::messages::NewInbound;
 use switchboard_store::{Store, StoreError};
@@ -24,6 +26,9 @@ pub struct InboundSummary {
     pub statuses: usize,
     /// Statuses kept until their message's send answer arrives.
     pub pending_statuses: usize,
+    /// Template status updates (`message_template_status_update`) matched to a stored
+    /// template; the caller invalidates the channel's template cache when non-zero.
+    pub templates: usize,
     /// Changes skipped (another phone number, unknown fields).
     pub skipped: usize,
 }
@@ -61,6 +66,26 @@ pub async fn record_cloud_webhook(
                     if value.metadata.phone_number_id == channel.settings.phone_number_id =>
                 {
                     record_messages_value(store, channel, value, now, &mut summary).await?;
+                }
+                ChangeValue::TemplateStatus(update) if entry.id == channel.settings.waba_id => {
+                    let status = TemplateStatus::parse(&update.event);
+                    let reason = template_reason(update.reason.as_deref());
+                    let found = store
+                        .set_template_status(
+                            channel.id,
+                            &update.message_template_name,
+                            &update.message_template_language,
+                            status,
+                            reason.as_deref(),
+                            now,
+                        )
+                        .await?;
+                    if found.is_some() {
+                        summary.templates += 1;
+                    } else {
+                        tracing::debug!(channel_id = %channel.id, template = %update.message_template_name, "status update for a template not stored here; the next sync picks it up");
+                        summary.skipped += 1;
+                    }
                 }
                 ChangeValue::Messages(value) => {
                     tracing::warn!(channel_id = %channel.id, phone_number_id = %value.metadata.phone_number_id, "webhook for another phone number ignored");

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message, MessageError};
+use switchboard_core::message::{parse_message, MessageContent, MessageError};
 use switchboard_core::record::MessageRecord;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{to_rfc3339, Millis};
@@ -14,6 +14,7 @@ use switchboard_store::messages::{IdempotencyRecord, InsertOutcome, NewOutbound}
 use switchboard_store::StoreError;
 
 use crate::gateway::Gateway;
+use crate::templates::check::{check_template_send, TemplateCheckError};
 
 /// Why a send was refused.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,18 @@ pub async fn send(
     if !gateway.connector(channel).supports(&message.kind) {
         return Err(SendError::Unsupported(message.kind));
     }
+    // Template sends are checked against the channel's templates now (Meta's 132000 family
+    // at once), not after the fact. The category (None when the upstream could not be
+    // asked) is at hand for statistics and opt-out rules.
+    let _template_category = match &message.content {
+        MessageContent::Template { template } => check_template_send(gateway, channel, template)
+            .await
+            .map_err(|e| match e {
+                TemplateCheckError::Refused(e) => SendError::Invalid(MessageError::from(&e)),
+                TemplateCheckError::Store(e) => SendError::Store(e),
+            })?,
+        _ => None,
+    };
     let last_inbound = gateway
         .store
         .last_inbound(channel.id, &message.wa_id)

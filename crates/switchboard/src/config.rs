@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "dispatch",
     "upstream",
     "webhooks",
+    "templates",
     "allow_private_targets",
 ];
 
@@ -58,6 +59,24 @@ pub struct Config {
     pub upstream: UpstreamConfig,
     /// Webhook delivery.
     pub webhooks: WebhooksConfig,
+    /// Message templates: sync with the upstream and the send check's cache.
+    pub templates: TemplatesConfig,
+}
+
+/// Message templates: sync with the upstream and the send check's cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesConfig {
+    /// Run the template sync worker on this node.
+    pub sync_enabled: bool,
+    /// How often channels with PENDING / IN_APPEAL templates are synced.
+    pub sync_interval_ms: u64,
+    /// How often every channel is synced (0 = never).
+    pub full_sync_interval_ms: u64,
+    /// Least time between two syncs of a channel caused by sends of unknown templates.
+    pub miss_sync_interval_ms: u64,
+    /// How long a channel's cached templates are trusted.
+    pub cache_ttl_ms: u64,
 }
 
 /// Webhook delivery.
@@ -237,6 +256,13 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "public_url",
                 message: "must be an absolute http(s) URL".into(),
+            });
+        }
+        let t = &self.templates;
+        if t.sync_interval_ms < 100 || t.cache_ttl_ms == 0 {
+            return Err(ConfigError::Invalid {
+                key: "templates",
+                message: "sync_interval_ms must be at least 100 and cache_ttl_ms at least 1".into(),
             });
         }
         let d = &self.dispatch;

@@ -17,6 +17,7 @@ use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, SendSettings};
 use switchboard_service::limits::LimitSettings;
+use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
 use switchboard_service::webhooks::{self, WebhookSettings};
 use switchboard_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -71,6 +72,16 @@ fn dispatch_settings(config: &Config) -> DispatchSettings {
             pair_per_second: 1000.0 / d.pair_interval_ms as f64,
         },
         ..DispatchSettings::default()
+    }
+}
+
+fn template_settings(config: &Config) -> TemplateSettings {
+    let t = &config.templates;
+    TemplateSettings {
+        sync_interval_ms: t.sync_interval_ms,
+        full_sync_interval_ms: t.full_sync_interval_ms,
+        miss_sync_interval_ms: t.miss_sync_interval_ms,
+        cache_ttl_ms: t.cache_ttl_ms,
     }
 }
 
@@ -179,6 +190,10 @@ impl Server {
             wake: Arc::new(tokio::sync::Notify::new()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             settings: SendSettings::default(),
+            templates: Arc::new(TemplateCache::new(
+                Duration::from_millis(self.config.templates.cache_ttl_ms),
+                Duration::from_millis(self.config.templates.miss_sync_interval_ms),
+            )),
         };
         let state = AppState {
             store: self.store.clone(),
@@ -215,6 +230,13 @@ impl Server {
                 webhooks::deliver::spawn(gateway.clone(), settings, workers.clone())
                     .map_err(|e| StartError::Upstream(format!("webhook client: {e}")))?,
             );
+        }
+        if self.config.templates.sync_enabled {
+            background.push(templates::worker::spawn(
+                gateway.clone(),
+                template_settings(&self.config),
+                workers.clone(),
+            ));
         }
         let dispatcher = if self.config.dispatch.enabled {
             Some(dispatch::spawn(

@@ -108,6 +108,9 @@ async fn receive(
     let summary = record_cloud_webhook(state.store.as_ref(), &channel, &payload, now_millis())
         .await
         .map_err(|e| ApiError::Internal(format!("recording a webhook: {e}")))?;
+    if summary.templates > 0 {
+        state.gateway.templates.invalidate(channel.id);
+    }
     Ok((
         StatusCode::OK,
         Json(json!({
@@ -115,6 +118,7 @@ async fn receive(
             "duplicates": summary.duplicates,
             "statuses": summary.statuses,
             "pending_statuses": summary.pending_statuses,
+            "templates": summary.templates,
         })),
     )
         .into_response())

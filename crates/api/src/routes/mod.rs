@@ -9,6 +9,7 @@ pub mod keys;
 pub mod messages;
 pub mod sandbox;
 pub mod subscriptions;
+pub mod templates;
 
 use serde::Deserialize;
 use switchboard_store::PageRequest;

@@ -122,17 +122,21 @@ pub(crate) async fn create(
     c.execute_json(&call, req).await
 }
 
-/// Deletes every language of the template `name`.
+/// Deletes every language of the template `name`, or only the one whose id is `hsm_id`.
 pub(crate) async fn delete(
     c: &CloudConnector,
     target: &CloudTarget,
     name: &str,
+    hsm_id: Option<&str>,
 ) -> Result<(), ConnectorError> {
     if name.is_empty() {
         return Err(ConnectorError::permanent("missing template name to delete"));
     }
     let mut url = graph_url(target, &[&target.waba_id, "message_templates"])?;
     url.query_pairs_mut().append_pair("name", name);
+    if let Some(id) = hsm_id {
+        url.query_pairs_mut().append_pair("hsm_id", id);
+    }
     let call = Call::new(
         "delete_template",
         Method::DELETE,
