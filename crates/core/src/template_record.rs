@@ -64,7 +64,13 @@ impl TemplateRecord {
             .as_object()
             .ok_or_else(|| "a template entry is not a JSON object".to_string())?;
         let mut def = Map::new();
-        for key in ["name", "language", "category", "parameter_format", "components"] {
+        for key in [
+            "name",
+            "language",
+            "category",
+            "parameter_format",
+            "components",
+        ] {
             if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
                 def.insert(key.to_string(), v.clone());
             }

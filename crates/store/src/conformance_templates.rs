@@ -19,7 +19,11 @@ async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("templates");
     let ch = channel(a.id, "p1");
     store
-        .create_account(&a, &key(a.id, Permission::Manage), std::slice::from_ref(&ch))
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
         .await
         .unwrap();
     (a.id, ch.id)
@@ -58,13 +62,29 @@ async fn status_events(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event>
 /// reads are scoped by account and filtered.
 pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
-    let t = template(acc, ch, "order_update", "en_US", "UTILITY", TemplateStatus::Pending, 1000);
+    let t = template(
+        acc,
+        ch,
+        "order_update",
+        "en_US",
+        "UTILITY",
+        TemplateStatus::Pending,
+        1000,
+    );
     let first = store.upsert_template(&t).await.unwrap();
     assert!(first.created && first.status_changed);
     assert_eq!(status_events(&store, acc).await.len(), 1);
 
     // Same status again (a new id proposed): no event, the first id kept.
-    let again = template(acc, ch, "order_update", "en_US", "UTILITY", TemplateStatus::Pending, 2000);
+    let again = template(
+        acc,
+        ch,
+        "order_update",
+        "en_US",
+        "UTILITY",
+        TemplateStatus::Pending,
+        2000,
+    );
     let u = store.upsert_template(&again).await.unwrap();
     assert!(!u.created && !u.status_changed);
     assert_eq!(u.template.id, t.id);
@@ -97,11 +117,27 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
 
     // Another language and another name, then filters.
     store
-        .upsert_template(&template(acc, ch, "order_update", "de", "UTILITY", TemplateStatus::Pending, 4000))
+        .upsert_template(&template(
+            acc,
+            ch,
+            "order_update",
+            "de",
+            "UTILITY",
+            TemplateStatus::Pending,
+            4000,
+        ))
         .await
         .unwrap();
     store
-        .upsert_template(&template(acc, ch, "promo", "en_US", "MARKETING", TemplateStatus::Rejected, 5000))
+        .upsert_template(&template(
+            acc,
+            ch,
+            "promo",
+            "en_US",
+            "MARKETING",
+            TemplateStatus::Rejected,
+            5000,
+        ))
         .await
         .unwrap();
     let all = PageRequest::default();
@@ -121,28 +157,61 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
     };
     assert_eq!(list(TemplateFilter::default()).await.len(), 3);
     assert_eq!(
-        list(TemplateFilter { status: Some("APPROVED".into()), ..Default::default() }).await,
+        list(TemplateFilter {
+            status: Some("APPROVED".into()),
+            ..Default::default()
+        })
+        .await,
         vec!["order_update/en_US"]
     );
     assert_eq!(
-        list(TemplateFilter { category: Some("MARKETING".into()), ..Default::default() }).await,
+        list(TemplateFilter {
+            category: Some("MARKETING".into()),
+            ..Default::default()
+        })
+        .await,
         vec!["promo/en_US"]
     );
     assert_eq!(
-        list(TemplateFilter { language: Some("de".into()), ..Default::default() }).await,
+        list(TemplateFilter {
+            language: Some("de".into()),
+            ..Default::default()
+        })
+        .await,
         vec!["order_update/de"]
     );
     assert_eq!(
-        list(TemplateFilter { name: Some("order_update".into()), ..Default::default() }).await.len(),
+        list(TemplateFilter {
+            name: Some("order_update".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
         2
     );
     let page = store
-        .list_templates(acc, ch, &TemplateFilter::default(), &PageRequest { after: None, limit: Some(2) })
+        .list_templates(
+            acc,
+            ch,
+            &TemplateFilter::default(),
+            &PageRequest {
+                after: None,
+                limit: Some(2),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(page.items.len(), 2);
     let rest = store
-        .list_templates(acc, ch, &TemplateFilter::default(), &PageRequest { after: page.next.clone(), limit: Some(2) })
+        .list_templates(
+            acc,
+            ch,
+            &TemplateFilter::default(),
+            &PageRequest {
+                after: page.next.clone(),
+                limit: Some(2),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(rest.items.len(), 1);
@@ -159,9 +228,33 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
 /// was requested); status updates by name and language; deletion by name or by id.
 pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
-    let old = template(acc, ch, "gone", "en", "UTILITY", TemplateStatus::Approved, 1000);
-    let fresh = template(acc, ch, "fresh", "en", "UTILITY", TemplateStatus::Pending, 9000);
-    let kept = template(acc, ch, "kept", "en", "UTILITY", TemplateStatus::Pending, 1000);
+    let old = template(
+        acc,
+        ch,
+        "gone",
+        "en",
+        "UTILITY",
+        TemplateStatus::Approved,
+        1000,
+    );
+    let fresh = template(
+        acc,
+        ch,
+        "fresh",
+        "en",
+        "UTILITY",
+        TemplateStatus::Pending,
+        9000,
+    );
+    let kept = template(
+        acc,
+        ch,
+        "kept",
+        "en",
+        "UTILITY",
+        TemplateStatus::Pending,
+        1000,
+    );
     for t in [&old, &fresh, &kept] {
         store.upsert_template(t).await.unwrap();
     }
@@ -173,14 +266,36 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
         vec![ch]
     );
     let upstream = vec![
-        template(acc, ch, "kept", "en", "UTILITY", TemplateStatus::Approved, 5000),
-        template(acc, ch, "hello_world", "en_US", "UTILITY", TemplateStatus::Approved, 5000),
+        template(
+            acc,
+            ch,
+            "kept",
+            "en",
+            "UTILITY",
+            TemplateStatus::Approved,
+            5000,
+        ),
+        template(
+            acc,
+            ch,
+            "hello_world",
+            "en_US",
+            "UTILITY",
+            TemplateStatus::Approved,
+            5000,
+        ),
     ];
-    let out = store.sync_templates(acc, ch, &upstream, 5000).await.unwrap();
+    let out = store
+        .sync_templates(acc, ch, &upstream, 5000)
+        .await
+        .unwrap();
     assert_eq!(out.created, 1);
     assert_eq!(out.updated, 1);
     assert_eq!(out.status_changes, 2);
-    assert_eq!(out.removed, 1, "`gone` removed, `fresh` (newer than the list) kept");
+    assert_eq!(
+        out.removed, 1,
+        "`gone` removed, `fresh` (newer than the list) kept"
+    );
     let names: Vec<String> = store
         .channel_templates(ch)
         .await
@@ -193,19 +308,39 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
     let kept_now = store.get_template(acc, kept.id).await.unwrap().unwrap();
     assert_eq!(kept_now.status, TemplateStatus::Approved);
     // The same list again changes nothing.
-    let again = store.sync_templates(acc, ch, &upstream, 6000).await.unwrap();
-    assert_eq!((again.created, again.updated, again.status_changes), (0, 0, 0));
+    let again = store
+        .sync_templates(acc, ch, &upstream, 6000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.created, again.updated, again.status_changes),
+        (0, 0, 0)
+    );
     let before = status_events(&store, acc).await.len();
 
     let (t, changed) = store
-        .set_template_status(ch, "fresh", "en", TemplateStatus::Rejected, Some("INVALID_FORMAT"), 10_000)
+        .set_template_status(
+            ch,
+            "fresh",
+            "en",
+            TemplateStatus::Rejected,
+            Some("INVALID_FORMAT"),
+            10_000,
+        )
         .await
         .unwrap()
         .unwrap();
     assert!(changed);
     assert_eq!(t.rejected_reason.as_deref(), Some("INVALID_FORMAT"));
     let (_, changed) = store
-        .set_template_status(ch, "fresh", "en", TemplateStatus::Rejected, Some("INVALID_FORMAT"), 11_000)
+        .set_template_status(
+            ch,
+            "fresh",
+            "en",
+            TemplateStatus::Rejected,
+            Some("INVALID_FORMAT"),
+            11_000,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -226,7 +361,15 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
 
     // Deletion: another account deletes nothing; by id one language; by name all of them.
     store
-        .upsert_template(&template(acc, ch, "kept", "de", "UTILITY", TemplateStatus::Approved, 12_000))
+        .upsert_template(&template(
+            acc,
+            ch,
+            "kept",
+            "de",
+            "UTILITY",
+            TemplateStatus::Approved,
+            12_000,
+        ))
         .await
         .unwrap();
     assert!(store
@@ -246,7 +389,15 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].language(), "en");
     store
-        .upsert_template(&template(acc, ch, "kept", "fr", "UTILITY", TemplateStatus::Approved, 13_000))
+        .upsert_template(&template(
+            acc,
+            ch,
+            "kept",
+            "fr",
+            "UTILITY",
+            TemplateStatus::Approved,
+            13_000,
+        ))
         .await
         .unwrap();
     let all = store.delete_templates(acc, ch, "kept", None).await.unwrap();

@@ -121,7 +121,10 @@ pub trait TemplateStore {
 
 /// What to store for `incoming` given the `existing` row with the same key: the merged
 /// record, whether anything changed, and whether the status changed.
-pub(crate) fn merge(existing: &TemplateRecord, incoming: &TemplateRecord) -> (TemplateRecord, bool, bool) {
+pub(crate) fn merge(
+    existing: &TemplateRecord,
+    incoming: &TemplateRecord,
+) -> (TemplateRecord, bool, bool) {
     let status_changed = existing.status != incoming.status;
     let upstream_id = incoming
         .upstream_id

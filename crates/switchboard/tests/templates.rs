@@ -80,8 +80,10 @@ async fn send(server: &TestServer, ctx: &Ctx, template: Value) -> (StatusCode, V
             &format!("/v1/channels/{}/messages", ctx.channel),
             Some(&ctx.key),
         )
-        .json(&json!({"messaging_product": "whatsapp", "to": "15551234567",
-            "type": "template", "template": template}))
+        .json(
+            &json!({"messaging_product": "whatsapp", "to": "15551234567",
+            "type": "template", "template": template}),
+        )
         .send()
         .await
         .unwrap();
@@ -131,7 +133,9 @@ async fn done_when_flow(server: &TestServer) {
     assert_eq!(created["status"], "PENDING");
     assert_eq!(created["category"], "UTILITY");
     assert_eq!(created["channel_id"], ctx.channel.as_str());
-    assert!(created["upstream_id"].as_str().is_some_and(|u| !u.is_empty()));
+    assert!(created["upstream_id"]
+        .as_str()
+        .is_some_and(|u| !u.is_empty()));
 
     // Not approved yet: refused at once with 132001.
     let (status, err) = send(
@@ -153,10 +157,9 @@ async fn done_when_flow(server: &TestServer) {
 
     // The review approves it: a template.status event says so.
     let event = eventually(20, "a template.status APPROVED event", || async {
-        status_events(server, &ctx)
-            .await
-            .into_iter()
-            .find(|e| e["data"]["status"] == "APPROVED" && e["data"]["template"]["id"] == id.as_str())
+        status_events(server, &ctx).await.into_iter().find(|e| {
+            e["data"]["status"] == "APPROVED" && e["data"]["template"]["id"] == id.as_str()
+        })
     })
     .await;
     assert_eq!(event["type"], "template.status");
@@ -205,19 +208,33 @@ async fn done_when_flow(server: &TestServer) {
 async fn local_validation(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let cases = [
-        (json!({"name": "Bad Name", "language": "en_US", "category": "UTILITY",
-                "components": [{"type": "BODY", "text": "Hi"}]}), "name"),
-        (json!({"name": "no_example", "language": "en_US", "category": "UTILITY",
-                "components": [{"type": "BODY", "text": "Hi {{1}}"}]}), "components[0]"),
-        (json!({"name": "gap", "language": "en_US", "category": "UTILITY",
+        (
+            json!({"name": "Bad Name", "language": "en_US", "category": "UTILITY",
+                "components": [{"type": "BODY", "text": "Hi"}]}),
+            "name",
+        ),
+        (
+            json!({"name": "no_example", "language": "en_US", "category": "UTILITY",
+                "components": [{"type": "BODY", "text": "Hi {{1}}"}]}),
+            "components[0]",
+        ),
+        (
+            json!({"name": "gap", "language": "en_US", "category": "UTILITY",
                 "components": [{"type": "BODY", "text": "Hi {{1}} and {{3}}",
-                                "example": {"body_text": [["a", "b"]]}}]}), "components[0]"),
-        (json!({"name": "bad_category", "language": "en_US", "category": "PROMO",
-                "components": [{"type": "BODY", "text": "Hi"}]}), "category"),
-        (json!({"name": "too_many_buttons", "language": "en_US", "category": "MARKETING",
+                                "example": {"body_text": [["a", "b"]]}}]}),
+            "components[0]",
+        ),
+        (
+            json!({"name": "bad_category", "language": "en_US", "category": "PROMO",
+                "components": [{"type": "BODY", "text": "Hi"}]}),
+            "category",
+        ),
+        (
+            json!({"name": "too_many_buttons", "language": "en_US", "category": "MARKETING",
                 "components": [{"type": "BODY", "text": "Hi"},
                     {"type": "BUTTONS", "buttons": (0..11).map(|i| json!({"type": "QUICK_REPLY", "text": format!("b{i}")})).collect::<Vec<_>>()}]}),
-         "components[1]"),
+            "components[1]",
+        ),
     ];
     for (body, path) in cases {
         let (status, err) = create(server, &ctx, &body).await;
@@ -242,7 +259,11 @@ async fn local_validation(server: &TestServer) {
     )
     .await;
     assert_eq!(synced["created"], 1, "{synced}");
-    let names: Vec<Value> = list(server, &ctx, "").await.iter().map(|t| t["name"].clone()).collect();
+    let names: Vec<Value> = list(server, &ctx, "")
+        .await
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
     assert_eq!(names, vec![json!("hello_world")]);
 
     // A duplicate name in the same language: 409.
@@ -279,7 +300,12 @@ async fn rejected_flow(server: &TestServer) {
     // Filters.
     assert_eq!(list(server, &ctx, "?status=REJECTED").await.len(), 1);
     assert!(list(server, &ctx, "?status=approved").await.is_empty());
-    assert_eq!(list(server, &ctx, "?category=utility&language=en_US").await.len(), 1);
+    assert_eq!(
+        list(server, &ctx, "?category=utility&language=en_US")
+            .await
+            .len(),
+        1
+    );
     assert!(list(server, &ctx, "?name=other").await.is_empty());
     let resp = server
         .req(
@@ -352,34 +378,69 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
     // Another account sees none of it.
     let other = setup_sandbox(server).await;
     for (method, path) in [
-        (Method::GET, format!("/v1/channels/{}/templates/{en_id}", ctx.channel)),
-        (Method::GET, format!("/v1/channels/{}/templates", ctx.channel)),
-        (Method::DELETE, format!("/v1/channels/{}/templates/{en_id}", ctx.channel)),
-        (Method::GET, format!("/v1/channels/{}/templates/{en_id}", other.channel)),
-        (Method::DELETE, format!("/v1/channels/{}/templates/{en_id}", other.channel)),
-        (Method::POST, format!("/v1/channels/{}/templates/sync", ctx.channel)),
+        (
+            Method::GET,
+            format!("/v1/channels/{}/templates/{en_id}", ctx.channel),
+        ),
+        (
+            Method::GET,
+            format!("/v1/channels/{}/templates", ctx.channel),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/channels/{}/templates/{en_id}", ctx.channel),
+        ),
+        (
+            Method::GET,
+            format!("/v1/channels/{}/templates/{en_id}", other.channel),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/channels/{}/templates/{en_id}", other.channel),
+        ),
+        (
+            Method::POST,
+            format!("/v1/channels/{}/templates/sync", ctx.channel),
+        ),
     ] {
-        let resp = server.req(method, &path, Some(&other.key)).send().await.unwrap();
+        let resp = server
+            .req(method, &path, Some(&other.key))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(error_code(resp, 404).await, "not_found", "{path}");
     }
 
     // A read key lists but cannot create, delete or sync.
-    let (_, read_key) = create_key(server, &ctx.key, json!({"name": "r", "permission": "read"})).await;
+    let (_, read_key) =
+        create_key(server, &ctx.key, json!({"name": "r", "permission": "read"})).await;
     let resp = server
-        .req(Method::GET, &format!("/v1/channels/{}/templates", ctx.channel), Some(&read_key))
+        .req(
+            Method::GET,
+            &format!("/v1/channels/{}/templates", ctx.channel),
+            Some(&read_key),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
     let resp = server
-        .req(Method::POST, &format!("/v1/channels/{}/templates", ctx.channel), Some(&read_key))
+        .req(
+            Method::POST,
+            &format!("/v1/channels/{}/templates", ctx.channel),
+            Some(&read_key),
+        )
         .json(&order_update("nope", "en_US"))
         .send()
         .await
         .unwrap();
     assert_eq!(error_code(resp, 403).await, "forbidden");
     let resp = server
-        .req(Method::DELETE, &format!("/v1/channels/{}/templates/promo_x", ctx.channel), Some(&read_key))
+        .req(
+            Method::DELETE,
+            &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
+            Some(&read_key),
+        )
         .send()
         .await
         .unwrap();
@@ -388,7 +449,11 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
     // By id: one language, here and upstream (a sync does not bring it back).
     let deleted = json(
         server
-            .req(Method::DELETE, &format!("/v1/channels/{}/templates/{de_id}", ctx.channel), Some(&ctx.key))
+            .req(
+                Method::DELETE,
+                &format!("/v1/channels/{}/templates/{de_id}", ctx.channel),
+                Some(&ctx.key),
+            )
             .send()
             .await
             .unwrap(),
@@ -399,7 +464,11 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
     assert_eq!(deleted["deleted"][0]["language"], "de");
     json(
         server
-            .req(Method::POST, &format!("/v1/channels/{}/templates/sync", ctx.channel), Some(&ctx.key))
+            .req(
+                Method::POST,
+                &format!("/v1/channels/{}/templates/sync", ctx.channel),
+                Some(&ctx.key),
+            )
             .send()
             .await
             .unwrap(),
@@ -417,7 +486,11 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
     create(server, &ctx, &order_update("promo_x", "fr")).await;
     let deleted = json(
         server
-            .req(Method::DELETE, &format!("/v1/channels/{}/templates/promo_x", ctx.channel), Some(&ctx.key))
+            .req(
+                Method::DELETE,
+                &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
+                Some(&ctx.key),
+            )
             .send()
             .await
             .unwrap(),
@@ -426,19 +499,31 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
     .await;
     assert_eq!(deleted["deleted"].as_array().unwrap().len(), 2);
     let resp = server
-        .req(Method::GET, &format!("/v1/channels/{}/templates/{en_id}", ctx.channel), Some(&ctx.key))
+        .req(
+            Method::GET,
+            &format!("/v1/channels/{}/templates/{en_id}", ctx.channel),
+            Some(&ctx.key),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(error_code(resp, 404).await, "not_found");
     let resp = server
-        .req(Method::DELETE, &format!("/v1/channels/{}/templates/promo_x", ctx.channel), Some(&ctx.key))
+        .req(
+            Method::DELETE,
+            &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
+            Some(&ctx.key),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(error_code(resp, 404).await, "not_found");
     let resp = server
-        .req(Method::DELETE, &format!("/v1/channels/{}/templates/Bad-Name", ctx.channel), Some(&ctx.key))
+        .req(
+            Method::DELETE,
+            &format!("/v1/channels/{}/templates/Bad-Name", ctx.channel),
+            Some(&ctx.key),
+        )
         .send()
         .await
         .unwrap();

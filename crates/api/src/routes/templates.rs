@@ -79,11 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sync_templates))
 }
 
-async fn channel_for(
-    state: &AppState,
-    key: &KeyPrincipal,
-    id: &str,
-) -> ApiResult<Channel> {
+async fn channel_for(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Channel> {
     let id: ChannelId = path_id::<ChannelKind>(id, "channel")?;
     key.require_channel(id)?;
     Ok(manage::channel(&state.gateway, key.account_id, id).await?)

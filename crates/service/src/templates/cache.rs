@@ -29,13 +29,17 @@ pub enum MissSync {
     Failed,
 }
 
+/// When a channel's last miss-caused sync ran and how it went, behind the lock that makes
+/// concurrent senders wait for one sync.
+type MissLock = Arc<tokio::sync::Mutex<Option<(Instant, MissSync)>>>;
+
 /// The cache. Cheap to share behind an `Arc`.
 pub struct TemplateCache {
     ttl: Duration,
     miss_interval: Duration,
     entries: RwLock<HashMap<ChannelId, Entry>>,
     generation: AtomicU64,
-    miss_locks: Mutex<HashMap<ChannelId, Arc<tokio::sync::Mutex<Option<(Instant, MissSync)>>>>>,
+    miss_locks: Mutex<HashMap<ChannelId, MissLock>>,
 }
 
 impl TemplateCache {
@@ -59,7 +63,11 @@ impl TemplateCache {
     }
 
     /// The channel's templates, from the cache or else from the store.
-    pub async fn get(&self, store: &dyn Store, channel: ChannelId) -> StoreResult<ChannelTemplates> {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        channel: ChannelId,
+    ) -> StoreResult<ChannelTemplates> {
         {
             let map = self.entries.read().unwrap_or_else(|e| e.into_inner());
             if let Some(e) = map.get(&channel) {

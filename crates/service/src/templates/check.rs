@@ -11,7 +11,9 @@
 
 use switchboard_core::channel::Channel;
 use switchboard_core::message::Template;
-use switchboard_core::template_def::{check_send_among, Category, TemplateSendError, TEMPLATE_NOT_FOUND};
+use switchboard_core::template_def::{
+    check_send_among, Category, TemplateSendError, TEMPLATE_NOT_FOUND,
+};
 
 use super::cache::{ChannelTemplates, MissSync};
 use super::sync::sync_channel;
@@ -46,7 +48,10 @@ pub async fn check_template_send(
     channel: &Channel,
     send: &Template,
 ) -> Result<Option<Category>, TemplateCheckError> {
-    let list = gateway.templates.get(gateway.store.as_ref(), channel.id).await?;
+    let list = gateway
+        .templates
+        .get(gateway.store.as_ref(), channel.id)
+        .await?;
     match check(&list, send) {
         Ok(category) => return Ok(Some(category)),
         Err(e) if e.code == TEMPLATE_NOT_FOUND && !known(&list, send) => {}
@@ -67,7 +72,10 @@ pub async fn check_template_send(
     if outcome == MissSync::Failed {
         return Ok(None);
     }
-    let list = gateway.templates.get(gateway.store.as_ref(), channel.id).await?;
+    let list = gateway
+        .templates
+        .get(gateway.store.as_ref(), channel.id)
+        .await?;
     check(&list, send)
         .map(Some)
         .map_err(TemplateCheckError::Refused)

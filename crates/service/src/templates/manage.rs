@@ -29,9 +29,10 @@ impl DeleteTarget {
     /// Reads a path segment: a `tpl_…` id, or else a template name.
     pub fn parse(segment: &str) -> ServiceResult<Self> {
         if segment.starts_with("tpl_") {
-            return segment.parse().map(DeleteTarget::Id).map_err(|e| {
-                ServiceError::invalid("template_id", format!("`{segment}`: {e}"))
-            });
+            return segment
+                .parse()
+                .map(DeleteTarget::Id)
+                .map_err(|e| ServiceError::invalid("template_id", format!("`{segment}`: {e}")));
         }
         if segment.is_empty()
             || !segment
@@ -48,14 +49,26 @@ impl DeleteTarget {
 }
 
 /// The account's channel, or 404.
-pub async fn channel(gateway: &Gateway, account: AccountId, id: ChannelId) -> ServiceResult<Channel> {
+pub async fn channel(
+    gateway: &Gateway,
+    account: AccountId,
+    id: ChannelId,
+) -> ServiceResult<Channel> {
     channels::get(gateway.store.as_ref(), account, id).await
 }
 
 /// Creates a template on `channel` from Meta's create-template JSON.
-pub async fn create(gateway: &Gateway, channel: &Channel, body: &Value) -> ServiceResult<TemplateRecord> {
+pub async fn create(
+    gateway: &Gateway,
+    channel: &Channel,
+    body: &Value,
+) -> ServiceResult<TemplateRecord> {
     let mut definition = validate(body).map_err(|e| {
-        let field = if e.path.is_empty() { "request body".to_string() } else { e.path.clone() };
+        let field = if e.path.is_empty() {
+            "request body".to_string()
+        } else {
+            e.path.clone()
+        };
         ServiceError::invalid(field, e.message)
     })?;
     let existing = gateway.store.channel_templates(channel.id).await?;
@@ -122,7 +135,11 @@ pub async fn list(
 }
 
 /// Reads a template of the channel.
-pub async fn get(gateway: &Gateway, channel: &Channel, id: TemplateId) -> ServiceResult<TemplateRecord> {
+pub async fn get(
+    gateway: &Gateway,
+    channel: &Channel,
+    id: TemplateId,
+) -> ServiceResult<TemplateRecord> {
     gateway
         .store
         .get_template(channel.account_id, id)
@@ -146,11 +163,15 @@ pub async fn delete(
                 Some(upstream_id) => connector
                     .delete_template_version(&upstream, t.name(), upstream_id)
                     .await
-                    .map_err(|e| upstream_error("the upstream refused to delete the template", e))?,
+                    .map_err(|e| {
+                        upstream_error("the upstream refused to delete the template", e)
+                    })?,
                 None => connector
                     .delete_template(&upstream, t.name())
                     .await
-                    .map_err(|e| upstream_error("the upstream refused to delete the template", e))?,
+                    .map_err(|e| {
+                        upstream_error("the upstream refused to delete the template", e)
+                    })?,
             }
             (t.name().to_string(), Some(*id))
         }
@@ -160,8 +181,14 @@ pub async fn delete(
                 .list_templates(
                     channel.account_id,
                     channel.id,
-                    &TemplateFilter { name: Some(name.clone()), ..TemplateFilter::default() },
-                    &PageRequest { after: None, limit: Some(1) },
+                    &TemplateFilter {
+                        name: Some(name.clone()),
+                        ..TemplateFilter::default()
+                    },
+                    &PageRequest {
+                        after: None,
+                        limit: Some(1),
+                    },
                 )
                 .await?;
             if local.items.is_empty() {

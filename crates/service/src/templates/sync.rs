@@ -28,7 +28,10 @@ pub fn upstream_error(what: &str, e: ConnectorError) -> ServiceError {
 
 /// Syncs `channel`'s templates with its upstream. No transaction is held during the
 /// upstream call; the store applies the list in one transaction afterwards.
-pub async fn sync_channel(gateway: &Gateway, channel: &Channel) -> Result<SyncOutcome, ServiceError> {
+pub async fn sync_channel(
+    gateway: &Gateway,
+    channel: &Channel,
+) -> Result<SyncOutcome, ServiceError> {
     let listed_at = now_millis();
     let entries = gateway
         .connector(channel)

@@ -45,7 +45,11 @@ pub fn spawn(
 /// One round: the channels with non-final templates, or every channel.
 pub async fn run_once(gateway: &Gateway, everything: bool, cancel: &CancellationToken) {
     let channels = if everything {
-        gateway.store.all_channels().await.map(|all| all.into_iter().map(|c| c.id).collect())
+        gateway
+            .store
+            .all_channels()
+            .await
+            .map(|all| all.into_iter().map(|c| c.id).collect())
     } else {
         gateway.store.channels_with_templates_in(&NON_FINAL).await
     };

@@ -47,9 +47,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<TemplateRecord>> {
 fn collect(
     rows: impl Iterator<Item = rusqlite::Result<StoreResult<TemplateRecord>>>,
 ) -> StoreResult<Vec<TemplateRecord>> {
-    rows.collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .collect()
+    rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
 }
 
 fn find(
@@ -58,8 +56,9 @@ fn find(
     name: &str,
     language: &str,
 ) -> StoreResult<Option<TemplateRecord>> {
-    let sql =
-        format!("SELECT {COLS} FROM templates WHERE channel_id = ?1 AND name = ?2 AND language = ?3");
+    let sql = format!(
+        "SELECT {COLS} FROM templates WHERE channel_id = ?1 AND name = ?2 AND language = ?3"
+    );
     c.prepare_cached(&sql)?
         .query_row(params![channel.to_string(), name, language], from_row)
         .optional()?
