@@ -25,8 +25,8 @@ pub const MESSAGE_RECEIVED: &str = "message.received";
 /// A customer reacted to a message.
 pub const MESSAGE_REACTION: &str = "message.reaction";
 
-/// A template's review status changed (or a template appeared with its first status); the
-/// data carries the template and its previous status.
+/// A stored template's review status changed; the data carries the template, its new and
+/// previous status and the upstream's reason.
 pub const TEMPLATE_STATUS: &str = "template.status";
 
 /// A webhook subscription was disabled after failing for too long.

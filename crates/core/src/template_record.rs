@@ -168,8 +168,8 @@ pub fn template_json(t: &TemplateRecord) -> Value {
     serde_json::to_value(TemplateView::from(t)).unwrap_or(Value::Null)
 }
 
-/// The `template.status` event for `t`, whose status was `previous` before (`None` when the
-/// template was just stored), at `at`.
+/// The `template.status` event for `t`, whose status was `previous` before (`None` when not
+/// known), at `at`.
 pub fn template_status_event(
     t: &TemplateRecord,
     previous: Option<TemplateStatus>,

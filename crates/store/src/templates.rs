@@ -1,8 +1,8 @@
 //! Message templates per channel: the [`TemplateStore`] trait and its input and output types.
 //!
-//! A template is one row per (channel, name, language). Every status change (and a template's
-//! first status) appends a `template.status` event in the same transaction; writing the same
-//! status again appends nothing.
+//! A template is one row per (channel, name, language). Every change of a stored template's
+//! status appends a `template.status` event in the same transaction; storing a new template
+//! or writing the same status again appends nothing.
 
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
@@ -32,7 +32,7 @@ pub struct Upserted {
     pub template: TemplateRecord,
     /// Whether the row is new.
     pub created: bool,
-    /// Whether a `template.status` event was written (new row, or a new status).
+    /// Whether a `template.status` event was written (an existing row got a new status).
     pub status_changed: bool,
 }
 
@@ -54,7 +54,7 @@ pub struct SyncOutcome {
 pub trait TemplateStore {
     /// Stores `t`, or — when the channel already has that name in that language — replaces
     /// its definition, status, upstream id and reason, keeping its id and creation time.
-    /// Writes `template.status` when the row is new or its status changed.
+    /// Writes `template.status` when an existing row's status changed (not for a new row).
     async fn upsert_template(&self, t: &TemplateRecord) -> StoreResult<Upserted>;
 
     /// Reads a template of the account.

@@ -91,12 +91,11 @@ async fn write(c: &mut PgConnection, t: &TemplateRecord, insert: bool) -> StoreR
 
 async fn upsert(c: &mut PgConnection, t: &TemplateRecord) -> StoreResult<(Upserted, bool)> {
     if write(c, t, true).await? {
-        append_event(c, &template_status_event(t, None, t.updated_at)).await?;
         return Ok((
             Upserted {
                 template: t.clone(),
                 created: true,
-                status_changed: true,
+                status_changed: false,
             },
             true,
         ));

@@ -94,12 +94,11 @@ fn upsert(c: &Connection, t: &TemplateRecord) -> StoreResult<(Upserted, bool)> {
     match find(c, t.channel_id, t.name(), t.language())? {
         None => {
             write(c, t, true)?;
-            append_event(c, &template_status_event(t, None, t.updated_at))?;
             Ok((
                 Upserted {
                     template: t.clone(),
                     created: true,
-                    status_changed: true,
+                    status_changed: false,
                 },
                 true,
             ))
