@@ -243,8 +243,8 @@ async fn local_validation(server: &TestServer) {
         let message = err["error"]["message"].as_str().unwrap();
         assert!(message.contains(path), "{path} not in {message}");
     }
-    // Nothing reached the store (nor the upstream: a sync finds only the sandbox sample).
-    assert!(list(server, &ctx, "").await.is_empty());
+    // Nothing reached the store nor the upstream: after a sync only the sandbox's sample is
+    // there.
     let synced = json(
         server
             .req(
@@ -258,7 +258,7 @@ async fn local_validation(server: &TestServer) {
         200,
     )
     .await;
-    assert_eq!(synced["created"], 1, "{synced}");
+    assert_eq!(synced["removed"], 0, "{synced}");
     let names: Vec<Value> = list(server, &ctx, "")
         .await
         .iter()
@@ -299,11 +299,18 @@ async fn rejected_flow(server: &TestServer) {
         .contains("REJECTED"));
     // Filters.
     assert_eq!(list(server, &ctx, "?status=REJECTED").await.len(), 1);
-    assert!(list(server, &ctx, "?status=approved").await.is_empty());
+    assert!(list(server, &ctx, "?status=approved&name=please_reject_me")
+        .await
+        .is_empty());
+    assert!(list(server, &ctx, "?category=marketing").await.is_empty());
     assert_eq!(
-        list(server, &ctx, "?category=utility&language=en_US")
-            .await
-            .len(),
+        list(
+            server,
+            &ctx,
+            "?category=utility&language=en_US&name=please_reject_me"
+        )
+        .await
+        .len(),
         1
     );
     assert!(list(server, &ctx, "?name=other").await.is_empty());
@@ -321,7 +328,8 @@ async fn rejected_flow(server: &TestServer) {
 
 async fn upstream_templates_and_languages(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    // hello_world exists only upstream: the first send syncs the channel and is accepted.
+    // hello_world exists upstream (synced when the channel was created, or by this first
+    // send): accepted.
     let (status, answer) = send(
         server,
         &ctx,

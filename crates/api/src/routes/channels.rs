@@ -10,6 +10,7 @@ use switchboard_core::id::{ChannelId, ChannelKind};
 use switchboard_core::key::Permission;
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::channels::{self, ChannelPatch, NewChannel};
+use switchboard_service::templates::sync::sync_channel;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -199,6 +200,14 @@ async fn create_channel(
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
+    // Learn the upstream's existing templates now, in the background, so the first template
+    // send does not wait for a sync (a failure is retried by the sync worker and on demand).
+    let (gateway, new_channel) = (state.gateway.clone(), channel.clone());
+    tokio::spawn(async move {
+        if let Err(e) = sync_channel(&gateway, &new_channel).await {
+            tracing::debug!(channel_id = %new_channel.id, error = %e, "initial template sync failed");
+        }
+    });
     Ok((StatusCode::CREATED, Json(view(&state, channel, true))))
 }
 
