@@ -170,6 +170,8 @@ id_kind!(/// A webhook subscription.
     SubscriptionKind, SubscriptionId, "sub");
 id_kind!(/// One webhook delivery (an event for a subscription).
     DeliveryKind, DeliveryId, "dlv");
+id_kind!(/// An uploaded or received media file.
+    MediaFileKind, MediaId, "med");
 id_kind!(/// An HTTP request, for correlating logs and errors.
     RequestKind, RequestId, "req");
 

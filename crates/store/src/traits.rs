@@ -275,6 +275,7 @@ pub trait Store:
     + MessageStore
     + EventStore
     + WebhookStore
+    + crate::media::MediaStore
     + Send
     + Sync
     + 'static
