@@ -40,6 +40,8 @@ pub struct Gateway {
     pub webhook_wake: Arc<Notify>,
     /// Sending settings.
     pub settings: SendSettings,
+    /// Media storage and settings.
+    pub media: crate::media::Media,
 }
 
 impl Gateway {

@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "upstream",
     "webhooks",
     "allow_private_targets",
+    "media",
 ];
 
 /// The server's configuration.
@@ -58,6 +59,24 @@ pub struct Config {
     pub upstream: UpstreamConfig,
     /// Webhook delivery.
     pub webhooks: WebhooksConfig,
+    /// Media storage and expiry.
+    pub media: MediaConfig,
+}
+
+/// Media storage and expiry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Days media is kept.
+    pub expiry_days: f64,
+    /// Sweeper interval.
+    pub sweep_interval_ms: u64,
+    /// Largest JSON (data URI) upload body.
+    pub json_body_limit_bytes: usize,
+    /// Timeout of a URL upload's fetch.
+    pub fetch_timeout_seconds: u64,
+    /// Timeout of one inbound media download.
+    pub inbound_timeout_seconds: u64,
 }
 
 /// Webhook delivery.
@@ -291,6 +310,24 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "upstream.request_timeout_ms",
                 message: "must be at least 100".into(),
+            });
+        }
+        let m = &self.media;
+        if !(m.expiry_days.is_finite() && m.expiry_days > 0.0 && m.expiry_days <= 36_500.0) {
+            return Err(ConfigError::Invalid {
+                key: "media.expiry_days",
+                message: "must be a number of days above 0 (fractions allowed) and at most 36500"
+                    .into(),
+            });
+        }
+        if m.sweep_interval_ms < 10
+            || m.json_body_limit_bytes < 1024
+            || m.fetch_timeout_seconds == 0
+            || m.inbound_timeout_seconds == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "media",
+                message: "sweep_interval_ms must be at least 10, json_body_limit_bytes at least 1024, and the timeouts at least 1 second".into(),
             });
         }
         if self.http.body_limit_bytes < 1024 {
