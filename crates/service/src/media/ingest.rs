@@ -7,7 +7,8 @@ use futures::StreamExt;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, MediaSource};
 use switchboard_core::template_def::media_rules::{
-    classify, kind_for_mime, normalize_mime, sniff, MediaKind, MediaType, SNIFF_LEN,
+    classify, kind_for_mime, normalize_mime, sniff, MediaKind, MediaRuleReason, MediaType,
+    SNIFF_LEN,
 };
 use switchboard_core::time::now_millis;
 
@@ -61,8 +62,12 @@ fn classify_upload(req: &IngestRequest, prefix: &[u8]) -> Result<MediaType, Medi
         .as_deref()
         .map(normalize_mime)
         .filter(|d| !is_generic(d));
-    let media_type =
-        classify(req.kind, declared.as_deref(), prefix).map_err(MediaError::Rule)?;
+    let media_type = classify(req.kind, declared.as_deref(), prefix).map_err(|mut e| {
+        if e.reason == MediaRuleReason::Empty {
+            e.message = format!("{}; send a file with content", e.message);
+        }
+        MediaError::Rule(e)
+    })?;
     if let Some(d) = declared {
         if d != media_type.mime {
             return Err(MediaError::Mismatch(format!(
