@@ -121,6 +121,10 @@ async fn a_100_mb_upload_streams_in_constant_memory() {
         peak.fetch_max(now, Ordering::Relaxed);
     }
     let growth = peak.load(Ordering::Relaxed).saturating_sub(baseline);
+    eprintln!(
+        "peak resident memory growth during the 100 MB upload: {:.1} MB",
+        growth as f64 / MB as f64
+    );
     assert_eq!(meta["size"], SIZE);
     assert_eq!(meta["kind"], "document");
     assert_eq!(meta["sha256"], expected_sha256());
