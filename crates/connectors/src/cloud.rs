@@ -162,7 +162,15 @@ impl Connector for CloudConnector {
         filename: &str,
     ) -> Result<String, ConnectorError> {
         let len = bytes.len() as u64;
-        media::upload(self, target, reqwest::Body::from(bytes), len, mime_type, filename).await
+        media::upload(
+            self,
+            target,
+            reqwest::Body::from(bytes),
+            len,
+            mime_type,
+            filename,
+        )
+        .await
     }
 
     async fn upload_media_stream(

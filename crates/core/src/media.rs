@@ -145,10 +145,8 @@ pub fn media_refs(body: &Value) -> Result<Vec<MediaRef>, BadMediaRef> {
             for (pi, param) in params.into_iter().flatten().enumerate() {
                 for k in [MediaKind::Image, MediaKind::Video, MediaKind::Document] {
                     if let Some(object) = param.get(k.as_str()) {
-                        let path = format!(
-                            "template.components[{ci}].parameters[{pi}].{}",
-                            k.as_str()
-                        );
+                        let path =
+                            format!("template.components[{ci}].parameters[{pi}].{}", k.as_str());
                         media_id_at(object, path, k, &mut found)?;
                     }
                 }

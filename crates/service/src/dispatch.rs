@@ -152,7 +152,8 @@ impl Worker {
                 attempted: false,
             };
         }
-        let resolved = match crate::media::upstream::resolve(&self.gateway, channel, &m.body).await {
+        let resolved = match crate::media::upstream::resolve(&self.gateway, channel, &m.body).await
+        {
             Ok(resolved) => resolved,
             Err(e) => return self.after_error(m, &e),
         };

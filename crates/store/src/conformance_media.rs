@@ -41,7 +41,11 @@ pub async fn media_round_trip_and_scope(store: Arc<dyn Store>) {
     let b = account("b");
     let ch = channel(a.id, "111");
     store
-        .create_account(&a, &key(a.id, Permission::Manage), std::slice::from_ref(&ch))
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
         .await
         .unwrap();
     store
@@ -79,13 +83,19 @@ pub async fn media_round_trip_and_scope(store: Arc<dyn Store>) {
         upstream_id: "1002".into(),
         uploaded_at: 20,
     };
-    store.put_upstream_media(m.id, ch.id, &second).await.unwrap();
+    store
+        .put_upstream_media(m.id, ch.id, &second)
+        .await
+        .unwrap();
     assert_eq!(
         store.upstream_media(m.id, ch.id).await.unwrap(),
         Some(second)
     );
 
-    assert_eq!(store.delete_media(a.id, m.id).await.unwrap(), Some(m.clone()));
+    assert_eq!(
+        store.delete_media(a.id, m.id).await.unwrap(),
+        Some(m.clone())
+    );
     assert_eq!(store.get_media(a.id, m.id).await.unwrap(), None);
     assert_eq!(store.upstream_media(m.id, ch.id).await.unwrap(), None);
     assert_eq!(store.delete_media(a.id, m.id).await.unwrap(), None);
@@ -112,5 +122,9 @@ pub async fn expired_media_is_listed(store: Arc<dyn Store>) {
     let expired = store.expired_media(now, 10).await.unwrap();
     assert_eq!(expired, vec![old_a.clone(), old_b.clone()]);
     assert_eq!(store.expired_media(now, 1).await.unwrap(), vec![old_a]);
-    assert!(store.expired_media(now - 5_000, 10).await.unwrap().is_empty());
+    assert!(store
+        .expired_media(now - 5_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -223,7 +223,12 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
     let image = png(3000);
 
     // Multipart file.
-    let r = upload_form(server, &ctx.key, file_form(image.clone(), "cat.png", "image/png")).await;
+    let r = upload_form(
+        server,
+        &ctx.key,
+        file_form(image.clone(), "cat.png", "image/png"),
+    )
+    .await;
     let meta = json(r, 201).await;
     let id = meta["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("med_"), "{meta}");
@@ -302,7 +307,12 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
     assert_eq!(bytes, doc);
     // A URL that answers 404.
     let code = error_code(
-        upload_json(server, &ctx.key, json!({"url": format!("{}/missing.png", files.base)})).await,
+        upload_json(
+            server,
+            &ctx.key,
+            json!({"url": format!("{}/missing.png", files.base)}),
+        )
+        .await,
         400,
     )
     .await;
@@ -314,7 +324,11 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
         .text("messaging_product", "whatsapp");
     let answer = json(
         server
-            .req(Method::POST, &format!("/v23.0/{}/media", ctx.channel), Some(&ctx.key))
+            .req(
+                Method::POST,
+                &format!("/v23.0/{}/media", ctx.channel),
+                Some(&ctx.key),
+            )
             .multipart(form)
             .send()
             .await
@@ -326,7 +340,11 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
     assert_eq!(answer.as_object().unwrap().len(), 1, "{answer}");
     let meta = json(
         server
-            .req(Method::GET, &format!("/v1/media/{cloud_id}"), Some(&ctx.key))
+            .req(
+                Method::GET,
+                &format!("/v1/media/{cloud_id}"),
+                Some(&ctx.key),
+            )
             .send()
             .await
             .unwrap(),
@@ -343,7 +361,11 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
         (Method::DELETE, format!("/v1/media/{id}")),
     ] {
         let code = error_code(
-            server.req(method, &path, Some(&other)).send().await.unwrap(),
+            server
+                .req(method, &path, Some(&other))
+                .send()
+                .await
+                .unwrap(),
             404,
         )
         .await;
@@ -363,7 +385,11 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
         .unwrap();
     assert_eq!(r.status().as_u16(), 204);
     for path in [format!("/v1/media/{id}"), format!("/v1/media/{id}/content")] {
-        let r = server.req(Method::GET, &path, Some(&ctx.key)).send().await.unwrap();
+        let r = server
+            .req(Method::GET, &path, Some(&ctx.key))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 404);
     }
 }
@@ -435,12 +461,19 @@ async fn every_limit_is_enforced(server: &TestServer) {
         assert_eq!(got, status, "{what}: {body}");
         assert_eq!(body["error"]["code"], code, "{what}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
-        assert!(message.len() > 20, "{what}: the message says what to fix: {message}");
+        assert!(
+            message.len() > 20,
+            "{what}: the message says what to fix: {message}"
+        );
     }
     // Audio over 16 MB as a data URI.
     let code = error_code(
-        upload_json(server, &ctx.key, json!({"data": data_uri("audio/mpeg", &mp3(16 * MB + 1))}))
-            .await,
+        upload_json(
+            server,
+            &ctx.key,
+            json!({"data": data_uri("audio/mpeg", &mp3(16 * MB + 1))}),
+        )
+        .await,
         413,
     )
     .await;
@@ -448,23 +481,45 @@ async fn every_limit_is_enforced(server: &TestServer) {
     // A document over 100 MB by URL is refused from its Content-Length.
     let files = FileServer::start(vec![]).await;
     let code = error_code(
-        upload_json(server, &ctx.key, json!({"url": format!("{}/big.pdf", files.base)})).await,
+        upload_json(
+            server,
+            &ctx.key,
+            json!({"url": format!("{}/big.pdf", files.base)}),
+        )
+        .await,
         413,
     )
     .await;
     assert_eq!(code, "media_too_large");
     // Within the limits: exactly 5 MB image and a 100 KB sticker.
-    json(upload_form(server, &ctx.key, file_form(png(5 * MB), "ok.png", "image/png")).await, 201)
-        .await;
+    json(
+        upload_form(
+            server,
+            &ctx.key,
+            file_form(png(5 * MB), "ok.png", "image/png"),
+        )
+        .await,
+        201,
+    )
+    .await;
     let meta = json(
-        upload_form(server, &ctx.key, file_form(webp(100 * KB), "ok.webp", "image/webp")).await,
+        upload_form(
+            server,
+            &ctx.key,
+            file_form(webp(100 * KB), "ok.webp", "image/webp"),
+        )
+        .await,
         201,
     )
     .await;
     assert_eq!(meta["kind"], "sticker");
     // The Cloud form answers in Meta's shape with 131053.
     let r = server
-        .req(Method::POST, &format!("/v23.0/{}/media", ctx.channel), Some(&ctx.key))
+        .req(
+            Method::POST,
+            &format!("/v23.0/{}/media", ctx.channel),
+            Some(&ctx.key),
+        )
         .multipart(file_form(gif(), "a.gif", "image/gif").text("messaging_product", "whatsapp"))
         .send()
         .await
@@ -598,7 +653,12 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
     open_window(server, &ctx, to).await;
     let image = png(4000);
     let meta = json(
-        upload_form(server, &ctx.key, file_form(image.clone(), "cat.png", "image/png")).await,
+        upload_form(
+            server,
+            &ctx.key,
+            file_form(image.clone(), "cat.png", "image/png"),
+        )
+        .await,
         201,
     )
     .await;
@@ -723,7 +783,10 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
     )
     .await;
     let inbound = eventually(20, "the forwarded image", || async {
-        inbound_messages(server, &ctx, "image").await.into_iter().next()
+        inbound_messages(server, &ctx, "image")
+            .await
+            .into_iter()
+            .next()
     })
     .await;
     let media_id = inbound["content"]["image"]["media_id"].as_str().unwrap();
@@ -776,9 +839,18 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
     let url = image["media_url"].as_str().expect("our URL in the webhook");
     let media_id = image["media_id"].as_str().unwrap();
     assert_eq!(url, format!("{}/v1/media/{media_id}/content", server.base));
-    assert!(image["id"].as_str().is_some_and(|i| !i.starts_with("med_")), "{image}");
+    assert!(
+        image["id"].as_str().is_some_and(|i| !i.starts_with("med_")),
+        "{image}"
+    );
     assert_eq!(image["caption"], "look");
-    let r = server.client.get(url).bearer_auth(&ctx.key).send().await.unwrap();
+    let r = server
+        .client
+        .get(url)
+        .bearer_auth(&ctx.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()[header::CONTENT_TYPE], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().to_vec(), photo, "byte-identical");
@@ -787,7 +859,11 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
     assert_eq!(r.status().as_u16(), 401);
     let meta = json(
         server
-            .req(Method::GET, &format!("/v1/media/{media_id}"), Some(&ctx.key))
+            .req(
+                Method::GET,
+                &format!("/v1/media/{media_id}"),
+                Some(&ctx.key),
+            )
             .send()
             .await
             .unwrap(),
@@ -807,7 +883,12 @@ async fn expired_media_is_swept(server: &TestServer) {
     )
     .await;
     let id = meta["id"].as_str().unwrap().to_string();
-    let file = server.config.data_dir.join("media").join("objects").join(&id);
+    let file = server
+        .config
+        .data_dir
+        .join("media")
+        .join("objects")
+        .join(&id);
     assert!(file.exists());
     eventually(20, "the sweeper to delete the media", || async {
         let r = server

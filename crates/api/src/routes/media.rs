@@ -185,9 +185,10 @@ impl From<MediaError> for MediaApiError {
                     MediaRuleReason::UnsupportedType => {
                         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type_not_allowed")
                     }
-                    MediaRuleReason::UnrecognizedType => {
-                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type_unrecognized")
-                    }
+                    MediaRuleReason::UnrecognizedType => (
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "media_type_unrecognized",
+                    ),
                     MediaRuleReason::Empty => (StatusCode::BAD_REQUEST, "media_empty"),
                 };
                 Self::new(status, code, rule.message)
@@ -284,7 +285,10 @@ async fn resolve_channel(
     key: &KeyPrincipal,
     given: Option<&str>,
 ) -> Result<Option<ChannelId>, ApiError> {
-    let id = match (given.map(str::trim).filter(|c| !c.is_empty()), key.channel_id) {
+    let id = match (
+        given.map(str::trim).filter(|c| !c.is_empty()),
+        key.channel_id,
+    ) {
         (None, scope) => return Ok(scope),
         (Some(text), _) => path_id::<ChannelKind>(text, "channel")?,
     };
@@ -318,7 +322,9 @@ async fn text_field(field: axum::extract::multipart::Field<'_>) -> Result<String
         .await
         .map_err(|e| MediaError::Source(format!("reading field `{name}` failed: {e}")))?;
     if text.len() > 1024 {
-        return Err(MediaError::Invalid(format!("{name}: at most 1024 characters")));
+        return Err(MediaError::Invalid(format!(
+            "{name}: at most 1024 characters"
+        )));
     }
     Ok(text)
 }
@@ -396,11 +402,9 @@ async fn upload_multipart(
                 discard(state, m).await;
             }
             outcome?;
-            Err(contradiction
-                .map(MediaApiError::from)
-                .unwrap_or_else(|| {
-                    MediaError::Invalid("the multipart body has no `file` part".into()).into()
-                }))
+            Err(contradiction.map(MediaApiError::from).unwrap_or_else(|| {
+                MediaError::Invalid("the multipart body has no `file` part".into()).into()
+            }))
         }
     }
 }
@@ -557,13 +561,15 @@ async fn upload_cloud(
     let channel = resolve_channel(&state, &key, Some(&channel_id))
         .await?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
-    let multipart = Multipart::from_request(request, &state).await.map_err(|e| {
-        MetaApiError::bad_request(
-            100,
-            "Invalid parameter",
-            format!("send multipart/form-data with file, type and messaging_product: {e}"),
-        )
-    })?;
+    let multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| {
+            MetaApiError::bad_request(
+                100,
+                "Invalid parameter",
+                format!("send multipart/form-data with file, type and messaging_product: {e}"),
+            )
+        })?;
     match upload_multipart(&state, &key, multipart, Some(channel)).await {
         Ok(media) => Ok(Json(CloudUploadAnswer {
             id: media.id.to_string(),
@@ -572,16 +578,22 @@ async fn upload_cloud(
         Err(e) => Err(MetaApiError {
             status: e.status,
             code: match e.code {
-                "media_too_large" | "media_type_not_allowed" | "media_type_unrecognized"
-                | "media_empty" | "media_type_mismatch" => MEDIA_UPLOAD_ERROR,
+                "media_too_large"
+                | "media_type_not_allowed"
+                | "media_type_unrecognized"
+                | "media_empty"
+                | "media_type_mismatch" => MEDIA_UPLOAD_ERROR,
                 "unauthorized" => 190,
                 "forbidden" => 10,
                 "internal_error" => 1,
                 _ => 100,
             },
             title: match e.code {
-                "media_too_large" | "media_type_not_allowed" | "media_type_unrecognized"
-                | "media_empty" | "media_type_mismatch" => MEDIA_UPLOAD_ERROR_TITLE.into(),
+                "media_too_large"
+                | "media_type_not_allowed"
+                | "media_type_unrecognized"
+                | "media_empty"
+                | "media_type_mismatch" => MEDIA_UPLOAD_ERROR_TITLE.into(),
                 _ => "Invalid parameter".into(),
             },
             details: e.message,
@@ -656,7 +668,9 @@ async fn get_content(
         .open(&media.storage_key)
         .await
         .map_err(|e| match e {
-            StorageError::NotFound => ApiError::NotFound("media not found (its file is gone)".into()),
+            StorageError::NotFound => {
+                ApiError::NotFound("media not found (its file is gone)".into())
+            }
             other => ApiError::Internal(format!("opening media: {other}")),
         })?;
     let mut response = Body::from_stream(stream).into_response();
@@ -693,7 +707,13 @@ async fn delete_media(
         .await
         .map_err(|e| ApiError::Internal(format!("deleting media: {e}")))?
         .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
-    if let Err(e) = state.gateway.media.storage.delete(&deleted.storage_key).await {
+    if let Err(e) = state
+        .gateway
+        .media
+        .storage
+        .delete(&deleted.storage_key)
+        .await
+    {
         tracing::warn!(media_id = %deleted.id, error = %e, "deleting a media file failed; the record is gone");
     }
     Ok(StatusCode::NO_CONTENT)

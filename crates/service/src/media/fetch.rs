@@ -71,8 +71,7 @@ pub async fn fetch(
         .filter(|s| !s.is_empty());
     let response = client.get(parsed).send().await.map_err(|e| {
         let text = describe(&e);
-        if text.contains("private, loopback or link-local") || text.contains("redirect refused")
-        {
+        if text.contains("private, loopback or link-local") || text.contains("redirect refused") {
             MediaError::UrlRefused(format!("url: {text}"))
         } else if e.is_timeout() {
             MediaError::Fetch(format!("url: fetching timed out: {text}"))

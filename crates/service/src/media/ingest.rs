@@ -87,8 +87,14 @@ fn classify_inbound(req: &IngestRequest, prefix: &[u8]) -> MediaType {
         .filter(|d| !is_generic(d));
     let mime = match (sniff(prefix), declared) {
         // A sniffed container or audio/video ambiguity is settled by the upstream's type.
-        (Some(s), Some(d)) if s == "application/zip" || s == "application/x-ole-storage" || s == "video/mp4" => {
-            if d.starts_with("application/") || d == "audio/mp4" { d } else { s.to_string() }
+        (Some(s), Some(d))
+            if s == "application/zip" || s == "application/x-ole-storage" || s == "video/mp4" =>
+        {
+            if d.starts_with("application/") || d == "audio/mp4" {
+                d
+            } else {
+                s.to_string()
+            }
         }
         (Some(s), _) => s.to_string(),
         (None, Some(d)) => d,
@@ -139,7 +145,11 @@ pub async fn ingest(
                 let rule = if media_type.kind == MediaKind::Sticker {
                     format!(
                         "a {} sticker must be at most {} KB",
-                        if media_type.animated { "animated" } else { "static" },
+                        if media_type.animated {
+                            "animated"
+                        } else {
+                            "static"
+                        },
                         limit / 1024
                     )
                 } else {
@@ -165,7 +175,12 @@ pub async fn ingest(
         sha256: stored.sha256,
         filename: req
             .filename
-            .map(|f| f.chars().filter(|c| !c.is_control()).take(255).collect::<String>())
+            .map(|f| {
+                f.chars()
+                    .filter(|c| !c.is_control())
+                    .take(255)
+                    .collect::<String>()
+            })
             .filter(|f| !f.trim().is_empty()),
         storage_key: stored.key,
         source: req.source,
@@ -183,21 +198,27 @@ pub async fn ingest(
 /// A `data:[<mime>][;base64],<data>` URI decoded: its declared MIME type and bytes.
 pub fn decode_data_uri(uri: &str) -> Result<(Option<String>, Bytes), MediaError> {
     use base64::Engine;
-    let rest = uri
-        .trim()
-        .strip_prefix("data:")
-        .ok_or_else(|| MediaError::Invalid("data must be a data URI: data:<mime>;base64,<bytes>".into()))?;
+    let rest = uri.trim().strip_prefix("data:").ok_or_else(|| {
+        MediaError::Invalid("data must be a data URI: data:<mime>;base64,<bytes>".into())
+    })?;
     let (meta, payload) = rest
         .split_once(',')
         .ok_or_else(|| MediaError::Invalid("the data URI has no `,` before its data".into()))?;
     let mut parts = meta.split(';');
-    let mime = parts.next().map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
+    let mime = parts
+        .next()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string);
     if !parts.any(|p| p.trim().eq_ignore_ascii_case("base64")) {
         return Err(MediaError::Invalid(
             "the data URI must be base64-encoded (data:<mime>;base64,<bytes>)".into(),
         ));
     }
-    let cleaned: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let cleaned: String = payload
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(cleaned.as_bytes())
         .map_err(|e| MediaError::Invalid(format!("the data URI's base64 is invalid: {e}")))?;

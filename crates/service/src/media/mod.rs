@@ -71,8 +71,7 @@ impl Media {
         storage: Arc<dyn MediaStorage>,
         settings: MediaSettings,
     ) -> Result<Self, reqwest::Error> {
-        let fetch_client =
-            fetch::client(settings.allow_private_targets, settings.fetch_timeout)?;
+        let fetch_client = fetch::client(settings.allow_private_targets, settings.fetch_timeout)?;
         Ok(Self {
             storage,
             settings: Arc::new(settings),

@@ -206,17 +206,17 @@ mod tests {
             .await
             .expect("put");
         assert_eq!(stored.size, 11);
-        assert_eq!(
-            stored.sha256,
-            hex::encode(Sha256::digest(b"hello world"))
-        );
+        assert_eq!(stored.sha256, hex::encode(Sha256::digest(b"hello world")));
         let (s, size) = fs.open("med_a").await.expect("open");
         assert_eq!(size, 11);
         assert_eq!(read_all(s).await, b"hello world");
 
         let too_big = fs.put("med_b", stream_of(vec![b"12345", b"678"]), 7).await;
         assert!(matches!(too_big, Err(StorageError::TooLarge { limit: 7 })));
-        assert!(matches!(fs.open("med_b").await, Err(StorageError::NotFound)));
+        assert!(matches!(
+            fs.open("med_b").await,
+            Err(StorageError::NotFound)
+        ));
         let broken: ByteStream<'static> = futures::stream::iter(vec![
             Ok(Bytes::from_static(b"x")),
             Err(io::Error::other("hung up")),
@@ -227,7 +227,9 @@ mod tests {
             Err(StorageError::Source(_))
         ));
         assert_eq!(
-            std::fs::read_dir(dir.path().join("tmp")).expect("tmp").count(),
+            std::fs::read_dir(dir.path().join("tmp"))
+                .expect("tmp")
+                .count(),
             0,
             "failed puts leave no temporary files"
         );

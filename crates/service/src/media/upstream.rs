@@ -75,7 +75,10 @@ async fn upstream_id(
         upstream_id: id.clone(),
         uploaded_at,
     };
-    if let Err(e) = store.put_upstream_media(media.id, channel.id, &upstream).await {
+    if let Err(e) = store
+        .put_upstream_media(media.id, channel.id, &upstream)
+        .await
+    {
         // The upload worked; the next send uploads again instead of reusing it.
         tracing::warn!(media_id = %media.id, error = %e, "caching an upstream media id failed");
     }

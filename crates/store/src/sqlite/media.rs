@@ -24,29 +24,30 @@ fn media_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<MediaRecord>> {
     let kind: String = row.get(3)?;
     let size: i64 = row.get(5)?;
     let source: String = row.get(9)?;
-    let build = move |mime_type, sha256, filename, storage_key, upstream_id, created_at, expires_at| {
-        Ok(MediaRecord {
-            id: parse(&id, "media id")?,
-            account_id: parse(&account, "account id")?,
-            channel_id: channel
-                .as_deref()
-                .map(|c| parse(c, "channel id"))
-                .transpose()?,
-            kind: MediaKind::from_name(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad media kind `{kind}`")))?,
-            mime_type,
-            size: u64::try_from(size)
-                .map_err(|_| StoreError::Corrupt(format!("bad media size {size}")))?,
-            sha256,
-            filename,
-            storage_key,
-            source: MediaSource::parse(&source)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad media source `{source}`")))?,
-            upstream_id,
-            created_at,
-            expires_at,
-        })
-    };
+    let build =
+        move |mime_type, sha256, filename, storage_key, upstream_id, created_at, expires_at| {
+            Ok(MediaRecord {
+                id: parse(&id, "media id")?,
+                account_id: parse(&account, "account id")?,
+                channel_id: channel
+                    .as_deref()
+                    .map(|c| parse(c, "channel id"))
+                    .transpose()?,
+                kind: MediaKind::from_name(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad media kind `{kind}`")))?,
+                mime_type,
+                size: u64::try_from(size)
+                    .map_err(|_| StoreError::Corrupt(format!("bad media size {size}")))?,
+                sha256,
+                filename,
+                storage_key,
+                source: MediaSource::parse(&source)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad media source `{source}`")))?,
+                upstream_id,
+                created_at,
+                expires_at,
+            })
+        };
     Ok(build(
         row.get(4)?,
         row.get(6)?,
@@ -90,7 +91,8 @@ impl MediaStore for SqliteStore {
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
         self.engine
             .read(move |c| {
-                let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
+                let sql =
+                    format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
                 c.query_row(&sql, [account.to_string(), id.to_string()], media_from_row)
                     .optional()?
                     .transpose()
@@ -105,13 +107,17 @@ impl MediaStore for SqliteStore {
     ) -> StoreResult<Option<MediaRecord>> {
         self.engine
             .write(move |c| {
-                let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
+                let sql =
+                    format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
                 let found = c
                     .query_row(&sql, [account.to_string(), id.to_string()], media_from_row)
                     .optional()?
                     .transpose()?;
                 if found.is_some() {
-                    c.execute("DELETE FROM media_upstream WHERE media_id = ?1", [id.to_string()])?;
+                    c.execute(
+                        "DELETE FROM media_upstream WHERE media_id = ?1",
+                        [id.to_string()],
+                    )?;
                     c.execute("DELETE FROM media WHERE id = ?1", [id.to_string()])?;
                 }
                 Ok(found)
