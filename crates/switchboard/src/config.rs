@@ -428,6 +428,21 @@ mod tests {
     }
 
     #[test]
+    fn media_settings_are_validated() {
+        let c = Config::defaults().unwrap();
+        assert_eq!(c.media.expiry_days, 30.0);
+        for bad in [0.0, -1.0, f64::NAN] {
+            let mut c = c.clone();
+            c.media.expiry_days = bad;
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains("media.expiry_days"), "{err}");
+        }
+        let mut c = c.clone();
+        c.media.sweep_interval_ms = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("media"));
+    }
+
+    #[test]
     fn unknown_file_keys_and_missing_files_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("bad.toml", "lisen = \"127.0.0.1:1\"\n")?;

@@ -314,19 +314,23 @@ fn request_for(key: &KeyPrincipal, channel: Option<ChannelId>, d: &Declared) -> 
     }
 }
 
-/// Reads a small text field.
-async fn text_field(field: axum::extract::multipart::Field<'_>) -> Result<String, MediaError> {
+/// Reads a small text field (at most 1 KB, never more into memory).
+async fn text_field(mut field: axum::extract::multipart::Field<'_>) -> Result<String, MediaError> {
+    const MAX: usize = 1024;
     let name = field.name().unwrap_or("").to_string();
-    let text = field
-        .text()
-        .await
-        .map_err(|e| MediaError::Source(format!("reading field `{name}` failed: {e}")))?;
-    if text.len() > 1024 {
-        return Err(MediaError::Invalid(format!(
-            "{name}: at most 1024 characters"
-        )));
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = field
+            .chunk()
+            .await
+            .map_err(|e| MediaError::Source(format!("reading field `{name}` failed: {e}")))?;
+        let Some(chunk) = chunk else { break };
+        if bytes.len() + chunk.len() > MAX {
+            return Err(MediaError::Invalid(format!("{name}: at most {MAX} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|_| MediaError::Invalid(format!("{name}: must be UTF-8 text")))
 }
 
 /// Streams a multipart upload; `forced_channel` is the Cloud route's channel.
