@@ -162,7 +162,27 @@ impl Connector for CloudConnector {
         mime_type: &str,
         filename: &str,
     ) -> Result<String, ConnectorError> {
-        media::upload(self, target, bytes, mime_type, filename).await
+        let len = bytes.len() as u64;
+        media::upload(
+            self,
+            target,
+            reqwest::Body::from(bytes),
+            len,
+            mime_type,
+            filename,
+        )
+        .await
+    }
+
+    async fn upload_media_stream(
+        &self,
+        target: &CloudTarget,
+        body: reqwest::Body,
+        len: u64,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, ConnectorError> {
+        media::upload(self, target, body, len, mime_type, filename).await
     }
 
     async fn media_info(

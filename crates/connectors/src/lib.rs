@@ -113,6 +113,17 @@ pub trait Connector: Send + Sync + 'static {
         filename: &str,
     ) -> Result<String, ConnectorError>;
 
+    /// Uploads media streamed from `body` (exactly `len` bytes, never held whole in memory)
+    /// and returns the upstream media id.
+    async fn upload_media_stream(
+        &self,
+        target: &CloudTarget,
+        body: reqwest::Body,
+        len: u64,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, ConnectorError>;
+
     /// Reads media metadata, including its short-lived download URL.
     async fn media_info(
         &self,

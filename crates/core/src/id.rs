@@ -172,6 +172,8 @@ id_kind!(/// One webhook delivery (an event for a subscription).
     DeliveryKind, DeliveryId, "dlv");
 id_kind!(/// A message template of a channel (one name in one language).
     TemplateKind, TemplateId, "tpl");
+id_kind!(/// An uploaded or received media file.
+    MediaFileKind, MediaId, "med");
 id_kind!(/// An HTTP request, for correlating logs and errors.
     RequestKind, RequestId, "req");
 

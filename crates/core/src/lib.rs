@@ -11,6 +11,7 @@ pub mod cloud_webhook;
 pub mod event;
 pub mod id;
 pub mod key;
+pub mod media;
 pub mod message;
 pub mod ratelimit;
 pub mod recipient;

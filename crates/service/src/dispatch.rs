@@ -152,8 +152,14 @@ impl Worker {
                 attempted: false,
             };
         }
+        let resolved = match crate::media::upstream::resolve(&self.gateway, channel, &m.body).await
+        {
+            Ok(resolved) => resolved,
+            Err(e) => return self.after_error(m, &e),
+        };
+        let body = resolved.as_ref().unwrap_or(&m.body);
         let target = self.gateway.target(channel);
-        let result = self.gateway.connector(channel).send(&target, &m.body).await;
+        let result = self.gateway.connector(channel).send(&target, body).await;
         match result {
             Ok(receipt) => DispatchOutcome::Sent {
                 upstream_id: receipt.upstream_id,

@@ -42,6 +42,8 @@ pub struct Gateway {
     pub settings: SendSettings,
     /// Each channel's templates, cached for the send check.
     pub templates: Arc<crate::templates::TemplateCache>,
+    /// Media storage and settings.
+    pub media: crate::media::Media,
 }
 
 impl Gateway {

@@ -9,6 +9,7 @@ pub mod gateway;
 pub mod inbound;
 pub mod keys;
 pub mod limits;
+pub mod media;
 pub mod read;
 pub mod send;
 pub mod templates;

@@ -83,6 +83,17 @@ pub async fn send(
             })?,
         _ => None,
     };
+    crate::media::refs::check_refs(
+        gateway.store.as_ref(),
+        channel.account_id,
+        &message.body,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::media::refs::RefError::Invalid(e) => SendError::Invalid(e),
+        crate::media::refs::RefError::Store(e) => SendError::Store(e),
+    })?;
     let last_inbound = gateway
         .store
         .last_inbound(channel.id, &message.wa_id)

@@ -6,6 +6,7 @@
 //! account is simply not found.
 
 mod error;
+pub mod media;
 pub mod messages;
 mod page;
 pub mod postgres;
@@ -15,6 +16,8 @@ mod traits;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_media;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
 #[cfg(any(test, feature = "testing"))]
@@ -27,6 +30,7 @@ pub mod testing;
 use std::sync::Arc;
 
 pub use error::StoreError;
+pub use media::MediaStore;
 pub use page::{Page, PageRequest};
 pub use templates::TemplateStore;
 pub use traits::{

@@ -276,6 +276,7 @@ pub trait Store:
     + EventStore
     + WebhookStore
     + crate::templates::TemplateStore
+    + crate::media::MediaStore
     + Send
     + Sync
     + 'static

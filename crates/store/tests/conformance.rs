@@ -33,6 +33,7 @@ macro_rules! conformance_tests {
 
 mod suite {
     pub use switchboard_store::conformance::*;
+    pub use switchboard_store::conformance_media::*;
     pub use switchboard_store::conformance_messages::*;
     pub use switchboard_store::conformance_templates::*;
     pub use switchboard_store::conformance_webhooks::*;
@@ -41,6 +42,8 @@ mod suite {
 conformance_tests!(
     templates_upsert_with_status_events,
     templates_sync_status_and_delete,
+    media_round_trip_and_scope,
+    expired_media_is_listed,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,

@@ -27,6 +27,7 @@ const KEYS: &[&str] = &[
     "webhooks",
     "templates",
     "allow_private_targets",
+    "media",
 ];
 
 /// The server's configuration.
@@ -61,6 +62,8 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// Message templates: sync with the upstream and the send check's cache.
     pub templates: TemplatesConfig,
+    /// Media storage and expiry.
+    pub media: MediaConfig,
 }
 
 /// Message templates: sync with the upstream and the send check's cache.
@@ -77,6 +80,22 @@ pub struct TemplatesConfig {
     pub miss_sync_interval_ms: u64,
     /// How long a channel's cached templates are trusted.
     pub cache_ttl_ms: u64,
+}
+
+/// Media storage and expiry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Days media is kept.
+    pub expiry_days: f64,
+    /// Sweeper interval.
+    pub sweep_interval_ms: u64,
+    /// Largest JSON (data URI) upload body.
+    pub json_body_limit_bytes: usize,
+    /// Timeout of a URL upload's fetch.
+    pub fetch_timeout_seconds: u64,
+    /// Timeout of one inbound media download.
+    pub inbound_timeout_seconds: u64,
 }
 
 /// Webhook delivery.
@@ -319,6 +338,24 @@ impl Config {
                 message: "must be at least 100".into(),
             });
         }
+        let m = &self.media;
+        if !(m.expiry_days.is_finite() && m.expiry_days > 0.0 && m.expiry_days <= 36_500.0) {
+            return Err(ConfigError::Invalid {
+                key: "media.expiry_days",
+                message: "must be a number of days above 0 (fractions allowed) and at most 36500"
+                    .into(),
+            });
+        }
+        if m.sweep_interval_ms < 10
+            || m.json_body_limit_bytes < 1024
+            || m.fetch_timeout_seconds == 0
+            || m.inbound_timeout_seconds == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "media",
+                message: "sweep_interval_ms must be at least 10, json_body_limit_bytes at least 1024, and the timeouts at least 1 second".into(),
+            });
+        }
         if self.http.body_limit_bytes < 1024 {
             return Err(ConfigError::Invalid {
                 key: "http.body_limit_bytes",
@@ -414,6 +451,21 @@ mod tests {
             assert!(err.to_lowercase().contains("admin_key"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn media_settings_are_validated() {
+        let c = Config::defaults().unwrap();
+        assert_eq!(c.media.expiry_days, 30.0);
+        for bad in [0.0, -1.0, f64::NAN] {
+            let mut c = c.clone();
+            c.media.expiry_days = bad;
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains("media.expiry_days"), "{err}");
+        }
+        let mut c = c.clone();
+        c.media.sweep_interval_ms = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("media"));
     }
 
     #[test]

@@ -18,6 +18,8 @@ use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, SendSettings};
 use switchboard_service::limits::LimitSettings;
 use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
+use switchboard_service::media::sweeper as media_sweeper;
+use switchboard_service::media::{FsStorage, Media, MediaSettings};
 use switchboard_service::webhooks::{self, WebhookSettings};
 use switchboard_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -183,6 +185,23 @@ impl Server {
         } else {
             None
         };
+        let media_settings = MediaSettings {
+            expiry_ms: (self.config.media.expiry_days * 86_400_000.0) as i64,
+            sweep_interval_ms: self.config.media.sweep_interval_ms,
+            json_body_limit: self.config.media.json_body_limit_bytes,
+            fetch_timeout: Duration::from_secs(self.config.media.fetch_timeout_seconds),
+            inbound_timeout: Duration::from_secs(self.config.media.inbound_timeout_seconds),
+            allow_private_targets: self.config.allow_private_targets,
+            public_url: public_url.clone(),
+        };
+        let storage = FsStorage::new(self.config.data_dir.join("media")).map_err(|e| {
+            StartError::Bootstrap(format!(
+                "cannot open the media folder {}: {e}",
+                self.config.data_dir.join("media").display()
+            ))
+        })?;
+        let media = Media::new(Arc::new(storage), media_settings)
+            .map_err(|e| StartError::Upstream(format!("media fetch client: {e}")))?;
         let gateway = Gateway {
             store: self.store.clone(),
             cloud: Arc::new(connector),
@@ -194,6 +213,7 @@ impl Server {
                 Duration::from_millis(self.config.templates.cache_ttl_ms),
                 Duration::from_millis(self.config.templates.miss_sync_interval_ms),
             )),
+            media,
         };
         let state = AppState {
             store: self.store.clone(),
@@ -238,6 +258,7 @@ impl Server {
                 workers.clone(),
             ));
         }
+        background.push(media_sweeper::spawn(gateway.clone(), workers.clone()));
         let dispatcher = if self.config.dispatch.enabled {
             Some(dispatch::spawn(
                 gateway,

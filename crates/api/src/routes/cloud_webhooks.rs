@@ -16,7 +16,7 @@ use switchboard_core::channel::Channel;
 use switchboard_core::cloud_webhook::{verify, WebhookPayload};
 use switchboard_core::id::ChannelKind;
 use switchboard_core::time::now_millis;
-use switchboard_service::inbound::record_cloud_webhook;
+use switchboard_service::media::inbound::record_with_media;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::path_id;
@@ -105,7 +105,7 @@ async fn receive(
             code: "invalid_webhook",
             message: format!("the body is not a WhatsApp webhook payload: {e}"),
         })?;
-    let summary = record_cloud_webhook(state.store.as_ref(), &channel, &payload, now_millis())
+    let summary = record_with_media(&state.gateway, &channel, payload, now_millis())
         .await
         .map_err(|e| ApiError::Internal(format!("recording a webhook: {e}")))?;
     if summary.templates > 0 {

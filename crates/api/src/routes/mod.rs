@@ -6,6 +6,7 @@ pub mod cloud_webhooks;
 pub mod events;
 pub mod health;
 pub mod keys;
+pub mod media;
 pub mod messages;
 pub mod sandbox;
 pub mod subscriptions;

@@ -1,7 +1,6 @@
 //! Media: upload (`POST /{version}/{phone_number_id}/media`), metadata (`GET
 //! /{version}/{media_id}`) and the authenticated download of the URL it names.
 
-use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Url};
 use serde::Deserialize;
@@ -38,12 +37,13 @@ struct InfoAnswer {
     file_size: Option<serde_json::Value>,
 }
 
-/// Uploads `bytes` as multipart `file` (with `filename` and `mime_type`), `type` and
-/// `messaging_product=whatsapp`; returns the media id.
+/// Uploads `body` (`len` bytes, streamed) as multipart `file` (with `filename` and
+/// `mime_type`), `type` and `messaging_product=whatsapp`; returns the media id.
 pub(crate) async fn upload(
     c: &CloudConnector,
     target: &CloudTarget,
-    bytes: Bytes,
+    body: reqwest::Body,
+    len: u64,
     mime_type: &str,
     filename: &str,
 ) -> Result<String, ConnectorError> {
@@ -53,14 +53,13 @@ pub(crate) async fn upload(
             "missing MIME type for the upload",
         ));
     }
-    let len = bytes.len() as u64;
     let filename = if filename.trim().is_empty() {
         "file".to_string()
     } else {
         filename.to_string()
     };
     // A stream part of known length: no copy of the bytes, and a Content-Length.
-    let file = Part::stream_with_length(reqwest::Body::from(bytes), len)
+    let file = Part::stream_with_length(body, len)
         .file_name(filename)
         .mime_str(mime_type)
         .map_err(|_| ConnectorError::permanent(format!("invalid MIME type {mime_type:?}")))?;

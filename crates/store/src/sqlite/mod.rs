@@ -1,6 +1,7 @@
 //! The SQLite store: the embedded default (WAL, busy timeout, foreign keys, group commit).
 
 mod engine;
+mod media;
 mod messages;
 mod rows;
 mod templates;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_messages.sql"),
     include_str!("../../migrations/sqlite/0003_webhooks.sql"),
     include_str!("../../migrations/sqlite/0004_templates.sql"),
+    include_str!("../../migrations/sqlite/0005_media.sql"),
 ];
 
 /// A SQLite database file.

@@ -1,0 +1,105 @@
+//! At dispatch: every `med_…` reference in a message body becomes the channel's upstream
+//! media id. A fresh cached upstream id is reused; otherwise the file is streamed from the
+//! storage to the upstream (no transaction open) and the new id cached. Failures come back as
+//! [`ConnectorError`]s so the dispatcher classifies them like send failures.
+
+use serde_json::Value;
+use switchboard_connectors::ConnectorError;
+use switchboard_core::channel::Channel;
+use switchboard_core::media::{media_refs, substitute, upstream_is_fresh, MediaRef, UpstreamMedia};
+use switchboard_core::template_def::media_rules::MEDIA_UPLOAD_ERROR;
+use switchboard_core::time::now_millis;
+
+use super::StorageError;
+use crate::gateway::Gateway;
+
+fn permanent(message: String) -> ConnectorError {
+    let mut e = ConnectorError::permanent(message);
+    e.code = Some(MEDIA_UPLOAD_ERROR);
+    e
+}
+
+/// The upstream media id of one reference on `channel`, uploading when needed.
+async fn upstream_id(
+    gateway: &Gateway,
+    channel: &Channel,
+    r: &MediaRef,
+) -> Result<String, ConnectorError> {
+    let store = &gateway.store;
+    let media = store
+        .get_media(channel.account_id, r.id)
+        .await
+        .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?
+        .ok_or_else(|| {
+            permanent(format!(
+                "{}: media {} no longer exists (deleted or expired)",
+                r.path, r.id
+            ))
+        })?;
+    let cached = store
+        .upstream_media(media.id, channel.id)
+        .await
+        .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?;
+    if let Some(c) = cached.filter(|c| upstream_is_fresh(c.uploaded_at, now_millis())) {
+        return Ok(c.upstream_id);
+    }
+    let (stream, len) = gateway
+        .media
+        .storage
+        .open(&media.storage_key)
+        .await
+        .map_err(|e| match e {
+            StorageError::NotFound => permanent(format!(
+                "{}: the bytes of media {} are gone from the media storage",
+                r.path, r.id
+            )),
+            other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
+        })?;
+    let filename = media
+        .filename
+        .clone()
+        .unwrap_or_else(|| media.id.to_string());
+    let target = gateway.target(channel);
+    let uploaded_at = now_millis();
+    let id = gateway
+        .connector(channel)
+        .upload_media_stream(
+            &target,
+            reqwest::Body::wrap_stream(stream),
+            len,
+            &media.mime_type,
+            &filename,
+        )
+        .await?;
+    let upstream = UpstreamMedia {
+        upstream_id: id.clone(),
+        uploaded_at,
+    };
+    if let Err(e) = store
+        .put_upstream_media(media.id, channel.id, &upstream)
+        .await
+    {
+        // The upload worked; the next send uploads again instead of reusing it.
+        tracing::warn!(media_id = %media.id, error = %e, "caching an upstream media id failed");
+    }
+    Ok(id)
+}
+
+/// `body` with every `med_…` reference replaced by the channel's upstream media id, or
+/// `None` when it names none (send it as is).
+pub async fn resolve(
+    gateway: &Gateway,
+    channel: &Channel,
+    body: &Value,
+) -> Result<Option<Value>, ConnectorError> {
+    let refs = media_refs(body).map_err(|e| permanent(format!("{}: {}", e.path, e.message)))?;
+    if refs.is_empty() {
+        return Ok(None);
+    }
+    let mut resolved = body.clone();
+    for r in &refs {
+        let id = upstream_id(gateway, channel, r).await?;
+        substitute(&mut resolved, r, &id);
+    }
+    Ok(Some(resolved))
+}

@@ -1,0 +1,148 @@
+//! PostgreSQL: media metadata and upstream copies.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use switchboard_core::id::{AccountId, ChannelId, MediaId};
+use switchboard_core::media::{MediaRecord, MediaSource, UpstreamMedia};
+use switchboard_core::template_def::media_rules::MediaKind;
+use switchboard_core::time::Millis;
+
+use super::rows::parse;
+use super::PgStore;
+use crate::{MediaStore, StoreError, StoreResult};
+
+const MEDIA_COLS: &str = "id, account_id, channel_id, kind, mime_type, size, sha256, filename, storage_key, source, upstream_id, created_at, expires_at";
+
+fn media_from_row(row: &PgRow) -> StoreResult<MediaRecord> {
+    let id: String = row.try_get("id")?;
+    let account: String = row.try_get("account_id")?;
+    let channel: Option<String> = row.try_get("channel_id")?;
+    let kind: String = row.try_get("kind")?;
+    let size: i64 = row.try_get("size")?;
+    let source: String = row.try_get("source")?;
+    Ok(MediaRecord {
+        id: parse(&id, "media id")?,
+        account_id: parse(&account, "account id")?,
+        channel_id: channel
+            .as_deref()
+            .map(|c| parse(c, "channel id"))
+            .transpose()?,
+        kind: MediaKind::from_name(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad media kind `{kind}`")))?,
+        mime_type: row.try_get("mime_type")?,
+        size: u64::try_from(size)
+            .map_err(|_| StoreError::Corrupt(format!("bad media size {size}")))?,
+        sha256: row.try_get("sha256")?,
+        filename: row.try_get("filename")?,
+        storage_key: row.try_get("storage_key")?,
+        source: MediaSource::parse(&source)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad media source `{source}`")))?,
+        upstream_id: row.try_get("upstream_id")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+#[async_trait]
+impl MediaStore for PgStore {
+    async fn insert_media(&self, m: &MediaRecord) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "INSERT INTO media ({MEDIA_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(m.id.to_string())
+        .bind(m.account_id.to_string())
+        .bind(m.channel_id.map(|c| c.to_string()))
+        .bind(m.kind.as_str())
+        .bind(&m.mime_type)
+        .bind(i64::try_from(m.size).unwrap_or(i64::MAX))
+        .bind(&m.sha256)
+        .bind(&m.filename)
+        .bind(&m.storage_key)
+        .bind(m.source.as_str())
+        .bind(&m.upstream_id)
+        .bind(m.created_at)
+        .bind(m.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(media_from_row).transpose()
+    }
+
+    async fn delete_media(
+        &self,
+        account: AccountId,
+        id: MediaId,
+    ) -> StoreResult<Option<MediaRecord>> {
+        // media_upstream rows go with it (ON DELETE CASCADE).
+        let row = sqlx::query(&format!(
+            "DELETE FROM media WHERE account_id = $1 AND id = $2 RETURNING {MEDIA_COLS}"
+        ))
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(media_from_row).transpose()
+    }
+
+    async fn expired_media(&self, now: Millis, limit: u32) -> StoreResult<Vec<MediaRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(media_from_row).collect()
+    }
+
+    async fn upstream_media(
+        &self,
+        media: MediaId,
+        channel: ChannelId,
+    ) -> StoreResult<Option<UpstreamMedia>> {
+        let row = sqlx::query(
+            "SELECT upstream_id, uploaded_at FROM media_upstream WHERE media_id = $1 AND channel_id = $2",
+        )
+        .bind(media.to_string())
+        .bind(channel.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(UpstreamMedia {
+                upstream_id: r.try_get("upstream_id")?,
+                uploaded_at: r.try_get("uploaded_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn put_upstream_media(
+        &self,
+        media: MediaId,
+        channel: ChannelId,
+        upstream: &UpstreamMedia,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO media_upstream (media_id, channel_id, upstream_id, uploaded_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (media_id, channel_id) DO UPDATE SET upstream_id = EXCLUDED.upstream_id, uploaded_at = EXCLUDED.uploaded_at",
+        )
+        .bind(media.to_string())
+        .bind(channel.to_string())
+        .bind(&upstream.upstream_id)
+        .bind(upstream.uploaded_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
