@@ -42,6 +42,7 @@ pub use state::{ApiSettings, AppState};
         (name = "sandbox", description = "Simulated customers on sandbox channels"),
         (name = "events", description = "The event log: list, SSE and WebSocket streams"),
         (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks signatures)"),
+        (name = "bot", description = "Bot automation: settings, keyword rules and menus, opt-out, decision log"),
     )
 )]
 struct ApiDoc;
@@ -68,6 +69,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::sandbox::router())
         .merge(routes::subscriptions::router())
         .merge(routes::events::router())
+        .merge(routes::bot::router())
 }
 
 /// The OpenAPI document of the native API.

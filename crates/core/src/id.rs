@@ -170,6 +170,10 @@ id_kind!(/// A webhook subscription.
     SubscriptionKind, SubscriptionId, "sub");
 id_kind!(/// One webhook delivery (an event for a subscription).
     DeliveryKind, DeliveryId, "dlv");
+id_kind!(/// A bot keyword rule of a channel.
+    RuleKind, RuleId, "rule");
+id_kind!(/// One entry of a channel's bot decision log (what the bot did with one inbound message).
+    BotDecisionKind, BotDecisionId, "bdec");
 id_kind!(/// An HTTP request, for correlating logs and errors.
     RequestKind, RequestId, "req");
 

@@ -5,6 +5,7 @@
 //! Every query is scoped by account where the data belongs to one: a record of another
 //! account is simply not found.
 
+pub mod bot;
 mod error;
 pub mod messages;
 mod page;
@@ -14,6 +15,8 @@ mod traits;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_bot;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
 #[cfg(any(test, feature = "testing"))]
@@ -26,7 +29,7 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
 pub use traits::{
-    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
+    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
 };
 
 /// Result type of store operations.

@@ -33,11 +33,16 @@ macro_rules! conformance_tests {
 
 mod suite {
     pub use switchboard_store::conformance::*;
+    pub use switchboard_store::conformance_bot::*;
     pub use switchboard_store::conformance_messages::*;
     pub use switchboard_store::conformance_webhooks::*;
 }
 
 conformance_tests!(
+    bot_settings_round_trip,
+    bot_rules_crud_and_reorder,
+    contacts_opt_out_and_tags,
+    bot_decisions_are_unique_and_paged,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,

@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "dispatch",
     "upstream",
     "webhooks",
+    "bot",
     "allow_private_targets",
 ];
 
@@ -58,6 +59,20 @@ pub struct Config {
     pub upstream: UpstreamConfig,
     /// Webhook delivery.
     pub webhooks: WebhooksConfig,
+    /// The bot worker.
+    pub bot: BotConfig,
+}
+
+/// The bot worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// Run the bot worker on this node.
+    pub enabled: bool,
+    /// Idle polling interval of the event log, in milliseconds.
+    pub poll_ms: u64,
+    /// Events read per round.
+    pub batch: u32,
 }
 
 /// Webhook delivery.
@@ -276,6 +291,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "webhooks",
                 message: "concurrency, per_endpoint_concurrency and poll_ms must be at least 1, request_timeout_ms at least 100, and retry_schedule_ms not empty".into(),
+            });
+        }
+        if self.bot.poll_ms == 0 || !(1..=10_000).contains(&self.bot.batch) {
+            return Err(ConfigError::Invalid {
+                key: "bot",
+                message: "poll_ms must be at least 1 and batch between 1 and 10000".into(),
             });
         }
         if (d.lease_ms as u64) <= self.upstream.request_timeout_ms {

@@ -17,6 +17,7 @@ use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, SendSettings};
 use switchboard_service::limits::LimitSettings;
+use switchboard_service::bot::{self, BotWorkerSettings};
 use switchboard_service::webhooks::{self, WebhookSettings};
 use switchboard_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -215,6 +216,18 @@ impl Server {
                 webhooks::deliver::spawn(gateway.clone(), settings, workers.clone())
                     .map_err(|e| StartError::Upstream(format!("webhook client: {e}")))?,
             );
+        }
+        if self.config.bot.enabled {
+            background.push(bot::worker::spawn(
+                gateway.clone(),
+                BotWorkerSettings {
+                    poll_ms: self.config.bot.poll_ms,
+                    batch: self.config.bot.batch,
+                },
+                workers.clone(),
+            ));
+        } else {
+            tracing::info!("bot worker disabled on this node (bot.enabled = false)");
         }
         let dispatcher = if self.config.dispatch.enabled {
             Some(dispatch::spawn(
