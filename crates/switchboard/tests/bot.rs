@@ -511,37 +511,61 @@ on_both_backends!(
     scopes => crate::scopes_and_isolation,
 );
 
-/// Rewinds the bot worker to the start of the event log (the server is stopped).
-fn rewind_bot(database_url: String) {
+/// Simulates a crash after a reply went to the outbox but before the decision recorded it:
+/// the decisions' replies are marked unsent and the bot worker is rewound to the start of the
+/// event log (the server is stopped).
+fn crash_before_recording_replies(database_url: String) {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
         runtime.block_on(async move {
+            const FORGET: &str = "UPDATE bot_decisions SET replies_done = {no}, reply_message_ids = '[]'";
+            if let Some(path) = database_url.strip_prefix("sqlite://") {
+                let c = rusqlite::Connection::open(path).expect("sqlite");
+                c.execute(&FORGET.replace("{no}", "0"), []).expect("update");
+            } else {
+                let pool = sqlx::PgPool::connect(&database_url).await.expect("postgres");
+                sqlx::query(&FORGET.replace("{no}", "FALSE"))
+                    .execute(&pool)
+                    .await
+                    .expect("update");
+                pool.close().await;
+            }
             let store = switchboard_store::open(&database_url).await.expect("store");
             store.set_bot_position("").await.expect("rewind");
             store.close().await;
         });
     })
     .join()
-    .expect("rewind thread");
+    .expect("crash thread");
 }
 
 async fn reprocessing_sends_no_duplicate(server: TestServer) -> TestServer {
     let ctx = setup_sandbox(&server).await;
     say(&server, &ctx, "15551230006", "hi").await;
-    wait_decisions(&server, &ctx, "15551230006", 1).await;
-    assert_eq!(outbound(&server, &ctx, "15551230006").await.len(), 1);
+    let first = wait_decisions(&server, &ctx, "15551230006", 1).await;
+    let sent = outbound(&server, &ctx, "15551230006").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(first[0]["reply_message_ids"], json!([sent[0]["id"]]));
 
-    // Restart with the bot's position rewound: every event is read again.
     let server = server
-        .restart(|config| rewind_bot(config.database_url.clone()))
+        .restart(|config| crash_before_recording_replies(config.database_url.clone()))
         .await;
+    // The worker reads the whole log again: the unfinished decision is finished by sending
+    // its stored reply with the same idempotency key, which answers the first message id.
+    let again = eventually(20, "the decision finished again", || async {
+        let d = decisions(&server, &ctx, "15551230006").await;
+        (d.len() == 1 && d[0]["replies_done"] == true).then_some(d)
+    })
+    .await;
+    assert_eq!(again[0]["id"], first[0]["id"]);
+    assert_eq!(again[0]["reply_message_ids"], json!([sent[0]["id"]]));
     say(&server, &ctx, "15551230007", "hi").await;
     wait_decisions(&server, &ctx, "15551230007", 1).await;
     assert_eq!(outbound(&server, &ctx, "15551230007").await.len(), 1);
-    // The first contact's message was re-read before the second one: still one decision, one reply.
+    // Still one decision and one reply for the first contact.
     assert_eq!(decisions(&server, &ctx, "15551230006").await.len(), 1);
     assert_eq!(outbound(&server, &ctx, "15551230006").await.len(), 1);
     server
