@@ -32,12 +32,22 @@ async fn check(store: Arc<dyn Store>) {
     let refused = check_marketing_allowed(s, acc, "15550009999", "marketing")
         .await
         .expect_err("an opted-out contact gets no marketing");
-    assert!(matches!(refused, MarketingRefused::OptedOut { since: 1_700_000_000_000, .. }));
+    assert!(matches!(
+        refused,
+        MarketingRefused::OptedOut {
+            since: 1_700_000_000_000,
+            ..
+        }
+    ));
     assert_eq!(refused.skip_reason(), "opted_out");
     let meta = refused.to_meta_error().expect("a Meta error");
     assert_eq!(meta.code, OPTED_OUT_OF_MARKETING);
     assert_eq!(meta.path, "to");
-    assert!(meta.details.contains("stop receiving marketing messages"), "{}", meta.details);
+    assert!(
+        meta.details.contains("stop receiving marketing messages"),
+        "{}",
+        meta.details
+    );
     assert!(meta.details.contains("START"), "{}", meta.details);
 
     for category in ["UTILITY", "AUTHENTICATION"] {

@@ -19,7 +19,11 @@ async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("bot");
     let ch = channel(a.id, &format!("pn{}", a.id.uuid().as_u128() % 100_000));
     store
-        .create_account(&a, &key(a.id, Permission::Manage), std::slice::from_ref(&ch))
+        .create_account(
+            &a,
+            &key(a.id, Permission::Manage),
+            std::slice::from_ref(&ch),
+        )
         .await
         .unwrap();
     (a.id, ch.id)
@@ -55,14 +59,22 @@ pub async fn bot_settings_round_trip(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
     let (other, _) = setup(&store).await;
     assert_eq!(store.get_bot_settings(acc, ch).await.unwrap(), None);
-    let mut s = BotSettings::default();
-    s.bot_name = "Ada".into();
-    s.away_msg = Some("Closed".into());
+    let mut s = BotSettings {
+        bot_name: "Ada".into(),
+        away_msg: Some("Closed".into()),
+        ..BotSettings::default()
+    };
     store.put_bot_settings(acc, ch, &s, 1).await.unwrap();
-    assert_eq!(store.get_bot_settings(acc, ch).await.unwrap(), Some(s.clone()));
+    assert_eq!(
+        store.get_bot_settings(acc, ch).await.unwrap(),
+        Some(s.clone())
+    );
     s.actions.reply_group_msgs = false;
     store.put_bot_settings(acc, ch, &s, 2).await.unwrap();
-    assert_eq!(store.get_bot_settings(acc, ch).await.unwrap(), Some(s.clone()));
+    assert_eq!(
+        store.get_bot_settings(acc, ch).await.unwrap(),
+        Some(s.clone())
+    );
     assert_eq!(store.get_bot_settings(other, ch).await.unwrap(), None);
     // Another account cannot overwrite them either.
     store
@@ -88,8 +100,14 @@ pub async fn bot_rules_crud_and_reorder(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let ids = |rules: Vec<StoredRule>| rules.into_iter().map(|r| r.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.list_bot_rules(acc, ch).await.unwrap()), vec![b.id, c.id, a.id]);
-    assert_eq!(store.get_bot_rule(acc, ch, a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        ids(store.list_bot_rules(acc, ch).await.unwrap()),
+        vec![b.id, c.id, a.id]
+    );
+    assert_eq!(
+        store.get_bot_rule(acc, ch, a.id).await.unwrap(),
+        Some(a.clone())
+    );
     assert_eq!(store.get_bot_rule(other, ch, a.id).await.unwrap(), None);
     assert_eq!(store.get_bot_rule(acc, other_ch, a.id).await.unwrap(), None);
 
@@ -98,27 +116,51 @@ pub async fn bot_rules_crud_and_reorder(store: Arc<dyn Store>) {
     changed.rule.next_step = Some("menu".into());
     changed.updated_at += 5;
     assert!(store.update_bot_rule(&changed).await.unwrap());
-    assert_eq!(store.get_bot_rule(acc, ch, a.id).await.unwrap(), Some(changed.clone()));
+    assert_eq!(
+        store.get_bot_rule(acc, ch, a.id).await.unwrap(),
+        Some(changed.clone())
+    );
     let mut foreign = changed.clone();
     foreign.account_id = other;
     assert!(!store.update_bot_rule(&foreign).await.unwrap());
 
-    assert!(store.reorder_bot_rules(acc, ch, &[a.id, b.id, c.id], 9).await.unwrap());
+    assert!(store
+        .reorder_bot_rules(acc, ch, &[a.id, b.id, c.id], 9)
+        .await
+        .unwrap());
     let listed = store.list_bot_rules(acc, ch).await.unwrap();
     assert_eq!(
-        listed.iter().map(|r| (r.id, r.rule.position)).collect::<Vec<_>>(),
+        listed
+            .iter()
+            .map(|r| (r.id, r.rule.position))
+            .collect::<Vec<_>>(),
         vec![(a.id, 0), (b.id, 1), (c.id, 2)]
     );
     // Missing, repeated or foreign ids change nothing.
-    assert!(!store.reorder_bot_rules(acc, ch, &[c.id, b.id], 10).await.unwrap());
-    assert!(!store.reorder_bot_rules(acc, ch, &[c.id, b.id, b.id], 10).await.unwrap());
-    assert!(!store.reorder_bot_rules(other, ch, &[a.id, b.id, c.id], 10).await.unwrap());
-    assert_eq!(ids(store.list_bot_rules(acc, ch).await.unwrap()), vec![a.id, b.id, c.id]);
+    assert!(!store
+        .reorder_bot_rules(acc, ch, &[c.id, b.id], 10)
+        .await
+        .unwrap());
+    assert!(!store
+        .reorder_bot_rules(acc, ch, &[c.id, b.id, b.id], 10)
+        .await
+        .unwrap());
+    assert!(!store
+        .reorder_bot_rules(other, ch, &[a.id, b.id, c.id], 10)
+        .await
+        .unwrap());
+    assert_eq!(
+        ids(store.list_bot_rules(acc, ch).await.unwrap()),
+        vec![a.id, b.id, c.id]
+    );
 
     assert!(!store.delete_bot_rule(other, ch, a.id).await.unwrap());
     assert!(store.delete_bot_rule(acc, ch, a.id).await.unwrap());
     assert!(!store.delete_bot_rule(acc, ch, a.id).await.unwrap());
-    assert_eq!(ids(store.list_bot_rules(acc, ch).await.unwrap()), vec![b.id, c.id]);
+    assert_eq!(
+        ids(store.list_bot_rules(acc, ch).await.unwrap()),
+        vec![b.id, c.id]
+    );
 }
 
 /// Opting out keeps the first time, opting in clears it, tags merge without duplicates, and
@@ -127,13 +169,22 @@ pub async fn contacts_opt_out_and_tags(store: Arc<dyn Store>) {
     let (acc, _) = setup(&store).await;
     let (other, _) = setup(&store).await;
     assert_eq!(store.get_contact(acc, "15550001111").await.unwrap(), None);
-    let c = store.set_contact_opt_out(acc, "15550001111", true, 100).await.unwrap();
+    let c = store
+        .set_contact_opt_out(acc, "15550001111", true, 100)
+        .await
+        .unwrap();
     assert_eq!(c.opted_out_at, Some(100));
     assert_eq!(c.wa_id, "15550001111");
-    let c = store.set_contact_opt_out(acc, "15550001111", true, 200).await.unwrap();
+    let c = store
+        .set_contact_opt_out(acc, "15550001111", true, 200)
+        .await
+        .unwrap();
     assert_eq!(c.opted_out_at, Some(100), "the first opt-out time is kept");
     assert_eq!(store.get_contact(other, "15550001111").await.unwrap(), None);
-    let c = store.set_contact_opt_out(acc, "15550001111", false, 300).await.unwrap();
+    let c = store
+        .set_contact_opt_out(acc, "15550001111", false, 300)
+        .await
+        .unwrap();
     assert_eq!(c.opted_out_at, None);
     let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let c = store
@@ -147,10 +198,19 @@ pub async fn contacts_opt_out_and_tags(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(c.tags, tags(&["vip", "menu", "sales"]));
     assert!(c.custom_fields.is_empty());
-    assert_eq!(store.get_contact(acc, "15550001111").await.unwrap(), Some(c));
+    assert_eq!(
+        store.get_contact(acc, "15550001111").await.unwrap(),
+        Some(c)
+    );
 }
 
-fn decision_write(acc: AccountId, ch: ChannelId, chat: &str, at: i64, opt_out: Option<bool>) -> DecisionWrite {
+fn decision_write(
+    acc: AccountId,
+    ch: ChannelId,
+    chat: &str,
+    at: i64,
+    opt_out: Option<bool>,
+) -> DecisionWrite {
     let decision = Decision::Silent {
         reason: SilentReason::NoRuleMatched,
     };
@@ -209,7 +269,11 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
         store.get_bot_state(ch, "15550002222").await.unwrap(),
         Some(first.state.clone())
     );
-    let contact = store.get_contact(acc, "15550002222").await.unwrap().unwrap();
+    let contact = store
+        .get_contact(acc, "15550002222")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(contact.opted_out_at, Some(1_000));
     assert_eq!(contact.tags, vec!["seen".to_string()]);
     let events = store
@@ -229,7 +293,12 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
         Some(first.state.clone())
     );
     assert_eq!(
-        store.get_contact(acc, "15550002222").await.unwrap().unwrap().opted_out_at,
+        store
+            .get_contact(acc, "15550002222")
+            .await
+            .unwrap()
+            .unwrap()
+            .opted_out_at,
         Some(1_000)
     );
 
@@ -247,7 +316,11 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
     assert_eq!(done.error.as_deref(), Some("refused"));
 
     for i in 0..4 {
-        let chat = if i % 2 == 0 { "15550003333" } else { "15550004444" };
+        let chat = if i % 2 == 0 {
+            "15550003333"
+        } else {
+            "15550004444"
+        };
         store
             .record_bot_decision(&decision_write(acc, ch, chat, 3_000 + i, None))
             .await
@@ -260,7 +333,15 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
             let mut after = None;
             for _ in 0..20 {
                 let page = store
-                    .list_bot_decisions(acc, ch, &filter, &PageRequest { after, limit: Some(limit) })
+                    .list_bot_decisions(
+                        acc,
+                        ch,
+                        &filter,
+                        &PageRequest {
+                            after,
+                            limit: Some(limit),
+                        },
+                    )
                     .await
                     .unwrap();
                 out.extend(page.items);
@@ -275,9 +356,18 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
     let everything = all(DecisionFilter::default(), 2).await;
     assert_eq!(everything.len(), 5);
     assert_eq!(everything[0].id, rec.id);
-    let mut sorted = everything.iter().map(|d| d.id.to_string()).collect::<Vec<_>>();
+    let mut sorted = everything
+        .iter()
+        .map(|d| d.id.to_string())
+        .collect::<Vec<_>>();
     sorted.sort();
-    assert_eq!(sorted, everything.iter().map(|d| d.id.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        sorted,
+        everything
+            .iter()
+            .map(|d| d.id.to_string())
+            .collect::<Vec<_>>()
+    );
     let chat = all(
         DecisionFilter {
             chat: Some("15550003333".into()),
@@ -297,7 +387,12 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
     .await;
     assert_eq!(since.len(), 2);
     let foreign = store
-        .list_bot_decisions(other, ch, &DecisionFilter::default(), &PageRequest::default())
+        .list_bot_decisions(
+            other,
+            ch,
+            &DecisionFilter::default(),
+            &PageRequest::default(),
+        )
         .await
         .unwrap();
     assert!(foreign.items.is_empty());

@@ -29,7 +29,8 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
 pub use traits::{
-    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
+    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store,
+    WebhookStore,
 };
 
 /// Result type of store operations.

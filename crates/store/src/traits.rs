@@ -11,11 +11,11 @@ use switchboard_core::id::MessageId;
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::time::Millis;
 
+use crate::bot::{ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule};
 use crate::messages::{
     Claimed, DeliveryOutcome, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter,
     NewInbound, NewOutbound, ReplayFrom, StatusOutcome,
 };
-use crate::bot::{ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule};
 use crate::{Page, PageRequest, StoreResult};
 use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{BotDecisionId, RuleId};
@@ -320,8 +320,11 @@ pub trait BotStore {
         now: Millis,
     ) -> StoreResult<bool>;
     /// A contact of the account by WhatsApp id.
-    async fn get_contact(&self, account: AccountId, wa_id: &str)
-        -> StoreResult<Option<ContactRecord>>;
+    async fn get_contact(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+    ) -> StoreResult<Option<ContactRecord>>;
     /// Opts a contact out of marketing (`true`, keeping the first opt-out time) or back in
     /// (`false`), creating the contact if needed.
     async fn set_contact_opt_out(
@@ -353,10 +356,8 @@ pub trait BotStore {
         write: &DecisionWrite,
     ) -> StoreResult<(DecisionRecord, bool)>;
     /// The decision about an inbound message, if one was taken.
-    async fn get_bot_decision_for(
-        &self,
-        inbound: MessageId,
-    ) -> StoreResult<Option<DecisionRecord>>;
+    async fn get_bot_decision_for(&self, inbound: MessageId)
+        -> StoreResult<Option<DecisionRecord>>;
     /// Records the replies a decision put in the outbox (or why they could not be).
     async fn finish_bot_decision(
         &self,

@@ -207,7 +207,10 @@ async fn keyword_menu_and_button_step(server: &TestServer) {
         .as_str()
         .unwrap();
     assert!(text.ends_with("Ana, how can we help?"), "{text}");
-    assert_eq!(contact_state(server, &ctx, "15551230002").await["step"], "menu");
+    assert_eq!(
+        contact_state(server, &ctx, "15551230002").await["step"],
+        "menu"
+    );
 
     // The customer taps "Sales": the button id leads to the step's rule.
     inject(
@@ -351,10 +354,19 @@ async fn outside_active_hours(server: &TestServer) {
     .await;
     for (body, field) in [
         (json!({"bot_timezone": "Mars/Olympus"}), "bot_timezone"),
-        (json!({"active_hours": {"from": "25:00", "to": "06:00"}}), "active_hours.from"),
-        (json!({"active_days": {"funday": true}}), "active_days.funday"),
+        (
+            json!({"active_hours": {"from": "25:00", "to": "06:00"}}),
+            "active_hours.from",
+        ),
+        (
+            json!({"active_days": {"funday": true}}),
+            "active_days.funday",
+        ),
         (json!({"bot_name": 5}), "bot_name"),
-        (json!({"loop_guard": {"window_secs": 0}}), "loop_guard.window_secs"),
+        (
+            json!({"loop_guard": {"window_secs": 0}}),
+            "loop_guard.window_secs",
+        ),
     ] {
         let response = server
             .req(
@@ -390,7 +402,12 @@ async fn outside_active_hours(server: &TestServer) {
 
 async fn group_messages(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    put_settings(server, &ctx, json!({"actions": {"reply_group_msgs": false}})).await;
+    put_settings(
+        server,
+        &ctx,
+        json!({"actions": {"reply_group_msgs": false}}),
+    )
+    .await;
     inject(
         server,
         &ctx,
@@ -461,7 +478,10 @@ async fn stop_and_start(server: &TestServer) {
     say(server, &ctx, "15551230005", "start").await;
     let d = wait_decisions(server, &ctx, "15551230005", 4).await;
     assert_eq!(d[3]["decision"], "opt_in");
-    assert_eq!(contact_state(server, &ctx, "15551230005").await["opted_out"], false);
+    assert_eq!(
+        contact_state(server, &ctx, "15551230005").await["opted_out"],
+        false
+    );
     assert_eq!(outbound(server, &ctx, "15551230005").await.len(), 2);
 }
 
@@ -521,12 +541,15 @@ fn crash_before_recording_replies(database_url: String) {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            const FORGET: &str = "UPDATE bot_decisions SET replies_done = {no}, reply_message_ids = '[]'";
+            const FORGET: &str =
+                "UPDATE bot_decisions SET replies_done = {no}, reply_message_ids = '[]'";
             if let Some(path) = database_url.strip_prefix("sqlite://") {
                 let c = rusqlite::Connection::open(path).expect("sqlite");
                 c.execute(&FORGET.replace("{no}", "0"), []).expect("update");
             } else {
-                let pool = sqlx::PgPool::connect(&database_url).await.expect("postgres");
+                let pool = sqlx::PgPool::connect(&database_url)
+                    .await
+                    .expect("postgres");
                 sqlx::query(&FORGET.replace("{no}", "FALSE"))
                     .execute(&pool)
                     .await

@@ -298,7 +298,10 @@ async fn list_rules(
     let rules = manage::list_rules(state.store.as_ref(), key.account_id, id).await?;
     let warnings = manage::dead_ends(&rules);
     Ok(Json(RuleList {
-        data: rules.into_iter().map(|r| rule_view(r, Vec::new())).collect(),
+        data: rules
+            .into_iter()
+            .map(|r| rule_view(r, Vec::new()))
+            .collect(),
         warnings,
     }))
 }
@@ -400,12 +403,20 @@ async fn reorder_rules(
                 .map_err(|e| ApiError::invalid(format!("order: `{r}`: {e}")))
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let rules =
-        manage::reorder_rules(state.store.as_ref(), key.account_id, id, &order, now_millis())
-            .await?;
+    let rules = manage::reorder_rules(
+        state.store.as_ref(),
+        key.account_id,
+        id,
+        &order,
+        now_millis(),
+    )
+    .await?;
     let warnings = manage::dead_ends(&rules);
     Ok(Json(RuleList {
-        data: rules.into_iter().map(|r| rule_view(r, Vec::new())).collect(),
+        data: rules
+            .into_iter()
+            .map(|r| rule_view(r, Vec::new()))
+            .collect(),
         warnings,
     }))
 }

@@ -70,7 +70,13 @@ mod tests {
 
     #[test]
     fn reads_texts_ids_and_flags() {
-        let f = inbound_facts(&json!({"text": {"body": "hi"}}), "text", "155", Some("Ada"), false);
+        let f = inbound_facts(
+            &json!({"text": {"body": "hi"}}),
+            "text",
+            "155",
+            Some("Ada"),
+            false,
+        );
         assert_eq!(f.text.as_deref(), Some("hi"));
         assert_eq!(f.reply_id, None);
         assert!(!f.is_group && !f.is_notification && !f.is_from_me);
@@ -83,14 +89,28 @@ mod tests {
         assert!(f.contact_opted_out);
 
         let row = json!({"interactive": {"type": "list_reply", "list_reply": {"id": "r1", "title": "Row"}}});
-        assert_eq!(inbound_facts(&row, "interactive", "1", None, false).reply_id.as_deref(), Some("r1"));
+        assert_eq!(
+            inbound_facts(&row, "interactive", "1", None, false)
+                .reply_id
+                .as_deref(),
+            Some("r1")
+        );
         let quick = json!({"button": {"payload": "p", "text": "Yes"}});
         let f = inbound_facts(&quick, "button", "1", None, false);
-        assert_eq!((f.reply_id.as_deref(), f.text.as_deref()), (Some("p"), Some("Yes")));
+        assert_eq!(
+            (f.reply_id.as_deref(), f.text.as_deref()),
+            (Some("p"), Some("Yes"))
+        );
 
         let group = json!({"group_id": "Y2Fw", "text": {"body": "hi"}});
         assert!(inbound_facts(&group, "text", "155", None, false).is_group);
-        let f = inbound_facts(&json!({"text": {"body": "x"}}), "text", "1203@g.us", None, false);
+        let f = inbound_facts(
+            &json!({"text": {"body": "x"}}),
+            "text",
+            "1203@g.us",
+            None,
+            false,
+        );
         assert!(f.is_group);
         assert_eq!(f.phone, "1203");
         assert!(inbound_facts(&json!({}), "reaction", "1", None, false).is_notification);

@@ -30,10 +30,7 @@ pub const RULES_MAX: usize = 500;
 /// Turns validation errors into one [`ServiceError::Invalid`] naming the first field and
 /// listing them all.
 pub fn invalid(errors: FieldErrors) -> ServiceError {
-    let field = errors
-        .first()
-        .map(|e| e.field.clone())
-        .unwrap_or_default();
+    let field = errors.first().map(|e| e.field.clone()).unwrap_or_default();
     ServiceError::Invalid {
         field,
         message: errors.to_string(),
@@ -131,7 +128,10 @@ pub fn merge_settings(current: &BotSettings, body: &Value) -> ServiceResult<BotS
         if !SETTINGS_FIELDS.contains(&key.as_str()) {
             return Err(ServiceError::invalid(
                 key.clone(),
-                format!("unknown setting; the settings are {}", SETTINGS_FIELDS.join(", ")),
+                format!(
+                    "unknown setting; the settings are {}",
+                    SETTINGS_FIELDS.join(", ")
+                ),
             ));
         }
         if let Some((_, allowed)) = NESTED_FIELDS.iter().find(|(k, _)| k == key) {

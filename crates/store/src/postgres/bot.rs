@@ -394,10 +394,7 @@ impl BotStore for PgStore {
         Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
     }
 
-    async fn record_bot_decision(
-        &self,
-        w: &DecisionWrite,
-    ) -> StoreResult<(DecisionRecord, bool)> {
+    async fn record_bot_decision(&self, w: &DecisionWrite) -> StoreResult<(DecisionRecord, bool)> {
         let r = &w.record;
         let account = r.account_id.to_string();
         let mut tx = self.pool.begin().await?;
@@ -427,9 +424,7 @@ impl BotStore for PgStore {
             let existing = self
                 .get_bot_decision_for(r.inbound_message_id)
                 .await?
-                .ok_or_else(|| {
-                    StoreError::Backend("a conflicting bot decision vanished".into())
-                })?;
+                .ok_or_else(|| StoreError::Backend("a conflicting bot decision vanished".into()))?;
             return Ok((existing, false));
         }
         sqlx::query(
@@ -459,7 +454,8 @@ impl BotStore for PgStore {
         &self,
         inbound: MessageId,
     ) -> StoreResult<Option<DecisionRecord>> {
-        let sql = format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
+        let sql =
+            format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
         sqlx::query(&sql)
             .bind(inbound.to_string())
             .fetch_optional(&self.pool)

@@ -140,16 +140,29 @@ fn opt_out(c: &Connection, account: &str, wa_id: &str, out: bool, now: Millis) -
     Ok(())
 }
 
-fn add_tags(c: &Connection, account: &str, wa_id: &str, add: &[String], now: Millis) -> StoreResult<()> {
+fn add_tags(
+    c: &Connection,
+    account: &str,
+    wa_id: &str,
+    add: &[String],
+    now: Millis,
+) -> StoreResult<()> {
     ensure_contact(c, account, wa_id, now)?;
     let Some(mut contact) = load_contact(c, account, wa_id)? else {
-        return Err(StoreError::Backend("the contact vanished while tagging".into()));
+        return Err(StoreError::Backend(
+            "the contact vanished while tagging".into(),
+        ));
     };
     if merge_tags(&mut contact.tags, add) {
         c.prepare_cached(
             "UPDATE contacts SET tags = ?3, updated_at = ?4 WHERE account_id = ?1 AND wa_id = ?2",
         )?
-        .execute(params![account, wa_id, serde_json::to_string(&contact.tags)?, now])?;
+        .execute(params![
+            account,
+            wa_id,
+            serde_json::to_string(&contact.tags)?,
+            now
+        ])?;
     }
     Ok(())
 }
@@ -273,7 +286,9 @@ impl BotStore for SqliteStore {
 
     async fn update_bot_rule(&self, rule: &StoredRule) -> StoreResult<bool> {
         let rule = rule.clone();
-        self.engine.write(move |c| write_rule(c, &rule, false)).await
+        self.engine
+            .write(move |c| write_rule(c, &rule, false))
+            .await
     }
 
     async fn delete_bot_rule(
@@ -513,10 +528,11 @@ impl BotStore for SqliteStore {
     async fn bot_position(&self) -> StoreResult<Option<String>> {
         self.engine
             .read(|c| {
-                Ok(c
-                    .prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-                    .query_row([POSITION], |r| r.get(0))
-                    .optional()?)
+                Ok(
+                    c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
+                        .query_row([POSITION], |r| r.get(0))
+                        .optional()?,
+                )
             })
             .await
     }
