@@ -119,6 +119,14 @@ async fn outbound(server: &TestServer, ctx: &Ctx, contact: &str) -> Vec<Value> {
     body["data"].as_array().cloned().unwrap_or_default()
 }
 
+/// An account with a sandbox channel whose bot is turned on.
+async fn setup_bot(server: &TestServer) -> Ctx {
+    let ctx = setup_sandbox(server).await;
+    let s = put_settings(server, &ctx, json!({"enabled": true})).await;
+    assert_eq!(s["enabled"], true);
+    ctx
+}
+
 async fn contact_state(server: &TestServer, ctx: &Ctx, contact: &str) -> Value {
     get(
         server,
@@ -131,6 +139,15 @@ async fn contact_state(server: &TestServer, ctx: &Ctx, contact: &str) -> Value {
 async fn default_message_with_spintax_and_name(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let settings = get(server, &ctx, &format!("/v1/channels/{}/bot", ctx.channel)).await;
+    assert_eq!(settings["enabled"], false, "off until turned on");
+    // Before the bot is turned on, customers' messages are not its business. (The worker
+    // reads the log in order: once another channel's later message is decided, this one was
+    // read, while the bot was still off.)
+    say(server, &ctx, "15551230010", "hi").await;
+    let other = setup_bot(server).await;
+    say(server, &other, "15551230011", "hi").await;
+    wait_decisions(server, &other, "15551230011", 1).await;
+    put_settings(server, &ctx, json!({"enabled": true})).await;
     assert_eq!(
         settings["default_msg"],
         "{Hi|Hello} [name] your message has no keyword here."
@@ -155,6 +172,9 @@ async fn default_message_with_spintax_and_name(server: &TestServer) {
     );
     assert_eq!(d[0]["reply_message_ids"][0], sent[0]["id"]);
     assert_eq!(d[0]["reply"]["text"]["body"], body);
+    // The message written before, read first, got neither a decision nor a reply.
+    assert!(decisions(server, &ctx, "15551230010").await.is_empty());
+    assert!(outbound(server, &ctx, "15551230010").await.is_empty());
 
     // Within the cooldown the default message is not sent again, and the log says why.
     say(server, &ctx, "15551230001", "anyone there?").await;
@@ -172,7 +192,7 @@ async fn default_message_with_spintax_and_name(server: &TestServer) {
 }
 
 async fn keyword_menu_and_button_step(server: &TestServer) {
-    let ctx = setup_sandbox(server).await;
+    let ctx = setup_bot(server).await;
     let menu = create_rule(
         server,
         &ctx,
@@ -310,7 +330,7 @@ async fn keyword_menu_and_button_step(server: &TestServer) {
 }
 
 async fn outside_active_hours(server: &TestServer) {
-    let ctx = setup_sandbox(server).await;
+    let ctx = setup_bot(server).await;
     let all_off = json!({"monday": false, "tuesday": false, "wednesday": false,
         "thursday": false, "friday": false, "saturday": false, "sunday": false});
     put_settings(
@@ -401,7 +421,7 @@ async fn outside_active_hours(server: &TestServer) {
 }
 
 async fn group_messages(server: &TestServer) {
-    let ctx = setup_sandbox(server).await;
+    let ctx = setup_bot(server).await;
     put_settings(
         server,
         &ctx,
@@ -437,7 +457,7 @@ async fn group_messages(server: &TestServer) {
 }
 
 async fn stop_and_start(server: &TestServer) {
-    let ctx = setup_sandbox(server).await;
+    let ctx = setup_bot(server).await;
     say(server, &ctx, "15551230005", "STOP").await;
     let d = wait_decisions(server, &ctx, "15551230005", 1).await;
     assert_eq!(d[0]["decision"], "opt_out");
@@ -522,6 +542,48 @@ async fn scopes_and_isolation(server: &TestServer) {
     assert_eq!(foreign.status().as_u16(), 404);
 }
 
+async fn loop_guard(server: &TestServer) {
+    let ctx = setup_bot(server).await;
+    put_settings(
+        server,
+        &ctx,
+        json!({"default_msg_cooldown_secs": 0, "loop_guard": {"max_replies": 2, "window_secs": 3600}}),
+    )
+    .await;
+    for text in ["one", "two", "three"] {
+        say(server, &ctx, "15551230008", text).await;
+    }
+    let d = wait_decisions(server, &ctx, "15551230008", 3).await;
+    assert_eq!(d[0]["decision"], "default_message");
+    assert_eq!(d[1]["decision"], "default_message");
+    assert_eq!(d[2]["decision"], "silent.loop_guard");
+    assert_eq!(
+        d[2]["details"]["reason"]["cause"]["cause"],
+        "too_many_replies"
+    );
+    assert_eq!(outbound(server, &ctx, "15551230008").await.len(), 2);
+    assert_eq!(
+        contact_state(server, &ctx, "15551230008").await["recent_bot_messages"],
+        2
+    );
+
+    // Another bot echoing our message word for word gets no answer.
+    say(server, &ctx, "15551230009", "hi").await;
+    wait_decisions(server, &ctx, "15551230009", 1).await;
+    let ours = outbound(server, &ctx, "15551230009").await[0]["content"]["text"]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    say(server, &ctx, "15551230009", &ours).await;
+    let d = wait_decisions(server, &ctx, "15551230009", 2).await;
+    assert_eq!(d[1]["decision"], "silent.loop_guard");
+    assert_eq!(
+        d[1]["details"]["reason"]["cause"]["cause"],
+        "echo_of_our_message"
+    );
+    assert_eq!(outbound(server, &ctx, "15551230009").await.len(), 1);
+}
+
 on_both_backends!(
     default_message => crate::default_message_with_spintax_and_name,
     keyword_menu => crate::keyword_menu_and_button_step,
@@ -529,6 +591,7 @@ on_both_backends!(
     groups => crate::group_messages,
     opt_out => crate::stop_and_start,
     scopes => crate::scopes_and_isolation,
+    loops => crate::loop_guard,
 );
 
 /// Simulates a crash after a reply went to the outbox but before the decision recorded it:
@@ -566,7 +629,7 @@ fn crash_before_recording_replies(database_url: String) {
 }
 
 async fn reprocessing_sends_no_duplicate(server: TestServer) -> TestServer {
-    let ctx = setup_sandbox(&server).await;
+    let ctx = setup_bot(&server).await;
     say(&server, &ctx, "15551230006", "hi").await;
     let first = wait_decisions(&server, &ctx, "15551230006", 1).await;
     let sent = outbound(&server, &ctx, "15551230006").await;

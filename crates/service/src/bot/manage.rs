@@ -63,7 +63,8 @@ pub async fn get_settings(
 }
 
 /// Top-level settings fields, and the fields of its nested objects.
-const SETTINGS_FIELDS: [&str; 17] = [
+const SETTINGS_FIELDS: [&str; 18] = [
+    "enabled",
     "bot_name",
     "bot_timezone",
     "bot_lang",

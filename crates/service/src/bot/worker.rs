@@ -3,6 +3,8 @@
 //! opt-out, tags and events) in one transaction, then sends the reply through the normal send
 //! path.
 //!
+//! Channels whose bot is not `enabled` are skipped without a decision.
+//!
 //! Exactly once, even across crashes and several nodes: a decision is unique per inbound
 //! message (a re-processed event finds it and only finishes sending its stored reply), and the
 //! reply is sent with the idempotency key `bot:{inbound message id}:0`, so a crash between
@@ -157,10 +159,14 @@ pub async fn handle_event(gateway: &Gateway, event: &Event) -> Result<(), StoreE
         return Ok(());
     }
     let account = channel.account_id;
-    let settings: BotSettings = store
+    // A channel whose bot was never turned on is not the bot's business: no decision, no log.
+    let Some(settings) = store
         .get_bot_settings(account, channel.id)
         .await?
-        .unwrap_or_default();
+        .filter(|s: &BotSettings| s.enabled)
+    else {
+        return Ok(());
+    };
     let stored_rules = store.list_bot_rules(account, channel.id).await?;
     let (rules, bad) = RuleSet::compile_lenient(stored_rules.into_iter().map(|r| r.rule));
     for b in &bad {
