@@ -59,7 +59,9 @@ pub async fn bot_settings_round_trip(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
     let (other, _) = setup(&store).await;
     assert_eq!(store.get_bot_settings(acc, ch).await.unwrap(), None);
+    assert!(!store.bot_enabled_channels().await.unwrap().contains(&ch));
     let mut s = BotSettings {
+        enabled: true,
         bot_name: "Ada".into(),
         away_msg: Some("Closed".into()),
         ..BotSettings::default()

@@ -286,6 +286,8 @@ pub trait BotStore {
         settings: &BotSettings,
         now: Millis,
     ) -> StoreResult<()>;
+    /// The channels whose bot is turned on (`enabled`), of every account (the worker's view).
+    async fn bot_enabled_channels(&self) -> StoreResult<Vec<ChannelId>>;
     /// A channel's rules by position, then id.
     async fn list_bot_rules(
         &self,

@@ -10,7 +10,8 @@
 //! reply is sent with the idempotency key `bot:{inbound message id}:0`, so a crash between
 //! the send and recording it re-sends nothing. Nothing slow runs inside a transaction.
 
-use std::time::Duration;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use switchboard_core::automation::spintax::seeded_picker;
@@ -27,6 +28,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::gateway::Gateway;
 use crate::send::{request_hash, send, SendError};
+
+/// How often the position is saved while the bot only passes over events.
+const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 /// Settings of the bot worker (`[bot]` in the config).
 #[derive(Debug, Clone)]
@@ -86,6 +90,7 @@ pub fn spawn(
                 }
             }
         };
+        let mut saved_at = Instant::now();
         while !cancel.is_cancelled() {
             let mut busy = false;
             match store
@@ -95,11 +100,31 @@ pub fn spawn(
                 Ok(page) => {
                     let mut done = None;
                     let mut failed = false;
+                    let mut worked = false;
+                    // One query per batch for the channels whose bot is on; the others'
+                    // messages are passed over without touching the store.
+                    let enabled = if page.items.iter().any(|e| e.kind == MESSAGE_RECEIVED) {
+                        match store.bot_enabled_channels().await {
+                            Ok(ids) => ids.into_iter().collect::<HashSet<_>>(),
+                            Err(e) => {
+                                tracing::error!(error = %e, "the bot could not read which channels it runs on");
+                                tokio::select! {
+                                    _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                                    _ = cancel.cancelled() => {},
+                                }
+                                continue;
+                            }
+                        }
+                    } else {
+                        HashSet::new()
+                    };
                     for event in &page.items {
                         if cancel.is_cancelled() {
                             break;
                         }
-                        if event.kind == MESSAGE_RECEIVED {
+                        let on = event.channel_id.is_some_and(|c| enabled.contains(&c));
+                        if on && event.kind == MESSAGE_RECEIVED {
+                            worked = true;
                             if let Err(e) = handle_event(&gateway, event).await {
                                 tracing::error!(error = %e, event_id = %event.id, "the bot could not handle a message; retrying");
                                 failed = true;
@@ -109,10 +134,17 @@ pub fn spawn(
                         done = Some(event.cursor.clone());
                     }
                     if let Some(cursor) = done {
-                        match store.set_bot_position(&cursor).await {
-                            Ok(()) => position = Some(cursor),
-                            Err(e) => tracing::error!(error = %e, "saving the bot position failed"),
+                        // The position is saved after bot work, and otherwise at most every
+                        // few seconds: re-reading events the bot passes over costs nothing.
+                        if worked || saved_at.elapsed() >= SAVE_EVERY {
+                            match store.set_bot_position(&cursor).await {
+                                Ok(()) => saved_at = Instant::now(),
+                                Err(e) => {
+                                    tracing::error!(error = %e, "saving the bot position failed")
+                                }
+                            }
                         }
+                        position = Some(cursor);
                     }
                     busy = page.next.is_some() && !failed;
                     if failed {

@@ -9,8 +9,11 @@ CREATE TABLE bot_settings (
     channel_id TEXT PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
     account_id TEXT NOT NULL,
     settings   TEXT NOT NULL,
+    enabled    BOOLEAN NOT NULL DEFAULT FALSE,
     updated_at BIGINT NOT NULL
 );
+
+CREATE INDEX bot_settings_enabled ON bot_settings(enabled);
 
 CREATE TABLE bot_rules (
     id         TEXT PRIMARY KEY,

@@ -208,17 +208,26 @@ impl BotStore for PgStore {
         now: Millis,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO bot_settings (channel_id, account_id, settings, updated_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (channel_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
+            "INSERT INTO bot_settings (channel_id, account_id, settings, updated_at, enabled) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (channel_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at, enabled = excluded.enabled
              WHERE bot_settings.account_id = excluded.account_id",
         )
         .bind(channel.to_string())
         .bind(account.to_string())
         .bind(serde_json::to_string(settings)?)
         .bind(now)
+        .bind(settings.enabled)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn bot_enabled_channels(&self) -> StoreResult<Vec<ChannelId>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT channel_id FROM bot_settings WHERE enabled")
+                .fetch_all(&self.pool)
+                .await?;
+        ids.iter().map(|id| parse(id, "channel id")).collect()
     }
 
     async fn list_bot_rules(

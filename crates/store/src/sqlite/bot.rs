@@ -226,15 +226,28 @@ impl BotStore for SqliteStore {
         now: Millis,
     ) -> StoreResult<()> {
         let text = serde_json::to_string(settings)?;
+        let enabled = settings.enabled;
         self.engine
             .write(move |c| {
                 c.prepare_cached(
-                    "INSERT INTO bot_settings (channel_id, account_id, settings, updated_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (channel_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at
+                    "INSERT INTO bot_settings (channel_id, account_id, settings, updated_at, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (channel_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at, enabled = excluded.enabled
                      WHERE bot_settings.account_id = excluded.account_id",
                 )?
-                .execute(params![channel.to_string(), account.to_string(), text, now])?;
+                .execute(params![channel.to_string(), account.to_string(), text, now, enabled])?;
                 Ok(())
+            })
+            .await
+    }
+
+    async fn bot_enabled_channels(&self) -> StoreResult<Vec<ChannelId>> {
+        self.engine
+            .read(|c| {
+                let ids: Vec<String> = c
+                    .prepare_cached("SELECT channel_id FROM bot_settings WHERE enabled = 1")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                ids.iter().map(|id| parse(id, "channel id")).collect()
             })
             .await
     }
