@@ -44,6 +44,7 @@ pub use state::{ApiSettings, AppState};
         (name = "events", description = "The event log: list, SSE and WebSocket streams"),
         (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks signatures)"),
         (name = "templates", description = "Message templates per channel, synced with the upstream"),
+        (name = "bot", description = "Bot automation: settings, keyword rules and menus, opt-out, decision log"),
     )
 )]
 struct ApiDoc;
@@ -72,6 +73,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::subscriptions::router())
         .merge(routes::events::router())
         .merge(routes::templates::router())
+        .merge(routes::bot::router())
 }
 
 /// The OpenAPI document of the native API.

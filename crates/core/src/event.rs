@@ -28,6 +28,13 @@ pub const MESSAGE_REACTION: &str = "message.reaction";
 /// A stored template's review status changed; the data carries the template, its new and
 /// previous status and the upstream's reason.
 pub const TEMPLATE_STATUS: &str = "template.status";
+/// A contact opted out of marketing (an opt-out keyword to the bot).
+pub const CONTACT_OPTED_OUT: &str = "contact.opted_out";
+/// An opted-out contact opted back in (an opt-in keyword to the bot).
+pub const CONTACT_OPTED_IN: &str = "contact.opted_in";
+/// The bot decided what to do with an inbound message (emitted when the channel's bot
+/// setting `actions.send_webhook` is on); the data carries the decision log entry.
+pub const BOT_DECISION: &str = "bot.decision";
 
 /// A webhook subscription was disabled after failing for too long.
 pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
@@ -43,6 +50,9 @@ pub const ALL_TYPES: &[&str] = &[
     MESSAGE_RECEIVED,
     MESSAGE_REACTION,
     TEMPLATE_STATUS,
+    CONTACT_OPTED_OUT,
+    CONTACT_OPTED_IN,
+    BOT_DECISION,
     SUBSCRIPTION_DISABLED,
 ];
 

@@ -174,6 +174,10 @@ id_kind!(/// A message template of a channel (one name in one language).
     TemplateKind, TemplateId, "tpl");
 id_kind!(/// An uploaded or received media file.
     MediaFileKind, MediaId, "med");
+id_kind!(/// A bot keyword rule of a channel.
+    RuleKind, RuleId, "rule");
+id_kind!(/// One entry of a channel's bot decision log (what the bot did with one inbound message).
+    BotDecisionKind, BotDecisionId, "bdec");
 id_kind!(/// An HTTP request, for correlating logs and errors.
     RequestKind, RequestId, "req");
 

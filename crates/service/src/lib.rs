@@ -2,6 +2,7 @@
 //! store. They know nothing of HTTP; the API layer maps their errors to responses.
 
 pub mod accounts;
+pub mod bot;
 pub mod channels;
 pub mod dispatch;
 mod error;

@@ -5,6 +5,7 @@
 //! Every query is scoped by account where the data belongs to one: a record of another
 //! account is simply not found.
 
+pub mod bot;
 mod error;
 pub mod media;
 pub mod messages;
@@ -18,6 +19,7 @@ mod traits;
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_media;
+pub mod conformance_bot;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
 #[cfg(any(test, feature = "testing"))]
@@ -34,7 +36,8 @@ pub use media::MediaStore;
 pub use page::{Page, PageRequest};
 pub use templates::TemplateStore;
 pub use traits::{
-    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
+    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store,
+    WebhookStore,
 };
 
 /// Result type of store operations.

@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
 mod suite {
     pub use switchboard_store::conformance::*;
     pub use switchboard_store::conformance_media::*;
+    pub use switchboard_store::conformance_bot::*;
     pub use switchboard_store::conformance_messages::*;
     pub use switchboard_store::conformance_templates::*;
     pub use switchboard_store::conformance_webhooks::*;
@@ -44,6 +45,10 @@ conformance_tests!(
     templates_sync_status_and_delete,
     media_round_trip_and_scope,
     expired_media_is_listed,
+    bot_settings_round_trip,
+    bot_rules_crud_and_reorder,
+    contacts_opt_out_and_tags,
+    bot_decisions_are_unique_and_paged,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,

@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "upstream",
     "webhooks",
     "templates",
+    "bot",
     "allow_private_targets",
     "media",
 ];
@@ -64,6 +65,8 @@ pub struct Config {
     pub templates: TemplatesConfig,
     /// Media storage and expiry.
     pub media: MediaConfig,
+    /// The bot worker.
+    pub bot: BotConfig,
 }
 
 /// Message templates: sync with the upstream and the send check's cache.
@@ -96,6 +99,18 @@ pub struct MediaConfig {
     pub fetch_timeout_seconds: u64,
     /// Timeout of one inbound media download.
     pub inbound_timeout_seconds: u64,
+}
+
+/// The bot worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// Run the bot worker on this node.
+    pub enabled: bool,
+    /// Idle polling interval of the event log, in milliseconds.
+    pub poll_ms: u64,
+    /// Events read per round.
+    pub batch: u32,
 }
 
 /// Webhook delivery.
@@ -321,6 +336,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "webhooks",
                 message: "concurrency, per_endpoint_concurrency and poll_ms must be at least 1, request_timeout_ms at least 100, and retry_schedule_ms not empty".into(),
+            });
+        }
+        if self.bot.poll_ms == 0 || !(1..=10_000).contains(&self.bot.batch) {
+            return Err(ConfigError::Invalid {
+                key: "bot",
+                message: "poll_ms must be at least 1 and batch between 1 and 10000".into(),
             });
         }
         if (d.lease_ms as u64) <= self.upstream.request_timeout_ms {

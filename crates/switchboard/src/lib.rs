@@ -14,6 +14,7 @@ use switchboard_api::{ApiSettings, AppState};
 use switchboard_connectors::cloud::{CloudConnector, ConnectorConfig};
 use switchboard_core::channel::ChannelKind;
 use switchboard_emulator::{Emulator, EmulatorConfig};
+use switchboard_service::bot::{self, BotWorkerSettings};
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, SendSettings};
 use switchboard_service::limits::LimitSettings;
@@ -259,6 +260,18 @@ impl Server {
             ));
         }
         background.push(media_sweeper::spawn(gateway.clone(), workers.clone()));
+        if self.config.bot.enabled {
+            background.push(bot::worker::spawn(
+                gateway.clone(),
+                BotWorkerSettings {
+                    poll_ms: self.config.bot.poll_ms,
+                    batch: self.config.bot.batch,
+                },
+                workers.clone(),
+            ));
+        } else {
+            tracing::info!("bot worker disabled on this node (bot.enabled = false)");
+        }
         let dispatcher = if self.config.dispatch.enabled {
             Some(dispatch::spawn(
                 gateway,

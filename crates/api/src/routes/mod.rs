@@ -1,6 +1,7 @@
 //! One router per resource.
 
 pub mod accounts;
+pub mod bot;
 pub mod channels;
 pub mod cloud_webhooks;
 pub mod events;

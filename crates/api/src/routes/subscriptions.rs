@@ -30,6 +30,8 @@ const PREFIXES: &[&str] = &[
     "template",
     "broadcast",
     "subscription",
+    "contact",
+    "bot",
 ];
 /// Longest overlap of a secret rotation.
 const MAX_OVERLAP_SECS: u64 = 7 * 86_400;

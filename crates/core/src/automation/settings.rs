@@ -81,6 +81,10 @@ pub const DEFAULT_OPT_IN_CONFIRMATION: &str =
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BotSettings {
+    /// Whether the channel's bot runs at all. Off until turned on, so a channel used only
+    /// through the API never answers customers by surprise; seed 001 creates a bot
+    /// explicitly, which is what turning this on stands for. Default `false`.
+    pub enabled: bool,
     /// The bot's name, shown by `[bot_name]`; 1 to 100 characters.
     pub bot_name: String,
     /// The time zone of active days and hours and of `[date]`/`[time]`: an IANA name
@@ -128,6 +132,7 @@ pub struct BotSettings {
 impl Default for BotSettings {
     fn default() -> Self {
         Self {
+            enabled: false,
             bot_name: DEFAULT_BOT_NAME.into(),
             bot_timezone: DEFAULT_TIME_ZONE.into(),
             bot_lang: "en".into(),

@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
 mod media;
+mod bot;
 mod messages;
 mod rows;
 mod templates;

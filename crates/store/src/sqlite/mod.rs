@@ -1,5 +1,6 @@
 //! The SQLite store: the embedded default (WAL, busy timeout, foreign keys, group commit).
 
+mod bot;
 mod engine;
 mod media;
 mod messages;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_webhooks.sql"),
     include_str!("../../migrations/sqlite/0004_templates.sql"),
     include_str!("../../migrations/sqlite/0005_media.sql"),
+    include_str!("../../migrations/sqlite/0006_bot.sql"),
 ];
 
 /// A SQLite database file.

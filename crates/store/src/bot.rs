@@ -1,0 +1,117 @@
+//! Records of the bot store: rules as stored, contacts with the fields the bot needs, the
+//! decision log, and the one write that records a decision with everything it changes.
+
+use serde_json::{Map, Value};
+use switchboard_core::automation::{ContactBotState, Decision, Rule};
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
+use switchboard_core::time::Millis;
+
+/// A keyword rule of a channel as stored. `rule.id` is `id` as text and `rule.position` its
+/// position; the rest of `rule` is stored as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRule {
+    /// `rule_…`
+    pub id: RuleId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The channel whose bot uses it.
+    pub channel_id: ChannelId,
+    /// The rule (its `id` and `position` mirror the columns).
+    pub rule: Rule,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Last change.
+    pub updated_at: Millis,
+}
+
+/// A contact of an account with the fields the bot (and later the contacts API) uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRecord {
+    /// `ct_…`
+    pub id: ContactId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The contact's WhatsApp id.
+    pub wa_id: String,
+    /// The profile name, when known.
+    pub name: Option<String>,
+    /// When the contact opted out of marketing; `None` while opted in.
+    pub opted_out_at: Option<Millis>,
+    /// Tags, in the order they were added, without duplicates.
+    pub tags: Vec<String>,
+    /// Custom fields (a JSON object).
+    pub custom_fields: Map<String, Value>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Last change.
+    pub updated_at: Millis,
+}
+
+/// One entry of the decision log: what the bot did with one inbound message and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionRecord {
+    /// `bdec_…`
+    pub id: BotDecisionId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The channel.
+    pub channel_id: ChannelId,
+    /// The contact's chat (WhatsApp id).
+    pub chat: String,
+    /// The inbound message decided about; at most one decision per inbound message.
+    pub inbound_message_id: MessageId,
+    /// [`Decision::code`], e.g. `reply` or `silent.outside_active_hours`.
+    pub code: String,
+    /// The rule that matched, if one did.
+    pub rule_id: Option<String>,
+    /// [`Decision::explain`].
+    pub explanation: String,
+    /// The full decision, with the rendered messages to send.
+    pub decision: Decision,
+    /// Ids (`msg_…`) of the replies put in the outbox.
+    pub reply_message_ids: Vec<String>,
+    /// Whether the replies were handed to the outbox (or refused, see `error`).
+    pub replies_done: bool,
+    /// Why a reply could not be sent, if it could not.
+    pub error: Option<String>,
+    /// When the decision was taken.
+    pub created_at: Millis,
+}
+
+/// A decision with everything it changes, written in one transaction by
+/// [`crate::BotStore::record_bot_decision`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionWrite {
+    /// The log entry.
+    pub record: DecisionRecord,
+    /// The contact's bot state after the decision.
+    pub state: ContactBotState,
+    /// `Some(true)` opts the contact out of marketing, `Some(false)` back in.
+    pub opt_out: Option<bool>,
+    /// Tags to add to the contact.
+    pub add_tags: Vec<String>,
+    /// Events to append with the decision (e.g. `contact.opted_out`, `bot.decision`).
+    pub events: Vec<Event>,
+}
+
+/// Filters of the decision log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    /// Only this contact's decisions.
+    pub chat: Option<String>,
+    /// Only decisions taken at or after this time.
+    pub since: Option<Millis>,
+}
+
+/// Adds `add` to `tags`, keeping order and skipping duplicates; returns whether any was new.
+pub fn merge_tags(tags: &mut Vec<String>, add: &[String]) -> bool {
+    let mut changed = false;
+    for t in add {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+            changed = true;
+        }
+    }
+    changed
+}

@@ -1,0 +1,542 @@
+//! PostgreSQL: the bot store (see `sqlite/bot.rs` for the same rules). Safe for several
+//! nodes: a decision is inserted with `ON CONFLICT (inbound_message_id) DO NOTHING`, so two
+//! nodes deciding about one message record one decision and only the winner's changes.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use switchboard_core::automation::{BotSettings, ContactBotState, Rule};
+use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
+use switchboard_core::time::Millis;
+
+use super::messages::append_event;
+use super::rows::parse;
+use super::PgStore;
+use crate::bot::{
+    merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
+};
+use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
+
+/// The bot worker's name in `fanout_position`.
+const POSITION: &str = "bot";
+
+const RULE_COLS: &str = "id, account_id, channel_id, position, rule, created_at, updated_at";
+const CONTACT_COLS: &str =
+    "id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at";
+const DECISION_COLS: &str = "id, account_id, channel_id, chat, inbound_message_id, code, rule_id, explanation, decision, reply_message_ids, replies_done, error, created_at";
+
+fn rule_from_row(row: &PgRow) -> StoreResult<StoredRule> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let channel_id: String = row.try_get("channel_id")?;
+    let text: String = row.try_get("rule")?;
+    let mut rule: Rule = serde_json::from_str(&text)?;
+    rule.id = id.clone();
+    rule.position = row.try_get("position")?;
+    Ok(StoredRule {
+        id: parse(&id, "rule id")?,
+        account_id: parse(&account_id, "account id")?,
+        channel_id: parse(&channel_id, "channel id")?,
+        rule,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn contact_from_row(row: &PgRow) -> StoreResult<ContactRecord> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let tags: String = row.try_get("tags")?;
+    let custom: String = row.try_get("custom_fields")?;
+    Ok(ContactRecord {
+        id: parse(&id, "contact id")?,
+        account_id: parse(&account_id, "account id")?,
+        wa_id: row.try_get("wa_id")?,
+        name: row.try_get("name")?,
+        opted_out_at: row.try_get("opted_out_at")?,
+        tags: serde_json::from_str(&tags)?,
+        custom_fields: serde_json::from_str(&custom)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn decision_from_row(row: &PgRow) -> StoreResult<DecisionRecord> {
+    let id: String = row.try_get("id")?;
+    let account_id: String = row.try_get("account_id")?;
+    let channel_id: String = row.try_get("channel_id")?;
+    let inbound: String = row.try_get("inbound_message_id")?;
+    let decision: String = row.try_get("decision")?;
+    let replies: String = row.try_get("reply_message_ids")?;
+    Ok(DecisionRecord {
+        id: parse(&id, "decision id")?,
+        account_id: parse(&account_id, "account id")?,
+        channel_id: parse(&channel_id, "channel id")?,
+        chat: row.try_get("chat")?,
+        inbound_message_id: parse(&inbound, "message id")?,
+        code: row.try_get("code")?,
+        rule_id: row.try_get("rule_id")?,
+        explanation: row.try_get("explanation")?,
+        decision: serde_json::from_str(&decision)?,
+        reply_message_ids: serde_json::from_str(&replies)?,
+        replies_done: row.try_get("replies_done")?,
+        error: row.try_get("error")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+async fn load_contact(
+    c: &mut PgConnection,
+    account: &str,
+    wa_id: &str,
+    lock: bool,
+) -> StoreResult<Option<ContactRecord>> {
+    let sql = format!(
+        "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND wa_id = $2{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    sqlx::query(&sql)
+        .bind(account)
+        .bind(wa_id)
+        .fetch_optional(&mut *c)
+        .await?
+        .as_ref()
+        .map(contact_from_row)
+        .transpose()
+}
+
+async fn ensure_contact(
+    c: &mut PgConnection,
+    account: &str,
+    wa_id: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (account_id, wa_id) DO NOTHING",
+    )
+    .bind(ContactId::new().to_string())
+    .bind(account)
+    .bind(wa_id)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn opt_out(
+    c: &mut PgConnection,
+    account: &str,
+    wa_id: &str,
+    out: bool,
+    now: Millis,
+) -> StoreResult<()> {
+    ensure_contact(c, account, wa_id, now).await?;
+    let sql = if out {
+        "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, $3), updated_at = $3 WHERE account_id = $1 AND wa_id = $2"
+    } else {
+        "UPDATE contacts SET opted_out_at = NULL, updated_at = $3 WHERE account_id = $1 AND wa_id = $2"
+    };
+    sqlx::query(sql)
+        .bind(account)
+        .bind(wa_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+async fn add_tags(
+    c: &mut PgConnection,
+    account: &str,
+    wa_id: &str,
+    add: &[String],
+    now: Millis,
+) -> StoreResult<()> {
+    ensure_contact(c, account, wa_id, now).await?;
+    let Some(mut contact) = load_contact(c, account, wa_id, true).await? else {
+        return Err(StoreError::Backend(
+            "the contact vanished while tagging".into(),
+        ));
+    };
+    if merge_tags(&mut contact.tags, add) {
+        sqlx::query(
+            "UPDATE contacts SET tags = $3, updated_at = $4 WHERE account_id = $1 AND wa_id = $2",
+        )
+        .bind(account)
+        .bind(wa_id)
+        .bind(serde_json::to_string(&contact.tags)?)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn contact_after(
+    c: &mut PgConnection,
+    account: &str,
+    wa_id: &str,
+) -> StoreResult<ContactRecord> {
+    load_contact(c, account, wa_id, false)
+        .await?
+        .ok_or_else(|| StoreError::Backend("the contact vanished after its update".into()))
+}
+
+#[async_trait]
+impl BotStore for PgStore {
+    async fn get_bot_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> StoreResult<Option<BotSettings>> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT settings FROM bot_settings WHERE account_id = $1 AND channel_id = $2",
+        )
+        .bind(account.to_string())
+        .bind(channel.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
+    }
+
+    async fn put_bot_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        settings: &BotSettings,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO bot_settings (channel_id, account_id, settings, updated_at, enabled) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (channel_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at, enabled = excluded.enabled
+             WHERE bot_settings.account_id = excluded.account_id",
+        )
+        .bind(channel.to_string())
+        .bind(account.to_string())
+        .bind(serde_json::to_string(settings)?)
+        .bind(now)
+        .bind(settings.enabled)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn bot_enabled_channels(&self) -> StoreResult<Vec<ChannelId>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT channel_id FROM bot_settings WHERE enabled")
+                .fetch_all(&self.pool)
+                .await?;
+        ids.iter().map(|id| parse(id, "channel id")).collect()
+    }
+
+    async fn list_bot_rules(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> StoreResult<Vec<StoredRule>> {
+        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = $1 AND channel_id = $2 ORDER BY position, id");
+        sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(channel.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rule_from_row)
+            .collect()
+    }
+
+    async fn get_bot_rule(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        id: RuleId,
+    ) -> StoreResult<Option<StoredRule>> {
+        let sql = format!(
+            "SELECT {RULE_COLS} FROM bot_rules WHERE id = $1 AND account_id = $2 AND channel_id = $3"
+        );
+        sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(account.to_string())
+            .bind(channel.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(rule_from_row)
+            .transpose()
+    }
+
+    async fn create_bot_rule(&self, r: &StoredRule) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO bot_rules (id, account_id, channel_id, position, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(r.id.to_string())
+        .bind(r.account_id.to_string())
+        .bind(r.channel_id.to_string())
+        .bind(r.rule.position)
+        .bind(serde_json::to_string(&r.rule)?)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_bot_rule(&self, r: &StoredRule) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE bot_rules SET position = $4, rule = $5, updated_at = $6 WHERE id = $1 AND account_id = $2 AND channel_id = $3",
+        )
+        .bind(r.id.to_string())
+        .bind(r.account_id.to_string())
+        .bind(r.channel_id.to_string())
+        .bind(r.rule.position)
+        .bind(serde_json::to_string(&r.rule)?)
+        .bind(r.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_bot_rule(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        id: RuleId,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "DELETE FROM bot_rules WHERE id = $1 AND account_id = $2 AND channel_id = $3",
+        )
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .bind(channel.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reorder_bot_rules(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        order: &[RuleId],
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let order: Vec<String> = order.iter().map(|id| id.to_string()).collect();
+        let mut tx = self.pool.begin().await?;
+        let mut have: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM bot_rules WHERE account_id = $1 AND channel_id = $2 ORDER BY id FOR UPDATE",
+        )
+        .bind(account.to_string())
+        .bind(channel.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        have.sort();
+        let mut wanted = order.clone();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.len() != order.len() || wanted != have {
+            return Ok(false);
+        }
+        for (i, id) in order.iter().enumerate() {
+            sqlx::query("UPDATE bot_rules SET position = $2, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(i as i64)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn get_contact(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+    ) -> StoreResult<Option<ContactRecord>> {
+        let mut c = self.pool.acquire().await?;
+        load_contact(&mut c, &account.to_string(), wa_id, false).await
+    }
+
+    async fn set_contact_opt_out(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+        opted_out: bool,
+        now: Millis,
+    ) -> StoreResult<ContactRecord> {
+        let account = account.to_string();
+        let mut tx = self.pool.begin().await?;
+        opt_out(&mut tx, &account, wa_id, opted_out, now).await?;
+        let contact = contact_after(&mut tx, &account, wa_id).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    async fn add_contact_tags(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+        tags: &[String],
+        now: Millis,
+    ) -> StoreResult<ContactRecord> {
+        let account = account.to_string();
+        let mut tx = self.pool.begin().await?;
+        add_tags(&mut tx, &account, wa_id, tags, now).await?;
+        let contact = contact_after(&mut tx, &account, wa_id).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    async fn get_bot_state(
+        &self,
+        channel: ChannelId,
+        chat: &str,
+    ) -> StoreResult<Option<ContactBotState>> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT state FROM bot_contact_state WHERE channel_id = $1 AND chat = $2",
+        )
+        .bind(channel.to_string())
+        .bind(chat)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
+    }
+
+    async fn record_bot_decision(&self, w: &DecisionWrite) -> StoreResult<(DecisionRecord, bool)> {
+        let r = &w.record;
+        let account = r.account_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO bot_decisions ({DECISION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (inbound_message_id) DO NOTHING"
+        ))
+        .bind(r.id.to_string())
+        .bind(&account)
+        .bind(r.channel_id.to_string())
+        .bind(&r.chat)
+        .bind(r.inbound_message_id.to_string())
+        .bind(&r.code)
+        .bind(&r.rule_id)
+        .bind(&r.explanation)
+        .bind(serde_json::to_string(&r.decision)?)
+        .bind(serde_json::to_string(&r.reply_message_ids)?)
+        .bind(r.replies_done)
+        .bind(&r.error)
+        .bind(r.created_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !inserted {
+            tx.rollback().await?;
+            let existing = self
+                .get_bot_decision_for(r.inbound_message_id)
+                .await?
+                .ok_or_else(|| StoreError::Backend("a conflicting bot decision vanished".into()))?;
+            return Ok((existing, false));
+        }
+        sqlx::query(
+            "INSERT INTO bot_contact_state (channel_id, chat, state, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (channel_id, chat) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(r.channel_id.to_string())
+        .bind(&r.chat)
+        .bind(serde_json::to_string(&w.state)?)
+        .bind(r.created_at)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(out) = w.opt_out {
+            opt_out(&mut tx, &account, &r.chat, out, r.created_at).await?;
+        }
+        if !w.add_tags.is_empty() {
+            add_tags(&mut tx, &account, &r.chat, &w.add_tags, r.created_at).await?;
+        }
+        for e in &w.events {
+            append_event(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok((r.clone(), true))
+    }
+
+    async fn get_bot_decision_for(
+        &self,
+        inbound: MessageId,
+    ) -> StoreResult<Option<DecisionRecord>> {
+        let sql =
+            format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
+        sqlx::query(&sql)
+            .bind(inbound.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(decision_from_row)
+            .transpose()
+    }
+
+    async fn finish_bot_decision(
+        &self,
+        id: BotDecisionId,
+        reply_message_ids: &[String],
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE bot_decisions SET reply_message_ids = $2, replies_done = TRUE, error = $3 WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(serde_json::to_string(reply_message_ids)?)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_bot_decisions(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        filter: &DecisionFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<DecisionRecord>> {
+        let sql = format!(
+            "SELECT {DECISION_COLS} FROM bot_decisions
+             WHERE account_id = $1 AND channel_id = $2 AND id > $3
+               AND ($4::text IS NULL OR chat = $4) AND ($5::bigint IS NULL OR created_at >= $5)
+             ORDER BY id LIMIT $6"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(channel.to_string())
+            .bind(page.after.clone().unwrap_or_default())
+            .bind(&filter.chat)
+            .bind(filter.since)
+            .bind(page.fetch())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(decision_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(rows, page, |d| d.id.to_string()))
+    }
+
+    async fn bot_position(&self) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
+                .bind(POSITION)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_bot_position(&self, cursor: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
+        )
+        .bind(POSITION)
+        .bind(cursor)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
