@@ -25,6 +25,11 @@ pub const MESSAGE_RECEIVED: &str = "message.received";
 /// A customer reacted to a message.
 pub const MESSAGE_REACTION: &str = "message.reaction";
 
+/// An outbound message was stored to be sent at its `send_at` time.
+pub const MESSAGE_SCHEDULED: &str = "message.scheduled";
+/// A scheduled message was canceled before it was due.
+pub const MESSAGE_CANCELED: &str = "message.canceled";
+
 /// A webhook subscription was disabled after failing for too long.
 pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
 
@@ -38,6 +43,8 @@ pub const ALL_TYPES: &[&str] = &[
     MESSAGE_FAILED,
     MESSAGE_RECEIVED,
     MESSAGE_REACTION,
+    MESSAGE_SCHEDULED,
+    MESSAGE_CANCELED,
     SUBSCRIPTION_DISABLED,
 ];
 
@@ -81,7 +88,8 @@ pub struct MessageView {
     /// Message type (`text`, `image`, `interactive`, `template`, …).
     #[serde(rename = "type")]
     pub kind: String,
-    /// `accepted`, `sent`, `delivered`, `read`, `failed` (outbound) or `received`, `read` (inbound).
+    /// `scheduled`, `accepted`, `sent`, `delivered`, `read`, `played`, `failed`, `canceled`
+    /// (outbound) or `received`, `read` (inbound).
     pub status: String,
     /// The upstream id (`wamid.…`), once known.
     pub upstream_id: Option<String>,

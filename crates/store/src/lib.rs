@@ -9,13 +9,19 @@ mod error;
 pub mod messages;
 mod page;
 pub mod postgres;
+pub mod schedule;
 pub mod sqlite;
+pub mod stats;
 mod traits;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_schedule;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_stats;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_webhooks;
 #[cfg(any(test, feature = "testing"))]
@@ -26,7 +32,8 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
 pub use traits::{
-    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store, WebhookStore,
+    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, ScheduleStore,
+    StatsStore, Store, WebhookStore,
 };
 
 /// Result type of store operations.

@@ -2,6 +2,8 @@
 
 mod messages;
 mod rows;
+mod schedule;
+mod stats;
 mod webhooks;
 
 use async_trait::async_trait;

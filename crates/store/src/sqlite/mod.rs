@@ -3,6 +3,8 @@
 mod engine;
 mod messages;
 mod rows;
+mod schedule;
+mod stats;
 mod webhooks;
 
 use std::path::Path;
@@ -40,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_messages.sql"),
     include_str!("../../migrations/sqlite/0003_webhooks.sql"),
+    include_str!("../../migrations/sqlite/0007_schedule_stats.sql"),
 ];
 
 /// A SQLite database file.
