@@ -39,6 +39,7 @@ pub use state::{ApiSettings, AppState};
         (name = "keys", description = "API keys"),
         (name = "channels", description = "Channels: upstream numbers"),
         (name = "messages", description = "Sending (Cloud API shapes) and history"),
+        (name = "stats", description = "Channel statistics per month and day"),
         (name = "sandbox", description = "Simulated customers on sandbox channels"),
         (name = "events", description = "The event log: list, SSE and WebSocket streams"),
         (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks signatures)"),
@@ -65,6 +66,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::keys::router())
         .merge(routes::channels::router())
         .merge(routes::messages::router())
+        .merge(routes::scheduled::router())
+        .merge(routes::stats::router())
         .merge(routes::sandbox::router())
         .merge(routes::subscriptions::router())
         .merge(routes::events::router())

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod limits;
 pub mod read;
 pub mod send;
+pub mod stats;
 pub mod webhooks;
 
 pub use error::ServiceError;

@@ -8,6 +8,8 @@ pub mod health;
 pub mod keys;
 pub mod messages;
 pub mod sandbox;
+pub mod scheduled;
+pub mod stats;
 pub mod subscriptions;
 
 use serde::Deserialize;
