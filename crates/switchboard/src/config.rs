@@ -320,7 +320,8 @@ impl Config {
             });
         }
         let sc = &self.scheduling;
-        if sc.past_tolerance_seconds > 86_400 || sc.max_ahead_days == 0 || sc.max_ahead_days > 3660 {
+        if sc.past_tolerance_seconds > 86_400 || sc.max_ahead_days == 0 || sc.max_ahead_days > 3660
+        {
             return Err(ConfigError::Invalid {
                 key: "scheduling",
                 message: "past_tolerance_seconds must be at most 86400 and max_ahead_days between 1 and 3660".into(),

@@ -16,6 +16,7 @@ use switchboard_core::id::{ChannelKind, MessageKind};
 use switchboard_core::key::Permission;
 use switchboard_core::message::{parse_request, CloudRequest};
 use switchboard_core::recipient::parse_recipient;
+use switchboard_core::schedule::SEND_AT_FIELDS;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
 use switchboard_service::read::{mark_read, ReadError};
@@ -136,7 +137,11 @@ pub struct MessageListQuery {
 }
 
 /// The channel `id` of the key's account, if the key may use it (404 otherwise).
-pub(crate) async fn channel_for(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Channel> {
+pub(crate) async fn channel_for(
+    state: &AppState,
+    key: &KeyPrincipal,
+    id: &str,
+) -> ApiResult<Channel> {
     let id = path_id::<ChannelKind>(id, "channel")?;
     key.require_channel(id)?;
     state
@@ -181,11 +186,32 @@ async fn cloud_request(
         )
     })?;
     let now = now_millis();
-    match parse_request(&value)? {
+    // `send_at` / `scheduleDateTime` are ours, not Meta's: the send service reads them; the
+    // request check looks at the message without them.
+    let scheduled = SEND_AT_FIELDS.iter().any(|f| value.get(*f).is_some());
+    let parsed = if scheduled {
+        let mut message = value.clone();
+        if let Some(o) = message.as_object_mut() {
+            for f in SEND_AT_FIELDS {
+                o.remove(f);
+            }
+        }
+        parse_request(&message)?
+    } else {
+        parse_request(&value)?
+    };
+    match parsed {
         CloudRequest::MarkRead {
             message_id,
             typing_indicator,
         } => {
+            if scheduled {
+                return Err(MetaApiError::bad_request(
+                    100,
+                    "Invalid parameter",
+                    "send_at: a read receipt cannot be scheduled; remove send_at",
+                ));
+            }
             mark_read(&state.gateway, &channel, &message_id, typing_indicator, now)
                 .await
                 .map_err(read_error)?;
