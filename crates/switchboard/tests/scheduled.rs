@@ -130,11 +130,7 @@ async fn survives_restart(server: TestServer) -> TestServer {
     assert!(sent_at >= due, "sent at {sent_at}, due {due}");
     let events = json(
         server
-            .req(
-                Method::GET,
-                &format!("/v1/events?chat=15551239001"),
-                Some(&ctx.key),
-            )
+            .req(Method::GET, "/v1/events?chat=15551239001", Some(&ctx.key))
             .send()
             .await
             .expect("request"),
