@@ -33,6 +33,14 @@ pub enum ApiError {
     /// The request clashes with existing state (409).
     #[error("{0}")]
     Conflict(String),
+    /// The resource is in a state that does not allow this (409, with its own code).
+    #[error("{message}")]
+    WrongState {
+        /// Stable machine-readable code, e.g. `not_cancelable`.
+        code: &'static str,
+        /// What state it is in and what can be done instead.
+        message: String,
+    },
     /// The body is larger than allowed (413).
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -85,6 +93,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::WrongState { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

@@ -40,6 +40,7 @@ pub use state::{ApiSettings, AppState};
         (name = "channels", description = "Channels: upstream numbers"),
         (name = "messages", description = "Sending (Cloud API shapes) and history"),
         (name = "media", description = "Media files: upload, metadata, download, delete"),
+        (name = "stats", description = "Channel statistics per month and day"),
         (name = "sandbox", description = "Simulated customers on sandbox channels"),
         (name = "events", description = "The event log: list, SSE and WebSocket streams"),
         (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks signatures)"),
@@ -69,6 +70,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::channels::router())
         .merge(routes::messages::router())
         .merge(routes::media::router())
+        .merge(routes::scheduled::router())
+        .merge(routes::stats::router())
         .merge(routes::sandbox::router())
         .merge(routes::subscriptions::router())
         .merge(routes::events::router())

@@ -35,6 +35,10 @@ pub const CONTACT_OPTED_IN: &str = "contact.opted_in";
 /// The bot decided what to do with an inbound message (emitted when the channel's bot
 /// setting `actions.send_webhook` is on); the data carries the decision log entry.
 pub const BOT_DECISION: &str = "bot.decision";
+/// An outbound message was stored to be sent at its `send_at` time.
+pub const MESSAGE_SCHEDULED: &str = "message.scheduled";
+/// A scheduled message was canceled before it was due.
+pub const MESSAGE_CANCELED: &str = "message.canceled";
 
 /// A webhook subscription was disabled after failing for too long.
 pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
@@ -53,6 +57,8 @@ pub const ALL_TYPES: &[&str] = &[
     CONTACT_OPTED_OUT,
     CONTACT_OPTED_IN,
     BOT_DECISION,
+    MESSAGE_SCHEDULED,
+    MESSAGE_CANCELED,
     SUBSCRIPTION_DISABLED,
 ];
 
@@ -96,7 +102,8 @@ pub struct MessageView {
     /// Message type (`text`, `image`, `interactive`, `template`, …).
     #[serde(rename = "type")]
     pub kind: String,
-    /// `accepted`, `sent`, `delivered`, `read`, `failed` (outbound) or `received`, `read` (inbound).
+    /// `scheduled`, `accepted`, `sent`, `delivered`, `read`, `played`, `failed`, `canceled`
+    /// (outbound) or `received`, `read` (inbound).
     pub status: String,
     /// The upstream id (`wamid.…`), once known.
     pub upstream_id: Option<String>,

@@ -32,7 +32,9 @@ impl Direction {
 }
 
 /// A message's status. Outbound: `accepted → sent → delivered → read` (`played` for voice)
-/// or `failed`. Inbound: `received` (then `read` once the business marked it read).
+/// or `failed`; a scheduled send starts as `scheduled` and becomes `accepted` when due, or
+/// `canceled` if canceled before. Inbound: `received` (then `read` once the business marked
+/// it read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
@@ -50,6 +52,10 @@ pub enum MessageStatus {
     Failed,
     /// An inbound message was received.
     Received,
+    /// Stored durably, waiting for its `send_at` time (not in the outbox yet).
+    Scheduled,
+    /// A scheduled message canceled before it was due; final.
+    Canceled,
 }
 
 impl MessageStatus {
@@ -63,6 +69,8 @@ impl MessageStatus {
             MessageStatus::Played => "played",
             MessageStatus::Failed => "failed",
             MessageStatus::Received => "received",
+            MessageStatus::Scheduled => "scheduled",
+            MessageStatus::Canceled => "canceled",
         }
     }
 
@@ -76,6 +84,8 @@ impl MessageStatus {
             "played" => MessageStatus::Played,
             "failed" => MessageStatus::Failed,
             "received" => MessageStatus::Received,
+            "scheduled" => MessageStatus::Scheduled,
+            "canceled" => MessageStatus::Canceled,
             _ => return None,
         })
     }
@@ -84,9 +94,10 @@ impl MessageStatus {
     /// message not yet delivered; a late `failed` after `delivered` is recorded only.
     pub fn rank(self) -> u8 {
         match self {
+            MessageStatus::Scheduled => 0,
             MessageStatus::Accepted | MessageStatus::Received => 0,
             MessageStatus::Sent => 1,
-            MessageStatus::Failed => 2,
+            MessageStatus::Failed | MessageStatus::Canceled => 2,
             MessageStatus::Delivered => 3,
             MessageStatus::Read => 4,
             MessageStatus::Played => 5,
@@ -95,7 +106,7 @@ impl MessageStatus {
 
     /// Whether moving from `self` to `next` is progress (and so changes the message's status).
     pub fn advances_to(self, next: MessageStatus) -> bool {
-        if self == MessageStatus::Failed {
+        if matches!(self, MessageStatus::Failed | MessageStatus::Canceled) {
             return false;
         }
         next.rank() > self.rank()
@@ -111,6 +122,8 @@ impl MessageStatus {
             MessageStatus::Played => crate::event::MESSAGE_PLAYED,
             MessageStatus::Failed => crate::event::MESSAGE_FAILED,
             MessageStatus::Received => crate::event::MESSAGE_RECEIVED,
+            MessageStatus::Scheduled => crate::event::MESSAGE_SCHEDULED,
+            MessageStatus::Canceled => crate::event::MESSAGE_CANCELED,
         }
     }
 }
@@ -134,11 +147,15 @@ mod tests {
         assert!(!Delivered.advances_to(Failed));
         assert!(!Failed.advances_to(Delivered), "failed is final");
         assert!(!Read.advances_to(Read));
+        assert!(!Canceled.advances_to(Sent), "canceled is final");
+        assert!(Scheduled.advances_to(Failed));
     }
 
     #[test]
     fn names_round_trip() {
-        for s in [Accepted, Sent, Delivered, Read, Played, Failed, Received] {
+        for s in [
+            Accepted, Sent, Delivered, Read, Played, Failed, Received, Scheduled, Canceled,
+        ] {
             assert_eq!(super::MessageStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(super::MessageStatus::parse("queued"), None);

@@ -1,6 +1,10 @@
 //! The dispatcher: claims outbox messages with leases (a chat's next message only after the
 //! previous one's upstream answer), applies local rate limits, calls the connector with no
 //! transaction open, and records the outcome: sent, retry with backoff and jitter, or failed.
+//!
+//! Scheduled messages wait outside the outbox; the dispatcher promotes them when due (a
+//! timer to the earliest known `send_at`, lowered by the send path, and a periodic re-read of
+//! the store for messages other nodes scheduled), after which they are claimed like any other.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -66,6 +70,44 @@ struct ChannelCache {
 }
 
 const CHANNEL_TTL: Duration = Duration::from_secs(5);
+
+/// How often the store is asked for due scheduled messages even without a known due time
+/// (messages scheduled through other nodes sharing the database).
+const SCHEDULE_REFRESH: Duration = Duration::from_secs(10);
+
+/// Scheduled messages promoted per pass.
+const PROMOTE_BATCH: u32 = 1024;
+
+/// Promotes due scheduled messages to the outbox if the earliest known due time has come
+/// (or `force`); keeps the hint at the next due time.
+async fn promote_due(gateway: &Gateway, force: bool) {
+    let now = now_millis();
+    let due = gateway.next_scheduled.get().is_some_and(|at| at <= now);
+    if !due && !force {
+        return;
+    }
+    gateway.next_scheduled.take();
+    match gateway.store.promote_scheduled(now, PROMOTE_BATCH).await {
+        Ok(p) => {
+            if !p.promoted.is_empty() || !p.failed.is_empty() {
+                tracing::debug!(
+                    promoted = p.promoted.len(),
+                    failed = p.failed.len(),
+                    "scheduled messages became due"
+                );
+            }
+            if p.promoted.len() + p.failed.len() >= PROMOTE_BATCH as usize {
+                gateway.next_scheduled.lower_to(now);
+            } else if let Some(next) = p.next_due {
+                gateway.next_scheduled.lower_to(next);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "promoting due scheduled messages failed; retrying in a second");
+            gateway.next_scheduled.lower_to(now + 1000);
+        }
+    }
+}
 
 impl ChannelCache {
     async fn get(&self, gateway: &Gateway, id: ChannelId) -> Option<Channel> {
@@ -234,11 +276,18 @@ async fn run(gateway: Gateway, settings: DispatchSettings, cancel: CancellationT
     });
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
+    let mut refreshed = Instant::now();
+    promote_due(&gateway, true).await;
     loop {
         while tasks.try_join_next().is_some() {}
         if cancel.is_cancelled() {
             break;
         }
+        let refresh = refreshed.elapsed() >= SCHEDULE_REFRESH;
+        if refresh {
+            refreshed = Instant::now();
+        }
+        promote_due(&gateway, refresh).await;
         let free = slots.available_permits();
         let mut full_batch = false;
         if free > 0 {
@@ -269,9 +318,15 @@ async fn run(gateway: Gateway, settings: DispatchSettings, cancel: CancellationT
         if full_batch && slots.available_permits() > 0 {
             continue;
         }
+        // Sleep until woken, the next poll, or the earliest scheduled message's time.
+        let mut idle = Duration::from_millis(settings.poll_ms);
+        if let Some(at) = gateway.next_scheduled.get() {
+            let until = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
+            idle = idle.min(Duration::from_millis(until));
+        }
         tokio::select! {
             _ = gateway.wake.notified() => {},
-            _ = tokio::time::sleep(Duration::from_millis(settings.poll_ms)) => {},
+            _ = tokio::time::sleep(idle) => {},
             _ = cancel.cancelled() => {},
         }
     }

@@ -1,9 +1,13 @@
 //! The services' shared handle: the store, the connectors, the dispatcher's wake-up, settings.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use switchboard_connectors::{CloudTarget, Connector};
 use switchboard_core::channel::{Channel, ChannelKind};
+use switchboard_core::schedule::ScheduleRules;
+use switchboard_core::stats::PriceTable;
+use switchboard_core::time::Millis;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
@@ -15,12 +19,15 @@ pub const META_GRAPH_URL: &str = "https://graph.facebook.com";
 pub struct SendSettings {
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl_ms: i64,
+    /// Limits of `send_at` (scheduled sends).
+    pub schedule: ScheduleRules,
 }
 
 impl Default for SendSettings {
     fn default() -> Self {
         Self {
             idempotency_ttl_ms: 24 * 60 * 60 * 1000,
+            schedule: ScheduleRules::default(),
         }
     }
 }
@@ -44,6 +51,46 @@ pub struct Gateway {
     pub templates: Arc<crate::templates::TemplateCache>,
     /// Media storage and settings.
     pub media: crate::media::Media,
+    /// The earliest `send_at` this node knows of (a hint for the dispatcher's timer).
+    pub next_scheduled: Arc<NextDue>,
+    /// Template prices for statistics.
+    pub pricing: Arc<PriceTable>,
+}
+
+/// The earliest known due time of scheduled messages, shared by the send path (which lowers
+/// it) and the dispatcher (which promotes due messages and sets it from the store).
+#[derive(Debug)]
+pub struct NextDue(AtomicI64);
+
+impl Default for NextDue {
+    /// Starts due at once, so the dispatcher reads the store's earliest time at start.
+    fn default() -> Self {
+        Self(AtomicI64::new(i64::MIN))
+    }
+}
+
+impl NextDue {
+    /// Lowers the hint to `at` if that is earlier.
+    pub fn lower_to(&self, at: Millis) {
+        self.0.fetch_min(at, Ordering::SeqCst);
+    }
+
+    /// The earliest known due time, if any.
+    pub fn get(&self) -> Option<Millis> {
+        match self.0.load(Ordering::SeqCst) {
+            i64::MAX => None,
+            at => Some(at),
+        }
+    }
+
+    /// Takes the hint before a promotion pass (reset to "none"); the pass then lowers it to
+    /// the store's next due time, and sends during the pass lower it themselves.
+    pub fn take(&self) -> Option<Millis> {
+        match self.0.swap(i64::MAX, Ordering::SeqCst) {
+            i64::MAX => None,
+            at => Some(at),
+        }
+    }
 }
 
 impl Gateway {

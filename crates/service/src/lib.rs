@@ -14,6 +14,7 @@ pub mod media;
 pub mod read;
 pub mod send;
 pub mod templates;
+pub mod stats;
 pub mod webhooks;
 
 pub use error::ServiceError;

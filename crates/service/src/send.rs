@@ -7,6 +7,7 @@ use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
 use switchboard_core::message::{parse_message, MessageContent, MessageError};
 use switchboard_core::record::MessageRecord;
+use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{to_rfc3339, Millis};
 use switchboard_core::window;
@@ -33,6 +34,9 @@ pub enum SendError {
     /// The channel's upstream cannot carry this kind of message.
     #[error("this channel cannot send `{0}` messages")]
     Unsupported(String),
+    /// `send_at` (or `scheduleDateTime`) is invalid, too far in the past or too far ahead.
+    #[error(transparent)]
+    Schedule(ScheduleError),
     /// The idempotency key was used before with a different body.
     #[error("the Idempotency-Key was already used with a different request body")]
     KeyReused,
@@ -60,6 +64,10 @@ pub fn request_hash(body: &[u8]) -> String {
 
 /// Sends `request` (a Cloud API message object) on `channel`. `idempotency` is the client's
 /// key with the hash of the raw request body.
+///
+/// A future `send_at` (or seed 003's `scheduleDateTime`) stores the message as `scheduled`
+/// instead: it waits outside the outbox until due, and the 24-hour window is checked then,
+/// not now.
 pub async fn send(
     gateway: &Gateway,
     channel: &Channel,
@@ -67,7 +75,13 @@ pub async fn send(
     idempotency: Option<(String, String)>,
     now: Millis,
 ) -> Result<SendAnswer, SendError> {
-    let message = parse_message(request).map_err(SendError::Invalid)?;
+    let mut request = request.clone();
+    let when = gateway
+        .settings
+        .schedule
+        .take(&mut request, now)
+        .map_err(SendError::Schedule)?;
+    let message = parse_message(&request).map_err(SendError::Invalid)?;
     if !gateway.connector(channel).supports(&message.kind) {
         return Err(SendError::Unsupported(message.kind));
     }
@@ -98,7 +112,11 @@ pub async fn send(
         .store
         .last_inbound(channel.id, &message.wa_id)
         .await?;
-    if message.is_free_form() && !window::is_open(last_inbound, now) {
+    let send_at = match when {
+        SendTime::Now => None,
+        SendTime::At(at) => Some(at),
+    };
+    if send_at.is_none() && message.is_free_form() && !window::is_open(last_inbound, now) {
         return Err(SendError::WindowClosed {
             wa_id: message.wa_id,
             last_inbound,
@@ -112,7 +130,11 @@ pub async fn send(
         chat: message.wa_id.clone(),
         kind: message.kind.clone(),
         body: message.body.clone(),
-        status: MessageStatus::Accepted,
+        status: if send_at.is_some() {
+            MessageStatus::Scheduled
+        } else {
+            MessageStatus::Accepted
+        },
         upstream_id: None,
         context_id: message.context_message_id.clone(),
         error: None,
@@ -120,12 +142,15 @@ pub async fn send(
         created_at: now,
         updated_at: now,
     };
-    let body = json!({
+    let mut body = json!({
         "messaging_product": "whatsapp",
         "contacts": [{ "input": message.to_input, "wa_id": message.wa_id }],
-        "messages": [{ "id": record.id.to_string(), "message_status": "accepted" }],
+        "messages": [{ "id": record.id.to_string(), "message_status": record.status.as_str() }],
         "window_expires_at": window::expires_at(last_inbound).map(to_rfc3339),
     });
+    if let Some(at) = send_at {
+        body["send_at"] = json!(to_rfc3339(at));
+    }
     let new = NewOutbound {
         message: record,
         idempotency: idempotency.map(|(key, request_hash)| IdempotencyRecord {
@@ -134,7 +159,9 @@ pub async fn send(
             response: body.clone(),
         }),
         idempotency_ttl_ms: gateway.settings.idempotency_ttl_ms,
-        not_before: now,
+        not_before: send_at.unwrap_or(now),
+        // The template lookup that knows the category is wired in separately.
+        template_category: None,
     };
     let outcome = match gateway.store.insert_outbound(&new).await {
         // Two requests with the same new key raced and this one lost: the winner's row now
@@ -146,6 +173,9 @@ pub async fn send(
     };
     match outcome {
         InsertOutcome::Inserted => {
+            if let Some(at) = send_at {
+                gateway.next_scheduled.lower_to(at);
+            }
             gateway.wake.notify_one();
             Ok(SendAnswer {
                 body,

@@ -19,7 +19,8 @@ use crate::{PageRequest, Store};
 const OWNER: &str = "node-a";
 const LEASE: i64 = 60_000;
 
-async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
+/// An account with one channel.
+pub async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("acme");
     let digits: String = switchboard_core::secret::random_hex(12)
         .bytes()
@@ -63,17 +64,20 @@ pub fn outbound(
     }
 }
 
-fn new_outbound(m: MessageRecord) -> NewOutbound {
+/// The message as a new outbox entry due at its creation.
+pub fn new_outbound(m: MessageRecord) -> NewOutbound {
     let at = m.created_at;
     NewOutbound {
         message: m,
+        template_category: None,
         idempotency: None,
         idempotency_ttl_ms: 86_400_000,
         not_before: at,
     }
 }
 
-async fn events_of(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event> {
+/// The account's events.
+pub async fn events_of(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event> {
     store
         .list_events(account, &EventFilter::default(), None, 500)
         .await
@@ -81,7 +85,8 @@ async fn events_of(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event> {
         .items
 }
 
-fn types(events: &[Event]) -> Vec<String> {
+/// The events' types.
+pub fn types(events: &[Event]) -> Vec<String> {
     events.iter().map(|e| e.kind.clone()).collect()
 }
 
@@ -571,7 +576,8 @@ pub async fn early_statuses_are_applied(store: Arc<dyn Store>) {
     );
 }
 
-fn inbound(acc: AccountId, ch: ChannelId, from: &str, upstream: &str, at: i64) -> NewInbound {
+/// An inbound text message.
+pub fn inbound(acc: AccountId, ch: ChannelId, from: &str, upstream: &str, at: i64) -> NewInbound {
     NewInbound {
         message: MessageRecord {
             id: MessageId::new(),

@@ -101,6 +101,7 @@ async fn setup(store: &Arc<dyn Store>, n: usize) -> (AccountId, AccountId, Vec<E
         store
             .insert_outbound(&NewOutbound {
                 message: m,
+                template_category: None,
                 idempotency: None,
                 idempotency_ttl_ms: 1,
                 not_before: 1_000,

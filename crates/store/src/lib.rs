@@ -11,8 +11,10 @@ pub mod media;
 pub mod messages;
 mod page;
 pub mod postgres;
+pub mod schedule;
 pub mod sqlite;
 pub mod templates;
+pub mod stats;
 mod traits;
 
 #[cfg(any(test, feature = "testing"))]
@@ -24,6 +26,9 @@ pub mod conformance_bot;
 pub mod conformance_messages;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_templates;
+pub mod conformance_schedule;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_stats;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_webhooks;
 #[cfg(any(test, feature = "testing"))]
@@ -38,6 +43,8 @@ pub use templates::TemplateStore;
 pub use traits::{
     AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store,
     WebhookStore,
+    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, ScheduleStore,
+    StatsStore, Store, WebhookStore,
 };
 
 /// Result type of store operations.

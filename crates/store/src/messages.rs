@@ -20,13 +20,18 @@ pub struct IdempotencyRecord {
 /// A new outbound message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOutbound {
-    /// The message, status `accepted`.
+    /// The message, status `accepted` (into the outbox, `message.accepted` event) or
+    /// `scheduled` (held until `not_before`, `message.scheduled` event).
     pub message: MessageRecord,
+    /// The template's category (`MARKETING`, `UTILITY`, …) for statistics and cost; `None`
+    /// for other kinds or when unknown.
+    pub template_category: Option<String>,
     /// Set when the request carried an `Idempotency-Key`.
     pub idempotency: Option<IdempotencyRecord>,
     /// Keys older than this are forgotten (a reuse counts as new).
     pub idempotency_ttl_ms: Millis,
-    /// Earliest dispatch time (scheduled sends); `created_at` for now.
+    /// Earliest dispatch time: `created_at` for now; the `send_at` time of a `scheduled`
+    /// message.
     pub not_before: Millis,
 }
 

@@ -16,6 +16,8 @@ use crate::messages::{
     Claimed, DeliveryOutcome, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter,
     NewInbound, NewOutbound, ReplayFrom, StatusOutcome,
 };
+use crate::schedule::{CancelOutcome, Promotion};
+use crate::stats::DailyCounts;
 use crate::{Page, PageRequest, StoreResult};
 use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{BotDecisionId, RuleId};
@@ -162,6 +164,41 @@ pub trait MessageStore {
 
     /// The customer's last inbound message time on the channel (the 24-hour window).
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
+}
+
+/// Scheduled sends: messages with status `scheduled` wait outside the outbox until due.
+#[async_trait]
+pub trait ScheduleStore {
+    /// Moves up to `limit` scheduled messages due at `now` (earliest first) to the outbox's
+    /// tail with status `accepted`, each with its event in the same transaction. A free-form
+    /// message whose customer's 24-hour window is closed at `now` is failed with Meta's
+    /// 131047 instead. Also reports the next `send_at` still waiting.
+    async fn promote_scheduled(&self, now: Millis, limit: u32) -> StoreResult<Promotion>;
+
+    /// Cancels a scheduled message of the account that is not due yet: status `canceled`
+    /// and a `message.canceled` event in one transaction.
+    async fn cancel_scheduled(
+        &self,
+        account: AccountId,
+        id: MessageId,
+        now: Millis,
+    ) -> StoreResult<CancelOutcome>;
+
+    /// The earliest `send_at` of any scheduled message, if any.
+    async fn next_scheduled(&self) -> StoreResult<Option<Millis>>;
+}
+
+/// Channel statistics aggregated from the message table.
+#[async_trait]
+pub trait StatsStore {
+    /// A channel's counts per UTC day for messages created in `[from, to)` (see
+    /// [`switchboard_core::stats::Counts`] for what each number counts).
+    async fn daily_counts(
+        &self,
+        channel: ChannelId,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<DailyCounts>;
 }
 
 /// The event log.
@@ -394,6 +431,8 @@ pub trait Store:
     + crate::templates::TemplateStore
     + crate::media::MediaStore
     + BotStore
+    + ScheduleStore
+    + StatsStore
     + Send
     + Sync
     + 'static

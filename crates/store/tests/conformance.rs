@@ -37,6 +37,8 @@ mod suite {
     pub use switchboard_store::conformance_bot::*;
     pub use switchboard_store::conformance_messages::*;
     pub use switchboard_store::conformance_templates::*;
+    pub use switchboard_store::conformance_schedule::*;
+    pub use switchboard_store::conformance_stats::*;
     pub use switchboard_store::conformance_webhooks::*;
 }
 
@@ -68,4 +70,7 @@ conformance_tests!(
     channels_are_scoped_to_their_account,
     meta_is_write_once,
     concurrent_writes_all_land,
+    scheduled_messages_wait_then_join_the_outbox,
+    scheduled_messages_can_be_canceled_until_due,
+    stats_count_the_message_table,
 );

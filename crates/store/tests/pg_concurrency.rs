@@ -59,6 +59,7 @@ async fn insert(
     store
         .insert_outbound(&NewOutbound {
             message: m,
+            template_category: None,
             idempotency: None,
             idempotency_ttl_ms: 86_400_000,
             not_before: at,

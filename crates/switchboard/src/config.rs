@@ -27,6 +27,8 @@ const KEYS: &[&str] = &[
     "webhooks",
     "templates",
     "bot",
+    "scheduling",
+    "pricing",
     "allow_private_targets",
     "media",
 ];
@@ -67,6 +69,10 @@ pub struct Config {
     pub media: MediaConfig,
     /// The bot worker.
     pub bot: BotConfig,
+    /// Scheduled sends (`send_at`).
+    pub scheduling: SchedulingConfig,
+    /// Template prices for statistics.
+    pub pricing: PricingConfig,
 }
 
 /// Message templates: sync with the upstream and the send check's cache.
@@ -111,6 +117,26 @@ pub struct BotConfig {
     pub poll_ms: u64,
     /// Events read per round.
     pub batch: u32,
+}
+
+/// Scheduled sends (`send_at`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulingConfig {
+    /// A `send_at` at most this many seconds in the past is sent at once; further back is 400.
+    pub past_tolerance_seconds: u64,
+    /// A `send_at` more than this many days ahead is 400.
+    pub max_ahead_days: u64,
+}
+
+/// Template prices for statistics (seed 002's `templates_cost`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingConfig {
+    /// Currency code of the prices, e.g. `USD`.
+    pub currency: String,
+    /// Price of one template message per category (`MARKETING`, `UTILITY`, …, `UNKNOWN`).
+    pub categories: std::collections::BTreeMap<String, f64>,
 }
 
 /// Webhook delivery.
@@ -375,6 +401,27 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "media",
                 message: "sweep_interval_ms must be at least 10, json_body_limit_bytes at least 1024, and the timeouts at least 1 second".into(),
+        let sc = &self.scheduling;
+        if sc.past_tolerance_seconds > 86_400 || sc.max_ahead_days == 0 || sc.max_ahead_days > 3660
+        {
+            return Err(ConfigError::Invalid {
+                key: "scheduling",
+                message: "past_tolerance_seconds must be at most 86400 and max_ahead_days between 1 and 3660".into(),
+            });
+        }
+        let currency = self.pricing.currency.trim();
+        if currency.is_empty() || currency.len() > 8 {
+            return Err(ConfigError::Invalid {
+                key: "pricing.currency",
+                message: "must be a currency code such as USD".into(),
+            });
+        }
+        if let Err(message) =
+            switchboard_core::stats::PriceTable::new(currency, &self.pricing.categories)
+        {
+            return Err(ConfigError::Invalid {
+                key: "pricing.categories",
+                message,
             });
         }
         if self.http.body_limit_bytes < 1024 {

@@ -13,10 +13,12 @@ use switchboard_api::metrics::Metrics;
 use switchboard_api::{ApiSettings, AppState};
 use switchboard_connectors::cloud::{CloudConnector, ConnectorConfig};
 use switchboard_core::channel::ChannelKind;
+use switchboard_core::schedule::ScheduleRules;
+use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::bot::{self, BotWorkerSettings};
 use switchboard_service::dispatch::{self, DispatchSettings};
-use switchboard_service::gateway::{Gateway, SendSettings};
+use switchboard_service::gateway::{Gateway, NextDue, SendSettings};
 use switchboard_service::limits::LimitSettings;
 use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
 use switchboard_service::media::sweeper as media_sweeper;
@@ -215,6 +217,23 @@ impl Server {
                 Duration::from_millis(self.config.templates.miss_sync_interval_ms),
             )),
             media,
+            settings: SendSettings {
+                schedule: ScheduleRules {
+                    past_tolerance_ms: (self.config.scheduling.past_tolerance_seconds as i64)
+                        .saturating_mul(1000),
+                    max_ahead_ms: (self.config.scheduling.max_ahead_days as i64)
+                        .saturating_mul(24 * 60 * 60 * 1000),
+                },
+                ..SendSettings::default()
+            },
+            next_scheduled: Arc::new(NextDue::default()),
+            pricing: Arc::new(
+                PriceTable::new(
+                    self.config.pricing.currency.trim(),
+                    &self.config.pricing.categories,
+                )
+                .map_err(|e| StartError::Bootstrap(format!("pricing: {e}")))?,
+            ),
         };
         let state = AppState {
             store: self.store.clone(),

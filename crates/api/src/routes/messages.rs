@@ -16,6 +16,7 @@ use switchboard_core::id::{ChannelKind, MessageKind};
 use switchboard_core::key::Permission;
 use switchboard_core::message::{parse_request, CloudRequest};
 use switchboard_core::recipient::parse_recipient;
+use switchboard_core::schedule::SEND_AT_FIELDS;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
 use switchboard_service::read::{mark_read, ReadError};
@@ -56,6 +57,12 @@ pub struct CloudMessageRequest {
     pub status: Option<String>,
     /// For mark-as-read: the inbound message (`msg_…` or `wamid.…`).
     pub message_id: Option<String>,
+    /// Schedules the message: when to send it (RFC 3339 with an offset, e.g.
+    /// `2026-03-01T09:00:00+01:00`); omitted means now.
+    pub send_at: Option<String>,
+    /// Seed 003's name for `send_at`.
+    #[serde(rename = "scheduleDateTime")]
+    pub schedule_date_time: Option<String>,
 }
 
 /// Meta's send answer, plus when the 24-hour window closes.
@@ -114,7 +121,8 @@ pub struct MessageListQuery {
     pub chat: Option<String>,
     /// `inbound` or `outbound`.
     pub direction: Option<String>,
-    /// `accepted`, `sent`, `delivered`, `read`, `failed`, `received`.
+    /// `scheduled`, `accepted`, `sent`, `delivered`, `read`, `played`, `failed`, `canceled`,
+    /// `received`.
     pub status: Option<String>,
     /// Created at or after (RFC 3339 or Unix seconds).
     pub since: Option<String>,
@@ -128,7 +136,12 @@ pub struct MessageListQuery {
     pub after: Option<String>,
 }
 
-async fn channel_for(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Channel> {
+/// The channel `id` of the key's account, if the key may use it (404 otherwise).
+pub(crate) async fn channel_for(
+    state: &AppState,
+    key: &KeyPrincipal,
+    id: &str,
+) -> ApiResult<Channel> {
     let id = path_id::<ChannelKind>(id, "channel")?;
     key.require_channel(id)?;
     state
@@ -173,11 +186,32 @@ async fn cloud_request(
         )
     })?;
     let now = now_millis();
-    match parse_request(&value)? {
+    // `send_at` / `scheduleDateTime` are ours, not Meta's: the send service reads them; the
+    // request check looks at the message without them.
+    let scheduled = SEND_AT_FIELDS.iter().any(|f| value.get(*f).is_some());
+    let parsed = if scheduled {
+        let mut message = value.clone();
+        if let Some(o) = message.as_object_mut() {
+            for f in SEND_AT_FIELDS {
+                o.remove(f);
+            }
+        }
+        parse_request(&message)?
+    } else {
+        parse_request(&value)?
+    };
+    match parsed {
         CloudRequest::MarkRead {
             message_id,
             typing_indicator,
         } => {
+            if scheduled {
+                return Err(MetaApiError::bad_request(
+                    100,
+                    "Invalid parameter",
+                    "send_at: a read receipt cannot be scheduled; remove send_at",
+                ));
+            }
             mark_read(&state.gateway, &channel, &message_id, typing_indicator, now)
                 .await
                 .map_err(read_error)?;
@@ -233,6 +267,7 @@ fn send_error(e: SendError) -> MetaApiError {
             title: "Unsupported message type".into(),
             details: format!("this channel cannot send `{kind}` messages"),
         },
+        SendError::Schedule(e) => MetaApiError::bad_request(100, "Invalid parameter", e.to_string()),
         SendError::KeyReused => MetaApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: 100,
@@ -269,6 +304,11 @@ fn read_error(e: ReadError) -> MetaApiError {
 /// within 24 hours returns the first answer (with `Idempotent-Replayed: true`) and sends
 /// nothing; the same key with another body is refused with 422. Free-form messages need the
 /// customer's 24-hour window to be open (131047 otherwise); templates are always allowed.
+///
+/// Add `send_at` (RFC 3339 with an offset; seed 003's `scheduleDateTime` is an alias) to
+/// schedule it: the answer's `message_status` is `scheduled`, the window is checked when it
+/// becomes due, and `POST /v1/messages/{id}/cancel` cancels it until then. A `send_at` up to
+/// a minute in the past sends at once; further back, or more than a year ahead, is a 400.
 #[utoipa::path(post, path = "/v1/channels/{id}/messages", tag = "messages",
     request_body = CloudMessageRequest,
     params(("id" = String, Path, description = "Channel id (`ch_…`)"),
@@ -362,7 +402,7 @@ async fn list_messages(
     if let Some(s) = q.status.as_deref() {
         filter.status = Some(MessageStatus::parse(s).ok_or_else(|| {
             ApiError::invalid(
-                "status: use accepted, sent, delivered, read, played, failed or received",
+                "status: use scheduled, accepted, sent, delivered, read, played, failed, canceled or received",
             )
         })?);
     }

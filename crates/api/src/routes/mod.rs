@@ -10,6 +10,8 @@ pub mod keys;
 pub mod media;
 pub mod messages;
 pub mod sandbox;
+pub mod scheduled;
+pub mod stats;
 pub mod subscriptions;
 pub mod templates;
 

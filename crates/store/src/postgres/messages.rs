@@ -19,7 +19,7 @@ use serde_json::Value;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{PgConnection, Row};
 use switchboard_core::event::{
-    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ,
+    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
 };
 use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
@@ -74,7 +74,10 @@ fn attempts(m: &MessageRecord) -> i32 {
 }
 
 /// Reads a message and locks it until the end of the transaction.
-async fn load_for_update(c: &mut PgConnection, id: &str) -> StoreResult<Option<MessageRecord>> {
+pub(super) async fn load_for_update(
+    c: &mut PgConnection,
+    id: &str,
+) -> StoreResult<Option<MessageRecord>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = $1 FOR UPDATE");
     sqlx::query(&sql)
         .bind(id)
@@ -111,7 +114,7 @@ pub(super) async fn append_event(c: &mut PgConnection, e: &Event) -> StoreResult
     Ok(())
 }
 
-async fn insert_history(
+pub(super) async fn insert_history(
     c: &mut PgConnection,
     id: &str,
     status: MessageStatus,
@@ -132,7 +135,7 @@ async fn insert_history(
     Ok(())
 }
 
-async fn save(c: &mut PgConnection, m: &MessageRecord) -> StoreResult<()> {
+pub(super) async fn save(c: &mut PgConnection, m: &MessageRecord) -> StoreResult<()> {
     sqlx::query(
         "UPDATE messages SET status = $2, upstream_id = $3, error = $4, attempts = $5, updated_at = $6 WHERE id = $1",
     )
@@ -302,8 +305,8 @@ impl MessageStore for PgStore {
         }
         let id = m.id.to_string();
         sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&id)
         .bind(&account)
@@ -319,19 +322,30 @@ impl MessageStore for PgStore {
         .bind(attempts(m))
         .bind(m.created_at)
         .bind(m.updated_at)
+        .bind(&new.template_category)
         .execute(&mut *tx)
         .await?;
-        insert_history(&mut tx, &id, MessageStatus::Accepted, now, true, &None).await?;
-        sqlx::query(
-            "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&id)
-        .bind(m.channel_id.to_string())
-        .bind(&m.chat)
-        .bind(new.not_before)
-        .execute(&mut *tx)
-        .await?;
-        append_event(&mut tx, &message_event(MESSAGE_ACCEPTED, m, now)).await?;
+        let scheduled = m.status == MessageStatus::Scheduled;
+        insert_history(&mut tx, &id, m.status, now, true, &None).await?;
+        let (sql, event) = if scheduled {
+            (
+                "INSERT INTO scheduled_messages (message_id, channel_id, chat, send_at) VALUES ($1, $2, $3, $4)",
+                MESSAGE_SCHEDULED,
+            )
+        } else {
+            (
+                "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES ($1, $2, $3, $4)",
+                MESSAGE_ACCEPTED,
+            )
+        };
+        sqlx::query(sql)
+            .bind(&id)
+            .bind(m.channel_id.to_string())
+            .bind(&m.chat)
+            .bind(new.not_before)
+            .execute(&mut *tx)
+            .await?;
+        append_event(&mut tx, &message_event(event, m, now)).await?;
         if let Some(idem) = &new.idempotency {
             sqlx::query(
                 "INSERT INTO idempotency_keys (account_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",

@@ -5,6 +5,8 @@ mod bot;
 mod messages;
 mod rows;
 mod templates;
+mod schedule;
+mod stats;
 mod webhooks;
 
 use async_trait::async_trait;

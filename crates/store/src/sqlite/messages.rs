@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 use switchboard_core::event::{
-    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ,
+    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
 };
 use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
@@ -61,7 +61,7 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Me
     })())
 }
 
-fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
+pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1");
     c.prepare_cached(&sql)?
         .query_row([id], message_from_row)
@@ -86,7 +86,7 @@ pub(crate) fn append_event(c: &Connection, e: &Event) -> StoreResult<i64> {
     Ok(c.last_insert_rowid())
 }
 
-fn insert_history(
+pub(crate) fn insert_history(
     c: &Connection,
     id: &str,
     status: MessageStatus,
@@ -101,7 +101,7 @@ fn insert_history(
     Ok(())
 }
 
-fn save(c: &Connection, m: &MessageRecord) -> StoreResult<()> {
+pub(crate) fn save(c: &Connection, m: &MessageRecord) -> StoreResult<()> {
     c.prepare_cached(
         "UPDATE messages SET status = ?2, upstream_id = ?3, error = ?4, attempts = ?5, updated_at = ?6 WHERE id = ?1",
     )?
@@ -177,8 +177,8 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
     }
     let id = m.id.to_string();
     c.prepare_cached(
-        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         id,
@@ -194,19 +194,29 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
         json_text(&m.error),
         m.attempts,
         m.created_at,
-        m.updated_at
+        m.updated_at,
+        new.template_category
     ])?;
-    insert_history(c, &id, MessageStatus::Accepted, now, true, &None)?;
-    c.prepare_cached(
-        "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
+    let scheduled = m.status == MessageStatus::Scheduled;
+    insert_history(c, &id, m.status, now, true, &None)?;
+    let (sql, event) = if scheduled {
+        (
+            "INSERT INTO scheduled_messages (message_id, channel_id, chat, send_at) VALUES (?1, ?2, ?3, ?4)",
+            MESSAGE_SCHEDULED,
+        )
+    } else {
+        (
+            "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES (?1, ?2, ?3, ?4)",
+            MESSAGE_ACCEPTED,
+        )
+    };
+    c.prepare_cached(sql)?.execute(params![
         id,
         m.channel_id.to_string(),
         m.chat,
         new.not_before
     ])?;
-    append_event(c, &message_event(MESSAGE_ACCEPTED, m, now))?;
+    append_event(c, &message_event(event, m, now))?;
     if let Some(idem) = &new.idempotency {
         c.prepare_cached(
             "INSERT INTO idempotency_keys (account_id, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -6,6 +6,8 @@ mod media;
 mod messages;
 mod rows;
 mod templates;
+mod schedule;
+mod stats;
 mod webhooks;
 
 use std::path::Path;
@@ -46,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_templates.sql"),
     include_str!("../../migrations/sqlite/0005_media.sql"),
     include_str!("../../migrations/sqlite/0006_bot.sql"),
+    include_str!("../../migrations/sqlite/0007_schedule_stats.sql"),
 ];
 
 /// A SQLite database file.

@@ -1,0 +1,65 @@
+//! Canceling scheduled sends: `POST /v1/messages/{id}/cancel`.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use switchboard_core::event::MessageView;
+use switchboard_core::id::MessageKind;
+use switchboard_core::key::Permission;
+use switchboard_core::time::now_millis;
+use switchboard_store::schedule::CancelOutcome;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::path_id;
+use crate::state::AppState;
+
+/// The scheduled-send routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(cancel))
+}
+
+/// Cancels a scheduled message that is not due yet: its status becomes `canceled` and a
+/// `message.canceled` event is appended. Once it is due (handed to the dispatcher), sent,
+/// failed or canceled, the answer is 409 `not_cancelable` and nothing changes.
+#[utoipa::path(post, path = "/v1/messages/{id}/cancel", tag = "messages",
+    params(("id" = String, Path, description = "Message id (`msg_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageView, description = "Canceled"),
+               (status = 404, body = crate::error::ErrorBody),
+               (status = 409, body = crate::error::ErrorBody, description = "Not waiting for its send time any more (`not_cancelable`)")))]
+async fn cancel(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageView>> {
+    let key = principal.require_key(Permission::Send)?;
+    let id = path_id::<MessageKind>(&id, "message")?;
+    // A channel-scoped key only sees its channel's messages.
+    let (message, _) = state
+        .store
+        .get_message(key.account_id, id)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a message: {e}")))?
+        .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
+    key.require_channel(message.channel_id)
+        .map_err(|_| ApiError::NotFound("message not found".into()))?;
+    let outcome = state
+        .store
+        .cancel_scheduled(key.account_id, id, now_millis())
+        .await
+        .map_err(|e| ApiError::Internal(format!("canceling a message: {e}")))?;
+    match outcome {
+        CancelOutcome::Canceled(m) => Ok(Json(MessageView::from(m.as_ref()))),
+        CancelOutcome::NotScheduled(m) => Err(ApiError::WrongState {
+            code: "not_cancelable",
+            message: format!(
+                "message {} is `{}`: only a scheduled message that is not due yet can be canceled",
+                m.id,
+                m.status.as_str()
+            ),
+        }),
+        CancelOutcome::NotFound => Err(ApiError::NotFound("message not found".into())),
+    }
+}

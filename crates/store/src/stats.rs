@@ -1,0 +1,78 @@
+//! Types of the statistics part of the store.
+
+use std::collections::BTreeMap;
+
+use switchboard_core::stats::Counts;
+
+/// A channel's counts per UTC day, keyed by day number (days since the Unix epoch); days
+/// without any message are absent.
+pub type DailyCounts = BTreeMap<i64, Counts>;
+
+/// The per-day status counts (both backends bind channel, from, to as parameters 1–3).
+/// Rows: day, sent, delivered, read, failed, pending, scheduled, canceled, received.
+pub(crate) fn status_counts_sql(p: fn(usize) -> String) -> String {
+    format!(
+        "SELECT created_at / 86400000 AS day,
+           SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'outbound' AND status IN ('read', 'played') THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'outbound' AND status = 'accepted' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'outbound' AND status = 'scheduled' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'outbound' AND status = 'canceled' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END)
+         FROM messages
+         WHERE channel_id = {c} AND created_at >= {f} AND created_at < {t}
+         GROUP BY created_at / 86400000",
+        c = p(1),
+        f = p(2),
+        t = p(3)
+    )
+}
+
+/// Template messages that reached the upstream, per day and category.
+/// Rows: day, category, count.
+pub(crate) fn template_counts_sql(p: fn(usize) -> String) -> String {
+    format!(
+        "SELECT created_at / 86400000 AS day, COALESCE(UPPER(template_category), 'UNKNOWN') AS category, COUNT(*)
+         FROM messages
+         WHERE channel_id = {c} AND created_at >= {f} AND created_at < {t}
+           AND direction = 'outbound' AND kind = 'template'
+           AND status IN ('sent', 'delivered', 'read', 'played')
+         GROUP BY created_at / 86400000, COALESCE(UPPER(template_category), 'UNKNOWN')",
+        c = p(1),
+        f = p(2),
+        t = p(3)
+    )
+}
+
+/// Conversations opened per day: inbound messages with no inbound message of the same chat
+/// in the 24 hours before (`prev` is the chat's previous inbound time; one earlier than
+/// `from - 24h` is cut off by the inner range, which is the same as opening one).
+/// Rows: day, count.
+pub(crate) fn conversations_sql(p: fn(usize) -> String) -> String {
+    format!(
+        "SELECT created_at / 86400000 AS day, COUNT(*) FROM (
+             SELECT created_at,
+                    LAG(created_at) OVER (PARTITION BY chat ORDER BY created_at, id) AS prev
+             FROM messages
+             WHERE channel_id = {c} AND direction = 'inbound'
+               AND created_at >= {f} - 86400000 AND created_at < {t}
+         ) w
+         WHERE created_at >= {f} AND (prev IS NULL OR created_at - prev >= 86400000)
+         GROUP BY created_at / 86400000",
+        c = p(1),
+        f = p(2),
+        t = p(3)
+    )
+}
+
+/// Adds a per-day row to the map.
+pub(crate) fn day_entry(map: &mut DailyCounts, day: i64) -> &mut Counts {
+    map.entry(day).or_default()
+}
+
+/// Converts a database count to `u64` (counts are never negative).
+pub(crate) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
