@@ -5,6 +5,7 @@
 //! Every query is scoped by account where the data belongs to one: a record of another
 //! account is simply not found.
 
+pub mod credits;
 mod error;
 pub mod messages;
 mod page;
@@ -15,6 +16,8 @@ mod traits;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
+pub mod conformance_credits;
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_webhooks;
@@ -23,6 +26,7 @@ pub mod testing;
 
 use std::sync::Arc;
 
+pub use credits::CreditStore;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
 pub use traits::{

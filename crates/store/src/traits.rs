@@ -275,6 +275,7 @@ pub trait Store:
     + MessageStore
     + EventStore
     + WebhookStore
+    + crate::credits::CreditStore
     + Send
     + Sync
     + 'static

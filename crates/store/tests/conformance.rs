@@ -33,11 +33,14 @@ macro_rules! conformance_tests {
 
 mod suite {
     pub use switchboard_store::conformance::*;
+    pub use switchboard_store::conformance_credits::*;
     pub use switchboard_store::conformance_messages::*;
     pub use switchboard_store::conformance_webhooks::*;
 }
 
 conformance_tests!(
+    credits_are_ledgered_and_never_negative,
+    concurrent_debits_never_overdraw,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,

@@ -1,5 +1,6 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
+mod credits;
 mod messages;
 mod rows;
 mod webhooks;

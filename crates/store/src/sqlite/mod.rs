@@ -1,5 +1,6 @@
 //! The SQLite store: the embedded default (WAL, busy timeout, foreign keys, group commit).
 
+mod credits;
 mod engine;
 mod messages;
 mod rows;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_messages.sql"),
     include_str!("../../migrations/sqlite/0003_webhooks.sql"),
+    include_str!("../../migrations/sqlite/0008_broadcasts.sql"),
 ];
 
 /// A SQLite database file.
