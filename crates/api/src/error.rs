@@ -50,6 +50,9 @@ pub enum ApiError {
     /// The route exists but not for this method (405).
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// A debit larger than the account's credit balance (402 `insufficient_credits`).
+    #[error("{0}")]
+    InsufficientCredits(String),
     /// A dependency is down (503).
     #[error("{0}")]
     Unavailable(String),
@@ -99,6 +102,9 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::InsufficientCredits(_) => {
+                (StatusCode::PAYMENT_REQUIRED, "insufficient_credits")
+            }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }

@@ -66,6 +66,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
         .merge(routes::accounts::router())
+        .merge(routes::credits::router())
         .merge(routes::keys::router())
         .merge(routes::channels::router())
         .merge(routes::messages::router())

@@ -13,8 +13,8 @@ pub mod limits;
 pub mod media;
 pub mod read;
 pub mod send;
-pub mod templates;
 pub mod stats;
+pub mod templates;
 pub mod webhooks;
 
 pub use error::ServiceError;

@@ -14,6 +14,7 @@ use switchboard_core::window;
 use switchboard_store::messages::{IdempotencyRecord, InsertOutcome, NewOutbound};
 use switchboard_store::StoreError;
 
+use crate::bot::optout::{check_marketing_allowed, MarketingRefused};
 use crate::gateway::Gateway;
 use crate::templates::check::{check_template_send, TemplateCheckError};
 
@@ -85,18 +86,6 @@ pub async fn send(
     if !gateway.connector(channel).supports(&message.kind) {
         return Err(SendError::Unsupported(message.kind));
     }
-    // Template sends are checked against the channel's templates now (Meta's 132000 family
-    // at once), not after the fact. The category (None when the upstream could not be
-    // asked) is at hand for statistics and opt-out rules.
-    let _template_category = match &message.content {
-        MessageContent::Template { template } => check_template_send(gateway, channel, template)
-            .await
-            .map_err(|e| match e {
-                TemplateCheckError::Refused(e) => SendError::Invalid(MessageError::from(&e)),
-                TemplateCheckError::Store(e) => SendError::Store(e),
-            })?,
-        _ => None,
-    };
     crate::media::refs::check_refs(
         gateway.store.as_ref(),
         channel.account_id,
@@ -108,6 +97,36 @@ pub async fn send(
         crate::media::refs::RefError::Invalid(e) => SendError::Invalid(e),
         crate::media::refs::RefError::Store(e) => SendError::Store(e),
     })?;
+    // Template sends are checked against the channel's templates now (Meta's 132000 family
+    // at once), not after the fact. The category (None when the upstream could not be
+    // asked) is counted by the statistics and decides the marketing opt-out rule.
+    let template_category = match &message.content {
+        MessageContent::Template { template } => check_template_send(gateway, channel, template)
+            .await
+            .map_err(|e| match e {
+                TemplateCheckError::Refused(e) => SendError::Invalid(MessageError::from(&e)),
+                TemplateCheckError::Store(e) => SendError::Store(e),
+            })?,
+        _ => None,
+    };
+    if let Some(category) = template_category {
+        match check_marketing_allowed(
+            gateway.store.as_ref(),
+            channel.account_id,
+            &message.wa_id,
+            category.as_str(),
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(MarketingRefused::Store(e)) => return Err(SendError::Store(e)),
+            Err(refused) => {
+                if let Some(err) = refused.to_meta_error() {
+                    return Err(SendError::Invalid(err));
+                }
+            }
+        }
+    }
     let last_inbound = gateway
         .store
         .last_inbound(channel.id, &message.wa_id)
@@ -160,8 +179,7 @@ pub async fn send(
         }),
         idempotency_ttl_ms: gateway.settings.idempotency_ttl_ms,
         not_before: send_at.unwrap_or(now),
-        // The template lookup that knows the category is wired in separately.
-        template_category: None,
+        template_category: template_category.map(|c| c.as_str().to_string()),
     };
     let outcome = match gateway.store.insert_outbound(&new).await {
         // Two requests with the same new key raced and this one lost: the winner's row now

@@ -6,6 +6,7 @@
 //! account is simply not found.
 
 pub mod bot;
+pub mod credits;
 mod error;
 pub mod media;
 pub mod messages;
@@ -13,22 +14,26 @@ mod page;
 pub mod postgres;
 pub mod schedule;
 pub mod sqlite;
-pub mod templates;
 pub mod stats;
+pub mod templates;
 mod traits;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
-pub mod conformance_media;
 pub mod conformance_bot;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_credits;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_media;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_messages;
 #[cfg(any(test, feature = "testing"))]
-pub mod conformance_templates;
 pub mod conformance_schedule;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_stats;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_templates;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_webhooks;
 #[cfg(any(test, feature = "testing"))]
@@ -36,15 +41,14 @@ pub mod testing;
 
 use std::sync::Arc;
 
+pub use credits::CreditStore;
 pub use error::StoreError;
 pub use media::MediaStore;
 pub use page::{Page, PageRequest};
 pub use templates::TemplateStore;
 pub use traits::{
-    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, Store,
-    WebhookStore,
-    AccountStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore, ScheduleStore,
-    StatsStore, Store, WebhookStore,
+    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore,
+    ScheduleStore, StatsStore, Store, WebhookStore,
 };
 
 /// Result type of store operations.

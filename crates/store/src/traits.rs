@@ -433,6 +433,7 @@ pub trait Store:
     + BotStore
     + ScheduleStore
     + StatsStore
+    + crate::credits::CreditStore
     + Send
     + Sync
     + 'static

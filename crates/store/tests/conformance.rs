@@ -33,12 +33,13 @@ macro_rules! conformance_tests {
 
 mod suite {
     pub use switchboard_store::conformance::*;
-    pub use switchboard_store::conformance_media::*;
     pub use switchboard_store::conformance_bot::*;
+    pub use switchboard_store::conformance_credits::*;
+    pub use switchboard_store::conformance_media::*;
     pub use switchboard_store::conformance_messages::*;
-    pub use switchboard_store::conformance_templates::*;
     pub use switchboard_store::conformance_schedule::*;
     pub use switchboard_store::conformance_stats::*;
+    pub use switchboard_store::conformance_templates::*;
     pub use switchboard_store::conformance_webhooks::*;
 }
 
@@ -51,6 +52,8 @@ conformance_tests!(
     bot_rules_crud_and_reorder,
     contacts_opt_out_and_tags,
     bot_decisions_are_unique_and_paged,
+    credits_are_ledgered_and_never_negative,
+    concurrent_debits_never_overdraw,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,

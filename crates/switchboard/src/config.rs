@@ -401,6 +401,8 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "media",
                 message: "sweep_interval_ms must be at least 10, json_body_limit_bytes at least 1024, and the timeouts at least 1 second".into(),
+            });
+        }
         let sc = &self.scheduling;
         if sc.past_tolerance_seconds > 86_400 || sc.max_ahead_days == 0 || sc.max_ahead_days > 3660
         {

@@ -20,9 +20,9 @@ use switchboard_service::bot::{self, BotWorkerSettings};
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, NextDue, SendSettings};
 use switchboard_service::limits::LimitSettings;
-use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
 use switchboard_service::media::sweeper as media_sweeper;
 use switchboard_service::media::{FsStorage, Media, MediaSettings};
+use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
 use switchboard_service::webhooks::{self, WebhookSettings};
 use switchboard_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -211,7 +211,6 @@ impl Server {
             sandbox_base_url,
             wake: Arc::new(tokio::sync::Notify::new()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
-            settings: SendSettings::default(),
             templates: Arc::new(TemplateCache::new(
                 Duration::from_millis(self.config.templates.cache_ttl_ms),
                 Duration::from_millis(self.config.templates.miss_sync_interval_ms),

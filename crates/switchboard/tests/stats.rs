@@ -43,7 +43,7 @@ async fn all_messages(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
 }
 
 /// The statistics computed directly from the message list, with the same definitions.
-fn expected(messages: &[Value], unknown_price: f64) -> Value {
+fn expected(messages: &[Value], utility_price: f64) -> Value {
     let count = |dir: &str, statuses: &[&str]| {
         messages
             .iter()
@@ -90,8 +90,8 @@ fn expected(messages: &[Value], unknown_price: f64) -> Value {
         "received": messages.iter().filter(|m| m["direction"] == "inbound").count() as u64,
         "conversations_opened": opened,
         "templates": if templates == 0 { json!([]) } else {
-            json!([{"category": "UNKNOWN", "count": templates, "unit_price": unknown_price,
-                    "cost": (templates as f64 * unknown_price * 1e6).round() / 1e6}])
+            json!([{"category": "UTILITY", "count": templates, "unit_price": utility_price,
+                    "cost": (templates as f64 * utility_price * 1e6).round() / 1e6}])
         },
     })
 }
@@ -211,7 +211,7 @@ async fn stats_match_the_message_table(server: TestServer) -> TestServer {
     .await;
     // Wait until nothing is pending and the failure arrived, then compare (statuses may
     // still move from delivered to read, so compare a consistent pair of reads).
-    let unknown_price = server.config.pricing.categories["UNKNOWN"];
+    let utility_price = server.config.pricing.categories["UTILITY"];
     let (want, got) = eventually(30, "statistics to equal the message table", || async {
         let before = all_messages(&server, &ctx).await;
         let stats = get(
@@ -222,7 +222,7 @@ async fn stats_match_the_message_table(server: TestServer) -> TestServer {
         )
         .await;
         let after = all_messages(&server, &ctx).await;
-        let want = expected(&after, unknown_price);
+        let want = expected(&after, utility_price);
         let settled = want["pending"] == 0 && want["failed"] == 1 && want["sent"] == 5;
         (settled && before == after && counts_of(&stats) == want).then_some((want, stats))
     })
@@ -311,7 +311,7 @@ async fn bad_periods(server: &TestServer) {
 }
 
 fn priced(config: &mut switchboard::config::Config) {
-    config.pricing.categories.insert("UNKNOWN".into(), 0.0313);
+    config.pricing.categories.insert("UTILITY".into(), 0.0313);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod bot;
 pub mod channels;
 pub mod cloud_webhooks;
+pub mod credits;
 pub mod events;
 pub mod health;
 pub mod keys;

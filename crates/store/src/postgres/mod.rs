@@ -1,12 +1,13 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
-mod media;
 mod bot;
+mod credits;
+mod media;
 mod messages;
 mod rows;
-mod templates;
 mod schedule;
 mod stats;
+mod templates;
 mod webhooks;
 
 use async_trait::async_trait;

@@ -1,13 +1,14 @@
 //! The SQLite store: the embedded default (WAL, busy timeout, foreign keys, group commit).
 
 mod bot;
+mod credits;
 mod engine;
 mod media;
 mod messages;
 mod rows;
-mod templates;
 mod schedule;
 mod stats;
+mod templates;
 mod webhooks;
 
 use std::path::Path;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_media.sql"),
     include_str!("../../migrations/sqlite/0006_bot.sql"),
     include_str!("../../migrations/sqlite/0007_schedule_stats.sql"),
+    include_str!("../../migrations/sqlite/0008_credits.sql"),
 ];
 
 /// A SQLite database file.

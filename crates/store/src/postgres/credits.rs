@@ -1,0 +1,113 @@
+//! PostgreSQL: account credit balances and their ledger.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use switchboard_core::id::AccountId;
+use switchboard_core::time::Millis;
+
+use super::rows::parse;
+use super::PgStore;
+use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
+use crate::StoreResult;
+
+#[async_trait]
+impl CreditStore for PgStore {
+    async fn credit_balance(&self, account: AccountId) -> StoreResult<i64> {
+        let balance: Option<i64> =
+            sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
+                .bind(account.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(balance.unwrap_or(0))
+    }
+
+    async fn change_credits(
+        &self,
+        change: &CreditChange<'_>,
+        now: Millis,
+    ) -> StoreResult<CreditOutcome> {
+        let account = change.account_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO account_credits (account_id, balance, updated_at) VALUES ($1, 0, $2)
+             ON CONFLICT (account_id) DO NOTHING",
+        )
+        .bind(&account)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // The conditional update takes the row lock, so concurrent changes serialize here.
+        let after: Option<i64> = sqlx::query_scalar(
+            "UPDATE account_credits SET balance = balance + $2, updated_at = $3
+             WHERE account_id = $1 AND balance + $2 >= 0 RETURNING balance",
+        )
+        .bind(&account)
+        .bind(change.amount)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(after) = after else {
+            let available: i64 =
+                sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
+                    .bind(&account)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Ok(CreditOutcome::Insufficient {
+                needed: change.amount.saturating_neg(),
+                available,
+            });
+        };
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+        )
+        .bind(&account)
+        .bind(change.amount)
+        .bind(after)
+        .bind(change.reason)
+        .bind(change.reference)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(CreditOutcome::Applied(CreditMovement {
+            seq,
+            account_id: change.account_id,
+            amount: change.amount,
+            balance_after: after,
+            reason: change.reason.to_string(),
+            reference: change.reference.map(str::to_string),
+            created_at: now,
+        }))
+    }
+
+    async fn credit_movements(
+        &self,
+        account: AccountId,
+        limit: u32,
+    ) -> StoreResult<Vec<CreditMovement>> {
+        let rows = sqlx::query(
+            "SELECT seq, account_id, amount, balance_after, reason, reference, created_at
+             FROM credit_ledger WHERE account_id = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(account.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let account_id: String = r.try_get("account_id")?;
+                Ok(CreditMovement {
+                    seq: r.try_get("seq")?,
+                    account_id: parse(&account_id, "account id")?,
+                    amount: r.try_get("amount")?,
+                    balance_after: r.try_get("balance_after")?,
+                    reason: r.try_get("reason")?,
+                    reference: r.try_get("reference")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
