@@ -456,6 +456,23 @@ async fn group_messages(server: &TestServer) {
     assert_eq!(outbound(server, &ctx, "15551230004").await.len(), 1);
 }
 
+/// Sends a template (no parameters) to the STOP test's contact.
+async fn send_named_template(server: &TestServer, ctx: &Ctx, name: &str) -> reqwest::Response {
+    server
+        .req(
+            Method::POST,
+            &format!("/v1/channels/{}/messages", ctx.channel),
+            Some(&ctx.key),
+        )
+        .json(
+            &json!({"messaging_product": "whatsapp", "to": "15551230005", "type": "template",
+                      "template": {"name": name, "language": {"code": "en_US"}}}),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn stop_and_start(server: &TestServer) {
     let ctx = setup_bot(server).await;
     say(server, &ctx, "15551230005", "STOP").await;
@@ -495,6 +512,44 @@ async fn stop_and_start(server: &TestServer) {
         "{events}"
     );
 
+    // A marketing template to the opted-out contact is refused at once with Meta's 131050;
+    // a utility template still goes.
+    let created = json(
+        server
+            .req(
+                Method::POST,
+                &format!("/v1/channels/{}/templates", ctx.channel),
+                Some(&ctx.key),
+            )
+            .json(
+                &json!({"name": "weekend_sale", "language": "en_US", "category": "MARKETING",
+                          "components": [{"type": "BODY", "text": "This weekend: 20% off."}]}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let template_id = created["id"].as_str().unwrap().to_string();
+    eventually(20, "the marketing template to be approved", || async {
+        let t = get(
+            server,
+            &ctx,
+            &format!("/v1/channels/{}/templates/{template_id}", ctx.channel),
+        )
+        .await;
+        (t["status"] == "APPROVED").then_some(())
+    })
+    .await;
+    let refused = json(send_named_template(server, &ctx, "weekend_sale").await, 400).await;
+    assert_eq!(refused["error"]["code"], 131050, "{refused}");
+    assert!(refused["error"]["error_data"]["details"]
+        .as_str()
+        .unwrap()
+        .contains("stop receiving marketing"));
+    json(send_named_template(server, &ctx, "hello_world").await, 200).await;
+
     say(server, &ctx, "15551230005", "start").await;
     let d = wait_decisions(server, &ctx, "15551230005", 4).await;
     assert_eq!(d[3]["decision"], "opt_in");
@@ -502,7 +557,9 @@ async fn stop_and_start(server: &TestServer) {
         contact_state(server, &ctx, "15551230005").await["opted_out"],
         false
     );
-    assert_eq!(outbound(server, &ctx, "15551230005").await.len(), 2);
+    // The opt-in confirmation follows the STOP confirmation and the utility template.
+    assert_eq!(outbound(server, &ctx, "15551230005").await.len(), 3);
+    json(send_named_template(server, &ctx, "weekend_sale").await, 200).await;
 }
 
 async fn scopes_and_isolation(server: &TestServer) {
