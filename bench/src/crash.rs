@@ -92,8 +92,8 @@ pub async fn run(env: &Env, args: &CrashArgs) -> Result<()> {
             s.push(("DISPATCH__LEASE_MS", args.lease_ms.to_string()));
             // No upstream faults here: a longer timeout keeps a late answer on a loaded machine
             // from becoming a retry, i.e. a duplicate that no kill explains. The lease must
-            // stay longer than the timeout, or a slow send could be claimed twice.
-            let timeout = (args.lease_ms / 2).clamp(100, 2000);
+            // exceed the timeout by 2 s (validated), or a slow send could be claimed twice.
+            let timeout = args.lease_ms.saturating_sub(2000).clamp(100, 2000);
             s.push(("UPSTREAM__REQUEST_TIMEOUT_MS", timeout.to_string()));
             s
         },

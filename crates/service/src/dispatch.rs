@@ -46,6 +46,9 @@ pub struct DispatchSettings {
     pub max_inline_wait_ms: u64,
     /// Local rate limits.
     pub limits: LimitSettings,
+    /// Longest time uploading a message's media (`med_…` references) may take before the
+    /// send, so upload and send together stay inside the lease; a slower upload is retried.
+    pub media_budget_ms: u64,
 }
 
 impl Default for DispatchSettings {
@@ -60,6 +63,7 @@ impl Default for DispatchSettings {
             max_age_ms: 24 * 60 * 60 * 1000,
             max_inline_wait_ms: 1_000,
             limits: LimitSettings::default(),
+            media_budget_ms: 30_000,
         }
     }
 }
@@ -194,10 +198,22 @@ impl Worker {
                 attempted: false,
             };
         }
-        let resolved = match crate::media::upstream::resolve(&self.gateway, channel, &m.body).await
-        {
-            Ok(resolved) => resolved,
-            Err(e) => return self.after_error(m, &e),
+        let budget = Duration::from_millis(self.settings.media_budget_ms);
+        let resolving = crate::media::upstream::resolve(&self.gateway, channel, &m.body);
+        let resolved = match tokio::time::timeout(budget, resolving).await {
+            Ok(Ok(resolved)) => resolved,
+            Ok(Err(e)) => return self.after_error(m, &e),
+            Err(_) => {
+                tracing::warn!(message_id = %m.id, budget_ms = self.settings.media_budget_ms, "uploading the message's media outlasted its budget; retrying");
+                return DispatchOutcome::Retry {
+                    not_before: now_millis() + self.settings.retry_base_ms as i64,
+                    error: Some(json!({
+                        "message": "uploading the message's media to the upstream took longer than the dispatch lease allows; retrying",
+                        "attempted": false,
+                    })),
+                    attempted: false,
+                };
+            }
         };
         let body = resolved.as_ref().unwrap_or(&m.body);
         let target = self.gateway.target(channel);

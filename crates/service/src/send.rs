@@ -172,9 +172,11 @@ pub async fn send(
     }
     let new = NewOutbound {
         message: record,
+        // Keys are unique per account: the channel is part of the request, so the same key
+        // and body on another channel is a different request (422), not a replay.
         idempotency: idempotency.map(|(key, request_hash)| IdempotencyRecord {
             key,
-            request_hash,
+            request_hash: format!("{}:{request_hash}", channel.id),
             response: body.clone(),
         }),
         idempotency_ttl_ms: gateway.settings.idempotency_ttl_ms,

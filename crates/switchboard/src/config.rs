@@ -370,11 +370,11 @@ impl Config {
                 message: "poll_ms must be at least 1 and batch between 1 and 10000".into(),
             });
         }
-        if (d.lease_ms as u64) <= self.upstream.request_timeout_ms {
+        if (d.lease_ms as u64) < self.upstream.request_timeout_ms + 2_000 {
             return Err(ConfigError::Invalid {
                 key: "dispatch.lease_ms",
                 message: format!(
-                    "must be longer than upstream.request_timeout_ms ({} ms), or a slow send could be claimed and sent again by another node",
+                    "must be at least 2000 ms longer than upstream.request_timeout_ms ({} ms): a message's media upload and its send share the lease, or a slow send could be claimed and sent again by another node",
                     self.upstream.request_timeout_ms
                 ),
             });
@@ -536,6 +536,17 @@ mod tests {
         let mut c = c.clone();
         c.media.sweep_interval_ms = 0;
         assert!(c.validate().unwrap_err().to_string().contains("media"));
+    }
+
+    #[test]
+    fn the_lease_must_cover_the_send_timeout_and_a_media_upload() {
+        let mut c = Config::defaults().unwrap();
+        c.upstream.request_timeout_ms = 15_000;
+        c.dispatch.lease_ms = 16_999;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("dispatch.lease_ms"), "{err}");
+        c.dispatch.lease_ms = 17_000;
+        c.validate().unwrap();
     }
 
     #[test]

@@ -76,6 +76,12 @@ fn dispatch_settings(config: &Config) -> DispatchSettings {
             pair_burst: d.pair_burst,
             pair_per_second: 1000.0 / d.pair_interval_ms as f64,
         },
+        // Media upload and the send share the lease: the upload gets what the send's own
+        // timeout and a second of margin leave (validation keeps it at least a second).
+        media_budget_ms: (d.lease_ms as u64)
+            .saturating_sub(config.upstream.request_timeout_ms)
+            .saturating_sub(1_000)
+            .max(1_000),
         ..DispatchSettings::default()
     }
 }
@@ -175,6 +181,10 @@ impl Server {
                 // emulator's own default (0000) would catch common example numbers such as
                 // 15551230000, which sandbox users write from.
                 undeliverable_suffix: Some(SANDBOX_UNDELIVERABLE_SUFFIX.to_string()),
+                // Switchboard refuses free-form messages outside the window before sending
+                // (from its durable store); the emulator's window memory is lost on restart,
+                // and would then fail replies to customers who wrote before it.
+                enforce_window: false,
                 ..EmulatorConfig::default()
             });
             for channel in self.store.all_channels().await? {

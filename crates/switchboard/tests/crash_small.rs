@@ -37,9 +37,9 @@ async fn crash_run(database_url: Option<String>) {
         CONCURRENCY,
         // No upstream faults here: a longer upstream timeout keeps a slow (loaded) machine from
         // turning a late answer into a retry, i.e. a duplicate that no kill explains; the
-        // lease stays longer than the timeout, or a slow send could be claimed twice.
+        // lease exceeds the timeout by 2 s (validated: media upload and send share it).
         &[
-            ("DISPATCH__LEASE_MS", "3000"),
+            ("DISPATCH__LEASE_MS", "4000"),
             ("UPSTREAM__REQUEST_TIMEOUT_MS", "2000"),
         ],
     );

@@ -331,6 +331,30 @@ async fn idempotency_replays_the_first_answer(server: &TestServer) {
     assert_eq!(again.json::<Value>().await.unwrap(), first);
     let other = send(hello_world("15551230004")).await.unwrap();
     assert_eq!(other.status(), 422);
+    // The same key and body on another channel of the account is another request: 422, and
+    // never the first channel's answer.
+    let second = json(
+        server
+            .req(Method::POST, "/v1/channels", Some(&ctx.key))
+            .json(&json!({"name": "second", "kind": "sandbox"}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let elsewhere = server
+        .req(
+            Method::POST,
+            &format!("/v1/channels/{}/messages", second["id"].as_str().unwrap()),
+            Some(&ctx.key),
+        )
+        .header("Idempotency-Key", "order-1001")
+        .json(&hello_world("15551230003"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 422);
     let id = first["messages"][0]["id"].as_str().unwrap();
     wait_status(server, &ctx, id, &["read"]).await;
     let listed = json(
