@@ -303,6 +303,7 @@ pub async fn contacts_import_batches_and_jobs(store: Arc<dyn Store>) {
         mode: ImportMode::Upsert,
         status: ImportStatus::Running,
         file_path: "/tmp/x.csv".into(),
+        total: 3,
         processed: 0,
         created: 0,
         updated: 0,

@@ -285,6 +285,8 @@ pub struct ImportJob {
     pub status: ImportStatus,
     /// The spooled CSV file.
     pub file_path: String,
+    /// CSV records in the file (data rows, header excluded).
+    pub total: u64,
     /// CSV records consumed so far (good and bad).
     pub processed: u64,
     /// Contacts created.

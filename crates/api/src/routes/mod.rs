@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod bot;
 pub mod channels;
+pub mod contacts;
 pub mod cloud_webhooks;
 pub mod credits;
 pub mod events;

@@ -8,13 +8,15 @@ CREATE INDEX conversations_chat ON conversations(chat);
 
 -- A CSV import: the upload is spooled to `file_path` before the job row is written; the
 -- job is processed in batches and its counters updated after each batch. `processed` is the
--- number of CSV records consumed, so a restart resumes after them.
+-- number of CSV records consumed, so a restart resumes after them; `total` is the number
+-- of records in the file, counted while it was spooled.
 CREATE TABLE contact_imports (
     id          TEXT PRIMARY KEY,
     account_id  TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     mode        TEXT NOT NULL,
     status      TEXT NOT NULL,
     file_path   TEXT NOT NULL,
+    total       INTEGER NOT NULL DEFAULT 0,
     processed   INTEGER NOT NULL DEFAULT 0,
     created     INTEGER NOT NULL DEFAULT 0,
     updated     INTEGER NOT NULL DEFAULT 0,

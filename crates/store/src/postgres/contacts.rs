@@ -19,7 +19,7 @@ use crate::contacts::{
 };
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
-const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
+const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
 
 fn key_clause(key: &ContactKey) -> (&'static str, String) {
     match key {
@@ -102,6 +102,7 @@ fn import_from_row(row: &PgRow) -> StoreResult<ImportJob> {
         status: ImportStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("bad import status `{status}`")))?,
         file_path: row.try_get("file_path")?,
+        total: count("total")?,
         processed: count("processed")?,
         created: count("created")?,
         updated: count("updated")?,
@@ -283,13 +284,14 @@ impl ContactStore for PgStore {
 
     async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
         sqlx::query(&format!(
-            "INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(job.id.to_string())
         .bind(job.account_id.to_string())
         .bind(job.mode.as_str())
         .bind(job.status.as_str())
         .bind(&job.file_path)
+        .bind(as_i64(job.total))
         .bind(as_i64(job.processed))
         .bind(as_i64(job.created))
         .bind(as_i64(job.updated))
@@ -300,6 +302,7 @@ impl ContactStore for PgStore {
         .bind(job.created_at)
         .bind(job.updated_at)
         .bind(job.finished_at)
+        .bind(as_i64(job.total))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -325,7 +328,7 @@ impl ContactStore for PgStore {
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         sqlx::query(
             "UPDATE contact_imports SET status = $2, processed = $3, created = $4, updated = $5, skipped = $6,
-               failed = $7, errors = $8, reason = $9, updated_at = $10, finished_at = $11
+               failed = $7, errors = $8, reason = $9, updated_at = $10, finished_at = $11, total = $12
              WHERE id = $1",
         )
         .bind(job.id.to_string())
@@ -339,6 +342,7 @@ impl ContactStore for PgStore {
         .bind(&job.reason)
         .bind(job.updated_at)
         .bind(job.finished_at)
+        .bind(as_i64(job.total))
         .execute(&self.pool)
         .await?;
         Ok(())

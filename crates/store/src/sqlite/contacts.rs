@@ -18,7 +18,7 @@ use crate::contacts::{
 };
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
-const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
+const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
 
 fn key_clause(key: &ContactKey) -> (&'static str, String) {
     match key {
@@ -126,16 +126,22 @@ fn import_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<ImportJob>> {
     let account: String = row.get(1)?;
     let mode: String = row.get(2)?;
     let status: String = row.get(3)?;
-    let errors: String = row.get(10)?;
+    let file_path: String = row.get(4)?;
     let count = |i: usize| -> rusqlite::Result<u64> {
         Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
     };
-    let (processed, created, updated, skipped, failed) =
-        (count(5)?, count(6)?, count(7)?, count(8)?, count(9)?);
-    let file_path: String = row.get(4)?;
-    let reason: Option<String> = row.get(11)?;
+    let (total, processed, created, updated, skipped, failed) = (
+        count(5)?,
+        count(6)?,
+        count(7)?,
+        count(8)?,
+        count(9)?,
+        count(10)?,
+    );
+    let errors: String = row.get(11)?;
+    let reason: Option<String> = row.get(12)?;
     let (created_at, updated_at, finished_at): (i64, i64, Option<i64>) =
-        (row.get(12)?, row.get(13)?, row.get(14)?);
+        (row.get(13)?, row.get(14)?, row.get(15)?);
     Ok((|| {
         Ok(ImportJob {
             id: parse(&id, "import id")?,
@@ -145,6 +151,7 @@ fn import_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<ImportJob>> {
             status: ImportStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("bad import status `{status}`")))?,
             file_path,
+            total,
             processed,
             created,
             updated,
@@ -300,13 +307,14 @@ impl ContactStore for SqliteStore {
         self.engine
             .write(move |c| {
                 c.execute(
-                    &format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+                    &format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
                     params![
                         job.id.to_string(),
                         job.account_id.to_string(),
                         job.mode.as_str(),
                         job.status.as_str(),
                         job.file_path,
+                        as_i64(job.total),
                         as_i64(job.processed),
                         as_i64(job.created),
                         as_i64(job.updated),
@@ -351,7 +359,7 @@ impl ContactStore for SqliteStore {
             .write(move |c| {
                 c.prepare_cached(
                     "UPDATE contact_imports SET status = ?2, processed = ?3, created = ?4, updated = ?5, skipped = ?6,
-                       failed = ?7, errors = ?8, reason = ?9, updated_at = ?10, finished_at = ?11
+                       failed = ?7, errors = ?8, reason = ?9, updated_at = ?10, finished_at = ?11, total = ?12
                      WHERE id = ?1",
                 )?
                 .execute(params![
@@ -365,7 +373,8 @@ impl ContactStore for SqliteStore {
                     serde_json::to_string(&job.errors)?,
                     job.reason,
                     job.updated_at,
-                    job.finished_at
+                    job.finished_at,
+                    as_i64(job.total)
                 ])?;
                 Ok(())
             })
