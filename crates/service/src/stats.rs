@@ -1,8 +1,8 @@
 //! Channel statistics: per-day counts from the store, summed over a period and priced with
 //! the template price table.
 
-use switchboard_core::id::ChannelId;
 use jiff::tz::TimeZone;
+use switchboard_core::id::ChannelId;
 use switchboard_core::stats::{local_days, Counts, Period, PriceTable, DAY_MS};
 use switchboard_core::time::Millis;
 use switchboard_store::stats::QUARTER_HOUR_MS;

@@ -43,7 +43,10 @@ pub async fn contacts_crud_and_scope(store: Arc<dyn Store>) {
     let c = contact(acc, "263771000001", Some("Tendai"), &["vip"]);
     assert!(store.create_contact(&c).await.unwrap());
     let dup = contact(acc, "263771000001", None, &[]);
-    assert!(!store.create_contact(&dup).await.unwrap(), "duplicate phone");
+    assert!(
+        !store.create_contact(&dup).await.unwrap(),
+        "duplicate phone"
+    );
     assert!(store
         .create_contact(&contact(other, "263771000001", None, &[]))
         .await
@@ -207,7 +210,13 @@ pub async fn contacts_are_created_by_messages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     store
-        .insert_outbound(&new_outbound(outbound(acc, ch, "15550001111", "again", 1_001)))
+        .insert_outbound(&new_outbound(outbound(
+            acc,
+            ch,
+            "15550001111",
+            "again",
+            1_001,
+        )))
         .await
         .unwrap();
     let c = store

@@ -11,7 +11,13 @@ use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn call(server: &TestServer, method: Method, path: &str, key: &str, body: Option<Value>) -> reqwest::Response {
+async fn call(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut req = server.req(method, path, Some(key));
     if let Some(b) = body {
         req = req.json(&b);
@@ -41,7 +47,14 @@ async fn import(server: &TestServer, key: &str, csv: String, mode: &str) -> Valu
 async fn finished(server: &TestServer, key: &str, id: &str, rounds: u32) -> Value {
     for _ in 0..rounds {
         let job = json(
-            call(server, Method::GET, &format!("/v1/contacts/imports/{id}"), key, None).await,
+            call(
+                server,
+                Method::GET,
+                &format!("/v1/contacts/imports/{id}"),
+                key,
+                None,
+            )
+            .await,
             200,
         )
         .await;
@@ -54,7 +67,14 @@ async fn finished(server: &TestServer, key: &str, id: &str, rounds: u32) -> Valu
 }
 
 async fn export(server: &TestServer, key: &str, query: &str) -> Vec<BTreeMap<String, String>> {
-    let r = call(server, Method::GET, &format!("/v1/contacts/export{query}"), key, None).await;
+    let r = call(
+        server,
+        Method::GET,
+        &format!("/v1/contacts/export{query}"),
+        key,
+        None,
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.headers()["content-type"]
         .to_str()
@@ -89,8 +109,10 @@ async fn crud_and_isolation(server: &TestServer) {
             Method::POST,
             "/v1/contacts",
             &key,
-            Some(json!({"phone": "+263 77 100 0001", "name": "Tendai", "tags": ["vip"],
-                        "custom_fields": {"city": "Harare"}})),
+            Some(
+                json!({"phone": "+263 77 100 0001", "name": "Tendai", "tags": ["vip"],
+                        "custom_fields": {"city": "Harare"}}),
+            ),
         )
         .await,
         201,
@@ -102,12 +124,29 @@ async fn crud_and_isolation(server: &TestServer) {
     assert_eq!(created["opted_out"], false);
     assert_eq!(created["last_inbound_at"], json!([]));
 
-    let dup = call(server, Method::POST, "/v1/contacts", &key, Some(json!({"phone": "263771000001"}))).await;
+    let dup = call(
+        server,
+        Method::POST,
+        "/v1/contacts",
+        &key,
+        Some(json!({"phone": "263771000001"})),
+    )
+    .await;
     assert_eq!(error_code(dup, 409).await, "contact_exists");
-    let bad = call(server, Method::POST, "/v1/contacts", &key, Some(json!({"phone": "hello"}))).await;
+    let bad = call(
+        server,
+        Method::POST,
+        "/v1/contacts",
+        &key,
+        Some(json!({"phone": "hello"})),
+    )
+    .await;
     assert_eq!(error_code(bad, 400).await, "invalid_parameter");
 
-    for path in [format!("/v1/contacts/{id}"), "/v1/contacts/263771000001".to_string()] {
+    for path in [
+        format!("/v1/contacts/{id}"),
+        "/v1/contacts/263771000001".to_string(),
+    ] {
         let got = json(call(server, Method::GET, &path, &key, None).await, 200).await;
         assert_eq!(got["id"], id.as_str());
         // Another account sees nothing, whatever the verb.
@@ -124,8 +163,10 @@ async fn crud_and_isolation(server: &TestServer) {
             Method::PATCH,
             &format!("/v1/contacts/{id}"),
             &key,
-            Some(json!({"name": "Tendai M", "add_tags": ["lead"], "remove_tags": ["vip"],
-                        "custom_fields": {"city": null, "plan": "gold"}, "opted_out": true})),
+            Some(
+                json!({"name": "Tendai M", "add_tags": ["lead"], "remove_tags": ["vip"],
+                        "custom_fields": {"city": null, "plan": "gold"}, "opted_out": true}),
+            ),
         )
         .await,
         200,
@@ -136,7 +177,14 @@ async fn crud_and_isolation(server: &TestServer) {
     assert_eq!(patched["custom_fields"], json!({"plan": "gold"}));
     assert_eq!(patched["opted_out"], true);
     let cleared = json(
-        call(server, Method::PATCH, &format!("/v1/contacts/{id}"), &key, Some(json!({"name": null, "tags": []}))).await,
+        call(
+            server,
+            Method::PATCH,
+            &format!("/v1/contacts/{id}"),
+            &key,
+            Some(json!({"name": null, "tags": []})),
+        )
+        .await,
         200,
     )
     .await;
@@ -145,15 +193,44 @@ async fn crud_and_isolation(server: &TestServer) {
 
     // A read key reads but cannot change.
     let (_, reader) = create_key(server, &key, json!({"name": "ro", "permission": "read"})).await;
-    json(call(server, Method::GET, "/v1/contacts", &reader, None).await, 200).await;
-    let r = call(server, Method::DELETE, &format!("/v1/contacts/{id}"), &reader, None).await;
+    json(
+        call(server, Method::GET, "/v1/contacts", &reader, None).await,
+        200,
+    )
+    .await;
+    let r = call(
+        server,
+        Method::DELETE,
+        &format!("/v1/contacts/{id}"),
+        &reader,
+        None,
+    )
+    .await;
     assert_eq!(error_code(r, 403).await, "forbidden");
 
-    let r = call(server, Method::DELETE, &format!("/v1/contacts/{id}"), &key, None).await;
+    let r = call(
+        server,
+        Method::DELETE,
+        &format!("/v1/contacts/{id}"),
+        &key,
+        None,
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 204);
-    let r = call(server, Method::GET, &format!("/v1/contacts/{id}"), &key, None).await;
+    let r = call(
+        server,
+        Method::GET,
+        &format!("/v1/contacts/{id}"),
+        &key,
+        None,
+    )
+    .await;
     assert_eq!(error_code(r, 404).await, "not_found");
-    let other_list = json(call(server, Method::GET, "/v1/contacts", &other, None).await, 200).await;
+    let other_list = json(
+        call(server, Method::GET, "/v1/contacts", &other, None).await,
+        200,
+    )
+    .await;
     assert_eq!(other_list["data"], json!([]));
 }
 
@@ -166,8 +243,14 @@ async fn search_filters_and_paging(server: &TestServer) {
         ("447700900004", "Zed", json!([]), false),
     ] {
         json(
-            call(server, Method::POST, "/v1/contacts", &key,
-                Some(json!({"phone": phone, "name": name, "tags": tags, "opted_out": out}))).await,
+            call(
+                server,
+                Method::POST,
+                "/v1/contacts",
+                &key,
+                Some(json!({"phone": phone, "name": name, "tags": tags, "opted_out": out})),
+            )
+            .await,
             201,
         )
         .await;
@@ -185,18 +268,37 @@ async fn search_filters_and_paging(server: &TestServer) {
         let key = key.clone();
         async move { json(call(server, Method::GET, &path, &key, None).await, 200).await }
     };
-    assert_eq!(phones(&get("?q=ALIC").await), vec!["263771000001", "263781000003"]);
-    assert_eq!(phones(&get("?q=%2B26377").await), vec!["263771000001", "263771000002"]);
-    assert_eq!(phones(&get("?tag=lead,nope").await), vec!["263771000002", "263781000003"]);
+    assert_eq!(
+        phones(&get("?q=ALIC").await),
+        vec!["263771000001", "263781000003"]
+    );
+    assert_eq!(
+        phones(&get("?q=%2B26377").await),
+        vec!["263771000001", "263771000002"]
+    );
+    assert_eq!(
+        phones(&get("?tag=lead,nope").await),
+        vec!["263771000002", "263781000003"]
+    );
     assert_eq!(phones(&get("?opted_out=true").await), vec!["263771000002"]);
-    assert_eq!(phones(&get("?tag=vip&opted_out=false&q=moyo").await), vec!["263771000001"]);
+    assert_eq!(
+        phones(&get("?tag=vip&opted_out=false&q=moyo").await),
+        vec!["263771000001"]
+    );
     let first = get("?limit=3").await;
     assert_eq!(phones(&first).len(), 3);
     let cursor = first["next"].as_str().expect("a next page").to_string();
     let second = get(&format!("?limit=3&cursor={cursor}")).await;
     assert_eq!(phones(&second), vec!["447700900004"]);
     assert_eq!(second["next"], Value::Null);
-    let r = call(server, Method::GET, "/v1/contacts?opted_out=maybe", &key, None).await;
+    let r = call(
+        server,
+        Method::GET,
+        "/v1/contacts?opted_out=maybe",
+        &key,
+        None,
+    )
+    .await;
     assert_eq!(error_code(r, 400).await, "invalid_query");
 }
 
@@ -215,7 +317,13 @@ async fn import_reports_rows_and_exports_back(server: &TestServer) {
     let job = finished(server, &key, started["id"].as_str().unwrap(), 600).await;
     assert_eq!(job["status"], "finished", "{job}");
     assert_eq!(
-        (job["total"].clone(), job["processed"].clone(), job["created"].clone(), job["updated"].clone(), job["failed"].clone()),
+        (
+            job["total"].clone(),
+            job["processed"].clone(),
+            job["created"].clone(),
+            job["updated"].clone(),
+            job["failed"].clone()
+        ),
         (json!(6), json!(6), json!(3), json!(1), json!(2)),
         "{job}"
     );
@@ -227,16 +335,32 @@ async fn import_reports_rows_and_exports_back(server: &TestServer) {
 
     let rows = export(server, &key, "").await;
     let expected: Vec<BTreeMap<String, String>> = [
-        ("263771000001", "Ann Again", "vip;lead;new", r#"{"city":"Harare"}"#),
-        ("263771000002", "Moyo, Bob", "lead", r#"{"city":"Bulawayo"}"#),
+        (
+            "263771000001",
+            "Ann Again",
+            "vip;lead;new",
+            r#"{"city":"Harare"}"#,
+        ),
+        (
+            "263771000002",
+            "Moyo, Bob",
+            "lead",
+            r#"{"city":"Bulawayo"}"#,
+        ),
         ("447700900003", "", "", ""),
     ]
     .iter()
     .map(|(p, n, t, f)| {
-        [("phone", *p), ("name", *n), ("tags", *t), ("opted_out", "false"), ("custom_fields", *f)]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        [
+            ("phone", *p),
+            ("name", *n),
+            ("tags", *t),
+            ("opted_out", "false"),
+            ("custom_fields", *f),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
     })
     .collect();
     assert_eq!(rows, expected);
@@ -245,20 +369,51 @@ async fn import_reports_rows_and_exports_back(server: &TestServer) {
     // The export imports back unchanged into another account.
     let (_, copy) = create_account(server, "Copy").await;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["phone", "name", "tags", "opted_out", "custom_fields"]).unwrap();
+    w.write_record(["phone", "name", "tags", "opted_out", "custom_fields"])
+        .unwrap();
     for r in &rows {
-        w.write_record([&r["phone"], &r["name"], &r["tags"], &r["opted_out"], &r["custom_fields"]]).unwrap();
+        w.write_record([
+            &r["phone"],
+            &r["name"],
+            &r["tags"],
+            &r["opted_out"],
+            &r["custom_fields"],
+        ])
+        .unwrap();
     }
-    let again = import(server, &copy, String::from_utf8(w.into_inner().unwrap()).unwrap(), "upsert").await;
+    let again = import(
+        server,
+        &copy,
+        String::from_utf8(w.into_inner().unwrap()).unwrap(),
+        "upsert",
+    )
+    .await;
     let job = finished(server, &copy, again["id"].as_str().unwrap(), 600).await;
-    assert_eq!((job["created"].clone(), job["failed"].clone()), (json!(3), json!(0)), "{job}");
+    assert_eq!(
+        (job["created"].clone(), job["failed"].clone()),
+        (json!(3), json!(0)),
+        "{job}"
+    );
     assert_eq!(export(server, &copy, "").await, rows);
 
     // mode=skip leaves existing contacts alone.
-    let skip = import(server, &key, "phone,name\n263771000001,Changed\n".into(), "skip").await;
+    let skip = import(
+        server,
+        &key,
+        "phone,name\n263771000001,Changed\n".into(),
+        "skip",
+    )
+    .await;
     let job = finished(server, &key, skip["id"].as_str().unwrap(), 600).await;
-    assert_eq!((job["skipped"].clone(), job["updated"].clone()), (json!(1), json!(0)));
-    let ann = json(call(server, Method::GET, "/v1/contacts/263771000001", &key, None).await, 200).await;
+    assert_eq!(
+        (job["skipped"].clone(), job["updated"].clone()),
+        (json!(1), json!(0))
+    );
+    let ann = json(
+        call(server, Method::GET, "/v1/contacts/263771000001", &key, None).await,
+        200,
+    )
+    .await;
     assert_eq!(ann["name"], "Ann Again");
 
     // Unusable uploads are refused before any job exists.
@@ -287,14 +442,32 @@ async fn import_reports_rows_and_exports_back(server: &TestServer) {
         .unwrap();
     assert_eq!(error_code(r, 400).await, "invalid_parameter");
     let (_, other) = create_account(server, "Other").await;
-    let r = call(server, Method::GET, &format!("/v1/contacts/imports/{}", skip["id"].as_str().unwrap()), &other, None).await;
+    let r = call(
+        server,
+        Method::GET,
+        &format!("/v1/contacts/imports/{}", skip["id"].as_str().unwrap()),
+        &other,
+        None,
+    )
+    .await;
     assert_eq!(error_code(r, 404).await, "not_found");
 }
 
 async fn messages_create_contacts(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     send_template(server, &ctx, "+1 555 010 2001").await;
-    let out = json(call(server, Method::GET, "/v1/contacts/15550102001", &ctx.key, None).await, 200).await;
+    let out = json(
+        call(
+            server,
+            Method::GET,
+            "/v1/contacts/15550102001",
+            &ctx.key,
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(out["last_inbound_at"], json!([]));
     json(
         call(
@@ -310,7 +483,14 @@ async fn messages_create_contacts(server: &TestServer) {
     .await;
     let mut found = None;
     for _ in 0..600 {
-        let r = call(server, Method::GET, "/v1/contacts/15550102002", &ctx.key, None).await;
+        let r = call(
+            server,
+            Method::GET,
+            "/v1/contacts/15550102002",
+            &ctx.key,
+            None,
+        )
+        .await;
         if r.status().as_u16() == 200 {
             found = Some(r.json::<Value>().await.unwrap());
             break;
@@ -327,7 +507,11 @@ async fn big_import_finishes(server: &TestServer) {
     let (_, key) = create_account(server, "Big").await;
     let mut csv = String::from("phone,name,tags,segment\n");
     for i in 0..20_000u32 {
-        csv.push_str(&format!("+1 202 555 {:04},Customer {i},bulk,s{}\n", i % 10_000, i % 7));
+        csv.push_str(&format!(
+            "+1 202 555 {:04},Customer {i},bulk,s{}\n",
+            i % 10_000,
+            i % 7
+        ));
     }
     let started = import(server, &key, csv, "upsert").await;
     assert_eq!(started["total"], 20_000);

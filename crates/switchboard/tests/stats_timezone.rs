@@ -11,7 +11,11 @@ use switchboard_core::time::parse_rfc3339;
 
 async fn get(server: &TestServer, key: &str, path: &str) -> Value {
     json(
-        server.req(Method::GET, path, Some(key)).send().await.expect("request"),
+        server
+            .req(Method::GET, path, Some(key))
+            .send()
+            .await
+            .expect("request"),
         200,
     )
     .await
@@ -22,7 +26,12 @@ fn received_by_day(daily: &Value) -> Vec<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["date"].as_str().unwrap().to_string(), d["received"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["received"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -30,7 +39,11 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let channel = json(
         server
-            .req(Method::PATCH, &format!("/v1/channels/{}", ctx.channel), Some(&ctx.key))
+            .req(
+                Method::PATCH,
+                &format!("/v1/channels/{}", ctx.channel),
+                Some(&ctx.key),
+            )
             .json(&json!({"timezone": "America/New_York"}))
             .send()
             .await
@@ -79,16 +92,34 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
     assert_eq!(month["from"], "2026-03-01T05:00:00Z");
     assert_eq!(month["to"], "2026-04-01T04:00:00Z");
 
-    let daily = get(server, &ctx.key, &format!("{base}/daily?from=2026-03-07&to=2026-03-09")).await;
+    let daily = get(
+        server,
+        &ctx.key,
+        &format!("{base}/daily?from=2026-03-07&to=2026-03-09"),
+    )
+    .await;
     assert_eq!(
         received_by_day(&daily),
-        vec![("2026-03-07".into(), 1), ("2026-03-08".into(), 2), ("2026-03-09".into(), 1)]
+        vec![
+            ("2026-03-07".into(), 1),
+            ("2026-03-08".into(), 2),
+            ("2026-03-09".into(), 1)
+        ]
     );
-    let utc = get(server, &ctx.key, &format!("{base}/daily?from=2026-03-07&to=2026-03-09&tz=UTC")).await;
+    let utc = get(
+        server,
+        &ctx.key,
+        &format!("{base}/daily?from=2026-03-07&to=2026-03-09&tz=UTC"),
+    )
+    .await;
     assert_eq!(utc["time_zone"], "UTC");
     assert_eq!(
         received_by_day(&utc),
-        vec![("2026-03-07".into(), 0), ("2026-03-08".into(), 2), ("2026-03-09".into(), 2)]
+        vec![
+            ("2026-03-07".into(), 0),
+            ("2026-03-08".into(), 2),
+            ("2026-03-09".into(), 2)
+        ]
     );
     let utc_month = get(server, &ctx.key, &format!("{base}?month=03.2026&tz=UTC")).await;
     assert_eq!(utc_month["received"], 4);
@@ -99,14 +130,22 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
 
     // Bad zones are refused, on the channel and in the query.
     let r = server
-        .req(Method::PATCH, &format!("/v1/channels/{}", ctx.channel), Some(&ctx.key))
+        .req(
+            Method::PATCH,
+            &format!("/v1/channels/{}", ctx.channel),
+            Some(&ctx.key),
+        )
         .json(&json!({"timezone": "Mars/Olympus"}))
         .send()
         .await
         .unwrap();
     assert_eq!(error_code(r, 400).await, "invalid_parameter");
     let r = server
-        .req(Method::GET, &format!("{base}?tz=Nowhere/Land"), Some(&ctx.key))
+        .req(
+            Method::GET,
+            &format!("{base}?tz=Nowhere/Land"),
+            Some(&ctx.key),
+        )
         .send()
         .await
         .unwrap();

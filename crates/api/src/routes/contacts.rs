@@ -278,7 +278,10 @@ async fn create_contact(
             ),
         });
     }
-    Ok((StatusCode::CREATED, Json(one_view(&state, key, contact).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(one_view(&state, key, contact).await?),
+    ))
 }
 
 /// Lists the account's contacts, oldest first: search with `q` (phone prefix or part of the
@@ -352,10 +355,7 @@ async fn update_contact(
             Some(None) => Some(None),
             None => None,
         },
-        tags: body
-            .tags
-            .map(|t| service::tags("tags", &t))
-            .transpose()?,
+        tags: body.tags.map(|t| service::tags("tags", &t)).transpose()?,
         add_tags: service::tags("add_tags", &body.add_tags)?,
         remove_tags: body.remove_tags,
         custom_fields: {
@@ -502,7 +502,12 @@ fn is_csv(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let mime = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             matches!(mime.as_str(), "text/csv" | "application/csv" | "text/plain")
         })
         .unwrap_or(false)
@@ -531,7 +536,9 @@ async fn start_import(
     let mode = match q.mode.as_deref() {
         None => ImportMode::Upsert,
         Some(m) => ImportMode::parse(m).ok_or_else(|| {
-            ApiError::invalid(format!("mode: `{m}` is not an import mode: use upsert or skip"))
+            ApiError::invalid(format!(
+                "mode: `{m}` is not an import mode: use upsert or skip"
+            ))
         })?,
     };
     if !is_csv(&headers) {

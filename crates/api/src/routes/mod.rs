@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod bot;
 pub mod channels;
-pub mod contacts;
 pub mod cloud_webhooks;
+pub mod contacts;
 pub mod credits;
 pub mod events;
 pub mod health;

@@ -6,9 +6,9 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use switchboard_core::key::Permission;
 use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::Channel;
+use switchboard_core::key::Permission;
 use switchboard_core::stats::{
     day_name, day_range_in, micros_to_amount, month_of_in, parse_month_in, Period, PeriodError,
 };

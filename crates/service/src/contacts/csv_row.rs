@@ -97,8 +97,8 @@ pub fn parse_record(
                     .filter(|t| !t.is_empty())
                     .map(str::to_string)
                     .collect();
-                row.tags =
-                    tags("tags", &list).map_err(|e| row_error(line, "invalid_row", e.to_string()))?;
+                row.tags = tags("tags", &list)
+                    .map_err(|e| row_error(line, "invalid_row", e.to_string()))?;
             }
             Column::OptedOut => {
                 row.opted_out = flag(cell).map_err(|m| row_error(line, "invalid_row", m))?

@@ -168,11 +168,7 @@ async fn count(path: PathBuf) -> Result<u64, StartError> {
 }
 
 /// Reads up to `max` records: the parsed rows (or their errors) and whether the file ended.
-type Batch = (
-    Reader<File>,
-    Vec<Result<ImportRow, ImportRowError>>,
-    bool,
-);
+type Batch = (Reader<File>, Vec<Result<ImportRow, ImportRowError>>, bool);
 
 fn read_batch(mut reader: Reader<File>, cols: &[Column], max: usize) -> Result<Batch, String> {
     let mut out = Vec::with_capacity(max);

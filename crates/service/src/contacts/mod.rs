@@ -33,14 +33,18 @@ pub const RESERVED_COLUMNS: [&str; 5] = ["phone", "name", "tags", "opted_out", "
 /// Resolves a path segment: a contact id (`ct_…`) or a phone number / WhatsApp id.
 pub fn contact_key(text: &str) -> ServiceResult<ContactKey> {
     if text.starts_with("ct_") {
-        return text
-            .parse::<ContactId>()
-            .map(ContactKey::Id)
-            .map_err(|e| ServiceError::invalid("id", format!("`{text}` is not a contact id: {e}")));
+        return text.parse::<ContactId>().map(ContactKey::Id).map_err(|e| {
+            ServiceError::invalid("id", format!("`{text}` is not a contact id: {e}"))
+        });
     }
     parse_recipient(text)
         .map(|wa| ContactKey::WaId(wa.into_string()))
-        .map_err(|e| ServiceError::invalid("id", format!("give a contact id (ct_…) or a phone number: {e}")))
+        .map_err(|e| {
+            ServiceError::invalid(
+                "id",
+                format!("give a contact id (ct_…) or a phone number: {e}"),
+            )
+        })
 }
 
 /// Normalizes a phone number to its WhatsApp id.

@@ -172,7 +172,8 @@ impl ContactStore for PgStore {
         filter: &ContactFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<ContactRecord>> {
-        let mut sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND id > $2");
+        let mut sql =
+            format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND id > $2");
         let mut n = 2;
         let mut next = || {
             n += 1;
