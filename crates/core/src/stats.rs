@@ -292,6 +292,31 @@ mod tests {
     use crate::time::parse_rfc3339;
 
     #[test]
+    fn local_days_follow_dst() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let p = day_range_in("2026-03-07", "2026-03-09", 31, &tz).unwrap();
+        assert_eq!(p.from, parse_rfc3339("2026-03-07T05:00:00Z").unwrap());
+        assert_eq!(p.to, parse_rfc3339("2026-03-10T04:00:00Z").unwrap());
+        let days = local_days(&p, &tz);
+        let names: Vec<String> = days.iter().map(|(d, _)| day_name(*d)).collect();
+        assert_eq!(names, vec!["2026-03-07", "2026-03-08", "2026-03-09"]);
+        assert_eq!(
+            days[2].1 - days[1].1,
+            23 * 3_600_000,
+            "the spring-forward day"
+        );
+        let m = parse_month_in("11.2026", &tz).unwrap();
+        assert_eq!(local_days(&m, &tz).len(), 30);
+        assert_eq!(
+            month_of_in(parse_rfc3339("2026-04-01T03:30:00Z").unwrap(), &tz),
+            "03.2026"
+        );
+        let utc = parse_month("02.2026").unwrap();
+        assert_eq!(local_days(&utc, &TimeZone::UTC).len(), 28);
+        assert_eq!(utc.days().count(), 28);
+    }
+
+    #[test]
     fn months_parse_into_utc_periods() {
         let p = parse_month("03.2022").unwrap();
         assert_eq!(p.from, parse_rfc3339("2022-03-01T00:00:00Z").unwrap());
