@@ -38,6 +38,7 @@ pub use state::{ApiSettings, AppState};
         (name = "accounts", description = "Accounts (admin key)"),
         (name = "keys", description = "API keys"),
         (name = "channels", description = "Channels: upstream numbers"),
+        (name = "contacts", description = "Contacts: CRUD, search, CSV import jobs and export"),
         (name = "messages", description = "Sending (Cloud API shapes) and history"),
         (name = "media", description = "Media files: upload, metadata, download, delete"),
         (name = "stats", description = "Channel statistics per month and day"),
@@ -67,6 +68,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::health::router())
         .merge(routes::accounts::router())
         .merge(routes::credits::router())
+        .merge(routes::contacts::router())
         .merge(routes::keys::router())
         .merge(routes::channels::router())
         .merge(routes::messages::router())

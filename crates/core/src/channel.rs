@@ -69,6 +69,9 @@ pub struct Channel {
     pub kind: ChannelKind,
     /// Upstream settings.
     pub settings: CloudSettings,
+    /// Time zone of the channel's statistics (days and months): an IANA name such as
+    /// `Europe/Berlin` or a fixed offset such as `+05:30`; `UTC` by default.
+    pub timezone: String,
     /// Creation time.
     pub created_at: Millis,
     /// Last change.

@@ -166,6 +166,8 @@ id_kind!(/// An event in the event log.
     EventKind, EventId, "evt");
 id_kind!(/// A contact of an account.
     ContactKind, ContactId, "ct");
+id_kind!(/// A contact import job (a spooled CSV processed in the background).
+    ContactImportKind, ContactImportId, "imp");
 id_kind!(/// A webhook subscription.
     SubscriptionKind, SubscriptionId, "sub");
 id_kind!(/// One webhook delivery (an event for a subscription).

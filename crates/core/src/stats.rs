@@ -1,9 +1,11 @@
 //! Channel statistics: the counted quantities, periods (`MM.YYYY` months and day ranges in
-//! UTC) and the template price table.
+//! UTC or a channel's time zone) and the template price table.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use jiff::tz::TimeZone;
 
 use crate::time::Millis;
 
@@ -97,13 +99,58 @@ pub enum PeriodError {
 }
 
 fn day_start(date: jiff::civil::Date) -> Result<Millis, PeriodError> {
-    date.to_zoned(jiff::tz::TimeZone::UTC)
+    day_start_in(date, &TimeZone::UTC)
+}
+
+/// The first instant of `date` in `tz` (midnight, or the first valid time after a DST gap).
+fn day_start_in(date: jiff::civil::Date, tz: &TimeZone) -> Result<Millis, PeriodError> {
+    date.to_zoned(tz.clone())
         .map(|z| z.timestamp().as_millisecond())
         .map_err(|e| PeriodError::Range(format!("date out of range: {e}")))
 }
 
+/// The number of a calendar date: days since 1970-01-01 (what [`day_name`] names).
+fn day_number(date: jiff::civil::Date) -> Result<i64, PeriodError> {
+    Ok(day_start(date)?.div_euclid(DAY_MS))
+}
+
+/// The local calendar days of `period` in `tz`: `(day number, first instant)` in order, for
+/// every day whose first instant is inside the period. DST-correct: a day is 23, 24 or 25
+/// hours long as the zone says.
+pub fn local_days(period: &Period, tz: &TimeZone) -> Vec<(i64, Millis)> {
+    let Ok(first) = jiff::Timestamp::from_millisecond(period.from) else {
+        return Vec::new();
+    };
+    let mut date = first.to_zoned(tz.clone()).date();
+    let mut out = Vec::new();
+    // A day is at least 22 hours long anywhere, so this bounds the loop.
+    let most = (period.to - period.from) / (22 * 3_600_000) + 2;
+    for _ in 0..most {
+        let (Ok(start), Ok(number)) = (day_start_in(date, tz), day_number(date)) else {
+            break;
+        };
+        if start >= period.to {
+            break;
+        }
+        if start >= period.from {
+            out.push((number, start));
+        }
+        match date.tomorrow() {
+            Ok(next) => date = next,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// Parses seed 002's `MM.YYYY` (also `M.YYYY`) into the month's UTC period.
 pub fn parse_month(text: &str) -> Result<Period, PeriodError> {
+    parse_month_in(text, &TimeZone::UTC)
+}
+
+/// Parses `MM.YYYY` into the month's period in `tz` (from its first local midnight to the
+/// next month's).
+pub fn parse_month_in(text: &str, tz: &TimeZone) -> Result<Period, PeriodError> {
     let bad = || PeriodError::Month(text.to_string());
     let (m, y) = text.trim().split_once('.').ok_or_else(bad)?;
     if m.is_empty() || m.len() > 2 || y.len() != 4 {
@@ -118,16 +165,21 @@ pub fn parse_month(text: &str) -> Result<Period, PeriodError> {
         .tomorrow()
         .map_err(|_| bad())?;
     Ok(Period {
-        from: day_start(first)?,
-        to: day_start(next)?,
+        from: day_start_in(first, tz)?,
+        to: day_start_in(next, tz)?,
     })
 }
 
 /// The `MM.YYYY` name of the UTC month containing `at`.
 pub fn month_of(at: Millis) -> String {
+    month_of_in(at, &TimeZone::UTC)
+}
+
+/// The `MM.YYYY` name of the month containing `at` in `tz`.
+pub fn month_of_in(at: Millis, tz: &TimeZone) -> String {
     match jiff::Timestamp::from_millisecond(at) {
         Ok(ts) => {
-            let d = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let d = ts.to_zoned(tz.clone()).date();
             format!("{:02}.{:04}", d.month(), d.year())
         }
         Err(_) => "01.1970".to_string(),
@@ -136,27 +188,46 @@ pub fn month_of(at: Millis) -> String {
 
 /// Parses a `YYYY-MM-DD` date's UTC start.
 pub fn parse_date(field: &'static str, text: &str) -> Result<Millis, PeriodError> {
-    let date: jiff::civil::Date = text.trim().parse().map_err(|_| PeriodError::Date {
+    day_start(civil_date(field, text)?)
+}
+
+fn civil_date(field: &'static str, text: &str) -> Result<jiff::civil::Date, PeriodError> {
+    text.trim().parse().map_err(|_| PeriodError::Date {
         field,
         text: text.to_string(),
-    })?;
-    day_start(date)
+    })
 }
 
 /// The period from day `from` through day `to` inclusive, at most `max_days` long.
 pub fn day_range(from: &str, to: &str, max_days: i64) -> Result<Period, PeriodError> {
-    let start = parse_date("from", from)?;
-    let end = parse_date("to", to)? + DAY_MS;
-    if end <= start {
+    day_range_in(from, to, max_days, &TimeZone::UTC)
+}
+
+/// The period from local day `from` through local day `to` inclusive in `tz`, at most
+/// `max_days` days.
+pub fn day_range_in(
+    from: &str,
+    to: &str,
+    max_days: i64,
+    tz: &TimeZone,
+) -> Result<Period, PeriodError> {
+    let first = civil_date("from", from)?;
+    let last = civil_date("to", to)?;
+    if last < first {
         return Err(PeriodError::Range(format!(
             "to ({to}) is before from ({from})"
         )));
     }
-    if (end - start) / DAY_MS > max_days {
+    if day_number(last)? - day_number(first)? + 1 > max_days {
         return Err(PeriodError::Range(format!(
             "from..to spans more than {max_days} days; ask for a shorter range"
         )));
     }
+    let after = last
+        .tomorrow()
+        .map_err(|e| PeriodError::Range(format!("date out of range: {e}")))?;
+    let start = day_start_in(first, tz)?;
+    let end = day_start_in(after, tz)?;
     Ok(Period {
         from: start,
         to: end,
@@ -219,6 +290,31 @@ pub fn micros_to_amount(micros: i64) -> f64 {
 mod tests {
     use super::*;
     use crate::time::parse_rfc3339;
+
+    #[test]
+    fn local_days_follow_dst() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let p = day_range_in("2026-03-07", "2026-03-09", 31, &tz).unwrap();
+        assert_eq!(p.from, parse_rfc3339("2026-03-07T05:00:00Z").unwrap());
+        assert_eq!(p.to, parse_rfc3339("2026-03-10T04:00:00Z").unwrap());
+        let days = local_days(&p, &tz);
+        let names: Vec<String> = days.iter().map(|(d, _)| day_name(*d)).collect();
+        assert_eq!(names, vec!["2026-03-07", "2026-03-08", "2026-03-09"]);
+        assert_eq!(
+            days[2].1 - days[1].1,
+            23 * 3_600_000,
+            "the spring-forward day"
+        );
+        let m = parse_month_in("11.2026", &tz).unwrap();
+        assert_eq!(local_days(&m, &tz).len(), 30);
+        assert_eq!(
+            month_of_in(parse_rfc3339("2026-04-01T03:30:00Z").unwrap(), &tz),
+            "03.2026"
+        );
+        let utc = parse_month("02.2026").unwrap();
+        assert_eq!(local_days(&utc, &TimeZone::UTC).len(), 28);
+        assert_eq!(utc.days().count(), 28);
+    }
 
     #[test]
     fn months_parse_into_utc_periods() {

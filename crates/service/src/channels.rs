@@ -1,6 +1,7 @@
 //! Channels: creation (sandbox or Cloud API), reading, changing, deleting.
 
 use switchboard_core::account::validate_name;
+use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::{
     is_api_version, Channel, ChannelKind, CloudSettings, DEFAULT_API_VERSION,
 };
@@ -32,6 +33,8 @@ pub struct NewChannel {
     pub base_url: Option<String>,
     /// Graph API version (default v23.0).
     pub api_version: Option<String>,
+    /// Statistics time zone (default `UTC`).
+    pub timezone: Option<String>,
 }
 
 /// Changes to a channel; `None` leaves a field as it is.
@@ -49,6 +52,8 @@ pub struct ChannelPatch {
     pub base_url: Option<Option<String>>,
     /// New API version.
     pub api_version: Option<String>,
+    /// New statistics time zone.
+    pub timezone: Option<String>,
 }
 
 fn digits(n: usize) -> String {
@@ -115,6 +120,16 @@ fn secret(field: &str, value: String) -> ServiceResult<String> {
     Ok(value)
 }
 
+/// Validates a statistics time zone (an IANA name or a fixed offset) and returns it as
+/// stored: the IANA name as the database spells it, or the offset as given.
+pub fn timezone(text: &str) -> ServiceResult<String> {
+    let tz = parse_time_zone(text)
+        .map_err(|m| ServiceError::invalid("timezone", format!("`timezone`: {m}")))?;
+    Ok(tz
+        .iana_name()
+        .map_or_else(|| text.trim().to_string(), str::to_string))
+}
+
 /// Settings for a new sandbox channel: random ids and secrets; the base URL is the mounted
 /// emulator, resolved at call time.
 pub fn sandbox_settings() -> CloudSettings {
@@ -156,6 +171,10 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
             api_version: api_version(input.api_version)?,
         },
     };
+    let timezone = match input.timezone {
+        Some(tz) => timezone(&tz)?,
+        None => "UTC".to_string(),
+    };
     let now = now_millis();
     Ok(Channel {
         id: ChannelId::new(),
@@ -163,6 +182,7 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
         name,
         kind,
         settings,
+        timezone,
         created_at: now,
         updated_at: now,
     })
@@ -249,6 +269,9 @@ pub async fn update(
     }
     if let Some(version) = patch.api_version {
         channel.settings.api_version = api_version(Some(version))?;
+    }
+    if let Some(tz) = patch.timezone {
+        channel.timezone = timezone(&tz)?;
     }
     channel.updated_at = now_millis().max(channel.updated_at + 1);
     if !store.update_channel(&channel).await? {

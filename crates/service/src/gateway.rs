@@ -55,6 +55,8 @@ pub struct Gateway {
     pub next_scheduled: Arc<NextDue>,
     /// Template prices for statistics.
     pub pricing: Arc<PriceTable>,
+    /// Folder where contact CSV uploads are spooled until their import job finishes.
+    pub import_dir: std::path::PathBuf,
 }
 
 /// The earliest known due time of scheduled messages, shared by the send path (which lowers

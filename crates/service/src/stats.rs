@@ -1,11 +1,17 @@
 //! Channel statistics: per-day counts from the store, summed over a period and priced with
 //! the template price table.
 
+use jiff::tz::TimeZone;
 use switchboard_core::id::ChannelId;
-use switchboard_core::stats::{Counts, Period, PriceTable};
+use switchboard_core::stats::{local_days, Counts, Period, PriceTable, DAY_MS};
+use switchboard_core::time::Millis;
+use switchboard_store::stats::QUARTER_HOUR_MS;
 use switchboard_store::StoreResult;
 
 use crate::gateway::Gateway;
+
+/// A time zone for statistics (re-exported so callers need not depend on `jiff`).
+pub type Zone = TimeZone;
 
 /// Template messages of one category and what they cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,22 +62,43 @@ pub fn price(counts: Counts, table: &PriceTable) -> PricedCounts {
     }
 }
 
-/// A channel's statistics over `period`: the total and one entry per UTC day (zero-filled).
+/// The largest bucket size dividing every day start: a whole day for UTC, 15 minutes for
+/// the zones in use today, smaller for historic local mean times.
+fn bucket_for(days: &[(i64, Millis)]) -> i64 {
+    [DAY_MS, QUARTER_HOUR_MS, 60_000, 1_000, 1]
+        .into_iter()
+        .find(|b| days.iter().all(|(_, start)| start.rem_euclid(*b) == 0))
+        .unwrap_or(1)
+}
+
+/// A channel's statistics over `period`: the total and one entry per local day of `tz`
+/// (zero-filled). Counts are read per bucket and summed into the day whose first instant
+/// is the last one at or before the bucket's start, so days follow DST changes.
 pub async fn channel_stats(
     gateway: &Gateway,
     channel: ChannelId,
     period: Period,
+    tz: &TimeZone,
 ) -> StoreResult<(PricedCounts, Vec<(i64, PricedCounts)>)> {
-    let mut by_day = gateway
+    let days = local_days(&period, tz);
+    let bucket = bucket_for(&days);
+    let buckets = gateway
         .store
-        .daily_counts(channel, period.from, period.to)
+        .bucket_counts(channel, period.from, period.to, bucket)
         .await?;
-    let mut total = Counts::default();
-    let mut days = Vec::new();
-    for day in period.days() {
-        let counts = by_day.remove(&day).unwrap_or_default();
-        total.add(&counts);
-        days.push((day, price(counts, &gateway.pricing)));
+    let mut per_day = vec![Counts::default(); days.len()];
+    for (n, counts) in buckets {
+        let start = n.saturating_mul(bucket);
+        let i = days.partition_point(|(_, s)| *s <= start);
+        if let Some(day) = i.checked_sub(1).and_then(|i| per_day.get_mut(i)) {
+            day.add(&counts);
+        }
     }
-    Ok((price(total, &gateway.pricing), days))
+    let mut total = Counts::default();
+    let mut out = Vec::with_capacity(days.len());
+    for ((day, _), counts) in days.into_iter().zip(per_day) {
+        total.add(&counts);
+        out.push((day, price(counts, &gateway.pricing)));
+    }
+    Ok((price(total, &gateway.pricing), out))
 }

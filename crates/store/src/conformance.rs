@@ -54,6 +54,7 @@ pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
             base_url: None,
             api_version: "v23.0".into(),
         },
+        timezone: "UTC".into(),
         created_at: now,
         updated_at: now,
     }

@@ -191,14 +191,28 @@ pub trait ScheduleStore {
 /// Channel statistics aggregated from the message table.
 #[async_trait]
 pub trait StatsStore {
-    /// A channel's counts per UTC day for messages created in `[from, to)` (see
-    /// [`switchboard_core::stats::Counts`] for what each number counts).
+    /// A channel's counts per bucket of `bucket_ms` (keyed by `created_at / bucket_ms`) for
+    /// messages created in `[from, to)` (see [`switchboard_core::stats::Counts`] for what each
+    /// number counts).
+    async fn bucket_counts(
+        &self,
+        channel: ChannelId,
+        from: Millis,
+        to: Millis,
+        bucket_ms: i64,
+    ) -> StoreResult<DailyCounts>;
+
+    /// A channel's counts per UTC day (days since the epoch) for messages created in
+    /// `[from, to)`.
     async fn daily_counts(
         &self,
         channel: ChannelId,
         from: Millis,
         to: Millis,
-    ) -> StoreResult<DailyCounts>;
+    ) -> StoreResult<DailyCounts> {
+        self.bucket_counts(channel, from, to, switchboard_core::stats::DAY_MS)
+            .await
+    }
 }
 
 /// The event log.
@@ -434,6 +448,7 @@ pub trait Store:
     + ScheduleStore
     + StatsStore
     + crate::credits::CreditStore
+    + crate::contacts::ContactStore
     + Send
     + Sync
     + 'static

@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
 mod suite {
     pub use switchboard_store::conformance::*;
     pub use switchboard_store::conformance_bot::*;
+    pub use switchboard_store::conformance_contacts::*;
     pub use switchboard_store::conformance_credits::*;
     pub use switchboard_store::conformance_media::*;
     pub use switchboard_store::conformance_messages::*;
@@ -51,6 +52,10 @@ conformance_tests!(
     bot_settings_round_trip,
     bot_rules_crud_and_reorder,
     contacts_opt_out_and_tags,
+    contacts_crud_and_scope,
+    contacts_search_and_page,
+    contacts_are_created_by_messages,
+    contacts_import_batches_and_jobs,
     bot_decisions_are_unique_and_paged,
     credits_are_ledgered_and_never_negative,
     concurrent_debits_never_overdraw,

@@ -243,6 +243,7 @@ impl Server {
                 )
                 .map_err(|e| StartError::Bootstrap(format!("pricing: {e}")))?,
             ),
+            import_dir: self.config.data_dir.join("imports"),
         };
         let state = AppState {
             store: self.store.clone(),
@@ -288,6 +289,11 @@ impl Server {
             ));
         }
         background.push(media_sweeper::spawn(gateway.clone(), workers.clone()));
+        match switchboard_service::contacts::import::resume(gateway.store.clone()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resuming contact imports"),
+            Err(e) => tracing::warn!(error = %e, "cannot list running contact imports"),
+        }
         if self.config.bot.enabled {
             background.push(bot::worker::spawn(
                 gateway.clone(),

@@ -44,6 +44,10 @@ pub struct CreateChannel {
     pub base_url: Option<String>,
     /// Graph API version (default `v23.0`).
     pub api_version: Option<String>,
+    /// Time zone of the channel's statistics (days and months): an IANA name such as
+    /// `Europe/Berlin` or an offset such as `+05:30` (default `UTC`).
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: Option<String>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
@@ -68,6 +72,8 @@ pub struct UpdateChannel {
     pub base_url: Option<Option<String>>,
     /// New API version.
     pub api_version: Option<String>,
+    /// New statistics time zone (IANA name or offset).
+    pub timezone: Option<String>,
 }
 
 /// A channel, with secrets masked.
@@ -93,6 +99,8 @@ pub struct ChannelView {
     pub base_url: Option<String>,
     /// Graph API version.
     pub api_version: String,
+    /// Time zone of the channel's statistics.
+    pub timezone: String,
     /// Callback URL to configure in Meta's dashboard.
     pub webhook_url: String,
     /// Creation time (RFC 3339).
@@ -143,6 +151,7 @@ fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> Channe
         },
         base_url: s.base_url,
         api_version: s.api_version,
+        timezone: channel.timezone,
         created_at: to_rfc3339(channel.created_at),
         updated_at: to_rfc3339(channel.updated_at),
     }
@@ -195,6 +204,7 @@ async fn create_channel(
         verify_token: body.verify_token,
         base_url: body.base_url,
         api_version: body.api_version,
+        timezone: body.timezone,
     };
     let channel = channels::create(state.store.as_ref(), key.account_id, input).await?;
     if let Some(sandbox) = &state.sandbox {
@@ -274,6 +284,7 @@ async fn update_channel(
         verify_token: body.verify_token,
         base_url: body.base_url,
         api_version: body.api_version,
+        timezone: body.timezone,
     };
     let channel = channels::update(state.store.as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&state, channel, false)))

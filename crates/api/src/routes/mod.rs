@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod bot;
 pub mod channels;
 pub mod cloud_webhooks;
+pub mod contacts;
 pub mod credits;
 pub mod events;
 pub mod health;

@@ -1,13 +1,16 @@
 //! Channel statistics: `GET /v1/channels/{id}/stats?month=MM.YYYY` (seed 002's monthly
 //! statistics with `templates_cost`) and `GET /v1/channels/{id}/stats/daily` (a series for
-//! charts). Days are UTC days; every message counts on the day it was created.
+//! charts). Days and months are those of the channel's time zone (`timezone`, default UTC)
+//! or of `?tz=`; every message counts on the local day it was created.
 
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use switchboard_core::automation::zone::parse_time_zone;
+use switchboard_core::channel::Channel;
 use switchboard_core::key::Permission;
 use switchboard_core::stats::{
-    day_name, day_range, micros_to_amount, month_of, parse_month, Period, PeriodError,
+    day_name, day_range_in, micros_to_amount, month_of_in, parse_month_in, Period, PeriodError,
 };
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::stats::{channel_stats, PricedCounts};
@@ -36,20 +39,25 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// Month and year as `MM.YYYY` (seed 002's format), e.g. `03.2026`; default the current
-    /// UTC month.
+    /// month.
     pub month: Option<String>,
+    /// Time zone of the days and months (IANA name such as `Europe/Berlin`, or an offset such
+    /// as `+05:30`); default the channel's `timezone`.
+    pub tz: Option<String>,
 }
 
 /// `?month=MM.YYYY` or `?from=YYYY-MM-DD&to=YYYY-MM-DD`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DailyQuery {
-    /// A whole month as `MM.YYYY`; default the current UTC month (when `from`/`to` are absent).
+    /// A whole month as `MM.YYYY`; default the current month (when `from`/`to` are absent).
     pub month: Option<String>,
-    /// First day (`YYYY-MM-DD`, UTC), with `to`.
+    /// First local day (`YYYY-MM-DD`), with `to`.
     pub from: Option<String>,
-    /// Last day, inclusive (`YYYY-MM-DD`, UTC); at most 366 days after `from`.
+    /// Last local day, inclusive (`YYYY-MM-DD`); at most 366 days after `from`.
     pub to: Option<String>,
+    /// Time zone of the days (IANA name or offset); default the channel's `timezone`.
+    pub tz: Option<String>,
 }
 
 /// Template messages of one category and their cost.
@@ -131,7 +139,7 @@ pub struct MonthlyStats {
     pub from: String,
     /// First instant after the period (RFC 3339).
     pub to: String,
-    /// Always `UTC`: days and months are UTC.
+    /// The time zone of the month (the channel's, or `?tz=`).
     pub time_zone: String,
     /// Currency of the prices (`pricing.currency`).
     pub currency: String,
@@ -143,7 +151,7 @@ pub struct MonthlyStats {
 /// One day of the series.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DayStats {
-    /// The UTC day, `YYYY-MM-DD`.
+    /// The local day, `YYYY-MM-DD`.
     pub date: String,
     /// The counts.
     #[serde(flatten)]
@@ -159,12 +167,25 @@ pub struct DailyStats {
     pub from: String,
     /// First instant after the period (RFC 3339).
     pub to: String,
-    /// Always `UTC`.
+    /// The time zone of the days (the channel's, or `?tz=`).
     pub time_zone: String,
     /// Currency of the prices.
     pub currency: String,
     /// Every day of the period, in order, zero-filled.
     pub days: Vec<DayStats>,
+}
+
+/// The time zone of a request: `?tz=` or the channel's, with its display name.
+fn zone(
+    channel: &Channel,
+    tz: Option<&str>,
+) -> ApiResult<(switchboard_service::stats::Zone, String)> {
+    let text = tz.unwrap_or(&channel.timezone);
+    let zone = parse_time_zone(text).map_err(|m| ApiError::invalid(format!("tz: {m}")))?;
+    let name = zone
+        .iana_name()
+        .map_or_else(|| text.trim().to_string(), str::to_string);
+    Ok((zone, name))
 }
 
 fn period_error(e: PeriodError) -> ApiError {
@@ -190,9 +211,10 @@ async fn monthly(
 ) -> ApiResult<Json<MonthlyStats>> {
     let key = principal.require_key(Permission::Read)?;
     let channel = channel_for(&state, key, &id).await?;
-    let month = q.month.unwrap_or_else(|| month_of(now_millis()));
-    let period = parse_month(&month).map_err(period_error)?;
-    let (total, _) = channel_stats(&state.gateway, channel.id, period)
+    let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
+    let month = q.month.unwrap_or_else(|| month_of_in(now_millis(), &tz));
+    let period = parse_month_in(&month, &tz).map_err(period_error)?;
+    let (total, _) = channel_stats(&state.gateway, channel.id, period, &tz)
         .await
         .map_err(|e| ApiError::Internal(format!("computing statistics: {e}")))?;
     Ok(Json(MonthlyStats {
@@ -200,13 +222,13 @@ async fn monthly(
         date: month.trim().to_string(),
         from: to_rfc3339(period.from),
         to: to_rfc3339(period.to),
-        time_zone: "UTC".into(),
+        time_zone: tz_name,
         currency: state.gateway.pricing.currency.clone(),
         counts: total.into(),
     }))
 }
 
-/// A channel's statistics per UTC day, for charts: a month (`month=MM.YYYY`) or a range of
+/// A channel's statistics per local day, for charts: a month (`month=MM.YYYY`) or a range of
 /// up to 366 days (`from=YYYY-MM-DD&to=YYYY-MM-DD`, both inclusive).
 #[utoipa::path(get, path = "/v1/channels/{id}/stats/daily", tag = "stats",
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), DailyQuery),
@@ -222,29 +244,34 @@ async fn daily(
 ) -> ApiResult<Json<DailyStats>> {
     let key = principal.require_key(Permission::Read)?;
     let channel = channel_for(&state, key, &id).await?;
+    let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let period: Period = match (&q.month, &q.from, &q.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(period_error(PeriodError::Range(
                 "give either month or from and to, not both".into(),
             )))
         }
-        (Some(m), None, None) => parse_month(m).map_err(period_error)?,
-        (None, Some(from), Some(to)) => day_range(from, to, MAX_DAYS).map_err(period_error)?,
+        (Some(m), None, None) => parse_month_in(m, &tz).map_err(period_error)?,
+        (None, Some(from), Some(to)) => {
+            day_range_in(from, to, MAX_DAYS, &tz).map_err(period_error)?
+        }
         (None, Some(_), None) | (None, None, Some(_)) => {
             return Err(period_error(PeriodError::Range(
                 "from and to go together: give both (YYYY-MM-DD, inclusive)".into(),
             )))
         }
-        (None, None, None) => parse_month(&month_of(now_millis())).map_err(period_error)?,
+        (None, None, None) => {
+            parse_month_in(&month_of_in(now_millis(), &tz), &tz).map_err(period_error)?
+        }
     };
-    let (_, days) = channel_stats(&state.gateway, channel.id, period)
+    let (_, days) = channel_stats(&state.gateway, channel.id, period, &tz)
         .await
         .map_err(|e| ApiError::Internal(format!("computing statistics: {e}")))?;
     Ok(Json(DailyStats {
         channel_id: channel.id.to_string(),
         from: to_rfc3339(period.from),
         to: to_rfc3339(period.to),
-        time_zone: "UTC".into(),
+        time_zone: tz_name,
         currency: state.gateway.pricing.currency.clone(),
         days: days
             .into_iter()

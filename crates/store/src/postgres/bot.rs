@@ -21,7 +21,7 @@ use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 const POSITION: &str = "bot";
 
 const RULE_COLS: &str = "id, account_id, channel_id, position, rule, created_at, updated_at";
-const CONTACT_COLS: &str =
+pub(crate) const CONTACT_COLS: &str =
     "id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at";
 const DECISION_COLS: &str = "id, account_id, channel_id, chat, inbound_message_id, code, rule_id, explanation, decision, reply_message_ids, replies_done, error, created_at";
 
@@ -43,7 +43,7 @@ fn rule_from_row(row: &PgRow) -> StoreResult<StoredRule> {
     })
 }
 
-fn contact_from_row(row: &PgRow) -> StoreResult<ContactRecord> {
+pub(crate) fn contact_from_row(row: &PgRow) -> StoreResult<ContactRecord> {
     let id: String = row.try_get("id")?;
     let account_id: String = row.try_get("account_id")?;
     let tags: String = row.try_get("tags")?;

@@ -325,6 +325,17 @@ impl MessageStore for PgStore {
         .bind(&new.template_category)
         .execute(&mut *tx)
         .await?;
+        // The recipient becomes a contact on the first message to it.
+        sqlx::query(
+            "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (account_id, wa_id) DO NOTHING",
+        )
+        .bind(ContactId::new().to_string())
+        .bind(&account)
+        .bind(&m.chat)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         let scheduled = m.status == MessageStatus::Scheduled;
         insert_history(&mut tx, &id, m.status, now, true, &None).await?;
         let (sql, event) = if scheduled {

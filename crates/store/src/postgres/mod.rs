@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
 mod bot;
+mod contacts;
 mod credits;
 mod media;
 mod messages;
@@ -131,8 +132,8 @@ async fn insert_channel<'e, E: sqlx::PgExecutor<'e>>(
     channel: &Channel,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO channels (id, account_id, name, kind, settings, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
+        "INSERT INTO channels (id, account_id, name, kind, settings, created_at, updated_at, timezone)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)",
     )
     .bind(channel.id.to_string())
     .bind(channel.account_id.to_string())
@@ -141,6 +142,7 @@ async fn insert_channel<'e, E: sqlx::PgExecutor<'e>>(
     .bind(serde_json::to_string(&channel.settings)?)
     .bind(channel.created_at)
     .bind(channel.updated_at)
+    .bind(&channel.timezone)
     .execute(exec)
     .await?;
     Ok(())
@@ -309,13 +311,14 @@ impl ChannelStore for PgStore {
 
     async fn update_channel(&self, channel: &Channel) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE channels SET name = $3, settings = $4::jsonb, updated_at = $5 WHERE account_id = $1 AND id = $2",
+            "UPDATE channels SET name = $3, settings = $4::jsonb, updated_at = $5, timezone = $6 WHERE account_id = $1 AND id = $2",
         )
         .bind(channel.account_id.to_string())
         .bind(channel.id.to_string())
         .bind(&channel.name)
         .bind(serde_json::to_string(&channel.settings)?)
         .bind(channel.updated_at)
+        .bind(&channel.timezone)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

@@ -17,7 +17,7 @@ pub(crate) const KEY_COLS: &str =
     "id, account_id, name, permission, channel_id, secret_hash, created_at, revoked_at";
 /// Columns read by [`channel_from_row`].
 pub(crate) const CHANNEL_COLS: &str =
-    "id, account_id, name, kind, settings::text AS settings, created_at, updated_at";
+    "id, account_id, name, kind, settings::text AS settings, created_at, updated_at, timezone";
 
 /// Columns read by [`message_from_row`].
 pub(crate) const MESSAGE_COLS: &str = "id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at";
@@ -65,6 +65,7 @@ pub(crate) fn channel_from_row(row: &PgRow) -> StoreResult<Channel> {
         kind: ChannelKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("bad channel kind `{kind}`")))?,
         settings: serde_json::from_str(&settings)?,
+        timezone: row.try_get("timezone")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -17,18 +17,21 @@ fn param(n: usize) -> String {
 
 #[async_trait]
 impl StatsStore for PgStore {
-    async fn daily_counts(
+    async fn bucket_counts(
         &self,
         channel: ChannelId,
         from: Millis,
         to: Millis,
+        bucket_ms: i64,
     ) -> StoreResult<DailyCounts> {
         let channel = channel.to_string();
+        let bucket = bucket_ms.max(1);
         let mut out = DailyCounts::new();
         let rows = sqlx::query(&status_counts_sql(param))
             .bind(&channel)
             .bind(from)
             .bind(to)
+            .bind(bucket)
             .fetch_all(&self.pool)
             .await?;
         for r in rows {
@@ -46,6 +49,7 @@ impl StatsStore for PgStore {
             .bind(&channel)
             .bind(from)
             .bind(to)
+            .bind(bucket)
             .fetch_all(&self.pool)
             .await?;
         for r in rows {
@@ -58,6 +62,7 @@ impl StatsStore for PgStore {
             .bind(&channel)
             .bind(from)
             .bind(to)
+            .bind(bucket)
             .fetch_all(&self.pool)
             .await?;
         for r in rows {

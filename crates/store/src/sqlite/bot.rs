@@ -19,7 +19,7 @@ use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 const POSITION: &str = "bot";
 
 const RULE_COLS: &str = "id, account_id, channel_id, position, rule, created_at, updated_at";
-const CONTACT_COLS: &str =
+pub(crate) const CONTACT_COLS: &str =
     "id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at";
 const DECISION_COLS: &str = "id, account_id, channel_id, chat, inbound_message_id, code, rule_id, explanation, decision, reply_message_ids, replies_done, error, created_at";
 
@@ -52,7 +52,7 @@ fn rule_from_row(row: &Row<'_>) -> RowResult<StoredRule> {
     })())
 }
 
-fn contact_from_row(row: &Row<'_>) -> RowResult<ContactRecord> {
+pub(crate) fn contact_from_row(row: &Row<'_>) -> RowResult<ContactRecord> {
     let id: String = row.get(0)?;
     let account_id: String = row.get(1)?;
     let wa_id: String = row.get(2)?;

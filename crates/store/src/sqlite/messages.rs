@@ -197,6 +197,17 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
         m.updated_at,
         new.template_category
     ])?;
+    // The recipient becomes a contact on the first message to it.
+    c.prepare_cached(
+        "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (account_id, wa_id) DO NOTHING",
+    )?
+    .execute(params![
+        ContactId::new().to_string(),
+        m.account_id.to_string(),
+        m.chat,
+        now
+    ])?;
     let scheduled = m.status == MessageStatus::Scheduled;
     insert_history(c, &id, m.status, now, true, &None)?;
     let (sql, event) = if scheduled {

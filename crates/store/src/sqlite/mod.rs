@@ -1,6 +1,7 @@
 //! The SQLite store: the embedded default (WAL, busy timeout, foreign keys, group commit).
 
 mod bot;
+mod contacts;
 mod credits;
 mod engine;
 mod media;
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_bot.sql"),
     include_str!("../../migrations/sqlite/0007_schedule_stats.sql"),
     include_str!("../../migrations/sqlite/0008_credits.sql"),
+    include_str!("../../migrations/sqlite/0009_contacts.sql"),
 ];
 
 /// A SQLite database file.
@@ -165,8 +167,8 @@ fn insert_key(c: &Connection, key: &ApiKey) -> StoreResult<()> {
 
 fn insert_channel(c: &Connection, channel: &Channel) -> StoreResult<()> {
     c.execute(
-        "INSERT INTO channels (id, account_id, name, kind, settings, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO channels (id, account_id, name, kind, settings, created_at, updated_at, timezone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             channel.id.to_string(),
             channel.account_id.to_string(),
@@ -174,7 +176,8 @@ fn insert_channel(c: &Connection, channel: &Channel) -> StoreResult<()> {
             channel.kind.as_str(),
             serde_json::to_string(&channel.settings)?,
             channel.created_at,
-            channel.updated_at
+            channel.updated_at,
+            channel.timezone
         ],
     )?;
     Ok(())
@@ -387,13 +390,14 @@ impl ChannelStore for SqliteStore {
         self.engine
             .write(move |c| {
                 let n = c.execute(
-                    "UPDATE channels SET name = ?3, settings = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2",
+                    "UPDATE channels SET name = ?3, settings = ?4, updated_at = ?5, timezone = ?6 WHERE account_id = ?1 AND id = ?2",
                     params![
                         channel.account_id.to_string(),
                         channel.id.to_string(),
                         channel.name,
                         serde_json::to_string(&channel.settings)?,
-                        channel.updated_at
+                        channel.updated_at,
+                        channel.timezone
                     ],
                 )?;
                 Ok(n == 1)

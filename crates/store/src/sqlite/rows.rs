@@ -14,7 +14,7 @@ pub(crate) const KEY_COLS: &str =
     "id, account_id, name, permission, channel_id, secret_hash, created_at, revoked_at";
 /// Columns read by [`channel_from_row`].
 pub(crate) const CHANNEL_COLS: &str =
-    "id, account_id, name, kind, settings, created_at, updated_at";
+    "id, account_id, name, kind, settings, created_at, updated_at, timezone";
 
 /// Parses a stored text value, reporting corrupt data instead of panicking.
 pub(crate) fn parse<T: std::str::FromStr>(text: &str, what: &str) -> StoreResult<T> {
@@ -68,6 +68,7 @@ pub(crate) fn channel_from_row(row: &Row<'_>) -> RowResult<Channel> {
     let settings: String = row.get(4)?;
     let created_at: i64 = row.get(5)?;
     let updated_at: i64 = row.get(6)?;
+    let timezone: String = row.get(7)?;
     Ok((|| {
         Ok(Channel {
             id: parse(&id, "channel id")?,
@@ -76,6 +77,7 @@ pub(crate) fn channel_from_row(row: &Row<'_>) -> RowResult<Channel> {
             kind: ChannelKind::parse(&kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("bad channel kind `{kind}`")))?,
             settings: serde_json::from_str(&settings)?,
+            timezone,
             created_at,
             updated_at,
         })

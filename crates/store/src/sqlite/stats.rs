@@ -15,10 +15,16 @@ fn param(n: usize) -> String {
     format!("?{n}")
 }
 
-fn daily(c: &Connection, channel: &str, from: Millis, to: Millis) -> StoreResult<DailyCounts> {
+fn daily(
+    c: &Connection,
+    channel: &str,
+    from: Millis,
+    to: Millis,
+    bucket: i64,
+) -> StoreResult<DailyCounts> {
     let mut out = DailyCounts::new();
     let mut stmt = c.prepare_cached(&status_counts_sql(param))?;
-    let mut rows = stmt.query(params![channel, from, to])?;
+    let mut rows = stmt.query(params![channel, from, to, bucket])?;
     while let Some(r) = rows.next()? {
         let e = day_entry(&mut out, r.get(0)?);
         e.sent = count(r.get(1)?);
@@ -31,7 +37,7 @@ fn daily(c: &Connection, channel: &str, from: Millis, to: Millis) -> StoreResult
         e.received = count(r.get(8)?);
     }
     let mut stmt = c.prepare_cached(&template_counts_sql(param))?;
-    let mut rows = stmt.query(params![channel, from, to])?;
+    let mut rows = stmt.query(params![channel, from, to, bucket])?;
     while let Some(r) = rows.next()? {
         let category: String = r.get(1)?;
         day_entry(&mut out, r.get(0)?)
@@ -39,7 +45,7 @@ fn daily(c: &Connection, channel: &str, from: Millis, to: Millis) -> StoreResult
             .insert(category, count(r.get(2)?));
     }
     let mut stmt = c.prepare_cached(&conversations_sql(param))?;
-    let mut rows = stmt.query(params![channel, from, to])?;
+    let mut rows = stmt.query(params![channel, from, to, bucket])?;
     while let Some(r) = rows.next()? {
         day_entry(&mut out, r.get(0)?).conversations_opened = count(r.get(1)?);
     }
@@ -48,15 +54,17 @@ fn daily(c: &Connection, channel: &str, from: Millis, to: Millis) -> StoreResult
 
 #[async_trait]
 impl StatsStore for SqliteStore {
-    async fn daily_counts(
+    async fn bucket_counts(
         &self,
         channel: ChannelId,
         from: Millis,
         to: Millis,
+        bucket_ms: i64,
     ) -> StoreResult<DailyCounts> {
         let channel = channel.to_string();
+        let bucket = bucket_ms.max(1);
         self.engine
-            .read(move |c| daily(c, &channel, from, to))
+            .read(move |c| daily(c, &channel, from, to, bucket))
             .await
     }
 }

@@ -1,0 +1,362 @@
+//! PostgreSQL: the contacts API's store (see `sqlite/contacts.rs` for the same rules). An
+//! update or import batch locks the rows it changes (`FOR UPDATE`) in its transaction.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
+use switchboard_core::time::Millis;
+
+use super::bot::{contact_from_row, CONTACT_COLS};
+use super::rows::parse;
+use super::PgStore;
+use crate::bot::ContactRecord;
+use crate::contacts::{
+    plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
+    ImportMode, ImportRow, ImportStatus,
+};
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
+
+fn key_clause(key: &ContactKey) -> (&'static str, String) {
+    match key {
+        ContactKey::Id(id) => ("id", id.to_string()),
+        ContactKey::WaId(wa) => ("wa_id", wa.clone()),
+    }
+}
+
+async fn load(
+    c: &mut PgConnection,
+    account: &str,
+    key: &ContactKey,
+    lock: bool,
+) -> StoreResult<Option<ContactRecord>> {
+    let (col, value) = key_clause(key);
+    let sql = format!(
+        "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND {col} = $2{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    sqlx::query(&sql)
+        .bind(account)
+        .bind(value)
+        .fetch_optional(&mut *c)
+        .await?
+        .as_ref()
+        .map(contact_from_row)
+        .transpose()
+}
+
+async fn insert(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO contacts (id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, wa_id) DO NOTHING",
+    )
+    .bind(r.id.to_string())
+    .bind(r.account_id.to_string())
+    .bind(&r.wa_id)
+    .bind(&r.name)
+    .bind(r.opted_out_at)
+    .bind(serde_json::to_string(&r.tags)?)
+    .bind(serde_json::to_string(&r.custom_fields)?)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
+}
+
+async fn save(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE contacts SET name = $3, opted_out_at = $4, tags = $5, custom_fields = $6, updated_at = $7
+         WHERE account_id = $1 AND wa_id = $2",
+    )
+    .bind(r.account_id.to_string())
+    .bind(&r.wa_id)
+    .bind(&r.name)
+    .bind(r.opted_out_at)
+    .bind(serde_json::to_string(&r.tags)?)
+    .bind(serde_json::to_string(&r.custom_fields)?)
+    .bind(r.updated_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+fn import_from_row(row: &PgRow) -> StoreResult<ImportJob> {
+    let id: String = row.try_get("id")?;
+    let account: String = row.try_get("account_id")?;
+    let mode: String = row.try_get("mode")?;
+    let status: String = row.try_get("status")?;
+    let errors: String = row.try_get("errors")?;
+    let count = |name: &str| -> StoreResult<u64> {
+        Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+    };
+    Ok(ImportJob {
+        id: parse(&id, "import id")?,
+        account_id: parse(&account, "account id")?,
+        mode: ImportMode::parse(&mode)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad import mode `{mode}`")))?,
+        status: ImportStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad import status `{status}`")))?,
+        file_path: row.try_get("file_path")?,
+        total: count("total")?,
+        processed: count("processed")?,
+        created: count("created")?,
+        updated: count("updated")?,
+        skipped: count("skipped")?,
+        failed: count("failed")?,
+        errors: serde_json::from_str(&errors)?,
+        reason: row.try_get("reason")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl ContactStore for PgStore {
+    async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(insert(&mut conn, contact).await? == 1)
+    }
+
+    async fn find_contact(
+        &self,
+        account: AccountId,
+        key: &ContactKey,
+    ) -> StoreResult<Option<ContactRecord>> {
+        let mut conn = self.pool.acquire().await?;
+        load(&mut conn, &account.to_string(), key, false).await
+    }
+
+    async fn update_contact(
+        &self,
+        account: AccountId,
+        key: &ContactKey,
+        patch: &ContactPatch,
+        now: Millis,
+    ) -> StoreResult<Option<ContactRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(mut contact) = load(&mut tx, &account.to_string(), key, true).await? else {
+            return Ok(None);
+        };
+        if patch.apply(&mut contact, now) {
+            save(&mut tx, &contact).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(contact))
+    }
+
+    async fn delete_contact(&self, account: AccountId, key: &ContactKey) -> StoreResult<bool> {
+        let (col, value) = key_clause(key);
+        let sql = format!("DELETE FROM contacts WHERE account_id = $1 AND {col} = $2");
+        let n = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(value)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn list_contacts(
+        &self,
+        account: AccountId,
+        filter: &ContactFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ContactRecord>> {
+        let mut sql =
+            format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND id > $2");
+        let mut n = 2;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let name = filter.name_pattern();
+        let prefix = filter.phone_prefix().map(|d| format!("{d}%"));
+        if name.is_some() {
+            let p = next();
+            match &prefix {
+                Some(_) => {
+                    let q = next();
+                    sql.push_str(&format!(
+                        " AND (wa_id LIKE {q} OR LOWER(name) LIKE {p} ESCAPE '\\')"
+                    ));
+                }
+                None => sql.push_str(&format!(" AND LOWER(name) LIKE {p} ESCAPE '\\'")),
+            }
+        }
+        if !filter.tags.is_empty() {
+            let p = next();
+            sql.push_str(&format!(" AND contacts.tags::jsonb ?| {p}::text[]"));
+        }
+        match filter.opted_out {
+            Some(true) => sql.push_str(" AND opted_out_at IS NOT NULL"),
+            Some(false) => sql.push_str(" AND opted_out_at IS NULL"),
+            None => {}
+        }
+        let p = next();
+        sql.push_str(&format!(" ORDER BY id LIMIT {p}"));
+        let mut query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after.clone().unwrap_or_default());
+        if let Some(name) = name {
+            query = query.bind(name);
+            if let Some(prefix) = prefix {
+                query = query.bind(prefix);
+            }
+        }
+        if !filter.tags.is_empty() {
+            query = query.bind(filter.tags.clone());
+        }
+        let rows = query.bind(page.fetch()).fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(contact_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page, |c| c.id.to_string()))
+    }
+
+    async fn last_inbound_by_contact(
+        &self,
+        account: AccountId,
+        wa_ids: &[String],
+    ) -> StoreResult<Vec<(String, ChannelId, Millis)>> {
+        if wa_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT cv.chat, cv.channel_id, cv.last_inbound_at FROM conversations cv
+             JOIN channels ch ON ch.id = cv.channel_id
+             WHERE ch.account_id = $1 AND cv.chat = ANY($2) ORDER BY cv.chat, cv.channel_id",
+        )
+        .bind(account.to_string())
+        .bind(wa_ids.to_vec())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(chat, channel, at)| Ok((chat, parse(&channel, "channel id")?, at)))
+            .collect()
+    }
+
+    async fn import_contacts(
+        &self,
+        account: AccountId,
+        rows: &[ImportRow],
+        mode: ImportMode,
+        now: Millis,
+    ) -> StoreResult<BatchOutcome> {
+        let acc = account.to_string();
+        let mut wa_ids: Vec<String> = rows.iter().map(|r| r.wa_id.clone()).collect();
+        wa_ids.sort();
+        wa_ids.dedup();
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND wa_id = ANY($2) ORDER BY wa_id FOR UPDATE"
+        );
+        let found = sqlx::query(&sql)
+            .bind(&acc)
+            .bind(&wa_ids)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut existing = HashMap::new();
+        for row in &found {
+            let c = contact_from_row(row)?;
+            existing.insert(c.wa_id.clone(), c);
+        }
+        let (writes, outcome) = plan_batch(existing, rows, mode, account, now);
+        for (contact, is_new) in &writes {
+            if *is_new {
+                insert(&mut tx, contact).await?;
+            } else {
+                save(&mut tx, contact).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        ))
+        .bind(job.id.to_string())
+        .bind(job.account_id.to_string())
+        .bind(job.mode.as_str())
+        .bind(job.status.as_str())
+        .bind(&job.file_path)
+        .bind(as_i64(job.total))
+        .bind(as_i64(job.processed))
+        .bind(as_i64(job.created))
+        .bind(as_i64(job.updated))
+        .bind(as_i64(job.skipped))
+        .bind(as_i64(job.failed))
+        .bind(serde_json::to_string(&job.errors)?)
+        .bind(&job.reason)
+        .bind(job.created_at)
+        .bind(job.updated_at)
+        .bind(job.finished_at)
+        .bind(as_i64(job.total))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_import(
+        &self,
+        account: AccountId,
+        id: ContactImportId,
+    ) -> StoreResult<Option<ImportJob>> {
+        sqlx::query(&format!(
+            "SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(import_from_row)
+        .transpose()
+    }
+
+    async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE contact_imports SET status = $2, processed = $3, created = $4, updated = $5, skipped = $6,
+               failed = $7, errors = $8, reason = $9, updated_at = $10, finished_at = $11, total = $12
+             WHERE id = $1",
+        )
+        .bind(job.id.to_string())
+        .bind(job.status.as_str())
+        .bind(as_i64(job.processed))
+        .bind(as_i64(job.created))
+        .bind(as_i64(job.updated))
+        .bind(as_i64(job.skipped))
+        .bind(as_i64(job.failed))
+        .bind(serde_json::to_string(&job.errors)?)
+        .bind(&job.reason)
+        .bind(job.updated_at)
+        .bind(job.finished_at)
+        .bind(as_i64(job.total))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
+        sqlx::query(&format!(
+            "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(import_from_row)
+        .collect()
+    }
+}

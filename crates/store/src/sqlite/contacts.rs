@@ -1,0 +1,396 @@
+//! SQLite: the contacts API's store (contacts, search, batched imports, import jobs).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
+use switchboard_core::time::Millis;
+
+use super::bot::{contact_from_row, CONTACT_COLS};
+use super::rows::parse;
+use super::SqliteStore;
+use crate::bot::ContactRecord;
+use crate::contacts::{
+    plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
+    ImportMode, ImportRow, ImportStatus,
+};
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
+
+fn key_clause(key: &ContactKey) -> (&'static str, String) {
+    match key {
+        ContactKey::Id(id) => ("id", id.to_string()),
+        ContactKey::WaId(wa) => ("wa_id", wa.clone()),
+    }
+}
+
+fn load(c: &Connection, account: &str, key: &ContactKey) -> StoreResult<Option<ContactRecord>> {
+    let (col, value) = key_clause(key);
+    let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND {col} = ?2");
+    c.prepare_cached(&sql)?
+        .query_row(params![account, value], contact_from_row)
+        .optional()?
+        .transpose()
+}
+
+fn insert(c: &Connection, r: &ContactRecord) -> StoreResult<usize> {
+    Ok(c.prepare_cached(
+        "INSERT INTO contacts (id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id, wa_id) DO NOTHING",
+    )?
+    .execute(params![
+        r.id.to_string(),
+        r.account_id.to_string(),
+        r.wa_id,
+        r.name,
+        r.opted_out_at,
+        serde_json::to_string(&r.tags)?,
+        serde_json::to_string(&r.custom_fields)?,
+        r.created_at,
+        r.updated_at
+    ])?)
+}
+
+fn save(c: &Connection, r: &ContactRecord) -> StoreResult<()> {
+    c.prepare_cached(
+        "UPDATE contacts SET name = ?3, opted_out_at = ?4, tags = ?5, custom_fields = ?6, updated_at = ?7
+         WHERE account_id = ?1 AND wa_id = ?2",
+    )?
+    .execute(params![
+        r.account_id.to_string(),
+        r.wa_id,
+        r.name,
+        r.opted_out_at,
+        serde_json::to_string(&r.tags)?,
+        serde_json::to_string(&r.custom_fields)?,
+        r.updated_at
+    ])?;
+    Ok(())
+}
+
+fn list(
+    c: &Connection,
+    account: &str,
+    filter: &ContactFilter,
+    page: &PageRequest,
+) -> StoreResult<Vec<ContactRecord>> {
+    let mut sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND id > ?2");
+    let mut args: Vec<SqlValue> = vec![
+        account.to_string().into(),
+        page.after.clone().unwrap_or_default().into(),
+    ];
+    let next = |args: &mut Vec<SqlValue>, v: SqlValue| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(pattern) = filter.name_pattern() {
+        let name = next(&mut args, pattern.into());
+        match filter.phone_prefix() {
+            Some(digits) => {
+                let prefix = next(&mut args, format!("{}%", digits).into());
+                sql.push_str(&format!(
+                    " AND (wa_id LIKE {prefix} OR LOWER(name) LIKE {name} ESCAPE '\\')"
+                ));
+            }
+            None => sql.push_str(&format!(" AND LOWER(name) LIKE {name} ESCAPE '\\'")),
+        }
+    }
+    if !filter.tags.is_empty() {
+        let marks: Vec<String> = filter
+            .tags
+            .iter()
+            .map(|t| next(&mut args, t.clone().into()))
+            .collect();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM json_each(contacts.tags) WHERE json_each.value IN ({}))",
+            marks.join(", ")
+        ));
+    }
+    match filter.opted_out {
+        Some(true) => sql.push_str(" AND opted_out_at IS NOT NULL"),
+        Some(false) => sql.push_str(" AND opted_out_at IS NULL"),
+        None => {}
+    }
+    let limit = next(&mut args, page.fetch().into());
+    sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
+    let mut stmt = c.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), contact_from_row)?;
+    rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
+}
+
+fn import_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<ImportJob>> {
+    let id: String = row.get(0)?;
+    let account: String = row.get(1)?;
+    let mode: String = row.get(2)?;
+    let status: String = row.get(3)?;
+    let file_path: String = row.get(4)?;
+    let count = |i: usize| -> rusqlite::Result<u64> {
+        Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
+    };
+    let (total, processed, created, updated, skipped, failed) = (
+        count(5)?,
+        count(6)?,
+        count(7)?,
+        count(8)?,
+        count(9)?,
+        count(10)?,
+    );
+    let errors: String = row.get(11)?;
+    let reason: Option<String> = row.get(12)?;
+    let (created_at, updated_at, finished_at): (i64, i64, Option<i64>) =
+        (row.get(13)?, row.get(14)?, row.get(15)?);
+    Ok((|| {
+        Ok(ImportJob {
+            id: parse(&id, "import id")?,
+            account_id: parse(&account, "account id")?,
+            mode: ImportMode::parse(&mode)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad import mode `{mode}`")))?,
+            status: ImportStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad import status `{status}`")))?,
+            file_path,
+            total,
+            processed,
+            created,
+            updated,
+            skipped,
+            failed,
+            errors: serde_json::from_str(&errors)?,
+            reason,
+            created_at,
+            updated_at,
+            finished_at,
+        })
+    })())
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl ContactStore for SqliteStore {
+    async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
+        let contact = contact.clone();
+        self.engine
+            .write(move |c| Ok(insert(c, &contact)? == 1))
+            .await
+    }
+
+    async fn find_contact(
+        &self,
+        account: AccountId,
+        key: &ContactKey,
+    ) -> StoreResult<Option<ContactRecord>> {
+        let key = key.clone();
+        self.engine
+            .read(move |c| load(c, &account.to_string(), &key))
+            .await
+    }
+
+    async fn update_contact(
+        &self,
+        account: AccountId,
+        key: &ContactKey,
+        patch: &ContactPatch,
+        now: Millis,
+    ) -> StoreResult<Option<ContactRecord>> {
+        let (key, patch) = (key.clone(), patch.clone());
+        self.engine
+            .write(move |c| {
+                let Some(mut contact) = load(c, &account.to_string(), &key)? else {
+                    return Ok(None);
+                };
+                if patch.apply(&mut contact, now) {
+                    save(c, &contact)?;
+                }
+                Ok(Some(contact))
+            })
+            .await
+    }
+
+    async fn delete_contact(&self, account: AccountId, key: &ContactKey) -> StoreResult<bool> {
+        let (col, value) = key_clause(key);
+        let sql = format!("DELETE FROM contacts WHERE account_id = ?1 AND {col} = ?2");
+        self.engine
+            .write(move |c| Ok(c.execute(&sql, params![account.to_string(), value])? == 1))
+            .await
+    }
+
+    async fn list_contacts(
+        &self,
+        account: AccountId,
+        filter: &ContactFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ContactRecord>> {
+        let (filter, request) = (filter.clone(), page.clone());
+        let rows = self
+            .engine
+            .read(move |c| list(c, &account.to_string(), &filter, &request))
+            .await?;
+        Ok(Page::from_rows(rows, page, |c| c.id.to_string()))
+    }
+
+    async fn last_inbound_by_contact(
+        &self,
+        account: AccountId,
+        wa_ids: &[String],
+    ) -> StoreResult<Vec<(String, ChannelId, Millis)>> {
+        if wa_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..wa_ids.len()).map(|i| format!("?{}", i + 2)).collect();
+        let sql = format!(
+            "SELECT cv.chat, cv.channel_id, cv.last_inbound_at FROM conversations cv
+             JOIN channels ch ON ch.id = cv.channel_id
+             WHERE ch.account_id = ?1 AND cv.chat IN ({}) ORDER BY cv.chat, cv.channel_id",
+            marks.join(", ")
+        );
+        let mut args: Vec<SqlValue> = vec![account.to_string().into()];
+        args.extend(wa_ids.iter().map(|w| SqlValue::from(w.clone())));
+        self.engine
+            .read(move |c| {
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt.query_map(params_from_iter(args), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (chat, channel, at) = row?;
+                    out.push((chat, parse(&channel, "channel id")?, at));
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn import_contacts(
+        &self,
+        account: AccountId,
+        rows: &[ImportRow],
+        mode: ImportMode,
+        now: Millis,
+    ) -> StoreResult<BatchOutcome> {
+        let rows = rows.to_vec();
+        self.engine
+            .write(move |c| {
+                let acc = account.to_string();
+                let mut existing = HashMap::new();
+                for row in &rows {
+                    if !existing.contains_key(&row.wa_id) {
+                        if let Some(found) = load(c, &acc, &ContactKey::WaId(row.wa_id.clone()))? {
+                            existing.insert(row.wa_id.clone(), found);
+                        }
+                    }
+                }
+                let (writes, outcome) = plan_batch(existing, &rows, mode, account, now);
+                for (contact, is_new) in &writes {
+                    if *is_new {
+                        insert(c, contact)?;
+                    } else {
+                        save(c, contact)?;
+                    }
+                }
+                Ok(outcome)
+            })
+            .await
+    }
+
+    async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
+        let job = job.clone();
+        self.engine
+            .write(move |c| {
+                c.execute(
+                    &format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+                    params![
+                        job.id.to_string(),
+                        job.account_id.to_string(),
+                        job.mode.as_str(),
+                        job.status.as_str(),
+                        job.file_path,
+                        as_i64(job.total),
+                        as_i64(job.processed),
+                        as_i64(job.created),
+                        as_i64(job.updated),
+                        as_i64(job.skipped),
+                        as_i64(job.failed),
+                        serde_json::to_string(&job.errors)?,
+                        job.reason,
+                        job.created_at,
+                        job.updated_at,
+                        job.finished_at
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_import(
+        &self,
+        account: AccountId,
+        id: ContactImportId,
+    ) -> StoreResult<Option<ImportJob>> {
+        self.engine
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2"
+                );
+                c.prepare_cached(&sql)?
+                    .query_row(
+                        params![account.to_string(), id.to_string()],
+                        import_from_row,
+                    )
+                    .optional()?
+                    .transpose()
+            })
+            .await
+    }
+
+    async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
+        let job = job.clone();
+        self.engine
+            .write(move |c| {
+                c.prepare_cached(
+                    "UPDATE contact_imports SET status = ?2, processed = ?3, created = ?4, updated = ?5, skipped = ?6,
+                       failed = ?7, errors = ?8, reason = ?9, updated_at = ?10, finished_at = ?11, total = ?12
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    job.id.to_string(),
+                    job.status.as_str(),
+                    as_i64(job.processed),
+                    as_i64(job.created),
+                    as_i64(job.updated),
+                    as_i64(job.skipped),
+                    as_i64(job.failed),
+                    serde_json::to_string(&job.errors)?,
+                    job.reason,
+                    job.updated_at,
+                    job.finished_at,
+                    as_i64(job.total)
+                ])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
+        self.engine
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
+                );
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt.query_map([], import_from_row)?;
+                rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
+            })
+            .await
+    }
+}
