@@ -783,11 +783,12 @@ async fn the_channel_rate_is_kept(server: TestServer) {
     // first send bunched with the next ones would only blur the picture.
     let warm = send_ok(&server, &ctx, hello_world("15551230999")).await;
     wait_status(&server, &ctx, &warm, &["sent", "delivered", "read"]).await;
+    // Queued all at once, so that without the limit they would leave in a rush.
     let batch = 30;
-    let mut ids = Vec::new();
-    for i in 0..batch {
-        ids.push(send_ok(&server, &ctx, hello_world(&format!("155512309{i:02}"))).await);
-    }
+    let ids = futures::future::join_all(
+        (0..batch).map(|i| send_ok(&server, &ctx, hello_world(&format!("155512309{i:02}")))),
+    )
+    .await;
     let sent = eventually(60, "all paced sends at the upstream", || async {
         let sent = upstream_sends(&server).await;
         (sent.len() > batch).then_some(sent)
