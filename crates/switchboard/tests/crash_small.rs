@@ -15,13 +15,16 @@ use chaos::*;
 const CHATS: usize = 5;
 const PER_CHAT: usize = 40;
 const CONCURRENCY: usize = 32;
+/// The server's upstream timeout: far above a healthy answer even on a loaded machine, so
+/// only a kill can make the server send a message twice.
+const UPSTREAM_TIMEOUT_MS: i64 = 8_000;
 
 /// The two tests (SQLite, PostgreSQL) run one after the other: each needs the machine.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn crash_run(database_url: Option<String>) {
     let _serial = SERIAL.lock().await;
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let deadline = Instant::now() + Duration::from_secs(150);
     let dir = tempfile::tempdir().expect("temporary folder");
     let emulator = Proc::emulator(
         dir.path(),
@@ -30,17 +33,20 @@ async fn crash_run(database_url: Option<String>) {
         }),
     );
     // On PostgreSQL a restarted node leaves the dead node's leases to expire (another node
-    // may own them), so a short lease keeps the kill's in-flight chats from stalling 60 s.
+    // may own them), so a lease just above the timeout keeps the kill's in-flight chats from
+    // stalling 60 s.
+    let timeout = UPSTREAM_TIMEOUT_MS.to_string();
+    let lease = (UPSTREAM_TIMEOUT_MS + 2_000).to_string();
     let spec = ServerSpec::new(
         dir.path(),
         database_url,
         CONCURRENCY,
-        // No upstream faults here: a longer upstream timeout keeps a slow (loaded) machine from
+        // No upstream faults here: a long upstream timeout keeps a slow (loaded) machine from
         // turning a late answer into a retry, i.e. a duplicate that no kill explains; the
         // lease exceeds the timeout by 2 s (validated: media upload and send share it).
         &[
-            ("DISPATCH__LEASE_MS", "4000"),
-            ("UPSTREAM__REQUEST_TIMEOUT_MS", "2000"),
+            ("DISPATCH__LEASE_MS", lease.as_str()),
+            ("UPSTREAM__REQUEST_TIMEOUT_MS", timeout.as_str()),
         ],
     );
     let server = spec.start("127.0.0.1:0");
@@ -68,10 +74,13 @@ async fn crash_run(database_url: Option<String>) {
                 tokio::time::sleep(Duration::from_millis(down_ms)).await;
                 let addr = server.addr;
                 let spec = spec.clone();
+                // Nothing runs between the kill and this moment: whatever reaches the
+                // emulator before it was sent by the killed process.
+                let restarting = epoch_ms();
                 server = tokio::task::spawn_blocking(move || spec.restart(addr))
                     .await
                     .expect("restart task");
-                kills.push(at);
+                kills.push((at, restarting));
             }
             (server, kills)
         })
@@ -120,14 +129,20 @@ async fn crash_run(database_url: Option<String>) {
         "per-chat order: {:?}",
         a.order_violations
     );
-    // A duplicate can only be a send that was in flight at a kill: its first copy reached the
-    // emulator before the kill, the next one after it; at most one per chat (a chat's next
-    // message waits for the previous one's answer).
+    // A duplicate can only be a send that was in flight at a kill: the killed process sent
+    // the first copy (it reached the emulator, whose times are request starts, before the
+    // replacement was started) no earlier than one upstream timeout before the kill (an older
+    // attempt would have timed out and been retried by the live server: no kill explains
+    // that), and the replacement sent the next copy after the kill. At most one per chat and
+    // kill (a chat's next message waits for the previous one's answer).
     let mut per_kill = vec![0usize; kills.len()];
     let mut unexplained = Vec::new();
     for (key, times) in &a.duplicated {
         for later in &times[1..] {
-            match kills.iter().position(|k| times[0] <= k + 50 && later >= k) {
+            let explains = |(kill, restart): &(i64, i64)| {
+                times[0] >= kill - UPSTREAM_TIMEOUT_MS && times[0] < *restart && later >= kill
+            };
+            match kills.iter().position(explains) {
                 Some(kill) => per_kill[kill] += 1,
                 None => unexplained.push(format!("{key:?}: copies at {times:?}")),
             }

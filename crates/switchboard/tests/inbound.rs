@@ -1,6 +1,7 @@
 //! Inbound webhooks over real HTTP, on SQLite and PostgreSQL: Meta's verification handshake,
 //! signatures checked before anything is stored, deduplication, a status that overtakes the
-//! send answer, and a restart with a full outbox.
+//! send answer, a late `delivered` after `read`, the 24-hour window measured from the
+//! customer's message time, and a restart with a full outbox.
 
 mod common;
 
@@ -265,6 +266,233 @@ async fn a_status_overtaking_the_send_answer_is_applied(server: &TestServer) {
     serving.abort();
 }
 
+/// A Cloud API upstream that accepts every send with a fresh wamid and keeps the bodies.
+#[derive(Clone, Default)]
+struct StubUpstream {
+    sent: Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+async fn stub_send(
+    State(up): State<StubUpstream>,
+    Path((_version, _phone)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let n = {
+        let mut sent = up.sent.lock().unwrap();
+        sent.push(body.clone());
+        sent.len()
+    };
+    Json(
+        json!({"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}], "messages": [{"id": format!("wamid.stub-{n}")}]}),
+    )
+}
+
+impl StubUpstream {
+    /// Serves the stub on 127.0.0.1:0; returns its base URL and the serving task.
+    async fn start(&self) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+        let app = Router::new()
+            .route("/{version}/{phone}/messages", post(stub_send))
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        (
+            url,
+            tokio::spawn(async move { axum::serve(listener, app).await }),
+        )
+    }
+
+    fn count(&self) -> usize {
+        self.sent.lock().unwrap().len()
+    }
+}
+
+/// Posts `payload` to the channel's webhook, signed with the app secret; returns the summary.
+async fn post_signed(server: &TestServer, channel: &str, payload: &Value) -> Value {
+    let body = serde_json::to_vec(payload).unwrap();
+    json(
+        server
+            .client
+            .post(format!("{}/webhooks/cloud/{channel}", server.base))
+            .header("content-type", "application/json")
+            .header("X-Hub-Signature-256", sign(APP_SECRET, &body))
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+async fn get_message(server: &TestServer, key: &str, id: &str) -> Value {
+    json(
+        server
+            .req(Method::GET, &format!("/v1/messages/{id}"), Some(key))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await
+}
+
+async fn send_to(server: &TestServer, key: &str, channel: &str, body: &Value) -> (u16, Value) {
+    let resp = server
+        .req(
+            Method::POST,
+            &format!("/v1/channels/{channel}/messages"),
+            Some(key),
+        )
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_late_delivered_after_read_keeps_read(server: &TestServer) {
+    let upstream = StubUpstream::default();
+    let (upstream_url, serving) = upstream.start().await;
+    let (_, key) = create_account(server, "acme").await;
+    let (channel, phone) = cloud_channel(server, &key, Some(upstream_url)).await;
+    let (status, answer) = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": "15551230900", "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
+    let sent = eventually(10, "the send to reach the upstream", || async {
+        let m = get_message(server, &key, &id).await;
+        (m["status"] == "sent").then_some(m)
+    })
+    .await;
+    let wamid = sent["upstream_id"].as_str().unwrap().to_string();
+    let now = unix_now();
+    let status_at = |status: &str, at: i64| {
+        let mut p = status_payload(&phone, &wamid, status);
+        p["entry"][0]["changes"][0]["value"]["statuses"][0]["timestamp"] = json!(at.to_string());
+        p
+    };
+    let summary = post_signed(server, &channel, &status_at("read", now - 5)).await;
+    assert_eq!(summary["statuses"], 1, "{summary}");
+    assert_eq!(get_message(server, &key, &id).await["status"], "read");
+    // Meta's `delivered` can arrive after `read`, carrying an earlier time.
+    let summary = post_signed(server, &channel, &status_at("delivered", now - 6)).await;
+    assert_eq!(summary["statuses"], 1, "{summary}");
+    let m = get_message(server, &key, &id).await;
+    assert_eq!(
+        m["status"], "read",
+        "a late status never moves a message back: {m}"
+    );
+    let history: Vec<(&str, bool)> = m["status_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["status"].as_str().unwrap(),
+                h["applied"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            ("accepted", true),
+            ("sent", true),
+            ("read", true),
+            ("delivered", false)
+        ],
+        "the late delivered is kept in the history, not applied: {m}"
+    );
+    let events = json(
+        server
+            .req(
+                Method::GET,
+                "/v1/events?types=message.*&limit=100",
+                Some(&key),
+            )
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let types: Vec<&str> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["message"]["id"] == id.as_str())
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["message.accepted", "message.sent", "message.read"],
+        "no event for a status that was not applied"
+    );
+    assert_eq!(upstream.count(), 1);
+    serving.abort();
+}
+
+async fn an_inbound_older_than_a_day_leaves_the_window_closed(server: &TestServer) {
+    let upstream = StubUpstream::default();
+    let (upstream_url, serving) = upstream.start().await;
+    let (_, key) = create_account(server, "acme").await;
+    let (channel, phone) = cloud_channel(server, &key, Some(upstream_url)).await;
+    let customer = "15551230950";
+    let inbound_at = |wamid: &str, at: i64| {
+        let mut p = inbound_payload(&phone, wamid, customer);
+        p["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = json!(at.to_string());
+        p
+    };
+    let text = json!({"messaging_product": "whatsapp", "to": customer, "type": "text", "text": {"body": "still there?"}});
+    // The customer wrote 25 hours ago (Meta's webhook carries the message's own time).
+    let now = unix_now();
+    let old = now - 25 * 3600;
+    let summary = post_signed(server, &channel, &inbound_at("wamid.old", old)).await;
+    assert_eq!(summary["messages"], 1, "{summary}");
+    let (status, answer) = send_to(server, &key, &channel, &text).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["code"], 131047, "{answer}");
+    let details = answer["error"]["error_data"]["details"].as_str().unwrap();
+    assert!(
+        !details.contains("never"),
+        "refused for the old message, not for a missing one: {details}"
+    );
+    let (status, answer) = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": customer, "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await;
+    assert_eq!(status, 200, "a template passes a closed window: {answer}");
+    let closed_at = switchboard_core::time::parse_rfc3339(
+        answer["window_expires_at"]
+            .as_str()
+            .expect("window_expires_at"),
+    );
+    assert_eq!(
+        closed_at,
+        Some((old + 24 * 3600) * 1000),
+        "the window closed an hour ago: {answer}"
+    );
+    // A message from an hour ago opens the window until 23 hours from now.
+    let recent = now - 3600;
+    let summary = post_signed(server, &channel, &inbound_at("wamid.recent", recent)).await;
+    assert_eq!(summary["messages"], 1, "{summary}");
+    let (status, answer) = send_to(server, &key, &channel, &text).await;
+    assert_eq!(status, 200, "{answer}");
+    let expires =
+        switchboard_core::time::parse_rfc3339(answer["window_expires_at"].as_str().unwrap())
+            .expect("RFC 3339");
+    assert_eq!(expires, (recent + 24 * 3600) * 1000, "{answer}");
+    eventually(10, "the template and the reply at the upstream", || async {
+        (upstream.count() == 2).then_some(())
+    })
+    .await;
+    serving.abort();
+}
+
 async fn a_restart_resumes_every_queued_message_once(server: TestServer) {
     let server = server.restart(|c| c.dispatch.enabled = false).await;
     let (_, key) = create_account(&server, "acme").await;
@@ -373,6 +601,8 @@ on_both_backends!(
     handshake => super::verification_handshake,
     signatures => super::signatures_are_checked_before_storing,
     early_status => super::a_status_overtaking_the_send_answer_is_applied,
+    late_delivered => super::a_late_delivered_after_read_keeps_read,
+    old_inbound => super::an_inbound_older_than_a_day_leaves_the_window_closed,
 );
 
 mod restart {

@@ -1,9 +1,14 @@
 //! Sending over real HTTP through the mounted sandbox emulator, on SQLite and PostgreSQL:
-//! every kind reaches the upstream as exactly the Cloud API JSON, limits are refused in Meta's
-//! shape, idempotency, per-chat order, the 24-hour window, statuses, listing, mark-as-read,
-//! and delivery under injected upstream faults.
+//! every kind reaches the upstream as exactly the Cloud API JSON, the Cloud API path for any
+//! version, every limit of core's table refused in Meta's shape, idempotency, per-chat order,
+//! the 24-hour window, statuses, listing, mark-as-read, delivery under injected upstream
+//! faults, and the channel's local rate limit.
 
 mod common;
+/// Core's message-test helpers and its table of limit violations
+/// (`crates/core/tests/common/limit_cases.rs`), so both layers run the same cases.
+#[path = "../../core/tests/common/mod.rs"]
+mod message_cases;
 
 use common::*;
 use reqwest::{Method, StatusCode};
@@ -587,6 +592,9 @@ async fn faults_lose_nothing_and_keep_order(server: &TestServer) {
         let upstream = inject(server, &ctx, c, "hi").await;
         wait_inbound(server, &ctx, &upstream).await;
     }
+    // The hangs end in a 504 well within the test server's 10 s upstream timeout, so every
+    // fault is an answered failure and an exact count at the upstream cannot be upset by a
+    // slow machine; the server's own timeout is exercised by faults_small.rs.
     let resp = server
         .req(Method::POST, "/sandbox/emulator/faults", None)
         .json(&json!({"error_5xx_rate": 0.2, "timeout_rate": 0.05, "timeout_ms": 1500}))
@@ -634,6 +642,212 @@ async fn faults_lose_nothing_and_keep_order(server: &TestServer) {
     assert!(retried > 0, "faults were injected and retried");
 }
 
+async fn the_cloud_path_sends_for_any_version(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    let mut sent_ids = Vec::new();
+    for (version, to) in [("v23.0", "15551230801"), ("v19.0", "15551230802")] {
+        let upstream = inject(server, &ctx, to, "hi").await;
+        wait_inbound(server, &ctx, &upstream).await;
+        let body = text(to, &format!("through {version}"));
+        let answer = json(
+            server
+                .req(
+                    Method::POST,
+                    &format!("/{version}/{}/messages", ctx.channel),
+                    Some(&ctx.key),
+                )
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(answer["messaging_product"], "whatsapp", "{answer}");
+        assert_eq!(answer["contacts"][0]["input"], to, "{answer}");
+        assert_eq!(answer["contacts"][0]["wa_id"], to, "{answer}");
+        let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
+        let m = wait_status(server, &ctx, &id, &["sent", "delivered", "read"]).await;
+        sent_ids.push((m["upstream_id"].as_str().unwrap().to_string(), body));
+    }
+    let upstream = upstream_sends(server).await;
+    assert_eq!(upstream.len(), 2, "each send reached the emulator once");
+    for (wamid, body) in &sent_ids {
+        let at = upstream
+            .iter()
+            .find(|s| s["wamid"] == wamid.as_str())
+            .expect("recorded by the emulator");
+        assert_eq!(at["body"]["text"], body["text"]);
+    }
+    for bad in ["23.0", "v23", "vX.0", "v23.0.1"] {
+        let resp = server
+            .req(
+                Method::POST,
+                &format!("/{bad}/{}/messages", ctx.channel),
+                Some(&ctx.key),
+            )
+            .json(&text("15551230801", "never sent"))
+            .send()
+            .await
+            .unwrap();
+        let answer = json(resp, 404).await;
+        assert_eq!(answer["error"]["code"], 100, "{bad}: {answer}");
+        let details = answer["error"]["error_data"]["details"].as_str().unwrap();
+        assert!(
+            details.contains(bad) && details.contains("v23.0"),
+            "{bad}: the details name the segment and the expected form: {details}"
+        );
+    }
+    let outbound = json(
+        server
+            .req(
+                Method::GET,
+                &format!("/v1/channels/{}/messages?direction=outbound", ctx.channel),
+                Some(&ctx.key),
+            )
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(
+        outbound["data"].as_array().unwrap().len(),
+        2,
+        "nothing stored for a malformed version"
+    );
+}
+
+/// Whether `details` names `path`: it contains the whole path, or starts with a leading part
+/// of it that ends at a segment boundary (`interactive.action.sections: …` for a row).
+fn names_path(details: &str, path: &str) -> bool {
+    details.contains(path)
+        || path
+            .match_indices(['.', '['])
+            .any(|(i, _)| details.starts_with(&format!("{}:", &path[..i])))
+}
+
+async fn every_limit_of_the_table_is_refused(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    let cases = message_cases::limit_cases::cases();
+    assert!(cases.len() > 90, "the whole table of core's limit test");
+    for (what, body, code, path) in cases {
+        let (status, answer) = post_message(server, &ctx, &body).await;
+        assert_eq!(status, 400, "{what}: {answer}");
+        let error = &answer["error"];
+        assert_eq!(error["code"], code, "{what}: {answer}");
+        assert_eq!(error["type"], "OAuthException", "{what}");
+        let details = error["error_data"]["details"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: no error_data.details in {answer}"));
+        let library = switchboard_core::message::parse_request(&body)
+            .expect_err(&format!("{what}: the library accepts it"));
+        assert_eq!(
+            details, library.details,
+            "{what}: the library's explanation"
+        );
+        assert!(
+            path.is_empty() || names_path(details, path),
+            "{what}: {details:?} does not name {path}"
+        );
+    }
+    let listed = json(
+        server
+            .req(
+                Method::GET,
+                &format!("/v1/channels/{}/messages", ctx.channel),
+                Some(&ctx.key),
+            )
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert!(
+        listed["data"].as_array().unwrap().is_empty(),
+        "nothing stored for refused messages"
+    );
+    assert!(upstream_sends(server).await.is_empty(), "nothing sent");
+}
+
+/// With `channel_mps` = 5 the channel's bucket holds 5 tokens and earns 5 a second, so the
+/// emulator never sees more than 5 + 5 sends in any second, and 30 sends queued at once take
+/// at least (30 − 5) / 5 = 5 s. Both are bounds a slow machine only moves further away from.
+async fn the_channel_rate_is_kept(server: TestServer) {
+    let mps = server.config.dispatch.channel_mps;
+    assert_eq!(mps, 5.0);
+    let burst = mps;
+    let ctx = setup_sandbox(&server).await;
+    // One send first: the sandbox's first send is slow (it loads its tables), and a slow
+    // first send bunched with the next ones would only blur the picture.
+    let warm = send_ok(&server, &ctx, hello_world("15551230999")).await;
+    wait_status(&server, &ctx, &warm, &["sent", "delivered", "read"]).await;
+    // Queued all at once, so that without the limit they would leave in a rush.
+    let batch = 30;
+    let ids = futures::future::join_all(
+        (0..batch).map(|i| send_ok(&server, &ctx, hello_world(&format!("155512309{i:02}")))),
+    )
+    .await;
+    let sent = eventually(60, "all paced sends at the upstream", || async {
+        let sent = upstream_sends(&server).await;
+        (sent.len() > batch).then_some(sent)
+    })
+    .await;
+    assert_eq!(sent.len(), batch + 1, "each message sent once");
+    let mut times: Vec<i64> = sent
+        .iter()
+        .map(|s| s["time_ms"].as_i64().unwrap())
+        .collect();
+    times.sort();
+    let most = (mps + burst) as usize;
+    for (i, start) in times.iter().enumerate() {
+        let in_second = times[i..].iter().take_while(|t| **t < start + 1000).count();
+        assert!(
+            in_second <= most,
+            "{in_second} sends within 1 s from {start}, at most {most} allowed: {times:?}"
+        );
+    }
+    // The batch was queued after the warm-up send was accepted upstream, and its 30 tokens
+    // need 5 s of refill beyond the 5 the bucket holds.
+    let least_ms = ((batch as f64 - burst) / mps * 1000.0) as i64;
+    let span = times[batch] - times[0];
+    assert!(
+        span >= least_ms - 10,
+        "30 sends took {span} ms, the channel rate allows no less than {least_ms} ms: {times:?}"
+    );
+    for id in &ids {
+        wait_status(&server, &ctx, id, &["sent", "delivered", "read"]).await;
+    }
+    server.stop().await;
+}
+
+mod channel_rate {
+    use crate::common::{Backend, TestServer};
+
+    #[tokio::test]
+    async fn sqlite() {
+        let server = TestServer::start_configured(Backend::Sqlite, |c| {
+            c.dispatch.channel_mps = 5.0;
+        })
+        .await
+        .expect("sqlite");
+        super::the_channel_rate_is_kept(server).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(server) = TestServer::start_configured(Backend::Postgres, |c| {
+            c.dispatch.channel_mps = 5.0;
+        })
+        .await
+        else {
+            return;
+        };
+        super::the_channel_rate_is_kept(server).await;
+    }
+}
+
 on_both_backends!(
     every_kind => super::every_kind_reaches_the_upstream_exactly,
     invalid_messages => super::invalid_messages_get_meta_errors,
@@ -644,4 +858,6 @@ on_both_backends!(
     listing => super::listing_filters_and_pages,
     mark_read => super::inbound_messages_are_marked_read,
     faults => super::faults_lose_nothing_and_keep_order,
+    cloud_path => super::the_cloud_path_sends_for_any_version,
+    limit_table => super::every_limit_of_the_table_is_refused,
 );

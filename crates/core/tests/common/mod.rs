@@ -1,6 +1,8 @@
 //! Helpers shared by the message tests.
 #![allow(dead_code)]
 
+pub mod limit_cases;
+
 use serde_json::{json, Value};
 use switchboard_core::message::{parse_request, CloudRequest, MessageError, OutboundMessage};
 

@@ -148,6 +148,11 @@ impl Proc {
         false
     }
 
+    /// The whole log this process (and any earlier one on the same log file) wrote.
+    pub fn log_text(&self) -> String {
+        read_from(&self.log, 0)
+    }
+
     pub fn log_tail(&self) -> String {
         let text = read_from(&self.log, 0);
         text[text.len().saturating_sub(4000)..].to_string()

@@ -41,13 +41,15 @@ pub fn test_config(data_dir: &std::path::Path, database_url: String) -> Config {
     config.database_url = database_url;
     config.admin_key = ADMIN_KEY.into();
     config.bootstrap = false;
-    // Fast, test-sized dispatch: no pacing in the way, quick retries, short timeouts.
+    // Fast, test-sized dispatch: no pacing in the way, quick retries. The upstream timeout is
+    // long: a healthy answer that is merely slow on a loaded machine must not be retried (and
+    // sent twice); a test that injects upstream hangs sets a shorter one itself.
     config.dispatch.channel_mps = 1000.0;
     config.dispatch.pair_burst = 10_000.0;
     config.dispatch.retry_base_ms = 20;
     config.dispatch.retry_max_ms = 200;
     config.dispatch.max_attempts = 30;
-    config.upstream.request_timeout_ms = 1_000;
+    config.upstream.request_timeout_ms = 10_000;
     config
 }
 
