@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Extract the request examples of `POST /{Version}/{Phone-Number-ID}/messages` from Meta's OAS.
+"""Extract the request examples of the endpoints the emulator supports from Meta's OAS.
 
 Usage:
-    python3 scripts/extract_oas_examples.py [OAS_YAML] [OUTPUT_JSON]
+    python3 scripts/extract_oas_examples.py [OAS_YAML] [OUTPUT_DIR]
 
 Defaults:
     OAS_YAML    /work/shared/reference/meta-cloud-api/business-messaging-api_v23.0.yaml
-    OUTPUT_JSON crates/core/tests/fixtures/oas_message_examples.json (relative to the repo root)
+    OUTPUT_DIR  crates/core/tests/fixtures (relative to the repo root)
 
-The output is a JSON object `{example name: request body}`, sorted by name, written verbatim
-(placeholders such as `{{Recipient-Phone-Number}}` are kept; the Rust test substitutes them).
+Writes one JSON file per endpoint (see FIXTURES):
+    oas_message_examples.json   POST /{Version}/{Phone-Number-ID}/messages
+    oas_template_examples.json  POST /{Version}/{WABA-ID}/message_templates
+    oas_media_examples.json     POST /{Version}/{Phone-Number-ID}/media
+
+Each file is a JSON object `{example name: request body}`, sorted by name, written verbatim
+(placeholders such as `{{Recipient-Phone-Number}}` or `<TEMPLATE_NAME>`, and curl-style
+`@/local/path/file.ogg;type=ogg` file fields, are kept; the Rust tests substitute them).
 Examples given by `$ref` to `#/components/examples/...` are resolved.
 """
 
@@ -23,8 +29,12 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_OAS = pathlib.Path(
     "/work/shared/reference/meta-cloud-api/business-messaging-api_v23.0.yaml"
 )
-DEFAULT_OUT = REPO_ROOT / "crates/core/tests/fixtures/oas_message_examples.json"
-PATH = "/{Version}/{Phone-Number-ID}/messages"
+DEFAULT_OUT_DIR = REPO_ROOT / "crates/core/tests/fixtures"
+FIXTURES = {
+    "oas_message_examples.json": "/{Version}/{Phone-Number-ID}/messages",
+    "oas_template_examples.json": "/{Version}/{WABA-ID}/message_templates",
+    "oas_media_examples.json": "/{Version}/{Phone-Number-ID}/media",
+}
 
 
 def resolve(doc, node):
@@ -41,9 +51,9 @@ def resolve(doc, node):
     return node
 
 
-def extract(doc):
-    """Return `{name: body}` for every request example of the messages endpoint."""
-    operation = doc["paths"][PATH]["post"]
+def extract(doc, path):
+    """Return `{name: body}` for every request example of `POST path`."""
+    operation = doc["paths"][path]["post"]
     body = resolve(doc, operation["requestBody"])
     out = {}
     for media_type, content in sorted(body["content"].items()):
@@ -60,15 +70,17 @@ def extract(doc):
 
 def main(argv):
     oas = pathlib.Path(argv[1]) if len(argv) > 1 else DEFAULT_OAS
-    out = pathlib.Path(argv[2]) if len(argv) > 2 else DEFAULT_OUT
+    out_dir = pathlib.Path(argv[2]) if len(argv) > 2 else DEFAULT_OUT_DIR
     with oas.open(encoding="utf-8") as f:
         doc = yaml.safe_load(f)
-    examples = extract(doc)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as f:
-        json.dump(examples, f, indent=2, ensure_ascii=False, sort_keys=False)
-        f.write("\n")
-    print(f"wrote {len(examples)} examples to {out}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for file_name, path in FIXTURES.items():
+        examples = extract(doc, path)
+        out = out_dir / file_name
+        with out.open("w", encoding="utf-8") as f:
+            json.dump(examples, f, indent=2, ensure_ascii=False, sort_keys=False)
+            f.write("\n")
+        print(f"wrote {len(examples)} examples of POST {path} to {out}")
     return 0
 
 

@@ -1,9 +1,13 @@
 //! The real `switchboard` binary as a newcomer runs it: no configuration, first-start output,
-//! `/healthz`, graceful exit on SIGTERM, and no second bootstrap on restart.
+//! `/healthz` within 2 s of the spawn, graceful exit on SIGTERM, no second bootstrap on
+//! restart, the README's curl walkthrough on the bootstrapped sandbox channel, and an
+//! in-flight request finishing with 200 across SIGTERM and SIGINT.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -26,6 +30,7 @@ fn start(dir: &std::path::Path, port: u16) -> Child {
         .expect("start switchboard")
 }
 
+/// Polls `/healthz` every 10 ms until it answers 200 (at most 30 s).
 fn wait_healthy(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -38,17 +43,44 @@ fn wait_healthy(port: u16) {
                 return;
             }
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(10));
     }
     panic!("/healthz did not answer 200 within 30 s");
 }
 
-fn terminate(mut child: Child) -> std::process::ExitStatus {
+/// The bound between spawning `serve` and its first `/healthz` 200.
+const HEALTHY_WITHIN: Duration = Duration::from_secs(2);
+
+/// Waits for `/healthz`, prints how long after `spawned` it answered, and asserts the bound.
+fn assert_healthy_in_time(port: u16, spawned: Instant, what: &str) {
+    wait_healthy(port);
+    let took = spawned.elapsed();
+    eprintln!(
+        "{what}: /healthz answered 200 {} ms after spawning the binary",
+        took.as_millis()
+    );
+    assert!(
+        took < HEALTHY_WITHIN,
+        "{what}: /healthz took {took:?}, more than {HEALTHY_WITHIN:?}"
+    );
+}
+
+fn send_signal(child: &Child, signal: &str) {
     let pid = child.id().to_string();
-    Command::new("kill")
-        .args(["-TERM", &pid])
+    let status = Command::new("kill")
+        .args([signal, &pid])
         .status()
         .expect("kill");
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+fn terminate(child: Child) -> std::process::ExitStatus {
+    send_signal(&child, "-TERM");
+    wait_exit(child, "SIGTERM")
+}
+
+/// Waits (at most 20 s) for the process to exit after `signal`.
+fn wait_exit(mut child: Child, signal: &str) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -56,7 +88,7 @@ fn terminate(mut child: Child) -> std::process::ExitStatus {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("switchboard did not exit within 20 s of SIGTERM");
+            panic!("switchboard did not exit within 20 s of {signal}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -66,6 +98,7 @@ fn terminate(mut child: Child) -> std::process::ExitStatus {
 fn first_start_prints_keys_and_a_curl_line_then_exits_cleanly() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let port = free_port();
+    let spawned = Instant::now();
     let mut child = start(dir.path(), port);
     let stdout = child.stdout.take().expect("stdout");
     let reader = std::thread::spawn(move || {
@@ -74,7 +107,7 @@ fn first_start_prints_keys_and_a_curl_line_then_exits_cleanly() {
             .map_while(Result::ok)
             .collect::<Vec<_>>()
     });
-    wait_healthy(port);
+    assert_healthy_in_time(port, spawned, "first start");
     assert!(dir.path().join("data/switchboard.db").exists());
     assert!(dir.path().join("data/media").is_dir());
     let status = terminate(child);
@@ -88,6 +121,7 @@ fn first_start_prints_keys_and_a_curl_line_then_exits_cleanly() {
 
     // A second start reuses everything and prints no secrets.
     let port = free_port();
+    let spawned = Instant::now();
     let mut child = start(dir.path(), port);
     let stdout = child.stdout.take().expect("stdout");
     let reader = std::thread::spawn(move || {
@@ -96,7 +130,7 @@ fn first_start_prints_keys_and_a_curl_line_then_exits_cleanly() {
             .map_while(Result::ok)
             .collect::<Vec<_>>()
     });
-    wait_healthy(port);
+    assert_healthy_in_time(port, spawned, "second start");
     assert!(terminate(child).success());
     let out = reader.join().expect("stdout").join("\n");
     assert!(!out.contains("sba_") && !out.contains("sb_"), "{out}");
@@ -160,4 +194,232 @@ fn migrate_and_admin_helpers_work_offline() {
         "read",
     ]);
     assert!(out.contains("secret (shown once): sb_"), "{out}");
+}
+
+/// Reads the first-start output until the API key and the sandbox channel are printed;
+/// returns them (at most 30 s).
+fn first_start_credentials(child: &mut Child) -> (String, String) {
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut key, mut channel) = (None, None);
+    while key.is_none() || channel.is_none() {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the first-start output names an API key and a sandbox channel");
+        if let Some(k) = line.strip_prefix("API key (shown once): ") {
+            key = Some(k.trim().to_string());
+        }
+        if let Some(c) = line.strip_prefix("Sandbox channel: ") {
+            channel = Some(c.trim().to_string());
+        }
+    }
+    (key.expect("key"), channel.expect("channel"))
+}
+
+/// Sends `request`, returns (status, JSON body).
+async fn call(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = request.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `check` every 50 ms until it returns `Some` (at most 30 s).
+async fn poll<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..600 {
+        if let Some(v) = check().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out after 30 s waiting for {what}");
+}
+
+/// The README's "Two-minute walkthrough", with the key and channel the first start printed:
+/// a simulated customer writes, the answer (and the other sample sends) are accepted, the
+/// answer reaches `read`, and the customer's reply shows up in the message list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_walkthrough_works_on_the_bootstrapped_sandbox_channel() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let port = free_port();
+    let mut child = start(dir.path(), port);
+    let (key, ch) = first_start_credentials(&mut child);
+    wait_healthy(port);
+    let sb = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let post = |path: String, body: Value| {
+        http.post(format!("{sb}{path}"))
+            .bearer_auth(&key)
+            .json(&body)
+    };
+    let get = |path: String| http.get(format!("{sb}{path}")).bearer_auth(&key);
+    let listed = |list: &Value, direction: &str, text: &str| {
+        list["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["direction"] == direction && m["content"]["text"]["body"] == text)
+    };
+
+    let (status, body) = call(post(
+        format!("/v1/channels/{ch}/sandbox/inbound"),
+        json!({"from":"15551230000","type":"text","text":{"body":"Hi, is my order ready?"},"profile":{"name":"Ana"}}),
+    ))
+    .await;
+    assert_eq!(status, 202, "{body}");
+    poll("the customer's message in the list", || async {
+        let (_, list) = call(get(format!("/v1/channels/{ch}/messages?limit=10"))).await;
+        listed(&list, "inbound", "Hi, is my order ready?").then_some(())
+    })
+    .await;
+
+    let (status, answer) = call(post(
+        format!("/v1/channels/{ch}/messages"),
+        json!({"messaging_product":"whatsapp","to":"+1 555 123 0000","type":"text","text":{"body":"Yes! Pick it up today."}}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["messaging_product"], "whatsapp", "{answer}");
+    assert_eq!(answer["contacts"][0]["wa_id"], "15551230000", "{answer}");
+    assert!(answer["window_expires_at"].is_string(), "{answer}");
+    let reply_id = answer["messages"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let (status, body) = call(post(
+        format!("/v1/channels/{ch}/messages"),
+        json!({"messaging_product":"whatsapp","to":"15551230000","type":"interactive","interactive":{"type":"button","body":{"text":"Rate us"},
+          "action":{"buttons":[{"type":"reply","reply":{"id":"good","title":"Good"}},{"type":"reply","reply":{"id":"bad","title":"Bad"}}]}}}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let template = json!({"messaging_product":"whatsapp","to":"15551239999","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}});
+    let (status, first) = call(
+        post(format!("/v1/channels/{ch}/messages"), template.clone())
+            .header("Idempotency-Key", "welcome-42"),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = call(
+        post(format!("/v1/channels/{ch}/messages"), template)
+            .header("Idempotency-Key", "welcome-42"),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["messages"][0]["id"], first["messages"][0]["id"]);
+
+    let read = poll("the answer to reach read", || async {
+        let (status, m) = call(get(format!("/v1/messages/{reply_id}"))).await;
+        (status == 200 && m["status"] == "read").then_some(m)
+    })
+    .await;
+    let history: Vec<&str> = read["status_history"]
+        .as_array()
+        .expect("status_history")
+        .iter()
+        .filter_map(|h| h["status"].as_str())
+        .collect();
+    for s in ["sent", "delivered", "read"] {
+        assert!(history.contains(&s), "{s} missing from {history:?}");
+    }
+
+    // The customer answers; the reply shows up in the message list with both directions.
+    let (status, body) = call(post(
+        format!("/v1/channels/{ch}/sandbox/inbound"),
+        json!({"from":"15551230000","type":"text","text":{"body":"Great, on my way!"}}),
+    ))
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let list = poll("the customer's reply in the list", || async {
+        let (_, list) = call(get(format!("/v1/channels/{ch}/messages?limit=10"))).await;
+        listed(&list, "inbound", "Great, on my way!").then_some(list)
+    })
+    .await;
+    assert!(
+        listed(&list, "outbound", "Yes! Pick it up today."),
+        "{list}"
+    );
+
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let resp = http
+            .get(format!("{sb}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+    }
+    assert!(terminate(child).success());
+}
+
+/// With a 3 s latency fault on the mounted sandbox, a request in flight when `signal`
+/// arrives completes with 200, and the process then exits 0.
+async fn an_in_flight_request_finishes_on(signal: &str) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let port = free_port();
+    let child = start(dir.path(), port);
+    wait_healthy(port);
+    let base = format!("http://127.0.0.1:{port}/sandbox");
+    let http = reqwest::Client::new();
+    let (status, body) = call(
+        http.post(format!("{base}/emulator/phone_numbers"))
+            .json(&json!({
+                "phone_number_id": "100200300400", "waba_id": "200300400500",
+                "display_phone_number": "15550001234", "access_token": "slow-token",
+                "app_secret": "slow-secret", "verified_name": "Slow line"
+            })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        http.post(format!("{base}/emulator/faults"))
+            .json(&json!({"latency_ms": 3000})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let slow = tokio::spawn(call(
+        http.post(format!("{base}/v23.0/100200300400/messages"))
+            .bearer_auth("slow-token")
+            .json(&json!({"messaging_product":"whatsapp","to":"15551239999","type":"text","text":{"body":"slow"}})),
+    ));
+    // The request reaches the server long before its 3 s latency is over.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    send_signal(&child, signal);
+    let (status, body) = slow.await.expect("request task");
+    assert_eq!(status, 200, "in flight at {signal}: {body}");
+    assert!(
+        body["messages"][0]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("wamid.")),
+        "{body}"
+    );
+    let exit = tokio::task::spawn_blocking({
+        let signal = signal.to_string();
+        move || wait_exit(child, &signal)
+    })
+    .await
+    .expect("wait");
+    assert!(exit.success(), "exit status {exit} after {signal}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
+    an_in_flight_request_finishes_on("-TERM").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_lets_an_in_flight_request_finish_then_exits_0() {
+    an_in_flight_request_finishes_on("-INT").await;
 }

@@ -186,6 +186,46 @@ async fn signatures_are_checked_before_storing(server: &TestServer) {
     assert_eq!(resp.status(), 413);
 }
 
+/// Meta sends webhook bodies of up to 3 MB: a signed 2.5 MB one (a long text) is stored; a
+/// signed one over 3 MB is refused with 413 and nothing of it is stored.
+async fn webhooks_up_to_3_mb_are_accepted(server: &TestServer) {
+    let (_, key) = create_account(server, "acme").await;
+    let (channel, phone) = cloud_channel(server, &key, None).await;
+    let url = format!("{}/webhooks/cloud/{channel}", server.base);
+    let post = |body: Vec<u8>| {
+        server
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("X-Hub-Signature-256", sign(APP_SECRET, &body))
+            .body(body)
+            .send()
+    };
+    let text = "x".repeat(2_500_000);
+    let mut payload = inbound_payload(&phone, "wamid.big-1", "15551230901");
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = json!(text);
+    let body = serde_json::to_vec(&payload).unwrap();
+    assert!((2_500_000..3 * 1024 * 1024).contains(&body.len()));
+    let summary = json(post(body).await.unwrap(), 200).await;
+    assert_eq!(summary["messages"], 1, "{summary}");
+    let stored = messages_of(server, &key, &channel).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0]["content"]["text"]["body"].as_str().map(str::len),
+        Some(text.len())
+    );
+
+    let mut payload = inbound_payload(&phone, "wamid.big-2", "15551230902");
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] =
+        json!("y".repeat(3 * 1024 * 1024));
+    let body = serde_json::to_vec(&payload).unwrap();
+    let resp = post(body).await.unwrap();
+    assert_eq!(resp.status(), 413);
+    let stored = messages_of(server, &key, &channel).await;
+    assert_eq!(stored.len(), 1, "nothing stored for the refused webhook");
+    assert_eq!(stored[0]["chat"], "15551230901");
+}
+
 /// An upstream that posts a signed `delivered` status for its message to Switchboard, waits
 /// for Switchboard to accept it, and only then answers the send.
 #[derive(Clone)]
@@ -603,6 +643,7 @@ on_both_backends!(
     early_status => super::a_status_overtaking_the_send_answer_is_applied,
     late_delivered => super::a_late_delivered_after_read_keeps_read,
     old_inbound => super::an_inbound_older_than_a_day_leaves_the_window_closed,
+    large_webhooks => super::webhooks_up_to_3_mb_are_accepted,
 );
 
 mod restart {

@@ -133,9 +133,10 @@ impl Receiver {
             .collect()
     }
 
-    /// Waits (at most 5 s) until `cond` holds for the hooks received.
+    /// Waits until `cond` holds for the hooks received: a poll every 10 ms, given up after
+    /// 30 s (generous, so a loaded machine only makes it slower, never failing).
     pub async fn wait_until(&self, what: &str, cond: impl Fn(&[Hook]) -> bool) -> Vec<Hook> {
-        for _ in 0..500 {
+        for _ in 0..3000 {
             let hooks = self.hooks();
             if cond(&hooks) {
                 return hooks;

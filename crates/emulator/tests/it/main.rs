@@ -6,5 +6,6 @@ mod inbound;
 mod media;
 mod messages;
 mod misc;
+mod oas_create_examples;
 mod oas_examples;
 mod templates;

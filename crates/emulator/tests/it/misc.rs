@@ -67,7 +67,7 @@ async fn requests_are_recorded_in_order_with_auth_redacted() {
 
     // Let the background statuses finish before clearing.
     h.receiver.wait_statuses(&wamid_of(&sent), 3).await;
-    for _ in 0..500 {
+    for _ in 0..3000 {
         if h.emu.webhook_deliveries().len() >= 4 {
             break;
         }

@@ -16,6 +16,8 @@
 //! parameters) and approved, and every recipient writes first so the 24-hour window is open.
 //! `context.message_id` and `reaction.message_id` keep the examples' values: the emulator does
 //! not look them up.
+//!
+//! The template-creation and media-upload examples are in `oas_create_examples.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -229,8 +231,8 @@ async fn template_statuses(h: &Harness) -> BTreeMap<(String, String), String> {
         .collect()
 }
 
-/// Creates every template the examples name that the WABA lacks, and waits (at most 2 s) until
-/// all of them are approved.
+/// Creates every template the examples name that the WABA lacks, and waits (a bounded poll,
+/// at most 30 s) until all of them are approved.
 async fn create_templates(h: &Harness, all: &BTreeMap<String, Value>) {
     let mut wanted: BTreeMap<(String, String), Value> = BTreeMap::new();
     for send in all.values().filter(|v| v["type"] == "template") {
@@ -251,7 +253,7 @@ async fn create_templates(h: &Harness, all: &BTreeMap<String, Value>) {
         let (status, body) = h.post(&templates_path(), def).await;
         assert_eq!(status, 200, "creating {key:?}: {body}");
     }
-    for _ in 0..200 {
+    for _ in 0..3000 {
         let now = template_statuses(h).await;
         if wanted
             .keys()
@@ -304,7 +306,13 @@ async fn prepared() -> (Harness, BTreeMap<String, Value>) {
 /// Asserts Meta's error envelope (`message`, `type`, `code`, `error_data{messaging_product,
 /// details}`, `fbtrace_id`) with `status`, `code` and `type`; returns the details.
 #[track_caller]
-fn assert_envelope(what: &str, got: &(u16, Value), status: u16, code: u32, kind: &str) -> String {
+pub(crate) fn assert_envelope(
+    what: &str,
+    got: &(u16, Value),
+    status: u16,
+    code: u32,
+    kind: &str,
+) -> String {
     let (s, body) = got;
     assert_eq!(*s, status, "{what}: {body}");
     let e = &body["error"];
