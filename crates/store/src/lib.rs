@@ -6,6 +6,7 @@
 //! account is simply not found.
 
 pub mod bot;
+mod channel_json;
 pub mod credits;
 mod error;
 pub mod media;
