@@ -72,10 +72,95 @@ pub struct Channel {
     /// Time zone of the channel's statistics (days and months): an IANA name such as
     /// `Europe/Berlin` or a fixed offset such as `+05:30`; `UTC` by default.
     pub timezone: String,
+    /// Operational state: active, or in error after a permanent upstream auth/config error.
+    pub state: ChannelState,
     /// Creation time.
     pub created_at: Millis,
     /// Last change.
     pub updated_at: Millis,
+}
+
+/// A channel's operational status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelStatus {
+    /// Usable: created, reconfigured, or the upstream accepted its last send.
+    #[default]
+    Active,
+    /// The upstream refused the channel's credentials or configuration on the last send
+    /// (e.g. Meta's 190 invalid token, 10 or 200–299 permission, 131031 account locked).
+    Error,
+    /// Deleted (only ever seen in the `channel.status` event of a deletion).
+    Deleted,
+}
+
+impl ChannelStatus {
+    /// The lowercase name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Active => "active",
+            ChannelStatus::Error => "error",
+            ChannelStatus::Deleted => "deleted",
+        }
+    }
+}
+
+/// Why a channel's status changed.
+pub mod reason {
+    /// The channel was created.
+    pub const CREATED: &str = "created";
+    /// Its credentials or upstream address changed (the status resets to `active`).
+    pub const RECONFIGURED: &str = "reconfigured";
+    /// It was deleted.
+    pub const DELETED: &str = "deleted";
+    /// The upstream refused its credentials or configuration.
+    pub const UPSTREAM_ERROR: &str = "upstream_error";
+    /// The upstream accepted a send again after an error.
+    pub const UPSTREAM_OK: &str = "upstream_ok";
+}
+
+/// A channel's status, why it is so and since when; kept with the channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ChannelState {
+    /// Current status.
+    pub status: ChannelStatus,
+    /// Why it changed last (see [`reason`]).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For `error`: the upstream error (`code`, `message`, `http_status`, …).
+    #[serde(default)]
+    pub error: Option<serde_json::Value>,
+    /// When it changed last (0 when never recorded).
+    #[serde(default)]
+    pub since: Millis,
+}
+
+impl ChannelState {
+    /// A new state `status` for `reason` at `at`, without an error.
+    pub fn new(status: ChannelStatus, reason: &str, at: Millis) -> Self {
+        Self {
+            status,
+            reason: Some(reason.to_string()),
+            error: None,
+            since: at,
+        }
+    }
+}
+
+/// Whether an upstream error says the channel itself is unusable (credentials, permissions,
+/// account) rather than the one message: HTTP 401/403, or Meta's codes 0, 3, 10, 190,
+/// 200–299 and 131031.
+pub fn is_channel_error(code: Option<u32>, http_status: Option<u16>) -> bool {
+    matches!(http_status, Some(401) | Some(403))
+        || matches!(code, Some(0 | 3 | 10 | 190 | 200..=299 | 131031))
+}
+
+/// The display number the mounted sandbox gives a sandbox channel's phone number id:
+/// `1555` and the id's last seven digits.
+pub fn sandbox_display_number(phone_number_id: &str) -> String {
+    let tail: Vec<char> = phone_number_id.chars().rev().take(7).collect();
+    let tail: String = tail.into_iter().rev().collect();
+    format!("1555{tail}")
 }
 
 /// Masks a secret for display: only its last four characters are kept.
@@ -112,6 +197,18 @@ mod tests {
     fn masks_keep_only_the_tail() {
         assert_eq!(mask_secret("EAAGabcdefgh1234"), "********1234");
         assert_eq!(mask_secret("short"), "********");
+    }
+
+    #[test]
+    fn channel_errors_are_auth_and_account_codes() {
+        assert!(is_channel_error(Some(190), Some(401)));
+        assert!(is_channel_error(Some(10), Some(400)));
+        assert!(is_channel_error(Some(131031), Some(400)));
+        assert!(is_channel_error(None, Some(403)));
+        assert!(!is_channel_error(Some(100), Some(400)));
+        assert!(!is_channel_error(Some(131026), Some(400)));
+        assert!(!is_channel_error(None, None));
+        assert_eq!(sandbox_display_number("123456789012345"), "15559012345");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::channel::{ChannelState, ChannelStatus};
 use crate::id::{AccountId, ChannelId, EventId};
 use crate::record::MessageRecord;
 use crate::time::{to_rfc3339, Millis};
@@ -25,6 +26,9 @@ pub const MESSAGE_RECEIVED: &str = "message.received";
 /// A customer reacted to a message.
 pub const MESSAGE_REACTION: &str = "message.reaction";
 
+/// A channel's status changed (created, reconfigured, deleted, or an upstream auth/config
+/// error or recovery); the data carries `{status, previous_status, reason, error}`.
+pub const CHANNEL_STATUS: &str = "channel.status";
 /// A stored template's review status changed; the data carries the template, its new and
 /// previous status and the upstream's reason.
 pub const TEMPLATE_STATUS: &str = "template.status";
@@ -53,6 +57,7 @@ pub const ALL_TYPES: &[&str] = &[
     MESSAGE_FAILED,
     MESSAGE_RECEIVED,
     MESSAGE_REACTION,
+    CHANNEL_STATUS,
     TEMPLATE_STATUS,
     CONTACT_OPTED_OUT,
     CONTACT_OPTED_IN,
@@ -174,6 +179,32 @@ pub fn inbound_event(
     let mut event = message_event(kind, m, at);
     event.data["contact"] = json!({ "wa_id": m.chat, "name": profile_name });
     event
+}
+
+/// A new `channel.status` event of `channel` (of `account`) entering `state` from `previous`
+/// (`None` for a new channel), at the state's time.
+pub fn channel_status_event(
+    account: AccountId,
+    channel: ChannelId,
+    state: &ChannelState,
+    previous: Option<ChannelStatus>,
+) -> Event {
+    Event {
+        seq: 0,
+        cursor: String::new(),
+        id: EventId::new(),
+        kind: CHANNEL_STATUS.to_string(),
+        account_id: account,
+        channel_id: Some(channel),
+        chat: None,
+        created_at: state.since,
+        data: json!({
+            "status": state.status.as_str(),
+            "previous_status": previous.map(ChannelStatus::as_str),
+            "reason": state.reason,
+            "error": state.error,
+        }),
+    }
 }
 
 /// Whether an event type matches a filter entry: an exact name, `*`, or a `prefix.*` wildcard.

@@ -66,4 +66,7 @@ pub struct StatusReport {
     pub at: Millis,
     /// Errors reported with it (Meta's `errors[]`), if any.
     pub error: Option<Value>,
+    /// Upstream details kept in the status event's `data.upstream` (`conversation`,
+    /// `pricing`, `display_phone_number`), if any.
+    pub upstream: Option<Value>,
 }

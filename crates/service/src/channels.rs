@@ -3,7 +3,8 @@
 use switchboard_core::account::validate_name;
 use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::{
-    is_api_version, Channel, ChannelKind, CloudSettings, DEFAULT_API_VERSION,
+    is_api_version, reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
+    DEFAULT_API_VERSION,
 };
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::secret::random_hex;
@@ -183,12 +184,13 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
         kind,
         settings,
         timezone,
+        state: ChannelState::new(ChannelStatus::Active, reason::CREATED, now),
         created_at: now,
         updated_at: now,
     })
 }
 
-/// Creates a channel.
+/// Creates a channel (with its `channel.status` event, `active`).
 pub async fn create(
     store: &dyn Store,
     account: AccountId,
@@ -227,7 +229,9 @@ pub async fn list(
     Ok(store.list_channels(account, only, page).await?)
 }
 
-/// Applies `patch` to a channel of the account.
+/// Applies `patch` to a channel of the account. A change of the credentials or the upstream
+/// address (`access_token`, `app_secret`, `base_url`, `api_version`) resets the status to
+/// `active` with a `channel.status` event; other changes keep the status.
 pub async fn update(
     store: &dyn Store,
     account: AccountId,
@@ -235,6 +239,7 @@ pub async fn update(
     patch: ChannelPatch,
 ) -> ServiceResult<Channel> {
     let mut channel = get(store, account, id).await?;
+    let before = channel.settings.clone();
     if let Some(name) = patch.name {
         channel.name =
             validate_name("name", &name).map_err(|m| ServiceError::invalid("name", m))?;
@@ -274,19 +279,62 @@ pub async fn update(
         channel.timezone = timezone(&tz)?;
     }
     channel.updated_at = now_millis().max(channel.updated_at + 1);
-    if !store.update_channel(&channel).await? {
+    let s = &channel.settings;
+    let reconfigured = s.access_token != before.access_token
+        || s.app_secret != before.app_secret
+        || s.base_url != before.base_url
+        || s.api_version != before.api_version;
+    if reconfigured {
+        channel.state = ChannelState::new(
+            ChannelStatus::Active,
+            reason::RECONFIGURED,
+            channel.updated_at,
+        );
+    }
+    if !store.update_channel(&channel, reconfigured).await? {
         return Err(ServiceError::NotFound("channel"));
     }
     Ok(channel)
 }
 
-/// Deletes a channel of the account (and the keys scoped to it).
+/// Deletes a channel of the account (and the keys scoped to it), with its `channel.status`
+/// event (`deleted`).
 pub async fn delete(store: &dyn Store, account: AccountId, id: ChannelId) -> ServiceResult<()> {
-    if store.delete_channel(account, id).await? {
+    if store.delete_channel(account, id, now_millis()).await? {
         Ok(())
     } else {
         Err(ServiceError::NotFound("channel"))
     }
+}
+
+/// Records what the upstream said about the channel on a send: a channel-level error
+/// ([`is_channel_error`](switchboard_core::channel::is_channel_error)) moves an active channel
+/// to `error`, an accepted send moves a channel in error back to `active`; each change with its
+/// `channel.status` event. `known` is the status the caller last saw (a cached channel);
+/// nothing is asked of the store when it already matches the outcome (`None`); otherwise
+/// whether the stored status changed (false: `known` was stale).
+pub async fn record_upstream_outcome(
+    store: &dyn Store,
+    channel: ChannelId,
+    known: ChannelStatus,
+    error: Option<serde_json::Value>,
+) -> ServiceResult<Option<bool>> {
+    let now = now_millis();
+    let (from, to) = match error {
+        Some(error) if known != ChannelStatus::Error => (
+            ChannelStatus::Active,
+            ChannelState {
+                error: Some(error),
+                ..ChannelState::new(ChannelStatus::Error, reason::UPSTREAM_ERROR, now)
+            },
+        ),
+        None if known == ChannelStatus::Error => (
+            ChannelStatus::Error,
+            ChannelState::new(ChannelStatus::Active, reason::UPSTREAM_OK, now),
+        ),
+        _ => return Ok(None),
+    };
+    Ok(Some(store.set_channel_state(channel, from, &to).await?))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde_json::{json, Value};
 use switchboard_connectors::{ConnectorError, ErrorClass};
-use switchboard_core::channel::Channel;
+use switchboard_core::channel::{is_channel_error, Channel};
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
@@ -114,6 +114,12 @@ async fn promote_due(gateway: &Gateway, force: bool) {
 }
 
 impl ChannelCache {
+    fn forget(&self, id: ChannelId) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(&id);
+        }
+    }
+
     async fn get(&self, gateway: &Gateway, id: ChannelId) -> Option<Channel> {
         if let Ok(entries) = self.entries.read() {
             if let Some((channel, at)) = entries.get(&id) {
@@ -202,7 +208,10 @@ impl Worker {
         let resolving = crate::media::upstream::resolve(&self.gateway, channel, &m.body);
         let resolved = match tokio::time::timeout(budget, resolving).await {
             Ok(Ok(resolved)) => resolved,
-            Ok(Err(e)) => return self.after_error(m, &e),
+            Ok(Err(e)) => {
+                self.note_upstream(channel, Some(&e)).await;
+                return self.after_error(m, &e);
+            }
             Err(_) => {
                 tracing::warn!(message_id = %m.id, budget_ms = self.settings.media_budget_ms, "uploading the message's media outlasted its budget; retrying");
                 return DispatchOutcome::Retry {
@@ -218,11 +227,40 @@ impl Worker {
         let body = resolved.as_ref().unwrap_or(&m.body);
         let target = self.gateway.target(channel);
         let result = self.gateway.connector(channel).send(&target, body).await;
+        self.note_upstream(channel, result.as_ref().err()).await;
         match result {
             Ok(receipt) => DispatchOutcome::Sent {
                 upstream_id: receipt.upstream_id,
             },
             Err(e) => self.after_error(m, &e),
+        }
+    }
+
+    /// Records what the upstream's answer says about the channel itself (its status).
+    async fn note_upstream(&self, channel: &Channel, error: Option<&ConnectorError>) {
+        let error = match error {
+            Some(e) if is_channel_error(e.code, e.http_status) => Some(error_json(e)),
+            Some(_) => return,
+            None => None,
+        };
+        let recorded = crate::channels::record_upstream_outcome(
+            self.gateway.store.as_ref(),
+            channel.id,
+            channel.state.status,
+            error,
+        )
+        .await;
+        match recorded {
+            Ok(None) => {}
+            Ok(Some(changed)) => {
+                if changed {
+                    tracing::info!(channel_id = %channel.id, "channel status changed after an upstream answer");
+                }
+                self.channels.forget(channel.id);
+            }
+            Err(e) => {
+                tracing::warn!(channel_id = %channel.id, error = %e, "recording the channel's status failed")
+            }
         }
     }
 

@@ -51,6 +51,31 @@ fn errors_json(
         .and_then(|e| serde_json::to_value(e).ok())
 }
 
+/// What the upstream said beside a status, kept in its event's `data.upstream`: the display
+/// number and the status object's fields beyond `id`, `status`, `timestamp`, `recipient_id`
+/// and `errors` (Meta's `conversation`, `pricing`, …), so the `meta` webhook format can
+/// repeat them.
+fn status_upstream(
+    value: &MessagesValue,
+    status: &switchboard_core::cloud_webhook::StatusUpdate,
+) -> Value {
+    let mut fields = serde_json::Map::new();
+    if let Ok(Value::Object(all)) = serde_json::to_value(status) {
+        for (k, v) in all {
+            if !matches!(
+                k.as_str(),
+                "id" | "status" | "timestamp" | "recipient_id" | "errors"
+            ) {
+                fields.insert(k, v);
+            }
+        }
+    }
+    json!({
+        "display_phone_number": value.metadata.display_phone_number,
+        "fields": fields,
+    })
+}
+
 /// Records everything in a verified webhook payload for `channel`.
 pub async fn record_cloud_webhook(
     store: &dyn Store,
@@ -119,6 +144,7 @@ async fn record_messages_value(
             status: parsed,
             at: upstream_time(&status.timestamp, now),
             error: errors_json(&status.errors),
+            upstream: Some(status_upstream(value, status)),
         };
         match store.apply_status(&report, now).await? {
             switchboard_store::messages::StatusOutcome::Pending => summary.pending_statuses += 1,
@@ -161,6 +187,9 @@ async fn record_messages_value(
             message: record,
             profile_name,
             event_type,
+            upstream: Some(json!({
+                "display_phone_number": value.metadata.display_phone_number,
+            })),
         };
         if store.insert_inbound(&new, now).await? {
             summary.messages += 1;

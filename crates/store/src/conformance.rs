@@ -6,11 +6,15 @@
 use std::sync::Arc;
 
 use switchboard_core::account::Account;
-use switchboard_core::channel::{Channel, ChannelKind, CloudSettings};
+use switchboard_core::channel::{
+    reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
+};
+use switchboard_core::event::CHANNEL_STATUS;
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::key::{generate_key, ApiKey, Permission};
 use switchboard_core::time::now_millis;
 
+use crate::messages::EventFilter;
 use crate::{PageRequest, Store, StoreError};
 
 /// A new account record named `name`.
@@ -55,6 +59,7 @@ pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
             api_version: "v23.0".into(),
         },
         timezone: "UTC".into(),
+        state: ChannelState::new(ChannelStatus::Active, reason::CREATED, now),
         created_at: now,
         updated_at: now,
     }
@@ -204,17 +209,23 @@ pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
     renamed.name = "renamed".into();
     renamed.settings.access_token = "new-token".into();
     renamed.updated_at += 1;
-    assert!(store.update_channel(&renamed).await.unwrap());
+    assert!(store.update_channel(&renamed, false).await.unwrap());
     assert_eq!(store.get_channel(a.id, c1.id).await.unwrap(), Some(renamed));
     let mut foreign = c2.clone();
     foreign.account_id = b.id;
-    assert!(!store.update_channel(&foreign).await.unwrap());
+    assert!(!store.update_channel(&foreign, false).await.unwrap());
 
     let mut scoped = key(a.id, Permission::Send);
     scoped.channel_id = Some(c2.id);
     store.create_key(&scoped).await.unwrap();
-    assert!(!store.delete_channel(b.id, c2.id).await.unwrap());
-    assert!(store.delete_channel(a.id, c2.id).await.unwrap());
+    assert!(!store
+        .delete_channel(b.id, c2.id, now_millis())
+        .await
+        .unwrap());
+    assert!(store
+        .delete_channel(a.id, c2.id, now_millis())
+        .await
+        .unwrap());
     assert_eq!(store.get_channel(a.id, c2.id).await.unwrap(), None);
     assert_eq!(
         store.find_key(scoped.id).await.unwrap(),
@@ -222,6 +233,96 @@ pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
         "keys of a deleted channel go with it"
     );
     assert_eq!(store.all_channels().await.unwrap().len(), 1);
+}
+
+/// Every channel status change appends its `channel.status` event in the same transaction:
+/// creation, a reconfiguration, an upstream-driven change (only from the expected status)
+/// and deletion; a plain rename keeps the stored state and appends nothing.
+pub async fn channel_status_is_evented_with_each_change(store: Arc<dyn Store>) {
+    let a = account("a");
+    store
+        .create_account(&a, &key(a.id, Permission::Manage), &[])
+        .await
+        .unwrap();
+    let c = channel(a.id, "301");
+    store.create_channel(&c).await.unwrap();
+    let broken = ChannelState {
+        error: Some(serde_json::json!({"code": 190})),
+        ..ChannelState::new(
+            ChannelStatus::Error,
+            reason::UPSTREAM_ERROR,
+            c.created_at + 1,
+        )
+    };
+    assert!(!store
+        .set_channel_state(c.id, ChannelStatus::Error, &broken)
+        .await
+        .unwrap());
+    assert!(store
+        .set_channel_state(c.id, ChannelStatus::Active, &broken)
+        .await
+        .unwrap());
+    assert!(!store
+        .set_channel_state(c.id, ChannelStatus::Active, &broken)
+        .await
+        .unwrap());
+    let stored = store.get_channel(a.id, c.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, broken);
+    let mut renamed = stored.clone();
+    renamed.name = "renamed".into();
+    renamed.state = ChannelState::default();
+    assert!(store.update_channel(&renamed, false).await.unwrap());
+    let stored = store.get_channel(a.id, c.id).await.unwrap().unwrap();
+    assert_eq!((stored.name.as_str(), &stored.state), ("renamed", &broken));
+    let mut fixed = stored.clone();
+    fixed.settings.access_token = "new-token".into();
+    fixed.state = ChannelState::new(
+        ChannelStatus::Active,
+        reason::RECONFIGURED,
+        c.created_at + 2,
+    );
+    assert!(store.update_channel(&fixed, true).await.unwrap());
+    assert_eq!(
+        store.find_channel(c.id).await.unwrap().unwrap().state,
+        fixed.state
+    );
+    assert!(store
+        .delete_channel(a.id, c.id, c.created_at + 3)
+        .await
+        .unwrap());
+    let filter = EventFilter {
+        types: vec![CHANNEL_STATUS.into()],
+        ..Default::default()
+    };
+    let events = store
+        .list_events(a.id, &filter, None, 50)
+        .await
+        .unwrap()
+        .items;
+    let seen: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            assert_eq!(e.channel_id, Some(c.id));
+            let text = |k: &str| e.data[k].as_str().unwrap_or("-").to_string();
+            (text("status"), text("previous_status"), text("reason"))
+        })
+        .collect();
+    let expected = [
+        ("active", "-", "created"),
+        ("error", "active", "upstream_error"),
+        ("active", "error", "reconfigured"),
+        ("deleted", "active", "deleted"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(seen, expected);
+    assert_eq!(events[1].data["error"]["code"], 190);
+    assert!(!store
+        .set_channel_state(c.id, ChannelStatus::Active, &broken)
+        .await
+        .unwrap());
 }
 
 /// Installation metadata is written once.

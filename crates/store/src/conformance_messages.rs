@@ -402,6 +402,7 @@ fn report(ch: ChannelId, upstream: &str, status: MessageStatus, at: i64) -> Stat
         status,
         at,
         error: None,
+        upstream: None,
     }
 }
 
@@ -597,6 +598,7 @@ pub fn inbound(acc: AccountId, ch: ChannelId, from: &str, upstream: &str, at: i6
         },
         profile_name: Some("Ana".into()),
         event_type: event::MESSAGE_RECEIVED,
+        upstream: None,
     }
 }
 

@@ -135,6 +135,7 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
                             status,
                             at: d0 + 8 * HOUR,
                             error: None,
+                            upstream: None,
                         },
                         d0 + 8 * HOUR,
                     )

@@ -7,6 +7,7 @@
 
 pub mod bot;
 pub mod contacts;
+mod channel_json;
 pub mod credits;
 mod error;
 pub mod media;

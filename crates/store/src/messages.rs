@@ -130,6 +130,8 @@ pub struct NewInbound {
     pub profile_name: Option<String>,
     /// The event type to append (`message.received` or `message.reaction`).
     pub event_type: &'static str,
+    /// Upstream details kept in the event's `data.upstream` (`display_phone_number`), if any.
+    pub upstream: Option<serde_json::Value>,
 }
 
 /// What a delivery attempt (or a decision not to attempt) came to.

@@ -225,6 +225,7 @@ async fn early_statuses_survive_the_race_with_the_send_answer() {
                 status: MessageStatus::Delivered,
                 at: 2_050,
                 error: None,
+                upstream: None,
             };
             let (done, _) = tokio::join!(
                 answer.finish_dispatch(

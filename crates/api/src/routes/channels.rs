@@ -125,8 +125,19 @@ pub struct ChannelStatus {
     pub id: String,
     /// `sandbox` or `cloud`.
     pub kind: String,
-    /// `active`: configured and used by the dispatcher.
+    /// `active` (created, reconfigured, or the upstream accepted the last send) or `error`
+    /// (the upstream refused the channel's credentials or configuration on the last send:
+    /// HTTP 401/403 or Meta's 0, 3, 10, 190, 200–299, 131031; a later accepted send or a
+    /// change of `access_token`, `app_secret`, `base_url` or `api_version` makes it `active`).
+    #[schema(example = "active")]
     pub status: String,
+    /// Why it last changed: `created`, `reconfigured`, `upstream_error` or `upstream_ok`.
+    pub reason: Option<String>,
+    /// For `error`: the upstream error (`code`, `message`, `http_status`, `details`, `class`).
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<serde_json::Value>,
+    /// When the status last changed (RFC 3339).
+    pub since: String,
 }
 
 fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
@@ -306,7 +317,8 @@ async fn delete_channel(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A channel's state.
+/// A channel's status: `active` or `error` after the upstream refused its credentials or
+/// configuration (see `ChannelStatus`); each change is a `channel.status` event.
 #[utoipa::path(get, path = "/v1/channels/{id}/status", tag = "channels",
     params(("id" = String, Path, description = "Channel id (`ch_…`)")),
     security(("bearer" = [])),
@@ -319,9 +331,17 @@ async fn channel_status(
     let key = principal.require_key(Permission::Read)?;
     let id = channel_in_scope(key, &id)?;
     let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    let since = if channel.state.since > 0 {
+        channel.state.since
+    } else {
+        channel.created_at
+    };
     Ok(Json(ChannelStatus {
         id: channel.id.to_string(),
         kind: channel.kind.as_str().to_string(),
-        status: "active".into(),
+        status: channel.state.status.as_str().to_string(),
+        reason: channel.state.reason,
+        error: channel.state.error,
+        since: to_rfc3339(since),
     }))
 }

@@ -28,19 +28,10 @@ pub fn register_channel(
         return;
     }
     let s = &channel.settings;
-    let display: String = s
-        .phone_number_id
-        .chars()
-        .rev()
-        .take(7)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
     sandbox.add_phone_number(switchboard_emulator::PhoneNumberConfig {
         phone_number_id: s.phone_number_id.clone(),
         waba_id: s.waba_id.clone(),
-        display_phone_number: format!("1555{display}"),
+        display_phone_number: switchboard_core::channel::sandbox_display_number(&s.phone_number_id),
         access_token: s.access_token.clone(),
         app_secret: s.app_secret.clone(),
         webhook_url: Some(format!(

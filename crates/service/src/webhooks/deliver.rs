@@ -72,6 +72,27 @@ async fn read_prefix(mut response: reqwest::Response) -> String {
     String::from_utf8_lossy(&kept).into_owned()
 }
 
+/// The wait before the next attempt after failed attempt number `attempts` (1 = the first):
+/// the schedule's delay times `jitter` (drawn from 0.8..1.2, i.e. ±20 %), at least
+/// `throttle_floor_ms` after a 429 or a timeout, and at least the receiver's `Retry-After`
+/// (in ms) capped at `max_retry_after_ms`.
+pub fn retry_delay(
+    settings: &WebhookSettings,
+    attempts: u32,
+    throttled: bool,
+    retry_after: Option<u64>,
+    jitter: f64,
+) -> u64 {
+    let mut delay = (settings.base_delay(attempts) as f64 * jitter) as u64;
+    if throttled {
+        delay = delay.max(settings.throttle_floor_ms);
+    }
+    if let Some(wait) = retry_after {
+        delay = delay.max(wait.min(settings.max_retry_after_ms));
+    }
+    delay
+}
+
 impl Deliverer {
     fn slot(&self, id: SubscriptionId) -> bool {
         let mut map = match self.in_flight.lock() {
@@ -168,15 +189,14 @@ impl Deliverer {
         if now - d.created_at >= self.settings.max_age_ms {
             return DeliveryOutcome::GiveUp;
         }
-        let base = self.settings.base_delay(d.attempts + 1) as f64;
         let jitter: f64 = rand::rng().random_range(0.8..1.2);
-        let mut delay = (base * jitter) as u64;
-        if throttled {
-            delay = delay.max(self.settings.throttle_floor_ms);
-        }
-        if let Some(wait) = retry_after {
-            delay = delay.max(wait.min(self.settings.max_retry_after_ms));
-        }
+        let delay = retry_delay(
+            &self.settings,
+            d.attempts + 1,
+            throttled,
+            retry_after,
+            jitter,
+        );
         DeliveryOutcome::Retry {
             next_attempt_at: now + delay as i64,
         }
@@ -191,6 +211,11 @@ impl Deliverer {
             .ok()
             .flatten();
         let now = now_millis();
+        // The URL is checked again now (a literal IP never goes through the guarded resolver,
+        // and the configuration may have changed since the subscription was created).
+        let refused = subscription.as_ref().and_then(|s| {
+            super::guard::check_url(&s.url, self.settings.allow_private_targets).err()
+        });
         let (outcome, attempt) = match subscription {
             None => return,
             Some(s) if !s.enabled => (
@@ -212,6 +237,19 @@ impl Deliverer {
                         ),
                     }),
                 ),
+                Some(_) if refused.is_some() => {
+                    let refused = refused.clone().unwrap_or_default();
+                    (
+                        self.retry_outcome(&d, false, None),
+                        Some(Attempt {
+                            attempted_at: now,
+                            status_code: None,
+                            latency_ms: 0,
+                            response: None,
+                            error: Some(format!("refused by the URL guard: {refused}")),
+                        }),
+                    )
+                }
                 Some(body) => {
                     let started = Instant::now();
                     let answer = self.post(&s, &e, body).await;
@@ -354,4 +392,54 @@ async fn run(deliverer: Arc<Deliverer>, cancel: CancellationToken) {
         }
     }
     while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_is_jittered_by_twenty_percent() {
+        let s = WebhookSettings::default();
+        for (attempts, base) in [
+            (1, 5_000u64),
+            (2, 30_000),
+            (9, 43_200_000),
+            (10, 86_400_000),
+        ] {
+            assert_eq!(retry_delay(&s, attempts, false, None, 1.0), base);
+            let low = retry_delay(&s, attempts, false, None, 0.8);
+            let high = retry_delay(&s, attempts, false, None, 1.2 - f64::EPSILON);
+            assert_eq!(low, base * 8 / 10, "attempt {attempts}");
+            assert!(high < base * 12 / 10 && high > base, "attempt {attempts}");
+        }
+        let mut rng = rand::rng();
+        for _ in 0..1_000 {
+            let jitter: f64 = rng.random_range(0.8..1.2);
+            let d = retry_delay(&s, 1, false, None, jitter);
+            assert!((4_000..6_000).contains(&d), "{d}");
+        }
+    }
+
+    #[test]
+    fn throttling_and_timeouts_get_the_floor() {
+        let s = WebhookSettings::default();
+        assert_eq!(retry_delay(&s, 1, true, None, 0.8), s.throttle_floor_ms);
+        assert_eq!(retry_delay(&s, 1, false, None, 0.8), 4_000);
+        // A later step longer than the floor keeps its own delay.
+        assert_eq!(retry_delay(&s, 3, true, None, 1.0), 120_000);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_within_bounds() {
+        let s = WebhookSettings::default();
+        assert_eq!(retry_delay(&s, 1, false, Some(90_000), 1.0), 90_000);
+        // Shorter than the schedule: the schedule wins.
+        assert_eq!(retry_delay(&s, 2, false, Some(1_000), 1.0), 30_000);
+        // Longer than the cap: capped.
+        assert_eq!(
+            retry_delay(&s, 1, true, Some(86_400_000), 1.0),
+            s.max_retry_after_ms
+        );
+    }
 }

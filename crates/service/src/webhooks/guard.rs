@@ -26,11 +26,18 @@ pub fn is_internal(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_internal(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            let first = seg[0];
+            // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) can reach any IPv4 address, site-local
+            // (fec0::/10) is private: all refused.
+            let nat64 = seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
+                || (first & 0xffc0) == 0xfec0
+                || first == 0x2002
+                || nat64
         }
     }
 }
@@ -124,10 +131,23 @@ mod tests {
             "fe80::1",
             "fc00::1",
             "::ffff:127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::808:808",
+            "2002:7f00:1::1",
+            "2002::1",
+            "fec0::1",
+            "feff::1",
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "64:ff9b:1::1",
+            "2003::1",
+            "fe00::1",
+        ] {
             assert!(!is_internal(ip.parse().unwrap()), "{ip}");
         }
     }
@@ -141,6 +161,10 @@ mod tests {
         assert!(check_url("http://[::1]/hook", false).is_err());
         assert!(check_url("http://localhost/hook", false).is_err());
         assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(check_url("http://[64:ff9b::a00:1]/hook", false).is_err());
+        assert!(check_url("http://[2002:a00:1::1]/hook", false).is_err());
+        assert!(check_url("http://[fec0::1]/hook", false).is_err());
+        assert!(check_url("http://[2606:4700::1111]/hook", false).is_ok());
     }
 
     #[tokio::test]

@@ -2,7 +2,7 @@
 //! webhook handler works unchanged.
 
 use serde_json::{json, Value};
-use switchboard_core::channel::Channel;
+use switchboard_core::channel::{sandbox_display_number, Channel, ChannelKind};
 use switchboard_core::event::{
     Event, MESSAGE_DELIVERED, MESSAGE_FAILED, MESSAGE_PLAYED, MESSAGE_REACTION, MESSAGE_READ,
     MESSAGE_RECEIVED, MESSAGE_SENT,
@@ -46,16 +46,31 @@ fn envelope(channel: &Channel, value: Value) -> Value {
     })
 }
 
-fn metadata(channel: &Channel) -> Value {
+/// `metadata` of Meta's payload: the display number the upstream reported with the event
+/// (`data.upstream.display_phone_number`); without one, the sandbox's number for sandbox
+/// channels and the phone number id for cloud channels (Switchboard has no other source).
+fn metadata(e: &Event, channel: &Channel) -> Value {
+    let reported = e
+        .data
+        .get("upstream")
+        .and_then(|u| u.get("display_phone_number"))
+        .and_then(Value::as_str)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
+    let display = reported.unwrap_or_else(|| match channel.kind {
+        ChannelKind::Sandbox => sandbox_display_number(&channel.settings.phone_number_id),
+        ChannelKind::Cloud => channel.settings.phone_number_id.clone(),
+    });
     json!({
-        "display_phone_number": channel.settings.phone_number_id,
+        "display_phone_number": display,
         "phone_number_id": channel.settings.phone_number_id,
     })
 }
 
 /// Meta's webhook payload for an event on `channel`: a status for our outbound messages (the
-/// status `id` is our message id, the one the send answered), the message itself for inbound
-/// ones. `None` for events Meta has no payload for.
+/// status `id` is our message id, the one the send answered, with the upstream's
+/// `conversation`, `pricing` and other fields when its status webhook carried them), the
+/// message itself for inbound ones. `None` for events Meta has no payload for.
 pub fn meta(e: &Event, channel: &Channel) -> Option<Value> {
     let message = e.data.get("message")?;
     let chat = e.chat.clone().unwrap_or_default();
@@ -71,7 +86,7 @@ pub fn meta(e: &Event, channel: &Channel) -> Option<Value> {
                 channel,
                 json!({
                     "messaging_product": "whatsapp",
-                    "metadata": metadata(channel),
+                    "metadata": metadata(e, channel),
                     "contacts": [contact],
                     "messages": [message.get("content").cloned().unwrap_or(Value::Null)],
                 }),
@@ -85,6 +100,12 @@ pub fn meta(e: &Event, channel: &Channel) -> Option<Value> {
                 "timestamp": timestamp,
                 "recipient_id": chat,
             });
+            let fields = e.data.get("upstream").and_then(|u| u.get("fields"));
+            if let (Some(Value::Object(fields)), Some(target)) = (fields, entry.as_object_mut()) {
+                for (k, v) in fields {
+                    target.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
             if status == "failed" {
                 let errors = match message.get("error") {
                     Some(Value::Array(list)) => Value::Array(list.clone()),
@@ -102,7 +123,7 @@ pub fn meta(e: &Event, channel: &Channel) -> Option<Value> {
                 channel,
                 json!({
                     "messaging_product": "whatsapp",
-                    "metadata": metadata(channel),
+                    "metadata": metadata(e, channel),
                     "statuses": [entry],
                 }),
             ))

@@ -159,6 +159,7 @@ async fn apply_to(
     status: MessageStatus,
     at: Millis,
     error: Option<Value>,
+    upstream: Option<&Value>,
     now: Millis,
 ) -> StoreResult<Option<bool>> {
     let id = m.id.to_string();
@@ -181,7 +182,11 @@ async fn apply_to(
         }
         m.updated_at = now;
         save(c, m).await?;
-        append_event(c, &message_event(status.event_type(), m, now)).await?;
+        let mut event = message_event(status.event_type(), m, now);
+        if let Some(upstream) = upstream {
+            event.data["upstream"] = upstream.clone();
+        }
+        append_event(c, &event).await?;
     }
     Ok(Some(advances))
 }
@@ -207,7 +212,7 @@ async fn apply_pending(
     }
     pending.sort_by_key(|(s, at, _)| (s.rank(), *at));
     for (s, at, error) in pending {
-        apply_to(c, m, s, at, error, now).await?;
+        apply_to(c, m, s, at, error, None, now).await?;
     }
     sqlx::query("DELETE FROM pending_statuses WHERE channel_id = $1 AND upstream_id = $2")
         .bind(&channel)
@@ -445,7 +450,7 @@ impl MessageStore for PgStore {
                 m.error = None;
                 m.updated_at = now;
                 save(&mut tx, &m).await?;
-                apply_to(&mut tx, &mut m, MessageStatus::Sent, now, None, now).await?;
+                apply_to(&mut tx, &mut m, MessageStatus::Sent, now, None, None, now).await?;
                 sqlx::query("DELETE FROM outbox WHERE message_id = $1")
                     .bind(&id_text)
                     .execute(&mut *tx)
@@ -487,6 +492,7 @@ impl MessageStore for PgStore {
                     MessageStatus::Failed,
                     now,
                     Some(error.clone()),
+                    None,
                     now,
                 )
                 .await?;
@@ -550,6 +556,7 @@ impl MessageStore for PgStore {
                     report.status,
                     report.at,
                     report.error.clone(),
+                    report.upstream.as_ref(),
                     now,
                 )
                 .await?
@@ -619,11 +626,7 @@ impl MessageStore for PgStore {
         .bind(m.created_at)
         .execute(&mut *tx)
         .await?;
-        append_event(
-            &mut tx,
-            &inbound_event(new.event_type, m, new.profile_name.as_deref(), now),
-        )
-        .await?;
+        append_event(&mut tx, &inbound_with_upstream(new, now)).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -830,4 +833,18 @@ pub(super) async fn settled_events(
         .map(event_from_row)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Page::from_rows(events, &request, |e| e.cursor.clone()))
+}
+
+/// The inbound message's event, with the upstream details kept in `data.upstream`.
+fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
+    let mut event = inbound_event(
+        new.event_type,
+        &new.message,
+        new.profile_name.as_deref(),
+        now,
+    );
+    if let Some(upstream) = &new.upstream {
+        event.data["upstream"] = upstream.clone();
+    }
+    event
 }

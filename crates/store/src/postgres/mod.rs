@@ -17,10 +17,13 @@ use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::account::Account;
-use switchboard_core::channel::Channel;
+use switchboard_core::channel::{reason, Channel, ChannelState, ChannelStatus};
+use switchboard_core::event::channel_status_event;
 use switchboard_core::id::{AccountId, ChannelId, KeyId};
 use switchboard_core::key::ApiKey;
+use switchboard_core::time::Millis;
 
+use crate::channel_json::{parse_settings, settings_text};
 use crate::{
     AccountStore, ChannelStore, KeyStore, MetaStore, Page, PageRequest, Store, StoreError,
     StoreResult,
@@ -127,10 +130,7 @@ async fn insert_key<'e, E: sqlx::PgExecutor<'e>>(exec: E, key: &ApiKey) -> Store
     Ok(())
 }
 
-async fn insert_channel<'e, E: sqlx::PgExecutor<'e>>(
-    exec: E,
-    channel: &Channel,
-) -> StoreResult<()> {
+async fn insert_channel_row(c: &mut sqlx::PgConnection, channel: &Channel) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO channels (id, account_id, name, kind, settings, created_at, updated_at, timezone)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)",
@@ -139,13 +139,46 @@ async fn insert_channel<'e, E: sqlx::PgExecutor<'e>>(
     .bind(channel.account_id.to_string())
     .bind(&channel.name)
     .bind(channel.kind.as_str())
-    .bind(serde_json::to_string(&channel.settings)?)
+    .bind(settings_text(channel)?)
     .bind(channel.created_at)
     .bind(channel.updated_at)
     .bind(&channel.timezone)
-    .execute(exec)
+    .execute(&mut *c)
     .await?;
     Ok(())
+}
+
+async fn insert_channel(c: &mut sqlx::PgConnection, channel: &Channel) -> StoreResult<()> {
+    insert_channel_row(c, channel).await?;
+    messages::append_event(
+        c,
+        &channel_status_event(channel.account_id, channel.id, &channel.state, None),
+    )
+    .await
+}
+
+/// The stored account and state of a channel, its row locked until the transaction ends
+/// (`account` narrows the lookup when given).
+async fn stored_state(
+    c: &mut sqlx::PgConnection,
+    account: Option<AccountId>,
+    id: ChannelId,
+) -> StoreResult<Option<(AccountId, ChannelState)>> {
+    let found = sqlx::query(
+        "SELECT account_id, settings::text AS settings FROM channels
+         WHERE id = $1 AND ($2::text IS NULL OR account_id = $2) FOR UPDATE",
+    )
+    .bind(id.to_string())
+    .bind(account.map(|a| a.to_string()))
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = found else { return Ok(None) };
+    let owner: String = row.try_get("account_id")?;
+    let settings: String = row.try_get("settings")?;
+    let owner = owner
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad account id `{owner}`")))?;
+    Ok(Some((owner, parse_settings(&settings)?.1)))
 }
 
 #[async_trait]
@@ -164,7 +197,7 @@ impl AccountStore for PgStore {
             .execute(&mut *tx)
             .await?;
         for channel in channels {
-            insert_channel(&mut *tx, channel).await?;
+            insert_channel_row(&mut tx, channel).await?;
         }
         insert_key(&mut *tx, first_key).await?;
         tx.commit().await?;
@@ -251,7 +284,10 @@ impl KeyStore for PgStore {
 #[async_trait]
 impl ChannelStore for PgStore {
     async fn create_channel(&self, channel: &Channel) -> StoreResult<()> {
-        insert_channel(&self.pool, channel).await
+        let mut tx = self.pool.begin().await?;
+        insert_channel(&mut tx, channel).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
@@ -309,28 +345,95 @@ impl ChannelStore for PgStore {
             .collect()
     }
 
-    async fn update_channel(&self, channel: &Channel) -> StoreResult<bool> {
+    async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some((_, stored)) = stored_state(&mut tx, Some(channel.account_id), channel.id).await?
+        else {
+            return Ok(false);
+        };
+        let mut channel = channel.clone();
+        if !new_state {
+            channel.state = stored.clone();
+        }
         let done = sqlx::query(
             "UPDATE channels SET name = $3, settings = $4::jsonb, updated_at = $5, timezone = $6 WHERE account_id = $1 AND id = $2",
         )
         .bind(channel.account_id.to_string())
         .bind(channel.id.to_string())
         .bind(&channel.name)
-        .bind(serde_json::to_string(&channel.settings)?)
+        .bind(settings_text(&channel)?)
         .bind(channel.updated_at)
         .bind(&channel.timezone)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let updated = done.rows_affected() == 1;
+        if updated && new_state {
+            let event = channel_status_event(
+                channel.account_id,
+                channel.id,
+                &channel.state,
+                Some(stored.status),
+            );
+            messages::append_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(updated)
     }
 
-    async fn delete_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<bool> {
+    async fn delete_channel(
+        &self,
+        account: AccountId,
+        id: ChannelId,
+        at: Millis,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some((_, stored)) = stored_state(&mut tx, Some(account), id).await? else {
+            return Ok(false);
+        };
         let done = sqlx::query("DELETE FROM channels WHERE account_id = $1 AND id = $2")
             .bind(account.to_string())
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        let deleted = done.rows_affected() == 1;
+        if deleted {
+            let state = ChannelState::new(ChannelStatus::Deleted, reason::DELETED, at);
+            let event = channel_status_event(account, id, &state, Some(stored.status));
+            messages::append_event(&mut tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn set_channel_state(
+        &self,
+        id: ChannelId,
+        from: ChannelStatus,
+        to: &ChannelState,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some((account, stored)) = stored_state(&mut tx, None, id).await? else {
+            return Ok(false);
+        };
+        if stored.status != from {
+            return Ok(false);
+        }
+        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut channel = channel_from_row(&row)?;
+        channel.state = to.clone();
+        sqlx::query("UPDATE channels SET settings = $2::jsonb WHERE id = $1")
+            .bind(id.to_string())
+            .bind(settings_text(&channel)?)
+            .execute(&mut *tx)
+            .await?;
+        let event = channel_status_event(account, id, to, Some(stored.status));
+        messages::append_event(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

@@ -58,13 +58,15 @@ pub(crate) fn channel_from_row(row: &PgRow) -> StoreResult<Channel> {
     let account_id: String = row.try_get("account_id")?;
     let kind: String = row.try_get("kind")?;
     let settings: String = row.try_get("settings")?;
+    let (settings, state) = crate::channel_json::parse_settings(&settings)?;
     Ok(Channel {
         id: parse(&id, "channel id")?,
         account_id: parse(&account_id, "account id")?,
         name: row.try_get("name")?,
         kind: ChannelKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("bad channel kind `{kind}`")))?,
-        settings: serde_json::from_str(&settings)?,
+        settings,
+        state,
         timezone: row.try_get("timezone")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,

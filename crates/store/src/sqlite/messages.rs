@@ -125,6 +125,7 @@ fn apply_to(
     status: MessageStatus,
     at: Millis,
     error: Option<Value>,
+    upstream: Option<&Value>,
     now: Millis,
 ) -> StoreResult<Option<bool>> {
     let id = m.id.to_string();
@@ -144,7 +145,11 @@ fn apply_to(
         }
         m.updated_at = now;
         save(c, m)?;
-        append_event(c, &message_event(status.event_type(), m, now))?;
+        let mut event = message_event(status.event_type(), m, now);
+        if let Some(upstream) = upstream {
+            event.data["upstream"] = upstream.clone();
+        }
+        append_event(c, &event)?;
     }
     Ok(Some(advances))
 }
@@ -295,7 +300,7 @@ pub(crate) fn finish(
             m.error = None;
             m.updated_at = now;
             save(c, &m)?;
-            apply_to(c, &mut m, MessageStatus::Sent, now, None, now)?;
+            apply_to(c, &mut m, MessageStatus::Sent, now, None, None, now)?;
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
             let pending: Vec<(String, i64, Option<String>)> = c
                 .prepare_cached(
@@ -314,7 +319,7 @@ pub(crate) fn finish(
             }
             parsed.sort_by_key(|(s, at, _)| (s.rank(), *at));
             for (status, at, error) in parsed {
-                apply_to(c, &mut m, status, at, error, now)?;
+                apply_to(c, &mut m, status, at, error, None, now)?;
             }
             c.execute(
                 "DELETE FROM pending_statuses WHERE channel_id = ?1 AND upstream_id = ?2",
@@ -350,6 +355,7 @@ pub(crate) fn finish(
                 MessageStatus::Failed,
                 now,
                 Some(error.clone()),
+                None,
                 now,
             )?;
             if m.error.is_none() {
@@ -403,6 +409,7 @@ pub(crate) fn apply_status(
             report.status,
             report.at,
             report.error.clone(),
+            report.upstream.as_ref(),
             now,
         )? {
             Some(true) => StatusOutcome::Applied(Box::new(m)),
@@ -453,10 +460,7 @@ pub(crate) fn insert_inbound(c: &Connection, new: &NewInbound, now: Millis) -> S
          ON CONFLICT (channel_id, chat) DO UPDATE SET last_inbound_at = MAX(conversations.last_inbound_at, excluded.last_inbound_at)",
     )?
     .execute(params![m.channel_id.to_string(), m.chat, m.created_at])?;
-    append_event(
-        c,
-        &inbound_event(new.event_type, m, new.profile_name.as_deref(), now),
-    )?;
+    append_event(c, &inbound_with_upstream(new, now))?;
     Ok(true)
 }
 
@@ -653,4 +657,18 @@ pub(crate) fn list_events(
         .into_iter()
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Page::from_rows(events, &request, |e| e.cursor.clone()))
+}
+
+/// The inbound message's event, with the upstream details kept in `data.upstream`.
+fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
+    let mut event = inbound_event(
+        new.event_type,
+        &new.message,
+        new.profile_name.as_deref(),
+        now,
+    );
+    if let Some(upstream) = &new.upstream {
+        event.data["upstream"] = upstream.clone();
+    }
+    event
 }

@@ -17,7 +17,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use switchboard_core::account::Account;
-use switchboard_core::channel::Channel;
+use switchboard_core::channel::{reason, Channel, ChannelState, ChannelStatus};
+use switchboard_core::event::channel_status_event;
 use switchboard_core::id::{AccountId, ChannelId, KeyId};
 use switchboard_core::key::ApiKey;
 
@@ -26,6 +27,7 @@ use switchboard_core::id::MessageId;
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::time::Millis;
 
+use crate::channel_json::{parse_settings, settings_text};
 use crate::messages::{
     Claimed, DeliveryOutcome, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter,
     NewInbound, NewOutbound, ReplayFrom, StatusOutcome,
@@ -165,7 +167,7 @@ fn insert_key(c: &Connection, key: &ApiKey) -> StoreResult<()> {
     Ok(())
 }
 
-fn insert_channel(c: &Connection, channel: &Channel) -> StoreResult<()> {
+fn insert_channel_row(c: &Connection, channel: &Channel) -> StoreResult<()> {
     c.execute(
         "INSERT INTO channels (id, account_id, name, kind, settings, created_at, updated_at, timezone)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -174,13 +176,44 @@ fn insert_channel(c: &Connection, channel: &Channel) -> StoreResult<()> {
             channel.account_id.to_string(),
             channel.name,
             channel.kind.as_str(),
-            serde_json::to_string(&channel.settings)?,
+            settings_text(channel)?,
             channel.created_at,
             channel.updated_at,
             channel.timezone
         ],
     )?;
     Ok(())
+}
+
+fn insert_channel(c: &Connection, channel: &Channel) -> StoreResult<()> {
+    insert_channel_row(c, channel)?;
+    messages::append_event(
+        c,
+        &channel_status_event(channel.account_id, channel.id, &channel.state, None),
+    )?;
+    Ok(())
+}
+
+/// The stored account and state of a channel (`account` narrows the lookup when given).
+fn stored_state(
+    c: &Connection,
+    account: Option<AccountId>,
+    id: ChannelId,
+) -> StoreResult<Option<(AccountId, ChannelState)>> {
+    let found: Option<(String, String)> = c
+        .query_row(
+            "SELECT account_id, settings FROM channels WHERE id = ?1 AND (?2 IS NULL OR account_id = ?2)",
+            params![id.to_string(), account.map(|a| a.to_string())],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((owner, settings)) = found else {
+        return Ok(None);
+    };
+    let owner = owner
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad account id `{owner}`")))?;
+    Ok(Some((owner, parse_settings(&settings)?.1)))
 }
 
 #[async_trait]
@@ -199,7 +232,7 @@ impl AccountStore for SqliteStore {
                     params![account.id.to_string(), account.name, account.created_at],
                 )?;
                 for channel in &channels {
-                    insert_channel(c, channel)?;
+                    insert_channel_row(c, channel)?;
                 }
                 insert_key(c, &key)
             })
@@ -385,34 +418,104 @@ impl ChannelStore for SqliteStore {
             .await
     }
 
-    async fn update_channel(&self, channel: &Channel) -> StoreResult<bool> {
-        let channel = channel.clone();
+    async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {
+        let mut channel = channel.clone();
         self.engine
             .write(move |c| {
+                let Some((_, stored)) = stored_state(c, Some(channel.account_id), channel.id)?
+                else {
+                    return Ok(false);
+                };
+                if !new_state {
+                    channel.state = stored.clone();
+                }
                 let n = c.execute(
                     "UPDATE channels SET name = ?3, settings = ?4, updated_at = ?5, timezone = ?6 WHERE account_id = ?1 AND id = ?2",
                     params![
                         channel.account_id.to_string(),
                         channel.id.to_string(),
                         channel.name,
-                        serde_json::to_string(&channel.settings)?,
+                        settings_text(&channel)?,
                         channel.updated_at,
                         channel.timezone
                     ],
                 )?;
+                if n == 1 && new_state {
+                    messages::append_event(
+                        c,
+                        &channel_status_event(
+                            channel.account_id,
+                            channel.id,
+                            &channel.state,
+                            Some(stored.status),
+                        ),
+                    )?;
+                }
                 Ok(n == 1)
             })
             .await
     }
 
-    async fn delete_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<bool> {
+    async fn delete_channel(
+        &self,
+        account: AccountId,
+        id: ChannelId,
+        at: Millis,
+    ) -> StoreResult<bool> {
         self.engine
             .write(move |c| {
+                let Some((_, stored)) = stored_state(c, Some(account), id)? else {
+                    return Ok(false);
+                };
                 let n = c.execute(
                     "DELETE FROM channels WHERE account_id = ?1 AND id = ?2",
                     params![account.to_string(), id.to_string()],
                 )?;
+                if n == 1 {
+                    let state = ChannelState::new(ChannelStatus::Deleted, reason::DELETED, at);
+                    messages::append_event(
+                        c,
+                        &channel_status_event(account, id, &state, Some(stored.status)),
+                    )?;
+                }
                 Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn set_channel_state(
+        &self,
+        id: ChannelId,
+        from: ChannelStatus,
+        to: &ChannelState,
+    ) -> StoreResult<bool> {
+        let to = to.clone();
+        self.engine
+            .write(move |c| {
+                let Some((account, stored)) = stored_state(c, None, id)? else {
+                    return Ok(false);
+                };
+                if stored.status != from {
+                    return Ok(false);
+                }
+                let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1");
+                let Some(mut channel) = c
+                    .query_row(&sql, [id.to_string()], channel_from_row)
+                    .optional()?
+                    .transpose()?
+                else {
+                    return Ok(false);
+                };
+                channel.state = to.clone();
+                c.execute(
+                    "UPDATE channels SET settings = ?2 WHERE id = ?1",
+                    params![id.to_string(), settings_text(&channel)?],
+                )?;
+                messages::append_event(
+                    c,
+                    &channel_status_event(account, id, &to, Some(stored.status)),
+                )?;
+                Ok(true)
             })
             .await
     }

@@ -70,13 +70,15 @@ pub(crate) fn channel_from_row(row: &Row<'_>) -> RowResult<Channel> {
     let updated_at: i64 = row.get(6)?;
     let timezone: String = row.get(7)?;
     Ok((|| {
+        let (settings, state) = crate::channel_json::parse_settings(&settings)?;
         Ok(Channel {
             id: parse(&id, "channel id")?,
             account_id: parse(&account_id, "account id")?,
             name,
             kind: ChannelKind::parse(&kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("bad channel kind `{kind}`")))?,
-            settings: serde_json::from_str(&settings)?,
+            settings,
+            state,
             timezone,
             created_at,
             updated_at,
