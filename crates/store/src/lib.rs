@@ -6,6 +6,7 @@
 //! account is simply not found.
 
 pub mod bot;
+pub mod broadcasts;
 pub mod credits;
 mod error;
 pub mod media;
@@ -22,6 +23,8 @@ mod traits;
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_bot;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_broadcasts;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_credits;
 #[cfg(any(test, feature = "testing"))]
@@ -41,6 +44,7 @@ pub mod testing;
 
 use std::sync::Arc;
 
+pub use broadcasts::BroadcastStore;
 pub use credits::CreditStore;
 pub use error::StoreError;
 pub use media::MediaStore;

@@ -434,6 +434,7 @@ pub trait Store:
     + ScheduleStore
     + StatsStore
     + crate::credits::CreditStore
+    + crate::broadcasts::BroadcastStore
     + Send
     + Sync
     + 'static

@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
 mod suite {
     pub use switchboard_store::conformance::*;
     pub use switchboard_store::conformance_bot::*;
+    pub use switchboard_store::conformance_broadcasts::*;
     pub use switchboard_store::conformance_credits::*;
     pub use switchboard_store::conformance_media::*;
     pub use switchboard_store::conformance_messages::*;
@@ -53,6 +54,8 @@ conformance_tests!(
     contacts_opt_out_and_tags,
     bot_decisions_are_unique_and_paged,
     credits_are_ledgered_and_never_negative,
+    broadcasts_reserve_feed_and_track,
+    broadcasts_pause_resume_cancel_and_audiences,
     concurrent_debits_never_overdraw,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,

@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
 mod bot;
+mod broadcasts;
 mod credits;
 mod media;
 mod messages;
