@@ -55,6 +55,10 @@ pub struct Gateway {
     pub next_scheduled: Arc<NextDue>,
     /// Template prices for statistics.
     pub pricing: Arc<PriceTable>,
+    /// Broadcast settings.
+    pub broadcasts: crate::broadcasts::BroadcastSettings,
+    /// Wakes the broadcast feeder when a broadcast is created or resumed, or targets moved.
+    pub broadcast_wake: Arc<Notify>,
 }
 
 /// The earliest known due time of scheduled messages, shared by the send path (which lowers

@@ -17,6 +17,7 @@ use switchboard_core::schedule::ScheduleRules;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::bot::{self, BotWorkerSettings};
+use switchboard_service::broadcasts::{self, BroadcastSettings};
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, NextDue, SendSettings};
 use switchboard_service::limits::LimitSettings;
@@ -77,6 +78,22 @@ fn dispatch_settings(config: &Config) -> DispatchSettings {
             pair_per_second: 1000.0 / d.pair_interval_ms as f64,
         },
         ..DispatchSettings::default()
+    }
+}
+
+fn broadcast_settings(config: &Config) -> BroadcastSettings {
+    let b = &config.broadcasts;
+    // The window never exceeds what the channel may send in a few seconds.
+    let cap = (config.dispatch.channel_mps * 3.0).ceil().max(1.0) as u32;
+    BroadcastSettings {
+        window: b.window.min(cap).max(1),
+        credits_per_target: b.credits_per_target,
+        materialize_batch: b.materialize_batch,
+        poll_ms: b.poll_ms,
+        progress_interval_ms: b.progress_interval_ms as i64,
+        tracker_batch: b.tracker_batch,
+        spool_dir: config.data_dir.join("broadcasts"),
+        upload_limit_bytes: b.upload_limit_bytes,
     }
 }
 
@@ -226,6 +243,8 @@ impl Server {
                 ..SendSettings::default()
             },
             next_scheduled: Arc::new(NextDue::default()),
+            broadcasts: broadcast_settings(&self.config),
+            broadcast_wake: Arc::new(tokio::sync::Notify::new()),
             pricing: Arc::new(
                 PriceTable::new(
                     self.config.pricing.currency.trim(),
@@ -289,6 +308,12 @@ impl Server {
             ));
         } else {
             tracing::info!("bot worker disabled on this node (bot.enabled = false)");
+        }
+        if self.config.broadcasts.enabled {
+            background.push(broadcasts::feeder::spawn(gateway.clone(), workers.clone()));
+            background.push(broadcasts::tracker::spawn(gateway.clone(), workers.clone()));
+        } else {
+            tracing::info!("broadcast workers disabled on this node (broadcasts.enabled = false)");
         }
         let dispatcher = if self.config.dispatch.enabled {
             Some(dispatch::spawn(
