@@ -194,6 +194,10 @@ pub struct SandboxConfig {
     pub enabled: bool,
     /// Seed of its random draws.
     pub seed: u64,
+    /// Parallel status-webhook lanes per phone number.
+    pub webhook_lanes: usize,
+    /// Most statuses batched in one status webhook.
+    pub statuses_per_webhook: usize,
 }
 
 /// The dispatcher.
@@ -387,6 +391,14 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "webhooks",
                 message: "concurrency, per_endpoint_concurrency and poll_ms must be at least 1, request_timeout_ms at least 100, and retry_schedule_ms not empty".into(),
+            });
+        }
+        if self.sandbox.webhook_lanes == 0
+            || !(1..=1000).contains(&self.sandbox.statuses_per_webhook)
+        {
+            return Err(ConfigError::Invalid {
+                key: "sandbox",
+                message: "webhook_lanes must be at least 1 and statuses_per_webhook 1–1000".into(),
             });
         }
         let b = &self.broadcasts;

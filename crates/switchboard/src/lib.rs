@@ -192,6 +192,8 @@ impl Server {
                 // emulator's own default (0000) would catch common example numbers such as
                 // 15551230000, which sandbox users write from.
                 undeliverable_suffix: Some(SANDBOX_UNDELIVERABLE_SUFFIX.to_string()),
+                webhook_lanes: self.config.sandbox.webhook_lanes,
+                max_statuses_per_webhook: self.config.sandbox.statuses_per_webhook,
                 ..EmulatorConfig::default()
             });
             for channel in self.store.all_channels().await? {

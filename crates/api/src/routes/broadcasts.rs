@@ -3,7 +3,6 @@
 //! `GET /v1/broadcasts/{id}`, `GET /v1/broadcasts/{id}/targets` and
 //! `POST /v1/broadcasts/{id}/pause|resume|cancel`.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::Json;
@@ -303,11 +302,7 @@ async fn create(
         .unwrap_or("")
         .to_ascii_lowercase();
     let record = if content_type.starts_with("multipart/form-data") {
-        let path = state
-            .gateway
-            .broadcasts
-            .spool_dir
-            .join(format!("{id}.csv"));
+        let path = state.gateway.broadcasts.spool_dir.join(format!("{id}.csv"));
         let result = async {
             let (body, csv) = read_multipart(&state, request, &path).await?;
             create_from(&state, &key, id, body, csv.then_some(path.as_path())).await
@@ -318,7 +313,8 @@ async fn create(
         }
         result?
     } else if content_type.starts_with("application/json") {
-        let limit = usize::try_from(state.gateway.broadcasts.upload_limit_bytes).unwrap_or(usize::MAX);
+        let limit =
+            usize::try_from(state.gateway.broadcasts.upload_limit_bytes).unwrap_or(usize::MAX);
         let bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
             .map_err(|_| {
@@ -326,7 +322,7 @@ async fn create(
                     "the body is larger than {limit} bytes (broadcasts.upload_limit_bytes); upload large audiences as a CSV"
                 ))
             })?;
-        let body = parse_body(&Bytes::from(bytes))?;
+        let body = parse_body(&bytes)?;
         create_from(&state, &key, id, body, None).await?
     } else {
         return Err(ApiError::UnsupportedMediaType(
@@ -414,7 +410,9 @@ async fn targets(
         .as_deref()
         .is_some_and(|a| !a.is_empty() && a.parse::<i64>().is_err())
     {
-        return Err(ApiError::invalid("`after` must be the `next` value of the previous page"));
+        return Err(ApiError::invalid(
+            "`after` must be the `next` value of the previous page",
+        ));
     }
     let page = state
         .store

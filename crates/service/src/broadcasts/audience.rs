@@ -75,10 +75,17 @@ impl Audience {
         if object.len() != 1 {
             return Err(invalid(format!(
                 "`audience` must have exactly one of `numbers`, `contact_ids` or `tags`; found {}",
-                if object.is_empty() { "none".to_string() } else { object.keys().cloned().collect::<Vec<_>>().join(", ") }
+                if object.is_empty() {
+                    "none".to_string()
+                } else {
+                    object.keys().cloned().collect::<Vec<_>>().join(", ")
+                }
             )));
         }
-        let (key, list) = object.iter().next().ok_or_else(|| invalid("empty audience"))?;
+        let (key, list) = object
+            .iter()
+            .next()
+            .ok_or_else(|| invalid("empty audience"))?;
         let Some(items) = list.as_array() else {
             return Err(invalid(format!("`audience.{key}` must be an array")));
         };
@@ -154,7 +161,8 @@ impl Audience {
     pub fn from_stored(value: &Value) -> Result<Audience, String> {
         if let Some(csv) = value.get("csv") {
             let layout = CsvLayout {
-                columns: serde_json::from_value(csv["columns"].clone()).map_err(|e| e.to_string())?,
+                columns: serde_json::from_value(csv["columns"].clone())
+                    .map_err(|e| e.to_string())?,
                 phone: csv["phone"].as_u64().ok_or("csv.phone")? as usize,
                 name: csv["name"].as_u64().map(|n| n as usize),
                 data_offset: csv["data_offset"].as_u64().ok_or("csv.data_offset")?,
@@ -228,12 +236,11 @@ pub async fn next_batch(
                 .and_then(|c| c.parse::<u64>().ok())
                 .unwrap_or(layout.data_offset);
             let limit = limit as usize;
-            let read = tokio::task::spawn_blocking(move || {
-                read_batch(&path, &layout, offset, limit)
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("the spooled CSV {file} could not be read: {e}"))?;
+            let read =
+                tokio::task::spawn_blocking(move || read_batch(&path, &layout, offset, limit))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| format!("the spooled CSV {file} could not be read: {e}"))?;
             let (rows, next, done) = read;
             let targets = rows
                 .into_iter()

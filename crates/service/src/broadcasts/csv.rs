@@ -40,7 +40,7 @@ pub fn read_record(reader: &mut impl BufRead) -> std::io::Result<Option<(Vec<Str
         if n == 0 {
             break;
         }
-        if line.matches('"').count() % 2 == 0 {
+        if line.matches('"').count().is_multiple_of(2) {
             break;
         }
     }
@@ -82,7 +82,9 @@ pub fn inspect(path: &Path) -> Result<CsvLayout, String> {
     let Some((header, header_len)) =
         read_record(&mut reader).map_err(|e| format!("the CSV could not be read: {e}"))?
     else {
-        return Err("the CSV is empty: send a header row (e.g. `phone,name`) and one row per target".into());
+        return Err(
+            "the CSV is empty: send a header row (e.g. `phone,name`) and one row per target".into(),
+        );
     };
     let columns: Vec<String> = header
         .iter()

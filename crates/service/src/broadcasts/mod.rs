@@ -167,12 +167,17 @@ pub async fn create(
             message: format!("this channel cannot send `{}` messages", parsed.kind),
         });
     }
-    crate::media::refs::check_refs(gateway.store.as_ref(), channel.account_id, &parsed.body, now)
-        .await
-        .map_err(|e| match e {
-            crate::media::refs::RefError::Invalid(e) => invalid_message(&e),
-            crate::media::refs::RefError::Store(e) => BroadcastError::Store(e),
-        })?;
+    crate::media::refs::check_refs(
+        gateway.store.as_ref(),
+        channel.account_id,
+        &parsed.body,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::media::refs::RefError::Invalid(e) => invalid_message(&e),
+        crate::media::refs::RefError::Store(e) => BroadcastError::Store(e),
+    })?;
     let category = match &parsed.content {
         MessageContent::Template { template } => check_template_send(gateway, channel, template)
             .await

@@ -108,7 +108,9 @@ pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHa
                     }
                     busy = page.next.is_some();
                 }
-                Err(e) => tracing::error!(error = %e, "the broadcast tracker could not read the event log"),
+                Err(e) => {
+                    tracing::error!(error = %e, "the broadcast tracker could not read the event log")
+                }
             }
             if busy {
                 continue;
