@@ -8,7 +8,8 @@
 #   RUNS=5 scripts/bench.sh accept   # only the named parts (see PARTS below)
 #   WAIT_QUIET=1 scripts/bench.sh    # before each part, wait (up to 10 min) for load < 1.0
 #
-# Parts: accept accept-wide e2e e2e-variants crash faults idle.
+# Parts: accept accept-wide e2e e2e-variants crash faults idle broadcast (broadcast is not in
+# the default set: BROADCAST_TARGETS, default 1000000, targets on SQLite, ~10 minutes).
 # Environment: RUNS (default 3), QUICK, WAIT_QUIET, SWITCHBOARD_BENCH_PG_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres), CARGO_TARGET_DIR, OUT (result file), BIN_DIR
 # (measure the switchboard and switchboard-bench binaries in that folder instead of building).
@@ -134,8 +135,12 @@ for part in "${PARTS[@]}"; do
     idle)
       for b in "${BACKENDS[@]}"; do run idle --backend "$b"; done
       ;;
+    broadcast)
+      # One broadcast of a CSV audience on SQLite, the channel at its 1000 msg/s ceiling.
+      run broadcast --backend sqlite --targets "${BROADCAST_TARGETS:-1000000}"
+      ;;
     *)
-      echo "unknown part: $part (accept, accept-wide, e2e, e2e-variants, crash, faults, idle)" >&2
+      echo "unknown part: $part (accept, accept-wide, e2e, e2e-variants, crash, faults, idle, broadcast)" >&2
       exit 2
       ;;
   esac

@@ -5,12 +5,14 @@
 //! - `crash`: SIGKILLs during sending; nothing lost, duplicates counted.
 //! - `faults`: 5xx, timeouts and 130429 throttling upstream; all delivered in order.
 //! - `idle`: resident memory of an idle server and per idle Cloud channel.
+//! - `broadcast`: one N-target broadcast (CSV audience) through an emulator process.
 //!
 //! Every server runs as its own process on 127.0.0.1 (port 0), with a temporary data folder.
 
 mod accept;
 mod api;
 mod baseline;
+mod broadcast;
 mod chats;
 mod crash;
 mod e2e;
@@ -64,6 +66,8 @@ enum Command {
     Faults(faults::FaultArgs),
     /// Resident memory of an idle server and per idle Cloud channel.
     Idle(idle::IdleArgs),
+    /// One broadcast of N targets (a CSV audience) through an emulator process.
+    Broadcast(broadcast::BroadcastArgs),
     /// The no-op baseline server (started by `accept`).
     #[command(hide = true)]
     Baseline {
@@ -97,6 +101,7 @@ fn main() -> anyhow::Result<()> {
             Command::Crash(a) => crash::run(&env, a).await,
             Command::Faults(a) => faults::run(&env, a).await,
             Command::Idle(a) => idle::run(&env, a).await,
+            Command::Broadcast(a) => broadcast::run(&env, a).await,
             Command::Baseline { .. } => Ok(()),
         }
     })

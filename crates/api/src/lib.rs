@@ -47,6 +47,7 @@ pub use state::{ApiSettings, AppState};
         (name = "webhooks", description = "Webhook subscriptions and deliveries (Standard Webhooks signatures)"),
         (name = "templates", description = "Message templates per channel, synced with the upstream"),
         (name = "bot", description = "Bot automation: settings, keyword rules and menus, opt-out, decision log"),
+        (name = "broadcasts", description = "Broadcasts: one message to an audience, with per-target statuses, counters and credits"),
     )
 )]
 struct ApiDoc;
@@ -80,6 +81,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::events::router())
         .merge(routes::templates::router())
         .merge(routes::bot::router())
+        .merge(routes::broadcasts::router())
 }
 
 /// The OpenAPI document of the native API.

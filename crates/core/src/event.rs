@@ -44,6 +44,12 @@ pub const MESSAGE_SCHEDULED: &str = "message.scheduled";
 /// A scheduled message was canceled before it was due.
 pub const MESSAGE_CANCELED: &str = "message.canceled";
 
+/// A broadcast's counters moved (throttled); the data carries the broadcast.
+pub const BROADCAST_PROGRESS: &str = "broadcast.progress";
+/// A broadcast has no pending or queued target left (completed or canceled); the data
+/// carries the broadcast with its final counters.
+pub const BROADCAST_FINISHED: &str = "broadcast.finished";
+
 /// A webhook subscription was disabled after failing for too long.
 pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
 
@@ -64,6 +70,8 @@ pub const ALL_TYPES: &[&str] = &[
     BOT_DECISION,
     MESSAGE_SCHEDULED,
     MESSAGE_CANCELED,
+    BROADCAST_PROGRESS,
+    BROADCAST_FINISHED,
     SUBSCRIPTION_DISABLED,
 ];
 

@@ -180,6 +180,8 @@ id_kind!(/// A bot keyword rule of a channel.
     RuleKind, RuleId, "rule");
 id_kind!(/// One entry of a channel's bot decision log (what the bot did with one inbound message).
     BotDecisionKind, BotDecisionId, "bdec");
+id_kind!(/// A broadcast: one message to an audience of targets.
+    BroadcastKind, BroadcastId, "bc");
 id_kind!(/// An HTTP request, for correlating logs and errors.
     RequestKind, RequestId, "req");
 

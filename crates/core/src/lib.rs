@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod automation;
+pub mod broadcast;
 pub mod channel;
 pub mod cloud_webhook;
 pub mod event;

@@ -57,6 +57,10 @@ pub struct Gateway {
     pub pricing: Arc<PriceTable>,
     /// Folder where contact CSV uploads are spooled until their import job finishes.
     pub import_dir: std::path::PathBuf,
+    /// Broadcast settings.
+    pub broadcasts: crate::broadcasts::BroadcastSettings,
+    /// Wakes the broadcast feeder when a broadcast is created or resumed, or targets moved.
+    pub broadcast_wake: Arc<Notify>,
 }
 
 /// The earliest known due time of scheduled messages, shared by the send path (which lowers

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod bot;
+pub mod broadcasts;
 pub mod channels;
 pub mod contacts;
 pub mod dispatch;

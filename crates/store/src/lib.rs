@@ -6,8 +6,9 @@
 //! account is simply not found.
 
 pub mod bot;
-pub mod contacts;
+pub mod broadcasts;
 mod channel_json;
+pub mod contacts;
 pub mod credits;
 mod error;
 pub mod media;
@@ -24,6 +25,8 @@ mod traits;
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_bot;
+#[cfg(any(test, feature = "testing"))]
+pub mod conformance_broadcasts;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance_contacts;
 #[cfg(any(test, feature = "testing"))]
@@ -45,6 +48,7 @@ pub mod testing;
 
 use std::sync::Arc;
 
+pub use broadcasts::BroadcastStore;
 pub use contacts::ContactStore;
 pub use credits::CreditStore;
 pub use error::StoreError;

@@ -467,6 +467,7 @@ pub trait Store:
     + StatsStore
     + crate::credits::CreditStore
     + crate::contacts::ContactStore
+    + crate::broadcasts::BroadcastStore
     + Send
     + Sync
     + 'static

@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
 mod suite {
     pub use switchboard_store::conformance::*;
     pub use switchboard_store::conformance_bot::*;
+    pub use switchboard_store::conformance_broadcasts::*;
     pub use switchboard_store::conformance_contacts::*;
     pub use switchboard_store::conformance_credits::*;
     pub use switchboard_store::conformance_media::*;
@@ -58,6 +59,8 @@ conformance_tests!(
     contacts_import_batches_and_jobs,
     bot_decisions_are_unique_and_paged,
     credits_are_ledgered_and_never_negative,
+    broadcasts_reserve_feed_and_track,
+    broadcasts_pause_resume_cancel_and_audiences,
     concurrent_debits_never_overdraw,
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,

@@ -27,6 +27,7 @@ const KEYS: &[&str] = &[
     "webhooks",
     "templates",
     "bot",
+    "broadcasts",
     "scheduling",
     "pricing",
     "allow_private_targets",
@@ -69,6 +70,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// The bot worker.
     pub bot: BotConfig,
+    /// Broadcasts: the feeder and tracker workers and their limits.
+    pub broadcasts: BroadcastsConfig,
     /// Scheduled sends (`send_at`).
     pub scheduling: SchedulingConfig,
     /// Template prices for statistics.
@@ -117,6 +120,28 @@ pub struct BotConfig {
     pub poll_ms: u64,
     /// Events read per round.
     pub batch: u32,
+}
+
+/// Broadcasts: the feeder and tracker workers and their limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BroadcastsConfig {
+    /// Run the broadcast feeder and tracker on this node.
+    pub enabled: bool,
+    /// Most messages of one broadcast in the outbox not yet answered by the upstream.
+    pub window: u32,
+    /// Credits reserved per target.
+    pub credits_per_target: i64,
+    /// Targets materialized per transaction.
+    pub materialize_batch: u32,
+    /// Idle polling interval of the workers, in milliseconds.
+    pub poll_ms: u64,
+    /// Least time between two `broadcast.progress` events of one broadcast, in milliseconds.
+    pub progress_interval_ms: u64,
+    /// Events the tracker reads per round.
+    pub tracker_batch: u32,
+    /// Largest create request (JSON body or CSV upload), in bytes.
+    pub upload_limit_bytes: u64,
 }
 
 /// Scheduled sends (`send_at`).
@@ -169,6 +194,10 @@ pub struct SandboxConfig {
     pub enabled: bool,
     /// Seed of its random draws.
     pub seed: u64,
+    /// Parallel status-webhook lanes per phone number.
+    pub webhook_lanes: usize,
+    /// Most statuses batched in one status webhook.
+    pub statuses_per_webhook: usize,
 }
 
 /// The dispatcher.
@@ -362,6 +391,27 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "webhooks",
                 message: "concurrency, per_endpoint_concurrency and poll_ms must be at least 1, request_timeout_ms at least 100, and retry_schedule_ms not empty".into(),
+            });
+        }
+        if self.sandbox.webhook_lanes == 0
+            || !(1..=1000).contains(&self.sandbox.statuses_per_webhook)
+        {
+            return Err(ConfigError::Invalid {
+                key: "sandbox",
+                message: "webhook_lanes must be at least 1 and statuses_per_webhook 1–1000".into(),
+            });
+        }
+        let b = &self.broadcasts;
+        if !(1..=100_000).contains(&b.window)
+            || b.credits_per_target < 0
+            || !(1..=100_000).contains(&b.materialize_batch)
+            || b.poll_ms == 0
+            || !(1..=10_000).contains(&b.tracker_batch)
+            || b.upload_limit_bytes == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "broadcasts",
+                message: "window must be 1–100000, credits_per_target at least 0, materialize_batch 1–100000, poll_ms at least 1, tracker_batch 1–10000 and upload_limit_bytes at least 1".into(),
             });
         }
         if self.bot.poll_ms == 0 || !(1..=10_000).contains(&self.bot.batch) {

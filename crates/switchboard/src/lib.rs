@@ -17,6 +17,7 @@ use switchboard_core::schedule::ScheduleRules;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::bot::{self, BotWorkerSettings};
+use switchboard_service::broadcasts::{self, BroadcastSettings};
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::gateway::{Gateway, NextDue, SendSettings};
 use switchboard_service::limits::LimitSettings;
@@ -83,6 +84,22 @@ fn dispatch_settings(config: &Config) -> DispatchSettings {
             .saturating_sub(1_000)
             .max(1_000),
         ..DispatchSettings::default()
+    }
+}
+
+fn broadcast_settings(config: &Config) -> BroadcastSettings {
+    let b = &config.broadcasts;
+    // The window never exceeds what the channel may send in a few seconds.
+    let cap = (config.dispatch.channel_mps * 3.0).ceil().max(1.0) as u32;
+    BroadcastSettings {
+        window: b.window.min(cap).max(1),
+        credits_per_target: b.credits_per_target,
+        materialize_batch: b.materialize_batch,
+        poll_ms: b.poll_ms,
+        progress_interval_ms: b.progress_interval_ms as i64,
+        tracker_batch: b.tracker_batch,
+        spool_dir: config.data_dir.join("broadcasts"),
+        upload_limit_bytes: b.upload_limit_bytes,
     }
 }
 
@@ -185,6 +202,8 @@ impl Server {
                 // (from its durable store); the emulator's window memory is lost on restart,
                 // and would then fail replies to customers who wrote before it.
                 enforce_window: false,
+                webhook_lanes: self.config.sandbox.webhook_lanes,
+                max_statuses_per_webhook: self.config.sandbox.statuses_per_webhook,
                 ..EmulatorConfig::default()
             });
             for channel in self.store.all_channels().await? {
@@ -236,6 +255,8 @@ impl Server {
                 ..SendSettings::default()
             },
             next_scheduled: Arc::new(NextDue::default()),
+            broadcasts: broadcast_settings(&self.config),
+            broadcast_wake: Arc::new(tokio::sync::Notify::new()),
             pricing: Arc::new(
                 PriceTable::new(
                     self.config.pricing.currency.trim(),
@@ -305,6 +326,12 @@ impl Server {
             ));
         } else {
             tracing::info!("bot worker disabled on this node (bot.enabled = false)");
+        }
+        if self.config.broadcasts.enabled {
+            background.push(broadcasts::feeder::spawn(gateway.clone(), workers.clone()));
+            background.push(broadcasts::tracker::spawn(gateway.clone(), workers.clone()));
+        } else {
+            tracing::info!("broadcast workers disabled on this node (broadcasts.enabled = false)");
         }
         let dispatcher = if self.config.dispatch.enabled {
             Some(dispatch::spawn(

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod bot;
+pub mod broadcasts;
 pub mod channels;
 pub mod cloud_webhooks;
 pub mod contacts;

@@ -278,104 +278,116 @@ fn event_from_row(row: &PgRow) -> StoreResult<Event> {
     })
 }
 
-#[async_trait]
-impl MessageStore for PgStore {
-    async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome> {
-        let m = &new.message;
-        let now = m.created_at;
-        let account = m.account_id.to_string();
-        let mut tx = self.pool.begin().await?;
-        if let Some(idem) = &new.idempotency {
-            let found: Option<(String, String, i64)> = sqlx::query_as(
-                "SELECT request_hash, response, created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2 FOR UPDATE",
-            )
-            .bind(&account)
-            .bind(&idem.key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((hash, response, created_at)) = found {
-                if now - created_at < new.idempotency_ttl_ms {
-                    return Ok(if hash == idem.request_hash {
-                        InsertOutcome::Replay(serde_json::from_str(&response)?)
-                    } else {
-                        InsertOutcome::KeyReused
-                    });
-                }
-                sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2")
-                    .bind(&account)
-                    .bind(&idem.key)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        let id = m.id.to_string();
-        sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+/// Stores an outbound message (with its history entry, outbox or schedule row, event and
+/// idempotency key) inside the caller's transaction.
+pub(super) async fn insert_outbound(
+    tx: &mut PgConnection,
+    new: &NewOutbound,
+) -> StoreResult<InsertOutcome> {
+    let m = &new.message;
+    let now = m.created_at;
+    let account = m.account_id.to_string();
+    if let Some(idem) = &new.idempotency {
+        let found: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT request_hash, response, created_at FROM idempotency_keys WHERE account_id = $1 AND key = $2 FOR UPDATE",
         )
-        .bind(&id)
         .bind(&account)
+        .bind(&idem.key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((hash, response, created_at)) = found {
+            if now - created_at < new.idempotency_ttl_ms {
+                return Ok(if hash == idem.request_hash {
+                    InsertOutcome::Replay(serde_json::from_str(&response)?)
+                } else {
+                    InsertOutcome::KeyReused
+                });
+            }
+            sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2")
+                .bind(&account)
+                .bind(&idem.key)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let id = m.id.to_string();
+    sqlx::query(
+        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&id)
+    .bind(&account)
+    .bind(m.channel_id.to_string())
+    .bind(m.direction.as_str())
+    .bind(&m.chat)
+    .bind(&m.kind)
+    .bind(m.body.to_string())
+    .bind(m.status.as_str())
+    .bind(&m.upstream_id)
+    .bind(&m.context_id)
+    .bind(json_text(&m.error))
+    .bind(attempts(m))
+    .bind(m.created_at)
+    .bind(m.updated_at)
+    .bind(&new.template_category)
+    .execute(&mut *tx)
+    .await?;
+    // The recipient becomes a contact on the first message to it.
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (account_id, wa_id) DO NOTHING",
+    )
+    .bind(ContactId::new().to_string())
+    .bind(&account)
+    .bind(&m.chat)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let scheduled = m.status == MessageStatus::Scheduled;
+    insert_history(&mut *tx, &id, m.status, now, true, &None).await?;
+    let (sql, event) = if scheduled {
+        (
+            "INSERT INTO scheduled_messages (message_id, channel_id, chat, send_at) VALUES ($1, $2, $3, $4)",
+            MESSAGE_SCHEDULED,
+        )
+    } else {
+        (
+            "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES ($1, $2, $3, $4)",
+            MESSAGE_ACCEPTED,
+        )
+    };
+    sqlx::query(sql)
+        .bind(&id)
         .bind(m.channel_id.to_string())
-        .bind(m.direction.as_str())
         .bind(&m.chat)
-        .bind(&m.kind)
-        .bind(m.body.to_string())
-        .bind(m.status.as_str())
-        .bind(&m.upstream_id)
-        .bind(&m.context_id)
-        .bind(json_text(&m.error))
-        .bind(attempts(m))
-        .bind(m.created_at)
-        .bind(m.updated_at)
-        .bind(&new.template_category)
+        .bind(new.not_before)
         .execute(&mut *tx)
         .await?;
-        // The recipient becomes a contact on the first message to it.
+    append_event(&mut *tx, &message_event(event, m, now)).await?;
+    if let Some(idem) = &new.idempotency {
         sqlx::query(
-            "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-             ON CONFLICT (account_id, wa_id) DO NOTHING",
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(ContactId::new().to_string())
         .bind(&account)
-        .bind(&m.chat)
+        .bind(&idem.key)
+        .bind(&idem.request_hash)
+        .bind(idem.response.to_string())
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let scheduled = m.status == MessageStatus::Scheduled;
-        insert_history(&mut tx, &id, m.status, now, true, &None).await?;
-        let (sql, event) = if scheduled {
-            (
-                "INSERT INTO scheduled_messages (message_id, channel_id, chat, send_at) VALUES ($1, $2, $3, $4)",
-                MESSAGE_SCHEDULED,
-            )
-        } else {
-            (
-                "INSERT INTO outbox (message_id, channel_id, chat, not_before) VALUES ($1, $2, $3, $4)",
-                MESSAGE_ACCEPTED,
-            )
-        };
-        sqlx::query(sql)
-            .bind(&id)
-            .bind(m.channel_id.to_string())
-            .bind(&m.chat)
-            .bind(new.not_before)
-            .execute(&mut *tx)
-            .await?;
-        append_event(&mut tx, &message_event(event, m, now)).await?;
-        if let Some(idem) = &new.idempotency {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (account_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&account)
-            .bind(&idem.key)
-            .bind(&idem.request_hash)
-            .bind(idem.response.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+    }
+    Ok(InsertOutcome::Inserted)
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let outcome = insert_outbound(&mut tx, new).await?;
+        if outcome == InsertOutcome::Inserted {
+            tx.commit().await?;
         }
-        tx.commit().await?;
-        Ok(InsertOutcome::Inserted)
+        Ok(outcome)
     }
 
     async fn claim_outbox(

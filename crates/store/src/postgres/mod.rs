@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
 mod bot;
+mod broadcasts;
 mod contacts;
 mod credits;
 mod media;

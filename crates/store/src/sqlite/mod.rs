@@ -1,6 +1,7 @@
 //! The SQLite store: the embedded default (WAL, busy timeout, foreign keys, group commit).
 
 mod bot;
+mod broadcasts;
 mod contacts;
 mod credits;
 mod engine;
@@ -55,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_schedule_stats.sql"),
     include_str!("../../migrations/sqlite/0008_credits.sql"),
     include_str!("../../migrations/sqlite/0009_contacts.sql"),
+    include_str!("../../migrations/sqlite/0010_broadcasts.sql"),
 ];
 
 /// A SQLite database file.

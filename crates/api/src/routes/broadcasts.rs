@@ -1,0 +1,521 @@
+//! Broadcasts (seed 000's "queue"): `POST /v1/broadcasts` (JSON, or multipart/form-data with a
+//! `broadcast` JSON part and a `csv` file part), `GET /v1/broadcasts`,
+//! `GET /v1/broadcasts/{id}`, `GET /v1/broadcasts/{id}/targets` and
+//! `POST /v1/broadcasts/{id}/pause|resume|cancel`.
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchboard_core::broadcast::{BroadcastRecord, BroadcastView, TargetStatus};
+use switchboard_core::id::{BroadcastId, BroadcastKind};
+use switchboard_core::key::Permission;
+use switchboard_core::time::{now_millis, to_rfc3339};
+use switchboard_service::broadcasts::audience::Audience;
+use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError, NewBroadcast};
+use switchboard_store::broadcasts::{ControlAction, ControlOutcome, TargetRecord};
+use switchboard_store::PageRequest;
+use tokio::io::AsyncWriteExt;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::messages::channel_for;
+use super::PageQuery;
+use crate::auth::{KeyPrincipal, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, ApiQuery};
+use crate::state::AppState;
+
+/// Hard cap of a create request's body; the configured `broadcasts.upload_limit_bytes` is
+/// checked within it.
+const CREATE_BODY_LIMIT: usize = 4 * 1024 * 1024 * 1024;
+
+/// The broadcast routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    let create = OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .layer(DefaultBodyLimit::max(CREATE_BODY_LIMIT));
+    OpenApiRouter::new()
+        .merge(create)
+        .routes(routes!(get_one))
+        .routes(routes!(targets))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(cancel))
+}
+
+/// Body of `POST /v1/broadcasts` (as JSON, or as the `broadcast` part of a multipart upload
+/// whose `csv` part is the audience).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBroadcast {
+    /// The channel to send on (`ch_…`).
+    pub channel_id: String,
+    /// A label.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A Cloud API message object without `to` (any kind; templates are checked against the
+    /// channel's templates). Any string may hold the placeholders `{{phone}}`,
+    /// `{{contact.name}}` and `{{contact.custom.KEY}}`, with an optional default after `|`.
+    #[schema(value_type = Object)]
+    pub message: Value,
+    /// Exactly one of `{"numbers": ["+1 555…" | {"phone", "name", "fields"}]}`,
+    /// `{"contact_ids": ["ct_…"]}` or `{"tags": ["vip"]}` (contacts with any of the tags).
+    /// Leave it out when uploading a CSV.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub audience: Option<Value>,
+    /// When to start (RFC 3339 with an offset); at once when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub send_at: Option<Value>,
+}
+
+/// A page of broadcasts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BroadcastList {
+    /// Oldest first.
+    pub data: Vec<BroadcastView>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+}
+
+/// One target of a broadcast.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetView {
+    /// Position in the audience (0, 1, 2…).
+    pub seq: i64,
+    /// The recipient (normalized when it is a valid number).
+    pub wa_id: String,
+    /// `pending`, `queued`, `sent`, `delivered`, `seen`, `not_delivered`, `failed`,
+    /// `skipped` or `canceled`.
+    pub status: String,
+    /// The message (`msg_…`), once queued.
+    pub message_id: Option<String>,
+    /// Why it failed or was skipped.
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<Value>,
+    /// The values its placeholders were filled from.
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+}
+
+/// A page of targets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetList {
+    /// By position.
+    pub data: Vec<TargetView>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+}
+
+/// Filters and paging of `GET /v1/broadcasts/{id}/targets`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TargetQuery {
+    /// Only targets in this status.
+    pub status: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u32>,
+    /// Cursor: the `next` value of the previous page.
+    pub after: Option<String>,
+}
+
+impl From<&TargetRecord> for TargetView {
+    fn from(t: &TargetRecord) -> Self {
+        TargetView {
+            seq: t.seq,
+            wa_id: t.wa_id.clone(),
+            status: t.status.as_str().to_string(),
+            message_id: t.message_id.map(|m| m.to_string()),
+            error: t.error.clone(),
+            fields: t.fields.clone(),
+            updated_at: to_rfc3339(t.updated_at),
+        }
+    }
+}
+
+fn internal(what: &'static str) -> impl Fn(switchboard_store::StoreError) -> ApiError {
+    move |e| ApiError::Internal(format!("{what}: {e}"))
+}
+
+fn service_error(e: BroadcastError) -> ApiError {
+    match e {
+        BroadcastError::Invalid { code, message } => ApiError::BadRequest { code, message },
+        e @ BroadcastError::Insufficient { .. } => ApiError::InsufficientCredits(e.to_string()),
+        BroadcastError::Store(e) => ApiError::Internal(format!("storing a broadcast: {e}")),
+    }
+}
+
+fn parse_body(bytes: &[u8]) -> ApiResult<CreateBroadcast> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+        code: "invalid_body",
+        message: format!("the broadcast JSON is not valid: {e}"),
+    })
+}
+
+/// Reads a multipart create request: the `broadcast` JSON part and the `csv` file part, which
+/// is spooled to `path` as it arrives. Returns the JSON and whether a CSV came.
+async fn read_multipart(
+    state: &AppState,
+    request: Request,
+    path: &std::path::Path,
+) -> ApiResult<(CreateBroadcast, bool)> {
+    let limit = state.gateway.broadcasts.upload_limit_bytes;
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| ApiError::invalid(format!("the multipart body is malformed: {e}")))?;
+    let mut body = None;
+    let mut csv = false;
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        ApiError::invalid(format!("the multipart body could not be read: {e}"))
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        match field.name().unwrap_or("") {
+            "broadcast" => {
+                let bytes = field.bytes().await.map_err(malformed)?;
+                body = Some(parse_body(&bytes)?);
+            }
+            "csv" => {
+                if let Some(dir) = path.parent() {
+                    tokio::fs::create_dir_all(dir).await.map_err(|e| {
+                        ApiError::Internal(format!("creating the broadcast spool folder: {e}"))
+                    })?;
+                }
+                let mut file = tokio::fs::File::create(path)
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                let mut written = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                    written += chunk.len() as u64;
+                    if written > limit {
+                        return Err(ApiError::PayloadTooLarge(format!(
+                            "the CSV is larger than {limit} bytes (broadcasts.upload_limit_bytes)"
+                        )));
+                    }
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                }
+                file.sync_all()
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                csv = true;
+            }
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "unknown multipart part `{other}`: send `broadcast` (JSON) and `csv` (the audience file)"
+                )))
+            }
+        }
+    }
+    let body = body.ok_or_else(|| {
+        ApiError::invalid("the multipart body has no `broadcast` part (the broadcast as JSON)")
+    })?;
+    Ok((body, csv))
+}
+
+async fn create_from(
+    state: &AppState,
+    key: &KeyPrincipal,
+    id: BroadcastId,
+    body: CreateBroadcast,
+    csv: Option<&std::path::Path>,
+) -> ApiResult<BroadcastRecord> {
+    let channel = channel_for(state, key, &body.channel_id).await?;
+    let audience = match (csv, &body.audience) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_audience",
+                message: "give the audience either as the `csv` part or as `audience`, not both"
+                    .into(),
+            })
+        }
+        (Some(path), None) => {
+            let owned = path.to_path_buf();
+            let layout = tokio::task::spawn_blocking(move || {
+                switchboard_service::broadcasts::csv::inspect(&owned)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(format!("reading a CSV: {e}")))?
+            .map_err(|message| ApiError::BadRequest {
+                code: "invalid_audience",
+                message,
+            })?;
+            Audience::Csv {
+                file: format!("{id}.csv"),
+                layout,
+            }
+        }
+        (None, Some(value)) => Audience::from_request(value).map_err(|e| ApiError::BadRequest {
+            code: "invalid_audience",
+            message: e.to_string(),
+        })?,
+        (None, None) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_audience",
+                message: "`audience` is required (numbers, contact_ids or tags), or upload a CSV as multipart/form-data".into(),
+            })
+        }
+    };
+    if body.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+        return Err(ApiError::invalid("`name` must be at most 200 characters"));
+    }
+    let new = NewBroadcast {
+        id,
+        name: body.name,
+        message: body.message,
+        audience,
+        send_at: body.send_at,
+    };
+    create_broadcast(&state.gateway, &channel, new, now_millis())
+        .await
+        .map_err(service_error)
+}
+
+/// Creates a broadcast: validates the message once (templates against the channel's
+/// templates), resolves the audience size and reserves its credits (1 per target by default);
+/// 402 `insufficient_credits` stores and sends nothing. Send JSON, or multipart/form-data with
+/// a `broadcast` part (this JSON without `audience`) and a `csv` part (header row with a
+/// `phone` column, optional `name`, other columns as custom fields). Targets are materialized
+/// and sent in the background.
+#[utoipa::path(post, path = "/v1/broadcasts", tag = "broadcasts", request_body = CreateBroadcast,
+    security(("bearer" = [])),
+    responses((status = 201, body = BroadcastView), (status = 400, body = crate::error::ErrorBody),
+        (status = 402, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
+async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<BroadcastView>)> {
+    let key = principal.require_key(Permission::Send)?.clone();
+    let id = BroadcastId::new();
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let record = if content_type.starts_with("multipart/form-data") {
+        let path = state.gateway.broadcasts.spool_dir.join(format!("{id}.csv"));
+        let result = async {
+            let (body, csv) = read_multipart(&state, request, &path).await?;
+            create_from(&state, &key, id, body, csv.then_some(path.as_path())).await
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        result?
+    } else if content_type.starts_with("application/json") {
+        let limit =
+            usize::try_from(state.gateway.broadcasts.upload_limit_bytes).unwrap_or(usize::MAX);
+        let bytes = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|_| {
+                ApiError::PayloadTooLarge(format!(
+                    "the body is larger than {limit} bytes (broadcasts.upload_limit_bytes); upload large audiences as a CSV"
+                ))
+            })?;
+        let body = parse_body(&bytes)?;
+        create_from(&state, &key, id, body, None).await?
+    } else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the broadcast as application/json, or as multipart/form-data with `broadcast` and `csv` parts".into(),
+        ));
+    };
+    Ok((StatusCode::CREATED, Json(BroadcastView::from(&record))))
+}
+
+/// Lists the account's broadcasts with their counters, oldest first.
+#[utoipa::path(get, path = "/v1/broadcasts", tag = "broadcasts", params(PageQuery),
+    security(("bearer" = [])), responses((status = 200, body = BroadcastList)))]
+async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<BroadcastList>> {
+    let key = principal.require_key(Permission::Read)?;
+    let page = state
+        .store
+        .list_broadcasts(key.account_id, &PageRequest::from(page))
+        .await
+        .map_err(internal("listing broadcasts"))?;
+    Ok(Json(BroadcastList {
+        data: page
+            .items
+            .iter()
+            .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
+            .map(BroadcastView::from)
+            .collect(),
+        next: page.next,
+    }))
+}
+
+async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<BroadcastRecord> {
+    let id = path_id::<BroadcastKind>(id, "broadcast")?;
+    state
+        .store
+        .get_broadcast(key.account_id, id)
+        .await
+        .map_err(internal("reading a broadcast"))?
+        .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
+        .ok_or_else(|| ApiError::NotFound("broadcast not found".into()))
+}
+
+/// Reads a broadcast with its counters.
+#[utoipa::path(get, path = "/v1/broadcasts/{id}", tag = "broadcasts",
+    params(("id" = String, Path, description = "Broadcast id (`bc_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = BroadcastView), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_one(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BroadcastView>> {
+    let key = principal.require_key(Permission::Read)?;
+    Ok(Json(BroadcastView::from(&find(&state, key, &id).await?)))
+}
+
+/// Lists a broadcast's targets by position, optionally only one status.
+#[utoipa::path(get, path = "/v1/broadcasts/{id}/targets", tag = "broadcasts",
+    params(("id" = String, Path, description = "Broadcast id (`bc_…`)"), TargetQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = TargetList), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn targets(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<TargetQuery>,
+) -> ApiResult<Json<TargetList>> {
+    let key = principal.require_key(Permission::Read)?;
+    let b = find(&state, key, &id).await?;
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(TargetStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "`status` must be one of {}",
+                TargetStatus::ALL.map(|t| t.as_str()).join(", ")
+            ))
+        })?),
+    };
+    if query
+        .after
+        .as_deref()
+        .is_some_and(|a| !a.is_empty() && a.parse::<i64>().is_err())
+    {
+        return Err(ApiError::invalid(
+            "`after` must be the `next` value of the previous page",
+        ));
+    }
+    let page = state
+        .store
+        .list_targets(
+            key.account_id,
+            b.id,
+            status,
+            &PageRequest {
+                after: query.after,
+                limit: query.limit,
+            },
+        )
+        .await
+        .map_err(internal("listing broadcast targets"))?;
+    Ok(Json(TargetList {
+        data: page.items.iter().map(TargetView::from).collect(),
+        next: page.next,
+    }))
+}
+
+async fn control(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    action: ControlAction,
+) -> ApiResult<Json<BroadcastView>> {
+    let key = principal.require_key(Permission::Send)?;
+    let b = find(state, key, id).await?;
+    let outcome = state
+        .store
+        .control_broadcast(key.account_id, b.id, action, now_millis())
+        .await
+        .map_err(internal("changing a broadcast"))?;
+    match outcome {
+        ControlOutcome::Changed(b) => {
+            state.gateway.broadcast_wake.notify_one();
+            Ok(Json(BroadcastView::from(b.as_ref())))
+        }
+        ControlOutcome::WrongState(b) => {
+            let (code, allowed) = match action {
+                ControlAction::Pause => ("not_pausable", "scheduled or running"),
+                ControlAction::Resume => ("not_resumable", "paused"),
+                ControlAction::Cancel => ("not_cancelable", "scheduled, running or paused"),
+            };
+            Err(ApiError::WrongState {
+                code,
+                message: format!(
+                    "broadcast {} is `{}`: only a {allowed} broadcast can be {}",
+                    b.id,
+                    b.status.as_str(),
+                    match action {
+                        ControlAction::Pause => "paused",
+                        ControlAction::Resume => "resumed",
+                        ControlAction::Cancel => "canceled",
+                    }
+                ),
+            })
+        }
+        ControlOutcome::NotFound => Err(ApiError::NotFound("broadcast not found".into())),
+    }
+}
+
+/// Pauses a scheduled or running broadcast: no new targets go to the outbox (messages already
+/// queued still go). 409 `not_pausable` otherwise.
+#[utoipa::path(post, path = "/v1/broadcasts/{id}/pause", tag = "broadcasts",
+    params(("id" = String, Path, description = "Broadcast id (`bc_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = BroadcastView), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+async fn pause(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BroadcastView>> {
+    control(&state, &principal, &id, ControlAction::Pause).await
+}
+
+/// Resumes a paused broadcast (scheduled again if its `send_at` is still ahead). 409
+/// `not_resumable` otherwise.
+#[utoipa::path(post, path = "/v1/broadcasts/{id}/resume", tag = "broadcasts",
+    params(("id" = String, Path, description = "Broadcast id (`bc_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = BroadcastView), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+async fn resume(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BroadcastView>> {
+    control(&state, &principal, &id, ControlAction::Resume).await
+}
+
+/// Cancels a scheduled, running or paused broadcast: its pending targets are canceled and
+/// their credits refunded (messages already queued still go). 409 `not_cancelable` otherwise.
+#[utoipa::path(post, path = "/v1/broadcasts/{id}/cancel", tag = "broadcasts",
+    params(("id" = String, Path, description = "Broadcast id (`bc_…`)")),
+    security(("bearer" = [])),
+    responses((status = 200, body = BroadcastView), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+async fn cancel(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BroadcastView>> {
+    control(&state, &principal, &id, ControlAction::Cancel).await
+}

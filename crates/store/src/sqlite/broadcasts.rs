@@ -1,0 +1,828 @@
+//! SQLite: broadcasts, their targets, materialization, feeding and status tracking.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::Value;
+use switchboard_core::broadcast::{
+    broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
+};
+use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
+use switchboard_core::id::{AccountId, BroadcastId, ContactId};
+use switchboard_core::time::Millis;
+
+use super::messages::{append_event, insert_outbound};
+use super::rows::parse;
+use super::SqliteStore;
+use crate::broadcasts::{
+    AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
+    CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
+    TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
+};
+use crate::messages::InsertOutcome;
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+/// The tracker's name in `fanout_position`.
+const POSITION: &str = "broadcasts";
+
+const COLS: &str = "id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, credits_refunded, total, pending, queued, sent, delivered, not_delivered, seen, failed, skipped, canceled, audience_cursor, materialized, error, created_at, updated_at, finished_at";
+
+const TARGET_COLS: &str = "broadcast_id, seq, wa_id, fields, status, message_id, error, updated_at";
+
+type RowResult<T> = rusqlite::Result<StoreResult<T>>;
+
+fn from_row(r: &Row<'_>) -> RowResult<BroadcastRecord> {
+    let id: String = r.get(0)?;
+    let account: String = r.get(1)?;
+    let channel: String = r.get(2)?;
+    let message: String = r.get(4)?;
+    let audience: String = r.get(5)?;
+    let status: String = r.get(8)?;
+    let error: Option<String> = r.get(26)?;
+    let counters = Counters {
+        total: r.get(14)?,
+        pending: r.get(15)?,
+        queued: r.get(16)?,
+        sent: r.get(17)?,
+        delivered: r.get(18)?,
+        not_delivered: r.get(19)?,
+        seen: r.get(20)?,
+        failed: r.get(21)?,
+        skipped: r.get(22)?,
+        canceled: r.get(23)?,
+    };
+    let name: Option<String> = r.get(3)?;
+    let marketing: bool = r.get(6)?;
+    let template_category: Option<String> = r.get(7)?;
+    let send_at: Option<i64> = r.get(9)?;
+    let audience_size: i64 = r.get(10)?;
+    let credits_per_target: i64 = r.get(11)?;
+    let credits_reserved: i64 = r.get(12)?;
+    let credits_refunded: i64 = r.get(13)?;
+    let audience_cursor: Option<String> = r.get(24)?;
+    let materialized: bool = r.get(25)?;
+    let created_at: i64 = r.get(27)?;
+    let updated_at: i64 = r.get(28)?;
+    let finished_at: Option<i64> = r.get(29)?;
+    Ok((|| {
+        Ok(BroadcastRecord {
+            id: parse(&id, "broadcast id")?,
+            account_id: parse(&account, "account id")?,
+            channel_id: parse(&channel, "channel id")?,
+            name,
+            message: serde_json::from_str(&message)?,
+            audience: serde_json::from_str(&audience)?,
+            marketing,
+            template_category,
+            status: BroadcastStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad broadcast status `{status}`")))?,
+            send_at,
+            audience_size,
+            credits_per_target,
+            credits_reserved,
+            credits_refunded,
+            counters,
+            audience_cursor,
+            materialized,
+            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
+            created_at,
+            updated_at,
+            finished_at,
+        })
+    })())
+}
+
+fn target_from_row(r: &Row<'_>) -> RowResult<TargetRecord> {
+    let id: String = r.get(0)?;
+    let seq: i64 = r.get(1)?;
+    let wa_id: String = r.get(2)?;
+    let fields: String = r.get(3)?;
+    let status: String = r.get(4)?;
+    let message_id: Option<String> = r.get(5)?;
+    let error: Option<String> = r.get(6)?;
+    let updated_at: i64 = r.get(7)?;
+    Ok((|| {
+        Ok(TargetRecord {
+            broadcast_id: parse(&id, "broadcast id")?,
+            seq,
+            wa_id,
+            fields: serde_json::from_str(&fields)?,
+            status: TargetStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?,
+            message_id: message_id.map(|m| parse(&m, "message id")).transpose()?,
+            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
+            updated_at,
+        })
+    })())
+}
+
+fn load(c: &Connection, id: &str) -> StoreResult<Option<BroadcastRecord>> {
+    c.prepare_cached(&format!("SELECT {COLS} FROM broadcasts WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .transpose()
+}
+
+/// Gives `amount` credits back to the account with one ledger entry.
+fn refund(
+    c: &Connection,
+    account: AccountId,
+    amount: i64,
+    reference: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    if amount <= 0 {
+        return Ok(());
+    }
+    let account = account.to_string();
+    let balance: i64 = c
+        .prepare_cached("SELECT balance FROM account_credits WHERE account_id = ?1")?
+        .query_row([&account], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let after = balance.saturating_add(amount);
+    c.prepare_cached(
+        "INSERT INTO account_credits (account_id, balance, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at",
+    )?
+    .execute(params![account, after, now])?;
+    c.prepare_cached(
+        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![account, amount, after, REFUND_REASON, reference, now])?;
+    Ok(())
+}
+
+/// Adds counter deltas and refunds `refund_targets` targets' credits.
+fn apply_delta(
+    c: &Connection,
+    b: &BroadcastRecord,
+    d: &Counters,
+    refund_targets: i64,
+    now: Millis,
+) -> StoreResult<()> {
+    let credits = refund_targets.saturating_mul(b.credits_per_target);
+    c.prepare_cached(
+        "UPDATE broadcasts SET total = total + ?2, pending = pending + ?3, queued = queued + ?4,
+           sent = sent + ?5, delivered = delivered + ?6, not_delivered = not_delivered + ?7,
+           seen = seen + ?8, failed = failed + ?9, skipped = skipped + ?10, canceled = canceled + ?11,
+           credits_refunded = credits_refunded + ?12, updated_at = ?13 WHERE id = ?1",
+    )?
+    .execute(params![
+        b.id.to_string(),
+        d.total,
+        d.pending,
+        d.queued,
+        d.sent,
+        d.delivered,
+        d.not_delivered,
+        d.seen,
+        d.failed,
+        d.skipped,
+        d.canceled,
+        credits,
+        now
+    ])?;
+    refund(c, b.account_id, credits, &b.id.to_string(), now)
+}
+
+/// Ends the broadcast if nothing is pending or queued any more: `completed` (unless it was
+/// canceled or failed), `finished_at`, and its `broadcast.finished` event. Returns whether it
+/// finished now.
+fn maybe_finish(c: &Connection, id: &str, now: Millis) -> StoreResult<bool> {
+    let Some(mut b) = load(c, id)? else {
+        return Ok(false);
+    };
+    let ends = matches!(
+        b.status,
+        BroadcastStatus::Running
+            | BroadcastStatus::Paused
+            | BroadcastStatus::Canceled
+            | BroadcastStatus::Failed
+    );
+    if !ends
+        || b.finished_at.is_some()
+        || !b.materialized
+        || b.counters.pending != 0
+        || b.counters.queued != 0
+    {
+        return Ok(false);
+    }
+    if matches!(b.status, BroadcastStatus::Running | BroadcastStatus::Paused) {
+        b.status = BroadcastStatus::Completed;
+    }
+    b.finished_at = Some(now);
+    b.updated_at = now;
+    c.prepare_cached(
+        "UPDATE broadcasts SET status = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, b.status.as_str(), now])?;
+    append_event(c, &broadcast_event(BROADCAST_FINISHED, &b, now))?;
+    Ok(true)
+}
+
+/// Cancels every pending target (refunded), and the reservation of targets never
+/// materialized; marks the broadcast materialized.
+fn cancel_rest(c: &Connection, b: &BroadcastRecord, now: Millis) -> StoreResult<()> {
+    let id = b.id.to_string();
+    let n = c
+        .prepare_cached(
+            "UPDATE broadcast_targets SET status = 'canceled', updated_at = ?2 WHERE broadcast_id = ?1 AND status = 'pending'",
+        )?
+        .execute(params![id, now])? as i64;
+    let mut d = Counters::default();
+    d.moved(TargetStatus::Pending, TargetStatus::Canceled, n);
+    let unmaterialized = if b.materialized {
+        0
+    } else {
+        (b.audience_size - b.counters.total).max(0)
+    };
+    apply_delta(c, b, &d, n + unmaterialized, now)?;
+    c.prepare_cached("UPDATE broadcasts SET materialized = 1 WHERE id = ?1")?
+        .execute([&id])?;
+    Ok(())
+}
+
+fn set_status(c: &Connection, id: &str, status: BroadcastStatus, now: Millis) -> StoreResult<()> {
+    c.prepare_cached("UPDATE broadcasts SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, status.as_str(), now])?;
+    Ok(())
+}
+
+fn audience_sql(audience: &ContactAudience) -> (String, Vec<String>) {
+    match audience {
+        ContactAudience::Ids(ids) => (
+            "id IN (SELECT value FROM json_each(?3))".to_string(),
+            vec![serde_json::to_string(
+                &ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            )
+            .unwrap_or_else(|_| "[]".into())],
+        ),
+        ContactAudience::Tags(tags) => (
+            "EXISTS (SELECT 1 FROM json_each(contacts.tags) t WHERE t.value IN (SELECT value FROM json_each(?3)))".to_string(),
+            vec![serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())],
+        ),
+    }
+}
+
+#[async_trait]
+impl BroadcastStore for SqliteStore {
+    async fn create_broadcast(&self, b: &BroadcastRecord) -> StoreResult<CreateBroadcastOutcome> {
+        let b = b.clone();
+        self.engine
+            .write(move |c| {
+                let account = b.account_id.to_string();
+                let balance: i64 = c
+                    .query_row(
+                        "SELECT balance FROM account_credits WHERE account_id = ?1",
+                        [&account],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .unwrap_or(0);
+                if balance < b.credits_reserved {
+                    return Ok(CreateBroadcastOutcome::Insufficient {
+                        needed: b.credits_reserved,
+                        available: balance,
+                    });
+                }
+                if b.credits_reserved > 0 {
+                    let after = balance - b.credits_reserved;
+                    c.execute(
+                        "UPDATE account_credits SET balance = ?2, updated_at = ?3 WHERE account_id = ?1",
+                        params![account, after, b.created_at],
+                    )?;
+                    c.execute(
+                        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![account, -b.credits_reserved, after, RESERVE_REASON, b.id.to_string(), b.created_at],
+                    )?;
+                }
+                c.execute(
+                    "INSERT INTO broadcasts (id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, audience_cursor, materialized, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    params![
+                        b.id.to_string(),
+                        account,
+                        b.channel_id.to_string(),
+                        b.name,
+                        b.message.to_string(),
+                        b.audience.to_string(),
+                        b.marketing,
+                        b.template_category,
+                        b.status.as_str(),
+                        b.send_at,
+                        b.audience_size,
+                        b.credits_per_target,
+                        b.credits_reserved,
+                        b.audience_cursor,
+                        b.materialized,
+                        b.created_at,
+                        b.updated_at
+                    ],
+                )?;
+                Ok(CreateBroadcastOutcome::Created)
+            })
+            .await
+    }
+
+    async fn get_broadcast(
+        &self,
+        account: AccountId,
+        id: BroadcastId,
+    ) -> StoreResult<Option<BroadcastRecord>> {
+        let (account, id) = (account.to_string(), id.to_string());
+        self.engine
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2"
+                ))?
+                .query_row(params![id, account], from_row)
+                .optional()?
+                .transpose()
+            })
+            .await
+    }
+
+    async fn list_broadcasts(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<BroadcastRecord>> {
+        let account = account.to_string();
+        let page = page.clone();
+        self.engine
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+                ))?;
+                let rows = stmt
+                    .query_map(
+                        params![account, page.after.clone().unwrap_or_default(), page.fetch()],
+                        from_row,
+                    )?
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page::from_rows(rows, &page, |b| b.id.to_string()))
+            })
+            .await
+    }
+
+    async fn list_targets(
+        &self,
+        account: AccountId,
+        id: BroadcastId,
+        status: Option<TargetStatus>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<TargetRecord>> {
+        let (account, id) = (account.to_string(), id.to_string());
+        let page = page.clone();
+        let after: i64 = match page.after.as_deref() {
+            None | Some("") => -1,
+            Some(text) => text
+                .parse()
+                .map_err(|_| StoreError::Config(format!("invalid target cursor `{text}`")))?,
+        };
+        self.engine
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {TARGET_COLS} FROM broadcast_targets
+                     WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
+                       AND seq > ?3 AND (?4 IS NULL OR status = ?4) ORDER BY seq LIMIT ?5"
+                ))?;
+                let rows = stmt
+                    .query_map(
+                        params![id, account, after, status.map(|s| s.as_str()), page.fetch()],
+                        target_from_row,
+                    )?
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page::from_rows(rows, &page, |t| t.seq.to_string()))
+            })
+            .await
+    }
+
+    async fn count_targets(&self, id: BroadcastId) -> StoreResult<[i64; 9]> {
+        let id = id.to_string();
+        self.engine
+            .read(move |c| {
+                let mut out = [0i64; 9];
+                let mut stmt = c.prepare_cached(
+                    "SELECT status, COUNT(*) FROM broadcast_targets WHERE broadcast_id = ?1 GROUP BY status",
+                )?;
+                let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+                for row in rows {
+                    let (status, n) = row?;
+                    let status = TargetStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?;
+                    if let Some(i) = TargetStatus::ALL.iter().position(|s| *s == status) {
+                        out[i] = n;
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn control_broadcast(
+        &self,
+        account: AccountId,
+        id: BroadcastId,
+        action: ControlAction,
+        now: Millis,
+    ) -> StoreResult<ControlOutcome> {
+        let id = id.to_string();
+        self.engine
+            .write(move |c| {
+                let Some(b) = load(c, &id)?.filter(|b| b.account_id == account) else {
+                    return Ok(ControlOutcome::NotFound);
+                };
+                let next = match (action, b.status) {
+                    (
+                        ControlAction::Pause,
+                        BroadcastStatus::Scheduled | BroadcastStatus::Running,
+                    ) => BroadcastStatus::Paused,
+                    (ControlAction::Resume, BroadcastStatus::Paused) => {
+                        if b.send_at.is_some_and(|at| at > now) {
+                            BroadcastStatus::Scheduled
+                        } else {
+                            BroadcastStatus::Running
+                        }
+                    }
+                    (ControlAction::Cancel, s) if s.is_open() => BroadcastStatus::Canceled,
+                    _ => return Ok(ControlOutcome::WrongState(Box::new(b))),
+                };
+                set_status(c, &id, next, now)?;
+                if action == ControlAction::Cancel {
+                    cancel_rest(c, &b, now)?;
+                }
+                maybe_finish(c, &id, now)?;
+                let after = load(c, &id)?
+                    .ok_or_else(|| StoreError::Corrupt("broadcast vanished".into()))?;
+                Ok(ControlOutcome::Changed(Box::new(after)))
+            })
+            .await
+    }
+
+    async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
+        self.engine
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
+                ))?;
+                let rows = stmt
+                    .query_map([], from_row)?
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn count_audience(
+        &self,
+        account: AccountId,
+        audience: &ContactAudience,
+    ) -> StoreResult<i64> {
+        let account = account.to_string();
+        let (cond, args) = audience_sql(audience);
+        self.engine
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM contacts WHERE account_id = ?1 AND id > ?2 AND {cond}"
+                );
+                Ok(c.prepare_cached(&sql)?
+                    .query_row(params![account, "", args[0]], |r| r.get(0))?)
+            })
+            .await
+    }
+
+    async fn audience_contacts(
+        &self,
+        account: AccountId,
+        audience: &ContactAudience,
+        after: Option<ContactId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AudienceContact>> {
+        let account = account.to_string();
+        let after = after.map(|a| a.to_string()).unwrap_or_default();
+        let (cond, args) = audience_sql(audience);
+        self.engine
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT id, wa_id, name, custom_fields FROM contacts
+                     WHERE account_id = ?1 AND id > ?2 AND {cond} ORDER BY id LIMIT ?4"
+                );
+                let mut stmt = c.prepare_cached(&sql)?;
+                let rows = stmt.query_map(params![account, after, args[0], limit], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (id, wa_id, name, custom) = row?;
+                    out.push(AudienceContact {
+                        id: parse(&id, "contact id")?,
+                        wa_id,
+                        name,
+                        custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn materialize_targets(
+        &self,
+        batch: &MaterializeBatch<'_>,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let id = batch.id.to_string();
+        let from = batch.from_cursor.map(str::to_string);
+        let to = batch.to_cursor.to_string();
+        let targets = batch.targets.to_vec();
+        let done = batch.done;
+        self.engine
+            .write(move |c| {
+                let Some(b) = load(c, &id)? else {
+                    return Ok(false);
+                };
+                if !b.status.is_open() || b.materialized || b.audience_cursor != from {
+                    return Ok(false);
+                }
+                let mut n = 0i64;
+                {
+                    let mut insert = c.prepare_cached(
+                        "INSERT OR IGNORE INTO broadcast_targets (broadcast_id, seq, wa_id, fields, status, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+                    )?;
+                    for t in &targets {
+                        if b.counters.total + n >= b.audience_size {
+                            break;
+                        }
+                        n += insert.execute(params![
+                            id,
+                            b.counters.total + n,
+                            t.wa_id,
+                            t.fields.to_string(),
+                            now
+                        ])? as i64;
+                    }
+                }
+                let d = Counters {
+                    total: n,
+                    pending: n,
+                    ..Counters::default()
+                };
+                let unmaterialized = if done {
+                    (b.audience_size - b.counters.total - n).max(0)
+                } else {
+                    0
+                };
+                apply_delta(c, &b, &d, unmaterialized, now)?;
+                c.prepare_cached(
+                    "UPDATE broadcasts SET audience_cursor = ?2, materialized = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id, to, done])?;
+                maybe_finish(c, &id, now)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn fail_broadcast(&self, id: BroadcastId, error: &Value, now: Millis) -> StoreResult<()> {
+        let id = id.to_string();
+        let error = error.to_string();
+        self.engine
+            .write(move |c| {
+                let Some(b) = load(c, &id)? else {
+                    return Ok(());
+                };
+                if !b.status.is_open() {
+                    return Ok(());
+                }
+                c.prepare_cached(
+                    "UPDATE broadcasts SET status = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id, error, now])?;
+                cancel_rest(c, &b, now)?;
+                maybe_finish(c, &id, now)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn start_broadcast(&self, id: BroadcastId, now: Millis) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.engine
+            .write(move |c| {
+                let n = c
+                    .prepare_cached(
+                        "UPDATE broadcasts SET status = 'running', updated_at = ?2 WHERE id = ?1 AND status = 'scheduled'",
+                    )?
+                    .execute(params![id, now])?;
+                Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn pending_targets(
+        &self,
+        id: BroadcastId,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingTarget>> {
+        let id = id.to_string();
+        self.engine
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL, cv.last_inbound_at
+                     FROM broadcast_targets t
+                     JOIN broadcasts b ON b.id = t.broadcast_id
+                     LEFT JOIN contacts ct ON ct.account_id = b.account_id AND ct.wa_id = t.wa_id
+                     LEFT JOIN conversations cv ON cv.channel_id = b.channel_id AND cv.chat = t.wa_id
+                     WHERE t.broadcast_id = ?1 AND t.status = 'pending' ORDER BY t.seq LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![id, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, bool>(3)?,
+                        r.get::<_, Option<i64>>(4)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (seq, wa_id, fields, opted_out, last_inbound) = row?;
+                    out.push(PendingTarget {
+                        seq,
+                        wa_id,
+                        fields: serde_json::from_str(&fields)?,
+                        opted_out,
+                        last_inbound,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn feed_targets(
+        &self,
+        id: BroadcastId,
+        items: &[FeedItem],
+        now: Millis,
+    ) -> StoreResult<FeedOutcome> {
+        let id = id.to_string();
+        let items = items.to_vec();
+        self.engine
+            .write(move |c| {
+                let mut out = FeedOutcome::default();
+                let Some(b) = load(c, &id)? else {
+                    return Ok(out);
+                };
+                if b.status != BroadcastStatus::Running {
+                    return Ok(out);
+                }
+                let mut d = Counters::default();
+                let mut refunds = 0i64;
+                for item in &items {
+                    let (status, message_id, error) = match &item.action {
+                        FeedAction::Queue(new) => {
+                            (TargetStatus::Queued, Some(new.message.id.to_string()), None)
+                        }
+                        FeedAction::Fail(e) => (TargetStatus::Failed, None, Some(e.to_string())),
+                        FeedAction::Skip(e) => (TargetStatus::Skipped, None, Some(e.to_string())),
+                    };
+                    let changed = c
+                        .prepare_cached(
+                            "UPDATE broadcast_targets SET status = ?3, message_id = ?4, error = ?5, updated_at = ?6
+                             WHERE broadcast_id = ?1 AND seq = ?2 AND status = 'pending'",
+                        )?
+                        .execute(params![id, item.seq, status.as_str(), message_id, error, now])?;
+                    if changed == 0 {
+                        continue;
+                    }
+                    d.moved(TargetStatus::Pending, status, 1);
+                    match &item.action {
+                        FeedAction::Queue(new) => {
+                            if insert_outbound(c, new)? != InsertOutcome::Inserted {
+                                return Err(StoreError::Conflict(
+                                    "a broadcast message could not be inserted".into(),
+                                ));
+                            }
+                            out.queued += 1;
+                        }
+                        _ => {
+                            refunds += 1;
+                            out.ended += 1;
+                        }
+                    }
+                }
+                if !d.is_zero() {
+                    apply_delta(c, &b, &d, refunds, now)?;
+                }
+                out.finished = maybe_finish(c, &id, now)?;
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn track_statuses(
+        &self,
+        statuses: &[TrackedStatus],
+        position: &str,
+        progress_every_ms: i64,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let statuses = statuses.to_vec();
+        let position = position.to_string();
+        self.engine
+            .write(move |c| {
+                let mut moved = 0u64;
+                let mut deltas: HashMap<String, (Counters, i64)> = HashMap::new();
+                for s in &statuses {
+                    let found: Option<(String, i64, String)> = c
+                        .prepare_cached(
+                            "SELECT broadcast_id, seq, status FROM broadcast_targets WHERE message_id = ?1",
+                        )?
+                        .query_row([s.message_id.to_string()], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                        })
+                        .optional()?;
+                    let Some((bc, seq, current)) = found else {
+                        continue;
+                    };
+                    let Some(current) = TargetStatus::parse(&current) else {
+                        continue;
+                    };
+                    let Some(next) = target_advance(current, s.status) else {
+                        continue;
+                    };
+                    let error = if matches!(next, TargetStatus::Failed | TargetStatus::NotDelivered) {
+                        s.error.as_ref().map(Value::to_string)
+                    } else {
+                        None
+                    };
+                    c.prepare_cached(
+                        "UPDATE broadcast_targets SET status = ?3, error = COALESCE(?4, error), updated_at = ?5
+                         WHERE broadcast_id = ?1 AND seq = ?2",
+                    )?
+                    .execute(params![bc, seq, next.as_str(), error, now])?;
+                    let entry = deltas.entry(bc).or_default();
+                    entry.0.moved(current, next, 1);
+                    if next.is_refunded() {
+                        entry.1 += 1;
+                    }
+                    moved += 1;
+                }
+                for (bc, (d, refunds)) in deltas {
+                    let Some(b) = load(c, &bc)? else {
+                        continue;
+                    };
+                    apply_delta(c, &b, &d, refunds, now)?;
+                    if maybe_finish(c, &bc, now)? {
+                        continue;
+                    }
+                    let last: i64 = c
+                        .prepare_cached("SELECT progress_at FROM broadcasts WHERE id = ?1")?
+                        .query_row([&bc], |r| r.get(0))?;
+                    if now - last >= progress_every_ms {
+                        if let Some(b) = load(c, &bc)? {
+                            append_event(c, &broadcast_event(BROADCAST_PROGRESS, &b, now))?;
+                        }
+                        c.prepare_cached("UPDATE broadcasts SET progress_at = ?2 WHERE id = ?1")?
+                            .execute(params![bc, now])?;
+                    }
+                }
+                c.prepare_cached(
+                    "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
+                )?
+                .execute(params![POSITION, position])?;
+                Ok(moved)
+            })
+            .await
+    }
+
+    async fn broadcast_position(&self) -> StoreResult<Option<String>> {
+        self.engine
+            .read(|c| {
+                Ok(
+                    c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
+                        .query_row([POSITION], |r| r.get(0))
+                        .optional()?,
+                )
+            })
+            .await
+    }
+}
