@@ -6,13 +6,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard::config::Config;
-use switchboard_store::Store;
 
 /// An account with a sandbox channel and credits.
 struct Setup {
@@ -473,14 +470,6 @@ async fn pause_resume_cancel(server: &TestServer) {
     assert_eq!(credits["movements"][0]["reference"], later_id.as_str());
 }
 
-/// A second handle on the server's database, to set contacts up (the contacts API is
-/// another part of the product).
-async fn store_of(server: &TestServer) -> Arc<dyn Store> {
-    switchboard_store::open(&server.config.database_url)
-        .await
-        .expect("open the store")
-}
-
 async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     let s = setup(server, 100).await;
     // Contacts come from inbound messages (with their profile names).
@@ -504,28 +493,39 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
         )
         .await;
     }
-    let account = s.account.parse().unwrap();
-    let store = store_of(server).await;
     eventually(20, "the contacts to exist", || async {
-        store
-            .get_contact(account, "15551230103")
-            .await
-            .unwrap()
-            .map(|_| ())
-    })
-    .await;
-    let now = switchboard_core::time::now_millis();
-    for wa in ["15551230101", "15551230102"] {
-        store
-            .add_contact_tags(account, wa, &["vip".to_string()], now)
+        let r = server
+            .req(Method::GET, "/v1/contacts/15551230103", Some(&s.key))
+            .send()
             .await
             .unwrap();
-    }
-    store
-        .set_contact_opt_out(account, "15551230102", true, now)
-        .await
-        .unwrap();
-    store.close().await;
+        (r.status() == 200).then_some(())
+    })
+    .await;
+    // Tags and the opt-out through the contacts API (the inbound created the contacts).
+    let patch = |wa: &'static str, body: Value| {
+        let path = format!("/v1/contacts/{wa}");
+        let key = s.key.clone();
+        async move {
+            json(
+                server
+                    .req(Method::PATCH, &path, Some(&key))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+                200,
+            )
+            .await
+        }
+    };
+    patch("15551230101", json!({"add_tags": ["vip"]})).await;
+    let opted = patch(
+        "15551230102",
+        json!({"add_tags": ["vip"], "opted_out": true}),
+    )
+    .await;
+    assert_eq!(opted["opted_out"], true, "{opted}");
 
     let template = json(
         server
@@ -617,18 +617,20 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     assert!(sent.iter().all(|m| m["to"] != "15551230102"));
 
     // By contact id: the opted-out one is skipped as well.
-    let store = store_of(server).await;
-    let cy = store
-        .get_contact(account, "15551230103")
-        .await
-        .unwrap()
-        .unwrap();
-    store.close().await;
+    let cy = json(
+        server
+            .req(Method::GET, "/v1/contacts/15551230103", Some(&s.key))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
     let by_id = json(
         create(
             server,
             &s,
-            json!({"message": message, "audience": {"contact_ids": [cy.id.to_string()]}}),
+            json!({"message": message, "audience": {"contact_ids": [cy["id"]]}}),
         )
         .await,
         201,
