@@ -355,12 +355,28 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM subscriptions WHERE account_id = $1 AND id = $2")
-            .bind(account.to_string())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        // The cascade to deliveries can deadlock with a delivery being created or finished
+        // for this subscription at the same moment; PostgreSQL then aborts one side, and
+        // the delete is simply tried again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let done = sqlx::query("DELETE FROM subscriptions WHERE account_id = $1 AND id = $2")
+                .bind(account.to_string())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await;
+            match done {
+                Ok(done) => return Ok(done.rows_affected() == 1),
+                Err(sqlx::Error::Database(db))
+                    if attempt < 5
+                        && matches!(db.code().as_deref(), Some("40P01") | Some("40001")) =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     async fn list_all_events(&self, after: Option<&str>, limit: u32) -> StoreResult<Page<Event>> {
