@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `switchboard-bench`: Switchboard's benchmarks and fault harness (see docs/BENCHMARKS.md).
 //!
 //! - `accept`: durable sends per second and latency against a no-op baseline.

@@ -4,7 +4,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use switchboard_core::id::{Id, IdKind};
+use switchboard_core::id::{Id, IdMarker};
 
 use crate::error::ApiError;
 
@@ -87,7 +87,7 @@ where
 
 /// Parses an id from a path segment; a malformed id is simply not found (404), like a
 /// missing one.
-pub fn path_id<K: IdKind>(text: &str, what: &str) -> Result<Id<K>, ApiError> {
+pub fn path_id<K: IdMarker>(text: &str, what: &str) -> Result<Id<K>, ApiError> {
     text.parse()
         .map_err(|_| ApiError::NotFound(format!("{what} not found")))
 }

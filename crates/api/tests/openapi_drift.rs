@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The committed `openapi.json` must match the document generated from the code.
 
 #[test]

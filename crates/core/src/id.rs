@@ -15,14 +15,14 @@ const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 const ENCODED_LEN: usize = 26;
 
 /// The kind of thing an id names; fixes its prefix.
-pub trait IdKind: Copy + Clone + Eq + Ord + std::hash::Hash + Send + Sync + 'static {
+pub trait IdMarker: Copy + Clone + Eq + Ord + std::hash::Hash + Send + Sync + 'static {
     /// Prefix written before the underscore, e.g. `msg`.
     const PREFIX: &'static str;
 }
 
 /// An identifier of kind `K`: a UUID v7 shown with `K::PREFIX`.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Id<K: IdKind> {
+pub struct Id<K: IdMarker> {
     uuid: Uuid,
     kind: PhantomData<K>,
 }
@@ -44,7 +44,7 @@ pub enum IdError {
     },
 }
 
-impl<K: IdKind> Id<K> {
+impl<K: IdMarker> Id<K> {
     /// A new id for the current instant.
     pub fn new() -> Self {
         Self::from_uuid(Uuid::now_v7())
@@ -64,7 +64,7 @@ impl<K: IdKind> Id<K> {
     }
 }
 
-impl<K: IdKind> Default for Id<K> {
+impl<K: IdMarker> Default for Id<K> {
     fn default() -> Self {
         Self::new()
     }
@@ -96,7 +96,7 @@ fn decode(text: &str) -> Option<u128> {
     Some(value)
 }
 
-impl<K: IdKind> fmt::Display for Id<K> {
+impl<K: IdMarker> fmt::Display for Id<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let encoded = encode(self.uuid.as_u128());
         // The alphabet is ASCII, so the buffer is valid UTF-8.
@@ -105,13 +105,13 @@ impl<K: IdKind> fmt::Display for Id<K> {
     }
 }
 
-impl<K: IdKind> fmt::Debug for Id<K> {
+impl<K: IdMarker> fmt::Debug for Id<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
 }
 
-impl<K: IdKind> FromStr for Id<K> {
+impl<K: IdMarker> FromStr for Id<K> {
     type Err = IdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -128,13 +128,13 @@ impl<K: IdKind> FromStr for Id<K> {
     }
 }
 
-impl<K: IdKind> Serialize for Id<K> {
+impl<K: IdMarker> Serialize for Id<K> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
-impl<'de, K: IdKind> Deserialize<'de> for Id<K> {
+impl<'de, K: IdMarker> Deserialize<'de> for Id<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
@@ -146,7 +146,7 @@ macro_rules! id_kind {
         $(#[$doc])*
         #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $kind;
-        impl IdKind for $kind {
+        impl IdMarker for $kind {
             const PREFIX: &'static str = $prefix;
         }
         $(#[$doc])*
@@ -155,35 +155,35 @@ macro_rules! id_kind {
 }
 
 id_kind!(/// An account (tenant).
-    AccountKind, AccountId, "acc");
+    AccountMarker, AccountId, "acc");
 id_kind!(/// An API key.
-    KeyKind, KeyId, "key");
+    KeyMarker, KeyId, "key");
 id_kind!(/// A channel: one upstream number or bot.
-    ChannelKind, ChannelId, "ch");
+    ChannelMarker, ChannelId, "ch");
 id_kind!(/// A message, inbound or outbound.
-    MessageKind, MessageId, "msg");
+    MessageMarker, MessageId, "msg");
 id_kind!(/// An event in the event log.
-    EventKind, EventId, "evt");
+    EventMarker, EventId, "evt");
 id_kind!(/// A contact of an account.
-    ContactKind, ContactId, "ct");
+    ContactMarker, ContactId, "ct");
 id_kind!(/// A contact import job (a spooled CSV processed in the background).
-    ContactImportKind, ContactImportId, "imp");
+    ContactImportMarker, ContactImportId, "imp");
 id_kind!(/// A webhook subscription.
-    SubscriptionKind, SubscriptionId, "sub");
+    SubscriptionMarker, SubscriptionId, "sub");
 id_kind!(/// One webhook delivery (an event for a subscription).
-    DeliveryKind, DeliveryId, "dlv");
+    DeliveryMarker, DeliveryId, "dlv");
 id_kind!(/// A message template of a channel (one name in one language).
-    TemplateKind, TemplateId, "tpl");
+    TemplateMarker, TemplateId, "tpl");
 id_kind!(/// An uploaded or received media file.
-    MediaFileKind, MediaId, "med");
+    MediaMarker, MediaId, "med");
 id_kind!(/// A bot keyword rule of a channel.
-    RuleKind, RuleId, "rule");
+    RuleMarker, RuleId, "rule");
 id_kind!(/// One entry of a channel's bot decision log (what the bot did with one inbound message).
-    BotDecisionKind, BotDecisionId, "bdec");
+    BotDecisionMarker, BotDecisionId, "bdec");
 id_kind!(/// A broadcast: one message to an audience of targets.
-    BroadcastKind, BroadcastId, "bc");
+    BroadcastMarker, BroadcastId, "bc");
 id_kind!(/// An HTTP request, for correlating logs and errors.
-    RequestKind, RequestId, "req");
+    RequestMarker, RequestId, "req");
 
 #[cfg(test)]
 mod tests {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The bot's decision: every branch in its order, state updates, the decision log's
 //! explanations, and a two-step button menu end to end.
 

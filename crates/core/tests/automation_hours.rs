@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Active days and hours in the bot's time zone: midnight, wrapping windows, DST changes.
 
 use jiff::civil::{Time, Weekday};

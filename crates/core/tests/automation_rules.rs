@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Keyword rules: every match kind, case and accent folding, button/list ids, steps, order,
 //! and validation.
 

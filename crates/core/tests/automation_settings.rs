@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Bot settings: seed 001's defaults and shapes, and every validation error.
 
 use serde_json::json;

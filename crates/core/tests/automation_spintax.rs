@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Spintax properties: every rendering is one of the enumerated variants, plain text is
 //! untouched, and no input makes rendering panic or grow.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `template_def::media_rules`: MIME allow-lists and size limits per kind, MIME sniffing
 //! from magic bytes, and classification of uploads (table-driven), plus properties: no
 //! input makes them panic.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every message kind is accepted in its documented shapes, typed, and put on the wire in
 //! canonical form.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every limit and rule is enforced with Meta's code and the JSON path at fault.
 
 mod common;

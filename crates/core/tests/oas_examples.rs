@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every request example of `POST /{Version}/{Phone-Number-ID}/messages` in Meta's OAS
 //! (extracted by `scripts/extract_oas_examples.py` into `fixtures/oas_message_examples.json`)
 //! is accepted by `parse_request`, except the ones listed in [`REFUSED`]; and broken

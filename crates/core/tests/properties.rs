@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Property tests: limits hold for every length, recipient normalization is idempotent,
 //! the canonical body is a fixed point, and no input makes `parse_request` panic.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Property tests of `template_def`: no input makes `validate`, serde, the variable scanner
 //! or `check_send` panic; accepted definitions are serde fixed points; variable numbering
 //! and example counts are checked consistently, and so are send parameter counts.

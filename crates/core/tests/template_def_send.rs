@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `template_def::check_send`: template sends (parsed by the message model) checked
 //! against stored definitions, with Meta's codes and the JSON path at fault (table-driven).
 

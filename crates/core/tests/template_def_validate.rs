@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `template_def::validate`: every rule accepted and refused with the right JSON path
 //! (table-driven), and Meta's create-template examples (the OAS `message_templates` POST
 //! and GET examples, seed 002's examples) accepted and round-tripped through serde.

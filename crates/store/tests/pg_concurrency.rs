@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! PostgreSQL only: several nodes (separate stores on one database) working at once.
 //! Skipped without a server unless `CI=true` or `SWITCHBOARD_REQUIRE_POSTGRES=1`.
 

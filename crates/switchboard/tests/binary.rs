@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The real `switchboard` binary as a newcomer runs it: no configuration, first-start output,
 //! `/healthz` within 2 s of the spawn, graceful exit on SIGTERM, no second bootstrap on
 //! restart, the README's curl walkthrough on the bootstrapped sandbox channel, and an

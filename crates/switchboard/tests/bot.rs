@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The bot through the emulator sandbox, on SQLite and PostgreSQL: the default message with a
 //! spintax variant and the contact's name, a keyword → button menu → tapped button → next
 //! step, active hours with and without an away message, group messages, STOP/START, the

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Broadcasts over real HTTP through the sandbox emulator, on SQLite and PostgreSQL: a
 //! 10,000-target broadcast finishes with counters equal to its target rows; insufficient
 //! credits are refused before anything is sent; pause stops new sends, resume finishes,

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Channel status over real HTTP, on SQLite and PostgreSQL: `GET /v1/channels/{id}/status`
 //! reports the channel's actual state, and every change (creation, an upstream auth error, an
 //! upstream recovery, a reconfiguration, deletion) is a `channel.status` event.

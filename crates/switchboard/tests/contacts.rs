@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Contacts over real HTTP, on SQLite and PostgreSQL: CRUD by id and phone, isolation
 //! between accounts, search, filters and paging, CSV import jobs (good and bad rows, progress
 //! to `finished`, 20,000 rows), CSV export equal to what was imported, and contacts created

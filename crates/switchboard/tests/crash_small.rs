@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Small crash test (the CI version of `switchboard-bench crash`): 200 messages in 5 chats
 //! while the real `switchboard serve` process is SIGKILLed twice and restarted on the same
 //! database. The emulator is a separate `switchboard emulate` process, so its record of what

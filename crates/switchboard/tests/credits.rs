@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Account credits over real HTTP, on SQLite and PostgreSQL: the admin credits and debits,
 //! an overdraft is refused with `insufficient_credits`, an account key reads only its own
 //! balance and cannot change it.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Small fault test (the CI version of `switchboard-bench faults`): 200 messages in 20 chats
 //! while the emulator (a separate `switchboard emulate` process) answers 20 % of sends with
 //! 500, lets 20 % hang past the server's upstream timeout, and throttles with 130429 above 20

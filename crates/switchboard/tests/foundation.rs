@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Foundation over real HTTP, on SQLite and PostgreSQL: admin key → account → key → channel →
 //! list; isolation between accounts; permissions; revocation; error shapes.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Inbound webhooks over real HTTP, on SQLite and PostgreSQL: Meta's verification handshake,
 //! signatures checked before anything is stored, deduplication, a status that overtakes the
 //! send answer, a late `delivered` after `read`, the 24-hour window measured from the

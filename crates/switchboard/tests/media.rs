@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Media over real HTTP, on SQLite and PostgreSQL, with the sandbox emulator as the upstream:
 //! uploads by file, data URI, URL and the Cloud API form; every per-kind limit; the
 //! private-network guard; metadata, download and delete; account isolation; sends by our media

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! A 100 MB document upload streams end to end: the client generates the body as it sends
 //! it, the server streams it to disk, and the process's resident memory (client and server
 //! share this test process) grows by less than 20 MB. Alone in its file, so no other test

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The sandbox mounted in `serve`, over real HTTP on SQLite and PostgreSQL: a simulated
 //! customer sends every inbound kind through `POST /v1/channels/{id}/sandbox/inbound` and each
 //! is stored with its kind (a reaction as a `message.reaction` event), the route refuses cloud

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Scheduled sends over real HTTP through the sandbox emulator, on SQLite and PostgreSQL:
 //! a scheduled message is not sent before its time and is sent after it, across a server
 //! restart; it can be canceled until due and not after; it does not hold back other

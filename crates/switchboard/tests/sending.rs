@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Sending over real HTTP through the mounted sandbox emulator, on SQLite and PostgreSQL:
 //! every kind reaches the upstream as exactly the Cloud API JSON, the Cloud API path for any
 //! version, every limit of core's table refused in Meta's shape, idempotency, per-chat order,

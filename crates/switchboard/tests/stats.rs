@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Channel statistics over real HTTP, on SQLite and PostgreSQL: after a mix of sent,
 //! delivered, read, failed and received traffic through the sandbox emulator, the monthly
 //! and daily statistics equal counts computed from the message list; bad periods are 400.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Statistics in the channel's time zone, on SQLite and PostgreSQL: inbound messages just
 //! before and after local midnight (around a DST change in New York) land on the right local
 //! days and months; `?tz=` overrides the channel's zone; bad zones are refused.

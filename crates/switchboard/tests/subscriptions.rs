@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Subscription management over real HTTP, on SQLite and PostgreSQL: the enabled flag
 //! (PATCH), DELETE, channel-scoped subscriptions, and the 1 KB capture of an answer.
 

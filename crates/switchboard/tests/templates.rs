@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Templates through the public API and the mounted sandbox emulator, on SQLite and
 //! PostgreSQL: create → PENDING → `template.status` APPROVED → send checked synchronously
 //! (right parameters accepted, wrong count refused with 132000 naming the component and the

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Outgoing webhooks and the event log over real HTTP, on SQLite and PostgreSQL: Standard
 //! Webhooks signatures, retries with every attempt recorded, delivery after a restart, a dead
 //! endpoint beside a healthy one, SSE resume without gaps or repeats, Meta's payload format,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::account::Account;
-use switchboard_core::id::AccountKind;
+use switchboard_core::id::AccountMarker;
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::accounts;
 use utoipa::ToSchema;
@@ -131,6 +131,6 @@ async fn get_account(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountView>> {
     principal.require_admin()?;
-    let id = path_id::<AccountKind>(&id, "account")?;
+    let id = path_id::<AccountMarker>(&id, "account")?;
     Ok(Json(accounts::get(state.store.as_ref(), id).await?.into()))
 }

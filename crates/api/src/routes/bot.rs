@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use switchboard_core::id::{ChannelId, ChannelKind, RuleId, RuleKind};
+use switchboard_core::id::{ChannelId, ChannelMarker, RuleId, RuleMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
 use switchboard_service::bot::manage;
@@ -202,13 +202,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn channel_in_scope(key: &KeyPrincipal, id: &str) -> ApiResult<ChannelId> {
-    let id = path_id::<ChannelKind>(id, "channel")?;
+    let id = path_id::<ChannelMarker>(id, "channel")?;
     key.require_channel(id)?;
     Ok(id)
 }
 
 fn rule_id(text: &str) -> ApiResult<RuleId> {
-    path_id::<RuleKind>(text, "rule")
+    path_id::<RuleMarker>(text, "rule")
 }
 
 fn time(at: Option<Millis>) -> Option<String> {

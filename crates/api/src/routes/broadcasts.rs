@@ -9,7 +9,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastView, TargetStatus};
-use switchboard_core::id::{BroadcastId, BroadcastKind};
+use switchboard_core::id::{BroadcastId, BroadcastMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::broadcasts::audience::Audience;
@@ -358,7 +358,7 @@ async fn list(
 }
 
 async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<BroadcastRecord> {
-    let id = path_id::<BroadcastKind>(id, "broadcast")?;
+    let id = path_id::<BroadcastMarker>(id, "broadcast")?;
     state
         .store
         .get_broadcast(key.account_id, id)

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind};
-use switchboard_core::id::{ChannelId, ChannelKind};
+use switchboard_core::id::{ChannelId, ChannelMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::channels::{self, ChannelPatch, NewChannel};
@@ -177,7 +177,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn channel_in_scope(key: &KeyPrincipal, id: &str) -> ApiResult<ChannelId> {
-    let id = path_id::<ChannelKind>(id, "channel")?;
+    let id = path_id::<ChannelMarker>(id, "channel")?;
     key.require_channel(id)?;
     Ok(id)
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use switchboard_core::channel::Channel;
 use switchboard_core::cloud_webhook::{verify, WebhookPayload};
-use switchboard_core::id::ChannelKind;
+use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
 use switchboard_service::media::inbound::record_with_media;
 
@@ -46,7 +46,7 @@ struct Handshake {
 }
 
 async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
-    let id = path_id::<ChannelKind>(id, "channel")?;
+    let id = path_id::<ChannelMarker>(id, "channel")?;
     state
         .store
         .find_channel(id)

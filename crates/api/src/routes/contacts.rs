@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
-use switchboard_core::id::ContactImportKind;
+use switchboard_core::id::ContactImportMarker;
 use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::contacts::import::{self, StartError};
@@ -577,7 +577,7 @@ async fn get_import(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ImportView>> {
     let key = key(&principal, Permission::Read)?;
-    let id = path_id::<ContactImportKind>(&id, "import")?;
+    let id = path_id::<ContactImportMarker>(&id, "import")?;
     let job = state
         .store
         .get_import(key.account_id, id)

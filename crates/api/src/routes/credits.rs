@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use switchboard_core::id::{AccountId, AccountKind};
+use switchboard_core::id::{AccountId, AccountMarker};
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::ServiceError;
 use switchboard_store::credits::{CreditChange, CreditMovement, CreditOutcome};
@@ -75,7 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn existing_account(state: &AppState, id: &str) -> ApiResult<AccountId> {
-    let id = path_id::<AccountKind>(id, "account")?;
+    let id = path_id::<AccountMarker>(id, "account")?;
     match state
         .store
         .get_account(id)
@@ -117,7 +117,7 @@ async fn get_credits(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CreditsView>> {
     if let Principal::Key(key) = &principal {
-        let wanted = path_id::<AccountKind>(&id, "account")?;
+        let wanted = path_id::<AccountMarker>(&id, "account")?;
         if key.account_id != wanted {
             return Err(ApiError::NotFound(format!("no account {wanted}")));
         }

@@ -14,7 +14,7 @@ use futures::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::event::Event;
-use switchboard_core::id::{AccountId, ChannelKind};
+use switchboard_core::id::{AccountId, ChannelMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::recipient::parse_recipient;
 use switchboard_service::webhooks::payload;
@@ -123,7 +123,7 @@ fn filter(key: &KeyPrincipal, q: &EventQuery) -> ApiResult<EventFilter> {
     let mut channel_id = q
         .channel_id
         .as_deref()
-        .map(|c| path_id::<ChannelKind>(c, "channel"))
+        .map(|c| path_id::<ChannelMarker>(c, "channel"))
         .transpose()
         .map_err(|_| ApiError::invalid("channel_id: not a channel id (ch_…)"))?;
     if let Some(scope) = key.channel_id {

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use switchboard_core::id::{ChannelKind, KeyKind};
+use switchboard_core::id::{ChannelMarker, KeyMarker};
 use switchboard_core::key::{ApiKey, Permission};
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::keys::{self, NewKey};
@@ -111,7 +111,7 @@ async fn create_key(
     };
     let channel_id = match body.channel_id.as_deref() {
         None => None,
-        Some(text) => Some(path_id::<ChannelKind>(text, "channel").map_err(|_| {
+        Some(text) => Some(path_id::<ChannelMarker>(text, "channel").map_err(|_| {
             ApiError::invalid(format!(
                 "channel_id: `{text}` is not a channel of this account"
             ))
@@ -166,7 +166,7 @@ async fn revoke_key(
 ) -> ApiResult<StatusCode> {
     let key = principal.require_key(Permission::Manage)?;
     key.require_account_wide()?;
-    let id = path_id::<KeyKind>(&id, "key")?;
+    let id = path_id::<KeyMarker>(&id, "key")?;
     keys::revoke(state.store.as_ref(), key.account_id, id).await?;
     state.auth.forget(id);
     Ok(StatusCode::NO_CONTENT)

@@ -15,7 +15,7 @@ use axum::Json;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use switchboard_core::channel::is_api_version;
-use switchboard_core::id::{ChannelId, ChannelKind, MediaFileKind};
+use switchboard_core::id::{ChannelId, ChannelMarker, MediaMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::media::{MediaRecord, MediaSource};
 use switchboard_core::template_def::media_rules::{
@@ -290,7 +290,7 @@ async fn resolve_channel(
         key.channel_id,
     ) {
         (None, scope) => return Ok(scope),
-        (Some(text), _) => path_id::<ChannelKind>(text, "channel")?,
+        (Some(text), _) => path_id::<ChannelMarker>(text, "channel")?,
     };
     key.require_channel(id)?;
     state
@@ -606,7 +606,7 @@ async fn upload_cloud(
 }
 
 async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRecord, ApiError> {
-    let id = path_id::<MediaFileKind>(id, "media")?;
+    let id = path_id::<MediaMarker>(id, "media")?;
     let media = state
         .store
         .get_media(key.account_id, id)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use switchboard_core::channel::{is_api_version, Channel};
 use switchboard_core::event::MessageView;
-use switchboard_core::id::{ChannelKind, MessageKind};
+use switchboard_core::id::{ChannelMarker, MessageMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::message::{parse_request, CloudRequest};
 use switchboard_core::recipient::parse_recipient;
@@ -142,7 +142,7 @@ pub(crate) async fn channel_for(
     key: &KeyPrincipal,
     id: &str,
 ) -> ApiResult<Channel> {
-    let id = path_id::<ChannelKind>(id, "channel")?;
+    let id = path_id::<ChannelMarker>(id, "channel")?;
     key.require_channel(id)?;
     state
         .store
@@ -451,7 +451,7 @@ async fn get_message(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageDetail>> {
     let key = principal.require_key(Permission::Read)?;
-    let id = path_id::<MessageKind>(&id, "message")?;
+    let id = path_id::<MessageMarker>(&id, "message")?;
     let (message, history) = state
         .store
         .get_message(key.account_id, id)

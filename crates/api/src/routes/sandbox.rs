@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
 use switchboard_core::channel::ChannelKind as Kind;
-use switchboard_core::id::ChannelKind;
+use switchboard_core::id::ChannelMarker;
 use switchboard_core::key::Permission;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -71,7 +71,7 @@ async fn inject_inbound(
     ApiJson(message): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<Injected>)> {
     let key = principal.require_key(Permission::Send)?;
-    let id = path_id::<ChannelKind>(&id, "channel")?;
+    let id = path_id::<ChannelMarker>(&id, "channel")?;
     key.require_channel(id)?;
     let channel = state
         .store

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use switchboard_core::event::MessageView;
-use switchboard_core::id::MessageKind;
+use switchboard_core::id::MessageMarker;
 use switchboard_core::key::Permission;
 use switchboard_core::time::now_millis;
 use switchboard_store::schedule::CancelOutcome;
@@ -35,7 +35,7 @@ async fn cancel(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageView>> {
     let key = principal.require_key(Permission::Send)?;
-    let id = path_id::<MessageKind>(&id, "message")?;
+    let id = path_id::<MessageMarker>(&id, "message")?;
     // A channel-scoped key only sees its channel's messages.
     let (message, _) = state
         .store

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::event::ALL_TYPES;
-use switchboard_core::id::{ChannelKind, DeliveryKind, SubscriptionId, SubscriptionKind};
+use switchboard_core::id::{ChannelMarker, DeliveryMarker, SubscriptionId, SubscriptionMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::standard_webhooks::generate_secret;
 use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
@@ -299,7 +299,7 @@ fn manager(principal: &Principal) -> ApiResult<&KeyPrincipal> {
 }
 
 async fn load(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Subscription> {
-    let id = path_id::<SubscriptionKind>(id, "subscription")?;
+    let id = path_id::<SubscriptionMarker>(id, "subscription")?;
     state
         .store
         .get_subscription(key.account_id, id)
@@ -328,7 +328,7 @@ async fn create_subscription(
     let channel_id = match body.channel_id.as_deref() {
         None => None,
         Some(text) => {
-            let id = path_id::<ChannelKind>(text, "channel").map_err(|_| {
+            let id = path_id::<ChannelMarker>(text, "channel").map_err(|_| {
                 ApiError::invalid(format!(
                     "channel_id: `{text}` is not a channel of this account"
                 ))
@@ -573,7 +573,7 @@ async fn get_delivery(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
     let key = manager(&principal)?;
-    let id = path_id::<DeliveryKind>(&id, "delivery")?;
+    let id = path_id::<DeliveryMarker>(&id, "delivery")?;
     let (d, attempts) = state
         .store
         .get_delivery(key.account_id, id)
@@ -596,7 +596,7 @@ async fn retry_delivery(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
     let key = manager(&principal)?;
-    let id = path_id::<DeliveryKind>(&id, "delivery")?;
+    let id = path_id::<DeliveryMarker>(&id, "delivery")?;
     let d = state
         .store
         .retry_delivery(key.account_id, id, now_millis())

@@ -8,7 +8,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::channel::Channel;
-use switchboard_core::id::{ChannelId, ChannelKind, TemplateKind};
+use switchboard_core::id::{ChannelId, ChannelMarker, TemplateMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::template_def::{Category, TemplateStatus};
 use switchboard_core::template_record::TemplateView;
@@ -80,7 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn channel_for(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Channel> {
-    let id: ChannelId = path_id::<ChannelKind>(id, "channel")?;
+    let id: ChannelId = path_id::<ChannelMarker>(id, "channel")?;
     key.require_channel(id)?;
     Ok(manage::channel(&state.gateway, key.account_id, id).await?)
 }
@@ -191,7 +191,7 @@ async fn get_template(
 ) -> ApiResult<Json<TemplateView>> {
     let key = principal.require_key(Permission::Read)?;
     let channel = channel_for(&state, key, &id).await?;
-    let template_id = path_id::<TemplateKind>(&template_id, "template")?;
+    let template_id = path_id::<TemplateMarker>(&template_id, "template")?;
     let t = manage::get(&state.gateway, &channel, template_id).await?;
     Ok(Json(TemplateView::from(&t)))
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The Cloud API connector over real HTTP: against the emulator, and against tiny local
 //! servers for answers the emulator never gives.
 

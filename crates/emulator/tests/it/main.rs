@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Integration tests of the emulator over real HTTP on 127.0.0.1.
 
 mod common;
