@@ -11,6 +11,7 @@ pub mod channel;
 pub mod cloud_webhook;
 pub mod event;
 pub mod id;
+mod json_reader;
 pub mod key;
 pub mod media;
 pub mod message;

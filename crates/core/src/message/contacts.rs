@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::MessageError;
-use super::path::{Arr, Check, Obj};
+use super::error::{Arr, Check, MessageError, Obj};
 
 /// Maximum number of contact cards in one message (Meta's OAS).
 pub const CONTACTS_MAX: usize = 5;

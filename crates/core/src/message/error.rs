@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::json_reader::{self, Path, Report};
+
 /// Meta's code 100: invalid parameter (unknown field, wrong JSON type, over a limit).
 pub const INVALID_PARAMETER: u32 = 100;
 /// Meta's code 131008: a required parameter is missing.
@@ -101,6 +103,43 @@ impl MessageError {
         MetaErrorBody::new(self.code, &self.message, self.details.clone(), trace_id)
     }
 }
+
+/// The message parser's sentences; each method calls the inherent constructor of the same
+/// name, which carries Meta's code.
+impl Report for MessageError {
+    const REFUSES_BLANK: bool = false;
+    const BOOLEAN: &'static str = "a boolean";
+
+    fn invalid(path: &Path, details: String) -> Self {
+        Self::invalid(path, details)
+    }
+
+    fn bad_value(path: &Path, details: String) -> Self {
+        Self::bad_value(path, details)
+    }
+
+    fn missing(path: &Path, hint: &str) -> Self {
+        Self::missing(path, format!("{path} is required; {hint}"))
+    }
+
+    fn too_many(array: &Path, max: usize, n: usize, noun: &str) -> Self {
+        let extra = array.index(max);
+        Self::exact(
+            INVALID_PARAMETER,
+            &extra,
+            format!("{array}: at most {max} {noun} are allowed, got {n}; remove {extra} and any after it"),
+        )
+    }
+}
+
+/// Result of a step of the message parser.
+pub(crate) type Check<T> = Result<T, MessageError>;
+/// A JSON object of a message being read.
+pub(crate) type Obj<'a> = json_reader::Obj<'a, MessageError>;
+/// A JSON array of a message being read.
+pub(crate) type Arr<'a> = json_reader::Arr<'a, MessageError>;
+/// Values that must be unique within an array of a message (131009 on a repeat).
+pub(crate) type Unique = json_reader::Unique<MessageError>;
 
 /// Meta's error envelope: `{"error":{message,type,code,error_data{messaging_product,details},fbtrace_id}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::error::MessageError;
-use super::path::{wrong_type, Check, Obj};
+use super::error::{Check, MessageError, Obj};
+use crate::json_reader::wrong_type;
 
 /// The content of a `location` message: `{latitude, longitude, name?, address?}`.
 ///

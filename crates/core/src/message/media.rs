@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::MessageError;
+use super::error::{Check, MessageError, Obj};
 use super::kind::MessageKind;
-use super::path::{check_len, check_url, Check, Obj};
 
 /// Maximum caption length (image, video, document), in characters.
 pub const CAPTION_MAX: usize = 1024;
@@ -89,11 +88,11 @@ pub(crate) fn parse(o: &Obj<'_>, kind: MessageKind, usage: MediaUse) -> Check<Me
             ))
         }
         (Some(id), None) => {
-            check_len(&o.at_key("id"), id, 1024)?;
+            o.check_len("id", id, 1024)?;
             MediaSource::Id(id.to_string())
         }
         (None, Some(link)) => {
-            check_url(&o.at_key("link"), link)?;
+            o.check_url("link", link)?;
             MediaSource::Link(link.to_string())
         }
     };

@@ -13,7 +13,6 @@ mod interactive;
 mod kind;
 mod location;
 mod media;
-mod path;
 mod reaction;
 mod read;
 mod template;
@@ -48,8 +47,9 @@ pub use template::{
 };
 pub use text::{Text, TEXT_BODY_MAX};
 
+use crate::json_reader::Path;
 use crate::recipient::parse_recipient;
-use path::{Check, Obj, Path};
+use error::{Check, Obj};
 
 /// Maximum length of `biz_opaque_callback_data`, in characters.
 pub const CALLBACK_DATA_MAX: usize = 512;
@@ -320,7 +320,7 @@ fn parse_send(o: &Obj<'_>) -> Check<OutboundMessage> {
         Some(c) => {
             c.only(&["message_id"])?;
             let id = c.str("message_id", "give the id of the message to quote")?;
-            path::check_len(&c.at_key("message_id"), id, 512)?;
+            c.check_len("message_id", id, 512)?;
             Some(id.to_string())
         }
     };

@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::MessageError;
-use super::path::{check_len, Check, Obj};
+use super::error::{Check, MessageError, Obj};
 
 /// The content of a `reaction` message: `{message_id, emoji}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +29,7 @@ pub fn is_single_emoji(s: &str) -> bool {
 pub(crate) fn parse(o: &Obj<'_>) -> Check<Reaction> {
     o.only(&["message_id", "emoji"])?;
     let message_id = o.str("message_id", "give the id of the message to react to")?;
-    check_len(&o.at_key("message_id"), message_id, 512)?;
+    o.check_len("message_id", message_id, 512)?;
     let emoji = o.str("emoji", "give one emoji, or \"\" to remove the reaction")?;
     if !emoji.is_empty() && !is_single_emoji(emoji) {
         return Err(MessageError::bad_value(

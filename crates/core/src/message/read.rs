@@ -1,6 +1,6 @@
 //! Mark-as-read requests, optionally showing a typing indicator.
 
-use super::path::{check_len, Check, Obj};
+use super::error::{Check, Obj};
 
 /// Parses `{"messaging_product":"whatsapp","status":"read","message_id":…,
 /// "typing_indicator"?:{"type":"text"}}` into (message id, typing indicator asked).
@@ -13,7 +13,7 @@ pub(crate) fn parse(o: &Obj<'_>) -> Check<(String, bool)> {
     ])?;
     o.one_of("status", &["read"])?;
     let message_id = o.str("message_id", "give the id of the message to mark as read")?;
-    check_len(&o.at_key("message_id"), message_id, 512)?;
+    o.check_len("message_id", message_id, 512)?;
     let typing = match o.opt_obj("typing_indicator")? {
         None => false,
         Some(t) => {

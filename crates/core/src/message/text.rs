@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::path::{Check, Obj};
+use super::error::{Check, Obj};
 
 /// Maximum text message body length, in characters.
 pub const TEXT_BODY_MAX: usize = 4096;

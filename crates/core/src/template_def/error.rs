@@ -1,6 +1,7 @@
 //! Errors of template definitions ([`TemplateError`]) and of template sends
 //! ([`TemplateSendError`]), with Meta's codes and titles.
 
+use crate::json_reader::{self, Path, Report};
 use crate::message::{MessageError, MetaErrorBody, INVALID_PARAMETER};
 
 /// 132000: the number of parameters does not match the template.
@@ -77,6 +78,39 @@ impl TemplateError {
         )
     }
 }
+
+/// The template definition check's sentences: every violation is Meta's 100, blank texts
+/// count as empty.
+impl Report for TemplateError {
+    const REFUSES_BLANK: bool = true;
+    const BOOLEAN: &'static str = "true or false";
+
+    fn invalid(path: &Path, details: String) -> Self {
+        Self::new(path, details)
+    }
+
+    fn bad_value(path: &Path, details: String) -> Self {
+        Self::new(path, details)
+    }
+
+    fn missing(path: &Path, hint: &str) -> Self {
+        Self::new(path, format!("is required; {hint}"))
+    }
+
+    fn too_many(array: &Path, max: usize, n: usize, noun: &str) -> Self {
+        Self::new(
+            array.index(max),
+            format!("at most {max} {noun} are allowed, got {n}; remove this one and any after it"),
+        )
+    }
+}
+
+/// Result of a step of the template definition check.
+pub(crate) type Check<T> = Result<T, TemplateError>;
+/// A JSON object of a template definition being read.
+pub(crate) type Obj<'a> = json_reader::Obj<'a, TemplateError>;
+/// A JSON array of a template definition being read.
+pub(crate) type Arr<'a> = json_reader::Arr<'a, TemplateError>;
 
 impl From<&TemplateError> for MessageError {
     fn from(e: &TemplateError) -> Self {

@@ -16,7 +16,6 @@ mod definition;
 mod error;
 mod language;
 pub mod media_rules;
-mod reader;
 mod send_check;
 mod status;
 mod validate;

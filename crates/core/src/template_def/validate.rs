@@ -32,12 +32,12 @@ use serde_json::Value;
 
 use super::component::{ComponentKind, HeaderFormat};
 use super::definition::{Category, ParameterFormat, TemplateDefinition};
-use super::error::TemplateError;
+use super::error::{Arr, Check, Obj, TemplateError};
 use super::language::{is_language_code_format, is_supported_language, similar_languages};
-use super::reader::{check_len, Arr, Check, Obj};
 use super::validate_buttons;
 use super::validate_carousel;
 use super::vars::{scan, variables, Variables};
+use crate::json_reader::Path;
 
 /// Maximum template name length, in characters.
 pub const NAME_MAX: usize = 512;
@@ -79,8 +79,8 @@ pub(crate) struct Ctx {
 
 /// Validates a create-template request (Meta's JSON shape) and returns it typed.
 pub fn validate(value: &Value) -> Result<TemplateDefinition, TemplateError> {
-    let o = Obj::at(value, "")?;
-    o.only(&TOP_LEVEL_FIELDS, "a template")?;
+    let o = Obj::at(value, Path::root())?;
+    o.only_as(&TOP_LEVEL_FIELDS, "a template")?;
     check_name(&o)?;
     check_language(&o)?;
     let category =
@@ -114,7 +114,7 @@ fn check_name(o: &Obj<'_>) -> Check<()> {
         "name",
         "give the template a name of lower-case letters, digits and _",
     )?;
-    check_len(&path, name, NAME_MAX, "the name")?;
+    o.check_len_as("name", name, NAME_MAX, "the name")?;
     let bad = name
         .chars()
         .enumerate()
@@ -199,7 +199,7 @@ fn check_extras(o: &Obj<'_>) -> Check<()> {
         o.opt_bool(key)?;
     }
     o.opt_u64("message_send_ttl_seconds")?;
-    o.opt_text("sub_category", 64, "sub_category")?;
+    o.opt_text_as("sub_category", 64, "sub_category")?;
     o.opt_obj("degrees_of_freedom_spec")?;
     Ok(())
 }
@@ -316,7 +316,7 @@ fn cross_rules(comps: &Arr<'_>, seen: &HashMap<ComponentKind, String>, ctx: &Ctx
 
 /// Validates a HEADER (a carousel card's when `in_card`); returns its format.
 pub(crate) fn header(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<HeaderFormat> {
-    c.only(&["type", "format", "text", "example"], "a HEADER component")?;
+    c.only_as(&["type", "format", "text", "example"], "a HEADER component")?;
     let format =
         enum_field(c, "format", HeaderFormat::parse, &HeaderFormat::names())?.ok_or_else(|| {
             c.missing(
@@ -337,13 +337,13 @@ pub(crate) fn header(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<HeaderForma
     }
     match format {
         HeaderFormat::Text => {
-            let text = c.text(
+            let text = c.text_as(
                 "text",
                 HEADER_TEXT_MAX,
                 "the header text",
                 "give the header's text, at most 60 characters",
             )?;
-            let vars = text_variables(c, text, ctx)?;
+            let vars = text_variables(c, &text, ctx)?;
             if vars.count() > 1 {
                 return Err(TemplateError::new(
                     c.at_key("text"),
@@ -364,7 +364,7 @@ pub(crate) fn header(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<HeaderForma
                 "example",
                 "add {\"header_handle\": [\"<handle of a sample file>\"]} (upload the sample with the Resumable Upload API)",
             )?;
-            ex.only(&["header_handle"], "a media header's example")?;
+            ex.only_as(&["header_handle"], "a media header's example")?;
             let handles = ex.arr("header_handle", "add the handle of a sample file")?;
             handles.count(1, 1, "sample handles")?;
             handles.strings(8192, "a header handle")?;
@@ -380,7 +380,7 @@ pub(crate) fn header(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<HeaderForma
 
 /// Validates a BODY (a carousel card's when `in_card`); returns its variable count.
 pub(crate) fn body(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<usize> {
-    c.only(
+    c.only_as(
         &["type", "text", "example", "add_security_recommendation"],
         "a BODY component",
     )?;
@@ -402,15 +402,15 @@ pub(crate) fn body(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<usize> {
     } else {
         BODY_TEXT_MAX
     };
-    let text = c.text(
+    let text = c.text_as(
         "text",
         max,
         "the body text",
         &format!("give the body's text, at most {max} characters"),
     )?;
-    let vars = text_variables(c, text, ctx)?;
+    let vars = text_variables(c, &text, ctx)?;
     if !in_card {
-        no_variable_at_the_edges(c, text)?;
+        no_variable_at_the_edges(c, &text)?;
     }
     samples(c, &vars, "body")?;
     Ok(vars.count())
@@ -470,7 +470,7 @@ fn samples(c: &Obj<'_>, vars: &Variables, what: &str) -> Check<()> {
     )?;
     match vars {
         Variables::Positional(n) => {
-            ex.only(&[positional_key.as_str()], &format!("a {what}'s example"))?;
+            ex.only_as(&[positional_key.as_str()], &format!("a {what}'s example"))?;
             let arr = ex.arr(
                 &positional_key,
                 &format!("give one sample value per variable ({n})"),
@@ -498,7 +498,7 @@ fn samples(c: &Obj<'_>, vars: &Variables, what: &str) -> Check<()> {
             Ok(())
         }
         Variables::Named(names) => {
-            ex.only(&[named_key.as_str()], &format!("a {what}'s example"))?;
+            ex.only_as(&[named_key.as_str()], &format!("a {what}'s example"))?;
             let arr = ex.arr(
                 &named_key,
                 "give [{\"param_name\": …, \"example\": …}] for each variable",
@@ -513,7 +513,7 @@ fn named_samples(arr: &Arr<'_>, names: &[String], what: &str) -> Check<()> {
     let mut given: Vec<String> = Vec::new();
     for item in arr.objects() {
         let item = item?;
-        item.only(&["param_name", "example"], "a named sample")?;
+        item.only_as(&["param_name", "example"], "a named sample")?;
         let name = item.str("param_name", "give the variable's name")?;
         if !names.iter().any(|n| n == name) {
             return Err(TemplateError::new(
@@ -531,7 +531,7 @@ fn named_samples(arr: &Arr<'_>, names: &[String], what: &str) -> Check<()> {
             ));
         }
         given.push(name.to_string());
-        item.text(
+        item.text_as(
             "example",
             SAMPLE_MAX,
             "a sample value",
@@ -548,7 +548,7 @@ fn named_samples(arr: &Arr<'_>, names: &[String], what: &str) -> Check<()> {
 }
 
 fn footer(c: &Obj<'_>, ctx: &Ctx) -> Check<()> {
-    c.only(
+    c.only_as(
         &["type", "text", "code_expiration_minutes"],
         "a FOOTER component",
     )?;
@@ -568,7 +568,7 @@ fn footer(c: &Obj<'_>, ctx: &Ctx) -> Check<()> {
         "code_expiration_minutes",
         "only AUTHENTICATION templates take code_expiration_minutes; remove it",
     )?;
-    let text = c.text(
+    let text = c.text_as(
         "text",
         FOOTER_TEXT_MAX,
         "the footer text",
@@ -584,7 +584,7 @@ fn footer(c: &Obj<'_>, ctx: &Ctx) -> Check<()> {
 }
 
 fn offer(c: &Obj<'_>) -> Check<()> {
-    c.only(
+    c.only_as(
         &["type", "limited_time_offer"],
         "a LIMITED_TIME_OFFER component",
     )?;
@@ -592,8 +592,8 @@ fn offer(c: &Obj<'_>) -> Check<()> {
         "limited_time_offer",
         "add {\"text\": \"Expiring offer!\", \"has_expiration\": true}",
     )?;
-    l.only(&["text", "has_expiration"], "a limited_time_offer")?;
-    l.text(
+    l.only_as(&["text", "has_expiration"], "a limited_time_offer")?;
+    l.text_as(
         "text",
         OFFER_TEXT_MAX,
         "the offer text",

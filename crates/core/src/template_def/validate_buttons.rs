@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use super::button::{ButtonKind, OtpType};
 use super::definition::Category;
-use super::error::TemplateError;
-use super::reader::{check_len, describe, index_path, is_http_url, Arr, Check, Obj};
+use super::error::{Arr, Check, Obj, TemplateError};
 use super::validate::{enum_field, Ctx};
 use super::vars::{scan, Placeholder};
+use crate::json_reader::{describe, is_http_url};
 
 /// Maximum button label length, in characters (Meta's components page and pywa; 20 is the
 /// interactive-message limit).
@@ -45,7 +45,7 @@ const CARD_BUTTON_KINDS: [ButtonKind; 4] = [
 /// Validates a BUTTONS component (a carousel card's when `in_card`); returns the button
 /// types in order.
 pub(crate) fn check(c: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<Vec<ButtonKind>> {
-    c.only(&["type", "buttons"], "a BUTTONS component")?;
+    c.only_as(&["type", "buttons"], "a BUTTONS component")?;
     let arr = c.arr("buttons", "add the buttons")?;
     if in_card {
         arr.count(1, CARD_BUTTONS_MAX, "buttons on a carousel card")?;
@@ -76,7 +76,7 @@ fn button(b: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<ButtonKind> {
         ));
     }
     let label = |b: &Obj<'_>| {
-        b.text(
+        b.text_as(
             "text",
             BUTTON_TEXT_MAX,
             "the button label",
@@ -90,11 +90,11 @@ fn button(b: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<ButtonKind> {
         | ButtonKind::Mpm
         | ButtonKind::Spm
         | ButtonKind::VoiceCall => {
-            b.only(&["type", "text"], &format!("a {kind} button"))?;
+            b.only_as(&["type", "text"], &format!("a {kind} button"))?;
             label(b)?;
         }
         ButtonKind::Url => {
-            b.only(
+            b.only_as(
                 &["type", "text", "url", "example", "app_deep_link"],
                 "a URL button",
             )?;
@@ -103,13 +103,13 @@ fn button(b: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<ButtonKind> {
             b.opt_obj("app_deep_link")?;
         }
         ButtonKind::PhoneNumber => {
-            b.only(&["type", "text", "phone_number"], "a PHONE_NUMBER button")?;
+            b.only_as(&["type", "text", "phone_number"], "a PHONE_NUMBER button")?;
             label(b)?;
             phone_number(b)?;
         }
         ButtonKind::CopyCode => {
-            b.only(&["type", "example"], "a COPY_CODE button")?;
-            b.text(
+            b.only_as(&["type", "example"], "a COPY_CODE button")?;
+            b.text_as(
                 "example",
                 COPY_CODE_MAX,
                 "the sample code",
@@ -117,7 +117,7 @@ fn button(b: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<ButtonKind> {
             )?;
         }
         ButtonKind::Flow => {
-            b.only(
+            b.only_as(
                 &[
                     "type",
                     "text",
@@ -141,7 +141,7 @@ fn button(b: &Obj<'_>, ctx: &Ctx, in_card: bool) -> Check<ButtonKind> {
 fn url(b: &Obj<'_>) -> Check<()> {
     let path = b.at_key("url");
     let url = b.str("url", "give the URL the button opens")?;
-    check_len(&path, url, URL_MAX, "the URL")?;
+    b.check_len_as("url", url, URL_MAX, "the URL")?;
     let found = scan(url).map_err(|m| TemplateError::new(&path, m))?;
     let total = url.chars().count();
     match found.as_slice() {
@@ -198,7 +198,7 @@ fn phone_number(b: &Obj<'_>) -> Check<()> {
         "phone_number",
         "give the number to call, with its country code",
     )?;
-    check_len(&path, number, PHONE_NUMBER_MAX, "the phone number")?;
+    b.check_len_as("phone_number", number, PHONE_NUMBER_MAX, "the phone number")?;
     let rest = number.strip_prefix('+').unwrap_or(number);
     let digits = rest.chars().filter(char::is_ascii_digit).count();
     let clean = rest
@@ -231,10 +231,10 @@ fn flow(b: &Obj<'_>) -> Check<()> {
             ))
         }
     }
-    if b.opt_text("flow_name", 200, "the Flow name")?.is_some() {
+    if b.opt_text_as("flow_name", 200, "the Flow name")?.is_some() {
         given.push("flow_name");
     }
-    if b.opt_text("flow_json", usize::MAX, "the Flow JSON")?
+    if b.opt_text_as("flow_json", usize::MAX, "the Flow JSON")?
         .is_some()
     {
         given.push("flow_json");
@@ -272,7 +272,7 @@ fn flow(b: &Obj<'_>) -> Check<()> {
             )?;
         }
     }
-    b.opt_text("navigate_screen", 200, "the screen id")?;
+    b.opt_text_as("navigate_screen", 200, "the screen id")?;
     if let Some(icon) = b.opt_str("icon")? {
         if !["DOCUMENT", "PROMOTION", "REVIEW"]
             .iter()
@@ -288,7 +288,7 @@ fn flow(b: &Obj<'_>) -> Check<()> {
 }
 
 fn otp(b: &Obj<'_>) -> Check<()> {
-    b.only(
+    b.only_as(
         &[
             "type",
             "otp_type",
@@ -308,7 +308,7 @@ fn otp(b: &Obj<'_>) -> Check<()> {
                 &format!("set it to one of {}", OtpType::names()),
             )
         })?;
-    b.opt_text("text", BUTTON_TEXT_MAX, "the button label")?;
+    b.opt_text_as("text", BUTTON_TEXT_MAX, "the button label")?;
     if otp_type == OtpType::CopyCode {
         for key in [
             "autofill_text",
@@ -324,9 +324,9 @@ fn otp(b: &Obj<'_>) -> Check<()> {
         }
         return Ok(());
     }
-    b.opt_text("autofill_text", BUTTON_TEXT_MAX, "the autofill label")?;
-    let package = b.opt_text("package_name", 224, "the package name")?;
-    let hash = b.opt_text("signature_hash", 64, "the signature hash")?;
+    b.opt_text_as("autofill_text", BUTTON_TEXT_MAX, "the autofill label")?;
+    let package = b.opt_text_as("package_name", 224, "the package name")?;
+    let hash = b.opt_text_as("signature_hash", 64, "the signature hash")?;
     match (package, hash, b.opt_arr("supported_apps")?) {
         (Some(_), Some(_), None) => {}
         (None, None, Some(apps)) => supported_apps(&apps)?,
@@ -365,14 +365,14 @@ fn supported_apps(apps: &Arr<'_>) -> Check<()> {
     apps.count(1, 5, "supported apps")?;
     for app in apps.objects() {
         let app = app?;
-        app.only(&["package_name", "signature_hash"], "a supported app")?;
-        app.text(
+        app.only_as(&["package_name", "signature_hash"], "a supported app")?;
+        app.text_as(
             "package_name",
             224,
             "the package name",
             "give the app's package name",
         )?;
-        app.text(
+        app.text_as(
             "signature_hash",
             64,
             "the signature hash",
@@ -384,7 +384,7 @@ fn supported_apps(apps: &Arr<'_>) -> Check<()> {
 
 /// Limits across the buttons of one component.
 fn across(arr: &Arr<'_>, kinds: &[ButtonKind], ctx: &Ctx) -> Check<()> {
-    let at = |i: usize| index_path(arr.path(), i);
+    let at = |i: usize| arr.path().index(i);
     if ctx.category == Category::Authentication
         && (kinds.len() != 1 || kinds.first() != Some(&ButtonKind::Otp))
     {

@@ -3,8 +3,7 @@
 
 use super::button::ButtonKind;
 use super::component::{ComponentKind, HeaderFormat};
-use super::error::TemplateError;
-use super::reader::{Arr, Check, Obj};
+use super::error::{Arr, Check, Obj, TemplateError};
 use super::validate::{body, component_kind, header, Ctx};
 use super::validate_buttons;
 
@@ -22,13 +21,13 @@ struct Shape {
 
 /// Validates a CAROUSEL component.
 pub(crate) fn check(c: &Obj<'_>, ctx: &Ctx) -> Check<()> {
-    c.only(&["type", "cards"], "a CAROUSEL component")?;
+    c.only_as(&["type", "cards"], "a CAROUSEL component")?;
     let cards = c.arr("cards", "add 2 to 10 cards")?;
     cards.count(CARDS_MIN, CARDS_MAX, "cards")?;
     let mut first: Option<(String, Shape)> = None;
     for card in cards.objects() {
         let card = card?;
-        card.only(&["components"], "a carousel card")?;
+        card.only_as(&["components"], "a carousel card")?;
         let comps = card.arr(
             "components",
             "add the card's HEADER, BODY and BUTTONS components",

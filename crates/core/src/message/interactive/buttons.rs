@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::message::path::{Check, Obj, Unique};
+use crate::message::error::{Check, Obj, Unique};
 
 /// Maximum number of reply buttons.
 pub const BUTTONS_MAX: usize = 3;

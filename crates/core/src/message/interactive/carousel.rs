@@ -6,8 +6,7 @@ use super::buttons::{reply, Reply};
 use super::commerce::{parse_product, ProductAction};
 use super::cta::{parse_cta_url, CtaUrlAction};
 use super::{header, text_object, Body, Header};
-use crate::message::error::MessageError;
-use crate::message::path::{Check, Obj, Unique};
+use crate::message::error::{Check, MessageError, Obj, Unique};
 
 /// Minimum number of cards.
 pub const CARDS_MIN: usize = 2;
@@ -92,7 +91,7 @@ fn card(c: &Obj<'_>) -> Check<(CarouselCard, Shape)> {
     let kind = match c.opt_str("type")? {
         None => None,
         Some(k) => Some(
-            crate::message::path::check_enum(&c.at_key("type"), k, &["cta_url", "product"])?
+            c.check_enum("type", k, &["cta_url", "product"])?
                 .to_string(),
         ),
     };

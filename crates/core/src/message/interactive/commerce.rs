@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::message::currency::is_currency_code;
-use crate::message::error::{MessageError, INVALID_PARAMETER};
-use crate::message::path::{check_len, Check, Obj};
+use crate::message::error::{Check, MessageError, Obj, INVALID_PARAMETER};
 
 /// Maximum number of product sections.
 pub const PRODUCT_SECTIONS_MAX: usize = 10;
@@ -197,7 +196,7 @@ pub(crate) fn parse_order_details(a: &Obj<'_>) -> Check<OrderAction> {
     let name = a.one_of("name", &["review_and_pay"])?.to_string();
     let p = a.obj("parameters", "add the order parameters")?;
     let reference_id = p.str("reference_id", "give a unique reference id for the order")?;
-    check_len(&p.at_key("reference_id"), reference_id, 256)?;
+    p.check_len("reference_id", reference_id, 256)?;
     p.one_of("type", &["digital-goods", "physical-goods"])?;
     let currency = p.str("currency", "give the ISO 4217 currency code, e.g. INR")?;
     if !is_currency_code(currency) {
@@ -240,7 +239,7 @@ pub(crate) fn parse_order_status(a: &Obj<'_>) -> Check<OrderAction> {
         "reference_id",
         "give the reference id of the order_details message",
     )?;
-    check_len(&p.at_key("reference_id"), reference_id, 256)?;
+    p.check_len("reference_id", reference_id, 256)?;
     let order = p.obj("order", "add {\"status\": …}")?;
     order.one_of(
         "status",

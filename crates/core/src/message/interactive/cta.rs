@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::message::path::{check_url, Check, Obj};
+use crate::message::error::{Check, Obj};
 
 /// Maximum CTA URL button label length, in characters.
 pub const DISPLAY_TEXT_MAX: usize = 20;
@@ -40,7 +40,7 @@ pub(crate) fn parse_cta_url(a: &Obj<'_>) -> Check<CtaUrlAction> {
     p.only(&["display_text", "url"])?;
     let display_text = p.text("display_text", DISPLAY_TEXT_MAX, "give the button label")?;
     let url = p.str("url", "give the http(s) URL the button opens")?;
-    check_url(&p.at_key("url"), url)?;
+    p.check_url("url", url)?;
     Ok(CtaUrlAction {
         name,
         parameters: CtaUrlParameters {

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::message::error::MessageError;
-use crate::message::path::{check_enum, Check, Obj};
+use crate::json_reader::wrong_type;
+use crate::message::error::{Check, MessageError, Obj};
 
 /// Maximum flow CTA button label length, in characters (Meta's OAS).
 pub const FLOW_CTA_MAX: usize = 30;
@@ -91,13 +91,17 @@ pub(crate) fn parse(a: &Obj<'_>) -> Check<FlowAction> {
         "give the label of the button that opens the flow",
     )?;
     let mode = match p.opt_str("mode")? {
-        Some(m) => Some(check_enum(&p.at_key("mode"), m, &["draft", "published"])?.to_string()),
+        Some(m) => Some(
+            p.check_enum("mode", m, &["draft", "published"])?
+                .to_string(),
+        ),
         None => None,
     };
     let flow_token = p.opt_text("flow_token", 1024)?;
     let flow_action = match p.opt_str("flow_action")? {
         Some(f) => Some(
-            check_enum(&p.at_key("flow_action"), f, &["navigate", "data_exchange"])?.to_string(),
+            p.check_enum("flow_action", f, &["navigate", "data_exchange"])?
+                .to_string(),
         ),
         None => None,
     };
@@ -127,13 +131,7 @@ pub(crate) fn parse(a: &Obj<'_>) -> Check<FlowAction> {
                         pl.at_key("data"),
                         "must not be an empty object; remove it or give the screen's input data",
                     )),
-                    Some(other) => {
-                        return Err(crate::message::path::wrong_type(
-                            &pl.at_key("data"),
-                            "an object",
-                            other,
-                        ))
-                    }
+                    Some(other) => return Err(wrong_type(&pl.at_key("data"), "an object", other)),
                 };
             Some(FlowActionPayload { screen, data })
         }

@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::message::error::{MessageError, INVALID_PARAMETER};
-use crate::message::path::{Check, Obj, Unique};
+use crate::message::error::{Check, MessageError, Obj, Unique, INVALID_PARAMETER};
 
 /// Maximum list button label length, in characters.
 pub const LIST_BUTTON_MAX: usize = 20;

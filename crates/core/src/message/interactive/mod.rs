@@ -23,7 +23,7 @@ pub use list::{ListAction, ListRow, ListSection};
 use super::error::MessageError;
 use super::kind::MessageKind;
 use super::media::{self, Media, MediaUse};
-use super::path::{check_enum, Check, Obj};
+use crate::message::error::{Check, Obj};
 
 /// Maximum interactive body length for every type but `list`, in characters.
 pub const BODY_MAX: usize = 1024;
@@ -217,7 +217,7 @@ fn rules(kind: &str) -> Rules {
 /// Parses a header allowing the types `allowed`.
 pub(crate) fn header(o: &Obj<'_>, allowed: &[&str], max_text: usize) -> Check<Header> {
     let kind = o.str("type", &format!("set it to one of {}", allowed.join(", ")))?;
-    let kind = check_enum(&o.at_key("type"), kind, allowed)?;
+    let kind = o.check_enum("type", kind, allowed)?;
     o.only(&["type", kind])?;
     let hint = format!("add the {kind} of the header");
     if kind == "text" {

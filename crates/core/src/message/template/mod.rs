@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub use parameter::{Currency, DateTime, Parameter};
 
-use super::path::{check_enum, Check, Obj, Unique};
+use crate::message::error::{Check, Obj, Unique};
 
 /// Maximum template name length, in characters.
 pub const TEMPLATE_NAME_MAX: usize = 512;
@@ -134,7 +134,7 @@ fn component(c: &Obj<'_>, in_card: bool, buttons: &mut Unique) -> Check<Componen
     };
     let raw = c.str("type", &format!("set it to one of {}", kinds.join(", ")))?;
     let lower = raw.to_ascii_lowercase();
-    let kind = check_enum(&c.at_key("type"), &lower, kinds)?.to_string();
+    let kind = c.check_enum("type", &lower, kinds)?.to_string();
     let (mut sub_type, mut index, mut cards) = (None, None, Vec::new());
     if kind == "button" {
         c.forbid("cards", "only carousel components have cards; remove it")?;
@@ -143,7 +143,10 @@ fn component(c: &Obj<'_>, in_card: bool, buttons: &mut Unique) -> Check<Componen
             &format!("set it to one of {}", BUTTON_SUB_TYPES.join(", ")),
         )?;
         let lower = raw.to_ascii_lowercase();
-        sub_type = Some(check_enum(&c.at_key("sub_type"), &lower, &BUTTON_SUB_TYPES)?.to_string());
+        sub_type = Some(
+            c.check_enum("sub_type", &lower, &BUTTON_SUB_TYPES)?
+                .to_string(),
+        );
         let i = c.index(
             "index",
             BUTTON_INDEX_MAX,
@@ -211,7 +214,7 @@ pub(crate) fn parse(o: &Obj<'_>) -> Check<Template> {
     l.only(&["code", "policy"])?;
     let code = l.text("code", 32, "give the template's language code, e.g. en_US")?;
     let policy = match l.opt_str("policy")? {
-        Some(p) => Some(check_enum(&l.at_key("policy"), p, &["deterministic"])?.to_string()),
+        Some(p) => Some(l.check_enum("policy", p, &["deterministic"])?.to_string()),
         None => None,
     };
     let mut components = Vec::new();

@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::json_reader::wrong_type;
 use crate::message::currency::is_currency_code;
-use crate::message::error::MessageError;
+use crate::message::error::{Check, MessageError, Obj};
 use crate::message::kind::MessageKind;
 use crate::message::location::{self, Location};
 use crate::message::media::{self, Media, MediaUse};
-use crate::message::path::{wrong_type, Check, Obj};
 
 /// Maximum length of a text parameter, in characters (a sanity bound; the template's own
 /// limits are checked against the template).
