@@ -74,7 +74,8 @@ pub enum ScheduleError {
     },
 }
 
-/// The fields that carry a send time: ours and seed 003's alias.
+/// The fields that carry a send time: ours and `scheduleDateTime`, the name omnichannel
+/// messaging platforms use, accepted as an alias.
 pub const SEND_AT_FIELDS: [&str; 2] = ["send_at", "scheduleDateTime"];
 
 impl ScheduleRules {

@@ -143,7 +143,8 @@ pub fn local_days(period: &Period, tz: &TimeZone) -> Vec<(i64, Millis)> {
     out
 }
 
-/// Parses seed 002's `MM.YYYY` (also `M.YYYY`) into the month's UTC period.
+/// Parses `MM.YYYY` (also `M.YYYY`), the month format of the statistics WhatsApp API
+/// resellers report, into the month's UTC period.
 pub fn parse_month(text: &str) -> Result<Period, PeriodError> {
     parse_month_in(text, &TimeZone::UTC)
 }

@@ -1,7 +1,8 @@
-//! Bot automation, pure: the seed bot settings, spintax and placeholder rendering, active
-//! days and hours in the bot's time zone, keyword rules with button/list menus and steps,
-//! opt-out keywords, and the decision that ties them together. No I/O, no clock: the caller
-//! passes the time and a random picker, and stores what [`ContactBotState::apply`] changes.
+//! Bot automation, pure: the bot settings of WhatsApp bot platforms, spintax and placeholder
+//! rendering, active days and hours in the bot's time zone, keyword rules with button/list
+//! menus and steps, opt-out keywords, and the decision that ties them together. No I/O, no
+//! clock: the caller passes the time and a random picker, and stores what
+//! [`ContactBotState::apply`] changes.
 //!
 //! One inbound message, in the worker:
 //! ```

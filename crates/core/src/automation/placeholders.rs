@@ -6,8 +6,9 @@
 //! - A placeholder may carry its own fallback after a bar, used when its value is empty:
 //!   `[name|friend]`.
 //! - **Missing name**: `[name]` and `[first_name]` without a fallback of their own become the
-//!   context's `name_fallback` (the settings' `name_fallback`, default `there`, so seed 001's
-//!   default message reads "Hi there your message has no keyword here."); it may be empty.
+//!   context's `name_fallback` (the settings' `name_fallback`, default `there`, so the bot
+//!   platforms' default message reads "Hi there your message has no keyword here."); it may
+//!   be empty.
 //! - `[date]` is `YYYY-MM-DD` and `[time]` is `HH:MM` (24-hour), both on the bot's wall
 //!   clock, in `bot_timezone`.
 //! - Replacement is one pass: a value is never scanned again, so a customer named `[phone]`

@@ -1,6 +1,7 @@
-//! Per-channel bot settings: seed 001's `settings` object (general, actions, active days,
-//! active hours) plus Switchboard's additions (away message, cooldowns, opt-out keywords,
-//! menu step timeout, loop guard), with their defaults and validation.
+//! Per-channel bot settings: the `settings` object of WhatsApp bot platforms (general,
+//! actions, active days, active hours) plus Switchboard's additions (away message,
+//! cooldowns, opt-out keywords, menu step timeout, loop guard), with their defaults and
+//! validation.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,14 +11,14 @@ use super::normalize::keyword_key;
 use super::zone::parse_time_zone;
 use crate::message::TEXT_BODY_MAX;
 
-/// The default `bot_name`. Seed 001 names a new bot after its number
+/// The default `bot_name`. Bot platforms name a new bot after its number
 /// (`WhatsappClient (2349011668758)`); the service may do the same when it creates a channel.
 pub const DEFAULT_BOT_NAME: &str = "Switchboard bot";
-/// The default `bot_timezone`: UTC. Seed 001's examples show `Africa/Harare` and `+1`, which
-/// are accounts' own choices; a neutral zone is the only default that is right for nobody in
-/// particular and wrong for nobody by surprise.
+/// The default `bot_timezone`: UTC. Bot platforms' examples show `Africa/Harare` and `+1`,
+/// which are accounts' own choices; a neutral zone is the only default that is right for
+/// nobody in particular and wrong for nobody by surprise.
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
-/// The default `default_msg`, exactly as seed 001 creates it.
+/// The default `default_msg`, exactly as the bot platforms create it.
 pub const DEFAULT_MESSAGE: &str = "{Hi|Hello} [name] your message has no keyword here.";
 /// The default `name_fallback`: what `[name]` becomes when the contact has no name, so the
 /// default message reads "Hi there your message has no keyword here.".
@@ -75,14 +76,15 @@ pub const DEFAULT_OPT_OUT_CONFIRMATION: &str = "You have been unsubscribed and w
 pub const DEFAULT_OPT_IN_CONFIRMATION: &str =
     "You are subscribed again. Reply STOP to unsubscribe.";
 
-/// A channel's bot settings. Every field has a default (seed 001's create response where the
-/// seed has the field), so a partial JSON object deserializes; [`BotSettings::validate`] checks
-/// the values. Unknown fields are ignored, so settings stored by a newer version still load.
+/// A channel's bot settings. Every field has a default (the bot platforms' create response
+/// where it has the field), so a partial JSON object deserializes;
+/// [`BotSettings::validate`] checks the values. Unknown fields are ignored, so settings
+/// stored by a newer version still load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BotSettings {
     /// Whether the channel's bot runs at all. Off until turned on, so a channel used only
-    /// through the API never answers customers by surprise; seed 001 creates a bot
+    /// through the API never answers customers by surprise; bot platforms create a bot
     /// explicitly, which is what turning this on stands for. Default `false`.
     pub enabled: bool,
     /// The bot's name, shown by `[bot_name]`; 1 to 100 characters.
@@ -93,9 +95,10 @@ pub struct BotSettings {
     /// The bot's language, a BCP 47 tag such as `en` or `pt-BR`; default `en`.
     pub bot_lang: String,
     /// The default message, sent when no rule matches: spintax and placeholders allowed; empty
-    /// means none. Default: seed 001's `{Hi|Hello} [name] your message has no keyword here.`
+    /// means none. Default: the bot platforms' `{Hi|Hello} [name] your message has no keyword
+    /// here.`
     pub default_msg: String,
-    /// The on/off switches (seed 001's `actions`).
+    /// The on/off switches (the bot platforms' `actions`).
     pub actions: BotActions,
     /// The days of the week the bot answers on, in `bot_timezone`.
     pub active_days: ActiveDays,
@@ -154,7 +157,7 @@ impl Default for BotSettings {
     }
 }
 
-/// Seed 001's `actions`, with its create-response defaults.
+/// The bot platforms' `actions` switches, with their create-response defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BotActions {
@@ -168,8 +171,8 @@ pub struct BotActions {
     /// Answer at all: `false` turns the bot off except for opt-out/opt-in keywords.
     /// Default `true`.
     pub reply_msgs: bool,
-    /// Seed 001's multi-device flag, kept for the session layer; the decision ignores it.
-    /// Default `false`.
+    /// The bot platforms' multi-device flag, kept for the session layer; the decision
+    /// ignores it. Default `false`.
     pub multi_device: bool,
     /// Push the bot's decisions to the channel's webhook too; the decision ignores it.
     /// Default `false`.
@@ -189,7 +192,7 @@ impl Default for BotActions {
     }
 }
 
-/// Seed 001's `active_days`: the days the bot answers on; all `true` by default.
+/// The bot platforms' `active_days`: the days the bot answers on; all `true` by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ActiveDays {
@@ -259,7 +262,7 @@ impl ActiveDays {
     }
 }
 
-/// Seed 001's `active_hours`: `from`/`to` as `"HH:MM"` (or `"H:MM"`, as in the seed's
+/// The bot platforms' `active_hours`: `from`/`to` as `"HH:MM"` (or `"H:MM"`, as in their
 /// `"5:00"`), or both `"always"`. See [`super::hours`] for the exact semantics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

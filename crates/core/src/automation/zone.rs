@@ -1,5 +1,5 @@
 //! The bot's time zone: an IANA name (`Africa/Harare`) or a fixed offset from UTC (`+1`,
-//! `-03:30`, `+05:45`, `UTC+2`), as seed 001 accepts both.
+//! `-03:30`, `+05:45`, `UTC+2`), as the WhatsApp bot platforms accept both.
 
 use jiff::tz::{Offset, TimeZone};
 

@@ -1,5 +1,6 @@
-//! Broadcasts (seed 000's "queue"): one message × an audience of targets, with per-target
-//! statuses and counters that always equal the counts over the target rows.
+//! Broadcasts (what WhatsApp sending APIs call a "queue"): one message × an audience of
+//! targets, with per-target statuses and counters that always equal the counts over the
+//! target rows.
 //!
 //! A target moves `pending → queued → sent → delivered → seen`, or ends `failed` (before the
 //! upstream accepted it: refunded), `not_delivered` (the upstream accepted it, then reported a
