@@ -1,5 +1,11 @@
 //! Types of the statistics part of the store.
 
+use async_trait::async_trait;
+use switchboard_core::id::ChannelId;
+use switchboard_core::time::Millis;
+
+use crate::StoreResult;
+
 use std::collections::BTreeMap;
 
 use switchboard_core::stats::Counts;
@@ -83,4 +89,31 @@ pub(crate) fn day_entry(map: &mut DailyCounts, day: i64) -> &mut Counts {
 /// Converts a database count to `u64` (counts are never negative).
 pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+/// Channel statistics aggregated from the message table.
+#[async_trait]
+pub trait StatsStore {
+    /// A channel's counts per bucket of `bucket_ms` (keyed by `created_at / bucket_ms`) for
+    /// messages created in `[from, to)` (see [`switchboard_core::stats::Counts`] for what each
+    /// number counts).
+    async fn bucket_counts(
+        &self,
+        channel: ChannelId,
+        from: Millis,
+        to: Millis,
+        bucket_ms: i64,
+    ) -> StoreResult<DailyCounts>;
+
+    /// A channel's counts per UTC day (days since the epoch) for messages created in
+    /// `[from, to)`.
+    async fn daily_counts(
+        &self,
+        channel: ChannelId,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<DailyCounts> {
+        self.bucket_counts(channel, from, to, switchboard_core::stats::DAY_MS)
+            .await
+    }
 }

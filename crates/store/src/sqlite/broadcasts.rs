@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use switchboard_core::broadcast::{
     broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
@@ -12,116 +12,26 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
-use super::messages::{append_event, insert_outbound};
-use super::rows::parse;
+use super::events::append_event;
+use super::messages::insert_outbound;
+use super::query::{query_all, query_one, query_page};
 use super::SqliteStore;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::columns::parse;
+use crate::decode::{self, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
 const POSITION: &str = "broadcasts";
 
-const COLS: &str = "id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, credits_refunded, total, pending, queued, sent, delivered, not_delivered, seen, failed, skipped, canceled, audience_cursor, materialized, error, created_at, updated_at, finished_at";
-
-const TARGET_COLS: &str = "broadcast_id, seq, wa_id, fields, status, message_id, error, updated_at";
-
-type RowResult<T> = rusqlite::Result<StoreResult<T>>;
-
-fn from_row(r: &Row<'_>) -> RowResult<BroadcastRecord> {
-    let id: String = r.get(0)?;
-    let account: String = r.get(1)?;
-    let channel: String = r.get(2)?;
-    let message: String = r.get(4)?;
-    let audience: String = r.get(5)?;
-    let status: String = r.get(8)?;
-    let error: Option<String> = r.get(26)?;
-    let counters = Counters {
-        total: r.get(14)?,
-        pending: r.get(15)?,
-        queued: r.get(16)?,
-        sent: r.get(17)?,
-        delivered: r.get(18)?,
-        not_delivered: r.get(19)?,
-        seen: r.get(20)?,
-        failed: r.get(21)?,
-        skipped: r.get(22)?,
-        canceled: r.get(23)?,
-    };
-    let name: Option<String> = r.get(3)?;
-    let marketing: bool = r.get(6)?;
-    let template_category: Option<String> = r.get(7)?;
-    let send_at: Option<i64> = r.get(9)?;
-    let audience_size: i64 = r.get(10)?;
-    let credits_per_target: i64 = r.get(11)?;
-    let credits_reserved: i64 = r.get(12)?;
-    let credits_refunded: i64 = r.get(13)?;
-    let audience_cursor: Option<String> = r.get(24)?;
-    let materialized: bool = r.get(25)?;
-    let created_at: i64 = r.get(27)?;
-    let updated_at: i64 = r.get(28)?;
-    let finished_at: Option<i64> = r.get(29)?;
-    Ok((|| {
-        Ok(BroadcastRecord {
-            id: parse(&id, "broadcast id")?,
-            account_id: parse(&account, "account id")?,
-            channel_id: parse(&channel, "channel id")?,
-            name,
-            message: serde_json::from_str(&message)?,
-            audience: serde_json::from_str(&audience)?,
-            marketing,
-            template_category,
-            status: BroadcastStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad broadcast status `{status}`")))?,
-            send_at,
-            audience_size,
-            credits_per_target,
-            credits_reserved,
-            credits_refunded,
-            counters,
-            audience_cursor,
-            materialized,
-            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-            created_at,
-            updated_at,
-            finished_at,
-        })
-    })())
-}
-
-fn target_from_row(r: &Row<'_>) -> RowResult<TargetRecord> {
-    let id: String = r.get(0)?;
-    let seq: i64 = r.get(1)?;
-    let wa_id: String = r.get(2)?;
-    let fields: String = r.get(3)?;
-    let status: String = r.get(4)?;
-    let message_id: Option<String> = r.get(5)?;
-    let error: Option<String> = r.get(6)?;
-    let updated_at: i64 = r.get(7)?;
-    Ok((|| {
-        Ok(TargetRecord {
-            broadcast_id: parse(&id, "broadcast id")?,
-            seq,
-            wa_id,
-            fields: serde_json::from_str(&fields)?,
-            status: TargetStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?,
-            message_id: message_id.map(|m| parse(&m, "message id")).transpose()?,
-            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-            updated_at,
-        })
-    })())
-}
-
 fn load(c: &Connection, id: &str) -> StoreResult<Option<BroadcastRecord>> {
-    c.prepare_cached(&format!("SELECT {COLS} FROM broadcasts WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?
-        .transpose()
+    let sql = format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1");
+    query_one(c, &sql, [id], decode::broadcast)
 }
 
 /// Gives `amount` credits back to the account with one ledger entry.
@@ -336,12 +246,10 @@ impl BroadcastStore for SqliteStore {
         let (account, id) = (account.to_string(), id.to_string());
         self.engine
             .read(move |c| {
-                c.prepare_cached(&format!(
-                    "SELECT {COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2"
-                ))?
-                .query_row(params![id, account], from_row)
-                .optional()?
-                .transpose()
+                let sql = format!(
+                    "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2"
+                );
+                query_one(c, &sql, params![id, account], decode::broadcast)
             })
             .await
     }
@@ -355,18 +263,11 @@ impl BroadcastStore for SqliteStore {
         let page = page.clone();
         self.engine
             .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-                ))?;
-                let rows = stmt
-                    .query_map(
-                        params![account, page.after.clone().unwrap_or_default(), page.fetch()],
-                        from_row,
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(Page::from_rows(rows, &page, |b| b.id.to_string()))
+                let sql = format!(
+                    "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+                );
+                let params = params![account, page.after_key(), page.fetch()];
+                query_page(c, &sql, params, &page, decode::broadcast, |b| b.id.to_string())
             })
             .await
     }
@@ -388,20 +289,13 @@ impl BroadcastStore for SqliteStore {
         };
         self.engine
             .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
+                let sql = format!(
                     "SELECT {TARGET_COLS} FROM broadcast_targets
                      WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
                        AND seq > ?3 AND (?4 IS NULL OR status = ?4) ORDER BY seq LIMIT ?5"
-                ))?;
-                let rows = stmt
-                    .query_map(
-                        params![id, account, after, status.map(|s| s.as_str()), page.fetch()],
-                        target_from_row,
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(Page::from_rows(rows, &page, |t| t.seq.to_string()))
+                );
+                let params = params![id, account, after, status.map(|s| s.as_str()), page.fetch()];
+                query_page(c, &sql, params, &page, decode::target, |t| t.seq.to_string())
             })
             .await
     }
@@ -471,15 +365,10 @@ impl BroadcastStore for SqliteStore {
     async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
         self.engine
             .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-                ))?;
-                let rows = stmt
-                    .query_map([], from_row)?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(rows)
+                let sql = format!(
+                    "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
+                );
+                query_all(c, &sql, [], decode::broadcast)
             })
             .await
     }

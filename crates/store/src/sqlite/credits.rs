@@ -5,9 +5,10 @@ use rusqlite::{params, OptionalExtension};
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
-use super::rows::parse;
+use super::query::query_all;
 use super::SqliteStore;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
+use crate::decode::{self, CREDIT_MOVEMENT_COLS};
 use crate::StoreResult;
 
 #[async_trait]
@@ -85,36 +86,10 @@ impl CreditStore for SqliteStore {
         let account = account.to_string();
         self.engine
             .read(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT seq, account_id, amount, balance_after, reason, reference, created_at
-                     FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![account, i64::from(limit)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, i64>(6)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (seq, account_id, amount, balance_after, reason, reference, created_at) =
-                        row?;
-                    out.push(CreditMovement {
-                        seq,
-                        account_id: parse(&account_id, "account id")?,
-                        amount,
-                        balance_after,
-                        reason,
-                        reference,
-                        created_at,
-                    });
-                }
-                Ok(out)
+                let sql = format!(
+                    "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2"
+                );
+                query_all(c, &sql, params![account, i64::from(limit)], decode::credit_movement)
             })
             .await
     }

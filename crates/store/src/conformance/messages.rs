@@ -9,7 +9,7 @@ use switchboard_core::key::Permission;
 use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 
-use crate::conformance::{account, channel, key};
+use super::{account, channel, key};
 use crate::messages::{
     DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter, NewInbound,
     NewOutbound, StatusOutcome,

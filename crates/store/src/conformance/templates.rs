@@ -10,8 +10,8 @@ use switchboard_core::key::Permission;
 use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::TemplateRecord;
 
-use crate::conformance::{account, channel, key};
-use crate::messages::EventFilter;
+use super::{account, channel, key};
+use crate::events::EventFilter;
 use crate::templates::TemplateFilter;
 use crate::{PageRequest, Store};
 

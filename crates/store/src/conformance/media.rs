@@ -8,7 +8,7 @@ use switchboard_core::media::{MediaRecord, MediaSource, UpstreamMedia};
 use switchboard_core::template_def::media_rules::MediaKind;
 use switchboard_core::time::now_millis;
 
-use crate::conformance::{account, channel, key};
+use super::{account, channel, key};
 use crate::Store;
 
 fn media(

@@ -10,9 +10,9 @@ use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, EventId, Message
 use switchboard_core::key::Permission;
 use switchboard_core::time::now_millis;
 
+use super::{account, channel, key};
 use crate::bot::{DecisionFilter, DecisionRecord, DecisionWrite, StoredRule};
-use crate::conformance::{account, channel, key};
-use crate::messages::EventFilter;
+use crate::events::EventFilter;
 use crate::{PageRequest, Store};
 
 async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {

@@ -9,8 +9,8 @@ use switchboard_core::subscription::{
     Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
 };
 
-use crate::conformance::{account, channel, key};
-use crate::conformance_messages::outbound;
+use super::{account, channel, key};
+use crate::conformance::messages::outbound;
 use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
 use crate::{PageRequest, Store};
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use switchboard_core::key::Permission;
 
-use crate::conformance::{account, key};
+use super::{account, key};
 use crate::credits::{CreditChange, CreditOutcome};
 use crate::Store;
 

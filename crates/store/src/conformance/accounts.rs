@@ -1,69 +1,18 @@
-//! The conformance suite: the same behaviour checks for every store backend.
-//!
-//! Each function takes a fresh, migrated store and panics on a failed check; the runner in
-//! `tests/conformance.rs` calls each one against SQLite and against PostgreSQL.
+//! Conformance: accounts, keys, channels and their states, installation metadata, and
+//! concurrent writes.
 
 use std::sync::Arc;
 
-use switchboard_core::account::Account;
-use switchboard_core::channel::{
-    reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
-};
+use switchboard_core::channel::{reason, ChannelState, ChannelStatus};
 use switchboard_core::event::CHANNEL_STATUS;
-use switchboard_core::id::{AccountId, ChannelId};
-use switchboard_core::key::{generate_key, ApiKey, Permission};
+use switchboard_core::id::AccountId;
+use switchboard_core::key::Permission;
 use switchboard_core::time::now_millis;
 
-use crate::messages::EventFilter;
+use crate::events::EventFilter;
 use crate::{PageRequest, Store, StoreError};
 
-/// A new account record named `name`.
-pub fn account(name: &str) -> Account {
-    Account {
-        id: AccountId::new(),
-        name: name.to_string(),
-        created_at: now_millis(),
-    }
-}
-
-/// A new account-wide key of `account` with `permission`.
-pub fn key(account: AccountId, permission: Permission) -> ApiKey {
-    let generated = generate_key();
-    ApiKey {
-        id: generated.id,
-        account_id: account,
-        name: "test".into(),
-        permission,
-        channel_id: None,
-        secret_hash: generated.secret_hash,
-        created_at: now_millis(),
-        revoked_at: None,
-    }
-}
-
-/// A new cloud channel of `account` with phone number id `phone_number_id`.
-pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
-    let now = now_millis();
-    Channel {
-        id: ChannelId::new(),
-        account_id: account,
-        name: format!("line {phone_number_id}"),
-        kind: ChannelKind::Cloud,
-        settings: CloudSettings {
-            phone_number_id: phone_number_id.to_string(),
-            waba_id: "waba1".into(),
-            access_token: "token-secret".into(),
-            app_secret: "app-secret".into(),
-            verify_token: "verify".into(),
-            base_url: None,
-            api_version: "v23.0".into(),
-        },
-        timezone: "UTC".into(),
-        state: ChannelState::new(ChannelStatus::Active, reason::CREATED, now),
-        created_at: now,
-        updated_at: now,
-    }
-}
+use super::{account, channel, key};
 
 /// Accounts are created with their first key and channels atomically, read back and paged.
 pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {

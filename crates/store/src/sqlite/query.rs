@@ -1,0 +1,56 @@
+//! Running a SQLite query and decoding its rows with a shared [`Decoder`]; the keyset page.
+
+use rusqlite::{Connection, Params, Rows};
+
+use crate::decode::Decoder;
+use crate::{Page, PageRequest, StoreResult};
+
+/// Decodes every row.
+pub(crate) fn decode_rows<T>(mut rows: Rows<'_>, decode: Decoder<T>) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+/// The first row of a (cached) statement, decoded; `None` when there is none.
+pub(crate) fn query_one<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl Params,
+    decode: Decoder<T>,
+) -> StoreResult<Option<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    rows.next()?.map(|row| decode(row)).transpose()
+}
+
+/// Every row of a (cached) statement, decoded.
+pub(crate) fn query_all<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl Params,
+    decode: Decoder<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query(params)?;
+    decode_rows(rows, decode)
+}
+
+/// One keyset page: `sql` fetches up to `page.fetch()` rows after the page's cursor, and
+/// `cursor` names an item for the next page.
+pub(crate) fn query_page<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl Params,
+    page: &PageRequest,
+    decode: Decoder<T>,
+    cursor: impl Fn(&T) -> String,
+) -> StoreResult<Page<T>> {
+    Ok(Page::from_rows(
+        query_all(c, sql, params, decode)?,
+        page,
+        cursor,
+    ))
+}
