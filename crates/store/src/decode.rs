@@ -4,8 +4,9 @@
 use switchboard_core::account::Account;
 use switchboard_core::automation::Rule;
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastStatus, Counters, TargetStatus};
-use switchboard_core::channel::{Channel, ChannelKind};
+use switchboard_core::channel::{Channel, ChannelKind, ChannelState};
 use switchboard_core::event::Event;
+use switchboard_core::id::AccountId;
 use switchboard_core::key::ApiKey;
 use switchboard_core::media::{MediaRecord, MediaSource};
 use switchboard_core::record::{MessageRecord, StatusEntry};
@@ -118,6 +119,12 @@ pub(crate) fn channel(r: &dyn Columns) -> StoreResult<Channel> {
         created_at: r.int("created_at")?,
         updated_at: r.int("updated_at")?,
     })
+}
+
+/// A channel's account and state (the `account_id` and `settings` columns).
+pub(crate) fn channel_owner_state(r: &dyn Columns) -> StoreResult<(AccountId, ChannelState)> {
+    let (_, state) = crate::channel_json::parse_settings(&r.text("settings")?)?;
+    Ok((r.parsed("account_id", "account id")?, state))
 }
 
 /// A message.

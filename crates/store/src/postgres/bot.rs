@@ -3,87 +3,23 @@
 //! nodes deciding about one message record one decision and only the winner's changes.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
-use switchboard_core::automation::{BotSettings, ContactBotState, Rule};
+use sqlx::PgConnection;
+use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
-use super::messages::append_event;
-use super::rows::parse;
+use super::events::append_event;
+use super::query::page_of;
 use super::PgStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
+use crate::columns::parse;
+use crate::decode::{self, CONTACT_COLS, DECISION_COLS, RULE_COLS};
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
 const POSITION: &str = "bot";
-
-const RULE_COLS: &str = "id, account_id, channel_id, position, rule, created_at, updated_at";
-pub(crate) const CONTACT_COLS: &str =
-    "id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at";
-const DECISION_COLS: &str = "id, account_id, channel_id, chat, inbound_message_id, code, rule_id, explanation, decision, reply_message_ids, replies_done, error, created_at";
-
-fn rule_from_row(row: &PgRow) -> StoreResult<StoredRule> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let channel_id: String = row.try_get("channel_id")?;
-    let text: String = row.try_get("rule")?;
-    let mut rule: Rule = serde_json::from_str(&text)?;
-    rule.id = id.clone();
-    rule.position = row.try_get("position")?;
-    Ok(StoredRule {
-        id: parse(&id, "rule id")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: parse(&channel_id, "channel id")?,
-        rule,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-pub(crate) fn contact_from_row(row: &PgRow) -> StoreResult<ContactRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let tags: String = row.try_get("tags")?;
-    let custom: String = row.try_get("custom_fields")?;
-    Ok(ContactRecord {
-        id: parse(&id, "contact id")?,
-        account_id: parse(&account_id, "account id")?,
-        wa_id: row.try_get("wa_id")?,
-        name: row.try_get("name")?,
-        opted_out_at: row.try_get("opted_out_at")?,
-        tags: serde_json::from_str(&tags)?,
-        custom_fields: serde_json::from_str(&custom)?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-fn decision_from_row(row: &PgRow) -> StoreResult<DecisionRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let channel_id: String = row.try_get("channel_id")?;
-    let inbound: String = row.try_get("inbound_message_id")?;
-    let decision: String = row.try_get("decision")?;
-    let replies: String = row.try_get("reply_message_ids")?;
-    Ok(DecisionRecord {
-        id: parse(&id, "decision id")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: parse(&channel_id, "channel id")?,
-        chat: row.try_get("chat")?,
-        inbound_message_id: parse(&inbound, "message id")?,
-        code: row.try_get("code")?,
-        rule_id: row.try_get("rule_id")?,
-        explanation: row.try_get("explanation")?,
-        decision: serde_json::from_str(&decision)?,
-        reply_message_ids: serde_json::from_str(&replies)?,
-        replies_done: row.try_get("replies_done")?,
-        error: row.try_get("error")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 async fn load_contact(
     c: &mut PgConnection,
@@ -101,7 +37,7 @@ async fn load_contact(
         .fetch_optional(&mut *c)
         .await?
         .as_ref()
-        .map(contact_from_row)
+        .map(|r| decode::contact(r))
         .transpose()
 }
 
@@ -242,7 +178,7 @@ impl BotStore for PgStore {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(rule_from_row)
+            .map(|r| decode::rule(r))
             .collect()
     }
 
@@ -262,7 +198,7 @@ impl BotStore for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(rule_from_row)
+            .map(|r| decode::rule(r))
             .transpose()
     }
 
@@ -470,7 +406,7 @@ impl BotStore for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(decision_from_row)
+            .map(|r| decode::decision(r))
             .transpose()
     }
 
@@ -507,16 +443,13 @@ impl BotStore for PgStore {
         let rows = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(channel.to_string())
-            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.after_key())
             .bind(&filter.chat)
             .bind(filter.since)
             .bind(page.fetch())
             .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(decision_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |d| d.id.to_string()))
+            .await?;
+        page_of(&rows, page, decode::decision, |d| d.id.to_string())
     }
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {

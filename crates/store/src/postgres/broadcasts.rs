@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use switchboard_core::broadcast::{
     broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
@@ -15,99 +14,34 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
-use super::messages::{append_event, insert_outbound};
-use super::rows::parse;
+use super::events::append_event;
+use super::messages::insert_outbound;
+use super::query::page_of;
 use super::PgStore;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::columns::parse;
+use crate::decode::{self, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
 const POSITION: &str = "broadcasts";
 
-const COLS: &str = "id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, credits_refunded, total, pending, queued, sent, delivered, not_delivered, seen, failed, skipped, canceled, audience_cursor, materialized, error, created_at, updated_at, finished_at";
-
-const TARGET_COLS: &str = "broadcast_id, seq, wa_id, fields, status, message_id, error, updated_at";
-
-fn from_row(r: &PgRow) -> StoreResult<BroadcastRecord> {
-    let id: String = r.try_get("id")?;
-    let account: String = r.try_get("account_id")?;
-    let channel: String = r.try_get("channel_id")?;
-    let message: String = r.try_get("message")?;
-    let audience: String = r.try_get("audience")?;
-    let status: String = r.try_get("status")?;
-    let error: Option<String> = r.try_get("error")?;
-    Ok(BroadcastRecord {
-        id: parse(&id, "broadcast id")?,
-        account_id: parse(&account, "account id")?,
-        channel_id: parse(&channel, "channel id")?,
-        name: r.try_get("name")?,
-        message: serde_json::from_str(&message)?,
-        audience: serde_json::from_str(&audience)?,
-        marketing: r.try_get("marketing")?,
-        template_category: r.try_get("template_category")?,
-        status: BroadcastStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad broadcast status `{status}`")))?,
-        send_at: r.try_get("send_at")?,
-        audience_size: r.try_get("audience_size")?,
-        credits_per_target: r.try_get("credits_per_target")?,
-        credits_reserved: r.try_get("credits_reserved")?,
-        credits_refunded: r.try_get("credits_refunded")?,
-        counters: Counters {
-            total: r.try_get("total")?,
-            pending: r.try_get("pending")?,
-            queued: r.try_get("queued")?,
-            sent: r.try_get("sent")?,
-            delivered: r.try_get("delivered")?,
-            not_delivered: r.try_get("not_delivered")?,
-            seen: r.try_get("seen")?,
-            failed: r.try_get("failed")?,
-            skipped: r.try_get("skipped")?,
-            canceled: r.try_get("canceled")?,
-        },
-        audience_cursor: r.try_get("audience_cursor")?,
-        materialized: r.try_get("materialized")?,
-        error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        finished_at: r.try_get("finished_at")?,
-    })
-}
-
-fn target_from_row(r: &PgRow) -> StoreResult<TargetRecord> {
-    let id: String = r.try_get("broadcast_id")?;
-    let fields: String = r.try_get("fields")?;
-    let status: String = r.try_get("status")?;
-    let message_id: Option<String> = r.try_get("message_id")?;
-    let error: Option<String> = r.try_get("error")?;
-    Ok(TargetRecord {
-        broadcast_id: parse(&id, "broadcast id")?,
-        seq: r.try_get("seq")?,
-        wa_id: r.try_get("wa_id")?,
-        fields: serde_json::from_str(&fields)?,
-        status: TargetStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?,
-        message_id: message_id.map(|m| parse(&m, "message id")).transpose()?,
-        error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 /// Reads a broadcast, locking its row for the transaction when `lock`.
 async fn load(c: &mut PgConnection, id: &str, lock: bool) -> StoreResult<Option<BroadcastRecord>> {
     let sql = format!(
-        "SELECT {COLS} FROM broadcasts WHERE id = $1{}",
+        "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
     );
     sqlx::query(&sql)
         .bind(id)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| from_row(&r))
+        .map(|r| decode::broadcast(&r))
         .transpose()
 }
 
@@ -328,13 +262,13 @@ impl BroadcastStore for PgStore {
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
         sqlx::query(&format!(
-            "SELECT {COLS} FROM broadcasts WHERE id = $1 AND account_id = $2"
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1 AND account_id = $2"
         ))
         .bind(id.to_string())
         .bind(account.to_string())
         .fetch_optional(&self.pool)
         .await?
-        .map(|r| from_row(&r))
+        .map(|r| decode::broadcast(&r))
         .transpose()
     }
 
@@ -344,17 +278,13 @@ impl BroadcastStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         ))
         .bind(account.to_string())
-        .bind(page.after.clone().unwrap_or_default())
+        .bind(page.after_key())
         .bind(page.fetch())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |b| b.id.to_string()))
+        .fetch_all(&self.pool).await?;
+        page_of(&rows, page, decode::broadcast, |b| b.id.to_string())
     }
 
     async fn list_targets(
@@ -381,11 +311,8 @@ impl BroadcastStore for PgStore {
         .bind(status.map(|s| s.as_str()))
         .bind(page.fetch())
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(target_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |t| t.seq.to_string()))
+        .await?;
+        page_of(&rows, page, decode::target, |t| t.seq.to_string())
     }
 
     async fn count_targets(&self, id: BroadcastId) -> StoreResult<[i64; 9]> {
@@ -454,12 +381,12 @@ impl BroadcastStore for PgStore {
 
     async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
         sqlx::query(&format!(
-            "SELECT {COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
         ))
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(from_row)
+        .map(|r| decode::broadcast(r))
         .collect()
     }
 

@@ -2,7 +2,7 @@
 //! its `channel.status` event in the same transaction.
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use switchboard_core::channel::{reason, Channel, ChannelState, ChannelStatus};
 use switchboard_core::event::channel_status_event;
 use switchboard_core::id::{AccountId, ChannelId};
@@ -11,9 +11,9 @@ use switchboard_core::time::Millis;
 use super::events::append_event;
 use super::query::{query_all, query_one, query_page};
 use super::SqliteStore;
-use crate::channel_json::{parse_settings, settings_text};
+use crate::channel_json::settings_text;
 use crate::decode::{self, CHANNEL_COLS};
-use crate::{ChannelStore, Page, PageRequest, StoreError, StoreResult};
+use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).
 pub(crate) fn insert_channel_row(c: &Connection, channel: &Channel) -> StoreResult<()> {
@@ -50,20 +50,12 @@ fn stored_state(
     account: Option<AccountId>,
     id: ChannelId,
 ) -> StoreResult<Option<(AccountId, ChannelState)>> {
-    let found: Option<(String, String)> = c
-        .query_row(
-            "SELECT account_id, settings FROM channels WHERE id = ?1 AND (?2 IS NULL OR account_id = ?2)",
-            params![id.to_string(), account.map(|a| a.to_string())],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((owner, settings)) = found else {
-        return Ok(None);
-    };
-    let owner = owner
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("bad account id `{owner}`")))?;
-    Ok(Some((owner, parse_settings(&settings)?.1)))
+    query_one(
+        c,
+        "SELECT account_id, settings FROM channels WHERE id = ?1 AND (?2 IS NULL OR account_id = ?2)",
+        params![id.to_string(), account.map(|a| a.to_string())],
+        decode::channel_owner_state,
+    )
 }
 
 #[async_trait]

@@ -11,7 +11,6 @@ use switchboard_core::time::Millis;
 use super::query::{decode_rows, query_all, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
-use crate::columns::Columns;
 use crate::contacts::{
     plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
     ImportMode, ImportRow,
