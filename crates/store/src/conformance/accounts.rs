@@ -12,7 +12,7 @@ use switchboard_core::time::now_millis;
 use crate::events::EventFilter;
 use crate::{PageRequest, Store, StoreError};
 
-use super::{account, channel, key};
+use super::{account, channel, create_with_key, key};
 
 /// Accounts are created with their first key and channels atomically, read back and paged.
 pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
@@ -65,14 +65,7 @@ pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
 pub async fn account_creation_is_atomic(store: Arc<dyn Store>) {
     let a = account("first");
     let ch = channel(a.id, "111");
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
+    create_with_key(&store, &a, std::slice::from_ref(&ch)).await;
     let b = account("second");
     // Same phone number id and kind as an existing channel: the unique index refuses it.
     let clash = channel(b.id, "111");
@@ -119,14 +112,8 @@ pub async fn keys_are_scoped_and_revocable(store: Arc<dyn Store>) {
 pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
     let a = account("a");
     let b = account("b");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
-    store
-        .create_account(&b, &key(b.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
+    create_with_key(&store, &b, &[]).await;
     let c1 = channel(a.id, "201");
     let c2 = channel(a.id, "202");
     store.create_channel(&c1).await.unwrap();
@@ -189,10 +176,7 @@ pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
 /// and deletion; a plain rename keeps the stored state and appends nothing.
 pub async fn channel_status_is_evented_with_each_change(store: Arc<dyn Store>) {
     let a = account("a");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
     let c = channel(a.id, "301");
     store.create_channel(&c).await.unwrap();
     let broken = ChannelState {
@@ -289,10 +273,7 @@ pub async fn meta_is_write_once(store: Arc<dyn Store>) {
 /// Many concurrent writers all land (SQLite commits them in groups).
 pub async fn concurrent_writes_all_land(store: Arc<dyn Store>) {
     let a = account("busy");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let store = store.clone();

@@ -15,6 +15,8 @@ pub mod stats;
 pub mod templates;
 pub mod webhooks;
 
+use std::sync::Arc;
+
 use switchboard_core::account::Account;
 use switchboard_core::channel::{
     reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
@@ -22,6 +24,8 @@ use switchboard_core::channel::{
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::key::{generate_key, ApiKey, Permission};
 use switchboard_core::time::now_millis;
+
+use crate::Store;
 
 /// A new account record named `name`.
 pub fn account(name: &str) -> Account {
@@ -45,6 +49,14 @@ pub fn key(account: AccountId, permission: Permission) -> ApiKey {
         created_at: now_millis(),
         revoked_at: None,
     }
+}
+
+/// Stores `account` with an account-wide `manage` key and `channels`.
+pub async fn create_with_key(store: &Arc<dyn Store>, account: &Account, channels: &[Channel]) {
+    store
+        .create_account(account, &key(account.id, Permission::Manage), channels)
+        .await
+        .unwrap();
 }
 
 /// A new cloud channel of `account` with phone number id `phone_number_id`.

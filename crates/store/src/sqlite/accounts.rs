@@ -9,7 +9,7 @@ use switchboard_core::key::ApiKey;
 
 use super::channels::insert_channel_row;
 use super::keys::insert_key;
-use super::query::{query_one, query_page};
+use super::query::args;
 use super::SqliteStore;
 use crate::decode::{self, ACCOUNT_COLS};
 use crate::{AccountStore, Page, PageRequest, StoreResult};
@@ -38,26 +38,15 @@ impl AccountStore for SqliteStore {
     }
 
     async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1");
-                query_one(c, &sql, [id.to_string()], decode::account)
-            })
-            .await
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1");
+        let args = args![id.to_string()];
+        self.read_one(sql, args, decode::account).await
     }
 
     async fn list_accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
-        let page = page.clone();
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {ACCOUNT_COLS} FROM accounts WHERE id > ?1 ORDER BY id LIMIT ?2"
-                );
-                let params = params![page.after_key(), page.fetch()];
-                query_page(c, &sql, params, &page, decode::account, |a| {
-                    a.id.to_string()
-                })
-            })
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id > ?1 ORDER BY id LIMIT ?2");
+        let args = args![page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::account, |a| a.id.to_string())
             .await
     }
 

@@ -8,7 +8,8 @@ use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, Messa
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{query_all, query_one, query_page};
+use super::query::args;
+use super::query::query_one;
 use super::SqliteStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
@@ -161,13 +162,9 @@ impl BotStore for SqliteStore {
         account: AccountId,
         channel: ChannelId,
     ) -> StoreResult<Vec<StoredRule>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = ?1 AND channel_id = ?2 ORDER BY position, id");
-                let params = params![account.to_string(), channel.to_string()];
-                query_all(c, &sql, params, decode::rule)
-            })
-            .await
+        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = ?1 AND channel_id = ?2 ORDER BY position, id");
+        let args = args![account.to_string(), channel.to_string()];
+        self.read_all(sql, args, decode::rule).await
     }
 
     async fn get_bot_rule(
@@ -176,13 +173,9 @@ impl BotStore for SqliteStore {
         channel: ChannelId,
         id: RuleId,
     ) -> StoreResult<Option<StoredRule>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE id = ?1 AND account_id = ?2 AND channel_id = ?3");
-                let params = params![id.to_string(), account.to_string(), channel.to_string()];
-                query_one(c, &sql, params, decode::rule)
-            })
-            .await
+        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE id = ?1 AND account_id = ?2 AND channel_id = ?3");
+        let args = args![id.to_string(), account.to_string(), channel.to_string()];
+        self.read_one(sql, args, decode::rule).await
     }
 
     async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
@@ -406,27 +399,21 @@ impl BotStore for SqliteStore {
         filter: &DecisionFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<DecisionRecord>> {
-        let (filter, page) = (filter.clone(), page.clone());
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {DECISION_COLS} FROM bot_decisions
-                     WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
-                       AND (?4 IS NULL OR chat = ?4) AND (?5 IS NULL OR created_at >= ?5)
-                     ORDER BY id LIMIT ?6"
-                );
-                let params = params![
-                    account.to_string(),
-                    channel.to_string(),
-                    page.after_key(),
-                    filter.chat,
-                    filter.since,
-                    page.fetch()
-                ];
-                query_page(c, &sql, params, &page, decode::decision, |d| {
-                    d.id.to_string()
-                })
-            })
+        let sql = format!(
+            "SELECT {DECISION_COLS} FROM bot_decisions
+             WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
+               AND (?4 IS NULL OR chat = ?4) AND (?5 IS NULL OR created_at >= ?5)
+             ORDER BY id LIMIT ?6"
+        );
+        let args = args![
+            account.to_string(),
+            channel.to_string(),
+            page.after_key(),
+            filter.chat.clone(),
+            filter.since,
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::decision, |d| d.id.to_string())
             .await
     }
 

@@ -14,7 +14,8 @@ use switchboard_core::time::Millis;
 
 use super::events::append_event;
 use super::messages::insert_outbound;
-use super::query::{query_all, query_one, query_page};
+use super::query::args;
+use super::query::query_one;
 use super::SqliteStore;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
@@ -244,14 +245,10 @@ impl BroadcastStore for SqliteStore {
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
         let (account, id) = (account.to_string(), id.to_string());
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2"
-                );
-                query_one(c, &sql, params![id, account], decode::broadcast)
-            })
-            .await
+        let sql =
+            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2");
+        let args = args![id, account];
+        self.read_one(sql, args, decode::broadcast).await
     }
 
     async fn list_broadcasts(
@@ -260,15 +257,11 @@ impl BroadcastStore for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
         let account = account.to_string();
-        let page = page.clone();
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-                );
-                let params = params![account, page.after_key(), page.fetch()];
-                query_page(c, &sql, params, &page, decode::broadcast, |b| b.id.to_string())
-            })
+        let sql = format!(
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account, page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::broadcast, |b| b.id.to_string())
             .await
     }
 
@@ -280,23 +273,25 @@ impl BroadcastStore for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<TargetRecord>> {
         let (account, id) = (account.to_string(), id.to_string());
-        let page = page.clone();
         let after: i64 = match page.after.as_deref() {
             None | Some("") => -1,
             Some(text) => text
                 .parse()
                 .map_err(|_| StoreError::Config(format!("invalid target cursor `{text}`")))?,
         };
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {TARGET_COLS} FROM broadcast_targets
-                     WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
-                       AND seq > ?3 AND (?4 IS NULL OR status = ?4) ORDER BY seq LIMIT ?5"
-                );
-                let params = params![id, account, after, status.map(|s| s.as_str()), page.fetch()];
-                query_page(c, &sql, params, &page, decode::target, |t| t.seq.to_string())
-            })
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM broadcast_targets
+             WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
+               AND seq > ?3 AND (?4 IS NULL OR status = ?4) ORDER BY seq LIMIT ?5"
+        );
+        let args = args![
+            id,
+            account,
+            after,
+            status.map(|s| s.as_str().to_string()),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::target, |t| t.seq.to_string())
             .await
     }
 
@@ -363,14 +358,10 @@ impl BroadcastStore for SqliteStore {
     }
 
     async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-                );
-                query_all(c, &sql, [], decode::broadcast)
-            })
-            .await
+        let sql = format!(
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
+        );
+        self.read_all(sql, Vec::new(), decode::broadcast).await
     }
 
     async fn count_audience(

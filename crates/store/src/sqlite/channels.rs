@@ -9,7 +9,8 @@ use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{query_all, query_one, query_page};
+use super::query::args;
+use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, CHANNEL_COLS};
@@ -68,28 +69,15 @@ impl ChannelStore for SqliteStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {CHANNEL_COLS} FROM channels WHERE account_id = ?1 AND id = ?2"
-                );
-                query_one(
-                    c,
-                    &sql,
-                    [account.to_string(), id.to_string()],
-                    decode::channel,
-                )
-            })
-            .await
+        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::channel).await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1");
-                query_one(c, &sql, [id.to_string()], decode::channel)
-            })
-            .await
+        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1");
+        let args = args![id.to_string()];
+        self.read_one(sql, args, decode::channel).await
     }
 
     async fn list_channels(
@@ -98,24 +86,18 @@ impl ChannelStore for SqliteStore {
         only: Option<ChannelId>,
         page: &PageRequest,
     ) -> StoreResult<Page<Channel>> {
-        let page = page.clone();
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {CHANNEL_COLS} FROM channels
+        let sql = format!(
+            "SELECT {CHANNEL_COLS} FROM channels
                      WHERE account_id = ?1 AND id > ?2 AND (?3 IS NULL OR id = ?3)
                      ORDER BY id LIMIT ?4"
-                );
-                let params = params![
-                    account.to_string(),
-                    page.after_key(),
-                    only.map(|o| o.to_string()),
-                    page.fetch()
-                ];
-                query_page(c, &sql, params, &page, decode::channel, |ch| {
-                    ch.id.to_string()
-                })
-            })
+        );
+        let args = args![
+            account.to_string(),
+            page.after_key(),
+            only.map(|o| o.to_string()),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::channel, |ch| ch.id.to_string())
             .await
     }
 

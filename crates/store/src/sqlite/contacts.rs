@@ -8,7 +8,8 @@ use rusqlite::{params, params_from_iter, Connection};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::query::{decode_rows, query_all, query_one};
+use super::query::args;
+use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
 use crate::contacts::{
@@ -282,19 +283,10 @@ impl ContactStore for SqliteStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2"
-                );
-                query_one(
-                    c,
-                    &sql,
-                    params![account.to_string(), id.to_string()],
-                    decode::import,
-                )
-            })
-            .await
+        let sql =
+            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::import).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
@@ -326,13 +318,9 @@ impl ContactStore for SqliteStore {
     }
 
     async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-                );
-                query_all(c, &sql, [], decode::import)
-            })
-            .await
+        let sql = format!(
+            "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
+        );
+        self.read_all(sql, Vec::new(), decode::import).await
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
-use super::query::query_all;
+use super::query::args;
 use super::SqliteStore;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
 use crate::decode::{self, CREDIT_MOVEMENT_COLS};
@@ -84,13 +84,10 @@ impl CreditStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<CreditMovement>> {
         let account = account.to_string();
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2"
-                );
-                query_all(c, &sql, params![account, i64::from(limit)], decode::credit_movement)
-            })
-            .await
+        let sql = format!(
+            "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2"
+        );
+        let args = args![account, i64::from(limit)];
+        self.read_all(sql, args, decode::credit_movement).await
     }
 }

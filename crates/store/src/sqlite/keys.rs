@@ -5,7 +5,7 @@ use rusqlite::{params, Connection};
 use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
-use super::query::{query_one, query_page};
+use super::query::args;
 use super::SqliteStore;
 use crate::decode::{self, KEY_COLS};
 use crate::{KeyStore, Page, PageRequest, StoreResult};
@@ -37,24 +37,17 @@ impl KeyStore for SqliteStore {
     }
 
     async fn find_key(&self, id: KeyId) -> StoreResult<Option<ApiKey>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = ?1");
-                query_one(c, &sql, [id.to_string()], decode::key)
-            })
-            .await
+        let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = ?1");
+        let args = args![id.to_string()];
+        self.read_one(sql, args, decode::key).await
     }
 
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        let page = page.clone();
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {KEY_COLS} FROM api_keys WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-                );
-                let params = params![account.to_string(), page.after_key(), page.fetch()];
-                query_page(c, &sql, params, &page, decode::key, |k| k.id.to_string())
-            })
+        let sql = format!(
+            "SELECT {KEY_COLS} FROM api_keys WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account.to_string(), page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::key, |k| k.id.to_string())
             .await
     }
 

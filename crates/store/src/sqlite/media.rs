@@ -6,7 +6,8 @@ use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
-use super::query::{query_all, query_one};
+use super::query::args;
+use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, MEDIA_COLS};
 use crate::{MediaStore, StoreResult};
@@ -41,18 +42,9 @@ impl MediaStore for SqliteStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql =
-                    format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
-                query_one(
-                    c,
-                    &sql,
-                    [account.to_string(), id.to_string()],
-                    decode::media,
-                )
-            })
-            .await
+        let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::media).await
     }
 
     async fn delete_media(
@@ -83,14 +75,11 @@ impl MediaStore for SqliteStore {
     }
 
     async fn expired_media(&self, now: Millis, limit: u32) -> StoreResult<Vec<MediaRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2"
-                );
-                query_all(c, &sql, params![now, limit], decode::media)
-            })
-            .await
+        let sql = format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2"
+        );
+        let args = args![now, limit];
+        self.read_all(sql, args, decode::media).await
     }
 
     async fn upstream_media(

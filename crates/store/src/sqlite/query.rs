@@ -1,6 +1,8 @@
 //! Running a SQLite query and decoding its rows with a shared [`Decoder`]; the keyset page.
 
-use rusqlite::{Connection, Params, Rows};
+use rusqlite::{params_from_iter, Connection, Params, Rows};
+
+use super::SqliteStore;
 
 use crate::decode::Decoder;
 use crate::{Page, PageRequest, StoreResult};
@@ -53,4 +55,54 @@ pub(crate) fn query_page<T>(
         page,
         cursor,
     ))
+}
+
+/// Owned statement parameters, moved to the connection that runs the statement.
+pub(crate) type Args = Vec<rusqlite::types::Value>;
+
+/// Owned statement parameters: `args![a, b]` is `vec![Value::from(a), Value::from(b)]`.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {
+        vec![$(rusqlite::types::Value::from($value)),*]
+    };
+}
+pub(crate) use args;
+
+impl SqliteStore {
+    /// The first row of `sql` with `args`, decoded, read on a reader connection.
+    pub(crate) async fn read_one<T: Send + 'static>(
+        &self,
+        sql: String,
+        args: Args,
+        decode: Decoder<T>,
+    ) -> StoreResult<Option<T>> {
+        self.engine
+            .read(move |c| query_one(c, &sql, params_from_iter(args), decode))
+            .await
+    }
+
+    /// Every row of `sql` with `args`, decoded, read on a reader connection.
+    pub(crate) async fn read_all<T: Send + 'static>(
+        &self,
+        sql: String,
+        args: Args,
+        decode: Decoder<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.engine
+            .read(move |c| query_all(c, &sql, params_from_iter(args), decode))
+            .await
+    }
+
+    /// One keyset page (see [`query_page`]) read on a reader connection.
+    pub(crate) async fn read_page<T: Send + 'static>(
+        &self,
+        sql: String,
+        args: Args,
+        page: &PageRequest,
+        decode: Decoder<T>,
+        cursor: fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let rows = self.read_all(sql, args, decode).await?;
+        Ok(Page::from_rows(rows, page, cursor))
+    }
 }

@@ -8,6 +8,7 @@ use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
+use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
@@ -180,19 +181,10 @@ impl TemplateStore for SqliteStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND id = ?2"
-                );
-                query_one(
-                    c,
-                    &sql,
-                    params![account.to_string(), id.to_string()],
-                    decode::template,
-                )
-            })
-            .await
+        let sql =
+            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::template).await
     }
 
     async fn list_templates(
@@ -233,14 +225,10 @@ impl TemplateStore for SqliteStore {
     }
 
     async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = ?1 ORDER BY id"
-                );
-                query_all(c, &sql, [channel.to_string()], decode::template)
-            })
-            .await
+        let sql =
+            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = ?1 ORDER BY id");
+        let args = args![channel.to_string()];
+        self.read_all(sql, args, decode::template).await
     }
 
     async fn delete_templates(
