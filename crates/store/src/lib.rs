@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod bot;
+mod broadcast_rules;
 pub mod broadcasts;
 mod channel_json;
 pub mod channels;

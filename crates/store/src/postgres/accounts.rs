@@ -9,7 +9,6 @@ use switchboard_core::key::ApiKey;
 
 use super::channels::insert_channel_row;
 use super::keys::insert_key;
-use super::query::page_of;
 use super::PgStore;
 use crate::decode::{self, ACCOUNT_COLS};
 use crate::{AccountStore, Page, PageRequest, StoreResult};
@@ -39,22 +38,15 @@ impl AccountStore for PgStore {
 
     async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1");
-        sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::account(&r))
-            .transpose()
+        let query = sqlx::query(&sql).bind(id.to_string());
+        self.fetch_one(query, decode::account).await
     }
 
     async fn list_accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id > $1 ORDER BY id LIMIT $2");
-        let rows = sqlx::query(&sql)
-            .bind(page.after_key())
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::account, |a| a.id.to_string())
+        let query = sqlx::query(&sql).bind(page.after_key()).bind(page.fetch());
+        self.fetch_page(query, page, decode::account, |a| a.id.to_string())
+            .await
     }
 
     async fn count_accounts(&self) -> StoreResult<u64> {

@@ -8,8 +8,7 @@ use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
-use super::events::append_event;
-use super::query::page_of;
+use super::events::{append_event, read_position, write_position};
 use super::PgStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
@@ -172,14 +171,10 @@ impl BotStore for PgStore {
         channel: ChannelId,
     ) -> StoreResult<Vec<StoredRule>> {
         let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = $1 AND channel_id = $2 ORDER BY position, id");
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(channel.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| decode::rule(r))
-            .collect()
+            .bind(channel.to_string());
+        self.fetch_all(query, decode::rule).await
     }
 
     async fn get_bot_rule(
@@ -191,15 +186,11 @@ impl BotStore for PgStore {
         let sql = format!(
             "SELECT {RULE_COLS} FROM bot_rules WHERE id = $1 AND account_id = $2 AND channel_id = $3"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(id.to_string())
             .bind(account.to_string())
-            .bind(channel.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(|r| decode::rule(r))
-            .transpose()
+            .bind(channel.to_string());
+        self.fetch_one(query, decode::rule).await
     }
 
     async fn create_bot_rule(&self, r: &StoredRule) -> StoreResult<()> {
@@ -401,13 +392,8 @@ impl BotStore for PgStore {
     ) -> StoreResult<Option<DecisionRecord>> {
         let sql =
             format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
-        sqlx::query(&sql)
-            .bind(inbound.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(|r| decode::decision(r))
-            .transpose()
+        let query = sqlx::query(&sql).bind(inbound.to_string());
+        self.fetch_one(query, decode::decision).await
     }
 
     async fn finish_bot_decision(
@@ -440,36 +426,23 @@ impl BotStore for PgStore {
                AND ($4::text IS NULL OR chat = $4) AND ($5::bigint IS NULL OR created_at >= $5)
              ORDER BY id LIMIT $6"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(channel.to_string())
             .bind(page.after_key())
             .bind(&filter.chat)
             .bind(filter.since)
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::decision, |d| d.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::decision, |d| d.id.to_string())
+            .await
     }
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
-                .bind(POSITION)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        read_position(&self.pool, POSITION).await
     }
 
     async fn set_bot_position(&self, cursor: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-        )
-        .bind(POSITION)
-        .bind(cursor)
-        .execute(&self.pool)
-        .await?;
+        write_position(&self.pool, POSITION, cursor).await?;
         Ok(())
     }
 }

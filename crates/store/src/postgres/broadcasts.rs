@@ -14,10 +14,10 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
-use super::events::append_event;
+use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
-use super::query::page_of;
 use super::PgStore;
+use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -120,26 +120,9 @@ async fn maybe_finish(c: &mut PgConnection, id: &str, now: Millis) -> StoreResul
     let Some(mut b) = load(c, id, false).await? else {
         return Ok(false);
     };
-    let ends = matches!(
-        b.status,
-        BroadcastStatus::Running
-            | BroadcastStatus::Paused
-            | BroadcastStatus::Canceled
-            | BroadcastStatus::Failed
-    );
-    if !ends
-        || b.finished_at.is_some()
-        || !b.materialized
-        || b.counters.pending != 0
-        || b.counters.queued != 0
-    {
+    if !finish_if_done(&mut b, now) {
         return Ok(false);
     }
-    if matches!(b.status, BroadcastStatus::Running | BroadcastStatus::Paused) {
-        b.status = BroadcastStatus::Completed;
-    }
-    b.finished_at = Some(now);
-    b.updated_at = now;
     sqlx::query(
         "UPDATE broadcasts SET status = $2, finished_at = $3, updated_at = $3 WHERE id = $1",
     )
@@ -261,15 +244,12 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        sqlx::query(&format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1 AND account_id = $2"
-        ))
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|r| decode::broadcast(&r))
-        .transpose()
+        let sql =
+            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1 AND account_id = $2");
+        let query = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(account.to_string());
+        self.fetch_one(query, decode::broadcast).await
     }
 
     async fn list_broadcasts(
@@ -277,14 +257,15 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(account.to_string())
-        .bind(page.after_key())
-        .bind(page.fetch())
-        .fetch_all(&self.pool).await?;
-        page_of(&rows, page, decode::broadcast, |b| b.id.to_string())
+        );
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after_key())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::broadcast, |b| b.id.to_string())
+            .await
     }
 
     async fn list_targets(
@@ -294,25 +275,20 @@ impl BroadcastStore for PgStore {
         status: Option<TargetStatus>,
         page: &PageRequest,
     ) -> StoreResult<Page<TargetRecord>> {
-        let after: i64 = match page.after.as_deref() {
-            None | Some("") => -1,
-            Some(text) => text
-                .parse()
-                .map_err(|_| StoreError::Config(format!("invalid target cursor `{text}`")))?,
-        };
-        let rows = sqlx::query(&format!(
+        let after = target_cursor(page)?;
+        let sql = format!(
             "SELECT {TARGET_COLS} FROM broadcast_targets
              WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = $1 AND account_id = $2)
                AND seq > $3 AND ($4::text IS NULL OR status = $4) ORDER BY seq LIMIT $5"
-        ))
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(after)
-        .bind(status.map(|s| s.as_str()))
-        .bind(page.fetch())
-        .fetch_all(&self.pool)
-        .await?;
-        page_of(&rows, page, decode::target, |t| t.seq.to_string())
+        );
+        let query = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(account.to_string())
+            .bind(after)
+            .bind(status.map(|s| s.as_str()))
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::target, |t| t.seq.to_string())
+            .await
     }
 
     async fn count_targets(&self, id: BroadcastId) -> StoreResult<[i64; 9]> {
@@ -322,15 +298,7 @@ impl BroadcastStore for PgStore {
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let mut out = [0i64; 9];
-        for (status, n) in rows {
-            let status = TargetStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?;
-            if let Some(i) = TargetStatus::ALL.iter().position(|s| *s == status) {
-                out[i] = n;
-            }
-        }
-        Ok(out)
+        counts_by_status(rows)
     }
 
     async fn control_broadcast(
@@ -348,19 +316,8 @@ impl BroadcastStore for PgStore {
         else {
             return Ok(ControlOutcome::NotFound);
         };
-        let next = match (action, b.status) {
-            (ControlAction::Pause, BroadcastStatus::Scheduled | BroadcastStatus::Running) => {
-                BroadcastStatus::Paused
-            }
-            (ControlAction::Resume, BroadcastStatus::Paused) => {
-                if b.send_at.is_some_and(|at| at > now) {
-                    BroadcastStatus::Scheduled
-                } else {
-                    BroadcastStatus::Running
-                }
-            }
-            (ControlAction::Cancel, s) if s.is_open() => BroadcastStatus::Canceled,
-            _ => return Ok(ControlOutcome::WrongState(Box::new(b))),
+        let Some(next) = control_target(action, &b, now) else {
+            return Ok(ControlOutcome::WrongState(Box::new(b)));
         };
         sqlx::query("UPDATE broadcasts SET status = $2, updated_at = $3 WHERE id = $1")
             .bind(&id)
@@ -380,14 +337,11 @@ impl BroadcastStore for PgStore {
     }
 
     async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
-        sqlx::query(&format!(
+        let sql = format!(
             "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| decode::broadcast(r))
-        .collect()
+        );
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::broadcast).await
     }
 
     async fn count_audience(
@@ -738,23 +692,12 @@ impl BroadcastStore for PgStore {
                 }
             }
         }
-        sqlx::query(
-            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-        )
-        .bind(POSITION)
-        .bind(position)
-        .execute(&mut *tx)
-        .await?;
+        write_position(&mut *tx, POSITION, position).await?;
         tx.commit().await?;
         Ok(moved)
     }
 
     async fn broadcast_position(&self) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
-                .bind(POSITION)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        read_position(&self.pool, POSITION).await
     }
 }

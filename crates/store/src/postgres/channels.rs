@@ -8,7 +8,7 @@ use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{decode_opt, page_of};
+use super::query::decode_opt;
 use super::PgStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, PG_CHANNEL_COLS};
@@ -76,23 +76,16 @@ impl ChannelStore for PgStore {
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
         let sql =
             format!("SELECT {PG_CHANNEL_COLS} FROM channels WHERE account_id = $1 AND id = $2");
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::channel(&r))
-            .transpose()
+            .bind(id.to_string());
+        self.fetch_one(query, decode::channel).await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
         let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels WHERE id = $1");
-        sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::channel(&r))
-            .transpose()
+        let query = sqlx::query(&sql).bind(id.to_string());
+        self.fetch_one(query, decode::channel).await
     }
 
     async fn list_channels(
@@ -106,24 +99,19 @@ impl ChannelStore for PgStore {
              WHERE account_id = $1 AND id > $2 AND ($3::text IS NULL OR id = $3)
              ORDER BY id LIMIT $4"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(page.after_key())
             .bind(only.map(|o| o.to_string()))
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::channel, |c| c.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::channel, |c| c.id.to_string())
+            .await
     }
 
     async fn all_channels(&self) -> StoreResult<Vec<Channel>> {
         let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels ORDER BY id");
-        sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| decode::channel(r))
-            .collect()
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::channel).await
     }
 
     async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {

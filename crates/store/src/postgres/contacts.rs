@@ -277,16 +277,12 @@ impl ContactStore for PgStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        sqlx::query(&format!(
-            "SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2"
-        ))
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(|r| decode::import(r))
-        .transpose()
+        let sql =
+            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2");
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string());
+        self.fetch_one(query, decode::import).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
@@ -313,13 +309,10 @@ impl ContactStore for PgStore {
     }
 
     async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        sqlx::query(&format!(
+        let sql = format!(
             "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| decode::import(r))
-        .collect()
+        );
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::import).await
     }
 }

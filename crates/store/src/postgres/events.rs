@@ -62,6 +62,33 @@ pub(super) async fn append_event(c: &mut PgConnection, e: &Event) -> StoreResult
     Ok(())
 }
 
+/// Where the event-log reader `name` (the fan-out, the bot, the broadcast tracker) stands.
+pub(super) async fn read_position(pool: &PgPool, name: &str) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Moves the event-log reader `name` to `cursor`.
+pub(super) async fn write_position<'e, E: sqlx::PgExecutor<'e>>(
+    exec: E,
+    name: &str,
+    cursor: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
+    )
+    .bind(name)
+    .bind(cursor)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
 /// Parses an event cursor, `{txid}.{seq}`; none (or empty) starts at the beginning.
 fn parse_cursor(after: Option<&str>) -> StoreResult<(u64, i64)> {
     let Some(text) = after.filter(|t| !t.is_empty()) else {

@@ -4,7 +4,6 @@ use async_trait::async_trait;
 use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
-use super::query::page_of;
 use super::PgStore;
 use crate::decode::{self, KEY_COLS};
 use crate::{KeyStore, Page, PageRequest, StoreResult};
@@ -39,25 +38,20 @@ impl KeyStore for PgStore {
 
     async fn find_key(&self, id: KeyId) -> StoreResult<Option<ApiKey>> {
         let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = $1");
-        sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::key(&r))
-            .transpose()
+        let query = sqlx::query(&sql).bind(id.to_string());
+        self.fetch_one(query, decode::key).await
     }
 
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
         let sql = format!(
             "SELECT {KEY_COLS} FROM api_keys WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(page.after_key())
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::key, |k| k.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::key, |k| k.id.to_string())
+            .await
     }
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {

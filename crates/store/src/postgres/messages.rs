@@ -23,7 +23,7 @@ use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{decode_all, page_of};
+use super::query::decode_all;
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
@@ -579,13 +579,14 @@ impl MessageStore for PgStore {
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
         let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = $1 AND id = $2");
-        let Some(m) = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
+        let Some(m) = self
+            .fetch_one(
+                sqlx::query(&sql)
+                    .bind(account.to_string())
+                    .bind(id.to_string()),
+                decode::message,
+            )
             .await?
-            .map(|r| decode::message(&r))
-            .transpose()?
         else {
             return Ok(None);
         };
@@ -607,13 +608,10 @@ impl MessageStore for PgStore {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(channel.to_string())
-            .bind(upstream_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::message(&r))
-            .transpose()
+            .bind(upstream_id);
+        self.fetch_one(query, decode::message).await
     }
 
     async fn list_messages(
@@ -635,7 +633,7 @@ impl MessageStore for PgStore {
                AND ($10::text IS NULL OR upstream_id = $10)
              ORDER BY id LIMIT $11"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(page.after_key())
             .bind(f.channel_id.map(|x| x.to_string()))
@@ -646,10 +644,9 @@ impl MessageStore for PgStore {
             .bind(f.until)
             .bind(f.message_id.map(|x| x.to_string()))
             .bind(&f.upstream_id)
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::message, |m| m.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::message, |m| m.id.to_string())
+            .await
     }
 
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {

@@ -10,7 +10,6 @@ use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::page_of;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
@@ -118,13 +117,10 @@ impl TemplateStore for PgStore {
     ) -> StoreResult<Option<TemplateRecord>> {
         let sql =
             format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = $1 AND id = $2");
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::template(&r))
-            .transpose()
+            .bind(id.to_string());
+        self.fetch_one(query, decode::template).await
     }
 
     async fn list_templates(
@@ -141,7 +137,7 @@ impl TemplateStore for PgStore {
                AND ($6::text IS NULL OR language = $6) AND ($7::text IS NULL OR name = $7)
              ORDER BY id LIMIT $8"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(channel.to_string())
             .bind(page.after_key())
@@ -149,22 +145,16 @@ impl TemplateStore for PgStore {
             .bind(&f.category)
             .bind(&f.language)
             .bind(&f.name)
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::template, |t| t.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::template, |t| t.id.to_string())
+            .await
     }
 
     async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
         let sql =
             format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 ORDER BY id");
-        sqlx::query(&sql)
-            .bind(channel.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| decode::template(r))
-            .collect()
+        let query = sqlx::query(&sql).bind(channel.to_string());
+        self.fetch_all(query, decode::template).await
     }
 
     async fn delete_templates(

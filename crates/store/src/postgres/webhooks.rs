@@ -18,8 +18,8 @@ use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
 use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
-use super::events::{append_event, settled_events};
-use super::query::{decode_all, page_of};
+use super::events::{append_event, read_position, settled_events, write_position};
+use super::query::decode_all;
 use super::retry::retry_on_conflict;
 use super::PgStore;
 use crate::columns::Prefixed;
@@ -218,13 +218,10 @@ impl WebhookStore for PgStore {
         let sql = format!(
             "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id = $2"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::subscription(&r))
-            .transpose()
+            .bind(id.to_string());
+        self.fetch_one(query, decode::subscription).await
     }
 
     async fn list_subscriptions(
@@ -235,24 +232,19 @@ impl WebhookStore for PgStore {
         let sql = format!(
             "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(page.after_key())
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::subscription, |s| s.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::subscription, |s| s.id.to_string())
+            .await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let sql =
             format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled ORDER BY id");
-        sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| decode::subscription(r))
-            .collect()
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::subscription).await
     }
 
     async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
@@ -294,25 +286,13 @@ impl WebhookStore for PgStore {
     }
 
     async fn fanout_position(&self) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
-                .bind(FANOUT)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        read_position(&self.pool, FANOUT).await
     }
 
     async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         insert_deliveries(&mut tx, deliveries).await?;
-        sqlx::query(
-            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-        )
-        .bind(FANOUT)
-        .bind(position)
-        .execute(&mut *tx)
-        .await?;
+        write_position(&mut *tx, FANOUT, position).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -443,13 +423,14 @@ impl WebhookStore for PgStore {
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
         let sql =
             format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND id = $2");
-        let Some(d) = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
+        let Some(d) = self
+            .fetch_one(
+                sqlx::query(&sql)
+                    .bind(account.to_string())
+                    .bind(id.to_string()),
+                decode::delivery,
+            )
             .await?
-            .map(|r| decode::delivery(&r))
-            .transpose()?
         else {
             return Ok(None);
         };
@@ -472,14 +453,13 @@ impl WebhookStore for PgStore {
         let sql = format!(
             "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND subscription_id = $2 AND id > $3 ORDER BY id LIMIT $4"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(subscription.to_string())
             .bind(page.after_key())
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?;
-        page_of(&rows, page, decode::delivery, |d| d.id.to_string())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::delivery, |d| d.id.to_string())
+            .await
     }
 
     async fn retry_delivery(
@@ -492,14 +472,11 @@ impl WebhookStore for PgStore {
             "UPDATE deliveries SET state = 'pending', next_attempt_at = $3, finished_at = NULL, lease_owner = NULL, lease_until = NULL
              WHERE id = $1 AND account_id = $2 RETURNING {DELIVERY_COLS}"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(id.to_string())
             .bind(account.to_string())
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode::delivery(&r))
-            .transpose()
+            .bind(now);
+        self.fetch_one(query, decode::delivery).await
     }
 
     async fn replay(

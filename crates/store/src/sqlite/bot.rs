@@ -7,7 +7,7 @@ use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
-use super::events::append_event;
+use super::events::{append_event, read_position, write_position};
 use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
@@ -418,25 +418,14 @@ impl BotStore for SqliteStore {
     }
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
-        self.engine
-            .read(|c| {
-                Ok(
-                    c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-                        .query_row([POSITION], |r| r.get(0))
-                        .optional()?,
-                )
-            })
-            .await
+        self.engine.read(|c| read_position(c, POSITION)).await
     }
 
     async fn set_bot_position(&self, cursor: &str) -> StoreResult<()> {
         let cursor = cursor.to_string();
         self.engine
             .write(move |c| {
-                c.prepare_cached(
-                    "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-                )?
-                .execute(params![POSITION, cursor])?;
+                write_position(c, POSITION, &cursor)?;
                 Ok(())
             })
             .await

@@ -12,11 +12,12 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
-use super::events::append_event;
+use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
 use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
+use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -106,26 +107,9 @@ fn maybe_finish(c: &Connection, id: &str, now: Millis) -> StoreResult<bool> {
     let Some(mut b) = load(c, id)? else {
         return Ok(false);
     };
-    let ends = matches!(
-        b.status,
-        BroadcastStatus::Running
-            | BroadcastStatus::Paused
-            | BroadcastStatus::Canceled
-            | BroadcastStatus::Failed
-    );
-    if !ends
-        || b.finished_at.is_some()
-        || !b.materialized
-        || b.counters.pending != 0
-        || b.counters.queued != 0
-    {
+    if !finish_if_done(&mut b, now) {
         return Ok(false);
     }
-    if matches!(b.status, BroadcastStatus::Running | BroadcastStatus::Paused) {
-        b.status = BroadcastStatus::Completed;
-    }
-    b.finished_at = Some(now);
-    b.updated_at = now;
     c.prepare_cached(
         "UPDATE broadcasts SET status = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1",
     )?
@@ -273,12 +257,7 @@ impl BroadcastStore for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<TargetRecord>> {
         let (account, id) = (account.to_string(), id.to_string());
-        let after: i64 = match page.after.as_deref() {
-            None | Some("") => -1,
-            Some(text) => text
-                .parse()
-                .map_err(|_| StoreError::Config(format!("invalid target cursor `{text}`")))?,
-        };
+        let after = target_cursor(page)?;
         let sql = format!(
             "SELECT {TARGET_COLS} FROM broadcast_targets
              WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
@@ -299,20 +278,13 @@ impl BroadcastStore for SqliteStore {
         let id = id.to_string();
         self.engine
             .read(move |c| {
-                let mut out = [0i64; 9];
                 let mut stmt = c.prepare_cached(
                     "SELECT status, COUNT(*) FROM broadcast_targets WHERE broadcast_id = ?1 GROUP BY status",
                 )?;
-                let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-                for row in rows {
-                    let (status, n) = row?;
-                    let status = TargetStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?;
-                    if let Some(i) = TargetStatus::ALL.iter().position(|s| *s == status) {
-                        out[i] = n;
-                    }
-                }
-                Ok(out)
+                let rows = stmt
+                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                counts_by_status(rows)
             })
             .await
     }
@@ -330,20 +302,8 @@ impl BroadcastStore for SqliteStore {
                 let Some(b) = load(c, &id)?.filter(|b| b.account_id == account) else {
                     return Ok(ControlOutcome::NotFound);
                 };
-                let next = match (action, b.status) {
-                    (
-                        ControlAction::Pause,
-                        BroadcastStatus::Scheduled | BroadcastStatus::Running,
-                    ) => BroadcastStatus::Paused,
-                    (ControlAction::Resume, BroadcastStatus::Paused) => {
-                        if b.send_at.is_some_and(|at| at > now) {
-                            BroadcastStatus::Scheduled
-                        } else {
-                            BroadcastStatus::Running
-                        }
-                    }
-                    (ControlAction::Cancel, s) if s.is_open() => BroadcastStatus::Canceled,
-                    _ => return Ok(ControlOutcome::WrongState(Box::new(b))),
+                let Some(next) = control_target(action, &b, now) else {
+                    return Ok(ControlOutcome::WrongState(Box::new(b)));
                 };
                 set_status(c, &id, next, now)?;
                 if action == ControlAction::Cancel {
@@ -685,24 +645,13 @@ impl BroadcastStore for SqliteStore {
                             .execute(params![bc, now])?;
                     }
                 }
-                c.prepare_cached(
-                    "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-                )?
-                .execute(params![POSITION, position])?;
+                write_position(c, POSITION, &position)?;
                 Ok(moved)
             })
             .await
     }
 
     async fn broadcast_position(&self) -> StoreResult<Option<String>> {
-        self.engine
-            .read(|c| {
-                Ok(
-                    c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-                        .query_row([POSITION], |r| r.get(0))
-                        .optional()?,
-                )
-            })
-            .await
+        self.engine.read(|c| read_position(c, POSITION)).await
     }
 }

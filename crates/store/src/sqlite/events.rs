@@ -2,7 +2,7 @@
 //! type filter the fan-out and replays share.
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use switchboard_core::event::Event;
 use switchboard_core::id::AccountId;
 
@@ -31,6 +31,24 @@ pub(crate) fn append_event(c: &Connection, e: &Event) -> StoreResult<i64> {
         e.created_at
     ])?;
     Ok(c.last_insert_rowid())
+}
+
+/// Where the event-log reader `name` (the fan-out, the bot, the broadcast tracker) stands.
+pub(crate) fn read_position(c: &Connection, name: &str) -> StoreResult<Option<String>> {
+    Ok(
+        c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// Moves the event-log reader `name` to `cursor`.
+pub(crate) fn write_position(c: &Connection, name: &str, cursor: &str) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
+    )?
+    .execute(params![name, cursor])?;
+    Ok(())
 }
 
 /// SQL condition and parameters for an event type filter.

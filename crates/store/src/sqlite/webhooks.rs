@@ -9,7 +9,9 @@ use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
 use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
-use super::events::{append_event, list_all_events, type_condition, EVENT_COLS};
+use super::events::{
+    append_event, list_all_events, read_position, type_condition, write_position, EVENT_COLS,
+};
 use super::query::{query_all, query_one, query_page};
 use super::SqliteStore;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
@@ -88,14 +90,6 @@ pub(crate) fn enabled_subscriptions(c: &Connection) -> StoreResult<Vec<Subscript
     query_all(c, &sql, [], decode::subscription)
 }
 
-pub(crate) fn fanout_position(c: &Connection) -> StoreResult<Option<String>> {
-    Ok(
-        c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-            .query_row([FANOUT], |r| r.get(0))
-            .optional()?,
-    )
-}
-
 fn insert_delivery(c: &Connection, d: &Delivery) -> StoreResult<()> {
     c.prepare_cached(
         "INSERT INTO deliveries (id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, created_at)
@@ -123,10 +117,7 @@ pub(crate) fn create_deliveries(
     for d in deliveries {
         insert_delivery(c, d)?;
     }
-    c.prepare_cached(
-        "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-    )?
-    .execute(params![FANOUT, position])?;
+    write_position(c, FANOUT, position)?;
     Ok(())
 }
 
@@ -452,7 +443,7 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn fanout_position(&self) -> StoreResult<Option<String>> {
-        self.engine.read(fanout_position).await
+        self.engine.read(|c| read_position(c, FANOUT)).await
     }
 
     async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()> {
