@@ -3,6 +3,7 @@
 //! nodes deciding about one message record one decision and only the winner's changes.
 
 use async_trait::async_trait;
+use sqlx::postgres::PgPool;
 use sqlx::PgConnection;
 use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
@@ -118,6 +119,28 @@ async fn contact_after(
         .ok_or_else(|| StoreError::Backend("the contact vanished after its update".into()))
 }
 
+/// Inserts a rule, or replaces an existing one's position, rule and update time (as on
+/// SQLite, `created_at` is bound as `$6` either way and an update leaves it unchanged);
+/// returns whether a row was written.
+async fn write_rule(pool: &PgPool, r: &StoredRule, insert: bool) -> StoreResult<bool> {
+    let sql = if insert {
+        "INSERT INTO bot_rules (id, account_id, channel_id, position, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    } else {
+        "UPDATE bot_rules SET position = $4, rule = $5, updated_at = $7 WHERE id = $1 AND account_id = $2 AND channel_id = $3 AND $6::bigint IS NOT NULL"
+    };
+    let done = sqlx::query(sql)
+        .bind(r.id.to_string())
+        .bind(r.account_id.to_string())
+        .bind(r.channel_id.to_string())
+        .bind(r.rule.position)
+        .bind(serde_json::to_string(&r.rule)?)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[async_trait]
 impl BotStore for PgStore {
     async fn get_bot_settings(
@@ -193,35 +216,12 @@ impl BotStore for PgStore {
         self.fetch_one(query, decode::rule).await
     }
 
-    async fn create_bot_rule(&self, r: &StoredRule) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO bot_rules (id, account_id, channel_id, position, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(r.id.to_string())
-        .bind(r.account_id.to_string())
-        .bind(r.channel_id.to_string())
-        .bind(r.rule.position)
-        .bind(serde_json::to_string(&r.rule)?)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
+        write_rule(&self.pool, rule, true).await.map(|_| ())
     }
 
-    async fn update_bot_rule(&self, r: &StoredRule) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE bot_rules SET position = $4, rule = $5, updated_at = $6 WHERE id = $1 AND account_id = $2 AND channel_id = $3",
-        )
-        .bind(r.id.to_string())
-        .bind(r.account_id.to_string())
-        .bind(r.channel_id.to_string())
-        .bind(r.rule.position)
-        .bind(serde_json::to_string(&r.rule)?)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn update_bot_rule(&self, rule: &StoredRule) -> StoreResult<bool> {
+        write_rule(&self.pool, rule, false).await
     }
 
     async fn delete_bot_rule(

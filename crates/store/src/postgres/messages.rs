@@ -23,7 +23,6 @@ use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::decode_all;
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
@@ -579,25 +578,20 @@ impl MessageStore for PgStore {
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
         let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = $1 AND id = $2");
-        let Some(m) = self
-            .fetch_one(
-                sqlx::query(&sql)
-                    .bind(account.to_string())
-                    .bind(id.to_string()),
-                decode::message,
-            )
-            .await?
-        else {
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string());
+        let Some(m) = self.fetch_one(query, decode::message).await? else {
             return Ok(None);
         };
         let sql = format!(
             "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = $1 ORDER BY id"
         );
-        let rows = sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Some((m, decode_all(&rows, decode::status_entry)?)))
+        let query = sqlx::query(&sql).bind(id.to_string());
+        Ok(Some((
+            m,
+            self.fetch_all(query, decode::status_entry).await?,
+        )))
     }
 
     async fn find_by_upstream(

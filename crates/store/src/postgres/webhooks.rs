@@ -19,7 +19,6 @@ use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscript
 use switchboard_core::time::Millis;
 
 use super::events::{append_event, read_position, settled_events, write_position};
-use super::query::decode_all;
 use super::retry::retry_on_conflict;
 use super::PgStore;
 use crate::columns::Prefixed;
@@ -423,25 +422,17 @@ impl WebhookStore for PgStore {
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
         let sql =
             format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND id = $2");
-        let Some(d) = self
-            .fetch_one(
-                sqlx::query(&sql)
-                    .bind(account.to_string())
-                    .bind(id.to_string()),
-                decode::delivery,
-            )
-            .await?
-        else {
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string());
+        let Some(d) = self.fetch_one(query, decode::delivery).await? else {
             return Ok(None);
         };
         let sql = format!(
             "SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id"
         );
-        let rows = sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Some((d, decode_all(&rows, decode::attempt)?)))
+        let query = sqlx::query(&sql).bind(id.to_string());
+        Ok(Some((d, self.fetch_all(query, decode::attempt).await?)))
     }
 
     async fn list_deliveries(
