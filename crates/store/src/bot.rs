@@ -1,16 +1,14 @@
-//! Records of the bot store: rules as stored, contacts with the fields the bot needs, the
-//! decision log, and the one write that records a decision with everything it changes.
+//! Bot automation ([`BotStore`]): rules as stored, contacts with the fields the bot needs,
+//! the decision log, and the one write that records a decision with everything it changes.
 
 use async_trait::async_trait;
-use switchboard_core::automation::BotSettings;
-
-use crate::{Page, PageRequest, StoreResult};
-
 use serde_json::{Map, Value};
-use switchboard_core::automation::{ContactBotState, Decision, Rule};
+use switchboard_core::automation::{BotSettings, ContactBotState, Decision, Rule};
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
+
+use crate::{Page, PageRequest, StoreResult};
 
 /// A keyword rule of a channel as stored. `rule.id` is `id` as text and `rule.position` its
 /// position; the rest of `rule` is stored as JSON.

@@ -8,7 +8,7 @@ use switchboard_core::channel::{Channel, ChannelKind, ChannelState};
 use switchboard_core::event::Event;
 use switchboard_core::id::AccountId;
 use switchboard_core::key::ApiKey;
-use switchboard_core::media::{MediaRecord, MediaSource};
+use switchboard_core::media::{MediaRecord, MediaSource, UpstreamMedia};
 use switchboard_core::record::{MessageRecord, StatusEntry};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::subscription::{
@@ -19,7 +19,7 @@ use switchboard_core::template_def::{TemplateDefinition, TemplateStatus};
 use switchboard_core::template_record::TemplateRecord;
 
 use crate::bot::{ContactRecord, DecisionRecord, StoredRule};
-use crate::broadcasts::TargetRecord;
+use crate::broadcasts::{AudienceContact, PendingTarget, TargetRecord};
 use crate::columns::Columns;
 use crate::contacts::{ImportJob, ImportMode, ImportStatus};
 use crate::credits::CreditMovement;
@@ -66,6 +66,10 @@ pub(crate) const TARGET_COLS: &str =
 pub(crate) const TEMPLATE_COLS: &str = "id, account_id, channel_id, status, definition, upstream_id, rejected_reason, created_at, updated_at";
 /// Columns read by [`media`].
 pub(crate) const MEDIA_COLS: &str = "id, account_id, channel_id, kind, mime_type, size, sha256, filename, storage_key, source, upstream_id, created_at, expires_at";
+/// Columns read by [`upstream_media`].
+pub(crate) const UPSTREAM_MEDIA_COLS: &str = "upstream_id, uploaded_at";
+/// Columns read by [`audience_contact`].
+pub(crate) const AUDIENCE_CONTACT_COLS: &str = "id, wa_id, name, custom_fields";
 /// Columns read by [`import`].
 pub(crate) const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
 /// Columns read by [`credit_movement`].
@@ -367,6 +371,35 @@ pub(crate) fn media(r: &dyn Columns) -> StoreResult<MediaRecord> {
         upstream_id: r.opt_text("upstream_id")?,
         created_at: r.int("created_at")?,
         expires_at: r.int("expires_at")?,
+    })
+}
+
+/// An upstream copy of a media file.
+pub(crate) fn upstream_media(r: &dyn Columns) -> StoreResult<UpstreamMedia> {
+    Ok(UpstreamMedia {
+        upstream_id: r.text("upstream_id")?,
+        uploaded_at: r.int("uploaded_at")?,
+    })
+}
+
+/// A contact of a broadcast's audience (custom fields that do not decode read as none).
+pub(crate) fn audience_contact(r: &dyn Columns) -> StoreResult<AudienceContact> {
+    Ok(AudienceContact {
+        id: r.parsed("id", "contact id")?,
+        wa_id: r.text("wa_id")?,
+        name: r.opt_text("name")?,
+        custom_fields: serde_json::from_str(&r.text("custom_fields")?).unwrap_or_default(),
+    })
+}
+
+/// A broadcast target waiting to be fed, with its contact's opt-out and 24-hour window.
+pub(crate) fn pending_target(r: &dyn Columns) -> StoreResult<PendingTarget> {
+    Ok(PendingTarget {
+        seq: r.int("seq")?,
+        wa_id: r.text("wa_id")?,
+        fields: r.json("fields")?,
+        opted_out: r.flag("opted_out")?,
+        last_inbound: r.opt_int("last_inbound_at")?,
     })
 }
 

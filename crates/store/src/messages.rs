@@ -1,19 +1,17 @@
-//! Messages: the history and the durable outbox ([`MessageStore`]) and their types.
+//! Messages ([`MessageStore`]): the history and the durable outbox, statuses, inbound
+//! messages and the 24-hour windows, and their types.
 
 use async_trait::async_trait;
-use switchboard_core::id::AccountId;
-use switchboard_core::record::{StatusEntry, StatusReport};
+use serde_json::Value;
+use switchboard_core::id::{AccountId, ChannelId, MessageId};
+use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
+use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::time::Millis;
 
 use crate::{Page, PageRequest, StoreResult};
 
-use serde_json::Value;
-use switchboard_core::id::{ChannelId, MessageId};
-
 pub use crate::events::EventFilter;
 pub use crate::webhooks::{DeliveryOutcome, ReplayFrom};
-use switchboard_core::record::MessageRecord;
-use switchboard_core::status::{Direction, MessageStatus};
-use switchboard_core::time::Millis;
 
 /// A first answer remembered under an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,12 +1,11 @@
-//! Types of the scheduled-send part of the store.
+//! Scheduled sends ([`ScheduleStore`]) and their types.
 
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, MessageId};
-
-use crate::StoreResult;
-
 use switchboard_core::record::MessageRecord;
 use switchboard_core::time::Millis;
+
+use crate::StoreResult;
 
 /// What one promotion pass over due scheduled messages did.
 #[derive(Debug, Clone, Default, PartialEq)]

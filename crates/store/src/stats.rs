@@ -1,15 +1,14 @@
-//! Types of the statistics part of the store.
+//! Channel statistics ([`StatsStore`]) and the queries both backends run for them.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use switchboard_core::id::ChannelId;
+use switchboard_core::stats::Counts;
 use switchboard_core::time::Millis;
 
 use crate::columns::Columns;
 use crate::StoreResult;
-
-use std::collections::BTreeMap;
-
-use switchboard_core::stats::Counts;
 
 /// A channel's counts per time bucket, keyed by bucket number (`created_at / bucket_ms`, e.g.
 /// days since the Unix epoch for UTC days); buckets without any message are absent.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use switchboard_core::broadcast::{
     broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
 };
@@ -23,8 +23,7 @@ use crate::broadcasts::{
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
-use crate::columns::parse;
-use crate::decode::{self, BROADCAST_COLS, TARGET_COLS};
+use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
@@ -368,28 +367,16 @@ impl BroadcastStore for PgStore {
         limit: u32,
     ) -> StoreResult<Vec<AudienceContact>> {
         let (cond, args) = audience_cond(audience);
-        let rows = sqlx::query(&format!(
-            "SELECT id, wa_id, name, custom_fields FROM contacts
+        let sql = format!(
+            "SELECT {AUDIENCE_CONTACT_COLS} FROM contacts
              WHERE account_id = $1 AND id > $2 AND {cond} ORDER BY id LIMIT $4"
-        ))
-        .bind(account.to_string())
-        .bind(after.map(|a| a.to_string()).unwrap_or_default())
-        .bind(args)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: String = r.try_get("id")?;
-            let custom: String = r.try_get("custom_fields")?;
-            out.push(AudienceContact {
-                id: parse(&id, "contact id")?,
-                wa_id: r.try_get("wa_id")?,
-                name: r.try_get("name")?,
-                custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
-            });
-        }
-        Ok(out)
+        );
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(args)
+            .bind(i64::from(limit));
+        self.fetch_all(query, decode::audience_contact).await
     }
 
     async fn materialize_targets(
@@ -497,7 +484,7 @@ impl BroadcastStore for PgStore {
         id: BroadcastId,
         limit: u32,
     ) -> StoreResult<Vec<PendingTarget>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL AS opted_out, cv.last_inbound_at
              FROM broadcast_targets t
              JOIN broadcasts b ON b.id = t.broadcast_id
@@ -506,21 +493,8 @@ impl BroadcastStore for PgStore {
              WHERE t.broadcast_id = $1 AND t.status = 'pending' ORDER BY t.seq LIMIT $2",
         )
         .bind(id.to_string())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let fields: String = r.try_get("fields")?;
-            out.push(PendingTarget {
-                seq: r.try_get("seq")?,
-                wa_id: r.try_get("wa_id")?,
-                fields: serde_json::from_str(&fields)?,
-                opted_out: r.try_get("opted_out")?,
-                last_inbound: r.try_get("last_inbound_at")?,
-            });
-        }
-        Ok(out)
+        .bind(i64::from(limit));
+        self.fetch_all(query, decode::pending_target).await
     }
 
     async fn feed_targets(

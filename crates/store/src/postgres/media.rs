@@ -1,13 +1,12 @@
 //! PostgreSQL: media metadata and upstream copies.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
 use super::PgStore;
-use crate::decode::{self, MEDIA_COLS};
+use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -77,20 +76,13 @@ impl MediaStore for PgStore {
         media: MediaId,
         channel: ChannelId,
     ) -> StoreResult<Option<UpstreamMedia>> {
-        let row = sqlx::query(
-            "SELECT upstream_id, uploaded_at FROM media_upstream WHERE media_id = $1 AND channel_id = $2",
-        )
-        .bind(media.to_string())
-        .bind(channel.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(UpstreamMedia {
-                upstream_id: r.try_get("upstream_id")?,
-                uploaded_at: r.try_get("uploaded_at")?,
-            })
-        })
-        .transpose()
+        let sql = format!(
+            "SELECT {UPSTREAM_MEDIA_COLS} FROM media_upstream WHERE media_id = $1 AND channel_id = $2"
+        );
+        let query = sqlx::query(&sql)
+            .bind(media.to_string())
+            .bind(channel.to_string());
+        self.fetch_one(query, decode::upstream_media).await
     }
 
     async fn put_upstream_media(

@@ -15,7 +15,7 @@ use switchboard_core::time::Millis;
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
 use super::query::args;
-use super::query::query_one;
+use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
 use crate::broadcasts::{
@@ -23,8 +23,7 @@ use crate::broadcasts::{
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
-use crate::columns::parse;
-use crate::decode::{self, BROADCAST_COLS, TARGET_COLS};
+use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
@@ -355,29 +354,15 @@ impl BroadcastStore for SqliteStore {
         self.engine
             .read(move |c| {
                 let sql = format!(
-                    "SELECT id, wa_id, name, custom_fields FROM contacts
+                    "SELECT {AUDIENCE_CONTACT_COLS} FROM contacts
                      WHERE account_id = ?1 AND id > ?2 AND {cond} ORDER BY id LIMIT ?4"
                 );
-                let mut stmt = c.prepare_cached(&sql)?;
-                let rows = stmt.query_map(params![account, after, args[0], limit], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, wa_id, name, custom) = row?;
-                    out.push(AudienceContact {
-                        id: parse(&id, "contact id")?,
-                        wa_id,
-                        name,
-                        custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
-                    });
-                }
-                Ok(out)
+                query_all(
+                    c,
+                    &sql,
+                    params![account, after, args[0], limit],
+                    decode::audience_contact,
+                )
             })
             .await
     }
@@ -484,35 +469,17 @@ impl BroadcastStore for SqliteStore {
         let id = id.to_string();
         self.engine
             .read(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL, cv.last_inbound_at
+                query_all(
+                    c,
+                    "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL AS opted_out, cv.last_inbound_at
                      FROM broadcast_targets t
                      JOIN broadcasts b ON b.id = t.broadcast_id
                      LEFT JOIN contacts ct ON ct.account_id = b.account_id AND ct.wa_id = t.wa_id
                      LEFT JOIN conversations cv ON cv.channel_id = b.channel_id AND cv.chat = t.wa_id
                      WHERE t.broadcast_id = ?1 AND t.status = 'pending' ORDER BY t.seq LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![id, limit], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, bool>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (seq, wa_id, fields, opted_out, last_inbound) = row?;
-                    out.push(PendingTarget {
-                        seq,
-                        wa_id,
-                        fields: serde_json::from_str(&fields)?,
-                        opted_out,
-                        last_inbound,
-                    });
-                }
-                Ok(out)
+                    params![id, limit],
+                    decode::pending_target,
+                )
             })
             .await
     }

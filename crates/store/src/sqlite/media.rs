@@ -1,7 +1,7 @@
 //! SQLite: media metadata and upstream copies.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
@@ -9,7 +9,7 @@ use switchboard_core::time::Millis;
 use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
-use crate::decode::{self, MEDIA_COLS};
+use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -87,21 +87,11 @@ impl MediaStore for SqliteStore {
         media: MediaId,
         channel: ChannelId,
     ) -> StoreResult<Option<UpstreamMedia>> {
-        self.engine
-            .read(move |c| {
-                Ok(c.query_row(
-                    "SELECT upstream_id, uploaded_at FROM media_upstream WHERE media_id = ?1 AND channel_id = ?2",
-                    [media.to_string(), channel.to_string()],
-                    |r| {
-                        Ok(UpstreamMedia {
-                            upstream_id: r.get(0)?,
-                            uploaded_at: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()?)
-            })
-            .await
+        let sql = format!(
+            "SELECT {UPSTREAM_MEDIA_COLS} FROM media_upstream WHERE media_id = ?1 AND channel_id = ?2"
+        );
+        let args = args![media.to_string(), channel.to_string()];
+        self.read_one(sql, args, decode::upstream_media).await
     }
 
     async fn put_upstream_media(
