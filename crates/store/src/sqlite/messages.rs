@@ -13,7 +13,7 @@ use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{query_all, query_one, query_page};
+use super::query::{args, query_all, query_one};
 use super::SqliteStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
@@ -437,56 +437,6 @@ pub(crate) fn get_message(
     Ok(Some((m, history)))
 }
 
-pub(crate) fn find_by_upstream(
-    c: &Connection,
-    channel: ChannelId,
-    upstream_id: &str,
-) -> StoreResult<Option<MessageRecord>> {
-    let sql =
-        format!("SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2");
-    query_one(
-        c,
-        &sql,
-        params![channel.to_string(), upstream_id],
-        decode::message,
-    )
-}
-
-pub(crate) fn list_messages(
-    c: &Connection,
-    account: AccountId,
-    f: &MessageFilter,
-    page: &PageRequest,
-) -> StoreResult<Page<MessageRecord>> {
-    let sql = format!(
-        "SELECT {MESSAGE_COLS} FROM messages
-         WHERE account_id = ?1 AND id > ?2
-           AND (?3 IS NULL OR channel_id = ?3)
-           AND (?4 IS NULL OR chat = ?4)
-           AND (?5 IS NULL OR direction = ?5)
-           AND (?6 IS NULL OR status = ?6)
-           AND (?7 IS NULL OR created_at >= ?7)
-           AND (?8 IS NULL OR created_at < ?8)
-           AND (?9 IS NULL OR id = ?9)
-           AND (?10 IS NULL OR upstream_id = ?10)
-         ORDER BY id LIMIT ?11"
-    );
-    let params = params![
-        account.to_string(),
-        page.after_key(),
-        f.channel_id.map(|x| x.to_string()),
-        f.chat,
-        f.direction.map(|d| d.as_str()),
-        f.status.map(|s| s.as_str()),
-        f.since,
-        f.until,
-        f.message_id.map(|x| x.to_string()),
-        f.upstream_id,
-        page.fetch()
-    ];
-    query_page(c, &sql, params, page, decode::message, |m| m.id.to_string())
-}
-
 pub(crate) fn last_inbound(
     c: &Connection,
     channel: ChannelId,
@@ -605,21 +555,46 @@ impl MessageStore for SqliteStore {
         channel: ChannelId,
         upstream_id: &str,
     ) -> StoreResult<Option<MessageRecord>> {
-        let upstream_id = upstream_id.to_string();
-        self.engine
-            .read(move |c| find_by_upstream(c, channel, &upstream_id))
-            .await
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2"
+        );
+        let args = args![channel.to_string(), upstream_id.to_string()];
+        self.read_one(sql, args, decode::message).await
     }
 
     async fn list_messages(
         &self,
         account: AccountId,
-        filter: &MessageFilter,
+        f: &MessageFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<MessageRecord>> {
-        let (filter, page) = (filter.clone(), page.clone());
-        self.engine
-            .read(move |c| list_messages(c, account, &filter, &page))
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages
+             WHERE account_id = ?1 AND id > ?2
+               AND (?3 IS NULL OR channel_id = ?3)
+               AND (?4 IS NULL OR chat = ?4)
+               AND (?5 IS NULL OR direction = ?5)
+               AND (?6 IS NULL OR status = ?6)
+               AND (?7 IS NULL OR created_at >= ?7)
+               AND (?8 IS NULL OR created_at < ?8)
+               AND (?9 IS NULL OR id = ?9)
+               AND (?10 IS NULL OR upstream_id = ?10)
+             ORDER BY id LIMIT ?11"
+        );
+        let args = args![
+            account.to_string(),
+            page.after_key(),
+            f.channel_id.map(|x| x.to_string()),
+            f.chat.clone(),
+            f.direction.map(|d| d.as_str().to_string()),
+            f.status.map(|s| s.as_str().to_string()),
+            f.since,
+            f.until,
+            f.message_id.map(|x| x.to_string()),
+            f.upstream_id.clone(),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::message, |m| m.id.to_string())
             .await
     }
 

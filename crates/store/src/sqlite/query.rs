@@ -1,9 +1,9 @@
-//! Running a SQLite query and decoding its rows with a shared [`Decoder`]; the keyset page.
+//! Running a SQLite query and decoding its rows with a shared [`Decoder`], on the caller's
+//! connection or on the reader pool; the keyset page.
 
 use rusqlite::{params_from_iter, Connection, Params, Rows};
 
 use super::SqliteStore;
-
 use crate::decode::Decoder;
 use crate::{Page, PageRequest, StoreResult};
 
@@ -38,23 +38,6 @@ pub(crate) fn query_all<T>(
     let mut stmt = c.prepare_cached(sql)?;
     let rows = stmt.query(params)?;
     decode_rows(rows, decode)
-}
-
-/// One keyset page: `sql` fetches up to `page.fetch()` rows after the page's cursor, and
-/// `cursor` names an item for the next page.
-pub(crate) fn query_page<T>(
-    c: &Connection,
-    sql: &str,
-    params: impl Params,
-    page: &PageRequest,
-    decode: Decoder<T>,
-    cursor: impl Fn(&T) -> String,
-) -> StoreResult<Page<T>> {
-    Ok(Page::from_rows(
-        query_all(c, sql, params, decode)?,
-        page,
-        cursor,
-    ))
 }
 
 /// Owned statement parameters, moved to the connection that runs the statement.
@@ -93,7 +76,8 @@ impl SqliteStore {
             .await
     }
 
-    /// One keyset page (see [`query_page`]) read on a reader connection.
+    /// One keyset page, read on a reader connection: `sql` fetches up to `page.fetch()` rows
+    /// after the page's cursor, and `cursor` names an item for the next page.
     pub(crate) async fn read_page<T: Send + 'static>(
         &self,
         sql: String,

@@ -12,7 +12,7 @@ use switchboard_core::time::Millis;
 use super::events::{
     append_event, list_all_events, read_position, type_condition, write_position, EVENT_COLS,
 };
-use super::query::{query_all, query_one, query_page};
+use super::query::{args, query_all, query_one};
 use super::SqliteStore;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
@@ -55,39 +55,6 @@ pub(crate) fn write_subscription(
         ],
     )?;
     Ok(n == 1)
-}
-
-pub(crate) fn get_subscription(
-    c: &Connection,
-    account: AccountId,
-    id: SubscriptionId,
-) -> StoreResult<Option<Subscription>> {
-    let sql =
-        format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id = ?2");
-    query_one(
-        c,
-        &sql,
-        params![account.to_string(), id.to_string()],
-        decode::subscription,
-    )
-}
-
-pub(crate) fn list_subscriptions(
-    c: &Connection,
-    account: AccountId,
-    page: &PageRequest,
-) -> StoreResult<Page<Subscription>> {
-    let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
-    let params = params![account.to_string(), page.after_key(), page.fetch()];
-    query_page(c, &sql, params, page, decode::subscription, |s| {
-        s.id.to_string()
-    })
-}
-
-pub(crate) fn enabled_subscriptions(c: &Connection) -> StoreResult<Vec<Subscription>> {
-    let sql =
-        format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled = 1 ORDER BY id");
-    query_all(c, &sql, [], decode::subscription)
 }
 
 fn insert_delivery(c: &Connection, d: &Delivery) -> StoreResult<()> {
@@ -278,26 +245,6 @@ pub(crate) fn get_delivery(
     Ok(Some((d, attempts)))
 }
 
-pub(crate) fn list_deliveries(
-    c: &Connection,
-    account: AccountId,
-    subscription: SubscriptionId,
-    page: &PageRequest,
-) -> StoreResult<Page<Delivery>> {
-    let sql = format!(
-        "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = ?1 AND subscription_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
-    );
-    let params = params![
-        account.to_string(),
-        subscription.to_string(),
-        page.after_key(),
-        page.fetch()
-    ];
-    query_page(c, &sql, params, page, decode::delivery, |d| {
-        d.id.to_string()
-    })
-}
-
 pub(crate) fn retry_delivery(
     c: &Connection,
     account: AccountId,
@@ -392,9 +339,11 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        self.engine
-            .read(move |c| get_subscription(c, account, id))
-            .await
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id = ?2"
+        );
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::subscription).await
     }
 
     async fn list_subscriptions(
@@ -402,14 +351,18 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        let page = page.clone();
-        self.engine
-            .read(move |c| list_subscriptions(c, account, &page))
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account.to_string(), page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::subscription, |s| s.id.to_string())
             .await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
-        self.engine.read(enabled_subscriptions).await
+        let sql =
+            format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled = 1 ORDER BY id");
+        self.read_all(sql, Vec::new(), decode::subscription).await
     }
 
     async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
@@ -507,9 +460,16 @@ impl WebhookStore for SqliteStore {
         subscription: SubscriptionId,
         page: &PageRequest,
     ) -> StoreResult<Page<Delivery>> {
-        let page = page.clone();
-        self.engine
-            .read(move |c| list_deliveries(c, account, subscription, &page))
+        let sql = format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = ?1 AND subscription_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+        );
+        let args = args![
+            account.to_string(),
+            subscription.to_string(),
+            page.after_key(),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::delivery, |d| d.id.to_string())
             .await
     }
 
