@@ -1,11 +1,14 @@
-//! Records of the bot store: rules as stored, contacts with the fields the bot needs, the
-//! decision log, and the one write that records a decision with everything it changes.
+//! Bot automation ([`BotStore`]): rules as stored, contacts with the fields the bot needs,
+//! the decision log, and the one write that records a decision with everything it changes.
 
+use async_trait::async_trait;
 use serde_json::{Map, Value};
-use switchboard_core::automation::{ContactBotState, Decision, Rule};
+use switchboard_core::automation::{BotSettings, ContactBotState, Decision, Rule};
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
+
+use crate::{Page, PageRequest, StoreResult};
 
 /// A keyword rule of a channel as stored. `rule.id` is `id` as text and `rule.position` its
 /// position; the rest of `rule` is stored as JSON.
@@ -114,4 +117,117 @@ pub fn merge_tags(tags: &mut Vec<String>, add: &[String]) -> bool {
         }
     }
     changed
+}
+
+/// Bot automation: per-channel settings and rules, contacts' opt-out and tags, per-contact bot
+/// state, the decision log, and the bot worker's position in the event log.
+#[async_trait]
+pub trait BotStore {
+    /// A channel's bot settings, `None` until they are first saved (the defaults apply).
+    async fn get_bot_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> StoreResult<Option<BotSettings>>;
+    /// Saves a channel's bot settings.
+    async fn put_bot_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        settings: &BotSettings,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// The channels whose bot is turned on (`enabled`), of every account (the worker's view).
+    async fn bot_enabled_channels(&self) -> StoreResult<Vec<ChannelId>>;
+    /// A channel's rules by position, then id.
+    async fn list_bot_rules(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> StoreResult<Vec<StoredRule>>;
+    /// One rule of a channel.
+    async fn get_bot_rule(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        id: RuleId,
+    ) -> StoreResult<Option<StoredRule>>;
+    /// Stores a new rule.
+    async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()>;
+    /// Replaces a rule; false if it does not exist.
+    async fn update_bot_rule(&self, rule: &StoredRule) -> StoreResult<bool>;
+    /// Deletes a rule; false if it does not exist.
+    async fn delete_bot_rule(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        id: RuleId,
+    ) -> StoreResult<bool>;
+    /// Gives the channel's rules the positions 0, 1, 2… in the order of `order`, which must
+    /// name each of the channel's rules exactly once; false (nothing changed) otherwise.
+    async fn reorder_bot_rules(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        order: &[RuleId],
+        now: Millis,
+    ) -> StoreResult<bool>;
+    /// A contact of the account by WhatsApp id.
+    async fn get_contact(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+    ) -> StoreResult<Option<ContactRecord>>;
+    /// Opts a contact out of marketing (`true`, keeping the first opt-out time) or back in
+    /// (`false`), creating the contact if needed.
+    async fn set_contact_opt_out(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+        opted_out: bool,
+        now: Millis,
+    ) -> StoreResult<ContactRecord>;
+    /// Adds tags to a contact (creating it if needed), skipping ones it has.
+    async fn add_contact_tags(
+        &self,
+        account: AccountId,
+        wa_id: &str,
+        tags: &[String],
+        now: Millis,
+    ) -> StoreResult<ContactRecord>;
+    /// The bot's state for one contact on one channel.
+    async fn get_bot_state(
+        &self,
+        channel: ChannelId,
+        chat: &str,
+    ) -> StoreResult<Option<ContactBotState>>;
+    /// Records a decision with its state change, opt-out change, tags and events in one
+    /// transaction. If the inbound message already has a decision, nothing changes and that
+    /// decision is returned with `false`.
+    async fn record_bot_decision(
+        &self,
+        write: &DecisionWrite,
+    ) -> StoreResult<(DecisionRecord, bool)>;
+    /// The decision about an inbound message, if one was taken.
+    async fn get_bot_decision_for(&self, inbound: MessageId)
+        -> StoreResult<Option<DecisionRecord>>;
+    /// Records the replies a decision put in the outbox (or why they could not be).
+    async fn finish_bot_decision(
+        &self,
+        id: BotDecisionId,
+        reply_message_ids: &[String],
+        error: Option<&str>,
+    ) -> StoreResult<()>;
+    /// A channel's decision log, oldest first.
+    async fn list_bot_decisions(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        filter: &DecisionFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<DecisionRecord>>;
+    /// The bot worker's position in the event log.
+    async fn bot_position(&self) -> StoreResult<Option<String>>;
+    /// Moves the bot worker's position.
+    async fn set_bot_position(&self, cursor: &str) -> StoreResult<()>;
 }

@@ -5,72 +5,58 @@
 //! Every query is scoped by account where the data belongs to one: a record of another
 //! account is simply not found.
 
+pub mod accounts;
 pub mod bot;
+mod broadcast_rules;
 pub mod broadcasts;
 mod channel_json;
+pub mod channels;
+mod columns;
 pub mod contacts;
 pub mod credits;
+mod decode;
 mod error;
+pub mod events;
+pub mod keys;
 pub mod media;
 pub mod messages;
+pub mod meta;
 mod page;
 pub mod postgres;
 pub mod schedule;
 pub mod sqlite;
 pub mod stats;
+mod store;
 pub mod templates;
-mod traits;
+pub mod webhooks;
 
 #[cfg(any(test, feature = "testing"))]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod conformance;
 #[cfg(any(test, feature = "testing"))]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_bot;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_broadcasts;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_contacts;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_credits;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_media;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_messages;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_schedule;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_stats;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_templates;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-pub mod conformance_webhooks;
-#[cfg(any(test, feature = "testing"))]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod testing;
 
 use std::sync::Arc;
 
+pub use accounts::AccountStore;
+pub use bot::BotStore;
 pub use broadcasts::BroadcastStore;
+pub use channels::ChannelStore;
 pub use contacts::ContactStore;
 pub use credits::CreditStore;
 pub use error::StoreError;
+pub use events::EventStore;
+pub use keys::KeyStore;
 pub use media::MediaStore;
+pub use messages::MessageStore;
+pub use meta::MetaStore;
 pub use page::{Page, PageRequest};
+pub use schedule::ScheduleStore;
+pub use stats::StatsStore;
+pub use store::Store;
 pub use templates::TemplateStore;
-pub use traits::{
-    AccountStore, BotStore, ChannelStore, EventStore, KeyStore, MessageStore, MetaStore,
-    ScheduleStore, StatsStore, Store, WebhookStore,
-};
+pub use webhooks::WebhookStore;
 
 /// Result type of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,10 +1,17 @@
-//! Types of the message, outbox, status and event parts of the store.
+//! Messages ([`MessageStore`]): the history and the durable outbox, statuses, inbound
+//! messages and the 24-hour windows, and their types.
 
+use async_trait::async_trait;
 use serde_json::Value;
-use switchboard_core::id::{ChannelId, MessageId};
-use switchboard_core::record::MessageRecord;
+use switchboard_core::id::{AccountId, ChannelId, MessageId};
+use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
+
+use crate::{Page, PageRequest, StoreResult};
+
+pub use crate::events::EventFilter;
+pub use crate::webhooks::{DeliveryOutcome, ReplayFrom};
 
 /// A first answer remembered under an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,17 +117,6 @@ pub struct MessageFilter {
     pub upstream_id: Option<String>,
 }
 
-/// Filters of the event list.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EventFilter {
-    /// Only this channel.
-    pub channel_id: Option<ChannelId>,
-    /// Only these types (exact names or `prefix.*` wildcards); empty means all.
-    pub types: Vec<String>,
-    /// Only this chat.
-    pub chat: Option<String>,
-}
-
 /// A stored inbound message with the sender's profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewInbound {
@@ -134,30 +130,80 @@ pub struct NewInbound {
     pub upstream: Option<serde_json::Value>,
 }
 
-/// What a delivery attempt (or a decision not to attempt) came to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DeliveryOutcome {
-    /// The receiver answered 2xx.
-    Delivered,
-    /// Failed; try again at the given time.
-    Retry {
-        /// Next attempt time.
-        next_attempt_at: Millis,
-    },
-    /// Failed and the retry schedule ran out.
-    GiveUp,
-    /// Not attempted (e.g. the endpoint's concurrency cap); try again at the given time.
-    Deferred {
-        /// Next attempt time.
-        next_attempt_at: Millis,
-    },
-}
+/// Messages: the history and the durable outbox, their statuses and the 24-hour windows.
+/// Every change appends its event in the same transaction.
+#[async_trait]
+pub trait MessageStore {
+    /// Stores an outbound message in the outbox with its `message.accepted` event, honouring
+    /// its idempotency key.
+    async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome>;
 
-/// Where a replay starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReplayFrom {
-    /// Events created at or after this time.
-    Time(Millis),
-    /// Events after this event id (`evt_…`).
-    Event(String),
+    /// Leases up to `limit` dispatchable messages to `owner` until `now + lease_ms`: due, not
+    /// leased, and each the oldest pending message of its chat (so a chat's next message
+    /// waits for the previous one).
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>>;
+
+    /// Records a dispatch attempt's outcome for a message leased by `owner`; returns the
+    /// message after the change, or `None` if the lease was lost.
+    async fn finish_dispatch(
+        &self,
+        id: MessageId,
+        owner: &str,
+        outcome: DispatchOutcome,
+        now: Millis,
+    ) -> StoreResult<Option<MessageRecord>>;
+
+    /// Releases every lease (used at start by single-node backends; a no-op where several
+    /// nodes share the database and leases expire instead). Returns how many were released.
+    async fn release_leases_at_start(&self) -> StoreResult<u64>;
+
+    /// Number of messages waiting in the outbox.
+    async fn outbox_len(&self) -> StoreResult<u64>;
+
+    /// Applies an upstream status by upstream id: monotonic, recorded in the history, with an
+    /// event when it moves the status; kept pending when the id is not known yet.
+    async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome>;
+
+    /// Stores an inbound message (deduplicated by upstream id), creates its contact on first
+    /// contact, opens the 24-hour window and appends its event. Returns false for a duplicate.
+    async fn insert_inbound(&self, new: &NewInbound, now: Millis) -> StoreResult<bool>;
+
+    /// Marks an inbound message as read by the business (status and `message.read` event).
+    async fn mark_inbound_read(
+        &self,
+        account: AccountId,
+        id: MessageId,
+        now: Millis,
+    ) -> StoreResult<Option<MessageRecord>>;
+
+    /// Reads a message of the account with its status history.
+    async fn get_message(
+        &self,
+        account: AccountId,
+        id: MessageId,
+    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>>;
+
+    /// Finds a message of a channel by its upstream id.
+    async fn find_by_upstream(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> StoreResult<Option<MessageRecord>>;
+
+    /// Lists the account's messages, oldest first.
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<MessageRecord>>;
+
+    /// The customer's last inbound message time on the channel (the 24-hour window).
+    async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
 }

@@ -24,6 +24,19 @@ impl PageRequest {
     pub fn fetch(&self) -> i64 {
         i64::from(self.limit()) + 1
     }
+
+    /// The first `limit` items (event pages carry their own cursors).
+    pub(crate) fn first(limit: u32) -> Self {
+        PageRequest {
+            after: None,
+            limit: Some(limit),
+        }
+    }
+
+    /// The cursor to read after, empty for the first page (ids sort after it).
+    pub(crate) fn after_key(&self) -> String {
+        self.after.clone().unwrap_or_default()
+    }
 }
 
 /// One page of results and the cursor of the next page, if there is one.

@@ -1,7 +1,11 @@
-//! Types of the scheduled-send part of the store.
+//! Scheduled sends ([`ScheduleStore`]) and their types.
 
+use async_trait::async_trait;
+use switchboard_core::id::{AccountId, MessageId};
 use switchboard_core::record::MessageRecord;
 use switchboard_core::time::Millis;
+
+use crate::StoreResult;
 
 /// What one promotion pass over due scheduled messages did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,4 +48,26 @@ pub(crate) fn window_closed_error(chat: &str, last_inbound: Option<Millis>) -> s
         "class": "permanent",
         "attempted": false,
     })
+}
+
+/// Scheduled sends: messages with status `scheduled` wait outside the outbox until due.
+#[async_trait]
+pub trait ScheduleStore {
+    /// Moves up to `limit` scheduled messages due at `now` (earliest first) to the outbox's
+    /// tail with status `accepted`, each with its event in the same transaction. A free-form
+    /// message whose customer's 24-hour window is closed at `now` is failed with Meta's
+    /// 131047 instead. Also reports the next `send_at` still waiting.
+    async fn promote_scheduled(&self, now: Millis, limit: u32) -> StoreResult<Promotion>;
+
+    /// Cancels a scheduled message of the account that is not due yet: status `canceled`
+    /// and a `message.canceled` event in one transaction.
+    async fn cancel_scheduled(
+        &self,
+        account: AccountId,
+        id: MessageId,
+        now: Millis,
+    ) -> StoreResult<CancelOutcome>;
+
+    /// The earliest `send_at` of any scheduled message, if any.
+    async fn next_scheduled(&self) -> StoreResult<Option<Millis>>;
 }

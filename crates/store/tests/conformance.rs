@@ -33,17 +33,17 @@ macro_rules! conformance_tests {
 }
 
 mod suite {
-    pub use switchboard_store::conformance::*;
-    pub use switchboard_store::conformance_bot::*;
-    pub use switchboard_store::conformance_broadcasts::*;
-    pub use switchboard_store::conformance_contacts::*;
-    pub use switchboard_store::conformance_credits::*;
-    pub use switchboard_store::conformance_media::*;
-    pub use switchboard_store::conformance_messages::*;
-    pub use switchboard_store::conformance_schedule::*;
-    pub use switchboard_store::conformance_stats::*;
-    pub use switchboard_store::conformance_templates::*;
-    pub use switchboard_store::conformance_webhooks::*;
+    pub use switchboard_store::conformance::accounts::*;
+    pub use switchboard_store::conformance::bot::*;
+    pub use switchboard_store::conformance::broadcasts::*;
+    pub use switchboard_store::conformance::contacts::*;
+    pub use switchboard_store::conformance::credits::*;
+    pub use switchboard_store::conformance::media::*;
+    pub use switchboard_store::conformance::messages::*;
+    pub use switchboard_store::conformance::schedule::*;
+    pub use switchboard_store::conformance::stats::*;
+    pub use switchboard_store::conformance::templates::*;
+    pub use switchboard_store::conformance::webhooks::*;
 }
 
 conformance_tests!(

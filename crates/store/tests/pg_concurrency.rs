@@ -7,12 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use switchboard_core::id::{AccountId, ChannelId, DeliveryId, MessageId, SubscriptionId};
-use switchboard_core::key::Permission;
 use switchboard_core::record::StatusReport;
 use switchboard_core::status::MessageStatus;
 use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
-use switchboard_store::conformance::{account, channel, key};
-use switchboard_store::conformance_messages::outbound;
+use switchboard_store::conformance::messages::outbound;
+use switchboard_store::conformance::{account, channel, create_with_key};
 use switchboard_store::messages::{DispatchOutcome, EventFilter, NewOutbound};
 use switchboard_store::testing::{self, PgTestDb};
 use switchboard_store::Store;
@@ -30,14 +29,7 @@ async fn nodes() -> Option<(PgTestDb, Vec<Arc<dyn Store>>, AccountId, ChannelId)
     }
     let a = account("acme");
     let ch = channel(a.id, "5550001");
-    stores[0]
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
+    create_with_key(&stores[0], &a, std::slice::from_ref(&ch)).await;
     Some((db, stores, a.id, ch.id))
 }
 

@@ -3,87 +3,23 @@
 //! nodes deciding about one message record one decision and only the winner's changes.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
-use switchboard_core::automation::{BotSettings, ContactBotState, Rule};
+use sqlx::postgres::PgPool;
+use sqlx::PgConnection;
+use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
-use super::messages::append_event;
-use super::rows::parse;
+use super::events::{append_event, read_position, write_position};
 use super::PgStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
+use crate::columns::parse;
+use crate::decode::{self, CONTACT_COLS, DECISION_COLS, RULE_COLS};
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
 const POSITION: &str = "bot";
-
-const RULE_COLS: &str = "id, account_id, channel_id, position, rule, created_at, updated_at";
-pub(crate) const CONTACT_COLS: &str =
-    "id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at";
-const DECISION_COLS: &str = "id, account_id, channel_id, chat, inbound_message_id, code, rule_id, explanation, decision, reply_message_ids, replies_done, error, created_at";
-
-fn rule_from_row(row: &PgRow) -> StoreResult<StoredRule> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let channel_id: String = row.try_get("channel_id")?;
-    let text: String = row.try_get("rule")?;
-    let mut rule: Rule = serde_json::from_str(&text)?;
-    rule.id = id.clone();
-    rule.position = row.try_get("position")?;
-    Ok(StoredRule {
-        id: parse(&id, "rule id")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: parse(&channel_id, "channel id")?,
-        rule,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-pub(crate) fn contact_from_row(row: &PgRow) -> StoreResult<ContactRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let tags: String = row.try_get("tags")?;
-    let custom: String = row.try_get("custom_fields")?;
-    Ok(ContactRecord {
-        id: parse(&id, "contact id")?,
-        account_id: parse(&account_id, "account id")?,
-        wa_id: row.try_get("wa_id")?,
-        name: row.try_get("name")?,
-        opted_out_at: row.try_get("opted_out_at")?,
-        tags: serde_json::from_str(&tags)?,
-        custom_fields: serde_json::from_str(&custom)?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-fn decision_from_row(row: &PgRow) -> StoreResult<DecisionRecord> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let channel_id: String = row.try_get("channel_id")?;
-    let inbound: String = row.try_get("inbound_message_id")?;
-    let decision: String = row.try_get("decision")?;
-    let replies: String = row.try_get("reply_message_ids")?;
-    Ok(DecisionRecord {
-        id: parse(&id, "decision id")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: parse(&channel_id, "channel id")?,
-        chat: row.try_get("chat")?,
-        inbound_message_id: parse(&inbound, "message id")?,
-        code: row.try_get("code")?,
-        rule_id: row.try_get("rule_id")?,
-        explanation: row.try_get("explanation")?,
-        decision: serde_json::from_str(&decision)?,
-        reply_message_ids: serde_json::from_str(&replies)?,
-        replies_done: row.try_get("replies_done")?,
-        error: row.try_get("error")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 async fn load_contact(
     c: &mut PgConnection,
@@ -101,7 +37,7 @@ async fn load_contact(
         .fetch_optional(&mut *c)
         .await?
         .as_ref()
-        .map(contact_from_row)
+        .map(|r| decode::contact(r))
         .transpose()
 }
 
@@ -183,6 +119,28 @@ async fn contact_after(
         .ok_or_else(|| StoreError::Backend("the contact vanished after its update".into()))
 }
 
+/// Inserts a rule, or replaces an existing one's position, rule and update time (as on
+/// SQLite, `created_at` is bound as `$6` either way and an update leaves it unchanged);
+/// returns whether a row was written.
+async fn write_rule(pool: &PgPool, r: &StoredRule, insert: bool) -> StoreResult<bool> {
+    let sql = if insert {
+        "INSERT INTO bot_rules (id, account_id, channel_id, position, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    } else {
+        "UPDATE bot_rules SET position = $4, rule = $5, updated_at = $7 WHERE id = $1 AND account_id = $2 AND channel_id = $3 AND $6::bigint IS NOT NULL"
+    };
+    let done = sqlx::query(sql)
+        .bind(r.id.to_string())
+        .bind(r.account_id.to_string())
+        .bind(r.channel_id.to_string())
+        .bind(r.rule.position)
+        .bind(serde_json::to_string(&r.rule)?)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[async_trait]
 impl BotStore for PgStore {
     async fn get_bot_settings(
@@ -236,14 +194,10 @@ impl BotStore for PgStore {
         channel: ChannelId,
     ) -> StoreResult<Vec<StoredRule>> {
         let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = $1 AND channel_id = $2 ORDER BY position, id");
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(channel.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rule_from_row)
-            .collect()
+            .bind(channel.to_string());
+        self.fetch_all(query, decode::rule).await
     }
 
     async fn get_bot_rule(
@@ -255,46 +209,19 @@ impl BotStore for PgStore {
         let sql = format!(
             "SELECT {RULE_COLS} FROM bot_rules WHERE id = $1 AND account_id = $2 AND channel_id = $3"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(id.to_string())
             .bind(account.to_string())
-            .bind(channel.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(rule_from_row)
-            .transpose()
+            .bind(channel.to_string());
+        self.fetch_one(query, decode::rule).await
     }
 
-    async fn create_bot_rule(&self, r: &StoredRule) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO bot_rules (id, account_id, channel_id, position, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(r.id.to_string())
-        .bind(r.account_id.to_string())
-        .bind(r.channel_id.to_string())
-        .bind(r.rule.position)
-        .bind(serde_json::to_string(&r.rule)?)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
+        write_rule(&self.pool, rule, true).await.map(|_| ())
     }
 
-    async fn update_bot_rule(&self, r: &StoredRule) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE bot_rules SET position = $4, rule = $5, updated_at = $6 WHERE id = $1 AND account_id = $2 AND channel_id = $3",
-        )
-        .bind(r.id.to_string())
-        .bind(r.account_id.to_string())
-        .bind(r.channel_id.to_string())
-        .bind(r.rule.position)
-        .bind(serde_json::to_string(&r.rule)?)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn update_bot_rule(&self, rule: &StoredRule) -> StoreResult<bool> {
+        write_rule(&self.pool, rule, false).await
     }
 
     async fn delete_bot_rule(
@@ -465,13 +392,8 @@ impl BotStore for PgStore {
     ) -> StoreResult<Option<DecisionRecord>> {
         let sql =
             format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
-        sqlx::query(&sql)
-            .bind(inbound.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(decision_from_row)
-            .transpose()
+        let query = sqlx::query(&sql).bind(inbound.to_string());
+        self.fetch_one(query, decode::decision).await
     }
 
     async fn finish_bot_decision(
@@ -504,39 +426,23 @@ impl BotStore for PgStore {
                AND ($4::text IS NULL OR chat = $4) AND ($5::bigint IS NULL OR created_at >= $5)
              ORDER BY id LIMIT $6"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(channel.to_string())
-            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.after_key())
             .bind(&filter.chat)
             .bind(filter.since)
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(decision_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |d| d.id.to_string()))
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::decision, |d| d.id.to_string())
+            .await
     }
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
-                .bind(POSITION)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        read_position(&self.pool, POSITION).await
     }
 
     async fn set_bot_position(&self, cursor: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-        )
-        .bind(POSITION)
-        .bind(cursor)
-        .execute(&self.pool)
-        .await?;
+        write_position(&self.pool, POSITION, cursor).await?;
         Ok(())
     }
 }

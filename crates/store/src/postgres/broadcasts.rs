@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use switchboard_core::broadcast::{
     broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
 };
@@ -15,99 +14,33 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
-use super::messages::{append_event, insert_outbound};
-use super::rows::parse;
+use super::events::{append_event, read_position, write_position};
+use super::messages::insert_outbound;
 use super::PgStore;
+use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
 const POSITION: &str = "broadcasts";
 
-const COLS: &str = "id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, credits_refunded, total, pending, queued, sent, delivered, not_delivered, seen, failed, skipped, canceled, audience_cursor, materialized, error, created_at, updated_at, finished_at";
-
-const TARGET_COLS: &str = "broadcast_id, seq, wa_id, fields, status, message_id, error, updated_at";
-
-fn from_row(r: &PgRow) -> StoreResult<BroadcastRecord> {
-    let id: String = r.try_get("id")?;
-    let account: String = r.try_get("account_id")?;
-    let channel: String = r.try_get("channel_id")?;
-    let message: String = r.try_get("message")?;
-    let audience: String = r.try_get("audience")?;
-    let status: String = r.try_get("status")?;
-    let error: Option<String> = r.try_get("error")?;
-    Ok(BroadcastRecord {
-        id: parse(&id, "broadcast id")?,
-        account_id: parse(&account, "account id")?,
-        channel_id: parse(&channel, "channel id")?,
-        name: r.try_get("name")?,
-        message: serde_json::from_str(&message)?,
-        audience: serde_json::from_str(&audience)?,
-        marketing: r.try_get("marketing")?,
-        template_category: r.try_get("template_category")?,
-        status: BroadcastStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad broadcast status `{status}`")))?,
-        send_at: r.try_get("send_at")?,
-        audience_size: r.try_get("audience_size")?,
-        credits_per_target: r.try_get("credits_per_target")?,
-        credits_reserved: r.try_get("credits_reserved")?,
-        credits_refunded: r.try_get("credits_refunded")?,
-        counters: Counters {
-            total: r.try_get("total")?,
-            pending: r.try_get("pending")?,
-            queued: r.try_get("queued")?,
-            sent: r.try_get("sent")?,
-            delivered: r.try_get("delivered")?,
-            not_delivered: r.try_get("not_delivered")?,
-            seen: r.try_get("seen")?,
-            failed: r.try_get("failed")?,
-            skipped: r.try_get("skipped")?,
-            canceled: r.try_get("canceled")?,
-        },
-        audience_cursor: r.try_get("audience_cursor")?,
-        materialized: r.try_get("materialized")?,
-        error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        finished_at: r.try_get("finished_at")?,
-    })
-}
-
-fn target_from_row(r: &PgRow) -> StoreResult<TargetRecord> {
-    let id: String = r.try_get("broadcast_id")?;
-    let fields: String = r.try_get("fields")?;
-    let status: String = r.try_get("status")?;
-    let message_id: Option<String> = r.try_get("message_id")?;
-    let error: Option<String> = r.try_get("error")?;
-    Ok(TargetRecord {
-        broadcast_id: parse(&id, "broadcast id")?,
-        seq: r.try_get("seq")?,
-        wa_id: r.try_get("wa_id")?,
-        fields: serde_json::from_str(&fields)?,
-        status: TargetStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?,
-        message_id: message_id.map(|m| parse(&m, "message id")).transpose()?,
-        error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 /// Reads a broadcast, locking its row for the transaction when `lock`.
 async fn load(c: &mut PgConnection, id: &str, lock: bool) -> StoreResult<Option<BroadcastRecord>> {
     let sql = format!(
-        "SELECT {COLS} FROM broadcasts WHERE id = $1{}",
+        "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
     );
     sqlx::query(&sql)
         .bind(id)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| from_row(&r))
+        .map(|r| decode::broadcast(&r))
         .transpose()
 }
 
@@ -186,26 +119,9 @@ async fn maybe_finish(c: &mut PgConnection, id: &str, now: Millis) -> StoreResul
     let Some(mut b) = load(c, id, false).await? else {
         return Ok(false);
     };
-    let ends = matches!(
-        b.status,
-        BroadcastStatus::Running
-            | BroadcastStatus::Paused
-            | BroadcastStatus::Canceled
-            | BroadcastStatus::Failed
-    );
-    if !ends
-        || b.finished_at.is_some()
-        || !b.materialized
-        || b.counters.pending != 0
-        || b.counters.queued != 0
-    {
+    if !finish_if_done(&mut b, now) {
         return Ok(false);
     }
-    if matches!(b.status, BroadcastStatus::Running | BroadcastStatus::Paused) {
-        b.status = BroadcastStatus::Completed;
-    }
-    b.finished_at = Some(now);
-    b.updated_at = now;
     sqlx::query(
         "UPDATE broadcasts SET status = $2, finished_at = $3, updated_at = $3 WHERE id = $1",
     )
@@ -327,15 +243,12 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        sqlx::query(&format!(
-            "SELECT {COLS} FROM broadcasts WHERE id = $1 AND account_id = $2"
-        ))
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|r| from_row(&r))
-        .transpose()
+        let sql =
+            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1 AND account_id = $2");
+        let query = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(account.to_string());
+        self.fetch_one(query, decode::broadcast).await
     }
 
     async fn list_broadcasts(
@@ -343,18 +256,15 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(account.to_string())
-        .bind(page.after.clone().unwrap_or_default())
-        .bind(page.fetch())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |b| b.id.to_string()))
+        let sql = format!(
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after_key())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::broadcast, |b| b.id.to_string())
+            .await
     }
 
     async fn list_targets(
@@ -364,28 +274,20 @@ impl BroadcastStore for PgStore {
         status: Option<TargetStatus>,
         page: &PageRequest,
     ) -> StoreResult<Page<TargetRecord>> {
-        let after: i64 = match page.after.as_deref() {
-            None | Some("") => -1,
-            Some(text) => text
-                .parse()
-                .map_err(|_| StoreError::Config(format!("invalid target cursor `{text}`")))?,
-        };
-        let rows = sqlx::query(&format!(
+        let after = target_cursor(page)?;
+        let sql = format!(
             "SELECT {TARGET_COLS} FROM broadcast_targets
              WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = $1 AND account_id = $2)
                AND seq > $3 AND ($4::text IS NULL OR status = $4) ORDER BY seq LIMIT $5"
-        ))
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(after)
-        .bind(status.map(|s| s.as_str()))
-        .bind(page.fetch())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(target_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |t| t.seq.to_string()))
+        );
+        let query = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(account.to_string())
+            .bind(after)
+            .bind(status.map(|s| s.as_str()))
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::target, |t| t.seq.to_string())
+            .await
     }
 
     async fn count_targets(&self, id: BroadcastId) -> StoreResult<[i64; 9]> {
@@ -395,15 +297,7 @@ impl BroadcastStore for PgStore {
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let mut out = [0i64; 9];
-        for (status, n) in rows {
-            let status = TargetStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?;
-            if let Some(i) = TargetStatus::ALL.iter().position(|s| *s == status) {
-                out[i] = n;
-            }
-        }
-        Ok(out)
+        counts_by_status(rows)
     }
 
     async fn control_broadcast(
@@ -421,19 +315,8 @@ impl BroadcastStore for PgStore {
         else {
             return Ok(ControlOutcome::NotFound);
         };
-        let next = match (action, b.status) {
-            (ControlAction::Pause, BroadcastStatus::Scheduled | BroadcastStatus::Running) => {
-                BroadcastStatus::Paused
-            }
-            (ControlAction::Resume, BroadcastStatus::Paused) => {
-                if b.send_at.is_some_and(|at| at > now) {
-                    BroadcastStatus::Scheduled
-                } else {
-                    BroadcastStatus::Running
-                }
-            }
-            (ControlAction::Cancel, s) if s.is_open() => BroadcastStatus::Canceled,
-            _ => return Ok(ControlOutcome::WrongState(Box::new(b))),
+        let Some(next) = control_target(action, &b, now) else {
+            return Ok(ControlOutcome::WrongState(Box::new(b)));
         };
         sqlx::query("UPDATE broadcasts SET status = $2, updated_at = $3 WHERE id = $1")
             .bind(&id)
@@ -453,14 +336,11 @@ impl BroadcastStore for PgStore {
     }
 
     async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
-        sqlx::query(&format!(
-            "SELECT {COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+        let sql = format!(
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
+        );
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::broadcast).await
     }
 
     async fn count_audience(
@@ -487,28 +367,16 @@ impl BroadcastStore for PgStore {
         limit: u32,
     ) -> StoreResult<Vec<AudienceContact>> {
         let (cond, args) = audience_cond(audience);
-        let rows = sqlx::query(&format!(
-            "SELECT id, wa_id, name, custom_fields FROM contacts
+        let sql = format!(
+            "SELECT {AUDIENCE_CONTACT_COLS} FROM contacts
              WHERE account_id = $1 AND id > $2 AND {cond} ORDER BY id LIMIT $4"
-        ))
-        .bind(account.to_string())
-        .bind(after.map(|a| a.to_string()).unwrap_or_default())
-        .bind(args)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: String = r.try_get("id")?;
-            let custom: String = r.try_get("custom_fields")?;
-            out.push(AudienceContact {
-                id: parse(&id, "contact id")?,
-                wa_id: r.try_get("wa_id")?,
-                name: r.try_get("name")?,
-                custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
-            });
-        }
-        Ok(out)
+        );
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(args)
+            .bind(i64::from(limit));
+        self.fetch_all(query, decode::audience_contact).await
     }
 
     async fn materialize_targets(
@@ -616,7 +484,7 @@ impl BroadcastStore for PgStore {
         id: BroadcastId,
         limit: u32,
     ) -> StoreResult<Vec<PendingTarget>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL AS opted_out, cv.last_inbound_at
              FROM broadcast_targets t
              JOIN broadcasts b ON b.id = t.broadcast_id
@@ -625,21 +493,8 @@ impl BroadcastStore for PgStore {
              WHERE t.broadcast_id = $1 AND t.status = 'pending' ORDER BY t.seq LIMIT $2",
         )
         .bind(id.to_string())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let fields: String = r.try_get("fields")?;
-            out.push(PendingTarget {
-                seq: r.try_get("seq")?,
-                wa_id: r.try_get("wa_id")?,
-                fields: serde_json::from_str(&fields)?,
-                opted_out: r.try_get("opted_out")?,
-                last_inbound: r.try_get("last_inbound_at")?,
-            });
-        }
-        Ok(out)
+        .bind(i64::from(limit));
+        self.fetch_all(query, decode::pending_target).await
     }
 
     async fn feed_targets(
@@ -811,23 +666,12 @@ impl BroadcastStore for PgStore {
                 }
             }
         }
-        sqlx::query(
-            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-        )
-        .bind(POSITION)
-        .bind(position)
-        .execute(&mut *tx)
-        .await?;
+        write_position(&mut *tx, POSITION, position).await?;
         tx.commit().await?;
         Ok(moved)
     }
 
     async fn broadcast_position(&self) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
-                .bind(POSITION)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        read_position(&self.pool, POSITION).await
     }
 }

@@ -4,22 +4,20 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::bot::{contact_from_row, CONTACT_COLS};
-use super::rows::parse;
+use super::query::page_of;
 use super::PgStore;
 use crate::bot::ContactRecord;
+use crate::columns::parse;
 use crate::contacts::{
     plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
-    ImportMode, ImportRow, ImportStatus,
+    ImportMode, ImportRow,
 };
-use crate::{Page, PageRequest, StoreError, StoreResult};
-
-const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
+use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::{Page, PageRequest, StoreResult};
 
 fn key_clause(key: &ContactKey) -> (&'static str, String) {
     match key {
@@ -45,7 +43,7 @@ async fn load(
         .fetch_optional(&mut *c)
         .await?
         .as_ref()
-        .map(contact_from_row)
+        .map(|r| decode::contact(r))
         .transpose()
 }
 
@@ -83,37 +81,6 @@ async fn save(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<()> {
     .execute(&mut *c)
     .await?;
     Ok(())
-}
-
-fn import_from_row(row: &PgRow) -> StoreResult<ImportJob> {
-    let id: String = row.try_get("id")?;
-    let account: String = row.try_get("account_id")?;
-    let mode: String = row.try_get("mode")?;
-    let status: String = row.try_get("status")?;
-    let errors: String = row.try_get("errors")?;
-    let count = |name: &str| -> StoreResult<u64> {
-        Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
-    };
-    Ok(ImportJob {
-        id: parse(&id, "import id")?,
-        account_id: parse(&account, "account id")?,
-        mode: ImportMode::parse(&mode)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad import mode `{mode}`")))?,
-        status: ImportStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad import status `{status}`")))?,
-        file_path: row.try_get("file_path")?,
-        total: count("total")?,
-        processed: count("processed")?,
-        created: count("created")?,
-        updated: count("updated")?,
-        skipped: count("skipped")?,
-        failed: count("failed")?,
-        errors: serde_json::from_str(&errors)?,
-        reason: row.try_get("reason")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
 }
 
 fn as_i64(n: u64) -> i64 {
@@ -206,7 +173,7 @@ impl ContactStore for PgStore {
         sql.push_str(&format!(" ORDER BY id LIMIT {p}"));
         let mut query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(page.after.clone().unwrap_or_default());
+            .bind(page.after_key());
         if let Some(name) = name {
             query = query.bind(name);
             if let Some(prefix) = prefix {
@@ -217,11 +184,7 @@ impl ContactStore for PgStore {
             query = query.bind(filter.tags.clone());
         }
         let rows = query.bind(page.fetch()).fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(contact_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |c| c.id.to_string()))
+        page_of(&rows, page, decode::contact, |c| c.id.to_string())
     }
 
     async fn last_inbound_by_contact(
@@ -268,7 +231,7 @@ impl ContactStore for PgStore {
             .await?;
         let mut existing = HashMap::new();
         for row in &found {
-            let c = contact_from_row(row)?;
+            let c = decode::contact(row)?;
             existing.insert(c.wa_id.clone(), c);
         }
         let (writes, outcome) = plan_batch(existing, rows, mode, account, now);
@@ -314,16 +277,12 @@ impl ContactStore for PgStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        sqlx::query(&format!(
-            "SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2"
-        ))
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(import_from_row)
-        .transpose()
+        let sql =
+            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2");
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string());
+        self.fetch_one(query, decode::import).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
@@ -350,13 +309,10 @@ impl ContactStore for PgStore {
     }
 
     async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        sqlx::query(&format!(
+        let sql = format!(
             "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(import_from_row)
-        .collect()
+        );
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::import).await
     }
 }

@@ -1,13 +1,13 @@
 //! PostgreSQL: account credit balances and their ledger.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
-use super::rows::parse;
+use super::query::decode_all;
 use super::PgStore;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
+use crate::decode::{self, CREDIT_MOVEMENT_COLS};
 use crate::StoreResult;
 
 #[async_trait]
@@ -87,27 +87,14 @@ impl CreditStore for PgStore {
         account: AccountId,
         limit: u32,
     ) -> StoreResult<Vec<CreditMovement>> {
-        let rows = sqlx::query(
-            "SELECT seq, account_id, amount, balance_after, reason, reference, created_at
-             FROM credit_ledger WHERE account_id = $1 ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(account.to_string())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let account_id: String = r.try_get("account_id")?;
-                Ok(CreditMovement {
-                    seq: r.try_get("seq")?,
-                    account_id: parse(&account_id, "account id")?,
-                    amount: r.try_get("amount")?,
-                    balance_after: r.try_get("balance_after")?,
-                    reason: r.try_get("reason")?,
-                    reference: r.try_get("reference")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let sql = format!(
+            "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = $1 ORDER BY seq DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        decode_all(&rows, decode::credit_movement)
     }
 }

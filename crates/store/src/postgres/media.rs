@@ -1,48 +1,13 @@
 //! PostgreSQL: media metadata and upstream copies.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::Row;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
-use switchboard_core::media::{MediaRecord, MediaSource, UpstreamMedia};
-use switchboard_core::template_def::media_rules::MediaKind;
+use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
-use super::rows::parse;
 use super::PgStore;
-use crate::{MediaStore, StoreError, StoreResult};
-
-const MEDIA_COLS: &str = "id, account_id, channel_id, kind, mime_type, size, sha256, filename, storage_key, source, upstream_id, created_at, expires_at";
-
-fn media_from_row(row: &PgRow) -> StoreResult<MediaRecord> {
-    let id: String = row.try_get("id")?;
-    let account: String = row.try_get("account_id")?;
-    let channel: Option<String> = row.try_get("channel_id")?;
-    let kind: String = row.try_get("kind")?;
-    let size: i64 = row.try_get("size")?;
-    let source: String = row.try_get("source")?;
-    Ok(MediaRecord {
-        id: parse(&id, "media id")?,
-        account_id: parse(&account, "account id")?,
-        channel_id: channel
-            .as_deref()
-            .map(|c| parse(c, "channel id"))
-            .transpose()?,
-        kind: MediaKind::from_name(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad media kind `{kind}`")))?,
-        mime_type: row.try_get("mime_type")?,
-        size: u64::try_from(size)
-            .map_err(|_| StoreError::Corrupt(format!("bad media size {size}")))?,
-        sha256: row.try_get("sha256")?,
-        filename: row.try_get("filename")?,
-        storage_key: row.try_get("storage_key")?,
-        source: MediaSource::parse(&source)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad media source `{source}`")))?,
-        upstream_id: row.try_get("upstream_id")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
+use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::{MediaStore, StoreResult};
 
 #[async_trait]
 impl MediaStore for PgStore {
@@ -76,7 +41,7 @@ impl MediaStore for PgStore {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(media_from_row).transpose()
+        row.as_ref().map(|r| decode::media(r)).transpose()
     }
 
     async fn delete_media(
@@ -92,7 +57,7 @@ impl MediaStore for PgStore {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(media_from_row).transpose()
+        row.as_ref().map(|r| decode::media(r)).transpose()
     }
 
     async fn expired_media(&self, now: Millis, limit: u32) -> StoreResult<Vec<MediaRecord>> {
@@ -103,7 +68,7 @@ impl MediaStore for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(media_from_row).collect()
+        rows.iter().map(|r| decode::media(r)).collect()
     }
 
     async fn upstream_media(
@@ -111,20 +76,13 @@ impl MediaStore for PgStore {
         media: MediaId,
         channel: ChannelId,
     ) -> StoreResult<Option<UpstreamMedia>> {
-        let row = sqlx::query(
-            "SELECT upstream_id, uploaded_at FROM media_upstream WHERE media_id = $1 AND channel_id = $2",
-        )
-        .bind(media.to_string())
-        .bind(channel.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(UpstreamMedia {
-                upstream_id: r.try_get("upstream_id")?,
-                uploaded_at: r.try_get("uploaded_at")?,
-            })
-        })
-        .transpose()
+        let sql = format!(
+            "SELECT {UPSTREAM_MEDIA_COLS} FROM media_upstream WHERE media_id = $1 AND channel_id = $2"
+        );
+        let query = sqlx::query(&sql)
+            .bind(media.to_string())
+            .bind(channel.to_string());
+        self.fetch_one(query, decode::upstream_media).await
     }
 
     async fn put_upstream_media(

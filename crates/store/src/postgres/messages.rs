@@ -1,4 +1,5 @@
-//! PostgreSQL: messages, outbox, statuses, inbound, windows and the event log.
+//! PostgreSQL: messages (see [`MessageStore`]): the outbox, statuses, inbound messages and
+//! the 24-hour windows.
 //!
 //! The same rules as `sqlite/messages.rs`, made safe for several nodes sharing the database
 //! (SQLite relies on its single writer instead):
@@ -8,16 +9,11 @@
 //!   outbox row it checks the lease of;
 //! - a send answer and a status report for the same upstream id take the same
 //!   transaction-scoped advisory lock, so a status that arrives while the answer is being
-//!   recorded is either seen as pending by it or finds the message afterwards;
-//! - events are ordered by `(txid, seq)` and listed only once every earlier transaction of
-//!   this database has finished, so a reader never skips an event that commits late.
-
-use std::time::{Duration, Instant};
+//!   recorded is either seen as pending by it or finds the message afterwards.
 
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::postgres::{PgPool, PgRow};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use switchboard_core::event::{
     inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
 };
@@ -26,48 +22,17 @@ use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
-use super::rows::{json_opt, message_from_row, parse, status, MESSAGE_COLS};
+use super::events::append_event;
 use super::PgStore;
+use crate::columns::{json_opt, json_text};
+use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
 use crate::messages::{
-    Claimed, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter, NewInbound, NewOutbound,
-    StatusOutcome,
+    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
 };
-use crate::{EventStore, MessageStore, Page, PageRequest, StoreError, StoreResult};
+use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
 const UPSTREAM_LOCK_CLASS: i32 = 0x5342_0001;
-/// How long `list_events` waits for transactions that hide the events it found to finish.
-const SETTLE_WAIT: Duration = Duration::from_secs(1);
-
-/// Events after a cursor (`{scope}`: of one account, or all), in `(txid, seq)` order.
-/// `settled` says that the event's transaction and every earlier one that could write events
-/// have finished. The horizon is the oldest transaction still running when the statement's
-/// snapshot was taken, leaving out those of other databases of the cluster: xids are
-/// cluster-wide but only this database's transactions write here, and `pg_stat_activity`'s
-/// `datid` and `backend_xid` are readable without privileges (a running xid not found there
-/// counts as this database's). Settled rows are a prefix of the result.
-const LIST_EVENTS: &str = "
-    WITH horizon AS MATERIALIZED (
-        SELECT COALESCE(
-            (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x
-             WHERE NOT EXISTS (
-                 SELECT 1 FROM pg_stat_activity a
-                 WHERE a.datname <> current_database()
-                   AND a.backend_xid::text::bigint = x::text::bigint % 4294967296)),
-            pg_snapshot_xmax(s)::text::bigint) AS h
-        FROM pg_current_snapshot() AS s
-    )
-    SELECT seq, txid::text AS txid, id, account_id, channel_id, chat, type, data, created_at,
-           txid::text::bigint < horizon.h AS settled
-    FROM events, horizon
-    WHERE {scope} AND (txid, seq) > ($2::text::xid8, $3)
-      AND ($4::text IS NULL OR channel_id = $4) AND ($5::text IS NULL OR chat = $5)
-      AND ($6 OR type = ANY($7) OR type LIKE ANY($8))
-    ORDER BY txid, seq LIMIT $9";
-
-fn json_text(value: &Option<Value>) -> Option<String> {
-    value.as_ref().map(Value::to_string)
-}
 
 fn attempts(m: &MessageRecord) -> i32 {
     i32::try_from(m.attempts).unwrap_or(i32::MAX)
@@ -83,7 +48,7 @@ pub(super) async fn load_for_update(
         .bind(id)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| message_from_row(&r))
+        .map(|r| decode::message(&r))
         .transpose()
 }
 
@@ -94,23 +59,6 @@ async fn lock_upstream(c: &mut PgConnection, upstream_id: &str) -> StoreResult<(
         .bind(upstream_id)
         .execute(&mut *c)
         .await?;
-    Ok(())
-}
-
-/// Appends an event; its `txid` is the current transaction's.
-pub(super) async fn append_event(c: &mut PgConnection, e: &Event) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO events (id, account_id, channel_id, chat, type, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(e.id.to_string())
-    .bind(e.account_id.to_string())
-    .bind(e.channel_id.map(|c| c.to_string()))
-    .bind(&e.chat)
-    .bind(&e.kind)
-    .bind(e.data.to_string())
-    .bind(e.created_at)
-    .execute(&mut *c)
-    .await?;
     Ok(())
 }
 
@@ -208,7 +156,7 @@ async fn apply_pending(
     .await?;
     let mut pending = Vec::with_capacity(rows.len());
     for (text, at, error) in rows {
-        pending.push((status(&text)?, at, json_opt(error)?));
+        pending.push((message_status(&text)?, at, json_opt(error)?));
     }
     pending.sort_by_key(|(s, at, _)| (s.rank(), *at));
     for (s, at, error) in pending {
@@ -225,57 +173,6 @@ async fn apply_pending(
 /// A failure error may say it was decided locally (`"attempted": false`).
 fn attempted_error(error: &Value) -> Option<bool> {
     error.get("attempted").and_then(Value::as_bool)
-}
-
-/// Parses an event cursor, `{txid}.{seq}`; none (or empty) starts at the beginning.
-fn parse_cursor(after: Option<&str>) -> StoreResult<(u64, i64)> {
-    let Some(text) = after.filter(|t| !t.is_empty()) else {
-        return Ok((0, 0));
-    };
-    text.split_once('.')
-        .and_then(|(txid, seq)| Some((txid.parse().ok()?, seq.parse().ok()?)))
-        .ok_or_else(|| StoreError::Config(format!("invalid event cursor `{text}`")))
-}
-
-/// Splits a type filter into exact names and `LIKE` patterns; `None` means every type.
-fn type_filter(types: &[String]) -> Option<(Vec<String>, Vec<String>)> {
-    if types.is_empty() || types.iter().any(|t| t == "*") {
-        return None;
-    }
-    let (mut exact, mut patterns) = (Vec::new(), Vec::new());
-    for t in types {
-        match t.strip_suffix(".*") {
-            Some(prefix) => patterns.push(format!(
-                "{}.%",
-                prefix
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )),
-            None => exact.push(t.clone()),
-        }
-    }
-    Some((exact, patterns))
-}
-
-fn event_from_row(row: &PgRow) -> StoreResult<Event> {
-    let seq: i64 = row.try_get("seq")?;
-    let txid: String = row.try_get("txid")?;
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let channel_id: Option<String> = row.try_get("channel_id")?;
-    let data: String = row.try_get("data")?;
-    Ok(Event {
-        seq,
-        cursor: format!("{txid}.{seq}"),
-        id: parse(&id, "event id")?,
-        kind: row.try_get("type")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: channel_id.map(|x| parse(&x, "channel id")).transpose()?,
-        chat: row.try_get("chat")?,
-        created_at: row.try_get("created_at")?,
-        data: serde_json::from_str(&data)?,
-    })
 }
 
 /// Stores an outbound message (with its history entry, outbox or schedule row, event and
@@ -424,7 +321,7 @@ impl MessageStore for PgStore {
             .iter()
             .map(|r| {
                 Ok(Claimed {
-                    message: message_from_row(r)?,
+                    message: decode::message(r)?,
                 })
             })
             .collect()
@@ -543,7 +440,7 @@ impl MessageStore for PgStore {
             .bind(&report.upstream_id)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| message_from_row(&r))
+            .map(|r| decode::message(&r))
             .transpose()?;
         let outcome = match found {
             None => {
@@ -681,32 +578,20 @@ impl MessageStore for PgStore {
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
         let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = $1 AND id = $2");
-        let Some(m) = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| message_from_row(&r))
-            .transpose()?
-        else {
+            .bind(id.to_string());
+        let Some(m) = self.fetch_one(query, decode::message).await? else {
             return Ok(None);
         };
-        let rows: Vec<(String, i64, bool, Option<String>)> = sqlx::query_as(
-            "SELECT status, at, applied, error FROM message_statuses WHERE message_id = $1 ORDER BY id",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut history = Vec::with_capacity(rows.len());
-        for (text, at, applied, error) in rows {
-            history.push(StatusEntry {
-                status: status(&text)?,
-                at,
-                applied,
-                error: json_opt(error)?,
-            });
-        }
-        Ok(Some((m, history)))
+        let sql = format!(
+            "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = $1 ORDER BY id"
+        );
+        let query = sqlx::query(&sql).bind(id.to_string());
+        Ok(Some((
+            m,
+            self.fetch_all(query, decode::status_entry).await?,
+        )))
     }
 
     async fn find_by_upstream(
@@ -717,13 +602,10 @@ impl MessageStore for PgStore {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(channel.to_string())
-            .bind(upstream_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| message_from_row(&r))
-            .transpose()
+            .bind(upstream_id);
+        self.fetch_one(query, decode::message).await
     }
 
     async fn list_messages(
@@ -745,9 +627,9 @@ impl MessageStore for PgStore {
                AND ($10::text IS NULL OR upstream_id = $10)
              ORDER BY id LIMIT $11"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.after_key())
             .bind(f.channel_id.map(|x| x.to_string()))
             .bind(&f.chat)
             .bind(f.direction.map(|d| d.as_str()))
@@ -756,13 +638,9 @@ impl MessageStore for PgStore {
             .bind(f.until)
             .bind(f.message_id.map(|x| x.to_string()))
             .bind(&f.upstream_id)
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(message_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |m| m.id.to_string()))
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::message, |m| m.id.to_string())
+            .await
     }
 
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
@@ -774,77 +652,6 @@ impl MessageStore for PgStore {
         .fetch_optional(&self.pool)
         .await?)
     }
-}
-
-#[async_trait]
-impl EventStore for PgStore {
-    async fn list_events(
-        &self,
-        account: AccountId,
-        f: &EventFilter,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Page<Event>> {
-        settled_events(&self.pool, Some(account), f, after, limit).await
-    }
-}
-
-/// Events after `after` (of one account, or of all), in log order, only once they are
-/// settled: events that settle late are waited for a moment, then left for the next read.
-pub(super) async fn settled_events(
-    pool: &PgPool,
-    account: Option<AccountId>,
-    f: &EventFilter,
-    after: Option<&str>,
-    limit: u32,
-) -> StoreResult<Page<Event>> {
-    let (txid, seq) = parse_cursor(after)?;
-    let types = type_filter(&f.types);
-    let (exact, patterns) = types.clone().unwrap_or_default();
-    let request = PageRequest {
-        after: None,
-        limit: Some(limit),
-    };
-    let scope = if account.is_some() {
-        "account_id = $1"
-    } else {
-        "$1::text IS NULL"
-    };
-    let sql = LIST_EVENTS.replace("{scope}", scope);
-    let deadline = Instant::now() + SETTLE_WAIT;
-    let rows = loop {
-        let mut rows = sqlx::query(&sql)
-            .bind(account.map(|a| a.to_string()))
-            .bind(txid.to_string())
-            .bind(seq)
-            .bind(f.channel_id.map(|x| x.to_string()))
-            .bind(&f.chat)
-            .bind(types.is_none())
-            .bind(&exact)
-            .bind(&patterns)
-            .bind(request.fetch())
-            .fetch_all(pool)
-            .await?;
-        let mut settled = 0;
-        for row in &rows {
-            if !row.try_get::<bool, _>("settled")? {
-                break;
-            }
-            settled += 1;
-        }
-        // Events of finished transactions wait behind an earlier one still running: give it
-        // a moment (transactions are short) rather than end the page early.
-        if settled == rows.len() || Instant::now() >= deadline {
-            rows.truncate(settled);
-            break rows;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    let events = rows
-        .iter()
-        .map(event_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_rows(events, &request, |e| e.cursor.clone()))
 }
 
 /// The inbound message's event, with the upstream details kept in `data.upstream`.

@@ -12,7 +12,8 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 use switchboard_core::window;
 
-use super::messages::{append_event, insert_history, load_for_update, save};
+use super::events::append_event;
+use super::messages::{insert_history, load_for_update, save};
 use super::PgStore;
 use crate::schedule::{needs_window, window_closed_error, CancelOutcome, Promotion};
 use crate::{ScheduleStore, StoreResult};

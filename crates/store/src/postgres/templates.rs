@@ -3,43 +3,20 @@
 //! syncing the same channel never write one status change twice.
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
-use switchboard_core::template_def::{TemplateDefinition, TemplateStatus};
+use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
-use super::messages::append_event;
-use super::rows::parse;
+use super::events::append_event;
 use super::PgStore;
+use crate::columns::parse;
+use crate::decode::{self, TEMPLATE_COLS};
 use crate::templates::{
     definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
 };
 use crate::{Page, PageRequest, StoreError, StoreResult};
-
-const COLS: &str = "id, account_id, channel_id, status, definition, upstream_id, rejected_reason, created_at, updated_at";
-
-fn from_row(row: &PgRow) -> StoreResult<TemplateRecord> {
-    let id: String = row.try_get("id")?;
-    let account: String = row.try_get("account_id")?;
-    let channel: String = row.try_get("channel_id")?;
-    let status: String = row.try_get("status")?;
-    let definition: String = row.try_get("definition")?;
-    let definition: TemplateDefinition = serde_json::from_str(&definition)
-        .map_err(|e| StoreError::Corrupt(format!("template definition: {e}")))?;
-    Ok(TemplateRecord {
-        id: parse(&id, "template id")?,
-        account_id: parse(&account, "account id")?,
-        channel_id: parse(&channel, "channel id")?,
-        definition,
-        status: TemplateStatus::parse(&status),
-        upstream_id: row.try_get("upstream_id")?,
-        rejected_reason: row.try_get("rejected_reason")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
 
 async fn find_for_update(
     c: &mut PgConnection,
@@ -48,7 +25,7 @@ async fn find_for_update(
     language: &str,
 ) -> StoreResult<Option<TemplateRecord>> {
     let sql = format!(
-        "SELECT {COLS} FROM templates WHERE channel_id = $1 AND name = $2 AND language = $3 FOR UPDATE"
+        "SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 AND name = $2 AND language = $3 FOR UPDATE"
     );
     sqlx::query(&sql)
         .bind(channel.to_string())
@@ -56,7 +33,7 @@ async fn find_for_update(
         .bind(language)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| from_row(&r))
+        .map(|r| decode::template(&r))
         .transpose()
 }
 
@@ -138,14 +115,12 @@ impl TemplateStore for PgStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        let sql = format!("SELECT {COLS} FROM templates WHERE account_id = $1 AND id = $2");
-        sqlx::query(&sql)
+        let sql =
+            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = $1 AND id = $2");
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| from_row(&r))
-            .transpose()
+            .bind(id.to_string());
+        self.fetch_one(query, decode::template).await
     }
 
     async fn list_templates(
@@ -156,38 +131,30 @@ impl TemplateStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<TemplateRecord>> {
         let sql = format!(
-            "SELECT {COLS} FROM templates
+            "SELECT {TEMPLATE_COLS} FROM templates
              WHERE account_id = $1 AND channel_id = $2 AND id > $3
                AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR category = $5)
                AND ($6::text IS NULL OR language = $6) AND ($7::text IS NULL OR name = $7)
              ORDER BY id LIMIT $8"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(channel.to_string())
-            .bind(page.after.clone().unwrap_or_default())
+            .bind(page.after_key())
             .bind(&f.status)
             .bind(&f.category)
             .bind(&f.language)
             .bind(&f.name)
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |t| t.id.to_string()))
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::template, |t| t.id.to_string())
+            .await
     }
 
     async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        let sql = format!("SELECT {COLS} FROM templates WHERE channel_id = $1 ORDER BY id");
-        sqlx::query(&sql)
-            .bind(channel.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
+        let sql =
+            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 ORDER BY id");
+        let query = sqlx::query(&sql).bind(channel.to_string());
+        self.fetch_all(query, decode::template).await
     }
 
     async fn delete_templates(
@@ -199,7 +166,7 @@ impl TemplateStore for PgStore {
     ) -> StoreResult<Vec<TemplateRecord>> {
         let sql = format!(
             "DELETE FROM templates WHERE account_id = $1 AND channel_id = $2 AND name = $3
-             AND ($4::text IS NULL OR id = $4) RETURNING {COLS}"
+             AND ($4::text IS NULL OR id = $4) RETURNING {TEMPLATE_COLS}"
         );
         let mut rows = sqlx::query(&sql)
             .bind(account.to_string())
@@ -209,7 +176,7 @@ impl TemplateStore for PgStore {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(from_row)
+            .map(|r| decode::template(r))
             .collect::<StoreResult<Vec<_>>>()?;
         rows.sort_by_key(|t| t.id);
         Ok(rows)

@@ -12,28 +12,23 @@
 
 use async_trait::async_trait;
 use serde_json::json;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
 use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
-use switchboard_core::subscription::{
-    Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
-};
+use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
-use super::messages::{append_event, settled_events};
-use super::rows::parse;
+use super::events::{append_event, read_position, settled_events, write_position};
+use super::retry::retry_on_conflict;
 use super::PgStore;
-use crate::messages::{DeliveryOutcome, EventFilter, ReplayFrom};
-use crate::{Page, PageRequest, StoreError, StoreResult, WebhookStore};
+use crate::columns::Prefixed;
+use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::events::EventFilter;
+use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
+use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
 const FANOUT: &str = "webhooks";
-
-/// Columns read by [`subscription_from_row`].
-const SUBSCRIPTION_COLS: &str = "id, account_id, channel_id, url, events, format, secret, previous_secret, previous_expires_at, enabled, description, failing_since, disabled_reason, created_at, updated_at";
-/// Columns read by [`delivery_from_row`].
-const DELIVERY_COLS: &str = "id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, last_status, last_error, created_at, finished_at";
 
 /// Leases the claimable heads in one statement: due, unleased (or lease expired) pending
 /// deliveries of enabled subscriptions, each the oldest pending one of its subscription and
@@ -57,7 +52,7 @@ const CLAIM: &str = "
     )
     SELECT c.id, c.subscription_id, c.account_id, c.event_id, c.ordering_key, c.state, c.attempts,
            c.next_attempt_at, c.last_status, c.last_error, c.created_at, c.finished_at,
-           e.seq AS e_seq, e.txid::text AS e_txid, e.id AS e_id, e.account_id AS e_account_id,
+           e.seq AS e_seq, e.txid::text || '.' || e.seq AS e_cursor, e.id AS e_id, e.account_id AS e_account_id,
            e.channel_id AS e_channel_id, e.chat AS e_chat, e.type AS e_type, e.data AS e_data,
            e.created_at AS e_created_at
     FROM claimed c JOIN events e ON e.id = c.event_id
@@ -74,78 +69,6 @@ const REPLAY_EVENTS: &str = "
            OR EXISTS (SELECT 1 FROM unnest($7::text[]) AS f
                       WHERE right(f, 2) = '.*' AND starts_with(type, left(f, -1))))
     ORDER BY txid, seq LIMIT $8";
-
-fn subscription_from_row(row: &PgRow) -> StoreResult<Subscription> {
-    let id: String = row.try_get("id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let channel_id: Option<String> = row.try_get("channel_id")?;
-    let events: String = row.try_get("events")?;
-    let format: String = row.try_get("format")?;
-    Ok(Subscription {
-        id: parse(&id, "subscription id")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: channel_id.map(|c| parse(&c, "channel id")).transpose()?,
-        url: row.try_get("url")?,
-        events: serde_json::from_str(&events)?,
-        format: PayloadFormat::parse(&format)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad payload format `{format}`")))?,
-        secret: row.try_get("secret")?,
-        previous_secret: row.try_get("previous_secret")?,
-        previous_expires_at: row.try_get("previous_expires_at")?,
-        enabled: row.try_get("enabled")?,
-        description: row.try_get("description")?,
-        failing_since: row.try_get("failing_since")?,
-        disabled_reason: row.try_get("disabled_reason")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-fn delivery_from_row(row: &PgRow) -> StoreResult<Delivery> {
-    let id: String = row.try_get("id")?;
-    let subscription_id: String = row.try_get("subscription_id")?;
-    let account_id: String = row.try_get("account_id")?;
-    let state: String = row.try_get("state")?;
-    let attempts: i64 = row.try_get("attempts")?;
-    let last_status: Option<i64> = row.try_get("last_status")?;
-    Ok(Delivery {
-        id: parse(&id, "delivery id")?,
-        subscription_id: parse(&subscription_id, "subscription id")?,
-        account_id: parse(&account_id, "account id")?,
-        event_id: row.try_get("event_id")?,
-        ordering_key: row.try_get("ordering_key")?,
-        state: DeliveryState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad delivery state `{state}`")))?,
-        attempts: u32::try_from(attempts).unwrap_or(0),
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        last_status: last_status.and_then(|s| u16::try_from(s).ok()),
-        last_error: row.try_get("last_error")?,
-        created_at: row.try_get("created_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
-}
-
-/// The event of a claimed delivery (the `e_` columns of [`CLAIM`]), with its `{txid}.{seq}`
-/// cursor.
-fn claimed_event_from_row(row: &PgRow) -> StoreResult<Event> {
-    let seq: i64 = row.try_get("e_seq")?;
-    let txid: String = row.try_get("e_txid")?;
-    let id: String = row.try_get("e_id")?;
-    let account_id: String = row.try_get("e_account_id")?;
-    let channel_id: Option<String> = row.try_get("e_channel_id")?;
-    let data: String = row.try_get("e_data")?;
-    Ok(Event {
-        seq,
-        cursor: format!("{txid}.{seq}"),
-        id: parse(&id, "event id")?,
-        kind: row.try_get("e_type")?,
-        account_id: parse(&account_id, "account id")?,
-        channel_id: channel_id.map(|x| parse(&x, "channel id")).transpose()?,
-        chat: row.try_get("e_chat")?,
-        created_at: row.try_get("e_created_at")?,
-        data: serde_json::from_str(&data)?,
-    })
-}
 
 /// Inserts new deliveries in one statement, their `seq` (the per-key order) following the
 /// slice.
@@ -218,7 +141,7 @@ async fn note_failure(
         .bind(now)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| subscription_from_row(&r))
+        .map(|r| decode::subscription(&r))
         .transpose()?
     else {
         return Ok(());
@@ -246,7 +169,7 @@ async fn load_delivery(c: &mut PgConnection, id: &str) -> StoreResult<Option<Del
         .bind(id)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| delivery_from_row(&r))
+        .map(|r| decode::delivery(&r))
         .transpose()
 }
 
@@ -294,13 +217,10 @@ impl WebhookStore for PgStore {
         let sql = format!(
             "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id = $2"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| subscription_from_row(&r))
-            .transpose()
+            .bind(id.to_string());
+        self.fetch_one(query, decode::subscription).await
     }
 
     async fn list_subscriptions(
@@ -311,27 +231,19 @@ impl WebhookStore for PgStore {
         let sql = format!(
             "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(page.after.clone().unwrap_or_default())
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(subscription_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |s| s.id.to_string()))
+            .bind(page.after_key())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::subscription, |s| s.id.to_string())
+            .await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let sql =
             format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled ORDER BY id");
-        sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(subscription_from_row)
-            .collect()
+        let query = sqlx::query(&sql);
+        self.fetch_all(query, decode::subscription).await
     }
 
     async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
@@ -358,25 +270,14 @@ impl WebhookStore for PgStore {
         // The cascade to deliveries can deadlock with a delivery being created or finished
         // for this subscription at the same moment; PostgreSQL then aborts one side, and
         // the delete is simply tried again.
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let done = sqlx::query("DELETE FROM subscriptions WHERE account_id = $1 AND id = $2")
+        let done = retry_on_conflict(|| {
+            sqlx::query("DELETE FROM subscriptions WHERE account_id = $1 AND id = $2")
                 .bind(account.to_string())
                 .bind(id.to_string())
                 .execute(&self.pool)
-                .await;
-            match done {
-                Ok(done) => return Ok(done.rows_affected() == 1),
-                Err(sqlx::Error::Database(db))
-                    if attempt < 5
-                        && matches!(db.code().as_deref(), Some("40P01") | Some("40001")) =>
-                {
-                    tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        })
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn list_all_events(&self, after: Option<&str>, limit: u32) -> StoreResult<Page<Event>> {
@@ -384,25 +285,13 @@ impl WebhookStore for PgStore {
     }
 
     async fn fanout_position(&self) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT cursor FROM fanout_position WHERE name = $1")
-                .bind(FANOUT)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        read_position(&self.pool, FANOUT).await
     }
 
     async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         insert_deliveries(&mut tx, deliveries).await?;
-        sqlx::query(
-            "INSERT INTO fanout_position (name, cursor) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-        )
-        .bind(FANOUT)
-        .bind(position)
-        .execute(&mut *tx)
-        .await?;
+        write_position(&mut *tx, FANOUT, position).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -422,7 +311,13 @@ impl WebhookStore for PgStore {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| Ok((delivery_from_row(r)?, claimed_event_from_row(r)?)))
+            .map(|r| {
+                let event = Prefixed {
+                    row: r,
+                    prefix: "e_",
+                };
+                Ok((decode::delivery(r)?, decode::event(&event)?))
+            })
             .collect()
     }
 
@@ -527,35 +422,17 @@ impl WebhookStore for PgStore {
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
         let sql =
             format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND id = $2");
-        let Some(d) = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| delivery_from_row(&r))
-            .transpose()?
-        else {
+            .bind(id.to_string());
+        let Some(d) = self.fetch_one(query, decode::delivery).await? else {
             return Ok(None);
         };
-        let rows: Vec<(i64, Option<i64>, i64, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT attempted_at, status_code, latency_ms, response, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let attempts = rows
-            .into_iter()
-            .map(
-                |(attempted_at, status_code, latency_ms, response, error)| Attempt {
-                    attempted_at,
-                    status_code: status_code.and_then(|s| u16::try_from(s).ok()),
-                    latency_ms: u64::try_from(latency_ms).unwrap_or(0),
-                    response,
-                    error,
-                },
-            )
-            .collect();
-        Ok(Some((d, attempts)))
+        let sql = format!(
+            "SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id"
+        );
+        let query = sqlx::query(&sql).bind(id.to_string());
+        Ok(Some((d, self.fetch_all(query, decode::attempt).await?)))
     }
 
     async fn list_deliveries(
@@ -567,17 +444,13 @@ impl WebhookStore for PgStore {
         let sql = format!(
             "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND subscription_id = $2 AND id > $3 ORDER BY id LIMIT $4"
         );
-        let rows = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(subscription.to_string())
-            .bind(page.after.clone().unwrap_or_default())
-            .bind(page.fetch())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(delivery_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_rows(rows, page, |d| d.id.to_string()))
+            .bind(page.after_key())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode::delivery, |d| d.id.to_string())
+            .await
     }
 
     async fn retry_delivery(
@@ -590,14 +463,11 @@ impl WebhookStore for PgStore {
             "UPDATE deliveries SET state = 'pending', next_attempt_at = $3, finished_at = NULL, lease_owner = NULL, lease_until = NULL
              WHERE id = $1 AND account_id = $2 RETURNING {DELIVERY_COLS}"
         );
-        sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(id.to_string())
             .bind(account.to_string())
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| delivery_from_row(&r))
-            .transpose()
+            .bind(now);
+        self.fetch_one(query, decode::delivery).await
     }
 
     async fn replay(

@@ -2,120 +2,28 @@
 //! decision log and the worker's position.
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-use switchboard_core::automation::{BotSettings, ContactBotState, Rule};
+use rusqlite::{params, Connection, OptionalExtension};
+use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
-use super::messages::append_event;
-use super::rows::parse;
+use super::events::{append_event, read_position, write_position};
+use super::query::args;
+use super::query::query_one;
 use super::SqliteStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
+use crate::columns::parse;
+use crate::decode::{self, CONTACT_COLS, DECISION_COLS, RULE_COLS};
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
 const POSITION: &str = "bot";
 
-const RULE_COLS: &str = "id, account_id, channel_id, position, rule, created_at, updated_at";
-pub(crate) const CONTACT_COLS: &str =
-    "id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at";
-const DECISION_COLS: &str = "id, account_id, channel_id, chat, inbound_message_id, code, rule_id, explanation, decision, reply_message_ids, replies_done, error, created_at";
-
-type RowResult<T> = rusqlite::Result<StoreResult<T>>;
-
-fn collect<T>(rows: impl Iterator<Item = RowResult<T>>) -> StoreResult<Vec<T>> {
-    rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
-}
-
-fn rule_from_row(row: &Row<'_>) -> RowResult<StoredRule> {
-    let id: String = row.get(0)?;
-    let account_id: String = row.get(1)?;
-    let channel_id: String = row.get(2)?;
-    let position: i64 = row.get(3)?;
-    let rule: String = row.get(4)?;
-    let created_at: i64 = row.get(5)?;
-    let updated_at: i64 = row.get(6)?;
-    Ok((|| {
-        let mut rule: Rule = serde_json::from_str(&rule)?;
-        rule.id = id.clone();
-        rule.position = position;
-        Ok(StoredRule {
-            id: parse(&id, "rule id")?,
-            account_id: parse(&account_id, "account id")?,
-            channel_id: parse(&channel_id, "channel id")?,
-            rule,
-            created_at,
-            updated_at,
-        })
-    })())
-}
-
-pub(crate) fn contact_from_row(row: &Row<'_>) -> RowResult<ContactRecord> {
-    let id: String = row.get(0)?;
-    let account_id: String = row.get(1)?;
-    let wa_id: String = row.get(2)?;
-    let name: Option<String> = row.get(3)?;
-    let opted_out_at: Option<i64> = row.get(4)?;
-    let tags: String = row.get(5)?;
-    let custom_fields: String = row.get(6)?;
-    let created_at: i64 = row.get(7)?;
-    let updated_at: i64 = row.get(8)?;
-    Ok((|| {
-        Ok(ContactRecord {
-            id: parse(&id, "contact id")?,
-            account_id: parse(&account_id, "account id")?,
-            wa_id,
-            name,
-            opted_out_at,
-            tags: serde_json::from_str(&tags)?,
-            custom_fields: serde_json::from_str(&custom_fields)?,
-            created_at,
-            updated_at,
-        })
-    })())
-}
-
-fn decision_from_row(row: &Row<'_>) -> RowResult<DecisionRecord> {
-    let id: String = row.get(0)?;
-    let account_id: String = row.get(1)?;
-    let channel_id: String = row.get(2)?;
-    let chat: String = row.get(3)?;
-    let inbound: String = row.get(4)?;
-    let code: String = row.get(5)?;
-    let rule_id: Option<String> = row.get(6)?;
-    let explanation: String = row.get(7)?;
-    let decision: String = row.get(8)?;
-    let replies: String = row.get(9)?;
-    let replies_done: bool = row.get(10)?;
-    let error: Option<String> = row.get(11)?;
-    let created_at: i64 = row.get(12)?;
-    Ok((|| {
-        Ok(DecisionRecord {
-            id: parse(&id, "decision id")?,
-            account_id: parse(&account_id, "account id")?,
-            channel_id: parse(&channel_id, "channel id")?,
-            chat,
-            inbound_message_id: parse(&inbound, "message id")?,
-            code,
-            rule_id,
-            explanation,
-            decision: serde_json::from_str(&decision)?,
-            reply_message_ids: serde_json::from_str(&replies)?,
-            replies_done,
-            error,
-            created_at,
-        })
-    })())
-}
-
 fn load_contact(c: &Connection, account: &str, wa_id: &str) -> StoreResult<Option<ContactRecord>> {
     let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND wa_id = ?2");
-    c.prepare_cached(&sql)?
-        .query_row(params![account, wa_id], contact_from_row)
-        .optional()?
-        .transpose()
+    query_one(c, &sql, params![account, wa_id], decode::contact)
 }
 
 /// Creates the contact if it does not exist yet.
@@ -174,10 +82,7 @@ fn contact_after(c: &Connection, account: &str, wa_id: &str) -> StoreResult<Cont
 
 fn load_decision_for(c: &Connection, inbound: &str) -> StoreResult<Option<DecisionRecord>> {
     let sql = format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = ?1");
-    c.prepare_cached(&sql)?
-        .query_row([inbound], decision_from_row)
-        .optional()?
-        .transpose()
+    query_one(c, &sql, [inbound], decode::decision)
 }
 
 fn write_rule(c: &Connection, r: &StoredRule, insert: bool) -> StoreResult<bool> {
@@ -257,17 +162,9 @@ impl BotStore for SqliteStore {
         account: AccountId,
         channel: ChannelId,
     ) -> StoreResult<Vec<StoredRule>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = ?1 AND channel_id = ?2 ORDER BY position, id");
-                let mut stmt = c.prepare_cached(&sql)?;
-                let rows = stmt.query_map(
-                    params![account.to_string(), channel.to_string()],
-                    rule_from_row,
-                )?;
-                collect(rows)
-            })
-            .await
+        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = ?1 AND channel_id = ?2 ORDER BY position, id");
+        let args = args![account.to_string(), channel.to_string()];
+        self.read_all(sql, args, decode::rule).await
     }
 
     async fn get_bot_rule(
@@ -276,18 +173,9 @@ impl BotStore for SqliteStore {
         channel: ChannelId,
         id: RuleId,
     ) -> StoreResult<Option<StoredRule>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE id = ?1 AND account_id = ?2 AND channel_id = ?3");
-                c.prepare_cached(&sql)?
-                    .query_row(
-                        params![id.to_string(), account.to_string(), channel.to_string()],
-                        rule_from_row,
-                    )
-                    .optional()?
-                    .transpose()
-            })
-            .await
+        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE id = ?1 AND account_id = ?2 AND channel_id = ?3");
+        let args = args![id.to_string(), account.to_string(), channel.to_string()];
+        self.read_one(sql, args, decode::rule).await
     }
 
     async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
@@ -511,53 +399,33 @@ impl BotStore for SqliteStore {
         filter: &DecisionFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<DecisionRecord>> {
-        let (filter, page) = (filter.clone(), page.clone());
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {DECISION_COLS} FROM bot_decisions
-                     WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
-                       AND (?4 IS NULL OR chat = ?4) AND (?5 IS NULL OR created_at >= ?5)
-                     ORDER BY id LIMIT ?6"
-                );
-                let mut stmt = c.prepare_cached(&sql)?;
-                let rows = stmt.query_map(
-                    params![
-                        account.to_string(),
-                        channel.to_string(),
-                        page.after.clone().unwrap_or_default(),
-                        filter.chat,
-                        filter.since,
-                        page.fetch()
-                    ],
-                    decision_from_row,
-                )?;
-                let rows = collect(rows)?;
-                Ok(Page::from_rows(rows, &page, |d| d.id.to_string()))
-            })
+        let sql = format!(
+            "SELECT {DECISION_COLS} FROM bot_decisions
+             WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
+               AND (?4 IS NULL OR chat = ?4) AND (?5 IS NULL OR created_at >= ?5)
+             ORDER BY id LIMIT ?6"
+        );
+        let args = args![
+            account.to_string(),
+            channel.to_string(),
+            page.after_key(),
+            filter.chat.clone(),
+            filter.since,
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::decision, |d| d.id.to_string())
             .await
     }
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
-        self.engine
-            .read(|c| {
-                Ok(
-                    c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-                        .query_row([POSITION], |r| r.get(0))
-                        .optional()?,
-                )
-            })
-            .await
+        self.engine.read(|c| read_position(c, POSITION)).await
     }
 
     async fn set_bot_position(&self, cursor: &str) -> StoreResult<()> {
         let cursor = cursor.to_string();
         self.engine
             .write(move |c| {
-                c.prepare_cached(
-                    "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-                )?
-                .execute(params![POSITION, cursor])?;
+                write_position(c, POSITION, &cursor)?;
                 Ok(())
             })
             .await

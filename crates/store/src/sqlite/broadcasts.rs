@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use switchboard_core::broadcast::{
     broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
@@ -12,116 +12,27 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
-use super::messages::{append_event, insert_outbound};
-use super::rows::parse;
+use super::events::{append_event, read_position, write_position};
+use super::messages::insert_outbound;
+use super::query::args;
+use super::query::{query_all, query_one};
 use super::SqliteStore;
+use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
 const POSITION: &str = "broadcasts";
 
-const COLS: &str = "id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, credits_refunded, total, pending, queued, sent, delivered, not_delivered, seen, failed, skipped, canceled, audience_cursor, materialized, error, created_at, updated_at, finished_at";
-
-const TARGET_COLS: &str = "broadcast_id, seq, wa_id, fields, status, message_id, error, updated_at";
-
-type RowResult<T> = rusqlite::Result<StoreResult<T>>;
-
-fn from_row(r: &Row<'_>) -> RowResult<BroadcastRecord> {
-    let id: String = r.get(0)?;
-    let account: String = r.get(1)?;
-    let channel: String = r.get(2)?;
-    let message: String = r.get(4)?;
-    let audience: String = r.get(5)?;
-    let status: String = r.get(8)?;
-    let error: Option<String> = r.get(26)?;
-    let counters = Counters {
-        total: r.get(14)?,
-        pending: r.get(15)?,
-        queued: r.get(16)?,
-        sent: r.get(17)?,
-        delivered: r.get(18)?,
-        not_delivered: r.get(19)?,
-        seen: r.get(20)?,
-        failed: r.get(21)?,
-        skipped: r.get(22)?,
-        canceled: r.get(23)?,
-    };
-    let name: Option<String> = r.get(3)?;
-    let marketing: bool = r.get(6)?;
-    let template_category: Option<String> = r.get(7)?;
-    let send_at: Option<i64> = r.get(9)?;
-    let audience_size: i64 = r.get(10)?;
-    let credits_per_target: i64 = r.get(11)?;
-    let credits_reserved: i64 = r.get(12)?;
-    let credits_refunded: i64 = r.get(13)?;
-    let audience_cursor: Option<String> = r.get(24)?;
-    let materialized: bool = r.get(25)?;
-    let created_at: i64 = r.get(27)?;
-    let updated_at: i64 = r.get(28)?;
-    let finished_at: Option<i64> = r.get(29)?;
-    Ok((|| {
-        Ok(BroadcastRecord {
-            id: parse(&id, "broadcast id")?,
-            account_id: parse(&account, "account id")?,
-            channel_id: parse(&channel, "channel id")?,
-            name,
-            message: serde_json::from_str(&message)?,
-            audience: serde_json::from_str(&audience)?,
-            marketing,
-            template_category,
-            status: BroadcastStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad broadcast status `{status}`")))?,
-            send_at,
-            audience_size,
-            credits_per_target,
-            credits_reserved,
-            credits_refunded,
-            counters,
-            audience_cursor,
-            materialized,
-            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-            created_at,
-            updated_at,
-            finished_at,
-        })
-    })())
-}
-
-fn target_from_row(r: &Row<'_>) -> RowResult<TargetRecord> {
-    let id: String = r.get(0)?;
-    let seq: i64 = r.get(1)?;
-    let wa_id: String = r.get(2)?;
-    let fields: String = r.get(3)?;
-    let status: String = r.get(4)?;
-    let message_id: Option<String> = r.get(5)?;
-    let error: Option<String> = r.get(6)?;
-    let updated_at: i64 = r.get(7)?;
-    Ok((|| {
-        Ok(TargetRecord {
-            broadcast_id: parse(&id, "broadcast id")?,
-            seq,
-            wa_id,
-            fields: serde_json::from_str(&fields)?,
-            status: TargetStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?,
-            message_id: message_id.map(|m| parse(&m, "message id")).transpose()?,
-            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-            updated_at,
-        })
-    })())
-}
-
 fn load(c: &Connection, id: &str) -> StoreResult<Option<BroadcastRecord>> {
-    c.prepare_cached(&format!("SELECT {COLS} FROM broadcasts WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?
-        .transpose()
+    let sql = format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1");
+    query_one(c, &sql, [id], decode::broadcast)
 }
 
 /// Gives `amount` credits back to the account with one ledger entry.
@@ -195,26 +106,9 @@ fn maybe_finish(c: &Connection, id: &str, now: Millis) -> StoreResult<bool> {
     let Some(mut b) = load(c, id)? else {
         return Ok(false);
     };
-    let ends = matches!(
-        b.status,
-        BroadcastStatus::Running
-            | BroadcastStatus::Paused
-            | BroadcastStatus::Canceled
-            | BroadcastStatus::Failed
-    );
-    if !ends
-        || b.finished_at.is_some()
-        || !b.materialized
-        || b.counters.pending != 0
-        || b.counters.queued != 0
-    {
+    if !finish_if_done(&mut b, now) {
         return Ok(false);
     }
-    if matches!(b.status, BroadcastStatus::Running | BroadcastStatus::Paused) {
-        b.status = BroadcastStatus::Completed;
-    }
-    b.finished_at = Some(now);
-    b.updated_at = now;
     c.prepare_cached(
         "UPDATE broadcasts SET status = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1",
     )?
@@ -334,16 +228,10 @@ impl BroadcastStore for SqliteStore {
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
         let (account, id) = (account.to_string(), id.to_string());
-        self.engine
-            .read(move |c| {
-                c.prepare_cached(&format!(
-                    "SELECT {COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2"
-                ))?
-                .query_row(params![id, account], from_row)
-                .optional()?
-                .transpose()
-            })
-            .await
+        let sql =
+            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2");
+        let args = args![id, account];
+        self.read_one(sql, args, decode::broadcast).await
     }
 
     async fn list_broadcasts(
@@ -352,22 +240,11 @@ impl BroadcastStore for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
         let account = account.to_string();
-        let page = page.clone();
-        self.engine
-            .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-                ))?;
-                let rows = stmt
-                    .query_map(
-                        params![account, page.after.clone().unwrap_or_default(), page.fetch()],
-                        from_row,
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(Page::from_rows(rows, &page, |b| b.id.to_string()))
-            })
+        let sql = format!(
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account, page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::broadcast, |b| b.id.to_string())
             .await
     }
 
@@ -379,30 +256,20 @@ impl BroadcastStore for SqliteStore {
         page: &PageRequest,
     ) -> StoreResult<Page<TargetRecord>> {
         let (account, id) = (account.to_string(), id.to_string());
-        let page = page.clone();
-        let after: i64 = match page.after.as_deref() {
-            None | Some("") => -1,
-            Some(text) => text
-                .parse()
-                .map_err(|_| StoreError::Config(format!("invalid target cursor `{text}`")))?,
-        };
-        self.engine
-            .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {TARGET_COLS} FROM broadcast_targets
-                     WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
-                       AND seq > ?3 AND (?4 IS NULL OR status = ?4) ORDER BY seq LIMIT ?5"
-                ))?;
-                let rows = stmt
-                    .query_map(
-                        params![id, account, after, status.map(|s| s.as_str()), page.fetch()],
-                        target_from_row,
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(Page::from_rows(rows, &page, |t| t.seq.to_string()))
-            })
+        let after = target_cursor(page)?;
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM broadcast_targets
+             WHERE broadcast_id = (SELECT id FROM broadcasts WHERE id = ?1 AND account_id = ?2)
+               AND seq > ?3 AND (?4 IS NULL OR status = ?4) ORDER BY seq LIMIT ?5"
+        );
+        let args = args![
+            id,
+            account,
+            after,
+            status.map(|s| s.as_str().to_string()),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::target, |t| t.seq.to_string())
             .await
     }
 
@@ -410,20 +277,13 @@ impl BroadcastStore for SqliteStore {
         let id = id.to_string();
         self.engine
             .read(move |c| {
-                let mut out = [0i64; 9];
                 let mut stmt = c.prepare_cached(
                     "SELECT status, COUNT(*) FROM broadcast_targets WHERE broadcast_id = ?1 GROUP BY status",
                 )?;
-                let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-                for row in rows {
-                    let (status, n) = row?;
-                    let status = TargetStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("bad target status `{status}`")))?;
-                    if let Some(i) = TargetStatus::ALL.iter().position(|s| *s == status) {
-                        out[i] = n;
-                    }
-                }
-                Ok(out)
+                let rows = stmt
+                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                counts_by_status(rows)
             })
             .await
     }
@@ -441,20 +301,8 @@ impl BroadcastStore for SqliteStore {
                 let Some(b) = load(c, &id)?.filter(|b| b.account_id == account) else {
                     return Ok(ControlOutcome::NotFound);
                 };
-                let next = match (action, b.status) {
-                    (
-                        ControlAction::Pause,
-                        BroadcastStatus::Scheduled | BroadcastStatus::Running,
-                    ) => BroadcastStatus::Paused,
-                    (ControlAction::Resume, BroadcastStatus::Paused) => {
-                        if b.send_at.is_some_and(|at| at > now) {
-                            BroadcastStatus::Scheduled
-                        } else {
-                            BroadcastStatus::Running
-                        }
-                    }
-                    (ControlAction::Cancel, s) if s.is_open() => BroadcastStatus::Canceled,
-                    _ => return Ok(ControlOutcome::WrongState(Box::new(b))),
+                let Some(next) = control_target(action, &b, now) else {
+                    return Ok(ControlOutcome::WrongState(Box::new(b)));
                 };
                 set_status(c, &id, next, now)?;
                 if action == ControlAction::Cancel {
@@ -469,19 +317,10 @@ impl BroadcastStore for SqliteStore {
     }
 
     async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
-        self.engine
-            .read(move |c| {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-                ))?;
-                let rows = stmt
-                    .query_map([], from_row)?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(rows)
-            })
-            .await
+        let sql = format!(
+            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
+        );
+        self.read_all(sql, Vec::new(), decode::broadcast).await
     }
 
     async fn count_audience(
@@ -515,29 +354,15 @@ impl BroadcastStore for SqliteStore {
         self.engine
             .read(move |c| {
                 let sql = format!(
-                    "SELECT id, wa_id, name, custom_fields FROM contacts
+                    "SELECT {AUDIENCE_CONTACT_COLS} FROM contacts
                      WHERE account_id = ?1 AND id > ?2 AND {cond} ORDER BY id LIMIT ?4"
                 );
-                let mut stmt = c.prepare_cached(&sql)?;
-                let rows = stmt.query_map(params![account, after, args[0], limit], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, wa_id, name, custom) = row?;
-                    out.push(AudienceContact {
-                        id: parse(&id, "contact id")?,
-                        wa_id,
-                        name,
-                        custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
-                    });
-                }
-                Ok(out)
+                query_all(
+                    c,
+                    &sql,
+                    params![account, after, args[0], limit],
+                    decode::audience_contact,
+                )
             })
             .await
     }
@@ -644,35 +469,17 @@ impl BroadcastStore for SqliteStore {
         let id = id.to_string();
         self.engine
             .read(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL, cv.last_inbound_at
+                query_all(
+                    c,
+                    "SELECT t.seq, t.wa_id, t.fields, ct.opted_out_at IS NOT NULL AS opted_out, cv.last_inbound_at
                      FROM broadcast_targets t
                      JOIN broadcasts b ON b.id = t.broadcast_id
                      LEFT JOIN contacts ct ON ct.account_id = b.account_id AND ct.wa_id = t.wa_id
                      LEFT JOIN conversations cv ON cv.channel_id = b.channel_id AND cv.chat = t.wa_id
                      WHERE t.broadcast_id = ?1 AND t.status = 'pending' ORDER BY t.seq LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![id, limit], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, bool>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (seq, wa_id, fields, opted_out, last_inbound) = row?;
-                    out.push(PendingTarget {
-                        seq,
-                        wa_id,
-                        fields: serde_json::from_str(&fields)?,
-                        opted_out,
-                        last_inbound,
-                    });
-                }
-                Ok(out)
+                    params![id, limit],
+                    decode::pending_target,
+                )
             })
             .await
     }
@@ -805,24 +612,13 @@ impl BroadcastStore for SqliteStore {
                             .execute(params![bc, now])?;
                     }
                 }
-                c.prepare_cached(
-                    "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-                )?
-                .execute(params![POSITION, position])?;
+                write_position(c, POSITION, &position)?;
                 Ok(moved)
             })
             .await
     }
 
     async fn broadcast_position(&self) -> StoreResult<Option<String>> {
-        self.engine
-            .read(|c| {
-                Ok(
-                    c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-                        .query_row([POSITION], |r| r.get(0))
-                        .optional()?,
-                )
-            })
-            .await
+        self.engine.read(|c| read_position(c, POSITION)).await
     }
 }

@@ -4,21 +4,20 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, Connection};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::bot::{contact_from_row, CONTACT_COLS};
-use super::rows::parse;
+use super::query::args;
+use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
 use crate::contacts::{
     plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
-    ImportMode, ImportRow, ImportStatus,
+    ImportMode, ImportRow,
 };
-use crate::{Page, PageRequest, StoreError, StoreResult};
-
-const IMPORT_COLS: &str = "id, account_id, mode, status, file_path, total, processed, created, updated, skipped, failed, errors, reason, created_at, updated_at, finished_at";
+use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::{Page, PageRequest, StoreResult};
 
 fn key_clause(key: &ContactKey) -> (&'static str, String) {
     match key {
@@ -30,10 +29,7 @@ fn key_clause(key: &ContactKey) -> (&'static str, String) {
 fn load(c: &Connection, account: &str, key: &ContactKey) -> StoreResult<Option<ContactRecord>> {
     let (col, value) = key_clause(key);
     let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND {col} = ?2");
-    c.prepare_cached(&sql)?
-        .query_row(params![account, value], contact_from_row)
-        .optional()?
-        .transpose()
+    query_one(c, &sql, params![account, value], decode::contact)
 }
 
 fn insert(c: &Connection, r: &ContactRecord) -> StoreResult<usize> {
@@ -117,53 +113,8 @@ fn list(
     let limit = next(&mut args, page.fetch().into());
     sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
     let mut stmt = c.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args), contact_from_row)?;
-    rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
-}
-
-fn import_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<ImportJob>> {
-    let id: String = row.get(0)?;
-    let account: String = row.get(1)?;
-    let mode: String = row.get(2)?;
-    let status: String = row.get(3)?;
-    let file_path: String = row.get(4)?;
-    let count = |i: usize| -> rusqlite::Result<u64> {
-        Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
-    };
-    let (total, processed, created, updated, skipped, failed) = (
-        count(5)?,
-        count(6)?,
-        count(7)?,
-        count(8)?,
-        count(9)?,
-        count(10)?,
-    );
-    let errors: String = row.get(11)?;
-    let reason: Option<String> = row.get(12)?;
-    let (created_at, updated_at, finished_at): (i64, i64, Option<i64>) =
-        (row.get(13)?, row.get(14)?, row.get(15)?);
-    Ok((|| {
-        Ok(ImportJob {
-            id: parse(&id, "import id")?,
-            account_id: parse(&account, "account id")?,
-            mode: ImportMode::parse(&mode)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad import mode `{mode}`")))?,
-            status: ImportStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad import status `{status}`")))?,
-            file_path,
-            total,
-            processed,
-            created,
-            updated,
-            skipped,
-            failed,
-            errors: serde_json::from_str(&errors)?,
-            reason,
-            created_at,
-            updated_at,
-            finished_at,
-        })
-    })())
+    let rows = stmt.query(params_from_iter(args))?;
+    decode_rows(rows, decode::contact)
 }
 
 fn as_i64(n: u64) -> i64 {
@@ -253,19 +204,14 @@ impl ContactStore for SqliteStore {
         self.engine
             .read(move |c| {
                 let mut stmt = c.prepare(&sql)?;
-                let rows = stmt.query_map(params_from_iter(args), |r| {
+                let rows = stmt.query(params_from_iter(args))?;
+                decode_rows(rows, |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
+                        r.text("chat")?,
+                        r.parsed("channel_id", "channel id")?,
+                        r.int("last_inbound_at")?,
                     ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (chat, channel, at) = row?;
-                    out.push((chat, parse(&channel, "channel id")?, at));
-                }
-                Ok(out)
+                })
             })
             .await
     }
@@ -337,20 +283,10 @@ impl ContactStore for SqliteStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2"
-                );
-                c.prepare_cached(&sql)?
-                    .query_row(
-                        params![account.to_string(), id.to_string()],
-                        import_from_row,
-                    )
-                    .optional()?
-                    .transpose()
-            })
-            .await
+        let sql =
+            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::import).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
@@ -382,15 +318,9 @@ impl ContactStore for SqliteStore {
     }
 
     async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-                );
-                let mut stmt = c.prepare(&sql)?;
-                let rows = stmt.query_map([], import_from_row)?;
-                rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
-            })
-            .await
+        let sql = format!(
+            "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
+        );
+        self.read_all(sql, Vec::new(), decode::import).await
     }
 }

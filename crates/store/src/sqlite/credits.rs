@@ -5,9 +5,10 @@ use rusqlite::{params, OptionalExtension};
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
-use super::rows::parse;
+use super::query::args;
 use super::SqliteStore;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
+use crate::decode::{self, CREDIT_MOVEMENT_COLS};
 use crate::StoreResult;
 
 #[async_trait]
@@ -83,39 +84,10 @@ impl CreditStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<CreditMovement>> {
         let account = account.to_string();
-        self.engine
-            .read(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT seq, account_id, amount, balance_after, reason, reference, created_at
-                     FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![account, i64::from(limit)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, i64>(6)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (seq, account_id, amount, balance_after, reason, reference, created_at) =
-                        row?;
-                    out.push(CreditMovement {
-                        seq,
-                        account_id: parse(&account_id, "account id")?,
-                        amount,
-                        balance_after,
-                        reason,
-                        reference,
-                        created_at,
-                    });
-                }
-                Ok(out)
-            })
-            .await
+        let sql = format!(
+            "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2"
+        );
+        let args = args![account, i64::from(limit)];
+        self.read_all(sql, args, decode::credit_movement).await
     }
 }

@@ -1,63 +1,16 @@
 //! SQLite: media metadata and upstream copies.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::params;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
-use switchboard_core::media::{MediaRecord, MediaSource, UpstreamMedia};
-use switchboard_core::template_def::media_rules::MediaKind;
+use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
+use super::query::args;
+use super::query::query_one;
 use super::SqliteStore;
-use crate::{MediaStore, StoreError, StoreResult};
-
-const MEDIA_COLS: &str = "id, account_id, channel_id, kind, mime_type, size, sha256, filename, storage_key, source, upstream_id, created_at, expires_at";
-
-fn parse<T: std::str::FromStr>(text: &str, what: &str) -> StoreResult<T> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt(format!("bad {what} `{text}`")))
-}
-
-fn media_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<MediaRecord>> {
-    let id: String = row.get(0)?;
-    let account: String = row.get(1)?;
-    let channel: Option<String> = row.get(2)?;
-    let kind: String = row.get(3)?;
-    let size: i64 = row.get(5)?;
-    let source: String = row.get(9)?;
-    let build =
-        move |mime_type, sha256, filename, storage_key, upstream_id, created_at, expires_at| {
-            Ok(MediaRecord {
-                id: parse(&id, "media id")?,
-                account_id: parse(&account, "account id")?,
-                channel_id: channel
-                    .as_deref()
-                    .map(|c| parse(c, "channel id"))
-                    .transpose()?,
-                kind: MediaKind::from_name(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("bad media kind `{kind}`")))?,
-                mime_type,
-                size: u64::try_from(size)
-                    .map_err(|_| StoreError::Corrupt(format!("bad media size {size}")))?,
-                sha256,
-                filename,
-                storage_key,
-                source: MediaSource::parse(&source)
-                    .ok_or_else(|| StoreError::Corrupt(format!("bad media source `{source}`")))?,
-                upstream_id,
-                created_at,
-                expires_at,
-            })
-        };
-    Ok(build(
-        row.get(4)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-        row.get(10)?,
-        row.get(11)?,
-        row.get(12)?,
-    ))
-}
+use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::{MediaStore, StoreResult};
 
 #[async_trait]
 impl MediaStore for SqliteStore {
@@ -89,15 +42,9 @@ impl MediaStore for SqliteStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql =
-                    format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
-                c.query_row(&sql, [account.to_string(), id.to_string()], media_from_row)
-                    .optional()?
-                    .transpose()
-            })
-            .await
+        let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::media).await
     }
 
     async fn delete_media(
@@ -109,10 +56,12 @@ impl MediaStore for SqliteStore {
             .write(move |c| {
                 let sql =
                     format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
-                let found = c
-                    .query_row(&sql, [account.to_string(), id.to_string()], media_from_row)
-                    .optional()?
-                    .transpose()?;
+                let found = query_one(
+                    c,
+                    &sql,
+                    [account.to_string(), id.to_string()],
+                    decode::media,
+                )?;
                 if found.is_some() {
                     c.execute(
                         "DELETE FROM media_upstream WHERE media_id = ?1",
@@ -126,20 +75,11 @@ impl MediaStore for SqliteStore {
     }
 
     async fn expired_media(&self, now: Millis, limit: u32) -> StoreResult<Vec<MediaRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2"
-                );
-                let mut stmt = c.prepare_cached(&sql)?;
-                let rows = stmt
-                    .query_map(params![now, limit], media_from_row)?
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok(rows)
-            })
-            .await
+        let sql = format!(
+            "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2"
+        );
+        let args = args![now, limit];
+        self.read_all(sql, args, decode::media).await
     }
 
     async fn upstream_media(
@@ -147,21 +87,11 @@ impl MediaStore for SqliteStore {
         media: MediaId,
         channel: ChannelId,
     ) -> StoreResult<Option<UpstreamMedia>> {
-        self.engine
-            .read(move |c| {
-                Ok(c.query_row(
-                    "SELECT upstream_id, uploaded_at FROM media_upstream WHERE media_id = ?1 AND channel_id = ?2",
-                    [media.to_string(), channel.to_string()],
-                    |r| {
-                        Ok(UpstreamMedia {
-                            upstream_id: r.get(0)?,
-                            uploaded_at: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()?)
-            })
-            .await
+        let sql = format!(
+            "SELECT {UPSTREAM_MEDIA_COLS} FROM media_upstream WHERE media_id = ?1 AND channel_id = ?2"
+        );
+        let args = args![media.to_string(), channel.to_string()];
+        self.read_one(sql, args, decode::upstream_media).await
     }
 
     async fn put_upstream_media(

@@ -1,6 +1,8 @@
-//! SQLite: messages, outbox, statuses, inbound, windows and the event log.
+//! SQLite: messages (see [`MessageStore`]): the outbox, statuses, inbound messages and the
+//! 24-hour windows.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use switchboard_core::event::{
     inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
@@ -10,80 +12,20 @@ use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
-use super::rows::parse;
+use super::events::append_event;
+use super::query::{args, query_all, query_one};
+use super::SqliteStore;
+use crate::columns::{json_opt, json_text};
+use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
 use crate::messages::{
-    Claimed, DispatchOutcome, EventFilter, InsertOutcome, MessageFilter, NewInbound, NewOutbound,
+    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
     StatusOutcome,
 };
-use crate::{Page, PageRequest, StoreError, StoreResult};
-
-/// Columns read by [`message_from_row`].
-pub(crate) const MESSAGE_COLS: &str = "id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at";
-
-fn json_text(value: &Option<Value>) -> Option<String> {
-    value.as_ref().map(Value::to_string)
-}
-
-pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<MessageRecord>> {
-    let id: String = row.get(0)?;
-    let account_id: String = row.get(1)?;
-    let channel_id: String = row.get(2)?;
-    let direction: String = row.get(3)?;
-    let chat: String = row.get(4)?;
-    let kind: String = row.get(5)?;
-    let body: String = row.get(6)?;
-    let status: String = row.get(7)?;
-    let upstream_id: Option<String> = row.get(8)?;
-    let context_id: Option<String> = row.get(9)?;
-    let error: Option<String> = row.get(10)?;
-    let attempts: i64 = row.get(11)?;
-    let created_at: i64 = row.get(12)?;
-    let updated_at: i64 = row.get(13)?;
-    Ok((|| {
-        Ok(MessageRecord {
-            id: parse(&id, "message id")?,
-            account_id: parse(&account_id, "account id")?,
-            channel_id: parse(&channel_id, "channel id")?,
-            direction: Direction::parse(&direction)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad direction `{direction}`")))?,
-            chat,
-            kind,
-            body: serde_json::from_str(&body)?,
-            status: MessageStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad status `{status}`")))?,
-            upstream_id,
-            context_id,
-            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-            attempts: u32::try_from(attempts).unwrap_or(0),
-            created_at,
-            updated_at,
-        })
-    })())
-}
+use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1");
-    c.prepare_cached(&sql)?
-        .query_row([id], message_from_row)
-        .optional()?
-        .transpose()
-}
-
-/// Appends an event; returns its sequence number.
-pub(crate) fn append_event(c: &Connection, e: &Event) -> StoreResult<i64> {
-    c.prepare_cached(
-        "INSERT INTO events (id, account_id, channel_id, chat, type, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        e.id.to_string(),
-        e.account_id.to_string(),
-        e.channel_id.map(|c| c.to_string()),
-        e.chat,
-        e.kind,
-        e.data.to_string(),
-        e.created_at
-    ])?;
-    Ok(c.last_insert_rowid())
+    query_one(c, &sql, [id], decode::message)
 }
 
 pub(crate) fn insert_history(
@@ -312,10 +254,7 @@ pub(crate) fn finish(
                 .collect::<Result<_, _>>()?;
             let mut parsed = Vec::new();
             for (status, at, error) in pending {
-                let status = MessageStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("bad status `{status}`")))?;
-                let error = error.map(|e| serde_json::from_str(&e)).transpose()?;
-                parsed.push((status, at, error));
+                parsed.push((message_status(&status)?, at, json_opt(error)?));
             }
             parsed.sort_by_key(|(s, at, _)| (s.rank(), *at));
             for (status, at, error) in parsed {
@@ -380,14 +319,8 @@ pub(crate) fn apply_status(
 ) -> StoreResult<StatusOutcome> {
     let sql =
         format!("SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2");
-    let found = c
-        .prepare_cached(&sql)?
-        .query_row(
-            params![report.channel_id.to_string(), report.upstream_id],
-            message_from_row,
-        )
-        .optional()?
-        .transpose()?;
+    let params = params![report.channel_id.to_string(), report.upstream_id];
+    let found = query_one(c, &sql, params, decode::message)?;
     let Some(mut m) = found else {
         c.prepare_cached(
             "INSERT OR IGNORE INTO pending_statuses (channel_id, upstream_id, status, at, error, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -497,79 +430,11 @@ pub(crate) fn get_message(
     if m.account_id != account {
         return Ok(None);
     }
-    let rows: Vec<(String, i64, bool, Option<String>)> = c
-        .prepare_cached(
-            "SELECT status, at, applied, error FROM message_statuses WHERE message_id = ?1 ORDER BY id",
-        )?
-        .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut history = Vec::with_capacity(rows.len());
-    for (status, at, applied, error) in rows {
-        history.push(StatusEntry {
-            status: MessageStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad status `{status}`")))?,
-            at,
-            applied,
-            error: error.map(|e| serde_json::from_str(&e)).transpose()?,
-        });
-    }
-    Ok(Some((m, history)))
-}
-
-pub(crate) fn find_by_upstream(
-    c: &Connection,
-    channel: ChannelId,
-    upstream_id: &str,
-) -> StoreResult<Option<MessageRecord>> {
-    let sql =
-        format!("SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2");
-    c.prepare_cached(&sql)?
-        .query_row(params![channel.to_string(), upstream_id], message_from_row)
-        .optional()?
-        .transpose()
-}
-
-pub(crate) fn list_messages(
-    c: &Connection,
-    account: AccountId,
-    f: &MessageFilter,
-    page: &PageRequest,
-) -> StoreResult<Page<MessageRecord>> {
     let sql = format!(
-        "SELECT {MESSAGE_COLS} FROM messages
-         WHERE account_id = ?1 AND id > ?2
-           AND (?3 IS NULL OR channel_id = ?3)
-           AND (?4 IS NULL OR chat = ?4)
-           AND (?5 IS NULL OR direction = ?5)
-           AND (?6 IS NULL OR status = ?6)
-           AND (?7 IS NULL OR created_at >= ?7)
-           AND (?8 IS NULL OR created_at < ?8)
-           AND (?9 IS NULL OR id = ?9)
-           AND (?10 IS NULL OR upstream_id = ?10)
-         ORDER BY id LIMIT ?11"
+        "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = ?1 ORDER BY id"
     );
-    let rows = c
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                account.to_string(),
-                page.after.clone().unwrap_or_default(),
-                f.channel_id.map(|x| x.to_string()),
-                f.chat,
-                f.direction.map(|d| d.as_str()),
-                f.status.map(|s| s.as_str()),
-                f.since,
-                f.until,
-                f.message_id.map(|x| x.to_string()),
-                f.upstream_id,
-                page.fetch()
-            ],
-            message_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_rows(rows, page, |m| m.id.to_string()))
+    let history = query_all(c, &sql, [id.to_string()], decode::status_entry)?;
+    Ok(Some((m, history)))
 }
 
 pub(crate) fn last_inbound(
@@ -584,81 +449,6 @@ pub(crate) fn last_inbound(
     .optional()?)
 }
 
-/// SQL condition and parameters for an event type filter.
-pub(crate) fn type_condition(types: &[String], first_param: usize) -> (String, Vec<String>) {
-    if types.is_empty() || types.iter().any(|t| t == "*") {
-        return ("1 = 1".into(), Vec::new());
-    }
-    let mut parts = Vec::new();
-    let mut values = Vec::new();
-    for t in types {
-        let n = first_param + values.len();
-        match t.strip_suffix(".*") {
-            Some(prefix) => {
-                parts.push(format!("type LIKE ?{n} ESCAPE '\\'"));
-                values.push(format!(
-                    "{}.%",
-                    prefix
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                ));
-            }
-            None => {
-                parts.push(format!("type = ?{n}"));
-                values.push(t.clone());
-            }
-        }
-    }
-    (format!("({})", parts.join(" OR ")), values)
-}
-
-pub(crate) fn list_events(
-    c: &Connection,
-    account: AccountId,
-    f: &EventFilter,
-    after: Option<&str>,
-    limit: u32,
-) -> StoreResult<Page<Event>> {
-    let after: i64 = match after {
-        None | Some("") => 0,
-        Some(text) => text
-            .parse()
-            .map_err(|_| StoreError::Config(format!("invalid event cursor `{text}`")))?,
-    };
-    let (types_sql, type_values) = type_condition(&f.types, 6);
-    let sql = format!(
-        "SELECT seq, id, account_id, channel_id, chat, type, data, created_at FROM events
-         WHERE account_id = ?1 AND seq > ?2 AND (?3 IS NULL OR channel_id = ?3) AND (?4 IS NULL OR chat = ?4)
-           AND {types_sql}
-         ORDER BY seq LIMIT ?5"
-    );
-    let request = PageRequest {
-        after: None,
-        limit: Some(limit),
-    };
-    let mut stmt = c.prepare_cached(&sql)?;
-    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![
-        Box::new(account.to_string()),
-        Box::new(after),
-        Box::new(f.channel_id.map(|x| x.to_string())),
-        Box::new(f.chat.clone()),
-        Box::new(request.fetch()),
-    ];
-    for v in type_values {
-        values.push(Box::new(v));
-    }
-    let events = stmt
-        .query_map(
-            rusqlite::params_from_iter(values.iter()),
-            super::webhooks::event_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_rows(events, &request, |e| e.cursor.clone()))
-}
-
 /// The inbound message's event, with the upstream details kept in `data.upstream`.
 fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
     let mut event = inbound_event(
@@ -671,4 +461,147 @@ fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
         event.data["upstream"] = upstream.clone();
     }
     event
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome> {
+        let new = new.clone();
+        self.engine.write(move |c| insert_outbound(c, &new)).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Claimed>> {
+        let owner = owner.to_string();
+        self.engine
+            .write(move |c| claim(c, &owner, now, lease_ms, limit))
+            .await
+    }
+
+    async fn finish_dispatch(
+        &self,
+        id: MessageId,
+        owner: &str,
+        outcome: DispatchOutcome,
+        now: Millis,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let owner = owner.to_string();
+        self.engine
+            .write(move |c| finish(c, id, &owner, outcome, now))
+            .await
+    }
+
+    async fn release_leases_at_start(&self) -> StoreResult<u64> {
+        self.engine
+            .write(|c| {
+                let n = c.execute(
+                    "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL",
+                    [],
+                )?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn outbox_len(&self) -> StoreResult<u64> {
+        self.engine
+            .read(|c| {
+                let n: i64 = c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
+    async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome> {
+        let report = report.clone();
+        self.engine
+            .write(move |c| apply_status(c, &report, now))
+            .await
+    }
+
+    async fn insert_inbound(&self, new: &NewInbound, now: Millis) -> StoreResult<bool> {
+        let new = new.clone();
+        self.engine
+            .write(move |c| insert_inbound(c, &new, now))
+            .await
+    }
+
+    async fn mark_inbound_read(
+        &self,
+        account: AccountId,
+        id: MessageId,
+        now: Millis,
+    ) -> StoreResult<Option<MessageRecord>> {
+        self.engine
+            .write(move |c| mark_inbound_read(c, account, id, now))
+            .await
+    }
+
+    async fn get_message(
+        &self,
+        account: AccountId,
+        id: MessageId,
+    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
+        self.engine.read(move |c| get_message(c, account, id)).await
+    }
+
+    async fn find_by_upstream(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> StoreResult<Option<MessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2"
+        );
+        let args = args![channel.to_string(), upstream_id.to_string()];
+        self.read_one(sql, args, decode::message).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        f: &MessageFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<MessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages
+             WHERE account_id = ?1 AND id > ?2
+               AND (?3 IS NULL OR channel_id = ?3)
+               AND (?4 IS NULL OR chat = ?4)
+               AND (?5 IS NULL OR direction = ?5)
+               AND (?6 IS NULL OR status = ?6)
+               AND (?7 IS NULL OR created_at >= ?7)
+               AND (?8 IS NULL OR created_at < ?8)
+               AND (?9 IS NULL OR id = ?9)
+               AND (?10 IS NULL OR upstream_id = ?10)
+             ORDER BY id LIMIT ?11"
+        );
+        let args = args![
+            account.to_string(),
+            page.after_key(),
+            f.channel_id.map(|x| x.to_string()),
+            f.chat.clone(),
+            f.direction.map(|d| d.as_str().to_string()),
+            f.status.map(|s| s.as_str().to_string()),
+            f.since,
+            f.until,
+            f.message_id.map(|x| x.to_string()),
+            f.upstream_id.clone(),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::message, |m| m.id.to_string())
+            .await
+    }
+
+    async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
+        let chat = chat.to_string();
+        self.engine
+            .read(move |c| last_inbound(c, channel, &chat))
+            .await
+    }
 }

@@ -8,7 +8,8 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 use switchboard_core::window;
 
-use super::messages::{append_event, insert_history, last_inbound, load, save};
+use super::events::append_event;
+use super::messages::{insert_history, last_inbound, load, save};
 use super::SqliteStore;
 use crate::schedule::{needs_window, window_closed_error, CancelOutcome, Promotion};
 use crate::{ScheduleStore, StoreResult};

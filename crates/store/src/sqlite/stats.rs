@@ -6,9 +6,7 @@ use switchboard_core::id::ChannelId;
 use switchboard_core::time::Millis;
 
 use super::SqliteStore;
-use crate::stats::{
-    conversations_sql, count, day_entry, status_counts_sql, template_counts_sql, DailyCounts,
-};
+use crate::stats::{DailyCounts, COUNT_QUERIES};
 use crate::{StatsStore, StoreResult};
 
 fn param(n: usize) -> String {
@@ -23,31 +21,12 @@ fn daily(
     bucket: i64,
 ) -> StoreResult<DailyCounts> {
     let mut out = DailyCounts::new();
-    let mut stmt = c.prepare_cached(&status_counts_sql(param))?;
-    let mut rows = stmt.query(params![channel, from, to, bucket])?;
-    while let Some(r) = rows.next()? {
-        let e = day_entry(&mut out, r.get(0)?);
-        e.sent = count(r.get(1)?);
-        e.delivered = count(r.get(2)?);
-        e.read = count(r.get(3)?);
-        e.failed = count(r.get(4)?);
-        e.pending = count(r.get(5)?);
-        e.scheduled = count(r.get(6)?);
-        e.canceled = count(r.get(7)?);
-        e.received = count(r.get(8)?);
-    }
-    let mut stmt = c.prepare_cached(&template_counts_sql(param))?;
-    let mut rows = stmt.query(params![channel, from, to, bucket])?;
-    while let Some(r) = rows.next()? {
-        let category: String = r.get(1)?;
-        day_entry(&mut out, r.get(0)?)
-            .templates
-            .insert(category, count(r.get(2)?));
-    }
-    let mut stmt = c.prepare_cached(&conversations_sql(param))?;
-    let mut rows = stmt.query(params![channel, from, to, bucket])?;
-    while let Some(r) = rows.next()? {
-        day_entry(&mut out, r.get(0)?).conversations_opened = count(r.get(1)?);
+    for query in &COUNT_QUERIES {
+        let mut stmt = c.prepare_cached(&(query.sql)(param))?;
+        let mut rows = stmt.query(params![channel, from, to, bucket])?;
+        while let Some(r) = rows.next()? {
+            (query.add)(&mut out, r)?;
+        }
     }
     Ok(out)
 }

@@ -1,54 +1,22 @@
 //! SQLite: message templates (see [`TemplateStore`]).
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection};
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
-use switchboard_core::template_def::{TemplateDefinition, TemplateStatus};
+use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
-use super::messages::append_event;
-use super::rows::parse;
+use super::events::append_event;
+use super::query::args;
+use super::query::{query_all, query_one};
 use super::SqliteStore;
+use crate::columns::parse;
+use crate::decode::{self, TEMPLATE_COLS};
 use crate::templates::{
     definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
 };
-use crate::{Page, PageRequest, StoreError, StoreResult};
-
-const COLS: &str = "id, account_id, channel_id, status, definition, upstream_id, rejected_reason, created_at, updated_at";
-
-fn from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<TemplateRecord>> {
-    let id: String = row.get(0)?;
-    let account: String = row.get(1)?;
-    let channel: String = row.get(2)?;
-    let status: String = row.get(3)?;
-    let definition: String = row.get(4)?;
-    let upstream_id: Option<String> = row.get(5)?;
-    let rejected_reason: Option<String> = row.get(6)?;
-    let created_at: i64 = row.get(7)?;
-    let updated_at: i64 = row.get(8)?;
-    Ok((|| {
-        let definition: TemplateDefinition = serde_json::from_str(&definition)
-            .map_err(|e| StoreError::Corrupt(format!("template definition: {e}")))?;
-        Ok(TemplateRecord {
-            id: parse(&id, "template id")?,
-            account_id: parse(&account, "account id")?,
-            channel_id: parse(&channel, "channel id")?,
-            definition,
-            status: TemplateStatus::parse(&status),
-            upstream_id,
-            rejected_reason,
-            created_at,
-            updated_at,
-        })
-    })())
-}
-
-fn collect(
-    rows: impl Iterator<Item = rusqlite::Result<StoreResult<TemplateRecord>>>,
-) -> StoreResult<Vec<TemplateRecord>> {
-    rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
-}
+use crate::{Page, PageRequest, StoreResult};
 
 fn find(
     c: &Connection,
@@ -57,12 +25,14 @@ fn find(
     language: &str,
 ) -> StoreResult<Option<TemplateRecord>> {
     let sql = format!(
-        "SELECT {COLS} FROM templates WHERE channel_id = ?1 AND name = ?2 AND language = ?3"
+        "SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = ?1 AND name = ?2 AND language = ?3"
     );
-    c.prepare_cached(&sql)?
-        .query_row(params![channel.to_string(), name, language], from_row)
-        .optional()?
-        .transpose()
+    query_one(
+        c,
+        &sql,
+        params![channel.to_string(), name, language],
+        decode::template,
+    )
 }
 
 fn write(c: &Connection, t: &TemplateRecord, insert: bool) -> StoreResult<()> {
@@ -145,10 +115,13 @@ fn sync(
             out.status_changes += 1;
         }
     }
-    let sql = format!("SELECT {COLS} FROM templates WHERE account_id = ?1 AND channel_id = ?2");
-    let local = collect(
-        c.prepare_cached(&sql)?
-            .query_map(params![account.to_string(), channel.to_string()], from_row)?,
+    let sql =
+        format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND channel_id = ?2");
+    let local = query_all(
+        c,
+        &sql,
+        params![account.to_string(), channel.to_string()],
+        decode::template,
     )?;
     for t in local {
         let listed = upstream
@@ -208,15 +181,10 @@ impl TemplateStore for SqliteStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {COLS} FROM templates WHERE account_id = ?1 AND id = ?2");
-                c.prepare_cached(&sql)?
-                    .query_row(params![account.to_string(), id.to_string()], from_row)
-                    .optional()?
-                    .transpose()
-            })
-            .await
+        let sql =
+            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::template).await
     }
 
     async fn list_templates(
@@ -230,13 +198,15 @@ impl TemplateStore for SqliteStore {
         self.engine
             .read(move |c| {
                 let sql = format!(
-                    "SELECT {COLS} FROM templates
+                    "SELECT {TEMPLATE_COLS} FROM templates
                      WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
                        AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR category = ?5)
                        AND (?6 IS NULL OR language = ?6) AND (?7 IS NULL OR name = ?7)
                      ORDER BY id LIMIT ?8"
                 );
-                let rows = collect(c.prepare_cached(&sql)?.query_map(
+                let rows = query_all(
+                    c,
+                    &sql,
                     params![
                         account.to_string(),
                         channel.to_string(),
@@ -247,23 +217,18 @@ impl TemplateStore for SqliteStore {
                         f.name,
                         page.fetch()
                     ],
-                    from_row,
-                )?)?;
+                    decode::template,
+                )?;
                 Ok(Page::from_rows(rows, &page, |t| t.id.to_string()))
             })
             .await
     }
 
     async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        self.engine
-            .read(move |c| {
-                let sql = format!("SELECT {COLS} FROM templates WHERE channel_id = ?1 ORDER BY id");
-                collect(
-                    c.prepare_cached(&sql)?
-                        .query_map([channel.to_string()], from_row)?,
-                )
-            })
-            .await
+        let sql =
+            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = ?1 ORDER BY id");
+        let args = args![channel.to_string()];
+        self.read_all(sql, args, decode::template).await
     }
 
     async fn delete_templates(
@@ -278,17 +243,19 @@ impl TemplateStore for SqliteStore {
             .write(move |c| {
                 let sql = format!(
                     "DELETE FROM templates WHERE account_id = ?1 AND channel_id = ?2 AND name = ?3
-                     AND (?4 IS NULL OR id = ?4) RETURNING {COLS}"
+                     AND (?4 IS NULL OR id = ?4) RETURNING {TEMPLATE_COLS}"
                 );
-                collect(c.prepare_cached(&sql)?.query_map(
+                query_all(
+                    c,
+                    &sql,
                     params![
                         account.to_string(),
                         channel.to_string(),
                         name,
                         only.map(|i| i.to_string())
                     ],
-                    from_row,
-                )?)
+                    decode::template,
+                )
             })
             .await
     }

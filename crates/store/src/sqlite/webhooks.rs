@@ -1,123 +1,25 @@
-//! SQLite: webhook subscriptions, deliveries, attempts and the fan-out position.
+//! SQLite: webhook subscriptions, deliveries, attempts and the fan-out position (see
+//! [`WebhookStore`]).
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
 use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
-use switchboard_core::subscription::{
-    Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
-};
+use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
-use super::messages::{append_event, type_condition};
-use super::rows::parse;
-use crate::messages::{DeliveryOutcome, ReplayFrom};
+use super::events::{
+    append_event, list_all_events, read_position, type_condition, write_position, EVENT_COLS,
+};
+use super::query::{args, query_all, query_one};
+use super::SqliteStore;
+use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
 const FANOUT: &str = "webhooks";
-
-pub(crate) const SUBSCRIPTION_COLS: &str = "id, account_id, channel_id, url, events, format, secret, previous_secret, previous_expires_at, enabled, description, failing_since, disabled_reason, created_at, updated_at";
-pub(crate) const DELIVERY_COLS: &str = "id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, last_status, last_error, created_at, finished_at";
-const EVENT_COLS: &str = "seq, id, account_id, channel_id, chat, type, data, created_at";
-
-pub(crate) fn subscription_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Subscription>> {
-    let id: String = row.get(0)?;
-    let account_id: String = row.get(1)?;
-    let channel_id: Option<String> = row.get(2)?;
-    let url: String = row.get(3)?;
-    let events: String = row.get(4)?;
-    let format: String = row.get(5)?;
-    let secret: String = row.get(6)?;
-    let previous_secret: Option<String> = row.get(7)?;
-    let previous_expires_at: Option<i64> = row.get(8)?;
-    let enabled: bool = row.get(9)?;
-    let description: Option<String> = row.get(10)?;
-    let failing_since: Option<i64> = row.get(11)?;
-    let disabled_reason: Option<String> = row.get(12)?;
-    let created_at: i64 = row.get(13)?;
-    let updated_at: i64 = row.get(14)?;
-    Ok((|| {
-        Ok(Subscription {
-            id: parse(&id, "subscription id")?,
-            account_id: parse(&account_id, "account id")?,
-            channel_id: channel_id.map(|c| parse(&c, "channel id")).transpose()?,
-            url,
-            events: serde_json::from_str(&events)?,
-            format: PayloadFormat::parse(&format)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad payload format `{format}`")))?,
-            secret,
-            previous_secret,
-            previous_expires_at,
-            enabled,
-            description,
-            failing_since,
-            disabled_reason,
-            created_at,
-            updated_at,
-        })
-    })())
-}
-
-pub(crate) fn delivery_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Delivery>> {
-    let id: String = row.get(0)?;
-    let subscription_id: String = row.get(1)?;
-    let account_id: String = row.get(2)?;
-    let event_id: String = row.get(3)?;
-    let ordering_key: String = row.get(4)?;
-    let state: String = row.get(5)?;
-    let attempts: i64 = row.get(6)?;
-    let next_attempt_at: i64 = row.get(7)?;
-    let last_status: Option<i64> = row.get(8)?;
-    let last_error: Option<String> = row.get(9)?;
-    let created_at: i64 = row.get(10)?;
-    let finished_at: Option<i64> = row.get(11)?;
-    Ok((|| {
-        Ok(Delivery {
-            id: parse(&id, "delivery id")?,
-            subscription_id: parse(&subscription_id, "subscription id")?,
-            account_id: parse(&account_id, "account id")?,
-            event_id,
-            ordering_key,
-            state: DeliveryState::parse(&state)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad delivery state `{state}`")))?,
-            attempts: u32::try_from(attempts).unwrap_or(0),
-            next_attempt_at,
-            last_status: last_status.and_then(|s| u16::try_from(s).ok()),
-            last_error,
-            created_at,
-            finished_at,
-        })
-    })())
-}
-
-pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Event>> {
-    let seq: i64 = row.get(0)?;
-    let id: String = row.get(1)?;
-    let account_id: String = row.get(2)?;
-    let channel_id: Option<String> = row.get(3)?;
-    let chat: Option<String> = row.get(4)?;
-    let kind: String = row.get(5)?;
-    let data: String = row.get(6)?;
-    let created_at: i64 = row.get(7)?;
-    Ok((|| {
-        Ok(Event {
-            seq,
-            cursor: seq.to_string(),
-            id: parse(&id, "event id")?,
-            kind,
-            account_id: parse(&account_id, "account id")?,
-            channel_id: channel_id.map(|x| parse(&x, "channel id")).transpose()?,
-            chat,
-            created_at,
-            data: serde_json::from_str(&data)?,
-        })
-    })())
-}
-
-fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<StoreResult<T>>>) -> StoreResult<Vec<T>> {
-    rows.collect::<Result<Vec<_>, _>>()?.into_iter().collect()
-}
 
 pub(crate) fn write_subscription(
     c: &Connection,
@@ -155,81 +57,6 @@ pub(crate) fn write_subscription(
     Ok(n == 1)
 }
 
-pub(crate) fn get_subscription(
-    c: &Connection,
-    account: AccountId,
-    id: SubscriptionId,
-) -> StoreResult<Option<Subscription>> {
-    let sql =
-        format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id = ?2");
-    c.prepare_cached(&sql)?
-        .query_row(
-            params![account.to_string(), id.to_string()],
-            subscription_from_row,
-        )
-        .optional()?
-        .transpose()
-}
-
-pub(crate) fn list_subscriptions(
-    c: &Connection,
-    account: AccountId,
-    page: &PageRequest,
-) -> StoreResult<Page<Subscription>> {
-    let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = collect(stmt.query_map(
-        params![
-            account.to_string(),
-            page.after.clone().unwrap_or_default(),
-            page.fetch()
-        ],
-        subscription_from_row,
-    )?)?;
-    Ok(Page::from_rows(rows, page, |s| s.id.to_string()))
-}
-
-pub(crate) fn enabled_subscriptions(c: &Connection) -> StoreResult<Vec<Subscription>> {
-    let sql =
-        format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled = 1 ORDER BY id");
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], subscription_from_row)?;
-    collect(rows)
-}
-
-pub(crate) fn list_all_events(
-    c: &Connection,
-    after: Option<&str>,
-    limit: u32,
-) -> StoreResult<Page<Event>> {
-    let after = parse_cursor(after)?;
-    let request = PageRequest {
-        after: None,
-        limit: Some(limit),
-    };
-    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = collect(stmt.query_map(params![after, request.fetch()], event_from_row)?)?;
-    Ok(Page::from_rows(rows, &request, |e| e.cursor.clone()))
-}
-
-fn parse_cursor(after: Option<&str>) -> StoreResult<i64> {
-    match after {
-        None | Some("") => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| StoreError::Config(format!("invalid event cursor `{text}`"))),
-    }
-}
-
-pub(crate) fn fanout_position(c: &Connection) -> StoreResult<Option<String>> {
-    Ok(
-        c.prepare_cached("SELECT cursor FROM fanout_position WHERE name = ?1")?
-            .query_row([FANOUT], |r| r.get(0))
-            .optional()?,
-    )
-}
-
 fn insert_delivery(c: &Connection, d: &Delivery) -> StoreResult<()> {
     c.prepare_cached(
         "INSERT INTO deliveries (id, subscription_id, account_id, event_id, ordering_key, state, attempts, next_attempt_at, created_at)
@@ -257,19 +84,13 @@ pub(crate) fn create_deliveries(
     for d in deliveries {
         insert_delivery(c, d)?;
     }
-    c.prepare_cached(
-        "INSERT INTO fanout_position (name, cursor) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
-    )?
-    .execute(params![FANOUT, position])?;
+    write_position(c, FANOUT, position)?;
     Ok(())
 }
 
 fn load_delivery(c: &Connection, id: &str) -> StoreResult<Option<Delivery>> {
     let sql = format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE id = ?1");
-    c.prepare_cached(&sql)?
-        .query_row([id], delivery_from_row)
-        .optional()?
-        .transpose()
+    query_one(c, &sql, [id], decode::delivery)
 }
 
 pub(crate) fn claim_deliveries(
@@ -296,11 +117,7 @@ pub(crate) fn claim_deliveries(
             "UPDATE deliveries SET lease_owner = ?2, lease_until = ?3 WHERE seq = ?1",
         )?
         .execute(params![seq, owner, now + lease_ms])?;
-        let event = c
-            .prepare_cached(&event_sql)?
-            .query_row([&event_id], event_from_row)
-            .optional()?
-            .transpose()?;
+        let event = query_one(c, &event_sql, [&event_id], decode::event)?;
         if let (Some(d), Some(e)) = (load_delivery(c, &id)?, event) {
             claimed.push((d, e));
         }
@@ -319,12 +136,7 @@ fn note_failure(
     )?
     .execute(params![subscription, now])?;
     let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE id = ?1");
-    let Some(mut s) = c
-        .prepare_cached(&sql)?
-        .query_row([subscription], subscription_from_row)
-        .optional()?
-        .transpose()?
-    else {
+    let Some(mut s) = query_one(c, &sql, [subscription], decode::subscription)? else {
         return Ok(());
     };
     let failing_for = s.failing_since.map(|since| now - since).unwrap_or(0);
@@ -427,43 +239,10 @@ pub(crate) fn get_delivery(
     if d.account_id != account {
         return Ok(None);
     }
-    let attempts = c
-        .prepare_cached(
-            "SELECT attempted_at, status_code, latency_ms, response, error FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY id",
-        )?
-        .query_map([id.to_string()], |r| {
-            Ok(Attempt {
-                attempted_at: r.get(0)?,
-                status_code: r.get::<_, Option<i64>>(1)?.and_then(|s| u16::try_from(s).ok()),
-                latency_ms: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                response: r.get(3)?,
-                error: r.get(4)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let sql =
+        format!("SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY id");
+    let attempts = query_all(c, &sql, [id.to_string()], decode::attempt)?;
     Ok(Some((d, attempts)))
-}
-
-pub(crate) fn list_deliveries(
-    c: &Connection,
-    account: AccountId,
-    subscription: SubscriptionId,
-    page: &PageRequest,
-) -> StoreResult<Page<Delivery>> {
-    let sql = format!(
-        "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = ?1 AND subscription_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = collect(stmt.query_map(
-        params![
-            account.to_string(),
-            subscription.to_string(),
-            page.after.clone().unwrap_or_default(),
-            page.fetch()
-        ],
-        delivery_from_row,
-    )?)?;
-    Ok(Page::from_rows(rows, page, |d| d.id.to_string()))
 }
 
 pub(crate) fn retry_delivery(
@@ -544,4 +323,177 @@ pub(crate) fn replay(
         )?;
     }
     Ok(events.len() as u64)
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn create_subscription(&self, s: &Subscription) -> StoreResult<()> {
+        let s = s.clone();
+        self.engine
+            .write(move |c| write_subscription(c, &s, true).map(|_| ()))
+            .await
+    }
+
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> StoreResult<Option<Subscription>> {
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id = ?2"
+        );
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode::subscription).await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Subscription>> {
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account.to_string(), page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::subscription, |s| s.id.to_string())
+            .await
+    }
+
+    async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
+        let sql =
+            format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled = 1 ORDER BY id");
+        self.read_all(sql, Vec::new(), decode::subscription).await
+    }
+
+    async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
+        let s = s.clone();
+        self.engine
+            .write(move |c| write_subscription(c, &s, false))
+            .await
+    }
+
+    async fn delete_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> StoreResult<bool> {
+        self.engine
+            .write(move |c| {
+                let n = c.execute(
+                    "DELETE FROM subscriptions WHERE account_id = ?1 AND id = ?2",
+                    params![account.to_string(), id.to_string()],
+                )?;
+                Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn list_all_events(&self, after: Option<&str>, limit: u32) -> StoreResult<Page<Event>> {
+        let after = after.map(str::to_string);
+        self.engine
+            .read(move |c| list_all_events(c, after.as_deref(), limit))
+            .await
+    }
+
+    async fn fanout_position(&self) -> StoreResult<Option<String>> {
+        self.engine.read(|c| read_position(c, FANOUT)).await
+    }
+
+    async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()> {
+        let (deliveries, position) = (deliveries.to_vec(), position.to_string());
+        self.engine
+            .write(move |c| create_deliveries(c, &deliveries, &position))
+            .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(Delivery, Event)>> {
+        let owner = owner.to_string();
+        self.engine
+            .write(move |c| claim_deliveries(c, &owner, now, lease_ms, limit))
+            .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: DeliveryId,
+        owner: &str,
+        outcome: DeliveryOutcome,
+        attempt: Option<&Attempt>,
+        disable_after_ms: i64,
+        now: Millis,
+    ) -> StoreResult<Option<Delivery>> {
+        let (owner, attempt) = (owner.to_string(), attempt.cloned());
+        self.engine
+            .write(move |c| {
+                finish_delivery(
+                    c,
+                    id,
+                    &owner,
+                    outcome,
+                    attempt.as_ref(),
+                    disable_after_ms,
+                    now,
+                )
+            })
+            .await
+    }
+
+    async fn get_delivery(
+        &self,
+        account: AccountId,
+        id: DeliveryId,
+    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
+        self.engine
+            .read(move |c| get_delivery(c, account, id))
+            .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = ?1 AND subscription_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+        );
+        let args = args![
+            account.to_string(),
+            subscription.to_string(),
+            page.after_key(),
+            page.fetch()
+        ];
+        self.read_page(sql, args, page, decode::delivery, |d| d.id.to_string())
+            .await
+    }
+
+    async fn retry_delivery(
+        &self,
+        account: AccountId,
+        id: DeliveryId,
+        now: Millis,
+    ) -> StoreResult<Option<Delivery>> {
+        self.engine
+            .write(move |c| retry_delivery(c, account, id, now))
+            .await
+    }
+
+    async fn replay(
+        &self,
+        subscription: &Subscription,
+        from: &ReplayFrom,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let (s, from) = (subscription.clone(), from.clone());
+        self.engine
+            .write(move |c| replay(c, &s, &from, now, limit))
+            .await
+    }
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use switchboard_core::id::{AccountId, ContactId, ContactImportId};
 
 use crate::bot::ContactRecord;
-use crate::conformance_messages::{inbound, new_outbound, outbound, setup};
+use crate::conformance::messages::{inbound, new_outbound, outbound, setup};
 use crate::contacts::{
     ContactFilter, ContactKey, ContactPatch, ImportJob, ImportMode, ImportRow, ImportRowError,
     ImportStatus,

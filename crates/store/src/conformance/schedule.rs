@@ -10,7 +10,7 @@ use switchboard_core::record::MessageRecord;
 use switchboard_core::status::MessageStatus;
 
 use crate::conformance::account;
-use crate::conformance_messages::{events_of, inbound, new_outbound, outbound, setup, types};
+use crate::conformance::messages::{events_of, inbound, new_outbound, outbound, setup, types};
 use crate::messages::{InsertOutcome, NewOutbound};
 use crate::schedule::CancelOutcome;
 use crate::Store;

@@ -8,7 +8,7 @@ use switchboard_core::record::StatusReport;
 use switchboard_core::stats::{Counts, DAY_MS};
 use switchboard_core::status::MessageStatus;
 
-use crate::conformance_messages::{inbound, new_outbound, outbound, setup};
+use crate::conformance::messages::{inbound, new_outbound, outbound, setup};
 use crate::messages::DispatchOutcome;
 use crate::Store;
 

@@ -1,69 +1,18 @@
-//! The conformance suite: the same behaviour checks for every store backend.
-//!
-//! Each function takes a fresh, migrated store and panics on a failed check; the runner in
-//! `tests/conformance.rs` calls each one against SQLite and against PostgreSQL.
+//! Conformance: accounts, keys, channels and their states, installation metadata, and
+//! concurrent writes.
 
 use std::sync::Arc;
 
-use switchboard_core::account::Account;
-use switchboard_core::channel::{
-    reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
-};
+use switchboard_core::channel::{reason, ChannelState, ChannelStatus};
 use switchboard_core::event::CHANNEL_STATUS;
-use switchboard_core::id::{AccountId, ChannelId};
-use switchboard_core::key::{generate_key, ApiKey, Permission};
+use switchboard_core::id::AccountId;
+use switchboard_core::key::Permission;
 use switchboard_core::time::now_millis;
 
-use crate::messages::EventFilter;
+use crate::events::EventFilter;
 use crate::{PageRequest, Store, StoreError};
 
-/// A new account record named `name`.
-pub fn account(name: &str) -> Account {
-    Account {
-        id: AccountId::new(),
-        name: name.to_string(),
-        created_at: now_millis(),
-    }
-}
-
-/// A new account-wide key of `account` with `permission`.
-pub fn key(account: AccountId, permission: Permission) -> ApiKey {
-    let generated = generate_key();
-    ApiKey {
-        id: generated.id,
-        account_id: account,
-        name: "test".into(),
-        permission,
-        channel_id: None,
-        secret_hash: generated.secret_hash,
-        created_at: now_millis(),
-        revoked_at: None,
-    }
-}
-
-/// A new cloud channel of `account` with phone number id `phone_number_id`.
-pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
-    let now = now_millis();
-    Channel {
-        id: ChannelId::new(),
-        account_id: account,
-        name: format!("line {phone_number_id}"),
-        kind: ChannelKind::Cloud,
-        settings: CloudSettings {
-            phone_number_id: phone_number_id.to_string(),
-            waba_id: "waba1".into(),
-            access_token: "token-secret".into(),
-            app_secret: "app-secret".into(),
-            verify_token: "verify".into(),
-            base_url: None,
-            api_version: "v23.0".into(),
-        },
-        timezone: "UTC".into(),
-        state: ChannelState::new(ChannelStatus::Active, reason::CREATED, now),
-        created_at: now,
-        updated_at: now,
-    }
-}
+use super::{account, channel, create_with_key, key};
 
 /// Accounts are created with their first key and channels atomically, read back and paged.
 pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
@@ -116,14 +65,7 @@ pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
 pub async fn account_creation_is_atomic(store: Arc<dyn Store>) {
     let a = account("first");
     let ch = channel(a.id, "111");
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
+    create_with_key(&store, &a, std::slice::from_ref(&ch)).await;
     let b = account("second");
     // Same phone number id and kind as an existing channel: the unique index refuses it.
     let clash = channel(b.id, "111");
@@ -170,14 +112,8 @@ pub async fn keys_are_scoped_and_revocable(store: Arc<dyn Store>) {
 pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
     let a = account("a");
     let b = account("b");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
-    store
-        .create_account(&b, &key(b.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
+    create_with_key(&store, &b, &[]).await;
     let c1 = channel(a.id, "201");
     let c2 = channel(a.id, "202");
     store.create_channel(&c1).await.unwrap();
@@ -240,10 +176,7 @@ pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
 /// and deletion; a plain rename keeps the stored state and appends nothing.
 pub async fn channel_status_is_evented_with_each_change(store: Arc<dyn Store>) {
     let a = account("a");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
     let c = channel(a.id, "301");
     store.create_channel(&c).await.unwrap();
     let broken = ChannelState {
@@ -340,10 +273,7 @@ pub async fn meta_is_write_once(store: Arc<dyn Store>) {
 /// Many concurrent writers all land (SQLite commits them in groups).
 pub async fn concurrent_writes_all_land(store: Arc<dyn Store>) {
     let a = account("busy");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let store = store.clone();

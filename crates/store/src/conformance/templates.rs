@@ -6,26 +6,18 @@ use std::sync::Arc;
 use serde_json::json;
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
-use switchboard_core::key::Permission;
 use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::TemplateRecord;
 
-use crate::conformance::{account, channel, key};
-use crate::messages::EventFilter;
+use super::{account, channel, create_with_key};
+use crate::events::EventFilter;
 use crate::templates::TemplateFilter;
 use crate::{PageRequest, Store};
 
 async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("templates");
     let ch = channel(a.id, "p1");
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
+    create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     (a.id, ch.id)
 }
 

@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use switchboard_core::key::Permission;
-
-use crate::conformance::{account, key};
+use super::{account, create_with_key};
 use crate::credits::{CreditChange, CreditOutcome};
 use crate::Store;
 
@@ -12,15 +10,9 @@ use crate::Store;
 /// the balance changes nothing and reports the shortfall.
 pub async fn credits_are_ledgered_and_never_negative(store: Arc<dyn Store>) {
     let a = account("credits");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
     let other = account("other");
-    store
-        .create_account(&other, &key(other.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &other, &[]).await;
     assert_eq!(store.credit_balance(a.id).await.unwrap(), 0);
 
     let change = |amount, reason| CreditChange {
@@ -79,10 +71,7 @@ pub async fn credits_are_ledgered_and_never_negative(store: Arc<dyn Store>) {
 /// Concurrent debits never overdraw: exactly as many succeed as the balance covers.
 pub async fn concurrent_debits_never_overdraw(store: Arc<dyn Store>) {
     let a = account("race");
-    store
-        .create_account(&a, &key(a.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, &[]).await;
     let credit = CreditChange {
         account_id: a.id,
         amount: 5,

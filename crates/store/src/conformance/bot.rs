@@ -7,25 +7,17 @@ use serde_json::json;
 use switchboard_core::automation::{BotSettings, ContactBotState, Decision, Rule, SilentReason};
 use switchboard_core::event::{Event, CONTACT_OPTED_OUT};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, EventId, MessageId, RuleId};
-use switchboard_core::key::Permission;
 use switchboard_core::time::now_millis;
 
+use super::{account, channel, create_with_key};
 use crate::bot::{DecisionFilter, DecisionRecord, DecisionWrite, StoredRule};
-use crate::conformance::{account, channel, key};
-use crate::messages::EventFilter;
+use crate::events::EventFilter;
 use crate::{PageRequest, Store};
 
 async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("bot");
     let ch = channel(a.id, &format!("pn{}", a.id.uuid().as_u128() % 100_000));
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
+    create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     (a.id, ch.id)
 }
 

@@ -8,7 +8,7 @@ use switchboard_core::media::{MediaRecord, MediaSource, UpstreamMedia};
 use switchboard_core::template_def::media_rules::MediaKind;
 use switchboard_core::time::now_millis;
 
-use crate::conformance::{account, channel, key};
+use super::{account, channel, create_with_key, key};
 use crate::Store;
 
 fn media(
@@ -40,18 +40,8 @@ pub async fn media_round_trip_and_scope(store: Arc<dyn Store>) {
     let a = account("a");
     let b = account("b");
     let ch = channel(a.id, "111");
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
-    store
-        .create_account(&b, &key(b.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(&store, &a, std::slice::from_ref(&ch)).await;
+    create_with_key(&store, &b, &[]).await;
     let m = media(a.id, Some(ch.id), now_millis() + 60_000);
     store.insert_media(&m).await.unwrap();
     let mut inbound = media(a.id, None, now_millis() + 60_000);

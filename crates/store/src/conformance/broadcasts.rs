@@ -13,7 +13,7 @@ use crate::broadcasts::{
     ContactAudience, ControlAction, ControlOutcome, CreateBroadcastOutcome, FeedAction, FeedItem,
     MaterializeBatch, NewTarget, TrackedStatus,
 };
-use crate::conformance_messages::{new_outbound, outbound, setup, types};
+use crate::conformance::messages::{new_outbound, outbound, setup, types};
 use crate::credits::CreditChange;
 use crate::{PageRequest, Store};
 

@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use switchboard_core::event::{self, Event};
 use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
-use switchboard_core::key::Permission;
 use switchboard_core::subscription::{
     Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
 };
 
-use crate::conformance::{account, channel, key};
-use crate::conformance_messages::outbound;
+use super::{account, channel, create_with_key};
+use crate::conformance::messages::outbound;
 use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
 use crate::{PageRequest, Store};
 
@@ -74,18 +73,8 @@ async fn setup(store: &Arc<dyn Store>, n: usize) -> (AccountId, AccountId, Vec<E
         .map(|x| char::from(b'0' + x % 10))
         .collect();
     let ch = channel(a.id, &format!("6{digits}"));
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
-    store
-        .create_account(&b, &key(b.id, Permission::Manage), &[])
-        .await
-        .unwrap();
+    create_with_key(store, &a, std::slice::from_ref(&ch)).await;
+    create_with_key(store, &b, &[]).await;
     for i in 0..n {
         let m = outbound(
             a.id,

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use serde_json::json;
 use switchboard_core::event::{self, Event};
 use switchboard_core::id::{AccountId, ChannelId, MessageId};
-use switchboard_core::key::Permission;
 use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 
-use crate::conformance::{account, channel, key};
+use super::{account, channel, create_with_key};
 use crate::messages::{
     DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter, NewInbound,
     NewOutbound, StatusOutcome,
@@ -27,14 +26,7 @@ pub async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
         .map(|b| char::from(b'0' + b % 10))
         .collect();
     let ch = channel(a.id, &format!("5{digits}"));
-    store
-        .create_account(
-            &a,
-            &key(a.id, Permission::Manage),
-            std::slice::from_ref(&ch),
-        )
-        .await
-        .unwrap();
+    create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     (a.id, ch.id)
 }
 

@@ -1,0 +1,84 @@
+//! The conformance suite: the same behaviour checks for every store backend.
+//!
+//! Each function takes a fresh, migrated store and panics on a failed check; the runner in
+//! `tests/conformance.rs` calls each one against SQLite and against PostgreSQL.
+
+pub mod accounts;
+pub mod bot;
+pub mod broadcasts;
+pub mod contacts;
+pub mod credits;
+pub mod media;
+pub mod messages;
+pub mod schedule;
+pub mod stats;
+pub mod templates;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use switchboard_core::account::Account;
+use switchboard_core::channel::{
+    reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
+};
+use switchboard_core::id::{AccountId, ChannelId};
+use switchboard_core::key::{generate_key, ApiKey, Permission};
+use switchboard_core::time::now_millis;
+
+use crate::Store;
+
+/// A new account record named `name`.
+pub fn account(name: &str) -> Account {
+    Account {
+        id: AccountId::new(),
+        name: name.to_string(),
+        created_at: now_millis(),
+    }
+}
+
+/// A new account-wide key of `account` with `permission`.
+pub fn key(account: AccountId, permission: Permission) -> ApiKey {
+    let generated = generate_key();
+    ApiKey {
+        id: generated.id,
+        account_id: account,
+        name: "test".into(),
+        permission,
+        channel_id: None,
+        secret_hash: generated.secret_hash,
+        created_at: now_millis(),
+        revoked_at: None,
+    }
+}
+
+/// Stores `account` with an account-wide `manage` key and `channels`.
+pub async fn create_with_key(store: &Arc<dyn Store>, account: &Account, channels: &[Channel]) {
+    store
+        .create_account(account, &key(account.id, Permission::Manage), channels)
+        .await
+        .unwrap();
+}
+
+/// A new cloud channel of `account` with phone number id `phone_number_id`.
+pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
+    let now = now_millis();
+    Channel {
+        id: ChannelId::new(),
+        account_id: account,
+        name: format!("line {phone_number_id}"),
+        kind: ChannelKind::Cloud,
+        settings: CloudSettings {
+            phone_number_id: phone_number_id.to_string(),
+            waba_id: "waba1".into(),
+            access_token: "token-secret".into(),
+            app_secret: "app-secret".into(),
+            verify_token: "verify".into(),
+            base_url: None,
+            api_version: "v23.0".into(),
+        },
+        timezone: "UTC".into(),
+        state: ChannelState::new(ChannelStatus::Active, reason::CREATED, now),
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,62 @@
+//! Decoding fetched PostgreSQL rows with a shared [`Decoder`]; the keyset page.
+
+use sqlx::postgres::PgRow;
+
+use super::PgStore;
+use crate::decode::Decoder;
+use crate::{Page, PageRequest, StoreResult};
+
+/// Decodes every row.
+pub(crate) fn decode_all<T>(rows: &[PgRow], decode: Decoder<T>) -> StoreResult<Vec<T>> {
+    rows.iter().map(|row| decode(row)).collect()
+}
+
+/// Decodes a row if there is one.
+pub(crate) fn decode_opt<T>(row: Option<PgRow>, decode: Decoder<T>) -> StoreResult<Option<T>> {
+    row.map(|row| decode(&row)).transpose()
+}
+
+/// One keyset page from up to `page.fetch()` rows fetched after the page's cursor; `cursor`
+/// names an item for the next page.
+pub(crate) fn page_of<T>(
+    rows: &[PgRow],
+    page: &PageRequest,
+    decode: Decoder<T>,
+    cursor: impl Fn(&T) -> String,
+) -> StoreResult<Page<T>> {
+    Ok(Page::from_rows(decode_all(rows, decode)?, page, cursor))
+}
+
+/// A statement with its bound arguments.
+pub(crate) type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+impl PgStore {
+    /// The row `query` fetches from the pool, decoded, if there is one.
+    pub(crate) async fn fetch_one<T>(
+        &self,
+        query: PgQuery<'_>,
+        decode: Decoder<T>,
+    ) -> StoreResult<Option<T>> {
+        decode_opt(query.fetch_optional(&self.pool).await?, decode)
+    }
+
+    /// Every row `query` fetches from the pool, decoded.
+    pub(crate) async fn fetch_all<T>(
+        &self,
+        query: PgQuery<'_>,
+        decode: Decoder<T>,
+    ) -> StoreResult<Vec<T>> {
+        decode_all(&query.fetch_all(&self.pool).await?, decode)
+    }
+
+    /// One keyset page (see [`page_of`]) fetched from the pool.
+    pub(crate) async fn fetch_page<T>(
+        &self,
+        query: PgQuery<'_>,
+        page: &PageRequest,
+        decode: Decoder<T>,
+        cursor: impl Fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        page_of(&query.fetch_all(&self.pool).await?, page, decode, cursor)
+    }
+}

@@ -1,0 +1,61 @@
+//! SQLite: accounts (see [`AccountStore`]).
+
+use async_trait::async_trait;
+use rusqlite::params;
+use switchboard_core::account::Account;
+use switchboard_core::channel::Channel;
+use switchboard_core::id::AccountId;
+use switchboard_core::key::ApiKey;
+
+use super::channels::insert_channel_row;
+use super::keys::insert_key;
+use super::query::args;
+use super::SqliteStore;
+use crate::decode::{self, ACCOUNT_COLS};
+use crate::{AccountStore, Page, PageRequest, StoreResult};
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_account(
+        &self,
+        account: &Account,
+        first_key: &ApiKey,
+        channels: &[Channel],
+    ) -> StoreResult<()> {
+        let (account, key, channels) = (account.clone(), first_key.clone(), channels.to_vec());
+        self.engine
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO accounts (id, name, created_at) VALUES (?1, ?2, ?3)",
+                    params![account.id.to_string(), account.name, account.created_at],
+                )?;
+                for channel in &channels {
+                    insert_channel_row(c, channel)?;
+                }
+                insert_key(c, &key)
+            })
+            .await
+    }
+
+    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1");
+        let args = args![id.to_string()];
+        self.read_one(sql, args, decode::account).await
+    }
+
+    async fn list_accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id > ?1 ORDER BY id LIMIT ?2");
+        let args = args![page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::account, |a| a.id.to_string())
+            .await
+    }
+
+    async fn count_accounts(&self) -> StoreResult<u64> {
+        self.engine
+            .read(|c| {
+                let n: i64 = c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+}

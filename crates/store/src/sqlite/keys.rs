@@ -1,0 +1,65 @@
+//! SQLite: API keys (see [`KeyStore`]).
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection};
+use switchboard_core::id::{AccountId, KeyId};
+use switchboard_core::key::ApiKey;
+
+use super::query::args;
+use super::SqliteStore;
+use crate::decode::{self, KEY_COLS};
+use crate::{KeyStore, Page, PageRequest, StoreResult};
+
+/// Stores a key.
+pub(crate) fn insert_key(c: &Connection, key: &ApiKey) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO api_keys (id, account_id, name, permission, channel_id, secret_hash, created_at, revoked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            key.id.to_string(),
+            key.account_id.to_string(),
+            key.name,
+            key.permission.as_str(),
+            key.channel_id.map(|c| c.to_string()),
+            key.secret_hash,
+            key.created_at,
+            key.revoked_at
+        ],
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn create_key(&self, key: &ApiKey) -> StoreResult<()> {
+        let key = key.clone();
+        self.engine.write(move |c| insert_key(c, &key)).await
+    }
+
+    async fn find_key(&self, id: KeyId) -> StoreResult<Option<ApiKey>> {
+        let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = ?1");
+        let args = args![id.to_string()];
+        self.read_one(sql, args, decode::key).await
+    }
+
+    async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
+        let sql = format!(
+            "SELECT {KEY_COLS} FROM api_keys WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account.to_string(), page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode::key, |k| k.id.to_string())
+            .await
+    }
+
+    async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {
+        self.engine
+            .write(move |c| {
+                let n = c.execute(
+                    "UPDATE api_keys SET revoked_at = ?3 WHERE account_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+                    params![account.to_string(), id.to_string(), at],
+                )?;
+                Ok(n == 1)
+            })
+            .await
+    }
+}

@@ -1,0 +1,126 @@
+//! Webhook subscriptions and their deliveries ([`WebhookStore`]).
+
+use async_trait::async_trait;
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
+use switchboard_core::time::Millis;
+
+use crate::{Page, PageRequest, StoreResult};
+
+/// What a delivery attempt (or a decision not to attempt) came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryOutcome {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Failed; try again at the given time.
+    Retry {
+        /// Next attempt time.
+        next_attempt_at: Millis,
+    },
+    /// Failed and the retry schedule ran out.
+    GiveUp,
+    /// Not attempted (e.g. the endpoint's concurrency cap); try again at the given time.
+    Deferred {
+        /// Next attempt time.
+        next_attempt_at: Millis,
+    },
+}
+
+/// Where a replay starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayFrom {
+    /// Events created at or after this time.
+    Time(Millis),
+    /// Events after this event id (`evt_…`).
+    Event(String),
+}
+
+/// Webhook subscriptions and their deliveries.
+#[async_trait]
+pub trait WebhookStore {
+    /// Stores a new subscription.
+    async fn create_subscription(&self, s: &Subscription) -> StoreResult<()>;
+    /// Reads a subscription of the account.
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> StoreResult<Option<Subscription>>;
+    /// Lists the account's subscriptions, oldest first.
+    async fn list_subscriptions(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Subscription>>;
+    /// Every enabled subscription of every account (the fan-out's view).
+    async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+    /// Replaces a subscription's settings; false if it does not exist.
+    async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool>;
+    /// Deletes a subscription and its deliveries; false if it does not exist.
+    async fn delete_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> StoreResult<bool>;
+
+    /// Lists events of every account in log order after `after` (the fan-out reads this).
+    async fn list_all_events(&self, after: Option<&str>, limit: u32) -> StoreResult<Page<Event>>;
+    /// The fan-out's position in the event log.
+    async fn fanout_position(&self) -> StoreResult<Option<String>>;
+    /// Stores deliveries and moves the fan-out position past the events they came from, in
+    /// one transaction.
+    async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()>;
+
+    /// Leases up to `limit` due deliveries of enabled subscriptions, each the oldest pending
+    /// one of its subscription and ordering key, with its event.
+    async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(Delivery, Event)>>;
+    /// Records an attempt and its outcome for a delivery leased by `owner`. A failure marks
+    /// the subscription failing; failing for longer than `disable_after_ms` disables it with
+    /// a `subscription.disabled` event. Returns the delivery after the change, or `None` if
+    /// the lease was lost.
+    async fn finish_delivery(
+        &self,
+        id: DeliveryId,
+        owner: &str,
+        outcome: DeliveryOutcome,
+        attempt: Option<&Attempt>,
+        disable_after_ms: i64,
+        now: Millis,
+    ) -> StoreResult<Option<Delivery>>;
+    /// Reads a delivery of the account with its attempts.
+    async fn get_delivery(
+        &self,
+        account: AccountId,
+        id: DeliveryId,
+    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>>;
+    /// Lists a subscription's deliveries, oldest first.
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Delivery>>;
+    /// Makes a delivery of the account pending and due now.
+    async fn retry_delivery(
+        &self,
+        account: AccountId,
+        id: DeliveryId,
+        now: Millis,
+    ) -> StoreResult<Option<Delivery>>;
+    /// Creates new deliveries to `subscription` for its matching events since `from` (at most
+    /// `limit`); returns how many.
+    async fn replay(
+        &self,
+        subscription: &Subscription,
+        from: &ReplayFrom,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<u64>;
+}
