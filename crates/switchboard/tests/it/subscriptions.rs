@@ -1,0 +1,323 @@
+//! Subscription management over real HTTP, on SQLite and PostgreSQL: the enabled flag
+//! (PATCH), DELETE, channel-scoped subscriptions, and the 1 KB capture of an answer.
+
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use crate::common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Length of the body a failing receiver answers with.
+const LONG_ANSWER: usize = 5_000;
+
+#[derive(Default)]
+struct Inner {
+    got: Mutex<Vec<Value>>,
+    fail_first: Mutex<usize>,
+}
+
+/// A local receiver: the first `fail_first` calls get a 500 with a 5,000-byte body.
+struct Receiver {
+    url: String,
+    inner: Arc<Inner>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn receive(State(s): State<Arc<Inner>>, body: Bytes) -> (StatusCode, String) {
+    {
+        let mut fail = s.fail_first.lock().unwrap();
+        if *fail > 0 {
+            *fail -= 1;
+            return (StatusCode::INTERNAL_SERVER_ERROR, "x".repeat(LONG_ANSWER));
+        }
+    }
+    s.got
+        .lock()
+        .unwrap()
+        .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
+    (StatusCode::OK, String::new())
+}
+
+impl Receiver {
+    async fn start(fail_first: usize) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let inner = Arc::new(Inner::default());
+        *inner.fail_first.lock().unwrap() = fail_first;
+        let app = Router::new()
+            .route("/hook", post(receive))
+            .with_state(inner.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, inner, task }
+    }
+
+    /// The message ids of the events received, in arrival order.
+    fn messages(&self) -> Vec<String> {
+        self.inner
+            .got
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["data"]["message"]["id"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    async fn wait_for_message(&self, id: &str) {
+        eventually(30, "the event at the receiver", || async {
+            self.messages().iter().any(|m| m == id).then_some(())
+        })
+        .await;
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn subscribe(server: &TestServer, key: &str, body: Value) -> String {
+    let created = json(
+        server
+            .req(Method::POST, "/v1/subscriptions", Some(key))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    created["id"].as_str().unwrap().to_string()
+}
+
+async fn patch(server: &TestServer, key: &str, id: &str, body: Value) -> Value {
+    json(
+        server
+            .req(Method::PATCH, &format!("/v1/subscriptions/{id}"), Some(key))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await
+}
+
+async fn deliveries(server: &TestServer, key: &str, id: &str) -> Vec<Value> {
+    let list = json(
+        server
+            .req(
+                Method::GET,
+                &format!("/v1/subscriptions/{id}/deliveries?limit=500"),
+                Some(key),
+            )
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    list["data"].as_array().unwrap().clone()
+}
+
+async fn start(backend: Backend) -> Option<TestServer> {
+    TestServer::start_configured(backend, |c| {
+        c.allow_private_targets = true;
+        c.webhooks.retry_schedule_ms = vec![30; 50];
+        c.webhooks.poll_ms = 10;
+    })
+    .await
+}
+
+async fn subscriptions_can_be_paused_scoped_and_deleted(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    let key = ctx.key.as_str();
+    let second = json(
+        server
+            .req(Method::POST, "/v1/channels", Some(key))
+            .json(&json!({"name": "second", "kind": "sandbox"}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let events = json!(["message.accepted"]);
+    // The control subscription sees everything; once it has an event, the fan-out has
+    // processed that event for every subscription.
+    let control = Receiver::start(0).await;
+    subscribe(server, key, json!({"url": control.url, "events": events})).await;
+    let paused = Receiver::start(0).await;
+    let paused_id = subscribe(server, key, json!({"url": paused.url, "events": events})).await;
+    let scoped = Receiver::start(0).await;
+    let scoped_id = subscribe(
+        server,
+        key,
+        json!({"url": scoped.url, "events": events, "channel_id": second}),
+    )
+    .await;
+
+    let view = patch(server, key, &paused_id, json!({"enabled": false})).await;
+    assert_eq!(view["enabled"], false);
+    let while_paused = send_template(server, &ctx, "15551260001").await;
+    control.wait_for_message(&while_paused).await;
+    assert!(deliveries(server, key, &paused_id).await.is_empty());
+    let view = patch(server, key, &paused_id, json!({"enabled": true})).await;
+    assert_eq!(view["enabled"], true);
+    let after = send_template(server, &ctx, "15551260002").await;
+    paused.wait_for_message(&after).await;
+    control.wait_for_message(&after).await;
+    assert_eq!(
+        paused.messages(),
+        vec![after.clone()],
+        "nothing raised while it was disabled, everything after"
+    );
+
+    // Only the second channel's events reach the channel-scoped subscription.
+    let on_second = send_template(
+        server,
+        &Ctx {
+            key: ctx.key.clone(),
+            channel: second.clone(),
+        },
+        "15551260003",
+    )
+    .await;
+    scoped.wait_for_message(&on_second).await;
+    paused.wait_for_message(&on_second).await;
+    let recorded: Vec<String> = deliveries(server, key, &scoped_id)
+        .await
+        .iter()
+        .map(|d| d["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        recorded.len(),
+        1,
+        "only the second channel's event: {recorded:?}"
+    );
+    assert_eq!(scoped.messages(), vec![on_second.clone()]);
+
+    let resp = server
+        .req(
+            Method::DELETE,
+            &format!("/v1/subscriptions/{paused_id}"),
+            Some(key),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    for (method, path) in [
+        (Method::GET, format!("/v1/subscriptions/{paused_id}")),
+        (Method::DELETE, format!("/v1/subscriptions/{paused_id}")),
+        (
+            Method::GET,
+            format!("/v1/subscriptions/{paused_id}/deliveries"),
+        ),
+    ] {
+        let resp = server.req(method, &path, Some(key)).send().await.unwrap();
+        assert_eq!(error_code(resp, 404).await, "not_found", "{path}");
+    }
+    let resp = server
+        .req(
+            Method::PATCH,
+            &format!("/v1/subscriptions/{paused_id}"),
+            Some(key),
+        )
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(resp, 404).await, "not_found");
+    let last = send_template(server, &ctx, "15551260004").await;
+    control.wait_for_message(&last).await;
+    assert_eq!(
+        paused.messages(),
+        vec![after, on_second],
+        "a deleted subscription gets nothing"
+    );
+}
+
+async fn an_attempt_keeps_the_first_kilobyte_of_the_answer(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    let receiver = Receiver::start(1).await;
+    let id = subscribe(
+        server,
+        &ctx.key,
+        json!({"url": receiver.url, "events": ["message.accepted"]}),
+    )
+    .await;
+    let message = send_template(server, &ctx, "15551260101").await;
+    receiver.wait_for_message(&message).await;
+    let delivery = eventually(10, "the delivery recorded as delivered", || async {
+        let list = deliveries(server, &ctx.key, &id).await;
+        let first = list.first()?.clone();
+        (first["state"] == "delivered").then_some(first)
+    })
+    .await;
+    let detail = json(
+        server
+            .req(
+                Method::GET,
+                &format!("/v1/deliveries/{}", delivery["id"].as_str().unwrap()),
+                Some(&ctx.key),
+            )
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let log = detail["attempts_log"].as_array().unwrap();
+    assert_eq!(log.len(), 2, "{detail}");
+    assert_eq!(log[0]["status_code"], 500);
+    let kept = log[0]["response"].as_str().unwrap();
+    assert_eq!(
+        kept.len(),
+        1024,
+        "the first 1 KB of a {LONG_ANSWER}-byte answer"
+    );
+    assert!(kept.bytes().all(|b| b == b'x'));
+    assert_eq!(log[1]["status_code"], 200);
+}
+
+macro_rules! subscription_tests {
+    ($($name:ident => $body:path),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let server = super::start(super::Backend::Sqlite).await.expect("sqlite");
+                    $body(&server).await;
+                    server.stop().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(server) = super::start(super::Backend::Postgres).await else { return };
+                    $body(&server).await;
+                    server.stop().await;
+                }
+            )*
+        }
+    };
+}
+
+subscription_tests!(
+    paused_scoped_deleted => super::subscriptions_can_be_paused_scoped_and_deleted,
+    kilobyte_capture => super::an_attempt_keeps_the_first_kilobyte_of_the_answer,
+);
