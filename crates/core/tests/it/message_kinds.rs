@@ -1,13 +1,12 @@
 //! Every message kind is accepted in its documented shapes, typed, and put on the wire in
 //! canonical form.
 
-
-use switchboard_core::testing::{accept, chars, msg};
 use serde_json::{json, Value};
 use switchboard_core::message::{
     parse_request, CardAction, CloudRequest, Header, InteractiveAction, MediaSource,
     MessageContent, MessageKind, Parameter, ReplyButton,
 };
+use switchboard_core::testing::{accept, chars, msg};
 
 /// Accepts `body` and checks that the typed content survives a serde round trip.
 #[track_caller]

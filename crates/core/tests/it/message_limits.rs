@@ -1,10 +1,9 @@
 //! Every limit and rule is enforced with Meta's code and the JSON path at fault.
 
-
-use switchboard_core::testing::limit_cases::{cases, list_msg, rows};
-use switchboard_core::testing::{chars, msg, refused_with};
 use serde_json::{json, Value};
 use switchboard_core::message::INVALID_PARAMETER as P100;
+use switchboard_core::testing::limit_cases::{cases, list_msg, rows};
+use switchboard_core::testing::{chars, msg, refused_with};
 
 #[test]
 fn every_limit_is_enforced() {

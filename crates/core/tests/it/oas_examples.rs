@@ -10,15 +10,14 @@
 //! - in "Send Multi-Product Message", `header.type: "<HEADER_TYPE>"` with `text` (a product
 //!   list header must be text).
 
-
 use std::collections::BTreeMap;
 
-use switchboard_core::testing::{chars, refused_with};
 use serde_json::{json, Value};
 use switchboard_core::message::{
     parse_request, CloudRequest, INVALID_PARAMETER, INVALID_VALUE, MISSING_PARAMETER,
     UNSUPPORTED_TYPE,
 };
+use switchboard_core::testing::{chars, refused_with};
 
 const FIXTURE: &str = include_str!("../fixtures/oas_message_examples.json");
 

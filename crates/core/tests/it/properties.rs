@@ -1,14 +1,13 @@
 //! Property tests: limits hold for every length, recipient normalization is idempotent,
 //! the canonical body is a fixed point, and no input makes `parse_request` panic.
 
-
 use std::collections::BTreeMap;
 
-use switchboard_core::testing::msg;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use switchboard_core::message::{parse_request, CloudRequest, INVALID_PARAMETER};
 use switchboard_core::recipient::parse_recipient;
+use switchboard_core::testing::msg;
 
 const FIXTURE: &str = include_str!("../fixtures/oas_message_examples.json");
 

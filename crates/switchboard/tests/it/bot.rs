@@ -4,81 +4,34 @@
 //! decision log explaining each case, settings and rules validation, and a re-processed event
 //! log that sends no duplicate reply.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn inject(server: &TestServer, ctx: &Ctx, message: Value) {
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&message)
-            .send()
-            .await
-            .expect("request"),
-        202,
-    )
-    .await;
-}
-
-async fn say(server: &TestServer, ctx: &Ctx, from: &str, text: &str) {
-    inject(
-        server,
-        ctx,
-        json!({"from": from, "type": "text", "text": {"body": text}, "profile": {"name": "Ana"}}),
-    )
-    .await;
-}
-
 async fn get(server: &TestServer, ctx: &Ctx, path: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, path, Some(&ctx.key))
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await
+    server.get(path, &ctx.key).await.status(200)
 }
 
 async fn put_settings(server: &TestServer, ctx: &Ctx, body: Value) -> Value {
-    json(
-        server
-            .req(
-                Method::PUT,
-                &format!("/v1/channels/{}/bot", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&body)
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await
+    server
+        .put_json(
+            &format!("/v1/channels/{}/bot", ctx.channel),
+            &ctx.key,
+            &body,
+        )
+        .await
+        .status(200)
 }
 
 async fn create_rule(server: &TestServer, ctx: &Ctx, body: Value) -> Value {
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/bot/rules", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&body)
-            .send()
-            .await
-            .expect("request"),
-        201,
-    )
-    .await
+    server
+        .post_json(
+            &format!("/v1/channels/{}/bot/rules", ctx.channel),
+            &ctx.key,
+            &body,
+        )
+        .await
+        .status(201)
 }
 
 /// The decision log of one contact, oldest first.
@@ -235,7 +188,7 @@ async fn keyword_menu_and_button_step(server: &TestServer) {
     inject(
         server,
         &ctx,
-        json!({"from": "15551230002", "type": "interactive", "profile": {"name": "Ana"},
+        &json!({"from": "15551230002", "type": "interactive", "profile": {"name": "Ana"},
             "interactive": {"type": "button_reply", "button_reply": {"id": "sales", "title": "Sales"}}}),
     )
     .await;
@@ -266,66 +219,50 @@ async fn keyword_menu_and_button_step(server: &TestServer) {
     let path = format!("/v1/channels/{}/bot/rules", ctx.channel);
     let listed = get(server, &ctx, &path).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 2);
-    let patched = json(
-        server
-            .req(
-                Method::PATCH,
-                &format!("{path}/{}", sales["id"].as_str().unwrap()),
-                Some(&ctx.key),
-            )
-            .json(&json!({"match_kind": "contains", "enabled": false}))
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await;
+    let patched = server
+        .patch_json(
+            &format!("{path}/{}", sales["id"].as_str().unwrap()),
+            &ctx.key,
+            &json!({"match_kind": "contains", "enabled": false}),
+        )
+        .await
+        .status(200);
     assert_eq!(patched["match_kind"], "contains");
     assert_eq!(patched["enabled"], false);
     assert_eq!(patched["pattern"], "sales");
-    let reordered = json(
-        server
-            .req(Method::POST, &format!("{path}/reorder"), Some(&ctx.key))
-            .json(&json!({"order": [sales["id"], menu["id"]]}))
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await;
+    let reordered = server
+        .post_json(
+            &format!("{path}/reorder"),
+            &ctx.key,
+            &json!({"order": [sales["id"], menu["id"]]}),
+        )
+        .await
+        .status(200);
     assert_eq!(reordered["data"][0]["id"], sales["id"]);
     assert_eq!(reordered["data"][1]["position"], 1);
-    let code = error_code(
-        server
-            .req(Method::POST, &format!("{path}/reorder"), Some(&ctx.key))
-            .json(&json!({"order": [sales["id"]]}))
-            .send()
-            .await
-            .expect("request"),
-        400,
-    )
-    .await;
+    let code = server
+        .post_json(
+            &format!("{path}/reorder"),
+            &ctx.key,
+            &json!({"order": [sales["id"]]}),
+        )
+        .await
+        .error(400);
     assert_eq!(code, "invalid_parameter");
     let gone = server
-        .req(
-            Method::DELETE,
+        .delete(
             &format!("{path}/{}", sales["id"].as_str().unwrap()),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(gone.status().as_u16(), 204);
+        .await;
+    assert_eq!(gone.code, 204);
     let missing = server
-        .req(
-            Method::GET,
+        .get(
             &format!("{path}/{}", sales["id"].as_str().unwrap()),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(missing.status().as_u16(), 404);
+        .await;
+    assert_eq!(missing.code, 404);
 }
 
 async fn outside_active_hours(server: &TestServer) {
@@ -388,31 +325,19 @@ async fn outside_active_hours(server: &TestServer) {
         ),
     ] {
         let response = server
-            .req(
-                Method::PUT,
+            .put_json(
                 &format!("/v1/channels/{}/bot", ctx.channel),
-                Some(&ctx.key),
+                &ctx.key,
+                &body,
             )
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let err = json(response, 400).await;
+            .await;
+        let err = response.status(400);
         assert_eq!(err["error"]["code"], "invalid_parameter");
         let message = err["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(field), "{body}: {message}");
     }
-    let response = server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{}/bot/rules", ctx.channel),
-            Some(&ctx.key),
-        )
-        .json(&json!({"match_kind": "regex", "pattern": "(unclosed", "reply": {"type": "text", "text": {"body": "x"}}}))
-        .send()
-        .await
-        .expect("request");
-    let err = json(response, 400).await;
+    let response = server.post_json(&format!("/v1/channels/{}/bot/rules", ctx.channel), &ctx.key, &json!({"match_kind": "regex", "pattern": "(unclosed", "reply": {"type": "text", "text": {"body": "x"}}})).await;
+    let err = response.status(400);
     assert!(err["error"]["message"]
         .as_str()
         .unwrap()
@@ -430,7 +355,7 @@ async fn group_messages(server: &TestServer) {
     inject(
         server,
         &ctx,
-        json!({"from": "15551230004", "group_id": "Y2FwaV9ncm91cDox", "type": "text",
+        &json!({"from": "15551230004", "group_id": "Y2FwaV9ncm91cDox", "type": "text",
             "text": {"body": "hi all"}, "profile": {"name": "Ana"}}),
     )
     .await;
@@ -446,7 +371,7 @@ async fn group_messages(server: &TestServer) {
     inject(
         server,
         &ctx,
-        json!({"from": "15551230004", "group_id": "Y2FwaV9ncm91cDox", "type": "text",
+        &json!({"from": "15551230004", "group_id": "Y2FwaV9ncm91cDox", "type": "text",
             "text": {"body": "hi again"}, "profile": {"name": "Ana"}}),
     )
     .await;
@@ -456,20 +381,15 @@ async fn group_messages(server: &TestServer) {
 }
 
 /// Sends a template (no parameters) to the STOP test's contact.
-async fn send_named_template(server: &TestServer, ctx: &Ctx, name: &str) -> reqwest::Response {
+async fn send_named_template(server: &TestServer, ctx: &Ctx, name: &str) -> Reply {
     server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v1/channels/{}/messages", ctx.channel),
-            Some(&ctx.key),
-        )
-        .json(
+            &ctx.key,
             &json!({"messaging_product": "whatsapp", "to": "15551230005", "type": "template",
                       "template": {"name": name, "language": {"code": "en_US"}}}),
         )
-        .send()
         .await
-        .unwrap()
 }
 
 async fn stop_and_start(server: &TestServer) {
@@ -513,23 +433,15 @@ async fn stop_and_start(server: &TestServer) {
 
     // A marketing template to the opted-out contact is refused at once with Meta's 131050;
     // a utility template still goes.
-    let created = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/templates", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(
-                &json!({"name": "weekend_sale", "language": "en_US", "category": "MARKETING",
+    let created = server
+        .post_json(
+            &format!("/v1/channels/{}/templates", ctx.channel),
+            &ctx.key,
+            &json!({"name": "weekend_sale", "language": "en_US", "category": "MARKETING",
                           "components": [{"type": "BODY", "text": "This weekend: 20% off."}]}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+        )
+        .await
+        .status(201);
     let template_id = created["id"].as_str().unwrap().to_string();
     eventually(20, "the marketing template to be approved", || async {
         let t = get(
@@ -541,13 +453,17 @@ async fn stop_and_start(server: &TestServer) {
         (t["status"] == "APPROVED").then_some(())
     })
     .await;
-    let refused = json(send_named_template(server, &ctx, "weekend_sale").await, 400).await;
+    let refused = send_named_template(server, &ctx, "weekend_sale")
+        .await
+        .status(400);
     assert_eq!(refused["error"]["code"], 131050, "{refused}");
     assert!(refused["error"]["error_data"]["details"]
         .as_str()
         .unwrap()
         .contains("stop receiving marketing"));
-    json(send_named_template(server, &ctx, "hello_world").await, 200).await;
+    send_named_template(server, &ctx, "hello_world")
+        .await
+        .status(200);
 
     say(server, &ctx, "15551230005", "start").await;
     let d = wait_decisions(server, &ctx, "15551230005", 4).await;
@@ -558,7 +474,9 @@ async fn stop_and_start(server: &TestServer) {
     );
     // The opt-in confirmation follows the STOP confirmation and the utility template.
     assert_eq!(outbound(server, &ctx, "15551230005").await.len(), 3);
-    json(send_named_template(server, &ctx, "weekend_sale").await, 200).await;
+    send_named_template(server, &ctx, "weekend_sale")
+        .await
+        .status(200);
 }
 
 async fn scopes_and_isolation(server: &TestServer) {
@@ -571,31 +489,16 @@ async fn scopes_and_isolation(server: &TestServer) {
     )
     .await;
     let path = format!("/v1/channels/{}/bot", ctx.channel);
-    let ok = server
-        .req(Method::GET, &path, Some(&reader))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(ok.status().as_u16(), 200);
+    let ok = server.get(&path, &reader).await;
+    assert_eq!(ok.code, 200);
     let denied = server
-        .req(Method::PUT, &path, Some(&reader))
-        .json(&json!({"bot_name": "x"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(denied.status().as_u16(), 403);
-    let foreign = server
-        .req(Method::GET, &path, Some(&other.key))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(foreign.status().as_u16(), 404);
-    let foreign = server
-        .req(Method::GET, &format!("{path}/decisions"), Some(&other.key))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(foreign.status().as_u16(), 404);
+        .put_json(&path, &reader, &json!({"bot_name": "x"}))
+        .await;
+    assert_eq!(denied.code, 403);
+    let foreign = server.get(&path, &other.key).await;
+    assert_eq!(foreign.code, 404);
+    let foreign = server.get(&format!("{path}/decisions"), &other.key).await;
+    assert_eq!(foreign.code, 404);
 }
 
 async fn loop_guard(server: &TestServer) {
@@ -639,16 +542,6 @@ async fn loop_guard(server: &TestServer) {
     );
     assert_eq!(outbound(server, &ctx, "15551230009").await.len(), 1);
 }
-
-on_both_backends!(
-    default_message => crate::default_message_with_spintax_and_name,
-    keyword_menu => crate::keyword_menu_and_button_step,
-    active_hours => crate::outside_active_hours,
-    groups => crate::group_messages,
-    opt_out => crate::stop_and_start,
-    scopes => crate::scopes_and_isolation,
-    loops => crate::loop_guard,
-);
 
 /// Simulates a crash after a reply went to the outbox but before the decision recorded it:
 /// the decisions' replies are marked unsent and the bot worker is rewound to the start of the
@@ -713,16 +606,14 @@ async fn reprocessing_sends_no_duplicate(server: TestServer) -> TestServer {
     server
 }
 
-#[tokio::test]
-async fn reprocessing_sends_no_duplicate_sqlite() {
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
-    reprocessing_sends_no_duplicate(server).await.stop().await;
-}
-
-#[tokio::test]
-async fn reprocessing_sends_no_duplicate_postgres() {
-    let Some(server) = TestServer::start(Backend::Postgres).await else {
-        return;
-    };
-    reprocessing_sends_no_duplicate(server).await.stop().await;
-}
+on_both_backends!(
+    default_message => super::default_message_with_spintax_and_name,
+    keyword_menu => super::keyword_menu_and_button_step,
+    active_hours => super::outside_active_hours,
+    groups => super::group_messages,
+    opt_out => super::stop_and_start,
+    scopes => super::scopes_and_isolation,
+    loops => super::loop_guard;
+    by_value:
+    reprocessing_sends_no_duplicate => super::reprocessing_sends_no_duplicate,
+);

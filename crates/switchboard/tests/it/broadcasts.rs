@@ -4,7 +4,6 @@
 //! cancel refunds the rest; opted-out contacts are skipped for a marketing template whose
 //! parameters are rendered per target; a one-to-one message overtakes a running broadcast.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -19,36 +18,21 @@ struct Setup {
 
 async fn setup(server: &TestServer, credits: i64) -> Setup {
     let (account, key) = create_account(server, "acme").await;
-    let body = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(&key))
-            .json(&json!({"name": "sandbox", "kind": "sandbox"}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+    let channel = create_sandbox_channel(server, &key, "sandbox").await;
     if credits > 0 {
-        json(
-            server
-                .req(
-                    Method::POST,
-                    &format!("/v1/accounts/{account}/credits"),
-                    Some(ADMIN_KEY),
-                )
-                .json(&json!({ "amount": credits }))
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        server
+            .post_json(
+                &format!("/v1/accounts/{account}/credits"),
+                ADMIN_KEY,
+                &json!({ "amount": credits }),
+            )
+            .await
+            .status(200);
     }
     Setup {
         account,
         key,
-        channel: body["id"].as_str().unwrap().to_string(),
+        channel,
     }
 }
 
@@ -56,43 +40,24 @@ fn hello_world() -> Value {
     json!({"type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}})
 }
 
-async fn create(server: &TestServer, s: &Setup, body: Value) -> reqwest::Response {
+async fn create(server: &TestServer, s: &Setup, body: Value) -> Reply {
     let mut body = body;
     body["channel_id"] = json!(s.channel);
-    server
-        .req(Method::POST, "/v1/broadcasts", Some(&s.key))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    server.post_json("/v1/broadcasts", &s.key, &body).await
 }
 
 async fn get(server: &TestServer, s: &Setup, path: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, path, Some(&s.key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server.get(path, &s.key).await.status(200)
 }
 
 async fn broadcast(server: &TestServer, s: &Setup, id: &str) -> Value {
     get(server, s, &format!("/v1/broadcasts/{id}")).await
 }
 
-async fn control(server: &TestServer, s: &Setup, id: &str, action: &str) -> reqwest::Response {
+async fn control(server: &TestServer, s: &Setup, id: &str, action: &str) -> Reply {
     server
-        .req(
-            Method::POST,
-            &format!("/v1/broadcasts/{id}/{action}"),
-            Some(&s.key),
-        )
-        .send()
+        .post(&format!("/v1/broadcasts/{id}/{action}"), &s.key)
         .await
-        .unwrap()
 }
 
 async fn balance(server: &TestServer, s: &Setup) -> i64 {
@@ -103,13 +68,9 @@ async fn balance(server: &TestServer, s: &Setup) -> i64 {
 
 async fn emulator_messages(server: &TestServer) -> Vec<Value> {
     server
-        .req(Method::GET, "/sandbox/emulator/messages", None)
-        .send()
+        .get("/sandbox/emulator/messages", NO_KEY)
         .await
-        .unwrap()
-        .json::<Vec<Value>>()
-        .await
-        .unwrap()
+        .parse::<Vec<Value>>()
 }
 
 /// Every target row of a broadcast, read through the paged targets endpoint.
@@ -169,11 +130,8 @@ async fn stable_snapshot(server: &TestServer, s: &Setup, id: &str) -> (Value, Ve
 }
 
 async fn wait_status(server: &TestServer, s: &Setup, id: &str, status: &str) -> Value {
-    eventually(300, &format!("broadcast {id} to be {status}"), || async {
-        let b = broadcast(server, s, id).await;
-        (b["status"] == status).then_some(b)
-    })
-    .await
+    let path = format!("/v1/broadcasts/{id}");
+    wait_status_at(server, &s.key, &path, &[status], 300).await
 }
 
 /// Numbers that the sandbox delivers (none ends in its undeliverable suffix 0404).
@@ -213,16 +171,13 @@ async fn ten_thousand_targets(server: &TestServer) {
     // one that is not a number at all (failed before sending: refunded).
     audience.push(json!("15559990404"));
     audience.push(json!("12"));
-    let created = json(
-        create(
-            server,
-            &s,
-            json!({"name": "spring sale", "message": hello_world(), "audience": {"numbers": audience}}),
-        )
-        .await,
-        201,
+    let created = create(
+        server,
+        &s,
+        json!({"name": "spring sale", "message": hello_world(), "audience": {"numbers": audience}}),
     )
-    .await;
+    .await
+    .status(201);
     let id = created["id"].as_str().unwrap().to_string();
     let started = std::time::Instant::now();
     assert!(id.starts_with("bc_"));
@@ -305,25 +260,13 @@ async fn ten_thousand_targets(server: &TestServer) {
     assert_eq!(list["data"][0]["id"], id.as_str());
     let other = setup(server, 0).await;
     let foreign = server
-        .req(
-            Method::GET,
-            &format!("/v1/broadcasts/{id}"),
-            Some(&other.key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(foreign, 404).await, "not_found");
+        .get(&format!("/v1/broadcasts/{id}"), &other.key)
+        .await;
+    assert_eq!(foreign.error(404), "not_found");
     let bad = server
-        .req(
-            Method::GET,
-            &format!("/v1/broadcasts/{id}/targets?status=lost"),
-            Some(&s.key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(bad, 400).await, "invalid_parameter");
+        .get(&format!("/v1/broadcasts/{id}/targets?status=lost"), &s.key)
+        .await;
+    assert_eq!(bad.error(400), "invalid_parameter");
 }
 
 async fn insufficient_credits_send_nothing(server: &TestServer) {
@@ -334,8 +277,8 @@ async fn insufficient_credits_send_nothing(server: &TestServer) {
         json!({"message": hello_world(), "audience": {"numbers": ["15551230001", "15551230002", "15551230003"]}}),
     )
     .await;
-    assert_eq!(refused.status().as_u16(), 402);
-    let body: Value = refused.json().await.unwrap();
+    assert_eq!(refused.code, 402);
+    let body: Value = refused.json();
     assert_eq!(body["error"]["code"], "insufficient_credits");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains('3') && message.contains('2'), "{message}");
@@ -371,33 +314,25 @@ async fn insufficient_credits_send_nothing(server: &TestServer) {
         ),
     ];
     for (body, code) in cases {
-        assert_eq!(error_code(create(server, &s, body).await, 400).await, code);
+        assert_eq!(create(server, &s, body).await.error(400), code);
     }
     // A read key cannot create; an unknown channel is 404.
     let (_, reader) = create_key(server, &s.key, json!({"name": "r", "permission": "read"})).await;
-    let denied = server
-        .req(Method::POST, "/v1/broadcasts", Some(&reader))
-        .json(&json!({"channel_id": s.channel, "message": hello_world(), "audience": {"numbers": ["15551230001"]}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(denied.status().as_u16(), 403);
+    let denied = server.post_json("/v1/broadcasts", &reader, &json!({"channel_id": s.channel, "message": hello_world(), "audience": {"numbers": ["15551230001"]}})).await;
+    assert_eq!(denied.code, 403);
     assert_eq!(balance(server, &s).await, 2);
 }
 
 async fn pause_resume_cancel(server: &TestServer) {
     let s = setup(server, 1_000).await;
     let audience = numbers("1555200", 300);
-    let created = json(
-        create(
-            server,
-            &s,
-            json!({"message": hello_world(), "audience": {"numbers": audience}}),
-        )
-        .await,
-        201,
+    let created = create(
+        server,
+        &s,
+        json!({"message": hello_world(), "audience": {"numbers": audience}}),
     )
-    .await;
+    .await
+    .status(201);
     let id = created["id"].as_str().unwrap().to_string();
     eventually(30, "the first sends", || async {
         let b = broadcast(server, &s, &id).await;
@@ -408,11 +343,11 @@ async fn pause_resume_cancel(server: &TestServer) {
         .then_some(())
     })
     .await;
-    let paused = json(control(server, &s, &id, "pause").await, 200).await;
+    let paused = control(server, &s, &id, "pause").await.status(200);
     assert_eq!(paused["status"], "paused");
     let at_pause = paused["counters"]["pending"].as_i64().unwrap();
     assert_eq!(
-        error_code(control(server, &s, &id, "pause").await, 409).await,
+        control(server, &s, &id, "pause").await.error(409),
         "not_pausable"
     );
     // What was queued drains; nothing new is queued while paused.
@@ -433,16 +368,16 @@ async fn pause_resume_cancel(server: &TestServer) {
         assert_eq!(emulator_messages(server).await.len(), sent_while_paused);
     }
 
-    let resumed = json(control(server, &s, &id, "resume").await, 200).await;
+    let resumed = control(server, &s, &id, "resume").await.status(200);
     assert_eq!(resumed["status"], "running");
     let done = wait_status(server, &s, &id, "completed").await;
     assert_eq!(done["counters"]["pending"], 0);
     assert_eq!(
-        error_code(control(server, &s, &id, "resume").await, 409).await,
+        control(server, &s, &id, "resume").await.error(409),
         "not_resumable"
     );
     assert_eq!(
-        error_code(control(server, &s, &id, "cancel").await, 409).await,
+        control(server, &s, &id, "cancel").await.error(409),
         "not_cancelable"
     );
     assert_eq!(balance(server, &s).await, 700);
@@ -450,16 +385,12 @@ async fn pause_resume_cancel(server: &TestServer) {
     // Cancel: scheduled in the future, so nothing is sent; every target is refunded.
     let send_at =
         switchboard_core::time::to_rfc3339(switchboard_core::time::now_millis() + 3_600_000);
-    let later = json(
-        create(
+    let later = create(
             server,
             &s,
             json!({"message": hello_world(), "audience": {"numbers": numbers("1555300", 50)}, "send_at": send_at}),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await.status(201);
     assert_eq!(later["status"], "scheduled");
     let later_id = later["id"].as_str().unwrap().to_string();
     assert_eq!(balance(server, &s).await, 650);
@@ -468,7 +399,7 @@ async fn pause_resume_cancel(server: &TestServer) {
         (b["materialized"] == true).then_some(())
     })
     .await;
-    let canceled = json(control(server, &s, &later_id, "cancel").await, 200).await;
+    let canceled = control(server, &s, &later_id, "cancel").await.status(200);
     assert_eq!(canceled["status"], "canceled");
     assert_eq!(canceled["counters"]["canceled"], 50);
     assert_eq!(canceled["credits_refunded"], 50);
@@ -489,27 +420,10 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
         ("15551230102", "Bo"),
         ("15551230103", "Cy"),
     ] {
-        json(
-            server
-                .req(
-                    Method::POST,
-                    &format!("/v1/channels/{}/sandbox/inbound", s.channel),
-                    Some(&s.key),
-                )
-                .json(&json!({"from": wa, "type": "text", "text": {"body": "hi"}, "profile": {"name": name}}))
-                .send()
-                .await
-                .unwrap(),
-            202,
-        )
-        .await;
+        server.post_json(&format!("/v1/channels/{}/sandbox/inbound", s.channel), &s.key, &json!({"from": wa, "type": "text", "text": {"body": "hi"}, "profile": {"name": name}})).await.status(202);
     }
     eventually(20, "the contacts to exist", || async {
-        let r = server
-            .req(Method::GET, "/v1/contacts/15551230103", Some(&s.key))
-            .send()
-            .await
-            .unwrap();
+        let r = server.get("/v1/contacts/15551230103", &s.key).await;
         (r.status() == 200).then_some(())
     })
     .await;
@@ -517,18 +431,7 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     let patch = |wa: &'static str, body: Value| {
         let path = format!("/v1/contacts/{wa}");
         let key = s.key.clone();
-        async move {
-            json(
-                server
-                    .req(Method::PATCH, &path, Some(&key))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-                200,
-            )
-            .await
-        }
+        async move { server.patch_json(&path, &key, &body).await.status(200) }
     };
     patch("15551230101", json!({"add_tags": ["vip"]})).await;
     let opted = patch(
@@ -538,24 +441,16 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     .await;
     assert_eq!(opted["opted_out"], true, "{opted}");
 
-    let template = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/templates", s.channel),
-                Some(&s.key),
-            )
-            .json(
-                &json!({"name": "vip_offer", "language": "en_US", "category": "MARKETING",
+    let template = server
+        .post_json(
+            &format!("/v1/channels/{}/templates", s.channel),
+            &s.key,
+            &json!({"name": "vip_offer", "language": "en_US", "category": "MARKETING",
                 "components": [{"type": "BODY", "text": "Hi {{1}}, a gift awaits in {{2}}.",
                                 "example": {"body_text": [["Ann", "Lisbon"]]}}]}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+        )
+        .await
+        .status(201);
     let template_id = template["id"].as_str().unwrap().to_string();
     eventually(30, "the template to be approved", || async {
         let t = get(
@@ -571,16 +466,13 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
         "components": [{"type": "body", "parameters": [
             {"type": "text", "text": "{{contact.name|friend}}"},
             {"type": "text", "text": "{{contact.custom.city|Lisbon}}"}]}]}});
-    let by_tag = json(
-        create(
-            server,
-            &s,
-            json!({"message": message, "audience": {"tags": ["vip"]}}),
-        )
-        .await,
-        201,
+    let by_tag = create(
+        server,
+        &s,
+        json!({"message": message, "audience": {"tags": ["vip"]}}),
     )
-    .await;
+    .await
+    .status(201);
     assert_eq!(by_tag["audience_size"], 2);
     assert_eq!(by_tag["template_category"], "MARKETING");
     let id = by_tag["id"].as_str().unwrap().to_string();
@@ -594,18 +486,15 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     assert_eq!(skipped["error"]["reason"], "opted_out");
 
     // Numbers with their own fields.
-    let by_numbers = json(
-        create(
-            server,
-            &s,
-            json!({"message": message, "audience": {"numbers": [
+    let by_numbers = create(
+        server,
+        &s,
+        json!({"message": message, "audience": {"numbers": [
                 {"phone": "+1 555 123 0104", "name": "Di", "fields": {"city": "Porto"}},
                 "15551230105"]}}),
-        )
-        .await,
-        201,
     )
-    .await;
+    .await
+    .status(201);
     let numbers_id = by_numbers["id"].as_str().unwrap().to_string();
     wait_status(server, &s, &numbers_id, "completed").await;
 
@@ -628,25 +517,17 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     assert!(sent.iter().all(|m| m["to"] != "15551230102"));
 
     // By contact id: the opted-out one is skipped as well.
-    let cy = json(
-        server
-            .req(Method::GET, "/v1/contacts/15551230103", Some(&s.key))
-            .send()
-            .await
-            .unwrap(),
-        200,
+    let cy = server
+        .get("/v1/contacts/15551230103", &s.key)
+        .await
+        .status(200);
+    let by_id = create(
+        server,
+        &s,
+        json!({"message": message, "audience": {"contact_ids": [cy["id"]]}}),
     )
-    .await;
-    let by_id = json(
-        create(
-            server,
-            &s,
-            json!({"message": message, "audience": {"contact_ids": [cy["id"]]}}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    .await
+    .status(201);
     let by_id_id = by_id["id"].as_str().unwrap().to_string();
     wait_status(server, &s, &by_id_id, "completed").await;
     assert_eq!(params_after(server, "15551230103").await, ["Cy", "Lisbon"]);
@@ -665,16 +546,13 @@ async fn params_after(server: &TestServer, to: &str) -> Vec<String> {
 
 async fn one_to_one_overtakes_a_broadcast(server: &TestServer) {
     let s = setup(server, 1_000).await;
-    let created = json(
-        create(
-            server,
-            &s,
-            json!({"message": hello_world(), "audience": {"numbers": numbers("1555400", 200)}}),
-        )
-        .await,
-        201,
+    let created = create(
+        server,
+        &s,
+        json!({"message": hello_world(), "audience": {"numbers": numbers("1555400", 200)}}),
     )
-    .await;
+    .await
+    .status(201);
     let id = created["id"].as_str().unwrap().to_string();
     eventually(30, "the broadcast to start sending", || async {
         let sent = emulator_messages(server).await.len();
@@ -722,35 +600,11 @@ fn slow(config: &mut Config) {
     config.dispatch.channel_mps = 50.0;
 }
 
-macro_rules! broadcast_tests {
-    ($($name:ident: $config:path => $body:path),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let server = $crate::common::TestServer::start_configured($crate::common::Backend::Sqlite, $config).await.expect("sqlite");
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(server) = $crate::common::TestServer::start_configured($crate::common::Backend::Postgres, $config).await else { return };
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-    };
-}
-
-broadcast_tests!(
-    ten_thousand_targets_finish_with_counters_equal_to_rows: super::fast => super::ten_thousand_targets,
-    insufficient_credits_are_refused_before_anything_is_sent: super::fast => super::insufficient_credits_send_nothing,
-    pause_stops_resume_finishes_cancel_refunds: super::slow => super::pause_resume_cancel,
-    marketing_skips_opted_out_and_renders_fields: super::fast => super::marketing_skips_opted_out_and_renders_fields,
-    a_one_to_one_message_overtakes_a_running_broadcast: super::slow => super::one_to_one_overtakes_a_broadcast,
+on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    ten_thousand_targets_finish_with_counters_equal_to_rows => super::ten_thousand_targets where super::fast,
+    insufficient_credits_are_refused_before_anything_is_sent => super::insufficient_credits_send_nothing where super::fast,
+    pause_stops_resume_finishes_cancel_refunds => super::pause_resume_cancel where super::slow,
+    marketing_skips_opted_out_and_renders_fields => super::marketing_skips_opted_out_and_renders_fields where super::fast,
+    a_one_to_one_message_overtakes_a_running_broadcast => super::one_to_one_overtakes_a_broadcast where super::slow,
 );

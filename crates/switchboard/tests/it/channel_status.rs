@@ -2,25 +2,15 @@
 //! reports the channel's actual state, and every change (creation, an upstream auth error, an
 //! upstream recovery, a reconfiguration, deletion) is a `channel.status` event.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn status(server: &TestServer, key: &str, channel: &str) -> Value {
-    json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{channel}/status"),
-                Some(key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server
+        .get(&format!("/v1/channels/{channel}/status"), key)
+        .await
+        .status(200)
 }
 
 /// `(status, previous_status, reason)` of the channel's `channel.status` events, in order.
@@ -29,19 +19,13 @@ async fn status_events(
     key: &str,
     channel: &str,
 ) -> Vec<(String, String, String)> {
-    let list = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/events?types=channel.status&channel_id={channel}"),
-                Some(key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let list = server
+        .get(
+            &format!("/v1/events?types=channel.status&channel_id={channel}"),
+            key,
+        )
+        .await
+        .status(200);
     list["data"]
         .as_array()
         .unwrap()
@@ -62,23 +46,15 @@ fn triples(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
 }
 
 async fn send_hello(server: &TestServer, key: &str, channel: &str, to: &str) -> String {
-    let answer = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{channel}/messages"),
-                Some(key),
-            )
-            .json(
-                &json!({"messaging_product": "whatsapp", "to": to, "type": "template",
+    let answer = server
+        .post_json(
+            &format!("/v1/channels/{channel}/messages"),
+            key,
+            &json!({"messaging_product": "whatsapp", "to": to, "type": "template",
                 "template": {"name": "hello_world", "language": {"code": "en_US"}}}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+        )
+        .await
+        .status(200);
     answer["messages"][0]["id"].as_str().unwrap().to_string()
 }
 
@@ -99,20 +75,18 @@ async fn channel_status_follows_the_channel(server: &TestServer) {
     // A cloud channel whose token the upstream (the mounted emulator) does not know yet.
     let phone = "106540352249001";
     let token = "EAAG-not-yet-known-token";
-    let created = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(&ctx.key))
-            .json(&json!({
+    let created = server
+        .post_json(
+            "/v1/channels",
+            &ctx.key,
+            &json!({
                 "name": "cloud line", "kind": "cloud", "phone_number_id": phone,
                 "waba_id": "102290129349001", "access_token": token,
                 "app_secret": "cloud-app-secret", "base_url": format!("{}/sandbox", server.base),
-            }))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+            }),
+        )
+        .await
+        .status(201);
     let cloud = created["id"].as_str().unwrap().to_string();
     assert_eq!(status(server, &ctx.key, &cloud).await["status"], "active");
     send_hello(server, &ctx.key, &cloud, "15551250001").await;
@@ -126,34 +100,27 @@ async fn channel_status_follows_the_channel(server: &TestServer) {
     assert_eq!(broken["error"]["http_status"], 401, "{broken}");
 
     // A rename is not a status change.
-    json(
-        server
-            .req(
-                Method::PATCH,
-                &format!("/v1/channels/{cloud}"),
-                Some(&ctx.key),
-            )
-            .json(&json!({"name": "renamed line"}))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    server
+        .patch_json(
+            &format!("/v1/channels/{cloud}"),
+            &ctx.key,
+            &json!({"name": "renamed line"}),
+        )
+        .await
+        .status(200);
     assert_eq!(status(server, &ctx.key, &cloud).await["status"], "error");
 
     // The upstream learns the token: the next accepted send makes the channel active again.
     let added = server
-        .req(Method::POST, "/sandbox/emulator/phone_numbers", None)
-        .json(
+        .post_json(
+            "/sandbox/emulator/phone_numbers",
+            NO_KEY,
             &json!({"phone_number_id": phone, "waba_id": "102290129349001",
             "display_phone_number": "15550009001", "access_token": token,
             "app_secret": "cloud-app-secret", "verified_name": "Cloud"}),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 200);
+        .await;
+    assert_eq!(added.code, 200, "{}", added.text);
     let (key, line) = (ctx.key.as_str(), cloud.as_str());
     let mut n = 2;
     eventually(
@@ -165,15 +132,10 @@ async fn channel_status_follows_the_channel(server: &TestServer) {
             async move {
                 let id = send_hello(server, key, line, &to).await;
                 let sent = eventually(30, "the send's outcome", || async {
-                    let m = json(
-                        server
-                            .req(Method::GET, &format!("/v1/messages/{id}"), Some(key))
-                            .send()
-                            .await
-                            .unwrap(),
-                        200,
-                    )
-                    .await;
+                    let m = server
+                        .get(&format!("/v1/messages/{id}"), key)
+                        .await
+                        .status(200);
                     (m["status"] != "accepted").then_some(m["status"] == "sent")
                 })
                 .await;
@@ -187,44 +149,26 @@ async fn channel_status_follows_the_channel(server: &TestServer) {
     assert_eq!(recovered["error"], Value::Null);
 
     // New credentials reset the status (with an event even when it was active).
-    json(
-        server
-            .req(
-                Method::PATCH,
-                &format!("/v1/channels/{cloud}"),
-                Some(&ctx.key),
-            )
-            .json(&json!({"access_token": "EAAG-another-token-value"}))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    server
+        .patch_json(
+            &format!("/v1/channels/{cloud}"),
+            &ctx.key,
+            &json!({"access_token": "EAAG-another-token-value"}),
+        )
+        .await
+        .status(200);
     assert_eq!(
         status(server, &ctx.key, &cloud).await["reason"],
         "reconfigured"
     );
     let resp = server
-        .req(
-            Method::DELETE,
-            &format!("/v1/channels/{cloud}"),
-            Some(&ctx.key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 204);
+        .delete(&format!("/v1/channels/{cloud}"), &ctx.key)
+        .await;
+    assert_eq!(resp.code, 204, "{}", resp.text);
     let resp = server
-        .req(
-            Method::GET,
-            &format!("/v1/channels/{cloud}/status"),
-            Some(&ctx.key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 404).await, "not_found");
+        .get(&format!("/v1/channels/{cloud}/status"), &ctx.key)
+        .await;
+    assert_eq!(resp.error(404), "not_found");
     assert_eq!(
         status_events(server, &ctx.key, &cloud).await,
         triples(&[
@@ -236,15 +180,10 @@ async fn channel_status_follows_the_channel(server: &TestServer) {
         ])
     );
     let (_, other) = create_account(server, "other").await;
-    let theirs = json(
-        server
-            .req(Method::GET, "/v1/events?types=channel.status", Some(&other))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let theirs = server
+        .get("/v1/events?types=channel.status", &other)
+        .await
+        .status(200);
     assert!(theirs["data"].as_array().unwrap().is_empty());
 }
 

@@ -3,7 +3,6 @@
 //! to `finished`, 20,000 rows), CSV export equal to what was imported, and contacts created
 //! by outbound and inbound messages.
 
-
 use std::collections::BTreeMap;
 
 use crate::common::*;
@@ -16,47 +15,37 @@ async fn call(
     path: &str,
     key: &str,
     body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = server.req(method, path, Some(key));
+) -> Reply {
+    let mut req = server.req(method, path, key);
     if let Some(b) = body {
         req = req.json(&b);
     }
-    req.send().await.expect("request")
+    server.call(req).await
 }
 
 async fn import(server: &TestServer, key: &str, csv: String, mode: &str) -> Value {
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/contacts/import?mode={mode}"),
-                Some(key),
-            )
-            .header("content-type", "text/csv")
-            .body(csv)
-            .send()
-            .await
-            .expect("request"),
-        202,
-    )
-    .await
+    server
+        .call(
+            server
+                .req(
+                    Method::POST,
+                    &format!("/v1/contacts/import?mode={mode}"),
+                    key,
+                )
+                .header("content-type", "text/csv")
+                .body(csv),
+        )
+        .await
+        .status(202)
 }
 
 /// Polls the import job until it is no longer running (at most `rounds` polls, 50 ms apart).
 async fn finished(server: &TestServer, key: &str, id: &str, rounds: u32) -> Value {
     for _ in 0..rounds {
-        let job = json(
-            call(
-                server,
-                Method::GET,
-                &format!("/v1/contacts/imports/{id}"),
-                key,
-                None,
-            )
-            .await,
-            200,
-        )
-        .await;
+        let job = server
+            .get(&format!("/v1/contacts/imports/{id}"), key)
+            .await
+            .status(200);
         if job["status"] != "running" {
             return job;
         }
@@ -66,20 +55,15 @@ async fn finished(server: &TestServer, key: &str, id: &str, rounds: u32) -> Valu
 }
 
 async fn export(server: &TestServer, key: &str, query: &str) -> Vec<BTreeMap<String, String>> {
-    let r = call(
-        server,
-        Method::GET,
-        &format!("/v1/contacts/export{query}"),
-        key,
-        None,
-    )
-    .await;
-    assert_eq!(r.status().as_u16(), 200);
-    assert!(r.headers()["content-type"]
+    let r = server
+        .get(&format!("/v1/contacts/export{query}"), key)
+        .await;
+    assert_eq!(r.code, 200);
+    assert!(r.headers["content-type"]
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
-    let text = r.text().await.unwrap();
+    let text = r.text.clone();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
     assert_eq!(
@@ -102,134 +86,79 @@ async fn export(server: &TestServer, key: &str, query: &str) -> Vec<BTreeMap<Str
 async fn crud_and_isolation(server: &TestServer) {
     let (_, key) = create_account(server, "Acme").await;
     let (_, other) = create_account(server, "Beta").await;
-    let created = json(
-        call(
-            server,
-            Method::POST,
+    let created = server
+        .post_json(
             "/v1/contacts",
             &key,
-            Some(
-                json!({"phone": "+263 77 100 0001", "name": "Tendai", "tags": ["vip"],
+            json!({"phone": "+263 77 100 0001", "name": "Tendai", "tags": ["vip"],
                         "custom_fields": {"city": "Harare"}}),
-            ),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await
+        .status(201);
     let id = created["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("ct_"));
     assert_eq!(created["phone"], "263771000001");
     assert_eq!(created["opted_out"], false);
     assert_eq!(created["last_inbound_at"], json!([]));
 
-    let dup = call(
-        server,
-        Method::POST,
-        "/v1/contacts",
-        &key,
-        Some(json!({"phone": "263771000001"})),
-    )
-    .await;
-    assert_eq!(error_code(dup, 409).await, "contact_exists");
-    let bad = call(
-        server,
-        Method::POST,
-        "/v1/contacts",
-        &key,
-        Some(json!({"phone": "hello"})),
-    )
-    .await;
-    assert_eq!(error_code(bad, 400).await, "invalid_parameter");
+    let dup = server
+        .post_json("/v1/contacts", &key, json!({"phone": "263771000001"}))
+        .await;
+    assert_eq!(dup.error(409), "contact_exists");
+    let bad = server
+        .post_json("/v1/contacts", &key, json!({"phone": "hello"}))
+        .await;
+    assert_eq!(bad.error(400), "invalid_parameter");
 
     for path in [
         format!("/v1/contacts/{id}"),
         "/v1/contacts/263771000001".to_string(),
     ] {
-        let got = json(call(server, Method::GET, &path, &key, None).await, 200).await;
+        let got = server.get(&path, &key).await.status(200);
         assert_eq!(got["id"], id.as_str());
         // Another account sees nothing, whatever the verb.
         for method in [Method::GET, Method::PATCH, Method::DELETE] {
             let body = (method == Method::PATCH).then(|| json!({"name": "x"}));
             let r = call(server, method, &path, &other, body).await;
-            assert_eq!(error_code(r, 404).await, "not_found");
+            assert_eq!(r.error(404), "not_found");
         }
     }
 
-    let patched = json(
-        call(
-            server,
-            Method::PATCH,
+    let patched = server
+        .patch_json(
             &format!("/v1/contacts/{id}"),
             &key,
-            Some(
-                json!({"name": "Tendai M", "add_tags": ["lead"], "remove_tags": ["vip"],
+            json!({"name": "Tendai M", "add_tags": ["lead"], "remove_tags": ["vip"],
                         "custom_fields": {"city": null, "plan": "gold"}, "opted_out": true}),
-            ),
         )
-        .await,
-        200,
-    )
-    .await;
+        .await
+        .status(200);
     assert_eq!(patched["name"], "Tendai M");
     assert_eq!(patched["tags"], json!(["lead"]));
     assert_eq!(patched["custom_fields"], json!({"plan": "gold"}));
     assert_eq!(patched["opted_out"], true);
-    let cleared = json(
-        call(
-            server,
-            Method::PATCH,
+    let cleared = server
+        .patch_json(
             &format!("/v1/contacts/{id}"),
             &key,
-            Some(json!({"name": null, "tags": []})),
+            json!({"name": null, "tags": []}),
         )
-        .await,
-        200,
-    )
-    .await;
+        .await
+        .status(200);
     assert_eq!(cleared["name"], Value::Null);
     assert_eq!(cleared["tags"], json!([]));
 
     // A read key reads but cannot change.
     let (_, reader) = create_key(server, &key, json!({"name": "ro", "permission": "read"})).await;
-    json(
-        call(server, Method::GET, "/v1/contacts", &reader, None).await,
-        200,
-    )
-    .await;
-    let r = call(
-        server,
-        Method::DELETE,
-        &format!("/v1/contacts/{id}"),
-        &reader,
-        None,
-    )
-    .await;
-    assert_eq!(error_code(r, 403).await, "forbidden");
+    server.get("/v1/contacts", &reader).await.status(200);
+    let r = server.delete(&format!("/v1/contacts/{id}"), &reader).await;
+    assert_eq!(r.error(403), "forbidden");
 
-    let r = call(
-        server,
-        Method::DELETE,
-        &format!("/v1/contacts/{id}"),
-        &key,
-        None,
-    )
-    .await;
-    assert_eq!(r.status().as_u16(), 204);
-    let r = call(
-        server,
-        Method::GET,
-        &format!("/v1/contacts/{id}"),
-        &key,
-        None,
-    )
-    .await;
-    assert_eq!(error_code(r, 404).await, "not_found");
-    let other_list = json(
-        call(server, Method::GET, "/v1/contacts", &other, None).await,
-        200,
-    )
-    .await;
+    let r = server.delete(&format!("/v1/contacts/{id}"), &key).await;
+    assert_eq!(r.code, 204);
+    let r = server.get(&format!("/v1/contacts/{id}"), &key).await;
+    assert_eq!(r.error(404), "not_found");
+    let other_list = server.get("/v1/contacts", &other).await.status(200);
     assert_eq!(other_list["data"], json!([]));
 }
 
@@ -241,18 +170,14 @@ async fn search_filters_and_paging(server: &TestServer) {
         ("263781000003", "alicia", json!(["vip", "lead"]), false),
         ("447700900004", "Zed", json!([]), false),
     ] {
-        json(
-            call(
-                server,
-                Method::POST,
+        server
+            .post_json(
                 "/v1/contacts",
                 &key,
-                Some(json!({"phone": phone, "name": name, "tags": tags, "opted_out": out})),
+                json!({"phone": phone, "name": name, "tags": tags, "opted_out": out}),
             )
-            .await,
-            201,
-        )
-        .await;
+            .await
+            .status(201);
     }
     let phones = |page: &Value| -> Vec<String> {
         page["data"]
@@ -265,7 +190,7 @@ async fn search_filters_and_paging(server: &TestServer) {
     let get = |query: &str| {
         let path = format!("/v1/contacts{query}");
         let key = key.clone();
-        async move { json(call(server, Method::GET, &path, &key, None).await, 200).await }
+        async move { server.get(&path, &key).await.status(200) }
     };
     assert_eq!(
         phones(&get("?q=ALIC").await),
@@ -290,15 +215,8 @@ async fn search_filters_and_paging(server: &TestServer) {
     let second = get(&format!("?limit=3&cursor={cursor}")).await;
     assert_eq!(phones(&second), vec!["447700900004"]);
     assert_eq!(second["next"], Value::Null);
-    let r = call(
-        server,
-        Method::GET,
-        "/v1/contacts?opted_out=maybe",
-        &key,
-        None,
-    )
-    .await;
-    assert_eq!(error_code(r, 400).await, "invalid_query");
+    let r = server.get("/v1/contacts?opted_out=maybe", &key).await;
+    assert_eq!(r.error(400), "invalid_query");
 }
 
 async fn import_reports_rows_and_exports_back(server: &TestServer) {
@@ -408,90 +326,71 @@ async fn import_reports_rows_and_exports_back(server: &TestServer) {
         (job["skipped"].clone(), job["updated"].clone()),
         (json!(1), json!(0))
     );
-    let ann = json(
-        call(server, Method::GET, "/v1/contacts/263771000001", &key, None).await,
-        200,
-    )
-    .await;
+    let ann = server
+        .get("/v1/contacts/263771000001", &key)
+        .await
+        .status(200);
     assert_eq!(ann["name"], "Ann Again");
 
     // Unusable uploads are refused before any job exists.
     let r = server
-        .req(Method::POST, "/v1/contacts/import", Some(&key))
-        .header("content-type", "text/csv")
-        .body("name,tags\nAnn,vip\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(r, 400).await, "invalid_csv");
+        .call(
+            server
+                .req(Method::POST, "/v1/contacts/import", &key)
+                .header("content-type", "text/csv")
+                .body("name,tags\nAnn,vip\n"),
+        )
+        .await;
+    assert_eq!(r.error(400), "invalid_csv");
     let r = server
-        .req(Method::POST, "/v1/contacts/import", Some(&key))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(r, 415).await, "unsupported_media_type");
+        .call(
+            server
+                .req(Method::POST, "/v1/contacts/import", &key)
+                .header("content-type", "application/json")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(r.error(415), "unsupported_media_type");
     let r = server
-        .req(Method::POST, "/v1/contacts/import?mode=merge", Some(&key))
-        .header("content-type", "text/csv")
-        .body("phone\n263771000001\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(r, 400).await, "invalid_parameter");
+        .call(
+            server
+                .req(Method::POST, "/v1/contacts/import?mode=merge", &key)
+                .header("content-type", "text/csv")
+                .body("phone\n263771000001\n"),
+        )
+        .await;
+    assert_eq!(r.error(400), "invalid_parameter");
     let (_, other) = create_account(server, "Other").await;
-    let r = call(
-        server,
-        Method::GET,
-        &format!("/v1/contacts/imports/{}", skip["id"].as_str().unwrap()),
-        &other,
-        None,
-    )
-    .await;
-    assert_eq!(error_code(r, 404).await, "not_found");
+    let r = server
+        .get(
+            &format!("/v1/contacts/imports/{}", skip["id"].as_str().unwrap()),
+            &other,
+        )
+        .await;
+    assert_eq!(r.error(404), "not_found");
 }
 
 async fn messages_create_contacts(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     send_template(server, &ctx, "+1 555 010 2001").await;
-    let out = json(
-        call(
-            server,
-            Method::GET,
-            "/v1/contacts/15550102001",
-            &ctx.key,
-            None,
-        )
-        .await,
-        200,
-    )
-    .await;
+    let out = server
+        .get("/v1/contacts/15550102001", &ctx.key)
+        .await
+        .status(200);
     assert_eq!(out["last_inbound_at"], json!([]));
-    json(
-        call(
-            server,
-            Method::POST,
+    server
+        .post_json(
             &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
             &ctx.key,
-            Some(json!({"from": "15550102002", "type": "text", "text": {"body": "hi"}})),
+            json!({"from": "15550102002", "type": "text", "text": {"body": "hi"}}),
         )
-        .await,
-        202,
-    )
-    .await;
+        .await
+        .status(202);
     let mut found = None;
     for _ in 0..600 {
-        let r = call(
-            server,
-            Method::GET,
-            "/v1/contacts/15550102002",
-            &ctx.key,
-            None,
-        )
-        .await;
-        if r.status().as_u16() == 200 {
-            found = Some(r.json::<Value>().await.unwrap());
+        let r = server.get("/v1/contacts/15550102002", &ctx.key).await;
+        if r.code == 200 {
+            found = Some(r.parse::<Value>());
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

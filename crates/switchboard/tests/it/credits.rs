@@ -2,7 +2,6 @@
 //! an overdraft is refused with `insufficient_credits`, an account key reads only its own
 //! balance and cannot change it.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::json;
@@ -12,54 +11,35 @@ async fn credits_are_managed_by_the_admin(server: &TestServer) {
     let (other, _) = create_account(server, "Beta").await;
     let path = format!("/v1/accounts/{account}/credits");
 
-    let start = json(
-        server
-            .req(Method::GET, &path, Some(ADMIN_KEY))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let start = server.get(&path, ADMIN_KEY).await.status(200);
     assert_eq!(start["balance"], 0);
     assert_eq!(start["movements"], json!([]));
 
-    let credited = json(
-        server
-            .req(Method::POST, &path, Some(ADMIN_KEY))
-            .json(&json!({ "amount": 100, "note": "top-up" }))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let credited = server
+        .post_json(
+            &path,
+            ADMIN_KEY,
+            &json!({ "amount": 100, "note": "top-up" }),
+        )
+        .await
+        .status(200);
     assert_eq!(credited["balance"], 100);
     assert_eq!(credited["movements"][0]["reason"], "admin_credit");
     assert_eq!(credited["movements"][0]["reference"], "top-up");
 
-    let debited = json(
-        server
-            .req(Method::POST, &path, Some(ADMIN_KEY))
-            .json(&json!({ "amount": -30 }))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let debited = server
+        .post_json(&path, ADMIN_KEY, &json!({ "amount": -30 }))
+        .await
+        .status(200);
     assert_eq!(debited["balance"], 70);
     assert_eq!(debited["movements"][0]["balance_after"], 70);
 
     // An overdraft is refused and changes nothing.
     let refused = server
-        .req(Method::POST, &path, Some(ADMIN_KEY))
-        .json(&json!({ "amount": -71 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status().as_u16(), 402);
-    let body: serde_json::Value = refused.json().await.unwrap();
+        .post_json(&path, ADMIN_KEY, &json!({ "amount": -71 }))
+        .await;
+    assert_eq!(refused.code, 402);
+    let body: serde_json::Value = refused.json();
     assert_eq!(body["error"]["code"], "insufficient_credits");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
@@ -69,57 +49,28 @@ async fn credits_are_managed_by_the_admin(server: &TestServer) {
 
     // Zero is invalid; an unknown account is 404.
     assert_eq!(
-        error_code(
-            server
-                .req(Method::POST, &path, Some(ADMIN_KEY))
-                .json(&json!({ "amount": 0 }))
-                .send()
-                .await
-                .unwrap(),
-            400
-        )
-        .await,
+        server
+            .post_json(&path, ADMIN_KEY, &json!({ "amount": 0 }))
+            .await
+            .error(400),
         "invalid_parameter"
     );
 
     // The account key reads its own balance, not another's, and cannot change it.
-    let own = json(
-        server
-            .req(Method::GET, &path, Some(&key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let own = server.get(&path, &key).await.status(200);
     assert_eq!(own["balance"], 70);
     assert_eq!(
-        error_code(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/accounts/{other}/credits"),
-                    Some(&key)
-                )
-                .send()
-                .await
-                .unwrap(),
-            404
-        )
-        .await,
+        server
+            .get(&format!("/v1/accounts/{other}/credits"), &key)
+            .await
+            .error(404),
         "not_found"
     );
     assert_eq!(
-        error_code(
-            server
-                .req(Method::POST, &path, Some(&key))
-                .json(&json!({ "amount": 5 }))
-                .send()
-                .await
-                .unwrap(),
-            403
-        )
-        .await,
+        server
+            .post_json(&path, &key, &json!({ "amount": 5 }))
+            .await
+            .error(403),
         "forbidden"
     );
 }

@@ -1,7 +1,6 @@
 //! Foundation over real HTTP, on SQLite and PostgreSQL: admin key → account → key → channel →
 //! list; isolation between accounts; permissions; revocation; error shapes.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::json;
@@ -10,45 +9,22 @@ async fn admin_account_key_channel_list(server: &TestServer) {
     // Admin creates two accounts and lists them.
     let (account_a, key_a) = create_account(server, "Acme").await;
     let (_account_b, _) = create_account(server, "Beta").await;
-    let listed = json(
-        server
-            .req(Method::GET, "/v1/accounts?limit=1", Some(ADMIN_KEY))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let listed = server
+        .get("/v1/accounts?limit=1", ADMIN_KEY)
+        .await
+        .status(200);
     assert_eq!(listed["data"][0]["id"], account_a.as_str());
     let next = listed["next"].as_str().expect("a second page");
-    let page2 = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/accounts?limit=1&after={next}"),
-                Some(ADMIN_KEY),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let page2 = server
+        .get(&format!("/v1/accounts?limit=1&after={next}"), ADMIN_KEY)
+        .await
+        .status(200);
     assert_eq!(page2["data"][0]["name"], "Beta");
     assert!(page2["next"].is_null());
-    let one = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/accounts/{account_a}"),
-                Some(ADMIN_KEY),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let one = server
+        .get(&format!("/v1/accounts/{account_a}"), ADMIN_KEY)
+        .await
+        .status(200);
     assert_eq!(one["name"], "Acme");
 
     // The account's key creates a send key and a channel, and lists them.
@@ -60,15 +36,7 @@ async fn admin_account_key_channel_list(server: &TestServer) {
     .await;
     assert!(send_key.starts_with("sb_"));
     let channel = create_cloud_channel(server, &key_a, "106540352242922").await;
-    let channels = json(
-        server
-            .req(Method::GET, "/v1/channels", Some(&send_key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let channels = server.get("/v1/channels", &send_key).await.status(200);
     assert_eq!(channels["data"].as_array().unwrap().len(), 1);
     let shown = &channels["data"][0];
     assert_eq!(shown["id"], channel.as_str());
@@ -79,15 +47,7 @@ async fn admin_account_key_channel_list(server: &TestServer) {
         .unwrap()
         .ends_with(&format!("/webhooks/cloud/{channel}")));
 
-    let keys = json(
-        server
-            .req(Method::GET, "/v1/keys", Some(&key_a))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let keys = server.get("/v1/keys", &key_a).await.status(200);
     let listed: Vec<&str> = keys["data"]
         .as_array()
         .unwrap()
@@ -106,59 +66,29 @@ async fn admin_account_key_channel_list(server: &TestServer) {
         .all(|k| k.get("secret").is_none()));
 
     // Status, update and delete.
-    let status = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{channel}/status"),
-                Some(&send_key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let status = server
+        .get(&format!("/v1/channels/{channel}/status"), &send_key)
+        .await
+        .status(200);
     assert_eq!(status["status"], "active");
-    let patched = json(
-        server
-            .req(
-                Method::PATCH,
-                &format!("/v1/channels/{channel}"),
-                Some(&key_a),
-            )
-            .json(&json!({"name": "Renamed", "api_version": "v24.0"}))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let patched = server
+        .patch_json(
+            &format!("/v1/channels/{channel}"),
+            &key_a,
+            &json!({"name": "Renamed", "api_version": "v24.0"}),
+        )
+        .await
+        .status(200);
     assert_eq!(patched["name"], "Renamed");
     assert_eq!(patched["api_version"], "v24.0");
     let resp = server
-        .req(
-            Method::DELETE,
-            &format!("/v1/channels/{channel}"),
-            Some(&key_a),
-        )
-        .send()
+        .delete(&format!("/v1/channels/{channel}"), &key_a)
+        .await;
+    assert_eq!(resp.code, 204);
+    let code = server
+        .get(&format!("/v1/channels/{channel}"), &key_a)
         .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 204);
-    let code = error_code(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{channel}"),
-                Some(&key_a),
-            )
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+        .error(404);
     assert_eq!(code, "not_found");
 }
 
@@ -185,40 +115,19 @@ async fn isolation_between_accounts(server: &TestServer) {
     }
     // A missing id answers exactly like a foreign one.
     let missing = server
-        .req(
-            Method::GET,
-            "/v1/channels/ch_00000000000000000000000000",
-            Some(&key_b),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(missing, 404).await, "not_found");
-    let malformed = server
-        .req(Method::GET, "/v1/channels/nonsense", Some(&key_b))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(malformed, 404).await, "not_found");
+        .get("/v1/channels/ch_00000000000000000000000000", &key_b)
+        .await;
+    assert_eq!(missing.error(404), "not_found");
+    let malformed = server.get("/v1/channels/nonsense", &key_b).await;
+    assert_eq!(malformed.error(404), "not_found");
     // B's lists do not show A's things.
-    let listed = json(
-        server
-            .req(Method::GET, "/v1/channels", Some(&key_b))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let listed = server.get("/v1/channels", &key_b).await.status(200);
     assert!(listed["data"].as_array().unwrap().is_empty());
     // A key cannot be scoped to another account's channel.
     let resp = server
-        .req(Method::POST, "/v1/keys", Some(&key_b))
-        .json(&json!({"channel_id": channel_a}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .post_json("/v1/keys", &key_b, &json!({"channel_id": channel_a}))
+        .await;
+    assert_eq!(resp.error(400), "invalid_parameter");
 
     // No key → 401 everywhere, including the admin endpoints.
     let all = [
@@ -235,21 +144,15 @@ async fn isolation_between_accounts(server: &TestServer) {
         (Method::POST, "/v1/accounts".to_string()),
     ];
     for (method, path) in &all {
-        let code = error_code(
-            server.req(method.clone(), path, None).send().await.unwrap(),
-            401,
-        )
-        .await;
+        let code = server
+            .call(server.req(method.clone(), path, NO_KEY))
+            .await
+            .error(401);
         assert_eq!(code, "unauthorized", "{method} {path}");
-        let code = error_code(
-            server
-                .req(method.clone(), path, Some("sb_not_a_real_key"))
-                .send()
-                .await
-                .unwrap(),
-            401,
-        )
-        .await;
+        let code = server
+            .call(server.req(method.clone(), path, "sb_not_a_real_key"))
+            .await
+            .error(401);
         assert_eq!(code, "unauthorized", "{method} {path} with a bogus key");
     }
 
@@ -284,39 +187,14 @@ async fn isolation_between_accounts(server: &TestServer) {
         assert_eq!(code, "forbidden", "{method} {path}");
     }
     // But it can read.
-    json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{channel_a}"),
-                Some(&read_key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    server
+        .get(&format!("/v1/channels/{channel_a}"), &read_key)
+        .await
+        .status(200);
     // Account keys cannot use admin endpoints, and the admin key cannot act as an account.
-    let code = error_code(
-        server
-            .req(Method::GET, "/v1/accounts", Some(&key_a))
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    let code = server.get("/v1/accounts", &key_a).await.error(403);
     assert_eq!(code, "forbidden");
-    let code = error_code(
-        server
-            .req(Method::GET, "/v1/channels", Some(ADMIN_KEY))
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    let code = server.get("/v1/channels", ADMIN_KEY).await.error(403);
     assert_eq!(code, "forbidden");
 }
 
@@ -361,63 +239,32 @@ async fn keys_are_revoked_and_scoped(server: &TestServer) {
             "a channel-scoped key sees only its channel"
         );
     }
-    let code = error_code(
-        server
-            .req(Method::GET, &format!("/v1/channels/{ch2}"), Some(&secret))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    let code = server
+        .get(&format!("/v1/channels/{ch2}"), &secret)
+        .await
+        .error(404);
     assert_eq!(code, "not_found");
-    let code = error_code(
-        server
-            .req(Method::POST, "/v1/channels", Some(&secret))
-            .json(&json!({"name": "x", "kind": "sandbox"}))
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    let code = server
+        .post_json(
+            "/v1/channels",
+            &secret,
+            &json!({"name": "x", "kind": "sandbox"}),
+        )
+        .await
+        .error(403);
     assert_eq!(
         code, "forbidden",
         "a channel-scoped key cannot create channels"
     );
 
     // Revocation takes effect at once.
-    let resp = server
-        .req(Method::DELETE, &format!("/v1/keys/{key_id}"), Some(&key_a))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 204);
-    let code = error_code(
-        server
-            .req(Method::GET, "/v1/channels", Some(&secret))
-            .send()
-            .await
-            .unwrap(),
-        401,
-    )
-    .await;
+    let resp = server.delete(&format!("/v1/keys/{key_id}"), &key_a).await;
+    assert_eq!(resp.code, 204);
+    let code = server.get("/v1/channels", &secret).await.error(401);
     assert_eq!(code, "unauthorized");
-    let resp = server
-        .req(Method::DELETE, &format!("/v1/keys/{key_id}"), Some(&key_a))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 404).await, "not_found", "revoking twice");
-    let keys = json(
-        server
-            .req(Method::GET, "/v1/keys", Some(&key_a))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let resp = server.delete(&format!("/v1/keys/{key_id}"), &key_a).await;
+    assert_eq!(resp.error(404), "not_found", "revoking twice");
+    let keys = server.get("/v1/keys", &key_a).await.status(200);
     let revoked = keys["data"]
         .as_array()
         .unwrap()
@@ -448,77 +295,54 @@ async fn bad_input_gets_clear_errors(server: &TestServer) {
         (json!({"kind": "sandbox"}), "name"),
     ];
     for (body, field) in cases {
-        let resp = server
-            .req(Method::POST, "/v1/channels", Some(&key))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let payload = json(resp, 400).await;
+        let resp = server.post_json("/v1/channels", &key, &body).await;
+        let payload = resp.status(400);
         let message = payload["error"]["message"].as_str().unwrap();
         assert!(message.contains(field), "{body} → {message}");
     }
     // Malformed JSON, wrong content type, unknown route, wrong method, oversize body.
     let resp = server
-        .req(Method::POST, "/v1/channels", Some(&key))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "malformed_json");
+        .call(
+            server
+                .req(Method::POST, "/v1/channels", &key)
+                .header("content-type", "application/json")
+                .body("{not json"),
+        )
+        .await;
+    assert_eq!(resp.error(400), "malformed_json");
     let resp = server
-        .req(Method::POST, "/v1/channels", Some(&key))
-        .body("name=x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 415).await, "unsupported_media_type");
-    let resp = server
-        .req(Method::GET, "/v1/nothing-here", Some(&key))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 404).await, "not_found");
-    let resp = server
-        .req(Method::PUT, "/v1/channels", Some(&key))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 405).await, "method_not_allowed");
+        .call(
+            server
+                .req(Method::POST, "/v1/channels", &key)
+                .body("name=x"),
+        )
+        .await;
+    assert_eq!(resp.error(415), "unsupported_media_type");
+    let resp = server.get("/v1/nothing-here", &key).await;
+    assert_eq!(resp.error(404), "not_found");
+    let resp = server.put("/v1/channels", &key).await;
+    assert_eq!(resp.error(405), "method_not_allowed");
     let huge = format!(
         "{{\"name\":\"{}\",\"kind\":\"sandbox\"}}",
         "x".repeat(2 * 1024 * 1024)
     );
     let resp = server
-        .req(Method::POST, "/v1/channels", Some(&key))
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 413).await, "payload_too_large");
-    let resp = server
-        .req(Method::GET, "/v1/channels?limit=lots", Some(&key))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_query");
+        .call(
+            server
+                .req(Method::POST, "/v1/channels", &key)
+                .header("content-type", "application/json")
+                .body(huge),
+        )
+        .await;
+    assert_eq!(resp.error(413), "payload_too_large");
+    let resp = server.get("/v1/channels?limit=lots", &key).await;
+    assert_eq!(resp.error(400), "invalid_query");
     // Duplicate phone number ids conflict.
     create_cloud_channel(server, &key, "333333333333333").await;
-    let resp = server
-        .req(Method::POST, "/v1/channels", Some(&key))
-        .json(&json!({"name": "dup", "kind": "cloud", "phone_number_id": "333333333333333", "waba_id": "1", "access_token": "abcdefgh1", "app_secret": "abcdefgh1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 409).await, "conflict");
+    let resp = server.post_json("/v1/channels", &key, &json!({"name": "dup", "kind": "cloud", "phone_number_id": "333333333333333", "waba_id": "1", "access_token": "abcdefgh1", "app_secret": "abcdefgh1"})).await;
+    assert_eq!(resp.error(409), "conflict");
     // Every answer carries a request id.
-    let resp = server
-        .req(Method::GET, "/healthz", None)
-        .send()
-        .await
-        .unwrap();
+    let resp = server.get("/healthz", NO_KEY).await;
     assert!(resp
         .headers()
         .get("x-request-id")
@@ -529,48 +353,17 @@ async fn bad_input_gets_clear_errors(server: &TestServer) {
 }
 
 async fn probes_metrics_and_docs(server: &TestServer) {
-    let health = json(
-        server
-            .req(Method::GET, "/healthz", None)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let health = server.get("/healthz", NO_KEY).await.status(200);
     assert_eq!(health["status"], "ok");
-    let ready = json(
-        server
-            .req(Method::GET, "/readyz", None)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let ready = server.get("/readyz", NO_KEY).await.status(200);
     assert!(ready["store"] == "sqlite" || ready["store"] == "postgres");
-    let doc = json(
-        server
-            .req(Method::GET, "/openapi.json", None)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let doc = server.get("/openapi.json", NO_KEY).await.status(200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"]["/v1/channels/{id}"]["patch"].is_object());
-    let docs = server.req(Method::GET, "/docs", None).send().await.unwrap();
-    assert_eq!(docs.status().as_u16(), 200);
-    assert!(docs.text().await.unwrap().contains("<html"));
-    let metrics = server
-        .req(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let docs = server.get("/docs", NO_KEY).await;
+    assert_eq!(docs.code, 200);
+    assert!(docs.text.clone().contains("<html"));
+    let metrics = server.get("/metrics", NO_KEY).await.text.clone();
     assert!(
         metrics.contains(
             "switchboard_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"

@@ -3,13 +3,12 @@
 //! send answer, a late `delivered` after `read`, the 24-hour window measured from the
 //! customer's message time, and a restart with a full outbox.
 
-
 use std::sync::Arc;
 
+use crate::common::*;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
-use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::cloud_webhook::sign;
@@ -33,16 +32,10 @@ async fn cloud_channel(
     if let Some(url) = base_url {
         body["base_url"] = json!(url);
     }
-    let created = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(key))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+    let created = server
+        .post_json("/v1/channels", key, &body)
+        .await
+        .status(201);
     (created["id"].as_str().unwrap().to_string(), phone)
 }
 
@@ -64,19 +57,10 @@ fn status_payload(phone_number_id: &str, wamid: &str, status: &str) -> Value {
 }
 
 async fn messages_of(server: &TestServer, key: &str, channel: &str) -> Vec<Value> {
-    let list = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{channel}/messages"),
-                Some(key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let list = server
+        .get(&format!("/v1/channels/{channel}/messages"), key)
+        .await
+        .status(200);
     list["data"].as_array().unwrap().clone()
 }
 
@@ -95,8 +79,8 @@ async fn verification_handshake(server: &TestServer) {
         .send()
         .await
         .unwrap();
-    assert_eq!(ok.status(), 200);
-    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    assert_eq!(ok.code, 200, "{}", ok.text);
+    assert_eq!(ok.text.clone(), "1158201444");
     let bad = server
         .client
         .get(&url)
@@ -108,7 +92,7 @@ async fn verification_handshake(server: &TestServer) {
         .send()
         .await
         .unwrap();
-    assert_eq!(error_code(bad, 403).await, "forbidden");
+    assert_eq!(bad.error(403), "forbidden");
     let missing = server
         .client
         .get(format!(
@@ -118,7 +102,7 @@ async fn verification_handshake(server: &TestServer) {
         .send()
         .await
         .unwrap();
-    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.code, 404, "{}", missing.text);
 }
 
 async fn signatures_are_checked_before_storing(server: &TestServer) {
@@ -138,19 +122,15 @@ async fn signatures_are_checked_before_storing(server: &TestServer) {
         request.send()
     };
     let missing = post(None, body.clone()).await.unwrap();
-    assert_eq!(error_code(missing, 401).await, "unauthorized");
+    assert_eq!(missing.error(401), "unauthorized");
     let forged = post(Some(sign("not-the-secret", &body)), body.clone())
         .await
         .unwrap();
-    assert_eq!(error_code(forged, 401).await, "unauthorized");
+    assert_eq!(forged.error(401), "unauthorized");
     let mut tampered = body.clone();
     tampered.extend_from_slice(b" ");
     let wrong_body = post(Some(sign(APP_SECRET, &body)), tampered).await.unwrap();
-    assert_eq!(
-        wrong_body.status(),
-        401,
-        "the signature covers the raw body"
-    );
+    assert_eq!(wrong_body.code, 401, "the signature covers the raw body");
     assert!(
         messages_of(server, &key, &channel).await.is_empty(),
         "nothing stored for refused webhooks"
@@ -159,7 +139,7 @@ async fn signatures_are_checked_before_storing(server: &TestServer) {
     let good = post(Some(sign(APP_SECRET, &body)), body.clone())
         .await
         .unwrap();
-    let summary = json(good, 200).await;
+    let summary = good.status(200);
     assert_eq!(summary["messages"], 1);
     let again = json(
         post(Some(sign(APP_SECRET, &body)), body.clone())
@@ -179,10 +159,10 @@ async fn signatures_are_checked_before_storing(server: &TestServer) {
     let resp = post(Some(sign(APP_SECRET, &not_json)), not_json)
         .await
         .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_webhook");
+    assert_eq!(resp.error(400), "invalid_webhook");
     let huge = vec![b' '; 3 * 1024 * 1024 + 10];
     let resp = post(Some(sign(APP_SECRET, &huge)), huge).await.unwrap();
-    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.code, 413, "{}", resp.text);
 }
 
 /// Meta sends webhook bodies of up to 3 MB: a signed 2.5 MB one (a long text) is stored; a
@@ -219,7 +199,7 @@ async fn webhooks_up_to_3_mb_are_accepted(server: &TestServer) {
         json!("y".repeat(3 * 1024 * 1024));
     let body = serde_json::to_vec(&payload).unwrap();
     let resp = post(body).await.unwrap();
-    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.code, 413, "{}", resp.text);
     let stored = messages_of(server, &key, &channel).await;
     assert_eq!(stored.len(), 1, "nothing stored for the refused webhook");
     assert_eq!(stored[0]["chat"], "15551230901");
@@ -271,27 +251,13 @@ async fn a_status_overtaking_the_send_answer_is_applied(server: &TestServer) {
     let (channel, phone) = cloud_channel(server, &key, Some(upstream_url)).await;
     *upstream.webhook_url.lock().await = format!("{}/webhooks/cloud/{channel}", server.base);
     *upstream.phone.lock().await = phone;
-    let answer = json(
-        server
-            .req(Method::POST, &format!("/v1/channels/{channel}/messages"), Some(&key))
-            .json(&json!({"messaging_product": "whatsapp", "to": "15551230900", "type": "template", "template": {"name": "any", "language": {"code": "en"}}}))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let answer = server.post_json(&format!("/v1/channels/{channel}/messages"), &key, &json!({"messaging_product": "whatsapp", "to": "15551230900", "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await.status(200);
     let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
     let m = eventually(10, "the early status to be applied", || async {
-        let m = json(
-            server
-                .req(Method::GET, &format!("/v1/messages/{id}"), Some(&key))
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let m = server
+            .get(&format!("/v1/messages/{id}"), &key)
+            .await
+            .status(200);
         (m["status"] == "delivered").then_some(m)
     })
     .await;
@@ -371,29 +337,17 @@ fn unix_now() -> i64 {
 }
 
 async fn get_message(server: &TestServer, key: &str, id: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, &format!("/v1/messages/{id}"), Some(key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server
+        .get(&format!("/v1/messages/{id}"), key)
+        .await
+        .status(200)
 }
 
-async fn send_to(server: &TestServer, key: &str, channel: &str, body: &Value) -> (u16, Value) {
+async fn send_to(server: &TestServer, key: &str, channel: &str, body: &Value) -> Reply {
     let resp = server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{channel}/messages"),
-            Some(key),
-        )
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
+        .post_json(&format!("/v1/channels/{channel}/messages"), key, body)
+        .await;
+    let status = resp.code;
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
@@ -402,8 +356,7 @@ async fn a_late_delivered_after_read_keeps_read(server: &TestServer) {
     let (upstream_url, serving) = upstream.start().await;
     let (_, key) = create_account(server, "acme").await;
     let (channel, phone) = cloud_channel(server, &key, Some(upstream_url)).await;
-    let (status, answer) = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": "15551230900", "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await;
-    assert_eq!(status, 200, "{answer}");
+    let answer = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": "15551230900", "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await.status(200);
     let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
     let sent = eventually(10, "the send to reach the upstream", || async {
         let m = get_message(server, &key, &id).await;
@@ -449,19 +402,10 @@ async fn a_late_delivered_after_read_keeps_read(server: &TestServer) {
         ],
         "the late delivered is kept in the history, not applied: {m}"
     );
-    let events = json(
-        server
-            .req(
-                Method::GET,
-                "/v1/events?types=message.*&limit=100",
-                Some(&key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let events = server
+        .get("/v1/events?types=message.*&limit=100", &key)
+        .await
+        .status(200);
     let types: Vec<&str> = events["data"]
         .as_array()
         .unwrap()
@@ -495,8 +439,7 @@ async fn an_inbound_older_than_a_day_leaves_the_window_closed(server: &TestServe
     let old = now - 25 * 3600;
     let summary = post_signed(server, &channel, &inbound_at("wamid.old", old)).await;
     assert_eq!(summary["messages"], 1, "{summary}");
-    let (status, answer) = send_to(server, &key, &channel, &text).await;
-    assert_eq!(status, 400, "{answer}");
+    let answer = send_to(server, &key, &channel, &text).await.status(400);
     assert_eq!(answer["error"]["code"], 131047, "{answer}");
     let details = answer["error"]["error_data"]["details"].as_str().unwrap();
     assert!(
@@ -519,8 +462,7 @@ async fn an_inbound_older_than_a_day_leaves_the_window_closed(server: &TestServe
     let recent = now - 3600;
     let summary = post_signed(server, &channel, &inbound_at("wamid.recent", recent)).await;
     assert_eq!(summary["messages"], 1, "{summary}");
-    let (status, answer) = send_to(server, &key, &channel, &text).await;
-    assert_eq!(status, 200, "{answer}");
+    let answer = send_to(server, &key, &channel, &text).await.status(200);
     let expires =
         switchboard_core::time::parse_rfc3339(answer["window_expires_at"].as_str().unwrap())
             .expect("RFC 3339");
@@ -532,19 +474,17 @@ async fn an_inbound_older_than_a_day_leaves_the_window_closed(server: &TestServe
     serving.abort();
 }
 
-async fn a_restart_resumes_every_queued_message_once(server: TestServer) {
+async fn a_restart_resumes_every_queued_message_once(server: TestServer) -> TestServer {
     let server = server.restart(|c| c.dispatch.enabled = false).await;
     let (_, key) = create_account(&server, "acme").await;
-    let channel = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(&key))
-            .json(&json!({"name": "s", "kind": "sandbox"}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await["id"]
+    let channel = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            &json!({"name": "s", "kind": "sandbox"}),
+        )
+        .await
+        .status(201)["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -560,25 +500,19 @@ async fn a_restart_resumes_every_queued_message_once(server: TestServer) {
             let body = json!({"messaging_product": "whatsapp", "to": format!("1555{:07}", 1_000_000 + i), "type": "template",
                 "template": {"name": "hello_world", "language": {"code": "en_US"}}});
             let resp = client.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
-            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.code, 200, "{}", resp.text);
         });
     }
     while let Some(done) = tasks.join_next().await {
         done.unwrap();
     }
-    let queued = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{channel}/messages?status=accepted&limit=500"),
-                Some(&key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let queued = server
+        .get(
+            &format!("/v1/channels/{channel}/messages?status=accepted&limit=500"),
+            &key,
+        )
+        .await
+        .status(200);
     assert_eq!(
         queued["data"].as_array().unwrap().len(),
         500,
@@ -588,10 +522,8 @@ async fn a_restart_resumes_every_queued_message_once(server: TestServer) {
     let server = server.restart(|c| c.dispatch.enabled = true).await;
     let sent = eventually(60, "all 1000 queued messages at the upstream", || async {
         let sent: Vec<Value> = server
-            .req(Method::GET, "/sandbox/emulator/messages", None)
-            .send()
+            .get("/sandbox/emulator/messages", NO_KEY)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -600,10 +532,8 @@ async fn a_restart_resumes_every_queued_message_once(server: TestServer) {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let sent_again: Vec<Value> = server
-        .req(Method::GET, "/sandbox/emulator/messages", None)
-        .send()
+        .get("/sandbox/emulator/messages", NO_KEY)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -617,23 +547,17 @@ async fn a_restart_resumes_every_queued_message_once(server: TestServer) {
         "every queued message sent, each once"
     );
     eventually(30, "no message left in `accepted`", || async {
-        let left = json(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/channels/{channel}/messages?status=accepted&limit=1"),
-                    Some(&key),
-                )
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let left = server
+            .get(
+                &format!("/v1/channels/{channel}/messages?status=accepted&limit=1"),
+                &key,
+            )
+            .await
+            .status(200);
         left["data"].as_array().unwrap().is_empty().then_some(())
     })
     .await;
-    server.stop().await;
+    server
 }
 
 on_both_backends!(
@@ -642,24 +566,7 @@ on_both_backends!(
     early_status => super::a_status_overtaking_the_send_answer_is_applied,
     late_delivered => super::a_late_delivered_after_read_keeps_read,
     old_inbound => super::an_inbound_older_than_a_day_leaves_the_window_closed,
-    large_webhooks => super::webhooks_up_to_3_mb_are_accepted,
+    large_webhooks => super::webhooks_up_to_3_mb_are_accepted;
+    by_value:
+    restart => super::a_restart_resumes_every_queued_message_once,
 );
-
-mod restart {
-    #[tokio::test]
-    async fn sqlite() {
-        let server = crate::common::TestServer::start(crate::common::Backend::Sqlite)
-            .await
-            .expect("sqlite");
-        super::a_restart_resumes_every_queued_message_once(server).await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        let Some(server) = crate::common::TestServer::start(crate::common::Backend::Postgres).await
-        else {
-            return;
-        };
-        super::a_restart_resumes_every_queued_message_once(server).await;
-    }
-}

@@ -4,9 +4,9 @@
 //! id (one upstream upload, then the cached id); inbound media delivered to a webhook as our
 //! URL and downloaded byte-identical; and the expiry sweeper.
 
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::*;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -14,7 +14,6 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
-use crate::common::*;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -83,31 +82,19 @@ fn file_form(bytes: Vec<u8>, filename: &str, mime: &str) -> Form {
     )
 }
 
-async fn upload_form(server: &TestServer, key: &str, form: Form) -> reqwest::Response {
+async fn upload_form(server: &TestServer, key: &str, form: Form) -> Reply {
     server
-        .req(Method::POST, "/v1/media", Some(key))
-        .multipart(form)
-        .send()
+        .call(server.req(Method::POST, "/v1/media", key).multipart(form))
         .await
-        .unwrap()
 }
 
-async fn upload_json(server: &TestServer, key: &str, body: Value) -> reqwest::Response {
-    server
-        .req(Method::POST, "/v1/media", Some(key))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+async fn upload_json(server: &TestServer, key: &str, body: Value) -> Reply {
+    server.post_json("/v1/media", key, &body).await
 }
 
 async fn download(server: &TestServer, key: &str, id: &str) -> (u16, String, Vec<u8>) {
-    let r = server
-        .req(Method::GET, &format!("/v1/media/{id}/content"), Some(key))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
+    let r = server.get(&format!("/v1/media/{id}/content"), key).await;
+    let status = r.code;
     let ct = r
         .headers()
         .get(header::CONTENT_TYPE)
@@ -228,7 +215,7 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
         file_form(image.clone(), "cat.png", "image/png"),
     )
     .await;
-    let meta = json(r, 201).await;
+    let meta = r.status(201);
     let id = meta["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("med_"), "{meta}");
     assert_eq!(meta["kind"], "image");
@@ -241,15 +228,10 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
         meta["url"],
         format!("{}/v1/media/{id}/content", server.base)
     );
-    let got = json(
-        server
-            .req(Method::GET, &format!("/v1/media/{id}"), Some(&ctx.key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let got = server
+        .get(&format!("/v1/media/{id}"), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(got, meta);
     let (status, ct, bytes) = download(server, &ctx.key, &id).await;
     assert_eq!((status, ct.as_str()), (200, "image/png"));
@@ -263,7 +245,7 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
             .mime_str("application/octet-stream")
             .unwrap(),
     );
-    let meta = json(upload_form(server, &ctx.key, form).await, 201).await;
+    let meta = upload_form(server, &ctx.key, form).await.status(201);
     assert_eq!(
         (meta["kind"].as_str(), meta["mime_type"].as_str()),
         (Some("document"), Some("application/pdf"))
@@ -271,16 +253,13 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
 
     // Data URI.
     let photo = jpeg(2000);
-    let meta = json(
-        upload_json(
-            server,
-            &ctx.key,
-            json!({"data": data_uri("image/jpeg", &photo), "filename": "p.jpg"}),
-        )
-        .await,
-        201,
+    let meta = upload_json(
+        server,
+        &ctx.key,
+        json!({"data": data_uri("image/jpeg", &photo), "filename": "p.jpg"}),
     )
-    .await;
+    .await
+    .status(201);
     assert_eq!(meta["mime_type"], "image/jpeg");
     let (_, _, bytes) = download(server, &ctx.key, meta["id"].as_str().unwrap()).await;
     assert_eq!(bytes, photo);
@@ -288,16 +267,13 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
     // URL, fetched by the server (private targets are allowed on this server).
     let doc = pdf(70_000);
     let files = FileServer::start(vec![("files/report.pdf", "application/pdf", doc.clone())]).await;
-    let meta = json(
-        upload_json(
-            server,
-            &ctx.key,
-            json!({"url": format!("{}/files/report.pdf", files.base)}),
-        )
-        .await,
-        201,
+    let meta = upload_json(
+        server,
+        &ctx.key,
+        json!({"url": format!("{}/files/report.pdf", files.base)}),
     )
-    .await;
+    .await
+    .status(201);
     assert_eq!(meta["kind"], "document");
     assert_eq!(meta["filename"], "report.pdf");
     assert_eq!(meta["sha256"], sha256_hex(&doc));
@@ -305,51 +281,37 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
     assert_eq!(ct, "application/pdf");
     assert_eq!(bytes, doc);
     // A URL that answers 404.
-    let code = error_code(
-        upload_json(
-            server,
-            &ctx.key,
-            json!({"url": format!("{}/missing.png", files.base)}),
-        )
-        .await,
-        400,
+    let code = upload_json(
+        server,
+        &ctx.key,
+        json!({"url": format!("{}/missing.png", files.base)}),
     )
-    .await;
+    .await
+    .error(400);
     assert_eq!(code, "url_fetch_failed");
 
     // The Cloud API form answers {"id"} and the id works on the native routes.
     let form = file_form(image.clone(), "cat.png", "image/png")
         .text("type", "image/png")
         .text("messaging_product", "whatsapp");
-    let answer = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v23.0/{}/media", ctx.channel),
-                Some(&ctx.key),
-            )
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let answer = server
+        .call(
+            server
+                .req(
+                    Method::POST,
+                    &format!("/v23.0/{}/media", ctx.channel),
+                    &ctx.key,
+                )
+                .multipart(form),
+        )
+        .await
+        .status(200);
     let cloud_id = answer["id"].as_str().unwrap();
     assert_eq!(answer.as_object().unwrap().len(), 1, "{answer}");
-    let meta = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/media/{cloud_id}"),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let meta = server
+        .get(&format!("/v1/media/{cloud_id}"), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(meta["channel_id"], ctx.channel.as_str());
 
     // Another account sees none of it; a read key cannot upload; delete removes it.
@@ -359,37 +321,22 @@ async fn uploads_by_file_data_uri_url_and_cloud_form(server: &TestServer) {
         (Method::GET, format!("/v1/media/{id}/content")),
         (Method::DELETE, format!("/v1/media/{id}")),
     ] {
-        let code = error_code(
-            server
-                .req(method, &path, Some(&other))
-                .send()
-                .await
-                .unwrap(),
-            404,
-        )
-        .await;
+        let code = server
+            .call(server.req(method, &path, &other))
+            .await
+            .error(404);
         assert_eq!(code, "not_found");
     }
     let (_, reader) = create_key(server, &ctx.key, json!({"permission": "read"})).await;
-    let code = error_code(
-        upload_form(server, &reader, file_form(png(100), "x.png", "image/png")).await,
-        403,
-    )
-    .await;
-    assert_eq!(code, "forbidden");
-    let r = server
-        .req(Method::DELETE, &format!("/v1/media/{id}"), Some(&ctx.key))
-        .send()
+    let code = upload_form(server, &reader, file_form(png(100), "x.png", "image/png"))
         .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 204);
+        .error(403);
+    assert_eq!(code, "forbidden");
+    let r = server.delete(&format!("/v1/media/{id}"), &ctx.key).await;
+    assert_eq!(r.code, 204);
     for path in [format!("/v1/media/{id}"), format!("/v1/media/{id}/content")] {
-        let r = server
-            .req(Method::GET, &path, Some(&ctx.key))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 404);
+        let r = server.get(&path, &ctx.key).await;
+        assert_eq!(r.code, 404);
     }
 }
 
@@ -455,8 +402,8 @@ async fn every_limit_is_enforced(server: &TestServer) {
     ];
     for (what, form, status, code) in cases {
         let r = upload_form(server, &ctx.key, form).await;
-        let got = r.status().as_u16();
-        let body: Value = r.json().await.unwrap();
+        let got = r.code;
+        let body: Value = r.json();
         assert_eq!(got, status, "{what}: {body}");
         assert_eq!(body["error"]["code"], code, "{what}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
@@ -466,64 +413,55 @@ async fn every_limit_is_enforced(server: &TestServer) {
         );
     }
     // Audio over 16 MB as a data URI.
-    let code = error_code(
-        upload_json(
-            server,
-            &ctx.key,
-            json!({"data": data_uri("audio/mpeg", &mp3(16 * MB + 1))}),
-        )
-        .await,
-        413,
+    let code = upload_json(
+        server,
+        &ctx.key,
+        json!({"data": data_uri("audio/mpeg", &mp3(16 * MB + 1))}),
     )
-    .await;
+    .await
+    .error(413);
     assert_eq!(code, "media_too_large");
     // A document over 100 MB by URL is refused from its Content-Length.
     let files = FileServer::start(vec![]).await;
-    let code = error_code(
-        upload_json(
-            server,
-            &ctx.key,
-            json!({"url": format!("{}/big.pdf", files.base)}),
-        )
-        .await,
-        413,
+    let code = upload_json(
+        server,
+        &ctx.key,
+        json!({"url": format!("{}/big.pdf", files.base)}),
     )
-    .await;
+    .await
+    .error(413);
     assert_eq!(code, "media_too_large");
     // Within the limits: exactly 5 MB image and a 100 KB sticker.
-    json(
-        upload_form(
-            server,
-            &ctx.key,
-            file_form(png(5 * MB), "ok.png", "image/png"),
-        )
-        .await,
-        201,
+    upload_form(
+        server,
+        &ctx.key,
+        file_form(png(5 * MB), "ok.png", "image/png"),
     )
-    .await;
-    let meta = json(
-        upload_form(
-            server,
-            &ctx.key,
-            file_form(webp(100 * KB), "ok.webp", "image/webp"),
-        )
-        .await,
-        201,
+    .await
+    .status(201);
+    let meta = upload_form(
+        server,
+        &ctx.key,
+        file_form(webp(100 * KB), "ok.webp", "image/webp"),
     )
-    .await;
+    .await
+    .status(201);
     assert_eq!(meta["kind"], "sticker");
     // The Cloud form answers in Meta's shape with 131053.
     let r = server
-        .req(
-            Method::POST,
-            &format!("/v23.0/{}/media", ctx.channel),
-            Some(&ctx.key),
+        .call(
+            server
+                .req(
+                    Method::POST,
+                    &format!("/v23.0/{}/media", ctx.channel),
+                    &ctx.key,
+                )
+                .multipart(
+                    file_form(gif(), "a.gif", "image/gif").text("messaging_product", "whatsapp"),
+                ),
         )
-        .multipart(file_form(gif(), "a.gif", "image/gif").text("messaging_product", "whatsapp"))
-        .send()
-        .await
-        .unwrap();
-    let body = json(r, 415).await;
+        .await;
+    let body = r.status(415);
     assert_eq!(body["error"]["code"], 131053, "{body}");
     assert!(body["error"]["fbtrace_id"].is_string(), "{body}");
     // Refused uploads leave no files behind.
@@ -543,7 +481,7 @@ async fn private_urls_are_refused(server: &TestServer) {
         "http://169.254.169.254/latest/meta-data".to_string(),
     ] {
         let r = upload_json(server, &ctx.key, json!({"url": url})).await;
-        let body = json(r, 400).await;
+        let body = r.status(400);
         assert_eq!(body["error"]["code"], "url_not_allowed", "{url}: {body}");
         assert!(
             body["error"]["message"]
@@ -553,90 +491,62 @@ async fn private_urls_are_refused(server: &TestServer) {
             "{body}"
         );
     }
-    let code = error_code(
-        upload_json(server, &ctx.key, json!({"url": "ftp://example.com/a.png"})).await,
-        400,
-    )
-    .await;
+    let code = upload_json(server, &ctx.key, json!({"url": "ftp://example.com/a.png"}))
+        .await
+        .error(400);
     assert_eq!(code, "url_not_allowed");
 }
 
 async fn open_window(server: &TestServer, ctx: &Ctx, from: &str) {
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&json!({"from": from, "type": "text", "text": {"body": "hi"}}))
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
-    eventually(20, "the inbound text", || async {
-        let list = json(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .send()
-                .await
-                .unwrap(),
-            200,
+    server
+        .post_json(
+            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
+            &ctx.key,
+            &json!({"from": from, "type": "text", "text": {"body": "hi"}}),
         )
-        .await;
+        .await
+        .status(202);
+    eventually(20, "the inbound text", || async {
+        let list = server
+            .get(
+                &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
+                &ctx.key,
+            )
+            .await
+            .status(200);
         (!list["data"].as_array().unwrap().is_empty()).then_some(())
     })
     .await;
 }
 
 async fn emulator_list(server: &TestServer, what: &str) -> Vec<Value> {
-    json(
-        server
-            .req(Method::GET, &format!("/sandbox/emulator/{what}"), None)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
-    .as_array()
-    .cloned()
-    .unwrap_or_default()
+    server
+        .get(&format!("/sandbox/emulator/{what}"), NO_KEY)
+        .await
+        .status(200)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
-async fn send(server: &TestServer, ctx: &Ctx, body: Value) -> reqwest::Response {
+async fn send(server: &TestServer, ctx: &Ctx, body: Value) -> Reply {
     server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v1/channels/{}/messages", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
+            &body,
         )
-        .json(&body)
-        .send()
         .await
-        .unwrap()
 }
 
 async fn inbound_messages(server: &TestServer, ctx: &Ctx, kind: &str) -> Vec<Value> {
-    let list = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let list = server
+        .get(
+            &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     list["data"]
         .as_array()
         .unwrap()
@@ -651,16 +561,13 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
     let to = "15551234567";
     open_window(server, &ctx, to).await;
     let image = png(4000);
-    let meta = json(
-        upload_form(
-            server,
-            &ctx.key,
-            file_form(image.clone(), "cat.png", "image/png"),
-        )
-        .await,
-        201,
+    let meta = upload_form(
+        server,
+        &ctx.key,
+        file_form(image.clone(), "cat.png", "image/png"),
     )
-    .await;
+    .await
+    .status(201);
     let id = meta["id"].as_str().unwrap().to_string();
 
     // Refused at send: unknown id, wrong kind — Meta's shape with the JSON path.
@@ -671,7 +578,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
                "image": {"id": "med_0000000000000000000000000a"}}),
     )
     .await;
-    let body = json(r, 400).await;
+    let body = r.status(400);
     assert_eq!(body["error"]["code"], 100, "{body}");
     assert!(
         body["error"]["error_data"]["details"]
@@ -687,7 +594,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
                "document": {"id": id, "filename": "x.pdf"}}),
     )
     .await;
-    let body = json(r, 400).await;
+    let body = r.status(400);
     assert!(
         body["error"]["error_data"]["details"]
             .as_str()
@@ -696,29 +603,18 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
         "{body}"
     );
     let (_, other) = create_account(server, "other").await;
-    let other_ctx_channel = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(&other))
-            .json(&json!({"name": "s", "kind": "sandbox"}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
-    let r = server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{}/messages", other_ctx_channel["id"].as_str().unwrap()),
-            Some(&other),
+    let other_ctx_channel = server
+        .post_json(
+            "/v1/channels",
+            &other,
+            &json!({"name": "s", "kind": "sandbox"}),
         )
-        .json(&json!({"messaging_product": "whatsapp", "to": to, "type": "template",
-               "template": {"name": "hello_world", "language": {"code": "en_US"},
-                 "components": [{"type": "header", "parameters": [{"type": "image", "image": {"id": id}}]}]}}))
-        .send()
         .await
-        .unwrap();
-    let body = json(r, 400).await;
+        .status(201);
+    let r = server.post_json(&format!("/v1/channels/{}/messages", other_ctx_channel["id"].as_str().unwrap()), &other, &json!({"messaging_product": "whatsapp", "to": to, "type": "template",
+               "template": {"name": "hello_world", "language": {"code": "en_US"},
+                 "components": [{"type": "header", "parameters": [{"type": "image", "image": {"id": id}}]}]}})).await;
+    let body = r.status(400);
     assert!(
         body["error"]["error_data"]["details"]
             .as_str()
@@ -729,17 +625,14 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
 
     // Two sends by our id: one upload to the emulator, both messages carry its media id.
     for caption in ["first", "second"] {
-        json(
-            send(
-                server,
-                &ctx,
-                json!({"messaging_product": "whatsapp", "to": to, "type": "image",
+        send(
+            server,
+            &ctx,
+            json!({"messaging_product": "whatsapp", "to": to, "type": "image",
                        "image": {"id": id, "caption": caption}}),
-            )
-            .await,
-            200,
         )
-        .await;
+        .await
+        .status(200);
         eventually(20, "the emulator to receive the image", || async {
             let sent = emulator_list(server, "messages").await;
             sent.iter()
@@ -767,20 +660,14 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
 
     // The emulator knows that id and holds our bytes: a customer forwarding it back arrives
     // as a new media file of ours with the same bytes.
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&json!({"from": to, "type": "image", "image": {"id": upstream_ids[0]}}))
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
+    server
+        .post_json(
+            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
+            &ctx.key,
+            &json!({"from": to, "type": "image", "image": {"id": upstream_ids[0]}}),
+        )
+        .await
+        .status(202);
     let inbound = eventually(20, "the forwarded image", || async {
         inbound_messages(server, &ctx, "image")
             .await
@@ -797,33 +684,25 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
 async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let hooks = Hooks::start().await;
-    json(
-        server
-            .req(Method::POST, "/v1/subscriptions", Some(&ctx.key))
-            .json(&json!({"url": hooks.url, "events": ["message.received"]}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+    server
+        .post_json(
+            "/v1/subscriptions",
+            &ctx.key,
+            &json!({"url": hooks.url, "events": ["message.received"]}),
+        )
+        .await
+        .status(201);
     let photo = jpeg(20_000);
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&json!({"from": "15557654321", "type": "image",
+    server
+        .post_json(
+            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
+            &ctx.key,
+            &json!({"from": "15557654321", "type": "image",
                 "image": {"data": base64::engine::general_purpose::STANDARD.encode(&photo),
-                          "mime_type": "image/jpeg", "caption": "look"}}))
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
+                          "mime_type": "image/jpeg", "caption": "look"}}),
+        )
+        .await
+        .status(202);
     let hook = eventually(30, "the message.received webhook", || async {
         hooks
             .got
@@ -850,25 +729,16 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.code, 200);
     assert_eq!(r.headers()[header::CONTENT_TYPE], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().to_vec(), photo, "byte-identical");
     // Without the account's key the URL answers 401.
     let r = server.client.get(url).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 401);
-    let meta = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/media/{media_id}"),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    assert_eq!(r.code, 401);
+    let meta = server
+        .get(&format!("/v1/media/{media_id}"), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(meta["source"], "inbound");
     assert_eq!(meta["channel_id"], ctx.channel.as_str());
     assert_eq!(meta["upstream_id"], image["id"]);
@@ -876,11 +746,9 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
 
 async fn expired_media_is_swept(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let meta = json(
-        upload_form(server, &ctx.key, file_form(png(500), "a.png", "image/png")).await,
-        201,
-    )
-    .await;
+    let meta = upload_form(server, &ctx.key, file_form(png(500), "a.png", "image/png"))
+        .await
+        .status(201);
     let id = meta["id"].as_str().unwrap().to_string();
     let file = server
         .config
@@ -890,52 +758,21 @@ async fn expired_media_is_swept(server: &TestServer) {
         .join(&id);
     assert!(file.exists());
     eventually(20, "the sweeper to delete the media", || async {
-        let r = server
-            .req(Method::GET, &format!("/v1/media/{id}"), Some(&ctx.key))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16() == 404).then_some(())
+        let r = server.get(&format!("/v1/media/{id}"), &ctx.key).await;
+        (r.code == 404).then_some(())
     })
     .await;
     assert!(!file.exists(), "the file is deleted with its record");
 }
 
-macro_rules! media_tests {
-    ($($name:ident => $body:path, $change:expr);* $(;)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let server = TestServer::start_configured(Backend::Sqlite, $change).await.expect("sqlite");
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(server) = TestServer::start_configured(Backend::Postgres, $change).await else { return };
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-    };
-}
-
-media_tests!(
-    uploads => uploads_by_file_data_uri_url_and_cloud_form, private_allowed;
-    limits => every_limit_is_enforced, private_allowed;
-    private_urls => private_urls_are_refused, |_c: &mut Config| {};
-    send_by_media_id => sends_by_media_id_upload_once_then_reuse, private_allowed;
-    inbound_media => inbound_media_reaches_webhooks_as_our_url, private_allowed;
-    expiry => expired_media_is_swept, |c: &mut Config| {
+on_both_backends!(
+    uploads => super::uploads_by_file_data_uri_url_and_cloud_form where super::private_allowed,
+    limits => super::every_limit_is_enforced where super::private_allowed,
+    private_urls => super::private_urls_are_refused,
+    send_by_media_id => super::sends_by_media_id_upload_once_then_reuse where super::private_allowed,
+    inbound_media => super::inbound_media_reaches_webhooks_as_our_url where super::private_allowed,
+    expiry => super::expired_media_is_swept where |c: &mut Config| {
         c.media.expiry_days = 0.00002;
         c.media.sweep_interval_ms = 50;
-    };
+    },
 );

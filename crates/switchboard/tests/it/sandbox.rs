@@ -3,62 +3,13 @@
 //! is stored with its kind (a reaction as a `message.reaction` event), the route refuses cloud
 //! channels, and a customer's 24-hour window survives a restart of the server.
 
-
-use base64::Engine;
 use crate::common::*;
+use base64::Engine;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn inject(server: &TestServer, ctx: &Ctx, message: &Value) -> String {
-    let body = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(message)
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
-    body["upstream_id"].as_str().unwrap().to_string()
-}
-
-/// The stored message whose upstream id is `upstream_id` (polled, at most 30 s).
-async fn stored(server: &TestServer, ctx: &Ctx, upstream_id: &str) -> Value {
-    eventually(30, &format!("{upstream_id} to be stored"), || async {
-        let list = json(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/channels/{}/messages", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .query(&[("message_id", upstream_id)])
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
-        list["data"].as_array().and_then(|d| d.first().cloned())
-    })
-    .await
-}
-
 async fn get(server: &TestServer, key: &str, path: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, path, Some(key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server.get(path, key).await.status(200)
 }
 
 async fn every_inbound_kind_is_stored_with_its_kind(server: &TestServer) {
@@ -116,7 +67,7 @@ async fn every_inbound_kind_is_stored_with_its_kind(server: &TestServer) {
     ];
     for (kind, message, pointer, expected) in &cases {
         let upstream_id = inject(server, &ctx, message).await;
-        let m = stored(server, &ctx, &upstream_id).await;
+        let m = wait_stored(server, &ctx, &upstream_id, 30).await;
         assert_eq!(m["type"], *kind, "{m}");
         assert_eq!(m["direction"], "inbound", "{m}");
         assert_eq!(m["status"], "received", "{m}");
@@ -179,29 +130,21 @@ async fn cloud_channels_have_no_simulated_customers(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let cloud = create_cloud_channel(server, &ctx.key, "106540352242922").await;
     let resp = server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v1/channels/{cloud}/sandbox/inbound"),
-            Some(&ctx.key),
+            &ctx.key,
+            &json!({"from": "15551230043", "type": "text", "text": {"body": "hi"}}),
         )
-        .json(&json!({"from": "15551230043", "type": "text", "text": {"body": "hi"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "not_a_sandbox_channel");
+        .await;
+    assert_eq!(resp.error(400), "not_a_sandbox_channel");
     let list = get(server, &ctx.key, &format!("/v1/channels/{cloud}/messages")).await;
     assert_eq!(list["data"], json!([]), "nothing stored");
 }
 
-on_both_backends!(
-    every_inbound_kind => super::every_inbound_kind_is_stored_with_its_kind,
-    cloud_refused => super::cloud_channels_have_no_simulated_customers,
-);
-
 /// A customer writes, the server restarts (the mounted emulator starts afresh), and a
 /// free-form answer still goes out and reaches `read`: the window is Switchboard's, kept in
 /// its database.
-async fn the_window_survives_a_restart(server: TestServer) {
+async fn the_window_survives_a_restart(server: TestServer) -> TestServer {
     let ctx = setup_sandbox(&server).await;
     let from = "15551230044";
     let upstream_id = inject(
@@ -210,26 +153,18 @@ async fn the_window_survives_a_restart(server: TestServer) {
         &json!({"from": from, "type": "text", "text": {"body": "Is it open on Sunday?"}}),
     )
     .await;
-    stored(&server, &ctx, &upstream_id).await;
+    wait_stored(&server, &ctx, &upstream_id, 30).await;
 
     let server = server.restart(|_| {}).await;
-    let answer = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/messages", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(
-                &json!({"messaging_product": "whatsapp", "to": from, "type": "text",
+    let answer = server
+        .post_json(
+            &format!("/v1/channels/{}/messages", ctx.channel),
+            &ctx.key,
+            &json!({"messaging_product": "whatsapp", "to": from, "type": "text",
                           "text": {"body": "Yes, 10 to 4."}}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+        )
+        .await
+        .status(200);
     let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
     let m = eventually(30, "the answer to reach read", || async {
         let m = get(&server, &ctx.key, &format!("/v1/messages/{id}")).await;
@@ -237,24 +172,12 @@ async fn the_window_survives_a_restart(server: TestServer) {
     })
     .await;
     assert_eq!(m["status"], "read", "{m}");
-    server.stop().await;
+    server
 }
 
-mod restart {
-    #[tokio::test]
-    async fn sqlite() {
-        let server = crate::common::TestServer::start(crate::common::Backend::Sqlite)
-            .await
-            .expect("sqlite");
-        super::the_window_survives_a_restart(server).await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        let Some(server) = crate::common::TestServer::start(crate::common::Backend::Postgres).await
-        else {
-            return;
-        };
-        super::the_window_survives_a_restart(server).await;
-    }
-}
+on_both_backends!(
+    every_inbound_kind => super::every_inbound_kind_is_stored_with_its_kind,
+    cloud_refused => super::cloud_channels_have_no_simulated_customers;
+    by_value:
+    restart => super::the_window_survives_a_restart,
+);

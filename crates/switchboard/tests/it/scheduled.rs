@@ -3,16 +3,10 @@
 //! restart; it can be canceled until due and not after; it does not hold back other
 //! messages; `send_at` is validated; the 24-hour window is checked when it becomes due.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339};
-
-fn template(to: &str) -> Value {
-    json!({"messaging_product": "whatsapp", "to": to, "type": "template",
-        "template": {"name": "hello_world", "language": {"code": "en_US"}}})
-}
 
 fn text(to: &str) -> Value {
     json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "later"}})
@@ -23,64 +17,18 @@ fn at(mut body: Value, field: &str, millis: i64) -> Value {
     body
 }
 
-async fn post(server: &TestServer, ctx: &Ctx, body: &Value) -> reqwest::Response {
-    server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{}/messages", ctx.channel),
-            Some(&ctx.key),
-        )
-        .json(body)
-        .send()
-        .await
-        .expect("request")
-}
-
 async fn schedule(server: &TestServer, ctx: &Ctx, body: &Value) -> String {
-    let answer = json(post(server, ctx, body).await, 200).await;
+    let answer = send(server, ctx, body).await.status(200);
     assert_eq!(
         answer["messages"][0]["message_status"], "scheduled",
         "{answer}"
     );
     assert!(answer["send_at"].is_string(), "{answer}");
-    answer["messages"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    string(&answer["messages"][0]["id"])
 }
 
-async fn message(server: &TestServer, key: &str, id: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, &format!("/v1/messages/{id}"), Some(key))
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await
-}
-
-async fn cancel(server: &TestServer, key: &str, id: &str) -> reqwest::Response {
-    server
-        .req(
-            Method::POST,
-            &format!("/v1/messages/{id}/cancel"),
-            Some(key),
-        )
-        .send()
-        .await
-        .expect("request")
-}
-
-async fn wait_status(server: &TestServer, key: &str, id: &str, wanted: &[&str]) -> Value {
-    eventually(20, &format!("{id} to reach {wanted:?}"), || async {
-        let m = message(server, key, id).await;
-        wanted
-            .contains(&m["status"].as_str().unwrap_or(""))
-            .then_some(m)
-    })
-    .await
+async fn cancel(server: &TestServer, key: &str, id: &str) -> Reply {
+    server.post(&format!("/v1/messages/{id}/cancel"), key).await
 }
 
 const SENT: &[&str] = &["sent", "delivered", "read"];
@@ -90,20 +38,19 @@ const SENT: &[&str] = &["sent", "delivered", "read"];
 async fn survives_restart(server: TestServer) -> TestServer {
     let ctx = setup_sandbox(&server).await;
     let due = now_millis() + 3_000;
-    let id = schedule(&server, &ctx, &at(template("15551239001"), "send_at", due)).await;
-    let listed = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/messages?status=scheduled", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .expect("request"),
-        200,
+    let id = schedule(
+        &server,
+        &ctx,
+        &at(hello_world("15551239001"), "send_at", due),
     )
     .await;
+    let listed = server
+        .get(
+            &format!("/v1/channels/{}/messages?status=scheduled", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     let ids: Vec<_> = listed["data"]
         .as_array()
         .unwrap()
@@ -127,15 +74,10 @@ async fn survives_restart(server: TestServer) -> TestServer {
     assert_eq!(&statuses[..3], &["scheduled", "accepted", "sent"], "{m}");
     let sent_at = parse_rfc3339(history[2]["at"].as_str().unwrap()).unwrap();
     assert!(sent_at >= due, "sent at {sent_at}, due {due}");
-    let events = json(
-        server
-            .req(Method::GET, "/v1/events?chat=15551239001", Some(&ctx.key))
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await;
+    let events = server
+        .get("/v1/events?chat=15551239001", &ctx.key)
+        .await
+        .status(200);
     let types: Vec<_> = events["data"]
         .as_array()
         .unwrap()
@@ -150,33 +92,23 @@ async fn survives_restart(server: TestServer) -> TestServer {
     server
 }
 
-#[tokio::test]
-async fn sqlite_scheduled_send_survives_restart() {
-    let server = TestServer::start(Backend::Sqlite).await.expect("sqlite");
-    survives_restart(server).await.stop().await;
-}
-
-#[tokio::test]
-async fn postgres_scheduled_send_survives_restart() {
-    let Some(server) = TestServer::start(Backend::Postgres).await else {
-        return;
-    };
-    survives_restart(server).await.stop().await;
-}
-
 /// Cancel works until due (once), and is refused for due, sent and unknown messages.
 async fn cancel_until_due(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let id = schedule(
         server,
         &ctx,
-        &at(template("15551239002"), "send_at", now_millis() + 600_000),
+        &at(
+            hello_world("15551239002"),
+            "send_at",
+            now_millis() + 600_000,
+        ),
     )
     .await;
-    let canceled = json(cancel(server, &ctx.key, &id).await, 200).await;
+    let canceled = cancel(server, &ctx.key, &id).await.status(200);
     assert_eq!(canceled["status"], "canceled");
     assert_eq!(
-        error_code(cancel(server, &ctx.key, &id).await, 409).await,
+        cancel(server, &ctx.key, &id).await.error(409),
         "not_cancelable"
     );
     assert_eq!(message(server, &ctx.key, &id).await["status"], "canceled");
@@ -184,57 +116,50 @@ async fn cancel_until_due(server: &TestServer) {
     let soon = schedule(
         server,
         &ctx,
-        &at(template("15551239003"), "send_at", now_millis() + 500),
+        &at(hello_world("15551239003"), "send_at", now_millis() + 500),
     )
     .await;
     wait_status(server, &ctx.key, &soon, SENT).await;
     assert_eq!(
-        error_code(cancel(server, &ctx.key, &soon).await, 409).await,
+        cancel(server, &ctx.key, &soon).await.error(409),
         "not_cancelable"
     );
     // Never scheduled, unknown, another account's.
     let now_id = send_template(server, &ctx, "15551239004").await;
     wait_status(server, &ctx.key, &now_id, SENT).await;
     assert_eq!(
-        error_code(cancel(server, &ctx.key, &now_id).await, 409).await,
+        cancel(server, &ctx.key, &now_id).await.error(409),
         "not_cancelable"
     );
     assert_eq!(
-        error_code(
-            cancel(server, &ctx.key, "msg_01jdxq5m3kf0b8v6a2w9y4c7td").await,
-            404
-        )
-        .await,
+        cancel(server, &ctx.key, "msg_01jdxq5m3kf0b8v6a2w9y4c7td")
+            .await
+            .error(404),
         "not_found"
     );
     let other = setup_sandbox(server).await;
     let theirs = schedule(
         server,
         &other,
-        &at(template("15551239005"), "send_at", now_millis() + 600_000),
+        &at(
+            hello_world("15551239005"),
+            "send_at",
+            now_millis() + 600_000,
+        ),
     )
     .await;
     assert_eq!(
-        error_code(cancel(server, &ctx.key, &theirs).await, 404).await,
+        cancel(server, &ctx.key, &theirs).await.error(404),
         "not_found"
     );
     assert_eq!(
         message(server, &other.key, &theirs).await["status"],
         "scheduled"
     );
-    let events = json(
-        server
-            .req(
-                Method::GET,
-                "/v1/events?types=message.canceled",
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await;
+    let events = server
+        .get("/v1/events?types=message.canceled", &ctx.key)
+        .await
+        .status(200);
     assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
 }
 
@@ -244,7 +169,11 @@ async fn does_not_block(server: &TestServer) {
     let later = schedule(
         server,
         &ctx,
-        &at(template("15551239010"), "send_at", now_millis() + 600_000),
+        &at(
+            hello_world("15551239010"),
+            "send_at",
+            now_millis() + 600_000,
+        ),
     )
     .await;
     let same_chat = send_template(server, &ctx, "15551239010").await;
@@ -263,11 +192,15 @@ async fn validation_and_window(server: &TestServer) {
     let now = now_millis();
     for (body, why) in [
         (
-            at(template("15551239020"), "send_at", now - 3_600_000),
+            at(hello_world("15551239020"), "send_at", now - 3_600_000),
             "an hour ago",
         ),
         (
-            at(template("15551239020"), "send_at", now + 400 * 86_400_000),
+            at(
+                hello_world("15551239020"),
+                "send_at",
+                now + 400 * 86_400_000,
+            ),
             "400 days ahead",
         ),
         (
@@ -284,14 +217,14 @@ async fn validation_and_window(server: &TestServer) {
         ),
         (
             at(
-                at(template("15551239020"), "send_at", now + 60_000),
+                at(hello_world("15551239020"), "send_at", now + 60_000),
                 "scheduleDateTime",
                 now + 60_000,
             ),
             "both fields",
         ),
     ] {
-        let body_json = json(post(server, &ctx, &body).await, 400).await;
+        let body_json = send(server, &ctx, &body).await.status(400);
         assert_eq!(body_json["error"]["code"], 100, "{why}: {body_json}");
         assert!(
             body_json["error"]["error_data"]["details"]
@@ -301,16 +234,13 @@ async fn validation_and_window(server: &TestServer) {
         );
     }
     // A few seconds late: sent now.
-    let answer = json(
-        post(
-            server,
-            &ctx,
-            &at(template("15551239021"), "send_at", now - 5_000),
-        )
-        .await,
-        200,
+    let answer = send(
+        server,
+        &ctx,
+        &at(hello_world("15551239021"), "send_at", now - 5_000),
     )
-    .await;
+    .await
+    .status(200);
     assert_eq!(
         answer["messages"][0]["message_status"], "accepted",
         "{answer}"
@@ -319,7 +249,11 @@ async fn validation_and_window(server: &TestServer) {
     let alias = schedule(
         server,
         &ctx,
-        &at(template("15551239022"), "scheduleDateTime", now + 600_000),
+        &at(
+            hello_world("15551239022"),
+            "scheduleDateTime",
+            now + 600_000,
+        ),
     )
     .await;
     assert_eq!(
@@ -338,12 +272,14 @@ async fn validation_and_window(server: &TestServer) {
     assert_eq!(m["error"]["code"], 131047, "{m}");
     assert_eq!(m["attempts"], 0, "{m}");
     // Sent now, the same message is refused at once.
-    let refused = json(post(server, &ctx, &text("15551239023")).await, 400).await;
+    let refused = send(server, &ctx, &text("15551239023")).await.status(400);
     assert_eq!(refused["error"]["code"], 131047);
 }
 
 on_both_backends!(
     cancel_works_until_due => super::cancel_until_due,
     scheduled_messages_do_not_block_others => super::does_not_block,
-    send_at_is_validated_and_the_window_checked_when_due => super::validation_and_window,
+    send_at_is_validated_and_the_window_checked_when_due => super::validation_and_window;
+    by_value:
+    scheduled_send_survives_restart => super::survives_restart,
 );

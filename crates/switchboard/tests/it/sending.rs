@@ -4,104 +4,14 @@
 //! the 24-hour window, statuses, listing, mark-as-read, delivery under injected upstream
 //! faults, and the channel's local rate limit.
 
-
 use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-async fn post_message(server: &TestServer, ctx: &Ctx, body: &Value) -> (StatusCode, Value) {
-    let resp = server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{}/messages", ctx.channel),
-            Some(&ctx.key),
-        )
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn send_ok(server: &TestServer, ctx: &Ctx, body: Value) -> String {
-    let (status, answer) = post_message(server, ctx, &body).await;
-    assert_eq!(status, 200, "{body} → {answer}");
-    answer["messages"][0]["id"].as_str().unwrap().to_string()
-}
-
-async fn inject(server: &TestServer, ctx: &Ctx, from: &str, text: &str) -> String {
-    let body = json(
-        server
-            .req(Method::POST, &format!("/v1/channels/{}/sandbox/inbound", ctx.channel), Some(&ctx.key))
-            .json(&json!({"from": from, "type": "text", "text": {"body": text}, "profile": {"name": "Ana"}}))
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
-    body["upstream_id"].as_str().unwrap().to_string()
-}
-
-async fn message(server: &TestServer, ctx: &Ctx, id: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, &format!("/v1/messages/{id}"), Some(&ctx.key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
-}
-
-async fn wait_status(server: &TestServer, ctx: &Ctx, id: &str, wanted: &[&str]) -> Value {
-    eventually(20, &format!("{id} to reach {wanted:?}"), || async {
-        let m = message(server, ctx, id).await;
-        wanted
-            .contains(&m["status"].as_str().unwrap_or(""))
-            .then_some(m)
-    })
-    .await
-}
+use switchboard::config::Config;
 
 async fn upstream_sends(server: &TestServer) -> Vec<Value> {
-    let resp = server
-        .req(Method::GET, "/sandbox/emulator/messages", None)
-        .send()
-        .await
-        .unwrap();
-    resp.json::<Vec<Value>>().await.unwrap()
-}
-
-async fn wait_inbound(server: &TestServer, ctx: &Ctx, upstream_id: &str) -> Value {
-    eventually(10, "the inbound message to be stored", || async {
-        let list = json(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/channels/{}/messages", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .query(&[("message_id", upstream_id)])
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
-        list["data"].as_array().and_then(|d| d.first().cloned())
-    })
-    .await
-}
-
-fn text(to: &str, body: &str) -> Value {
-    json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": body}})
-}
-
-fn hello_world(to: &str) -> Value {
-    json!({"messaging_product": "whatsapp", "to": to, "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}})
+    let resp = server.get("/sandbox/emulator/messages", NO_KEY).await;
+    resp.parse::<Vec<Value>>()
 }
 
 fn every_kind(to: &str, quoted: &str) -> Vec<Value> {
@@ -182,15 +92,15 @@ fn every_kind(to: &str, quoted: &str) -> Vec<Value> {
 async fn every_kind_reaches_the_upstream_exactly(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let customer = "15551230001";
-    let quoted = inject(server, &ctx, customer, "hi").await;
-    wait_inbound(server, &ctx, &quoted).await;
+    let quoted = say(server, &ctx, customer, "hi").await;
+    wait_stored(server, &ctx, &quoted, 10).await;
     let mut ids = Vec::new();
     for body in every_kind(&format!("+{customer}"), &quoted) {
-        ids.push(send_ok(server, &ctx, body).await);
+        ids.push(send_ok(server, &ctx, &body).await);
     }
     let mut expected = Vec::new();
     for id in &ids {
-        let m = wait_status(server, &ctx, id, &["sent", "delivered", "read"]).await;
+        let m = wait_status(server, &ctx.key, id, &["sent", "delivered", "read"]).await;
         expected.push((
             m["upstream_id"].as_str().unwrap().to_string(),
             m["content"].clone(),
@@ -218,8 +128,8 @@ async fn every_kind_reaches_the_upstream_exactly(server: &TestServer) {
 async fn invalid_messages_get_meta_errors(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let to = "15551230002";
-    let upstream = inject(server, &ctx, to, "hi").await;
-    wait_inbound(server, &ctx, &upstream).await;
+    let upstream = say(server, &ctx, to, "hi").await;
+    wait_stored(server, &ctx, &upstream, 10).await;
     let long = "x".repeat(4097);
     let buttons: Vec<Value> = (0..4).map(|i| json!({"type": "reply", "reply": {"id": format!("b{i}"), "title": format!("B{i}")}})).collect();
     let cases = [
@@ -255,8 +165,7 @@ async fn invalid_messages_get_meta_errors(server: &TestServer) {
         ),
     ];
     for (body, code, path) in cases {
-        let (status, answer) = post_message(server, &ctx, &body).await;
-        assert_eq!(status, 400, "{answer}");
+        let answer = send(server, &ctx, &body).await.status(400);
         assert_eq!(answer["error"]["code"], code, "{answer}");
         assert_eq!(answer["error"]["type"], "OAuthException");
         let details = answer["error"]["error_data"]["details"].as_str().unwrap();
@@ -267,47 +176,39 @@ async fn invalid_messages_get_meta_errors(server: &TestServer) {
             .starts_with("req_"));
     }
     let resp = server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{}/messages", ctx.channel),
-            Some(&ctx.key),
+        .call(
+            server
+                .req(
+                    Method::POST,
+                    &format!("/v1/channels/{}/messages", ctx.channel),
+                    &ctx.key,
+                )
+                .header("content-type", "application/json")
+                .body("{oops"),
         )
-        .header("content-type", "application/json")
-        .body("{oops")
-        .send()
+        .await;
+    assert_eq!(resp.code, 400, "{}", resp.text);
+    let listed = server
+        .get(
+            &format!("/v1/channels/{}/messages?direction=outbound", ctx.channel),
+            &ctx.key,
+        )
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    let listed = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/messages?direction=outbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+        .status(200);
     assert!(
         listed["data"].as_array().unwrap().is_empty(),
         "nothing stored for refused messages"
     );
     // Auth errors on the Cloud path are Meta-shaped too.
     let resp = server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v23.0/{}/messages", ctx.channel),
-            None,
+            NO_KEY,
+            &text_message(to, "x"),
         )
-        .json(&text(to, "x"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
-    let body: Value = resp.json().await.unwrap();
+        .await;
+    assert_eq!(resp.code, 401, "{}", resp.text);
+    let body: Value = resp.json();
     assert_eq!(body["error"]["code"], 190);
 }
 
@@ -315,61 +216,42 @@ async fn idempotency_replays_the_first_answer(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let path = format!("/v1/channels/{}/messages", ctx.channel);
     let send = |body: Value| {
-        server
-            .req(Method::POST, &path, Some(&ctx.key))
-            .header("Idempotency-Key", "order-1001")
-            .json(&body)
-            .send()
+        server.call(
+            server
+                .req(Method::POST, &path, &ctx.key)
+                .header("Idempotency-Key", "order-1001")
+                .json(&body),
+        )
     };
-    let first = send(hello_world("15551230003")).await.unwrap();
-    assert_eq!(first.status(), 200);
-    assert!(first.headers().get("idempotent-replayed").is_none());
-    let first: Value = first.json().await.unwrap();
-    let again = send(hello_world("15551230003")).await.unwrap();
-    assert_eq!(again.status(), 200);
-    assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
-    assert_eq!(again.json::<Value>().await.unwrap(), first);
-    let other = send(hello_world("15551230004")).await.unwrap();
-    assert_eq!(other.status(), 422);
+    let first = send(hello_world("15551230003")).await;
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    let first = first.status(200);
+    let again = send(hello_world("15551230003")).await;
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.status(200), first);
+    send(hello_world("15551230004")).await.status(422);
     // The same key and body on another channel of the account is another request: 422, and
     // never the first channel's answer.
-    let second = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(&ctx.key))
-            .json(&json!({"name": "second", "kind": "sandbox"}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
-    let elsewhere = server
-        .req(
-            Method::POST,
-            &format!("/v1/channels/{}/messages", second["id"].as_str().unwrap()),
-            Some(&ctx.key),
+    let second = create_sandbox_channel(server, &ctx.key, "second").await;
+    server
+        .call(
+            server
+                .req(
+                    Method::POST,
+                    &format!("/v1/channels/{second}/messages"),
+                    &ctx.key,
+                )
+                .header("Idempotency-Key", "order-1001")
+                .json(&hello_world("15551230003")),
         )
-        .header("Idempotency-Key", "order-1001")
-        .json(&hello_world("15551230003"))
-        .send()
         .await
-        .unwrap();
-    assert_eq!(elsewhere.status(), 422);
+        .status(422);
     let id = first["messages"][0]["id"].as_str().unwrap();
-    wait_status(server, &ctx, id, &["read"]).await;
-    let listed = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/messages", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    wait_status(server, &ctx.key, id, &["read"]).await;
+    let listed = server
+        .get(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(
         listed["data"].as_array().unwrap().len(),
         1,
@@ -382,19 +264,19 @@ async fn per_chat_order_is_kept(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let main = "15551230100";
     let others: Vec<String> = (0..10).map(|i| format!("155512302{i:02}")).collect();
-    let upstream = inject(server, &ctx, main, "hi").await;
-    wait_inbound(server, &ctx, &upstream).await;
+    let upstream = say(server, &ctx, main, "hi").await;
+    wait_stored(server, &ctx, &upstream, 10).await;
     for o in &others {
-        let upstream = inject(server, &ctx, o, "hi").await;
-        wait_inbound(server, &ctx, &upstream).await;
+        let upstream = say(server, &ctx, o, "hi").await;
+        wait_stored(server, &ctx, &upstream, 10).await;
     }
     let mut last = String::new();
     for i in 0..100 {
-        last = send_ok(server, &ctx, text(main, &format!("main {i:03}"))).await;
+        last = send_ok(server, &ctx, &text_message(main, &format!("main {i:03}"))).await;
         let other = &others[i % others.len()];
-        send_ok(server, &ctx, text(other, &format!("other {i:03}"))).await;
+        send_ok(server, &ctx, &text_message(other, &format!("other {i:03}"))).await;
     }
-    wait_status(server, &ctx, &last, &["sent", "delivered", "read"]).await;
+    wait_status(server, &ctx.key, &last, &["sent", "delivered", "read"]).await;
     eventually(20, "all 200 sends at the upstream", || async {
         (upstream_sends(server).await.len() == 200).then_some(())
     })
@@ -431,19 +313,19 @@ async fn per_chat_order_is_kept(server: &TestServer) {
 async fn the_window_is_enforced_and_templates_pass(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let to = "15551230005";
-    let (status, answer) = post_message(server, &ctx, &text(to, "hello")).await;
-    assert_eq!(status, 400);
+    let answer = send(server, &ctx, &text_message(to, "hello"))
+        .await
+        .status(400);
     assert_eq!(answer["error"]["code"], 131047);
-    let (status, answer) = post_message(server, &ctx, &hello_world(to)).await;
-    assert_eq!(status, 200, "{answer}");
+    let answer = send(server, &ctx, &hello_world(to)).await.status(200);
     assert!(answer["window_expires_at"].is_null());
-    inject(server, &ctx, to, "hello back").await;
-    let (status, answer) = eventually(10, "the window to open", || async {
-        let (status, answer) = post_message(server, &ctx, &text(to, "thanks for writing")).await;
-        (status == 200).then_some((status, answer))
+    say(server, &ctx, to, "hello back").await;
+    let answer = eventually(10, "the window to open", || async {
+        let reply = send(server, &ctx, &text_message(to, "thanks for writing")).await;
+        (reply.code == 200).then_some(reply)
     })
-    .await;
-    assert_eq!(status, 200);
+    .await
+    .status(200);
     assert!(answer["window_expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(answer["contacts"][0]["wa_id"], to);
     assert_eq!(answer["messaging_product"], "whatsapp");
@@ -451,8 +333,8 @@ async fn the_window_is_enforced_and_templates_pass(server: &TestServer) {
 
 async fn statuses_reach_read_and_are_monotonic(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let id = send_ok(server, &ctx, hello_world("15551230006")).await;
-    let m = wait_status(server, &ctx, &id, &["read"]).await;
+    let id = send_ok(server, &ctx, &hello_world("15551230006")).await;
+    let m = wait_status(server, &ctx.key, &id, &["read"]).await;
     let history: Vec<&str> = m["status_history"]
         .as_array()
         .unwrap()
@@ -468,13 +350,13 @@ async fn statuses_reach_read_and_are_monotonic(server: &TestServer) {
     let failed = send_ok(
         server,
         &ctx,
-        hello_world(&format!(
+        &hello_world(&format!(
             "1555123{}",
             switchboard::SANDBOX_UNDELIVERABLE_SUFFIX
         )),
     )
     .await;
-    let m = wait_status(server, &ctx, &failed, &["failed"]).await;
+    let m = wait_status(server, &ctx.key, &failed, &["failed"]).await;
     assert_eq!(m["error"][0]["code"], 131026, "{m}");
 }
 
@@ -482,24 +364,14 @@ async fn listing_filters_and_pages(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(send_ok(server, &ctx, hello_world(&format!("1555123050{i}"))).await);
+        ids.push(send_ok(server, &ctx, &hello_world(&format!("1555123050{i}"))).await);
     }
-    let inbound = inject(server, &ctx, "15551230509", "hi").await;
-    wait_inbound(server, &ctx, &inbound).await;
+    let inbound = say(server, &ctx, "15551230509", "hi").await;
+    wait_stored(server, &ctx, &inbound, 10).await;
     let ctx = &ctx;
     let list = |query: String| {
         let path = format!("/v1/channels/{}/messages?{query}", ctx.channel);
-        async move {
-            json(
-                server
-                    .req(Method::GET, &path, Some(&ctx.key))
-                    .send()
-                    .await
-                    .unwrap(),
-                200,
-            )
-            .await
-        }
+        async move { server.get(&path, &ctx.key).await.status(200) }
     };
     let page1 = list("limit=4&direction=outbound".into()).await;
     assert_eq!(page1["data"].as_array().unwrap().len(), 4);
@@ -516,67 +388,40 @@ async fn listing_filters_and_pages(server: &TestServer) {
     let future = list("since=2100-01-01T00:00:00Z".into()).await;
     assert!(future["data"].as_array().unwrap().is_empty());
     let resp = server
-        .req(
-            Method::GET,
+        .get(
             &format!("/v1/channels/{}/messages?status=lost", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .await;
+    assert_eq!(resp.error(400), "invalid_parameter");
     let resp = server
-        .req(
-            Method::GET,
-            &format!("/v1/messages/{}", ids[0]),
-            Some("sb_nope"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+        .get(&format!("/v1/messages/{}", ids[0]), "sb_nope")
+        .await;
+    assert_eq!(resp.code, 401, "{}", resp.text);
     let (_, other_key) = create_account(server, "other").await;
     let resp = server
-        .req(
-            Method::GET,
-            &format!("/v1/messages/{}", ids[0]),
-            Some(&other_key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        error_code(resp, 404).await,
-        "not_found",
-        "another account's message"
-    );
+        .get(&format!("/v1/messages/{}", ids[0]), &other_key)
+        .await;
+    assert_eq!(resp.error(404), "not_found", "another account's message");
 }
 
 async fn inbound_messages_are_marked_read(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let upstream = inject(server, &ctx, "15551230007", "please read me").await;
-    let m = wait_inbound(server, &ctx, &upstream).await;
+    let upstream = say(server, &ctx, "15551230007", "please read me").await;
+    let m = wait_stored(server, &ctx, &upstream, 10).await;
     assert_eq!(m["status"], "received");
     let resp = server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v23.0/{}/messages", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
+            &json!({"messaging_product": "whatsapp", "status": "read", "message_id": upstream}),
         )
-        .json(&json!({"messaging_product": "whatsapp", "status": "read", "message_id": upstream}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json(resp, 200).await, json!({"success": true}));
-    let after = message(server, &ctx, m["id"].as_str().unwrap()).await;
+        .await;
+    assert_eq!(resp.status(200), json!({"success": true}));
+    let after = message(server, &ctx.key, m["id"].as_str().unwrap()).await;
     assert_eq!(after["status"], "read");
-    let resp = server
-        .req(Method::POST, &format!("/v1/channels/{}/messages", ctx.channel), Some(&ctx.key))
-        .json(&json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.unknown"}))
-        .send()
-        .await
-        .unwrap();
-    let body = json(resp, 400).await;
+    let resp = server.post_json(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key, &json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.unknown"})).await;
+    let body = resp.status(400);
     assert_eq!(body["error"]["code"], 100);
 }
 
@@ -584,26 +429,34 @@ async fn faults_lose_nothing_and_keep_order(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let chats: Vec<String> = (0..5).map(|i| format!("155512307{i:02}")).collect();
     for c in &chats {
-        let upstream = inject(server, &ctx, c, "hi").await;
-        wait_inbound(server, &ctx, &upstream).await;
+        let upstream = say(server, &ctx, c, "hi").await;
+        wait_stored(server, &ctx, &upstream, 10).await;
     }
     // The hangs end in a 504 well within the test server's 10 s upstream timeout, so every
     // fault is an answered failure and an exact count at the upstream cannot be upset by a
     // slow machine; the server's own timeout is exercised by faults_small.rs.
     let resp = server
-        .req(Method::POST, "/sandbox/emulator/faults", None)
-        .json(&json!({"error_5xx_rate": 0.2, "timeout_rate": 0.05, "timeout_ms": 1500}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/sandbox/emulator/faults",
+            NO_KEY,
+            &json!({"error_5xx_rate": 0.2, "timeout_rate": 0.05, "timeout_ms": 1500}),
+        )
+        .await;
     assert!(resp.status().is_success());
     let mut ids = Vec::new();
     for i in 0..60 {
         let chat = &chats[i % chats.len()];
-        ids.push(send_ok(server, &ctx, text(chat, &format!("{chat} #{i:03}"))).await);
+        ids.push(
+            send_ok(
+                server,
+                &ctx,
+                &text_message(chat, &format!("{chat} #{i:03}")),
+            )
+            .await,
+        );
     }
     for id in &ids {
-        wait_status(server, &ctx, id, &["sent", "delivered", "read"]).await;
+        wait_status(server, &ctx.key, id, &["sent", "delivered", "read"]).await;
     }
     let sent = upstream_sends(server).await;
     assert_eq!(
@@ -624,7 +477,7 @@ async fn faults_lose_nothing_and_keep_order(server: &TestServer) {
     let retried = {
         let mut n = 0;
         for id in &ids {
-            if message(server, &ctx, id).await["attempts"]
+            if message(server, &ctx.key, id).await["attempts"]
                 .as_u64()
                 .unwrap()
                 > 1
@@ -641,28 +494,22 @@ async fn the_cloud_path_sends_for_any_version(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let mut sent_ids = Vec::new();
     for (version, to) in [("v23.0", "15551230801"), ("v19.0", "15551230802")] {
-        let upstream = inject(server, &ctx, to, "hi").await;
-        wait_inbound(server, &ctx, &upstream).await;
-        let body = text(to, &format!("through {version}"));
-        let answer = json(
-            server
-                .req(
-                    Method::POST,
-                    &format!("/{version}/{}/messages", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let upstream = say(server, &ctx, to, "hi").await;
+        wait_stored(server, &ctx, &upstream, 10).await;
+        let body = text_message(to, &format!("through {version}"));
+        let answer = server
+            .post_json(
+                &format!("/{version}/{}/messages", ctx.channel),
+                &ctx.key,
+                &body,
+            )
+            .await
+            .status(200);
         assert_eq!(answer["messaging_product"], "whatsapp", "{answer}");
         assert_eq!(answer["contacts"][0]["input"], to, "{answer}");
         assert_eq!(answer["contacts"][0]["wa_id"], to, "{answer}");
         let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
-        let m = wait_status(server, &ctx, &id, &["sent", "delivered", "read"]).await;
+        let m = wait_status(server, &ctx.key, &id, &["sent", "delivered", "read"]).await;
         sent_ids.push((m["upstream_id"].as_str().unwrap().to_string(), body));
     }
     let upstream = upstream_sends(server).await;
@@ -676,16 +523,13 @@ async fn the_cloud_path_sends_for_any_version(server: &TestServer) {
     }
     for bad in ["23.0", "v23", "vX.0", "v23.0.1"] {
         let resp = server
-            .req(
-                Method::POST,
+            .post_json(
                 &format!("/{bad}/{}/messages", ctx.channel),
-                Some(&ctx.key),
+                &ctx.key,
+                &text_message("15551230801", "never sent"),
             )
-            .json(&text("15551230801", "never sent"))
-            .send()
-            .await
-            .unwrap();
-        let answer = json(resp, 404).await;
+            .await;
+        let answer = resp.status(404);
         assert_eq!(answer["error"]["code"], 100, "{bad}: {answer}");
         let details = answer["error"]["error_data"]["details"].as_str().unwrap();
         assert!(
@@ -693,19 +537,13 @@ async fn the_cloud_path_sends_for_any_version(server: &TestServer) {
             "{bad}: the details name the segment and the expected form: {details}"
         );
     }
-    let outbound = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/messages?direction=outbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let outbound = server
+        .get(
+            &format!("/v1/channels/{}/messages?direction=outbound", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(
         outbound["data"].as_array().unwrap().len(),
         2,
@@ -727,8 +565,9 @@ async fn every_limit_of_the_table_is_refused(server: &TestServer) {
     let cases = switchboard_core::testing::limit_cases::cases();
     assert!(cases.len() > 90, "the whole table of core's limit test");
     for (what, body, code, path) in cases {
-        let (status, answer) = post_message(server, &ctx, &body).await;
-        assert_eq!(status, 400, "{what}: {answer}");
+        let reply = send(server, &ctx, &body).await;
+        assert_eq!(reply.code, 400, "{what}: {}", reply.text);
+        let answer = reply.json();
         let error = &answer["error"];
         assert_eq!(error["code"], code, "{what}: {answer}");
         assert_eq!(error["type"], "OAuthException", "{what}");
@@ -746,19 +585,10 @@ async fn every_limit_of_the_table_is_refused(server: &TestServer) {
             "{what}: {details:?} does not name {path}"
         );
     }
-    let listed = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/messages", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let listed = server
+        .get(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key)
+        .await
+        .status(200);
     assert!(
         listed["data"].as_array().unwrap().is_empty(),
         "nothing stored for refused messages"
@@ -769,23 +599,23 @@ async fn every_limit_of_the_table_is_refused(server: &TestServer) {
 /// With `channel_mps` = 5 the channel's bucket holds 5 tokens and earns 5 a second, so the
 /// emulator never sees more than 5 + 5 sends in any second, and 30 sends queued at once take
 /// at least (30 − 5) / 5 = 5 s. Both are bounds a slow machine only moves further away from.
-async fn the_channel_rate_is_kept(server: TestServer) {
+async fn the_channel_rate_is_kept(server: &TestServer) {
     let mps = server.config.dispatch.channel_mps;
     assert_eq!(mps, 5.0);
     let burst = mps;
-    let ctx = setup_sandbox(&server).await;
+    let ctx = setup_sandbox(server).await;
     // One send first: the sandbox's first send is slow (it loads its tables), and a slow
     // first send bunched with the next ones would only blur the picture.
-    let warm = send_ok(&server, &ctx, hello_world("15551230999")).await;
-    wait_status(&server, &ctx, &warm, &["sent", "delivered", "read"]).await;
+    let warm = send_ok(server, &ctx, &hello_world("15551230999")).await;
+    wait_status(server, &ctx.key, &warm, &["sent", "delivered", "read"]).await;
     // Queued all at once, so that without the limit they would leave in a rush.
     let batch = 30;
     let ids = futures::future::join_all(
-        (0..batch).map(|i| send_ok(&server, &ctx, hello_world(&format!("155512309{i:02}")))),
+        (0..batch).map(|i| send_ok(server, &ctx, &hello_world(&format!("155512309{i:02}")))),
     )
     .await;
     let sent = eventually(60, "all paced sends at the upstream", || async {
-        let sent = upstream_sends(&server).await;
+        let sent = upstream_sends(server).await;
         (sent.len() > batch).then_some(sent)
     })
     .await;
@@ -812,34 +642,7 @@ async fn the_channel_rate_is_kept(server: TestServer) {
         "30 sends took {span} ms, the channel rate allows no less than {least_ms} ms: {times:?}"
     );
     for id in &ids {
-        wait_status(&server, &ctx, id, &["sent", "delivered", "read"]).await;
-    }
-    server.stop().await;
-}
-
-mod channel_rate {
-    use crate::common::{Backend, TestServer};
-
-    #[tokio::test]
-    async fn sqlite() {
-        let server = TestServer::start_configured(Backend::Sqlite, |c| {
-            c.dispatch.channel_mps = 5.0;
-        })
-        .await
-        .expect("sqlite");
-        super::the_channel_rate_is_kept(server).await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        let Some(server) = TestServer::start_configured(Backend::Postgres, |c| {
-            c.dispatch.channel_mps = 5.0;
-        })
-        .await
-        else {
-            return;
-        };
-        super::the_channel_rate_is_kept(server).await;
+        wait_status(server, &ctx.key, id, &["sent", "delivered", "read"]).await;
     }
 }
 
@@ -855,4 +658,5 @@ on_both_backends!(
     faults => super::faults_lose_nothing_and_keep_order,
     cloud_path => super::the_cloud_path_sends_for_any_version,
     limit_table => super::every_limit_of_the_table_is_refused,
+    channel_rate => super::the_channel_rate_is_kept where |c: &mut Config| c.dispatch.channel_mps = 5.0,
 );

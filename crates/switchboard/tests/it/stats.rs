@@ -2,7 +2,6 @@
 //! delivered, read, failed and received traffic through the sandbox emulator, the monthly
 //! and daily statistics equal counts computed from the message list; bad periods are 400.
 
-
 use std::collections::BTreeMap;
 
 use crate::common::*;
@@ -10,18 +9,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::stats::month_of;
 use switchboard_core::time::{now_millis, parse_rfc3339};
-
-async fn get(server: &TestServer, key: &str, path: &str, status: u16) -> Value {
-    json(
-        server
-            .req(Method::GET, path, Some(key))
-            .send()
-            .await
-            .expect("request"),
-        status,
-    )
-    .await
-}
 
 async fn all_messages(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
     let mut out = Vec::new();
@@ -31,7 +18,7 @@ async fn all_messages(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
         if let Some(a) = &after {
             path.push_str(&format!("&after={a}"));
         }
-        let page = get(server, &ctx.key, &path, 200).await;
+        let page = server.get(&path, &ctx.key).await.status(200);
         out.extend(page["data"].as_array().unwrap().iter().cloned());
         match page["next"].as_str() {
             Some(n) => after = Some(n.to_string()),
@@ -114,8 +101,8 @@ fn counts_of(stats: &Value) -> Value {
     v
 }
 
-async fn stats_match_the_message_table(server: TestServer) -> TestServer {
-    let ctx = setup_sandbox(&server).await;
+async fn stats_match_the_message_table(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
     let month = month_of(now_millis());
     // Customers write (two open windows; a second message of the same chat opens nothing).
     for (from, body) in [
@@ -123,104 +110,74 @@ async fn stats_match_the_message_table(server: TestServer) -> TestServer {
         ("15551238002", "hello"),
         ("15551238001", "again"),
     ] {
-        json(
-            server
-                .req(
-                    Method::POST,
-                    &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .json(&json!({"from": from, "type": "text", "text": {"body": body}}))
-                .send()
-                .await
-                .expect("request"),
-            202,
-        )
-        .await;
+        server
+            .post_json(
+                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
+                &ctx.key,
+                &json!({"from": from, "type": "text", "text": {"body": body}}),
+            )
+            .await
+            .status(202);
     }
     eventually(20, "inbound messages stored", || async {
-        let page = get(
-            &server,
-            &ctx.key,
-            &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-            200,
-        )
-        .await;
+        let page = server
+            .get(
+                &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
+                &ctx.key,
+            )
+            .await
+            .status(200);
         (page["data"].as_array().unwrap().len() == 3).then_some(())
     })
     .await;
     // Replies in the window, templates to others, and undeliverable numbers (fail).
     for to in ["15551238001", "15551238002"] {
-        json(
-            server
-                .req(Method::POST, &format!("/v1/channels/{}/messages", ctx.channel), Some(&ctx.key))
-                .json(&json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "thanks"}}))
-                .send()
-                .await
-                .expect("request"),
-            200,
-        )
-        .await;
+        server.post_json(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key, &json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "thanks"}})).await.status(200);
     }
     for to in ["15551238003", "15551238004", "15551238005"] {
-        send_template(&server, &ctx, to).await;
+        send_template(server, &ctx, to).await;
     }
     let undeliverable = format!("1555128{}", switchboard::SANDBOX_UNDELIVERABLE_SUFFIX);
-    send_template(&server, &ctx, &undeliverable).await;
+    send_template(server, &ctx, &undeliverable).await;
     // A scheduled and a canceled one.
     let later = json!({"messaging_product": "whatsapp", "to": "15551238006", "type": "template",
         "template": {"name": "hello_world", "language": {"code": "en_US"}},
         "send_at": switchboard_core::time::to_rfc3339(now_millis() + 3_600_000)});
     for _ in 0..2 {
-        json(
-            server
-                .req(
-                    Method::POST,
-                    &format!("/v1/channels/{}/messages", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .json(&later)
-                .send()
-                .await
-                .expect("request"),
-            200,
-        )
-        .await;
-    }
-    let scheduled = get(
-        &server,
-        &ctx.key,
-        &format!("/v1/channels/{}/messages?status=scheduled", ctx.channel),
-        200,
-    )
-    .await;
-    let first = scheduled["data"][0]["id"].as_str().unwrap().to_string();
-    json(
         server
-            .req(
-                Method::POST,
-                &format!("/v1/messages/{first}/cancel"),
-                Some(&ctx.key),
+            .post_json(
+                &format!("/v1/channels/{}/messages", ctx.channel),
+                &ctx.key,
+                &later,
             )
-            .send()
             .await
-            .expect("request"),
-        200,
-    )
-    .await;
+            .status(200);
+    }
+    let scheduled = server
+        .get(
+            &format!("/v1/channels/{}/messages?status=scheduled", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    let first = scheduled["data"][0]["id"].as_str().unwrap().to_string();
+    server
+        .post(&format!("/v1/messages/{first}/cancel"), &ctx.key)
+        .await
+        .status(200);
     // Wait until nothing is pending and the failure arrived, then compare (statuses may
     // still move from delivered to read, so compare a consistent pair of reads).
     let utility_price = server.config.pricing.categories["UTILITY"];
     let (want, got) = eventually(30, "statistics to equal the message table", || async {
-        let before = all_messages(&server, &ctx).await;
-        let stats = get(
-            &server,
-            &ctx.key,
-            &format!("/v1/channels/{}/stats?month={month}", ctx.channel),
-            200,
-        )
-        .await;
-        let after = all_messages(&server, &ctx).await;
+        let before = all_messages(server, &ctx).await;
+        let stats = server
+            .get(
+                &format!("/v1/channels/{}/stats?month={month}", ctx.channel),
+                &ctx.key,
+            )
+            .await
+            .status(200);
+        let after = all_messages(server, &ctx).await;
         let want = expected(&after, utility_price);
         let settled = want["pending"] == 0 && want["failed"] == 1 && want["sent"] == 5;
         (settled && before == after && counts_of(&stats) == want).then_some((want, stats))
@@ -235,32 +192,31 @@ async fn stats_match_the_message_table(server: TestServer) -> TestServer {
     assert_eq!(got["time_zone"], "UTC");
     assert_eq!(got["templates_cost"], want["templates"][0]["cost"]);
     // The daily series sums to the month, and today holds everything.
-    let daily = get(
-        &server,
-        &ctx.key,
-        &format!("/v1/channels/{}/stats/daily?month={month}", ctx.channel),
-        200,
-    )
-    .await;
+    let daily = server
+        .get(
+            &format!("/v1/channels/{}/stats/daily?month={month}", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     let days = daily["days"].as_array().unwrap();
     assert!((28..=31).contains(&days.len()));
     let sent: u64 = days.iter().map(|d| d["sent"].as_u64().unwrap()).sum();
     assert_eq!(sent, got["sent"].as_u64().unwrap());
     let today = switchboard_core::stats::day_name(now_millis() / switchboard_core::stats::DAY_MS);
-    let day = get(
-        &server,
-        &ctx.key,
-        &format!(
-            "/v1/channels/{}/stats/daily?from={today}&to={today}",
-            ctx.channel
-        ),
-        200,
-    )
-    .await;
+    let day = server
+        .get(
+            &format!(
+                "/v1/channels/{}/stats/daily?from={today}&to={today}",
+                ctx.channel
+            ),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(day["days"].as_array().unwrap().len(), 1);
     assert_eq!(day["days"][0]["date"], today);
     assert_eq!(day["days"][0]["received"], 3);
-    server
 }
 
 async fn bad_periods(server: &TestServer) {
@@ -273,12 +229,8 @@ async fn bad_periods(server: &TestServer) {
         "?month=",
         "?month=3.26",
     ] {
-        let r = server
-            .req(Method::GET, &format!("{base}{q}"), Some(&ctx.key))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(error_code(r, 400).await, "invalid_period", "{q}");
+        let r = server.get(&format!("{base}{q}"), &ctx.key).await;
+        assert_eq!(r.error(400), "invalid_period", "{q}");
     }
     for q in [
         "?from=2026-01-01",
@@ -287,46 +239,25 @@ async fn bad_periods(server: &TestServer) {
         "?month=01.2026&from=2026-01-01&to=2026-01-02",
         "?from=yesterday&to=2026-01-01",
     ] {
-        let r = server
-            .req(Method::GET, &format!("{base}/daily{q}"), Some(&ctx.key))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(error_code(r, 400).await, "invalid_period", "{q}");
+        let r = server.get(&format!("{base}/daily{q}"), &ctx.key).await;
+        assert_eq!(r.error(400), "invalid_period", "{q}");
     }
     // Default: the current month, empty.
-    let s = get(server, &ctx.key, &base, 200).await;
+    let s = server.get(&base, &ctx.key).await.status(200);
     assert_eq!(s["date"], month_of(now_millis()));
     assert_eq!(s["sent"], 0);
     assert_eq!(s["templates_cost"], 0.0);
     // Another account's channel is not found.
     let other = setup_sandbox(server).await;
-    let r = server
-        .req(Method::GET, &base, Some(&other.key))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(r, 404).await, "not_found");
+    let r = server.get(&base, &other.key).await;
+    assert_eq!(r.error(404), "not_found");
 }
 
 fn priced(config: &mut switchboard::config::Config) {
     config.pricing.categories.insert("UTILITY".into(), 0.0313);
 }
 
-#[tokio::test]
-async fn sqlite_stats_match_the_message_table() {
-    let server = TestServer::start_configured(Backend::Sqlite, priced)
-        .await
-        .expect("sqlite");
-    stats_match_the_message_table(server).await.stop().await;
-}
-
-#[tokio::test]
-async fn postgres_stats_match_the_message_table() {
-    let Some(server) = TestServer::start_configured(Backend::Postgres, priced).await else {
-        return;
-    };
-    stats_match_the_message_table(server).await.stop().await;
-}
-
-on_both_backends!(bad_periods_are_refused => super::bad_periods);
+on_both_backends!(
+    stats_match_the_message_table => super::stats_match_the_message_table where super::priced,
+    bad_periods_are_refused => super::bad_periods,
+);

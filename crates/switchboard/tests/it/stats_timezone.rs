@@ -2,23 +2,10 @@
 //! before and after local midnight (around a DST change in New York) land on the right local
 //! days and months; `?tz=` overrides the channel's zone; bad zones are refused.
 
-
 use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::time::parse_rfc3339;
-
-async fn get(server: &TestServer, key: &str, path: &str) -> Value {
-    json(
-        server
-            .req(Method::GET, path, Some(key))
-            .send()
-            .await
-            .expect("request"),
-        200,
-    )
-    .await
-}
 
 fn received_by_day(daily: &Value) -> Vec<(String, u64)> {
     daily["days"]
@@ -36,20 +23,14 @@ fn received_by_day(daily: &Value) -> Vec<(String, u64)> {
 
 async fn days_follow_the_channel_zone(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let channel = json(
-        server
-            .req(
-                Method::PATCH,
-                &format!("/v1/channels/{}", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&json!({"timezone": "America/New_York"}))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let channel = server
+        .patch_json(
+            &format!("/v1/channels/{}", ctx.channel),
+            &ctx.key,
+            &json!({"timezone": "America/New_York"}),
+        )
+        .await
+        .status(200);
     assert_eq!(channel["timezone"], "America/New_York");
     // 2026-03-08 is 23 hours long in New York (EST → EDT at 02:00).
     let times = [
@@ -61,26 +42,23 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
     ];
     for (i, t) in times.iter().enumerate() {
         let secs = parse_rfc3339(t).unwrap() / 1000;
-        json(
-            server
-                .req(
-                    Method::POST,
-                    &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                    Some(&ctx.key),
-                )
-                .json(&json!({"from": format!("1555123900{i}"), "type": "text",
-                              "text": {"body": "hi"}, "timestamp": secs}))
-                .send()
-                .await
-                .unwrap(),
-            202,
-        )
-        .await;
+        server
+            .post_json(
+                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
+                &ctx.key,
+                &json!({"from": format!("1555123900{i}"), "type": "text",
+                              "text": {"body": "hi"}, "timestamp": secs}),
+            )
+            .await
+            .status(202);
     }
     let base = format!("/v1/channels/{}/stats", ctx.channel);
     let mut month = Value::Null;
     for _ in 0..600 {
-        month = get(server, &ctx.key, &format!("{base}?month=03.2026")).await;
+        month = server
+            .get(&format!("{base}?month=03.2026"), &ctx.key)
+            .await
+            .status(200);
         if month["received"] == 5 {
             break;
         }
@@ -91,12 +69,13 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
     assert_eq!(month["from"], "2026-03-01T05:00:00Z");
     assert_eq!(month["to"], "2026-04-01T04:00:00Z");
 
-    let daily = get(
-        server,
-        &ctx.key,
-        &format!("{base}/daily?from=2026-03-07&to=2026-03-09"),
-    )
-    .await;
+    let daily = server
+        .get(
+            &format!("{base}/daily?from=2026-03-07&to=2026-03-09"),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(
         received_by_day(&daily),
         vec![
@@ -105,12 +84,13 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
             ("2026-03-09".into(), 1)
         ]
     );
-    let utc = get(
-        server,
-        &ctx.key,
-        &format!("{base}/daily?from=2026-03-07&to=2026-03-09&tz=UTC"),
-    )
-    .await;
+    let utc = server
+        .get(
+            &format!("{base}/daily?from=2026-03-07&to=2026-03-09&tz=UTC"),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(utc["time_zone"], "UTC");
     assert_eq!(
         received_by_day(&utc),
@@ -120,45 +100,43 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
             ("2026-03-09".into(), 2)
         ]
     );
-    let utc_month = get(server, &ctx.key, &format!("{base}?month=03.2026&tz=UTC")).await;
+    let utc_month = server
+        .get(&format!("{base}?month=03.2026&tz=UTC"), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(utc_month["received"], 4);
-    let april = get(server, &ctx.key, &format!("{base}?month=04.2026&tz=UTC")).await;
+    let april = server
+        .get(&format!("{base}?month=04.2026&tz=UTC"), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(april["received"], 1);
-    let month_days = get(server, &ctx.key, &format!("{base}/daily?month=03.2026")).await;
+    let month_days = server
+        .get(&format!("{base}/daily?month=03.2026"), &ctx.key)
+        .await
+        .status(200);
     assert_eq!(month_days["days"].as_array().unwrap().len(), 31);
 
     // Bad zones are refused, on the channel and in the query.
     let r = server
-        .req(
-            Method::PATCH,
+        .patch_json(
             &format!("/v1/channels/{}", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
+            &json!({"timezone": "Mars/Olympus"}),
         )
-        .json(&json!({"timezone": "Mars/Olympus"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(r, 400).await, "invalid_parameter");
+        .await;
+    assert_eq!(r.error(400), "invalid_parameter");
     let r = server
-        .req(
-            Method::GET,
-            &format!("{base}?tz=Nowhere/Land"),
-            Some(&ctx.key),
+        .get(&format!("{base}?tz=Nowhere/Land"), &ctx.key)
+        .await;
+    assert_eq!(r.error(400), "invalid_parameter");
+    let created = server
+        .post_json(
+            "/v1/channels",
+            &ctx.key,
+            &json!({"name": "second", "kind": "sandbox", "timezone": "Asia/Kathmandu"}),
         )
-        .send()
         .await
-        .unwrap();
-    assert_eq!(error_code(r, 400).await, "invalid_parameter");
-    let created = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(&ctx.key))
-            .json(&json!({"name": "second", "kind": "sandbox", "timezone": "Asia/Kathmandu"}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
+        .status(201);
     assert_eq!(created["timezone"], "Asia/Kathmandu");
 }
 

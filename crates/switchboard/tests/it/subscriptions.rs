@@ -1,17 +1,17 @@
 //! Subscription management over real HTTP, on SQLite and PostgreSQL: the enabled flag
 //! (PATCH), DELETE, channel-scoped subscriptions, and the 1 KB capture of an answer.
 
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::*;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
+use switchboard::config::Config;
 
 /// Length of the body a failing receiver answers with.
 const LONG_ANSWER: usize = 5_000;
@@ -84,89 +84,48 @@ impl Drop for Receiver {
     }
 }
 
-async fn subscribe(server: &TestServer, key: &str, body: Value) -> String {
-    let created = json(
-        server
-            .req(Method::POST, "/v1/subscriptions", Some(key))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await;
-    created["id"].as_str().unwrap().to_string()
-}
-
 async fn patch(server: &TestServer, key: &str, id: &str, body: Value) -> Value {
-    json(
-        server
-            .req(Method::PATCH, &format!("/v1/subscriptions/{id}"), Some(key))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server
+        .patch_json(&format!("/v1/subscriptions/{id}"), key, &body)
+        .await
+        .status(200)
 }
 
 async fn deliveries(server: &TestServer, key: &str, id: &str) -> Vec<Value> {
-    let list = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/subscriptions/{id}/deliveries?limit=500"),
-                Some(key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let list = server
+        .get(&format!("/v1/subscriptions/{id}/deliveries?limit=500"), key)
+        .await
+        .status(200);
     list["data"].as_array().unwrap().clone()
 }
 
-async fn start(backend: Backend) -> Option<TestServer> {
-    TestServer::start_configured(backend, |c| {
-        c.allow_private_targets = true;
-        c.webhooks.retry_schedule_ms = vec![30; 50];
-        c.webhooks.poll_ms = 10;
-    })
-    .await
+fn fast_webhooks(c: &mut Config) {
+    c.allow_private_targets = true;
+    c.webhooks.retry_schedule_ms = vec![30; 50];
+    c.webhooks.poll_ms = 10;
 }
 
 async fn subscriptions_can_be_paused_scoped_and_deleted(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let key = ctx.key.as_str();
-    let second = json(
-        server
-            .req(Method::POST, "/v1/channels", Some(key))
-            .json(&json!({"name": "second", "kind": "sandbox"}))
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second = create_sandbox_channel(server, key, "second").await;
     let events = json!(["message.accepted"]);
     // The control subscription sees everything; once it has an event, the fan-out has
     // processed that event for every subscription.
     let control = Receiver::start(0).await;
     subscribe(server, key, json!({"url": control.url, "events": events})).await;
     let paused = Receiver::start(0).await;
-    let paused_id = subscribe(server, key, json!({"url": paused.url, "events": events})).await;
+    let paused_id =
+        string(&subscribe(server, key, json!({"url": paused.url, "events": events})).await["id"]);
     let scoped = Receiver::start(0).await;
-    let scoped_id = subscribe(
-        server,
-        key,
-        json!({"url": scoped.url, "events": events, "channel_id": second}),
-    )
-    .await;
+    let scoped_id = string(
+        &subscribe(
+            server,
+            key,
+            json!({"url": scoped.url, "events": events, "channel_id": second}),
+        )
+        .await["id"],
+    );
 
     let view = patch(server, key, &paused_id, json!({"enabled": false})).await;
     assert_eq!(view["enabled"], false);
@@ -209,15 +168,9 @@ async fn subscriptions_can_be_paused_scoped_and_deleted(server: &TestServer) {
     assert_eq!(scoped.messages(), vec![on_second.clone()]);
 
     let resp = server
-        .req(
-            Method::DELETE,
-            &format!("/v1/subscriptions/{paused_id}"),
-            Some(key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 204);
+        .delete(&format!("/v1/subscriptions/{paused_id}"), key)
+        .await;
+    assert_eq!(resp.code, 204, "{}", resp.text);
     for (method, path) in [
         (Method::GET, format!("/v1/subscriptions/{paused_id}")),
         (Method::DELETE, format!("/v1/subscriptions/{paused_id}")),
@@ -226,20 +179,17 @@ async fn subscriptions_can_be_paused_scoped_and_deleted(server: &TestServer) {
             format!("/v1/subscriptions/{paused_id}/deliveries"),
         ),
     ] {
-        let resp = server.req(method, &path, Some(key)).send().await.unwrap();
-        assert_eq!(error_code(resp, 404).await, "not_found", "{path}");
+        let resp = server.call(server.req(method, &path, key)).await;
+        assert_eq!(resp.error(404), "not_found", "{path}");
     }
     let resp = server
-        .req(
-            Method::PATCH,
+        .patch_json(
             &format!("/v1/subscriptions/{paused_id}"),
-            Some(key),
+            key,
+            &json!({"enabled": true}),
         )
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 404).await, "not_found");
+        .await;
+    assert_eq!(resp.error(404), "not_found");
     let last = send_template(server, &ctx, "15551260004").await;
     control.wait_for_message(&last).await;
     assert_eq!(
@@ -252,12 +202,14 @@ async fn subscriptions_can_be_paused_scoped_and_deleted(server: &TestServer) {
 async fn an_attempt_keeps_the_first_kilobyte_of_the_answer(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let receiver = Receiver::start(1).await;
-    let id = subscribe(
-        server,
-        &ctx.key,
-        json!({"url": receiver.url, "events": ["message.accepted"]}),
-    )
-    .await;
+    let id = string(
+        &subscribe(
+            server,
+            &ctx.key,
+            json!({"url": receiver.url, "events": ["message.accepted"]}),
+        )
+        .await["id"],
+    );
     let message = send_template(server, &ctx, "15551260101").await;
     receiver.wait_for_message(&message).await;
     let delivery = eventually(10, "the delivery recorded as delivered", || async {
@@ -266,19 +218,13 @@ async fn an_attempt_keeps_the_first_kilobyte_of_the_answer(server: &TestServer) 
         (first["state"] == "delivered").then_some(first)
     })
     .await;
-    let detail = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/deliveries/{}", delivery["id"].as_str().unwrap()),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let detail = server
+        .get(
+            &format!("/v1/deliveries/{}", delivery["id"].as_str().unwrap()),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     let log = detail["attempts_log"].as_array().unwrap();
     assert_eq!(log.len(), 2, "{detail}");
     assert_eq!(log[0]["status_code"], 500);
@@ -292,32 +238,7 @@ async fn an_attempt_keeps_the_first_kilobyte_of_the_answer(server: &TestServer) 
     assert_eq!(log[1]["status_code"], 200);
 }
 
-macro_rules! subscription_tests {
-    ($($name:ident => $body:path),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let server = super::start(super::Backend::Sqlite).await.expect("sqlite");
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(server) = super::start(super::Backend::Postgres).await else { return };
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-    };
-}
-
-subscription_tests!(
-    paused_scoped_deleted => super::subscriptions_can_be_paused_scoped_and_deleted,
-    kilobyte_capture => super::an_attempt_keeps_the_first_kilobyte_of_the_answer,
+on_both_backends!(
+    paused_scoped_deleted => super::subscriptions_can_be_paused_scoped_and_deleted where super::fast_webhooks,
+    kilobyte_capture => super::an_attempt_keeps_the_first_kilobyte_of_the_answer where super::fast_webhooks,
 );

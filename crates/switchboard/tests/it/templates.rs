@@ -4,7 +4,6 @@
 //! expected count), local validation, rejection, unknown and wrong-language templates
 //! (132001), deletion by id and by name, filters, scopes and account isolation.
 
-
 use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -24,70 +23,48 @@ fn order_update(name: &str, language: &str) -> Value {
     })
 }
 
-async fn create(server: &TestServer, ctx: &Ctx, body: &Value) -> (StatusCode, Value) {
+async fn create(server: &TestServer, ctx: &Ctx, body: &Value) -> Reply {
     let resp = server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v1/channels/{}/templates", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
+            body,
         )
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+        .await;
+    resp
 }
 
 async fn get_template(server: &TestServer, ctx: &Ctx, id: &str) -> Value {
-    json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/templates/{id}", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server
+        .get(
+            &format!("/v1/channels/{}/templates/{id}", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200)
 }
 
 async fn list(server: &TestServer, ctx: &Ctx, query: &str) -> Vec<Value> {
-    let body = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/channels/{}/templates{query}", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let body = server
+        .get(
+            &format!("/v1/channels/{}/templates{query}", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     body["data"].as_array().cloned().unwrap_or_default()
 }
 
-async fn send(server: &TestServer, ctx: &Ctx, template: Value) -> (StatusCode, Value) {
+async fn send(server: &TestServer, ctx: &Ctx, template: Value) -> Reply {
     let resp = server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v1/channels/{}/messages", ctx.channel),
-            Some(&ctx.key),
-        )
-        .json(
+            &ctx.key,
             &json!({"messaging_product": "whatsapp", "to": "15551234567",
             "type": "template", "template": template}),
         )
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+        .await;
+    resp
 }
 
 fn body_params(values: &[&str]) -> Value {
@@ -99,34 +76,23 @@ fn body_params(values: &[&str]) -> Value {
 }
 
 async fn status_events(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
-    let body = json(
-        server
-            .req(
-                Method::GET,
-                "/v1/events?types=template.status&limit=500",
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let body = server
+        .get("/v1/events?types=template.status&limit=500", &ctx.key)
+        .await
+        .status(200);
     body["data"].as_array().cloned().unwrap_or_default()
 }
 
 async fn wait_status(server: &TestServer, ctx: &Ctx, id: &str, status: &str) -> Value {
-    eventually(20, &format!("template {id} to be {status}"), || async {
-        let t = get_template(server, ctx, id).await;
-        (t["status"] == status).then_some(t)
-    })
-    .await
+    let path = format!("/v1/channels/{}/templates/{id}", ctx.channel);
+    wait_status_at(server, &ctx.key, &path, &[status], 20).await
 }
 
 async fn done_when_flow(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let (status, created) = create(server, &ctx, &order_update("order_update", "en_US")).await;
-    assert_eq!(status, 201, "{created}");
+    let created = create(server, &ctx, &order_update("order_update", "en_US"))
+        .await
+        .status(201);
     let id = created["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("tpl_"), "{created}");
     assert_eq!(created["status"], "PENDING");
@@ -137,14 +103,14 @@ async fn done_when_flow(server: &TestServer) {
         .is_some_and(|u| !u.is_empty()));
 
     // Not approved yet: refused at once with 132001.
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "order_update", "language": {"code": "en_US"},
                "components": body_params(&["Ann", "A-1"])}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132001, "{err}");
     assert!(
         err["error"]["error_data"]["details"]
@@ -167,25 +133,25 @@ async fn done_when_flow(server: &TestServer) {
     assert_eq!(get_template(server, &ctx, &id).await["status"], "APPROVED");
 
     // The right parameters: accepted.
-    let (status, answer) = send(
+    let answer = send(
         server,
         &ctx,
         json!({"name": "order_update", "language": {"code": "en_US"},
                "components": body_params(&["Ann", "A-1"])}),
     )
-    .await;
-    assert_eq!(status, 200, "{answer}");
+    .await
+    .status(200);
     assert!(answer["messages"][0]["id"].as_str().is_some());
 
     // The wrong count: 400 with 132000 naming the component and the expected count.
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "order_update", "language": {"code": "en_US"},
                "components": body_params(&["Ann"])}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132000, "{err}");
     let details = err["error"]["error_data"]["details"].as_str().unwrap();
     assert!(
@@ -194,13 +160,13 @@ async fn done_when_flow(server: &TestServer) {
     );
 
     // No parameters at all for a body with variables: refused too.
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "order_update", "language": {"code": "en_US"}}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132000, "{err}");
 }
 
@@ -244,19 +210,13 @@ async fn local_validation(server: &TestServer) {
     }
     // Nothing reached the store nor the upstream: after a sync only the sandbox's sample is
     // there.
-    let synced = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/templates/sync", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let synced = server
+        .post(
+            &format!("/v1/channels/{}/templates/sync", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(synced["removed"], 0, "{synced}");
     let names: Vec<Value> = list(server, &ctx, "")
         .await
@@ -266,16 +226,19 @@ async fn local_validation(server: &TestServer) {
     assert_eq!(names, vec![json!("hello_world")]);
 
     // A duplicate name in the same language: 409.
-    let (status, _) = create(server, &ctx, &order_update("dup", "en_US")).await;
-    assert_eq!(status, 201);
-    let (status, err) = create(server, &ctx, &order_update("dup", "en_US")).await;
-    assert_eq!(status, 409, "{err}");
+    let _ = create(server, &ctx, &order_update("dup", "en_US"))
+        .await
+        .status(201);
+    let err = create(server, &ctx, &order_update("dup", "en_US"))
+        .await
+        .status(409);
 }
 
 async fn rejected_flow(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let (status, created) = create(server, &ctx, &order_update("please_reject_me", "en_US")).await;
-    assert_eq!(status, 201, "{created}");
+    let created = create(server, &ctx, &order_update("please_reject_me", "en_US"))
+        .await
+        .status(201);
     let id = created["id"].as_str().unwrap().to_string();
     let t = wait_status(server, &ctx, &id, "REJECTED").await;
     assert_eq!(t["rejected_reason"], "INVALID_FORMAT");
@@ -283,14 +246,14 @@ async fn rejected_flow(server: &TestServer) {
     assert!(events
         .iter()
         .any(|e| e["data"]["status"] == "REJECTED" && e["data"]["reason"] == "INVALID_FORMAT"));
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "please_reject_me", "language": {"code": "en_US"},
                "components": body_params(&["Ann", "A-1"])}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132001, "{err}");
     assert!(err["error"]["error_data"]["details"]
         .as_str()
@@ -314,69 +277,70 @@ async fn rejected_flow(server: &TestServer) {
     );
     assert!(list(server, &ctx, "?name=other").await.is_empty());
     let resp = server
-        .req(
-            Method::GET,
+        .get(
             &format!("/v1/channels/{}/templates?status=NOPE", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .await;
+    assert_eq!(resp.error(400), "invalid_parameter");
 }
 
 async fn upstream_templates_and_languages(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     // hello_world exists upstream (synced when the channel was created, or by this first
     // send): accepted.
-    let (status, answer) = send(
+    let answer = send(
         server,
         &ctx,
         json!({"name": "hello_world", "language": {"code": "en_US"}}),
     )
-    .await;
-    assert_eq!(status, 200, "{answer}");
+    .await
+    .status(200);
     let listed = list(server, &ctx, "?name=hello_world").await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["status"], "APPROVED");
     // Wrong language: 132001 naming the language it has.
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "hello_world", "language": {"code": "de"}}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132001, "{err}");
     assert!(err["error"]["error_data"]["details"]
         .as_str()
         .unwrap()
         .contains("en_US"));
     // Unknown template: 132001.
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "no_such_template", "language": {"code": "en_US"}}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132001, "{err}");
     // Parameters for a template without variables: 132000.
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "hello_world", "language": {"code": "en_US"},
                "components": body_params(&["x"])}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132000, "{err}");
 }
 
 async fn delete_scopes_and_isolation(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let (_, en) = create(server, &ctx, &order_update("promo_x", "en_US")).await;
-    let (_, de) = create(server, &ctx, &order_update("promo_x", "de")).await;
+    let en = create(server, &ctx, &order_update("promo_x", "en_US"))
+        .await
+        .json();
+    let de = create(server, &ctx, &order_update("promo_x", "de"))
+        .await
+        .json();
     let (en_id, de_id) = (
         en["id"].as_str().unwrap().to_string(),
         de["id"].as_str().unwrap().to_string(),
@@ -410,78 +374,53 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
             format!("/v1/channels/{}/templates/sync", ctx.channel),
         ),
     ] {
-        let resp = server
-            .req(method, &path, Some(&other.key))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(error_code(resp, 404).await, "not_found", "{path}");
+        let resp = server.call(server.req(method, &path, &other.key)).await;
+        assert_eq!(resp.error(404), "not_found", "{path}");
     }
 
     // A read key lists but cannot create, delete or sync.
     let (_, read_key) =
         create_key(server, &ctx.key, json!({"name": "r", "permission": "read"})).await;
     let resp = server
-        .req(
-            Method::GET,
+        .get(
             &format!("/v1/channels/{}/templates", ctx.channel),
-            Some(&read_key),
+            &read_key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+        .await;
+    assert_eq!(resp.code, 200, "{}", resp.text);
     let resp = server
-        .req(
-            Method::POST,
+        .post_json(
             &format!("/v1/channels/{}/templates", ctx.channel),
-            Some(&read_key),
+            &read_key,
+            &order_update("nope", "en_US"),
         )
-        .json(&order_update("nope", "en_US"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 403).await, "forbidden");
+        .await;
+    assert_eq!(resp.error(403), "forbidden");
     let resp = server
-        .req(
-            Method::DELETE,
+        .delete(
             &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
-            Some(&read_key),
+            &read_key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 403).await, "forbidden");
+        .await;
+    assert_eq!(resp.error(403), "forbidden");
 
     // By id: one language, here and upstream (a sync does not bring it back).
-    let deleted = json(
-        server
-            .req(
-                Method::DELETE,
-                &format!("/v1/channels/{}/templates/{de_id}", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let deleted = server
+        .delete(
+            &format!("/v1/channels/{}/templates/{de_id}", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(deleted["deleted"].as_array().unwrap().len(), 1);
     assert_eq!(deleted["deleted"][0]["language"], "de");
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/templates/sync", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    server
+        .post(
+            &format!("/v1/channels/{}/templates/sync", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     let left: Vec<String> = list(server, &ctx, "?name=promo_x")
         .await
         .iter()
@@ -491,59 +430,44 @@ async fn delete_scopes_and_isolation(server: &TestServer) {
 
     // By name: every language.
     create(server, &ctx, &order_update("promo_x", "fr")).await;
-    let deleted = json(
-        server
-            .req(
-                Method::DELETE,
-                &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let deleted = server
+        .delete(
+            &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     assert_eq!(deleted["deleted"].as_array().unwrap().len(), 2);
     let resp = server
-        .req(
-            Method::GET,
+        .get(
             &format!("/v1/channels/{}/templates/{en_id}", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 404).await, "not_found");
+        .await;
+    assert_eq!(resp.error(404), "not_found");
     let resp = server
-        .req(
-            Method::DELETE,
+        .delete(
             &format!("/v1/channels/{}/templates/promo_x", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 404).await, "not_found");
+        .await;
+    assert_eq!(resp.error(404), "not_found");
     let resp = server
-        .req(
-            Method::DELETE,
+        .delete(
             &format!("/v1/channels/{}/templates/Bad-Name", ctx.channel),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .await;
+    assert_eq!(resp.error(400), "invalid_parameter");
     // A send of the deleted template is refused (after the channel's one sync).
-    let (status, err) = send(
+    let err = send(
         server,
         &ctx,
         json!({"name": "promo_x", "language": {"code": "en_US"},
                "components": body_params(&["Ann", "A-1"])}),
     )
-    .await;
-    assert_eq!(status, 400, "{err}");
+    .await
+    .status(400);
     assert_eq!(err["error"]["code"], 132001, "{err}");
 }
 

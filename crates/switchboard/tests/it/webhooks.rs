@@ -3,16 +3,15 @@
 //! endpoint beside a healthy one, SSE resume without gaps or repeats, Meta's payload format,
 //! secret rotation, replays, and the URL guard.
 
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard::config::Config;
@@ -129,19 +128,6 @@ fn fast_webhooks(c: &mut Config) {
     c.webhooks.request_timeout_ms = 2_000;
 }
 
-async fn subscribe(server: &TestServer, ctx: &Ctx, body: Value) -> Value {
-    json(
-        server
-            .req(Method::POST, "/v1/subscriptions", Some(&ctx.key))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        201,
-    )
-    .await
-}
-
 fn message_events(got: &[Received], message_id: &str) -> Vec<String> {
     got.iter()
         .filter(|r| r.json["data"]["message"]["id"] == message_id)
@@ -149,34 +135,18 @@ fn message_events(got: &[Received], message_id: &str) -> Vec<String> {
         .collect()
 }
 
-async fn start(backend: Backend, change: impl FnOnce(&mut Config)) -> Option<TestServer> {
-    TestServer::start_configured(backend, |c| {
-        fast_webhooks(c);
-        change(c);
-    })
-    .await
-}
-
 async fn every_event_once_with_a_valid_signature(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let receiver = Receiver::start(0).await;
     let sub = subscribe(
         server,
-        &ctx,
+        &ctx.key,
         json!({"url": receiver.url, "events": ["message.*"]}),
     )
     .await;
     let secret = sub["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("whsec_"));
-    let listed = json(
-        server
-            .req(Method::GET, "/v1/subscriptions", Some(&ctx.key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let listed = server.get("/v1/subscriptions", &ctx.key).await.status(200);
     assert!(
         listed["data"][0].get("secret").is_none(),
         "the secret is shown once"
@@ -235,7 +205,7 @@ async fn three_failures_then_success_are_all_recorded(server: &TestServer) {
     let receiver = Receiver::start(3).await;
     let sub = subscribe(
         server,
-        &ctx,
+        &ctx.key,
         json!({"url": receiver.url, "events": ["message.accepted"]}),
     )
     .await;
@@ -245,29 +215,15 @@ async fn three_failures_then_success_are_all_recorded(server: &TestServer) {
         .await;
     let sub_id = sub["id"].as_str().unwrap();
     let detail = eventually(10, "the delivery to be recorded as delivered", || async {
-        let list = json(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/subscriptions/{sub_id}/deliveries"),
-                    Some(&ctx.key),
-                )
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let list = server
+            .get(&format!("/v1/subscriptions/{sub_id}/deliveries"), &ctx.key)
+            .await
+            .status(200);
         let id = list["data"][0]["id"].as_str()?.to_string();
-        let d = json(
-            server
-                .req(Method::GET, &format!("/v1/deliveries/{id}"), Some(&ctx.key))
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let d = server
+            .get(&format!("/v1/deliveries/{id}"), &ctx.key)
+            .await
+            .status(200);
         (d["state"] == "delivered").then_some(d)
     })
     .await;
@@ -282,27 +238,26 @@ async fn three_failures_then_success_are_all_recorded(server: &TestServer) {
     assert!(detail["attempts_log"][0]["latency_ms"].is_u64());
     // A manual retry sends it again, with the same webhook-id.
     let resp = server
-        .req(
-            Method::POST,
+        .post(
             &format!("/v1/deliveries/{}/retry", detail["id"].as_str().unwrap()),
-            Some(&ctx.key),
+            &ctx.key,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 202);
+        .await;
+    assert_eq!(resp.code, 202, "{}", resp.text);
     let got = receiver.wait_for(2, "the manual retry").await;
     assert_eq!(got[0].id, got[1].id);
 }
 
-async fn events_wait_for_a_receiver_that_is_down_across_a_restart(server: TestServer) {
+async fn events_wait_for_a_receiver_that_is_down_across_a_restart(
+    server: TestServer,
+) -> TestServer {
     let ctx = setup_sandbox(&server).await;
     let parked = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = parked.local_addr().unwrap();
     drop(parked);
     subscribe(
         &server,
-        &ctx,
+        &ctx.key,
         json!({"url": format!("http://{address}/hook"), "events": ["message.accepted"]}),
     )
     .await;
@@ -329,7 +284,7 @@ async fn events_wait_for_a_receiver_that_is_down_across_a_restart(server: TestSe
     delivered.sort();
     ids.sort();
     assert_eq!(delivered, ids);
-    server.stop().await;
+    server
 }
 
 /// Sends `n` templates one after the other and returns how long each took from just before
@@ -378,7 +333,7 @@ async fn a_dead_endpoint_does_not_hold_up_a_healthy_one(server: &TestServer) {
     let healthy = Receiver::start(0).await;
     subscribe(
         server,
-        &ctx,
+        &ctx.key,
         json!({"url": healthy.url, "events": ["message.accepted"]}),
     )
     .await;
@@ -397,7 +352,7 @@ async fn a_dead_endpoint_does_not_hold_up_a_healthy_one(server: &TestServer) {
     });
     let dead = subscribe(
         server,
-        &ctx,
+        &ctx.key,
         json!({"url": hanging_url, "events": ["message.accepted"]}),
     )
     .await;
@@ -407,19 +362,13 @@ async fn a_dead_endpoint_does_not_hold_up_a_healthy_one(server: &TestServer) {
     })
     .await;
     let dead_id = dead["id"].as_str().unwrap();
-    let list = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/subscriptions/{dead_id}/deliveries?limit=500"),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let list = server
+        .get(
+            &format!("/v1/subscriptions/{dead_id}/deliveries?limit=500"),
+            &ctx.key,
+        )
+        .await
+        .status(200);
     let deliveries = list["data"].as_array().unwrap();
     assert_eq!(deliveries.len(), N, "the dead endpoint has its deliveries");
     let finished_attempts: u64 = deliveries
@@ -463,7 +412,7 @@ async fn sse_resumes_without_gaps_or_repeats(server: &TestServer) {
         }
         async move {
             let mut response = request.send().await.unwrap();
-            assert_eq!(response.status(), 200);
+            assert_eq!(response.code, 200, "{}", response.text);
             let mut text = String::new();
             let mut events: Vec<(String, Value)> = Vec::new();
             let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -503,19 +452,10 @@ async fn sse_resumes_without_gaps_or_repeats(server: &TestServer) {
         .chain(rest.iter())
         .map(|(_, v)| v["id"].as_str().unwrap().to_string())
         .collect();
-    let listed = json(
-        server
-            .req(
-                Method::GET,
-                "/v1/events?types=message.accepted&limit=100",
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let listed = server
+        .get("/v1/events?types=message.accepted&limit=100", &ctx.key)
+        .await
+        .status(200);
     let listed: Vec<String> = listed["data"]
         .as_array()
         .unwrap()
@@ -527,15 +467,9 @@ async fn sse_resumes_without_gaps_or_repeats(server: &TestServer) {
         "the stream, resumed, equals the log: no gap, no repeat"
     );
     let resp = server
-        .req(
-            Method::GET,
-            "/v1/events/stream?after=not-a-cursor",
-            Some(&ctx.key),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .get("/v1/events/stream?after=not-a-cursor", &ctx.key)
+        .await;
+    assert_eq!(resp.error(400), "invalid_parameter");
 }
 
 type Socket =
@@ -587,19 +521,10 @@ async fn the_websocket_stream_resumes_from_a_cursor(server: &TestServer) {
         .chain(rest.iter())
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    let listed = json(
-        server
-            .req(
-                Method::GET,
-                "/v1/events?types=message.accepted",
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let listed = server
+        .get("/v1/events?types=message.accepted", &ctx.key)
+        .await
+        .status(200);
     let listed: Vec<&str> = listed["data"]
         .as_array()
         .unwrap()
@@ -628,34 +553,15 @@ fn shape(v: &Value) -> Value {
 async fn the_meta_format_has_the_shape_the_emulator_sends(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let receiver = Receiver::start(0).await;
-    subscribe(
-        server,
-        &ctx,
-        json!({"url": receiver.url, "events": ["message.delivered", "message.received"], "format": "meta"}),
-    )
+    subscribe(server, &ctx.key, json!({"url": receiver.url, "events": ["message.delivered", "message.received"], "format": "meta"}))
     .await;
     let id = send_template(server, &ctx, "15551240500").await;
     receiver.wait_for(1, "a meta-format delivered status").await;
-    json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                Some(&ctx.key),
-            )
-            .json(&json!({"from": "15551240501", "type": "text", "text": {"body": "hi"}, "profile": {"name": "Ana"}}))
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
+    server.post_json(&format!("/v1/channels/{}/sandbox/inbound", ctx.channel), &ctx.key, &json!({"from": "15551240501", "type": "text", "text": {"body": "hi"}, "profile": {"name": "Ana"}})).await.status(202);
     let got = receiver.wait_for(2, "a meta-format inbound message").await;
     let emulated: Vec<Value> = server
-        .req(Method::GET, "/sandbox/emulator/webhooks", None)
-        .send()
+        .get("/sandbox/emulator/webhooks", NO_KEY)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -721,7 +627,7 @@ async fn rotation_signs_with_both_secrets_and_replay_resends(server: &TestServer
     let receiver = Receiver::start(0).await;
     let sub = subscribe(
         server,
-        &ctx,
+        &ctx.key,
         json!({"url": receiver.url, "events": ["message.accepted"]}),
     )
     .await;
@@ -731,20 +637,14 @@ async fn rotation_signs_with_both_secrets_and_replay_resends(server: &TestServer
     );
     send_template(server, &ctx, "15551240600").await;
     receiver.wait_for(1, "the first event").await;
-    let rotated = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/subscriptions/{sub_id}/rotate-secret"),
-                Some(&ctx.key),
-            )
-            .json(&json!({"overlap_seconds": 3600}))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let rotated = server
+        .post_json(
+            &format!("/v1/subscriptions/{sub_id}/rotate-secret"),
+            &ctx.key,
+            &json!({"overlap_seconds": 3600}),
+        )
+        .await
+        .status(200);
     let new = rotated["secret"].as_str().unwrap().to_string();
     assert_ne!(new, old);
     assert!(rotated["previous_secret_expires_at"].is_string());
@@ -759,20 +659,14 @@ async fn rotation_signs_with_both_secrets_and_replay_resends(server: &TestServer
     let now = switchboard_core::time::now_millis() / 1000;
     verify(&new, &r.id, r.timestamp, &r.body, &r.signature, now, 300).unwrap();
     verify(&old, &r.id, r.timestamp, &r.body, &r.signature, now, 300).unwrap();
-    let replayed = json(
-        server
-            .req(
-                Method::POST,
-                &format!("/v1/subscriptions/{sub_id}/replay"),
-                Some(&ctx.key),
-            )
-            .json(&json!({"since": "2000-01-01T00:00:00Z"}))
-            .send()
-            .await
-            .unwrap(),
-        202,
-    )
-    .await;
+    let replayed = server
+        .post_json(
+            &format!("/v1/subscriptions/{sub_id}/replay"),
+            &ctx.key,
+            &json!({"since": "2000-01-01T00:00:00Z"}),
+        )
+        .await
+        .status(202);
     assert_eq!(replayed["created"], 2);
     let got = receiver.wait_for(4, "the replayed events").await;
     let mut first_two: Vec<&str> = got[..2].iter().map(|r| r.id.as_str()).collect();
@@ -796,20 +690,18 @@ async fn the_url_guard_refuses_internal_targets(server: &TestServer) {
         "not a url",
     ] {
         let resp = server
-            .req(Method::POST, "/v1/subscriptions", Some(&ctx.key))
-            .json(&json!({"url": url}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(error_code(resp, 400).await, "invalid_parameter", "{url}");
+            .post_json("/v1/subscriptions", &ctx.key, &json!({"url": url}))
+            .await;
+        assert_eq!(resp.error(400), "invalid_parameter", "{url}");
     }
     let resp = server
-        .req(Method::POST, "/v1/subscriptions", Some(&ctx.key))
-        .json(&json!({"url": "https://example.com/h", "events": ["message.lost"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .post_json(
+            "/v1/subscriptions",
+            &ctx.key,
+            &json!({"url": "https://example.com/h", "events": ["message.lost"]}),
+        )
+        .await;
+    assert_eq!(resp.error(400), "invalid_parameter");
     // A name that resolves to a private address passes the creation check but is refused at
     // delivery time, on the resolved address.
     let host = std::fs::read_to_string("/etc/hostname")
@@ -828,26 +720,17 @@ async fn the_url_guard_refuses_internal_targets(server: &TestServer) {
     let port = receiver.url.rsplit(':').next().unwrap().to_string();
     let sub = subscribe(
         server,
-        &ctx,
+        &ctx.key,
         json!({"url": format!("http://{host}:{port}"), "events": ["message.accepted"]}),
     )
     .await;
     send_template(server, &ctx, "15551240700").await;
     let sub_id = sub["id"].as_str().unwrap();
     let d = eventually(10, "a refused attempt", || async {
-        let list = json(
-            server
-                .req(
-                    Method::GET,
-                    &format!("/v1/subscriptions/{sub_id}/deliveries"),
-                    Some(&ctx.key),
-                )
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let list = server
+            .get(&format!("/v1/subscriptions/{sub_id}/deliveries"), &ctx.key)
+            .await
+            .status(200);
         let first = list["data"].get(0)?.clone();
         (first["attempts"].as_u64().unwrap_or(0) >= 1).then_some(first)
     })
@@ -863,42 +746,20 @@ async fn events_are_listed_with_filters(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let id = send_template(server, &ctx, "15551240800").await;
     eventually(10, "the read status", || async {
-        let m = json(
-            server
-                .req(Method::GET, &format!("/v1/messages/{id}"), Some(&ctx.key))
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let m = server
+            .get(&format!("/v1/messages/{id}"), &ctx.key)
+            .await
+            .status(200);
         (m["status"] == "read").then_some(())
     })
     .await;
-    let all = json(
-        server
-            .req(Method::GET, "/v1/events?limit=2", Some(&ctx.key))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let all = server.get("/v1/events?limit=2", &ctx.key).await.status(200);
     assert_eq!(all["data"].as_array().unwrap().len(), 2);
     let next = all["next"].as_str().unwrap();
-    let rest = json(
-        server
-            .req(
-                Method::GET,
-                &format!("/v1/events?after={next}"),
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let rest = server
+        .get(&format!("/v1/events?after={next}"), &ctx.key)
+        .await
+        .status(200);
     let kinds: Vec<&str> = all["data"]
         .as_array()
         .unwrap()
@@ -922,123 +783,38 @@ async fn events_are_listed_with_filters(server: &TestServer) {
         created["data"],
         json!({"status": "active", "previous_status": null, "reason": "created", "error": null})
     );
-    let only = json(
-        server
-            .req(
-                Method::GET,
-                "/v1/events?types=message.read,message.sent",
-                Some(&ctx.key),
-            )
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
-    assert_eq!(only["data"].as_array().unwrap().len(), 2);
-    let resp = server
-        .req(Method::GET, "/v1/events?types=nonsense", Some(&ctx.key))
-        .send()
+    let only = server
+        .get("/v1/events?types=message.read,message.sent", &ctx.key)
         .await
-        .unwrap();
-    assert_eq!(error_code(resp, 400).await, "invalid_parameter");
+        .status(200);
+    assert_eq!(only["data"].as_array().unwrap().len(), 2);
+    let resp = server.get("/v1/events?types=nonsense", &ctx.key).await;
+    assert_eq!(resp.error(400), "invalid_parameter");
     let (_, other) = create_account(server, "other").await;
-    let theirs = json(
-        server
-            .req(Method::GET, "/v1/events", Some(&other))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let theirs = server.get("/v1/events", &other).await.status(200);
     assert!(theirs["data"].as_array().unwrap().is_empty());
 }
 
-macro_rules! webhook_tests {
-    ($($name:ident => $body:path),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let server = super::start(super::Backend::Sqlite, |_| {}).await.expect("sqlite");
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(server) = super::start(super::Backend::Postgres, |_| {}).await else { return };
-                    $body(&server).await;
-                    server.stop().await;
-                }
-            )*
-        }
-    };
+fn hanging_attempts(c: &mut Config) {
+    fast_webhooks(c);
+    c.webhooks.request_timeout_ms = 30_000;
 }
 
-webhook_tests!(
-    signed_once_each => super::every_event_once_with_a_valid_signature,
-    retries_recorded => super::three_failures_then_success_are_all_recorded,
-    sse_resume => super::sse_resumes_without_gaps_or_repeats,
-    websocket_resume => super::the_websocket_stream_resumes_from_a_cursor,
-    meta_format => super::the_meta_format_has_the_shape_the_emulator_sends,
-    rotation_and_replay => super::rotation_signs_with_both_secrets_and_replay_resends,
-    events_list => super::events_are_listed_with_filters,
+fn url_guard(c: &mut Config) {
+    fast_webhooks(c);
+    c.allow_private_targets = false;
+}
+
+on_both_backends!(
+    signed_once_each => super::every_event_once_with_a_valid_signature where super::fast_webhooks,
+    retries_recorded => super::three_failures_then_success_are_all_recorded where super::fast_webhooks,
+    sse_resume => super::sse_resumes_without_gaps_or_repeats where super::fast_webhooks,
+    websocket_resume => super::the_websocket_stream_resumes_from_a_cursor where super::fast_webhooks,
+    meta_format => super::the_meta_format_has_the_shape_the_emulator_sends where super::fast_webhooks,
+    rotation_and_replay => super::rotation_signs_with_both_secrets_and_replay_resends where super::fast_webhooks,
+    events_list => super::events_are_listed_with_filters where super::fast_webhooks,
+    dead_beside_healthy => super::a_dead_endpoint_does_not_hold_up_a_healthy_one where super::hanging_attempts,
+    guard => super::the_url_guard_refuses_internal_targets where super::url_guard;
+    by_value:
+    restart => super::events_wait_for_a_receiver_that_is_down_across_a_restart where super::fast_webhooks,
 );
-
-mod dead_beside_healthy {
-    fn hanging_attempts(c: &mut switchboard::config::Config) {
-        c.webhooks.request_timeout_ms = 30_000;
-    }
-
-    #[tokio::test]
-    async fn sqlite() {
-        let server = super::start(super::Backend::Sqlite, hanging_attempts)
-            .await
-            .expect("sqlite");
-        super::a_dead_endpoint_does_not_hold_up_a_healthy_one(&server).await;
-        server.stop().await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        let Some(server) = super::start(super::Backend::Postgres, hanging_attempts).await else {
-            return;
-        };
-        super::a_dead_endpoint_does_not_hold_up_a_healthy_one(&server).await;
-        server.stop().await;
-    }
-}
-
-mod guard {
-    #[tokio::test]
-    async fn sqlite() {
-        let server = super::start(super::Backend::Sqlite, |c| c.allow_private_targets = false)
-            .await
-            .expect("sqlite");
-        super::the_url_guard_refuses_internal_targets(&server).await;
-        server.stop().await;
-    }
-}
-
-mod restart {
-    #[tokio::test]
-    async fn sqlite() {
-        let server = super::start(super::Backend::Sqlite, |_| {})
-            .await
-            .expect("sqlite");
-        super::events_wait_for_a_receiver_that_is_down_across_a_restart(server).await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        let Some(server) = super::start(super::Backend::Postgres, |_| {}).await else {
-            return;
-        };
-        super::events_wait_for_a_receiver_that_is_down_across_a_restart(server).await;
-    }
-}

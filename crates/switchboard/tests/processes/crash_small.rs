@@ -4,7 +4,6 @@
 //! arrived upstream survives the kills. Every accepted message must arrive and be delivered,
 //! none lost, per-chat order kept, and duplicates only from the kill windows.
 
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,7 +4,6 @@
 //! messages/s. Every message must be delivered, in order per chat, and sent twice only where
 //! the server's own timeout explains it.
 
-
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;

@@ -3,12 +3,11 @@
 //! share this test process) grows by less than 20 MB. It runs alone in its process
 //! (`crate::alone`). Linux only (reads `/proc/self/status`).
 
-
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use crate::common::*;
+use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use sha2::Digest;
@@ -70,7 +69,11 @@ async fn a_100_mb_upload_streams_in_constant_memory() {
             .unwrap(),
     );
     server
-        .call(server.req(Method::POST, "/v1/media", &ctx.key).multipart(warm))
+        .call(
+            server
+                .req(Method::POST, "/v1/media", &ctx.key)
+                .multipart(warm),
+        )
         .await
         .status(201);
 
@@ -100,7 +103,11 @@ async fn a_100_mb_upload_streams_in_constant_memory() {
             .unwrap(),
     );
     let meta = server
-        .call(server.req(Method::POST, "/v1/media", &ctx.key).multipart(form))
+        .call(
+            server
+                .req(Method::POST, "/v1/media", &ctx.key)
+                .multipart(form),
+        )
         .await
         .status(201);
     done.store(true, Ordering::Relaxed);

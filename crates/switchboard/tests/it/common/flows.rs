@@ -1,6 +1,7 @@
 //! The flows many tests share: an account with a sandbox channel, sends, injected inbound
 //! messages, reading a message, waiting for a status, subscriptions, and polling.
 
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::{Auth, TestServer, ADMIN_KEY};
@@ -11,7 +12,7 @@ pub async fn create_account(server: &TestServer, name: &str) -> (String, String)
         .post_json("/v1/accounts", ADMIN_KEY, json!({ "name": name }))
         .await
         .status(201);
-    (text(&body["id"]), text(&body["api_key"]))
+    (string(&body["id"]), string(&body["api_key"]))
 }
 
 /// Creates a cloud channel; returns its id.
@@ -31,7 +32,7 @@ pub async fn create_cloud_channel(server: &TestServer, key: &str, phone_number_i
         )
         .await
         .status(201);
-    text(&body["id"])
+    string(&body["id"])
 }
 
 /// Creates a key of `account_key`'s account; returns (key id, its secret).
@@ -40,7 +41,7 @@ pub async fn create_key(server: &TestServer, account_key: &str, body: Value) -> 
         .post_json("/v1/keys", account_key, body)
         .await
         .status(201);
-    (text(&body["id"]), text(&body["secret"]))
+    (string(&body["id"]), string(&body["secret"]))
 }
 
 /// An account with a sandbox channel.
@@ -61,15 +62,19 @@ pub async fn setup_sandbox(server: &TestServer) -> Ctx {
 /// Creates a sandbox channel named `name`; returns its id.
 pub async fn create_sandbox_channel(server: &TestServer, key: &str, name: &str) -> String {
     let body = server
-        .post_json("/v1/channels", key, json!({"name": name, "kind": "sandbox"}))
+        .post_json(
+            "/v1/channels",
+            key,
+            json!({"name": name, "kind": "sandbox"}),
+        )
         .await
         .status(201);
-    text(&body["id"])
+    string(&body["id"])
 }
 
 /// The string at `value`, which must be one.
 #[track_caller]
-pub fn text(value: &Value) -> String {
+pub fn string(value: &Value) -> String {
     value
         .as_str()
         .unwrap_or_else(|| panic!("expected a string, got {value}"))
@@ -90,14 +95,18 @@ pub fn text_message(to: &str, body: &str) -> Value {
 /// Posts `body` to the channel's Cloud API send route.
 pub async fn send(server: &TestServer, ctx: &Ctx, body: &Value) -> super::Reply {
     server
-        .post_json(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key, body)
+        .post_json(
+            &format!("/v1/channels/{}/messages", ctx.channel),
+            &ctx.key,
+            body,
+        )
         .await
 }
 
 /// Sends `body`, which must be accepted (200); returns the message id.
 pub async fn send_ok(server: &TestServer, ctx: &Ctx, body: &Value) -> String {
     let answer = send(server, ctx, body).await.status(200);
-    text(&answer["messages"][0]["id"])
+    string(&answer["messages"][0]["id"])
 }
 
 /// Sends the sandbox's pre-approved `hello_world` template to `to`; returns the message id.
@@ -105,23 +114,24 @@ pub async fn send_template(server: &TestServer, ctx: &Ctx, to: &str) -> String {
     send_ok(server, ctx, &hello_world(to)).await
 }
 
-/// A simulated customer message through the sandbox (202); returns the answer.
-pub async fn inject(server: &TestServer, ctx: &Ctx, message: &Value) -> Value {
-    server
+/// A simulated customer message through the sandbox (202); returns its upstream id.
+pub async fn inject(server: &TestServer, ctx: &Ctx, message: &Value) -> String {
+    let answer = server
         .post_json(
             &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
             &ctx.key,
             message,
         )
         .await
-        .status(202)
+        .status(202);
+    string(&answer["upstream_id"])
 }
 
 /// A text from `from` (profile name Ana) through the sandbox; returns its upstream id.
 pub async fn say(server: &TestServer, ctx: &Ctx, from: &str, body: &str) -> String {
     let message =
         json!({"from": from, "type": "text", "text": {"body": body}, "profile": {"name": "Ana"}});
-    text(&inject(server, ctx, &message).await["upstream_id"])
+    inject(server, ctx, &message).await
 }
 
 /// `GET /v1/messages/{id}` (200).
@@ -151,6 +161,21 @@ pub async fn wait_status_at(
         wanted
             .contains(&got["status"].as_str().unwrap_or(""))
             .then_some(got)
+    })
+    .await
+}
+
+/// Polls the channel's message list until the message with upstream id `upstream_id` is
+/// stored (at most `seconds`); returns it.
+pub async fn wait_stored(server: &TestServer, ctx: &Ctx, upstream_id: &str, seconds: u64) -> Value {
+    let path = format!("/v1/channels/{}/messages", ctx.channel);
+    eventually(seconds, &format!("{upstream_id} to be stored"), || async {
+        let request = server.req(Method::GET, &path, &ctx.key);
+        let list = server
+            .call(request.query(&[("message_id", upstream_id)]))
+            .await
+            .status(200);
+        list["data"].as_array().and_then(|d| d.first().cloned())
     })
     .await
 }

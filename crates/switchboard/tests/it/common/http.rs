@@ -69,6 +69,13 @@ impl Reply {
         serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 
+    /// The body parsed as `T` (which it must be).
+    #[track_caller]
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("unexpected body ({e}): {}", self.text))
+    }
+
     /// Asserts a 2xx status; returns the JSON body.
     #[track_caller]
     pub fn ok(self) -> Value {
@@ -157,17 +164,20 @@ impl TestServer {
 
     /// `POST path` with a JSON body.
     pub async fn post_json(&self, path: &str, key: impl Auth, body: impl Serialize) -> Reply {
-        self.call(self.req(Method::POST, path, key).json(&body)).await
+        self.call(self.req(Method::POST, path, key).json(&body))
+            .await
     }
 
     /// `PUT path` with a JSON body.
     pub async fn put_json(&self, path: &str, key: impl Auth, body: impl Serialize) -> Reply {
-        self.call(self.req(Method::PUT, path, key).json(&body)).await
+        self.call(self.req(Method::PUT, path, key).json(&body))
+            .await
     }
 
     /// `PATCH path` with a JSON body.
     pub async fn patch_json(&self, path: &str, key: impl Auth, body: impl Serialize) -> Reply {
-        self.call(self.req(Method::PATCH, path, key).json(&body)).await
+        self.call(self.req(Method::PATCH, path, key).json(&body))
+            .await
     }
 }
 

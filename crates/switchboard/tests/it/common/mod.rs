@@ -174,6 +174,10 @@ macro_rules! on_both_backends {
         $($owned:ident => $owned_body:path $(where $owned_config:expr)?),*
     ) => {
         mod $module {
+            // The cases' config changes are written in the calling module's terms.
+            #[allow(unused_imports)]
+            use super::*;
+
             $(
                 #[$test]
                 async fn $name() {
