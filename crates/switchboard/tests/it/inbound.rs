@@ -69,39 +69,28 @@ async fn verification_handshake(server: &TestServer) {
     let (channel, _) = cloud_channel(server, &key, None).await;
     let url = format!("{}/webhooks/cloud/{channel}", server.base);
     let ok = server
-        .client
-        .get(&url)
-        .query(&[
+        .call(server.client.get(&url).query(&[
             ("hub.mode", "subscribe"),
             ("hub.verify_token", "verify-me-123"),
             ("hub.challenge", "1158201444"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ]))
+        .await;
     assert_eq!(ok.code, 200, "{}", ok.text);
     assert_eq!(ok.text.clone(), "1158201444");
     let bad = server
-        .client
-        .get(&url)
-        .query(&[
+        .call(server.client.get(&url).query(&[
             ("hub.mode", "subscribe"),
             ("hub.verify_token", "guess"),
             ("hub.challenge", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ]))
+        .await;
     assert_eq!(bad.error(403), "forbidden");
     let missing = server
-        .client
-        .get(format!(
+        .call(server.client.get(format!(
             "{}/webhooks/cloud/ch_00000000000000000000000000",
             server.base
-        ))
-        .send()
-        .await
-        .unwrap();
+        )))
+        .await;
     assert_eq!(missing.code, 404, "{}", missing.text);
 }
 
@@ -119,35 +108,27 @@ async fn signatures_are_checked_before_storing(server: &TestServer) {
         if let Some(s) = signature {
             request = request.header("X-Hub-Signature-256", s);
         }
-        request.send()
+        server.call(request)
     };
-    let missing = post(None, body.clone()).await.unwrap();
+    let missing = post(None, body.clone()).await;
     assert_eq!(missing.error(401), "unauthorized");
-    let forged = post(Some(sign("not-the-secret", &body)), body.clone())
-        .await
-        .unwrap();
+    let forged = post(Some(sign("not-the-secret", &body)), body.clone()).await;
     assert_eq!(forged.error(401), "unauthorized");
     let mut tampered = body.clone();
     tampered.extend_from_slice(b" ");
-    let wrong_body = post(Some(sign(APP_SECRET, &body)), tampered).await.unwrap();
+    let wrong_body = post(Some(sign(APP_SECRET, &body)), tampered).await;
     assert_eq!(wrong_body.code, 401, "the signature covers the raw body");
     assert!(
         messages_of(server, &key, &channel).await.is_empty(),
         "nothing stored for refused webhooks"
     );
 
-    let good = post(Some(sign(APP_SECRET, &body)), body.clone())
-        .await
-        .unwrap();
+    let good = post(Some(sign(APP_SECRET, &body)), body.clone()).await;
     let summary = good.status(200);
     assert_eq!(summary["messages"], 1);
-    let again = json(
-        post(Some(sign(APP_SECRET, &body)), body.clone())
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let again = post(Some(sign(APP_SECRET, &body)), body.clone())
+        .await
+        .status(200);
     assert_eq!(again["duplicates"], 1, "Meta's retries are deduplicated");
     let stored = messages_of(server, &key, &channel).await;
     assert_eq!(stored.len(), 1);
@@ -156,12 +137,10 @@ async fn signatures_are_checked_before_storing(server: &TestServer) {
     assert_eq!(stored[0]["content"]["text"]["body"], "hello");
 
     let not_json = b"{\"object\":".to_vec();
-    let resp = post(Some(sign(APP_SECRET, &not_json)), not_json)
-        .await
-        .unwrap();
+    let resp = post(Some(sign(APP_SECRET, &not_json)), not_json).await;
     assert_eq!(resp.error(400), "invalid_webhook");
     let huge = vec![b' '; 3 * 1024 * 1024 + 10];
-    let resp = post(Some(sign(APP_SECRET, &huge)), huge).await.unwrap();
+    let resp = post(Some(sign(APP_SECRET, &huge)), huge).await;
     assert_eq!(resp.code, 413, "{}", resp.text);
 }
 
@@ -172,20 +151,20 @@ async fn webhooks_up_to_3_mb_are_accepted(server: &TestServer) {
     let (channel, phone) = cloud_channel(server, &key, None).await;
     let url = format!("{}/webhooks/cloud/{channel}", server.base);
     let post = |body: Vec<u8>| {
-        server
+        let request = server
             .client
             .post(&url)
             .header("content-type", "application/json")
             .header("X-Hub-Signature-256", sign(APP_SECRET, &body))
-            .body(body)
-            .send()
+            .body(body);
+        server.call(request)
     };
     let text = "x".repeat(2_500_000);
     let mut payload = inbound_payload(&phone, "wamid.big-1", "15551230901");
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = json!(text);
     let body = serde_json::to_vec(&payload).unwrap();
     assert!((2_500_000..3 * 1024 * 1024).contains(&body.len()));
-    let summary = json(post(body).await.unwrap(), 200).await;
+    let summary = post(body).await.status(200);
     assert_eq!(summary["messages"], 1, "{summary}");
     let stored = messages_of(server, &key, &channel).await;
     assert_eq!(stored.len(), 1);
@@ -198,7 +177,7 @@ async fn webhooks_up_to_3_mb_are_accepted(server: &TestServer) {
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] =
         json!("y".repeat(3 * 1024 * 1024));
     let body = serde_json::to_vec(&payload).unwrap();
-    let resp = post(body).await.unwrap();
+    let resp = post(body).await;
     assert_eq!(resp.code, 413, "{}", resp.text);
     let stored = messages_of(server, &key, &channel).await;
     assert_eq!(stored.len(), 1, "nothing stored for the refused webhook");
@@ -314,19 +293,17 @@ impl StubUpstream {
 /// Posts `payload` to the channel's webhook, signed with the app secret; returns the summary.
 async fn post_signed(server: &TestServer, channel: &str, payload: &Value) -> Value {
     let body = serde_json::to_vec(payload).unwrap();
-    json(
-        server
-            .client
-            .post(format!("{}/webhooks/cloud/{channel}", server.base))
-            .header("content-type", "application/json")
-            .header("X-Hub-Signature-256", sign(APP_SECRET, &body))
-            .body(body)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await
+    server
+        .call(
+            server
+                .client
+                .post(format!("{}/webhooks/cloud/{channel}", server.base))
+                .header("content-type", "application/json")
+                .header("X-Hub-Signature-256", sign(APP_SECRET, &body))
+                .body(body),
+        )
+        .await
+        .status(200)
 }
 
 fn unix_now() -> i64 {
@@ -336,19 +313,10 @@ fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
-async fn get_message(server: &TestServer, key: &str, id: &str) -> Value {
-    server
-        .get(&format!("/v1/messages/{id}"), key)
-        .await
-        .status(200)
-}
-
 async fn send_to(server: &TestServer, key: &str, channel: &str, body: &Value) -> Reply {
-    let resp = server
+    server
         .post_json(&format!("/v1/channels/{channel}/messages"), key, body)
-        .await;
-    let status = resp.code;
-    (status, resp.json().await.unwrap_or(Value::Null))
+        .await
 }
 
 async fn a_late_delivered_after_read_keeps_read(server: &TestServer) {
@@ -359,7 +327,7 @@ async fn a_late_delivered_after_read_keeps_read(server: &TestServer) {
     let answer = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": "15551230900", "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await.status(200);
     let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
     let sent = eventually(10, "the send to reach the upstream", || async {
-        let m = get_message(server, &key, &id).await;
+        let m = message(server, &key, &id).await;
         (m["status"] == "sent").then_some(m)
     })
     .await;
@@ -372,11 +340,11 @@ async fn a_late_delivered_after_read_keeps_read(server: &TestServer) {
     };
     let summary = post_signed(server, &channel, &status_at("read", now - 5)).await;
     assert_eq!(summary["statuses"], 1, "{summary}");
-    assert_eq!(get_message(server, &key, &id).await["status"], "read");
+    assert_eq!(message(server, &key, &id).await["status"], "read");
     // Meta's `delivered` can arrive after `read`, carrying an earlier time.
     let summary = post_signed(server, &channel, &status_at("delivered", now - 6)).await;
     assert_eq!(summary["statuses"], 1, "{summary}");
-    let m = get_message(server, &key, &id).await;
+    let m = message(server, &key, &id).await;
     assert_eq!(
         m["status"], "read",
         "a late status never moves a message back: {m}"
@@ -446,8 +414,13 @@ async fn an_inbound_older_than_a_day_leaves_the_window_closed(server: &TestServe
         !details.contains("never"),
         "refused for the old message, not for a missing one: {details}"
     );
-    let (status, answer) = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": customer, "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await;
-    assert_eq!(status, 200, "a template passes a closed window: {answer}");
+    let reply = send_to(server, &key, &channel, &json!({"messaging_product": "whatsapp", "to": customer, "type": "template", "template": {"name": "any", "language": {"code": "en"}}})).await;
+    assert_eq!(
+        reply.code, 200,
+        "a template passes a closed window: {}",
+        reply.text
+    );
+    let answer = reply.json();
     let closed_at = switchboard_core::time::parse_rfc3339(
         answer["window_expires_at"]
             .as_str()
@@ -500,6 +473,7 @@ async fn a_restart_resumes_every_queued_message_once(server: TestServer) -> Test
             let body = json!({"messaging_product": "whatsapp", "to": format!("1555{:07}", 1_000_000 + i), "type": "template",
                 "template": {"name": "hello_world", "language": {"code": "en_US"}}});
             let resp = client.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
+            let resp = Reply::read(resp).await;
             assert_eq!(resp.code, 200, "{}", resp.text);
         });
     }

@@ -96,12 +96,12 @@ async fn download(server: &TestServer, key: &str, id: &str) -> (u16, String, Vec
     let r = server.get(&format!("/v1/media/{id}/content"), key).await;
     let status = r.code;
     let ct = r
-        .headers()
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    (status, ct, r.bytes().await.unwrap().to_vec())
+    (status, ct, r.bytes)
 }
 
 fn data_uri(mime: &str, bytes: &[u8]) -> String {
@@ -155,44 +155,6 @@ impl FileServer {
 }
 
 impl Drop for FileServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// A webhook receiver keeping every JSON body.
-struct Hooks {
-    url: String,
-    got: Arc<Mutex<Vec<Value>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Hooks {
-    async fn start() -> Hooks {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let app = Router::new()
-            .route(
-                "/hook",
-                post(
-                    |State(got): State<Arc<Mutex<Vec<Value>>>>, body: Bytes| async move {
-                        got.lock()
-                            .unwrap()
-                            .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
-                        StatusCode::NO_CONTENT
-                    },
-                ),
-            )
-            .with_state(got.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Hooks { url, got, task }
-    }
-}
-
-impl Drop for Hooks {
     fn drop(&mut self) {
         self.task.abort();
     }
@@ -683,7 +645,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
 
 async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let hooks = Hooks::start().await;
+    let hooks = Receiver::start(0).await;
     server
         .post_json(
             "/v1/subscriptions",
@@ -705,12 +667,10 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
         .status(202);
     let hook = eventually(30, "the message.received webhook", || async {
         hooks
-            .got
-            .lock()
-            .unwrap()
-            .iter()
+            .got()
+            .into_iter()
+            .map(|h| h.json)
             .find(|h| h["type"] == "message.received")
-            .cloned()
     })
     .await;
     let image = &hook["data"]["message"]["content"]["image"];
@@ -723,17 +683,13 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
     );
     assert_eq!(image["caption"], "look");
     let r = server
-        .client
-        .get(url)
-        .bearer_auth(&ctx.key)
-        .send()
-        .await
-        .unwrap();
+        .call(server.client.get(url).bearer_auth(&ctx.key))
+        .await;
     assert_eq!(r.code, 200);
-    assert_eq!(r.headers()[header::CONTENT_TYPE], "image/jpeg");
-    assert_eq!(r.bytes().await.unwrap().to_vec(), photo, "byte-identical");
+    assert_eq!(r.headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(r.bytes, photo, "byte-identical");
     // Without the account's key the URL answers 401.
-    let r = server.client.get(url).send().await.unwrap();
+    let r = server.call(server.client.get(url)).await;
     assert_eq!(r.code, 401);
     let meta = server
         .get(&format!("/v1/media/{media_id}"), &ctx.key)

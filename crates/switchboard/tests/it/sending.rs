@@ -5,7 +5,7 @@
 //! faults, and the channel's local rate limit.
 
 use crate::common::*;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard::config::Config;
 

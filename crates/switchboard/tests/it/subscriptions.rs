@@ -1,88 +1,14 @@
 //! Subscription management over real HTTP, on SQLite and PostgreSQL: the enabled flag
 //! (PATCH), DELETE, channel-scoped subscriptions, and the 1 KB capture of an answer.
 
-use std::sync::{Arc, Mutex};
-
 use crate::common::*;
-use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::Router;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard::config::Config;
 
 /// Length of the body a failing receiver answers with.
 const LONG_ANSWER: usize = 5_000;
-
-#[derive(Default)]
-struct Inner {
-    got: Mutex<Vec<Value>>,
-    fail_first: Mutex<usize>,
-}
-
-/// A local receiver: the first `fail_first` calls get a 500 with a 5,000-byte body.
-struct Receiver {
-    url: String,
-    inner: Arc<Inner>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn receive(State(s): State<Arc<Inner>>, body: Bytes) -> (StatusCode, String) {
-    {
-        let mut fail = s.fail_first.lock().unwrap();
-        if *fail > 0 {
-            *fail -= 1;
-            return (StatusCode::INTERNAL_SERVER_ERROR, "x".repeat(LONG_ANSWER));
-        }
-    }
-    s.got
-        .lock()
-        .unwrap()
-        .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
-    (StatusCode::OK, String::new())
-}
-
-impl Receiver {
-    async fn start(fail_first: usize) -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let inner = Arc::new(Inner::default());
-        *inner.fail_first.lock().unwrap() = fail_first;
-        let app = Router::new()
-            .route("/hook", post(receive))
-            .with_state(inner.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver { url, inner, task }
-    }
-
-    /// The message ids of the events received, in arrival order.
-    fn messages(&self) -> Vec<String> {
-        self.inner
-            .got
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|e| e["data"]["message"]["id"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    async fn wait_for_message(&self, id: &str) {
-        eventually(30, "the event at the receiver", || async {
-            self.messages().iter().any(|m| m == id).then_some(())
-        })
-        .await;
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
 
 async fn patch(server: &TestServer, key: &str, id: &str, body: Value) -> Value {
     server
@@ -201,7 +127,12 @@ async fn subscriptions_can_be_paused_scoped_and_deleted(server: &TestServer) {
 
 async fn an_attempt_keeps_the_first_kilobyte_of_the_answer(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
-    let receiver = Receiver::start(1).await;
+    let receiver = Receiver::start_answering(Answers {
+        fail_first: 1,
+        failure_body: "x".repeat(LONG_ANSWER),
+        success: StatusCode::OK,
+    })
+    .await;
     let id = string(
         &subscribe(
             server,

@@ -5,7 +5,7 @@
 //! (132001), deletion by id and by name, filters, scopes and account isolation.
 
 use crate::common::*;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 fn order_update(name: &str, language: &str) -> Value {
@@ -24,14 +24,13 @@ fn order_update(name: &str, language: &str) -> Value {
 }
 
 async fn create(server: &TestServer, ctx: &Ctx, body: &Value) -> Reply {
-    let resp = server
+    server
         .post_json(
             &format!("/v1/channels/{}/templates", ctx.channel),
             &ctx.key,
             body,
         )
-        .await;
-    resp
+        .await
 }
 
 async fn get_template(server: &TestServer, ctx: &Ctx, id: &str) -> Value {
@@ -56,15 +55,14 @@ async fn list(server: &TestServer, ctx: &Ctx, query: &str) -> Vec<Value> {
 }
 
 async fn send(server: &TestServer, ctx: &Ctx, template: Value) -> Reply {
-    let resp = server
+    server
         .post_json(
             &format!("/v1/channels/{}/messages", ctx.channel),
             &ctx.key,
             &json!({"messaging_product": "whatsapp", "to": "15551234567",
             "type": "template", "template": template}),
         )
-        .await;
-    resp
+        .await
 }
 
 fn body_params(values: &[&str]) -> Value {
@@ -202,8 +200,9 @@ async fn local_validation(server: &TestServer) {
         ),
     ];
     for (body, path) in cases {
-        let (status, err) = create(server, &ctx, &body).await;
-        assert_eq!(status, 400, "{body} → {err}");
+        let reply = create(server, &ctx, &body).await;
+        assert_eq!(reply.code, 400, "{body} → {}", reply.text);
+        let err = reply.json();
         assert_eq!(err["error"]["code"], "invalid_parameter", "{err}");
         let message = err["error"]["message"].as_str().unwrap();
         assert!(message.contains(path), "{path} not in {message}");

@@ -3,123 +3,13 @@
 //! endpoint beside a healthy one, SSE resume without gaps or repeats, Meta's payload format,
 //! secret rotation, replays, and the URL guard.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::common::*;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::Router;
 use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard::config::Config;
 use switchboard_core::standard_webhooks::verify;
-
-/// One webhook as received.
-#[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    timestamp: i64,
-    signature: String,
-    body: Vec<u8>,
-    json: Value,
-    arrived: std::time::Instant,
-}
-
-#[derive(Default)]
-struct ReceiverState {
-    got: Mutex<Vec<Received>>,
-    fail_first: Mutex<usize>,
-    calls: Mutex<usize>,
-}
-
-/// A local webhook receiver; answers 500 to its first `fail_first` calls.
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    state: Arc<ReceiverState>,
-    task: Arc<tokio::task::JoinHandle<()>>,
-}
-
-async fn receive(
-    State(s): State<Arc<ReceiverState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let call = {
-        let mut calls = s.calls.lock().unwrap();
-        *calls += 1;
-        *calls
-    };
-    if call <= *s.fail_first.lock().unwrap() {
-        return StatusCode::INTERNAL_SERVER_ERROR;
-    }
-    let header = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    s.got.lock().unwrap().push(Received {
-        id: header("webhook-id"),
-        timestamp: header("webhook-timestamp").parse().unwrap_or(0),
-        signature: header("webhook-signature"),
-        json: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        body: body.to_vec(),
-        arrived: std::time::Instant::now(),
-    });
-    StatusCode::NO_CONTENT
-}
-
-impl Receiver {
-    async fn start_on(listener: tokio::net::TcpListener, fail_first: usize) -> Receiver {
-        let state = Arc::new(ReceiverState::default());
-        *state.fail_first.lock().unwrap() = fail_first;
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let app = Router::new()
-            .route("/hook", post(receive))
-            .with_state(state.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver {
-            url,
-            state,
-            task: Arc::new(task),
-        }
-    }
-
-    async fn start(fail_first: usize) -> Receiver {
-        Self::start_on(
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-            fail_first,
-        )
-        .await
-    }
-
-    fn got(&self) -> Vec<Received> {
-        self.state.got.lock().unwrap().clone()
-    }
-
-    async fn wait_for(&self, n: usize, what: &str) -> Vec<Received> {
-        eventually(30, what, || async {
-            let got = self.got();
-            (got.len() >= n).then_some(got)
-        })
-        .await
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if Arc::strong_count(&self.task) == 1 {
-            self.task.abort();
-        }
-    }
-}
 
 fn fast_webhooks(c: &mut Config) {
     c.allow_private_targets = true;
@@ -267,8 +157,11 @@ async fn events_wait_for_a_receiver_that_is_down_across_a_restart(
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let server = server.restart(|_| {}).await;
-    let receiver =
-        Receiver::start_on(tokio::net::TcpListener::bind(address).await.unwrap(), 0).await;
+    let receiver = Receiver::start_on(
+        tokio::net::TcpListener::bind(address).await.unwrap(),
+        Answers::failing_first(0),
+    )
+    .await;
     let got = receiver
         .wait_for(5, "the events raised while the receiver was down")
         .await;

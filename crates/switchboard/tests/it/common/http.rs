@@ -40,14 +40,16 @@ impl<T: Auth + ?Sized> Auth for &T {
     }
 }
 
-/// A received answer: its status, headers and body text.
+/// A received answer: its status, headers and body.
 #[derive(Debug)]
 pub struct Reply {
     /// The HTTP status code.
     pub code: u16,
     /// The response headers.
     pub headers: reqwest::header::HeaderMap,
-    /// The body as text.
+    /// The raw body.
+    pub bytes: Vec<u8>,
+    /// The body as text (invalid UTF-8 replaced).
     pub text: String,
 }
 
@@ -56,10 +58,12 @@ impl Reply {
     pub async fn read(response: Response) -> Reply {
         let code = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
+        let bytes = response.bytes().await.expect("body").to_vec();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Reply {
             code,
             headers,
+            bytes,
             text,
         }
     }

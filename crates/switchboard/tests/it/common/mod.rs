@@ -4,9 +4,11 @@
 
 mod flows;
 mod http;
+mod receiver;
 
 pub use flows::*;
 pub use http::*;
+pub use receiver::*;
 
 use std::net::SocketAddr;
 
