@@ -5,7 +5,7 @@
 pub mod limit_cases;
 
 use serde_json::{json, Value};
-use switchboard_core::message::{parse_request, CloudRequest, MessageError, OutboundMessage};
+use crate::message::{parse_request, CloudRequest, MessageError, OutboundMessage};
 
 /// A recipient every test uses.
 pub const TO: &str = "+1 650-555-1234";

@@ -3,7 +3,7 @@
 //! test of `crates/switchboard`, so both layers run the same cases.
 
 use serde_json::{json, Value};
-use switchboard_core::message::{
+use crate::message::{
     INVALID_PARAMETER as P100, INVALID_VALUE as V131009, MISSING_PARAMETER as M131008,
     UNSUPPORTED_TYPE as U131051,
 };

@@ -181,16 +181,7 @@ fn dead_end_steps_are_reported() {
 #[track_caller]
 fn refused(r: Rule, field: &str, says: &str) {
     let errs = r.validate().expect_err("rule should be refused");
-    let e = errs
-        .0
-        .iter()
-        .find(|e| e.field == field)
-        .unwrap_or_else(|| panic!("no error for {field}: {errs}"));
-    assert!(
-        e.message.contains(says),
-        "{field}: {:?} lacks {says:?}",
-        e.message
-    );
+    crate::field_errors::assert_refused(&errs, field, says);
 }
 
 fn with(f: impl FnOnce(&mut Rule)) -> Rule {

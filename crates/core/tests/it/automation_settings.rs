@@ -12,17 +12,7 @@ fn errors(s: &BotSettings) -> FieldErrors {
 
 #[track_caller]
 fn refused(s: &BotSettings, field: &str, says: &str) {
-    let errs = errors(s);
-    let e = errs
-        .0
-        .iter()
-        .find(|e| e.field == field)
-        .unwrap_or_else(|| panic!("no error for {field}: {errs}"));
-    assert!(
-        e.message.contains(says),
-        "{field}: {:?} does not say {says:?}",
-        e.message
-    );
+    crate::field_errors::assert_refused(&errors(s), field, says);
 }
 
 fn with(f: impl FnOnce(&mut BotSettings)) -> BotSettings {

@@ -7,6 +7,7 @@ mod automation_hours;
 mod automation_rules;
 mod automation_settings;
 mod automation_spintax;
+mod field_errors;
 mod media_rules;
 mod message_kinds;
 mod message_limits;

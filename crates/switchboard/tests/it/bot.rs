@@ -5,7 +5,6 @@
 //! log that sends no duplicate reply.
 
 use crate::common::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn get(server: &TestServer, ctx: &Ctx, path: &str) -> Value {

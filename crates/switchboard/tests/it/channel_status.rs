@@ -3,7 +3,6 @@
 //! upstream recovery, a reconfiguration, deletion) is a `channel.status` event.
 
 use crate::common::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn status(server: &TestServer, key: &str, channel: &str) -> Value {

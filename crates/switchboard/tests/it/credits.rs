@@ -3,7 +3,6 @@
 //! balance and cannot change it.
 
 use crate::common::*;
-use reqwest::Method;
 use serde_json::json;
 
 async fn credits_are_managed_by_the_admin(server: &TestServer) {

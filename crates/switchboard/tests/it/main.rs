@@ -2,6 +2,7 @@
 //! Switchboard over real HTTP in one test binary: every module starts in-process servers on
 //! SQLite and PostgreSQL through the shared harness in `common`, so the server is linked once.
 
+#[macro_use]
 mod common;
 
 mod bot;

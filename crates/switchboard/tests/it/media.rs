@@ -4,14 +4,12 @@
 //! id (one upstream upload, then the cached id); inbound media delivered to a webhook as our
 //! URL and downloaded byte-identical; and the expiry sweeper.
 
-use std::sync::{Arc, Mutex};
 
 use crate::common::*;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use base64::Engine;
 use reqwest::multipart::{Form, Part};

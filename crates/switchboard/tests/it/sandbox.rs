@@ -5,7 +5,6 @@
 
 use crate::common::*;
 use base64::Engine;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn get(server: &TestServer, key: &str, path: &str) -> Value {

@@ -4,7 +4,6 @@
 //! messages; `send_at` is validated; the 24-hour window is checked when it becomes due.
 
 use crate::common::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339};
 

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use crate::common::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::stats::month_of;
 use switchboard_core::time::{now_millis, parse_rfc3339};

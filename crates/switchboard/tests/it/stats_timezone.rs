@@ -3,7 +3,6 @@
 //! days and months; `?tz=` overrides the channel's zone; bad zones are refused.
 
 use crate::common::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 use switchboard_core::time::parse_rfc3339;
 

@@ -225,10 +225,10 @@ async fn local_validation(server: &TestServer) {
     assert_eq!(names, vec![json!("hello_world")]);
 
     // A duplicate name in the same language: 409.
-    let _ = create(server, &ctx, &order_update("dup", "en_US"))
+    create(server, &ctx, &order_update("dup", "en_US"))
         .await
         .status(201);
-    let err = create(server, &ctx, &order_update("dup", "en_US"))
+    create(server, &ctx, &order_update("dup", "en_US"))
         .await
         .status(409);
 }
@@ -288,7 +288,7 @@ async fn upstream_templates_and_languages(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     // hello_world exists upstream (synced when the channel was created, or by this first
     // send): accepted.
-    let answer = send(
+    send(
         server,
         &ctx,
         json!({"name": "hello_world", "language": {"code": "en_US"}}),

@@ -4,7 +4,9 @@
 //! spawn the built `switchboard` binary and signal or SIGKILL it, and `media_large` measures
 //! the resident memory of this very process, which no other test may share while it runs.
 
-/// The in-process server harness of the `it` binary, shared rather than copied.
+/// The in-process server harness of the `it` binary, shared rather than copied
+/// (`media_large` uses it; the rest of it serves the `it` binary).
+#[allow(unused_imports)]
 #[path = "../it/common/mod.rs"]
 mod common;
 
