@@ -381,14 +381,13 @@ async fn group_messages(server: &TestServer) {
 
 /// Sends a template (no parameters) to the STOP test's contact.
 async fn send_named_template(server: &TestServer, ctx: &Ctx, name: &str) -> Reply {
-    server
-        .post_json(
-            &format!("/v1/channels/{}/messages", ctx.channel),
-            &ctx.key,
-            &json!({"messaging_product": "whatsapp", "to": "15551230005", "type": "template",
+    send(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": "15551230005", "type": "template",
                       "template": {"name": name, "language": {"code": "en_US"}}}),
-        )
-        .await
+    )
+    .await
 }
 
 async fn stop_and_start(server: &TestServer) {

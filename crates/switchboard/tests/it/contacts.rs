@@ -378,14 +378,12 @@ async fn messages_create_contacts(server: &TestServer) {
         .await
         .status(200);
     assert_eq!(out["last_inbound_at"], json!([]));
-    server
-        .post_json(
-            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-            &ctx.key,
-            json!({"from": "15550102002", "type": "text", "text": {"body": "hi"}}),
-        )
-        .await
-        .status(202);
+    inject(
+        server,
+        &ctx,
+        &json!({"from": "15550102002", "type": "text", "text": {"body": "hi"}}),
+    )
+    .await;
     let mut found = None;
     for _ in 0..600 {
         let r = server.get("/v1/contacts/15550102002", &ctx.key).await;

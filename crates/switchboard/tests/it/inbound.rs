@@ -494,12 +494,18 @@ async fn a_restart_resumes_every_queued_message_once(server: TestServer) -> Test
 
     let server = server.restart(|c| c.dispatch.enabled = true).await;
     let sent = eventually(60, "all 1000 queued messages at the upstream", || async {
-        let sent: Vec<Value> = server.get("/sandbox/emulator/messages", NO_KEY).await.parse();
+        let sent: Vec<Value> = server
+            .get("/sandbox/emulator/messages", NO_KEY)
+            .await
+            .parse();
         (sent.len() >= total).then_some(sent)
     })
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let sent_again: Vec<Value> = server.get("/sandbox/emulator/messages", NO_KEY).await.parse();
+    let sent_again: Vec<Value> = server
+        .get("/sandbox/emulator/messages", NO_KEY)
+        .await
+        .parse();
     assert_eq!(sent_again.len(), total, "none sent twice");
     let mut recipients: Vec<&str> = sent.iter().map(|s| s["to"].as_str().unwrap()).collect();
     recipients.sort();

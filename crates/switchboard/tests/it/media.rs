@@ -4,7 +4,6 @@
 //! id (one upstream upload, then the cached id); inbound media delivered to a webhook as our
 //! URL and downloaded byte-identical; and the expiry sweeper.
 
-
 use crate::common::*;
 use axum::body::Bytes;
 use axum::http::header;
@@ -458,14 +457,12 @@ async fn private_urls_are_refused(server: &TestServer) {
 }
 
 async fn open_window(server: &TestServer, ctx: &Ctx, from: &str) {
-    server
-        .post_json(
-            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-            &ctx.key,
-            &json!({"from": from, "type": "text", "text": {"body": "hi"}}),
-        )
-        .await
-        .status(202);
+    inject(
+        server,
+        &ctx,
+        &json!({"from": from, "type": "text", "text": {"body": "hi"}}),
+    )
+    .await;
     eventually(20, "the inbound text", || async {
         let list = server
             .get(
@@ -487,16 +484,6 @@ async fn emulator_list(server: &TestServer, what: &str) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-async fn send(server: &TestServer, ctx: &Ctx, body: Value) -> Reply {
-    server
-        .post_json(
-            &format!("/v1/channels/{}/messages", ctx.channel),
-            &ctx.key,
-            &body,
-        )
-        .await
 }
 
 async fn inbound_messages(server: &TestServer, ctx: &Ctx, kind: &str) -> Vec<Value> {
@@ -534,7 +521,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
     let r = send(
         server,
         &ctx,
-        json!({"messaging_product": "whatsapp", "to": to, "type": "image",
+        &json!({"messaging_product": "whatsapp", "to": to, "type": "image",
                "image": {"id": "med_0000000000000000000000000a"}}),
     )
     .await;
@@ -550,7 +537,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
     let r = send(
         server,
         &ctx,
-        json!({"messaging_product": "whatsapp", "to": to, "type": "document",
+        &json!({"messaging_product": "whatsapp", "to": to, "type": "document",
                "document": {"id": id, "filename": "x.pdf"}}),
     )
     .await;
@@ -588,7 +575,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
         send(
             server,
             &ctx,
-            json!({"messaging_product": "whatsapp", "to": to, "type": "image",
+            &json!({"messaging_product": "whatsapp", "to": to, "type": "image",
                        "image": {"id": id, "caption": caption}}),
         )
         .await
@@ -620,14 +607,12 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
 
     // The emulator knows that id and holds our bytes: a customer forwarding it back arrives
     // as a new media file of ours with the same bytes.
-    server
-        .post_json(
-            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-            &ctx.key,
-            &json!({"from": to, "type": "image", "image": {"id": upstream_ids[0]}}),
-        )
-        .await
-        .status(202);
+    inject(
+        server,
+        &ctx,
+        &json!({"from": to, "type": "image", "image": {"id": upstream_ids[0]}}),
+    )
+    .await;
     let inbound = eventually(20, "the forwarded image", || async {
         inbound_messages(server, &ctx, "image")
             .await
@@ -653,16 +638,14 @@ async fn inbound_media_reaches_webhooks_as_our_url(server: &TestServer) {
         .await
         .status(201);
     let photo = jpeg(20_000);
-    server
-        .post_json(
-            &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-            &ctx.key,
-            &json!({"from": "15557654321", "type": "image",
+    inject(
+        server,
+        &ctx,
+        &json!({"from": "15557654321", "type": "image",
                 "image": {"data": base64::engine::general_purpose::STANDARD.encode(&photo),
                           "mime_type": "image/jpeg", "caption": "look"}}),
-        )
-        .await
-        .status(202);
+    )
+    .await;
     let hook = eventually(30, "the message.received webhook", || async {
         hooks
             .got()

@@ -155,15 +155,14 @@ async fn the_window_survives_a_restart(server: TestServer) -> TestServer {
     wait_stored(&server, &ctx, &upstream_id, 30).await;
 
     let server = server.restart(|_| {}).await;
-    let answer = server
-        .post_json(
-            &format!("/v1/channels/{}/messages", ctx.channel),
-            &ctx.key,
-            &json!({"messaging_product": "whatsapp", "to": from, "type": "text",
+    let answer = send(
+        &server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": from, "type": "text",
                           "text": {"body": "Yes, 10 to 4."}}),
-        )
-        .await
-        .status(200);
+    )
+    .await
+    .status(200);
     let id = answer["messages"][0]["id"].as_str().unwrap().to_string();
     let m = eventually(30, "the answer to reach read", || async {
         let m = get(&server, &ctx.key, &format!("/v1/messages/{id}")).await;

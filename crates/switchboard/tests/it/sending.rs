@@ -420,7 +420,12 @@ async fn inbound_messages_are_marked_read(server: &TestServer) {
     assert_eq!(resp.status(200), json!({"success": true}));
     let after = message(server, &ctx.key, m["id"].as_str().unwrap()).await;
     assert_eq!(after["status"], "read");
-    let resp = server.post_json(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key, &json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.unknown"})).await;
+    let resp = send(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.unknown"}),
+    )
+    .await;
     let body = resp.status(400);
     assert_eq!(body["error"]["code"], 100);
 }
@@ -613,7 +618,8 @@ async fn the_channel_rate_is_kept(server: &TestServer) {
     let bodies: Vec<Value> = (0..batch)
         .map(|i| hello_world(&format!("155512309{i:02}")))
         .collect();
-    let ids = futures::future::join_all(bodies.iter().map(|body| send_ok(server, &ctx, body))).await;
+    let ids =
+        futures::future::join_all(bodies.iter().map(|body| send_ok(server, &ctx, body))).await;
     let sent = eventually(60, "all paced sends at the upstream", || async {
         let sent = upstream_sends(server).await;
         (sent.len() > batch).then_some(sent)

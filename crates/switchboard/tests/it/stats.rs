@@ -109,14 +109,12 @@ async fn stats_match_the_message_table(server: &TestServer) {
         ("15551238002", "hello"),
         ("15551238001", "again"),
     ] {
-        server
-            .post_json(
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                &ctx.key,
-                &json!({"from": from, "type": "text", "text": {"body": body}}),
-            )
-            .await
-            .status(202);
+        inject(
+            server,
+            &ctx,
+            &json!({"from": from, "type": "text", "text": {"body": body}}),
+        )
+        .await;
     }
     eventually(20, "inbound messages stored", || async {
         let page = server
@@ -131,7 +129,7 @@ async fn stats_match_the_message_table(server: &TestServer) {
     .await;
     // Replies in the window, templates to others, and undeliverable numbers (fail).
     for to in ["15551238001", "15551238002"] {
-        server.post_json(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key, &json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "thanks"}})).await.status(200);
+        send(server, &ctx, &json!({"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "thanks"}})).await.status(200);
     }
     for to in ["15551238003", "15551238004", "15551238005"] {
         send_template(server, &ctx, to).await;
@@ -143,14 +141,7 @@ async fn stats_match_the_message_table(server: &TestServer) {
         "template": {"name": "hello_world", "language": {"code": "en_US"}},
         "send_at": switchboard_core::time::to_rfc3339(now_millis() + 3_600_000)});
     for _ in 0..2 {
-        server
-            .post_json(
-                &format!("/v1/channels/{}/messages", ctx.channel),
-                &ctx.key,
-                &later,
-            )
-            .await
-            .status(200);
+        send(server, &ctx, &later).await.status(200);
     }
     let scheduled = server
         .get(

@@ -41,15 +41,13 @@ async fn days_follow_the_channel_zone(server: &TestServer) {
     ];
     for (i, t) in times.iter().enumerate() {
         let secs = parse_rfc3339(t).unwrap() / 1000;
-        server
-            .post_json(
-                &format!("/v1/channels/{}/sandbox/inbound", ctx.channel),
-                &ctx.key,
-                &json!({"from": format!("1555123900{i}"), "type": "text",
+        inject(
+            server,
+            &ctx,
+            &json!({"from": format!("1555123900{i}"), "type": "text",
                               "text": {"body": "hi"}, "timestamp": secs}),
-            )
-            .await
-            .status(202);
+        )
+        .await;
     }
     let base = format!("/v1/channels/{}/stats", ctx.channel);
     let mut month = Value::Null;

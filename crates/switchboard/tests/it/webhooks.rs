@@ -451,9 +451,12 @@ async fn the_meta_format_has_the_shape_the_emulator_sends(server: &TestServer) {
     .await;
     let id = send_template(server, &ctx, "15551240500").await;
     receiver.wait_for(1, "a meta-format delivered status").await;
-    server.post_json(&format!("/v1/channels/{}/sandbox/inbound", ctx.channel), &ctx.key, &json!({"from": "15551240501", "type": "text", "text": {"body": "hi"}, "profile": {"name": "Ana"}})).await.status(202);
+    inject(server, &ctx, &json!({"from": "15551240501", "type": "text", "text": {"body": "hi"}, "profile": {"name": "Ana"}})).await;
     let got = receiver.wait_for(2, "a meta-format inbound message").await;
-    let emulated: Vec<Value> = server.get("/sandbox/emulator/webhooks", NO_KEY).await.parse();
+    let emulated: Vec<Value> = server
+        .get("/sandbox/emulator/webhooks", NO_KEY)
+        .await
+        .parse();
     let bodies: Vec<Value> = emulated
         .iter()
         .filter_map(|w| w.get("body").cloned().or_else(|| w.get("payload").cloned()))
