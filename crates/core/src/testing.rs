@@ -4,8 +4,8 @@
 
 pub mod limit_cases;
 
-use serde_json::{json, Value};
 use crate::message::{parse_request, CloudRequest, MessageError, OutboundMessage};
+use serde_json::{json, Value};
 
 /// A recipient every test uses.
 pub const TO: &str = "+1 650-555-1234";

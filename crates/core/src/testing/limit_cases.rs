@@ -1,12 +1,12 @@
 //! The table of limit violations: every message Meta refuses, with its code and the JSON path
-//! at fault. Shared by core's `message_limits` test and the HTTP sending
-//! test of `crates/switchboard`, so both layers run the same cases.
+//! at fault. Shared by core's `message_limits` test and the HTTP sending test of
+//! `crates/switchboard`, so both layers run the same cases.
 
-use serde_json::{json, Value};
 use crate::message::{
     INVALID_PARAMETER as P100, INVALID_VALUE as V131009, MISSING_PARAMETER as M131008,
     UNSUPPORTED_TYPE as U131051,
 };
+use serde_json::{json, Value};
 
 use super::{chars, msg, TO};
 
