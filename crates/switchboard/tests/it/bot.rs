@@ -383,7 +383,7 @@ async fn group_messages(server: &TestServer) {
 async fn send_named_template(server: &TestServer, ctx: &Ctx, name: &str) -> Reply {
     send(
         server,
-        &ctx,
+        ctx,
         &json!({"messaging_product": "whatsapp", "to": "15551230005", "type": "template",
                       "template": {"name": name, "language": {"code": "en_US"}}}),
     )

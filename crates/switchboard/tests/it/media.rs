@@ -459,7 +459,7 @@ async fn private_urls_are_refused(server: &TestServer) {
 async fn open_window(server: &TestServer, ctx: &Ctx, from: &str) {
     inject(
         server,
-        &ctx,
+        ctx,
         &json!({"from": from, "type": "text", "text": {"body": "hi"}}),
     )
     .await;
