@@ -159,16 +159,4 @@ async fn crash_run(database_url: Option<String>) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_survives_sigkill_without_losing_messages() {
-    crash_run(None).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_survives_sigkill_without_losing_messages() {
-    let Some(db) = switchboard_store::testing::postgres_db().await else {
-        return;
-    };
-    crash_run(Some(db.url.clone())).await;
-    db.cleanup().await;
-}
+on_both_databases!(survives_sigkill_without_losing_messages => super::crash_run);

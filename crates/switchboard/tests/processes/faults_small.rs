@@ -236,16 +236,4 @@ fn transport_retries(log: &str) -> HashMap<String, usize> {
     retries
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_delivers_all_in_order_despite_5xx_timeouts_and_throttling() {
-    faults_run(None).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_delivers_all_in_order_despite_5xx_timeouts_and_throttling() {
-    let Some(db) = switchboard_store::testing::postgres_db().await else {
-        return;
-    };
-    faults_run(Some(db.url.clone())).await;
-    db.cleanup().await;
-}
+on_both_databases!(delivers_all_in_order_despite_5xx_timeouts_and_throttling => super::faults_run);

@@ -11,6 +11,7 @@
 mod common;
 
 mod binary;
+#[macro_use]
 mod chaos;
 mod crash_small;
 mod faults_small;

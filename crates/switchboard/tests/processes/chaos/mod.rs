@@ -572,3 +572,28 @@ pub fn analyze(records: &[Value], tag: &str, accepted: &HashSet<(usize, usize)>)
     }
     a
 }
+
+/// Generates `sqlite::<case>` and `postgres::<case>` tests running `run(database_url)`: `None`
+/// for SQLite, a fresh PostgreSQL database (dropped afterwards) for PostgreSQL, which is
+/// skipped, the reason printed, when PostgreSQL is unreachable and not required.
+macro_rules! on_both_databases {
+    ($case:ident => $run:path) => {
+        mod sqlite {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                $run(None).await;
+            }
+        }
+
+        mod postgres {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let Some(db) = switchboard_store::testing::postgres_db().await else {
+                    return;
+                };
+                $run(Some(db.url.clone())).await;
+                db.cleanup().await;
+            }
+        }
+    };
+}
