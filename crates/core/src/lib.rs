@@ -27,5 +27,7 @@ pub mod status;
 pub mod subscription;
 pub mod template_def;
 pub mod template_record;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod window;

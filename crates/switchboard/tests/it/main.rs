@@ -1,0 +1,23 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Switchboard over real HTTP in one test binary: every module starts in-process servers on
+//! SQLite and PostgreSQL through the shared harness in `common`, so the server is linked once.
+
+#[macro_use]
+mod common;
+
+mod bot;
+mod broadcasts;
+mod channel_status;
+mod contacts;
+mod credits;
+mod foundation;
+mod inbound;
+mod media;
+mod sandbox;
+mod scheduled;
+mod sending;
+mod stats;
+mod stats_timezone;
+mod subscriptions;
+mod templates;
+mod webhooks;
