@@ -18,6 +18,7 @@ use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
 use switchboard_store::messages::{Claimed, DispatchOutcome};
+use switchboard_store::StoreResult;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -120,19 +121,23 @@ impl ChannelCache {
         }
     }
 
-    async fn get(&self, gateway: &Gateway, id: ChannelId) -> Option<Channel> {
+    /// The channel, `None` if it no longer exists; a store error is passed on (the caller
+    /// retries later instead of concluding the channel is gone).
+    async fn get(&self, gateway: &Gateway, id: ChannelId) -> StoreResult<Option<Channel>> {
         if let Ok(entries) = self.entries.read() {
             if let Some((channel, at)) = entries.get(&id) {
                 if at.elapsed() < CHANNEL_TTL {
-                    return Some(channel.clone());
+                    return Ok(Some(channel.clone()));
                 }
             }
         }
-        let channel = gateway.store.find_channel(id).await.ok()??;
+        let Some(channel) = gateway.store.find_channel(id).await? else {
+            return Ok(None);
+        };
         if let Ok(mut entries) = self.entries.write() {
             entries.insert(id, (channel.clone(), Instant::now()));
         }
-        Some(channel)
+        Ok(Some(channel))
     }
 }
 
@@ -164,10 +169,20 @@ impl Worker {
         let m = claimed.message;
         let now = now_millis();
         let outcome = match self.channels.get(&self.gateway, m.channel_id).await {
-            None => DispatchOutcome::Failed {
+            Ok(None) => DispatchOutcome::Failed {
                 error: json!({"message": "the channel no longer exists", "attempted": false}),
             },
-            Some(channel) => self.attempt(&channel, &m, now).await,
+            Ok(Some(channel)) => self.attempt(&channel, &m, now).await,
+            // The store could not say whether the channel exists: try again later, without
+            // counting an attempt.
+            Err(e) => {
+                tracing::warn!(message_id = %m.id, error = %e, "reading the message's channel failed; retrying");
+                DispatchOutcome::Retry {
+                    not_before: now + self.settings.retry_base_ms as i64,
+                    error: None,
+                    attempted: false,
+                }
+            }
         };
         let finished = self
             .gateway
