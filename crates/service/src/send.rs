@@ -66,7 +66,7 @@ pub fn request_hash(body: &[u8]) -> String {
 /// Sends `request` (a Cloud API message object) on `channel`. `idempotency` is the client's
 /// key with the hash of the raw request body.
 ///
-/// A future `send_at` (or seed 003's `scheduleDateTime`) stores the message as `scheduled`
+/// A future `send_at` (or its other name `scheduleDateTime`) stores the message as `scheduled`
 /// instead: it waits outside the outbox until due, and the 24-hour window is checked then,
 /// not now.
 pub async fn send(

@@ -154,7 +154,7 @@ pub struct SchedulingConfig {
     pub max_ahead_days: u64,
 }
 
-/// Template prices for statistics (seed 002's `templates_cost`).
+/// Template prices for statistics (the cost of template messages).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PricingConfig {

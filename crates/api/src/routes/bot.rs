@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context, Unexpected};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -244,7 +244,7 @@ fn rule_fields(body: Value) -> ApiResult<Map<String, Value>> {
     }
 }
 
-/// Reads a channel's bot settings (seed 001's defaults until changed).
+/// Reads a channel's bot settings (the defaults until changed).
 #[utoipa::path(get, path = "/v1/channels/{id}/bot", tag = "bot",
     params(("id" = String, Path, description = "Channel id (`ch_…`)")),
     security(("bearer" = [])),
@@ -448,7 +448,7 @@ async fn list_decisions(
     store
         .get_channel(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .context("reading a channel")?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
     let filter = DecisionFilter {
         chat: q
@@ -467,14 +467,14 @@ async fn list_decisions(
             },
         )
         .await
-        .map_err(|e| ApiError::Internal(format!("listing decisions: {e}")))?;
+        .context("listing decisions")?;
     let data = page
         .items
         .iter()
         .map(|d| {
             serde_json::from_value::<DecisionViewIn>(decision_json(d))
                 .map(DecisionView::from)
-                .map_err(|e| ApiError::Internal(format!("decision view: {e}")))
+                .unexpected("decision view")
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(DecisionList {

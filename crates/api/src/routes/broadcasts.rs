@@ -1,4 +1,4 @@
-//! Broadcasts (seed 000's "queue"): `POST /v1/broadcasts` (JSON, or multipart/form-data with a
+//! Broadcasts (one message queued for many recipients): `POST /v1/broadcasts` (JSON, or multipart/form-data with a
 //! `broadcast` JSON part and a `csv` file part), `GET /v1/broadcasts`,
 //! `GET /v1/broadcasts/{id}`, `GET /v1/broadcasts/{id}/targets` and
 //! `POST /v1/broadcasts/{id}/pause|resume|cancel`.
@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 use super::messages::channel_for;
 use super::PageQuery;
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context, Unexpected};
 use crate::extract::{path_id, ApiQuery};
 use crate::state::AppState;
 
@@ -139,15 +139,11 @@ impl From<&TargetRecord> for TargetView {
     }
 }
 
-fn internal(what: &'static str) -> impl Fn(switchboard_store::StoreError) -> ApiError {
-    move |e| ApiError::Internal(format!("{what}: {e}"))
-}
-
 fn service_error(e: BroadcastError) -> ApiError {
     match e {
         BroadcastError::Invalid { code, message } => ApiError::BadRequest { code, message },
         e @ BroadcastError::Insufficient { .. } => ApiError::InsufficientCredits(e.to_string()),
-        BroadcastError::Store(e) => ApiError::Internal(format!("storing a broadcast: {e}")),
+        BroadcastError::Store(e) => ApiError::internal("storing a broadcast", e),
     }
 }
 
@@ -182,13 +178,11 @@ async fn read_multipart(
             }
             "csv" => {
                 if let Some(dir) = path.parent() {
-                    tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                        ApiError::Internal(format!("creating the broadcast spool folder: {e}"))
-                    })?;
+                    tokio::fs::create_dir_all(dir).await.unexpected("creating the broadcast spool folder")?;
                 }
                 let mut file = tokio::fs::File::create(path)
                     .await
-                    .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                    .unexpected("spooling a CSV")?;
                 let mut written = 0u64;
                 while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                     written += chunk.len() as u64;
@@ -199,11 +193,11 @@ async fn read_multipart(
                     }
                     file.write_all(&chunk)
                         .await
-                        .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                        .unexpected("spooling a CSV")?;
                 }
                 file.sync_all()
                     .await
-                    .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                    .unexpected("spooling a CSV")?;
                 csv = true;
             }
             other => {
@@ -241,7 +235,7 @@ async fn create_from(
                 switchboard_service::broadcasts::csv::inspect(&owned)
             })
             .await
-            .map_err(|e| ApiError::Internal(format!("reading a CSV: {e}")))?
+            .unexpected("reading a CSV")?
             .map_err(|message| ApiError::BadRequest {
                 code: "invalid_audience",
                 message,
@@ -345,7 +339,7 @@ async fn list(
         .store
         .list_broadcasts(key.account_id, &PageRequest::from(page))
         .await
-        .map_err(internal("listing broadcasts"))?;
+        .context("listing broadcasts")?;
     Ok(Json(BroadcastList {
         data: page
             .items
@@ -363,7 +357,7 @@ async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Broad
         .store
         .get_broadcast(key.account_id, id)
         .await
-        .map_err(internal("reading a broadcast"))?
+        .context("reading a broadcast")?
         .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
         .ok_or_else(|| ApiError::NotFound("broadcast not found".into()))
 }
@@ -426,7 +420,7 @@ async fn targets(
             },
         )
         .await
-        .map_err(internal("listing broadcast targets"))?;
+        .context("listing broadcast targets")?;
     Ok(Json(TargetList {
         data: page.items.iter().map(TargetView::from).collect(),
         next: page.next,
@@ -445,7 +439,7 @@ async fn control(
         .store
         .control_broadcast(key.account_id, b.id, action, now_millis())
         .await
-        .map_err(internal("changing a broadcast"))?;
+        .context("changing a broadcast")?;
     match outcome {
         ControlOutcome::Changed(b) => {
             state.gateway.broadcast_wake.notify_one();

@@ -18,7 +18,7 @@ use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
 use switchboard_service::media::inbound::record_with_media;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::path_id;
 use crate::state::AppState;
 
@@ -51,7 +51,7 @@ async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
         .store
         .find_channel(id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .context("reading a channel")?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))
 }
 
@@ -107,7 +107,7 @@ async fn receive(
         })?;
     let summary = record_with_media(&state.gateway, &channel, payload, now_millis())
         .await
-        .map_err(|e| ApiError::Internal(format!("recording a webhook: {e}")))?;
+        .context("recording a webhook")?;
     if summary.templates > 0 {
         state.gateway.templates.invalidate(channel.id);
     }

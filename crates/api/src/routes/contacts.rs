@@ -27,7 +27,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -45,10 +45,6 @@ fn key(principal: &Principal, needed: Permission) -> ApiResult<&KeyPrincipal> {
     let key = principal.require_key(needed)?;
     key.require_account_wide()?;
     Ok(key)
-}
-
-fn store_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(format!("contacts store: {e}"))
 }
 
 /// Body of `POST /v1/contacts`.
@@ -209,7 +205,7 @@ async fn views(
 ) -> ApiResult<Vec<ContactView>> {
     let with = service::with_activity(state.store.as_ref(), key.account_id, contacts)
         .await
-        .map_err(store_error)?;
+        .context("contacts store")?;
     Ok(with.into_iter().map(ContactView::from).collect())
 }
 
@@ -221,7 +217,7 @@ async fn one_view(
     views(state, key, vec![contact])
         .await?
         .pop()
-        .ok_or_else(|| ApiError::Internal("a contact vanished while reading it".into()))
+        .ok_or_else(|| ApiError::internal("reading a contact", "it vanished"))
 }
 
 fn not_found() -> ApiError {
@@ -268,7 +264,7 @@ async fn create_contact(
         .store
         .create_contact(&contact)
         .await
-        .map_err(store_error)?
+        .context("contacts store")?
     {
         return Err(ApiError::WrongState {
             code: "contact_exists",
@@ -306,7 +302,7 @@ async fn list_contacts(
             },
         )
         .await
-        .map_err(store_error)?;
+        .context("contacts store")?;
     Ok(Json(ContactList {
         data: views(&state, key, page.items).await?,
         next: page.next,
@@ -329,7 +325,7 @@ async fn get_contact(
         .store
         .find_contact(key.account_id, &k)
         .await
-        .map_err(store_error)?
+        .context("contacts store")?
         .ok_or_else(not_found)?;
     Ok(Json(one_view(&state, key, contact).await?))
 }
@@ -369,7 +365,7 @@ async fn update_contact(
         .store
         .find_contact(key.account_id, &k)
         .await
-        .map_err(store_error)?
+        .context("contacts store")?
         .ok_or_else(not_found)?;
     let mut preview = current;
     patch.apply(&mut preview, now);
@@ -385,7 +381,7 @@ async fn update_contact(
         .store
         .update_contact(key.account_id, &k, &patch, now)
         .await
-        .map_err(store_error)?
+        .context("contacts store")?
         .ok_or_else(not_found)?;
     Ok(Json(one_view(&state, key, contact).await?))
 }
@@ -407,7 +403,7 @@ async fn delete_contact(
         .store
         .delete_contact(key.account_id, &k)
         .await
-        .map_err(store_error)?
+        .context("contacts store")?
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -561,7 +557,7 @@ async fn start_import(
             message: m,
         },
         StartError::Io(m) => ApiError::Internal(m),
-        StartError::Store(e) => store_error(e),
+        StartError::Store(e) => ApiError::internal("contacts store", e),
     })?;
     Ok((StatusCode::ACCEPTED, Json(job.into())))
 }
@@ -582,7 +578,7 @@ async fn get_import(
         .store
         .get_import(key.account_id, id)
         .await
-        .map_err(store_error)?
+        .context("contacts store")?
         .ok_or_else(|| ApiError::NotFound("import not found".into()))?;
     Ok(Json(job.into()))
 }

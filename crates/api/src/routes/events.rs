@@ -157,7 +157,7 @@ async fn read(
         .await
         .map_err(|e| match e {
             switchboard_store::StoreError::Config(m) => ApiError::invalid(format!("after: {m}")),
-            other => ApiError::Internal(format!("listing events: {other}")),
+            other => ApiError::internal("listing events", other),
         })
 }
 

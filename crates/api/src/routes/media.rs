@@ -19,8 +19,7 @@ use switchboard_core::id::{ChannelId, ChannelMarker, MediaMarker};
 use switchboard_core::key::Permission;
 use switchboard_core::media::{MediaRecord, MediaSource};
 use switchboard_core::template_def::media_rules::{
-    normalize_mime, MediaKind, MediaRuleReason, DOCUMENT_MAX, MEDIA_UPLOAD_ERROR,
-    MEDIA_UPLOAD_ERROR_TITLE,
+    normalize_mime, MediaKind, DOCUMENT_MAX, MEDIA_UPLOAD_ERROR, MEDIA_UPLOAD_ERROR_TITLE,
 };
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::media::fetch::fetch;
@@ -31,10 +30,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ErrorBody, ErrorDetail};
+use crate::error::{opaque_internal, ApiError, ApiResult, Context, ErrorBody};
 use crate::extract::path_id;
 use crate::meta_error::MetaApiError;
-use crate::request_id::current_request_id;
 use crate::state::AppState;
 
 /// Body limit of the upload routes: the largest document plus room for multipart framing.
@@ -143,81 +141,6 @@ pub struct CloudUploadAnswer {
     pub id: String,
 }
 
-/// An error of the native media routes, in the native shape with a media-specific code.
-#[derive(Debug)]
-pub struct MediaApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl MediaApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ApiError> for MediaApiError {
-    fn from(e: ApiError) -> Self {
-        let (status, code) = e.status_and_code();
-        if let ApiError::Internal(detail) = &e {
-            tracing::error!(request_id = %current_request_id(), error = %detail, "internal error");
-            return Self::new(
-                status,
-                code,
-                "an unexpected error occurred; quote the request_id when reporting it",
-            );
-        }
-        Self::new(status, code, e.to_string())
-    }
-}
-
-impl From<MediaError> for MediaApiError {
-    fn from(e: MediaError) -> Self {
-        match e {
-            MediaError::Rule(rule) => {
-                let (status, code) = match rule.reason {
-                    MediaRuleReason::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "media_too_large"),
-                    MediaRuleReason::UnsupportedType => {
-                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type_not_allowed")
-                    }
-                    MediaRuleReason::UnrecognizedType => (
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        "media_type_unrecognized",
-                    ),
-                    MediaRuleReason::Empty => (StatusCode::BAD_REQUEST, "media_empty"),
-                };
-                Self::new(status, code, rule.message)
-            }
-            MediaError::Mismatch(m) => Self::new(StatusCode::BAD_REQUEST, "media_type_mismatch", m),
-            MediaError::UrlRefused(m) => Self::new(StatusCode::BAD_REQUEST, "url_not_allowed", m),
-            MediaError::Fetch(m) => Self::new(StatusCode::BAD_REQUEST, "url_fetch_failed", m),
-            MediaError::Source(m) => Self::new(StatusCode::BAD_REQUEST, "unreadable_body", m),
-            MediaError::Invalid(m) => Self::new(StatusCode::BAD_REQUEST, "invalid_parameter", m),
-            MediaError::NotFound => ApiError::NotFound("media not found".into()).into(),
-            MediaError::Storage(m) => ApiError::Internal(m).into(),
-            MediaError::Store(e) => ApiError::Internal(format!("store: {e}")).into(),
-        }
-    }
-}
-
-impl IntoResponse for MediaApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_string(),
-                message: self.message,
-                request_id: current_request_id(),
-            },
-        };
-        (self.status, Json(body)).into_response()
-    }
-}
-
 /// What the client declared about the file.
 #[derive(Debug, Default, Clone)]
 struct Declared {
@@ -297,7 +220,7 @@ async fn resolve_channel(
         .store
         .get_channel(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .context("reading a channel")?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
     Ok(Some(id))
 }
@@ -339,11 +262,11 @@ async fn upload_multipart(
     key: &KeyPrincipal,
     mut multipart: Multipart,
     forced_channel: Option<ChannelId>,
-) -> Result<MediaRecord, MediaApiError> {
+) -> ApiResult<MediaRecord> {
     let mut declared = Declared::default();
     let mut stored: Option<MediaRecord> = None;
     let mut channel = forced_channel;
-    let outcome: Result<(), MediaApiError> = async {
+    let outcome: ApiResult<()> = async {
         loop {
             let field = multipart.next_field().await.map_err(|e| {
                 MediaError::Source(format!("the multipart body could not be read: {e}"))
@@ -406,7 +329,7 @@ async fn upload_multipart(
                 discard(state, m).await;
             }
             outcome?;
-            Err(contradiction.map(MediaApiError::from).unwrap_or_else(|| {
+            Err(contradiction.map(ApiError::from).unwrap_or_else(|| {
                 MediaError::Invalid("the multipart body has no `file` part".into()).into()
             }))
         }
@@ -424,16 +347,12 @@ async fn upload_json(
     state: &AppState,
     key: &KeyPrincipal,
     request: Request,
-) -> Result<MediaRecord, MediaApiError> {
+) -> ApiResult<MediaRecord> {
     let limit = state.gateway.media.settings.json_body_limit;
     let bytes = axum::body::to_bytes(request.into_body(), limit)
         .await
         .map_err(|_| {
-            MediaApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("JSON uploads are limited to {limit} bytes; upload larger files as multipart/form-data or by url"),
-            )
+            ApiError::PayloadTooLarge(format!("JSON uploads are limited to {limit} bytes; upload larger files as multipart/form-data or by url"))
         })?;
     let body: JsonUpload = serde_json::from_slice(&bytes)
         .map_err(|e| MediaError::Invalid(format!("the body is not a valid upload: {e}")))?;
@@ -513,7 +432,7 @@ async fn upload(
     State(state): State<AppState>,
     principal: Principal,
     request: Request,
-) -> Result<Response, MediaApiError> {
+) -> ApiResult<Response> {
     let key = principal.require_key(Permission::Send)?.clone();
     let content_type = request
         .headers()
@@ -529,10 +448,8 @@ async fn upload(
     } else if content_type.starts_with("application/json") {
         upload_json(&state, &key, request).await?
     } else {
-        return Err(MediaApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send multipart/form-data with a `file` part, or JSON with `data` or `url`",
+        return Err(ApiError::UnsupportedMediaType(
+            "send multipart/form-data with a `file` part, or JSON with `data` or `url`".into(),
         ));
     };
     Ok((StatusCode::CREATED, Json(view(&state, &media))).into_response())
@@ -579,29 +496,37 @@ async fn upload_cloud(
             id: media.id.to_string(),
         })
         .into_response()),
-        Err(e) => Err(MetaApiError {
-            status: e.status,
-            code: match e.code {
+        Err(e) => {
+            let (status, code) = e.status_and_code();
+            let details = match e {
+                ApiError::Internal(detail) => opaque_internal(&detail, "request_id"),
+                other => other.to_string(),
+            };
+            let refused_file = matches!(
+                code,
                 "media_too_large"
-                | "media_type_not_allowed"
-                | "media_type_unrecognized"
-                | "media_empty"
-                | "media_type_mismatch" => MEDIA_UPLOAD_ERROR,
-                "unauthorized" => 190,
-                "forbidden" => 10,
-                "internal_error" => 1,
-                _ => 100,
-            },
-            title: match e.code {
-                "media_too_large"
-                | "media_type_not_allowed"
-                | "media_type_unrecognized"
-                | "media_empty"
-                | "media_type_mismatch" => MEDIA_UPLOAD_ERROR_TITLE.into(),
-                _ => "Invalid parameter".into(),
-            },
-            details: e.message,
-        }),
+                    | "media_type_not_allowed"
+                    | "media_type_unrecognized"
+                    | "media_empty"
+                    | "media_type_mismatch"
+            );
+            Err(MetaApiError {
+                status,
+                code: match code {
+                    _ if refused_file => MEDIA_UPLOAD_ERROR,
+                    "unauthorized" => 190,
+                    "forbidden" => 10,
+                    "internal_error" => 1,
+                    _ => 100,
+                },
+                title: if refused_file {
+                    MEDIA_UPLOAD_ERROR_TITLE.into()
+                } else {
+                    "Invalid parameter".into()
+                },
+                details,
+            })
+        }
     }
 }
 
@@ -611,7 +536,7 @@ async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRec
         .store
         .get_media(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading media: {e}")))?
+        .context("reading media")?
         .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
     if let (Some(scope), Some(channel)) = (key.channel_id, media.channel_id) {
         if scope != channel {
@@ -675,7 +600,7 @@ async fn get_content(
             StorageError::NotFound => {
                 ApiError::NotFound("media not found (its file is gone)".into())
             }
-            other => ApiError::Internal(format!("opening media: {other}")),
+            other => ApiError::internal("opening media", other),
         })?;
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
@@ -709,7 +634,7 @@ async fn delete_media(
         .store
         .delete_media(key.account_id, media.id)
         .await
-        .map_err(|e| ApiError::Internal(format!("deleting media: {e}")))?
+        .context("deleting media")?
         .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
     if let Err(e) = state
         .gateway

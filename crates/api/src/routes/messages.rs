@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiQuery};
 use crate::meta_error::MetaApiError;
 use crate::state::AppState;
@@ -60,7 +60,7 @@ pub struct CloudMessageRequest {
     /// Schedules the message: when to send it (RFC 3339 with an offset, e.g.
     /// `2026-03-01T09:00:00+01:00`); omitted means now.
     pub send_at: Option<String>,
-    /// Seed 003's name for `send_at`.
+    /// Another name for `send_at`, accepted for clients that use it.
     #[serde(rename = "scheduleDateTime")]
     pub schedule_date_time: Option<String>,
 }
@@ -148,7 +148,7 @@ pub(crate) async fn channel_for(
         .store
         .get_channel(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .context("reading a channel")?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))
 }
 
@@ -274,7 +274,7 @@ fn send_error(e: SendError) -> MetaApiError {
             title: "Invalid parameter".into(),
             details: "this Idempotency-Key was already used with a different request body; use a new key for a new message".into(),
         },
-        SendError::Store(e) => MetaApiError::from(ApiError::Internal(format!("storing a message: {e}"))),
+        SendError::Store(e) => MetaApiError::from(ApiError::internal("storing a message", e)),
     }
 }
 
@@ -294,7 +294,7 @@ fn read_error(e: ReadError) -> MetaApiError {
             title: "Upstream error".into(),
             details: e.details.clone().unwrap_or(e.message),
         },
-        ReadError::Store(e) => MetaApiError::from(ApiError::Internal(format!("marking read: {e}"))),
+        ReadError::Store(e) => MetaApiError::from(ApiError::internal("marking read", e)),
     }
 }
 
@@ -305,7 +305,7 @@ fn read_error(e: ReadError) -> MetaApiError {
 /// nothing; the same key with another body is refused with 422. Free-form messages need the
 /// customer's 24-hour window to be open (131047 otherwise); templates are always allowed.
 ///
-/// Add `send_at` (RFC 3339 with an offset; seed 003's `scheduleDateTime` is an alias) to
+/// Add `send_at` (RFC 3339 with an offset; `scheduleDateTime` is accepted as another name) to
 /// schedule it: the answer's `message_status` is `scheduled`, the window is checked when it
 /// becomes due, and `POST /v1/messages/{id}/cancel` cancels it until then. A `send_at` up to
 /// a minute in the past sends at once; further back, or more than a year ahead, is a 400.
@@ -433,7 +433,7 @@ async fn list_messages(
             },
         )
         .await
-        .map_err(|e| ApiError::Internal(format!("listing messages: {e}")))?;
+        .context("listing messages")?;
     Ok(Json(MessageList {
         data: page.items.iter().map(MessageView::from).collect(),
         next: page.next,
@@ -456,7 +456,7 @@ async fn get_message(
         .store
         .get_message(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a message: {e}")))?
+        .context("reading a message")?
         .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
     key.require_channel(message.channel_id)
         .map_err(|_| ApiError::NotFound("message not found".into()))?;

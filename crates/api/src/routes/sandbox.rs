@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiJson};
 use crate::state::AppState;
 
@@ -77,7 +77,7 @@ async fn inject_inbound(
         .store
         .get_channel(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
+        .context("reading a channel")?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
     if channel.kind != Kind::Sandbox {
         return Err(ApiError::BadRequest {

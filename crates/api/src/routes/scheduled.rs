@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::path_id;
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ async fn cancel(
         .store
         .get_message(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a message: {e}")))?
+        .context("reading a message")?
         .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
     key.require_channel(message.channel_id)
         .map_err(|_| ApiError::NotFound("message not found".into()))?;
@@ -49,7 +49,7 @@ async fn cancel(
         .store
         .cancel_scheduled(key.account_id, id, now_millis())
         .await
-        .map_err(|e| ApiError::Internal(format!("canceling a message: {e}")))?;
+        .context("canceling a message")?;
     match outcome {
         CancelOutcome::Canceled(m) => Ok(Json(MessageView::from(m.as_ref()))),
         CancelOutcome::NotScheduled(m) => Err(ApiError::WrongState {

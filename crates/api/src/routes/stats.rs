@@ -1,4 +1,4 @@
-//! Channel statistics: `GET /v1/channels/{id}/stats?month=MM.YYYY` (seed 002's monthly
+//! Channel statistics: `GET /v1/channels/{id}/stats?month=MM.YYYY` (the monthly
 //! statistics with `templates_cost`) and `GET /v1/channels/{id}/stats/daily` (a series for
 //! charts). Days and months are those of the channel's time zone (`timezone`, default UTC)
 //! or of `?tz=`; every message counts on the local day it was created.
@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::ApiQuery;
 use crate::routes::messages::channel_for;
 use crate::state::AppState;
@@ -38,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
-    /// Month and year as `MM.YYYY` (seed 002's format), e.g. `03.2026`; default the current
+    /// Month and year as `MM.YYYY` (month, dot, four-digit year), e.g. `03.2026`; default the current
     /// month.
     pub month: Option<String>,
     /// Time zone of the days and months (IANA name such as `Europe/Berlin`, or an offset such
@@ -96,7 +96,7 @@ pub struct StatsCounts {
     pub conversations_opened: u64,
     /// Template messages by category with their cost.
     pub templates: Vec<TemplateStats>,
-    /// Total cost of the template messages (seed 002's `templates_cost`).
+    /// Total cost of the template messages (the sum of each template message's category price).
     pub templates_cost: f64,
 }
 
@@ -216,7 +216,7 @@ async fn monthly(
     let period = parse_month_in(&month, &tz).map_err(period_error)?;
     let (total, _) = channel_stats(&state.gateway, channel.id, period, &tz)
         .await
-        .map_err(|e| ApiError::Internal(format!("computing statistics: {e}")))?;
+        .context("computing statistics")?;
     Ok(Json(MonthlyStats {
         channel_id: channel.id.to_string(),
         date: month.trim().to_string(),
@@ -266,7 +266,7 @@ async fn daily(
     };
     let (_, days) = channel_stats(&state.gateway, channel.id, period, &tz)
         .await
-        .map_err(|e| ApiError::Internal(format!("computing statistics: {e}")))?;
+        .context("computing statistics")?;
     Ok(Json(DailyStats {
         channel_id: channel.id.to_string(),
         from: to_rfc3339(period.from),

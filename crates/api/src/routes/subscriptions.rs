@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use super::PageQuery;
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -304,12 +304,8 @@ async fn load(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Subsc
         .store
         .get_subscription(key.account_id, id)
         .await
-        .map_err(|e| ApiError::Internal(format!("reading a subscription: {e}")))?
+        .context("reading a subscription")?
         .ok_or_else(|| ApiError::NotFound("subscription not found".into()))
-}
-
-fn internal(what: &'static str) -> impl Fn(switchboard_store::StoreError) -> ApiError {
-    move |e| ApiError::Internal(format!("{what}: {e}"))
 }
 
 /// Creates a subscription; its signing secret is in this answer (and rotation answers) only.
@@ -337,7 +333,7 @@ async fn create_subscription(
                 .store
                 .get_channel(key.account_id, id)
                 .await
-                .map_err(internal("reading a channel"))?
+                .context("reading a channel")?
                 .ok_or_else(|| {
                     ApiError::invalid(format!(
                         "channel_id: `{text}` is not a channel of this account"
@@ -368,7 +364,7 @@ async fn create_subscription(
         .store
         .create_subscription(&s)
         .await
-        .map_err(internal("storing a subscription"))?;
+        .context("storing a subscription")?;
     Ok((StatusCode::CREATED, Json(view(&s, Some(s.secret.clone())))))
 }
 
@@ -385,7 +381,7 @@ async fn list_subscriptions(
         .store
         .list_subscriptions(key.account_id, &page.into())
         .await
-        .map_err(internal("listing subscriptions"))?;
+        .context("listing subscriptions")?;
     Ok(Json(SubscriptionList {
         data: page.items.iter().map(|s| view(s, None)).collect(),
         next: page.next,
@@ -443,7 +439,7 @@ async fn update_subscription(
         .store
         .update_subscription(&s)
         .await
-        .map_err(internal("updating a subscription"))?;
+        .context("updating a subscription")?;
     Ok(Json(view(&s, None)))
 }
 
@@ -462,7 +458,7 @@ async fn delete_subscription(
         .store
         .delete_subscription(key.account_id, s.id)
         .await
-        .map_err(internal("deleting a subscription"))?;
+        .context("deleting a subscription")?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -494,7 +490,7 @@ async fn rotate_secret(
         .store
         .update_subscription(&s)
         .await
-        .map_err(internal("rotating a secret"))?;
+        .context("rotating a secret")?;
     Ok(Json(view(&s, Some(s.secret.clone()))))
 }
 
@@ -534,7 +530,7 @@ async fn replay(
             switchboard_store::StoreError::Config(m) => {
                 ApiError::invalid(format!("after_event_id: {m}"))
             }
-            other => ApiError::Internal(format!("replaying: {other}")),
+            other => ApiError::internal("replaying", other),
         })?;
     state.gateway.webhook_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(Replayed { created })))
@@ -556,7 +552,7 @@ async fn list_deliveries(
         .store
         .list_deliveries(key.account_id, s.id, &page.into())
         .await
-        .map_err(internal("listing deliveries"))?;
+        .context("listing deliveries")?;
     Ok(Json(DeliveryList {
         data: page.items.iter().map(delivery_view).collect(),
         next: page.next,
@@ -578,7 +574,7 @@ async fn get_delivery(
         .store
         .get_delivery(key.account_id, id)
         .await
-        .map_err(internal("reading a delivery"))?
+        .context("reading a delivery")?
         .ok_or_else(|| ApiError::NotFound("delivery not found".into()))?;
     Ok(Json(DeliveryDetail {
         delivery: delivery_view(&d),
@@ -601,7 +597,7 @@ async fn retry_delivery(
         .store
         .retry_delivery(key.account_id, id, now_millis())
         .await
-        .map_err(internal("retrying a delivery"))?
+        .context("retrying a delivery")?
         .ok_or_else(|| ApiError::NotFound("delivery not found".into()))?;
     state.gateway.webhook_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(delivery_view(&d))))
