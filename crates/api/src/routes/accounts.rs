@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::Principal;
+use crate::access::Admin;
 use crate::error::ApiResult;
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -87,10 +87,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn create_account(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> ApiResult<(StatusCode, Json<CreatedAccountView>)> {
-    principal.require_admin()?;
     let created = accounts::create(state.store.as_ref(), &body.name, |_| Vec::new()).await?;
     Ok((
         StatusCode::CREATED,
@@ -109,10 +108,9 @@ async fn create_account(
     responses((status = 200, body = AccountList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_accounts(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AccountList>> {
-    principal.require_admin()?;
     let page = accounts::list(state.store.as_ref(), &page.into()).await?;
     Ok(Json(AccountList {
         data: page.items.into_iter().map(AccountView::from).collect(),
@@ -127,10 +125,9 @@ async fn list_accounts(
     responses((status = 200, body = AccountView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_account(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountView>> {
-    principal.require_admin()?;
     let id = path_id::<AccountMarker>(&id, "account")?;
     Ok(Json(accounts::get(state.store.as_ref(), id).await?.into()))
 }

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastView, TargetStatus};
 use switchboard_core::id::{BroadcastId, BroadcastMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::broadcasts::audience::Audience;
 use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError, NewBroadcast};
@@ -21,9 +20,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::messages::channel_for;
 use super::PageQuery;
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{key_channel_named, Auth, CanRead, CanSend};
+use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult, Context, Unexpected};
 use crate::extract::{path_id, ApiQuery};
 use crate::state::AppState;
@@ -220,7 +219,7 @@ async fn create_from(
     body: CreateBroadcast,
     csv: Option<&std::path::Path>,
 ) -> ApiResult<BroadcastRecord> {
-    let channel = channel_for(state, key, &body.channel_id).await?;
+    let channel = key_channel_named(state, key, &body.channel_id).await?;
     let audience = match (csv, &body.audience) {
         (Some(_), Some(_)) => {
             return Err(ApiError::BadRequest {
@@ -284,10 +283,9 @@ async fn create_from(
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<BroadcastView>)> {
-    let key = principal.require_key(Permission::Send)?.clone();
     let id = BroadcastId::new();
     let content_type = request
         .headers()
@@ -331,10 +329,9 @@ async fn create(
     security(("bearer" = [])), responses((status = 200, body = BroadcastList)))]
 async fn list(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<BroadcastList>> {
-    let key = principal.require_key(Permission::Read)?;
     let page = state
         .store
         .list_broadcasts(key.account_id, &PageRequest::from(page))
@@ -369,11 +366,10 @@ async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Broad
     responses((status = 200, body = BroadcastView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_one(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    let key = principal.require_key(Permission::Read)?;
-    Ok(Json(BroadcastView::from(&find(&state, key, &id).await?)))
+    Ok(Json(BroadcastView::from(&find(&state, &key, &id).await?)))
 }
 
 /// Lists a broadcast's targets by position, optionally only one status.
@@ -384,12 +380,11 @@ async fn get_one(
         (status = 404, body = crate::error::ErrorBody)))]
 async fn targets(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<TargetQuery>,
 ) -> ApiResult<Json<TargetList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let b = find(&state, key, &id).await?;
+    let b = find(&state, &key, &id).await?;
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(TargetStatus::parse(s).ok_or_else(|| {
@@ -429,11 +424,10 @@ async fn targets(
 
 async fn control(
     state: &AppState,
-    principal: &Principal,
+    key: &KeyPrincipal,
     id: &str,
     action: ControlAction,
 ) -> ApiResult<Json<BroadcastView>> {
-    let key = principal.require_key(Permission::Send)?;
     let b = find(state, key, id).await?;
     let outcome = state
         .store
@@ -478,10 +472,10 @@ async fn control(
         (status = 409, body = crate::error::ErrorBody)))]
 async fn pause(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    control(&state, &principal, &id, ControlAction::Pause).await
+    control(&state, &key, &id, ControlAction::Pause).await
 }
 
 /// Resumes a paused broadcast (scheduled again if its `send_at` is still ahead). 409
@@ -493,10 +487,10 @@ async fn pause(
         (status = 409, body = crate::error::ErrorBody)))]
 async fn resume(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    control(&state, &principal, &id, ControlAction::Resume).await
+    control(&state, &key, &id, ControlAction::Resume).await
 }
 
 /// Cancels a scheduled, running or paused broadcast: its pending targets are canceled and
@@ -508,8 +502,8 @@ async fn resume(
         (status = 409, body = crate::error::ErrorBody)))]
 async fn cancel(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    control(&state, &principal, &id, ControlAction::Cancel).await
+    control(&state, &key, &id, ControlAction::Cancel).await
 }

@@ -12,7 +12,6 @@ use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use switchboard_core::id::ContactImportMarker;
-use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::contacts::import::{self, StartError};
 use switchboard_service::contacts::{self as service, export};
@@ -26,7 +25,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{AccountWide, Auth, CanManage, CanRead};
+use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -39,12 +39,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_import))
         .routes(routes!(get_import))
         .routes(routes!(export_contacts))
-}
-
-fn key(principal: &Principal, needed: Permission) -> ApiResult<&KeyPrincipal> {
-    let key = principal.require_key(needed)?;
-    key.require_account_wide()?;
-    Ok(key)
 }
 
 /// Body of `POST /v1/contacts`.
@@ -233,10 +227,9 @@ fn not_found() -> ApiError {
         (status = 409, body = crate::error::ErrorBody, description = "That phone already has a contact (`contact_exists`)")))]
 async fn create_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateContact>,
 ) -> ApiResult<(StatusCode, Json<ContactView>)> {
-    let key = key(&principal, Permission::Manage)?;
     let wa_id = service::phone(&body.phone)?;
     let name = match body.name {
         Some(n) => service::name(&n)?,
@@ -276,7 +269,7 @@ async fn create_contact(
     }
     Ok((
         StatusCode::CREATED,
-        Json(one_view(&state, key, contact).await?),
+        Json(one_view(&state, &key, contact).await?),
     ))
 }
 
@@ -287,10 +280,9 @@ async fn create_contact(
     responses((status = 200, body = ContactList), (status = 400, body = crate::error::ErrorBody)))]
 async fn list_contacts(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<Json<ContactList>> {
-    let key = key(&principal, Permission::Read)?;
     let page = state
         .store
         .list_contacts(
@@ -304,7 +296,7 @@ async fn list_contacts(
         .await
         .context("contacts store")?;
     Ok(Json(ContactList {
-        data: views(&state, key, page.items).await?,
+        data: views(&state, &key, page.items).await?,
         next: page.next,
     }))
 }
@@ -316,10 +308,9 @@ async fn list_contacts(
     responses((status = 200, body = ContactView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ContactView>> {
-    let key = key(&principal, Permission::Read)?;
     let k = service::contact_key(&id).map_err(|_| not_found())?;
     let contact = state
         .store
@@ -327,7 +318,7 @@ async fn get_contact(
         .await
         .context("contacts store")?
         .ok_or_else(not_found)?;
-    Ok(Json(one_view(&state, key, contact).await?))
+    Ok(Json(one_view(&state, &key, contact).await?))
 }
 
 /// Changes a contact: name, tags (replace, add, remove), custom fields (merged; `null`
@@ -339,11 +330,10 @@ async fn get_contact(
         (status = 404, body = crate::error::ErrorBody)))]
 async fn update_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateContact>,
 ) -> ApiResult<Json<ContactView>> {
-    let key = key(&principal, Permission::Manage)?;
     let k = service::contact_key(&id).map_err(|_| not_found())?;
     let patch = ContactPatch {
         name: match body.name {
@@ -383,7 +373,7 @@ async fn update_contact(
         .await
         .context("contacts store")?
         .ok_or_else(not_found)?;
-    Ok(Json(one_view(&state, key, contact).await?))
+    Ok(Json(one_view(&state, &key, contact).await?))
 }
 
 /// Deletes a contact. Its messages stay; a later message to or from its phone creates a new
@@ -394,10 +384,9 @@ async fn update_contact(
     responses((status = 204, description = "Deleted"), (status = 404, body = crate::error::ErrorBody)))]
 async fn delete_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let key = key(&principal, Permission::Manage)?;
     let k = service::contact_key(&id).map_err(|_| not_found())?;
     if state
         .store
@@ -523,12 +512,11 @@ fn is_csv(headers: &HeaderMap) -> bool {
         (status = 415, body = crate::error::ErrorBody)))]
 async fn start_import(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
-    let key = key(&principal, Permission::Manage)?;
     let mode = match q.mode.as_deref() {
         None => ImportMode::Upsert,
         Some(m) => ImportMode::parse(m).ok_or_else(|| {
@@ -569,10 +557,9 @@ async fn start_import(
     responses((status = 200, body = ImportView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_import(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ImportView>> {
-    let key = key(&principal, Permission::Read)?;
     let id = path_id::<ContactImportMarker>(&id, "import")?;
     let job = state
         .store
@@ -591,10 +578,9 @@ async fn get_import(
     responses((status = 200, content_type = "text/csv", body = String, description = "The CSV file")))]
 async fn export_contacts(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<Response> {
-    let key = key(&principal, Permission::Read)?;
     let stream = export::csv_stream(state.store.clone(), key.account_id, q.filter());
     Ok((
         [

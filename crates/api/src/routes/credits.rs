@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::Admin;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson};
@@ -136,11 +137,10 @@ async fn get_credits(
         (status = 404, body = crate::error::ErrorBody)))]
 async fn change_credits(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ChangeCredits>,
 ) -> ApiResult<Json<CreditsView>> {
-    principal.require_admin()?;
     if body.amount == 0 {
         return Err(ApiError::invalid("`amount` must be a non-zero integer"));
     }

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, ChannelMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::recipient::parse_recipient;
 use switchboard_service::webhooks::payload;
 use switchboard_store::messages::EventFilter;
@@ -25,7 +24,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::subscriptions::check_filter;
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{Auth, CanRead};
+use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiQuery};
 use crate::state::AppState;
@@ -166,11 +166,10 @@ async fn read(
     responses((status = 200, body = EventList), (status = 400, body = crate::error::ErrorBody)))]
 async fn list_events(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<EventList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let f = filter(key, &q)?;
+    let f = filter(&key, &q)?;
     let page = read(
         state.store.as_ref(),
         key.account_id,
@@ -260,12 +259,11 @@ async fn tail(
     responses((status = 200, description = "text/event-stream of events (data: the JSON envelope)")))]
 async fn stream_events(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>>> {
-    let key = principal.require_key(Permission::Read)?;
-    let tail = tail(&state, key, &q, &headers).await?;
+    let tail = tail(&state, &key, &q, &headers).await?;
     let events = stream::unfold(tail, |mut tail| async move {
         let e = tail.next().await?;
         let sse = SseEvent::default()
@@ -283,13 +281,12 @@ async fn stream_events(
     responses((status = 101, description = "WebSocket upgrade")))]
 async fn websocket_events(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let key = principal.require_key(Permission::Read)?;
-    let tail = tail(&state, key, &q, &headers).await?;
+    let tail = tail(&state, &key, &q, &headers).await?;
     Ok(upgrade
         .on_upgrade(move |socket| pump(socket, tail))
         .into_response())

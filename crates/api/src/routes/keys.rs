@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::Principal;
+use crate::access::{AccountWide, Auth, CanManage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -98,11 +98,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn create_key(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKeyView>)> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
     let permission = match body.permission.as_deref() {
         None => Permission::Send,
         Some(p) => p
@@ -142,11 +140,9 @@ async fn create_key(
     responses((status = 200, body = KeyList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_keys(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<KeyList>> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
     let page = keys::list(state.store.as_ref(), key.account_id, &page.into()).await?;
     Ok(Json(KeyList {
         data: page.items.into_iter().map(KeyView::from).collect(),
@@ -161,11 +157,9 @@ async fn list_keys(
     responses((status = 204, description = "revoked"), (status = 404, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn revoke_key(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
     let id = path_id::<KeyMarker>(&id, "key")?;
     keys::revoke(state.store.as_ref(), key.account_id, id).await?;
     state.auth.forget(id);

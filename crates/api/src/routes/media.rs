@@ -16,7 +16,6 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use switchboard_core::channel::is_api_version;
 use switchboard_core::id::{ChannelId, ChannelMarker, MediaMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::media::{MediaRecord, MediaSource};
 use switchboard_core::template_def::media_rules::{
     normalize_mime, MediaKind, DOCUMENT_MAX, MEDIA_UPLOAD_ERROR, MEDIA_UPLOAD_ERROR_TITLE,
@@ -29,6 +28,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::{key_channel, Auth, CanRead, CanSend};
 use crate::auth::{KeyPrincipal, Principal};
 use crate::error::{opaque_internal, ApiError, ApiResult, Context, ErrorBody};
 use crate::extract::path_id;
@@ -215,13 +215,7 @@ async fn resolve_channel(
         (None, scope) => return Ok(scope),
         (Some(text), _) => path_id::<ChannelMarker>(text, "channel")?,
     };
-    key.require_channel(id)?;
-    state
-        .store
-        .get_channel(key.account_id, id)
-        .await
-        .context("reading a channel")?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
+    key_channel(state, key, id).await?;
     Ok(Some(id))
 }
 
@@ -430,10 +424,9 @@ async fn upload_json(
     ))]
 async fn upload(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     request: Request,
 ) -> ApiResult<Response> {
-    let key = principal.require_key(Permission::Send)?.clone();
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -477,8 +470,7 @@ async fn upload_cloud(
             details: format!("`{version}` is not a Graph API version such as v23.0"),
         });
     }
-    let principal = principal?;
-    let key = principal.require_key(Permission::Send)?.clone();
+    let key = Auth::<CanSend>::check(&principal?)?;
     let channel = resolve_channel(&state, &key, Some(&channel_id))
         .await?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
@@ -553,11 +545,10 @@ async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRec
     responses((status = 200, body = MediaView), (status = 404, body = ErrorBody)))]
 async fn get_media(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> Result<Json<MediaView>, ApiError> {
-    let key = principal.require_key(Permission::Read)?;
-    let media = find(&state, key, &id).await?;
+    let media = find(&state, &key, &id).await?;
     Ok(Json(view(&state, &media)))
 }
 
@@ -585,11 +576,10 @@ fn content_disposition(m: &MediaRecord) -> HeaderValue {
     responses((status = 200, description = "The bytes, with Content-Type and Content-Length"), (status = 404, body = ErrorBody)))]
 async fn get_content(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let key = principal.require_key(Permission::Read)?;
-    let media = find(&state, key, &id).await?;
+    let media = find(&state, &key, &id).await?;
     let (stream, size) = state
         .gateway
         .media
@@ -625,11 +615,10 @@ async fn get_content(
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 async fn delete_media(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let key = principal.require_key(Permission::Send)?;
-    let media = find(&state, key, &id).await?;
+    let media = find(&state, &key, &id).await?;
     let deleted = state
         .store
         .delete_media(key.account_id, media.id)

@@ -10,10 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use switchboard_core::channel::{is_api_version, Channel};
+use switchboard_core::channel::is_api_version;
 use switchboard_core::event::MessageView;
-use switchboard_core::id::{ChannelMarker, MessageMarker};
-use switchboard_core::key::Permission;
+use switchboard_core::id::MessageMarker;
 use switchboard_core::message::{parse_request, CloudRequest};
 use switchboard_core::recipient::parse_recipient;
 use switchboard_core::schedule::SEND_AT_FIELDS;
@@ -27,7 +26,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{key_channel_named, Auth, CanRead, CanSend, ScopedChannel};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiQuery};
 use crate::meta_error::MetaApiError;
@@ -136,22 +136,6 @@ pub struct MessageListQuery {
     pub after: Option<String>,
 }
 
-/// The channel `id` of the key's account, if the key may use it (404 otherwise).
-pub(crate) async fn channel_for(
-    state: &AppState,
-    key: &KeyPrincipal,
-    id: &str,
-) -> ApiResult<Channel> {
-    let id = path_id::<ChannelMarker>(id, "channel")?;
-    key.require_channel(id)?;
-    state
-        .store
-        .get_channel(key.account_id, id)
-        .await
-        .context("reading a channel")?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))
-}
-
 async fn cloud_request(
     state: AppState,
     principal: Result<Principal, ApiError>,
@@ -159,9 +143,8 @@ async fn cloud_request(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, MetaApiError> {
-    let principal = principal?;
-    let key = principal.require_key(Permission::Send)?;
-    let channel = channel_for(&state, key, channel_id).await?;
+    let key = Auth::<CanSend>::check(&principal?)?;
+    let channel = key_channel_named(&state, &key, channel_id).await?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             MetaApiError {
@@ -376,12 +359,9 @@ fn parse_time(field: &str, text: &str) -> ApiResult<Millis> {
     responses((status = 200, body = MessageList), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_messages(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { auth: key, channel }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<MessageListQuery>,
 ) -> ApiResult<Json<MessageList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let mut filter = MessageFilter {
         channel_id: Some(channel.id),
         ..MessageFilter::default()
@@ -447,10 +427,9 @@ async fn list_messages(
     responses((status = 200, body = MessageDetail), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_message(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageDetail>> {
-    let key = principal.require_key(Permission::Read)?;
     let id = path_id::<MessageMarker>(&id, "message")?;
     let (message, history) = state
         .store

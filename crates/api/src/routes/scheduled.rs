@@ -4,13 +4,12 @@ use axum::extract::{Path, State};
 use axum::Json;
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
-use switchboard_core::key::Permission;
 use switchboard_core::time::now_millis;
 use switchboard_store::schedule::CancelOutcome;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
+use crate::access::{Auth, CanSend};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::path_id;
 use crate::state::AppState;
@@ -31,10 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
                (status = 409, body = crate::error::ErrorBody, description = "Not waiting for its send time any more (`not_cancelable`)")))]
 async fn cancel(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageView>> {
-    let key = principal.require_key(Permission::Send)?;
     let id = path_id::<MessageMarker>(&id, "message")?;
     // A channel-scoped key only sees its channel's messages.
     let (message, _) = state

@@ -3,12 +3,11 @@
 //! charts). Days and months are those of the channel's time zone (`timezone`, default UTC)
 //! or of `?tz=`; every message counts on the local day it was created.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::Channel;
-use switchboard_core::key::Permission;
 use switchboard_core::stats::{
     day_name, day_range_in, micros_to_amount, month_of_in, parse_month_in, Period, PeriodError,
 };
@@ -18,10 +17,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
+use crate::access::{CanRead, ScopedChannel};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::ApiQuery;
-use crate::routes::messages::channel_for;
 use crate::state::AppState;
 
 /// Longest daily series, in days.
@@ -205,12 +203,9 @@ fn period_error(e: PeriodError) -> ApiError {
                (status = 404, body = crate::error::ErrorBody)))]
 async fn monthly(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<MonthlyStats>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let month = q.month.unwrap_or_else(|| month_of_in(now_millis(), &tz));
     let period = parse_month_in(&month, &tz).map_err(period_error)?;
@@ -238,12 +233,9 @@ async fn monthly(
                (status = 404, body = crate::error::ErrorBody)))]
 async fn daily(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> ApiResult<Json<DailyStats>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let period: Period = match (&q.month, &q.from, &q.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {

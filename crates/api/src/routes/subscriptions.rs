@@ -7,7 +7,6 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::event::ALL_TYPES;
 use switchboard_core::id::{ChannelMarker, DeliveryMarker, SubscriptionId, SubscriptionMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::standard_webhooks::generate_secret;
 use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339};
@@ -18,7 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{AccountWide, Auth, CanManage};
+use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -292,12 +292,6 @@ fn format(text: Option<&str>) -> ApiResult<Option<PayloadFormat>> {
     .transpose()
 }
 
-fn manager(principal: &Principal) -> ApiResult<&KeyPrincipal> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
-    Ok(key)
-}
-
 async fn load(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Subscription> {
     let id = path_id::<SubscriptionMarker>(id, "subscription")?;
     state
@@ -314,10 +308,9 @@ async fn load(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Subsc
     responses((status = 201, body = SubscriptionView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn create_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateSubscription>,
 ) -> ApiResult<(StatusCode, Json<SubscriptionView>)> {
-    let key = manager(&principal)?;
     let url = check_url(&body.url, state.settings.allow_private_targets)
         .map_err(|m| ApiError::invalid(format!("url: {m}")))?;
     let events = check_filter(&body.events.unwrap_or_else(|| vec!["*".into()]))?;
@@ -373,10 +366,9 @@ async fn create_subscription(
     security(("bearer" = [])), responses((status = 200, body = SubscriptionList)))]
 async fn list_subscriptions(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<SubscriptionList>> {
-    let key = manager(&principal)?;
     let page = state
         .store
         .list_subscriptions(key.account_id, &page.into())
@@ -394,11 +386,10 @@ async fn list_subscriptions(
     responses((status = 200, body = SubscriptionView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let key = manager(&principal)?;
-    Ok(Json(view(&load(&state, key, &id).await?, None)))
+    Ok(Json(view(&load(&state, &key, &id).await?, None)))
 }
 
 /// Changes a subscription; enabling it clears an automatic disable.
@@ -407,12 +398,11 @@ async fn get_subscription(
     responses((status = 200, body = SubscriptionView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn update_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let key = manager(&principal)?;
-    let mut s = load(&state, key, &id).await?;
+    let mut s = load(&state, &key, &id).await?;
     if let Some(url) = body.url {
         s.url = check_url(&url, state.settings.allow_private_targets)
             .map_err(|m| ApiError::invalid(format!("url: {m}")))?
@@ -449,11 +439,10 @@ async fn update_subscription(
     responses((status = 204, description = "deleted"), (status = 404, body = crate::error::ErrorBody)))]
 async fn delete_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let key = manager(&principal)?;
-    let s = load(&state, key, &id).await?;
+    let s = load(&state, &key, &id).await?;
     state
         .store
         .delete_subscription(key.account_id, s.id)
@@ -469,12 +458,11 @@ async fn delete_subscription(
     responses((status = 200, body = SubscriptionView), (status = 404, body = crate::error::ErrorBody)))]
 async fn rotate_secret(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RotateSecret>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let key = manager(&principal)?;
-    let mut s = load(&state, key, &id).await?;
+    let mut s = load(&state, &key, &id).await?;
     let overlap = body.overlap_seconds.unwrap_or(86_400);
     if overlap > MAX_OVERLAP_SECS {
         return Err(ApiError::invalid(
@@ -500,12 +488,11 @@ async fn rotate_secret(
     responses((status = 202, body = Replayed), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn replay(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Replay>,
 ) -> ApiResult<(StatusCode, Json<Replayed>)> {
-    let key = manager(&principal)?;
-    let s = load(&state, key, &id).await?;
+    let s = load(&state, &key, &id).await?;
     let from =
         match (body.since.as_deref(), body.after_event_id) {
             (Some(since), None) => ReplayFrom::Time(parse_rfc3339(since).ok_or_else(|| {
@@ -542,12 +529,11 @@ async fn replay(
     responses((status = 200, body = DeliveryList), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_deliveries(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<DeliveryList>> {
-    let key = manager(&principal)?;
-    let s = load(&state, key, &id).await?;
+    let s = load(&state, &key, &id).await?;
     let page = state
         .store
         .list_deliveries(key.account_id, s.id, &page.into())
@@ -565,10 +551,9 @@ async fn list_deliveries(
     responses((status = 200, body = DeliveryDetail), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_delivery(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
-    let key = manager(&principal)?;
     let id = path_id::<DeliveryMarker>(&id, "delivery")?;
     let (d, attempts) = state
         .store
@@ -588,10 +573,9 @@ async fn get_delivery(
     responses((status = 202, body = DeliveryView), (status = 404, body = crate::error::ErrorBody)))]
 async fn retry_delivery(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
-    let key = manager(&principal)?;
     let id = path_id::<DeliveryMarker>(&id, "delivery")?;
     let d = state
         .store
