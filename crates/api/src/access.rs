@@ -123,7 +123,7 @@ pub async fn key_channel(
     id: ChannelId,
 ) -> ApiResult<Channel> {
     key.require_channel(id)?;
-    Ok(channels::get(state.store.as_ref(), key.account_id, id).await?)
+    Ok(channels::get(state.store().as_ref(), key.account_id, id).await?)
 }
 
 /// The channel named by `text` (`ch_…`, from a body or a query), as [`key_channel`]; a

@@ -8,6 +8,7 @@ pub mod access;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod list;
 pub mod meta_error;
 pub mod metrics;
 pub mod request_id;

@@ -83,7 +83,7 @@ pub async fn send(
         .take(&mut request, now)
         .map_err(SendError::Schedule)?;
     let message = parse_message(&request).map_err(SendError::Invalid)?;
-    if !gateway.connector(channel).supports(&message.kind) {
+    if !gateway.upstream.connector(channel).supports(&message.kind) {
         return Err(SendError::Unsupported(message.kind));
     }
     crate::media::refs::check_refs(
@@ -183,25 +183,19 @@ pub async fn send(
         not_before: send_at.unwrap_or(now),
         template_category: template_category.map(|c| c.as_str().to_string()),
     };
-    let outcome = match gateway.store.insert_outbound(&new).await {
+    let outcome = match gateway.outbox.insert(&new, send_at).await {
         // Two requests with the same new key raced and this one lost: the winner's row now
         // exists, so asking again replays its answer (or reports a different body).
         Err(StoreError::Conflict(_)) if new.idempotency.is_some() => {
-            gateway.store.insert_outbound(&new).await?
+            gateway.outbox.insert(&new, send_at).await?
         }
         other => other?,
     };
     match outcome {
-        InsertOutcome::Inserted => {
-            if let Some(at) = send_at {
-                gateway.next_scheduled.lower_to(at);
-            }
-            gateway.wake.notify_one();
-            Ok(SendAnswer {
-                body,
-                replayed: false,
-            })
-        }
+        InsertOutcome::Inserted => Ok(SendAnswer {
+            body,
+            replayed: false,
+        }),
         InsertOutcome::Replay(first) => Ok(SendAnswer {
             body: first,
             replayed: true,

@@ -90,7 +90,7 @@ async fn create_account(
     _admin: Admin,
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> ApiResult<(StatusCode, Json<CreatedAccountView>)> {
-    let created = accounts::create(state.store.as_ref(), &body.name, |_| Vec::new()).await?;
+    let created = accounts::create(state.store().as_ref(), &body.name, |_| Vec::new()).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedAccountView {
@@ -111,7 +111,7 @@ async fn list_accounts(
     _admin: Admin,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AccountList>> {
-    let page = accounts::list(state.store.as_ref(), &page.into()).await?;
+    let page = accounts::list(state.store().as_ref(), &page.into()).await?;
     Ok(Json(AccountList {
         data: page.items.into_iter().map(AccountView::from).collect(),
         next: page.next,
@@ -129,5 +129,7 @@ async fn get_account(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountView>> {
     let id = path_id::<AccountMarker>(&id, "account")?;
-    Ok(Json(accounts::get(state.store.as_ref(), id).await?.into()))
+    Ok(Json(
+        accounts::get(state.store().as_ref(), id).await?.into(),
+    ))
 }

@@ -246,7 +246,7 @@ async fn get_settings(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<Value>> {
-    let settings = manage::get_settings(state.store.as_ref(), key.account_id, id).await?;
+    let settings = manage::get_settings(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(serde_json::to_value(settings).unwrap_or(Value::Null)))
 }
 
@@ -263,7 +263,7 @@ async fn put_settings(
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let current = manage::get_settings(store, key.account_id, id).await?;
     let merged = manage::merge_settings(&current, &body)?;
     let saved = manage::put_settings(store, key.account_id, id, merged, now_millis()).await?;
@@ -279,7 +279,7 @@ async fn list_rules(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<RuleList>> {
-    let rules = manage::list_rules(state.store.as_ref(), key.account_id, id).await?;
+    let rules = manage::list_rules(state.store().as_ref(), key.account_id, id).await?;
     let warnings = manage::dead_ends(&rules);
     Ok(Json(RuleList {
         data: rules
@@ -301,7 +301,7 @@ async fn create_rule(
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let fields = rule_fields(body)?;
     let rule = manage::create_rule(store, key.account_id, id, &fields, now_millis()).await?;
     let warnings = manage::dead_ends(&manage::list_rules(store, key.account_id, id).await?);
@@ -319,7 +319,7 @@ async fn get_rule(
     Path((_channel, rule)): Path<(String, String)>,
 ) -> ApiResult<Json<RuleView>> {
     let rule = rule_id(&rule)?;
-    let rule = manage::get_rule(state.store.as_ref(), key.account_id, id, rule).await?;
+    let rule = manage::get_rule(state.store().as_ref(), key.account_id, id, rule).await?;
     Ok(Json(rule_view(rule, Vec::new())))
 }
 
@@ -335,7 +335,7 @@ async fn update_rule(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<RuleView>> {
     let rule = rule_id(&rule)?;
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let fields = rule_fields(body)?;
     let rule = manage::update_rule(store, key.account_id, id, rule, &fields, now_millis()).await?;
     let warnings = manage::dead_ends(&manage::list_rules(store, key.account_id, id).await?);
@@ -353,7 +353,7 @@ async fn delete_rule(
     Path((_channel, rule)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let rule = rule_id(&rule)?;
-    manage::delete_rule(state.store.as_ref(), key.account_id, id, rule).await?;
+    manage::delete_rule(state.store().as_ref(), key.account_id, id, rule).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -376,7 +376,7 @@ async fn reorder_rules(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let rules = manage::reorder_rules(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         id,
         &order,
@@ -413,7 +413,7 @@ async fn list_decisions(
     ScopedChannel { auth: key, channel }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<DecisionQuery>,
 ) -> ApiResult<Json<DecisionList>> {
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let id = channel.id;
     let filter = DecisionFilter {
         chat: q
@@ -499,8 +499,9 @@ async fn contact_state(
 ) -> ApiResult<Json<ContactBotStateView>> {
     let wa_id = wa_id.trim().trim_start_matches('+').to_string();
     let now = now_millis();
-    let view = manage::contact_state(state.store.as_ref(), key.account_id, id, &wa_id, now).await?;
-    let settings = manage::get_settings(state.store.as_ref(), key.account_id, id).await?;
+    let view =
+        manage::contact_state(state.store().as_ref(), key.account_id, id, &wa_id, now).await?;
+    let settings = manage::get_settings(state.store().as_ref(), key.account_id, id).await?;
     let contact = view.contact;
     Ok(Json(ContactBotStateView {
         wa_id,

@@ -12,10 +12,13 @@ use switchboard_core::broadcast::{BroadcastRecord, BroadcastView, TargetStatus};
 use switchboard_core::id::{BroadcastId, BroadcastMarker};
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::broadcasts::audience::Audience;
+use switchboard_service::broadcasts::manage;
+use switchboard_service::broadcasts::spool::{
+    discard, inspect_spooled, spool_path, Spool, SpoolError,
+};
 use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError, NewBroadcast};
 use switchboard_store::broadcasts::{ControlAction, ControlOutcome, TargetRecord};
 use switchboard_store::PageRequest;
-use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,7 +26,7 @@ use utoipa_axum::routes;
 use super::PageQuery;
 use crate::access::{key_channel_named, Auth, CanRead, CanSend};
 use crate::auth::KeyPrincipal;
-use crate::error::{ApiError, ApiResult, Context, Unexpected};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiQuery};
 use crate::state::AppState;
 
@@ -153,14 +156,24 @@ fn parse_body(bytes: &[u8]) -> ApiResult<CreateBroadcast> {
     })
 }
 
+fn spool_error(e: SpoolError) -> ApiError {
+    match e {
+        e @ SpoolError::TooLarge(_) => ApiError::PayloadTooLarge(e.to_string()),
+        SpoolError::Invalid(message) => ApiError::BadRequest {
+            code: "invalid_audience",
+            message,
+        },
+        SpoolError::Io(detail) => ApiError::Internal(detail),
+    }
+}
+
 /// Reads a multipart create request: the `broadcast` JSON part and the `csv` file part, which
-/// is spooled to `path` as it arrives. Returns the JSON and whether a CSV came.
+/// is spooled as it arrives. Returns the JSON and whether a CSV came.
 async fn read_multipart(
     state: &AppState,
     request: Request,
-    path: &std::path::Path,
+    id: BroadcastId,
 ) -> ApiResult<(CreateBroadcast, bool)> {
-    let limit = state.gateway.broadcasts.upload_limit_bytes;
     let mut multipart = Multipart::from_request(request, state)
         .await
         .map_err(|e| ApiError::invalid(format!("the multipart body is malformed: {e}")))?;
@@ -176,27 +189,13 @@ async fn read_multipart(
                 body = Some(parse_body(&bytes)?);
             }
             "csv" => {
-                if let Some(dir) = path.parent() {
-                    tokio::fs::create_dir_all(dir).await.unexpected("creating the broadcast spool folder")?;
-                }
-                let mut file = tokio::fs::File::create(path)
+                let mut spool = Spool::create(&state.gateway.broadcasts.settings, id)
                     .await
-                    .unexpected("spooling a CSV")?;
-                let mut written = 0u64;
+                    .map_err(spool_error)?;
                 while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                    written += chunk.len() as u64;
-                    if written > limit {
-                        return Err(ApiError::PayloadTooLarge(format!(
-                            "the CSV is larger than {limit} bytes (broadcasts.upload_limit_bytes)"
-                        )));
-                    }
-                    file.write_all(&chunk)
-                        .await
-                        .unexpected("spooling a CSV")?;
+                    spool.write(&chunk).await.map_err(spool_error)?;
                 }
-                file.sync_all()
-                    .await
-                    .unexpected("spooling a CSV")?;
+                spool.finish().await.map_err(spool_error)?;
                 csv = true;
             }
             other => {
@@ -229,16 +228,7 @@ async fn create_from(
             })
         }
         (Some(path), None) => {
-            let owned = path.to_path_buf();
-            let layout = tokio::task::spawn_blocking(move || {
-                switchboard_service::broadcasts::csv::inspect(&owned)
-            })
-            .await
-            .unexpected("reading a CSV")?
-            .map_err(|message| ApiError::BadRequest {
-                code: "invalid_audience",
-                message,
-            })?;
+            let layout = inspect_spooled(path).await.map_err(spool_error)?;
             Audience::Csv {
                 file: format!("{id}.csv"),
                 layout,
@@ -294,19 +284,19 @@ async fn create(
         .unwrap_or("")
         .to_ascii_lowercase();
     let record = if content_type.starts_with("multipart/form-data") {
-        let path = state.gateway.broadcasts.spool_dir.join(format!("{id}.csv"));
+        let path = spool_path(&state.gateway.broadcasts.settings, id);
         let result = async {
-            let (body, csv) = read_multipart(&state, request, &path).await?;
+            let (body, csv) = read_multipart(&state, request, id).await?;
             create_from(&state, &key, id, body, csv.then_some(path.as_path())).await
         }
         .await;
         if result.is_err() {
-            let _ = tokio::fs::remove_file(&path).await;
+            discard(&path).await;
         }
         result?
     } else if content_type.starts_with("application/json") {
-        let limit =
-            usize::try_from(state.gateway.broadcasts.upload_limit_bytes).unwrap_or(usize::MAX);
+        let limit = usize::try_from(state.gateway.broadcasts.settings.upload_limit_bytes)
+            .unwrap_or(usize::MAX);
         let bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
             .map_err(|_| {
@@ -332,31 +322,22 @@ async fn list(
     key: Auth<CanRead>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<BroadcastList>> {
-    let page = state
-        .store
-        .list_broadcasts(key.account_id, &PageRequest::from(page))
-        .await
-        .context("listing broadcasts")?;
+    let page = manage::list(
+        state.store().as_ref(),
+        key.account_id,
+        key.channel_id,
+        &PageRequest::from(page),
+    )
+    .await?;
     Ok(Json(BroadcastList {
-        data: page
-            .items
-            .iter()
-            .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
-            .map(BroadcastView::from)
-            .collect(),
+        data: page.items.iter().map(BroadcastView::from).collect(),
         next: page.next,
     }))
 }
 
 async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<BroadcastRecord> {
     let id = path_id::<BroadcastMarker>(id, "broadcast")?;
-    state
-        .store
-        .get_broadcast(key.account_id, id)
-        .await
-        .context("reading a broadcast")?
-        .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
-        .ok_or_else(|| ApiError::NotFound("broadcast not found".into()))
+    Ok(manage::get(state.store().as_ref(), key.account_id, key.channel_id, id).await?)
 }
 
 /// Reads a broadcast with its counters.
@@ -403,19 +384,18 @@ async fn targets(
             "`after` must be the `next` value of the previous page",
         ));
     }
-    let page = state
-        .store
-        .list_targets(
-            key.account_id,
-            b.id,
-            status,
-            &PageRequest {
-                after: query.after,
-                limit: query.limit,
-            },
-        )
-        .await
-        .context("listing broadcast targets")?;
+    let page = manage::targets(
+        state.store().as_ref(),
+        key.account_id,
+        b.id,
+        status,
+        &PageRequest {
+            after: query.after,
+            limit: query.limit,
+        },
+    )
+    .await
+    .context("listing broadcast targets")?;
     Ok(Json(TargetList {
         data: page.items.iter().map(TargetView::from).collect(),
         next: page.next,
@@ -429,16 +409,16 @@ async fn control(
     action: ControlAction,
 ) -> ApiResult<Json<BroadcastView>> {
     let b = find(state, key, id).await?;
-    let outcome = state
-        .store
-        .control_broadcast(key.account_id, b.id, action, now_millis())
-        .await
-        .context("changing a broadcast")?;
+    let outcome = manage::control(
+        state.store().as_ref(),
+        &state.gateway.broadcasts,
+        key.account_id,
+        b.id,
+        action,
+    )
+    .await?;
     match outcome {
-        ControlOutcome::Changed(b) => {
-            state.gateway.broadcast_wake.notify_one();
-            Ok(Json(BroadcastView::from(b.as_ref())))
-        }
+        ControlOutcome::Changed(b) => Ok(Json(BroadcastView::from(b.as_ref()))),
         ControlOutcome::WrongState(b) => {
             let (code, allowed) = match action {
                 ControlAction::Pause => ("not_pausable", "scheduled or running"),

@@ -207,7 +207,7 @@ async fn create_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
-    let channel = channels::create(state.store.as_ref(), key.account_id, input).await?;
+    let channel = channels::create(state.store().as_ref(), key.account_id, input).await?;
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
@@ -232,7 +232,7 @@ async fn list_channels(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ChannelList>> {
     let page = channels::list(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         key.channel_id,
         &page.into(),
@@ -257,7 +257,7 @@ async fn get_channel(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<ChannelView>> {
-    let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    let channel = channels::get(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(view(&state, channel, false)))
 }
 
@@ -280,7 +280,7 @@ async fn update_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
-    let channel = channels::update(state.store.as_ref(), key.account_id, id, patch).await?;
+    let channel = channels::update(state.store().as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&state, channel, false)))
 }
 
@@ -293,7 +293,7 @@ async fn delete_channel(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
 ) -> ApiResult<StatusCode> {
-    channels::delete(state.store.as_ref(), key.account_id, id).await?;
+    channels::delete(state.store().as_ref(), key.account_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -307,7 +307,7 @@ async fn channel_status(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<ChannelStatus>> {
-    let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    let channel = channels::get(state.store().as_ref(), key.account_id, id).await?;
     let since = if channel.state.since > 0 {
         channel.state.since
     } else {

@@ -48,7 +48,7 @@ struct Handshake {
 async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
     let id = path_id::<ChannelMarker>(id, "channel")?;
     state
-        .store
+        .store()
         .find_channel(id)
         .await
         .context("reading a channel")?

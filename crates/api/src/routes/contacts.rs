@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 use switchboard_core::id::ContactImportMarker;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::contacts::import::{self, StartError};
+use switchboard_service::contacts::manage::{self, CreateError};
 use switchboard_service::contacts::{self as service, export};
-use switchboard_service::ServiceError;
 use switchboard_store::bot::ContactRecord;
 use switchboard_store::contacts::{
     ContactFilter, ContactPatch, ContactWithActivity, ImportJob, ImportMode,
@@ -26,8 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::{AccountWide, Auth, CanManage, CanRead};
-use crate::auth::KeyPrincipal;
-use crate::error::{ApiError, ApiResult, Context};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -192,28 +191,6 @@ impl ContactQuery {
     }
 }
 
-async fn views(
-    state: &AppState,
-    key: &KeyPrincipal,
-    contacts: Vec<ContactRecord>,
-) -> ApiResult<Vec<ContactView>> {
-    let with = service::with_activity(state.store.as_ref(), key.account_id, contacts)
-        .await
-        .context("contacts store")?;
-    Ok(with.into_iter().map(ContactView::from).collect())
-}
-
-async fn one_view(
-    state: &AppState,
-    key: &KeyPrincipal,
-    contact: ContactRecord,
-) -> ApiResult<ContactView> {
-    views(state, key, vec![contact])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::internal("reading a contact", "it vanished"))
-}
-
 fn not_found() -> ApiError {
     ApiError::NotFound("contact not found".into())
 }
@@ -253,24 +230,18 @@ async fn create_contact(
         created_at: now,
         updated_at: now,
     };
-    if !state
-        .store
-        .create_contact(&contact)
+    let created = manage::create(state.store().as_ref(), contact)
         .await
-        .context("contacts store")?
-    {
-        return Err(ApiError::WrongState {
-            code: "contact_exists",
-            message: format!(
-                "phone {} already has a contact: change it with PATCH /v1/contacts/{}",
-                contact.wa_id, contact.wa_id
-            ),
-        });
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(one_view(&state, &key, contact).await?),
-    ))
+        .map_err(|e| match e {
+            CreateError::Exists(wa_id) => ApiError::WrongState {
+                code: "contact_exists",
+                message: format!(
+                    "phone {wa_id} already has a contact: change it with PATCH /v1/contacts/{wa_id}"
+                ),
+            },
+            CreateError::Service(e) => e.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// Lists the account's contacts, oldest first: search with `q` (phone prefix or part of the
@@ -283,20 +254,13 @@ async fn list_contacts(
     key: Auth<AccountWide<CanRead>>,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<Json<ContactList>> {
-    let page = state
-        .store
-        .list_contacts(
-            key.account_id,
-            &q.filter(),
-            &PageRequest {
-                after: q.cursor.clone(),
-                limit: q.limit,
-            },
-        )
-        .await
-        .context("contacts store")?;
+    let page = PageRequest {
+        after: q.cursor.clone(),
+        limit: q.limit,
+    };
+    let page = manage::list(state.store().as_ref(), key.account_id, &q.filter(), &page).await?;
     Ok(Json(ContactList {
-        data: views(&state, &key, page.items).await?,
+        data: page.items.into_iter().map(ContactView::from).collect(),
         next: page.next,
     }))
 }
@@ -312,13 +276,8 @@ async fn get_contact(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ContactView>> {
     let k = service::contact_key(&id).map_err(|_| not_found())?;
-    let contact = state
-        .store
-        .find_contact(key.account_id, &k)
-        .await
-        .context("contacts store")?
-        .ok_or_else(not_found)?;
-    Ok(Json(one_view(&state, &key, contact).await?))
+    let contact = manage::get(state.store().as_ref(), key.account_id, &k).await?;
+    Ok(Json(contact.into()))
 }
 
 /// Changes a contact: name, tags (replace, add, remove), custom fields (merged; `null`
@@ -350,30 +309,8 @@ async fn update_contact(
         },
         opted_out: body.opted_out,
     };
-    let now = now_millis();
-    let current = state
-        .store
-        .find_contact(key.account_id, &k)
-        .await
-        .context("contacts store")?
-        .ok_or_else(not_found)?;
-    let mut preview = current;
-    patch.apply(&mut preview, now);
-    if preview.tags.len() > service::TAGS_MAX {
-        return Err(ServiceError::invalid(
-            "tags",
-            format!("a contact has at most {} tags", service::TAGS_MAX),
-        )
-        .into());
-    }
-    service::check_fields_size(&preview.custom_fields)?;
-    let contact = state
-        .store
-        .update_contact(key.account_id, &k, &patch, now)
-        .await
-        .context("contacts store")?
-        .ok_or_else(not_found)?;
-    Ok(Json(one_view(&state, &key, contact).await?))
+    let contact = manage::update(state.store().as_ref(), key.account_id, &k, &patch).await?;
+    Ok(Json(contact.into()))
 }
 
 /// Deletes a contact. Its messages stay; a later message to or from its phone creates a new
@@ -388,16 +325,8 @@ async fn delete_contact(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let k = service::contact_key(&id).map_err(|_| not_found())?;
-    if state
-        .store
-        .delete_contact(key.account_id, &k)
-        .await
-        .context("contacts store")?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(not_found())
-    }
+    manage::delete(state.store().as_ref(), key.account_id, &k).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?mode=` of an import.
@@ -531,7 +460,7 @@ async fn start_import(
         ));
     }
     let job = import::start(
-        state.store.clone(),
+        state.store().clone(),
         &state.gateway.import_dir,
         key.account_id,
         mode,
@@ -561,12 +490,7 @@ async fn get_import(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ImportView>> {
     let id = path_id::<ContactImportMarker>(&id, "import")?;
-    let job = state
-        .store
-        .get_import(key.account_id, id)
-        .await
-        .context("contacts store")?
-        .ok_or_else(|| ApiError::NotFound("import not found".into()))?;
+    let job = manage::import_job(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(job.into()))
 }
 
@@ -581,7 +505,7 @@ async fn export_contacts(
     key: Auth<AccountWide<CanRead>>,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<Response> {
-    let stream = export::csv_stream(state.store.clone(), key.account_id, q.filter());
+    let stream = export::csv_stream(state.store().clone(), key.account_id, q.filter());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

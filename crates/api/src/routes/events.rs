@@ -171,7 +171,7 @@ async fn list_events(
 ) -> ApiResult<Json<EventList>> {
     let f = filter(&key, &q)?;
     let page = read(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         &f,
         q.after.as_deref(),
@@ -237,7 +237,7 @@ async fn tail(
     let cursor = resume_from(headers, q);
     // Validate the cursor now, so a bad one is a 400 rather than a silently closed stream.
     read(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         &f,
         cursor.as_deref(),
@@ -245,7 +245,7 @@ async fn tail(
     )
     .await?;
     Ok(Tail {
-        store: state.store.clone(),
+        store: state.store().clone(),
         account: key.account_id,
         filter: f,
         cursor,

@@ -116,7 +116,7 @@ async fn create_key(
         })?),
     };
     let created = keys::create(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         NewKey {
             name: body.name,
@@ -143,7 +143,7 @@ async fn list_keys(
     key: Auth<AccountWide<CanManage>>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<KeyList>> {
-    let page = keys::list(state.store.as_ref(), key.account_id, &page.into()).await?;
+    let page = keys::list(state.store().as_ref(), key.account_id, &page.into()).await?;
     Ok(Json(KeyList {
         data: page.items.into_iter().map(KeyView::from).collect(),
         next: page.next,
@@ -161,7 +161,7 @@ async fn revoke_key(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = path_id::<KeyMarker>(&id, "key")?;
-    keys::revoke(state.store.as_ref(), key.account_id, id).await?;
+    keys::revoke(state.store().as_ref(), key.account_id, id).await?;
     state.auth.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -288,7 +288,7 @@ async fn upload_multipart(
                         .boxed();
                     let request = request_for(key, channel, &declared);
                     stored = Some(
-                        ingest(state.store.as_ref(), &state.gateway.media, request, stream).await?,
+                        ingest(state.store().as_ref(), &state.gateway.media, request, stream).await?,
                     );
                 }
                 "type" => declared.set_type(&text_field(field).await?)?,
@@ -331,7 +331,7 @@ async fn upload_multipart(
 }
 
 async fn discard(state: &AppState, m: &MediaRecord) {
-    if let Err(e) = state.store.delete_media(m.account_id, m.id).await {
+    if let Err(e) = state.store().delete_media(m.account_id, m.id).await {
         tracing::warn!(media_id = %m.id, error = %e, "discarding a refused upload failed");
     }
     let _ = state.gateway.media.storage.delete(&m.storage_key).await;
@@ -370,7 +370,13 @@ async fn upload_json(
             let stream: ByteStream<'static> =
                 futures::stream::once(async move { Ok(bytes) }).boxed();
             let request = request_for(key, channel, &declared);
-            Ok(ingest(state.store.as_ref(), &state.gateway.media, request, stream).await?)
+            Ok(ingest(
+                state.store().as_ref(),
+                &state.gateway.media,
+                request,
+                stream,
+            )
+            .await?)
         }
         (None, Some(url)) => {
             let media = &state.gateway.media;
@@ -392,7 +398,7 @@ async fn upload_json(
                 ..request_for(key, channel, &declared)
             };
             let _ = fetched.content_type;
-            Ok(ingest(state.store.as_ref(), media, request, fetched.stream).await?)
+            Ok(ingest(state.store().as_ref(), media, request, fetched.stream).await?)
         }
         _ => Err(MediaError::Invalid(
             "send exactly one of `data` (a base64 data URI) and `url`".into(),
@@ -525,7 +531,7 @@ async fn upload_cloud(
 async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRecord, ApiError> {
     let id = path_id::<MediaMarker>(id, "media")?;
     let media = state
-        .store
+        .store()
         .get_media(key.account_id, id)
         .await
         .context("reading media")?
@@ -620,7 +626,7 @@ async fn delete_media(
 ) -> Result<StatusCode, ApiError> {
     let media = find(&state, &key, &id).await?;
     let deleted = state
-        .store
+        .store()
         .delete_media(key.account_id, media.id)
         .await
         .context("deleting media")?

@@ -403,7 +403,7 @@ async fn list_messages(
         }
     }
     let page = state
-        .store
+        .store()
         .list_messages(
             key.account_id,
             &filter,
@@ -432,7 +432,7 @@ async fn get_message(
 ) -> ApiResult<Json<MessageDetail>> {
     let id = path_id::<MessageMarker>(&id, "message")?;
     let (message, history) = state
-        .store
+        .store()
         .get_message(key.account_id, id)
         .await
         .context("reading a message")?

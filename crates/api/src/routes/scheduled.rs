@@ -36,7 +36,7 @@ async fn cancel(
     let id = path_id::<MessageMarker>(&id, "message")?;
     // A channel-scoped key only sees its channel's messages.
     let (message, _) = state
-        .store
+        .store()
         .get_message(key.account_id, id)
         .await
         .context("reading a message")?
@@ -44,7 +44,7 @@ async fn cancel(
     key.require_channel(message.channel_id)
         .map_err(|_| ApiError::NotFound("message not found".into()))?;
     let outcome = state
-        .store
+        .store()
         .cancel_scheduled(key.account_id, id, now_millis())
         .await
         .context("canceling a message")?;

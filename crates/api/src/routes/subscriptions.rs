@@ -7,10 +7,11 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::event::ALL_TYPES;
 use switchboard_core::id::{ChannelMarker, DeliveryMarker, SubscriptionId, SubscriptionMarker};
-use switchboard_core::standard_webhooks::generate_secret;
 use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339};
 use switchboard_service::webhooks::guard::check_url;
+use switchboard_service::webhooks::subscriptions::{self, NewSubscription, SubscriptionPatch};
+use switchboard_service::webhooks::WebhookParts;
 use switchboard_store::messages::ReplayFrom;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,8 +19,7 @@ use utoipa_axum::routes;
 
 use super::PageQuery;
 use crate::access::{AccountWide, Auth, CanManage};
-use crate::auth::KeyPrincipal;
-use crate::error::{ApiError, ApiResult, Context};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -292,14 +292,14 @@ fn format(text: Option<&str>) -> ApiResult<Option<PayloadFormat>> {
     .transpose()
 }
 
-async fn load(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Subscription> {
-    let id = path_id::<SubscriptionMarker>(id, "subscription")?;
-    state
-        .store
-        .get_subscription(key.account_id, id)
-        .await
-        .context("reading a subscription")?
-        .ok_or_else(|| ApiError::NotFound("subscription not found".into()))
+fn subscription_id(id: &str) -> ApiResult<SubscriptionId> {
+    path_id::<SubscriptionMarker>(id, "subscription")
+}
+
+fn url(state: &AppState, url: &str) -> ApiResult<String> {
+    check_url(url, state.settings.allow_private_targets)
+        .map(|u| u.to_string())
+        .map_err(|m| ApiError::invalid(format!("url: {m}")))
 }
 
 /// Creates a subscription; its signing secret is in this answer (and rotation answers) only.
@@ -311,53 +311,28 @@ async fn create_subscription(
     key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateSubscription>,
 ) -> ApiResult<(StatusCode, Json<SubscriptionView>)> {
-    let url = check_url(&body.url, state.settings.allow_private_targets)
-        .map_err(|m| ApiError::invalid(format!("url: {m}")))?;
+    let url = url(&state, &body.url)?;
     let events = check_filter(&body.events.unwrap_or_else(|| vec!["*".into()]))?;
-    let channel_id = match body.channel_id.as_deref() {
+    let channel = match body.channel_id {
         None => None,
         Some(text) => {
-            let id = path_id::<ChannelMarker>(text, "channel").map_err(|_| {
+            let id = path_id::<ChannelMarker>(&text, "channel").map_err(|_| {
                 ApiError::invalid(format!(
                     "channel_id: `{text}` is not a channel of this account"
                 ))
             })?;
-            state
-                .store
-                .get_channel(key.account_id, id)
-                .await
-                .context("reading a channel")?
-                .ok_or_else(|| {
-                    ApiError::invalid(format!(
-                        "channel_id: `{text}` is not a channel of this account"
-                    ))
-                })?;
-            Some(id)
+            Some((id, text))
         }
     };
-    let now = now_millis();
-    let s = Subscription {
-        id: SubscriptionId::new(),
-        account_id: key.account_id,
-        channel_id,
-        url: url.to_string(),
+    let new = NewSubscription {
+        url,
         events,
         format: format(body.format.as_deref())?.unwrap_or(PayloadFormat::Switchboard),
-        secret: generate_secret(),
-        previous_secret: None,
-        previous_expires_at: None,
+        channel,
         enabled: body.enabled.unwrap_or(true),
         description: body.description,
-        failing_since: None,
-        disabled_reason: None,
-        created_at: now,
-        updated_at: now,
     };
-    state
-        .store
-        .create_subscription(&s)
-        .await
-        .context("storing a subscription")?;
+    let s = subscriptions::create(state.store().as_ref(), key.account_id, new).await?;
     Ok((StatusCode::CREATED, Json(view(&s, Some(s.secret.clone())))))
 }
 
@@ -369,11 +344,7 @@ async fn list_subscriptions(
     key: Auth<AccountWide<CanManage>>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<SubscriptionList>> {
-    let page = state
-        .store
-        .list_subscriptions(key.account_id, &page.into())
-        .await
-        .context("listing subscriptions")?;
+    let page = subscriptions::list(state.store().as_ref(), key.account_id, &page.into()).await?;
     Ok(Json(SubscriptionList {
         data: page.items.iter().map(|s| view(s, None)).collect(),
         next: page.next,
@@ -389,7 +360,13 @@ async fn get_subscription(
     key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    Ok(Json(view(&load(&state, &key, &id).await?, None)))
+    let s = subscriptions::get(
+        state.store().as_ref(),
+        key.account_id,
+        subscription_id(&id)?,
+    )
+    .await?;
+    Ok(Json(view(&s, None)))
 }
 
 /// Changes a subscription; enabling it clears an automatic disable.
@@ -402,34 +379,15 @@ async fn update_subscription(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let mut s = load(&state, &key, &id).await?;
-    if let Some(url) = body.url {
-        s.url = check_url(&url, state.settings.allow_private_targets)
-            .map_err(|m| ApiError::invalid(format!("url: {m}")))?
-            .to_string();
-    }
-    if let Some(events) = body.events {
-        s.events = check_filter(&events)?;
-    }
-    if let Some(f) = format(body.format.as_deref())? {
-        s.format = f;
-    }
-    if let Some(enabled) = body.enabled {
-        if enabled && !s.enabled {
-            s.failing_since = None;
-            s.disabled_reason = None;
-        }
-        s.enabled = enabled;
-    }
-    if body.description.is_some() {
-        s.description = body.description;
-    }
-    s.updated_at = now_millis();
-    state
-        .store
-        .update_subscription(&s)
-        .await
-        .context("updating a subscription")?;
+    let id = subscription_id(&id)?;
+    let patch = SubscriptionPatch {
+        url: body.url.map(|u| url(&state, &u)).transpose()?,
+        events: body.events.map(|e| check_filter(&e)).transpose()?,
+        format: format(body.format.as_deref())?,
+        enabled: body.enabled,
+        description: body.description,
+    };
+    let s = subscriptions::update(state.store().as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&s, None)))
 }
 
@@ -442,12 +400,12 @@ async fn delete_subscription(
     key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let s = load(&state, &key, &id).await?;
-    state
-        .store
-        .delete_subscription(key.account_id, s.id)
-        .await
-        .context("deleting a subscription")?;
+    subscriptions::delete(
+        state.store().as_ref(),
+        key.account_id,
+        subscription_id(&id)?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -462,23 +420,16 @@ async fn rotate_secret(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RotateSecret>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let mut s = load(&state, &key, &id).await?;
+    let id = subscription_id(&id)?;
     let overlap = body.overlap_seconds.unwrap_or(86_400);
     if overlap > MAX_OVERLAP_SECS {
         return Err(ApiError::invalid(
             "overlap_seconds: at most 604800 (7 days)",
         ));
     }
-    let now = now_millis();
-    s.previous_secret = Some(s.secret.clone());
-    s.previous_expires_at = Some(now + overlap as i64 * 1000);
-    s.secret = generate_secret();
-    s.updated_at = now;
-    state
-        .store
-        .update_subscription(&s)
-        .await
-        .context("rotating a secret")?;
+    let overlap_ms = overlap as i64 * 1000;
+    let s = subscriptions::rotate_secret(state.store().as_ref(), key.account_id, id, overlap_ms)
+        .await?;
     Ok(Json(view(&s, Some(s.secret.clone()))))
 }
 
@@ -492,7 +443,7 @@ async fn replay(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Replay>,
 ) -> ApiResult<(StatusCode, Json<Replayed>)> {
-    let s = load(&state, &key, &id).await?;
+    let id = subscription_id(&id)?;
     let from =
         match (body.since.as_deref(), body.after_event_id) {
             (Some(since), None) => ReplayFrom::Time(parse_rfc3339(since).ok_or_else(|| {
@@ -509,17 +460,8 @@ async fn replay(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit: between 1 and 10000"));
     }
-    let created = state
-        .store
-        .replay(&s, &from, now_millis(), limit)
-        .await
-        .map_err(|e| match e {
-            switchboard_store::StoreError::Config(m) => {
-                ApiError::invalid(format!("after_event_id: {m}"))
-            }
-            other => ApiError::internal("replaying", other),
-        })?;
-    state.gateway.webhook_wake.notify_one();
+    let parts = WebhookParts::from(&state.gateway);
+    let created = subscriptions::replay(&parts, key.account_id, id, &from, limit).await?;
     Ok((StatusCode::ACCEPTED, Json(Replayed { created })))
 }
 
@@ -533,12 +475,9 @@ async fn list_deliveries(
     Path(id): Path<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<DeliveryList>> {
-    let s = load(&state, &key, &id).await?;
-    let page = state
-        .store
-        .list_deliveries(key.account_id, s.id, &page.into())
-        .await
-        .context("listing deliveries")?;
+    let id = subscription_id(&id)?;
+    let page =
+        subscriptions::deliveries(state.store().as_ref(), key.account_id, id, &page.into()).await?;
     Ok(Json(DeliveryList {
         data: page.items.iter().map(delivery_view).collect(),
         next: page.next,
@@ -555,12 +494,7 @@ async fn get_delivery(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
     let id = path_id::<DeliveryMarker>(&id, "delivery")?;
-    let (d, attempts) = state
-        .store
-        .get_delivery(key.account_id, id)
-        .await
-        .context("reading a delivery")?
-        .ok_or_else(|| ApiError::NotFound("delivery not found".into()))?;
+    let (d, attempts) = subscriptions::delivery(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(DeliveryDetail {
         delivery: delivery_view(&d),
         attempts_log: attempts.into_iter().map(attempt_view).collect(),
@@ -577,12 +511,7 @@ async fn retry_delivery(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
     let id = path_id::<DeliveryMarker>(&id, "delivery")?;
-    let d = state
-        .store
-        .retry_delivery(key.account_id, id, now_millis())
-        .await
-        .context("retrying a delivery")?
-        .ok_or_else(|| ApiError::NotFound("delivery not found".into()))?;
-    state.gateway.webhook_wake.notify_one();
+    let parts = WebhookParts::from(&state.gateway);
+    let d = subscriptions::retry_delivery(&parts, key.account_id, id).await?;
     Ok((StatusCode::ACCEPTED, Json(delivery_view(&d))))
 }

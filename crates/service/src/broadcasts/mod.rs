@@ -7,6 +7,8 @@
 pub mod audience;
 pub mod csv;
 pub mod feeder;
+pub mod manage;
+pub mod spool;
 pub mod tracker;
 
 use std::path::PathBuf;
@@ -24,6 +26,34 @@ use switchboard_store::StoreError;
 use crate::gateway::Gateway;
 use crate::templates::check::{check_template_send, TemplateCheckError};
 use audience::{Audience, AudienceError};
+
+/// The broadcast settings and the feeder's wake-up, cheap to clone.
+#[derive(Clone)]
+pub struct Broadcasts {
+    /// The settings.
+    pub settings: BroadcastSettings,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Broadcasts {
+    /// The broadcasts with `settings` and a fresh wake-up.
+    pub fn new(settings: BroadcastSettings) -> Self {
+        Self {
+            settings,
+            wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Wakes the feeder (a broadcast was created or resumed, or targets moved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Completes when the feeder is woken.
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+}
 
 /// Settings of broadcasts (`[broadcasts]` in the config).
 #[derive(Debug, Clone)]
@@ -136,7 +166,7 @@ pub async fn create(
     new: NewBroadcast,
     now: Millis,
 ) -> Result<BroadcastRecord, BroadcastError> {
-    let settings = &gateway.broadcasts;
+    let settings = &gateway.broadcasts.settings;
     let mut message = match new.message {
         Value::Object(map) => map,
         _ => {
@@ -161,7 +191,7 @@ pub async fn create(
     let mut sample = message.clone();
     sample["to"] = json!(SAMPLE_TO);
     let parsed = parse_message(&sample).map_err(|e| invalid_message(&e))?;
-    if !gateway.connector(channel).supports(&parsed.kind) {
+    if !gateway.upstream.connector(channel).supports(&parsed.kind) {
         return Err(BroadcastError::Invalid {
             code: "invalid_message",
             message: format!("this channel cannot send `{}` messages", parsed.kind),
@@ -245,7 +275,7 @@ pub async fn create(
     };
     match gateway.store.create_broadcast(&record).await? {
         CreateBroadcastOutcome::Created => {
-            gateway.broadcast_wake.notify_one();
+            gateway.broadcasts.wake();
             Ok(record)
         }
         CreateBroadcastOutcome::Insufficient { needed, available } => {

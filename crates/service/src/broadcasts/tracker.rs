@@ -50,7 +50,7 @@ pub fn tracked(event: &Event) -> Option<TrackedStatus> {
 pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let store = gateway.store.clone();
-        let settings = gateway.broadcasts.clone();
+        let settings = gateway.broadcasts.settings.clone();
         let mut position = loop {
             match store.broadcast_position().await {
                 Ok(p) => break p,
@@ -90,7 +90,7 @@ pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHa
                                     saved_at = Instant::now();
                                     position = Some(cursor);
                                     if moved > 0 {
-                                        gateway.broadcast_wake.notify_one();
+                                        gateway.broadcasts.wake();
                                     }
                                 }
                                 Err(e) => {

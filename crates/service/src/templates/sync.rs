@@ -34,8 +34,9 @@ pub async fn sync_channel(
 ) -> Result<SyncOutcome, ServiceError> {
     let listed_at = now_millis();
     let entries = gateway
+        .upstream
         .connector(channel)
-        .list_templates(&gateway.target(channel), None)
+        .list_templates(&gateway.upstream.target(channel), None)
         .await
         .map_err(|e| upstream_error("listing the upstream's templates failed", e))?;
     let now = now_millis();

@@ -20,8 +20,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{payload, WebhookSettings};
-use crate::gateway::Gateway;
+use super::{payload, WebhookParts, WebhookSettings};
 
 /// Bytes of an answer kept with an attempt.
 const RESPONSE_CAPTURE: usize = 1024;
@@ -30,7 +29,7 @@ const RESPONSE_CAPTURE: usize = 1024;
 const STORE_RETRY_MS: i64 = 1_000;
 
 struct Deliverer {
-    gateway: Gateway,
+    gateway: WebhookParts,
     settings: WebhookSettings,
     client: reqwest::Client,
     owner: String,
@@ -334,7 +333,7 @@ impl Deliverer {
 
 /// Starts the deliverer; it stops claiming when `cancel` fires and waits for attempts in flight.
 pub fn spawn(
-    gateway: Gateway,
+    gateway: WebhookParts,
     settings: WebhookSettings,
     cancel: CancellationToken,
 ) -> Result<tokio::task::JoinHandle<()>, reqwest::Error> {
@@ -401,7 +400,7 @@ async fn run(deliverer: Arc<Deliverer>, cancel: CancellationToken) {
                             worker.deliver(d, e).await;
                             worker.release(subscription);
                             drop(permit);
-                            worker.gateway.webhook_wake.notify_one();
+                            worker.gateway.wake.notify_one();
                         });
                     }
                 }
@@ -412,7 +411,7 @@ async fn run(deliverer: Arc<Deliverer>, cancel: CancellationToken) {
             continue;
         }
         tokio::select! {
-            _ = deliverer.gateway.webhook_wake.notified() => {},
+            _ = deliverer.gateway.wake.notified() => {},
             _ = tokio::time::sleep(Duration::from_millis(deliverer.settings.poll_ms)) => {},
             _ = cancel.cancelled() => {},
         }
