@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message, MessageContent, MessageError};
+use switchboard_core::message::{parse_message, IdempotencyKey, MessageContent, MessageError};
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
@@ -73,7 +73,7 @@ pub async fn send(
     gateway: &Gateway,
     channel: &Channel,
     request: &Value,
-    idempotency: Option<(String, String)>,
+    idempotency: Option<(IdempotencyKey, String)>,
     now: Millis,
 ) -> Result<SendAnswer, SendError> {
     let mut request = request.clone();
@@ -175,7 +175,7 @@ pub async fn send(
         // Keys are unique per account: the channel is part of the request, so the same key
         // and body on another channel is a different request (422), not a replay.
         idempotency: idempotency.map(|(key, request_hash)| IdempotencyRecord {
-            key,
+            key: key.into_string(),
             request_hash: format!("{}:{request_hash}", channel.id),
             response: body.clone(),
         }),

@@ -16,6 +16,7 @@ use super::PageQuery;
 use crate::access::Admin;
 use crate::error::ApiResult;
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Body of `POST /v1/accounts`.
@@ -51,13 +52,7 @@ pub struct CreatedAccountView {
 }
 
 /// A page of accounts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountList {
-    /// The accounts, oldest first.
-    pub data: Vec<AccountView>,
-    /// Cursor of the next page (`after`), or null on the last page.
-    pub next: Option<String>,
-}
+pub type AccountList = List<AccountView>;
 
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
@@ -105,7 +100,7 @@ async fn create_account(
 /// Lists accounts (admin key required).
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = AccountList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<AccountView>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_accounts(
     State(state): State<AppState>,
     _admin: Admin,

@@ -17,8 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::{CanManage, CanRead, ScopedChannel, ScopedChannelId};
-use crate::error::{ApiError, ApiResult, Context, Unexpected};
+use crate::error::{ApiError, ApiResult, Unexpected};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// A keyword rule. In a create body `pattern` and `reply` are required; in a patch every
@@ -153,13 +154,7 @@ pub struct DecisionView {
 }
 
 /// A page of decisions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionList {
-    /// Decisions, oldest first.
-    pub data: Vec<DecisionView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type DecisionList = List<DecisionView>;
 
 /// What the bot knows about a contact on a channel.
 #[derive(Debug, Serialize, ToSchema)]
@@ -407,7 +402,7 @@ fn parse_since(text: &str) -> ApiResult<Millis> {
 #[utoipa::path(get, path = "/v1/channels/{id}/bot/decisions", tag = "bot",
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), DecisionQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = DecisionList), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<DecisionView>), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_decisions(
     State(state): State<AppState>,
     ScopedChannel { auth: key, channel }: ScopedChannel<CanRead>,
@@ -421,18 +416,11 @@ async fn list_decisions(
             .map(|c| c.trim().trim_start_matches('+').to_string()),
         since: q.since.as_deref().map(parse_since).transpose()?,
     };
-    let page = store
-        .list_bot_decisions(
-            key.account_id,
-            id,
-            &filter,
-            &PageRequest {
-                after: q.after,
-                limit: q.limit,
-            },
-        )
-        .await
-        .context("listing decisions")?;
+    let page = PageRequest {
+        after: q.after,
+        limit: q.limit,
+    };
+    let page = manage::decisions(store, key.account_id, id, &filter, &page).await?;
     let data = page
         .items
         .iter()

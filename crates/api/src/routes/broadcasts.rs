@@ -28,6 +28,7 @@ use crate::access::{key_channel_named, Auth, CanRead, CanSend};
 use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Hard cap of a create request's body; the configured `broadcasts.upload_limit_bytes` is
@@ -76,13 +77,7 @@ pub struct CreateBroadcast {
 }
 
 /// A page of broadcasts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BroadcastList {
-    /// Oldest first.
-    pub data: Vec<BroadcastView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type BroadcastList = List<BroadcastView>;
 
 /// One target of a broadcast.
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,13 +102,7 @@ pub struct TargetView {
 }
 
 /// A page of targets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TargetList {
-    /// By position.
-    pub data: Vec<TargetView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type TargetList = List<TargetView>;
 
 /// Filters and paging of `GET /v1/broadcasts/{id}/targets`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -316,7 +305,7 @@ async fn create(
 
 /// Lists the account's broadcasts with their counters, oldest first.
 #[utoipa::path(get, path = "/v1/broadcasts", tag = "broadcasts", params(PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = BroadcastList)))]
+    security(("bearer" = [])), responses((status = 200, body = List<BroadcastView>)))]
 async fn list(
     State(state): State<AppState>,
     key: Auth<CanRead>,
@@ -357,7 +346,7 @@ async fn get_one(
 #[utoipa::path(get, path = "/v1/broadcasts/{id}/targets", tag = "broadcasts",
     params(("id" = String, Path, description = "Broadcast id (`bc_…`)"), TargetQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = TargetList), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 200, body = List<TargetView>), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 async fn targets(
     State(state): State<AppState>,

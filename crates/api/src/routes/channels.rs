@@ -17,6 +17,7 @@ use super::PageQuery;
 use crate::access::{AccountWide, Auth, CanManage, CanRead, ScopedChannelId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Body of `POST /v1/channels`.
@@ -108,13 +109,7 @@ pub struct ChannelView {
 }
 
 /// A page of channels.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChannelList {
-    /// The channels, oldest first.
-    pub data: Vec<ChannelView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type ChannelList = List<ChannelView>;
 
 /// A channel's state.
 #[derive(Debug, Serialize, ToSchema)]
@@ -225,7 +220,7 @@ async fn create_channel(
 /// Lists the channels the key can see.
 #[utoipa::path(get, path = "/v1/channels", tag = "channels", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ChannelList), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<ChannelView>), (status = 401, body = crate::error::ErrorBody)))]
 async fn list_channels(
     State(state): State<AppState>,
     key: Auth<CanRead>,

@@ -16,6 +16,7 @@ use switchboard_core::channel::Channel;
 use switchboard_core::cloud_webhook::{verify, WebhookPayload};
 use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
+use switchboard_service::channels;
 use switchboard_service::media::inbound::record_with_media;
 
 use crate::error::{ApiError, ApiResult, Context};
@@ -47,12 +48,7 @@ struct Handshake {
 
 async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
     let id = path_id::<ChannelMarker>(id, "channel")?;
-    state
-        .store()
-        .find_channel(id)
-        .await
-        .context("reading a channel")?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))
+    Ok(channels::find(state.store().as_ref(), id).await?)
 }
 
 async fn verify_subscription(

@@ -28,6 +28,7 @@ use utoipa_axum::routes;
 use crate::access::{AccountWide, Auth, CanManage, CanRead};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// The contacts routes.
@@ -149,13 +150,7 @@ impl From<ContactWithActivity> for ContactView {
 }
 
 /// A page of contacts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactList {
-    /// The contacts, oldest first.
-    pub data: Vec<ContactView>,
-    /// Cursor of the next page (pass as `cursor`), or null.
-    pub next: Option<String>,
-}
+pub type ContactList = List<ContactView>;
 
 /// Filters of `GET /v1/contacts` and `GET /v1/contacts/export`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -248,7 +243,7 @@ async fn create_contact(
 /// name), filter by `tag` (any of several) and `opted_out`, page with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ContactList), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<ContactView>), (status = 400, body = crate::error::ErrorBody)))]
 async fn list_contacts(
     State(state): State<AppState>,
     key: Auth<AccountWide<CanRead>>,

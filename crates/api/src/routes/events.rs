@@ -28,6 +28,7 @@ use crate::access::{Auth, CanRead};
 use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// How often a live stream looks for new events.
@@ -83,13 +84,7 @@ pub struct EventView {
 }
 
 /// A page of events.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventList {
-    /// In log order.
-    pub data: Vec<EventView>,
-    /// Cursor to continue from (the last event's), or null when there is nothing more now.
-    pub next: Option<String>,
-}
+pub type EventList = List<EventView>;
 
 fn envelope(e: &Event) -> Value {
     let mut v = payload::switchboard(e);
@@ -152,18 +147,12 @@ async fn read(
     after: Option<&str>,
     limit: u32,
 ) -> ApiResult<switchboard_store::Page<Event>> {
-    store
-        .list_events(account, f, after, limit)
-        .await
-        .map_err(|e| match e {
-            switchboard_store::StoreError::Config(m) => ApiError::invalid(format!("after: {m}")),
-            other => ApiError::internal("listing events", other),
-        })
+    Ok(switchboard_service::events::list(store, account, f, after, limit).await?)
 }
 
 /// Lists the account's events in log order.
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(EventQuery), security(("bearer" = [])),
-    responses((status = 200, body = EventList), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<EventView>), (status = 400, body = crate::error::ErrorBody)))]
 async fn list_events(
     State(state): State<AppState>,
     key: Auth<CanRead>,
@@ -203,11 +192,15 @@ impl Tail {
                 self.cursor = Some(e.cursor.clone());
                 return Some(e);
             }
-            match self
-                .store
-                .list_events(self.account, &self.filter, self.cursor.as_deref(), BATCH)
-                .await
-            {
+            let after = self.cursor.as_deref();
+            let read = switchboard_service::events::list(
+                self.store.as_ref(),
+                self.account,
+                &self.filter,
+                after,
+                BATCH,
+            );
+            match read.await {
                 Ok(page) if !page.items.is_empty() => self.buffer.extend(page.items),
                 Ok(_) => tokio::time::sleep(POLL).await,
                 Err(e) => {

@@ -16,6 +16,7 @@ use super::PageQuery;
 use crate::access::{AccountWide, Auth, CanManage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Body of `POST /v1/keys`.
@@ -59,13 +60,7 @@ pub struct CreatedKeyView {
 }
 
 /// A page of keys.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KeyList {
-    /// The keys, oldest first.
-    pub data: Vec<KeyView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type KeyList = List<KeyView>;
 
 impl From<ApiKey> for KeyView {
     fn from(k: ApiKey) -> Self {
@@ -137,7 +132,7 @@ async fn create_key(
 /// Lists the account's keys, revoked ones included; never their secrets.
 #[utoipa::path(get, path = "/v1/keys", tag = "keys", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = KeyList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<KeyView>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_keys(
     State(state): State<AppState>,
     key: Auth<AccountWide<CanManage>>,

@@ -23,6 +23,7 @@ use switchboard_core::template_def::media_rules::{
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::media::fetch::fetch;
 use switchboard_service::media::ingest::{decode_data_uri, ingest, IngestRequest};
+use switchboard_service::media::manage;
 use switchboard_service::media::{ByteStream, MediaError, StorageError};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,7 +31,7 @@ use utoipa_axum::routes;
 
 use crate::access::{key_channel, Auth, CanRead, CanSend};
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{opaque_internal, ApiError, ApiResult, Context, ErrorBody};
+use crate::error::{opaque_internal, ApiError, ApiResult, ErrorBody};
 use crate::extract::path_id;
 use crate::meta_error::MetaApiError;
 use crate::state::AppState;
@@ -331,10 +332,7 @@ async fn upload_multipart(
 }
 
 async fn discard(state: &AppState, m: &MediaRecord) {
-    if let Err(e) = state.store().delete_media(m.account_id, m.id).await {
-        tracing::warn!(media_id = %m.id, error = %e, "discarding a refused upload failed");
-    }
-    let _ = state.gateway.media.storage.delete(&m.storage_key).await;
+    manage::discard(state.store().as_ref(), &state.gateway.media, m).await;
 }
 
 async fn upload_json(
@@ -528,20 +526,9 @@ async fn upload_cloud(
     }
 }
 
-async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRecord, ApiError> {
+async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<MediaRecord> {
     let id = path_id::<MediaMarker>(id, "media")?;
-    let media = state
-        .store()
-        .get_media(key.account_id, id)
-        .await
-        .context("reading media")?
-        .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
-    if let (Some(scope), Some(channel)) = (key.channel_id, media.channel_id) {
-        if scope != channel {
-            return Err(ApiError::NotFound("media not found".into()));
-        }
-    }
-    Ok(media)
+    Ok(manage::get(state.store().as_ref(), key.account_id, key.channel_id, id).await?)
 }
 
 /// Reads a media file's metadata.
@@ -625,20 +612,12 @@ async fn delete_media(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let media = find(&state, &key, &id).await?;
-    let deleted = state
-        .store()
-        .delete_media(key.account_id, media.id)
-        .await
-        .context("deleting media")?
-        .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
-    if let Err(e) = state
-        .gateway
-        .media
-        .storage
-        .delete(&deleted.storage_key)
-        .await
-    {
-        tracing::warn!(media_id = %deleted.id, error = %e, "deleting a media file failed; the record is gone");
-    }
+    manage::delete(
+        state.store().as_ref(),
+        &state.gateway.media,
+        key.account_id,
+        media.id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

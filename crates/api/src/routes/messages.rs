@@ -13,11 +13,12 @@ use serde_json::{json, Value};
 use switchboard_core::channel::is_api_version;
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
-use switchboard_core::message::{parse_request, CloudRequest};
+use switchboard_core::message::{parse_request, CloudRequest, IdempotencyKey};
 use switchboard_core::recipient::parse_recipient;
 use switchboard_core::schedule::SEND_AT_FIELDS;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
+use switchboard_service::messages;
 use switchboard_service::read::{mark_read, ReadError};
 use switchboard_service::send::{request_hash, send, SendError};
 use switchboard_store::messages::MessageFilter;
@@ -28,8 +29,9 @@ use utoipa_axum::routes;
 
 use crate::access::{key_channel_named, Auth, CanRead, CanSend, ScopedChannel};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, Context};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiQuery};
+use crate::list::List;
 use crate::meta_error::MetaApiError;
 use crate::state::AppState;
 
@@ -105,13 +107,7 @@ pub struct StatusHistoryEntry {
 }
 
 /// A page of messages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageList {
-    /// Messages, oldest first.
-    pub data: Vec<MessageView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type MessageList = List<MessageView>;
 
 /// Filters of `GET /v1/channels/{id}/messages`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -207,8 +203,7 @@ async fn cloud_request(
                     let key = v
                         .to_str()
                         .ok()
-                        .map(str::trim)
-                        .filter(|k| !k.is_empty() && k.len() <= 255)
+                        .and_then(IdempotencyKey::parse)
                         .ok_or_else(|| {
                             MetaApiError::bad_request(
                                 100,
@@ -216,7 +211,7 @@ async fn cloud_request(
                                 "Idempotency-Key must be 1–255 visible ASCII characters",
                             )
                         })?;
-                    Some((key.to_string(), request_hash(&body)))
+                    Some((key, request_hash(&body)))
                 }
             };
             let answer = send(&state.gateway, &channel, &value, idempotency, now)
@@ -356,7 +351,7 @@ fn parse_time(field: &str, text: &str) -> ApiResult<Millis> {
 #[utoipa::path(get, path = "/v1/channels/{id}/messages", tag = "messages",
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), MessageListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = MessageList), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<MessageView>), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_messages(
     State(state): State<AppState>,
     ScopedChannel { auth: key, channel }: ScopedChannel<CanRead>,
@@ -402,18 +397,11 @@ async fn list_messages(
             Err(_) => filter.upstream_id = Some(m.to_string()),
         }
     }
-    let page = state
-        .store()
-        .list_messages(
-            key.account_id,
-            &filter,
-            &PageRequest {
-                after: q.after,
-                limit: q.limit,
-            },
-        )
-        .await
-        .context("listing messages")?;
+    let page = PageRequest {
+        after: q.after,
+        limit: q.limit,
+    };
+    let page = messages::list(state.store().as_ref(), key.account_id, &filter, &page).await?;
     Ok(Json(MessageList {
         data: page.items.iter().map(MessageView::from).collect(),
         next: page.next,
@@ -431,14 +419,8 @@ async fn get_message(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageDetail>> {
     let id = path_id::<MessageMarker>(&id, "message")?;
-    let (message, history) = state
-        .store()
-        .get_message(key.account_id, id)
-        .await
-        .context("reading a message")?
-        .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
-    key.require_channel(message.channel_id)
-        .map_err(|_| ApiError::NotFound("message not found".into()))?;
+    let (message, history) =
+        messages::get(state.store().as_ref(), key.account_id, key.channel_id, id).await?;
     Ok(Json(MessageDetail {
         message: MessageView::from(&message),
         status_history: history

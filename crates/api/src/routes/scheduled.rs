@@ -4,13 +4,13 @@ use axum::extract::{Path, State};
 use axum::Json;
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
-use switchboard_core::time::now_millis;
+use switchboard_service::messages;
 use switchboard_store::schedule::CancelOutcome;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::{Auth, CanSend};
-use crate::error::{ApiError, ApiResult, Context};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::path_id;
 use crate::state::AppState;
 
@@ -35,19 +35,9 @@ async fn cancel(
 ) -> ApiResult<Json<MessageView>> {
     let id = path_id::<MessageMarker>(&id, "message")?;
     // A channel-scoped key only sees its channel's messages.
-    let (message, _) = state
-        .store()
-        .get_message(key.account_id, id)
-        .await
-        .context("reading a message")?
-        .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
-    key.require_channel(message.channel_id)
-        .map_err(|_| ApiError::NotFound("message not found".into()))?;
-    let outcome = state
-        .store()
-        .cancel_scheduled(key.account_id, id, now_millis())
-        .await
-        .context("canceling a message")?;
+    let outcome =
+        messages::cancel_scheduled(state.store().as_ref(), key.account_id, key.channel_id, id)
+            .await?;
     match outcome {
         CancelOutcome::Canceled(m) => Ok(Json(MessageView::from(m.as_ref()))),
         CancelOutcome::NotScheduled(m) => Err(ApiError::WrongState {

@@ -21,6 +21,7 @@ use super::PageQuery;
 use crate::access::{AccountWide, Auth, CanManage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Event-type prefixes a wildcard may name.
@@ -119,13 +120,7 @@ pub struct SubscriptionView {
 }
 
 /// A page of subscriptions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionList {
-    /// Oldest first.
-    pub data: Vec<SubscriptionView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type SubscriptionList = List<SubscriptionView>;
 
 /// Body of a secret rotation.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -205,13 +200,7 @@ pub struct DeliveryDetail {
 }
 
 /// A page of deliveries.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryList {
-    /// Oldest first.
-    pub data: Vec<DeliveryView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type DeliveryList = List<DeliveryView>;
 
 fn view(s: &Subscription, secret: Option<String>) -> SubscriptionView {
     SubscriptionView {
@@ -338,7 +327,7 @@ async fn create_subscription(
 
 /// Lists the account's subscriptions.
 #[utoipa::path(get, path = "/v1/subscriptions", tag = "webhooks", params(PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = SubscriptionList)))]
+    security(("bearer" = [])), responses((status = 200, body = List<SubscriptionView>)))]
 async fn list_subscriptions(
     State(state): State<AppState>,
     key: Auth<AccountWide<CanManage>>,
@@ -468,7 +457,7 @@ async fn replay(
 /// Lists a subscription's deliveries.
 #[utoipa::path(get, path = "/v1/subscriptions/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "`sub_…`"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = DeliveryList), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<DeliveryView>), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_deliveries(
     State(state): State<AppState>,
     key: Auth<AccountWide<CanManage>>,

@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use crate::access::{CanManage, CanRead, ScopedChannel};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Filters and paging of `GET /v1/channels/{id}/templates`.
@@ -41,13 +42,7 @@ pub struct TemplateQuery {
 }
 
 /// A page of templates.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TemplateList {
-    /// The templates, oldest first.
-    pub data: Vec<TemplateView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type TemplateList = List<TemplateView>;
 
 /// The templates a delete removed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,7 +136,7 @@ async fn create_template(
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), TemplateQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TemplateList),
+        (status = 200, body = List<TemplateView>),
         (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
     ))]
