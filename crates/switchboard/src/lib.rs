@@ -16,12 +16,12 @@ use switchboard_core::channel::ChannelKind;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::bot::{self, BotWorkerSettings};
-use switchboard_service::broadcasts::{self, BroadcastSettings, Broadcasts};
+use switchboard_service::broadcasts::{self, BroadcastParts, BroadcastSettings, Broadcasts};
 use switchboard_service::dispatch::{self, DispatchParts, DispatchSettings};
 use switchboard_service::gateway::{Gateway, Outbox, SendSettings, Upstream};
 use switchboard_service::media::sweeper::{self as media_sweeper, SweepParts};
 use switchboard_service::media::{FsStorage, Media};
-use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
+use switchboard_service::templates::{self, TemplateCache, TemplateParts, TemplateSettings};
 use switchboard_service::webhooks::{self, WebhookParts, WebhookSettings};
 use switchboard_store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -245,7 +245,7 @@ impl Server {
         }
         if config.templates.sync_enabled {
             background.push(templates::worker::spawn(
-                gateway.clone(),
+                TemplateParts::from(gateway),
                 TemplateSettings::from(&config.templates),
                 workers.clone(),
             ));
@@ -270,8 +270,9 @@ impl Server {
             tracing::info!("bot worker disabled on this node (bot.enabled = false)");
         }
         if config.broadcasts.enabled {
-            background.push(broadcasts::feeder::spawn(gateway.clone(), workers.clone()));
-            background.push(broadcasts::tracker::spawn(gateway.clone(), workers.clone()));
+            let parts = BroadcastParts::from(gateway);
+            background.push(broadcasts::feeder::spawn(parts.clone(), workers.clone()));
+            background.push(broadcasts::tracker::spawn(parts, workers.clone()));
         } else {
             tracing::info!("broadcast workers disabled on this node (broadcasts.enabled = false)");
         }

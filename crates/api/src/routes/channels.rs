@@ -9,6 +9,7 @@ use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind};
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::channels::{self, ChannelPatch, NewChannel};
 use switchboard_service::templates::sync::sync_channel;
+use switchboard_service::templates::TemplateParts;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -208,9 +209,9 @@ async fn create_channel(
     }
     // Learn the upstream's existing templates now, in the background, so the first template
     // send does not wait for a sync (a failure is retried by the sync worker and on demand).
-    let (gateway, new_channel) = (state.gateway.clone(), channel.clone());
+    let (parts, new_channel) = (TemplateParts::from(&state.gateway), channel.clone());
     tokio::spawn(async move {
-        if let Err(e) = sync_channel(&gateway, &new_channel).await {
+        if let Err(e) = sync_channel(&parts, &new_channel).await {
             tracing::debug!(channel_id = %new_channel.id, error = %e, "initial template sync failed");
         }
     });

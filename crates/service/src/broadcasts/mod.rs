@@ -55,6 +55,27 @@ impl Broadcasts {
     }
 }
 
+/// What the broadcast workers (feeder and tracker) work with.
+#[derive(Clone)]
+pub struct BroadcastParts {
+    /// The store (broadcasts, targets, events).
+    pub store: std::sync::Arc<dyn switchboard_store::Store>,
+    /// The settings and the feeder's wake-up.
+    pub broadcasts: Broadcasts,
+    /// The outbox the feeder fills (it wakes the dispatcher).
+    pub outbox: crate::outbox::Outbox,
+}
+
+impl From<&Gateway> for BroadcastParts {
+    fn from(g: &Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            broadcasts: g.broadcasts.clone(),
+            outbox: g.outbox.clone(),
+        }
+    }
+}
+
 /// Settings of broadcasts (`[broadcasts]` in the config).
 #[derive(Debug, Clone)]
 pub struct BroadcastSettings {

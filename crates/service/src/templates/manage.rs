@@ -212,5 +212,5 @@ pub async fn delete(
 
 /// Syncs the channel's templates with its upstream now.
 pub async fn sync(gateway: &Gateway, channel: &Channel) -> ServiceResult<SyncOutcome> {
-    sync_channel(gateway, channel).await
+    sync_channel(&super::TemplateParts::from(gateway), channel).await
 }

@@ -7,7 +7,7 @@ use switchboard_core::template_record::TemplateRecord;
 use switchboard_core::time::now_millis;
 use switchboard_store::templates::SyncOutcome;
 
-use crate::gateway::Gateway;
+use super::TemplateParts;
 use crate::ServiceError;
 
 /// A service error for an upstream failure during `what`.
@@ -29,7 +29,7 @@ pub fn upstream_error(what: &str, e: ConnectorError) -> ServiceError {
 /// Syncs `channel`'s templates with its upstream. No transaction is held during the
 /// upstream call; the store applies the list in one transaction afterwards.
 pub async fn sync_channel(
-    gateway: &Gateway,
+    gateway: &TemplateParts,
     channel: &Channel,
 ) -> Result<SyncOutcome, ServiceError> {
     let listed_at = now_millis();
