@@ -1,7 +1,7 @@
 //! Authentication and authorization.
 //!
 //! A request presents one credential: `Authorization: Bearer <key>`, or the `x-api-key`
-//! header, or a `token` / `apikey` query parameter (the seed APIs use those). The admin key
+//! header, or a `token` / `apikey` query parameter (for clients that cannot set headers). The admin key
 //! manages accounts; API keys act within one account, optionally one channel, at a
 //! permission level. Verified keys are cached for a few seconds; revoking a key through this
 //! node forgets it at once.
@@ -17,7 +17,7 @@ use switchboard_core::id::{AccountId, ChannelId, KeyId};
 use switchboard_core::key::{hash_secret, secret_matches, split_token, ApiKey, Permission};
 use switchboard_store::Store;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::state::AppState;
 
 /// How long a verified key is trusted without asking the store again.
@@ -129,7 +129,7 @@ impl Authenticator {
             .store
             .find_key(id)
             .await
-            .map_err(|e| ApiError::Internal(format!("reading an API key: {e}")))?;
+            .context("reading an API key")?;
         if let (Some(key), Ok(mut cache)) = (&key, self.cache.write()) {
             if cache.len() >= CACHE_MAX {
                 cache.clear();
@@ -246,7 +246,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_token_wherever_the_seed_apis_put_it() {
+    fn finds_the_token_wherever_clients_put_it() {
         assert_eq!(
             presented_token(&parts("/x", &[("authorization", "Bearer abc")])).as_deref(),
             Some("abc")

@@ -1,11 +1,18 @@
 //! The native API's error type and its one JSON shape:
 //! `{"error":{"code":"…","message":"…","request_id":"req_…"}}`.
+//!
+//! Store, service and media errors convert into [`ApiError`] with `?`; [`Context`] names what
+//! was being done when an unexpected error happened. Unexpected errors are logged once, in
+//! [`opaque_internal`], with that context and the request id, and answered as an opaque 500.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use switchboard_core::template_def::media_rules::MediaRuleReason;
+use switchboard_service::media::MediaError;
 use switchboard_service::ServiceError;
+use switchboard_store::StoreError;
 use utoipa::ToSchema;
 
 use crate::request_id::current_request_id;
@@ -56,6 +63,16 @@ pub enum ApiError {
     /// A dependency is down (503).
     #[error("{0}")]
     Unavailable(String),
+    /// A request refused with its own status and code (e.g. `media_too_large`, 413).
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// Anything unexpected; logged with context, answered opaquely (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -88,6 +105,19 @@ impl ApiError {
         }
     }
 
+    /// An unexpected error while `doing` something (a 500 whose detail is only logged).
+    pub fn internal(doing: impl std::fmt::Display, error: impl std::fmt::Display) -> Self {
+        ApiError::Internal(format!("{doing}: {error}"))
+    }
+
+    /// The same error, an unexpected one saying it happened while `doing` something.
+    pub fn in_context(self, doing: impl std::fmt::Display) -> Self {
+        match self {
+            ApiError::Internal(detail) => ApiError::Internal(format!("{doing}: {detail}")),
+            other => other,
+        }
+    }
+
     /// Status code and stable code of this error.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -106,6 +136,7 @@ impl ApiError {
                 (StatusCode::PAYMENT_REQUIRED, "insufficient_credits")
             }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Refused { status, code, .. } => (*status, code),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -116,10 +147,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let request_id = current_request_id();
         let message = match &self {
-            ApiError::Internal(detail) => {
-                tracing::error!(request_id = %request_id, error = %detail, "internal error");
-                "an unexpected error occurred; quote the request_id when reporting it".to_string()
-            }
+            ApiError::Internal(detail) => opaque_internal(detail, "request_id"),
             ApiError::Unavailable(detail) => {
                 tracing::warn!(request_id = %request_id, error = %detail, "unavailable");
                 detail.clone()
@@ -134,6 +162,80 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
+    }
+}
+
+/// Logs an unexpected error (once, with its context and the request id) and returns the
+/// opaque message answered instead, which asks to quote the id named `id_field`.
+pub fn opaque_internal(detail: &str, id_field: &str) -> String {
+    tracing::error!(request_id = %current_request_id(), error = %detail, "internal error");
+    format!("an unexpected error occurred; quote the {id_field} when reporting it")
+}
+
+/// Names what was being done when an unexpected error happened:
+/// `store.get_channel(…).await.context("reading a channel")?`.
+pub trait Context<T> {
+    /// Converts the error into an [`ApiError`]; an unexpected one says it happened while
+    /// `doing` this.
+    fn context(self, doing: &str) -> ApiResult<T>;
+}
+
+impl<T, E: Into<ApiError>> Context<T> for Result<T, E> {
+    fn context(self, doing: &str) -> ApiResult<T> {
+        self.map_err(|e| e.into().in_context(doing))
+    }
+}
+
+/// Marks any error as unexpected (an I/O failure, a failed task):
+/// `tokio::fs::create_dir_all(dir).await.unexpected("creating the spool folder")?`.
+pub trait Unexpected<T> {
+    /// An [`ApiError::Internal`] saying it happened while `doing` this.
+    fn unexpected(self, doing: &str) -> ApiResult<T>;
+}
+
+impl<T, E: std::fmt::Display> Unexpected<T> for Result<T, E> {
+    fn unexpected(self, doing: &str) -> ApiResult<T> {
+        self.map_err(|e| ApiError::internal(doing, e))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+impl From<MediaError> for ApiError {
+    fn from(e: MediaError) -> Self {
+        let refused = |status, code, message| ApiError::Refused {
+            status,
+            code,
+            message,
+        };
+        match e {
+            MediaError::Rule(rule) => {
+                let (status, code) = match rule.reason {
+                    MediaRuleReason::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "media_too_large"),
+                    MediaRuleReason::UnsupportedType => {
+                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type_not_allowed")
+                    }
+                    MediaRuleReason::UnrecognizedType => (
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "media_type_unrecognized",
+                    ),
+                    MediaRuleReason::Empty => (StatusCode::BAD_REQUEST, "media_empty"),
+                };
+                refused(status, code, rule.message)
+            }
+            MediaError::Mismatch(m) => refused(StatusCode::BAD_REQUEST, "media_type_mismatch", m),
+            MediaError::UrlRefused(m) => refused(StatusCode::BAD_REQUEST, "url_not_allowed", m),
+            MediaError::Fetch(m) => refused(StatusCode::BAD_REQUEST, "url_fetch_failed", m),
+            MediaError::Source(m) => refused(StatusCode::BAD_REQUEST, "unreadable_body", m),
+            MediaError::Invalid(m) => ApiError::invalid(m),
+            MediaError::NotFound => ApiError::NotFound("media not found".into()),
+            MediaError::Storage(m) => ApiError::Internal(m),
+            MediaError::Store(e) => ApiError::internal("store", e),
+        }
     }
 }
 
@@ -158,7 +260,7 @@ impl From<ServiceError> for ApiError {
                 message,
             },
             ServiceError::Upstream { message, .. } => ApiError::Unavailable(message),
-            ServiceError::Store(e) => ApiError::Internal(format!("store: {e}")),
+            ServiceError::Store(e) => ApiError::internal("store", e),
         }
     }
 }

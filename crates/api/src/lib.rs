@@ -4,9 +4,11 @@
 //! JSON fallbacks; [`openapi`] builds the OpenAPI 3.1 document from the same routes, so the
 //! document cannot name a route the server does not have.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod list;
 pub mod meta_error;
 pub mod metrics;
 pub mod request_id;

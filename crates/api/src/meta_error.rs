@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use switchboard_core::message::{MessageError, MetaErrorBody};
 
-use crate::error::ApiError;
+use crate::error::{opaque_internal, ApiError};
 use crate::request_id::current_request_id;
 
 /// An error answered in Meta's shape.
@@ -54,10 +54,7 @@ impl From<ApiError> for MetaApiError {
             _ => (100, "Invalid parameter"),
         };
         let details = match &e {
-            ApiError::Internal(detail) => {
-                tracing::error!(request_id = %current_request_id(), error = %detail, "internal error");
-                "an unexpected error occurred; quote the fbtrace_id when reporting it".to_string()
-            }
+            ApiError::Internal(detail) => opaque_internal(detail, "fbtrace_id"),
             other => other.to_string(),
         };
         Self {

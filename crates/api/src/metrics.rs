@@ -118,6 +118,6 @@ pub async fn serve(State(state): State<AppState>) -> Response {
             text,
         )
             .into_response(),
-        Err(e) => ApiError::Internal(format!("encoding metrics: {e}")).into_response(),
+        Err(e) => ApiError::internal("encoding metrics", e).into_response(),
     }
 }

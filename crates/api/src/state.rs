@@ -25,16 +25,21 @@ pub struct ApiSettings {
 /// Everything a handler needs.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store.
-    pub store: Arc<dyn Store>,
     /// Credential verification.
     pub auth: Arc<Authenticator>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// HTTP settings.
     pub settings: Arc<ApiSettings>,
-    /// Services: store, connectors, dispatcher wake-up.
+    /// The services' parts: store, upstream, outbox, media, settings.
     pub gateway: Gateway,
     /// The built-in sandbox (the emulator mounted under `/sandbox`), when enabled.
     pub sandbox: Option<Emulator>,
+}
+
+impl AppState {
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.gateway.store
+    }
 }

@@ -219,6 +219,14 @@ pub async fn get(store: &dyn Store, account: AccountId, id: ChannelId) -> Servic
         .ok_or(ServiceError::NotFound("channel"))
 }
 
+/// A channel whatever its account (upstream webhooks name only the channel).
+pub async fn find(store: &dyn Store, id: ChannelId) -> ServiceResult<Channel> {
+    store
+        .find_channel(id)
+        .await?
+        .ok_or(ServiceError::NotFound("channel"))
+}
+
 /// Lists the account's channels (`only` narrows to one).
 pub async fn list(
     store: &dyn Store,

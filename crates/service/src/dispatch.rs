@@ -18,12 +18,41 @@ use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
 use switchboard_store::messages::{Claimed, DispatchOutcome};
+use switchboard_store::{Store, StoreResult};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::gateway::Gateway;
 use crate::limits::{LimitSettings, Limiter};
+use crate::media::upstream::Uploads;
+use crate::media::Media;
+use crate::outbox::Outbox;
+use crate::upstream::Upstream;
+
+/// What the dispatcher works with.
+#[derive(Clone)]
+pub struct DispatchParts {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The outbox it claims from (and whose wake-up and next-due hint it follows).
+    pub outbox: Outbox,
+    /// The upstreams it sends to.
+    pub upstream: Upstream,
+    /// Media, uploaded to the upstream before a send that references it.
+    pub media: Media,
+}
+
+impl From<&Gateway> for DispatchParts {
+    fn from(g: &Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            outbox: g.outbox.clone(),
+            upstream: g.upstream.clone(),
+            media: g.media.clone(),
+        }
+    }
+}
 
 /// Dispatcher settings.
 #[derive(Debug, Clone)]
@@ -84,13 +113,13 @@ const PROMOTE_BATCH: u32 = 1024;
 
 /// Promotes due scheduled messages to the outbox if the earliest known due time has come
 /// (or `force`); keeps the hint at the next due time.
-async fn promote_due(gateway: &Gateway, force: bool) {
+async fn promote_due(gateway: &DispatchParts, force: bool) {
     let now = now_millis();
-    let due = gateway.next_scheduled.get().is_some_and(|at| at <= now);
+    let due = gateway.outbox.next_due().get().is_some_and(|at| at <= now);
     if !due && !force {
         return;
     }
-    gateway.next_scheduled.take();
+    gateway.outbox.next_due().take();
     match gateway.store.promote_scheduled(now, PROMOTE_BATCH).await {
         Ok(p) => {
             if !p.promoted.is_empty() || !p.failed.is_empty() {
@@ -101,14 +130,14 @@ async fn promote_due(gateway: &Gateway, force: bool) {
                 );
             }
             if p.promoted.len() + p.failed.len() >= PROMOTE_BATCH as usize {
-                gateway.next_scheduled.lower_to(now);
+                gateway.outbox.next_due().lower_to(now);
             } else if let Some(next) = p.next_due {
-                gateway.next_scheduled.lower_to(next);
+                gateway.outbox.next_due().lower_to(next);
             }
         }
         Err(e) => {
             tracing::error!(error = %e, "promoting due scheduled messages failed; retrying in a second");
-            gateway.next_scheduled.lower_to(now + 1000);
+            gateway.outbox.next_due().lower_to(now + 1000);
         }
     }
 }
@@ -120,19 +149,23 @@ impl ChannelCache {
         }
     }
 
-    async fn get(&self, gateway: &Gateway, id: ChannelId) -> Option<Channel> {
+    /// The channel, `None` if it no longer exists; a store error is passed on (the caller
+    /// retries later instead of concluding the channel is gone).
+    async fn get(&self, gateway: &DispatchParts, id: ChannelId) -> StoreResult<Option<Channel>> {
         if let Ok(entries) = self.entries.read() {
             if let Some((channel, at)) = entries.get(&id) {
                 if at.elapsed() < CHANNEL_TTL {
-                    return Some(channel.clone());
+                    return Ok(Some(channel.clone()));
                 }
             }
         }
-        let channel = gateway.store.find_channel(id).await.ok()??;
+        let Some(channel) = gateway.store.find_channel(id).await? else {
+            return Ok(None);
+        };
         if let Ok(mut entries) = self.entries.write() {
             entries.insert(id, (channel.clone(), Instant::now()));
         }
-        Some(channel)
+        Ok(Some(channel))
     }
 }
 
@@ -152,7 +185,7 @@ pub fn error_json(e: &ConnectorError) -> Value {
 }
 
 struct Worker {
-    gateway: Gateway,
+    gateway: DispatchParts,
     settings: DispatchSettings,
     limiter: Limiter,
     channels: ChannelCache,
@@ -164,10 +197,20 @@ impl Worker {
         let m = claimed.message;
         let now = now_millis();
         let outcome = match self.channels.get(&self.gateway, m.channel_id).await {
-            None => DispatchOutcome::Failed {
+            Ok(None) => DispatchOutcome::Failed {
                 error: json!({"message": "the channel no longer exists", "attempted": false}),
             },
-            Some(channel) => self.attempt(&channel, &m, now).await,
+            Ok(Some(channel)) => self.attempt(&channel, &m, now).await,
+            // The store could not say whether the channel exists: try again later, without
+            // counting an attempt.
+            Err(e) => {
+                tracing::warn!(message_id = %m.id, error = %e, "reading the message's channel failed; retrying");
+                DispatchOutcome::Retry {
+                    not_before: now + self.settings.retry_base_ms as i64,
+                    error: None,
+                    attempted: false,
+                }
+            }
         };
         let finished = self
             .gateway
@@ -183,7 +226,7 @@ impl Worker {
                 tracing::error!(message_id = %m.id, error = %e, "recording a dispatch outcome failed; the lease will expire and the message be retried")
             }
         }
-        self.gateway.wake.notify_one();
+        self.gateway.outbox.wake();
     }
 
     async fn attempt(
@@ -205,7 +248,12 @@ impl Worker {
             };
         }
         let budget = Duration::from_millis(self.settings.media_budget_ms);
-        let resolving = crate::media::upstream::resolve(&self.gateway, channel, &m.body);
+        let uploads = Uploads {
+            store: self.gateway.store.as_ref(),
+            media: &self.gateway.media,
+            upstream: &self.gateway.upstream,
+        };
+        let resolving = crate::media::upstream::resolve(&uploads, channel, &m.body);
         let resolved = match tokio::time::timeout(budget, resolving).await {
             Ok(Ok(resolved)) => resolved,
             Ok(Err(e)) => {
@@ -225,8 +273,13 @@ impl Worker {
             }
         };
         let body = resolved.as_ref().unwrap_or(&m.body);
-        let target = self.gateway.target(channel);
-        let result = self.gateway.connector(channel).send(&target, body).await;
+        let target = self.gateway.upstream.target(channel);
+        let result = self
+            .gateway
+            .upstream
+            .connector(channel)
+            .send(&target, body)
+            .await;
         self.note_upstream(channel, result.as_ref().err()).await;
         match result {
             Ok(receipt) => DispatchOutcome::Sent {
@@ -305,14 +358,14 @@ impl Worker {
 /// Starts the dispatcher; it stops claiming when `cancel` fires and returns once in-flight
 /// sends were recorded.
 pub fn spawn(
-    gateway: Gateway,
+    gateway: DispatchParts,
     settings: DispatchSettings,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(run(gateway, settings, cancel))
 }
 
-async fn run(gateway: Gateway, settings: DispatchSettings, cancel: CancellationToken) {
+async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: CancellationToken) {
     let owner = format!("node-{}", switchboard_core::secret::random_hex(8));
     match gateway.store.release_leases_at_start().await {
         Ok(0) => {}
@@ -374,12 +427,12 @@ async fn run(gateway: Gateway, settings: DispatchSettings, cancel: CancellationT
         }
         // Sleep until woken, the next poll, or the earliest scheduled message's time.
         let mut idle = Duration::from_millis(settings.poll_ms);
-        if let Some(at) = gateway.next_scheduled.get() {
+        if let Some(at) = gateway.outbox.next_due().get() {
             let until = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
             idle = idle.min(Duration::from_millis(until));
         }
         tokio::select! {
-            _ = gateway.wake.notified() => {},
+            _ = gateway.outbox.woken() => {},
             _ = tokio::time::sleep(idle) => {},
             _ = cancel.cancelled() => {},
         }

@@ -1,18 +1,16 @@
-//! The services' shared handle: the store, the connectors, the dispatcher's wake-up, settings.
+//! The services' shared handle: the store, the upstream, the outbox, media, settings.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use switchboard_connectors::{CloudTarget, Connector};
-use switchboard_core::channel::{Channel, ChannelKind};
 use switchboard_core::schedule::ScheduleRules;
 use switchboard_core::stats::PriceTable;
 use switchboard_core::time::Millis;
 use switchboard_store::Store;
 use tokio::sync::Notify;
 
-/// Meta's Graph API host, used by cloud channels without their own base URL.
-pub const META_GRAPH_URL: &str = "https://graph.facebook.com";
+pub use crate::outbox::Outbox;
+pub use crate::upstream::{Upstream, META_GRAPH_URL};
 
 /// Settings of the sending side.
 #[derive(Debug, Clone)]
@@ -32,17 +30,17 @@ impl Default for SendSettings {
     }
 }
 
-/// Everything the services need, cheap to clone.
+/// What the request-serving services need, cheap to clone. Workers take only their parts
+/// (the dispatcher the outbox, the upstream and media; the webhook workers the store and
+/// their wake-up; …), handed out by the server at start.
 #[derive(Clone)]
 pub struct Gateway {
     /// The store.
     pub store: Arc<dyn Store>,
-    /// The Cloud API connector (sandbox channels use it too, against the mounted emulator).
-    pub cloud: Arc<dyn Connector>,
-    /// Base URL of the mounted sandbox emulator, e.g. `http://127.0.0.1:8080/sandbox`.
-    pub sandbox_base_url: String,
-    /// Wakes the dispatcher when new work is stored.
-    pub wake: Arc<Notify>,
+    /// The connectors.
+    pub upstream: Upstream,
+    /// The outbox: inserts wake the dispatcher.
+    pub outbox: Outbox,
     /// Wakes the webhook deliverer when deliveries are created or finish.
     pub webhook_wake: Arc<Notify>,
     /// Sending settings.
@@ -51,16 +49,12 @@ pub struct Gateway {
     pub templates: Arc<crate::templates::TemplateCache>,
     /// Media storage and settings.
     pub media: crate::media::Media,
-    /// The earliest `send_at` this node knows of (a hint for the dispatcher's timer).
-    pub next_scheduled: Arc<NextDue>,
     /// Template prices for statistics.
     pub pricing: Arc<PriceTable>,
     /// Folder where contact CSV uploads are spooled until their import job finishes.
     pub import_dir: std::path::PathBuf,
-    /// Broadcast settings.
-    pub broadcasts: crate::broadcasts::BroadcastSettings,
-    /// Wakes the broadcast feeder when a broadcast is created or resumed, or targets moved.
-    pub broadcast_wake: Arc<Notify>,
+    /// Broadcast settings and the feeder's wake-up.
+    pub broadcasts: crate::broadcasts::Broadcasts,
 }
 
 /// The earliest known due time of scheduled messages, shared by the send path (which lowers
@@ -96,29 +90,5 @@ impl NextDue {
             i64::MAX => None,
             at => Some(at),
         }
-    }
-}
-
-impl Gateway {
-    /// Where to reach a channel's upstream.
-    pub fn target(&self, channel: &Channel) -> CloudTarget {
-        let s = &channel.settings;
-        let base_url = match (channel.kind, &s.base_url) {
-            (_, Some(url)) => url.clone(),
-            (ChannelKind::Sandbox, None) => self.sandbox_base_url.clone(),
-            (ChannelKind::Cloud, None) => META_GRAPH_URL.to_string(),
-        };
-        CloudTarget {
-            base_url,
-            api_version: s.api_version.clone(),
-            phone_number_id: s.phone_number_id.clone(),
-            waba_id: s.waba_id.clone(),
-            access_token: s.access_token.clone(),
-        }
-    }
-
-    /// The connector for a channel.
-    pub fn connector(&self, _channel: &Channel) -> &Arc<dyn Connector> {
-        &self.cloud
     }
 }

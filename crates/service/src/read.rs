@@ -51,8 +51,9 @@ pub async fn mark_read(
         .filter(|m| m.direction == Direction::Inbound)
         .ok_or_else(unknown)?;
     let upstream_id = message.upstream_id.clone().ok_or_else(unknown)?;
-    let target = gateway.target(channel);
+    let target = gateway.upstream.target(channel);
     gateway
+        .upstream
         .connector(channel)
         .mark_read(&target, &upstream_id, typing_indicator)
         .await

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message, MessageContent, MessageError};
+use switchboard_core::message::{parse_message, IdempotencyKey, MessageContent, MessageError};
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
@@ -66,14 +66,14 @@ pub fn request_hash(body: &[u8]) -> String {
 /// Sends `request` (a Cloud API message object) on `channel`. `idempotency` is the client's
 /// key with the hash of the raw request body.
 ///
-/// A future `send_at` (or seed 003's `scheduleDateTime`) stores the message as `scheduled`
+/// A future `send_at` (or its other name `scheduleDateTime`) stores the message as `scheduled`
 /// instead: it waits outside the outbox until due, and the 24-hour window is checked then,
 /// not now.
 pub async fn send(
     gateway: &Gateway,
     channel: &Channel,
     request: &Value,
-    idempotency: Option<(String, String)>,
+    idempotency: Option<(IdempotencyKey, String)>,
     now: Millis,
 ) -> Result<SendAnswer, SendError> {
     let mut request = request.clone();
@@ -83,7 +83,7 @@ pub async fn send(
         .take(&mut request, now)
         .map_err(SendError::Schedule)?;
     let message = parse_message(&request).map_err(SendError::Invalid)?;
-    if !gateway.connector(channel).supports(&message.kind) {
+    if !gateway.upstream.connector(channel).supports(&message.kind) {
         return Err(SendError::Unsupported(message.kind));
     }
     crate::media::refs::check_refs(
@@ -175,7 +175,7 @@ pub async fn send(
         // Keys are unique per account: the channel is part of the request, so the same key
         // and body on another channel is a different request (422), not a replay.
         idempotency: idempotency.map(|(key, request_hash)| IdempotencyRecord {
-            key,
+            key: key.into_string(),
             request_hash: format!("{}:{request_hash}", channel.id),
             response: body.clone(),
         }),
@@ -183,25 +183,19 @@ pub async fn send(
         not_before: send_at.unwrap_or(now),
         template_category: template_category.map(|c| c.as_str().to_string()),
     };
-    let outcome = match gateway.store.insert_outbound(&new).await {
+    let outcome = match gateway.outbox.insert(&new, send_at).await {
         // Two requests with the same new key raced and this one lost: the winner's row now
         // exists, so asking again replays its answer (or reports a different body).
         Err(StoreError::Conflict(_)) if new.idempotency.is_some() => {
-            gateway.store.insert_outbound(&new).await?
+            gateway.outbox.insert(&new, send_at).await?
         }
         other => other?,
     };
     match outcome {
-        InsertOutcome::Inserted => {
-            if let Some(at) = send_at {
-                gateway.next_scheduled.lower_to(at);
-            }
-            gateway.wake.notify_one();
-            Ok(SendAnswer {
-                body,
-                replayed: false,
-            })
-        }
+        InsertOutcome::Inserted => Ok(SendAnswer {
+            body,
+            replayed: false,
+        }),
         InsertOutcome::Replay(first) => Ok(SendAnswer {
             body: first,
             replayed: true,

@@ -4,9 +4,20 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+use switchboard_core::schedule::ScheduleRules;
+use switchboard_service::bot::BotWorkerSettings;
+use switchboard_service::broadcasts::BroadcastSettings;
+use switchboard_service::dispatch::DispatchSettings;
+use switchboard_service::gateway::SendSettings;
+use switchboard_service::limits::LimitSettings;
+use switchboard_service::media::MediaSettings;
+use switchboard_service::templates::TemplateSettings;
+use switchboard_service::webhooks::WebhookSettings;
 
 /// The embedded defaults, with comments explaining every key.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -154,7 +165,7 @@ pub struct SchedulingConfig {
     pub max_ahead_days: u64,
 }
 
-/// Template prices for statistics (seed 002's `templates_cost`).
+/// Template prices for statistics (the cost of template messages).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PricingConfig {
@@ -510,6 +521,115 @@ impl Config {
             format!("http://{bound}")
         } else {
             url.to_string()
+        }
+    }
+}
+
+/// The dispatcher's settings. Media upload and the send share the lease: the upload gets
+/// what the send's own timeout and a second of margin leave (validation keeps it at least a
+/// second).
+impl From<&Config> for DispatchSettings {
+    fn from(config: &Config) -> Self {
+        let d = &config.dispatch;
+        DispatchSettings {
+            concurrency: d.concurrency,
+            lease_ms: d.lease_ms,
+            max_attempts: d.max_attempts,
+            retry_base_ms: d.retry_base_ms,
+            retry_max_ms: d.retry_max_ms,
+            limits: LimitSettings {
+                channel_mps: d.channel_mps,
+                pair_burst: d.pair_burst,
+                pair_per_second: 1000.0 / d.pair_interval_ms as f64,
+            },
+            media_budget_ms: (d.lease_ms as u64)
+                .saturating_sub(config.upstream.request_timeout_ms)
+                .saturating_sub(1_000)
+                .max(1_000),
+            ..DispatchSettings::default()
+        }
+    }
+}
+
+/// The broadcast settings; the window never exceeds what the channel may send in a few
+/// seconds.
+impl From<&Config> for BroadcastSettings {
+    fn from(config: &Config) -> Self {
+        let b = &config.broadcasts;
+        let cap = (config.dispatch.channel_mps * 3.0).ceil().max(1.0) as u32;
+        BroadcastSettings {
+            window: b.window.min(cap).max(1),
+            credits_per_target: b.credits_per_target,
+            materialize_batch: b.materialize_batch,
+            poll_ms: b.poll_ms,
+            progress_interval_ms: b.progress_interval_ms as i64,
+            tracker_batch: b.tracker_batch,
+            spool_dir: config.data_dir.join("broadcasts"),
+            upload_limit_bytes: b.upload_limit_bytes,
+        }
+    }
+}
+
+impl From<&TemplatesConfig> for TemplateSettings {
+    fn from(t: &TemplatesConfig) -> Self {
+        TemplateSettings {
+            sync_interval_ms: t.sync_interval_ms,
+            full_sync_interval_ms: t.full_sync_interval_ms,
+            miss_sync_interval_ms: t.miss_sync_interval_ms,
+            cache_ttl_ms: t.cache_ttl_ms,
+        }
+    }
+}
+
+impl From<&Config> for WebhookSettings {
+    fn from(config: &Config) -> Self {
+        let w = &config.webhooks;
+        WebhookSettings {
+            allow_private_targets: config.allow_private_targets,
+            request_timeout_ms: w.request_timeout_ms,
+            concurrency: w.concurrency,
+            per_endpoint_concurrency: w.per_endpoint_concurrency,
+            retry_schedule_ms: w.retry_schedule_ms.clone(),
+            max_age_ms: (w.max_age_hours as i64).saturating_mul(3_600_000),
+            disable_after_ms: (w.disable_after_hours as i64).saturating_mul(3_600_000),
+            poll_ms: w.poll_ms,
+            ..WebhookSettings::default()
+        }
+    }
+}
+
+impl From<&SchedulingConfig> for SendSettings {
+    fn from(s: &SchedulingConfig) -> Self {
+        SendSettings {
+            schedule: ScheduleRules {
+                past_tolerance_ms: (s.past_tolerance_seconds as i64).saturating_mul(1000),
+                max_ahead_ms: (s.max_ahead_days as i64).saturating_mul(24 * 60 * 60 * 1000),
+            },
+            ..SendSettings::default()
+        }
+    }
+}
+
+impl From<&BotConfig> for BotWorkerSettings {
+    fn from(b: &BotConfig) -> Self {
+        BotWorkerSettings {
+            poll_ms: b.poll_ms,
+            batch: b.batch,
+        }
+    }
+}
+
+impl Config {
+    /// The media settings, with download URLs under `public_url`.
+    pub fn media_settings(&self, public_url: &str) -> MediaSettings {
+        MediaSettings {
+            expiry_ms: (self.media.expiry_days * 86_400_000.0) as i64,
+            sweep_interval_ms: self.media.sweep_interval_ms,
+            json_body_limit: self.media.json_body_limit_bytes,
+            fetch_timeout: Duration::from_secs(self.media.fetch_timeout_seconds),
+            inbound_timeout: Duration::from_secs(self.media.inbound_timeout_seconds),
+            allow_private_targets: self.allow_private_targets,
+            public_url: public_url.to_string(),
         }
     }
 }

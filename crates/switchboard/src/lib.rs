@@ -13,20 +13,19 @@ use switchboard_api::metrics::Metrics;
 use switchboard_api::{ApiSettings, AppState};
 use switchboard_connectors::cloud::{CloudConnector, ConnectorConfig};
 use switchboard_core::channel::ChannelKind;
-use switchboard_core::schedule::ScheduleRules;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
 use switchboard_service::bot::{self, BotWorkerSettings};
-use switchboard_service::broadcasts::{self, BroadcastSettings};
-use switchboard_service::dispatch::{self, DispatchSettings};
-use switchboard_service::gateway::{Gateway, NextDue, SendSettings};
-use switchboard_service::limits::LimitSettings;
-use switchboard_service::media::sweeper as media_sweeper;
-use switchboard_service::media::{FsStorage, Media, MediaSettings};
-use switchboard_service::templates::{self, TemplateCache, TemplateSettings};
-use switchboard_service::webhooks::{self, WebhookSettings};
+use switchboard_service::broadcasts::{self, BroadcastParts, BroadcastSettings, Broadcasts};
+use switchboard_service::dispatch::{self, DispatchParts, DispatchSettings};
+use switchboard_service::gateway::{Gateway, Outbox, SendSettings, Upstream};
+use switchboard_service::media::sweeper::{self as media_sweeper, SweepParts};
+use switchboard_service::media::{FsStorage, Media};
+use switchboard_service::templates::{self, TemplateCache, TemplateParts, TemplateSettings};
+use switchboard_service::webhooks::{self, WebhookParts, WebhookSettings};
 use switchboard_store::{Store, StoreError};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
@@ -62,70 +61,6 @@ pub fn local_url(bound: std::net::SocketAddr) -> String {
         bound.ip()
     };
     format!("http://{}", std::net::SocketAddr::new(ip, bound.port()))
-}
-
-fn dispatch_settings(config: &Config) -> DispatchSettings {
-    let d = &config.dispatch;
-    DispatchSettings {
-        concurrency: d.concurrency,
-        lease_ms: d.lease_ms,
-        max_attempts: d.max_attempts,
-        retry_base_ms: d.retry_base_ms,
-        retry_max_ms: d.retry_max_ms,
-        limits: LimitSettings {
-            channel_mps: d.channel_mps,
-            pair_burst: d.pair_burst,
-            pair_per_second: 1000.0 / d.pair_interval_ms as f64,
-        },
-        // Media upload and the send share the lease: the upload gets what the send's own
-        // timeout and a second of margin leave (validation keeps it at least a second).
-        media_budget_ms: (d.lease_ms as u64)
-            .saturating_sub(config.upstream.request_timeout_ms)
-            .saturating_sub(1_000)
-            .max(1_000),
-        ..DispatchSettings::default()
-    }
-}
-
-fn broadcast_settings(config: &Config) -> BroadcastSettings {
-    let b = &config.broadcasts;
-    // The window never exceeds what the channel may send in a few seconds.
-    let cap = (config.dispatch.channel_mps * 3.0).ceil().max(1.0) as u32;
-    BroadcastSettings {
-        window: b.window.min(cap).max(1),
-        credits_per_target: b.credits_per_target,
-        materialize_batch: b.materialize_batch,
-        poll_ms: b.poll_ms,
-        progress_interval_ms: b.progress_interval_ms as i64,
-        tracker_batch: b.tracker_batch,
-        spool_dir: config.data_dir.join("broadcasts"),
-        upload_limit_bytes: b.upload_limit_bytes,
-    }
-}
-
-fn template_settings(config: &Config) -> TemplateSettings {
-    let t = &config.templates;
-    TemplateSettings {
-        sync_interval_ms: t.sync_interval_ms,
-        full_sync_interval_ms: t.full_sync_interval_ms,
-        miss_sync_interval_ms: t.miss_sync_interval_ms,
-        cache_ttl_ms: t.cache_ttl_ms,
-    }
-}
-
-fn webhook_settings(config: &Config) -> WebhookSettings {
-    let w = &config.webhooks;
-    WebhookSettings {
-        allow_private_targets: config.allow_private_targets,
-        request_timeout_ms: w.request_timeout_ms,
-        concurrency: w.concurrency,
-        per_endpoint_concurrency: w.per_endpoint_concurrency,
-        retry_schedule_ms: w.retry_schedule_ms.clone(),
-        max_age_ms: (w.max_age_hours as i64).saturating_mul(3_600_000),
-        disable_after_ms: (w.disable_after_hours as i64).saturating_mul(3_600_000),
-        poll_ms: w.poll_ms,
-        ..WebhookSettings::default()
-    }
 }
 
 /// A server ready to serve: the store is open and migrated, first-start work is done.
@@ -182,92 +117,94 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let bound = listener.local_addr()?;
-        let public_url = self.config.public_url(bound);
-        let local_url = local_url(bound);
-        let sandbox_base_url = format!("{local_url}/sandbox");
+        let urls = Urls::new(&self.config, bound);
+        let sandbox = self.sandbox(&urls).await?;
+        let gateway = self.services(&urls)?;
+        let state = self.app_state(&urls, gateway.clone(), sandbox.clone());
+        let app = router(state, sandbox.as_ref());
+        let workers = CancellationToken::new();
+        let background = self.spawn_workers(&gateway, &workers).await?;
+        tracing::info!(address = %bound, store = self.store.backend(), sandbox = sandbox.is_some(), "Switchboard is listening");
+        let grace = Duration::from_secs(self.config.http.shutdown_grace_seconds);
+        serve_until(listener, app, shutdown, grace).await?;
+        drain(workers, background, grace).await;
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+
+    /// The built-in sandbox (the emulator mounted under `/sandbox`) when enabled, with every
+    /// sandbox channel registered.
+    async fn sandbox(&self, urls: &Urls) -> Result<Option<Emulator>, StartError> {
+        if !self.config.sandbox.enabled {
+            return Ok(None);
+        }
+        let emulator = Emulator::new(EmulatorConfig {
+            seed: self.config.sandbox.seed,
+            public_base_url: Some(urls.sandbox.clone()),
+            // Customers whose number ends in 0404 are "not on WhatsApp" (131026). The
+            // emulator's own default (0000) would catch common example numbers such as
+            // 15551230000, which sandbox users write from.
+            undeliverable_suffix: Some(SANDBOX_UNDELIVERABLE_SUFFIX.to_string()),
+            // Switchboard refuses free-form messages outside the window before sending
+            // (from its durable store); the emulator's window memory is lost on restart,
+            // and would then fail replies to customers who wrote before it.
+            enforce_window: false,
+            webhook_lanes: self.config.sandbox.webhook_lanes,
+            max_statuses_per_webhook: self.config.sandbox.statuses_per_webhook,
+            ..EmulatorConfig::default()
+        });
+        for channel in self.store.all_channels().await? {
+            if channel.kind == ChannelKind::Sandbox {
+                switchboard_api::routes::sandbox::register_channel(
+                    &emulator,
+                    &urls.local,
+                    &channel,
+                );
+            }
+        }
+        Ok(Some(emulator))
+    }
+
+    /// The services' parts: the upstream, the outbox, media, caches and settings.
+    fn services(&self, urls: &Urls) -> Result<Gateway, StartError> {
+        let config = &self.config;
         let connector = CloudConnector::new(ConnectorConfig {
-            request_timeout: Duration::from_millis(self.config.upstream.request_timeout_ms),
+            request_timeout: Duration::from_millis(config.upstream.request_timeout_ms),
             ..ConnectorConfig::default()
         })
         .map_err(|e| StartError::Upstream(e.to_string()))?;
-        let sandbox = if self.config.sandbox.enabled {
-            let emulator = Emulator::new(EmulatorConfig {
-                seed: self.config.sandbox.seed,
-                public_base_url: Some(sandbox_base_url.clone()),
-                // Customers whose number ends in 0404 are "not on WhatsApp" (131026). The
-                // emulator's own default (0000) would catch common example numbers such as
-                // 15551230000, which sandbox users write from.
-                undeliverable_suffix: Some(SANDBOX_UNDELIVERABLE_SUFFIX.to_string()),
-                // Switchboard refuses free-form messages outside the window before sending
-                // (from its durable store); the emulator's window memory is lost on restart,
-                // and would then fail replies to customers who wrote before it.
-                enforce_window: false,
-                webhook_lanes: self.config.sandbox.webhook_lanes,
-                max_statuses_per_webhook: self.config.sandbox.statuses_per_webhook,
-                ..EmulatorConfig::default()
-            });
-            for channel in self.store.all_channels().await? {
-                if channel.kind == ChannelKind::Sandbox {
-                    switchboard_api::routes::sandbox::register_channel(
-                        &emulator, &local_url, &channel,
-                    );
-                }
-            }
-            Some(emulator)
-        } else {
-            None
-        };
-        let media_settings = MediaSettings {
-            expiry_ms: (self.config.media.expiry_days * 86_400_000.0) as i64,
-            sweep_interval_ms: self.config.media.sweep_interval_ms,
-            json_body_limit: self.config.media.json_body_limit_bytes,
-            fetch_timeout: Duration::from_secs(self.config.media.fetch_timeout_seconds),
-            inbound_timeout: Duration::from_secs(self.config.media.inbound_timeout_seconds),
-            allow_private_targets: self.config.allow_private_targets,
-            public_url: public_url.clone(),
-        };
-        let storage = FsStorage::new(self.config.data_dir.join("media")).map_err(|e| {
+        let media_dir = config.data_dir.join("media");
+        let storage = FsStorage::new(&media_dir).map_err(|e| {
             StartError::Bootstrap(format!(
                 "cannot open the media folder {}: {e}",
-                self.config.data_dir.join("media").display()
+                media_dir.display()
             ))
         })?;
-        let media = Media::new(Arc::new(storage), media_settings)
+        let media = Media::new(Arc::new(storage), config.media_settings(&urls.public))
             .map_err(|e| StartError::Upstream(format!("media fetch client: {e}")))?;
-        let gateway = Gateway {
+        let pricing = PriceTable::new(config.pricing.currency.trim(), &config.pricing.categories)
+            .map_err(|e| StartError::Bootstrap(format!("pricing: {e}")))?;
+        Ok(Gateway {
             store: self.store.clone(),
-            cloud: Arc::new(connector),
-            sandbox_base_url,
-            wake: Arc::new(tokio::sync::Notify::new()),
+            upstream: Upstream::new(Arc::new(connector), urls.sandbox.clone()),
+            outbox: Outbox::new(self.store.clone()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             templates: Arc::new(TemplateCache::new(
-                Duration::from_millis(self.config.templates.cache_ttl_ms),
-                Duration::from_millis(self.config.templates.miss_sync_interval_ms),
+                Duration::from_millis(config.templates.cache_ttl_ms),
+                Duration::from_millis(config.templates.miss_sync_interval_ms),
             )),
             media,
-            settings: SendSettings {
-                schedule: ScheduleRules {
-                    past_tolerance_ms: (self.config.scheduling.past_tolerance_seconds as i64)
-                        .saturating_mul(1000),
-                    max_ahead_ms: (self.config.scheduling.max_ahead_days as i64)
-                        .saturating_mul(24 * 60 * 60 * 1000),
-                },
-                ..SendSettings::default()
-            },
-            next_scheduled: Arc::new(NextDue::default()),
-            broadcasts: broadcast_settings(&self.config),
-            broadcast_wake: Arc::new(tokio::sync::Notify::new()),
-            pricing: Arc::new(
-                PriceTable::new(
-                    self.config.pricing.currency.trim(),
-                    &self.config.pricing.categories,
-                )
-                .map_err(|e| StartError::Bootstrap(format!("pricing: {e}")))?,
-            ),
-            import_dir: self.config.data_dir.join("imports"),
-        };
-        let state = AppState {
-            store: self.store.clone(),
+            settings: SendSettings::from(&config.scheduling),
+            broadcasts: Broadcasts::new(BroadcastSettings::from(config)),
+            pricing: Arc::new(pricing),
+            import_dir: config.data_dir.join("imports"),
+        })
+    }
+
+    /// What every handler gets.
+    fn app_state(&self, urls: &Urls, gateway: Gateway, sandbox: Option<Emulator>) -> AppState {
+        AppState {
             auth: Arc::new(Authenticator::new(
                 self.store.clone(),
                 self.admin_hash.clone(),
@@ -275,101 +212,145 @@ impl Server {
             metrics: Arc::new(Metrics::new()),
             settings: Arc::new(ApiSettings {
                 body_limit: self.config.http.body_limit_bytes,
-                public_url: public_url.clone(),
-                local_url: local_url.clone(),
+                public_url: urls.public.clone(),
+                local_url: urls.local.clone(),
                 allow_private_targets: self.config.allow_private_targets,
             }),
-            gateway: gateway.clone(),
-            sandbox: sandbox.clone(),
-        };
-        let mut routes = switchboard_api::router(state.clone());
-        if let Some(emulator) = &sandbox {
-            routes = routes.nest_service("/sandbox", emulator.router());
+            gateway,
+            sandbox,
         }
-        let app = switchboard_api::finish(routes, state);
+    }
 
-        let workers = CancellationToken::new();
+    /// Starts the background workers this node runs, each with the parts it uses, and
+    /// resumes unfinished contact imports.
+    async fn spawn_workers(
+        &self,
+        gateway: &Gateway,
+        workers: &CancellationToken,
+    ) -> Result<Vec<JoinHandle<()>>, StartError> {
+        let config = &self.config;
         let mut background = Vec::new();
-        if self.config.webhooks.enabled {
-            let settings = webhook_settings(&self.config);
+        if config.webhooks.enabled {
+            let settings = WebhookSettings::from(config);
+            let parts = WebhookParts::from(gateway);
             background.push(webhooks::fanout::spawn(
-                gateway.clone(),
+                parts.clone(),
                 settings.clone(),
                 workers.clone(),
             ));
             background.push(
-                webhooks::deliver::spawn(gateway.clone(), settings, workers.clone())
+                webhooks::deliver::spawn(parts, settings, workers.clone())
                     .map_err(|e| StartError::Upstream(format!("webhook client: {e}")))?,
             );
         }
-        if self.config.templates.sync_enabled {
+        if config.templates.sync_enabled {
             background.push(templates::worker::spawn(
-                gateway.clone(),
-                template_settings(&self.config),
+                TemplateParts::from(gateway),
+                TemplateSettings::from(&config.templates),
                 workers.clone(),
             ));
         }
-        background.push(media_sweeper::spawn(gateway.clone(), workers.clone()));
+        let sweep = SweepParts {
+            store: gateway.store.clone(),
+            media: gateway.media.clone(),
+        };
+        background.push(media_sweeper::spawn(sweep, workers.clone()));
         match switchboard_service::contacts::import::resume(gateway.store.clone()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resuming contact imports"),
             Err(e) => tracing::warn!(error = %e, "cannot list running contact imports"),
         }
-        if self.config.bot.enabled {
+        if config.bot.enabled {
             background.push(bot::worker::spawn(
                 gateway.clone(),
-                BotWorkerSettings {
-                    poll_ms: self.config.bot.poll_ms,
-                    batch: self.config.bot.batch,
-                },
+                BotWorkerSettings::from(&config.bot),
                 workers.clone(),
             ));
         } else {
             tracing::info!("bot worker disabled on this node (bot.enabled = false)");
         }
-        if self.config.broadcasts.enabled {
-            background.push(broadcasts::feeder::spawn(gateway.clone(), workers.clone()));
-            background.push(broadcasts::tracker::spawn(gateway.clone(), workers.clone()));
+        if config.broadcasts.enabled {
+            let parts = BroadcastParts::from(gateway);
+            background.push(broadcasts::feeder::spawn(parts.clone(), workers.clone()));
+            background.push(broadcasts::tracker::spawn(parts, workers.clone()));
         } else {
             tracing::info!("broadcast workers disabled on this node (broadcasts.enabled = false)");
         }
-        let dispatcher = if self.config.dispatch.enabled {
-            Some(dispatch::spawn(
-                gateway,
-                dispatch_settings(&self.config),
+        // The dispatcher last: it is the last to stop too.
+        if config.dispatch.enabled {
+            background.push(dispatch::spawn(
+                DispatchParts::from(gateway),
+                DispatchSettings::from(config),
                 workers.clone(),
-            ))
+            ));
         } else {
             tracing::info!("dispatcher disabled on this node (dispatch.enabled = false)");
-            None
-        };
-        tracing::info!(address = %bound, store = self.store.backend(), sandbox = sandbox.is_some(), "Switchboard is listening");
+        }
+        Ok(background)
+    }
+}
 
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let grace = Duration::from_secs(self.config.http.shutdown_grace_seconds);
-        let mut stop_for_server = stop_rx.clone();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = stop_for_server.wait_for(|stopped| *stopped).await;
-        });
-        let server = tokio::spawn(async move { server.await });
-        shutdown.await;
-        tracing::info!("shutting down: no new connections, finishing in-flight requests");
-        let _ = stop_tx.send(true);
-        match tokio::time::timeout(grace, server).await {
-            Ok(Ok(result)) => result?,
-            Ok(Err(join)) => tracing::error!(error = %join, "the HTTP server task failed"),
-            Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+/// The addresses the server is known by.
+struct Urls {
+    /// Where clients reach it.
+    public: String,
+    /// Where it reaches itself.
+    local: String,
+    /// Where the sandbox emulator is mounted.
+    sandbox: String,
+}
+
+impl Urls {
+    fn new(config: &Config, bound: std::net::SocketAddr) -> Self {
+        let local = local_url(bound);
+        Self {
+            public: config.public_url(bound),
+            sandbox: format!("{local}/sandbox"),
+            local,
         }
-        workers.cancel();
-        background.extend(dispatcher);
-        for worker in background {
-            if tokio::time::timeout(grace, worker).await.is_err() {
-                tracing::warn!("a worker did not stop within the grace period; unfinished work resumes at next start");
-            }
+    }
+}
+
+/// The HTTP application: the API, with the sandbox mounted when there is one.
+fn router(state: AppState, sandbox: Option<&Emulator>) -> axum::Router {
+    let mut routes = switchboard_api::router(state.clone());
+    if let Some(emulator) = sandbox {
+        routes = routes.nest_service("/sandbox", emulator.router());
+    }
+    switchboard_api::finish(routes, state)
+}
+
+/// Serves `app` until `shutdown` completes, then stops accepting connections and lets
+/// in-flight requests finish within `grace`.
+async fn serve_until(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> Result<(), StartError> {
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_rx.wait_for(|stopped| *stopped).await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown.await;
+    tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(grace, server).await {
+        Ok(Ok(result)) => result?,
+        Ok(Err(join)) => tracing::error!(error = %join, "the HTTP server task failed"),
+        Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+    }
+    Ok(())
+}
+
+/// Stops the workers and waits for each (in start order, the dispatcher last) within `grace`.
+async fn drain(workers: CancellationToken, background: Vec<JoinHandle<()>>, grace: Duration) {
+    workers.cancel();
+    for worker in background {
+        if tokio::time::timeout(grace, worker).await.is_err() {
+            tracing::warn!("a worker did not stop within the grace period; unfinished work resumes at next start");
         }
-        self.store.close().await;
-        tracing::info!("stopped");
-        Ok(())
     }
 }
 

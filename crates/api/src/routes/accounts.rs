@@ -13,9 +13,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::Principal;
+use crate::access::Admin;
 use crate::error::ApiResult;
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Body of `POST /v1/accounts`.
@@ -51,13 +52,7 @@ pub struct CreatedAccountView {
 }
 
 /// A page of accounts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountList {
-    /// The accounts, oldest first.
-    pub data: Vec<AccountView>,
-    /// Cursor of the next page (`after`), or null on the last page.
-    pub next: Option<String>,
-}
+pub type AccountList = List<AccountView>;
 
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
@@ -87,11 +82,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn create_account(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> ApiResult<(StatusCode, Json<CreatedAccountView>)> {
-    principal.require_admin()?;
-    let created = accounts::create(state.store.as_ref(), &body.name, |_| Vec::new()).await?;
+    let created = accounts::create(state.store().as_ref(), &body.name, |_| Vec::new()).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedAccountView {
@@ -106,14 +100,13 @@ async fn create_account(
 /// Lists accounts (admin key required).
 #[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = AccountList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<AccountView>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_accounts(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AccountList>> {
-    principal.require_admin()?;
-    let page = accounts::list(state.store.as_ref(), &page.into()).await?;
+    let page = accounts::list(state.store().as_ref(), &page.into()).await?;
     Ok(Json(AccountList {
         data: page.items.into_iter().map(AccountView::from).collect(),
         next: page.next,
@@ -127,10 +120,11 @@ async fn list_accounts(
     responses((status = 200, body = AccountView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_account(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountView>> {
-    principal.require_admin()?;
     let id = path_id::<AccountMarker>(&id, "account")?;
-    Ok(Json(accounts::get(state.store.as_ref(), id).await?.into()))
+    Ok(Json(
+        accounts::get(state.store().as_ref(), id).await?.into(),
+    ))
 }

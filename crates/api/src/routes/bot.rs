@@ -6,8 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use switchboard_core::id::{ChannelId, ChannelMarker, RuleId, RuleMarker};
-use switchboard_core::key::Permission;
+use switchboard_core::id::{RuleId, RuleMarker};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
 use switchboard_service::bot::manage;
 use switchboard_service::bot::worker::decision_json;
@@ -17,9 +16,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::access::{CanManage, CanRead, ScopedChannel, ScopedChannelId};
+use crate::error::{ApiError, ApiResult, Unexpected};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// A keyword rule. In a create body `pattern` and `reply` are required; in a patch every
@@ -154,13 +154,7 @@ pub struct DecisionView {
 }
 
 /// A page of decisions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionList {
-    /// Decisions, oldest first.
-    pub data: Vec<DecisionView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type DecisionList = List<DecisionView>;
 
 /// What the bot knows about a contact on a channel.
 #[derive(Debug, Serialize, ToSchema)]
@@ -201,12 +195,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(contact_state))
 }
 
-fn channel_in_scope(key: &KeyPrincipal, id: &str) -> ApiResult<ChannelId> {
-    let id = path_id::<ChannelMarker>(id, "channel")?;
-    key.require_channel(id)?;
-    Ok(id)
-}
-
 fn rule_id(text: &str) -> ApiResult<RuleId> {
     path_id::<RuleMarker>(text, "rule")
 }
@@ -244,19 +232,16 @@ fn rule_fields(body: Value) -> ApiResult<Map<String, Value>> {
     }
 }
 
-/// Reads a channel's bot settings (seed 001's defaults until changed).
+/// Reads a channel's bot settings (the defaults until changed).
 #[utoipa::path(get, path = "/v1/channels/{id}/bot", tag = "bot",
     params(("id" = String, Path, description = "Channel id (`ch_…`)")),
     security(("bearer" = [])),
     responses((status = 200, body = Object, description = "The bot settings"), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_settings(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<Value>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
-    let settings = manage::get_settings(state.store.as_ref(), key.account_id, id).await?;
+    let settings = manage::get_settings(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(serde_json::to_value(settings).unwrap_or(Value::Null)))
 }
 
@@ -270,13 +255,10 @@ async fn get_settings(
     responses((status = 200, body = Object, description = "The bot settings after the change"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn put_settings(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let current = manage::get_settings(store, key.account_id, id).await?;
     let merged = manage::merge_settings(&current, &body)?;
     let saved = manage::put_settings(store, key.account_id, id, merged, now_millis()).await?;
@@ -290,12 +272,9 @@ async fn put_settings(
     responses((status = 200, body = RuleList), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_rules(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<RuleList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
-    let rules = manage::list_rules(state.store.as_ref(), key.account_id, id).await?;
+    let rules = manage::list_rules(state.store().as_ref(), key.account_id, id).await?;
     let warnings = manage::dead_ends(&rules);
     Ok(Json(RuleList {
         data: rules
@@ -314,13 +293,10 @@ async fn list_rules(
     responses((status = 201, body = RuleView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn create_rule(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<RuleView>)> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let fields = rule_fields(body)?;
     let rule = manage::create_rule(store, key.account_id, id, &fields, now_millis()).await?;
     let warnings = manage::dead_ends(&manage::list_rules(store, key.account_id, id).await?);
@@ -334,13 +310,11 @@ async fn create_rule(
     responses((status = 200, body = RuleView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_rule(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((id, rule)): Path<(String, String)>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
+    Path((_channel, rule)): Path<(String, String)>,
 ) -> ApiResult<Json<RuleView>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
     let rule = rule_id(&rule)?;
-    let rule = manage::get_rule(state.store.as_ref(), key.account_id, id, rule).await?;
+    let rule = manage::get_rule(state.store().as_ref(), key.account_id, id, rule).await?;
     Ok(Json(rule_view(rule, Vec::new())))
 }
 
@@ -351,14 +325,12 @@ async fn get_rule(
     responses((status = 200, body = RuleView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn update_rule(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((id, rule)): Path<(String, String)>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
+    Path((_channel, rule)): Path<(String, String)>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<RuleView>> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
     let rule = rule_id(&rule)?;
-    let store = state.store.as_ref();
+    let store = state.store().as_ref();
     let fields = rule_fields(body)?;
     let rule = manage::update_rule(store, key.account_id, id, rule, &fields, now_millis()).await?;
     let warnings = manage::dead_ends(&manage::list_rules(store, key.account_id, id).await?);
@@ -372,13 +344,11 @@ async fn update_rule(
     responses((status = 204, description = "deleted"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn delete_rule(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((id, rule)): Path<(String, String)>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
+    Path((_channel, rule)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
     let rule = rule_id(&rule)?;
-    manage::delete_rule(state.store.as_ref(), key.account_id, id, rule).await?;
+    manage::delete_rule(state.store().as_ref(), key.account_id, id, rule).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -389,12 +359,9 @@ async fn delete_rule(
     responses((status = 200, body = RuleList), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn reorder_rules(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<ReorderBody>,
 ) -> ApiResult<Json<RuleList>> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
     let order = body
         .order
         .iter()
@@ -404,7 +371,7 @@ async fn reorder_rules(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let rules = manage::reorder_rules(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         id,
         &order,
@@ -435,46 +402,32 @@ fn parse_since(text: &str) -> ApiResult<Millis> {
 #[utoipa::path(get, path = "/v1/channels/{id}/bot/decisions", tag = "bot",
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), DecisionQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = DecisionList), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<DecisionView>), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_decisions(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { auth: key, channel }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<DecisionQuery>,
 ) -> ApiResult<Json<DecisionList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
-    let store = state.store.as_ref();
-    store
-        .get_channel(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
+    let store = state.store().as_ref();
+    let id = channel.id;
     let filter = DecisionFilter {
         chat: q
             .contact
             .map(|c| c.trim().trim_start_matches('+').to_string()),
         since: q.since.as_deref().map(parse_since).transpose()?,
     };
-    let page = store
-        .list_bot_decisions(
-            key.account_id,
-            id,
-            &filter,
-            &PageRequest {
-                after: q.after,
-                limit: q.limit,
-            },
-        )
-        .await
-        .map_err(|e| ApiError::Internal(format!("listing decisions: {e}")))?;
+    let page = PageRequest {
+        after: q.after,
+        limit: q.limit,
+    };
+    let page = manage::decisions(store, key.account_id, id, &filter, &page).await?;
     let data = page
         .items
         .iter()
         .map(|d| {
             serde_json::from_value::<DecisionViewIn>(decision_json(d))
                 .map(DecisionView::from)
-                .map_err(|e| ApiError::Internal(format!("decision view: {e}")))
+                .unexpected("decision view")
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(DecisionList {
@@ -529,15 +482,14 @@ impl From<DecisionViewIn> for DecisionView {
     responses((status = 200, body = ContactBotStateView), (status = 404, body = crate::error::ErrorBody)))]
 async fn contact_state(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((id, wa_id)): Path<(String, String)>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
+    Path((_channel, wa_id)): Path<(String, String)>,
 ) -> ApiResult<Json<ContactBotStateView>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
     let wa_id = wa_id.trim().trim_start_matches('+').to_string();
     let now = now_millis();
-    let view = manage::contact_state(state.store.as_ref(), key.account_id, id, &wa_id, now).await?;
-    let settings = manage::get_settings(state.store.as_ref(), key.account_id, id).await?;
+    let view =
+        manage::contact_state(state.store().as_ref(), key.account_id, id, &wa_id, now).await?;
+    let settings = manage::get_settings(state.store().as_ref(), key.account_id, id).await?;
     let contact = view.contact;
     Ok(Json(ContactBotStateView {
         wa_id,

@@ -1,4 +1,4 @@
-//! Broadcasts (seed 000's "queue"): `POST /v1/broadcasts` (JSON, or multipart/form-data with a
+//! Broadcasts (one message queued for many recipients): `POST /v1/broadcasts` (JSON, or multipart/form-data with a
 //! `broadcast` JSON part and a `csv` file part), `GET /v1/broadcasts`,
 //! `GET /v1/broadcasts/{id}`, `GET /v1/broadcasts/{id}/targets` and
 //! `POST /v1/broadcasts/{id}/pause|resume|cancel`.
@@ -10,22 +10,25 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastView, TargetStatus};
 use switchboard_core::id::{BroadcastId, BroadcastMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::broadcasts::audience::Audience;
+use switchboard_service::broadcasts::manage;
+use switchboard_service::broadcasts::spool::{
+    discard, inspect_spooled, spool_path, Spool, SpoolError,
+};
 use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError, NewBroadcast};
 use switchboard_store::broadcasts::{ControlAction, ControlOutcome, TargetRecord};
 use switchboard_store::PageRequest;
-use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::messages::channel_for;
 use super::PageQuery;
-use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ApiResult};
+use crate::access::{key_channel_named, Auth, CanRead, CanSend};
+use crate::auth::KeyPrincipal;
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::{path_id, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Hard cap of a create request's body; the configured `broadcasts.upload_limit_bytes` is
@@ -74,13 +77,7 @@ pub struct CreateBroadcast {
 }
 
 /// A page of broadcasts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BroadcastList {
-    /// Oldest first.
-    pub data: Vec<BroadcastView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type BroadcastList = List<BroadcastView>;
 
 /// One target of a broadcast.
 #[derive(Debug, Serialize, ToSchema)]
@@ -105,13 +102,7 @@ pub struct TargetView {
 }
 
 /// A page of targets.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TargetList {
-    /// By position.
-    pub data: Vec<TargetView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type TargetList = List<TargetView>;
 
 /// Filters and paging of `GET /v1/broadcasts/{id}/targets`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -139,15 +130,11 @@ impl From<&TargetRecord> for TargetView {
     }
 }
 
-fn internal(what: &'static str) -> impl Fn(switchboard_store::StoreError) -> ApiError {
-    move |e| ApiError::Internal(format!("{what}: {e}"))
-}
-
 fn service_error(e: BroadcastError) -> ApiError {
     match e {
         BroadcastError::Invalid { code, message } => ApiError::BadRequest { code, message },
         e @ BroadcastError::Insufficient { .. } => ApiError::InsufficientCredits(e.to_string()),
-        BroadcastError::Store(e) => ApiError::Internal(format!("storing a broadcast: {e}")),
+        BroadcastError::Store(e) => ApiError::internal("storing a broadcast", e),
     }
 }
 
@@ -158,14 +145,24 @@ fn parse_body(bytes: &[u8]) -> ApiResult<CreateBroadcast> {
     })
 }
 
+fn spool_error(e: SpoolError) -> ApiError {
+    match e {
+        e @ SpoolError::TooLarge(_) => ApiError::PayloadTooLarge(e.to_string()),
+        SpoolError::Invalid(message) => ApiError::BadRequest {
+            code: "invalid_audience",
+            message,
+        },
+        SpoolError::Io(detail) => ApiError::Internal(detail),
+    }
+}
+
 /// Reads a multipart create request: the `broadcast` JSON part and the `csv` file part, which
-/// is spooled to `path` as it arrives. Returns the JSON and whether a CSV came.
+/// is spooled as it arrives. Returns the JSON and whether a CSV came.
 async fn read_multipart(
     state: &AppState,
     request: Request,
-    path: &std::path::Path,
+    id: BroadcastId,
 ) -> ApiResult<(CreateBroadcast, bool)> {
-    let limit = state.gateway.broadcasts.upload_limit_bytes;
     let mut multipart = Multipart::from_request(request, state)
         .await
         .map_err(|e| ApiError::invalid(format!("the multipart body is malformed: {e}")))?;
@@ -181,29 +178,13 @@ async fn read_multipart(
                 body = Some(parse_body(&bytes)?);
             }
             "csv" => {
-                if let Some(dir) = path.parent() {
-                    tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                        ApiError::Internal(format!("creating the broadcast spool folder: {e}"))
-                    })?;
-                }
-                let mut file = tokio::fs::File::create(path)
+                let mut spool = Spool::create(&state.gateway.broadcasts.settings, id)
                     .await
-                    .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
-                let mut written = 0u64;
+                    .map_err(spool_error)?;
                 while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-                    written += chunk.len() as u64;
-                    if written > limit {
-                        return Err(ApiError::PayloadTooLarge(format!(
-                            "the CSV is larger than {limit} bytes (broadcasts.upload_limit_bytes)"
-                        )));
-                    }
-                    file.write_all(&chunk)
-                        .await
-                        .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                    spool.write(&chunk).await.map_err(spool_error)?;
                 }
-                file.sync_all()
-                    .await
-                    .map_err(|e| ApiError::Internal(format!("spooling a CSV: {e}")))?;
+                spool.finish().await.map_err(spool_error)?;
                 csv = true;
             }
             other => {
@@ -226,7 +207,7 @@ async fn create_from(
     body: CreateBroadcast,
     csv: Option<&std::path::Path>,
 ) -> ApiResult<BroadcastRecord> {
-    let channel = channel_for(state, key, &body.channel_id).await?;
+    let channel = key_channel_named(state, key, &body.channel_id).await?;
     let audience = match (csv, &body.audience) {
         (Some(_), Some(_)) => {
             return Err(ApiError::BadRequest {
@@ -236,16 +217,7 @@ async fn create_from(
             })
         }
         (Some(path), None) => {
-            let owned = path.to_path_buf();
-            let layout = tokio::task::spawn_blocking(move || {
-                switchboard_service::broadcasts::csv::inspect(&owned)
-            })
-            .await
-            .map_err(|e| ApiError::Internal(format!("reading a CSV: {e}")))?
-            .map_err(|message| ApiError::BadRequest {
-                code: "invalid_audience",
-                message,
-            })?;
+            let layout = inspect_spooled(path).await.map_err(spool_error)?;
             Audience::Csv {
                 file: format!("{id}.csv"),
                 layout,
@@ -290,10 +262,9 @@ async fn create_from(
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<BroadcastView>)> {
-    let key = principal.require_key(Permission::Send)?.clone();
     let id = BroadcastId::new();
     let content_type = request
         .headers()
@@ -302,19 +273,19 @@ async fn create(
         .unwrap_or("")
         .to_ascii_lowercase();
     let record = if content_type.starts_with("multipart/form-data") {
-        let path = state.gateway.broadcasts.spool_dir.join(format!("{id}.csv"));
+        let path = spool_path(&state.gateway.broadcasts.settings, id);
         let result = async {
-            let (body, csv) = read_multipart(&state, request, &path).await?;
+            let (body, csv) = read_multipart(&state, request, id).await?;
             create_from(&state, &key, id, body, csv.then_some(path.as_path())).await
         }
         .await;
         if result.is_err() {
-            let _ = tokio::fs::remove_file(&path).await;
+            discard(&path).await;
         }
         result?
     } else if content_type.starts_with("application/json") {
-        let limit =
-            usize::try_from(state.gateway.broadcasts.upload_limit_bytes).unwrap_or(usize::MAX);
+        let limit = usize::try_from(state.gateway.broadcasts.settings.upload_limit_bytes)
+            .unwrap_or(usize::MAX);
         let bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
             .map_err(|_| {
@@ -334,38 +305,28 @@ async fn create(
 
 /// Lists the account's broadcasts with their counters, oldest first.
 #[utoipa::path(get, path = "/v1/broadcasts", tag = "broadcasts", params(PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = BroadcastList)))]
+    security(("bearer" = [])), responses((status = 200, body = List<BroadcastView>)))]
 async fn list(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<BroadcastList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let page = state
-        .store
-        .list_broadcasts(key.account_id, &PageRequest::from(page))
-        .await
-        .map_err(internal("listing broadcasts"))?;
+    let page = manage::list(
+        state.store().as_ref(),
+        key.account_id,
+        key.channel_id,
+        &PageRequest::from(page),
+    )
+    .await?;
     Ok(Json(BroadcastList {
-        data: page
-            .items
-            .iter()
-            .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
-            .map(BroadcastView::from)
-            .collect(),
+        data: page.items.iter().map(BroadcastView::from).collect(),
         next: page.next,
     }))
 }
 
 async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<BroadcastRecord> {
     let id = path_id::<BroadcastMarker>(id, "broadcast")?;
-    state
-        .store
-        .get_broadcast(key.account_id, id)
-        .await
-        .map_err(internal("reading a broadcast"))?
-        .filter(|b| key.channel_id.is_none_or(|c| c == b.channel_id))
-        .ok_or_else(|| ApiError::NotFound("broadcast not found".into()))
+    Ok(manage::get(state.store().as_ref(), key.account_id, key.channel_id, id).await?)
 }
 
 /// Reads a broadcast with its counters.
@@ -375,27 +336,25 @@ async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Broad
     responses((status = 200, body = BroadcastView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_one(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    let key = principal.require_key(Permission::Read)?;
-    Ok(Json(BroadcastView::from(&find(&state, key, &id).await?)))
+    Ok(Json(BroadcastView::from(&find(&state, &key, &id).await?)))
 }
 
 /// Lists a broadcast's targets by position, optionally only one status.
 #[utoipa::path(get, path = "/v1/broadcasts/{id}/targets", tag = "broadcasts",
     params(("id" = String, Path, description = "Broadcast id (`bc_…`)"), TargetQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = TargetList), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 200, body = List<TargetView>), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 async fn targets(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<TargetQuery>,
 ) -> ApiResult<Json<TargetList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let b = find(&state, key, &id).await?;
+    let b = find(&state, &key, &id).await?;
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(TargetStatus::parse(s).ok_or_else(|| {
@@ -414,19 +373,18 @@ async fn targets(
             "`after` must be the `next` value of the previous page",
         ));
     }
-    let page = state
-        .store
-        .list_targets(
-            key.account_id,
-            b.id,
-            status,
-            &PageRequest {
-                after: query.after,
-                limit: query.limit,
-            },
-        )
-        .await
-        .map_err(internal("listing broadcast targets"))?;
+    let page = manage::targets(
+        state.store().as_ref(),
+        key.account_id,
+        b.id,
+        status,
+        &PageRequest {
+            after: query.after,
+            limit: query.limit,
+        },
+    )
+    .await
+    .context("listing broadcast targets")?;
     Ok(Json(TargetList {
         data: page.items.iter().map(TargetView::from).collect(),
         next: page.next,
@@ -435,22 +393,21 @@ async fn targets(
 
 async fn control(
     state: &AppState,
-    principal: &Principal,
+    key: &KeyPrincipal,
     id: &str,
     action: ControlAction,
 ) -> ApiResult<Json<BroadcastView>> {
-    let key = principal.require_key(Permission::Send)?;
     let b = find(state, key, id).await?;
-    let outcome = state
-        .store
-        .control_broadcast(key.account_id, b.id, action, now_millis())
-        .await
-        .map_err(internal("changing a broadcast"))?;
+    let outcome = manage::control(
+        state.store().as_ref(),
+        &state.gateway.broadcasts,
+        key.account_id,
+        b.id,
+        action,
+    )
+    .await?;
     match outcome {
-        ControlOutcome::Changed(b) => {
-            state.gateway.broadcast_wake.notify_one();
-            Ok(Json(BroadcastView::from(b.as_ref())))
-        }
+        ControlOutcome::Changed(b) => Ok(Json(BroadcastView::from(b.as_ref()))),
         ControlOutcome::WrongState(b) => {
             let (code, allowed) = match action {
                 ControlAction::Pause => ("not_pausable", "scheduled or running"),
@@ -484,10 +441,10 @@ async fn control(
         (status = 409, body = crate::error::ErrorBody)))]
 async fn pause(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    control(&state, &principal, &id, ControlAction::Pause).await
+    control(&state, &key, &id, ControlAction::Pause).await
 }
 
 /// Resumes a paused broadcast (scheduled again if its `send_at` is still ahead). 409
@@ -499,10 +456,10 @@ async fn pause(
         (status = 409, body = crate::error::ErrorBody)))]
 async fn resume(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    control(&state, &principal, &id, ControlAction::Resume).await
+    control(&state, &key, &id, ControlAction::Resume).await
 }
 
 /// Cancels a scheduled, running or paused broadcast: its pending targets are canceled and
@@ -514,8 +471,8 @@ async fn resume(
         (status = 409, body = crate::error::ErrorBody)))]
 async fn cancel(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BroadcastView>> {
-    control(&state, &principal, &id, ControlAction::Cancel).await
+    control(&state, &key, &id, ControlAction::Cancel).await
 }

@@ -1,24 +1,24 @@
 //! `/v1/channels`: an account's upstream numbers. Secrets are masked in every answer except
 //! the creation answer's generated `verify_token`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind};
-use switchboard_core::id::{ChannelId, ChannelMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::channels::{self, ChannelPatch, NewChannel};
 use switchboard_service::templates::sync::sync_channel;
+use switchboard_service::templates::TemplateParts;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{AccountWide, Auth, CanManage, CanRead, ScopedChannelId};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Body of `POST /v1/channels`.
@@ -110,13 +110,7 @@ pub struct ChannelView {
 }
 
 /// A page of channels.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChannelList {
-    /// The channels, oldest first.
-    pub data: Vec<ChannelView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type ChannelList = List<ChannelView>;
 
 /// A channel's state.
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,12 +170,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(channel_status))
 }
 
-fn channel_in_scope(key: &KeyPrincipal, id: &str) -> ApiResult<ChannelId> {
-    let id = path_id::<ChannelMarker>(id, "channel")?;
-    key.require_channel(id)?;
-    Ok(id)
-}
-
 /// Creates a channel (account-wide `manage` key).
 #[utoipa::path(post, path = "/v1/channels", tag = "channels", request_body = CreateChannel,
     security(("bearer" = [])),
@@ -194,11 +182,9 @@ fn channel_in_scope(key: &KeyPrincipal, id: &str) -> ApiResult<ChannelId> {
     ))]
 async fn create_channel(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateChannel>,
 ) -> ApiResult<(StatusCode, Json<ChannelView>)> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
     let kind = Kind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(format!(
             "kind: `{}` is not a channel kind: use sandbox or cloud",
@@ -217,15 +203,15 @@ async fn create_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
-    let channel = channels::create(state.store.as_ref(), key.account_id, input).await?;
+    let channel = channels::create(state.store().as_ref(), key.account_id, input).await?;
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
     // Learn the upstream's existing templates now, in the background, so the first template
     // send does not wait for a sync (a failure is retried by the sync worker and on demand).
-    let (gateway, new_channel) = (state.gateway.clone(), channel.clone());
+    let (parts, new_channel) = (TemplateParts::from(&state.gateway), channel.clone());
     tokio::spawn(async move {
-        if let Err(e) = sync_channel(&gateway, &new_channel).await {
+        if let Err(e) = sync_channel(&parts, &new_channel).await {
             tracing::debug!(channel_id = %new_channel.id, error = %e, "initial template sync failed");
         }
     });
@@ -235,15 +221,14 @@ async fn create_channel(
 /// Lists the channels the key can see.
 #[utoipa::path(get, path = "/v1/channels", tag = "channels", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ChannelList), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<ChannelView>), (status = 401, body = crate::error::ErrorBody)))]
 async fn list_channels(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ChannelList>> {
-    let key = principal.require_key(Permission::Read)?;
     let page = channels::list(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         key.channel_id,
         &page.into(),
@@ -266,12 +251,9 @@ async fn list_channels(
     responses((status = 200, body = ChannelView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_channel(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<ChannelView>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
-    let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    let channel = channels::get(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(view(&state, channel, false)))
 }
 
@@ -282,12 +264,9 @@ async fn get_channel(
     responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn update_channel(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<UpdateChannel>,
 ) -> ApiResult<Json<ChannelView>> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
     let patch = ChannelPatch {
         name: body.name,
         access_token: body.access_token,
@@ -297,7 +276,7 @@ async fn update_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
-    let channel = channels::update(state.store.as_ref(), key.account_id, id, patch).await?;
+    let channel = channels::update(state.store().as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&state, channel, false)))
 }
 
@@ -308,12 +287,9 @@ async fn update_channel(
     responses((status = 204, description = "deleted"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn delete_channel(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
 ) -> ApiResult<StatusCode> {
-    let key = principal.require_key(Permission::Manage)?;
-    let id = channel_in_scope(key, &id)?;
-    channels::delete(state.store.as_ref(), key.account_id, id).await?;
+    channels::delete(state.store().as_ref(), key.account_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -325,12 +301,9 @@ async fn delete_channel(
     responses((status = 200, body = ChannelStatus), (status = 404, body = crate::error::ErrorBody)))]
 async fn channel_status(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannelId { auth: key, id }: ScopedChannelId<CanRead>,
 ) -> ApiResult<Json<ChannelStatus>> {
-    let key = principal.require_key(Permission::Read)?;
-    let id = channel_in_scope(key, &id)?;
-    let channel = channels::get(state.store.as_ref(), key.account_id, id).await?;
+    let channel = channels::get(state.store().as_ref(), key.account_id, id).await?;
     let since = if channel.state.since > 0 {
         channel.state.since
     } else {

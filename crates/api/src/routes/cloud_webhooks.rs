@@ -16,9 +16,10 @@ use switchboard_core::channel::Channel;
 use switchboard_core::cloud_webhook::{verify, WebhookPayload};
 use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
+use switchboard_service::channels;
 use switchboard_service::media::inbound::record_with_media;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::path_id;
 use crate::state::AppState;
 
@@ -47,12 +48,7 @@ struct Handshake {
 
 async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
     let id = path_id::<ChannelMarker>(id, "channel")?;
-    state
-        .store
-        .find_channel(id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))
+    Ok(channels::find(state.store().as_ref(), id).await?)
 }
 
 async fn verify_subscription(
@@ -107,7 +103,7 @@ async fn receive(
         })?;
     let summary = record_with_media(&state.gateway, &channel, payload, now_millis())
         .await
-        .map_err(|e| ApiError::Internal(format!("recording a webhook: {e}")))?;
+        .context("recording a webhook")?;
     if summary.templates > 0 {
         state.gateway.templates.invalidate(channel.id);
     }

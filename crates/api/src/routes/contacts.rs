@@ -12,11 +12,10 @@ use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use switchboard_core::id::ContactImportMarker;
-use switchboard_core::key::Permission;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::contacts::import::{self, StartError};
+use switchboard_service::contacts::manage::{self, CreateError};
 use switchboard_service::contacts::{self as service, export};
-use switchboard_service::ServiceError;
 use switchboard_store::bot::ContactRecord;
 use switchboard_store::contacts::{
     ContactFilter, ContactPatch, ContactWithActivity, ImportJob, ImportMode,
@@ -26,9 +25,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{AccountWide, Auth, CanManage, CanRead};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// The contacts routes.
@@ -39,16 +39,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_import))
         .routes(routes!(get_import))
         .routes(routes!(export_contacts))
-}
-
-fn key(principal: &Principal, needed: Permission) -> ApiResult<&KeyPrincipal> {
-    let key = principal.require_key(needed)?;
-    key.require_account_wide()?;
-    Ok(key)
-}
-
-fn store_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(format!("contacts store: {e}"))
 }
 
 /// Body of `POST /v1/contacts`.
@@ -160,13 +150,7 @@ impl From<ContactWithActivity> for ContactView {
 }
 
 /// A page of contacts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactList {
-    /// The contacts, oldest first.
-    pub data: Vec<ContactView>,
-    /// Cursor of the next page (pass as `cursor`), or null.
-    pub next: Option<String>,
-}
+pub type ContactList = List<ContactView>;
 
 /// Filters of `GET /v1/contacts` and `GET /v1/contacts/export`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -202,28 +186,6 @@ impl ContactQuery {
     }
 }
 
-async fn views(
-    state: &AppState,
-    key: &KeyPrincipal,
-    contacts: Vec<ContactRecord>,
-) -> ApiResult<Vec<ContactView>> {
-    let with = service::with_activity(state.store.as_ref(), key.account_id, contacts)
-        .await
-        .map_err(store_error)?;
-    Ok(with.into_iter().map(ContactView::from).collect())
-}
-
-async fn one_view(
-    state: &AppState,
-    key: &KeyPrincipal,
-    contact: ContactRecord,
-) -> ApiResult<ContactView> {
-    views(state, key, vec![contact])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("a contact vanished while reading it".into()))
-}
-
 fn not_found() -> ApiError {
     ApiError::NotFound("contact not found".into())
 }
@@ -237,10 +199,9 @@ fn not_found() -> ApiError {
         (status = 409, body = crate::error::ErrorBody, description = "That phone already has a contact (`contact_exists`)")))]
 async fn create_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateContact>,
 ) -> ApiResult<(StatusCode, Json<ContactView>)> {
-    let key = key(&principal, Permission::Manage)?;
     let wa_id = service::phone(&body.phone)?;
     let name = match body.name {
         Some(n) => service::name(&n)?,
@@ -264,51 +225,37 @@ async fn create_contact(
         created_at: now,
         updated_at: now,
     };
-    if !state
-        .store
-        .create_contact(&contact)
+    let created = manage::create(state.store().as_ref(), contact)
         .await
-        .map_err(store_error)?
-    {
-        return Err(ApiError::WrongState {
-            code: "contact_exists",
-            message: format!(
-                "phone {} already has a contact: change it with PATCH /v1/contacts/{}",
-                contact.wa_id, contact.wa_id
-            ),
-        });
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(one_view(&state, key, contact).await?),
-    ))
+        .map_err(|e| match e {
+            CreateError::Exists(wa_id) => ApiError::WrongState {
+                code: "contact_exists",
+                message: format!(
+                    "phone {wa_id} already has a contact: change it with PATCH /v1/contacts/{wa_id}"
+                ),
+            },
+            CreateError::Service(e) => e.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// Lists the account's contacts, oldest first: search with `q` (phone prefix or part of the
 /// name), filter by `tag` (any of several) and `opted_out`, page with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ContactList), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<ContactView>), (status = 400, body = crate::error::ErrorBody)))]
 async fn list_contacts(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<Json<ContactList>> {
-    let key = key(&principal, Permission::Read)?;
-    let page = state
-        .store
-        .list_contacts(
-            key.account_id,
-            &q.filter(),
-            &PageRequest {
-                after: q.cursor.clone(),
-                limit: q.limit,
-            },
-        )
-        .await
-        .map_err(store_error)?;
+    let page = PageRequest {
+        after: q.cursor.clone(),
+        limit: q.limit,
+    };
+    let page = manage::list(state.store().as_ref(), key.account_id, &q.filter(), &page).await?;
     Ok(Json(ContactList {
-        data: views(&state, key, page.items).await?,
+        data: page.items.into_iter().map(ContactView::from).collect(),
         next: page.next,
     }))
 }
@@ -320,18 +267,12 @@ async fn list_contacts(
     responses((status = 200, body = ContactView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ContactView>> {
-    let key = key(&principal, Permission::Read)?;
     let k = service::contact_key(&id).map_err(|_| not_found())?;
-    let contact = state
-        .store
-        .find_contact(key.account_id, &k)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
-    Ok(Json(one_view(&state, key, contact).await?))
+    let contact = manage::get(state.store().as_ref(), key.account_id, &k).await?;
+    Ok(Json(contact.into()))
 }
 
 /// Changes a contact: name, tags (replace, add, remove), custom fields (merged; `null`
@@ -343,11 +284,10 @@ async fn get_contact(
         (status = 404, body = crate::error::ErrorBody)))]
 async fn update_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateContact>,
 ) -> ApiResult<Json<ContactView>> {
-    let key = key(&principal, Permission::Manage)?;
     let k = service::contact_key(&id).map_err(|_| not_found())?;
     let patch = ContactPatch {
         name: match body.name {
@@ -364,30 +304,8 @@ async fn update_contact(
         },
         opted_out: body.opted_out,
     };
-    let now = now_millis();
-    let current = state
-        .store
-        .find_contact(key.account_id, &k)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
-    let mut preview = current;
-    patch.apply(&mut preview, now);
-    if preview.tags.len() > service::TAGS_MAX {
-        return Err(ServiceError::invalid(
-            "tags",
-            format!("a contact has at most {} tags", service::TAGS_MAX),
-        )
-        .into());
-    }
-    service::check_fields_size(&preview.custom_fields)?;
-    let contact = state
-        .store
-        .update_contact(key.account_id, &k, &patch, now)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
-    Ok(Json(one_view(&state, key, contact).await?))
+    let contact = manage::update(state.store().as_ref(), key.account_id, &k, &patch).await?;
+    Ok(Json(contact.into()))
 }
 
 /// Deletes a contact. Its messages stay; a later message to or from its phone creates a new
@@ -398,21 +316,12 @@ async fn update_contact(
     responses((status = 204, description = "Deleted"), (status = 404, body = crate::error::ErrorBody)))]
 async fn delete_contact(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let key = key(&principal, Permission::Manage)?;
     let k = service::contact_key(&id).map_err(|_| not_found())?;
-    if state
-        .store
-        .delete_contact(key.account_id, &k)
-        .await
-        .map_err(store_error)?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(not_found())
-    }
+    manage::delete(state.store().as_ref(), key.account_id, &k).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?mode=` of an import.
@@ -527,12 +436,11 @@ fn is_csv(headers: &HeaderMap) -> bool {
         (status = 415, body = crate::error::ErrorBody)))]
 async fn start_import(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
-    let key = key(&principal, Permission::Manage)?;
     let mode = match q.mode.as_deref() {
         None => ImportMode::Upsert,
         Some(m) => ImportMode::parse(m).ok_or_else(|| {
@@ -547,7 +455,7 @@ async fn start_import(
         ));
     }
     let job = import::start(
-        state.store.clone(),
+        state.store().clone(),
         &state.gateway.import_dir,
         key.account_id,
         mode,
@@ -561,7 +469,7 @@ async fn start_import(
             message: m,
         },
         StartError::Io(m) => ApiError::Internal(m),
-        StartError::Store(e) => store_error(e),
+        StartError::Store(e) => ApiError::internal("contacts store", e),
     })?;
     Ok((StatusCode::ACCEPTED, Json(job.into())))
 }
@@ -573,17 +481,11 @@ async fn start_import(
     responses((status = 200, body = ImportView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_import(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ImportView>> {
-    let key = key(&principal, Permission::Read)?;
     let id = path_id::<ContactImportMarker>(&id, "import")?;
-    let job = state
-        .store
-        .get_import(key.account_id, id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::NotFound("import not found".into()))?;
+    let job = manage::import_job(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(job.into()))
 }
 
@@ -595,11 +497,10 @@ async fn get_import(
     responses((status = 200, content_type = "text/csv", body = String, description = "The CSV file")))]
 async fn export_contacts(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanRead>>,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<Response> {
-    let key = key(&principal, Permission::Read)?;
-    let stream = export::csv_stream(state.store.clone(), key.account_id, q.filter());
+    let stream = export::csv_stream(state.store().clone(), key.account_id, q.filter());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -5,20 +5,18 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::id::{AccountId, AccountMarker};
-use switchboard_core::time::{now_millis, to_rfc3339};
-use switchboard_service::ServiceError;
-use switchboard_store::credits::{CreditChange, CreditMovement, CreditOutcome};
+use switchboard_core::time::to_rfc3339;
+use switchboard_service::credits::{self, ChangeError, Credits};
+use switchboard_store::credits::CreditMovement;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::Admin;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson};
 use crate::state::AppState;
-
-/// Ledger movements shown with a balance.
-const RECENT_MOVEMENTS: u32 = 50;
 
 /// Body of `POST /v1/accounts/{id}/credits`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -76,33 +74,21 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 async fn existing_account(state: &AppState, id: &str) -> ApiResult<AccountId> {
     let id = path_id::<AccountMarker>(id, "account")?;
-    match state
-        .store
-        .get_account(id)
-        .await
-        .map_err(ServiceError::from)?
-    {
-        Some(_) => Ok(id),
-        None => Err(ApiError::NotFound(format!("no account {id}"))),
+    if credits::account_exists(state.store().as_ref(), id).await? {
+        Ok(id)
+    } else {
+        Err(ApiError::NotFound(format!("no account {id}")))
     }
 }
 
-async fn view(state: &AppState, id: AccountId) -> ApiResult<CreditsView> {
-    let balance = state
-        .store
-        .credit_balance(id)
-        .await
-        .map_err(ServiceError::from)?;
-    let movements = state
-        .store
-        .credit_movements(id, RECENT_MOVEMENTS)
-        .await
-        .map_err(ServiceError::from)?;
-    Ok(CreditsView {
-        account_id: id.to_string(),
-        balance,
-        movements: movements.into_iter().map(Into::into).collect(),
-    })
+impl From<Credits> for CreditsView {
+    fn from(c: Credits) -> Self {
+        CreditsView {
+            account_id: c.account_id.to_string(),
+            balance: c.balance,
+            movements: c.movements.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// Reads an account's credit balance and latest movements (admin key, or a key of that account).
@@ -123,7 +109,7 @@ async fn get_credits(
         }
     }
     let id = existing_account(&state, &id).await?;
-    Ok(Json(view(&state, id).await?))
+    Ok(Json(credits::get(state.store().as_ref(), id).await?.into()))
 }
 
 /// Credits (positive amount) or debits (negative amount) an account (admin key required).
@@ -136,11 +122,10 @@ async fn get_credits(
         (status = 404, body = crate::error::ErrorBody)))]
 async fn change_credits(
     State(state): State<AppState>,
-    principal: Principal,
+    _admin: Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ChangeCredits>,
 ) -> ApiResult<Json<CreditsView>> {
-    principal.require_admin()?;
     if body.amount == 0 {
         return Err(ApiError::invalid("`amount` must be a non-zero integer"));
     }
@@ -148,25 +133,18 @@ async fn change_credits(
         return Err(ApiError::invalid("`note` must be at most 200 characters"));
     }
     let id = existing_account(&state, &id).await?;
-    let change = CreditChange {
-        account_id: id,
-        amount: body.amount,
-        reason: if body.amount > 0 {
-            "admin_credit"
-        } else {
-            "admin_debit"
-        },
-        reference: body.note.as_deref(),
-    };
-    match state
-        .store
-        .change_credits(&change, now_millis())
-        .await
-        .map_err(ServiceError::from)?
-    {
-        CreditOutcome::Applied(_) => Ok(Json(view(&state, id).await?)),
-        CreditOutcome::Insufficient { needed, available } => Err(ApiError::InsufficientCredits(
-            format!("insufficient credits: needed {needed}, available {available}"),
+    let changed = credits::change(
+        state.store().as_ref(),
+        id,
+        body.amount,
+        body.note.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        ChangeError::Insufficient { needed, available } => ApiError::InsufficientCredits(format!(
+            "insufficient credits: needed {needed}, available {available}"
         )),
-    }
+        ChangeError::Service(e) => e.into(),
+    })?;
+    Ok(Json(changed.into()))
 }

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, ChannelMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::recipient::parse_recipient;
 use switchboard_service::webhooks::payload;
 use switchboard_store::messages::EventFilter;
@@ -25,9 +24,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::subscriptions::check_filter;
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{Auth, CanRead};
+use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// How often a live stream looks for new events.
@@ -83,13 +84,7 @@ pub struct EventView {
 }
 
 /// A page of events.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventList {
-    /// In log order.
-    pub data: Vec<EventView>,
-    /// Cursor to continue from (the last event's), or null when there is nothing more now.
-    pub next: Option<String>,
-}
+pub type EventList = List<EventView>;
 
 fn envelope(e: &Event) -> Value {
     let mut v = payload::switchboard(e);
@@ -152,27 +147,20 @@ async fn read(
     after: Option<&str>,
     limit: u32,
 ) -> ApiResult<switchboard_store::Page<Event>> {
-    store
-        .list_events(account, f, after, limit)
-        .await
-        .map_err(|e| match e {
-            switchboard_store::StoreError::Config(m) => ApiError::invalid(format!("after: {m}")),
-            other => ApiError::Internal(format!("listing events: {other}")),
-        })
+    Ok(switchboard_service::events::list(store, account, f, after, limit).await?)
 }
 
 /// Lists the account's events in log order.
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(EventQuery), security(("bearer" = [])),
-    responses((status = 200, body = EventList), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<EventView>), (status = 400, body = crate::error::ErrorBody)))]
 async fn list_events(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<EventList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let f = filter(key, &q)?;
+    let f = filter(&key, &q)?;
     let page = read(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         &f,
         q.after.as_deref(),
@@ -204,11 +192,15 @@ impl Tail {
                 self.cursor = Some(e.cursor.clone());
                 return Some(e);
             }
-            match self
-                .store
-                .list_events(self.account, &self.filter, self.cursor.as_deref(), BATCH)
-                .await
-            {
+            let after = self.cursor.as_deref();
+            let read = switchboard_service::events::list(
+                self.store.as_ref(),
+                self.account,
+                &self.filter,
+                after,
+                BATCH,
+            );
+            match read.await {
                 Ok(page) if !page.items.is_empty() => self.buffer.extend(page.items),
                 Ok(_) => tokio::time::sleep(POLL).await,
                 Err(e) => {
@@ -238,7 +230,7 @@ async fn tail(
     let cursor = resume_from(headers, q);
     // Validate the cursor now, so a bad one is a 400 rather than a silently closed stream.
     read(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         &f,
         cursor.as_deref(),
@@ -246,7 +238,7 @@ async fn tail(
     )
     .await?;
     Ok(Tail {
-        store: state.store.clone(),
+        store: state.store().clone(),
         account: key.account_id,
         filter: f,
         cursor,
@@ -260,12 +252,11 @@ async fn tail(
     responses((status = 200, description = "text/event-stream of events (data: the JSON envelope)")))]
 async fn stream_events(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>>> {
-    let key = principal.require_key(Permission::Read)?;
-    let tail = tail(&state, key, &q, &headers).await?;
+    let tail = tail(&state, &key, &q, &headers).await?;
     let events = stream::unfold(tail, |mut tail| async move {
         let e = tail.next().await?;
         let sse = SseEvent::default()
@@ -283,13 +274,12 @@ async fn stream_events(
     responses((status = 101, description = "WebSocket upgrade")))]
 async fn websocket_events(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let key = principal.require_key(Permission::Read)?;
-    let tail = tail(&state, key, &q, &headers).await?;
+    let tail = tail(&state, &key, &q, &headers).await?;
     Ok(upgrade
         .on_upgrade(move |socket| pump(socket, tail))
         .into_response())

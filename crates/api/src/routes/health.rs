@@ -43,12 +43,12 @@ async fn healthz() -> Json<Health> {
 ))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state
-        .store
+        .store()
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(format!("the store does not answer: {e}")))?;
     Ok(Json(Health {
         status: "ok".into(),
-        store: Some(state.store.backend().to_string()),
+        store: Some(state.store().backend().to_string()),
     }))
 }

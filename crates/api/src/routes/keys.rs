@@ -13,9 +13,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::Principal;
+use crate::access::{AccountWide, Auth, CanManage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Body of `POST /v1/keys`.
@@ -59,13 +60,7 @@ pub struct CreatedKeyView {
 }
 
 /// A page of keys.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KeyList {
-    /// The keys, oldest first.
-    pub data: Vec<KeyView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type KeyList = List<KeyView>;
 
 impl From<ApiKey> for KeyView {
     fn from(k: ApiKey) -> Self {
@@ -98,11 +93,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn create_key(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKeyView>)> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
     let permission = match body.permission.as_deref() {
         None => Permission::Send,
         Some(p) => p
@@ -118,7 +111,7 @@ async fn create_key(
         })?),
     };
     let created = keys::create(
-        state.store.as_ref(),
+        state.store().as_ref(),
         key.account_id,
         NewKey {
             name: body.name,
@@ -139,15 +132,13 @@ async fn create_key(
 /// Lists the account's keys, revoked ones included; never their secrets.
 #[utoipa::path(get, path = "/v1/keys", tag = "keys", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = KeyList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<KeyView>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_keys(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<KeyList>> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
-    let page = keys::list(state.store.as_ref(), key.account_id, &page.into()).await?;
+    let page = keys::list(state.store().as_ref(), key.account_id, &page.into()).await?;
     Ok(Json(KeyList {
         data: page.items.into_iter().map(KeyView::from).collect(),
         next: page.next,
@@ -161,13 +152,11 @@ async fn list_keys(
     responses((status = 204, description = "revoked"), (status = 404, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn revoke_key(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
     let id = path_id::<KeyMarker>(&id, "key")?;
-    keys::revoke(state.store.as_ref(), key.account_id, id).await?;
+    keys::revoke(state.store().as_ref(), key.account_id, id).await?;
     state.auth.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,25 +16,24 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use switchboard_core::channel::is_api_version;
 use switchboard_core::id::{ChannelId, ChannelMarker, MediaMarker};
-use switchboard_core::key::Permission;
 use switchboard_core::media::{MediaRecord, MediaSource};
 use switchboard_core::template_def::media_rules::{
-    normalize_mime, MediaKind, MediaRuleReason, DOCUMENT_MAX, MEDIA_UPLOAD_ERROR,
-    MEDIA_UPLOAD_ERROR_TITLE,
+    normalize_mime, MediaKind, DOCUMENT_MAX, MEDIA_UPLOAD_ERROR, MEDIA_UPLOAD_ERROR_TITLE,
 };
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::media::fetch::fetch;
 use switchboard_service::media::ingest::{decode_data_uri, ingest, IngestRequest};
+use switchboard_service::media::manage;
 use switchboard_service::media::{ByteStream, MediaError, StorageError};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::{key_channel, Auth, CanRead, CanSend};
 use crate::auth::{KeyPrincipal, Principal};
-use crate::error::{ApiError, ErrorBody, ErrorDetail};
+use crate::error::{opaque_internal, ApiError, ApiResult, ErrorBody};
 use crate::extract::path_id;
 use crate::meta_error::MetaApiError;
-use crate::request_id::current_request_id;
 use crate::state::AppState;
 
 /// Body limit of the upload routes: the largest document plus room for multipart framing.
@@ -143,81 +142,6 @@ pub struct CloudUploadAnswer {
     pub id: String,
 }
 
-/// An error of the native media routes, in the native shape with a media-specific code.
-#[derive(Debug)]
-pub struct MediaApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl MediaApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ApiError> for MediaApiError {
-    fn from(e: ApiError) -> Self {
-        let (status, code) = e.status_and_code();
-        if let ApiError::Internal(detail) = &e {
-            tracing::error!(request_id = %current_request_id(), error = %detail, "internal error");
-            return Self::new(
-                status,
-                code,
-                "an unexpected error occurred; quote the request_id when reporting it",
-            );
-        }
-        Self::new(status, code, e.to_string())
-    }
-}
-
-impl From<MediaError> for MediaApiError {
-    fn from(e: MediaError) -> Self {
-        match e {
-            MediaError::Rule(rule) => {
-                let (status, code) = match rule.reason {
-                    MediaRuleReason::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "media_too_large"),
-                    MediaRuleReason::UnsupportedType => {
-                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "media_type_not_allowed")
-                    }
-                    MediaRuleReason::UnrecognizedType => (
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        "media_type_unrecognized",
-                    ),
-                    MediaRuleReason::Empty => (StatusCode::BAD_REQUEST, "media_empty"),
-                };
-                Self::new(status, code, rule.message)
-            }
-            MediaError::Mismatch(m) => Self::new(StatusCode::BAD_REQUEST, "media_type_mismatch", m),
-            MediaError::UrlRefused(m) => Self::new(StatusCode::BAD_REQUEST, "url_not_allowed", m),
-            MediaError::Fetch(m) => Self::new(StatusCode::BAD_REQUEST, "url_fetch_failed", m),
-            MediaError::Source(m) => Self::new(StatusCode::BAD_REQUEST, "unreadable_body", m),
-            MediaError::Invalid(m) => Self::new(StatusCode::BAD_REQUEST, "invalid_parameter", m),
-            MediaError::NotFound => ApiError::NotFound("media not found".into()).into(),
-            MediaError::Storage(m) => ApiError::Internal(m).into(),
-            MediaError::Store(e) => ApiError::Internal(format!("store: {e}")).into(),
-        }
-    }
-}
-
-impl IntoResponse for MediaApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_string(),
-                message: self.message,
-                request_id: current_request_id(),
-            },
-        };
-        (self.status, Json(body)).into_response()
-    }
-}
-
 /// What the client declared about the file.
 #[derive(Debug, Default, Clone)]
 struct Declared {
@@ -292,13 +216,7 @@ async fn resolve_channel(
         (None, scope) => return Ok(scope),
         (Some(text), _) => path_id::<ChannelMarker>(text, "channel")?,
     };
-    key.require_channel(id)?;
-    state
-        .store
-        .get_channel(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
+    key_channel(state, key, id).await?;
     Ok(Some(id))
 }
 
@@ -339,11 +257,11 @@ async fn upload_multipart(
     key: &KeyPrincipal,
     mut multipart: Multipart,
     forced_channel: Option<ChannelId>,
-) -> Result<MediaRecord, MediaApiError> {
+) -> ApiResult<MediaRecord> {
     let mut declared = Declared::default();
     let mut stored: Option<MediaRecord> = None;
     let mut channel = forced_channel;
-    let outcome: Result<(), MediaApiError> = async {
+    let outcome: ApiResult<()> = async {
         loop {
             let field = multipart.next_field().await.map_err(|e| {
                 MediaError::Source(format!("the multipart body could not be read: {e}"))
@@ -371,7 +289,7 @@ async fn upload_multipart(
                         .boxed();
                     let request = request_for(key, channel, &declared);
                     stored = Some(
-                        ingest(state.store.as_ref(), &state.gateway.media, request, stream).await?,
+                        ingest(state.store().as_ref(), &state.gateway.media, request, stream).await?,
                     );
                 }
                 "type" => declared.set_type(&text_field(field).await?)?,
@@ -406,7 +324,7 @@ async fn upload_multipart(
                 discard(state, m).await;
             }
             outcome?;
-            Err(contradiction.map(MediaApiError::from).unwrap_or_else(|| {
+            Err(contradiction.map(ApiError::from).unwrap_or_else(|| {
                 MediaError::Invalid("the multipart body has no `file` part".into()).into()
             }))
         }
@@ -414,26 +332,19 @@ async fn upload_multipart(
 }
 
 async fn discard(state: &AppState, m: &MediaRecord) {
-    if let Err(e) = state.store.delete_media(m.account_id, m.id).await {
-        tracing::warn!(media_id = %m.id, error = %e, "discarding a refused upload failed");
-    }
-    let _ = state.gateway.media.storage.delete(&m.storage_key).await;
+    manage::discard(state.store().as_ref(), &state.gateway.media, m).await;
 }
 
 async fn upload_json(
     state: &AppState,
     key: &KeyPrincipal,
     request: Request,
-) -> Result<MediaRecord, MediaApiError> {
+) -> ApiResult<MediaRecord> {
     let limit = state.gateway.media.settings.json_body_limit;
     let bytes = axum::body::to_bytes(request.into_body(), limit)
         .await
         .map_err(|_| {
-            MediaApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("JSON uploads are limited to {limit} bytes; upload larger files as multipart/form-data or by url"),
-            )
+            ApiError::PayloadTooLarge(format!("JSON uploads are limited to {limit} bytes; upload larger files as multipart/form-data or by url"))
         })?;
     let body: JsonUpload = serde_json::from_slice(&bytes)
         .map_err(|e| MediaError::Invalid(format!("the body is not a valid upload: {e}")))?;
@@ -457,7 +368,13 @@ async fn upload_json(
             let stream: ByteStream<'static> =
                 futures::stream::once(async move { Ok(bytes) }).boxed();
             let request = request_for(key, channel, &declared);
-            Ok(ingest(state.store.as_ref(), &state.gateway.media, request, stream).await?)
+            Ok(ingest(
+                state.store().as_ref(),
+                &state.gateway.media,
+                request,
+                stream,
+            )
+            .await?)
         }
         (None, Some(url)) => {
             let media = &state.gateway.media;
@@ -479,7 +396,7 @@ async fn upload_json(
                 ..request_for(key, channel, &declared)
             };
             let _ = fetched.content_type;
-            Ok(ingest(state.store.as_ref(), media, request, fetched.stream).await?)
+            Ok(ingest(state.store().as_ref(), media, request, fetched.stream).await?)
         }
         _ => Err(MediaError::Invalid(
             "send exactly one of `data` (a base64 data URI) and `url`".into(),
@@ -511,10 +428,9 @@ async fn upload_json(
     ))]
 async fn upload(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     request: Request,
-) -> Result<Response, MediaApiError> {
-    let key = principal.require_key(Permission::Send)?.clone();
+) -> ApiResult<Response> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -529,10 +445,8 @@ async fn upload(
     } else if content_type.starts_with("application/json") {
         upload_json(&state, &key, request).await?
     } else {
-        return Err(MediaApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send multipart/form-data with a `file` part, or JSON with `data` or `url`",
+        return Err(ApiError::UnsupportedMediaType(
+            "send multipart/form-data with a `file` part, or JSON with `data` or `url`".into(),
         ));
     };
     Ok((StatusCode::CREATED, Json(view(&state, &media))).into_response())
@@ -560,8 +474,7 @@ async fn upload_cloud(
             details: format!("`{version}` is not a Graph API version such as v23.0"),
         });
     }
-    let principal = principal?;
-    let key = principal.require_key(Permission::Send)?.clone();
+    let key = Auth::<CanSend>::check(&principal?)?;
     let channel = resolve_channel(&state, &key, Some(&channel_id))
         .await?
         .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
@@ -579,46 +492,43 @@ async fn upload_cloud(
             id: media.id.to_string(),
         })
         .into_response()),
-        Err(e) => Err(MetaApiError {
-            status: e.status,
-            code: match e.code {
+        Err(e) => {
+            let (status, code) = e.status_and_code();
+            let details = match e {
+                ApiError::Internal(detail) => opaque_internal(&detail, "request_id"),
+                other => other.to_string(),
+            };
+            let refused_file = matches!(
+                code,
                 "media_too_large"
-                | "media_type_not_allowed"
-                | "media_type_unrecognized"
-                | "media_empty"
-                | "media_type_mismatch" => MEDIA_UPLOAD_ERROR,
-                "unauthorized" => 190,
-                "forbidden" => 10,
-                "internal_error" => 1,
-                _ => 100,
-            },
-            title: match e.code {
-                "media_too_large"
-                | "media_type_not_allowed"
-                | "media_type_unrecognized"
-                | "media_empty"
-                | "media_type_mismatch" => MEDIA_UPLOAD_ERROR_TITLE.into(),
-                _ => "Invalid parameter".into(),
-            },
-            details: e.message,
-        }),
+                    | "media_type_not_allowed"
+                    | "media_type_unrecognized"
+                    | "media_empty"
+                    | "media_type_mismatch"
+            );
+            Err(MetaApiError {
+                status,
+                code: match code {
+                    _ if refused_file => MEDIA_UPLOAD_ERROR,
+                    "unauthorized" => 190,
+                    "forbidden" => 10,
+                    "internal_error" => 1,
+                    _ => 100,
+                },
+                title: if refused_file {
+                    MEDIA_UPLOAD_ERROR_TITLE.into()
+                } else {
+                    "Invalid parameter".into()
+                },
+                details,
+            })
+        }
     }
 }
 
-async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRecord, ApiError> {
+async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<MediaRecord> {
     let id = path_id::<MediaMarker>(id, "media")?;
-    let media = state
-        .store
-        .get_media(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading media: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
-    if let (Some(scope), Some(channel)) = (key.channel_id, media.channel_id) {
-        if scope != channel {
-            return Err(ApiError::NotFound("media not found".into()));
-        }
-    }
-    Ok(media)
+    Ok(manage::get(state.store().as_ref(), key.account_id, key.channel_id, id).await?)
 }
 
 /// Reads a media file's metadata.
@@ -628,11 +538,10 @@ async fn find(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<MediaRec
     responses((status = 200, body = MediaView), (status = 404, body = ErrorBody)))]
 async fn get_media(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> Result<Json<MediaView>, ApiError> {
-    let key = principal.require_key(Permission::Read)?;
-    let media = find(&state, key, &id).await?;
+    let media = find(&state, &key, &id).await?;
     Ok(Json(view(&state, &media)))
 }
 
@@ -660,11 +569,10 @@ fn content_disposition(m: &MediaRecord) -> HeaderValue {
     responses((status = 200, description = "The bytes, with Content-Type and Content-Length"), (status = 404, body = ErrorBody)))]
 async fn get_content(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let key = principal.require_key(Permission::Read)?;
-    let media = find(&state, key, &id).await?;
+    let media = find(&state, &key, &id).await?;
     let (stream, size) = state
         .gateway
         .media
@@ -675,7 +583,7 @@ async fn get_content(
             StorageError::NotFound => {
                 ApiError::NotFound("media not found (its file is gone)".into())
             }
-            other => ApiError::Internal(format!("opening media: {other}")),
+            other => ApiError::internal("opening media", other),
         })?;
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
@@ -700,25 +608,16 @@ async fn get_content(
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 async fn delete_media(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let key = principal.require_key(Permission::Send)?;
-    let media = find(&state, key, &id).await?;
-    let deleted = state
-        .store
-        .delete_media(key.account_id, media.id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("deleting media: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("media not found".into()))?;
-    if let Err(e) = state
-        .gateway
-        .media
-        .storage
-        .delete(&deleted.storage_key)
-        .await
-    {
-        tracing::warn!(media_id = %deleted.id, error = %e, "deleting a media file failed; the record is gone");
-    }
+    let media = find(&state, &key, &id).await?;
+    manage::delete(
+        state.store().as_ref(),
+        &state.gateway.media,
+        key.account_id,
+        media.id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,15 +10,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use switchboard_core::channel::{is_api_version, Channel};
+use switchboard_core::channel::is_api_version;
 use switchboard_core::event::MessageView;
-use switchboard_core::id::{ChannelMarker, MessageMarker};
-use switchboard_core::key::Permission;
-use switchboard_core::message::{parse_request, CloudRequest};
+use switchboard_core::id::MessageMarker;
+use switchboard_core::message::{parse_request, CloudRequest, IdempotencyKey};
 use switchboard_core::recipient::parse_recipient;
 use switchboard_core::schedule::SEND_AT_FIELDS;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
+use switchboard_service::messages;
 use switchboard_service::read::{mark_read, ReadError};
 use switchboard_service::send::{request_hash, send, SendError};
 use switchboard_store::messages::MessageFilter;
@@ -27,9 +27,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{key_channel_named, Auth, CanRead, CanSend, ScopedChannel};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiQuery};
+use crate::list::List;
 use crate::meta_error::MetaApiError;
 use crate::state::AppState;
 
@@ -60,7 +62,7 @@ pub struct CloudMessageRequest {
     /// Schedules the message: when to send it (RFC 3339 with an offset, e.g.
     /// `2026-03-01T09:00:00+01:00`); omitted means now.
     pub send_at: Option<String>,
-    /// Seed 003's name for `send_at`.
+    /// Another name for `send_at`, accepted for clients that use it.
     #[serde(rename = "scheduleDateTime")]
     pub schedule_date_time: Option<String>,
 }
@@ -105,13 +107,7 @@ pub struct StatusHistoryEntry {
 }
 
 /// A page of messages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageList {
-    /// Messages, oldest first.
-    pub data: Vec<MessageView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type MessageList = List<MessageView>;
 
 /// Filters of `GET /v1/channels/{id}/messages`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -136,22 +132,6 @@ pub struct MessageListQuery {
     pub after: Option<String>,
 }
 
-/// The channel `id` of the key's account, if the key may use it (404 otherwise).
-pub(crate) async fn channel_for(
-    state: &AppState,
-    key: &KeyPrincipal,
-    id: &str,
-) -> ApiResult<Channel> {
-    let id = path_id::<ChannelMarker>(id, "channel")?;
-    key.require_channel(id)?;
-    state
-        .store
-        .get_channel(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))
-}
-
 async fn cloud_request(
     state: AppState,
     principal: Result<Principal, ApiError>,
@@ -159,9 +139,8 @@ async fn cloud_request(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, MetaApiError> {
-    let principal = principal?;
-    let key = principal.require_key(Permission::Send)?;
-    let channel = channel_for(&state, key, channel_id).await?;
+    let key = Auth::<CanSend>::check(&principal?)?;
+    let channel = key_channel_named(&state, &key, channel_id).await?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             MetaApiError {
@@ -224,8 +203,7 @@ async fn cloud_request(
                     let key = v
                         .to_str()
                         .ok()
-                        .map(str::trim)
-                        .filter(|k| !k.is_empty() && k.len() <= 255)
+                        .and_then(IdempotencyKey::parse)
                         .ok_or_else(|| {
                             MetaApiError::bad_request(
                                 100,
@@ -233,7 +211,7 @@ async fn cloud_request(
                                 "Idempotency-Key must be 1–255 visible ASCII characters",
                             )
                         })?;
-                    Some((key.to_string(), request_hash(&body)))
+                    Some((key, request_hash(&body)))
                 }
             };
             let answer = send(&state.gateway, &channel, &value, idempotency, now)
@@ -274,7 +252,7 @@ fn send_error(e: SendError) -> MetaApiError {
             title: "Invalid parameter".into(),
             details: "this Idempotency-Key was already used with a different request body; use a new key for a new message".into(),
         },
-        SendError::Store(e) => MetaApiError::from(ApiError::Internal(format!("storing a message: {e}"))),
+        SendError::Store(e) => MetaApiError::from(ApiError::internal("storing a message", e)),
     }
 }
 
@@ -294,7 +272,7 @@ fn read_error(e: ReadError) -> MetaApiError {
             title: "Upstream error".into(),
             details: e.details.clone().unwrap_or(e.message),
         },
-        ReadError::Store(e) => MetaApiError::from(ApiError::Internal(format!("marking read: {e}"))),
+        ReadError::Store(e) => MetaApiError::from(ApiError::internal("marking read", e)),
     }
 }
 
@@ -305,7 +283,7 @@ fn read_error(e: ReadError) -> MetaApiError {
 /// nothing; the same key with another body is refused with 422. Free-form messages need the
 /// customer's 24-hour window to be open (131047 otherwise); templates are always allowed.
 ///
-/// Add `send_at` (RFC 3339 with an offset; seed 003's `scheduleDateTime` is an alias) to
+/// Add `send_at` (RFC 3339 with an offset; `scheduleDateTime` is accepted as another name) to
 /// schedule it: the answer's `message_status` is `scheduled`, the window is checked when it
 /// becomes due, and `POST /v1/messages/{id}/cancel` cancels it until then. A `send_at` up to
 /// a minute in the past sends at once; further back, or more than a year ahead, is a 400.
@@ -373,15 +351,12 @@ fn parse_time(field: &str, text: &str) -> ApiResult<Millis> {
 #[utoipa::path(get, path = "/v1/channels/{id}/messages", tag = "messages",
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), MessageListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = MessageList), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<MessageView>), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_messages(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { auth: key, channel }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<MessageListQuery>,
 ) -> ApiResult<Json<MessageList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let mut filter = MessageFilter {
         channel_id: Some(channel.id),
         ..MessageFilter::default()
@@ -422,18 +397,11 @@ async fn list_messages(
             Err(_) => filter.upstream_id = Some(m.to_string()),
         }
     }
-    let page = state
-        .store
-        .list_messages(
-            key.account_id,
-            &filter,
-            &PageRequest {
-                after: q.after,
-                limit: q.limit,
-            },
-        )
-        .await
-        .map_err(|e| ApiError::Internal(format!("listing messages: {e}")))?;
+    let page = PageRequest {
+        after: q.after,
+        limit: q.limit,
+    };
+    let page = messages::list(state.store().as_ref(), key.account_id, &filter, &page).await?;
     Ok(Json(MessageList {
         data: page.items.iter().map(MessageView::from).collect(),
         next: page.next,
@@ -447,19 +415,12 @@ async fn list_messages(
     responses((status = 200, body = MessageDetail), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_message(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanRead>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageDetail>> {
-    let key = principal.require_key(Permission::Read)?;
     let id = path_id::<MessageMarker>(&id, "message")?;
-    let (message, history) = state
-        .store
-        .get_message(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a message: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
-    key.require_channel(message.channel_id)
-        .map_err(|_| ApiError::NotFound("message not found".into()))?;
+    let (message, history) =
+        messages::get(state.store().as_ref(), key.account_id, key.channel_id, id).await?;
     Ok(Json(MessageDetail {
         message: MessageView::from(&message),
         status_history: history

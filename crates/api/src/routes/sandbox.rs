@@ -1,20 +1,18 @@
 //! `POST /v1/channels/{id}/sandbox/inbound`: a simulated customer writes to a sandbox channel.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
 use switchboard_core::channel::ChannelKind as Kind;
-use switchboard_core::id::ChannelMarker;
-use switchboard_core::key::Permission;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
+use crate::access::{CanSend, ScopedChannel};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{path_id, ApiJson};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Registers a sandbox channel's number with the mounted emulator, its webhooks wired back to
@@ -66,19 +64,9 @@ pub struct Injected {
     responses((status = 202, body = Injected), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn inject_inbound(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanSend>,
     ApiJson(message): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<Injected>)> {
-    let key = principal.require_key(Permission::Send)?;
-    let id = path_id::<ChannelMarker>(&id, "channel")?;
-    key.require_channel(id)?;
-    let channel = state
-        .store
-        .get_channel(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a channel: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("channel not found".into()))?;
     if channel.kind != Kind::Sandbox {
         return Err(ApiError::BadRequest {
             code: "not_a_sandbox_channel",

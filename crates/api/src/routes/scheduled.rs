@@ -4,13 +4,12 @@ use axum::extract::{Path, State};
 use axum::Json;
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
-use switchboard_core::key::Permission;
-use switchboard_core::time::now_millis;
+use switchboard_service::messages;
 use switchboard_store::schedule::CancelOutcome;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
+use crate::access::{Auth, CanSend};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::path_id;
 use crate::state::AppState;
@@ -31,25 +30,14 @@ pub fn router() -> OpenApiRouter<AppState> {
                (status = 409, body = crate::error::ErrorBody, description = "Not waiting for its send time any more (`not_cancelable`)")))]
 async fn cancel(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<CanSend>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageView>> {
-    let key = principal.require_key(Permission::Send)?;
     let id = path_id::<MessageMarker>(&id, "message")?;
     // A channel-scoped key only sees its channel's messages.
-    let (message, _) = state
-        .store
-        .get_message(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a message: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("message not found".into()))?;
-    key.require_channel(message.channel_id)
-        .map_err(|_| ApiError::NotFound("message not found".into()))?;
-    let outcome = state
-        .store
-        .cancel_scheduled(key.account_id, id, now_millis())
-        .await
-        .map_err(|e| ApiError::Internal(format!("canceling a message: {e}")))?;
+    let outcome =
+        messages::cancel_scheduled(state.store().as_ref(), key.account_id, key.channel_id, id)
+            .await?;
     match outcome {
         CancelOutcome::Canceled(m) => Ok(Json(MessageView::from(m.as_ref()))),
         CancelOutcome::NotScheduled(m) => Err(ApiError::WrongState {

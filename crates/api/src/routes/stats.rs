@@ -1,14 +1,13 @@
-//! Channel statistics: `GET /v1/channels/{id}/stats?month=MM.YYYY` (seed 002's monthly
+//! Channel statistics: `GET /v1/channels/{id}/stats?month=MM.YYYY` (the monthly
 //! statistics with `templates_cost`) and `GET /v1/channels/{id}/stats/daily` (a series for
 //! charts). Days and months are those of the channel's time zone (`timezone`, default UTC)
 //! or of `?tz=`; every message counts on the local day it was created.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::Channel;
-use switchboard_core::key::Permission;
 use switchboard_core::stats::{
     day_name, day_range_in, micros_to_amount, month_of_in, parse_month_in, Period, PeriodError,
 };
@@ -18,10 +17,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::access::{CanRead, ScopedChannel};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::ApiQuery;
-use crate::routes::messages::channel_for;
 use crate::state::AppState;
 
 /// Longest daily series, in days.
@@ -38,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MonthQuery {
-    /// Month and year as `MM.YYYY` (seed 002's format), e.g. `03.2026`; default the current
+    /// Month and year as `MM.YYYY` (month, dot, four-digit year), e.g. `03.2026`; default the current
     /// month.
     pub month: Option<String>,
     /// Time zone of the days and months (IANA name such as `Europe/Berlin`, or an offset such
@@ -96,7 +94,7 @@ pub struct StatsCounts {
     pub conversations_opened: u64,
     /// Template messages by category with their cost.
     pub templates: Vec<TemplateStats>,
-    /// Total cost of the template messages (seed 002's `templates_cost`).
+    /// Total cost of the template messages (the sum of each template message's category price).
     pub templates_cost: f64,
 }
 
@@ -205,18 +203,15 @@ fn period_error(e: PeriodError) -> ApiError {
                (status = 404, body = crate::error::ErrorBody)))]
 async fn monthly(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<MonthlyStats>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let month = q.month.unwrap_or_else(|| month_of_in(now_millis(), &tz));
     let period = parse_month_in(&month, &tz).map_err(period_error)?;
     let (total, _) = channel_stats(&state.gateway, channel.id, period, &tz)
         .await
-        .map_err(|e| ApiError::Internal(format!("computing statistics: {e}")))?;
+        .context("computing statistics")?;
     Ok(Json(MonthlyStats {
         channel_id: channel.id.to_string(),
         date: month.trim().to_string(),
@@ -238,12 +233,9 @@ async fn monthly(
                (status = 404, body = crate::error::ErrorBody)))]
 async fn daily(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> ApiResult<Json<DailyStats>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let period: Period = match (&q.month, &q.from, &q.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
@@ -266,7 +258,7 @@ async fn daily(
     };
     let (_, days) = channel_stats(&state.gateway, channel.id, period, &tz)
         .await
-        .map_err(|e| ApiError::Internal(format!("computing statistics: {e}")))?;
+        .context("computing statistics")?;
     Ok(Json(DailyStats {
         channel_id: channel.id.to_string(),
         from: to_rfc3339(period.from),

@@ -7,20 +7,21 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::event::ALL_TYPES;
 use switchboard_core::id::{ChannelMarker, DeliveryMarker, SubscriptionId, SubscriptionMarker};
-use switchboard_core::key::Permission;
-use switchboard_core::standard_webhooks::generate_secret;
 use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339};
 use switchboard_service::webhooks::guard::check_url;
+use switchboard_service::webhooks::subscriptions::{self, NewSubscription, SubscriptionPatch};
+use switchboard_service::webhooks::WebhookParts;
 use switchboard_store::messages::ReplayFrom;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::PageQuery;
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{AccountWide, Auth, CanManage};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Event-type prefixes a wildcard may name.
@@ -119,13 +120,7 @@ pub struct SubscriptionView {
 }
 
 /// A page of subscriptions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriptionList {
-    /// Oldest first.
-    pub data: Vec<SubscriptionView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type SubscriptionList = List<SubscriptionView>;
 
 /// Body of a secret rotation.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -205,13 +200,7 @@ pub struct DeliveryDetail {
 }
 
 /// A page of deliveries.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryList {
-    /// Oldest first.
-    pub data: Vec<DeliveryView>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-}
+pub type DeliveryList = List<DeliveryView>;
 
 fn view(s: &Subscription, secret: Option<String>) -> SubscriptionView {
     SubscriptionView {
@@ -292,24 +281,14 @@ fn format(text: Option<&str>) -> ApiResult<Option<PayloadFormat>> {
     .transpose()
 }
 
-fn manager(principal: &Principal) -> ApiResult<&KeyPrincipal> {
-    let key = principal.require_key(Permission::Manage)?;
-    key.require_account_wide()?;
-    Ok(key)
+fn subscription_id(id: &str) -> ApiResult<SubscriptionId> {
+    path_id::<SubscriptionMarker>(id, "subscription")
 }
 
-async fn load(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Subscription> {
-    let id = path_id::<SubscriptionMarker>(id, "subscription")?;
-    state
-        .store
-        .get_subscription(key.account_id, id)
-        .await
-        .map_err(|e| ApiError::Internal(format!("reading a subscription: {e}")))?
-        .ok_or_else(|| ApiError::NotFound("subscription not found".into()))
-}
-
-fn internal(what: &'static str) -> impl Fn(switchboard_store::StoreError) -> ApiError {
-    move |e| ApiError::Internal(format!("{what}: {e}"))
+fn url(state: &AppState, url: &str) -> ApiResult<String> {
+    check_url(url, state.settings.allow_private_targets)
+        .map(|u| u.to_string())
+        .map_err(|m| ApiError::invalid(format!("url: {m}")))
 }
 
 /// Creates a subscription; its signing secret is in this answer (and rotation answers) only.
@@ -318,74 +297,43 @@ fn internal(what: &'static str) -> impl Fn(switchboard_store::StoreError) -> Api
     responses((status = 201, body = SubscriptionView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn create_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiJson(body): ApiJson<CreateSubscription>,
 ) -> ApiResult<(StatusCode, Json<SubscriptionView>)> {
-    let key = manager(&principal)?;
-    let url = check_url(&body.url, state.settings.allow_private_targets)
-        .map_err(|m| ApiError::invalid(format!("url: {m}")))?;
+    let url = url(&state, &body.url)?;
     let events = check_filter(&body.events.unwrap_or_else(|| vec!["*".into()]))?;
-    let channel_id = match body.channel_id.as_deref() {
+    let channel = match body.channel_id {
         None => None,
         Some(text) => {
-            let id = path_id::<ChannelMarker>(text, "channel").map_err(|_| {
+            let id = path_id::<ChannelMarker>(&text, "channel").map_err(|_| {
                 ApiError::invalid(format!(
                     "channel_id: `{text}` is not a channel of this account"
                 ))
             })?;
-            state
-                .store
-                .get_channel(key.account_id, id)
-                .await
-                .map_err(internal("reading a channel"))?
-                .ok_or_else(|| {
-                    ApiError::invalid(format!(
-                        "channel_id: `{text}` is not a channel of this account"
-                    ))
-                })?;
-            Some(id)
+            Some((id, text))
         }
     };
-    let now = now_millis();
-    let s = Subscription {
-        id: SubscriptionId::new(),
-        account_id: key.account_id,
-        channel_id,
-        url: url.to_string(),
+    let new = NewSubscription {
+        url,
         events,
         format: format(body.format.as_deref())?.unwrap_or(PayloadFormat::Switchboard),
-        secret: generate_secret(),
-        previous_secret: None,
-        previous_expires_at: None,
+        channel,
         enabled: body.enabled.unwrap_or(true),
         description: body.description,
-        failing_since: None,
-        disabled_reason: None,
-        created_at: now,
-        updated_at: now,
     };
-    state
-        .store
-        .create_subscription(&s)
-        .await
-        .map_err(internal("storing a subscription"))?;
+    let s = subscriptions::create(state.store().as_ref(), key.account_id, new).await?;
     Ok((StatusCode::CREATED, Json(view(&s, Some(s.secret.clone())))))
 }
 
 /// Lists the account's subscriptions.
 #[utoipa::path(get, path = "/v1/subscriptions", tag = "webhooks", params(PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = SubscriptionList)))]
+    security(("bearer" = [])), responses((status = 200, body = List<SubscriptionView>)))]
 async fn list_subscriptions(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<SubscriptionList>> {
-    let key = manager(&principal)?;
-    let page = state
-        .store
-        .list_subscriptions(key.account_id, &page.into())
-        .await
-        .map_err(internal("listing subscriptions"))?;
+    let page = subscriptions::list(state.store().as_ref(), key.account_id, &page.into()).await?;
     Ok(Json(SubscriptionList {
         data: page.items.iter().map(|s| view(s, None)).collect(),
         next: page.next,
@@ -398,11 +346,16 @@ async fn list_subscriptions(
     responses((status = 200, body = SubscriptionView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let key = manager(&principal)?;
-    Ok(Json(view(&load(&state, key, &id).await?, None)))
+    let s = subscriptions::get(
+        state.store().as_ref(),
+        key.account_id,
+        subscription_id(&id)?,
+    )
+    .await?;
+    Ok(Json(view(&s, None)))
 }
 
 /// Changes a subscription; enabling it clears an automatic disable.
@@ -411,39 +364,19 @@ async fn get_subscription(
     responses((status = 200, body = SubscriptionView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn update_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateSubscription>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let key = manager(&principal)?;
-    let mut s = load(&state, key, &id).await?;
-    if let Some(url) = body.url {
-        s.url = check_url(&url, state.settings.allow_private_targets)
-            .map_err(|m| ApiError::invalid(format!("url: {m}")))?
-            .to_string();
-    }
-    if let Some(events) = body.events {
-        s.events = check_filter(&events)?;
-    }
-    if let Some(f) = format(body.format.as_deref())? {
-        s.format = f;
-    }
-    if let Some(enabled) = body.enabled {
-        if enabled && !s.enabled {
-            s.failing_since = None;
-            s.disabled_reason = None;
-        }
-        s.enabled = enabled;
-    }
-    if body.description.is_some() {
-        s.description = body.description;
-    }
-    s.updated_at = now_millis();
-    state
-        .store
-        .update_subscription(&s)
-        .await
-        .map_err(internal("updating a subscription"))?;
+    let id = subscription_id(&id)?;
+    let patch = SubscriptionPatch {
+        url: body.url.map(|u| url(&state, &u)).transpose()?,
+        events: body.events.map(|e| check_filter(&e)).transpose()?,
+        format: format(body.format.as_deref())?,
+        enabled: body.enabled,
+        description: body.description,
+    };
+    let s = subscriptions::update(state.store().as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&s, None)))
 }
 
@@ -453,16 +386,15 @@ async fn update_subscription(
     responses((status = 204, description = "deleted"), (status = 404, body = crate::error::ErrorBody)))]
 async fn delete_subscription(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let key = manager(&principal)?;
-    let s = load(&state, key, &id).await?;
-    state
-        .store
-        .delete_subscription(key.account_id, s.id)
-        .await
-        .map_err(internal("deleting a subscription"))?;
+    subscriptions::delete(
+        state.store().as_ref(),
+        key.account_id,
+        subscription_id(&id)?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -473,28 +405,20 @@ async fn delete_subscription(
     responses((status = 200, body = SubscriptionView), (status = 404, body = crate::error::ErrorBody)))]
 async fn rotate_secret(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RotateSecret>,
 ) -> ApiResult<Json<SubscriptionView>> {
-    let key = manager(&principal)?;
-    let mut s = load(&state, key, &id).await?;
+    let id = subscription_id(&id)?;
     let overlap = body.overlap_seconds.unwrap_or(86_400);
     if overlap > MAX_OVERLAP_SECS {
         return Err(ApiError::invalid(
             "overlap_seconds: at most 604800 (7 days)",
         ));
     }
-    let now = now_millis();
-    s.previous_secret = Some(s.secret.clone());
-    s.previous_expires_at = Some(now + overlap as i64 * 1000);
-    s.secret = generate_secret();
-    s.updated_at = now;
-    state
-        .store
-        .update_subscription(&s)
-        .await
-        .map_err(internal("rotating a secret"))?;
+    let overlap_ms = overlap as i64 * 1000;
+    let s = subscriptions::rotate_secret(state.store().as_ref(), key.account_id, id, overlap_ms)
+        .await?;
     Ok(Json(view(&s, Some(s.secret.clone()))))
 }
 
@@ -504,12 +428,11 @@ async fn rotate_secret(
     responses((status = 202, body = Replayed), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn replay(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Replay>,
 ) -> ApiResult<(StatusCode, Json<Replayed>)> {
-    let key = manager(&principal)?;
-    let s = load(&state, key, &id).await?;
+    let id = subscription_id(&id)?;
     let from =
         match (body.since.as_deref(), body.after_event_id) {
             (Some(since), None) => ReplayFrom::Time(parse_rfc3339(since).ok_or_else(|| {
@@ -526,37 +449,24 @@ async fn replay(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit: between 1 and 10000"));
     }
-    let created = state
-        .store
-        .replay(&s, &from, now_millis(), limit)
-        .await
-        .map_err(|e| match e {
-            switchboard_store::StoreError::Config(m) => {
-                ApiError::invalid(format!("after_event_id: {m}"))
-            }
-            other => ApiError::Internal(format!("replaying: {other}")),
-        })?;
-    state.gateway.webhook_wake.notify_one();
+    let parts = WebhookParts::from(&state.gateway);
+    let created = subscriptions::replay(&parts, key.account_id, id, &from, limit).await?;
     Ok((StatusCode::ACCEPTED, Json(Replayed { created })))
 }
 
 /// Lists a subscription's deliveries.
 #[utoipa::path(get, path = "/v1/subscriptions/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "`sub_…`"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = DeliveryList), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<DeliveryView>), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_deliveries(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<DeliveryList>> {
-    let key = manager(&principal)?;
-    let s = load(&state, key, &id).await?;
-    let page = state
-        .store
-        .list_deliveries(key.account_id, s.id, &page.into())
-        .await
-        .map_err(internal("listing deliveries"))?;
+    let id = subscription_id(&id)?;
+    let page =
+        subscriptions::deliveries(state.store().as_ref(), key.account_id, id, &page.into()).await?;
     Ok(Json(DeliveryList {
         data: page.items.iter().map(delivery_view).collect(),
         next: page.next,
@@ -569,17 +479,11 @@ async fn list_deliveries(
     responses((status = 200, body = DeliveryDetail), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_delivery(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
-    let key = manager(&principal)?;
     let id = path_id::<DeliveryMarker>(&id, "delivery")?;
-    let (d, attempts) = state
-        .store
-        .get_delivery(key.account_id, id)
-        .await
-        .map_err(internal("reading a delivery"))?
-        .ok_or_else(|| ApiError::NotFound("delivery not found".into()))?;
+    let (d, attempts) = subscriptions::delivery(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(DeliveryDetail {
         delivery: delivery_view(&d),
         attempts_log: attempts.into_iter().map(attempt_view).collect(),
@@ -592,17 +496,11 @@ async fn get_delivery(
     responses((status = 202, body = DeliveryView), (status = 404, body = crate::error::ErrorBody)))]
 async fn retry_delivery(
     State(state): State<AppState>,
-    principal: Principal,
+    key: Auth<AccountWide<CanManage>>,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
-    let key = manager(&principal)?;
     let id = path_id::<DeliveryMarker>(&id, "delivery")?;
-    let d = state
-        .store
-        .retry_delivery(key.account_id, id, now_millis())
-        .await
-        .map_err(internal("retrying a delivery"))?
-        .ok_or_else(|| ApiError::NotFound("delivery not found".into()))?;
-    state.gateway.webhook_wake.notify_one();
+    let parts = WebhookParts::from(&state.gateway);
+    let d = subscriptions::retry_delivery(&parts, key.account_id, id).await?;
     Ok((StatusCode::ACCEPTED, Json(delivery_view(&d))))
 }

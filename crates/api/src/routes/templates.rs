@@ -7,9 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use switchboard_core::channel::Channel;
-use switchboard_core::id::{ChannelId, ChannelMarker, TemplateMarker};
-use switchboard_core::key::Permission;
+use switchboard_core::id::TemplateMarker;
 use switchboard_core::template_def::{Category, TemplateStatus};
 use switchboard_core::template_record::TemplateView;
 use switchboard_service::templates::manage::{self, DeleteTarget};
@@ -19,9 +17,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{KeyPrincipal, Principal};
+use crate::access::{CanManage, CanRead, ScopedChannel};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
+use crate::list::List;
 use crate::state::AppState;
 
 /// Filters and paging of `GET /v1/channels/{id}/templates`.
@@ -43,13 +42,7 @@ pub struct TemplateQuery {
 }
 
 /// A page of templates.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TemplateList {
-    /// The templates, oldest first.
-    pub data: Vec<TemplateView>,
-    /// Cursor of the next page, or null.
-    pub next: Option<String>,
-}
+pub type TemplateList = List<TemplateView>;
 
 /// The templates a delete removed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,12 +70,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_template, list_templates))
         .routes(routes!(get_template, delete_template))
         .routes(routes!(sync_templates))
-}
-
-async fn channel_for(state: &AppState, key: &KeyPrincipal, id: &str) -> ApiResult<Channel> {
-    let id: ChannelId = path_id::<ChannelMarker>(id, "channel")?;
-    key.require_channel(id)?;
-    Ok(manage::channel(&state.gateway, key.account_id, id).await?)
 }
 
 fn filter(q: &TemplateQuery) -> ApiResult<TemplateFilter> {
@@ -137,12 +124,9 @@ fn filter(q: &TemplateQuery) -> ApiResult<TemplateFilter> {
     ))]
 async fn create_template(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanManage>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<TemplateView>)> {
-    let key = principal.require_key(Permission::Manage)?;
-    let channel = channel_for(&state, key, &id).await?;
     let t = manage::create(&state.gateway, &channel, &body).await?;
     Ok((StatusCode::CREATED, Json(TemplateView::from(&t))))
 }
@@ -152,18 +136,15 @@ async fn create_template(
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), TemplateQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TemplateList),
+        (status = 200, body = List<TemplateView>),
         (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
     ))]
 async fn list_templates(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanRead>,
     ApiQuery(q): ApiQuery<TemplateQuery>,
 ) -> ApiResult<Json<TemplateList>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let f = filter(&q)?;
     let page = PageRequest {
         after: q.after.clone(),
@@ -186,11 +167,12 @@ async fn list_templates(
     responses((status = 200, body = TemplateView), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_template(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((id, template_id)): Path<(String, String)>,
+    ScopedChannel {
+        auth: _key,
+        channel,
+    }: ScopedChannel<CanRead>,
+    Path((_channel, template_id)): Path<(String, String)>,
 ) -> ApiResult<Json<TemplateView>> {
-    let key = principal.require_key(Permission::Read)?;
-    let channel = channel_for(&state, key, &id).await?;
     let template_id = path_id::<TemplateMarker>(&template_id, "template")?;
     let t = manage::get(&state.gateway, &channel, template_id).await?;
     Ok(Json(TemplateView::from(&t)))
@@ -213,11 +195,12 @@ async fn get_template(
     ))]
 async fn delete_template(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((id, template_id)): Path<(String, String)>,
+    ScopedChannel {
+        auth: _key,
+        channel,
+    }: ScopedChannel<CanManage>,
+    Path((_channel, template_id)): Path<(String, String)>,
 ) -> ApiResult<Json<DeletedTemplates>> {
-    let key = principal.require_key(Permission::Manage)?;
-    let channel = channel_for(&state, key, &id).await?;
     let target = match DeleteTarget::parse(&template_id) {
         Ok(t) => t,
         Err(_) if template_id.starts_with("tpl_") => {
@@ -245,11 +228,8 @@ async fn delete_template(
     ))]
 async fn sync_templates(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
+    ScopedChannel { channel, .. }: ScopedChannel<CanManage>,
 ) -> ApiResult<Json<SyncResult>> {
-    let key = principal.require_key(Permission::Manage)?;
-    let channel = channel_for(&state, key, &id).await?;
     let out = manage::sync(&state.gateway, &channel).await?;
     Ok(Json(SyncResult {
         created: out.created,

@@ -9,6 +9,7 @@
 mod contacts;
 mod currency;
 mod error;
+mod idempotency;
 mod interactive;
 mod kind;
 mod location;
@@ -30,6 +31,7 @@ pub use error::{
     title_for, MessageError, MetaError, MetaErrorBody, MetaErrorData, INVALID_PARAMETER,
     INVALID_VALUE, MISSING_PARAMETER, UNSUPPORTED_TYPE,
 };
+pub use idempotency::IdempotencyKey;
 pub use interactive::{
     Body, ButtonAction, CardAction, CarouselAction, CarouselCard, CatalogAction, CatalogParameters,
     CtaUrlAction, CtaUrlParameters, FlowAction, FlowActionPayload, FlowParameters, Footer, Header,

@@ -384,3 +384,16 @@ pub async fn contact_state(
         current_step,
     })
 }
+
+/// A page of the bot's decisions on `channel`, oldest first.
+pub async fn decisions(
+    store: &dyn Store,
+    account: AccountId,
+    channel: ChannelId,
+    filter: &switchboard_store::bot::DecisionFilter,
+    page: &switchboard_store::PageRequest,
+) -> ServiceResult<switchboard_store::Page<switchboard_store::bot::DecisionRecord>> {
+    Ok(store
+        .list_bot_decisions(account, channel, filter, page)
+        .await?)
+}

@@ -21,6 +21,7 @@ use switchboard_core::event::{
     Event, MessageView, BOT_DECISION, CONTACT_OPTED_IN, CONTACT_OPTED_OUT, MESSAGE_RECEIVED,
 };
 use switchboard_core::id::{BotDecisionId, EventId, MessageId};
+use switchboard_core::message::IdempotencyKey;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_store::bot::{DecisionRecord, DecisionWrite};
 use switchboard_store::StoreError;
@@ -305,8 +306,8 @@ fn new_event(kind: &str, d: &DecisionRecord, data: Value) -> Event {
 }
 
 /// The idempotency key of a decision's reply.
-pub fn reply_key(inbound: MessageId, index: usize) -> String {
-    format!("bot:{inbound}:{index}")
+pub fn reply_key(inbound: MessageId, index: usize) -> IdempotencyKey {
+    IdempotencyKey::derived(format!("bot:{inbound}:{index}"))
 }
 
 /// Sends a decision's reply through the normal send path and records its id (or why it was

@@ -26,13 +26,13 @@ use switchboard_store::StoreError;
 use tokio_util::sync::CancellationToken;
 
 use super::audience::{next_batch, Audience};
+use super::BroadcastParts;
 use crate::bot::optout::OPTED_OUT_OF_MARKETING;
-use crate::gateway::Gateway;
 
 /// Starts the feeder; it stops when `cancel` fires.
-pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn spawn(gateway: BroadcastParts, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let idle = Duration::from_millis(gateway.broadcasts.poll_ms.max(1));
+        let idle = Duration::from_millis(gateway.broadcasts.settings.poll_ms.max(1));
         while !cancel.is_cancelled() {
             let busy = match round(&gateway).await {
                 Ok(busy) => busy,
@@ -46,7 +46,7 @@ pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHa
                 continue;
             }
             tokio::select! {
-                _ = gateway.broadcast_wake.notified() => {},
+                _ = gateway.broadcasts.woken() => {},
                 _ = tokio::time::sleep(idle) => {},
                 _ = cancel.cancelled() => {},
             }
@@ -56,7 +56,7 @@ pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHa
 
 /// One pass over the open broadcasts; true when there was work (so another pass follows at
 /// once).
-pub async fn round(gateway: &Gateway) -> Result<bool, StoreError> {
+pub async fn round(gateway: &BroadcastParts) -> Result<bool, StoreError> {
     let mut busy = false;
     for b in gateway.store.open_broadcasts().await? {
         if !b.materialized {
@@ -79,8 +79,8 @@ pub async fn round(gateway: &Gateway) -> Result<bool, StoreError> {
 }
 
 /// Materializes the next batch of `b`'s audience; true if it did.
-async fn materialize(gateway: &Gateway, b: &BroadcastRecord) -> Result<bool, StoreError> {
-    let settings = &gateway.broadcasts;
+async fn materialize(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bool, StoreError> {
+    let settings = &gateway.broadcasts.settings;
     let batch = next_batch(
         gateway.store.as_ref(),
         &settings.spool_dir,
@@ -128,8 +128,8 @@ async fn materialize(gateway: &Gateway, b: &BroadcastRecord) -> Result<bool, Sto
 }
 
 /// Tops the broadcast's messages in the outbox up to the window; true if it stored any.
-async fn refill(gateway: &Gateway, b: &BroadcastRecord) -> Result<bool, StoreError> {
-    let window = i64::from(gateway.broadcasts.window.max(1));
+async fn refill(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bool, StoreError> {
+    let window = i64::from(gateway.broadcasts.settings.window.max(1));
     let room = window - b.counters.queued;
     if room <= 0 || b.counters.pending == 0 {
         return Ok(false);
@@ -145,7 +145,7 @@ async fn refill(gateway: &Gateway, b: &BroadcastRecord) -> Result<bool, StoreErr
     let items: Vec<FeedItem> = targets.iter().map(|t| decide(b, t, now)).collect();
     let outcome = gateway.store.feed_targets(b.id, &items, now).await?;
     if outcome.queued > 0 {
-        gateway.wake.notify_one();
+        gateway.outbox.wake();
     }
     Ok(outcome.queued + outcome.ended > 0)
 }

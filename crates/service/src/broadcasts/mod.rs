@@ -7,6 +7,8 @@
 pub mod audience;
 pub mod csv;
 pub mod feeder;
+pub mod manage;
+pub mod spool;
 pub mod tracker;
 
 use std::path::PathBuf;
@@ -24,6 +26,55 @@ use switchboard_store::StoreError;
 use crate::gateway::Gateway;
 use crate::templates::check::{check_template_send, TemplateCheckError};
 use audience::{Audience, AudienceError};
+
+/// The broadcast settings and the feeder's wake-up, cheap to clone.
+#[derive(Clone)]
+pub struct Broadcasts {
+    /// The settings.
+    pub settings: BroadcastSettings,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Broadcasts {
+    /// The broadcasts with `settings` and a fresh wake-up.
+    pub fn new(settings: BroadcastSettings) -> Self {
+        Self {
+            settings,
+            wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Wakes the feeder (a broadcast was created or resumed, or targets moved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Completes when the feeder is woken.
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+}
+
+/// What the broadcast workers (feeder and tracker) work with.
+#[derive(Clone)]
+pub struct BroadcastParts {
+    /// The store (broadcasts, targets, events).
+    pub store: std::sync::Arc<dyn switchboard_store::Store>,
+    /// The settings and the feeder's wake-up.
+    pub broadcasts: Broadcasts,
+    /// The outbox the feeder fills (it wakes the dispatcher).
+    pub outbox: crate::outbox::Outbox,
+}
+
+impl From<&Gateway> for BroadcastParts {
+    fn from(g: &Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            broadcasts: g.broadcasts.clone(),
+            outbox: g.outbox.clone(),
+        }
+    }
+}
 
 /// Settings of broadcasts (`[broadcasts]` in the config).
 #[derive(Debug, Clone)]
@@ -136,7 +187,7 @@ pub async fn create(
     new: NewBroadcast,
     now: Millis,
 ) -> Result<BroadcastRecord, BroadcastError> {
-    let settings = &gateway.broadcasts;
+    let settings = &gateway.broadcasts.settings;
     let mut message = match new.message {
         Value::Object(map) => map,
         _ => {
@@ -161,7 +212,7 @@ pub async fn create(
     let mut sample = message.clone();
     sample["to"] = json!(SAMPLE_TO);
     let parsed = parse_message(&sample).map_err(|e| invalid_message(&e))?;
-    if !gateway.connector(channel).supports(&parsed.kind) {
+    if !gateway.upstream.connector(channel).supports(&parsed.kind) {
         return Err(BroadcastError::Invalid {
             code: "invalid_message",
             message: format!("this channel cannot send `{}` messages", parsed.kind),
@@ -245,7 +296,7 @@ pub async fn create(
     };
     match gateway.store.create_broadcast(&record).await? {
         CreateBroadcastOutcome::Created => {
-            gateway.broadcast_wake.notify_one();
+            gateway.broadcasts.wake();
             Ok(record)
         }
         CreateBroadcastOutcome::Insufficient { needed, available } => {

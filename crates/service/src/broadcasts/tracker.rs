@@ -15,7 +15,7 @@ use switchboard_core::time::now_millis;
 use switchboard_store::broadcasts::TrackedStatus;
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::Gateway;
+use super::BroadcastParts;
 
 /// How often the position is saved while the tracker only passes over events.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
@@ -47,10 +47,10 @@ pub fn tracked(event: &Event) -> Option<TrackedStatus> {
 }
 
 /// Starts the tracker; it stops when `cancel` fires.
-pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn spawn(gateway: BroadcastParts, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let store = gateway.store.clone();
-        let settings = gateway.broadcasts.clone();
+        let settings = gateway.broadcasts.settings.clone();
         let mut position = loop {
             match store.broadcast_position().await {
                 Ok(p) => break p,
@@ -90,7 +90,7 @@ pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHa
                                     saved_at = Instant::now();
                                     position = Some(cursor);
                                     if moved > 0 {
-                                        gateway.broadcast_wake.notify_one();
+                                        gateway.broadcasts.wake();
                                     }
                                 }
                                 Err(e) => {

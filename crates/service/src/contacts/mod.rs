@@ -5,6 +5,7 @@
 pub mod csv_row;
 pub mod export;
 pub mod import;
+pub mod manage;
 
 use serde_json::{Map, Value};
 use switchboard_core::id::{AccountId, ContactId};

@@ -32,8 +32,8 @@ async fn download(
     upstream_id: &str,
     content: &Value,
 ) -> Result<MediaRecord, String> {
-    let target = gateway.target(channel);
-    let connector = gateway.connector(channel);
+    let target = gateway.upstream.target(channel);
+    let connector = gateway.upstream.connector(channel);
     let info = connector
         .media_info(&target, upstream_id)
         .await

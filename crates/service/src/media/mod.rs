@@ -7,6 +7,7 @@ pub mod error;
 pub mod fetch;
 pub mod inbound;
 pub mod ingest;
+pub mod manage;
 pub mod refs;
 pub mod storage;
 pub mod sweeper;

@@ -6,15 +6,28 @@ use std::time::Duration;
 use switchboard_core::time::now_millis;
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::Gateway;
+use std::sync::Arc;
+
+use switchboard_store::Store;
+
+use super::Media;
 
 /// Records deleted per batch.
 const BATCH: u32 = 500;
 /// Batches per pass (the rest waits for the next pass).
 const MAX_BATCHES: usize = 100;
 
+/// What the sweeper works with.
+#[derive(Clone)]
+pub struct SweepParts {
+    /// The store (media records).
+    pub store: Arc<dyn Store>,
+    /// The media storage.
+    pub media: Media,
+}
+
 /// Deletes up to one pass of expired media; returns how many were deleted.
-pub async fn sweep_once(gateway: &Gateway) -> u64 {
+pub async fn sweep_once(gateway: &SweepParts) -> u64 {
     let mut deleted = 0;
     for _ in 0..MAX_BATCHES {
         let expired = match gateway.store.expired_media(now_millis(), BATCH).await {
@@ -47,7 +60,7 @@ pub async fn sweep_once(gateway: &Gateway) -> u64 {
 }
 
 /// Starts the sweeper; it stops when `cancel` fires.
-pub fn spawn(gateway: Gateway, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn spawn(gateway: SweepParts, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let interval = Duration::from_millis(gateway.media.settings.sweep_interval_ms.max(10));
         loop {

@@ -11,7 +11,20 @@ use switchboard_core::template_def::media_rules::MEDIA_UPLOAD_ERROR;
 use switchboard_core::time::now_millis;
 
 use super::StorageError;
-use crate::gateway::Gateway;
+use switchboard_store::Store;
+
+use super::Media;
+use crate::upstream::Upstream;
+
+/// What resolving media references uses.
+pub struct Uploads<'a> {
+    /// The store (media records, cached upstream ids).
+    pub store: &'a dyn Store,
+    /// The media storage.
+    pub media: &'a Media,
+    /// The upstreams.
+    pub upstream: &'a Upstream,
+}
 
 fn permanent(message: String) -> ConnectorError {
     let mut e = ConnectorError::permanent(message);
@@ -21,11 +34,11 @@ fn permanent(message: String) -> ConnectorError {
 
 /// The upstream media id of one reference on `channel`, uploading when needed.
 async fn upstream_id(
-    gateway: &Gateway,
+    parts: &Uploads<'_>,
     channel: &Channel,
     r: &MediaRef,
 ) -> Result<String, ConnectorError> {
-    let store = &gateway.store;
+    let store = parts.store;
     let media = store
         .get_media(channel.account_id, r.id)
         .await
@@ -43,25 +56,27 @@ async fn upstream_id(
     if let Some(c) = cached.filter(|c| upstream_is_fresh(c.uploaded_at, now_millis())) {
         return Ok(c.upstream_id);
     }
-    let (stream, len) = gateway
-        .media
-        .storage
-        .open(&media.storage_key)
-        .await
-        .map_err(|e| match e {
-            StorageError::NotFound => permanent(format!(
-                "{}: the bytes of media {} are gone from the media storage",
-                r.path, r.id
-            )),
-            other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
-        })?;
+    let (stream, len) =
+        parts
+            .media
+            .storage
+            .open(&media.storage_key)
+            .await
+            .map_err(|e| match e {
+                StorageError::NotFound => permanent(format!(
+                    "{}: the bytes of media {} are gone from the media storage",
+                    r.path, r.id
+                )),
+                other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
+            })?;
     let filename = media
         .filename
         .clone()
         .unwrap_or_else(|| media.id.to_string());
-    let target = gateway.target(channel);
+    let target = parts.upstream.target(channel);
     let uploaded_at = now_millis();
-    let id = gateway
+    let id = parts
+        .upstream
         .connector(channel)
         .upload_media_stream(
             &target,
@@ -88,7 +103,7 @@ async fn upstream_id(
 /// `body` with every `med_…` reference replaced by the channel's upstream media id, or
 /// `None` when it names none (send it as is).
 pub async fn resolve(
-    gateway: &Gateway,
+    parts: &Uploads<'_>,
     channel: &Channel,
     body: &Value,
 ) -> Result<Option<Value>, ConnectorError> {
@@ -98,7 +113,7 @@ pub async fn resolve(
     }
     let mut resolved = body.clone();
     for r in &refs {
-        let id = upstream_id(gateway, channel, r).await?;
+        let id = upstream_id(parts, channel, r).await?;
         substitute(&mut resolved, r, &id);
     }
     Ok(Some(resolved))

@@ -60,7 +60,7 @@ pub async fn check_template_send(
     let outcome = gateway
         .templates
         .sync_on_miss(channel.id, || async {
-            match sync_channel(gateway, channel).await {
+            match sync_channel(&super::TemplateParts::from(gateway), channel).await {
                 Ok(_) => true,
                 Err(e) => {
                     tracing::warn!(channel_id = %channel.id, error = %e, "template sync for a send failed; the upstream will check the template");

@@ -84,8 +84,9 @@ pub async fn create(
     let wire = serde_json::to_value(&definition)
         .map_err(|e| ServiceError::invalid("request body", e.to_string()))?;
     let answer = gateway
+        .upstream
         .connector(channel)
-        .create_template(&gateway.target(channel), &wire)
+        .create_template(&gateway.upstream.target(channel), &wire)
         .await
         .map_err(|e| upstream_error("the upstream refused the template", e))?;
     definition.extra.clear();
@@ -154,8 +155,8 @@ pub async fn delete(
     channel: &Channel,
     target: &DeleteTarget,
 ) -> ServiceResult<Vec<TemplateRecord>> {
-    let connector = gateway.connector(channel);
-    let upstream = gateway.target(channel);
+    let connector = gateway.upstream.connector(channel);
+    let upstream = gateway.upstream.target(channel);
     let (name, only) = match target {
         DeleteTarget::Id(id) => {
             let t = get(gateway, channel, *id).await?;
@@ -211,5 +212,5 @@ pub async fn delete(
 
 /// Syncs the channel's templates with its upstream now.
 pub async fn sync(gateway: &Gateway, channel: &Channel) -> ServiceResult<SyncOutcome> {
-    sync_channel(gateway, channel).await
+    sync_channel(&super::TemplateParts::from(gateway), channel).await
 }

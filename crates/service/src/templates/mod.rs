@@ -11,6 +11,27 @@ pub mod worker;
 
 pub use cache::TemplateCache;
 
+/// What syncing templates works with (the sync worker, and sends naming an unknown template).
+#[derive(Clone)]
+pub struct TemplateParts {
+    /// The store.
+    pub store: std::sync::Arc<dyn switchboard_store::Store>,
+    /// The upstreams the templates are listed from.
+    pub upstream: crate::upstream::Upstream,
+    /// The send check's cache, invalidated after each sync.
+    pub templates: std::sync::Arc<TemplateCache>,
+}
+
+impl From<&crate::gateway::Gateway> for TemplateParts {
+    fn from(g: &crate::gateway::Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            upstream: g.upstream.clone(),
+            templates: g.templates.clone(),
+        }
+    }
+}
+
 /// Settings of the template services and the sync worker.
 #[derive(Debug, Clone)]
 pub struct TemplateSettings {

@@ -7,7 +7,7 @@ use switchboard_core::template_record::TemplateRecord;
 use switchboard_core::time::now_millis;
 use switchboard_store::templates::SyncOutcome;
 
-use crate::gateway::Gateway;
+use super::TemplateParts;
 use crate::ServiceError;
 
 /// A service error for an upstream failure during `what`.
@@ -29,13 +29,14 @@ pub fn upstream_error(what: &str, e: ConnectorError) -> ServiceError {
 /// Syncs `channel`'s templates with its upstream. No transaction is held during the
 /// upstream call; the store applies the list in one transaction afterwards.
 pub async fn sync_channel(
-    gateway: &Gateway,
+    gateway: &TemplateParts,
     channel: &Channel,
 ) -> Result<SyncOutcome, ServiceError> {
     let listed_at = now_millis();
     let entries = gateway
+        .upstream
         .connector(channel)
-        .list_templates(&gateway.target(channel), None)
+        .list_templates(&gateway.upstream.target(channel), None)
         .await
         .map_err(|e| upstream_error("listing the upstream's templates failed", e))?;
     let now = now_millis();

@@ -11,15 +11,15 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::sync::sync_channel;
+use super::TemplateParts;
 use super::TemplateSettings;
-use crate::gateway::Gateway;
 
 /// Statuses that the review or an appeal will still change.
 pub const NON_FINAL: [TemplateStatus; 2] = [TemplateStatus::Pending, TemplateStatus::InAppeal];
 
 /// Starts the worker; it stops when `cancel` fires.
 pub fn spawn(
-    gateway: Gateway,
+    gateway: TemplateParts,
     settings: TemplateSettings,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
@@ -43,7 +43,7 @@ pub fn spawn(
 }
 
 /// One round: the channels with non-final templates, or every channel.
-pub async fn run_once(gateway: &Gateway, everything: bool, cancel: &CancellationToken) {
+pub async fn run_once(gateway: &TemplateParts, everything: bool, cancel: &CancellationToken) {
     let channels = if everything {
         gateway
             .store

@@ -14,18 +14,22 @@ use switchboard_core::standard_webhooks::signature_header;
 use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
 use switchboard_core::time::now_millis;
 use switchboard_store::messages::DeliveryOutcome;
+use switchboard_store::StoreError;
+use switchboard_store::StoreResult;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{payload, WebhookSettings};
-use crate::gateway::Gateway;
+use super::{payload, WebhookParts, WebhookSettings};
 
 /// Bytes of an answer kept with an attempt.
 const RESPONSE_CAPTURE: usize = 1024;
 
+/// How long a delivery waits after the store failed to say what it needs.
+const STORE_RETRY_MS: i64 = 1_000;
+
 struct Deliverer {
-    gateway: Gateway,
+    gateway: WebhookParts,
     settings: WebhookSettings,
     client: reqwest::Client,
     owner: String,
@@ -120,20 +124,30 @@ impl Deliverer {
         }
     }
 
-    async fn body_for(&self, s: &Subscription, e: &Event) -> Option<Vec<u8>> {
+    /// The body to POST, `None` when the event has no payload in the subscription's format;
+    /// a store error is passed on (the delivery is tried again later).
+    async fn body_for(&self, s: &Subscription, e: &Event) -> StoreResult<Option<Vec<u8>>> {
         let value = match s.format {
-            PayloadFormat::Switchboard => payload::switchboard(e),
+            PayloadFormat::Switchboard => Some(payload::switchboard(e)),
             PayloadFormat::Meta => {
-                let channel = self
-                    .gateway
-                    .store
-                    .find_channel(e.channel_id?)
-                    .await
-                    .ok()??;
-                payload::meta(e, &channel)?
+                let Some(channel_id) = e.channel_id else {
+                    return Ok(None);
+                };
+                let Some(channel) = self.gateway.store.find_channel(channel_id).await? else {
+                    return Ok(None);
+                };
+                payload::meta(e, &channel)
             }
         };
-        serde_json::to_vec(&value).ok()
+        Ok(value.and_then(|value| serde_json::to_vec(&value).ok()))
+    }
+
+    /// A delivery put off because the store failed before anything was sent: not an attempt.
+    fn store_failed(&self, d: &Delivery, error: &StoreError, now: i64) -> DeliveryOutcome {
+        tracing::warn!(delivery_id = %d.id, error = %error, "reading what a delivery needs failed; trying again later");
+        DeliveryOutcome::Deferred {
+            next_attempt_at: now + STORE_RETRY_MS,
+        }
     }
 
     async fn post(&self, s: &Subscription, e: &Event, body: Vec<u8>) -> Answer {
@@ -203,14 +217,20 @@ impl Deliverer {
     }
 
     async fn deliver(&self, d: Delivery, e: Event) {
-        let subscription = self
+        let now = now_millis();
+        let subscription = match self
             .gateway
             .store
             .get_subscription(d.account_id, d.subscription_id)
             .await
-            .ok()
-            .flatten();
-        let now = now_millis();
+        {
+            Ok(subscription) => subscription,
+            Err(error) => {
+                let outcome = self.store_failed(&d, &error, now);
+                self.finish(&d, outcome, None).await;
+                return;
+            }
+        };
         // The URL is checked again now (a literal IP never goes through the guarded resolver,
         // and the configuration may have changed since the subscription was created).
         let refused = subscription.as_ref().and_then(|s| {
@@ -225,7 +245,8 @@ impl Deliverer {
                 None,
             ),
             Some(s) => match self.body_for(&s, &e).await {
-                None => (
+                Err(error) => (self.store_failed(&d, &error, now), None),
+                Ok(None) => (
                     DeliveryOutcome::GiveUp,
                     Some(Attempt {
                         attempted_at: now,
@@ -237,7 +258,7 @@ impl Deliverer {
                         ),
                     }),
                 ),
-                Some(_) if refused.is_some() => {
+                Ok(Some(_)) if refused.is_some() => {
                     let refused = refused.clone().unwrap_or_default();
                     (
                         self.retry_outcome(&d, false, None),
@@ -250,7 +271,7 @@ impl Deliverer {
                         }),
                     )
                 }
-                Some(body) => {
+                Ok(Some(body)) => {
                     let started = Instant::now();
                     let answer = self.post(&s, &e, body).await;
                     let latency_ms = started.elapsed().as_millis() as u64;
@@ -288,6 +309,10 @@ impl Deliverer {
                 }
             },
         };
+        self.finish(&d, outcome, attempt.as_ref()).await;
+    }
+
+    async fn finish(&self, d: &Delivery, outcome: DeliveryOutcome, attempt: Option<&Attempt>) {
         let finished = self
             .gateway
             .store
@@ -295,7 +320,7 @@ impl Deliverer {
                 d.id,
                 &self.owner,
                 outcome,
-                attempt.as_ref(),
+                attempt,
                 self.settings.disable_after_ms,
                 now_millis(),
             )
@@ -308,7 +333,7 @@ impl Deliverer {
 
 /// Starts the deliverer; it stops claiming when `cancel` fires and waits for attempts in flight.
 pub fn spawn(
-    gateway: Gateway,
+    gateway: WebhookParts,
     settings: WebhookSettings,
     cancel: CancellationToken,
 ) -> Result<tokio::task::JoinHandle<()>, reqwest::Error> {
@@ -375,7 +400,7 @@ async fn run(deliverer: Arc<Deliverer>, cancel: CancellationToken) {
                             worker.deliver(d, e).await;
                             worker.release(subscription);
                             drop(permit);
-                            worker.gateway.webhook_wake.notify_one();
+                            worker.gateway.wake.notify_one();
                         });
                     }
                 }
@@ -386,7 +411,7 @@ async fn run(deliverer: Arc<Deliverer>, cancel: CancellationToken) {
             continue;
         }
         tokio::select! {
-            _ = deliverer.gateway.webhook_wake.notified() => {},
+            _ = deliverer.gateway.wake.notified() => {},
             _ = tokio::time::sleep(Duration::from_millis(deliverer.settings.poll_ms)) => {},
             _ = cancel.cancelled() => {},
         }

@@ -10,8 +10,8 @@ use switchboard_core::time::now_millis;
 use tokio_util::sync::CancellationToken;
 
 use super::payload::meta_representable;
+use super::WebhookParts;
 use super::WebhookSettings;
-use crate::gateway::Gateway;
 
 /// Events read per round.
 const BATCH: u32 = 500;
@@ -44,7 +44,7 @@ fn deliveries_for(
 
 /// Starts the fan-out; it stops when `cancel` fires.
 pub fn spawn(
-    gateway: Gateway,
+    gateway: WebhookParts,
     settings: WebhookSettings,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
@@ -86,7 +86,7 @@ pub fn spawn(
                             position = Some(last);
                             busy = page.next.is_some();
                             if !deliveries.is_empty() {
-                                gateway.webhook_wake.notify_one();
+                                gateway.wake.notify_one();
                             }
                         }
                         Err(e) => {

@@ -7,5 +7,31 @@ pub mod fanout;
 pub mod guard;
 pub mod payload;
 pub mod settings;
+pub mod subscriptions;
 
 pub use settings::WebhookSettings;
+
+use std::sync::Arc;
+
+use switchboard_store::Store;
+use tokio::sync::Notify;
+
+use crate::gateway::Gateway;
+
+/// What the webhook workers work with.
+#[derive(Clone)]
+pub struct WebhookParts {
+    /// The store (events, subscriptions, deliveries).
+    pub store: Arc<dyn Store>,
+    /// Wakes the deliverer when deliveries are created or finish.
+    pub wake: Arc<Notify>,
+}
+
+impl From<&Gateway> for WebhookParts {
+    fn from(g: &Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            wake: g.webhook_wake.clone(),
+        }
+    }
+}

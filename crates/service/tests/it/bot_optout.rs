@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The marketing opt-out check the send path runs, on SQLite and PostgreSQL: a marketing
 //! template to an opted-out contact is refused with Meta's error 131050; other categories,
 //! other contacts and opted-in contacts pass.

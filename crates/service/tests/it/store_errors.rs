@@ -1,0 +1,320 @@
+//! A transient store error is "try again later", never "gone": the dispatcher does not fail a
+//! message whose channel could not be read, and the webhook deliverer does not give up a
+//! delivery whose subscription or channel could not be read.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use switchboard_connectors::{CloudTarget, Connector, ConnectorError, MediaInfo, SendReceipt};
+use switchboard_core::event::Event;
+use switchboard_core::id::{DeliveryId, SubscriptionId};
+use switchboard_core::status::MessageStatus;
+use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
+use switchboard_core::time::now_millis;
+use switchboard_service::dispatch::{self, DispatchSettings};
+use switchboard_service::webhooks::{deliver, WebhookSettings};
+use switchboard_store::conformance::messages::{new_outbound, outbound, setup};
+use switchboard_store::messages::{DispatchOutcome, EventFilter};
+use switchboard_store::{testing, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+use super::faulty_store::FaultyStore;
+use super::support;
+
+/// An upstream that accepts every message.
+#[derive(Default)]
+struct AcceptingUpstream {
+    sent: AtomicUsize,
+}
+
+fn refused() -> ConnectorError {
+    ConnectorError::permanent("not used by this test")
+}
+
+#[async_trait]
+impl Connector for AcceptingUpstream {
+    fn supports(&self, _kind: &str) -> bool {
+        true
+    }
+    async fn send(
+        &self,
+        _target: &CloudTarget,
+        _body: &serde_json::Value,
+    ) -> Result<SendReceipt, ConnectorError> {
+        let n = self.sent.fetch_add(1, Ordering::SeqCst);
+        Ok(SendReceipt {
+            upstream_id: format!("wamid.test{n}"),
+            wa_id: None,
+        })
+    }
+    async fn mark_read(&self, _: &CloudTarget, _: &str, _: bool) -> Result<(), ConnectorError> {
+        Err(refused())
+    }
+    async fn upload_media(
+        &self,
+        _: &CloudTarget,
+        _: bytes::Bytes,
+        _: &str,
+        _: &str,
+    ) -> Result<String, ConnectorError> {
+        Err(refused())
+    }
+    async fn upload_media_stream(
+        &self,
+        _: &CloudTarget,
+        _: reqwest::Body,
+        _: u64,
+        _: &str,
+        _: &str,
+    ) -> Result<String, ConnectorError> {
+        Err(refused())
+    }
+    async fn media_info(&self, _: &CloudTarget, _: &str) -> Result<MediaInfo, ConnectorError> {
+        Err(refused())
+    }
+    async fn download_media(
+        &self,
+        _: &CloudTarget,
+        _: &str,
+    ) -> Result<reqwest::Response, ConnectorError> {
+        Err(refused())
+    }
+    async fn list_templates(
+        &self,
+        _: &CloudTarget,
+        _: Option<&str>,
+    ) -> Result<Vec<serde_json::Value>, ConnectorError> {
+        Err(refused())
+    }
+    async fn create_template(
+        &self,
+        _: &CloudTarget,
+        _: &serde_json::Value,
+    ) -> Result<serde_json::Value, ConnectorError> {
+        Err(refused())
+    }
+    async fn delete_template(&self, _: &CloudTarget, _: &str) -> Result<(), ConnectorError> {
+        Err(refused())
+    }
+}
+
+async fn wait_for<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..500 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn dispatch_retries_when_the_channel_cannot_be_read(real: Arc<dyn Store>) {
+    let faulty = Arc::new(FaultyStore::new(real.clone()));
+    faulty.faults.fail("find_channel", 3);
+    let store: Arc<dyn Store> = faulty.clone();
+    let (account, channel) = setup(&real).await;
+    let m = outbound(account, channel, "15551230001", "hello", now_millis());
+    real.insert_outbound(&new_outbound(m.clone()))
+        .await
+        .unwrap();
+
+    let upstream = Arc::new(AcceptingUpstream::default());
+    let parts = support::parts(store, upstream.clone());
+    let cancel = CancellationToken::new();
+    let settings = DispatchSettings {
+        poll_ms: 10,
+        retry_base_ms: 10,
+        ..DispatchSettings::default()
+    };
+    let worker = dispatch::spawn(parts.dispatch(), settings, cancel.clone());
+    wait_for("the message to be sent", || {
+        let real = real.clone();
+        async move {
+            let (stored, _) = real.get_message(account, m.id).await.unwrap().unwrap();
+            assert_ne!(
+                stored.status,
+                MessageStatus::Failed,
+                "a store error failed the message: {:?}",
+                stored.error
+            );
+            stored.status == MessageStatus::Sent
+        }
+    })
+    .await;
+    cancel.cancel();
+    worker.await.unwrap();
+    assert_eq!(faulty.faults.failed("find_channel"), 3);
+    assert_eq!(upstream.sent.load(Ordering::SeqCst), 1);
+    let (stored, _) = real.get_message(account, m.id).await.unwrap().unwrap();
+    assert_eq!(stored.attempts, 1, "store errors are not attempts");
+}
+
+/// A one-route HTTP receiver answering 204 to every request, counting them.
+async fn receiver() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut seen = Vec::new();
+                // Read the head and the announced body, then answer.
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&seen).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                let (name, value) = l.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if seen.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let _ = socket
+                    .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (url, hits)
+}
+
+async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static str) {
+    let faulty = Arc::new(FaultyStore::new(real.clone()));
+    let store: Arc<dyn Store> = faulty.clone();
+    let (account, channel) = setup(&real).await;
+    // A sent message: `message.sent` has a payload in Meta's format.
+    let m = outbound(account, channel, "15551230002", "hello", now_millis());
+    real.insert_outbound(&new_outbound(m.clone()))
+        .await
+        .unwrap();
+    let claimed = real
+        .claim_outbox("test", now_millis(), 60_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let sent = DispatchOutcome::Sent {
+        upstream_id: "wamid.sent".into(),
+    };
+    real.finish_dispatch(m.id, "test", sent, now_millis())
+        .await
+        .unwrap();
+    let events: Vec<Event> = real
+        .list_events(account, &EventFilter::default(), None, 10)
+        .await
+        .unwrap()
+        .items;
+    let event = events
+        .iter()
+        .find(|e| e.kind == "message.sent")
+        .expect("the sent message's event")
+        .clone();
+    let (url, hits) = receiver().await;
+    let now = now_millis();
+    let subscription = Subscription {
+        id: SubscriptionId::new(),
+        account_id: account,
+        channel_id: None,
+        url,
+        events: vec!["*".into()],
+        // The Meta format reads the event's channel.
+        format: PayloadFormat::Meta,
+        secret: "whsec_c2VjcmV0".into(),
+        previous_secret: None,
+        previous_expires_at: None,
+        enabled: true,
+        description: None,
+        failing_since: None,
+        disabled_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    real.create_subscription(&subscription).await.unwrap();
+    let delivery = Delivery {
+        id: DeliveryId::new(),
+        subscription_id: subscription.id,
+        account_id: account,
+        event_id: event.id.to_string(),
+        ordering_key: "k".into(),
+        state: DeliveryState::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        last_status: None,
+        last_error: None,
+        created_at: now,
+        finished_at: None,
+    };
+    faulty.faults.fail(method, 2);
+    real.create_deliveries(std::slice::from_ref(&delivery), &event.id.to_string())
+        .await
+        .unwrap();
+
+    let parts = support::parts(store, Arc::new(AcceptingUpstream::default()));
+    let cancel = CancellationToken::new();
+    let settings = WebhookSettings {
+        allow_private_targets: true,
+        poll_ms: 10,
+        ..WebhookSettings::default()
+    };
+    let worker = deliver::spawn(parts.webhooks(), settings, cancel.clone()).unwrap();
+    wait_for("the delivery to be made", || {
+        let real = real.clone();
+        let id = delivery.id;
+        async move {
+            let (stored, _) = real.get_delivery(account, id).await.unwrap().unwrap();
+            assert_ne!(
+                stored.state,
+                DeliveryState::Failed,
+                "a store error gave the delivery up: {:?}",
+                stored.last_error
+            );
+            stored.state == DeliveryState::Delivered
+        }
+    })
+    .await;
+    cancel.cancel();
+    worker.await.unwrap();
+    assert_eq!(faulty.faults.failed(method), 2);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn dispatch_store_error_sqlite() {
+    let db = testing::sqlite().await;
+    dispatch_retries_when_the_channel_cannot_be_read(db.store.clone()).await;
+}
+
+#[tokio::test]
+async fn delivery_subscription_store_error_sqlite() {
+    let db = testing::sqlite().await;
+    deliveries_wait_out_store_errors(db.store.clone(), "get_subscription").await;
+}
+
+#[tokio::test]
+async fn delivery_channel_store_error_sqlite() {
+    let db = testing::sqlite().await;
+    deliveries_wait_out_store_errors(db.store.clone(), "find_channel").await;
+}
