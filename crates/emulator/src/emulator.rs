@@ -7,12 +7,12 @@ use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use serde_json::Value;
 
-use crate::config::{EmulatorConfig, Faults, PhoneNumberConfig};
+use crate::config::{BotConfig, EmulatorConfig, Faults, PhoneNumberConfig};
 use crate::error::EmulatorError;
 use crate::graph::{media, messages, objects, templates};
 use crate::records::{RecordedRequest, SentMessage, WebhookDelivery};
 use crate::state::{lock, write, Inner};
-use crate::{control, inbound, recorder};
+use crate::{control, inbound, recorder, telegram};
 
 /// The WhatsApp Cloud API emulator. Cheap to clone; clones share state.
 #[derive(Clone)]
@@ -31,9 +31,15 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// An emulator with no phone numbers yet.
     pub fn new(config: EmulatorConfig) -> Self {
-        Self {
+        let emulator = Self {
             inner: Arc::new(Inner::new(config)),
+        };
+        for bot in emulator.inner.config.bots.clone() {
+            if let Err(e) = emulator.add_bot(bot) {
+                tracing::warn!(error = %e, "emulator bot from the configuration not registered");
+            }
         }
+        emulator
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
@@ -64,6 +70,15 @@ impl Emulator {
                 post(control::inject),
             )
             .route("/emulator/reset", post(control::reset))
+            .route(
+                "/emulator/telegram/bots",
+                get(telegram::control::list_bots).post(telegram::control::add_bot),
+            )
+            .route(
+                "/emulator/telegram/bots/{bot_id}/users/{user_id}/{action}",
+                post(telegram::control::user_action),
+            )
+            .nest("/telegram", telegram::router())
             .route("/lookaside/{media_id}", get(media::download))
             .route(
                 "/{version}/{id}",
@@ -105,6 +120,62 @@ impl Emulator {
     /// pre-approved `hello_world` template.
     pub fn add_phone_number(&self, p: PhoneNumberConfig) {
         self.inner.add_phone_number(p);
+    }
+
+    /// Registers a Telegram bot, or replaces the one with the same id; returns the bot id.
+    /// Refuses a token that is not `<bot_id>:<secret>`.
+    pub fn add_bot(&self, bot: BotConfig) -> Result<i64, EmulatorError> {
+        telegram::add_bot(&self.inner, bot).map_err(EmulatorError::InvalidMessage)
+    }
+
+    /// The Telegram user `user_id` writes to bot `bot_id` (starting it when new). `message`:
+    /// `{"text"}`, a media kind (`photo`, `document`, `voice`, `video`, `audio`, `sticker`:
+    /// `{"data"? (base64), "mime_type"?, "file_name"?}`) with an optional `caption`, a
+    /// `location` or a `contact`; plus optional `first_name`, `username`,
+    /// `reply_to_message_id`. Returns `{update_id, chat, message_id}`. The update goes to the
+    /// bot's webhook, or waits for `getUpdates`.
+    pub async fn telegram_user_writes(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        message: Value,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::writes(&self.inner, bot_id, user_id, message).await
+    }
+
+    /// The Telegram user taps the inline button carrying `data` under the bot's message
+    /// `message_id`: a `callback_query` update. Returns `{update_id, chat, callback_query_id}`.
+    pub async fn telegram_user_taps(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::taps(&self.inner, bot_id, user_id, message_id, data).await
+    }
+
+    /// The Telegram user reacts to message `message_id` with `emoji` (`None` removes the
+    /// reaction): a `message_reaction` update.
+    pub async fn telegram_user_reacts(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::reacts(&self.inner, bot_id, user_id, message_id, emoji).await
+    }
+
+    /// The Telegram user blocks (or unblocks) the bot: a `my_chat_member` update; while
+    /// blocked, sends to them are 403 `Forbidden: bot was blocked by the user`.
+    pub async fn telegram_user_blocks(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        blocked: bool,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::blocks(&self.inner, bot_id, user_id, blocked).await
     }
 
     /// Replaces the faults in force.

@@ -79,16 +79,19 @@ mod graph;
 mod ids;
 mod inbound;
 mod media;
+mod params;
 mod recorder;
 mod records;
 mod serve;
 mod simulate;
 mod state;
+mod telegram;
 mod templates;
 mod webhook;
 
 pub use config::{
-    EmulatorConfig, Faults, PairRate, PhoneNumberConfig, RetryPolicy, ScriptedReply, StatusDelays,
+    BotConfig, EmulatorConfig, Faults, PageConfig, PagePlatform, PairRate, PhoneNumberConfig,
+    RetryPolicy, ScriptedReply, StatusDelays,
 };
 pub use emulator::Emulator;
 pub use error::EmulatorError;

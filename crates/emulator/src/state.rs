@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     pub pairs: Mutex<PairLimiter>,
     /// Webhook lanes per phone number id.
     pub lanes: Mutex<HashMap<String, Vec<mpsc::Sender<Job>>>>,
+    /// Telegram bots.
+    pub telegram: Mutex<crate::telegram::Bots>,
     pub http: reqwest::Client,
 }
 
@@ -108,6 +110,7 @@ impl Inner {
             throughput: Mutex::new(Throughput::default()),
             pairs: Mutex::new(PairLimiter::default()),
             lanes: Mutex::new(HashMap::new()),
+            telegram: Mutex::new(Default::default()),
             http: reqwest::Client::new(),
             config,
         }

@@ -9,4 +9,8 @@ mod messages;
 mod misc;
 mod oas_create_examples;
 mod oas_examples;
+mod raw_hooks;
+mod telegram;
+mod telegram_updates;
 mod templates;
+mod tg_harness;

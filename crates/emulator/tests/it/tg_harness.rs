@@ -1,0 +1,120 @@
+//! A running emulator with one Telegram bot, and calls to its Bot API.
+
+use std::future::IntoFuture;
+
+use serde_json::{json, Value};
+use switchboard_emulator::{BotConfig, Emulator, EmulatorConfig};
+
+use crate::common::fast_config;
+use crate::raw_hooks::RawReceiver;
+
+pub const BOT_ID: i64 = 7000000001;
+pub const BOT_TOKEN: &str = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+pub const USER: i64 = 123456789;
+
+pub struct Tg {
+    pub emu: Emulator,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub receiver: RawReceiver,
+}
+
+impl Tg {
+    pub async fn start() -> Self {
+        Self::start_with(fast_config()).await
+    }
+
+    pub async fn start_with(config: EmulatorConfig) -> Self {
+        let receiver = RawReceiver::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let emu = Emulator::new(config);
+        emu.add_bot(BotConfig {
+            token: BOT_TOKEN.into(),
+            username: "shop_bot".into(),
+            first_name: "Shop".into(),
+            ..BotConfig::default()
+        })
+        .unwrap();
+        tokio::spawn(axum::serve(listener, emu.router()).into_future());
+        Self {
+            emu,
+            base,
+            http: reqwest::Client::new(),
+            receiver,
+        }
+    }
+
+    pub fn url(&self, method: &str) -> String {
+        format!("{}/telegram/bot{BOT_TOKEN}/{method}", self.base)
+    }
+
+    async fn answer(resp: reqwest::Response) -> (u16, Value) {
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A JSON call.
+    pub async fn call(&self, method: &str, body: Value) -> (u16, Value) {
+        Self::answer(
+            self.http
+                .post(self.url(method))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A form-urlencoded call.
+    pub async fn form(&self, method: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
+        Self::answer(
+            self.http
+                .post(self.url(method))
+                .form(pairs)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A multipart call.
+    pub async fn multipart(&self, method: &str, form: reqwest::multipart::Form) -> (u16, Value) {
+        Self::answer(
+            self.http
+                .post(self.url(method))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The user writes `text`; returns the update's answer.
+    pub async fn user_writes(&self, user: i64, text: &str) -> Value {
+        self.emu
+            .telegram_user_writes(BOT_ID, user, json!({"text": text, "first_name": "Ana"}))
+            .await
+            .unwrap()
+    }
+
+    /// A successful sendMessage; returns the Message.
+    pub async fn send_text(&self, body: Value) -> Value {
+        let (status, v) = self.call("sendMessage", body).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["ok"], true);
+        v["result"].clone()
+    }
+}
+
+/// Asserts a Telegram error answer.
+pub fn assert_tg_error(got: &(u16, Value), code: u16, description: &str) {
+    assert_eq!(got.0, code, "{}", got.1);
+    assert_eq!(
+        got.1,
+        json!({"ok": false, "error_code": code, "description": description})
+    );
+}
