@@ -7,12 +7,12 @@ use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use serde_json::Value;
 
-use crate::config::{BotConfig, EmulatorConfig, Faults, PhoneNumberConfig};
+use crate::config::{BotConfig, EmulatorConfig, Faults, PageConfig, PhoneNumberConfig};
 use crate::error::EmulatorError;
 use crate::graph::{media, messages, objects, templates};
 use crate::records::{RecordedRequest, SentMessage, WebhookDelivery};
 use crate::state::{lock, write, Inner};
-use crate::{control, inbound, recorder, telegram};
+use crate::{control, inbound, meta_send, recorder, telegram};
 
 /// The WhatsApp Cloud API emulator. Cheap to clone; clones share state.
 #[derive(Clone)]
@@ -34,6 +34,11 @@ impl Emulator {
         let emulator = Self {
             inner: Arc::new(Inner::new(config)),
         };
+        for page in emulator.inner.config.pages.clone() {
+            if let Err(e) = emulator.add_page(page) {
+                tracing::warn!(error = %e, "emulator page from the configuration not registered");
+            }
+        }
         for bot in emulator.inner.config.bots.clone() {
             if let Err(e) = emulator.add_bot(bot) {
                 tracing::warn!(error = %e, "emulator bot from the configuration not registered");
@@ -79,6 +84,14 @@ impl Emulator {
                 post(telegram::control::user_action),
             )
             .nest("/telegram", telegram::router())
+            .route(
+                "/emulator/pages",
+                get(meta_send::control::list_pages).post(meta_send::control::add_page),
+            )
+            .route(
+                "/emulator/pages/{page_id}/users/{user_id}/{action}",
+                post(meta_send::control::user_action),
+            )
             .route("/lookaside/{media_id}", get(media::download))
             .route(
                 "/{version}/{id}",
@@ -176,6 +189,55 @@ impl Emulator {
         blocked: bool,
     ) -> Result<Value, EmulatorError> {
         telegram::users::blocks(&self.inner, bot_id, user_id, blocked).await
+    }
+
+    /// Registers a Messenger page or Instagram account, or replaces the one with the same id
+    /// (its users stay). Refuses an empty `page_id`.
+    pub fn add_page(&self, page: PageConfig) -> Result<(), EmulatorError> {
+        meta_send::add_page(&self.inner, page).map_err(EmulatorError::InvalidMessage)
+    }
+
+    /// The user `user` (a PSID or IGSID) writes to the page, opening the 24-hour window.
+    /// `message`: `{"text"?, "attachments"?: [{type, payload:{url}}], "quick_reply"?:
+    /// {"payload"} (a tapped quick reply, with `text` its title), "reply_to"?: {"mid"},
+    /// "timestamp"? (unix ms)}`. Returns `{mid}`.
+    pub async fn page_user_writes(
+        &self,
+        page_id: &str,
+        user: &str,
+        message: Value,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::writes(&self.inner, page_id, user, message).await
+    }
+
+    /// The user taps a postback button: `{title?, payload}`; opens the window. Returns `{mid}`.
+    pub async fn page_user_postback(
+        &self,
+        page_id: &str,
+        user: &str,
+        postback: Value,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::postback(&self.inner, page_id, user, postback).await
+    }
+
+    /// The user reacts to a message: `{mid, reaction?, emoji?, action?}`.
+    pub async fn page_user_reacts(
+        &self,
+        page_id: &str,
+        user: &str,
+        reaction: Value,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::reacts(&self.inner, page_id, user, reaction).await
+    }
+
+    /// The user blocks (or unblocks) the page; sends to them are then 551/1545041.
+    pub fn page_user_blocks(
+        &self,
+        page_id: &str,
+        user: &str,
+        blocked: bool,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::blocks(&self.inner, page_id, user, blocked)
     }
 
     /// Replaces the faults in force.

@@ -79,6 +79,7 @@ mod graph;
 mod ids;
 mod inbound;
 mod media;
+mod meta_send;
 mod params;
 mod recorder;
 mod records;

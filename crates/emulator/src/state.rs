@@ -89,6 +89,8 @@ pub(crate) struct Inner {
     pub lanes: Mutex<HashMap<String, Vec<mpsc::Sender<Job>>>>,
     /// Telegram bots.
     pub telegram: Mutex<crate::telegram::Bots>,
+    /// Messenger pages and Instagram accounts.
+    pub pages: Mutex<crate::meta_send::Pages>,
     pub http: reqwest::Client,
 }
 
@@ -111,6 +113,7 @@ impl Inner {
             pairs: Mutex::new(PairLimiter::default()),
             lanes: Mutex::new(HashMap::new()),
             telegram: Mutex::new(Default::default()),
+            pages: Mutex::new(Default::default()),
             http: reqwest::Client::new(),
             config,
         }
