@@ -12,6 +12,9 @@ use crate::webhook::Post;
 /// The webhook header carrying the secret token.
 pub(crate) const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
 
+/// Update kinds left out unless `allowed_updates` names them.
+const OFF_BY_DEFAULT: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
+
 /// A webhook set by `setWebhook` (or the bot's configuration).
 #[derive(Debug, Clone)]
 pub(crate) struct Webhook {
@@ -80,6 +83,10 @@ pub(crate) struct Bot {
     pub paths: HashMap<String, String>,
     /// Callback query ids not answered yet.
     pub callbacks: HashSet<String>,
+    /// Update kinds delivered (`allowed_updates` of the last `setWebhook` or `getUpdates` that
+    /// gave it); `None` means Telegram's default: all but `chat_member`, `message_reaction`
+    /// and `message_reaction_count`.
+    pub allowed_updates: Option<Vec<String>>,
     /// Bumped by every `getUpdates`; a waiting call that sees it change ends with 409.
     pub poll_generation: u64,
     /// Most messages, updates and files kept.
@@ -110,6 +117,7 @@ impl Bot {
             files: HashMap::new(),
             paths: HashMap::new(),
             callbacks: HashSet::new(),
+            allowed_updates: None,
             poll_generation: 0,
             cap: cap.max(1),
         }
@@ -154,11 +162,23 @@ impl Bot {
         m
     }
 
+    /// Whether updates of `kind` are delivered.
+    pub fn allows(&self, kind: &str) -> bool {
+        match &self.allowed_updates {
+            Some(list) if !list.is_empty() => list.iter().any(|k| k == kind),
+            _ => !OFF_BY_DEFAULT.contains(&kind),
+        }
+    }
+
     /// Files the update: a webhook POST when a webhook is set, else onto the `getUpdates`
-    /// queue (bounded: the oldest are dropped).
+    /// queue (bounded: the oldest are dropped). A kind not allowed is dropped, its update id
+    /// spent.
     pub fn push_update(&mut self, kind: &str, payload: Value) -> Option<Post> {
         let update_id = self.next_update_id;
         self.next_update_id += 1;
+        if !self.allows(kind) {
+            return None;
+        }
         let update = json!({"update_id": update_id, kind: payload});
         match &self.webhook {
             Some(w) => Some(post_for(w, &update)),

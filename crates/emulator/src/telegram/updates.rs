@@ -19,7 +19,7 @@ fn valid_secret(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// `setWebhook(url, secret_token?, max_connections?, drop_pending_updates?)`; an empty `url`
+/// `setWebhook(url, secret_token?, max_connections?, drop_pending_updates?, allowed_updates?)`; an empty `url`
 /// removes the webhook. Pending updates go to the new webhook unless dropped. Plain `http://`
 /// URLs are accepted (the emulator's receivers are local).
 pub(crate) async fn set_webhook(
@@ -42,7 +42,11 @@ pub(crate) async fn set_webhook(
     }
     let max_connections = p.int("max_connections").unwrap_or(40).clamp(1, 100);
     let drop = p.bool("drop_pending_updates");
+    let allowed = allowed_updates(p)?;
     let posts = with_bot(inner, bot_id, |bot| {
+        if allowed.is_some() {
+            bot.allowed_updates = allowed;
+        }
         let hook = Webhook {
             url,
             secret,
@@ -65,6 +69,22 @@ pub(crate) async fn set_webhook(
         result: json!(true),
         description: Some("Webhook was set"),
     })
+}
+
+/// The `allowed_updates` parameter, if given: a JSON array of update kinds.
+fn allowed_updates(p: &Params) -> Result<Option<Vec<String>>, TgError> {
+    let Some(v) = p.json("allowed_updates").map_err(TgError::bad)? else {
+        return Ok(None);
+    };
+    let list = v
+        .as_array()
+        .ok_or_else(|| TgError::bad("can't parse allowed updates JSON array"))?;
+    Ok(Some(
+        list.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+    ))
 }
 
 /// The chat (or user) an update concerns: its delivery lane.
@@ -120,7 +140,7 @@ pub(crate) fn webhook_info(inner: &Inner, bot_id: i64) -> Result<Value, TgError>
     })
 }
 
-/// `getUpdates(offset?, limit 1–100, timeout 0–50 s)`: confirms updates below `offset` (a
+/// `getUpdates(offset?, limit 1–100, timeout 0–50 s, allowed_updates?)`: confirms updates below `offset` (a
 /// negative offset keeps the last `-offset`), then answers at once when updates wait, else
 /// waits up to `timeout`. 409 while a webhook is set, and for a waiting call that a newer one
 /// replaced.
@@ -128,11 +148,15 @@ pub(crate) async fn get_updates(inner: &Inner, bot_id: i64, p: &Params) -> Resul
     let limit = p.int("limit").unwrap_or(100).clamp(1, 100) as usize;
     let timeout = p.int("timeout").unwrap_or(0).clamp(0, 50) as u64;
     let offset = p.int("offset");
+    let allowed = allowed_updates(p)?;
     let generation = with_bot(inner, bot_id, |bot| {
         if bot.webhook.is_some() {
             return Err(TgError::conflict(
                 "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
             ));
+        }
+        if allowed.is_some() {
+            bot.allowed_updates = allowed;
         }
         match offset {
             Some(o) if o < 0 => {

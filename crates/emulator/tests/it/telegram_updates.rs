@@ -193,6 +193,22 @@ async fn taps_reactions_and_callback_answers() {
     let tg = Tg::start().await;
     tg.user_writes(USER, "hi").await;
     let m = tg
+        .send_text(json!({"chat_id": USER, "text": "first"}))
+        .await;
+    let skipped = tg
+        .emu
+        .telegram_user_reacts(BOT_ID, USER, m["message_id"].as_i64().unwrap(), Some("🔥"))
+        .await
+        .unwrap();
+    let all = tg
+        .call("getUpdates", json!({"offset": skipped["update_id"], "allowed_updates": ["message", "callback_query", "message_reaction"]}))
+        .await;
+    assert_eq!(
+        all.1["result"],
+        json!([]),
+        "message_reaction is off by default"
+    );
+    let m = tg
         .send_text(json!({"chat_id": USER, "text": "Pick one:",
             "reply_markup": {"inline_keyboard": [[{"text": "Yes", "callback_data": "order:77:yes"}]]}}))
         .await;
@@ -432,12 +448,24 @@ async fn control_api_and_the_sandbox_mount() {
     receiver
         .wait_for("the tap", |b| b["callback_query"]["data"] == "go")
         .await;
+    let set = post(
+        &format!("/telegram/bot{BOT_TOKEN}/setWebhook"),
+        json!({"url": receiver.url, "secret_token": "tok",
+            "allowed_updates": ["message", "message_reaction", "my_chat_member"]}),
+    )
+    .await;
+    assert_eq!(set.0, 200);
     let react = post(
         &format!("/emulator/telegram/bots/{BOT_ID}/users/{USER}/reactions"),
         json!({"message_id": id, "emoji": "🔥"}),
     )
     .await;
     assert_eq!(react.0, 200);
+    receiver
+        .wait_for("the reaction", |b| {
+            b["message_reaction"]["new_reaction"][0]["emoji"] == "🔥"
+        })
+        .await;
     let block = post(
         &format!("/emulator/telegram/bots/{BOT_ID}/users/{USER}/block"),
         json!({}),
@@ -464,6 +492,7 @@ async fn control_api_and_the_sandbox_mount() {
     let recorded = emu.requests();
     assert!(recorded
         .iter()
-        .any(|r| r.path.starts_with("/sandbox/telegram/bot")));
+        .any(|r| r.path == "/sandbox/telegram/bot[redacted]/getMe"));
+    assert!(recorded.iter().all(|r| !r.path.contains(BOT_TOKEN)));
     assert!(recorded.iter().all(|r| !r.path.contains("/emulator/")));
 }
