@@ -31,6 +31,15 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>
     })
 }
 
+/// A simulated user's action body: its JSON, `{}` when empty, or a 400.
+pub(crate) fn action_body(body: &[u8]) -> Result<Value, Box<Response>> {
+    if body.is_empty() {
+        Ok(json!({}))
+    } else {
+        parse(body)
+    }
+}
+
 /// A simulated user's action as an answer: the JSON, 404 for an unknown bot, number or page,
 /// 400 otherwise.
 pub(crate) fn outcome(result: Result<Value, EmulatorError>) -> Response {

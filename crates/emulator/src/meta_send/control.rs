@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::events;
 use crate::config::PageConfig;
-use crate::control::{error, outcome, parse};
+use crate::control::{action_body, error, outcome, parse};
 use crate::state::{lock, Inner};
 
 /// `GET /emulator/pages`: the pages, secrets left out.
@@ -52,13 +52,9 @@ pub(crate) async fn user_action(
     Path((page_id, user, action)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let value: Value = if body.is_empty() {
-        json!({})
-    } else {
-        match parse(&body) {
-            Ok(v) => v,
-            Err(r) => return *r,
-        }
+    let value = match action_body(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
     };
     let result = match action.as_str() {
         "messages" => events::writes(&inner, &page_id, &user, value).await,

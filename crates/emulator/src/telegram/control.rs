@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::users;
 use crate::config::BotConfig;
-use crate::control::{error, outcome, parse};
+use crate::control::{action_body, error, outcome, parse};
 use crate::state::{lock, Inner};
 
 /// `GET /emulator/telegram/bots`: the bots, tokens left out.
@@ -52,13 +52,9 @@ pub(crate) async fn user_action(
     Path((bot_id, user_id, action)): Path<(i64, i64, String)>,
     body: Bytes,
 ) -> Response {
-    let value: Value = if body.is_empty() {
-        json!({})
-    } else {
-        match parse(&body) {
-            Ok(v) => v,
-            Err(r) => return *r,
-        }
+    let value = match action_body(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
     };
     let message_id = value.get("message_id").and_then(Value::as_i64).unwrap_or(0);
     let result = match action.as_str() {

@@ -42,6 +42,13 @@ async fn act(
     Ok(answer)
 }
 
+/// The user, if they ever wrote to the bot.
+fn known_user(bot: &Bot, user_id: i64) -> Result<&TgUser, EmulatorError> {
+    bot.users
+        .get(&user_id)
+        .ok_or_else(|| invalid(format!("user {user_id} never wrote to the bot")))
+}
+
 fn answer(update_id: i64, chat: i64, extra: Value) -> Value {
     let mut v = json!({"update_id": update_id, "chat": chat});
     if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
@@ -167,11 +174,7 @@ pub(crate) async fn taps(
     data: &str,
 ) -> Result<Value, EmulatorError> {
     act(inner, bot_id, |bot| {
-        let user = bot
-            .users
-            .get(&user_id)
-            .cloned()
-            .ok_or_else(|| invalid(format!("user {user_id} never wrote to the bot")))?;
+        let user = known_user(bot, user_id)?.clone();
         let message = bot
             .messages
             .get(&(user_id, message_id))
@@ -220,11 +223,7 @@ pub(crate) async fn reacts(
     emoji: Option<&str>,
 ) -> Result<Value, EmulatorError> {
     act(inner, bot_id, |bot| {
-        let user = bot
-            .users
-            .get(&user_id)
-            .cloned()
-            .ok_or_else(|| invalid(format!("user {user_id} never wrote to the bot")))?;
+        let user = known_user(bot, user_id)?.clone();
         if !bot.messages.contains_key(&(user_id, message_id)) {
             return Err(invalid(format!("no message {message_id} in this chat")));
         }
@@ -260,17 +259,14 @@ pub(crate) async fn blocks(
 ) -> Result<Value, EmulatorError> {
     act(inner, bot_id, |bot| {
         let me = bot.user_json();
-        let user = bot
-            .users
-            .get_mut(&user_id)
-            .ok_or_else(|| invalid(format!("user {user_id} never wrote to the bot")))?;
+        let mut user = known_user(bot, user_id)?.clone();
         let (old, new) = if blocked {
             ("member", "kicked")
         } else {
             ("kicked", "member")
         };
         user.blocked = blocked;
-        let user = user.clone();
+        bot.users.insert(user_id, user.clone());
         let mut new_member = json!({"status": new, "user": me});
         if blocked {
             new_member["until_date"] = json!(0);

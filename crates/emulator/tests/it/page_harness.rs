@@ -1,12 +1,10 @@
 //! A running emulator with a Messenger page and an Instagram account, and Send API calls.
 
-use std::future::IntoFuture;
-
 use serde_json::{json, Value};
 use switchboard_core::cloud_webhook::verify;
 use switchboard_emulator::{Emulator, EmulatorConfig, PageConfig, PagePlatform};
 
-use crate::common::fast_config;
+use crate::common::{fast_config, post_json, serve_on_loopback};
 use crate::raw_hooks::{RawHook, RawReceiver};
 
 pub const PAGE_ID: &str = "1234567890123456";
@@ -31,8 +29,6 @@ impl Pg {
 
     pub async fn start_with(config: EmulatorConfig) -> Self {
         let receiver = RawReceiver::start().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let emu = Emulator::new(config);
         for (id, token, platform) in [
             (PAGE_ID, PAGE_TOKEN, PagePlatform::Messenger),
@@ -49,7 +45,7 @@ impl Pg {
             })
             .unwrap();
         }
-        tokio::spawn(axum::serve(listener, emu.router()).into_future());
+        let base = serve_on_loopback(emu.router()).await;
         Self {
             emu,
             base,
@@ -60,14 +56,8 @@ impl Pg {
 
     /// POSTs JSON to `path` with `?access_token=`.
     pub async fn send(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}?access_token={token}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+        let url = format!("{}{path}?access_token={token}", self.base);
+        post_json(&self.http, url, &body).await
     }
 
     /// A Messenger send to `/v25.0/me/messages`.
@@ -89,6 +79,20 @@ impl Pg {
             .await
             .unwrap();
         v["mid"].as_str().unwrap().to_string()
+    }
+
+    /// The user taps the "Talk to us" postback button (payload `AGENT`); returns its mid.
+    pub async fn user_taps_agent(&self, page: &str, user: &str) -> Value {
+        let v = self
+            .emu
+            .page_user_postback(
+                page,
+                user,
+                json!({"title": "Talk to us", "payload": "AGENT"}),
+            )
+            .await
+            .unwrap();
+        v["mid"].clone()
     }
 
     /// Waits for a webhook whose single event satisfies `pred`; checks its signature.

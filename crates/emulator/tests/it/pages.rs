@@ -243,27 +243,17 @@ async fn windows_tags_and_blocked_users() {
         .instagram(json!({"recipient": {"id": IGSID}, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT", "message": {"text": "agent"}}))
         .await;
     assert_graph(&e, 400, 10, Some(2534022));
-    pg.postback_opens_window().await;
+    pg.user_taps_agent(PAGE_ID, PSID).await;
+    assert_eq!(
+        pg.messenger(text_to(PSID, "a postback opens it")).await.0,
+        200
+    );
 
     pg.emu.page_user_blocks(PAGE_ID, PSID, true).unwrap();
     let e = pg.messenger(text_to(PSID, "x")).await;
     assert_graph(&e, 400, 551, Some(1545041));
     pg.emu.page_user_blocks(PAGE_ID, PSID, false).unwrap();
     assert_eq!(pg.messenger(text_to(PSID, "x")).await.0, 200);
-}
-
-impl Pg {
-    async fn postback_opens_window(&self) {
-        self.emu
-            .page_user_postback(
-                PAGE_ID,
-                PSID,
-                json!({"title": "Talk to us", "payload": "AGENT"}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(self.messenger(text_to(PSID, "now open")).await.0, 200);
-    }
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use switchboard_emulator::{Faults, PageConfig, PagePlatform, ScriptedReply};
 
-use crate::common::fast_config;
+use crate::common::{fast_config, post_json};
 use crate::page_harness::*;
 
 #[tokio::test]
@@ -40,17 +40,9 @@ async fn users_messages_taps_postbacks_and_reactions_arrive_signed() {
     assert_eq!(e["message"]["quick_reply"], json!({"payload": "C_RED"}));
     assert_eq!(e["message"]["text"], "Red");
 
-    let pb = pg
-        .emu
-        .page_user_postback(
-            PAGE_ID,
-            PSID,
-            json!({"title": "Talk to us", "payload": "AGENT"}),
-        )
-        .await
-        .unwrap();
+    let pb = pg.user_taps_agent(PAGE_ID, PSID).await;
     let (_, e) = pg
-        .event("the postback", |e| e["postback"]["mid"] == pb["mid"])
+        .event("the postback", |e| e["postback"]["mid"] == pb)
         .await;
     assert_eq!(e["postback"]["payload"], "AGENT");
     assert_eq!(e["postback"]["title"], "Talk to us");
@@ -202,14 +194,9 @@ async fn faults_5xx_timeout_and_throttling() {
 async fn control_api() {
     let pg = Pg::start().await;
     let post = |path: String, body: Value| {
-        let req = pg.http.post(format!("{}{path}", pg.base)).json(&body);
-        async move {
-            let r = req.send().await.unwrap();
-            (
-                r.status().as_u16(),
-                r.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        let http = pg.http.clone();
+        let url = format!("{}{path}", pg.base);
+        async move { post_json(&http, url, &body).await }
     };
     let added = post(
         "/emulator/pages".into(),

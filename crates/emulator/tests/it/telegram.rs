@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::common::status_and_json;
 use crate::tg_harness::*;
 
 #[tokio::test]
@@ -22,10 +23,7 @@ async fn get_me_tokens_paths_and_methods() {
 
     let call = |path: String| {
         let http = tg.http.clone();
-        async move {
-            let r = http.post(path).send().await.unwrap();
-            (r.status().as_u16(), r.json().await.unwrap())
-        }
+        async move { status_and_json(http.post(path).send().await.unwrap()).await }
     };
     let unknown = call(format!("{}/telegram/bot1:nope/getMe", tg.base)).await;
     assert_tg_error(&unknown, 401, "Unauthorized");

@@ -1,13 +1,12 @@
 //! Telegram updates: webhook with the secret header, getUpdates long polling, simulated taps,
 //! reactions and blocks, scripted replies, faults, the control API and the `/sandbox` mount.
 
-use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use switchboard_emulator::{Faults, ScriptedReply};
 
-use crate::common::fast_config;
+use crate::common::{fast_config, post_json, serve_on_loopback};
 use crate::tg_harness::*;
 
 #[tokio::test]
@@ -117,20 +116,12 @@ async fn get_updates_long_polls_and_confirms_by_offset() {
     let poll = {
         let http = tg.http.clone();
         let url = tg.url("getUpdates");
-        tokio::spawn(async move {
-            let r = http
-                .post(url)
-                .json(&json!({"timeout": 20}))
-                .send()
-                .await
-                .unwrap();
-            r.json::<Value>().await.unwrap()
-        })
+        tokio::spawn(async move { post_json(&http, url, &json!({"timeout": 20})).await })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     tg.user_writes(USER, "one").await;
-    let got = poll.await.unwrap();
+    let (_, got) = poll.await.unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "answered when the update came"
@@ -169,13 +160,7 @@ async fn get_updates_long_polls_and_confirms_by_offset() {
         let http = tg.http.clone();
         let url = tg.url("getUpdates");
         tokio::spawn(async move {
-            let r = http
-                .post(url)
-                .json(&json!({"offset": first + 100, "timeout": 20}))
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            post_json(&http, url, &json!({"offset": first + 100, "timeout": 20})).await
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -381,19 +366,12 @@ async fn control_api_and_the_sandbox_mount() {
     let receiver = crate::raw_hooks::RawReceiver::start().await;
     let emu = switchboard_emulator::Emulator::new(fast_config());
     let app = axum::Router::new().nest_service("/sandbox", emu.router());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/sandbox", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app).into_future());
+    let base = format!("{}/sandbox", serve_on_loopback(app).await);
     let http = reqwest::Client::new();
     let post = |path: &str, body: Value| {
-        let req = http.post(format!("{base}{path}")).json(&body);
-        async move {
-            let r = req.send().await.unwrap();
-            (
-                r.status().as_u16(),
-                r.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        let http = http.clone();
+        let url = format!("{base}{path}");
+        async move { post_json(&http, url, &body).await }
     };
     let added = post(
         "/emulator/telegram/bots",

@@ -1,11 +1,9 @@
 //! A running emulator with one Telegram bot, and calls to its Bot API.
 
-use std::future::IntoFuture;
-
 use serde_json::{json, Value};
 use switchboard_emulator::{BotConfig, Emulator, EmulatorConfig};
 
-use crate::common::fast_config;
+use crate::common::{fast_config, serve_on_loopback, status_and_json};
 use crate::raw_hooks::RawReceiver;
 
 pub const BOT_ID: i64 = 7000000001;
@@ -26,8 +24,6 @@ impl Tg {
 
     pub async fn start_with(config: EmulatorConfig) -> Self {
         let receiver = RawReceiver::start().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let emu = Emulator::new(config);
         emu.add_bot(BotConfig {
             token: BOT_TOKEN.into(),
@@ -36,7 +32,7 @@ impl Tg {
             ..BotConfig::default()
         })
         .unwrap();
-        tokio::spawn(axum::serve(listener, emu.router()).into_future());
+        let base = serve_on_loopback(emu.router()).await;
         Self {
             emu,
             base,
@@ -49,14 +45,9 @@ impl Tg {
         format!("{}/telegram/bot{BOT_TOKEN}/{method}", self.base)
     }
 
-    async fn answer(resp: reqwest::Response) -> (u16, Value) {
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
     /// A JSON call.
     pub async fn call(&self, method: &str, body: Value) -> (u16, Value) {
-        Self::answer(
+        status_and_json(
             self.http
                 .post(self.url(method))
                 .json(&body)
@@ -69,7 +60,7 @@ impl Tg {
 
     /// A form-urlencoded call.
     pub async fn form(&self, method: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
-        Self::answer(
+        status_and_json(
             self.http
                 .post(self.url(method))
                 .form(pairs)
@@ -82,7 +73,7 @@ impl Tg {
 
     /// A multipart call.
     pub async fn multipart(&self, method: &str, form: reqwest::multipart::Form) -> (u16, Value) {
-        Self::answer(
+        status_and_json(
             self.http
                 .post(self.url(method))
                 .multipart(form)
