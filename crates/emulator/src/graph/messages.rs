@@ -30,7 +30,8 @@ pub(crate) async fn post(
 ) -> Response {
     if meta_send::serves(&inner, &id) {
         return meta_send::send::post(&inner, &version, &id, query.as_deref(), &headers, body)
-            .await;
+            .await
+            .into_response();
     }
     match handle(&inner, &version, &id, &headers, &body).await {
         Ok(v) => (StatusCode::OK, Json(v)).into_response(),

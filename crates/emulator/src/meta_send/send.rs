@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -20,21 +19,6 @@ use crate::records::SentMessage;
 use crate::state::{lock, now_millis, Inner};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
-
-/// The handler, reached from the Graph `messages` route when [`super::serves`] the id.
-pub(crate) async fn post(
-    inner: &Arc<Inner>,
-    version: &str,
-    id: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Response {
-    match handle(inner, version, id, query, headers, body).await {
-        Ok(v) => (StatusCode::OK, Json(v)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
 
 /// The token: `Authorization: Bearer`, else the `access_token` query parameter.
 async fn token(query: Option<&str>, headers: &HeaderMap) -> Option<String> {
@@ -75,14 +59,15 @@ fn authorize(inner: &Inner, id: &str, token: Option<&str>) -> Result<Arc<PageCon
     }
 }
 
-async fn handle(
+/// The handler, reached from the Graph `messages` route when [`super::serves`] the id.
+pub(crate) async fn post(
     inner: &Arc<Inner>,
     version: &str,
     id: &str,
     query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
-) -> Result<Value, GraphError> {
+) -> Result<Json<Value>, GraphError> {
     check_version(version, &format!("/{id}/messages"))?;
     let token = token(query, headers).await;
     let page = authorize(inner, id, token.as_deref())?;
@@ -111,7 +96,7 @@ async fn handle(
             json!({"recipient_id": out.recipient, "message_id": mid})
         }
     };
-    Ok(answer)
+    Ok(Json(answer))
 }
 
 /// The recipient must be a user of the page (when windows are enforced), not have blocked it,

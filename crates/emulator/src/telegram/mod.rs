@@ -102,27 +102,13 @@ async fn call(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    match handle(&inner, &bot, &method, query.as_deref(), &headers, body).await {
-        Ok(ok) => ok.into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn handle(
-    inner: &Arc<Inner>,
-    bot: &str,
-    method: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: Bytes,
 ) -> Result<TgOk, TgError> {
-    let bot_id = authenticate(inner, bot)?;
+    let bot_id = authenticate(&inner, &bot)?;
     let method = method.to_ascii_lowercase();
     if !METHODS.contains(&method.as_str()) {
         return Err(TgError::no_method());
     }
-    match stage(inner).await {
+    match stage(&inner).await {
         Some(Hit::Timeout) => return Err(TgError::bad_gateway()),
         Some(Hit::Unavailable) => return Err(TgError::internal()),
         None => {}
@@ -130,25 +116,25 @@ async fn handle(
     if body.len() as u64 > files::MAX_UPLOAD_BYTES {
         return Err(TgError::too_large());
     }
-    let p = Params::parse(query, headers, body)
+    let p = Params::parse(query.as_deref(), &headers, body)
         .await
         .map_err(TgError::bad)?;
-    if method.starts_with("send") && !admit_channel(inner, &format!("telegram:{bot_id}")) {
+    if method.starts_with("send") && !admit_channel(&inner, &format!("telegram:{bot_id}")) {
         return Err(TgError::flood(1));
     }
     match method.as_str() {
-        "getme" => Ok(methods::get_me(inner, bot_id)?.into()),
-        "sendchataction" => methods::chat_action(inner, bot_id, &p).map(TgOk::from),
-        "setmessagereaction" => methods::set_reaction(inner, bot_id, &p).map(TgOk::from),
-        "answercallbackquery" => methods::answer_callback(inner, bot_id, &p).map(TgOk::from),
-        "setwebhook" => updates::set_webhook(inner, bot_id, &p).await,
-        "deletewebhook" => updates::delete_webhook(inner, bot_id, &p),
-        "getwebhookinfo" => updates::webhook_info(inner, bot_id).map(TgOk::from),
-        "getupdates" => updates::get_updates(inner, bot_id, &p)
+        "getme" => Ok(methods::get_me(&inner, bot_id)?.into()),
+        "sendchataction" => methods::chat_action(&inner, bot_id, &p).map(TgOk::from),
+        "setmessagereaction" => methods::set_reaction(&inner, bot_id, &p).map(TgOk::from),
+        "answercallbackquery" => methods::answer_callback(&inner, bot_id, &p).map(TgOk::from),
+        "setwebhook" => updates::set_webhook(&inner, bot_id, &p).await,
+        "deletewebhook" => updates::delete_webhook(&inner, bot_id, &p),
+        "getwebhookinfo" => updates::webhook_info(&inner, bot_id).map(TgOk::from),
+        "getupdates" => updates::get_updates(&inner, bot_id, &p)
             .await
             .map(TgOk::from),
-        "getfile" => files::get_file(inner, bot_id, &p).map(TgOk::from),
-        send => methods::send(inner, bot_id, send, &p).map(TgOk::from),
+        "getfile" => files::get_file(&inner, bot_id, &p).map(TgOk::from),
+        send => methods::send(&inner, bot_id, send, &p).map(TgOk::from),
     }
 }
 

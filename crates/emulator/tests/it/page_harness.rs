@@ -2,10 +2,10 @@
 
 use serde_json::{json, Value};
 use switchboard_core::cloud_webhook::verify;
-use switchboard_emulator::{Emulator, EmulatorConfig, PageConfig, PagePlatform};
+use switchboard_emulator::{EmulatorConfig, PageConfig, PagePlatform};
 
-use crate::common::{fast_config, post_json, serve_on_loopback};
-use crate::raw_hooks::{RawHook, RawReceiver};
+use crate::common::{fast_config, post_json};
+use crate::raw_hooks::{RawHook, Running};
 
 pub const PAGE_ID: &str = "1234567890123456";
 pub const PAGE_TOKEN: &str = "page-token";
@@ -15,11 +15,14 @@ pub const APP_SECRET: &str = "page-app-secret";
 pub const PSID: &str = "24000000000000001";
 pub const IGSID: &str = "25000000000000001";
 
-pub struct Pg {
-    pub emu: Emulator,
-    pub base: String,
-    pub http: reqwest::Client,
-    pub receiver: RawReceiver,
+pub struct Pg(Running);
+
+impl std::ops::Deref for Pg {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.0
+    }
 }
 
 impl Pg {
@@ -28,30 +31,26 @@ impl Pg {
     }
 
     pub async fn start_with(config: EmulatorConfig) -> Self {
-        let receiver = RawReceiver::start().await;
-        let emu = Emulator::new(config);
-        for (id, token, platform) in [
-            (PAGE_ID, PAGE_TOKEN, PagePlatform::Messenger),
-            (IG_ID, IG_TOKEN, PagePlatform::Instagram),
-        ] {
-            emu.add_page(PageConfig {
-                page_id: id.into(),
-                platform,
-                access_token: token.into(),
-                app_secret: APP_SECRET.into(),
-                webhook_url: Some(receiver.url.clone()),
-                app_id: "1517776481860111".into(),
-                echoes: false,
+        Self(
+            Running::start(config, |emu, receiver| {
+                for (id, token, platform) in [
+                    (PAGE_ID, PAGE_TOKEN, PagePlatform::Messenger),
+                    (IG_ID, IG_TOKEN, PagePlatform::Instagram),
+                ] {
+                    emu.add_page(PageConfig {
+                        page_id: id.into(),
+                        platform,
+                        access_token: token.into(),
+                        app_secret: APP_SECRET.into(),
+                        webhook_url: Some(receiver.url.clone()),
+                        app_id: "1517776481860111".into(),
+                        echoes: false,
+                    })
+                    .unwrap();
+                }
             })
-            .unwrap();
-        }
-        let base = serve_on_loopback(emu.router()).await;
-        Self {
-            emu,
-            base,
-            http: reqwest::Client::new(),
-            receiver,
-        }
+            .await,
+        )
     }
 
     /// POSTs JSON to `path` with `?access_token=`.

@@ -11,6 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use serde_json::Value;
+use switchboard_emulator::{Emulator, EmulatorConfig};
+
+use crate::common::serve_on_loopback;
 
 /// One POST as received.
 #[derive(Debug, Clone)]
@@ -81,5 +84,32 @@ impl RawReceiver {
             "timed out waiting for {what}; got {:#?}",
             self.hooks().iter().map(|h| &h.body).collect::<Vec<_>>()
         );
+    }
+}
+
+/// An emulator on 127.0.0.1:0 whose bots or pages post to a [`RawReceiver`].
+pub struct Running {
+    pub emu: Emulator,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub receiver: RawReceiver,
+}
+
+impl Running {
+    /// Starts the receiver and the emulator; `register` adds bots or pages first.
+    pub async fn start(
+        config: EmulatorConfig,
+        register: impl FnOnce(&Emulator, &RawReceiver),
+    ) -> Self {
+        let receiver = RawReceiver::start().await;
+        let emu = Emulator::new(config);
+        register(&emu, &receiver);
+        let base = serve_on_loopback(emu.router()).await;
+        Self {
+            emu,
+            base,
+            http: reqwest::Client::new(),
+            receiver,
+        }
     }
 }

@@ -1,20 +1,23 @@
 //! A running emulator with one Telegram bot, and calls to its Bot API.
 
 use serde_json::{json, Value};
-use switchboard_emulator::{BotConfig, Emulator, EmulatorConfig};
+use switchboard_emulator::{BotConfig, EmulatorConfig};
 
-use crate::common::{fast_config, serve_on_loopback, status_and_json};
-use crate::raw_hooks::RawReceiver;
+use crate::common::{fast_config, status_and_json};
+use crate::raw_hooks::Running;
 
 pub const BOT_ID: i64 = 7000000001;
 pub const BOT_TOKEN: &str = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 pub const USER: i64 = 123456789;
 
-pub struct Tg {
-    pub emu: Emulator,
-    pub base: String,
-    pub http: reqwest::Client,
-    pub receiver: RawReceiver,
+pub struct Tg(Running);
+
+impl std::ops::Deref for Tg {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.0
+    }
 }
 
 impl Tg {
@@ -23,22 +26,18 @@ impl Tg {
     }
 
     pub async fn start_with(config: EmulatorConfig) -> Self {
-        let receiver = RawReceiver::start().await;
-        let emu = Emulator::new(config);
-        emu.add_bot(BotConfig {
-            token: BOT_TOKEN.into(),
-            username: "shop_bot".into(),
-            first_name: "Shop".into(),
-            ..BotConfig::default()
-        })
-        .unwrap();
-        let base = serve_on_loopback(emu.router()).await;
-        Self {
-            emu,
-            base,
-            http: reqwest::Client::new(),
-            receiver,
-        }
+        Self(
+            Running::start(config, |emu, _| {
+                emu.add_bot(BotConfig {
+                    token: BOT_TOKEN.into(),
+                    username: "shop_bot".into(),
+                    first_name: "Shop".into(),
+                    ..BotConfig::default()
+                })
+                .unwrap();
+            })
+            .await,
+        )
     }
 
     pub fn url(&self, method: &str) -> String {
