@@ -137,7 +137,9 @@
 //! channels (every chat is a private chat; `@username` is `chat not found`), entity parsing
 //! (`parse_mode` is accepted, the 4096 limit counts the raw text), the 3-second minimum wait of
 //! repeated `getUpdates`, the 24-hour update expiry, `Retry-After`/410 answers of the webhook
-//! receiver, 401 for revoked tokens and `migrate_to_chat_id`.
+//! receiver and Bot API calls in its 2xx answers, `max_connections` concurrency,
+//! `getWebhookInfo`'s `last_error_*`, `getChat`, `setMyCommands`, `logOut`, `close`, 401 for
+//! revoked tokens and `migrate_to_chat_id`.
 //!
 //! # Messenger and Instagram Send API
 //!

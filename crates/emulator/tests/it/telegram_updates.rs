@@ -474,3 +474,94 @@ async fn control_api_and_the_sandbox_mount() {
     assert!(recorded.iter().all(|r| !r.path.contains(BOT_TOKEN)));
     assert!(recorded.iter().all(|r| !r.path.contains("/emulator/")));
 }
+
+#[tokio::test]
+async fn users_send_media_locations_contacts_and_replies() {
+    let tg = Tg::start().await;
+    let first = tg.user_writes(USER, "hi").await;
+    let photo = tg
+        .emu
+        .telegram_user_writes(
+            BOT_ID,
+            USER,
+            json!({"photo": {"data": "aGVsbG8="}, "caption": "look", "reply_to_message_id": first["message_id"]}),
+        )
+        .await
+        .unwrap();
+    let doc = tg
+        .emu
+        .telegram_user_writes(
+            BOT_ID,
+            USER,
+            json!({"document": {"file_name": "inv.pdf", "mime_type": "application/pdf"}}),
+        )
+        .await
+        .unwrap();
+    tg.emu
+        .telegram_user_writes(
+            BOT_ID,
+            USER,
+            json!({"location": {"latitude": 38.7, "longitude": -9.1}}),
+        )
+        .await
+        .unwrap();
+    tg.emu
+        .telegram_user_writes(
+            BOT_ID,
+            USER,
+            json!({"contact": {"phone_number": "+351910000000", "first_name": "Rui"}}),
+        )
+        .await
+        .unwrap();
+    let updates = tg
+        .call("getUpdates", json!({"offset": photo["update_id"]}))
+        .await
+        .1["result"]
+        .clone();
+    let m = &updates[0]["message"];
+    assert_eq!(m["caption"], "look");
+    assert_eq!(m["reply_to_message"]["text"], "hi");
+    assert_eq!(m["photo"][0]["file_size"], 5);
+    let file_id = m["photo"][0]["file_id"].as_str().unwrap();
+    let file = tg.call("getFile", json!({"file_id": file_id})).await.1;
+    let path = file["result"]["file_path"].as_str().unwrap();
+    let bytes = tg
+        .http
+        .get(format!("{}/telegram/file/bot{BOT_TOKEN}/{path}", tg.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..], b"hello");
+    let d = &updates[1]["message"]["document"];
+    assert_eq!(updates[1]["update_id"], doc["update_id"]);
+    assert_eq!(d["file_name"], "inv.pdf");
+    assert_eq!(d["mime_type"], "application/pdf");
+    assert_eq!(updates[2]["message"]["location"]["latitude"], 38.7);
+    assert_eq!(updates[3]["message"]["contact"]["first_name"], "Rui");
+    // The bot can resend what the user sent, by file_id.
+    let again = tg
+        .call(
+            "sendDocument",
+            json!({"chat_id": USER, "document": d["file_id"]}),
+        )
+        .await;
+    assert_eq!(again.0, 200, "{}", again.1);
+    assert!(tg
+        .emu
+        .telegram_user_writes(BOT_ID, USER, json!({"caption": "only a caption"}))
+        .await
+        .is_err());
+    assert!(tg
+        .emu
+        .telegram_user_writes(BOT_ID, USER, json!({"photo": {"data": "%%%"}}))
+        .await
+        .is_err());
+    assert!(tg
+        .emu
+        .telegram_user_writes(BOT_ID, -5, json!({"text": "x"}))
+        .await
+        .is_err());
+}
