@@ -138,7 +138,7 @@ impl Emulator {
     /// Registers a Telegram bot, or replaces the one with the same id; returns the bot id.
     /// Refuses a token that is not `<bot_id>:<secret>`.
     pub fn add_bot(&self, bot: BotConfig) -> Result<i64, EmulatorError> {
-        telegram::add_bot(&self.inner, bot).map_err(EmulatorError::InvalidMessage)
+        telegram::add_bot(&self.inner, bot).map_err(EmulatorError::InvalidConfig)
     }
 
     /// The Telegram user `user_id` writes to bot `bot_id` (starting it when new). `message`:
@@ -194,7 +194,7 @@ impl Emulator {
     /// Registers a Messenger page or Instagram account, or replaces the one with the same id
     /// (its users stay). Refuses an empty `page_id`.
     pub fn add_page(&self, page: PageConfig) -> Result<(), EmulatorError> {
-        meta_send::add_page(&self.inner, page).map_err(EmulatorError::InvalidMessage)
+        meta_send::add_page(&self.inner, page).map_err(EmulatorError::InvalidConfig)
     }
 
     /// The user `user` (a PSID or IGSID) writes to the page, opening the 24-hour window.
@@ -263,7 +263,7 @@ impl Emulator {
     }
 
     /// Clears the records (requests, sent messages, webhook deliveries). Phone numbers,
-    /// templates, media and customers' windows stay.
+    /// templates, media, customers' windows, bots, pages and their users stay.
     pub fn reset(&self) {
         lock(&self.inner.records).clear();
     }
