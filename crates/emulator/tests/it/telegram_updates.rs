@@ -565,3 +565,51 @@ async fn users_send_media_locations_contacts_and_replies() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn serve_registers_configured_bots_and_pages() {
+    let mut config = fast_config();
+    config.bots = vec![switchboard_emulator::BotConfig {
+        token: BOT_TOKEN.into(),
+        username: "shop_bot".into(),
+        ..Default::default()
+    }];
+    config.pages = vec![switchboard_emulator::PageConfig {
+        page_id: "42".into(),
+        access_token: "pt".into(),
+        ..Default::default()
+    }];
+    let config: switchboard_emulator::EmulatorConfig =
+        serde_json::from_value(serde_json::to_value(&config).unwrap()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(switchboard_emulator::serve(
+        config,
+        Vec::new(),
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let http = reqwest::Client::new();
+    let me = post_json(
+        &http,
+        format!("{base}/telegram/bot{BOT_TOKEN}/getMe"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(me.1["result"]["username"], "shop_bot");
+    let send = post_json(
+        &http,
+        format!("{base}/v25.0/me/messages?access_token=pt"),
+        &json!({"recipient": {"id": "1"}, "message": {"text": "x"}}),
+    )
+    .await;
+    assert_eq!(
+        send.1["error"]["error_subcode"], 2018001,
+        "served as a page"
+    );
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
