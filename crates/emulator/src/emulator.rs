@@ -115,6 +115,10 @@ impl Emulator {
                     .fallback(objects::unknown),
             )
             .route(
+                "/{version}/{id}/message_attachments",
+                post(meta_send::attachments::post).fallback(objects::unknown),
+            )
+            .route(
                 "/{version}/{id}/whatsapp_business_profile",
                 get(objects::business_profile).fallback(objects::unknown),
             )

@@ -147,6 +147,7 @@
 //! |---|---|
 //! | `POST /{version}/me/messages` | the page of the token |
 //! | `POST /{version}/{page_id}/messages` | that page (or Instagram account), when `page_id` is registered as a page and not as a phone number |
+//! | `POST /{version}/{page_id or me}/message_attachments` | `message.attachment` (`image`, `video`, `audio`, `file`) by `url` or `filedata` upload → `{attachment_id}`, usable by that page only |
 //!
 //! Routing: `/{version}/{id}/messages` serves the Cloud API when `id` is a registered phone
 //! number id (a phone number wins a clash), the Send API when `id` is `me` or a registered
@@ -184,8 +185,11 @@
 //! (`message`, with `quick_reply.payload` for a tapped quick reply), tap postbacks
 //! (`postback{mid,title,payload}`), react (`reaction{mid,action,reaction,emoji}`) and block.
 //!
-//! Not emulated: the Attachment Upload API (`/message_attachments`, so `attachment_id`s are
-//! not checked), `reply_to` and reaction targets (any `mid` is accepted), `user_ref`,
+//! An `attachment_id` the page did not save is 100/2018074; a send with `is_reusable: true`
+//! answers an `attachment_id` too.
+//!
+//! Not emulated: attachment expiry (90 days), `reply_to` and reaction targets (any `mid` is
+//! accepted), `user_ref`,
 //! `comment_id` and other recipient forms, `notification_type`, media URL fetching and size
 //! limits, the other templates (media, receipt, product, feedback, image grid), ice breakers
 //! and the messenger profile, handover and `standby`, the 4/2 codes, policy codes (613/2018338,

@@ -2,13 +2,14 @@
 //! `/{version}/{page_id}/messages` for registered pages, simulated users who write, tap and
 //! react, delivery and read receipts, and signed webhooks.
 
+pub(crate) mod attachments;
 pub(crate) mod control;
 mod errors;
 pub(crate) mod events;
 pub(crate) mod send;
 mod validate;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::PageConfig;
@@ -28,6 +29,8 @@ pub(crate) struct PageUser {
 pub(crate) struct Page {
     pub config: Arc<PageConfig>,
     pub users: HashMap<String, PageUser>,
+    /// Saved attachment ids (Attachment Upload API, or `is_reusable` sends).
+    pub attachments: HashSet<String>,
 }
 
 /// Every page, by id.
@@ -50,6 +53,7 @@ pub(crate) fn add_page(inner: &Inner, config: PageConfig) -> Result<(), String> 
         .or_insert_with(|| Page {
             config,
             users: HashMap::new(),
+            attachments: HashSet::new(),
         });
     Ok(())
 }
@@ -58,4 +62,15 @@ pub(crate) fn add_page(inner: &Inner, config: PageConfig) -> Result<(), String> 
 /// page that is not also a registered phone number (phone numbers win a clash).
 pub(crate) fn serves(inner: &Inner, id: &str) -> bool {
     id == "me" || (inner.phone(id).is_none() && lock(&inner.pages).by_id.contains_key(id))
+}
+
+/// Saves a new reusable attachment for the page and returns its id.
+pub(crate) fn save_attachment(inner: &Inner, page_id: &str) -> String {
+    let id = inner.ids.numeric();
+    if let Some(p) = lock(&inner.pages).by_id.get_mut(page_id) {
+        if p.attachments.len() < inner.config.max_records {
+            p.attachments.insert(id.clone());
+        }
+    }
+    id
 }

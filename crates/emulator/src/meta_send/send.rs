@@ -7,9 +7,11 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::errors::{invalid, no_such_user, outside_window, throttled, unavailable_user};
-use super::events;
-use super::validate::{check, Outgoing};
+use super::errors::{
+    invalid, no_such_user, outside_window, send_error, throttled, unavailable_user,
+};
+use super::validate::{attachment_ids, check, Outgoing};
+use super::{events, save_attachment};
 use crate::config::PageConfig;
 use crate::error::GraphError;
 use crate::faults::admit_channel;
@@ -59,16 +61,18 @@ fn authorize(inner: &Inner, id: &str, token: Option<&str>) -> Result<Arc<PageCon
     }
 }
 
-/// The handler, reached from the Graph `messages` route when [`super::serves`] the id.
-pub(crate) async fn post(
-    inner: &Arc<Inner>,
+/// What every Send API edge does first: version, auth, faults, the page's rate limit, the
+/// parameters.
+pub(crate) async fn open(
+    inner: &Inner,
     version: &str,
     id: &str,
+    edge: &str,
     query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, GraphError> {
-    check_version(version, &format!("/{id}/messages"))?;
+) -> Result<(Arc<PageConfig>, Params), GraphError> {
+    check_version(version, &format!("/{id}/{edge}"))?;
     let token = token(query, headers).await;
     let page = authorize(inner, id, token.as_deref())?;
     gate(inner).await?;
@@ -78,7 +82,38 @@ pub(crate) async fn post(
     let p = Params::parse(query, headers, body)
         .await
         .map_err(|e| invalid(format!("Invalid request body: {e}")))?;
+    Ok((page, p))
+}
+
+/// Every `attachment_id` must have been saved for this page: else 100/2018074.
+fn check_owned(inner: &Inner, page_id: &str, message: &Value) -> Result<(), GraphError> {
+    let pages = lock(&inner.pages);
+    let saved = pages.by_id.get(page_id).map(|p| &p.attachments);
+    for id in attachment_ids(message) {
+        if !saved.is_some_and(|s| s.contains(&id)) {
+            return Err(send_error(
+                100,
+                Some(2018074),
+                "Attachment Id is invalid or you do not own the attachment",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The handler, reached from the Graph `messages` route when [`super::serves`] the id.
+pub(crate) async fn post(
+    inner: &Arc<Inner>,
+    version: &str,
+    id: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, GraphError> {
+    let (page, p) = open(inner, version, id, "messages", query, headers, body).await?;
     let out = check(page.platform, &p)?;
+    let message = p.json("message").ok().flatten().unwrap_or(Value::Null);
+    check_owned(inner, &page.page_id, &message)?;
     admit_recipient(inner, &page, &out)?;
     let answer = match &out.action {
         Some(_) => json!({"recipient_id": out.recipient}),
@@ -91,9 +126,16 @@ pub(crate) async fn post(
                 body: Value::Object(p.fields.clone()),
                 time_ms: now_millis(),
             });
-            let message = p.json("message").ok().flatten().unwrap_or(Value::Null);
+            let reusable = message
+                .pointer("/attachment/payload/is_reusable")
+                .and_then(Value::as_bool)
+                == Some(true);
+            let mut answer = json!({"recipient_id": out.recipient, "message_id": mid});
+            if reusable {
+                answer["attachment_id"] = json!(save_attachment(inner, &page.page_id));
+            }
             events::after_send(inner, page, &out, &mid, message);
-            json!({"recipient_id": out.recipient, "message_id": mid})
+            answer
         }
     };
     Ok(Json(answer))

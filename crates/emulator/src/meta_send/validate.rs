@@ -230,22 +230,52 @@ fn check_quick_replies(q: &Value) -> Result<(), GraphError> {
     Ok(())
 }
 
+/// A media attachment (`image`, `video`, `audio`, `file`) with a `url`, an `attachment_id`
+/// or an uploaded `filedata` part.
+pub(crate) fn check_media(a: &Value, p: &Params) -> Result<(), GraphError> {
+    let payload = a.get("payload").cloned().unwrap_or(Value::Null);
+    if !matches!(
+        str_of(a, "type"),
+        Some("image" | "video" | "audio" | "file")
+    ) {
+        return Err(invalid(
+            "param message[attachment][type] must be one of {image, video, audio, file}",
+        ));
+    }
+    let has_source = str_of(&payload, "url").is_some()
+        || payload.get("attachment_id").is_some()
+        || p.files.contains_key("filedata");
+    if has_source {
+        Ok(())
+    } else {
+        Err(invalid(
+            "param message[attachment][payload] must have url or attachment_id (or upload filedata)",
+        ))
+    }
+}
+
+/// The `attachment_id`s a message refers to.
+pub(crate) fn attachment_ids(message: &Value) -> Vec<String> {
+    let one = message.get("attachment").into_iter();
+    let many = message
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    one.chain(many)
+        .filter_map(|a| a.pointer("/payload/attachment_id"))
+        .map(|id| match id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
 fn check_attachment(platform: PagePlatform, a: &Value, p: &Params) -> Result<(), GraphError> {
     let kind = str_of(a, "type").unwrap_or("");
     let payload = a.get("payload").cloned().unwrap_or(Value::Null);
     match (platform, kind) {
-        (_, "image" | "video" | "audio" | "file") => {
-            let has_source = str_of(&payload, "url").is_some()
-                || payload.get("attachment_id").is_some()
-                || p.files.contains_key("filedata");
-            if has_source {
-                Ok(())
-            } else {
-                Err(invalid(
-                    "param message[attachment][payload] must have url or attachment_id (or upload filedata)",
-                ))
-            }
-        }
+        (_, "image" | "video" | "audio" | "file") => check_media(a, p),
         (_, "template") => check_template(&payload),
         (PagePlatform::Instagram, "like_heart") => Ok(()),
         (PagePlatform::Instagram, "MEDIA_SHARE") if payload.get("id").is_some() => Ok(()),

@@ -295,3 +295,82 @@ async fn instagram_limits() {
         .await;
     assert_eq!(e.0, 400, "like_heart is Instagram's");
 }
+
+#[tokio::test]
+async fn saved_attachments_are_per_page() {
+    let pg = Pg::start().await;
+    pg.user_writes(PAGE_ID, PSID, "hi").await;
+    pg.user_writes(IG_ID, IGSID, "hi").await;
+    let up = pg
+        .send(
+            &format!("/v25.0/{PAGE_ID}/message_attachments"),
+            PAGE_TOKEN,
+            json!({"message": {"attachment": {"type": "image", "payload": {"url": "https://x/img.jpg", "is_reusable": true}}}}),
+        )
+        .await;
+    assert_eq!(up.0, 200, "{}", up.1);
+    let id = up.1["attachment_id"].as_str().unwrap().to_string();
+    assert!(id.chars().all(|c| c.is_ascii_digit()));
+    let by_id = |to: &str, id: &str| json!({"recipient": {"id": to}, "message": {"attachment": {"type": "file", "payload": {"attachment_id": id}}}});
+    assert_eq!(pg.messenger(by_id(PSID, &id)).await.0, 200);
+    assert_graph(
+        &pg.messenger(by_id(PSID, "123")).await,
+        400,
+        100,
+        Some(2018074),
+    );
+    assert_graph(
+        &pg.instagram(by_id(IGSID, &id)).await,
+        400,
+        100,
+        Some(2018074),
+    );
+
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "message",
+            r#"{"attachment":{"type":"image","payload":{"is_reusable":true}}}"#,
+        )
+        .part(
+            "filedata",
+            reqwest::multipart::Part::bytes(b"png".to_vec()).file_name("a.png"),
+        );
+    let r = pg
+        .http
+        .post(format!(
+            "{}/v25.0/me/message_attachments?access_token={IG_TOKEN}",
+            pg.base
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let ig: Value = r.json().await.unwrap();
+    let ig_id = ig["attachment_id"].as_str().unwrap();
+    assert_eq!(pg.instagram(by_id(IGSID, ig_id)).await.0, 200);
+
+    let reusable = pg
+        .messenger(
+            json!({"recipient": {"id": PSID}, "message": {"attachment": {"type": "image",
+            "payload": {"url": "https://x/shirt.png", "is_reusable": true}}}}),
+        )
+        .await;
+    let saved = reusable.1["attachment_id"].as_str().unwrap();
+    assert_eq!(pg.messenger(by_id(PSID, saved)).await.0, 200);
+    let missing = pg
+        .send(
+            &format!("/v25.0/{PAGE_ID}/message_attachments"),
+            PAGE_TOKEN,
+            json!({"message": {}}),
+        )
+        .await;
+    assert_graph(&missing, 400, 100, None);
+    let e = pg
+        .send(
+            &format!("/v25.0/{PAGE_ID}/message_attachments"),
+            "nobody",
+            json!({}),
+        )
+        .await;
+    assert_graph(&e, 401, 190, None);
+}
