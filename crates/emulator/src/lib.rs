@@ -112,7 +112,8 @@
 //! (once per query: `query is too old and response timeout expired or query ID is invalid`);
 //! `setWebhook` (`secret_token` of `[A-Za-z0-9_-]{1,256}`, `drop_pending_updates`,
 //! `max_connections`, `allowed_updates`; plain `http://` accepted for local receivers);
-//! `deleteWebhook`; `getWebhookInfo`; `getUpdates`; `getFile` (`invalid file_id`, `file is too
+//! `deleteWebhook`; `getWebhookInfo` (with `last_error_date` and `last_error_message`, e.g.
+//! `Connection refused`, `Wrong response from the webhook: 500 Internal Server Error`); `getUpdates`; `getFile` (`invalid file_id`, `file is too
 //! big` over 20 MB). Every send checks `chat_id` (`chat_id is empty`; `chat not found` unless
 //! the user has written to the bot; 403 `Forbidden: bot was blocked by the user`),
 //! `reply_markup` (`callback_data` 1–64 bytes else `BUTTON_DATA_INVALID`; `reply markup is too
@@ -138,7 +139,7 @@
 //! (`parse_mode` is accepted, the 4096 limit counts the raw text), the 3-second minimum wait of
 //! repeated `getUpdates`, the 24-hour update expiry, `Retry-After`/410 answers of the webhook
 //! receiver and Bot API calls in its 2xx answers, `max_connections` concurrency,
-//! `getWebhookInfo`'s `last_error_*`, `getChat`, `setMyCommands`, `logOut`, `close`, 401 for
+//! `getChat`, `setMyCommands`, `logOut`, `close`, 401 for
 //! revoked tokens and `migrate_to_chat_id`.
 //!
 //! # Messenger and Instagram Send API

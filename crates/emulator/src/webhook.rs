@@ -201,6 +201,15 @@ pub(crate) async fn post_with_retry(inner: &Inner, post: &Post) {
             Err(e) => (None, Some(e.to_string())),
         };
         let ok = result.as_ref().is_ok_and(|r| r.status().is_success());
+        if !ok {
+            let message = match &result {
+                Ok(r) => format!("Wrong response from the webhook: {}", r.status()),
+                Err(e) if e.is_timeout() => "Read timeout expired".to_string(),
+                Err(e) if e.is_connect() => "Connection refused".to_string(),
+                Err(e) => e.to_string(),
+            };
+            lock(&inner.webhook_errors).insert(post.url.clone(), (now_millis() / 1000, message));
+        }
         lock(&inner.records).deliveries.push(WebhookDelivery {
             url: post.url.clone(),
             body: body_json.clone(),

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::state::{post_for, Webhook};
 use super::{flush, with_bot, TgError, TgOk};
 use crate::params::Params;
-use crate::state::Inner;
+use crate::state::{lock, Inner};
 
 /// How often a waiting `getUpdates` looks at the queue.
 const POLL_STEP_MS: u64 = 10;
@@ -135,6 +135,10 @@ pub(crate) fn webhook_info(inner: &Inner, bot_id: i64) -> Result<Value, TgError>
         });
         if let Some(w) = &bot.webhook {
             info["max_connections"] = json!(w.max_connections);
+            if let Some((date, message)) = lock(&inner.webhook_errors).get(&w.url) {
+                info["last_error_date"] = json!(date);
+                info["last_error_message"] = json!(message);
+            }
         }
         Ok(info)
     })

@@ -613,3 +613,34 @@ async fn serve_registers_configured_bots_and_pages() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn webhook_failures_are_retried_and_reported() {
+    let tg = Tg::start().await;
+    let dead = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    tg.call("setWebhook", json!({"url": dead})).await;
+    tg.user_writes(USER, "lost").await;
+    let mut attempts = Vec::new();
+    for _ in 0..3000 {
+        attempts = tg.emu.webhook_deliveries();
+        if attempts.len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(attempts.len(), 5, "max_attempts POSTs");
+    assert!(attempts.iter().all(|a| !a.ok && a.url == dead));
+    assert_eq!(
+        attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    let info = tg.call("getWebhookInfo", json!({})).await.1["result"].clone();
+    assert_eq!(info["last_error_message"], "Connection refused");
+    assert!(info["last_error_date"].as_i64().unwrap() > 1_700_000_000);
+    tg.call("setWebhook", json!({"url": tg.receiver.url})).await;
+    let info = tg.call("getWebhookInfo", json!({})).await.1["result"].clone();
+    assert!(info.get("last_error_date").is_none(), "{info}");
+}
