@@ -102,7 +102,7 @@
 //! body (413 `Request Entity Too Large` over 50 MB) → rate limit on `send*` → the method.
 //!
 //! Methods: `getMe`; `sendMessage` (text 1–4096 characters: `message text is empty`, `message
-//! is too long`); `sendPhoto`, `sendVideo`, `sendAudio`, `sendDocument`, `sendSticker`,
+//! is too long`; over 32768 bytes: `text is too long`); `sendPhoto`, `sendVideo`, `sendAudio`, `sendDocument`, `sendSticker`,
 //! `sendVoice` (a multipart upload, `attach://<part>`, an HTTP URL — not fetched;
 //! `sendDocument` takes only `.pdf`/`.zip` URLs, else `wrong type of the web page content` — or
 //! a file_id of the same bot and type: `wrong file identifier/HTTP URL specified`, `type of file
@@ -167,8 +167,8 @@
 //! `attachment` (`image`, `video`, `audio`, `file` with `url`, `attachment_id` or an uploaded
 //! `filedata`; `template` `button` with text ≤ 640 and 1–3 buttons, `generic` with 1–10
 //! elements, title ≤ 80, subtitle ≤ 80, ≤ 3 buttons; Instagram also `like_heart`,
-//! `MEDIA_SHARE` and `attachments` of up to 10); ≤ 13 `quick_replies` (title ≤ 20, payload ≤
-//! 1000); button title ≤ 20, postback payload ≤ 1000; `metadata` < 1000 → recipient: with
+//! `MEDIA_SHARE` and `attachments` of up to 10); ≤ 13 `quick_replies` (title ≤ 20 on
+//! Messenger, any length on Instagram, which truncates; payload ≤ 1000); button title ≤ 20, postback payload ≤ 1000; `metadata` < 1000 → recipient: with
 //! [`EmulatorConfig::enforce_window`], a user who never wrote is 100/2018001 (Instagram
 //! 100/2534014) and one whose last message or postback is over 24 h old is 10/2018278
 //! (Instagram 10/2534022); a user who blocked the page is 551/1545041 → 200

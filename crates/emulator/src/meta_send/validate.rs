@@ -172,7 +172,7 @@ fn check_message(
         check_attachment(platform, a, p)?;
     }
     if let Some(q) = m.get("quick_replies") {
-        check_quick_replies(q)?;
+        check_quick_replies(platform, q)?;
     }
     if str_of(m, "metadata").is_some_and(|s| s.chars().count() >= 1000) {
         return Err(invalid(
@@ -197,7 +197,9 @@ fn check_text(platform: PagePlatform, t: &str) -> Result<(), GraphError> {
     }
 }
 
-fn check_quick_replies(q: &Value) -> Result<(), GraphError> {
+/// Up to 13 quick replies; a `text` one needs a title (≤ 20 characters on Messenger; Instagram
+/// truncates longer ones) and a payload (≤ 1000).
+fn check_quick_replies(platform: PagePlatform, q: &Value) -> Result<(), GraphError> {
     let list = q
         .as_array()
         .ok_or_else(|| invalid("param message[quick_replies] must be an array"))?;
@@ -213,7 +215,9 @@ fn check_quick_replies(q: &Value) -> Result<(), GraphError> {
                 if title.is_none() && str_of(r, "image_url").is_none() {
                     return Err(invalid("param message[quick_replies][title] is required"));
                 }
-                too_long("message[quick_replies][title]", title, 20)?;
+                if platform == PagePlatform::Messenger {
+                    too_long("message[quick_replies][title]", title, 20)?;
+                }
                 if str_of(r, "payload").is_none_or(str::is_empty) {
                     return Err(invalid("param message[quick_replies][payload] is required"));
                 }

@@ -12,6 +12,8 @@ use crate::state::{lock, now_millis, Inner};
 
 /// Longest text, in characters.
 pub(crate) const MAX_TEXT_CHARS: usize = 4096;
+/// Longest text before entity parsing, in bytes.
+const MAX_RAW_TEXT_BYTES: usize = 32768;
 /// Longest caption, in characters.
 pub(crate) const MAX_CAPTION_CHARS: usize = 1024;
 /// Longest `callback_data`, in bytes.
@@ -229,6 +231,9 @@ fn content(bot: &mut Bot, method: &str, p: &Params) -> Result<Map<String, Value>
             let text = p.str("text").unwrap_or_default();
             if text.trim().is_empty() {
                 return Err(TgError::bad("message text is empty"));
+            }
+            if text.len() > MAX_RAW_TEXT_BYTES {
+                return Err(TgError::bad("text is too long"));
             }
             if text.chars().count() > MAX_TEXT_CHARS {
                 return Err(TgError::bad("message is too long"));

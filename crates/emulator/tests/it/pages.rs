@@ -271,6 +271,17 @@ async fn instagram_limits() {
         .instagram(json!({"recipient": {"id": IGSID}, "messaging_type": "MESSAGE_TAG", "tag": "CUSTOMER_FEEDBACK", "message": {"text": "x"}}))
         .await;
     assert_graph(&e, 400, 100, None);
+    let long_title = pg
+        .instagram(
+            json!({"recipient": {"id": IGSID}, "message": {"text": "pick",
+            "quick_replies": [{"content_type": "text", "title": "x".repeat(30), "payload": "P"}]}}),
+        )
+        .await;
+    assert_eq!(
+        long_title.0, 200,
+        "Instagram truncates long titles: {}",
+        long_title.1
+    );
     let heart = pg
         .instagram(
             json!({"recipient": {"id": IGSID}, "message": {"attachment": {"type": "like_heart"}}}),

@@ -118,6 +118,13 @@ async fn send_message_errors() {
     assert_tg_error(&e, 400, "Bad Request: message is too long");
     tg.send_text(json!({"chat_id": USER, "text": "é".repeat(4096)}))
         .await;
+    let e = tg
+        .call(
+            "sendMessage",
+            json!({"chat_id": USER, "text": "x".repeat(32769)}),
+        )
+        .await;
+    assert_tg_error(&e, 400, "Bad Request: text is too long");
     let long = "x".repeat(65);
     let e = tg
         .call(
