@@ -118,7 +118,11 @@
 //! the user has written to the bot; 403 `Forbidden: bot was blocked by the user`),
 //! `reply_markup` (`callback_data` 1–64 bytes else `BUTTON_DATA_INVALID`; `reply markup is too
 //! long` over 10 KB) and `reply_parameters`/`reply_to_message_id` (`message to be replied not
-//! found` unless `allow_sending_without_reply`), and returns the `Message`; file_ids are opaque
+//! found` unless `allow_sending_without_reply`), and returns the `Message`. With `parse_mode`
+//! (`HTML`, `MarkdownV2`, `Markdown`) the text and caption limits count the parsed text, and
+//! bad markup is `can't parse entities: …` (`Unsupported start tag "div" at byte offset 0`,
+//! `Character '.' is reserved and must be escaped with the preceding '\'`, `Can't find end of
+//! the entity starting at byte offset N`, …); file_ids are opaque
 //! and per bot. Errors read `Bad Request: …` with the exact strings above.
 //!
 //! Updates (`message`, `callback_query`, `message_reaction`, `my_chat_member`) get increasing
@@ -135,8 +139,9 @@
 //!
 //! Not emulated: `sendMediaGroup`, `copyMessage`, `forwardMessage`, `editMessage*`,
 //! `deleteMessage`, `sendPoll`, `sendVideoNote`, inline mode, payments, groups, supergroups and
-//! channels (every chat is a private chat; `@username` is `chat not found`), entity parsing
-//! (`parse_mode` is accepted, the 4096 limit counts the raw text), the 3-second minimum wait of
+//! channels (every chat is a private chat; `@username` is `chat not found`), `entities` (they
+//! are accepted unchecked), the full entity grammar (the parse-mode check is light), the
+//! 3-second minimum wait of
 //! repeated `getUpdates`, the 24-hour update expiry, `Retry-After`/410 answers of the webhook
 //! receiver and Bot API calls in its 2xx answers, `max_connections` concurrency,
 //! `getChat`, `setMyCommands`, `logOut`, `close`, 401 for

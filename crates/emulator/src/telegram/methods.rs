@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::entities::visible_len;
 use super::files::media_input;
 use super::{with_bot, Bot, TgError};
 use crate::params::Params;
@@ -213,9 +214,16 @@ fn reply_target(bot: &Bot, chat: i64, p: &Params) -> Result<Option<Value>, TgErr
     }
 }
 
+/// The length of `text` after parsing `parse_mode`: `can't parse entities: …` when it does not
+/// parse.
+fn parsed_len(text: &str, p: &Params) -> Result<usize, TgError> {
+    visible_len(text, p.str("parse_mode").as_deref())
+        .map_err(|e| TgError::bad(format!("can't parse entities: {e}")))
+}
+
 fn caption(p: &Params, content: &mut Map<String, Value>) -> Result<(), TgError> {
     if let Some(c) = p.str("caption").filter(|c| !c.is_empty()) {
-        if c.chars().count() > MAX_CAPTION_CHARS {
+        if parsed_len(&c, p)? > MAX_CAPTION_CHARS {
             return Err(TgError::bad("message caption is too long"));
         }
         content.insert("caption".into(), json!(c));
@@ -235,7 +243,7 @@ fn content(bot: &mut Bot, method: &str, p: &Params) -> Result<Map<String, Value>
             if text.len() > MAX_RAW_TEXT_BYTES {
                 return Err(TgError::bad("text is too long"));
             }
-            if text.chars().count() > MAX_TEXT_CHARS {
+            if parsed_len(&text, p)? > MAX_TEXT_CHARS {
                 return Err(TgError::bad("message is too long"));
             }
             c.insert("text".into(), json!(text));

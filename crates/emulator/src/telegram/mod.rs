@@ -2,6 +2,7 @@
 //! simulated users and their updates, delivered by webhook or `getUpdates`.
 
 pub(crate) mod control;
+mod entities;
 mod errors;
 mod files;
 mod methods;

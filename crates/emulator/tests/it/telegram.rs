@@ -412,3 +412,48 @@ async fn location_contact_actions_and_reactions() {
         .await;
     assert_tg_error(&e, 400, "Bad Request: message to react not found");
 }
+
+#[tokio::test]
+async fn parse_modes_count_the_parsed_text_and_refuse_bad_markup() {
+    let tg = Tg::start().await;
+    tg.user_writes(USER, "hi").await;
+    let html = format!("<b>{}</b>", "x".repeat(4096));
+    tg.send_text(json!({"chat_id": USER, "text": html, "parse_mode": "HTML"}))
+        .await;
+    let e = tg
+        .call("sendMessage", json!({"chat_id": USER, "text": format!("<b>{}</b>", "x".repeat(4097)), "parse_mode": "HTML"}))
+        .await;
+    assert_tg_error(&e, 400, "Bad Request: message is too long");
+    let e = tg
+        .call(
+            "sendMessage",
+            json!({"chat_id": USER, "text": "<div>x</div>", "parse_mode": "HTML"}),
+        )
+        .await;
+    assert_tg_error(
+        &e,
+        400,
+        "Bad Request: can't parse entities: Unsupported start tag \"div\" at byte offset 0",
+    );
+    let e = tg
+        .call(
+            "sendMessage",
+            json!({"chat_id": USER, "text": "Total: 10.50", "parse_mode": "MarkdownV2"}),
+        )
+        .await;
+    assert_tg_error(
+        &e,
+        400,
+        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
+    );
+    tg.send_text(json!({"chat_id": USER, "text": "Total: 10\\.50", "parse_mode": "MarkdownV2"}))
+        .await;
+    let e = tg
+        .call("sendPhoto", json!({"chat_id": USER, "photo": "https://x/a.jpg", "caption": "*open", "parse_mode": "Markdown"}))
+        .await;
+    assert_tg_error(
+        &e,
+        400,
+        "Bad Request: can't parse entities: Can't find end of the entity starting at byte offset 0",
+    );
+}
