@@ -110,6 +110,23 @@ impl Pg {
     }
 }
 
+/// A multipart image upload in `filedata` (`message.attachment` reusable), with the recipient
+/// when given.
+pub fn image_upload(recipient: Option<&str>) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(id) = recipient {
+        form = form.text("recipient", format!("{{\"id\":\"{id}\"}}"));
+    }
+    form.text(
+        "message",
+        r#"{"attachment":{"type":"image","payload":{"is_reusable":true}}}"#,
+    )
+    .part(
+        "filedata",
+        reqwest::multipart::Part::bytes(b"png".to_vec()).file_name("a.png"),
+    )
+}
+
 /// Asserts a Graph error's code and subcode.
 pub fn assert_graph(got: &(u16, Value), status: u16, code: u64, subcode: Option<u64>) {
     assert_eq!(got.0, status, "{}", got.1);

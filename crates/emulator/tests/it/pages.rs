@@ -44,16 +44,7 @@ async fn messenger_sends_by_me_and_page_id_with_either_token_placement() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // Multipart upload with the file in `filedata`.
-    let form = reqwest::multipart::Form::new()
-        .text("recipient", format!("{{\"id\":\"{PSID}\"}}"))
-        .text(
-            "message",
-            r#"{"attachment":{"type":"image","payload":{"is_reusable":true}}}"#,
-        )
-        .part(
-            "filedata",
-            reqwest::multipart::Part::bytes(b"png".to_vec()).file_name("a.png"),
-        );
+    let form = image_upload(Some(PSID));
     let r = pg
         .http
         .post(format!(
@@ -337,15 +328,7 @@ async fn saved_attachments_are_per_page() {
         Some(2018074),
     );
 
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "message",
-            r#"{"attachment":{"type":"image","payload":{"is_reusable":true}}}"#,
-        )
-        .part(
-            "filedata",
-            reqwest::multipart::Part::bytes(b"png".to_vec()).file_name("a.png"),
-        );
+    let form = image_upload(None);
     let r = pg
         .http
         .post(format!(

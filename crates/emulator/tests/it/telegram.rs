@@ -196,16 +196,7 @@ async fn media_by_upload_file_id_and_url() {
     let (status, f) = tg.call("getFile", json!({"file_id": file_id})).await;
     assert_eq!(status, 200);
     assert_eq!(f["result"]["file_size"], 7);
-    let path = f["result"]["file_path"].as_str().unwrap();
-    let bytes = tg
-        .http
-        .get(format!("{}/telegram/file/bot{BOT_TOKEN}/{path}", tg.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = tg.download(&file_id).await;
     assert_eq!(&bytes[..], b"\xff\xd8\xffjpeg");
     let missing = tg
         .http

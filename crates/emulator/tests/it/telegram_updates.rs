@@ -208,11 +208,7 @@ async fn taps_reactions_and_callback_answers() {
         .telegram_user_reacts(BOT_ID, USER, id, Some("👍"))
         .await
         .unwrap();
-    let updates = tg
-        .call("getUpdates", json!({"offset": tap["update_id"]}))
-        .await
-        .1["result"]
-        .clone();
+    let updates = tg.updates_from(&tap["update_id"]).await;
     let cq = &updates[0]["callback_query"];
     assert_eq!(cq["id"], tap["callback_query_id"]);
     assert_eq!(cq["data"], "order:77:yes");
@@ -513,27 +509,13 @@ async fn users_send_media_locations_contacts_and_replies() {
         )
         .await
         .unwrap();
-    let updates = tg
-        .call("getUpdates", json!({"offset": photo["update_id"]}))
-        .await
-        .1["result"]
-        .clone();
+    let updates = tg.updates_from(&photo["update_id"]).await;
     let m = &updates[0]["message"];
     assert_eq!(m["caption"], "look");
     assert_eq!(m["reply_to_message"]["text"], "hi");
     assert_eq!(m["photo"][0]["file_size"], 5);
     let file_id = m["photo"][0]["file_id"].as_str().unwrap();
-    let file = tg.call("getFile", json!({"file_id": file_id})).await.1;
-    let path = file["result"]["file_path"].as_str().unwrap();
-    let bytes = tg
-        .http
-        .get(format!("{}/telegram/file/bot{BOT_TOKEN}/{path}", tg.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = tg.download(file_id).await;
     assert_eq!(&bytes[..], b"hello");
     let d = &updates[1]["message"]["document"];
     assert_eq!(updates[1]["update_id"], doc["update_id"]);

@@ -91,6 +91,20 @@ impl Tg {
             .unwrap()
     }
 
+    /// The updates from `offset` on (`getUpdates`).
+    pub async fn updates_from(&self, offset: &Value) -> Value {
+        self.call("getUpdates", json!({ "offset": offset })).await.1["result"].clone()
+    }
+
+    /// The bytes of a file: `getFile`, then the download path.
+    pub async fn download(&self, file_id: &str) -> Vec<u8> {
+        let file = self.call("getFile", json!({ "file_id": file_id })).await.1;
+        let path = file["result"]["file_path"].as_str().unwrap();
+        let url = format!("{}/telegram/file/bot{BOT_TOKEN}/{path}", self.base);
+        let resp = self.http.get(url).send().await.unwrap();
+        resp.bytes().await.unwrap().to_vec()
+    }
+
     /// A successful sendMessage; returns the Message.
     pub async fn send_text(&self, body: Value) -> Value {
         let (status, v) = self.call("sendMessage", body).await;
