@@ -475,40 +475,23 @@ async fn control_api_and_the_sandbox_mount() {
 async fn users_send_media_locations_contacts_and_replies() {
     let tg = Tg::start().await;
     let first = tg.user_writes(USER, "hi").await;
-    let photo = tg
-        .emu
-        .telegram_user_writes(
-            BOT_ID,
-            USER,
-            json!({"photo": {"data": "aGVsbG8="}, "caption": "look", "reply_to_message_id": first["message_id"]}),
-        )
-        .await
-        .unwrap();
+    let photo = tg.user_sends(USER, json!({"photo": {"data": "aGVsbG8="}, "caption": "look", "reply_to_message_id": first["message_id"]})).await;
     let doc = tg
-        .emu
-        .telegram_user_writes(
-            BOT_ID,
+        .user_sends(
             USER,
             json!({"document": {"file_name": "inv.pdf", "mime_type": "application/pdf"}}),
         )
-        .await
-        .unwrap();
-    tg.emu
-        .telegram_user_writes(
-            BOT_ID,
-            USER,
-            json!({"location": {"latitude": 38.7, "longitude": -9.1}}),
-        )
-        .await
-        .unwrap();
-    tg.emu
-        .telegram_user_writes(
-            BOT_ID,
-            USER,
-            json!({"contact": {"phone_number": "+351910000000", "first_name": "Rui"}}),
-        )
-        .await
-        .unwrap();
+        .await;
+    tg.user_sends(
+        USER,
+        json!({"location": {"latitude": 38.7, "longitude": -9.1}}),
+    )
+    .await;
+    tg.user_sends(
+        USER,
+        json!({"contact": {"phone_number": "+351910000000", "first_name": "Rui"}}),
+    )
+    .await;
     let updates = tg.updates_from(&photo["update_id"]).await;
     let m = &updates[0]["message"];
     assert_eq!(m["caption"], "look");

@@ -83,12 +83,18 @@ impl Tg {
         .await
     }
 
-    /// The user writes `text`; returns the update's answer.
-    pub async fn user_writes(&self, user: i64, text: &str) -> Value {
+    /// The user sends `message` (as `Emulator::telegram_user_writes`); returns the answer.
+    pub async fn user_sends(&self, user: i64, message: Value) -> Value {
         self.emu
-            .telegram_user_writes(BOT_ID, user, json!({"text": text, "first_name": "Ana"}))
+            .telegram_user_writes(BOT_ID, user, message)
             .await
             .unwrap()
+    }
+
+    /// The user writes `text`; returns the update's answer.
+    pub async fn user_writes(&self, user: i64, text: &str) -> Value {
+        self.user_sends(user, json!({"text": text, "first_name": "Ana"}))
+            .await
     }
 
     /// The updates from `offset` on (`getUpdates`).
