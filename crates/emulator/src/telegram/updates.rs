@@ -19,9 +19,10 @@ fn valid_secret(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// `setWebhook(url, secret_token?, max_connections?, drop_pending_updates?, allowed_updates?)`; an empty `url`
-/// removes the webhook. Pending updates go to the new webhook unless dropped. Plain `http://`
-/// URLs are accepted (the emulator's receivers are local).
+/// `setWebhook(url, secret_token?, max_connections?, drop_pending_updates?,
+/// allowed_updates?)`; an empty `url` removes the webhook. Pending updates go to the new
+/// webhook unless dropped. Plain `http://` URLs are accepted (the emulator's receivers are
+/// local).
 pub(crate) async fn set_webhook(
     inner: &Arc<Inner>,
     bot_id: i64,
@@ -144,10 +145,10 @@ pub(crate) fn webhook_info(inner: &Inner, bot_id: i64) -> Result<Value, TgError>
     })
 }
 
-/// `getUpdates(offset?, limit 1–100, timeout 0–50 s, allowed_updates?)`: confirms updates below `offset` (a
-/// negative offset keeps the last `-offset`), then answers at once when updates wait, else
-/// waits up to `timeout`. 409 while a webhook is set, and for a waiting call that a newer one
-/// replaced.
+/// `getUpdates(offset?, limit 1–100, timeout 0–50 s, allowed_updates?)`: confirms updates
+/// below `offset` (a negative offset keeps the last `-offset`), then answers at once when
+/// updates wait, else waits up to `timeout`. 409 while a webhook is set, and for a waiting call
+/// that a newer one replaced.
 pub(crate) async fn get_updates(inner: &Inner, bot_id: i64, p: &Params) -> Result<Value, TgError> {
     let limit = p.int("limit").unwrap_or(100).clamp(1, 100) as usize;
     let timeout = p.int("timeout").unwrap_or(0).clamp(0, 50) as u64;

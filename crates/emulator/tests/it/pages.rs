@@ -133,7 +133,11 @@ async fn messenger_limits_and_errors() {
     let e = pg.messenger(json!({"recipient": {"id": PSID}})).await;
     assert_graph(&e, 400, 100, None);
     let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "message": {"text": "x"}, "sender_action": "typing_on"}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "message": {"text": "x"},
+            "sender_action": "typing_on",
+        }))
         .await;
     assert_graph(&e, 400, 100, Some(2018014));
     assert_eq!(pg.messenger(text_to(PSID, &"é".repeat(1999))).await.0, 200);
@@ -141,15 +145,27 @@ async fn messenger_limits_and_errors() {
     assert_graph(&e, 400, 100, None);
     let qr = |n: usize| {
         (0..n)
-            .map(|i| json!({"content_type": "text", "title": format!("Q{i}"), "payload": format!("P{i}")}))
+            .map(|i| {
+                json!({
+                    "content_type": "text",
+                    "title": format!("Q{i}"),
+                    "payload": format!("P{i}"),
+                })
+            })
             .collect::<Vec<_>>()
     };
     let ok = pg
-        .messenger(json!({"recipient": {"id": PSID}, "message": {"text": "pick", "quick_replies": qr(13)}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "message": {"text": "pick", "quick_replies": qr(13)},
+        }))
         .await;
     assert_eq!(ok.0, 200, "{}", ok.1);
     let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "message": {"text": "pick", "quick_replies": qr(14)}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "message": {"text": "pick", "quick_replies": qr(14)},
+        }))
         .await;
     assert_graph(&e, 400, 100, None);
     let e = pg
@@ -162,7 +178,11 @@ async fn messenger_limits_and_errors() {
     let button = |n: usize| {
         json!({"recipient": {"id": PSID}, "message": {"attachment": {"type": "template", "payload": {
             "template_type": "button", "text": "What next?",
-            "buttons": (0..n).map(|i| json!({"type": "postback", "title": format!("B{i}"), "payload": "P"})).collect::<Vec<_>>()}}}})
+            "buttons": (0..n).map(|i| json!({
+                "type": "postback",
+                "title": format!("B{i}"),
+                "payload": "P",
+            })).collect::<Vec<_>>()}}}})
     };
     assert_eq!(pg.messenger(button(3)).await.0, 200);
     assert_graph(&pg.messenger(button(4)).await, 400, 100, None);
@@ -173,23 +193,42 @@ async fn messenger_limits_and_errors() {
         "buttons": [{"type": "postback", "title": "Buy", "payload": "BUY_HAT"}]}]}}}});
     assert_eq!(pg.messenger(generic).await.0, 200);
     let media = pg
-        .messenger(json!({"recipient": {"id": PSID}, "message": {"attachment": {"type": "video", "payload": {"url": "https://x/v.mp4"}}}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "message": {"attachment": {"type": "video", "payload": {"url": "https://x/v.mp4"}}},
+        }))
         .await;
     assert_eq!(media.0, 200);
     let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "message": {"attachment": {"type": "image", "payload": {}}}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "message": {"attachment": {"type": "image", "payload": {}}},
+        }))
         .await;
     assert_graph(&e, 400, 100, None);
     let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "messaging_type": "MESSAGE_TAG", "tag": "ACCOUNT_UPDATE", "message": {"text": "x"}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "messaging_type": "MESSAGE_TAG",
+            "tag": "ACCOUNT_UPDATE",
+            "message": {"text": "x"},
+        }))
         .await;
     assert_graph(&e, 400, 100, None);
     let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "messaging_type": "MESSAGE_TAG", "message": {"text": "x"}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "messaging_type": "MESSAGE_TAG",
+            "message": {"text": "x"},
+        }))
         .await;
     assert_graph(&e, 400, 100, None);
     let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "messaging_type": "SOMETIMES", "message": {"text": "x"}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "messaging_type": "SOMETIMES",
+            "message": {"text": "x"},
+        }))
         .await;
     assert_graph(&e, 400, 100, None);
     let e = pg
@@ -217,7 +256,12 @@ async fn windows_tags_and_blocked_users() {
     let e = pg.messenger(text_to(PSID, "late")).await;
     assert_graph(&e, 400, 10, Some(2018278));
     let human = pg
-        .messenger(json!({"recipient": {"id": PSID}, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT", "message": {"text": "agent"}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "messaging_type": "MESSAGE_TAG",
+            "tag": "HUMAN_AGENT",
+            "message": {"text": "agent"},
+        }))
         .await;
     assert_eq!(human.0, 200, "HUMAN_AGENT reaches 7 days: {}", human.1);
     pg.emu
@@ -231,7 +275,12 @@ async fn windows_tags_and_blocked_users() {
     let e = pg.instagram(text_to(IGSID, "late")).await;
     assert_graph(&e, 400, 10, Some(2534022));
     let e = pg
-        .instagram(json!({"recipient": {"id": IGSID}, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT", "message": {"text": "agent"}}))
+        .instagram(json!({
+            "recipient": {"id": IGSID},
+            "messaging_type": "MESSAGE_TAG",
+            "tag": "HUMAN_AGENT",
+            "message": {"text": "agent"},
+        }))
         .await;
     assert_graph(&e, 400, 10, Some(2534022));
     pg.user_taps_agent(PAGE_ID, PSID).await;
@@ -259,7 +308,12 @@ async fn instagram_limits() {
     let e = pg.instagram(text_to("42", "x")).await;
     assert_graph(&e, 400, 100, Some(2534014));
     let e = pg
-        .instagram(json!({"recipient": {"id": IGSID}, "messaging_type": "MESSAGE_TAG", "tag": "CUSTOMER_FEEDBACK", "message": {"text": "x"}}))
+        .instagram(json!({
+            "recipient": {"id": IGSID},
+            "messaging_type": "MESSAGE_TAG",
+            "tag": "CUSTOMER_FEEDBACK",
+            "message": {"text": "x"},
+        }))
         .await;
     assert_graph(&e, 400, 100, None);
     let long_title = pg
@@ -287,7 +341,11 @@ async fn instagram_limits() {
         .await;
     assert_eq!(many.0, 200, "{}", many.1);
     let unreact = pg
-        .instagram(json!({"recipient": {"id": IGSID}, "sender_action": "unreact", "payload": {"message_id": "m_x"}}))
+        .instagram(json!({
+            "recipient": {"id": IGSID},
+            "sender_action": "unreact",
+            "payload": {"message_id": "m_x"},
+        }))
         .await;
     assert_eq!(unreact, (200, json!({"recipient_id": IGSID})));
     let e = pg
@@ -307,13 +365,20 @@ async fn saved_attachments_are_per_page() {
         .send(
             &format!("/v25.0/{PAGE_ID}/message_attachments"),
             PAGE_TOKEN,
-            json!({"message": {"attachment": {"type": "image", "payload": {"url": "https://x/img.jpg", "is_reusable": true}}}}),
+            json!({
+                "message": {"attachment": {"type": "image", "payload": {"url": "https://x/img.jpg", "is_reusable": true}}},
+            }),
         )
         .await;
     assert_eq!(up.0, 200, "{}", up.1);
     let id = up.1["attachment_id"].as_str().unwrap().to_string();
     assert!(id.chars().all(|c| c.is_ascii_digit()));
-    let by_id = |to: &str, id: &str| json!({"recipient": {"id": to}, "message": {"attachment": {"type": "file", "payload": {"attachment_id": id}}}});
+    let by_id = |to: &str, id: &str| {
+        json!({
+            "recipient": {"id": to},
+            "message": {"attachment": {"type": "file", "payload": {"attachment_id": id}}},
+        })
+    };
     assert_eq!(pg.messenger(by_id(PSID, &id)).await.0, 200);
     assert_graph(
         &pg.messenger(by_id(PSID, "123")).await,

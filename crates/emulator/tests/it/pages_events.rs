@@ -138,7 +138,10 @@ async fn echoes_and_scripted_replies() {
         .unwrap();
     pg.user_writes(PAGE_ID, PSID, "hi").await;
     let (_, sent) = pg
-        .messenger(json!({"recipient": {"id": PSID}, "message": {"text": "Which SIZE?", "metadata": "note-1"}}))
+        .messenger(json!({
+            "recipient": {"id": PSID},
+            "message": {"text": "Which SIZE?", "metadata": "note-1"},
+        }))
         .await;
     let mid = sent["message_id"].as_str().unwrap().to_string();
     let (_, echo) = pg

@@ -158,7 +158,11 @@ async fn send_message_errors() {
         .await;
     assert_eq!(e.0, 400);
     let huge: Vec<_> = (0..200)
-        .map(|i| json!([{"text": format!("button number {i}"), "url": "https://example.com/a/long/path"}]))
+        .map(|i| {
+            json!([
+                {"text": format!("button number {i}"), "url": "https://example.com/a/long/path"},
+            ])
+        })
         .collect();
     let e = tg
         .call(
@@ -412,7 +416,14 @@ async fn parse_modes_count_the_parsed_text_and_refuse_bad_markup() {
     tg.send_text(json!({"chat_id": USER, "text": html, "parse_mode": "HTML"}))
         .await;
     let e = tg
-        .call("sendMessage", json!({"chat_id": USER, "text": format!("<b>{}</b>", "x".repeat(4097)), "parse_mode": "HTML"}))
+        .call(
+            "sendMessage",
+            json!({
+                "chat_id": USER,
+                "text": format!("<b>{}</b>", "x".repeat(4097)),
+                "parse_mode": "HTML",
+            }),
+        )
         .await;
     assert_tg_error(&e, 400, "Bad Request: message is too long");
     let e = tg
@@ -440,7 +451,15 @@ async fn parse_modes_count_the_parsed_text_and_refuse_bad_markup() {
     tg.send_text(json!({"chat_id": USER, "text": "Total: 10\\.50", "parse_mode": "MarkdownV2"}))
         .await;
     let e = tg
-        .call("sendPhoto", json!({"chat_id": USER, "photo": "https://x/a.jpg", "caption": "*open", "parse_mode": "Markdown"}))
+        .call(
+            "sendPhoto",
+            json!({
+                "chat_id": USER,
+                "photo": "https://x/a.jpg",
+                "caption": "*open",
+                "parse_mode": "Markdown",
+            }),
+        )
         .await;
     assert_tg_error(
         &e,

@@ -186,7 +186,13 @@ async fn taps_reactions_and_callback_answers() {
         .await
         .unwrap();
     let all = tg
-        .call("getUpdates", json!({"offset": skipped["update_id"], "allowed_updates": ["message", "callback_query", "message_reaction"]}))
+        .call(
+            "getUpdates",
+            json!({
+                "offset": skipped["update_id"],
+                "allowed_updates": ["message", "callback_query", "message_reaction"],
+            }),
+        )
         .await;
     assert_eq!(
         all.1["result"],
@@ -475,7 +481,16 @@ async fn control_api_and_the_sandbox_mount() {
 async fn users_send_media_locations_contacts_and_replies() {
     let tg = Tg::start().await;
     let first = tg.user_writes(USER, "hi").await;
-    let photo = tg.user_sends(USER, json!({"photo": {"data": "aGVsbG8="}, "caption": "look", "reply_to_message_id": first["message_id"]})).await;
+    let photo = tg
+        .user_sends(
+            USER,
+            json!({
+                "photo": {"data": "aGVsbG8="},
+                "caption": "look",
+                "reply_to_message_id": first["message_id"],
+            }),
+        )
+        .await;
     let doc = tg
         .user_sends(
             USER,
