@@ -122,119 +122,84 @@ async fn a_phone_number_id_still_routes_to_the_cloud_api() {
         .starts_with("wamid."));
 }
 
+/// A Messenger request to `PSID` with `message`.
+fn to_psid(message: Value) -> Value {
+    json!({"recipient": {"id": PSID}, "message": message})
+}
+
+/// A request to `PSID` with `messaging_type` (and `tag`).
+fn typed(messaging_type: &str, tag: Option<&str>) -> Value {
+    let mut v = to_psid(json!({"text": "x"}));
+    v["messaging_type"] = json!(messaging_type);
+    if let Some(t) = tag {
+        v["tag"] = json!(t);
+    }
+    v
+}
+
+fn quick_replies(n: usize, title: &str) -> Value {
+    let list: Vec<Value> = (0..n)
+        .map(|i| json!({"content_type": "text", "title": format!("{title}{i}"), "payload": "P"}))
+        .collect();
+    to_psid(json!({"text": "pick", "quick_replies": list}))
+}
+
+fn button_template(n: usize) -> Value {
+    let buttons: Vec<Value> = (0..n)
+        .map(|i| json!({"type": "postback", "title": format!("B{i}"), "payload": "P"}))
+        .collect();
+    let payload = json!({"template_type": "button", "text": "What next?", "buttons": buttons});
+    to_psid(json!({"attachment": {"type": "template", "payload": payload}}))
+}
+
 #[tokio::test]
 async fn messenger_limits_and_errors() {
     let pg = Pg::start().await;
     pg.user_writes(PAGE_ID, PSID, "hi").await;
-    let e = pg.messenger(text_to("999", "x")).await;
-    assert_graph(&e, 400, 100, Some(2018001));
-    let e = pg.messenger(json!({"message": {"text": "x"}})).await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg.messenger(json!({"recipient": {"id": PSID}})).await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "message": {"text": "x"},
-            "sender_action": "typing_on",
-        }))
-        .await;
-    assert_graph(&e, 400, 100, Some(2018014));
-    assert_eq!(pg.messenger(text_to(PSID, &"é".repeat(1999))).await.0, 200);
-    let e = pg.messenger(text_to(PSID, &"é".repeat(2000))).await;
-    assert_graph(&e, 400, 100, None);
-    let qr = |n: usize| {
-        (0..n)
-            .map(|i| {
-                json!({
-                    "content_type": "text",
-                    "title": format!("Q{i}"),
-                    "payload": format!("P{i}"),
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    let ok = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "message": {"text": "pick", "quick_replies": qr(13)},
-        }))
-        .await;
-    assert_eq!(ok.0, 200, "{}", ok.1);
-    let e = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "message": {"text": "pick", "quick_replies": qr(14)},
-        }))
-        .await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg
-        .messenger(
-            json!({"recipient": {"id": PSID}, "message": {"text": "pick",
-            "quick_replies": [{"content_type": "text", "title": "x".repeat(21), "payload": "P"}]}}),
-        )
-        .await;
-    assert_graph(&e, 400, 100, None);
-    let button = |n: usize| {
-        json!({"recipient": {"id": PSID}, "message": {"attachment": {"type": "template", "payload": {
-            "template_type": "button", "text": "What next?",
-            "buttons": (0..n).map(|i| json!({
-                "type": "postback",
-                "title": format!("B{i}"),
-                "payload": "P",
-            })).collect::<Vec<_>>()}}}})
-    };
-    assert_eq!(pg.messenger(button(3)).await.0, 200);
-    assert_graph(&pg.messenger(button(4)).await, 400, 100, None);
-    assert_graph(&pg.messenger(button(0)).await, 400, 100, None);
-    let generic = json!({"recipient": {"id": PSID}, "message": {"attachment": {"type": "template", "payload": {
-        "template_type": "generic", "elements": [{"title": "Blue hat", "subtitle": "€20",
-        "image_url": "https://x/hat.jpg", "default_action": {"type": "web_url", "url": "https://x/hat"},
-        "buttons": [{"type": "postback", "title": "Buy", "payload": "BUY_HAT"}]}]}}}});
-    assert_eq!(pg.messenger(generic).await.0, 200);
-    let media = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "message": {"attachment": {"type": "video", "payload": {"url": "https://x/v.mp4"}}},
-        }))
-        .await;
-    assert_eq!(media.0, 200);
-    let e = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "message": {"attachment": {"type": "image", "payload": {}}},
-        }))
-        .await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "messaging_type": "MESSAGE_TAG",
-            "tag": "ACCOUNT_UPDATE",
-            "message": {"text": "x"},
-        }))
-        .await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "messaging_type": "MESSAGE_TAG",
-            "message": {"text": "x"},
-        }))
-        .await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg
-        .messenger(json!({
-            "recipient": {"id": PSID},
-            "messaging_type": "SOMETIMES",
-            "message": {"text": "x"},
-        }))
-        .await;
-    assert_graph(&e, 400, 100, None);
-    let e = pg
-        .messenger(json!({"recipient": {"id": PSID}, "sender_action": "dance"}))
-        .await;
-    assert_graph(&e, 400, 100, None);
+    assert_graph(
+        &pg.messenger(text_to("999", "x")).await,
+        400,
+        100,
+        Some(2018001),
+    );
+    let both =
+        json!({"recipient": {"id": PSID}, "message": {"text": "x"}, "sender_action": "typing_on"});
+    assert_graph(&pg.messenger(both).await, 400, 100, Some(2018014));
+
+    let generic = json!({"template_type": "generic", "elements": [{
+        "title": "Blue hat", "subtitle": "€20", "image_url": "https://x/hat.jpg",
+        "default_action": {"type": "web_url", "url": "https://x/hat"},
+        "buttons": [{"type": "postback", "title": "Buy", "payload": "BUY_HAT"}]}]});
+    let accepted = [
+        text_to(PSID, &"é".repeat(1999)),
+        quick_replies(13, "Q"),
+        button_template(3),
+        to_psid(json!({"attachment": {"type": "template", "payload": generic}})),
+        to_psid(json!({"attachment": {"type": "video", "payload": {"url": "https://x/v.mp4"}}})),
+        typed("UPDATE", None),
+        typed("MESSAGE_TAG", Some("CUSTOMER_FEEDBACK")),
+    ];
+    for body in accepted {
+        let got = pg.messenger(body.clone()).await;
+        assert_eq!(got.0, 200, "{body} → {}", got.1);
+    }
+    let refused = [
+        json!({"message": {"text": "x"}}),
+        json!({"recipient": {"id": PSID}}),
+        text_to(PSID, &"é".repeat(2000)),
+        quick_replies(14, "Q"),
+        quick_replies(1, &"x".repeat(21)),
+        button_template(4),
+        button_template(0),
+        to_psid(json!({"attachment": {"type": "image", "payload": {}}})),
+        typed("MESSAGE_TAG", Some("ACCOUNT_UPDATE")),
+        typed("MESSAGE_TAG", None),
+        typed("SOMETIMES", None),
+        json!({"recipient": {"id": PSID}, "sender_action": "dance"}),
+    ];
+    for body in refused {
+        assert_graph(&pg.messenger(body).await, 400, 100, None);
+    }
 }
 
 #[tokio::test]
