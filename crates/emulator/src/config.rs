@@ -51,6 +51,10 @@ pub struct EmulatorConfig {
     /// Most entries kept in each record list (requests, sent messages, webhook deliveries);
     /// the oldest are dropped first.
     pub max_records: usize,
+    /// Telegram bots registered at start.
+    pub bots: Vec<BotConfig>,
+    /// Messenger pages and Instagram accounts registered at start.
+    pub pages: Vec<PageConfig>,
 }
 
 impl Default for EmulatorConfig {
@@ -74,6 +78,8 @@ impl Default for EmulatorConfig {
             banned_template_words: Vec::new(),
             media_store_limit_bytes: 256 * 1024 * 1024,
             max_records: 100_000,
+            bots: Vec::new(),
+            pages: Vec::new(),
         }
     }
 }
@@ -117,6 +123,10 @@ pub struct Faults {
     pub throughput_limit_mps: Option<u32>,
     /// Pair rate limit per (phone number, recipient); above it Meta answers 131056.
     pub pair_rate_limit: Option<PairRate>,
+    /// Calls per second per Telegram bot or Messenger/Instagram page above which the platform
+    /// throttles: Telegram 429 `Too Many Requests: retry after 1` (with `Retry-After`),
+    /// Messenger 613, Instagram 613 with subcode 2534040.
+    pub channel_rate_limit_mps: Option<u32>,
 }
 
 /// A token bucket per (business number, customer): `burst` sends at once, then one more every
@@ -194,4 +204,63 @@ pub struct PhoneNumberConfig {
     pub webhook_url: Option<String>,
     /// The verified business name.
     pub verified_name: String,
+}
+
+/// One Telegram bot served by the emulator's Bot API.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BotConfig {
+    /// `<bot_id>:<secret>`, as in `/bot<token>/<method>`; the bot id is the numeric part.
+    pub token: String,
+    /// The bot's username, without `@`.
+    pub username: String,
+    /// The bot's display name.
+    pub first_name: String,
+    /// A webhook set at start (as if `setWebhook` had been called); none means updates wait
+    /// for `getUpdates`.
+    pub webhook_url: Option<String>,
+    /// The `secret_token` of that webhook, sent in `X-Telegram-Bot-Api-Secret-Token`.
+    pub secret_token: Option<String>,
+}
+
+impl BotConfig {
+    /// The bot id: the token's part before `:`, when it is a positive integer.
+    pub fn bot_id(&self) -> Option<i64> {
+        self.token
+            .split_once(':')
+            .and_then(|(id, _)| id.parse::<i64>().ok())
+            .filter(|id| *id > 0)
+    }
+}
+
+/// Which Send API a page plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PagePlatform {
+    /// A Facebook Page (Messenger): webhooks with `object: "page"`.
+    #[default]
+    Messenger,
+    /// An Instagram professional account: webhooks with `object: "instagram"`.
+    Instagram,
+}
+
+/// One Messenger page or Instagram account served by the emulator's Send API.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PageConfig {
+    /// The Page id (Messenger) or IG professional account id (Instagram), used in
+    /// `/{version}/{page_id}/messages` and as the webhook `entry[].id`.
+    pub page_id: String,
+    /// Messenger or Instagram.
+    pub platform: PagePlatform,
+    /// The page token (`access_token` query parameter or `Authorization: Bearer`).
+    pub access_token: String,
+    /// The app secret that signs webhooks (`X-Hub-Signature-256`).
+    pub app_secret: String,
+    /// Where webhooks for this page are POSTed; none means they are not sent.
+    pub webhook_url: Option<String>,
+    /// The app id carried by echoes.
+    pub app_id: String,
+    /// Whether sends are echoed back (`message.is_echo`), as with the `message_echoes` field.
+    pub echoes: bool,
 }

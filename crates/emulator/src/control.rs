@@ -16,17 +16,42 @@ use crate::emulator::Emulator;
 use crate::error::EmulatorError;
 use crate::state::{read, Inner};
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+/// A control API error: `{"error":{"message"}}`.
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": {"message": message.into()}}))).into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
+/// The JSON body, or a 400.
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
         Box::new(error(
             StatusCode::BAD_REQUEST,
             format!("invalid JSON body: {e}"),
         ))
     })
+}
+
+/// A simulated user's action body: its JSON, `{}` when empty, or a 400.
+pub(crate) fn action_body(body: &[u8]) -> Result<Value, Box<Response>> {
+    if body.is_empty() {
+        Ok(json!({}))
+    } else {
+        parse(body)
+    }
+}
+
+/// A simulated user's action as an answer: the JSON, 404 for an unknown bot, number or page,
+/// 400 otherwise.
+pub(crate) fn outcome(result: Result<Value, EmulatorError>) -> Response {
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(
+            e @ (EmulatorError::UnknownBot(_)
+            | EmulatorError::UnknownPage(_)
+            | EmulatorError::UnknownPhoneNumber(_)),
+        ) => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
 }
 
 fn emulator(inner: Arc<Inner>) -> Emulator {

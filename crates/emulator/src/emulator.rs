@@ -7,12 +7,12 @@ use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use serde_json::Value;
 
-use crate::config::{EmulatorConfig, Faults, PhoneNumberConfig};
+use crate::config::{BotConfig, EmulatorConfig, Faults, PageConfig, PhoneNumberConfig};
 use crate::error::EmulatorError;
 use crate::graph::{media, messages, objects, templates};
 use crate::records::{RecordedRequest, SentMessage, WebhookDelivery};
 use crate::state::{lock, write, Inner};
-use crate::{control, inbound, recorder};
+use crate::{control, inbound, meta_send, recorder, telegram};
 
 /// The WhatsApp Cloud API emulator. Cheap to clone; clones share state.
 #[derive(Clone)]
@@ -31,9 +31,20 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// An emulator with no phone numbers yet.
     pub fn new(config: EmulatorConfig) -> Self {
-        Self {
+        let emulator = Self {
             inner: Arc::new(Inner::new(config)),
+        };
+        for page in emulator.inner.config.pages.clone() {
+            if let Err(e) = emulator.add_page(page) {
+                tracing::warn!(error = %e, "emulator page from the configuration not registered");
+            }
         }
+        for bot in emulator.inner.config.bots.clone() {
+            if let Err(e) = emulator.add_bot(bot) {
+                tracing::warn!(error = %e, "emulator bot from the configuration not registered");
+            }
+        }
+        emulator
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
@@ -64,6 +75,23 @@ impl Emulator {
                 post(control::inject),
             )
             .route("/emulator/reset", post(control::reset))
+            .route(
+                "/emulator/telegram/bots",
+                get(telegram::control::list_bots).post(telegram::control::add_bot),
+            )
+            .route(
+                "/emulator/telegram/bots/{bot_id}/users/{user_id}/{action}",
+                post(telegram::control::user_action),
+            )
+            .nest("/telegram", telegram::router())
+            .route(
+                "/emulator/pages",
+                get(meta_send::control::list_pages).post(meta_send::control::add_page),
+            )
+            .route(
+                "/emulator/pages/{page_id}/users/{user_id}/{action}",
+                post(meta_send::control::user_action),
+            )
             .route("/lookaside/{media_id}", get(media::download))
             .route(
                 "/{version}/{id}",
@@ -87,6 +115,10 @@ impl Emulator {
                     .fallback(objects::unknown),
             )
             .route(
+                "/{version}/{id}/message_attachments",
+                post(meta_send::attachments::post).fallback(objects::unknown),
+            )
+            .route(
                 "/{version}/{id}/whatsapp_business_profile",
                 get(objects::business_profile).fallback(objects::unknown),
             )
@@ -105,6 +137,111 @@ impl Emulator {
     /// pre-approved `hello_world` template.
     pub fn add_phone_number(&self, p: PhoneNumberConfig) {
         self.inner.add_phone_number(p);
+    }
+
+    /// Registers a Telegram bot, or replaces the one with the same id; returns the bot id.
+    /// Refuses a token that is not `<bot_id>:<secret>`.
+    pub fn add_bot(&self, bot: BotConfig) -> Result<i64, EmulatorError> {
+        telegram::add_bot(&self.inner, bot).map_err(EmulatorError::InvalidConfig)
+    }
+
+    /// The Telegram user `user_id` writes to bot `bot_id` (starting it when new). `message`:
+    /// `{"text"}`, a media kind (`photo`, `document`, `voice`, `video`, `audio`, `sticker`:
+    /// `{"data"? (base64), "mime_type"?, "file_name"?}`) with an optional `caption`, a
+    /// `location` or a `contact`; plus optional `first_name`, `username`,
+    /// `reply_to_message_id`. Returns `{update_id, chat, message_id}`. The update goes to the
+    /// bot's webhook, or waits for `getUpdates`.
+    pub async fn telegram_user_writes(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        message: Value,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::writes(&self.inner, bot_id, user_id, message).await
+    }
+
+    /// The Telegram user taps the inline button carrying `data` under the bot's message
+    /// `message_id`: a `callback_query` update. Returns `{update_id, chat, callback_query_id}`.
+    pub async fn telegram_user_taps(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::taps(&self.inner, bot_id, user_id, message_id, data).await
+    }
+
+    /// The Telegram user reacts to message `message_id` with `emoji` (`None` removes the
+    /// reaction): a `message_reaction` update.
+    pub async fn telegram_user_reacts(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::reacts(&self.inner, bot_id, user_id, message_id, emoji).await
+    }
+
+    /// The Telegram user blocks (or unblocks) the bot: a `my_chat_member` update; while
+    /// blocked, sends to them are 403 `Forbidden: bot was blocked by the user`.
+    pub async fn telegram_user_blocks(
+        &self,
+        bot_id: i64,
+        user_id: i64,
+        blocked: bool,
+    ) -> Result<Value, EmulatorError> {
+        telegram::users::blocks(&self.inner, bot_id, user_id, blocked).await
+    }
+
+    /// Registers a Messenger page or Instagram account, or replaces the one with the same id
+    /// (its users stay). Refuses an empty `page_id`.
+    pub fn add_page(&self, page: PageConfig) -> Result<(), EmulatorError> {
+        meta_send::add_page(&self.inner, page).map_err(EmulatorError::InvalidConfig)
+    }
+
+    /// The user `user` (a PSID or IGSID) writes to the page, opening the 24-hour window.
+    /// `message`: `{"text"?, "attachments"?: [{type, payload:{url}}], "quick_reply"?:
+    /// {"payload"} (a tapped quick reply, with `text` its title), "reply_to"?: {"mid"},
+    /// "timestamp"? (unix ms)}`. Returns `{mid}`.
+    pub async fn page_user_writes(
+        &self,
+        page_id: &str,
+        user: &str,
+        message: Value,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::writes(&self.inner, page_id, user, message).await
+    }
+
+    /// The user taps a postback button: `{title?, payload}`; opens the window. Returns `{mid}`.
+    pub async fn page_user_postback(
+        &self,
+        page_id: &str,
+        user: &str,
+        postback: Value,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::postback(&self.inner, page_id, user, postback).await
+    }
+
+    /// The user reacts to a message: `{mid, reaction?, emoji?, action?}`.
+    pub async fn page_user_reacts(
+        &self,
+        page_id: &str,
+        user: &str,
+        reaction: Value,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::reacts(&self.inner, page_id, user, reaction).await
+    }
+
+    /// The user blocks (or unblocks) the page; sends to them are then 551/1545041.
+    pub fn page_user_blocks(
+        &self,
+        page_id: &str,
+        user: &str,
+        blocked: bool,
+    ) -> Result<Value, EmulatorError> {
+        meta_send::events::blocks(&self.inner, page_id, user, blocked)
     }
 
     /// Replaces the faults in force.
@@ -130,7 +267,7 @@ impl Emulator {
     }
 
     /// Clears the records (requests, sent messages, webhook deliveries). Phone numbers,
-    /// templates, media and customers' windows stay.
+    /// templates, media, customers' windows, bots, pages and their users stay.
     pub fn reset(&self) {
         lock(&self.inner.records).clear();
     }

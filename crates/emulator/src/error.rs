@@ -15,6 +15,15 @@ pub enum EmulatorError {
     /// The injected message is malformed.
     #[error("invalid inbound message: {0}")]
     InvalidMessage(String),
+    /// A bot or page configuration is unusable (a token without a bot id, an empty page id).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// No Telegram bot with that id is registered.
+    #[error("unknown bot id {0}")]
+    UnknownBot(i64),
+    /// No Messenger page or Instagram account with that id is registered.
+    #[error("unknown page id {0}")]
+    UnknownPage(String),
     /// The media store is full.
     #[error("media store full: {0}")]
     MediaStoreFull(String),

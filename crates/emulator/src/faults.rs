@@ -1,9 +1,52 @@
-//! Fault arithmetic: seeded draws, the per-number throughput window, the pair-rate buckets.
+//! Fault arithmetic: seeded draws, the fault stage every emulated API passes, the per-sender
+//! throughput window, the pair-rate buckets.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::config::PairRate;
+use crate::state::Inner;
+
+/// A fault the stage drew for one request; each API answers it in its own error shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hit {
+    /// The request hung for `timeout_ms`.
+    Timeout,
+    /// A 5xx.
+    Unavailable,
+}
+
+/// Latency, then the seeded timeout and 5xx draws, for every request of an emulated API.
+pub(crate) async fn stage(inner: &Inner) -> Option<Hit> {
+    let n = inner.fault_counter.fetch_add(1, Ordering::Relaxed);
+    let faults = inner.faults();
+    let latency = inner
+        .config
+        .default_latency_ms
+        .saturating_add(faults.latency_ms);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let seed = inner.config.seed;
+    if draw(seed, n, 0) < faults.timeout_rate {
+        tokio::time::sleep(Duration::from_millis(faults.timeout_ms)).await;
+        return Some(Hit::Timeout);
+    }
+    if draw(seed, n, 1) < faults.error_5xx_rate {
+        return Some(Hit::Unavailable);
+    }
+    None
+}
+
+/// Whether the channel rate limit (`Faults::channel_rate_limit_mps`) admits one more call of
+/// `sender` (a bot or a page) now.
+pub(crate) fn admit_channel(inner: &Inner, sender: &str) -> bool {
+    match inner.faults().channel_rate_limit_mps {
+        Some(limit) => crate::state::lock(&inner.throughput).admit(sender, limit, Instant::now()),
+        None => true,
+    }
+}
 
 /// SplitMix64 finalizer: a well-mixed 64-bit hash of `x`.
 fn mix(mut x: u64) -> u64 {

@@ -1,6 +1,6 @@
 //! Identifier generation: wamids, numeric Graph ids, trace ids.
 
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -37,6 +37,15 @@ impl IdGen {
         format!("wamid.HBgL{}", STANDARD.encode(raw))
     }
 
+    /// A Messenger/Instagram message id: `m_` followed by URL-safe base64 of (instance nonce,
+    /// counter).
+    pub fn mid(&self) -> String {
+        let mut raw = Vec::with_capacity(16);
+        raw.extend_from_slice(&self.nonce.to_be_bytes());
+        raw.extend_from_slice(&self.next().to_be_bytes());
+        format!("m_{}", URL_SAFE_NO_PAD.encode(raw))
+    }
+
     /// A numeric Graph id (media, templates), as a string.
     pub fn numeric(&self) -> String {
         (self.numeric_base + self.next()).to_string()
@@ -71,5 +80,7 @@ mod tests {
         let n = g.numeric();
         assert!(n.chars().all(|c| c.is_ascii_digit()));
         assert_ne!(trace_id(), trace_id());
+        let m = g.mid();
+        assert!(m.starts_with("m_") && m != g.mid());
     }
 }

@@ -1,11 +1,14 @@
-//! The emulator that plays WhatsApp: a WhatsApp Cloud API (Graph API) look-alike that accepts
-//! sends, media, template management and phone-number reads with Meta's shapes, limits and
-//! error codes, and plays the other side — signed status and inbound webhooks, simulated
-//! customers who read and reply, numbers that are not on WhatsApp, rate limits, 5xx and
+//! The emulator that plays the upstream platforms: a WhatsApp Cloud API (Graph API) look-alike
+//! that accepts sends, media, template management and phone-number reads with Meta's shapes,
+//! limits and error codes; a Telegram Bot API; and the Messenger/Instagram Send API. It plays
+//! the other side too — signed status and inbound webhooks, simulated customers and users who
+//! read, reply, tap buttons and block, numbers that are not on WhatsApp, rate limits, 5xx and
 //! timeouts on demand.
 //!
-//! Build an [`Emulator`], register numbers with [`Emulator::add_phone_number`], and mount
-//! [`Emulator::router`] (for instance under `/sandbox`), or run [`serve`].
+//! Build an [`Emulator`], register numbers with [`Emulator::add_phone_number`], bots with
+//! [`Emulator::add_bot`] and pages with [`Emulator::add_page`] (or list them in
+//! [`EmulatorConfig::bots`] and [`EmulatorConfig::pages`]), and mount [`Emulator::router`] (for
+//! instance under `/sandbox`), or run [`serve`]. Everything below is relative to that mount.
 //!
 //! # Graph API (`{version}` is any `v{major}.{minor}`; anything else is a Meta 400)
 //!
@@ -68,7 +71,136 @@
 //! | `POST /emulator/customers/{phone}/messages` | customer `{phone}` writes; body `{"phone_number_id"?, "message": {…}}` or the message itself (`from` is set to `{phone}`; `phone_number_id` may be left out when one number is registered) → `{id}` |
 //! | `POST /emulator/reset` | [`Emulator::reset`] |
 //!
-//! Requests under `/emulator/` are not recorded.
+//! | `GET|POST /emulator/telegram/bots` | list (tokens left out) / add a [`BotConfig`] → `{success, id}` |
+//! | `POST /emulator/telegram/bots/{bot_id}/users/{user_id}/messages` | the user writes: `{"text"}`, a media kind (`photo`, `document`, `voice`, `video`, `audio`, `sticker`: `{"data"?, "mime_type"?, "file_name"?}`, `caption`?), `location` or `contact`; optional `first_name`, `username`, `reply_to_message_id` → `{update_id, chat, message_id}` |
+//! | `POST /emulator/telegram/bots/{bot_id}/users/{user_id}/callback_queries` | the user taps the inline button `{message_id, data}` → `{update_id, chat, callback_query_id}` |
+//! | `POST /emulator/telegram/bots/{bot_id}/users/{user_id}/reactions` | `{message_id, emoji}` (`emoji: null` removes) |
+//! | `POST /emulator/telegram/bots/{bot_id}/users/{user_id}/block` / `unblock` | the user blocks / unblocks the bot |
+//! | `GET|POST /emulator/pages` | list (secrets left out) / add a [`PageConfig`] |
+//! | `POST /emulator/pages/{page_id}/users/{user_id}/messages` | the user writes: `{"text"?, "attachments"?, "quick_reply"?: {"payload"}, "reply_to"?: {"mid"}, "timestamp"? (unix ms)}` → `{mid}` |
+//! | `POST /emulator/pages/{page_id}/users/{user_id}/postbacks` | the user taps a postback button `{title?, payload}` → `{mid}` |
+//! | `POST /emulator/pages/{page_id}/users/{user_id}/reactions` | `{mid, reaction?, emoji?, action?}` |
+//! | `POST /emulator/pages/{page_id}/users/{user_id}/block` / `unblock` | the user blocks / unblocks the page |
+//!
+//! A control call about an unknown bot or page is 404; a malformed one is 400. Requests under
+//! `/emulator/` are not recorded; recorded paths show `bot[redacted]` and
+//! `access_token=[redacted]` instead of secrets.
+//!
+//! # Telegram Bot API (under `/telegram`, so a client's API base is `{mount}/telegram`)
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET|POST /telegram/bot{token}/{method}` | `{"ok":true,"result",…}` or `{"ok":false,"error_code","description","parameters"?}`, HTTP status = `error_code` |
+//! | `GET /telegram/file/bot{token}/{file_path}` | the file's bytes (`file_path` from `getFile`) |
+//!
+//! Parameters come from the query string and a JSON, `application/x-www-form-urlencoded` or
+//! `multipart/form-data` body; in the form encodings object parameters (`reply_markup`,
+//! `reply_parameters`, `reaction`, `allowed_updates`) are JSON strings. Method names are
+//! case-insensitive. Order: token (404 `Not Found` without `bot`; 401 `Unauthorized: invalid
+//! token specified` for a token starting with `0`, longer than 80 or without `:`; 401
+//! `Unauthorized` for an unknown one) → method (404 `Not Found: method not found`) → faults →
+//! body (413 `Request Entity Too Large` over 50 MB) → rate limit on `send*` → the method.
+//!
+//! Methods: `getMe`; `sendMessage` (text 1–4096 characters: `message text is empty`, `message
+//! is too long`; over 32768 bytes: `text is too long`); `sendPhoto`, `sendVideo`, `sendAudio`, `sendDocument`, `sendSticker`,
+//! `sendVoice` (a multipart upload, `attach://<part>`, an HTTP URL — not fetched;
+//! `sendDocument` takes only `.pdf`/`.zip` URLs, else `wrong type of the web page content` — or
+//! a file_id of the same bot and type: `wrong file identifier/HTTP URL specified`, `type of file
+//! mismatch`, `there is no photo in the request`; caption ≤ 1024: `message caption is too
+//! long`); `sendLocation`; `sendContact`; `sendChatAction`; `setMessageReaction` (at most one
+//! emoji of the fixed list: `REACTIONS_TOO_MANY`, `REACTION_INVALID`); `answerCallbackQuery`
+//! (once per query: `query is too old and response timeout expired or query ID is invalid`);
+//! `setWebhook` (`secret_token` of `[A-Za-z0-9_-]{1,256}`, `drop_pending_updates`,
+//! `max_connections`, `allowed_updates`; plain `http://` accepted for local receivers);
+//! `deleteWebhook`; `getWebhookInfo` (with `last_error_date` and `last_error_message`, e.g.
+//! `Connection refused`, `Wrong response from the webhook: 500 Internal Server Error`); `getUpdates`; `getFile` (`invalid file_id`, `file is too
+//! big` over 20 MB). Every send checks `chat_id` (`chat_id is empty`; `chat not found` unless
+//! the user has written to the bot; 403 `Forbidden: bot was blocked by the user`),
+//! `reply_markup` (`callback_data` 1–64 bytes else `BUTTON_DATA_INVALID`; `reply markup is too
+//! long` over 10 KB) and `reply_parameters`/`reply_to_message_id` (`message to be replied not
+//! found` unless `allow_sending_without_reply`), and returns the `Message`. With `parse_mode`
+//! (`HTML`, `MarkdownV2`, `Markdown`) the text and caption limits count the parsed text, and
+//! bad markup is `can't parse entities: …` (`Unsupported start tag "div" at byte offset 0`,
+//! `Character '.' is reserved and must be escaped with the preceding '\'`, `Can't find end of
+//! the entity starting at byte offset N`, …); file_ids are opaque
+//! and per bot. Errors read `Bad Request: …` with the exact strings above.
+//!
+//! Updates (`message`, `callback_query`, `message_reaction`, `my_chat_member`) get increasing
+//! `update_id`s. With a webhook set, each is POSTed alone with
+//! `X-Telegram-Bot-Api-Secret-Token` (when set), in order per chat, retried per
+//! [`EmulatorConfig::webhook_retry`]; updates waiting when a webhook is set go to it unless
+//! dropped. Without one they wait for `getUpdates` (`offset` confirms below it, a negative one
+//! keeps the last `-offset`; `limit` clamped to 1–100, `timeout` to 0–50 s; 409 while a
+//! webhook is set; a newer call ends a waiting one with 409 `terminated by other getUpdates
+//! request`). Without `allowed_updates`, `message_reaction` (and `chat_member`) updates are
+//! not delivered, as on Telegram. Telegram has no delivery or read receipts, so none are sent.
+//! A sent text matching a [`ScriptedReply`] gets the reply's text (`text.body` or `text`) back
+//! as the user's message.
+//!
+//! Not emulated: `sendMediaGroup`, `copyMessage`, `forwardMessage`, `editMessage*`,
+//! `deleteMessage`, `sendPoll`, `sendVideoNote`, inline mode, payments, groups, supergroups and
+//! channels (every chat is a private chat; `@username` is `chat not found`), `entities` (they
+//! are accepted unchecked), the full entity grammar (the parse-mode check is light), the
+//! 3-second minimum wait of
+//! repeated `getUpdates`, the 24-hour update expiry, `Retry-After`/410 answers of the webhook
+//! receiver and Bot API calls in its 2xx answers, `max_connections` concurrency,
+//! `getChat`, `setMyCommands`, `logOut`, `close`, 401 for
+//! revoked tokens and `migrate_to_chat_id`.
+//!
+//! # Messenger and Instagram Send API
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /{version}/me/messages` | the page of the token |
+//! | `POST /{version}/{page_id}/messages` | that page (or Instagram account), when `page_id` is registered as a page and not as a phone number |
+//! | `POST /{version}/{page_id or me}/message_attachments` | `message.attachment` (`image`, `video`, `audio`, `file`) by `url` or `filedata` upload → `{attachment_id}`, usable by that page only |
+//!
+//! Routing: `/{version}/{id}/messages` serves the Cloud API when `id` is a registered phone
+//! number id (a phone number wins a clash), the Send API when `id` is `me` or a registered
+//! page id; both are numeric, so the registration decides. Auth: `access_token` query
+//! parameter or `Authorization: Bearer`; an unknown token is 401 code 190, a page the token
+//! does not own is 400 code 100 subcode 33. The body is JSON, a form with JSON-string fields,
+//! or multipart (`recipient`, `message` as JSON strings, the file in `filedata`).
+//!
+//! Order: version → auth → faults → rate limit (613; Instagram 613/2534040) → checks (code
+//! 100): `recipient.id`; `message` or `sender_action` (`typing_on`, `typing_off`,
+//! `mark_seen`, `react` with `payload{message_id, reaction}`, `unreact`), not both
+//! (100/2018014); `messaging_type` `RESPONSE`/`UPDATE`/`MESSAGE_TAG` (missing is accepted);
+//! `MESSAGE_TAG` needs a `tag`: `HUMAN_AGENT` (7-day window), `CUSTOMER_FEEDBACK` (Messenger
+//! only); `CONFIRMED_EVENT_UPDATE`, `ACCOUNT_UPDATE`, `POST_PURCHASE_UPDATE` are deprecated
+//! (100); text < 2000 characters (Messenger) or ≤ 1000 bytes (Instagram); text or
+//! `attachment` (`image`, `video`, `audio`, `file` with `url`, `attachment_id` or an uploaded
+//! `filedata`; `template` `button` with text ≤ 640 and 1–3 buttons, `generic` with 1–10
+//! elements, title ≤ 80, subtitle ≤ 80, ≤ 3 buttons; Instagram also `like_heart`,
+//! `MEDIA_SHARE` and `attachments` of up to 10); ≤ 13 `quick_replies` (title ≤ 20 on
+//! Messenger, any length on Instagram, which truncates; payload ≤ 1000); button title ≤ 20, postback payload ≤ 1000; `metadata` < 1000 → recipient: with
+//! [`EmulatorConfig::enforce_window`], a user who never wrote is 100/2018001 (Instagram
+//! 100/2534014) and one whose last message or postback is over 24 h old is 10/2018278
+//! (Instagram 10/2534022); a user who blocked the page is 551/1545041 → 200
+//! `{recipient_id, message_id: "m_…"}` (sender actions: `{recipient_id}`). Errors are
+//! `{"error":{"message":"(#code) …","type":"OAuthException","code","error_subcode"?,"fbtrace_id"}}`
+//! with HTTP 400; injected faults answer as the Cloud API does (500 code 2, 504).
+//!
+//! Webhooks go to the page's `webhook_url` as `{"object":"page"|"instagram","entry":[{"id",
+//! "time","messaging":[event]}]}`, signed `X-Hub-Signature-256: sha256=HMAC-SHA256(app_secret,
+//! body)`, in order per user, retried like the others. After an accepted message: an echo
+//! (`message.is_echo`, `app_id`, `metadata`) when [`PageConfig::echoes`], then for Messenger a
+//! `delivery` (`mids`, `watermark`) and a `read` (`watermark`), for Instagram only a `read`
+//! (`mid`), at [`EmulatorConfig::status_delays`], reads only with
+//! [`EmulatorConfig::read_receipts`]; a matching [`ScriptedReply`] answers. Users write
+//! (`message`, with `quick_reply.payload` for a tapped quick reply), tap postbacks
+//! (`postback{mid,title,payload}`), react (`reaction{mid,action,reaction,emoji}`) and block.
+//!
+//! An `attachment_id` the page did not save is 100/2018074; a send with `is_reusable: true`
+//! answers an `attachment_id` too.
+//!
+//! Not emulated: attachment expiry (90 days), `reply_to` and reaction targets (any `mid` is
+//! accepted), `user_ref`,
+//! `comment_id` and other recipient forms, `notification_type`, media URL fetching and size
+//! limits, the other templates (media, receipt, product, feedback, image grid), ice breakers
+//! and the messenger profile, handover and `standby`, the 4/2 codes, policy codes (613/2018338,
+//! 10/1893063), Instagram Login's `graph.instagram.com` host (the same paths work here), and
+//! the webhook verification GET (that is the receiver's side).
 
 mod config;
 mod control;
@@ -79,16 +211,20 @@ mod graph;
 mod ids;
 mod inbound;
 mod media;
+mod meta_send;
+mod params;
 mod recorder;
 mod records;
 mod serve;
 mod simulate;
 mod state;
+mod telegram;
 mod templates;
 mod webhook;
 
 pub use config::{
-    EmulatorConfig, Faults, PairRate, PhoneNumberConfig, RetryPolicy, ScriptedReply, StatusDelays,
+    BotConfig, EmulatorConfig, Faults, PageConfig, PagePlatform, PairRate, PhoneNumberConfig,
+    RetryPolicy, ScriptedReply, StatusDelays,
 };
 pub use emulator::Emulator;
 pub use error::EmulatorError;

@@ -31,7 +31,7 @@ pub(crate) async fn record(State(inner): State<Arc<Inner>>, req: Request, next: 
         .map(|u| u.0.clone())
         .unwrap_or_else(|| req.uri().clone())
         .path_and_query()
-        .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string());
+        .map_or_else(|| "/".to_string(), |pq| redact(pq.as_str()));
     let method = req.method().to_string();
     let headers: Vec<(String, String)> = req
         .headers()
@@ -81,6 +81,35 @@ pub(crate) async fn record(State(inner): State<Arc<Inner>>, req: Request, next: 
     response
 }
 
+/// The path and query with secrets replaced: a Telegram bot token (`/bot<token>/`) and an
+/// `access_token` query value.
+fn redact(path_and_query: &str) -> String {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let path: Vec<String> = path
+        .split('/')
+        .map(|seg| match seg.strip_prefix("bot") {
+            Some(token) if token.contains(':') => "bot[redacted]".to_string(),
+            _ => seg.to_string(),
+        })
+        .collect();
+    let mut out = path.join("/");
+    if let Some(q) = query {
+        let q: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some(("access_token", _)) => "access_token=[redacted]".to_string(),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&q.join("&"));
+    }
+    out
+}
+
 fn describe(bytes: &[u8], content_type: &str) -> Value {
     if bytes.is_empty() {
         return Value::Null;
@@ -91,4 +120,27 @@ fn describe(bytes: &[u8], content_type: &str) -> Value {
         }
     }
     json!({"content_type": content_type, "size": bytes.len()})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(
+            redact("/sandbox/telegram/bot123:ABC/sendMessage?x=1"),
+            "/sandbox/telegram/bot[redacted]/sendMessage?x=1"
+        );
+        assert_eq!(
+            redact("/telegram/file/bot123:ABC/photos/f.jpg"),
+            "/telegram/file/bot[redacted]/photos/f.jpg"
+        );
+        assert_eq!(
+            redact("/v25.0/me/messages?a=b&access_token=secret"),
+            "/v25.0/me/messages?a=b&access_token=[redacted]"
+        );
+        assert_eq!(redact("/v23.0/106/messages"), "/v23.0/106/messages");
+        assert_eq!(redact("/bottles/x"), "/bottles/x");
+    }
 }

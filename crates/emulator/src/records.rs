@@ -23,16 +23,18 @@ pub struct RecordedRequest {
     pub status: u16,
 }
 
-/// A send the emulator accepted (answered 200 with a wamid).
+/// A send the emulator accepted: a Cloud API message, a Telegram send, or a Messenger or
+/// Instagram message (sender actions are not recorded here).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentMessage {
-    /// The wamid returned.
+    /// The id returned: the wamid, the Telegram `message_id`, or the `m_…` mid.
     pub wamid: String,
-    /// The business phone number that sent it.
+    /// Who sent it: the business phone number id, the bot id, or the page id.
     pub phone_number_id: String,
-    /// The recipient's WhatsApp id (digits).
+    /// The recipient: WhatsApp id (digits), Telegram chat id, PSID or IGSID.
     pub to: String,
-    /// The request body exactly as received.
+    /// The request body as received (Telegram and Send API: the parameters, form and
+    /// multipart values as strings, files left out).
     pub body: Value,
     /// Acceptance time, milliseconds since the Unix epoch.
     pub time_ms: i64,

@@ -5,7 +5,8 @@ use std::future::Future;
 use crate::config::{EmulatorConfig, PhoneNumberConfig};
 use crate::emulator::Emulator;
 
-/// Serves an emulator with `phone_numbers` on `listener` until `shutdown` completes.
+/// Serves an emulator with `phone_numbers` on `listener` until `shutdown` completes; Telegram
+/// bots and Messenger/Instagram pages come from `config.bots` and `config.pages`.
 ///
 /// Without `public_base_url` in `config`, media URLs point at `http://{listener address}`.
 pub async fn serve(

@@ -175,7 +175,7 @@ async fn run(inner: Arc<Inner>, acc: Accepted) {
 }
 
 /// The first scripted reply whose phrase occurs (case-insensitively) in `text`.
-fn scripted_reply(inner: &Inner, text: Option<&str>) -> Option<Value> {
+pub(crate) fn scripted_reply(inner: &Inner, text: Option<&str>) -> Option<Value> {
     let text = text?.to_lowercase();
     inner
         .config
@@ -191,6 +191,16 @@ fn scripted_reply(inner: &Inner, text: Option<&str>) -> Option<Value> {
 pub(crate) fn text_of(body: &Value) -> Option<String> {
     body.pointer("/text/body")
         .or_else(|| body.pointer("/interactive/body/text"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// The text of a scripted reply for the Telegram and Messenger/Instagram users: `text.body`
+/// (the WhatsApp shape) or `text`.
+pub(crate) fn reply_text(reply: &Value) -> Option<String> {
+    reply
+        .pointer("/text/body")
+        .or_else(|| reply.get("text"))
         .and_then(Value::as_str)
         .map(str::to_string)
 }

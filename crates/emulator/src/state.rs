@@ -87,6 +87,12 @@ pub(crate) struct Inner {
     pub pairs: Mutex<PairLimiter>,
     /// Webhook lanes per phone number id.
     pub lanes: Mutex<HashMap<String, Vec<mpsc::Sender<Job>>>>,
+    /// The last failed webhook attempt per URL: (unix seconds, Telegram-style message).
+    pub webhook_errors: Mutex<HashMap<String, (i64, String)>>,
+    /// Telegram bots.
+    pub telegram: Mutex<crate::telegram::Bots>,
+    /// Messenger pages and Instagram accounts.
+    pub pages: Mutex<crate::meta_send::Pages>,
     pub http: reqwest::Client,
 }
 
@@ -108,6 +114,9 @@ impl Inner {
             throughput: Mutex::new(Throughput::default()),
             pairs: Mutex::new(PairLimiter::default()),
             lanes: Mutex::new(HashMap::new()),
+            webhook_errors: Mutex::new(HashMap::new()),
+            telegram: Mutex::new(Default::default()),
+            pages: Mutex::new(Default::default()),
             http: reqwest::Client::new(),
             config,
         }

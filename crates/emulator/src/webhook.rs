@@ -29,6 +29,19 @@ pub(crate) enum Job {
     Inbound(Box<(WebhookContact, InboundMessage)>),
     /// A template review result.
     Template(TemplateStatusUpdate),
+    /// A ready-made POST (Telegram updates, Messenger and Instagram events).
+    Post(Box<Post>),
+}
+
+/// A ready-made webhook POST.
+#[derive(Debug, Clone)]
+pub(crate) struct Post {
+    /// Target URL.
+    pub url: String,
+    /// Extra headers (`Content-Type: application/json` is always sent).
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: Vec<u8>,
 }
 
 /// Queues `job` on `phone`'s lane for `key` (the customer, or the template name). Dropped with
@@ -107,6 +120,7 @@ async fn run_lane(inner: Weak<Inner>, phone: String, mut rx: mpsc::Receiver<Job>
             Job::Template(t) => {
                 deliver(&inner, &phone, Change::template_status(t)).await;
             }
+            Job::Post(p) => post_with_retry(&inner, &p).await,
         }
     }
 }
@@ -157,27 +171,47 @@ async fn deliver(inner: &Arc<Inner>, phone: &str, change: Change) {
         }
     };
     let signature = sign(&p.app_secret, &body);
-    let body_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let post = Post {
+        url,
+        headers: vec![(SIGNATURE_HEADER.to_string(), signature)],
+        body,
+    };
+    post_with_retry(inner, &post).await;
+}
+
+/// POSTs `post`, retrying per the policy (bounded by `max_attempts`), recording each attempt.
+pub(crate) async fn post_with_retry(inner: &Inner, post: &Post) {
+    let body_json: Value = serde_json::from_slice(&post.body).unwrap_or(Value::Null);
     let policy = &inner.config.webhook_retry;
     let attempts = policy.max_attempts.max(1);
     let mut backoff = policy.initial_backoff_ms;
     for attempt in 1..=attempts {
-        let result = inner
+        let mut req = inner
             .http
-            .post(&url)
+            .post(&post.url)
             .header("Content-Type", "application/json")
-            .header(SIGNATURE_HEADER, &signature)
             .timeout(Duration::from_millis(policy.request_timeout_ms.max(1)))
-            .body(body.clone())
-            .send()
-            .await;
+            .body(post.body.clone());
+        for (k, v) in &post.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let result = req.send().await;
         let (status, error) = match &result {
             Ok(r) => (Some(r.status().as_u16()), None),
             Err(e) => (None, Some(e.to_string())),
         };
         let ok = result.as_ref().is_ok_and(|r| r.status().is_success());
+        if !ok {
+            let message = match &result {
+                Ok(r) => format!("Wrong response from the webhook: {}", r.status()),
+                Err(e) if e.is_timeout() => "Read timeout expired".to_string(),
+                Err(e) if e.is_connect() => "Connection refused".to_string(),
+                Err(e) => e.to_string(),
+            };
+            lock(&inner.webhook_errors).insert(post.url.clone(), (now_millis() / 1000, message));
+        }
         lock(&inner.records).deliveries.push(WebhookDelivery {
-            url: url.clone(),
+            url: post.url.clone(),
             body: body_json.clone(),
             attempt,
             status,
@@ -193,5 +227,5 @@ async fn deliver(inner: &Arc<Inner>, phone: &str, change: Change) {
             backoff = backoff.saturating_mul(2).min(policy.max_backoff_ms);
         }
     }
-    tracing::warn!(url, attempts, "emulator webhook given up");
+    tracing::warn!(url = post.url, attempts, "emulator webhook given up");
 }

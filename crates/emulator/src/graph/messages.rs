@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,17 +14,25 @@ use switchboard_core::message::{parse_request, CloudRequest, OutboundMessage};
 use super::{authorize_phone, check_version, gate, json_body};
 use crate::config::PhoneNumberConfig;
 use crate::error::GraphError;
+use crate::meta_send;
 use crate::records::SentMessage;
 use crate::simulate::{self, text_of, undeliverable_error, window_error, Accepted};
 use crate::state::{lock, now_millis, now_secs, Inner};
 
-/// The handler.
+/// The handler. An id that is `me` or a registered page (and not a phone number) goes to the
+/// Messenger/Instagram Send API.
 pub(crate) async fn post(
     State(inner): State<Arc<Inner>>,
     Path((version, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if meta_send::serves(&inner, &id) {
+        return meta_send::send::post(&inner, &version, &id, query.as_deref(), &headers, body)
+            .await
+            .into_response();
+    }
     match handle(&inner, &version, &id, &headers, &body).await {
         Ok(v) => (StatusCode::OK, Json(v)).into_response(),
         Err(e) => e.into_response(),

@@ -5,16 +5,14 @@ pub(crate) mod messages;
 pub(crate) mod objects;
 pub(crate) mod templates;
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::config::PhoneNumberConfig;
 use crate::error::GraphError;
-use crate::faults::draw;
+use crate::faults::{stage, Hit};
 use crate::state::Inner;
 
 /// Checks a `v{major}.{minor}` version segment.
@@ -71,26 +69,13 @@ pub(crate) fn authorize_phone(
     }
 }
 
-/// Latency, then the seeded timeout and 5xx draws, for every Graph request.
+/// The fault stage for a Graph request: 504 after a hang, or 500 code 2.
 pub(crate) async fn gate(inner: &Inner) -> Result<(), GraphError> {
-    let n = inner.fault_counter.fetch_add(1, Ordering::Relaxed);
-    let faults = inner.faults();
-    let latency = inner
-        .config
-        .default_latency_ms
-        .saturating_add(faults.latency_ms);
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
+    match stage(inner).await {
+        Some(Hit::Timeout) => Err(GraphError::timeout()),
+        Some(Hit::Unavailable) => Err(GraphError::unavailable()),
+        None => Ok(()),
     }
-    let seed = inner.config.seed;
-    if draw(seed, n, 0) < faults.timeout_rate {
-        tokio::time::sleep(Duration::from_millis(faults.timeout_ms)).await;
-        return Err(GraphError::timeout());
-    }
-    if draw(seed, n, 1) < faults.error_5xx_rate {
-        return Err(GraphError::unavailable());
-    }
-    Ok(())
 }
 
 /// Parses a JSON body; an empty or malformed one is a code-100 error.

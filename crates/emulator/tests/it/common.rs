@@ -161,6 +161,27 @@ impl Receiver {
     }
 }
 
+/// Serves `router` on 127.0.0.1:0; returns its base URL.
+pub async fn serve_on_loopback(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(axum::serve(listener, router).into_future());
+    base
+}
+
+/// An answer's status and JSON body (`null` when it has none).
+pub async fn status_and_json(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// POSTs `body` as JSON to `url`; returns the status and JSON answer.
+pub async fn post_json(http: &reqwest::Client, url: String, body: &Value) -> (u16, Value) {
+    status_and_json(http.post(url).json(body).send().await.expect("request")).await
+}
+
 /// Small delays for fast tests.
 pub fn fast_config() -> EmulatorConfig {
     let mut c = EmulatorConfig::default();
