@@ -243,12 +243,8 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        let sql =
-            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1 AND account_id = $2");
-        let query = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(account.to_string());
-        self.fetch_one(query, decode::broadcast).await
+        self.fetch_owned("broadcasts", BROADCAST_COLS, account, id, decode::broadcast)
+            .await
     }
 
     async fn list_broadcasts(
@@ -256,15 +252,15 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        let sql = format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::broadcast, |b| b.id.to_string())
-            .await
+        self.fetch_owned_page(
+            "broadcasts",
+            BROADCAST_COLS,
+            account,
+            page,
+            decode::broadcast,
+            |b| b.id.to_string(),
+        )
+        .await
     }
 
     async fn list_targets(

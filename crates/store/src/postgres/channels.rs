@@ -74,12 +74,8 @@ impl ChannelStore for PgStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        let sql =
-            format!("SELECT {PG_CHANNEL_COLS} FROM channels WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::channel).await
+        self.fetch_owned("channels", PG_CHANNEL_COLS, account, id, decode::channel)
+            .await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {

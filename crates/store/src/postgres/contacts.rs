@@ -277,12 +277,8 @@ impl ContactStore for PgStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        let sql =
-            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::import).await
+        self.fetch_owned("contact_imports", IMPORT_COLS, account, id, decode::import)
+            .await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {

@@ -34,14 +34,8 @@ impl MediaStore for PgStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {MEDIA_COLS} FROM media WHERE account_id = $1 AND id = $2"
-        ))
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(|r| decode::media(r)).transpose()
+        self.fetch_owned("media", MEDIA_COLS, account, id, decode::media)
+            .await
     }
 
     async fn delete_media(

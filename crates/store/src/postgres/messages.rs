@@ -577,11 +577,8 @@ impl MessageStore for PgStore {
         account: AccountId,
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        let Some(m) = self.fetch_one(query, decode::message).await? else {
+        let owned = self.fetch_owned("messages", MESSAGE_COLS, account, id, decode::message);
+        let Some(m) = owned.await? else {
             return Ok(None);
         };
         let sql = format!(

@@ -2,6 +2,8 @@
 
 use sqlx::postgres::PgRow;
 
+use switchboard_core::id::AccountId;
+
 use super::PgStore;
 use crate::decode::Decoder;
 use crate::{Page, PageRequest, StoreResult};
@@ -58,5 +60,43 @@ impl PgStore {
         cursor: impl Fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
         page_of(&query.fetch_all(&self.pool).await?, page, decode, cursor)
+    }
+
+    /// The row of `table` (read as `cols`) with `id` that `account` owns, decoded, if there is
+    /// one.
+    pub(crate) async fn fetch_owned<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        account: AccountId,
+        id: impl ToString,
+        decode: Decoder<T>,
+    ) -> StoreResult<Option<T>> {
+        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = $1 AND id = $2");
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string());
+        self.fetch_one(query, decode).await
+    }
+
+    /// One keyset page of the rows of `table` (read as `cols`) that `account` owns, in id
+    /// order; `cursor` names an item's id.
+    pub(crate) async fn fetch_owned_page<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        account: AccountId,
+        page: &PageRequest,
+        decode: Decoder<T>,
+        cursor: impl Fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let sql = format!(
+            "SELECT {cols} FROM {table} WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after_key())
+            .bind(page.fetch());
+        self.fetch_page(query, page, decode, cursor).await
     }
 }

@@ -115,12 +115,8 @@ impl TemplateStore for PgStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::template).await
+        self.fetch_owned("templates", TEMPLATE_COLS, account, id, decode::template)
+            .await
     }
 
     async fn list_templates(

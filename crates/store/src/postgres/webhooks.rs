@@ -214,13 +214,14 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id = $2"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::subscription).await
+        self.fetch_owned(
+            "subscriptions",
+            SUBSCRIPTION_COLS,
+            account,
+            id,
+            decode::subscription,
+        )
+        .await
     }
 
     async fn list_subscriptions(
@@ -228,15 +229,15 @@ impl WebhookStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::subscription, |s| s.id.to_string())
-            .await
+        self.fetch_owned_page(
+            "subscriptions",
+            SUBSCRIPTION_COLS,
+            account,
+            page,
+            decode::subscription,
+            |s| s.id.to_string(),
+        )
+        .await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
@@ -420,12 +421,8 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let sql =
-            format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        let Some(d) = self.fetch_one(query, decode::delivery).await? else {
+        let owned = self.fetch_owned("deliveries", DELIVERY_COLS, account, id, decode::delivery);
+        let Some(d) = owned.await? else {
             return Ok(None);
         };
         let sql = format!(

@@ -227,11 +227,8 @@ impl BroadcastStore for SqliteStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        let (account, id) = (account.to_string(), id.to_string());
-        let sql =
-            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2");
-        let args = args![id, account];
-        self.read_one(sql, args, decode::broadcast).await
+        self.read_owned("broadcasts", BROADCAST_COLS, account, id, decode::broadcast)
+            .await
     }
 
     async fn list_broadcasts(
@@ -239,13 +236,15 @@ impl BroadcastStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        let account = account.to_string();
-        let sql = format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account, page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::broadcast, |b| b.id.to_string())
-            .await
+        self.read_owned_page(
+            "broadcasts",
+            BROADCAST_COLS,
+            account,
+            page,
+            decode::broadcast,
+            |b| b.id.to_string(),
+        )
+        .await
     }
 
     async fn list_targets(

@@ -69,9 +69,8 @@ impl ChannelStore for SqliteStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::channel).await
+        self.read_owned("channels", CHANNEL_COLS, account, id, decode::channel)
+            .await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {

@@ -8,7 +8,6 @@ use rusqlite::{params, params_from_iter, Connection};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::query::args;
 use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
@@ -283,10 +282,8 @@ impl ContactStore for SqliteStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        let sql =
-            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::import).await
+        self.read_owned("contact_imports", IMPORT_COLS, account, id, decode::import)
+            .await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {

@@ -43,12 +43,10 @@ impl KeyStore for SqliteStore {
     }
 
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        let sql = format!(
-            "SELECT {KEY_COLS} FROM api_keys WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::key, |k| k.id.to_string())
-            .await
+        self.read_owned_page("api_keys", KEY_COLS, account, page, decode::key, |k| {
+            k.id.to_string()
+        })
+        .await
     }
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {

@@ -42,9 +42,8 @@ impl MediaStore for SqliteStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::media).await
+        self.read_owned("media", MEDIA_COLS, account, id, decode::media)
+            .await
     }
 
     async fn delete_media(

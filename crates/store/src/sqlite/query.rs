@@ -2,6 +2,7 @@
 //! connection or on the reader pool; the keyset page.
 
 use rusqlite::{params_from_iter, Connection, Params, Rows};
+use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
@@ -88,5 +89,38 @@ impl SqliteStore {
     ) -> StoreResult<Page<T>> {
         let rows = self.read_all(sql, args, decode).await?;
         Ok(Page::from_rows(rows, page, cursor))
+    }
+
+    /// The row of `table` (read as `cols`) with `id` that `account` owns, decoded, read on a
+    /// reader connection.
+    pub(crate) async fn read_owned<T: Send + 'static>(
+        &self,
+        table: &str,
+        cols: &str,
+        account: AccountId,
+        id: impl ToString,
+        decode: Decoder<T>,
+    ) -> StoreResult<Option<T>> {
+        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, decode).await
+    }
+
+    /// One keyset page of the rows of `table` (read as `cols`) that `account` owns, in id
+    /// order, read on a reader connection; `cursor` names an item's id.
+    pub(crate) async fn read_owned_page<T: Send + 'static>(
+        &self,
+        table: &str,
+        cols: &str,
+        account: AccountId,
+        page: &PageRequest,
+        decode: Decoder<T>,
+        cursor: fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let sql = format!(
+            "SELECT {cols} FROM {table} WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account.to_string(), page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, decode, cursor).await
     }
 }

@@ -181,10 +181,8 @@ impl TemplateStore for SqliteStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::template).await
+        self.read_owned("templates", TEMPLATE_COLS, account, id, decode::template)
+            .await
     }
 
     async fn list_templates(

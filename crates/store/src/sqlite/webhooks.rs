@@ -339,11 +339,14 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id = ?2"
-        );
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::subscription).await
+        self.read_owned(
+            "subscriptions",
+            SUBSCRIPTION_COLS,
+            account,
+            id,
+            decode::subscription,
+        )
+        .await
     }
 
     async fn list_subscriptions(
@@ -351,12 +354,15 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::subscription, |s| s.id.to_string())
-            .await
+        self.read_owned_page(
+            "subscriptions",
+            SUBSCRIPTION_COLS,
+            account,
+            page,
+            decode::subscription,
+            |s| s.id.to_string(),
+        )
+        .await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
