@@ -25,6 +25,16 @@ pub enum ContactKey {
     WaId(String),
 }
 
+impl ContactKey {
+    /// The column the key matches and the value it matches it with.
+    pub(crate) fn clause(&self) -> (&'static str, String) {
+        match self {
+            ContactKey::Id(id) => ("id", id.to_string()),
+            ContactKey::WaId(wa) => ("wa_id", wa.clone()),
+        }
+    }
+}
+
 /// Filters of a contact list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContactFilter {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
@@ -19,20 +19,13 @@ use crate::contacts::{
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
 use crate::{Page, PageRequest, StoreResult};
 
-fn key_clause(key: &ContactKey) -> (&'static str, String) {
-    match key {
-        ContactKey::Id(id) => ("id", id.to_string()),
-        ContactKey::WaId(wa) => ("wa_id", wa.clone()),
-    }
-}
-
 async fn load(
     c: &mut PgConnection,
     account: &str,
     key: &ContactKey,
     lock: bool,
 ) -> StoreResult<Option<ContactRecord>> {
-    let (col, value) = key_clause(key);
+    let (col, value) = key.clause();
     let sql = format!(
         "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND {col} = $2{}",
         if lock { " FOR UPDATE" } else { "" }
@@ -87,6 +80,39 @@ fn as_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Inserts an import job, or updates its progress (status, counters, errors, reason, times);
+/// both bind the job's columns as `$1…$16`, in `IMPORT_COLS` order.
+async fn write_import(pool: &PgPool, job: &ImportJob, insert: bool) -> StoreResult<()> {
+    let sql = if insert {
+        format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+    } else {
+        "UPDATE contact_imports SET status = $4, total = $6, processed = $7, created = $8, updated = $9, skipped = $10,
+           failed = $11, errors = $12, reason = $13, updated_at = $15, finished_at = $16
+         WHERE id = $1"
+            .to_string()
+    };
+    sqlx::query(&sql)
+        .bind(job.id.to_string())
+        .bind(job.account_id.to_string())
+        .bind(job.mode.as_str())
+        .bind(job.status.as_str())
+        .bind(&job.file_path)
+        .bind(as_i64(job.total))
+        .bind(as_i64(job.processed))
+        .bind(as_i64(job.created))
+        .bind(as_i64(job.updated))
+        .bind(as_i64(job.skipped))
+        .bind(as_i64(job.failed))
+        .bind(serde_json::to_string(&job.errors)?)
+        .bind(&job.reason)
+        .bind(job.created_at)
+        .bind(job.updated_at)
+        .bind(job.finished_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl ContactStore for PgStore {
     async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
@@ -122,7 +148,7 @@ impl ContactStore for PgStore {
     }
 
     async fn delete_contact(&self, account: AccountId, key: &ContactKey) -> StoreResult<bool> {
-        let (col, value) = key_clause(key);
+        let (col, value) = key.clause();
         let sql = format!("DELETE FROM contacts WHERE account_id = $1 AND {col} = $2");
         let n = sqlx::query(&sql)
             .bind(account.to_string())
@@ -247,29 +273,7 @@ impl ContactStore for PgStore {
     }
 
     async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
-        sqlx::query(&format!(
-            "INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        ))
-        .bind(job.id.to_string())
-        .bind(job.account_id.to_string())
-        .bind(job.mode.as_str())
-        .bind(job.status.as_str())
-        .bind(&job.file_path)
-        .bind(as_i64(job.total))
-        .bind(as_i64(job.processed))
-        .bind(as_i64(job.created))
-        .bind(as_i64(job.updated))
-        .bind(as_i64(job.skipped))
-        .bind(as_i64(job.failed))
-        .bind(serde_json::to_string(&job.errors)?)
-        .bind(&job.reason)
-        .bind(job.created_at)
-        .bind(job.updated_at)
-        .bind(job.finished_at)
-        .bind(as_i64(job.total))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        write_import(&self.pool, job, true).await
     }
 
     async fn get_import(
@@ -282,26 +286,7 @@ impl ContactStore for PgStore {
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE contact_imports SET status = $2, processed = $3, created = $4, updated = $5, skipped = $6,
-               failed = $7, errors = $8, reason = $9, updated_at = $10, finished_at = $11, total = $12
-             WHERE id = $1",
-        )
-        .bind(job.id.to_string())
-        .bind(job.status.as_str())
-        .bind(as_i64(job.processed))
-        .bind(as_i64(job.created))
-        .bind(as_i64(job.updated))
-        .bind(as_i64(job.skipped))
-        .bind(as_i64(job.failed))
-        .bind(serde_json::to_string(&job.errors)?)
-        .bind(&job.reason)
-        .bind(job.updated_at)
-        .bind(job.finished_at)
-        .bind(as_i64(job.total))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        write_import(&self.pool, job, false).await
     }
 
     async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {

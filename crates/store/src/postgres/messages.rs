@@ -23,6 +23,7 @@ use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
+use super::query::PgQuery;
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
@@ -208,25 +209,11 @@ pub(super) async fn insert_outbound(
         }
     }
     let id = m.id.to_string();
-    sqlx::query(
-        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    bind_message(
+        sqlx::query(INSERT_MESSAGE),
+        m,
+        new.template_category.as_deref(),
     )
-    .bind(&id)
-    .bind(&account)
-    .bind(m.channel_id.to_string())
-    .bind(m.direction.as_str())
-    .bind(&m.chat)
-    .bind(&m.kind)
-    .bind(m.body.to_string())
-    .bind(m.status.as_str())
-    .bind(&m.upstream_id)
-    .bind(&m.context_id)
-    .bind(json_text(&m.error))
-    .bind(attempts(m))
-    .bind(m.created_at)
-    .bind(m.updated_at)
-    .bind(&new.template_category)
     .execute(&mut *tx)
     .await?;
     // The recipient becomes a contact on the first message to it.
@@ -274,6 +261,40 @@ pub(super) async fn insert_outbound(
         .await?;
     }
     Ok(InsertOutcome::Inserted)
+}
+
+/// Inserts a message row; [`bind_message`] binds its values.
+const INSERT_MESSAGE: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+/// Inserts an inbound message row unless its upstream id is taken: no error, no attempts;
+/// [`bind_message`] binds its values (`$11` and `$12` go unused).
+const INSERT_INBOUND: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, $13, $14, $15)
+     ON CONFLICT (channel_id, upstream_id) WHERE upstream_id IS NOT NULL DO NOTHING";
+
+/// Binds a message's columns as `$1…$15`, in [`INSERT_MESSAGE`] order.
+fn bind_message<'q>(
+    query: PgQuery<'q>,
+    m: &'q MessageRecord,
+    template_category: Option<&'q str>,
+) -> PgQuery<'q> {
+    query
+        .bind(m.id.to_string())
+        .bind(m.account_id.to_string())
+        .bind(m.channel_id.to_string())
+        .bind(m.direction.as_str())
+        .bind(&m.chat)
+        .bind(&m.kind)
+        .bind(m.body.to_string())
+        .bind(m.status.as_str())
+        .bind(&m.upstream_id)
+        .bind(&m.context_id)
+        .bind(json_text(&m.error))
+        .bind(attempts(m))
+        .bind(m.created_at)
+        .bind(m.updated_at)
+        .bind(template_category)
 }
 
 #[async_trait]
@@ -483,26 +504,10 @@ impl MessageStore for PgStore {
         let m = &new.message;
         let id = m.id.to_string();
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, $11, $12)
-             ON CONFLICT (channel_id, upstream_id) WHERE upstream_id IS NOT NULL DO NOTHING",
-        )
-        .bind(&id)
-        .bind(m.account_id.to_string())
-        .bind(m.channel_id.to_string())
-        .bind(m.direction.as_str())
-        .bind(&m.chat)
-        .bind(&m.kind)
-        .bind(m.body.to_string())
-        .bind(m.status.as_str())
-        .bind(&m.upstream_id)
-        .bind(&m.context_id)
-        .bind(m.created_at)
-        .bind(m.updated_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let inserted = bind_message(sqlx::query(INSERT_INBOUND), m, None)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if inserted == 0 {
             return Ok(false);
         }

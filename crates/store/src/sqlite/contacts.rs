@@ -18,15 +18,8 @@ use crate::contacts::{
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
 use crate::{Page, PageRequest, StoreResult};
 
-fn key_clause(key: &ContactKey) -> (&'static str, String) {
-    match key {
-        ContactKey::Id(id) => ("id", id.to_string()),
-        ContactKey::WaId(wa) => ("wa_id", wa.clone()),
-    }
-}
-
 fn load(c: &Connection, account: &str, key: &ContactKey) -> StoreResult<Option<ContactRecord>> {
-    let (col, value) = key_clause(key);
+    let (col, value) = key.clause();
     let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND {col} = ?2");
     query_one(c, &sql, params![account, value], decode::contact)
 }
@@ -120,6 +113,38 @@ fn as_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Inserts an import job, or updates its progress (status, counters, errors, reason, times);
+/// both bind the job's columns as `?1…?16`, in `IMPORT_COLS` order.
+fn write_import(c: &Connection, job: &ImportJob, insert: bool) -> StoreResult<()> {
+    let sql = if insert {
+        format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")
+    } else {
+        "UPDATE contact_imports SET status = ?4, total = ?6, processed = ?7, created = ?8, updated = ?9, skipped = ?10,
+           failed = ?11, errors = ?12, reason = ?13, updated_at = ?15, finished_at = ?16
+         WHERE id = ?1"
+            .to_string()
+    };
+    c.prepare_cached(&sql)?.execute(params![
+        job.id.to_string(),
+        job.account_id.to_string(),
+        job.mode.as_str(),
+        job.status.as_str(),
+        job.file_path,
+        as_i64(job.total),
+        as_i64(job.processed),
+        as_i64(job.created),
+        as_i64(job.updated),
+        as_i64(job.skipped),
+        as_i64(job.failed),
+        serde_json::to_string(&job.errors)?,
+        job.reason,
+        job.created_at,
+        job.updated_at,
+        job.finished_at
+    ])?;
+    Ok(())
+}
+
 #[async_trait]
 impl ContactStore for SqliteStore {
     async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
@@ -162,7 +187,7 @@ impl ContactStore for SqliteStore {
     }
 
     async fn delete_contact(&self, account: AccountId, key: &ContactKey) -> StoreResult<bool> {
-        let (col, value) = key_clause(key);
+        let (col, value) = key.clause();
         let sql = format!("DELETE FROM contacts WHERE account_id = ?1 AND {col} = ?2");
         self.engine
             .write(move |c| Ok(c.execute(&sql, params![account.to_string(), value])? == 1))
@@ -250,30 +275,7 @@ impl ContactStore for SqliteStore {
     async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();
         self.engine
-            .write(move |c| {
-                c.execute(
-                    &format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
-                    params![
-                        job.id.to_string(),
-                        job.account_id.to_string(),
-                        job.mode.as_str(),
-                        job.status.as_str(),
-                        job.file_path,
-                        as_i64(job.total),
-                        as_i64(job.processed),
-                        as_i64(job.created),
-                        as_i64(job.updated),
-                        as_i64(job.skipped),
-                        as_i64(job.failed),
-                        serde_json::to_string(&job.errors)?,
-                        job.reason,
-                        job.created_at,
-                        job.updated_at,
-                        job.finished_at
-                    ],
-                )?;
-                Ok(())
-            })
+            .write(move |c| write_import(c, &job, true))
             .await
     }
 
@@ -289,28 +291,7 @@ impl ContactStore for SqliteStore {
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();
         self.engine
-            .write(move |c| {
-                c.prepare_cached(
-                    "UPDATE contact_imports SET status = ?2, processed = ?3, created = ?4, updated = ?5, skipped = ?6,
-                       failed = ?7, errors = ?8, reason = ?9, updated_at = ?10, finished_at = ?11, total = ?12
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    job.id.to_string(),
-                    job.status.as_str(),
-                    as_i64(job.processed),
-                    as_i64(job.created),
-                    as_i64(job.updated),
-                    as_i64(job.skipped),
-                    as_i64(job.failed),
-                    serde_json::to_string(&job.errors)?,
-                    job.reason,
-                    job.updated_at,
-                    job.finished_at,
-                    as_i64(job.total)
-                ])?;
-                Ok(())
-            })
+            .write(move |c| write_import(c, &job, false))
             .await
     }
 

@@ -123,27 +123,7 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
         }
     }
     let id = m.id.to_string();
-    c.prepare_cached(
-        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        id,
-        m.account_id.to_string(),
-        m.channel_id.to_string(),
-        m.direction.as_str(),
-        m.chat,
-        m.kind,
-        m.body.to_string(),
-        m.status.as_str(),
-        m.upstream_id,
-        m.context_id,
-        json_text(&m.error),
-        m.attempts,
-        m.created_at,
-        m.updated_at,
-        new.template_category
-    ])?;
+    insert_row(c, INSERT_MESSAGE, m, new.template_category.as_deref())?;
     // The recipient becomes a contact on the first message to it.
     c.prepare_cached(
         "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
@@ -351,28 +331,46 @@ pub(crate) fn apply_status(
     )
 }
 
+/// Inserts a message row; [`insert_row`] binds its values.
+const INSERT_MESSAGE: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+/// Inserts an inbound message row unless its id or upstream id is taken: no error, no
+/// attempts; [`insert_row`] binds its values (`?11` and `?12` go unused).
+const INSERT_INBOUND: &str = "INSERT OR IGNORE INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, 0, ?13, ?14, ?15)";
+
+/// Runs `sql` with a message's columns bound as `?1…?15`, in [`INSERT_MESSAGE`] order; the
+/// number of rows inserted.
+fn insert_row(
+    c: &Connection,
+    sql: &str,
+    m: &MessageRecord,
+    template_category: Option<&str>,
+) -> StoreResult<usize> {
+    Ok(c.prepare_cached(sql)?.execute(params![
+        m.id.to_string(),
+        m.account_id.to_string(),
+        m.channel_id.to_string(),
+        m.direction.as_str(),
+        m.chat,
+        m.kind,
+        m.body.to_string(),
+        m.status.as_str(),
+        m.upstream_id,
+        m.context_id,
+        json_text(&m.error),
+        m.attempts,
+        m.created_at,
+        m.updated_at,
+        template_category
+    ])?)
+}
+
 pub(crate) fn insert_inbound(c: &Connection, new: &NewInbound, now: Millis) -> StoreResult<bool> {
     let m = &new.message;
     let id = m.id.to_string();
-    let inserted = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, 0, ?11, ?12)",
-        )?
-        .execute(params![
-            id,
-            m.account_id.to_string(),
-            m.channel_id.to_string(),
-            m.direction.as_str(),
-            m.chat,
-            m.kind,
-            m.body.to_string(),
-            m.status.as_str(),
-            m.upstream_id,
-            m.context_id,
-            m.created_at,
-            m.updated_at
-        ])?;
+    let inserted = insert_row(c, INSERT_INBOUND, m, None)?;
     if inserted == 0 {
         return Ok(false);
     }
