@@ -14,6 +14,7 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
+use super::credits::{append_ledger, balance};
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
 use super::PgStore;
@@ -23,6 +24,7 @@ use crate::broadcasts::{
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
@@ -66,18 +68,15 @@ async fn refund(
     .bind(now)
     .fetch_one(&mut *c)
     .await?;
-    sqlx::query(
-        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&account)
-    .bind(amount)
-    .bind(after)
-    .bind(REFUND_REASON)
-    .bind(reference)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
+    let entry = LedgerEntry {
+        account: &account,
+        amount,
+        balance_after: after,
+        reason: REFUND_REASON,
+        reference: Some(reference),
+        at: now,
+    };
+    append_ledger(c, &entry).await?;
     Ok(())
 }
 
@@ -187,29 +186,23 @@ impl BroadcastStore for PgStore {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(after) = after else {
-                let available: Option<i64> =
-                    sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
-                        .bind(&account)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let available = balance(&mut tx, &account).await?;
                 tx.rollback().await?;
                 return Ok(CreateBroadcastOutcome::Insufficient {
                     needed: b.credits_reserved,
                     available: available.unwrap_or(0),
                 });
             };
-            sqlx::query(
-                "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&account)
-            .bind(-b.credits_reserved)
-            .bind(after)
-            .bind(RESERVE_REASON)
-            .bind(b.id.to_string())
-            .bind(b.created_at)
-            .execute(&mut *tx)
-            .await?;
+            let reference = b.id.to_string();
+            let entry = LedgerEntry {
+                account: &account,
+                amount: -b.credits_reserved,
+                balance_after: after,
+                reason: RESERVE_REASON,
+                reference: Some(&reference),
+                at: b.created_at,
+            };
+            append_ledger(&mut tx, &entry).await?;
         }
         sqlx::query(
             "INSERT INTO broadcasts (id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, audience_cursor, materialized, created_at, updated_at)

@@ -12,6 +12,7 @@ use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
+use super::credits::{append_ledger, balance, set_balance};
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
 use super::query::args;
@@ -23,6 +24,7 @@ use crate::broadcasts::{
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
 use crate::{Page, PageRequest, StoreError, StoreResult};
@@ -47,22 +49,17 @@ fn refund(
         return Ok(());
     }
     let account = account.to_string();
-    let balance: i64 = c
-        .prepare_cached("SELECT balance FROM account_credits WHERE account_id = ?1")?
-        .query_row([&account], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    let after = balance.saturating_add(amount);
-    c.prepare_cached(
-        "INSERT INTO account_credits (account_id, balance, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at",
-    )?
-    .execute(params![account, after, now])?;
-    c.prepare_cached(
-        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![account, amount, after, REFUND_REASON, reference, now])?;
+    let after = balance(c, &account)?.saturating_add(amount);
+    set_balance(c, &account, after, now)?;
+    let entry = LedgerEntry {
+        account: &account,
+        amount,
+        balance_after: after,
+        reason: REFUND_REASON,
+        reference: Some(reference),
+        at: now,
+    };
+    append_ledger(c, &entry)?;
     Ok(())
 }
 
@@ -168,14 +165,7 @@ impl BroadcastStore for SqliteStore {
         self.engine
             .write(move |c| {
                 let account = b.account_id.to_string();
-                let balance: i64 = c
-                    .query_row(
-                        "SELECT balance FROM account_credits WHERE account_id = ?1",
-                        [&account],
-                        |r| r.get(0),
-                    )
-                    .optional()?
-                    .unwrap_or(0);
+                let balance = balance(c, &account)?;
                 if balance < b.credits_reserved {
                     return Ok(CreateBroadcastOutcome::Insufficient {
                         needed: b.credits_reserved,
@@ -183,16 +173,19 @@ impl BroadcastStore for SqliteStore {
                     });
                 }
                 if b.credits_reserved > 0 {
+                    // The balance covers the reservation, so the account has a row.
                     let after = balance - b.credits_reserved;
-                    c.execute(
-                        "UPDATE account_credits SET balance = ?2, updated_at = ?3 WHERE account_id = ?1",
-                        params![account, after, b.created_at],
-                    )?;
-                    c.execute(
-                        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![account, -b.credits_reserved, after, RESERVE_REASON, b.id.to_string(), b.created_at],
-                    )?;
+                    set_balance(c, &account, after, b.created_at)?;
+                    let reference = b.id.to_string();
+                    let entry = LedgerEntry {
+                        account: &account,
+                        amount: -b.credits_reserved,
+                        balance_after: after,
+                        reason: RESERVE_REASON,
+                        reference: Some(&reference),
+                        at: b.created_at,
+                    };
+                    append_ledger(c, &entry)?;
                 }
                 c.execute(
                     "INSERT INTO broadcasts (id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, audience_cursor, materialized, created_at, updated_at)
