@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
-use switchboard_core::subscription::{Attempt, Delivery, Subscription};
+use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
 use crate::{Page, PageRequest, StoreResult};
@@ -25,6 +25,42 @@ pub enum DeliveryOutcome {
         /// Next attempt time.
         next_attempt_at: Millis,
     },
+}
+
+/// Where finishing a delivery leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// Final, in this state (finished now).
+    Final(DeliveryState),
+    /// Pending until this time.
+    Pending(Millis),
+}
+
+/// What finishing a delivery means for its subscription's run of failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Streak {
+    /// It ends: the subscription is no longer failing.
+    Ended,
+    /// It goes on: the failure counts towards disabling the subscription.
+    Continued,
+    /// Nothing was attempted, so nothing changes.
+    Untouched,
+}
+
+impl DeliveryOutcome {
+    /// Where the outcome leaves the delivery and its subscription's run of failures.
+    pub(crate) fn effects(&self) -> (Release, Streak) {
+        match *self {
+            DeliveryOutcome::Delivered => (Release::Final(DeliveryState::Delivered), Streak::Ended),
+            DeliveryOutcome::Retry { next_attempt_at } => {
+                (Release::Pending(next_attempt_at), Streak::Continued)
+            }
+            DeliveryOutcome::GiveUp => (Release::Final(DeliveryState::Failed), Streak::Continued),
+            DeliveryOutcome::Deferred { next_attempt_at } => {
+                (Release::Pending(next_attempt_at), Streak::Untouched)
+            }
+        }
+    }
 }
 
 /// Where a replay starts.

@@ -40,40 +40,29 @@ async fn load(
         .transpose()
 }
 
-async fn insert(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<u64> {
-    Ok(sqlx::query(
+/// Inserts a contact (unless its WhatsApp id is taken) or updates its name, opt-out, tags,
+/// fields and time; both bind its columns as `$1…$9`. The number of rows written.
+async fn write_contact(c: &mut PgConnection, r: &ContactRecord, insert: bool) -> StoreResult<u64> {
+    let sql = if insert {
         "INSERT INTO contacts (id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, wa_id) DO NOTHING",
-    )
-    .bind(r.id.to_string())
-    .bind(r.account_id.to_string())
-    .bind(&r.wa_id)
-    .bind(&r.name)
-    .bind(r.opted_out_at)
-    .bind(serde_json::to_string(&r.tags)?)
-    .bind(serde_json::to_string(&r.custom_fields)?)
-    .bind(r.created_at)
-    .bind(r.updated_at)
-    .execute(&mut *c)
-    .await?
-    .rows_affected())
-}
-
-async fn save(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE contacts SET name = $3, opted_out_at = $4, tags = $5, custom_fields = $6, updated_at = $7
-         WHERE account_id = $1 AND wa_id = $2",
-    )
-    .bind(r.account_id.to_string())
-    .bind(&r.wa_id)
-    .bind(&r.name)
-    .bind(r.opted_out_at)
-    .bind(serde_json::to_string(&r.tags)?)
-    .bind(serde_json::to_string(&r.custom_fields)?)
-    .bind(r.updated_at)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, wa_id) DO NOTHING"
+    } else {
+        "UPDATE contacts SET name = $4, opted_out_at = $5, tags = $6, custom_fields = $7, updated_at = $9
+         WHERE account_id = $2 AND wa_id = $3"
+    };
+    Ok(sqlx::query(sql)
+        .bind(r.id.to_string())
+        .bind(r.account_id.to_string())
+        .bind(&r.wa_id)
+        .bind(&r.name)
+        .bind(r.opted_out_at)
+        .bind(serde_json::to_string(&r.tags)?)
+        .bind(serde_json::to_string(&r.custom_fields)?)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
 }
 
 fn as_i64(n: u64) -> i64 {
@@ -117,7 +106,7 @@ async fn write_import(pool: &PgPool, job: &ImportJob, insert: bool) -> StoreResu
 impl ContactStore for PgStore {
     async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
         let mut conn = self.pool.acquire().await?;
-        Ok(insert(&mut conn, contact).await? == 1)
+        Ok(write_contact(&mut conn, contact, true).await? == 1)
     }
 
     async fn find_contact(
@@ -141,7 +130,7 @@ impl ContactStore for PgStore {
             return Ok(None);
         };
         if patch.apply(&mut contact, now) {
-            save(&mut tx, &contact).await?;
+            write_contact(&mut tx, &contact, false).await?;
         }
         tx.commit().await?;
         Ok(Some(contact))
@@ -262,11 +251,7 @@ impl ContactStore for PgStore {
         }
         let (writes, outcome) = plan_batch(existing, rows, mode, account, now);
         for (contact, is_new) in &writes {
-            if *is_new {
-                insert(&mut tx, contact).await?;
-            } else {
-                save(&mut tx, contact).await?;
-            }
+            write_contact(&mut tx, contact, *is_new).await?;
         }
         tx.commit().await?;
         Ok(outcome)

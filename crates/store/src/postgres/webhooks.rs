@@ -24,7 +24,7 @@ use super::PgStore;
 use crate::columns::Prefixed;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
-use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
+use crate::webhooks::{DeliveryOutcome, Release, ReplayFrom, Streak, WebhookStore};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
@@ -364,15 +364,23 @@ impl WebhookStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        match outcome {
-            DeliveryOutcome::Delivered => {
-                sqlx::query(
-                    "UPDATE deliveries SET state = 'delivered', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+        let (release, streak) = outcome.effects();
+        let released = match release {
+            Release::Final(state) => sqlx::query(
+                "UPDATE deliveries SET state = $3, finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+            )
+            .bind(&id_text)
+            .bind(now)
+            .bind(state.as_str()),
+            Release::Pending(at) => sqlx::query(
+                "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+            )
+            .bind(&id_text)
+            .bind(at),
+        };
+        released.execute(&mut *tx).await?;
+        match streak {
+            Streak::Ended => {
                 // Only when it is set: successes do not lock (or rewrite) the subscription.
                 sqlx::query(
                     "UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
@@ -381,35 +389,10 @@ impl WebhookStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
             }
-            DeliveryOutcome::Retry { next_attempt_at } => {
-                sqlx::query(
-                    "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(next_attempt_at)
-                .execute(&mut *tx)
-                .await?;
-                note_failure(&mut tx, &subscription, disable_after_ms, now).await?;
+            Streak::Continued => {
+                note_failure(&mut tx, &subscription, disable_after_ms, now).await?
             }
-            DeliveryOutcome::GiveUp => {
-                sqlx::query(
-                    "UPDATE deliveries SET state = 'failed', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                note_failure(&mut tx, &subscription, disable_after_ms, now).await?;
-            }
-            DeliveryOutcome::Deferred { next_attempt_at } => {
-                sqlx::query(
-                    "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(next_attempt_at)
-                .execute(&mut *tx)
-                .await?;
-            }
+            Streak::Untouched => {}
         }
         let delivery = load_delivery(&mut tx, &id_text).await?;
         tx.commit().await?;

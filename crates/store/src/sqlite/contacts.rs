@@ -24,12 +24,17 @@ fn load(c: &Connection, account: &str, key: &ContactKey) -> StoreResult<Option<C
     query_one(c, &sql, params![account, value], decode::contact)
 }
 
-fn insert(c: &Connection, r: &ContactRecord) -> StoreResult<usize> {
-    Ok(c.prepare_cached(
+/// Inserts a contact (unless its WhatsApp id is taken) or updates its name, opt-out, tags,
+/// fields and time; both bind its columns as `?1…?9`. The number of rows written.
+fn write_contact(c: &Connection, r: &ContactRecord, insert: bool) -> StoreResult<usize> {
+    let sql = if insert {
         "INSERT INTO contacts (id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id, wa_id) DO NOTHING",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id, wa_id) DO NOTHING"
+    } else {
+        "UPDATE contacts SET name = ?4, opted_out_at = ?5, tags = ?6, custom_fields = ?7, updated_at = ?9
+         WHERE account_id = ?2 AND wa_id = ?3"
+    };
+    Ok(c.prepare_cached(sql)?.execute(params![
         r.id.to_string(),
         r.account_id.to_string(),
         r.wa_id,
@@ -40,23 +45,6 @@ fn insert(c: &Connection, r: &ContactRecord) -> StoreResult<usize> {
         r.created_at,
         r.updated_at
     ])?)
-}
-
-fn save(c: &Connection, r: &ContactRecord) -> StoreResult<()> {
-    c.prepare_cached(
-        "UPDATE contacts SET name = ?3, opted_out_at = ?4, tags = ?5, custom_fields = ?6, updated_at = ?7
-         WHERE account_id = ?1 AND wa_id = ?2",
-    )?
-    .execute(params![
-        r.account_id.to_string(),
-        r.wa_id,
-        r.name,
-        r.opted_out_at,
-        serde_json::to_string(&r.tags)?,
-        serde_json::to_string(&r.custom_fields)?,
-        r.updated_at
-    ])?;
-    Ok(())
 }
 
 fn list(
@@ -150,7 +138,7 @@ impl ContactStore for SqliteStore {
     async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
         let contact = contact.clone();
         self.engine
-            .write(move |c| Ok(insert(c, &contact)? == 1))
+            .write(move |c| Ok(write_contact(c, &contact, true)? == 1))
             .await
     }
 
@@ -179,7 +167,7 @@ impl ContactStore for SqliteStore {
                     return Ok(None);
                 };
                 if patch.apply(&mut contact, now) {
-                    save(c, &contact)?;
+                    write_contact(c, &contact, false)?;
                 }
                 Ok(Some(contact))
             })
@@ -261,11 +249,7 @@ impl ContactStore for SqliteStore {
                 }
                 let (writes, outcome) = plan_batch(existing, &rows, mode, account, now);
                 for (contact, is_new) in &writes {
-                    if *is_new {
-                        insert(c, contact)?;
-                    } else {
-                        save(c, contact)?;
-                    }
+                    write_contact(c, contact, *is_new)?;
                 }
                 Ok(outcome)
             })

@@ -15,7 +15,7 @@ use super::events::{
 use super::query::{args, query_all, query_one};
 use super::SqliteStore;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
-use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
+use crate::webhooks::{DeliveryOutcome, Release, ReplayFrom, Streak, WebhookStore};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
@@ -195,35 +195,26 @@ pub(crate) fn finish_delivery(
         )?
         .execute(params![id_text, a.status_code, a.error.clone().or_else(|| a.response.clone())])?;
     }
-    match outcome {
-        DeliveryOutcome::Delivered => {
-            c.prepare_cached(
-                "UPDATE deliveries SET state = 'delivered', finished_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+    let (release, streak) = outcome.effects();
+    match release {
+        Release::Final(state) => c
+            .prepare_cached(
+                "UPDATE deliveries SET state = ?3, finished_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
             )?
-            .execute(params![id_text, now])?;
+            .execute(params![id_text, now, state.as_str()])?,
+        Release::Pending(at) => c
+            .prepare_cached(
+                "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+            )?
+            .execute(params![id_text, at])?,
+    };
+    match streak {
+        Streak::Ended => {
             c.prepare_cached("UPDATE subscriptions SET failing_since = NULL WHERE id = ?1")?
                 .execute([&subscription])?;
         }
-        DeliveryOutcome::Retry { next_attempt_at } => {
-            c.prepare_cached(
-                "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id_text, next_attempt_at])?;
-            note_failure(c, &subscription, disable_after_ms, now)?;
-        }
-        DeliveryOutcome::GiveUp => {
-            c.prepare_cached(
-                "UPDATE deliveries SET state = 'failed', finished_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id_text, now])?;
-            note_failure(c, &subscription, disable_after_ms, now)?;
-        }
-        DeliveryOutcome::Deferred { next_attempt_at } => {
-            c.prepare_cached(
-                "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id_text, next_attempt_at])?;
-        }
+        Streak::Continued => note_failure(c, &subscription, disable_after_ms, now)?,
+        Streak::Untouched => {}
     }
     load_delivery(c, &id_text)
 }
