@@ -25,6 +25,11 @@ pub enum ContactKey {
     WaId(String),
 }
 
+/// The key naming a contact by WhatsApp id.
+pub(crate) fn wa_key(wa_id: &str) -> ContactKey {
+    ContactKey::WaId(wa_id.to_string())
+}
+
 impl ContactKey {
     /// The column the key matches and the value it matches it with.
     pub(crate) fn clause(&self) -> (&'static str, String) {

@@ -19,7 +19,8 @@ use crate::contacts::{
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
 use crate::{Page, PageRequest, StoreResult};
 
-async fn load(
+/// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.
+pub(crate) async fn load_contact(
     c: &mut PgConnection,
     account: &str,
     key: &ContactKey,
@@ -115,7 +116,7 @@ impl ContactStore for PgStore {
         key: &ContactKey,
     ) -> StoreResult<Option<ContactRecord>> {
         let mut conn = self.pool.acquire().await?;
-        load(&mut conn, &account.to_string(), key, false).await
+        load_contact(&mut conn, &account.to_string(), key, false).await
     }
 
     async fn update_contact(
@@ -126,7 +127,8 @@ impl ContactStore for PgStore {
         now: Millis,
     ) -> StoreResult<Option<ContactRecord>> {
         let mut tx = self.pool.begin().await?;
-        let Some(mut contact) = load(&mut tx, &account.to_string(), key, true).await? else {
+        let Some(mut contact) = load_contact(&mut tx, &account.to_string(), key, true).await?
+        else {
             return Ok(None);
         };
         if patch.apply(&mut contact, now) {

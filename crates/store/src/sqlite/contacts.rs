@@ -12,13 +12,18 @@ use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
 use crate::contacts::{
-    plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
-    ImportMode, ImportRow,
+    plan_batch, wa_key, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore,
+    ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
 use crate::{Page, PageRequest, StoreResult};
 
-fn load(c: &Connection, account: &str, key: &ContactKey) -> StoreResult<Option<ContactRecord>> {
+/// The account's contact `key` names.
+pub(crate) fn load_contact(
+    c: &Connection,
+    account: &str,
+    key: &ContactKey,
+) -> StoreResult<Option<ContactRecord>> {
     let (col, value) = key.clause();
     let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND {col} = ?2");
     query_one(c, &sql, params![account, value], decode::contact)
@@ -149,7 +154,7 @@ impl ContactStore for SqliteStore {
     ) -> StoreResult<Option<ContactRecord>> {
         let key = key.clone();
         self.engine
-            .read(move |c| load(c, &account.to_string(), &key))
+            .read(move |c| load_contact(c, &account.to_string(), &key))
             .await
     }
 
@@ -163,7 +168,7 @@ impl ContactStore for SqliteStore {
         let (key, patch) = (key.clone(), patch.clone());
         self.engine
             .write(move |c| {
-                let Some(mut contact) = load(c, &account.to_string(), &key)? else {
+                let Some(mut contact) = load_contact(c, &account.to_string(), &key)? else {
                     return Ok(None);
                 };
                 if patch.apply(&mut contact, now) {
@@ -242,7 +247,7 @@ impl ContactStore for SqliteStore {
                 let mut existing = HashMap::new();
                 for row in &rows {
                     if !existing.contains_key(&row.wa_id) {
-                        if let Some(found) = load(c, &acc, &ContactKey::WaId(row.wa_id.clone()))? {
+                        if let Some(found) = load_contact(c, &acc, &wa_key(&row.wa_id))? {
                             existing.insert(row.wa_id.clone(), found);
                         }
                     }
