@@ -5,13 +5,14 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 use switchboard_core::id::{AccountId, ContactId, ContactImportId};
 
+use super::page_request;
 use crate::bot::ContactRecord;
 use crate::conformance::messages::{inbound, new_outbound, outbound, setup};
 use crate::contacts::{
     ContactFilter, ContactKey, ContactPatch, ImportJob, ImportMode, ImportRow, ImportRowError,
     ImportStatus,
 };
-use crate::{PageRequest, Store};
+use crate::Store;
 
 fn fields(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
@@ -139,14 +140,7 @@ pub async fn contacts_search_and_page(store: Arc<dyn Store>) {
         let store = store.clone();
         async move {
             store
-                .list_contacts(
-                    acc,
-                    &filter,
-                    &PageRequest {
-                        after,
-                        limit: Some(limit),
-                    },
-                )
+                .list_contacts(acc, &filter, &page_request(after, limit))
                 .await
                 .unwrap()
         }

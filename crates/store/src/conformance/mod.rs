@@ -25,7 +25,15 @@ use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::key::{generate_key, ApiKey, Permission};
 use switchboard_core::time::now_millis;
 
-use crate::Store;
+use crate::{PageRequest, Store};
+
+/// A page request: up to `limit` items after the cursor `after`.
+pub fn page_request(after: Option<String>, limit: u32) -> PageRequest {
+    PageRequest {
+        after,
+        limit: Some(limit),
+    }
+}
 
 /// A new account record named `name`.
 pub fn account(name: &str) -> Account {

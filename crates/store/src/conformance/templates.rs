@@ -9,7 +9,7 @@ use switchboard_core::id::{AccountId, ChannelId, TemplateId};
 use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::TemplateRecord;
 
-use super::{account, channel, create_with_key};
+use super::{account, channel, create_with_key, page_request};
 use crate::events::EventFilter;
 use crate::templates::TemplateFilter;
 use crate::{PageRequest, Store};
@@ -185,15 +185,7 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
         2
     );
     let page = store
-        .list_templates(
-            acc,
-            ch,
-            &TemplateFilter::default(),
-            &PageRequest {
-                after: None,
-                limit: Some(2),
-            },
-        )
+        .list_templates(acc, ch, &TemplateFilter::default(), &page_request(None, 2))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 2);
@@ -202,10 +194,7 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
             acc,
             ch,
             &TemplateFilter::default(),
-            &PageRequest {
-                after: page.next.clone(),
-                limit: Some(2),
-            },
+            &page_request(page.next.clone(), 2),
         )
         .await
         .unwrap();

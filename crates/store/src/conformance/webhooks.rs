@@ -8,7 +8,7 @@ use switchboard_core::subscription::{
     Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
 };
 
-use super::{account, channel, create_with_key};
+use super::{account, channel, create_with_key, page_request};
 use crate::conformance::messages::outbound;
 use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
 use crate::{PageRequest, Store};
@@ -457,14 +457,7 @@ pub async fn replays_create_deliveries(store: Arc<dyn Store>) {
         .await
         .is_err());
     let listed = store
-        .list_deliveries(
-            a,
-            s.id,
-            &PageRequest {
-                after: None,
-                limit: Some(500),
-            },
-        )
+        .list_deliveries(a, s.id, &page_request(None, 500))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 11);
