@@ -8,7 +8,7 @@ use switchboard_core::id::{AccountId, ChannelId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 
-use super::{account, channel, create_with_key, page_request};
+use super::{account, channel, create_with_key, edited, page_request};
 use crate::messages::{
     Claimed, DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter,
     NewInbound, NewOutbound, StatusOutcome,
@@ -576,11 +576,9 @@ pub async fn inbound_messages_open_the_window(store: Arc<dyn Store>) {
     assert_eq!(events[0].data["message"]["direction"], "inbound");
 }
 
-/// The default filter changed by `edit`.
+/// The default message filter changed by `edit`.
 fn filter(edit: impl FnOnce(&mut MessageFilter)) -> MessageFilter {
-    let mut f = MessageFilter::default();
-    edit(&mut f);
-    f
+    edited(edit)
 }
 
 /// Listing filters by channel, chat, direction, status, time and id, and pages.

@@ -35,6 +35,13 @@ pub fn page_request(after: Option<String>, limit: u32) -> PageRequest {
     }
 }
 
+/// The default value (e.g. a list filter) changed by `edit`.
+pub fn edited<T: Default>(edit: impl FnOnce(&mut T)) -> T {
+    let mut value = T::default();
+    edit(&mut value);
+    value
+}
+
 /// A new account record named `name`.
 pub fn account(name: &str) -> Account {
     Account {
