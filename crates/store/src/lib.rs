@@ -19,6 +19,7 @@ mod error;
 pub mod events;
 pub mod keys;
 pub mod media;
+mod message_rules;
 pub mod messages;
 pub mod meta;
 mod page;

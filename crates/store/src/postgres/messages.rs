@@ -14,12 +14,10 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::PgConnection;
-use switchboard_core::event::{
-    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
-};
+use switchboard_core::event::{message_event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED};
 use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
-use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
@@ -27,6 +25,10 @@ use super::query::PgQuery;
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
+use crate::message_rules::{
+    inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
+    stored_answer,
+};
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
 };
@@ -171,11 +173,6 @@ async fn apply_pending(
     Ok(())
 }
 
-/// A failure error may say it was decided locally (`"attempted": false`).
-fn attempted_error(error: &Value) -> Option<bool> {
-    error.get("attempted").and_then(Value::as_bool)
-}
-
 /// Stores an outbound message (with its history entry, outbox or schedule row, event and
 /// idempotency key) inside the caller's transaction.
 pub(super) async fn insert_outbound(
@@ -193,13 +190,9 @@ pub(super) async fn insert_outbound(
         .bind(&idem.key)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some((hash, response, created_at)) = found {
-            if now - created_at < new.idempotency_ttl_ms {
-                return Ok(if hash == idem.request_hash {
-                    InsertOutcome::Replay(serde_json::from_str(&response)?)
-                } else {
-                    InsertOutcome::KeyReused
-                });
+        if let Some(stored) = found {
+            if let Some(answer) = stored_answer(&stored, new, idem)? {
+                return Ok(answer);
             }
             sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2")
                 .bind(&account)
@@ -375,10 +368,7 @@ impl MessageStore for PgStore {
         };
         match outcome {
             DispatchOutcome::Sent { upstream_id } => {
-                m.attempts += 1;
-                m.upstream_id = Some(upstream_id.clone());
-                m.error = None;
-                m.updated_at = now;
+                record_sent(&mut m, &upstream_id, now);
                 save(&mut tx, &m).await?;
                 apply_to(&mut tx, &mut m, MessageStatus::Sent, now, None, None, now).await?;
                 sqlx::query("DELETE FROM outbox WHERE message_id = $1")
@@ -399,19 +389,11 @@ impl MessageStore for PgStore {
                 .bind(not_before)
                 .execute(&mut *tx)
                 .await?;
-                if attempted {
-                    m.attempts += 1;
-                }
-                if error.is_some() {
-                    m.error = error;
-                }
-                m.updated_at = now;
+                record_retry(&mut m, error, attempted, now);
                 save(&mut tx, &m).await?;
             }
             DispatchOutcome::Failed { error } => {
-                if !matches!(attempted_error(&error), Some(false)) {
-                    m.attempts += 1;
-                }
+                record_failed_attempt(&mut m, &error);
                 sqlx::query("DELETE FROM outbox WHERE message_id = $1")
                     .bind(&id_text)
                     .execute(&mut *tx)
@@ -555,12 +537,10 @@ impl MessageStore for PgStore {
         let Some(mut m) = load_for_update(&mut tx, &id.to_string()).await? else {
             return Ok(None);
         };
-        if m.account_id != account || m.direction != Direction::Inbound {
+        let Some(changed) = mark_read(&mut m, account, now) else {
             return Ok(None);
-        }
-        if m.status != MessageStatus::Read {
-            m.status = MessageStatus::Read;
-            m.updated_at = now;
+        };
+        if changed {
             save(&mut tx, &m).await?;
             insert_history(
                 &mut tx,
@@ -654,18 +634,4 @@ impl MessageStore for PgStore {
         .fetch_optional(&self.pool)
         .await?)
     }
-}
-
-/// The inbound message's event, with the upstream details kept in `data.upstream`.
-fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
-    let mut event = inbound_event(
-        new.event_type,
-        &new.message,
-        new.profile_name.as_deref(),
-        now,
-    );
-    if let Some(upstream) = &new.upstream {
-        event.data["upstream"] = upstream.clone();
-    }
-    event
 }

@@ -4,12 +4,10 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use switchboard_core::event::{
-    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
-};
+use switchboard_core::event::{message_event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED};
 use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
-use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
@@ -17,6 +15,10 @@ use super::query::{args, query_all, query_one};
 use super::SqliteStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
+use crate::message_rules::{
+    inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
+    stored_answer,
+};
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
     StatusOutcome,
@@ -108,13 +110,9 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
-        if let Some((hash, response, created_at)) = found {
-            if now - created_at < new.idempotency_ttl_ms {
-                return Ok(if hash == idem.request_hash {
-                    InsertOutcome::Replay(serde_json::from_str(&response)?)
-                } else {
-                    InsertOutcome::KeyReused
-                });
+        if let Some(stored) = found {
+            if let Some(answer) = stored_answer(&stored, new, idem)? {
+                return Ok(answer);
             }
             c.execute(
                 "DELETE FROM idempotency_keys WHERE account_id = ?1 AND key = ?2",
@@ -217,10 +215,7 @@ pub(crate) fn finish(
     };
     match outcome {
         DispatchOutcome::Sent { upstream_id } => {
-            m.attempts += 1;
-            m.upstream_id = Some(upstream_id.clone());
-            m.error = None;
-            m.updated_at = now;
+            record_sent(&mut m, &upstream_id, now);
             save(c, &m)?;
             apply_to(c, &mut m, MessageStatus::Sent, now, None, None, now)?;
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
@@ -254,19 +249,11 @@ pub(crate) fn finish(
                 "UPDATE outbox SET not_before = ?2, lease_owner = NULL, lease_until = NULL WHERE message_id = ?1",
             )?
             .execute(params![id_text, not_before])?;
-            if attempted {
-                m.attempts += 1;
-            }
-            if error.is_some() {
-                m.error = error;
-            }
-            m.updated_at = now;
+            record_retry(&mut m, error, attempted, now);
             save(c, &m)?;
         }
         DispatchOutcome::Failed { error } => {
-            if !matches!(attempted_error(&error), Some(false)) {
-                m.attempts += 1;
-            }
+            record_failed_attempt(&mut m, &error);
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
             apply_to(
                 c,
@@ -285,11 +272,6 @@ pub(crate) fn finish(
         }
     }
     Ok(Some(m))
-}
-
-/// A failure error may say it was decided locally (`"attempted": false`).
-fn attempted_error(error: &Value) -> Option<bool> {
-    error.get("attempted").and_then(Value::as_bool)
 }
 
 pub(crate) fn apply_status(
@@ -404,12 +386,10 @@ pub(crate) fn mark_inbound_read(
     let Some(mut m) = load(c, &id.to_string())? else {
         return Ok(None);
     };
-    if m.account_id != account || m.direction != Direction::Inbound {
+    let Some(changed) = mark_read(&mut m, account, now) else {
         return Ok(None);
-    }
-    if m.status != MessageStatus::Read {
-        m.status = MessageStatus::Read;
-        m.updated_at = now;
+    };
+    if changed {
         save(c, &m)?;
         insert_history(c, &m.id.to_string(), MessageStatus::Read, now, true, &None)?;
         append_event(c, &message_event(MESSAGE_READ, &m, now))?;
@@ -445,20 +425,6 @@ pub(crate) fn last_inbound(
     )?
     .query_row(params![channel.to_string(), chat], |r| r.get(0))
     .optional()?)
-}
-
-/// The inbound message's event, with the upstream details kept in `data.upstream`.
-fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
-    let mut event = inbound_event(
-        new.event_type,
-        &new.message,
-        new.profile_name.as_deref(),
-        now,
-    );
-    if let Some(upstream) = &new.upstream {
-        event.data["upstream"] = upstream.clone();
-    }
-    event
 }
 
 #[async_trait]
