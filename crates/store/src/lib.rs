@@ -22,6 +22,7 @@ pub mod media;
 mod message_rules;
 pub mod messages;
 pub mod meta;
+mod owned;
 mod page;
 pub mod postgres;
 pub mod schedule;

@@ -27,6 +27,7 @@ use crate::broadcasts::{
 use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
@@ -236,8 +237,7 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        self.fetch_owned("broadcasts", BROADCAST_COLS, account, id, decode::broadcast)
-            .await
+        self.fetch_owned(&BROADCASTS, account, id).await
     }
 
     async fn list_broadcasts(
@@ -245,15 +245,7 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        self.fetch_owned_page(
-            "broadcasts",
-            BROADCAST_COLS,
-            account,
-            page,
-            decode::broadcast,
-            |b| b.id.to_string(),
-        )
-        .await
+        self.fetch_owned_page(&BROADCASTS, account, page).await
     }
 
     async fn list_targets(

@@ -17,6 +17,7 @@ use crate::contacts::{
     ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::owned::IMPORTS;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.
@@ -268,8 +269,7 @@ impl ContactStore for PgStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        self.fetch_owned("contact_imports", IMPORT_COLS, account, id, decode::import)
-            .await
+        self.fetch_owned(&IMPORTS, account, id).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {

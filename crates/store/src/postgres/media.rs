@@ -7,6 +7,7 @@ use switchboard_core::time::Millis;
 
 use super::PgStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::owned::MEDIA;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -34,8 +35,7 @@ impl MediaStore for PgStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.fetch_owned("media", MEDIA_COLS, account, id, decode::media)
-            .await
+        self.fetch_owned(&MEDIA, account, id).await
     }
 
     async fn delete_media(

@@ -32,6 +32,7 @@ use crate::message_rules::{
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
 };
+use crate::owned::MESSAGES;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
@@ -562,7 +563,7 @@ impl MessageStore for PgStore {
         account: AccountId,
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let owned = self.fetch_owned("messages", MESSAGE_COLS, account, id, decode::message);
+        let owned = self.fetch_owned(&MESSAGES, account, id);
         let Some(m) = owned.await? else {
             return Ok(None);
         };

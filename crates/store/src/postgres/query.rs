@@ -6,6 +6,7 @@ use switchboard_core::id::AccountId;
 
 use super::PgStore;
 use crate::decode::Decoder;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -62,34 +63,29 @@ impl PgStore {
         page_of(&query.fetch_all(&self.pool).await?, page, decode, cursor)
     }
 
-    /// The row of `table` (read as `cols`) with `id` that `account` owns, decoded, if there is
-    /// one.
+    /// The row of `owned` with `id` that `account` owns, decoded, if there is one.
     pub(crate) async fn fetch_owned<T>(
         &self,
-        table: &str,
-        cols: &str,
+        owned: &Owned<T>,
         account: AccountId,
         id: impl ToString,
-        decode: Decoder<T>,
     ) -> StoreResult<Option<T>> {
+        let Owned { table, cols, .. } = owned;
         let sql = format!("SELECT {cols} FROM {table} WHERE account_id = $1 AND id = $2");
         let query = sqlx::query(&sql)
             .bind(account.to_string())
             .bind(id.to_string());
-        self.fetch_one(query, decode).await
+        self.fetch_one(query, owned.decode).await
     }
 
-    /// One keyset page of the rows of `table` (read as `cols`) that `account` owns, in id
-    /// order; `cursor` names an item's id.
+    /// One keyset page of the rows of `owned` that `account` owns, in id order.
     pub(crate) async fn fetch_owned_page<T>(
         &self,
-        table: &str,
-        cols: &str,
+        owned: &Owned<T>,
         account: AccountId,
         page: &PageRequest,
-        decode: Decoder<T>,
-        cursor: impl Fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
+        let Owned { table, cols, .. } = owned;
         let sql = format!(
             "SELECT {cols} FROM {table} WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
@@ -97,6 +93,7 @@ impl PgStore {
             .bind(account.to_string())
             .bind(page.after_key())
             .bind(page.fetch());
-        self.fetch_page(query, page, decode, cursor).await
+        self.fetch_page(query, page, owned.decode, owned.cursor)
+            .await
     }
 }

@@ -13,6 +13,7 @@ use super::events::append_event;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::owned::TEMPLATES;
 use crate::templates::{
     definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
 };
@@ -115,8 +116,7 @@ impl TemplateStore for PgStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        self.fetch_owned("templates", TEMPLATE_COLS, account, id, decode::template)
-            .await
+        self.fetch_owned(&TEMPLATES, account, id).await
     }
 
     async fn list_templates(

@@ -24,6 +24,7 @@ use super::PgStore;
 use crate::columns::Prefixed;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
+use crate::owned::{DELIVERIES, SUBSCRIPTIONS};
 use crate::webhooks::{DeliveryOutcome, Release, ReplayFrom, Streak, WebhookStore};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
@@ -214,14 +215,7 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        self.fetch_owned(
-            "subscriptions",
-            SUBSCRIPTION_COLS,
-            account,
-            id,
-            decode::subscription,
-        )
-        .await
+        self.fetch_owned(&SUBSCRIPTIONS, account, id).await
     }
 
     async fn list_subscriptions(
@@ -229,15 +223,7 @@ impl WebhookStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        self.fetch_owned_page(
-            "subscriptions",
-            SUBSCRIPTION_COLS,
-            account,
-            page,
-            decode::subscription,
-            |s| s.id.to_string(),
-        )
-        .await
+        self.fetch_owned_page(&SUBSCRIPTIONS, account, page).await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
@@ -404,7 +390,7 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let owned = self.fetch_owned("deliveries", DELIVERY_COLS, account, id, decode::delivery);
+        let owned = self.fetch_owned(&DELIVERIES, account, id);
         let Some(d) = owned.await? else {
             return Ok(None);
         };

@@ -27,6 +27,7 @@ use crate::broadcasts::{
 use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
@@ -220,8 +221,7 @@ impl BroadcastStore for SqliteStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        self.read_owned("broadcasts", BROADCAST_COLS, account, id, decode::broadcast)
-            .await
+        self.read_owned(&BROADCASTS, account, id).await
     }
 
     async fn list_broadcasts(
@@ -229,15 +229,7 @@ impl BroadcastStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        self.read_owned_page(
-            "broadcasts",
-            BROADCAST_COLS,
-            account,
-            page,
-            decode::broadcast,
-            |b| b.id.to_string(),
-        )
-        .await
+        self.read_owned_page(&BROADCASTS, account, page).await
     }
 
     async fn list_targets(

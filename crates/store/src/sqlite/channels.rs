@@ -14,6 +14,7 @@ use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, CHANNEL_COLS};
+use crate::owned::CHANNELS;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).
@@ -69,8 +70,7 @@ impl ChannelStore for SqliteStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        self.read_owned("channels", CHANNEL_COLS, account, id, decode::channel)
-            .await
+        self.read_owned(&CHANNELS, account, id).await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {

@@ -16,6 +16,7 @@ use crate::contacts::{
     ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::owned::IMPORTS;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names.
@@ -273,8 +274,7 @@ impl ContactStore for SqliteStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        self.read_owned("contact_imports", IMPORT_COLS, account, id, decode::import)
-            .await
+        self.read_owned(&IMPORTS, account, id).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {

@@ -8,6 +8,7 @@ use switchboard_core::key::ApiKey;
 use super::query::args;
 use super::SqliteStore;
 use crate::decode::{self, KEY_COLS};
+use crate::owned::KEYS;
 use crate::{KeyStore, Page, PageRequest, StoreResult};
 
 /// Stores a key.
@@ -43,10 +44,7 @@ impl KeyStore for SqliteStore {
     }
 
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        self.read_owned_page("api_keys", KEY_COLS, account, page, decode::key, |k| {
-            k.id.to_string()
-        })
-        .await
+        self.read_owned_page(&KEYS, account, page).await
     }
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {

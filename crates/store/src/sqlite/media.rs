@@ -10,6 +10,7 @@ use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::owned::MEDIA;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -42,8 +43,7 @@ impl MediaStore for SqliteStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.read_owned("media", MEDIA_COLS, account, id, decode::media)
-            .await
+        self.read_owned(&MEDIA, account, id).await
     }
 
     async fn delete_media(

@@ -6,6 +6,7 @@ use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -91,36 +92,34 @@ impl SqliteStore {
         Ok(Page::from_rows(rows, page, cursor))
     }
 
-    /// The row of `table` (read as `cols`) with `id` that `account` owns, decoded, read on a
-    /// reader connection.
+    /// The row of `owned` with `id` that `account` owns, decoded, read on a reader
+    /// connection.
     pub(crate) async fn read_owned<T: Send + 'static>(
         &self,
-        table: &str,
-        cols: &str,
+        owned: &Owned<T>,
         account: AccountId,
         id: impl ToString,
-        decode: Decoder<T>,
     ) -> StoreResult<Option<T>> {
+        let Owned { table, cols, .. } = owned;
         let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
         let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode).await
+        self.read_one(sql, args, owned.decode).await
     }
 
-    /// One keyset page of the rows of `table` (read as `cols`) that `account` owns, in id
-    /// order, read on a reader connection; `cursor` names an item's id.
+    /// One keyset page of the rows of `owned` that `account` owns, in id order, read on a
+    /// reader connection.
     pub(crate) async fn read_owned_page<T: Send + 'static>(
         &self,
-        table: &str,
-        cols: &str,
+        owned: &Owned<T>,
         account: AccountId,
         page: &PageRequest,
-        decode: Decoder<T>,
-        cursor: fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
+        let Owned { table, cols, .. } = owned;
         let sql = format!(
             "SELECT {cols} FROM {table} WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
         );
         let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode, cursor).await
+        self.read_page(sql, args, page, owned.decode, owned.cursor)
+            .await
     }
 }

@@ -13,6 +13,7 @@ use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::owned::TEMPLATES;
 use crate::templates::{
     definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
 };
@@ -181,8 +182,7 @@ impl TemplateStore for SqliteStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        self.read_owned("templates", TEMPLATE_COLS, account, id, decode::template)
-            .await
+        self.read_owned(&TEMPLATES, account, id).await
     }
 
     async fn list_templates(

@@ -15,6 +15,7 @@ use super::events::{
 use super::query::{args, query_all, query_one};
 use super::SqliteStore;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::owned::SUBSCRIPTIONS;
 use crate::webhooks::{DeliveryOutcome, Release, ReplayFrom, Streak, WebhookStore};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
@@ -330,14 +331,7 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        self.read_owned(
-            "subscriptions",
-            SUBSCRIPTION_COLS,
-            account,
-            id,
-            decode::subscription,
-        )
-        .await
+        self.read_owned(&SUBSCRIPTIONS, account, id).await
     }
 
     async fn list_subscriptions(
@@ -345,15 +339,7 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        self.read_owned_page(
-            "subscriptions",
-            SUBSCRIPTION_COLS,
-            account,
-            page,
-            decode::subscription,
-            |s| s.id.to_string(),
-        )
-        .await
+        self.read_owned_page(&SUBSCRIPTIONS, account, page).await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
