@@ -11,11 +11,10 @@
 //!   whose transaction commits late.
 
 use async_trait::async_trait;
-use serde_json::json;
 use sqlx::PgConnection;
-use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
-use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
-use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::Millis;
 
 use super::events::{append_event, read_position, settled_events, write_position};
@@ -25,7 +24,10 @@ use crate::columns::Prefixed;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
 use crate::owned::{DELIVERIES, SUBSCRIPTIONS};
-use crate::webhooks::{DeliveryOutcome, Release, ReplayFrom, Streak, WebhookStore};
+use crate::webhooks::{
+    disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
+    WebhookStore,
+};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
@@ -123,14 +125,9 @@ async fn note_failure(
     let Some((true, since)) = failing else {
         return Ok(());
     };
-    let failing_for = since.map(|since| now - since).unwrap_or(0);
-    if failing_for < disable_after_ms {
+    let Some(reason) = disable_reason(since, disable_after_ms, now) else {
         return Ok(());
-    }
-    let reason = format!(
-        "every delivery failed for {} hours",
-        failing_for / 3_600_000
-    );
+    };
     // `AND enabled`: of two failures racing past the threshold, only one disables.
     let sql = format!(
         "UPDATE subscriptions SET enabled = FALSE, disabled_reason = $2, updated_at = $3
@@ -147,21 +144,7 @@ async fn note_failure(
     else {
         return Ok(());
     };
-    append_event(
-        c,
-        &Event {
-            seq: 0,
-            cursor: String::new(),
-            id: EventId::new(),
-            kind: SUBSCRIPTION_DISABLED.to_string(),
-            account_id: s.account_id,
-            channel_id: s.channel_id,
-            chat: None,
-            created_at: now,
-            data: json!({"subscription": {"id": s.id.to_string(), "url": s.url, "reason": s.disabled_reason}}),
-        },
-    )
-    .await
+    append_event(c, &disabled_event(&s, now)).await
 }
 
 async fn load_delivery(c: &mut PgConnection, id: &str) -> StoreResult<Option<Delivery>> {
@@ -475,20 +458,7 @@ impl WebhookStore for PgStore {
             .await?;
         let deliveries: Vec<Delivery> = events
             .into_iter()
-            .map(|(event_id, chat)| Delivery {
-                id: DeliveryId::new(),
-                subscription_id: s.id,
-                account_id: s.account_id,
-                ordering_key: chat.unwrap_or_else(|| event_id.clone()),
-                event_id,
-                state: DeliveryState::Pending,
-                attempts: 0,
-                next_attempt_at: now,
-                last_status: None,
-                last_error: None,
-                created_at: now,
-                finished_at: None,
-            })
+            .map(|(event_id, chat)| pending_delivery(s, event_id, chat, now))
             .collect();
         insert_deliveries(&mut tx, &deliveries).await?;
         tx.commit().await?;

@@ -3,10 +3,9 @@
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::json;
-use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
-use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
-use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::Millis;
 
 use super::events::{
@@ -16,7 +15,10 @@ use super::query::{args, query_all, query_one};
 use super::SqliteStore;
 use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::owned::SUBSCRIPTIONS;
-use crate::webhooks::{DeliveryOutcome, Release, ReplayFrom, Streak, WebhookStore};
+use crate::webhooks::{
+    disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
+    WebhookStore,
+};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
@@ -140,29 +142,13 @@ fn note_failure(
     let Some(mut s) = query_one(c, &sql, [subscription], decode::subscription)? else {
         return Ok(());
     };
-    let failing_for = s.failing_since.map(|since| now - since).unwrap_or(0);
-    if s.enabled && failing_for >= disable_after_ms {
+    let reason = disable_reason(s.failing_since, disable_after_ms, now).filter(|_| s.enabled);
+    if let Some(reason) = reason {
         s.enabled = false;
-        s.disabled_reason = Some(format!(
-            "every delivery failed for {} hours",
-            failing_for / 3_600_000
-        ));
+        s.disabled_reason = Some(reason);
         s.updated_at = now;
         write_subscription(c, &s, false)?;
-        append_event(
-            c,
-            &Event {
-                seq: 0,
-                cursor: String::new(),
-                id: EventId::new(),
-                kind: SUBSCRIPTION_DISABLED.to_string(),
-                account_id: s.account_id,
-                channel_id: s.channel_id,
-                chat: None,
-                created_at: now,
-                data: json!({"subscription": {"id": s.id.to_string(), "url": s.url, "reason": s.disabled_reason}}),
-            },
-        )?;
+        append_event(c, &disabled_event(&s, now))?;
     }
     Ok(())
 }
@@ -296,23 +282,8 @@ pub(crate) fn replay(
         })?
         .collect::<Result<_, _>>()?;
     for (event_id, chat) in &events {
-        insert_delivery(
-            c,
-            &Delivery {
-                id: DeliveryId::new(),
-                subscription_id: s.id,
-                account_id: s.account_id,
-                event_id: event_id.clone(),
-                ordering_key: chat.clone().unwrap_or_else(|| event_id.clone()),
-                state: DeliveryState::Pending,
-                attempts: 0,
-                next_attempt_at: now,
-                last_status: None,
-                last_error: None,
-                created_at: now,
-                finished_at: None,
-            },
-        )?;
+        let d = pending_delivery(s, event_id.clone(), chat.clone(), now);
+        insert_delivery(c, &d)?;
     }
     Ok(events.len() as u64)
 }
