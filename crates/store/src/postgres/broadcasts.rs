@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::PgConnection;
 use switchboard_core::broadcast::{
-    broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
+    broadcast_event, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
 };
 use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
@@ -18,7 +18,10 @@ use super::credits::{append_ledger, balance};
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
 use super::PgStore;
-use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
+use crate::broadcast_rules::{
+    add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
+    tracked_move,
+};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -496,13 +499,7 @@ impl BroadcastStore for PgStore {
         let mut d = Counters::default();
         let mut refunds = 0i64;
         for item in items {
-            let (status, message_id, error) = match &item.action {
-                FeedAction::Queue(new) => {
-                    (TargetStatus::Queued, Some(new.message.id.to_string()), None)
-                }
-                FeedAction::Fail(e) => (TargetStatus::Failed, None, Some(e.to_string())),
-                FeedAction::Skip(e) => (TargetStatus::Skipped, None, Some(e.to_string())),
-            };
+            let (status, message_id, error) = fed_target(&item.action);
             let changed = sqlx::query(
                 "UPDATE broadcast_targets SET status = $3, message_id = $4, error = $5, updated_at = $6
                  WHERE broadcast_id = $1 AND seq = $2 AND status = 'pending'",
@@ -592,16 +589,8 @@ impl BroadcastStore for PgStore {
                 let Some((bc, seq, current)) = row else {
                     continue;
                 };
-                let Some(current) = TargetStatus::parse(&current) else {
+                let Some((current, next, error)) = tracked_move(&current, s) else {
                     continue;
-                };
-                let Some(next) = target_advance(current, s.status) else {
-                    continue;
-                };
-                let error = if matches!(next, TargetStatus::Failed | TargetStatus::NotDelivered) {
-                    s.error.as_ref().map(Value::to_string)
-                } else {
-                    None
                 };
                 sqlx::query(
                     "UPDATE broadcast_targets SET status = $3, error = COALESCE($4, error), updated_at = $5
@@ -614,11 +603,7 @@ impl BroadcastStore for PgStore {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let entry = deltas.entry(bc).or_default();
-                entry.0.moved(current, next, 1);
-                if next.is_refunded() {
-                    entry.1 += 1;
-                }
+                add_move(deltas.entry(bc).or_default(), current, next);
                 moved += 1;
             }
             for (bc, (d, refunds)) in deltas {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use switchboard_core::broadcast::{
-    broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
+    broadcast_event, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
 };
 use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
@@ -18,7 +18,10 @@ use super::messages::insert_outbound;
 use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
-use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
+use crate::broadcast_rules::{
+    add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
+    tracked_move,
+};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -488,13 +491,7 @@ impl BroadcastStore for SqliteStore {
                 let mut d = Counters::default();
                 let mut refunds = 0i64;
                 for item in &items {
-                    let (status, message_id, error) = match &item.action {
-                        FeedAction::Queue(new) => {
-                            (TargetStatus::Queued, Some(new.message.id.to_string()), None)
-                        }
-                        FeedAction::Fail(e) => (TargetStatus::Failed, None, Some(e.to_string())),
-                        FeedAction::Skip(e) => (TargetStatus::Skipped, None, Some(e.to_string())),
-                    };
+                    let (status, message_id, error) = fed_target(&item.action);
                     let changed = c
                         .prepare_cached(
                             "UPDATE broadcast_targets SET status = ?3, message_id = ?4, error = ?5, updated_at = ?6
@@ -554,27 +551,15 @@ impl BroadcastStore for SqliteStore {
                     let Some((bc, seq, current)) = found else {
                         continue;
                     };
-                    let Some(current) = TargetStatus::parse(&current) else {
-                        continue;
-                    };
-                    let Some(next) = target_advance(current, s.status) else {
-                        continue;
-                    };
-                    let error = if matches!(next, TargetStatus::Failed | TargetStatus::NotDelivered) {
-                        s.error.as_ref().map(Value::to_string)
-                    } else {
-                        None
-                    };
+                    let Some((current, next, error)) = tracked_move(&current, s) else {
+                    continue;
+                };
                     c.prepare_cached(
                         "UPDATE broadcast_targets SET status = ?3, error = COALESCE(?4, error), updated_at = ?5
                          WHERE broadcast_id = ?1 AND seq = ?2",
                     )?
                     .execute(params![bc, seq, next.as_str(), error, now])?;
-                    let entry = deltas.entry(bc).or_default();
-                    entry.0.moved(current, next, 1);
-                    if next.is_refunded() {
-                        entry.1 += 1;
-                    }
+                    add_move(deltas.entry(bc).or_default(), current, next);
                     moved += 1;
                 }
                 for (bc, (d, refunds)) in deltas {
