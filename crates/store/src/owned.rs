@@ -5,8 +5,8 @@ use switchboard_core::broadcast::BroadcastRecord;
 use switchboard_core::channel::Channel;
 use switchboard_core::key::ApiKey;
 use switchboard_core::media::MediaRecord;
-use switchboard_core::record::MessageRecord;
-use switchboard_core::subscription::{Delivery, Subscription};
+use switchboard_core::record::{MessageRecord, StatusEntry};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::template_record::TemplateRecord;
 
 use crate::contacts::ImportJob;
@@ -24,6 +24,34 @@ pub(crate) struct Owned<T: 'static> {
     /// A row's page cursor.
     pub cursor: fn(&T) -> String,
 }
+
+/// The history kept for each row of an owned table, in id order.
+pub(crate) struct History<H: 'static> {
+    /// The table.
+    pub table: &'static str,
+    /// The columns [`History::decode`] reads.
+    pub cols: &'static str,
+    /// The column naming the owned row.
+    pub key: &'static str,
+    /// The row decoder.
+    pub decode: Decoder<H>,
+}
+
+/// A message's status history.
+pub(crate) const MESSAGE_STATUSES: History<StatusEntry> = History {
+    table: "message_statuses",
+    cols: decode::STATUS_ENTRY_COLS,
+    key: "message_id",
+    decode: decode::status_entry,
+};
+
+/// A delivery's attempts.
+pub(crate) const DELIVERY_ATTEMPTS: History<Attempt> = History {
+    table: "delivery_attempts",
+    cols: decode::ATTEMPT_COLS,
+    key: "delivery_id",
+    decode: decode::attempt,
+};
 
 /// API keys.
 pub(crate) const KEYS: Owned<ApiKey> = Owned {

@@ -24,7 +24,7 @@ use super::events::append_event;
 use super::query::PgQuery;
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
-use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
+use crate::decode::{self, message_status, MESSAGE_COLS};
 use crate::message_rules::{
     inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
     stored_answer,
@@ -32,7 +32,7 @@ use crate::message_rules::{
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
 };
-use crate::owned::MESSAGES;
+use crate::owned::{MESSAGES, MESSAGE_STATUSES};
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
@@ -563,18 +563,9 @@ impl MessageStore for PgStore {
         account: AccountId,
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let owned = self.fetch_owned(&MESSAGES, account, id);
-        let Some(m) = owned.await? else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = $1 ORDER BY id"
-        );
-        let query = sqlx::query(&sql).bind(id.to_string());
-        Ok(Some((
-            m,
-            self.fetch_all(query, decode::status_entry).await?,
-        )))
+        let statuses = &MESSAGE_STATUSES;
+        self.fetch_owned_with(&MESSAGES, statuses, account, id)
+            .await
     }
 
     async fn find_by_upstream(

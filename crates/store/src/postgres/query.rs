@@ -6,7 +6,7 @@ use switchboard_core::id::AccountId;
 
 use super::PgStore;
 use crate::decode::Decoder;
-use crate::owned::Owned;
+use crate::owned::{History, Owned};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -95,5 +95,25 @@ impl PgStore {
             .bind(page.fetch());
         self.fetch_page(query, page, owned.decode, owned.cursor)
             .await
+    }
+
+    /// The row of `owned` with `id` that `account` owns, with its `history`.
+    pub(crate) async fn fetch_owned_with<T, H>(
+        &self,
+        owned: &Owned<T>,
+        history: &History<H>,
+        account: AccountId,
+        id: impl ToString,
+    ) -> StoreResult<Option<(T, Vec<H>)>> {
+        let id = id.to_string();
+        let Some(row) = self.fetch_owned(owned, account, &id).await? else {
+            return Ok(None);
+        };
+        let History {
+            table, cols, key, ..
+        } = history;
+        let sql = format!("SELECT {cols} FROM {table} WHERE {key} = $1 ORDER BY id");
+        let query = sqlx::query(&sql).bind(&id);
+        Ok(Some((row, self.fetch_all(query, history.decode).await?)))
     }
 }

@@ -21,9 +21,9 @@ use super::events::{append_event, read_position, settled_events, write_position}
 use super::retry::retry_on_conflict;
 use super::PgStore;
 use crate::columns::Prefixed;
-use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
-use crate::owned::{DELIVERIES, SUBSCRIPTIONS};
+use crate::owned::{DELIVERIES, DELIVERY_ATTEMPTS, SUBSCRIPTIONS};
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,
@@ -373,15 +373,9 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let owned = self.fetch_owned(&DELIVERIES, account, id);
-        let Some(d) = owned.await? else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id"
-        );
-        let query = sqlx::query(&sql).bind(id.to_string());
-        Ok(Some((d, self.fetch_all(query, decode::attempt).await?)))
+        let attempts = &DELIVERY_ATTEMPTS;
+        self.fetch_owned_with(&DELIVERIES, attempts, account, id)
+            .await
     }
 
     async fn list_deliveries(

@@ -11,10 +11,10 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{args, query_all, query_one};
+use super::query::{args, query_one};
 use super::SqliteStore;
 use crate::columns::{json_opt, json_text};
-use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
+use crate::decode::{self, message_status, MESSAGE_COLS};
 use crate::message_rules::{
     inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
     stored_answer,
@@ -23,6 +23,7 @@ use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
     StatusOutcome,
 };
+use crate::owned::{MESSAGES, MESSAGE_STATUSES};
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
@@ -397,24 +398,6 @@ pub(crate) fn mark_inbound_read(
     Ok(Some(m))
 }
 
-pub(crate) fn get_message(
-    c: &Connection,
-    account: AccountId,
-    id: MessageId,
-) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-    let Some(m) = load(c, &id.to_string())? else {
-        return Ok(None);
-    };
-    if m.account_id != account {
-        return Ok(None);
-    }
-    let sql = format!(
-        "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = ?1 ORDER BY id"
-    );
-    let history = query_all(c, &sql, [id.to_string()], decode::status_entry)?;
-    Ok(Some((m, history)))
-}
-
 pub(crate) fn last_inbound(
     c: &Connection,
     channel: ChannelId,
@@ -511,7 +494,8 @@ impl MessageStore for SqliteStore {
         account: AccountId,
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        self.engine.read(move |c| get_message(c, account, id)).await
+        let statuses = &MESSAGE_STATUSES;
+        self.read_owned_with(&MESSAGES, statuses, account, id).await
     }
 
     async fn find_by_upstream(

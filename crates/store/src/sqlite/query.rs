@@ -6,7 +6,7 @@ use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
-use crate::owned::Owned;
+use crate::owned::{History, Owned};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -120,6 +120,33 @@ impl SqliteStore {
         );
         let args = args![account.to_string(), page.after_key(), page.fetch()];
         self.read_page(sql, args, page, owned.decode, owned.cursor)
+            .await
+    }
+
+    /// The row of `owned` with `id` that `account` owns, with its `history`, read on a reader
+    /// connection.
+    pub(crate) async fn read_owned_with<T: Send + 'static, H: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
+        history: &'static History<H>,
+        account: AccountId,
+        id: impl ToString,
+    ) -> StoreResult<Option<(T, Vec<H>)>> {
+        let id = id.to_string();
+        self.engine
+            .read(move |c| {
+                let Owned { table, cols, .. } = owned;
+                let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
+                let args = [account.to_string(), id.clone()];
+                let Some(row) = query_one(c, &sql, args, owned.decode)? else {
+                    return Ok(None);
+                };
+                let History {
+                    table, cols, key, ..
+                } = history;
+                let sql = format!("SELECT {cols} FROM {table} WHERE {key} = ?1 ORDER BY id");
+                Ok(Some((row, query_all(c, &sql, [id], history.decode)?)))
+            })
             .await
     }
 }

@@ -11,10 +11,10 @@ use switchboard_core::time::Millis;
 use super::events::{
     append_event, list_all_events, read_position, type_condition, write_position, EVENT_COLS,
 };
-use super::query::{args, query_all, query_one};
+use super::query::{args, query_one};
 use super::SqliteStore;
-use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
-use crate::owned::SUBSCRIPTIONS;
+use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::owned::{DELIVERIES, DELIVERY_ATTEMPTS, SUBSCRIPTIONS};
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,
@@ -206,23 +206,6 @@ pub(crate) fn finish_delivery(
     load_delivery(c, &id_text)
 }
 
-pub(crate) fn get_delivery(
-    c: &Connection,
-    account: AccountId,
-    id: DeliveryId,
-) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-    let Some(d) = load_delivery(c, &id.to_string())? else {
-        return Ok(None);
-    };
-    if d.account_id != account {
-        return Ok(None);
-    }
-    let sql =
-        format!("SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY id");
-    let attempts = query_all(c, &sql, [id.to_string()], decode::attempt)?;
-    Ok(Some((d, attempts)))
-}
-
 pub(crate) fn retry_delivery(
     c: &Connection,
     account: AccountId,
@@ -403,8 +386,8 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        self.engine
-            .read(move |c| get_delivery(c, account, id))
+        let attempts = &DELIVERY_ATTEMPTS;
+        self.read_owned_with(&DELIVERIES, attempts, account, id)
             .await
     }
 
