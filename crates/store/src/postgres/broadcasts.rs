@@ -17,6 +17,7 @@ use switchboard_core::time::Millis;
 use super::credits::{append_ledger, balance};
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
+use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::broadcast_rules::{
     add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
@@ -42,12 +43,7 @@ async fn load(c: &mut PgConnection, id: &str, lock: bool) -> StoreResult<Option<
         "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
     );
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::broadcast(&r))
-        .transpose()
+    fetch_opt_on(&mut *c, sqlx::query(&sql).bind(id), decode::broadcast).await
 }
 
 /// Gives `amount` credits back to the account with one ledger entry.

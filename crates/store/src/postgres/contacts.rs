@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::query::page_of;
+use super::query::{fetch_opt_on, page_of};
 use super::PgStore;
 use crate::bot::ContactRecord;
 use crate::columns::parse;
@@ -32,14 +32,8 @@ pub(crate) async fn load_contact(
         "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND {col} = $2{}",
         if lock { " FOR UPDATE" } else { "" }
     );
-    sqlx::query(&sql)
-        .bind(account)
-        .bind(value)
-        .fetch_optional(&mut *c)
-        .await?
-        .as_ref()
-        .map(|r| decode::contact(r))
-        .transpose()
+    let query = sqlx::query(&sql).bind(account).bind(value);
+    fetch_opt_on(&mut *c, query, decode::contact).await
 }
 
 /// Inserts a contact (unless its WhatsApp id is taken) or updates its name, opt-out, tags,

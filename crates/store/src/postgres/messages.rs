@@ -21,7 +21,7 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::PgQuery;
+use super::query::{fetch_opt_on, PgQuery};
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
 use crate::decode::{self, message_status, MESSAGE_COLS};
@@ -48,12 +48,7 @@ pub(super) async fn load_for_update(
     id: &str,
 ) -> StoreResult<Option<MessageRecord>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = $1 FOR UPDATE");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::message(&r))
-        .transpose()
+    fetch_opt_on(&mut *c, sqlx::query(&sql).bind(id), decode::message).await
 }
 
 /// Serializes the send answer and the status reports of one upstream id.
@@ -426,10 +421,7 @@ impl MessageStore for PgStore {
     }
 
     async fn outbox_len(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.count_rows("outbox").await
     }
 
     async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome> {
@@ -439,13 +431,8 @@ impl MessageStore for PgStore {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2 FOR UPDATE"
         );
-        let found = sqlx::query(&sql)
-            .bind(&channel)
-            .bind(&report.upstream_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| decode::message(&r))
-            .transpose()?;
+        let query = sqlx::query(&sql).bind(&channel).bind(&report.upstream_id);
+        let found = fetch_opt_on(&mut tx, query, decode::message).await?;
         let outcome = match found {
             None => {
                 sqlx::query(

@@ -1,6 +1,7 @@
 //! Decoding fetched PostgreSQL rows with a shared [`Decoder`]; the keyset page.
 
 use sqlx::postgres::PgRow;
+use sqlx::PgConnection;
 
 use switchboard_core::id::AccountId;
 
@@ -28,6 +29,16 @@ pub(crate) fn page_of<T>(
     cursor: impl Fn(&T) -> String,
 ) -> StoreResult<Page<T>> {
     Ok(Page::from_rows(decode_all(rows, decode)?, page, cursor))
+}
+
+/// The row `query` fetches on the connection `c` (inside its transaction), decoded, if there
+/// is one.
+pub(crate) async fn fetch_opt_on<T>(
+    c: &mut PgConnection,
+    query: PgQuery<'_>,
+    decode: Decoder<T>,
+) -> StoreResult<Option<T>> {
+    decode_opt(query.fetch_optional(c).await?, decode)
 }
 
 /// A statement with its bound arguments.
@@ -115,5 +126,12 @@ impl PgStore {
         let sql = format!("SELECT {cols} FROM {table} WHERE {key} = $1 ORDER BY id");
         let query = sqlx::query(&sql).bind(&id);
         Ok(Some((row, self.fetch_all(query, history.decode).await?)))
+    }
+
+    /// How many rows `table` has.
+    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = sqlx::query_scalar(&sql).fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

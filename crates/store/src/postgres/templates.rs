@@ -10,6 +10,7 @@ use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
+use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
@@ -28,14 +29,11 @@ async fn find_for_update(
     let sql = format!(
         "SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 AND name = $2 AND language = $3 FOR UPDATE"
     );
-    sqlx::query(&sql)
+    let query = sqlx::query(&sql)
         .bind(channel.to_string())
         .bind(name)
-        .bind(language)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::template(&r))
-        .transpose()
+        .bind(language);
+    fetch_opt_on(&mut *c, query, decode::template).await
 }
 
 /// Inserts `t` unless its key exists (returns whether it was inserted), or updates the row

@@ -18,6 +18,7 @@ use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::Millis;
 
 use super::events::{append_event, read_position, settled_events, write_position};
+use super::query::fetch_opt_on;
 use super::retry::retry_on_conflict;
 use super::PgStore;
 use crate::columns::Prefixed;
@@ -133,15 +134,8 @@ async fn note_failure(
         "UPDATE subscriptions SET enabled = FALSE, disabled_reason = $2, updated_at = $3
          WHERE id = $1 AND enabled RETURNING {SUBSCRIPTION_COLS}"
     );
-    let Some(s) = sqlx::query(&sql)
-        .bind(subscription)
-        .bind(&reason)
-        .bind(now)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::subscription(&r))
-        .transpose()?
-    else {
+    let query = sqlx::query(&sql).bind(subscription).bind(&reason).bind(now);
+    let Some(s) = fetch_opt_on(&mut *c, query, decode::subscription).await? else {
         return Ok(());
     };
     append_event(c, &disabled_event(&s, now)).await
@@ -149,12 +143,7 @@ async fn note_failure(
 
 async fn load_delivery(c: &mut PgConnection, id: &str) -> StoreResult<Option<Delivery>> {
     let sql = format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::delivery(&r))
-        .transpose()
+    fetch_opt_on(&mut *c, sqlx::query(&sql).bind(id), decode::delivery).await
 }
 
 /// Binds a subscription's columns as `$1…$15`, in `SUBSCRIPTION_COLS` order.

@@ -456,12 +456,7 @@ impl MessageStore for SqliteStore {
     }
 
     async fn outbox_len(&self) -> StoreResult<u64> {
-        self.engine
-            .read(|c| {
-                let n: i64 = c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            })
-            .await
+        self.count_rows("outbox").await
     }
 
     async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome> {

@@ -149,4 +149,15 @@ impl SqliteStore {
             })
             .await
     }
+
+    /// How many rows `table` has, counted on a reader connection.
+    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.engine
+            .read(move |c| {
+                let n: i64 = c.query_row(&sql, [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
 }
