@@ -8,7 +8,7 @@ use switchboard_core::id::{AccountId, ChannelId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 
-use super::{account, channel, create_with_key, edited, page_request};
+use super::{account, channel, create_with_key, edited, page_request, unique_number};
 use crate::messages::{
     Claimed, DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter,
     NewInbound, NewOutbound, StatusOutcome,
@@ -21,11 +21,7 @@ const LEASE: i64 = 60_000;
 /// An account with one channel.
 pub async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("acme");
-    let digits: String = switchboard_core::secret::random_hex(12)
-        .bytes()
-        .map(|b| char::from(b'0' + b % 10))
-        .collect();
-    let ch = channel(a.id, &format!("5{digits}"));
+    let ch = channel(a.id, &unique_number('5'));
     create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     (a.id, ch.id)
 }

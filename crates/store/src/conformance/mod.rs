@@ -42,6 +42,16 @@ pub fn edited<T: Default>(edit: impl FnOnce(&mut T)) -> T {
     value
 }
 
+/// A phone number id unique to this run: `prefix` and twelve random digits (so test runs
+/// sharing a database never collide).
+pub fn unique_number(prefix: char) -> String {
+    let digits: String = switchboard_core::secret::random_hex(12)
+        .bytes()
+        .map(|b| char::from(b'0' + b % 10))
+        .collect();
+    format!("{prefix}{digits}")
+}
+
 /// A new account record named `name`.
 pub fn account(name: &str) -> Account {
     Account {

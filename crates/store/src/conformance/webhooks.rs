@@ -8,7 +8,7 @@ use switchboard_core::subscription::{
     Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
 };
 
-use super::{account, channel, create_with_key, page_request};
+use super::{account, channel, create_with_key, page_request, unique_number};
 use crate::conformance::messages::outbound;
 use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
 use crate::{PageRequest, Store};
@@ -117,11 +117,7 @@ async fn finish(
 async fn setup(store: &Arc<dyn Store>, n: usize) -> (AccountId, AccountId, Vec<Event>) {
     let a = account("a");
     let b = account("b");
-    let digits: String = switchboard_core::secret::random_hex(12)
-        .bytes()
-        .map(|x| char::from(b'0' + x % 10))
-        .collect();
-    let ch = channel(a.id, &format!("6{digits}"));
+    let ch = channel(a.id, &unique_number('6'));
     create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     create_with_key(store, &b, &[]).await;
     for i in 0..n {
