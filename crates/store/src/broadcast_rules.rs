@@ -1,10 +1,14 @@
 //! The broadcast rules both backends apply around their SQL: which state a control action
-//! leads to, when a broadcast finishes, and how target pages and counts are read.
+//! leads to, where feeding and tracking move a target, when a broadcast finishes, and how
+//! target pages and counts are read.
 
-use switchboard_core::broadcast::{BroadcastRecord, BroadcastStatus, TargetStatus};
+use serde_json::Value;
+use switchboard_core::broadcast::{
+    target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
+};
 use switchboard_core::time::Millis;
 
-use crate::broadcasts::ControlAction;
+use crate::broadcasts::{ControlAction, FeedAction, TrackedStatus};
 use crate::{PageRequest, StoreError, StoreResult};
 
 /// The status `action` moves `b` to at `now`, or `None` when its status does not allow it.
@@ -78,4 +82,38 @@ pub(crate) fn counts_by_status(
         }
     }
     Ok(out)
+}
+
+/// Where the feeder's `action` moves its pending target: the new status, the queued
+/// message's id and the error.
+pub(crate) fn fed_target(action: &FeedAction) -> (TargetStatus, Option<String>, Option<String>) {
+    match action {
+        FeedAction::Queue(new) => (TargetStatus::Queued, Some(new.message.id.to_string()), None),
+        FeedAction::Fail(e) => (TargetStatus::Failed, None, Some(e.to_string())),
+        FeedAction::Skip(e) => (TargetStatus::Skipped, None, Some(e.to_string())),
+    }
+}
+
+/// Where the tracked message status `s` moves a target stored with the status `current`:
+/// its current and next status and the error to keep, or `None` when it stays.
+pub(crate) fn tracked_move(
+    current: &str,
+    s: &TrackedStatus,
+) -> Option<(TargetStatus, TargetStatus, Option<String>)> {
+    let current = TargetStatus::parse(current)?;
+    let next = target_advance(current, s.status)?;
+    let error = if matches!(next, TargetStatus::Failed | TargetStatus::NotDelivered) {
+        s.error.as_ref().map(Value::to_string)
+    } else {
+        None
+    };
+    Some((current, next, error))
+}
+
+/// Adds one target's move to its broadcast's counter deltas and count of refunded targets.
+pub(crate) fn add_move(delta: &mut (Counters, i64), current: TargetStatus, next: TargetStatus) {
+    delta.0.moved(current, next, 1);
+    if next.is_refunded() {
+        delta.1 += 1;
+    }
 }

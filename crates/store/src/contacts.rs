@@ -25,6 +25,21 @@ pub enum ContactKey {
     WaId(String),
 }
 
+/// The key naming a contact by WhatsApp id.
+pub(crate) fn wa_key(wa_id: &str) -> ContactKey {
+    ContactKey::WaId(wa_id.to_string())
+}
+
+impl ContactKey {
+    /// The column the key matches and the value it matches it with.
+    pub(crate) fn clause(&self) -> (&'static str, String) {
+        match self {
+            ContactKey::Id(id) => ("id", id.to_string()),
+            ContactKey::WaId(wa) => ("wa_id", wa.clone()),
+        }
+    }
+}
+
 /// Filters of a contact list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContactFilter {

@@ -53,6 +53,22 @@ pub enum CreditOutcome {
     },
 }
 
+/// A ledger entry to append: a movement of `amount` that left the balance at `balance_after`.
+pub(crate) struct LedgerEntry<'a> {
+    /// The account (as stored).
+    pub account: &'a str,
+    /// Signed amount.
+    pub amount: i64,
+    /// The balance right after the movement.
+    pub balance_after: i64,
+    /// Why.
+    pub reason: &'a str,
+    /// What the movement relates to, if anything.
+    pub reference: Option<&'a str>,
+    /// When.
+    pub at: Millis,
+}
+
 /// Account credits and their ledger.
 #[async_trait]
 pub trait CreditStore {

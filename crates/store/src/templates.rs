@@ -119,6 +119,61 @@ pub trait TemplateStore {
     ) -> StoreResult<Vec<ChannelId>>;
 }
 
+impl Upserted {
+    /// A template stored for the first time (the row was written).
+    pub(crate) fn created(t: &TemplateRecord) -> (Upserted, bool) {
+        let u = Upserted {
+            template: t.clone(),
+            created: true,
+            status_changed: false,
+        };
+        (u, true)
+    }
+
+    /// An existing template merged with the incoming one, and whether its row changed.
+    pub(crate) fn merged(
+        template: TemplateRecord,
+        changed: bool,
+        status_changed: bool,
+    ) -> (Upserted, bool) {
+        let u = Upserted {
+            template,
+            created: false,
+            status_changed,
+        };
+        (u, changed)
+    }
+}
+
+impl SyncOutcome {
+    /// Counts one upserted upstream template; `changed`: whether its row was written.
+    pub(crate) fn count(&mut self, u: &Upserted, changed: bool) {
+        if u.created {
+            self.created += 1;
+        } else if changed {
+            self.updated += 1;
+        }
+        if u.status_changed {
+            self.status_changes += 1;
+        }
+    }
+}
+
+/// `existing` with a new status (and rejection reason) reported at `now`.
+pub(crate) fn with_status(
+    existing: &TemplateRecord,
+    status: TemplateStatus,
+    reason: Option<&str>,
+    now: Millis,
+) -> TemplateRecord {
+    TemplateRecord {
+        status,
+        rejected_reason: reason.map(str::to_string),
+        updated_at: now,
+        ..existing.clone()
+    }
+}
+
 /// What to store for `incoming` given the `existing` row with the same key: the merged
 /// record, whether anything changed, and whether the status changed.
 pub(crate) fn merge(

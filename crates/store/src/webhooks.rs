@@ -1,9 +1,10 @@
 //! Webhook subscriptions and their deliveries ([`WebhookStore`]).
 
 use async_trait::async_trait;
-use switchboard_core::event::Event;
-use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
-use switchboard_core::subscription::{Attempt, Delivery, Subscription};
+use serde_json::json;
+use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
+use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
+use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
 use crate::{Page, PageRequest, StoreResult};
@@ -25,6 +26,97 @@ pub enum DeliveryOutcome {
         /// Next attempt time.
         next_attempt_at: Millis,
     },
+}
+
+/// Where finishing a delivery leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// Final, in this state (finished now).
+    Final(DeliveryState),
+    /// Pending until this time.
+    Pending(Millis),
+}
+
+/// What finishing a delivery means for its subscription's run of failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Streak {
+    /// It ends: the subscription is no longer failing.
+    Ended,
+    /// It goes on: the failure counts towards disabling the subscription.
+    Continued,
+    /// Nothing was attempted, so nothing changes.
+    Untouched,
+}
+
+impl DeliveryOutcome {
+    /// Where the outcome leaves the delivery and its subscription's run of failures.
+    pub(crate) fn effects(&self) -> (Release, Streak) {
+        match *self {
+            DeliveryOutcome::Delivered => (Release::Final(DeliveryState::Delivered), Streak::Ended),
+            DeliveryOutcome::Retry { next_attempt_at } => {
+                (Release::Pending(next_attempt_at), Streak::Continued)
+            }
+            DeliveryOutcome::GiveUp => (Release::Final(DeliveryState::Failed), Streak::Continued),
+            DeliveryOutcome::Deferred { next_attempt_at } => {
+                (Release::Pending(next_attempt_at), Streak::Untouched)
+            }
+        }
+    }
+}
+
+/// Why a subscription failing since `failing_since` is disabled at `now`, once it has been
+/// failing for `disable_after_ms`; `None` before that.
+pub(crate) fn disable_reason(
+    failing_since: Option<Millis>,
+    disable_after_ms: i64,
+    now: Millis,
+) -> Option<String> {
+    let failing_for = failing_since.map(|since| now - since).unwrap_or(0);
+    (failing_for >= disable_after_ms).then(|| {
+        format!(
+            "every delivery failed for {} hours",
+            failing_for / 3_600_000
+        )
+    })
+}
+
+/// The `subscription.disabled` event of the (just disabled) subscription `s`.
+pub(crate) fn disabled_event(s: &Subscription, now: Millis) -> Event {
+    Event {
+        seq: 0,
+        cursor: String::new(),
+        id: EventId::new(),
+        kind: SUBSCRIPTION_DISABLED.to_string(),
+        account_id: s.account_id,
+        channel_id: s.channel_id,
+        chat: None,
+        created_at: now,
+        data: json!({"subscription": {"id": s.id.to_string(), "url": s.url, "reason": s.disabled_reason}}),
+    }
+}
+
+/// A new delivery of the event `event_id` to `s`, due at `now`: ordered with its chat's
+/// events, or on its own when it has no chat.
+pub(crate) fn pending_delivery(
+    s: &Subscription,
+    event_id: String,
+    chat: Option<String>,
+    now: Millis,
+) -> Delivery {
+    Delivery {
+        id: DeliveryId::new(),
+        subscription_id: s.id,
+        account_id: s.account_id,
+        ordering_key: chat.unwrap_or_else(|| event_id.clone()),
+        event_id,
+        state: DeliveryState::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        last_status: None,
+        last_error: None,
+        created_at: now,
+        finished_at: None,
+    }
 }
 
 /// Where a replay starts.

@@ -3,9 +3,13 @@
 //! Skipped without a server unless `CI=true` or `SWITCHBOARD_REQUIRE_POSTGRES=1`.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Debug;
+use std::future::Future;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, ChannelId, DeliveryId, MessageId, SubscriptionId};
 use switchboard_core::record::StatusReport;
 use switchboard_core::status::MessageStatus;
@@ -14,7 +18,7 @@ use switchboard_store::conformance::messages::outbound;
 use switchboard_store::conformance::{account, channel, create_with_key};
 use switchboard_store::messages::{DispatchOutcome, EventFilter, NewOutbound};
 use switchboard_store::testing::{self, PgTestDb};
-use switchboard_store::Store;
+use switchboard_store::{Page, Store};
 use tokio::sync::Barrier;
 
 const NODES: usize = 4;
@@ -66,32 +70,55 @@ fn chat(i: usize) -> String {
     format!("1555{i:07}")
 }
 
-/// 200 messages in 200 chats, four nodes claiming at once: each message is claimed once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_claimers_never_share_a_message() {
-    let Some((db, stores, acc, ch)) = nodes().await else {
-        return;
-    };
-    let mut all = HashSet::new();
-    for i in 0..200 {
-        all.insert(insert(&stores[0], acc, ch, &chat(i), 1_000).await);
+/// A page of the account's events after `cursor`.
+async fn events(
+    store: &Arc<dyn Store>,
+    acc: AccountId,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Page<Event> {
+    let filter = EventFilter::default();
+    store
+        .list_events(acc, &filter, cursor, limit)
+        .await
+        .unwrap()
+}
+
+/// One message in each of `n` chats, created at 1 000; their ids.
+async fn one_per_chat(
+    store: &Arc<dyn Store>,
+    acc: AccountId,
+    ch: ChannelId,
+    n: usize,
+) -> Vec<MessageId> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(insert(store, acc, ch, &chat(i), 1_000).await);
     }
+    ids
+}
+
+/// Every node claims batches with `claim` (given its store, owner name, time and batch size),
+/// all starting at once, until a batch comes back empty; no `what` is claimed twice and all of `all` are.
+async fn claim_race<T, F, Fut>(stores: &[Arc<dyn Store>], all: HashSet<T>, what: &str, claim: F)
+where
+    T: Copy + Eq + Hash + Debug + Send + 'static,
+    F: Fn(Arc<dyn Store>, String, i64, u32) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Vec<T>> + Send,
+{
     let start = Arc::new(Barrier::new(NODES));
     let mut tasks = Vec::new();
     for (n, store) in stores.iter().enumerate() {
-        let (store, start) = (store.clone(), start.clone());
+        let (store, start, claim) = (store.clone(), start.clone(), claim.clone());
         tasks.push(tokio::spawn(async move {
             start.wait().await;
             let mut got = Vec::new();
             loop {
-                let claimed = store
-                    .claim_outbox(&format!("node-{n}"), 2_000, LEASE, 7)
-                    .await
-                    .unwrap();
+                let claimed = claim(store.clone(), format!("node-{n}"), 2_000, 7).await;
                 if claimed.is_empty() {
                     return got;
                 }
-                got.extend(claimed.into_iter().map(|c| c.message.id));
+                got.extend(claimed);
             }
         }));
     }
@@ -102,22 +129,40 @@ async fn concurrent_claimers_never_share_a_message() {
         per_node.push(got.len());
         seen.extend(got);
     }
-    let unique: HashSet<MessageId> = seen.iter().copied().collect();
+    let unique: HashSet<T> = seen.iter().copied().collect();
     assert_eq!(
         seen.len(),
         unique.len(),
-        "a message was claimed twice (per node: {per_node:?})"
+        "a {what} was claimed twice (per node: {per_node:?})"
     );
-    assert_eq!(unique, all, "every message is claimed");
+    assert_eq!(unique, all, "every {what} is claimed");
+}
+
+/// 200 messages in 200 chats, four nodes claiming at once: each message is claimed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claimers_never_share_a_message() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    let all: HashSet<MessageId> = one_per_chat(&stores[0], acc, ch, 200)
+        .await
+        .into_iter()
+        .collect();
+    let claim = |store: Arc<dyn Store>, owner: String, now, limit| async move {
+        let claimed = store.claim_outbox(&owner, now, LEASE, limit).await.unwrap();
+        claimed
+            .into_iter()
+            .map(|c| c.message.id)
+            .collect::<Vec<_>>()
+    };
+    claim_race(&stores, all, "message", claim).await;
     assert_eq!(
         stores[0].release_leases_at_start().await.unwrap(),
         0,
         "a no-op on PostgreSQL"
     );
-    assert!(stores[1]
-        .claim_outbox("late", 2_001, LEASE, 500)
+    assert!(claim(stores[1].clone(), "late".into(), 2_001, 500)
         .await
-        .unwrap()
         .is_empty());
     finish(db, stores).await;
 }
@@ -194,10 +239,7 @@ async fn early_statuses_survive_the_race_with_the_send_answer() {
     let Some((db, stores, acc, ch)) = nodes().await else {
         return;
     };
-    let mut ids = Vec::new();
-    for i in 0..60 {
-        ids.push(insert(&stores[0], acc, ch, &chat(i), 1_000).await);
-    }
+    let ids = one_per_chat(&stores[0], acc, ch, 60).await;
     assert_eq!(
         stores[0]
             .claim_outbox("node-0", 2_000, LEASE, 100)
@@ -276,10 +318,7 @@ async fn event_pages_never_skip_late_commits() {
             "only {} of {total} events seen",
             seen.len()
         );
-        let page = reader
-            .list_events(acc, &EventFilter::default(), cursor.as_deref(), 7)
-            .await
-            .unwrap();
+        let page = events(&reader, acc, cursor.as_deref(), 7).await;
         if let Some(last) = page.items.last() {
             cursor = Some(last.cursor.clone());
         }
@@ -288,10 +327,7 @@ async fn event_pages_never_skip_late_commits() {
     for w in writers {
         w.await.unwrap();
     }
-    let rest = reader
-        .list_events(acc, &EventFilter::default(), cursor.as_deref(), 500)
-        .await
-        .unwrap();
+    let rest = events(&reader, acc, cursor.as_deref(), 500).await;
     assert!(
         rest.items.is_empty(),
         "{} events after the last page",
@@ -299,10 +335,7 @@ async fn event_pages_never_skip_late_commits() {
     );
     let unique: HashSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), total, "an event was listed twice");
-    let from_start = reader
-        .list_events(acc, &EventFilter::default(), None, 500)
-        .await
-        .unwrap();
+    let from_start = events(&reader, acc, None, 500).await;
     assert_eq!(
         from_start.items.iter().map(|e| e.id).collect::<Vec<_>>(),
         seen,
@@ -318,14 +351,8 @@ async fn concurrent_delivery_claimers_never_share_a_delivery() {
     let Some((db, stores, acc, ch)) = nodes().await else {
         return;
     };
-    for i in 0..200 {
-        insert(&stores[0], acc, ch, &chat(i), 1_000).await;
-    }
-    let events = stores[0]
-        .list_events(acc, &EventFilter::default(), None, 500)
-        .await
-        .unwrap()
-        .items;
+    one_per_chat(&stores[0], acc, ch, 200).await;
+    let events = events(&stores[0], acc, None, 500).await.items;
     assert_eq!(events.len(), 200);
     let s = Subscription {
         id: SubscriptionId::new(),
@@ -367,50 +394,26 @@ async fn concurrent_delivery_claimers_never_share_a_delivery() {
         .create_deliveries(&deliveries, &events[199].cursor)
         .await
         .unwrap();
-    let start = Arc::new(Barrier::new(NODES));
-    let mut tasks = Vec::new();
-    for (n, store) in stores.iter().enumerate() {
-        let (store, start) = (store.clone(), start.clone());
-        tasks.push(tokio::spawn(async move {
-            start.wait().await;
-            let mut got = Vec::new();
-            loop {
-                let claimed = store
-                    .claim_deliveries(&format!("node-{n}"), 2_000, LEASE, 7)
-                    .await
-                    .unwrap();
-                if claimed.is_empty() {
-                    return got;
-                }
-                for (d, e) in claimed {
-                    assert_eq!(
-                        d.event_id,
-                        e.id.to_string(),
-                        "a delivery comes with its event"
-                    );
-                    got.push(d.id);
-                }
-            }
-        }));
-    }
-    let mut seen = Vec::new();
-    let mut per_node = Vec::new();
-    for t in tasks {
-        let got = t.await.unwrap();
-        per_node.push(got.len());
-        seen.extend(got);
-    }
-    let unique: HashSet<DeliveryId> = seen.iter().copied().collect();
-    assert_eq!(
-        seen.len(),
-        unique.len(),
-        "a delivery was claimed twice (per node: {per_node:?})"
-    );
-    assert_eq!(unique, all, "every delivery is claimed");
-    assert!(stores[1]
-        .claim_deliveries("late", 2_001, LEASE, 500)
+    let claim = |store: Arc<dyn Store>, owner: String, now, limit| async move {
+        let claimed = store
+            .claim_deliveries(&owner, now, LEASE, limit)
+            .await
+            .unwrap();
+        claimed
+            .into_iter()
+            .map(|(d, e)| {
+                assert_eq!(
+                    d.event_id,
+                    e.id.to_string(),
+                    "a delivery comes with its event"
+                );
+                d.id
+            })
+            .collect::<Vec<_>>()
+    };
+    claim_race(&stores, all, "delivery", claim).await;
+    assert!(claim(stores[1].clone(), "late".into(), 2_001, 500)
         .await
-        .unwrap()
         .is_empty());
     finish(db, stores).await;
 }

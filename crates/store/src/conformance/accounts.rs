@@ -12,7 +12,7 @@ use switchboard_core::time::now_millis;
 use crate::events::EventFilter;
 use crate::{PageRequest, Store, StoreError};
 
-use super::{account, channel, create_with_key, key};
+use super::{account, channel, create_with_key, key, page_request};
 
 /// Accounts are created with their first key and channels atomically, read back and paged.
 pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
@@ -27,22 +27,13 @@ pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
         ids.push(a.id);
     }
     assert_eq!(store.count_accounts().await.unwrap(), 5);
-    let first = store
-        .list_accounts(&PageRequest {
-            after: None,
-            limit: Some(2),
-        })
-        .await
-        .unwrap();
+    let first = store.list_accounts(&page_request(None, 2)).await.unwrap();
     assert_eq!(
         first.items.iter().map(|a| a.id).collect::<Vec<_>>(),
         ids[..2]
     );
     let second = store
-        .list_accounts(&PageRequest {
-            after: first.next.clone(),
-            limit: Some(2),
-        })
+        .list_accounts(&page_request(first.next.clone(), 2))
         .await
         .unwrap();
     assert_eq!(
@@ -50,10 +41,7 @@ pub async fn accounts_round_trip_and_page(store: Arc<dyn Store>) {
         ids[2..4]
     );
     let third = store
-        .list_accounts(&PageRequest {
-            after: second.next.clone(),
-            limit: Some(2),
-        })
+        .list_accounts(&page_request(second.next.clone(), 2))
         .await
         .unwrap();
     assert_eq!(third.items.len(), 1);
@@ -287,14 +275,7 @@ pub async fn concurrent_writes_all_land(store: Arc<dyn Store>) {
         t.await.unwrap().unwrap();
     }
     let listed = store
-        .list_channels(
-            a.id,
-            None,
-            &PageRequest {
-                after: None,
-                limit: Some(500),
-            },
-        )
+        .list_channels(a.id, None, &page_request(None, 500))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 200);

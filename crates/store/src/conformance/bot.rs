@@ -9,7 +9,7 @@ use switchboard_core::event::{Event, CONTACT_OPTED_OUT};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, EventId, MessageId, RuleId};
 use switchboard_core::time::now_millis;
 
-use super::{account, channel, create_with_key};
+use super::{account, channel, create_with_key, page_request};
 use crate::bot::{DecisionFilter, DecisionRecord, DecisionWrite, StoredRule};
 use crate::events::EventFilter;
 use crate::{PageRequest, Store};
@@ -327,15 +327,7 @@ pub async fn bot_decisions_are_unique_and_paged(store: Arc<dyn Store>) {
             let mut after = None;
             for _ in 0..20 {
                 let page = store
-                    .list_bot_decisions(
-                        acc,
-                        ch,
-                        &filter,
-                        &PageRequest {
-                            after,
-                            limit: Some(limit),
-                        },
-                    )
+                    .list_bot_decisions(acc, ch, &filter, &page_request(after, limit))
                     .await
                     .unwrap();
                 out.extend(page.items);

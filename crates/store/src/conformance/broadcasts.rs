@@ -50,6 +50,22 @@ fn target(wa_id: &str) -> NewTarget {
     }
 }
 
+/// The first batch of broadcast `id`'s targets, up to the audience cursor `to_cursor`.
+fn first_batch<'a>(
+    id: BroadcastId,
+    to_cursor: &'a str,
+    targets: &'a [NewTarget],
+    done: bool,
+) -> MaterializeBatch<'a> {
+    MaterializeBatch {
+        id,
+        from_cursor: None,
+        to_cursor,
+        targets,
+        done,
+    }
+}
+
 async fn credit(store: &Arc<dyn Store>, account: AccountId, amount: i64) {
     store
         .change_credits(
@@ -123,13 +139,7 @@ pub async fn broadcasts_reserve_feed_and_track(store: Arc<dyn Store>) {
         target("15550000002"),
         target("15550000001"),
     ];
-    let first = MaterializeBatch {
-        id: b.id,
-        from_cursor: None,
-        to_cursor: "3",
-        targets: &batch1,
-        done: false,
-    };
+    let first = first_batch(b.id, "3", &batch1, false);
     assert!(store.materialize_targets(&first, 101).await.unwrap());
     // The same batch again (another node, a restart) finds the cursor moved: nothing written.
     assert!(!store.materialize_targets(&first, 101).await.unwrap());
@@ -306,16 +316,7 @@ pub async fn broadcasts_pause_resume_cancel_and_audiences(store: Arc<dyn Store>)
     store.create_broadcast(&b).await.unwrap();
     let batch = [target("15550000011"), target("15550000012")];
     store
-        .materialize_targets(
-            &MaterializeBatch {
-                id: b.id,
-                from_cursor: None,
-                to_cursor: "2",
-                targets: &batch,
-                done: false,
-            },
-            201,
-        )
+        .materialize_targets(&first_batch(b.id, "2", &batch, false), 201)
         .await
         .unwrap();
 
@@ -377,16 +378,7 @@ pub async fn broadcasts_pause_resume_cancel_and_audiences(store: Arc<dyn Store>)
     store.create_broadcast(&paused).await.unwrap();
     let one = [target("15550000021")];
     store
-        .materialize_targets(
-            &MaterializeBatch {
-                id: paused.id,
-                from_cursor: None,
-                to_cursor: "1",
-                targets: &one,
-                done: true,
-            },
-            401,
-        )
+        .materialize_targets(&first_batch(paused.id, "1", &one, true), 401)
         .await
         .unwrap();
     let m = outbound(account, channel, "15550000021", "x", 402);
@@ -460,16 +452,7 @@ pub async fn broadcasts_pause_resume_cancel_and_audiences(store: Arc<dyn Store>)
     store.create_broadcast(&tagged).await.unwrap();
     let targets = [target("15550000031"), target("15550000032")];
     store
-        .materialize_targets(
-            &MaterializeBatch {
-                id: tagged.id,
-                from_cursor: None,
-                to_cursor: "2",
-                targets: &targets,
-                done: true,
-            },
-            601,
-        )
+        .materialize_targets(&first_batch(tagged.id, "2", &targets, true), 601)
         .await
         .unwrap();
     let pending = store.pending_targets(tagged.id, 10).await.unwrap();

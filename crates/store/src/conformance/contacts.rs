@@ -5,13 +5,14 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 use switchboard_core::id::{AccountId, ContactId, ContactImportId};
 
+use super::page_request;
 use crate::bot::ContactRecord;
 use crate::conformance::messages::{inbound, new_outbound, outbound, setup};
 use crate::contacts::{
     ContactFilter, ContactKey, ContactPatch, ImportJob, ImportMode, ImportRow, ImportRowError,
     ImportStatus,
 };
-use crate::{PageRequest, Store};
+use crate::Store;
 
 fn fields(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
@@ -36,6 +37,12 @@ fn wa_ids(items: &[ContactRecord]) -> Vec<&str> {
 }
 
 /// Contacts are created once per phone, read by id or phone, patched (tags replace/add/remove,
+/// The account's contact with this WhatsApp id, if any.
+async fn by_wa_id(store: &Arc<dyn Store>, acc: AccountId, wa_id: &str) -> Option<ContactRecord> {
+    let key = ContactKey::WaId(wa_id.into());
+    store.find_contact(acc, &key).await.unwrap()
+}
+
 /// custom fields merged with null deleting, opt-out), deleted, and scoped to their account.
 pub async fn contacts_crud_and_scope(store: Arc<dyn Store>) {
     let (acc, _) = setup(&store).await;
@@ -139,14 +146,7 @@ pub async fn contacts_search_and_page(store: Arc<dyn Store>) {
         let store = store.clone();
         async move {
             store
-                .list_contacts(
-                    acc,
-                    &filter,
-                    &PageRequest {
-                        after,
-                        limit: Some(limit),
-                    },
-                )
+                .list_contacts(acc, &filter, &page_request(after, limit))
                 .await
                 .unwrap()
         }
@@ -219,21 +219,15 @@ pub async fn contacts_are_created_by_messages(store: Arc<dyn Store>) {
         )))
         .await
         .unwrap();
-    let c = store
-        .find_contact(acc, &ContactKey::WaId("15550001111".into()))
+    let c = by_wa_id(&store, acc, "15550001111")
         .await
-        .unwrap()
         .expect("created by the send");
     assert_eq!(c.name, None);
     store
         .insert_inbound(&inbound(acc, ch, "15550002222", "wamid.c1", 2_000), 2_001)
         .await
         .unwrap();
-    assert!(store
-        .find_contact(acc, &ContactKey::WaId("15550002222".into()))
-        .await
-        .unwrap()
-        .is_some());
+    assert!(by_wa_id(&store, acc, "15550002222").await.is_some());
     let seen = store
         .last_inbound_by_contact(acc, &["15550001111".into(), "15550002222".into()])
         .await
@@ -272,11 +266,7 @@ pub async fn contacts_import_batches_and_jobs(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!((skip.created, skip.updated, skip.skipped), (1, 0, 2));
-    let old = store
-        .find_contact(acc, &ContactKey::WaId("263771000001".into()))
-        .await
-        .unwrap()
-        .unwrap();
+    let old = by_wa_id(&store, acc, "263771000001").await.unwrap();
     assert_eq!(old.name.as_deref(), Some("Old"));
 
     let upsert = store
@@ -288,22 +278,14 @@ pub async fn contacts_import_batches_and_jobs(store: Arc<dyn Store>) {
         (0, 2, 1),
         "row 2 changes nothing the second time"
     );
-    let one = store
-        .find_contact(acc, &ContactKey::WaId("263771000001".into()))
-        .await
-        .unwrap()
-        .unwrap();
+    let one = by_wa_id(&store, acc, "263771000001").await.unwrap();
     assert_eq!(one.name.as_deref(), Some("New"));
     assert_eq!(one.tags, vec!["x", "y"]);
     assert_eq!(
         one.custom_fields,
         fields(json!({"city": "Harare", "plan": "gold"}))
     );
-    let two = store
-        .find_contact(acc, &ContactKey::WaId("263771000002".into()))
-        .await
-        .unwrap()
-        .unwrap();
+    let two = by_wa_id(&store, acc, "263771000002").await.unwrap();
     assert_eq!(two.tags, vec!["y", "z"]);
 
     let mut job = ImportJob {

@@ -60,27 +60,18 @@ pub async fn media_round_trip_and_scope(store: Arc<dyn Store>) {
     assert_eq!(store.delete_media(b.id, m.id).await.unwrap(), None);
 
     assert_eq!(store.upstream_media(m.id, ch.id).await.unwrap(), None);
-    let first = UpstreamMedia {
-        upstream_id: "1001".into(),
-        uploaded_at: 10,
-    };
-    store.put_upstream_media(m.id, ch.id, &first).await.unwrap();
-    assert_eq!(
-        store.upstream_media(m.id, ch.id).await.unwrap(),
-        Some(first)
-    );
-    let second = UpstreamMedia {
-        upstream_id: "1002".into(),
-        uploaded_at: 20,
-    };
-    store
-        .put_upstream_media(m.id, ch.id, &second)
-        .await
-        .unwrap();
-    assert_eq!(
-        store.upstream_media(m.id, ch.id).await.unwrap(),
-        Some(second)
-    );
+    for (upstream_id, uploaded_at) in [("1001", 10), ("1002", 20)] {
+        let copy = UpstreamMedia {
+            upstream_id: upstream_id.into(),
+            uploaded_at,
+        };
+        store.put_upstream_media(m.id, ch.id, &copy).await.unwrap();
+        assert_eq!(
+            store.upstream_media(m.id, ch.id).await.unwrap(),
+            Some(copy),
+            "the latest copy"
+        );
+    }
 
     assert_eq!(
         store.delete_media(a.id, m.id).await.unwrap(),

@@ -2,18 +2,18 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use switchboard_core::event::{self, Event};
 use switchboard_core::id::{AccountId, ChannelId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 
-use super::{account, channel, create_with_key};
+use super::{account, channel, create_with_key, edited, page_request, unique_number};
 use crate::messages::{
-    DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter, NewInbound,
-    NewOutbound, StatusOutcome,
+    Claimed, DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter,
+    NewInbound, NewOutbound, StatusOutcome,
 };
-use crate::{PageRequest, Store};
+use crate::{Page, PageRequest, Store};
 
 const OWNER: &str = "node-a";
 const LEASE: i64 = 60_000;
@@ -21,11 +21,7 @@ const LEASE: i64 = 60_000;
 /// An account with one channel.
 pub async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let a = account("acme");
-    let digits: String = switchboard_core::secret::random_hex(12)
-        .bytes()
-        .map(|b| char::from(b'0' + b % 10))
-        .collect();
-    let ch = channel(a.id, &format!("5{digits}"));
+    let ch = channel(a.id, &unique_number('5'));
     create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     (a.id, ch.id)
 }
@@ -82,6 +78,90 @@ pub fn types(events: &[Event]) -> Vec<String> {
     events.iter().map(|e| e.kind.clone()).collect()
 }
 
+/// Stores `m` as a new outbound message.
+pub async fn insert(store: &Arc<dyn Store>, m: &MessageRecord) {
+    store
+        .insert_outbound(&new_outbound(m.clone()))
+        .await
+        .unwrap();
+}
+
+/// The ids of the messages `owner` claims at `now` (up to ten).
+async fn claim_ids(store: &Arc<dyn Store>, owner: &str, now: i64) -> Vec<MessageId> {
+    let claimed = store.claim_outbox(owner, now, LEASE, 10).await.unwrap();
+    claimed.into_iter().map(|c| c.message.id).collect()
+}
+
+/// Finishes `owner`'s dispatch of message `id` with `outcome` at `at`.
+async fn finish(
+    store: &Arc<dyn Store>,
+    id: MessageId,
+    owner: &str,
+    outcome: DispatchOutcome,
+    at: i64,
+) -> Option<MessageRecord> {
+    store.finish_dispatch(id, owner, outcome, at).await.unwrap()
+}
+
+/// A retry no sooner than `not_before`, with the error if there was one.
+fn retry(not_before: i64, error: Option<Value>, attempted: bool) -> DispatchOutcome {
+    DispatchOutcome::Retry {
+        not_before,
+        error,
+        attempted,
+    }
+}
+
+/// The send answer naming the upstream id.
+fn sent(upstream: &str) -> DispatchOutcome {
+    DispatchOutcome::Sent {
+        upstream_id: upstream.into(),
+    }
+}
+
+/// Applies a report of `status` at `at` for the upstream message, received then.
+async fn status_at(
+    store: &Arc<dyn Store>,
+    ch: ChannelId,
+    upstream: &str,
+    status: MessageStatus,
+    at: i64,
+) -> StatusOutcome {
+    report_status(store, ch, upstream, status, at, at).await
+}
+
+/// The messages `OWNER` claims at `now` (up to `limit`).
+async fn claim(store: &Arc<dyn Store>, now: i64, limit: u32) -> Vec<Claimed> {
+    store.claim_outbox(OWNER, now, LEASE, limit).await.unwrap()
+}
+
+/// The account's first hundred events that `filter` matches.
+async fn events_where(store: &Arc<dyn Store>, acc: AccountId, filter: EventFilter) -> Page<Event> {
+    store.list_events(acc, &filter, None, 100).await.unwrap()
+}
+
+/// Applies a report of `status` at `at` for the upstream message, received at `now`.
+async fn report_status(
+    store: &Arc<dyn Store>,
+    ch: ChannelId,
+    upstream: &str,
+    status: MessageStatus,
+    at: i64,
+    now: i64,
+) -> StatusOutcome {
+    let report = report(ch, upstream, status, at);
+    store.apply_status(&report, now).await.unwrap()
+}
+
+/// The types of the events about message `id`, in order.
+pub fn kinds_of(events: &[Event], id: MessageId) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.data["message"]["id"] == id.to_string())
+        .map(|e| e.kind.clone())
+        .collect()
+}
+
 /// Insert → claim → sent: status, history, events, outbox, upstream-id lookup.
 pub async fn outbound_lifecycle(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
@@ -94,28 +174,12 @@ pub async fn outbound_lifecycle(store: Arc<dyn Store>) {
         InsertOutcome::Inserted
     );
     assert_eq!(store.outbox_len().await.unwrap(), 1);
-    let claimed = store.claim_outbox(OWNER, 1_000, LEASE, 10).await.unwrap();
+    let claimed = claim(&store, 1_000, 10).await;
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].message, m);
-    assert!(
-        store
-            .claim_outbox(OWNER, 1_001, LEASE, 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "leased"
-    );
-    let done = store
-        .finish_dispatch(
-            m.id,
-            OWNER,
-            DispatchOutcome::Sent {
-                upstream_id: "wamid.A".into(),
-            },
-            1_100,
-        )
+    assert!(claim(&store, 1_001, 10).await.is_empty(), "leased");
+    let done = finish(&store, m.id, OWNER, sent("wamid.A"), 1_100)
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(done.status, MessageStatus::Sent);
     assert_eq!(done.upstream_id.as_deref(), Some("wamid.A"));
@@ -209,18 +273,9 @@ pub async fn claims_keep_per_chat_order(store: Arc<dyn Store>) {
         .map(|i| outbound(acc, ch, "15551230011", &format!("b{i}"), 1_010 + i))
         .collect();
     for m in a.iter().chain(b.iter()) {
-        store
-            .insert_outbound(&new_outbound(m.clone()))
-            .await
-            .unwrap();
+        insert(&store, m).await;
     }
-    let heads: Vec<MessageId> = store
-        .claim_outbox(OWNER, 2_000, LEASE, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.message.id)
-        .collect();
+    let heads: Vec<MessageId> = claim_ids(&store, OWNER, 2_000).await;
     assert_eq!(heads, vec![a[0].id, b[0].id]);
     assert!(store
         .claim_outbox("node-b", 2_001, LEASE, 10)
@@ -228,52 +283,22 @@ pub async fn claims_keep_per_chat_order(store: Arc<dyn Store>) {
         .unwrap()
         .is_empty());
     assert!(
-        store
-            .finish_dispatch(
-                a[0].id,
-                "node-b",
-                DispatchOutcome::Sent {
-                    upstream_id: "x".into()
-                },
-                2_002
-            )
+        finish(&store, a[0].id, "node-b", sent("x"), 2_002)
             .await
-            .unwrap()
             .is_none(),
         "another owner cannot finish a lease it does not hold"
     );
-    store
-        .finish_dispatch(
-            a[0].id,
-            OWNER,
-            DispatchOutcome::Sent {
-                upstream_id: "wamid.a0".into(),
-            },
-            2_003,
-        )
+    finish(&store, a[0].id, OWNER, sent("wamid.a0"), 2_003)
         .await
-        .unwrap()
         .unwrap();
-    let next: Vec<MessageId> = store
-        .claim_outbox(OWNER, 2_004, LEASE, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.message.id)
-        .collect();
+    let next: Vec<MessageId> = claim_ids(&store, OWNER, 2_004).await;
     assert_eq!(
         next,
         vec![a[1].id],
         "b0 is still leased, a1 is the new head of chat a"
     );
     // Leases expire: another node takes over b0 and a1.
-    let taken: Vec<MessageId> = store
-        .claim_outbox("node-b", 2_000 + LEASE + 10, LEASE, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.message.id)
-        .collect();
+    let taken: Vec<MessageId> = claim_ids(&store, "node-b", 2_000 + LEASE + 10).await;
     assert_eq!(taken, vec![a[1].id, b[0].id]);
     assert!(store.release_leases_at_start().await.unwrap() <= 2);
 }
@@ -282,70 +307,35 @@ pub async fn claims_keep_per_chat_order(store: Arc<dyn Store>) {
 pub async fn retries_and_failures(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
     let m = outbound(acc, ch, "15551230020", "x", 1_000);
-    store
-        .insert_outbound(&new_outbound(m.clone()))
-        .await
-        .unwrap();
-    store.claim_outbox(OWNER, 1_000, LEASE, 1).await.unwrap();
-    let after = store
-        .finish_dispatch(
-            m.id,
-            OWNER,
-            DispatchOutcome::Retry {
-                not_before: 5_000,
-                error: Some(json!({"code": 2})),
-                attempted: true,
-            },
-            1_100,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    insert(&store, &m).await;
+    claim(&store, 1_000, 1).await;
+    let after = finish(
+        &store,
+        m.id,
+        OWNER,
+        retry(5_000, Some(json!({"code": 2})), true),
+        1_100,
+    )
+    .await
+    .unwrap();
     assert_eq!(after.attempts, 1);
     assert_eq!(after.status, MessageStatus::Accepted);
     assert_eq!(after.error, Some(json!({"code": 2})));
-    assert!(
-        store
-            .claim_outbox(OWNER, 4_999, LEASE, 1)
-            .await
-            .unwrap()
-            .is_empty(),
-        "not due yet"
-    );
-    assert_eq!(
-        store
-            .claim_outbox(OWNER, 5_000, LEASE, 1)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    store
-        .finish_dispatch(
-            m.id,
-            OWNER,
-            DispatchOutcome::Retry {
-                not_before: 6_000,
-                error: None,
-                attempted: false,
-            },
-            5_001,
-        )
-        .await
-        .unwrap();
-    store.claim_outbox(OWNER, 6_000, LEASE, 1).await.unwrap();
-    let failed = store
-        .finish_dispatch(
-            m.id,
-            OWNER,
-            DispatchOutcome::Failed {
-                error: json!({"code": 131026}),
-            },
-            6_100,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    assert!(claim(&store, 4_999, 1).await.is_empty(), "not due yet");
+    assert_eq!(claim(&store, 5_000, 1).await.len(), 1);
+    finish(&store, m.id, OWNER, retry(6_000, None, false), 5_001).await;
+    claim(&store, 6_000, 1).await;
+    let failed = finish(
+        &store,
+        m.id,
+        OWNER,
+        DispatchOutcome::Failed {
+            error: json!({"code": 131026}),
+        },
+        6_100,
+    )
+    .await
+    .unwrap();
     assert_eq!(failed.status, MessageStatus::Failed);
     assert_eq!(
         failed.attempts, 2,
@@ -368,22 +358,10 @@ async fn sent_message(
     upstream: &str,
 ) -> MessageRecord {
     let m = outbound(acc, ch, "15551230030", "x", 1_000);
-    store
-        .insert_outbound(&new_outbound(m.clone()))
+    insert(store, &m).await;
+    claim(store, 1_000, 10).await;
+    finish(store, m.id, OWNER, sent(upstream), 1_100)
         .await
-        .unwrap();
-    store.claim_outbox(OWNER, 1_000, LEASE, 10).await.unwrap();
-    store
-        .finish_dispatch(
-            m.id,
-            OWNER,
-            DispatchOutcome::Sent {
-                upstream_id: upstream.into(),
-            },
-            1_100,
-        )
-        .await
-        .unwrap()
         .unwrap()
 }
 
@@ -446,36 +424,15 @@ pub async fn statuses_are_monotonic(store: Arc<dyn Store>) {
     // A read before delivered: the late delivered is recorded but does not regress.
     let m2 = {
         let m = outbound(acc, ch, "15551230031", "y", 1_000);
-        store
-            .insert_outbound(&new_outbound(m.clone()))
+        insert(&store, &m).await;
+        claim(&store, 1_000, 10).await;
+        finish(&store, m.id, OWNER, sent("wamid.N"), 1_100)
             .await
-            .unwrap();
-        store.claim_outbox(OWNER, 1_000, LEASE, 10).await.unwrap();
-        store
-            .finish_dispatch(
-                m.id,
-                OWNER,
-                DispatchOutcome::Sent {
-                    upstream_id: "wamid.N".into(),
-                },
-                1_100,
-            )
-            .await
-            .unwrap()
             .unwrap()
     };
-    store
-        .apply_status(&report(ch, "wamid.N", MessageStatus::Read, 2_000), 2_000)
-        .await
-        .unwrap();
+    status_at(&store, ch, "wamid.N", MessageStatus::Read, 2_000).await;
     assert_eq!(
-        store
-            .apply_status(
-                &report(ch, "wamid.N", MessageStatus::Delivered, 2_500),
-                2_500
-            )
-            .await
-            .unwrap(),
+        status_at(&store, ch, "wamid.N", MessageStatus::Delivered, 2_500).await,
         StatusOutcome::Recorded
     );
     let (got, history) = store.get_message(acc, m2.id).await.unwrap().unwrap();
@@ -485,11 +442,7 @@ pub async fn statuses_are_monotonic(store: Arc<dyn Store>) {
         Some((MessageStatus::Delivered, false))
     );
     let events = events_of(&store, acc).await;
-    let of_m2: Vec<String> = events
-        .iter()
-        .filter(|e| e.data["message"]["id"] == m2.id.to_string())
-        .map(|e| e.kind.clone())
-        .collect();
+    let of_m2 = kinds_of(&events, m2.id);
     assert_eq!(
         of_m2,
         vec![
@@ -512,39 +465,18 @@ pub async fn statuses_are_monotonic(store: Arc<dyn Store>) {
 pub async fn early_statuses_are_applied(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
     let m = outbound(acc, ch, "15551230040", "x", 1_000);
-    store
-        .insert_outbound(&new_outbound(m.clone()))
-        .await
-        .unwrap();
-    store.claim_outbox(OWNER, 1_000, LEASE, 1).await.unwrap();
+    insert(&store, &m).await;
+    claim(&store, 1_000, 1).await;
     assert_eq!(
-        store
-            .apply_status(
-                &report(ch, "wamid.E", MessageStatus::Delivered, 1_050),
-                1_050
-            )
-            .await
-            .unwrap(),
+        status_at(&store, ch, "wamid.E", MessageStatus::Delivered, 1_050).await,
         StatusOutcome::Pending
     );
     assert_eq!(
-        store
-            .apply_status(&report(ch, "wamid.E", MessageStatus::Sent, 1_040), 1_060)
-            .await
-            .unwrap(),
+        report_status(&store, ch, "wamid.E", MessageStatus::Sent, 1_040, 1_060).await,
         StatusOutcome::Pending
     );
-    let done = store
-        .finish_dispatch(
-            m.id,
-            OWNER,
-            DispatchOutcome::Sent {
-                upstream_id: "wamid.E".into(),
-            },
-            1_100,
-        )
+    let done = finish(&store, m.id, OWNER, sent("wamid.E"), 1_100)
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(done.status, MessageStatus::Delivered);
     let events = events_of(&store, acc).await;
@@ -558,13 +490,7 @@ pub async fn early_statuses_are_applied(store: Arc<dyn Store>) {
     );
     // Applied once: a second send answer cannot happen, and a repeat status is ignored.
     assert_eq!(
-        store
-            .apply_status(
-                &report(ch, "wamid.E", MessageStatus::Delivered, 1_200),
-                1_200
-            )
-            .await
-            .unwrap(),
+        status_at(&store, ch, "wamid.E", MessageStatus::Delivered, 1_200).await,
         StatusOutcome::Recorded
     );
 }
@@ -646,6 +572,11 @@ pub async fn inbound_messages_open_the_window(store: Arc<dyn Store>) {
     assert_eq!(events[0].data["message"]["direction"], "inbound");
 }
 
+/// The default message filter changed by `edit`.
+fn filter(edit: impl FnOnce(&mut MessageFilter)) -> MessageFilter {
+    edited(edit)
+}
+
 /// Listing filters by channel, chat, direction, status, time and id, and pages.
 pub async fn messages_are_listed_with_filters(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
@@ -673,56 +604,25 @@ pub async fn messages_are_listed_with_filters(store: Arc<dyn Store>) {
         let store = store.clone();
         async move {
             store
-                .list_messages(
-                    acc,
-                    &f,
-                    &PageRequest {
-                        after,
-                        limit: Some(limit),
-                    },
-                )
+                .list_messages(acc, &f, &page_request(after, limit))
                 .await
                 .unwrap()
         }
     };
-    let all = list(MessageFilter::default(), 100, None).await;
-    assert_eq!(all.items.len(), 6);
-    let chat = list(
-        MessageFilter {
-            chat: Some("15551230060".into()),
-            ..Default::default()
-        },
-        100,
-        None,
-    )
-    .await;
-    assert_eq!(chat.items.len(), 4);
-    let inbound_only = list(
-        MessageFilter {
-            direction: Some(Direction::Inbound),
-            ..Default::default()
-        },
-        100,
-        None,
-    )
-    .await;
-    assert_eq!(inbound_only.items.len(), 1);
-    let accepted = list(
-        MessageFilter {
-            status: Some(MessageStatus::Accepted),
-            ..Default::default()
-        },
-        100,
-        None,
-    )
-    .await;
-    assert_eq!(accepted.items.len(), 5);
+    let counts = [
+        (MessageFilter::default(), 6),
+        (filter(|f| f.chat = Some("15551230060".into())), 4),
+        (filter(|f| f.direction = Some(Direction::Inbound)), 1),
+        (filter(|f| f.status = Some(MessageStatus::Accepted)), 5),
+        (filter(|f| f.message_id = Some(ids[3])), 1),
+        (filter(|f| f.upstream_id = Some("wamid.in".into())), 1),
+    ];
+    for (f, expected) in counts {
+        let listed = list(f.clone(), 100, None).await;
+        assert_eq!(listed.items.len(), expected, "{f:?}");
+    }
     let window = list(
-        MessageFilter {
-            since: Some(1_001),
-            until: Some(1_003),
-            ..Default::default()
-        },
+        filter(|f| (f.since, f.until) = (Some(1_001), Some(1_003))),
         100,
         None,
     )
@@ -731,45 +631,10 @@ pub async fn messages_are_listed_with_filters(store: Arc<dyn Store>) {
         window.items.iter().map(|m| m.id).collect::<Vec<_>>(),
         ids[1..3].to_vec()
     );
-    let one = list(
-        MessageFilter {
-            message_id: Some(ids[3]),
-            ..Default::default()
-        },
-        100,
-        None,
-    )
-    .await;
-    assert_eq!(one.items.len(), 1);
-    let by_upstream = list(
-        MessageFilter {
-            upstream_id: Some("wamid.in".into()),
-            ..Default::default()
-        },
-        100,
-        None,
-    )
-    .await;
-    assert_eq!(by_upstream.items.len(), 1);
-    let first = list(
-        MessageFilter {
-            channel_id: Some(ch),
-            ..Default::default()
-        },
-        4,
-        None,
-    )
-    .await;
+    let by_channel = filter(|f| f.channel_id = Some(ch));
+    let first = list(by_channel.clone(), 4, None).await;
     assert_eq!(first.items.len(), 4);
-    let second = list(
-        MessageFilter {
-            channel_id: Some(ch),
-            ..Default::default()
-        },
-        4,
-        first.next.clone(),
-    )
-    .await;
+    let second = list(by_channel, 4, first.next.clone()).await;
     assert_eq!(second.items.len(), 2);
     assert!(second.next.is_none());
     let other = store
@@ -787,13 +652,7 @@ pub async fn messages_are_listed_with_filters(store: Arc<dyn Store>) {
 pub async fn events_are_listed_in_order(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
     let m = sent_message(&store, acc, ch, "wamid.V").await;
-    store
-        .apply_status(
-            &report(ch, "wamid.V", MessageStatus::Delivered, 2_000),
-            2_000,
-        )
-        .await
-        .unwrap();
+    status_at(&store, ch, "wamid.V", MessageStatus::Delivered, 2_000).await;
     store
         .insert_inbound(&inbound(acc, ch, "15551230070", "wamid.in7", 3_000), 3_000)
         .await
@@ -812,47 +671,38 @@ pub async fn events_are_listed_in_order(store: Arc<dyn Store>) {
         ]
     );
     assert_eq!(all.items[0].data["message"]["id"], m.id.to_string());
-    let wildcard = store
-        .list_events(
-            acc,
-            &EventFilter {
-                types: vec!["message.*".into()],
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap();
+    let wildcard = events_where(
+        &store,
+        acc,
+        EventFilter {
+            types: vec!["message.*".into()],
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(wildcard.items.len(), 4);
-    let exact = store
-        .list_events(
-            acc,
-            &EventFilter {
-                types: vec![event::MESSAGE_SENT.into(), event::MESSAGE_RECEIVED.into()],
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap();
+    let exact = events_where(
+        &store,
+        acc,
+        EventFilter {
+            types: vec![event::MESSAGE_SENT.into(), event::MESSAGE_RECEIVED.into()],
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(
         types(&exact.items),
         vec![event::MESSAGE_SENT, event::MESSAGE_RECEIVED]
     );
-    let chat = store
-        .list_events(
-            acc,
-            &EventFilter {
-                chat: Some("15551230070".into()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await
-        .unwrap();
+    let chat = events_where(
+        &store,
+        acc,
+        EventFilter {
+            chat: Some("15551230070".into()),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(chat.items.len(), 1);
     let page1 = store
         .list_events(acc, &EventFilter::default(), None, 3)

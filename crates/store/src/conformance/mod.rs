@@ -25,7 +25,32 @@ use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::key::{generate_key, ApiKey, Permission};
 use switchboard_core::time::now_millis;
 
-use crate::Store;
+use crate::{PageRequest, Store};
+
+/// A page request: up to `limit` items after the cursor `after`.
+pub fn page_request(after: Option<String>, limit: u32) -> PageRequest {
+    PageRequest {
+        after,
+        limit: Some(limit),
+    }
+}
+
+/// The default value (e.g. a list filter) changed by `edit`.
+pub fn edited<T: Default>(edit: impl FnOnce(&mut T)) -> T {
+    let mut value = T::default();
+    edit(&mut value);
+    value
+}
+
+/// A phone number id unique to this run: `prefix` and twelve random digits (so test runs
+/// sharing a database never collide).
+pub fn unique_number(prefix: char) -> String {
+    let digits: String = switchboard_core::secret::random_hex(12)
+        .bytes()
+        .map(|b| char::from(b'0' + b % 10))
+        .collect();
+    format!("{prefix}{digits}")
+}
 
 /// A new account record named `name`.
 pub fn account(name: &str) -> Account {

@@ -9,7 +9,7 @@ use switchboard_core::id::{AccountId, ChannelId, TemplateId};
 use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::TemplateRecord;
 
-use super::{account, channel, create_with_key};
+use super::{account, channel, create_with_key, edited, page_request};
 use crate::events::EventFilter;
 use crate::templates::TemplateFilter;
 use crate::{PageRequest, Store};
@@ -19,6 +19,11 @@ async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
     let ch = channel(a.id, "p1");
     create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     (a.id, ch.id)
+}
+
+/// The default template filter changed by `edit`.
+fn filter(edit: impl FnOnce(&mut TemplateFilter)) -> TemplateFilter {
+    edited(edit)
 }
 
 /// A template record of `account` on `channel`.
@@ -54,15 +59,9 @@ async fn status_events(store: &Arc<dyn Store>, account: AccountId) -> Vec<Event>
 /// reads are scoped by account and filtered.
 pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
-    let t = template(
-        acc,
-        ch,
-        "order_update",
-        "en_US",
-        "UTILITY",
-        TemplateStatus::Pending,
-        1000,
-    );
+    let utility =
+        |name, language, status, at| template(acc, ch, name, language, "UTILITY", status, at);
+    let t = utility("order_update", "en_US", TemplateStatus::Pending, 1000);
     let first = store.upsert_template(&t).await.unwrap();
     assert!(first.created && !first.status_changed);
     assert!(
@@ -71,15 +70,7 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
     );
 
     // Same status again (a new id proposed): no event, the first id kept.
-    let again = template(
-        acc,
-        ch,
-        "order_update",
-        "en_US",
-        "UTILITY",
-        TemplateStatus::Pending,
-        2000,
-    );
+    let again = utility("order_update", "en_US", TemplateStatus::Pending, 2000);
     let u = store.upsert_template(&again).await.unwrap();
     assert!(!u.created && !u.status_changed);
     assert_eq!(u.template.id, t.id);
@@ -112,12 +103,9 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
 
     // Another language and another name, then filters.
     store
-        .upsert_template(&template(
-            acc,
-            ch,
+        .upsert_template(&utility(
             "order_update",
             "de",
-            "UTILITY",
             TemplateStatus::Pending,
             4000,
         ))
@@ -151,49 +139,27 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
         }
     };
     assert_eq!(list(TemplateFilter::default()).await.len(), 3);
-    assert_eq!(
-        list(TemplateFilter {
-            status: Some("APPROVED".into()),
-            ..Default::default()
-        })
-        .await,
-        vec!["order_update/en_US"]
-    );
-    assert_eq!(
-        list(TemplateFilter {
-            category: Some("MARKETING".into()),
-            ..Default::default()
-        })
-        .await,
-        vec!["promo/en_US"]
-    );
-    assert_eq!(
-        list(TemplateFilter {
-            language: Some("de".into()),
-            ..Default::default()
-        })
-        .await,
-        vec!["order_update/de"]
-    );
-    assert_eq!(
-        list(TemplateFilter {
-            name: Some("order_update".into()),
-            ..Default::default()
-        })
-        .await
-        .len(),
-        2
-    );
+    let cases = [
+        (
+            filter(|f| f.status = Some("APPROVED".into())),
+            "order_update/en_US",
+        ),
+        (
+            filter(|f| f.category = Some("MARKETING".into())),
+            "promo/en_US",
+        ),
+        (
+            filter(|f| f.language = Some("de".into())),
+            "order_update/de",
+        ),
+    ];
+    for (f, expected) in cases {
+        assert_eq!(list(f.clone()).await, vec![expected], "{f:?}");
+    }
+    let by_name = filter(|f| f.name = Some("order_update".into()));
+    assert_eq!(list(by_name).await.len(), 2);
     let page = store
-        .list_templates(
-            acc,
-            ch,
-            &TemplateFilter::default(),
-            &PageRequest {
-                after: None,
-                limit: Some(2),
-            },
-        )
+        .list_templates(acc, ch, &TemplateFilter::default(), &page_request(None, 2))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 2);
@@ -202,10 +168,7 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
             acc,
             ch,
             &TemplateFilter::default(),
-            &PageRequest {
-                after: page.next.clone(),
-                limit: Some(2),
-            },
+            &page_request(page.next.clone(), 2),
         )
         .await
         .unwrap();
@@ -223,33 +186,11 @@ pub async fn templates_upsert_with_status_events(store: Arc<dyn Store>) {
 /// was requested); status updates by name and language; deletion by name or by id.
 pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;
-    let old = template(
-        acc,
-        ch,
-        "gone",
-        "en",
-        "UTILITY",
-        TemplateStatus::Approved,
-        1000,
-    );
-    let fresh = template(
-        acc,
-        ch,
-        "fresh",
-        "en",
-        "UTILITY",
-        TemplateStatus::Pending,
-        9000,
-    );
-    let kept = template(
-        acc,
-        ch,
-        "kept",
-        "en",
-        "UTILITY",
-        TemplateStatus::Pending,
-        1000,
-    );
+    let utility =
+        |name, language, status, at| template(acc, ch, name, language, "UTILITY", status, at);
+    let old = utility("gone", "en", TemplateStatus::Approved, 1000);
+    let fresh = utility("fresh", "en", TemplateStatus::Pending, 9000);
+    let kept = utility("kept", "en", TemplateStatus::Pending, 1000);
     for t in [&old, &fresh, &kept] {
         store.upsert_template(t).await.unwrap();
     }
@@ -261,24 +202,8 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
         vec![ch]
     );
     let upstream = vec![
-        template(
-            acc,
-            ch,
-            "kept",
-            "en",
-            "UTILITY",
-            TemplateStatus::Approved,
-            5000,
-        ),
-        template(
-            acc,
-            ch,
-            "hello_world",
-            "en_US",
-            "UTILITY",
-            TemplateStatus::Approved,
-            5000,
-        ),
+        utility("kept", "en", TemplateStatus::Approved, 5000),
+        utility("hello_world", "en_US", TemplateStatus::Approved, 5000),
     ];
     let out = store
         .sync_templates(acc, ch, &upstream, 5000)
@@ -312,33 +237,20 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
         (0, 0, 0)
     );
     let before = status_events(&store, acc).await.len();
+    let reject = |at| {
+        let store = store.clone();
+        async move {
+            let reason = Some("INVALID_FORMAT");
+            let set =
+                store.set_template_status(ch, "fresh", "en", TemplateStatus::Rejected, reason, at);
+            set.await.unwrap().unwrap()
+        }
+    };
 
-    let (t, changed) = store
-        .set_template_status(
-            ch,
-            "fresh",
-            "en",
-            TemplateStatus::Rejected,
-            Some("INVALID_FORMAT"),
-            10_000,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let (t, changed) = reject(10_000).await;
     assert!(changed);
     assert_eq!(t.rejected_reason.as_deref(), Some("INVALID_FORMAT"));
-    let (_, changed) = store
-        .set_template_status(
-            ch,
-            "fresh",
-            "en",
-            TemplateStatus::Rejected,
-            Some("INVALID_FORMAT"),
-            11_000,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let (_, changed) = reject(11_000).await;
     assert!(!changed);
     assert!(store
         .set_template_status(ch, "nope", "en", TemplateStatus::Approved, None, 1)
@@ -356,15 +268,7 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
 
     // Deletion: another account deletes nothing; by id one language; by name all of them.
     store
-        .upsert_template(&template(
-            acc,
-            ch,
-            "kept",
-            "de",
-            "UTILITY",
-            TemplateStatus::Approved,
-            12_000,
-        ))
+        .upsert_template(&utility("kept", "de", TemplateStatus::Approved, 12_000))
         .await
         .unwrap();
     assert!(store
@@ -384,15 +288,7 @@ pub async fn templates_sync_status_and_delete(store: Arc<dyn Store>) {
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].language(), "en");
     store
-        .upsert_template(&template(
-            acc,
-            ch,
-            "kept",
-            "fr",
-            "UTILITY",
-            TemplateStatus::Approved,
-            13_000,
-        ))
+        .upsert_template(&utility("kept", "fr", TemplateStatus::Approved, 13_000))
         .await
         .unwrap();
     let all = store.delete_templates(acc, ch, "kept", None).await.unwrap();

@@ -8,7 +8,7 @@ use switchboard_core::subscription::{
     Attempt, Delivery, DeliveryState, PayloadFormat, Subscription,
 };
 
-use super::{account, channel, create_with_key};
+use super::{account, channel, create_with_key, page_request, unique_number};
 use crate::conformance::messages::outbound;
 use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
 use crate::{PageRequest, Store};
@@ -65,14 +65,59 @@ fn attempt(status: u16, at: i64) -> Attempt {
 }
 
 /// Accounts with a channel, and `n` events (accepted messages) in account a.
+/// The deliveries `OWNER` claims at `now` (up to ten), with their events.
+async fn claim(store: &Arc<dyn Store>, now: i64) -> Vec<(Delivery, Event)> {
+    store.claim_deliveries(OWNER, now, LEASE, 10).await.unwrap()
+}
+
+/// The ids of the deliveries `OWNER` claims at `now` (up to ten).
+async fn claim_ids(store: &Arc<dyn Store>, now: i64) -> Vec<DeliveryId> {
+    claim(store, now).await.iter().map(|(d, _)| d.id).collect()
+}
+
+/// `OWNER`'s attempt of delivery `id` at `at`, answered with `status`, finished with
+/// `outcome`.
+async fn attempted(
+    store: &Arc<dyn Store>,
+    id: DeliveryId,
+    outcome: DeliveryOutcome,
+    status: u16,
+    at: i64,
+) -> Option<Delivery> {
+    finish(store, id, OWNER, outcome, Some(&attempt(status, at)), at).await
+}
+
+/// Stores `ds` with the fan-out position `cursor`, and checks the position moved there.
+async fn fan_out(store: &Arc<dyn Store>, ds: &[Delivery], cursor: &str) {
+    store.create_deliveries(ds, cursor).await.unwrap();
+    assert_eq!(
+        store.fanout_position().await.unwrap().as_deref(),
+        Some(cursor)
+    );
+}
+
+/// A failed attempt to retry at `next_attempt_at`.
+fn retry_at(next_attempt_at: i64) -> DeliveryOutcome {
+    DeliveryOutcome::Retry { next_attempt_at }
+}
+
+/// Finishes `owner`'s delivery `id` with `outcome` (and `attempt`) at `now`.
+async fn finish(
+    store: &Arc<dyn Store>,
+    id: DeliveryId,
+    owner: &str,
+    outcome: DeliveryOutcome,
+    attempt: Option<&Attempt>,
+    now: i64,
+) -> Option<Delivery> {
+    let finished = store.finish_delivery(id, owner, outcome, attempt, DISABLE_AFTER, now);
+    finished.await.unwrap()
+}
+
 async fn setup(store: &Arc<dyn Store>, n: usize) -> (AccountId, AccountId, Vec<Event>) {
     let a = account("a");
     let b = account("b");
-    let digits: String = switchboard_core::secret::random_hex(12)
-        .bytes()
-        .map(|x| char::from(b'0' + x % 10))
-        .collect();
-    let ch = channel(a.id, &format!("6{digits}"));
+    let ch = channel(a.id, &unique_number('6'));
     create_with_key(store, &a, std::slice::from_ref(&ch)).await;
     create_with_key(store, &b, &[]).await;
     for i in 0..n {
@@ -159,14 +204,7 @@ pub async fn fanout_position_moves_with_deliveries(store: Arc<dyn Store>) {
         .iter()
         .map(|e| delivery(&s, e, e.chat.as_deref().unwrap_or(""), 2_000))
         .collect();
-    store
-        .create_deliveries(&ds, &all.items[1].cursor)
-        .await
-        .unwrap();
-    assert_eq!(
-        store.fanout_position().await.unwrap().as_deref(),
-        Some(all.items[1].cursor.as_str())
-    );
+    fan_out(&store, &ds, &all.items[1].cursor).await;
     let rest = store
         .list_all_events(Some(&all.items[1].cursor), 10)
         .await
@@ -175,14 +213,7 @@ pub async fn fanout_position_moves_with_deliveries(store: Arc<dyn Store>) {
         rest.items.iter().map(|e| e.id).collect::<Vec<_>>(),
         vec![events[2].id]
     );
-    store
-        .create_deliveries(&[], &rest.items[0].cursor)
-        .await
-        .unwrap();
-    assert_eq!(
-        store.fanout_position().await.unwrap().as_deref(),
-        Some(rest.items[0].cursor.as_str())
-    );
+    fan_out(&store, &[], &rest.items[0].cursor).await;
     let listed = store
         .list_deliveries(a, s.id, &PageRequest::default())
         .await
@@ -205,93 +236,53 @@ pub async fn deliveries_are_ordered_retried_and_recorded(store: Arc<dyn Store>) 
         .create_deliveries(&ds, &events[3].cursor)
         .await
         .unwrap();
-    let claimed = store
-        .claim_deliveries(OWNER, 2_000, LEASE, 10)
-        .await
-        .unwrap();
+    let claimed = claim(&store, 2_000).await;
     let ids: Vec<DeliveryId> = claimed.iter().map(|(d, _)| d.id).collect();
     assert_eq!(ids, vec![ds[0].id, ds[1].id], "one per ordering key");
     assert_eq!(
         claimed[0].1.id, events[0].id,
         "the event comes with its delivery"
     );
-    assert!(
-        store
-            .claim_deliveries(OWNER, 2_001, LEASE, 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "leased"
-    );
+    assert!(claim(&store, 2_001).await.is_empty(), "leased");
 
     // ds[0] fails: retry later; its key stays blocked, the other key moves on.
-    let after = store
-        .finish_delivery(
-            ds[0].id,
-            OWNER,
-            DeliveryOutcome::Retry {
-                next_attempt_at: 9_000,
-            },
-            Some(&attempt(500, 2_100)),
-            DISABLE_AFTER,
-            2_100,
-        )
+    let after = attempted(&store, ds[0].id, retry_at(9_000), 500, 2_100)
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(after.attempts, 1);
     assert_eq!(after.last_status, Some(500));
     assert_eq!(after.state, DeliveryState::Pending);
-    assert!(store
-        .finish_delivery(
-            ds[1].id,
-            "node-b",
-            DeliveryOutcome::Delivered,
-            None,
-            DISABLE_AFTER,
-            2_100
-        )
+    assert!(finish(
+        &store,
+        ds[1].id,
+        "node-b",
+        DeliveryOutcome::Delivered,
+        None,
+        2_100
+    )
+    .await
+    .is_none());
+    let done = attempted(&store, ds[1].id, DeliveryOutcome::Delivered, 204, 2_100)
         .await
-        .unwrap()
-        .is_none());
-    let done = store
-        .finish_delivery(
-            ds[1].id,
-            OWNER,
-            DeliveryOutcome::Delivered,
-            Some(&attempt(204, 2_100)),
-            DISABLE_AFTER,
-            2_100,
-        )
-        .await
-        .unwrap()
         .unwrap();
     assert_eq!(done.state, DeliveryState::Delivered);
-    let next: Vec<DeliveryId> = store
-        .claim_deliveries(OWNER, 2_200, LEASE, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|(d, _)| d.id)
-        .collect();
+    let next: Vec<DeliveryId> = claim_ids(&store, 2_200).await;
     assert_eq!(
         next,
         vec![ds[3].id],
         "chat 1 waits for its failing head; chat 2 goes on"
     );
-    store
-        .finish_delivery(
-            ds[3].id,
-            OWNER,
-            DeliveryOutcome::Deferred {
-                next_attempt_at: 3_000,
-            },
-            None,
-            DISABLE_AFTER,
-            2_200,
-        )
-        .await
-        .unwrap();
+    finish(
+        &store,
+        ds[3].id,
+        OWNER,
+        DeliveryOutcome::Deferred {
+            next_attempt_at: 3_000,
+        },
+        None,
+        2_200,
+    )
+    .await;
     let (d3, attempts) = store.get_delivery(a, ds[3].id).await.unwrap().unwrap();
     assert_eq!(d3.attempts, 0, "a deferral is not an attempt");
     assert!(attempts.is_empty());
@@ -311,43 +302,17 @@ pub async fn deliveries_are_ordered_retried_and_recorded(store: Arc<dyn Store>) 
             .failing_since,
         None
     );
-    store
-        .claim_deliveries(OWNER, 9_000, LEASE, 10)
+    claim(&store, 9_000).await;
+    attempted(&store, ds[0].id, retry_at(10_000), 502, 9_100)
         .await
-        .unwrap();
-    store
-        .finish_delivery(
-            ds[0].id,
-            OWNER,
-            DeliveryOutcome::Retry {
-                next_attempt_at: 10_000,
-            },
-            Some(&attempt(502, 9_100)),
-            DISABLE_AFTER,
-            9_100,
-        )
-        .await
-        .unwrap()
         .unwrap();
     let failing = store.get_subscription(a, s.id).await.unwrap().unwrap();
     assert_eq!(failing.failing_since, Some(9_100));
     assert!(failing.enabled);
     let later = 9_100 + DISABLE_AFTER;
-    store
-        .claim_deliveries(OWNER, later, LEASE, 10)
+    claim(&store, later).await;
+    attempted(&store, ds[0].id, DeliveryOutcome::GiveUp, 503, later)
         .await
-        .unwrap();
-    store
-        .finish_delivery(
-            ds[0].id,
-            OWNER,
-            DeliveryOutcome::GiveUp,
-            Some(&attempt(503, later)),
-            DISABLE_AFTER,
-            later,
-        )
-        .await
-        .unwrap()
         .unwrap();
     let disabled = store.get_subscription(a, s.id).await.unwrap().unwrap();
     assert!(!disabled.enabled);
@@ -367,11 +332,7 @@ pub async fn deliveries_are_ordered_retried_and_recorded(store: Arc<dyn Store>) 
     assert_eq!(evs.items.len(), 1);
     assert_eq!(evs.items[0].data["subscription"]["id"], s.id.to_string());
     assert!(
-        store
-            .claim_deliveries(OWNER, later + 10_000, LEASE, 10)
-            .await
-            .unwrap()
-            .is_empty(),
+        claim(&store, later + 10_000).await.is_empty(),
         "disabled subscriptions get nothing"
     );
     let (d0, attempts) = store.get_delivery(a, ds[0].id).await.unwrap().unwrap();
@@ -398,13 +359,7 @@ pub async fn deliveries_are_ordered_retried_and_recorded(store: Arc<dyn Store>) 
     enabled.failing_since = None;
     enabled.disabled_reason = None;
     store.update_subscription(&enabled).await.unwrap();
-    let again: Vec<DeliveryId> = store
-        .claim_deliveries(OWNER, later + 2, LEASE, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|(d, _)| d.id)
-        .collect();
+    let again: Vec<DeliveryId> = claim_ids(&store, later + 2).await;
     assert!(again.contains(&ds[0].id));
 }
 
@@ -413,35 +368,21 @@ pub async fn replays_create_deliveries(store: Arc<dyn Store>) {
     let (a, _, events) = setup(&store, 4).await;
     let s = subscription(a, &["message.accepted"]);
     store.create_subscription(&s).await.unwrap();
-    assert_eq!(
-        store
-            .replay(&s, &ReplayFrom::Time(0), 5_000, 100)
-            .await
-            .unwrap(),
-        4
-    );
-    assert_eq!(
-        store
-            .replay(&s, &ReplayFrom::Event(events[1].id.to_string()), 5_000, 100)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .replay(&s, &ReplayFrom::Time(1_002), 5_000, 100)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .replay(&s, &ReplayFrom::Time(0), 5_000, 3)
-            .await
-            .unwrap(),
-        3,
-        "bounded"
-    );
+    let cases = [
+        (ReplayFrom::Time(0), 100, 4, "from the start"),
+        (
+            ReplayFrom::Event(events[1].id.to_string()),
+            100,
+            2,
+            "after an event",
+        ),
+        (ReplayFrom::Time(1_002), 100, 2, "since a time"),
+        (ReplayFrom::Time(0), 3, 3, "bounded"),
+    ];
+    for (from, limit, created, why) in cases {
+        let replayed = store.replay(&s, &from, 5_000, limit).await.unwrap();
+        assert_eq!(replayed, created, "{why}");
+    }
     let other = subscription(a, &["message.delivered"]);
     store.create_subscription(&other).await.unwrap();
     assert_eq!(
@@ -457,14 +398,7 @@ pub async fn replays_create_deliveries(store: Arc<dyn Store>) {
         .await
         .is_err());
     let listed = store
-        .list_deliveries(
-            a,
-            s.id,
-            &PageRequest {
-                after: None,
-                limit: Some(500),
-            },
-        )
+        .list_deliveries(a, s.id, &page_request(None, 500))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 11);

@@ -1,7 +1,6 @@
 //! PostgreSQL: accounts (see [`AccountStore`]).
 
 use async_trait::async_trait;
-use sqlx::Row;
 use switchboard_core::account::Account;
 use switchboard_core::channel::Channel;
 use switchboard_core::id::AccountId;
@@ -50,10 +49,6 @@ impl AccountStore for PgStore {
     }
 
     async fn count_accounts(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM accounts")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.count_rows("accounts").await
     }
 }

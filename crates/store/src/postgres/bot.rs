@@ -9,37 +9,19 @@ use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
+use super::contacts::load_contact;
 use super::events::{append_event, read_position, write_position};
 use super::PgStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
 use crate::columns::parse;
-use crate::decode::{self, CONTACT_COLS, DECISION_COLS, RULE_COLS};
+use crate::contacts::wa_key;
+use crate::decode::{self, DECISION_COLS, RULE_COLS};
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
 const POSITION: &str = "bot";
-
-async fn load_contact(
-    c: &mut PgConnection,
-    account: &str,
-    wa_id: &str,
-    lock: bool,
-) -> StoreResult<Option<ContactRecord>> {
-    let sql = format!(
-        "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND wa_id = $2{}",
-        if lock { " FOR UPDATE" } else { "" }
-    );
-    sqlx::query(&sql)
-        .bind(account)
-        .bind(wa_id)
-        .fetch_optional(&mut *c)
-        .await?
-        .as_ref()
-        .map(|r| decode::contact(r))
-        .transpose()
-}
 
 async fn ensure_contact(
     c: &mut PgConnection,
@@ -90,7 +72,7 @@ async fn add_tags(
     now: Millis,
 ) -> StoreResult<()> {
     ensure_contact(c, account, wa_id, now).await?;
-    let Some(mut contact) = load_contact(c, account, wa_id, true).await? else {
+    let Some(mut contact) = load_contact(c, account, &wa_key(wa_id), true).await? else {
         return Err(StoreError::Backend(
             "the contact vanished while tagging".into(),
         ));
@@ -114,7 +96,7 @@ async fn contact_after(
     account: &str,
     wa_id: &str,
 ) -> StoreResult<ContactRecord> {
-    load_contact(c, account, wa_id, false)
+    load_contact(c, account, &wa_key(wa_id), false)
         .await?
         .ok_or_else(|| StoreError::Backend("the contact vanished after its update".into()))
 }
@@ -282,7 +264,7 @@ impl BotStore for PgStore {
         wa_id: &str,
     ) -> StoreResult<Option<ContactRecord>> {
         let mut c = self.pool.acquire().await?;
-        load_contact(&mut c, &account.to_string(), wa_id, false).await
+        load_contact(&mut c, &account.to_string(), &wa_key(wa_id), false).await
     }
 
     async fn set_contact_opt_out(

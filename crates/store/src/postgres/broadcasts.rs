@@ -8,23 +8,30 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::PgConnection;
 use switchboard_core::broadcast::{
-    broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
+    broadcast_event, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
 };
 use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
+use super::credits::{append_ledger, balance};
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
+use super::query::fetch_opt_on;
 use super::PgStore;
-use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
+use crate::broadcast_rules::{
+    add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
+    tracked_move,
+};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
@@ -36,12 +43,7 @@ async fn load(c: &mut PgConnection, id: &str, lock: bool) -> StoreResult<Option<
         "SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
     );
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::broadcast(&r))
-        .transpose()
+    fetch_opt_on(&mut *c, sqlx::query(&sql).bind(id), decode::broadcast).await
 }
 
 /// Gives `amount` credits back to the account with one ledger entry.
@@ -66,18 +68,15 @@ async fn refund(
     .bind(now)
     .fetch_one(&mut *c)
     .await?;
-    sqlx::query(
-        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&account)
-    .bind(amount)
-    .bind(after)
-    .bind(REFUND_REASON)
-    .bind(reference)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
+    let entry = LedgerEntry {
+        account: &account,
+        amount,
+        balance_after: after,
+        reason: REFUND_REASON,
+        reference: Some(reference),
+        at: now,
+    };
+    append_ledger(c, &entry).await?;
     Ok(())
 }
 
@@ -187,29 +186,23 @@ impl BroadcastStore for PgStore {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(after) = after else {
-                let available: Option<i64> =
-                    sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
-                        .bind(&account)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let available = balance(&mut tx, &account).await?;
                 tx.rollback().await?;
                 return Ok(CreateBroadcastOutcome::Insufficient {
                     needed: b.credits_reserved,
                     available: available.unwrap_or(0),
                 });
             };
-            sqlx::query(
-                "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&account)
-            .bind(-b.credits_reserved)
-            .bind(after)
-            .bind(RESERVE_REASON)
-            .bind(b.id.to_string())
-            .bind(b.created_at)
-            .execute(&mut *tx)
-            .await?;
+            let reference = b.id.to_string();
+            let entry = LedgerEntry {
+                account: &account,
+                amount: -b.credits_reserved,
+                balance_after: after,
+                reason: RESERVE_REASON,
+                reference: Some(&reference),
+                at: b.created_at,
+            };
+            append_ledger(&mut tx, &entry).await?;
         }
         sqlx::query(
             "INSERT INTO broadcasts (id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, audience_cursor, materialized, created_at, updated_at)
@@ -243,12 +236,7 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        let sql =
-            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = $1 AND account_id = $2");
-        let query = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(account.to_string());
-        self.fetch_one(query, decode::broadcast).await
+        self.fetch_owned(&BROADCASTS, account, id).await
     }
 
     async fn list_broadcasts(
@@ -256,15 +244,7 @@ impl BroadcastStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        let sql = format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::broadcast, |b| b.id.to_string())
-            .await
+        self.fetch_owned_page(&BROADCASTS, account, page).await
     }
 
     async fn list_targets(
@@ -515,13 +495,7 @@ impl BroadcastStore for PgStore {
         let mut d = Counters::default();
         let mut refunds = 0i64;
         for item in items {
-            let (status, message_id, error) = match &item.action {
-                FeedAction::Queue(new) => {
-                    (TargetStatus::Queued, Some(new.message.id.to_string()), None)
-                }
-                FeedAction::Fail(e) => (TargetStatus::Failed, None, Some(e.to_string())),
-                FeedAction::Skip(e) => (TargetStatus::Skipped, None, Some(e.to_string())),
-            };
+            let (status, message_id, error) = fed_target(&item.action);
             let changed = sqlx::query(
                 "UPDATE broadcast_targets SET status = $3, message_id = $4, error = $5, updated_at = $6
                  WHERE broadcast_id = $1 AND seq = $2 AND status = 'pending'",
@@ -611,16 +585,8 @@ impl BroadcastStore for PgStore {
                 let Some((bc, seq, current)) = row else {
                     continue;
                 };
-                let Some(current) = TargetStatus::parse(&current) else {
+                let Some((current, next, error)) = tracked_move(&current, s) else {
                     continue;
-                };
-                let Some(next) = target_advance(current, s.status) else {
-                    continue;
-                };
-                let error = if matches!(next, TargetStatus::Failed | TargetStatus::NotDelivered) {
-                    s.error.as_ref().map(Value::to_string)
-                } else {
-                    None
                 };
                 sqlx::query(
                     "UPDATE broadcast_targets SET status = $3, error = COALESCE($4, error), updated_at = $5
@@ -633,11 +599,7 @@ impl BroadcastStore for PgStore {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let entry = deltas.entry(bc).or_default();
-                entry.0.moved(current, next, 1);
-                if next.is_refunded() {
-                    entry.1 += 1;
-                }
+                add_move(deltas.entry(bc).or_default(), current, next);
                 moved += 1;
             }
             for (bc, (d, refunds)) in deltas {

@@ -12,6 +12,7 @@ use super::query::decode_opt;
 use super::PgStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, PG_CHANNEL_COLS};
+use crate::owned::PG_CHANNELS;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).
@@ -74,12 +75,7 @@ impl ChannelStore for PgStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        let sql =
-            format!("SELECT {PG_CHANNEL_COLS} FROM channels WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::channel).await
+        self.fetch_owned(&PG_CHANNELS, account, id).await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::query::page_of;
+use super::query::{fetch_opt_on, page_of};
 use super::PgStore;
 use crate::bot::ContactRecord;
 use crate::columns::parse;
@@ -17,81 +17,92 @@ use crate::contacts::{
     ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::owned::IMPORTS;
 use crate::{Page, PageRequest, StoreResult};
 
-fn key_clause(key: &ContactKey) -> (&'static str, String) {
-    match key {
-        ContactKey::Id(id) => ("id", id.to_string()),
-        ContactKey::WaId(wa) => ("wa_id", wa.clone()),
-    }
-}
-
-async fn load(
+/// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.
+pub(crate) async fn load_contact(
     c: &mut PgConnection,
     account: &str,
     key: &ContactKey,
     lock: bool,
 ) -> StoreResult<Option<ContactRecord>> {
-    let (col, value) = key_clause(key);
+    let (col, value) = key.clause();
     let sql = format!(
         "SELECT {CONTACT_COLS} FROM contacts WHERE account_id = $1 AND {col} = $2{}",
         if lock { " FOR UPDATE" } else { "" }
     );
-    sqlx::query(&sql)
-        .bind(account)
-        .bind(value)
-        .fetch_optional(&mut *c)
-        .await?
-        .as_ref()
-        .map(|r| decode::contact(r))
-        .transpose()
+    let query = sqlx::query(&sql).bind(account).bind(value);
+    fetch_opt_on(&mut *c, query, decode::contact).await
 }
 
-async fn insert(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<u64> {
-    Ok(sqlx::query(
+/// Inserts a contact (unless its WhatsApp id is taken) or updates its name, opt-out, tags,
+/// fields and time; both bind its columns as `$1…$9`. The number of rows written.
+async fn write_contact(c: &mut PgConnection, r: &ContactRecord, insert: bool) -> StoreResult<u64> {
+    let sql = if insert {
         "INSERT INTO contacts (id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, wa_id) DO NOTHING",
-    )
-    .bind(r.id.to_string())
-    .bind(r.account_id.to_string())
-    .bind(&r.wa_id)
-    .bind(&r.name)
-    .bind(r.opted_out_at)
-    .bind(serde_json::to_string(&r.tags)?)
-    .bind(serde_json::to_string(&r.custom_fields)?)
-    .bind(r.created_at)
-    .bind(r.updated_at)
-    .execute(&mut *c)
-    .await?
-    .rows_affected())
-}
-
-async fn save(c: &mut PgConnection, r: &ContactRecord) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE contacts SET name = $3, opted_out_at = $4, tags = $5, custom_fields = $6, updated_at = $7
-         WHERE account_id = $1 AND wa_id = $2",
-    )
-    .bind(r.account_id.to_string())
-    .bind(&r.wa_id)
-    .bind(&r.name)
-    .bind(r.opted_out_at)
-    .bind(serde_json::to_string(&r.tags)?)
-    .bind(serde_json::to_string(&r.custom_fields)?)
-    .bind(r.updated_at)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, wa_id) DO NOTHING"
+    } else {
+        "UPDATE contacts SET name = $4, opted_out_at = $5, tags = $6, custom_fields = $7, updated_at = $9
+         WHERE account_id = $2 AND wa_id = $3"
+    };
+    Ok(sqlx::query(sql)
+        .bind(r.id.to_string())
+        .bind(r.account_id.to_string())
+        .bind(&r.wa_id)
+        .bind(&r.name)
+        .bind(r.opted_out_at)
+        .bind(serde_json::to_string(&r.tags)?)
+        .bind(serde_json::to_string(&r.custom_fields)?)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
 }
 
 fn as_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Inserts an import job, or updates its progress (status, counters, errors, reason, times);
+/// both bind the job's columns as `$1…$16`, in `IMPORT_COLS` order.
+async fn write_import(pool: &PgPool, job: &ImportJob, insert: bool) -> StoreResult<()> {
+    let sql = if insert {
+        format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+    } else {
+        "UPDATE contact_imports SET status = $4, total = $6, processed = $7, created = $8, updated = $9, skipped = $10,
+           failed = $11, errors = $12, reason = $13, updated_at = $15, finished_at = $16
+         WHERE id = $1"
+            .to_string()
+    };
+    sqlx::query(&sql)
+        .bind(job.id.to_string())
+        .bind(job.account_id.to_string())
+        .bind(job.mode.as_str())
+        .bind(job.status.as_str())
+        .bind(&job.file_path)
+        .bind(as_i64(job.total))
+        .bind(as_i64(job.processed))
+        .bind(as_i64(job.created))
+        .bind(as_i64(job.updated))
+        .bind(as_i64(job.skipped))
+        .bind(as_i64(job.failed))
+        .bind(serde_json::to_string(&job.errors)?)
+        .bind(&job.reason)
+        .bind(job.created_at)
+        .bind(job.updated_at)
+        .bind(job.finished_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl ContactStore for PgStore {
     async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
         let mut conn = self.pool.acquire().await?;
-        Ok(insert(&mut conn, contact).await? == 1)
+        Ok(write_contact(&mut conn, contact, true).await? == 1)
     }
 
     async fn find_contact(
@@ -100,7 +111,7 @@ impl ContactStore for PgStore {
         key: &ContactKey,
     ) -> StoreResult<Option<ContactRecord>> {
         let mut conn = self.pool.acquire().await?;
-        load(&mut conn, &account.to_string(), key, false).await
+        load_contact(&mut conn, &account.to_string(), key, false).await
     }
 
     async fn update_contact(
@@ -111,18 +122,19 @@ impl ContactStore for PgStore {
         now: Millis,
     ) -> StoreResult<Option<ContactRecord>> {
         let mut tx = self.pool.begin().await?;
-        let Some(mut contact) = load(&mut tx, &account.to_string(), key, true).await? else {
+        let Some(mut contact) = load_contact(&mut tx, &account.to_string(), key, true).await?
+        else {
             return Ok(None);
         };
         if patch.apply(&mut contact, now) {
-            save(&mut tx, &contact).await?;
+            write_contact(&mut tx, &contact, false).await?;
         }
         tx.commit().await?;
         Ok(Some(contact))
     }
 
     async fn delete_contact(&self, account: AccountId, key: &ContactKey) -> StoreResult<bool> {
-        let (col, value) = key_clause(key);
+        let (col, value) = key.clause();
         let sql = format!("DELETE FROM contacts WHERE account_id = $1 AND {col} = $2");
         let n = sqlx::query(&sql)
             .bind(account.to_string())
@@ -236,40 +248,14 @@ impl ContactStore for PgStore {
         }
         let (writes, outcome) = plan_batch(existing, rows, mode, account, now);
         for (contact, is_new) in &writes {
-            if *is_new {
-                insert(&mut tx, contact).await?;
-            } else {
-                save(&mut tx, contact).await?;
-            }
+            write_contact(&mut tx, contact, *is_new).await?;
         }
         tx.commit().await?;
         Ok(outcome)
     }
 
     async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
-        sqlx::query(&format!(
-            "INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        ))
-        .bind(job.id.to_string())
-        .bind(job.account_id.to_string())
-        .bind(job.mode.as_str())
-        .bind(job.status.as_str())
-        .bind(&job.file_path)
-        .bind(as_i64(job.total))
-        .bind(as_i64(job.processed))
-        .bind(as_i64(job.created))
-        .bind(as_i64(job.updated))
-        .bind(as_i64(job.skipped))
-        .bind(as_i64(job.failed))
-        .bind(serde_json::to_string(&job.errors)?)
-        .bind(&job.reason)
-        .bind(job.created_at)
-        .bind(job.updated_at)
-        .bind(job.finished_at)
-        .bind(as_i64(job.total))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        write_import(&self.pool, job, true).await
     }
 
     async fn get_import(
@@ -277,35 +263,11 @@ impl ContactStore for PgStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        let sql =
-            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::import).await
+        self.fetch_owned(&IMPORTS, account, id).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE contact_imports SET status = $2, processed = $3, created = $4, updated = $5, skipped = $6,
-               failed = $7, errors = $8, reason = $9, updated_at = $10, finished_at = $11, total = $12
-             WHERE id = $1",
-        )
-        .bind(job.id.to_string())
-        .bind(job.status.as_str())
-        .bind(as_i64(job.processed))
-        .bind(as_i64(job.created))
-        .bind(as_i64(job.updated))
-        .bind(as_i64(job.skipped))
-        .bind(as_i64(job.failed))
-        .bind(serde_json::to_string(&job.errors)?)
-        .bind(&job.reason)
-        .bind(job.updated_at)
-        .bind(job.finished_at)
-        .bind(as_i64(job.total))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        write_import(&self.pool, job, false).await
     }
 
     async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {

@@ -1,24 +1,47 @@
 //! PostgreSQL: account credit balances and their ledger.
 
 use async_trait::async_trait;
+use sqlx::PgConnection;
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
 use super::query::decode_all;
 use super::PgStore;
-use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
+use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore, LedgerEntry};
 use crate::decode::{self, CREDIT_MOVEMENT_COLS};
 use crate::StoreResult;
+
+/// The account's balance, if it has a row.
+pub(crate) async fn balance(c: &mut PgConnection, account: &str) -> StoreResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
+            .bind(account)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
+}
+
+/// Appends a ledger entry; its position.
+pub(crate) async fn append_ledger(c: &mut PgConnection, e: &LedgerEntry<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+    )
+    .bind(e.account)
+    .bind(e.amount)
+    .bind(e.balance_after)
+    .bind(e.reason)
+    .bind(e.reference)
+    .bind(e.at)
+    .fetch_one(&mut *c)
+    .await?)
+}
 
 #[async_trait]
 impl CreditStore for PgStore {
     async fn credit_balance(&self, account: AccountId) -> StoreResult<i64> {
-        let balance: Option<i64> =
-            sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
-                .bind(account.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(balance.unwrap_or(0))
+        let mut c = self.pool.acquire().await?;
+        Ok(balance(&mut c, &account.to_string()).await?.unwrap_or(0))
     }
 
     async fn change_credits(
@@ -47,29 +70,23 @@ impl CreditStore for PgStore {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(after) = after else {
-            let available: i64 =
-                sqlx::query_scalar("SELECT balance FROM account_credits WHERE account_id = $1")
-                    .bind(&account)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            // The row exists: this transaction inserted it or found it.
+            let available = balance(&mut tx, &account).await?.unwrap_or(0);
             tx.rollback().await?;
             return Ok(CreditOutcome::Insufficient {
                 needed: change.amount.saturating_neg(),
                 available,
             });
         };
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-        )
-        .bind(&account)
-        .bind(change.amount)
-        .bind(after)
-        .bind(change.reason)
-        .bind(change.reference)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let entry = LedgerEntry {
+            account: &account,
+            amount: change.amount,
+            balance_after: after,
+            reason: change.reason,
+            reference: change.reference,
+            at: now,
+        };
+        let seq = append_ledger(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(CreditOutcome::Applied(CreditMovement {
             seq,

@@ -6,6 +6,7 @@ use switchboard_core::key::ApiKey;
 
 use super::PgStore;
 use crate::decode::{self, KEY_COLS};
+use crate::owned::KEYS;
 use crate::{KeyStore, Page, PageRequest, StoreResult};
 
 /// Stores a key.
@@ -43,15 +44,7 @@ impl KeyStore for PgStore {
     }
 
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        let sql = format!(
-            "SELECT {KEY_COLS} FROM api_keys WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::key, |k| k.id.to_string())
-            .await
+        self.fetch_owned_page(&KEYS, account, page).await
     }
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {

@@ -7,6 +7,7 @@ use switchboard_core::time::Millis;
 
 use super::PgStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::owned::MEDIA;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -34,14 +35,7 @@ impl MediaStore for PgStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {MEDIA_COLS} FROM media WHERE account_id = $1 AND id = $2"
-        ))
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(|r| decode::media(r)).transpose()
+        self.fetch_owned(&MEDIA, account, id).await
     }
 
     async fn delete_media(

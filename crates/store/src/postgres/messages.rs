@@ -14,21 +14,25 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::PgConnection;
-use switchboard_core::event::{
-    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
-};
+use switchboard_core::event::{message_event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED};
 use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
-use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
+use super::query::{fetch_opt_on, PgQuery};
 use super::PgStore;
 use crate::columns::{json_opt, json_text};
-use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
+use crate::decode::{self, message_status, MESSAGE_COLS};
+use crate::message_rules::{
+    inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
+    stored_answer,
+};
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
 };
+use crate::owned::{MESSAGES, MESSAGE_STATUSES};
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
@@ -44,12 +48,7 @@ pub(super) async fn load_for_update(
     id: &str,
 ) -> StoreResult<Option<MessageRecord>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = $1 FOR UPDATE");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::message(&r))
-        .transpose()
+    fetch_opt_on(&mut *c, sqlx::query(&sql).bind(id), decode::message).await
 }
 
 /// Serializes the send answer and the status reports of one upstream id.
@@ -170,11 +169,6 @@ async fn apply_pending(
     Ok(())
 }
 
-/// A failure error may say it was decided locally (`"attempted": false`).
-fn attempted_error(error: &Value) -> Option<bool> {
-    error.get("attempted").and_then(Value::as_bool)
-}
-
 /// Stores an outbound message (with its history entry, outbox or schedule row, event and
 /// idempotency key) inside the caller's transaction.
 pub(super) async fn insert_outbound(
@@ -192,13 +186,9 @@ pub(super) async fn insert_outbound(
         .bind(&idem.key)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some((hash, response, created_at)) = found {
-            if now - created_at < new.idempotency_ttl_ms {
-                return Ok(if hash == idem.request_hash {
-                    InsertOutcome::Replay(serde_json::from_str(&response)?)
-                } else {
-                    InsertOutcome::KeyReused
-                });
+        if let Some(stored) = found {
+            if let Some(answer) = stored_answer(&stored, new, idem)? {
+                return Ok(answer);
             }
             sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2")
                 .bind(&account)
@@ -208,25 +198,11 @@ pub(super) async fn insert_outbound(
         }
     }
     let id = m.id.to_string();
-    sqlx::query(
-        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    bind_message(
+        sqlx::query(INSERT_MESSAGE),
+        m,
+        new.template_category.as_deref(),
     )
-    .bind(&id)
-    .bind(&account)
-    .bind(m.channel_id.to_string())
-    .bind(m.direction.as_str())
-    .bind(&m.chat)
-    .bind(&m.kind)
-    .bind(m.body.to_string())
-    .bind(m.status.as_str())
-    .bind(&m.upstream_id)
-    .bind(&m.context_id)
-    .bind(json_text(&m.error))
-    .bind(attempts(m))
-    .bind(m.created_at)
-    .bind(m.updated_at)
-    .bind(&new.template_category)
     .execute(&mut *tx)
     .await?;
     // The recipient becomes a contact on the first message to it.
@@ -274,6 +250,40 @@ pub(super) async fn insert_outbound(
         .await?;
     }
     Ok(InsertOutcome::Inserted)
+}
+
+/// Inserts a message row; [`bind_message`] binds its values.
+const INSERT_MESSAGE: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+/// Inserts an inbound message row unless its upstream id is taken: no error, no attempts;
+/// [`bind_message`] binds its values (`$11` and `$12` go unused).
+const INSERT_INBOUND: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, $13, $14, $15)
+     ON CONFLICT (channel_id, upstream_id) WHERE upstream_id IS NOT NULL DO NOTHING";
+
+/// Binds a message's columns as `$1…$15`, in [`INSERT_MESSAGE`] order.
+fn bind_message<'q>(
+    query: PgQuery<'q>,
+    m: &'q MessageRecord,
+    template_category: Option<&'q str>,
+) -> PgQuery<'q> {
+    query
+        .bind(m.id.to_string())
+        .bind(m.account_id.to_string())
+        .bind(m.channel_id.to_string())
+        .bind(m.direction.as_str())
+        .bind(&m.chat)
+        .bind(&m.kind)
+        .bind(m.body.to_string())
+        .bind(m.status.as_str())
+        .bind(&m.upstream_id)
+        .bind(&m.context_id)
+        .bind(json_text(&m.error))
+        .bind(attempts(m))
+        .bind(m.created_at)
+        .bind(m.updated_at)
+        .bind(template_category)
 }
 
 #[async_trait]
@@ -354,10 +364,7 @@ impl MessageStore for PgStore {
         };
         match outcome {
             DispatchOutcome::Sent { upstream_id } => {
-                m.attempts += 1;
-                m.upstream_id = Some(upstream_id.clone());
-                m.error = None;
-                m.updated_at = now;
+                record_sent(&mut m, &upstream_id, now);
                 save(&mut tx, &m).await?;
                 apply_to(&mut tx, &mut m, MessageStatus::Sent, now, None, None, now).await?;
                 sqlx::query("DELETE FROM outbox WHERE message_id = $1")
@@ -378,19 +385,11 @@ impl MessageStore for PgStore {
                 .bind(not_before)
                 .execute(&mut *tx)
                 .await?;
-                if attempted {
-                    m.attempts += 1;
-                }
-                if error.is_some() {
-                    m.error = error;
-                }
-                m.updated_at = now;
+                record_retry(&mut m, error, attempted, now);
                 save(&mut tx, &m).await?;
             }
             DispatchOutcome::Failed { error } => {
-                if !matches!(attempted_error(&error), Some(false)) {
-                    m.attempts += 1;
-                }
+                record_failed_attempt(&mut m, &error);
                 sqlx::query("DELETE FROM outbox WHERE message_id = $1")
                     .bind(&id_text)
                     .execute(&mut *tx)
@@ -422,10 +421,7 @@ impl MessageStore for PgStore {
     }
 
     async fn outbox_len(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.count_rows("outbox").await
     }
 
     async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome> {
@@ -435,13 +431,8 @@ impl MessageStore for PgStore {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2 FOR UPDATE"
         );
-        let found = sqlx::query(&sql)
-            .bind(&channel)
-            .bind(&report.upstream_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| decode::message(&r))
-            .transpose()?;
+        let query = sqlx::query(&sql).bind(&channel).bind(&report.upstream_id);
+        let found = fetch_opt_on(&mut tx, query, decode::message).await?;
         let outcome = match found {
             None => {
                 sqlx::query(
@@ -483,26 +474,10 @@ impl MessageStore for PgStore {
         let m = &new.message;
         let id = m.id.to_string();
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 0, $11, $12)
-             ON CONFLICT (channel_id, upstream_id) WHERE upstream_id IS NOT NULL DO NOTHING",
-        )
-        .bind(&id)
-        .bind(m.account_id.to_string())
-        .bind(m.channel_id.to_string())
-        .bind(m.direction.as_str())
-        .bind(&m.chat)
-        .bind(&m.kind)
-        .bind(m.body.to_string())
-        .bind(m.status.as_str())
-        .bind(&m.upstream_id)
-        .bind(&m.context_id)
-        .bind(m.created_at)
-        .bind(m.updated_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let inserted = bind_message(sqlx::query(INSERT_INBOUND), m, None)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if inserted == 0 {
             return Ok(false);
         }
@@ -550,12 +525,10 @@ impl MessageStore for PgStore {
         let Some(mut m) = load_for_update(&mut tx, &id.to_string()).await? else {
             return Ok(None);
         };
-        if m.account_id != account || m.direction != Direction::Inbound {
+        let Some(changed) = mark_read(&mut m, account, now) else {
             return Ok(None);
-        }
-        if m.status != MessageStatus::Read {
-            m.status = MessageStatus::Read;
-            m.updated_at = now;
+        };
+        if changed {
             save(&mut tx, &m).await?;
             insert_history(
                 &mut tx,
@@ -577,21 +550,9 @@ impl MessageStore for PgStore {
         account: AccountId,
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        let Some(m) = self.fetch_one(query, decode::message).await? else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = $1 ORDER BY id"
-        );
-        let query = sqlx::query(&sql).bind(id.to_string());
-        Ok(Some((
-            m,
-            self.fetch_all(query, decode::status_entry).await?,
-        )))
+        let statuses = &MESSAGE_STATUSES;
+        self.fetch_owned_with(&MESSAGES, statuses, account, id)
+            .await
     }
 
     async fn find_by_upstream(
@@ -652,18 +613,4 @@ impl MessageStore for PgStore {
         .fetch_optional(&self.pool)
         .await?)
     }
-}
-
-/// The inbound message's event, with the upstream details kept in `data.upstream`.
-fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
-    let mut event = inbound_event(
-        new.event_type,
-        &new.message,
-        new.profile_name.as_deref(),
-        now,
-    );
-    if let Some(upstream) = &new.upstream {
-        event.data["upstream"] = upstream.clone();
-    }
-    event
 }

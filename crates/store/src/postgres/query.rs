@@ -1,9 +1,13 @@
 //! Decoding fetched PostgreSQL rows with a shared [`Decoder`]; the keyset page.
 
 use sqlx::postgres::PgRow;
+use sqlx::PgConnection;
+
+use switchboard_core::id::AccountId;
 
 use super::PgStore;
 use crate::decode::Decoder;
+use crate::owned::{History, Owned};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -25,6 +29,16 @@ pub(crate) fn page_of<T>(
     cursor: impl Fn(&T) -> String,
 ) -> StoreResult<Page<T>> {
     Ok(Page::from_rows(decode_all(rows, decode)?, page, cursor))
+}
+
+/// The row `query` fetches on the connection `c` (inside its transaction), decoded, if there
+/// is one.
+pub(crate) async fn fetch_opt_on<T>(
+    c: &mut PgConnection,
+    query: PgQuery<'_>,
+    decode: Decoder<T>,
+) -> StoreResult<Option<T>> {
+    decode_opt(query.fetch_optional(c).await?, decode)
 }
 
 /// A statement with its bound arguments.
@@ -58,5 +72,66 @@ impl PgStore {
         cursor: impl Fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
         page_of(&query.fetch_all(&self.pool).await?, page, decode, cursor)
+    }
+
+    /// The row of `owned` with `id` that `account` owns, decoded, if there is one.
+    pub(crate) async fn fetch_owned<T>(
+        &self,
+        owned: &Owned<T>,
+        account: AccountId,
+        id: impl ToString,
+    ) -> StoreResult<Option<T>> {
+        let Owned { table, cols, .. } = owned;
+        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = $1 AND id = $2");
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(id.to_string());
+        self.fetch_one(query, owned.decode).await
+    }
+
+    /// One keyset page of the rows of `owned` that `account` owns, in id order.
+    pub(crate) async fn fetch_owned_page<T>(
+        &self,
+        owned: &Owned<T>,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<T>> {
+        let Owned { table, cols, .. } = owned;
+        let sql = format!(
+            "SELECT {cols} FROM {table} WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let query = sqlx::query(&sql)
+            .bind(account.to_string())
+            .bind(page.after_key())
+            .bind(page.fetch());
+        self.fetch_page(query, page, owned.decode, owned.cursor)
+            .await
+    }
+
+    /// The row of `owned` with `id` that `account` owns, with its `history`.
+    pub(crate) async fn fetch_owned_with<T, H>(
+        &self,
+        owned: &Owned<T>,
+        history: &History<H>,
+        account: AccountId,
+        id: impl ToString,
+    ) -> StoreResult<Option<(T, Vec<H>)>> {
+        let id = id.to_string();
+        let Some(row) = self.fetch_owned(owned, account, &id).await? else {
+            return Ok(None);
+        };
+        let History {
+            table, cols, key, ..
+        } = history;
+        let sql = format!("SELECT {cols} FROM {table} WHERE {key} = $1 ORDER BY id");
+        let query = sqlx::query(&sql).bind(&id);
+        Ok(Some((row, self.fetch_all(query, history.decode).await?)))
+    }
+
+    /// How many rows `table` has.
+    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = sqlx::query_scalar(&sql).fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

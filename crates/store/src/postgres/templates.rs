@@ -10,11 +10,13 @@ use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
+use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::owned::TEMPLATES;
 use crate::templates::{
-    definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
+    definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
 };
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
@@ -27,14 +29,11 @@ async fn find_for_update(
     let sql = format!(
         "SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 AND name = $2 AND language = $3 FOR UPDATE"
     );
-    sqlx::query(&sql)
+    let query = sqlx::query(&sql)
         .bind(channel.to_string())
         .bind(name)
-        .bind(language)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::template(&r))
-        .transpose()
+        .bind(language);
+    fetch_opt_on(&mut *c, query, decode::template).await
 }
 
 /// Inserts `t` unless its key exists (returns whether it was inserted), or updates the row
@@ -66,39 +65,36 @@ async fn write(c: &mut PgConnection, t: &TemplateRecord, insert: bool) -> StoreR
     Ok(done.rows_affected() == 1)
 }
 
+/// Stores `incoming` over `existing` (see [`merge`]): rewrites the row when anything changed
+/// and writes a `template.status` event (at `event_at`, else when the merged row was updated)
+/// when the status did. The merged record, whether it changed and whether its status did.
+async fn store_merged(
+    c: &mut PgConnection,
+    existing: &TemplateRecord,
+    incoming: &TemplateRecord,
+    event_at: Option<Millis>,
+) -> StoreResult<(TemplateRecord, bool, bool)> {
+    let (merged, changed, status_changed) = merge(existing, incoming);
+    if changed {
+        write(&mut *c, &merged, false).await?;
+    }
+    if status_changed {
+        let at = event_at.unwrap_or(merged.updated_at);
+        let event = template_status_event(&merged, Some(existing.status), at);
+        append_event(&mut *c, &event).await?;
+    }
+    Ok((merged, changed, status_changed))
+}
+
 async fn upsert(c: &mut PgConnection, t: &TemplateRecord) -> StoreResult<(Upserted, bool)> {
     if write(c, t, true).await? {
-        return Ok((
-            Upserted {
-                template: t.clone(),
-                created: true,
-                status_changed: false,
-            },
-            true,
-        ));
+        return Ok(Upserted::created(t));
     }
     let existing = find_for_update(c, t.channel_id, t.name(), t.language())
         .await?
         .ok_or_else(|| StoreError::Conflict("the template was deleted meanwhile; retry".into()))?;
-    let (merged, changed, status_changed) = merge(&existing, t);
-    if changed {
-        write(c, &merged, false).await?;
-    }
-    if status_changed {
-        append_event(
-            c,
-            &template_status_event(&merged, Some(existing.status), merged.updated_at),
-        )
-        .await?;
-    }
-    Ok((
-        Upserted {
-            template: merged,
-            created: false,
-            status_changed,
-        },
-        changed,
-    ))
+    let (merged, changed, status_changed) = store_merged(c, &existing, t, None).await?;
+    Ok(Upserted::merged(merged, changed, status_changed))
 }
 
 #[async_trait]
@@ -115,12 +111,7 @@ impl TemplateStore for PgStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::template).await
+        self.fetch_owned(&TEMPLATES, account, id).await
     }
 
     async fn list_templates(
@@ -193,14 +184,7 @@ impl TemplateStore for PgStore {
         let mut tx = self.pool.begin().await?;
         for t in upstream {
             let (u, changed) = upsert(&mut tx, t).await?;
-            if u.created {
-                out.created += 1;
-            } else if changed {
-                out.updated += 1;
-            }
-            if u.status_changed {
-                out.status_changes += 1;
-            }
+            out.count(&u, changed);
         }
         let names: Vec<String> = upstream.iter().map(|t| t.name().to_string()).collect();
         let languages: Vec<String> = upstream.iter().map(|t| t.language().to_string()).collect();
@@ -234,23 +218,9 @@ impl TemplateStore for PgStore {
         let Some(existing) = find_for_update(&mut tx, channel, name, language).await? else {
             return Ok(None);
         };
-        let incoming = TemplateRecord {
-            status,
-            rejected_reason: reason.map(str::to_string),
-            updated_at: now,
-            ..existing.clone()
-        };
-        let (merged, changed, status_changed) = merge(&existing, &incoming);
-        if changed {
-            write(&mut tx, &merged, false).await?;
-        }
-        if status_changed {
-            append_event(
-                &mut tx,
-                &template_status_event(&merged, Some(existing.status), now),
-            )
-            .await?;
-        }
+        let incoming = with_status(&existing, status, reason, now);
+        let (merged, _, status_changed) =
+            store_merged(&mut tx, &existing, &incoming, Some(now)).await?;
         tx.commit().await?;
         Ok(Some((merged, status_changed)))
     }

@@ -11,20 +11,24 @@
 //!   whose transaction commits late.
 
 use async_trait::async_trait;
-use serde_json::json;
 use sqlx::PgConnection;
-use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
-use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
-use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::Millis;
 
 use super::events::{append_event, read_position, settled_events, write_position};
+use super::query::fetch_opt_on;
 use super::retry::retry_on_conflict;
 use super::PgStore;
 use crate::columns::Prefixed;
-use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
-use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
+use crate::owned::{DELIVERIES, DELIVERY_ATTEMPTS, SUBSCRIPTIONS};
+use crate::webhooks::{
+    disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
+    WebhookStore,
+};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
@@ -122,55 +126,24 @@ async fn note_failure(
     let Some((true, since)) = failing else {
         return Ok(());
     };
-    let failing_for = since.map(|since| now - since).unwrap_or(0);
-    if failing_for < disable_after_ms {
+    let Some(reason) = disable_reason(since, disable_after_ms, now) else {
         return Ok(());
-    }
-    let reason = format!(
-        "every delivery failed for {} hours",
-        failing_for / 3_600_000
-    );
+    };
     // `AND enabled`: of two failures racing past the threshold, only one disables.
     let sql = format!(
         "UPDATE subscriptions SET enabled = FALSE, disabled_reason = $2, updated_at = $3
          WHERE id = $1 AND enabled RETURNING {SUBSCRIPTION_COLS}"
     );
-    let Some(s) = sqlx::query(&sql)
-        .bind(subscription)
-        .bind(&reason)
-        .bind(now)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::subscription(&r))
-        .transpose()?
-    else {
+    let query = sqlx::query(&sql).bind(subscription).bind(&reason).bind(now);
+    let Some(s) = fetch_opt_on(&mut *c, query, decode::subscription).await? else {
         return Ok(());
     };
-    append_event(
-        c,
-        &Event {
-            seq: 0,
-            cursor: String::new(),
-            id: EventId::new(),
-            kind: SUBSCRIPTION_DISABLED.to_string(),
-            account_id: s.account_id,
-            channel_id: s.channel_id,
-            chat: None,
-            created_at: now,
-            data: json!({"subscription": {"id": s.id.to_string(), "url": s.url, "reason": s.disabled_reason}}),
-        },
-    )
-    .await
+    append_event(c, &disabled_event(&s, now)).await
 }
 
 async fn load_delivery(c: &mut PgConnection, id: &str) -> StoreResult<Option<Delivery>> {
     let sql = format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| decode::delivery(&r))
-        .transpose()
+    fetch_opt_on(&mut *c, sqlx::query(&sql).bind(id), decode::delivery).await
 }
 
 /// Binds a subscription's columns as `$1…$15`, in `SUBSCRIPTION_COLS` order.
@@ -214,13 +187,7 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id = $2"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, decode::subscription).await
+        self.fetch_owned(&SUBSCRIPTIONS, account, id).await
     }
 
     async fn list_subscriptions(
@@ -228,15 +195,7 @@ impl WebhookStore for PgStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::subscription, |s| s.id.to_string())
-            .await
+        self.fetch_owned_page(&SUBSCRIPTIONS, account, page).await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
@@ -363,15 +322,23 @@ impl WebhookStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        match outcome {
-            DeliveryOutcome::Delivered => {
-                sqlx::query(
-                    "UPDATE deliveries SET state = 'delivered', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+        let (release, streak) = outcome.effects();
+        let released = match release {
+            Release::Final(state) => sqlx::query(
+                "UPDATE deliveries SET state = $3, finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+            )
+            .bind(&id_text)
+            .bind(now)
+            .bind(state.as_str()),
+            Release::Pending(at) => sqlx::query(
+                "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+            )
+            .bind(&id_text)
+            .bind(at),
+        };
+        released.execute(&mut *tx).await?;
+        match streak {
+            Streak::Ended => {
                 // Only when it is set: successes do not lock (or rewrite) the subscription.
                 sqlx::query(
                     "UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
@@ -380,35 +347,10 @@ impl WebhookStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
             }
-            DeliveryOutcome::Retry { next_attempt_at } => {
-                sqlx::query(
-                    "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(next_attempt_at)
-                .execute(&mut *tx)
-                .await?;
-                note_failure(&mut tx, &subscription, disable_after_ms, now).await?;
+            Streak::Continued => {
+                note_failure(&mut tx, &subscription, disable_after_ms, now).await?
             }
-            DeliveryOutcome::GiveUp => {
-                sqlx::query(
-                    "UPDATE deliveries SET state = 'failed', finished_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                note_failure(&mut tx, &subscription, disable_after_ms, now).await?;
-            }
-            DeliveryOutcome::Deferred { next_attempt_at } => {
-                sqlx::query(
-                    "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
-                )
-                .bind(&id_text)
-                .bind(next_attempt_at)
-                .execute(&mut *tx)
-                .await?;
-            }
+            Streak::Untouched => {}
         }
         let delivery = load_delivery(&mut tx, &id_text).await?;
         tx.commit().await?;
@@ -420,19 +362,9 @@ impl WebhookStore for PgStore {
         account: AccountId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let sql =
-            format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        let Some(d) = self.fetch_one(query, decode::delivery).await? else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id"
-        );
-        let query = sqlx::query(&sql).bind(id.to_string());
-        Ok(Some((d, self.fetch_all(query, decode::attempt).await?)))
+        let attempts = &DELIVERY_ATTEMPTS;
+        self.fetch_owned_with(&DELIVERIES, attempts, account, id)
+            .await
     }
 
     async fn list_deliveries(
@@ -509,20 +441,7 @@ impl WebhookStore for PgStore {
             .await?;
         let deliveries: Vec<Delivery> = events
             .into_iter()
-            .map(|(event_id, chat)| Delivery {
-                id: DeliveryId::new(),
-                subscription_id: s.id,
-                account_id: s.account_id,
-                ordering_key: chat.unwrap_or_else(|| event_id.clone()),
-                event_id,
-                state: DeliveryState::Pending,
-                attempts: 0,
-                next_attempt_at: now,
-                last_status: None,
-                last_error: None,
-                created_at: now,
-                finished_at: None,
-            })
+            .map(|(event_id, chat)| pending_delivery(s, event_id, chat, now))
             .collect();
         insert_deliveries(&mut tx, &deliveries).await?;
         tx.commit().await?;

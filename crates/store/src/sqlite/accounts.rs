@@ -51,11 +51,6 @@ impl AccountStore for SqliteStore {
     }
 
     async fn count_accounts(&self) -> StoreResult<u64> {
-        self.engine
-            .read(|c| {
-                let n: i64 = c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            })
-            .await
+        self.count_rows("accounts").await
     }
 }

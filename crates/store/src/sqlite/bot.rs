@@ -7,6 +7,7 @@ use switchboard_core::automation::{BotSettings, ContactBotState};
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
+use super::contacts::load_contact;
 use super::events::{append_event, read_position, write_position};
 use super::query::args;
 use super::query::query_one;
@@ -15,16 +16,12 @@ use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
 use crate::columns::parse;
-use crate::decode::{self, CONTACT_COLS, DECISION_COLS, RULE_COLS};
+use crate::contacts::wa_key;
+use crate::decode::{self, DECISION_COLS, RULE_COLS};
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
 const POSITION: &str = "bot";
-
-fn load_contact(c: &Connection, account: &str, wa_id: &str) -> StoreResult<Option<ContactRecord>> {
-    let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND wa_id = ?2");
-    query_one(c, &sql, params![account, wa_id], decode::contact)
-}
 
 /// Creates the contact if it does not exist yet.
 fn ensure_contact(c: &Connection, account: &str, wa_id: &str, now: Millis) -> StoreResult<()> {
@@ -56,7 +53,7 @@ fn add_tags(
     now: Millis,
 ) -> StoreResult<()> {
     ensure_contact(c, account, wa_id, now)?;
-    let Some(mut contact) = load_contact(c, account, wa_id)? else {
+    let Some(mut contact) = load_contact(c, account, &wa_key(wa_id))? else {
         return Err(StoreError::Backend(
             "the contact vanished while tagging".into(),
         ));
@@ -76,7 +73,7 @@ fn add_tags(
 }
 
 fn contact_after(c: &Connection, account: &str, wa_id: &str) -> StoreResult<ContactRecord> {
-    load_contact(c, account, wa_id)?
+    load_contact(c, account, &wa_key(wa_id))?
         .ok_or_else(|| StoreError::Backend("the contact vanished after its update".into()))
 }
 
@@ -254,7 +251,7 @@ impl BotStore for SqliteStore {
     ) -> StoreResult<Option<ContactRecord>> {
         let wa_id = wa_id.to_string();
         self.engine
-            .read(move |c| load_contact(c, &account.to_string(), &wa_id))
+            .read(move |c| load_contact(c, &account.to_string(), &wa_key(&wa_id)))
             .await
     }
 

@@ -6,25 +6,31 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use switchboard_core::broadcast::{
-    broadcast_event, target_advance, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
+    broadcast_event, BroadcastRecord, BroadcastStatus, Counters, TargetStatus,
 };
 use switchboard_core::event::{BROADCAST_FINISHED, BROADCAST_PROGRESS};
 use switchboard_core::id::{AccountId, BroadcastId, ContactId};
 use switchboard_core::time::Millis;
 
+use super::credits::{append_ledger, balance, set_balance};
 use super::events::{append_event, read_position, write_position};
 use super::messages::insert_outbound;
 use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
-use crate::broadcast_rules::{control_target, counts_by_status, finish_if_done, target_cursor};
+use crate::broadcast_rules::{
+    add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
+    tracked_move,
+};
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
     TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
 };
+use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.
@@ -47,22 +53,17 @@ fn refund(
         return Ok(());
     }
     let account = account.to_string();
-    let balance: i64 = c
-        .prepare_cached("SELECT balance FROM account_credits WHERE account_id = ?1")?
-        .query_row([&account], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    let after = balance.saturating_add(amount);
-    c.prepare_cached(
-        "INSERT INTO account_credits (account_id, balance, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at",
-    )?
-    .execute(params![account, after, now])?;
-    c.prepare_cached(
-        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![account, amount, after, REFUND_REASON, reference, now])?;
+    let after = balance(c, &account)?.saturating_add(amount);
+    set_balance(c, &account, after, now)?;
+    let entry = LedgerEntry {
+        account: &account,
+        amount,
+        balance_after: after,
+        reason: REFUND_REASON,
+        reference: Some(reference),
+        at: now,
+    };
+    append_ledger(c, &entry)?;
     Ok(())
 }
 
@@ -168,14 +169,7 @@ impl BroadcastStore for SqliteStore {
         self.engine
             .write(move |c| {
                 let account = b.account_id.to_string();
-                let balance: i64 = c
-                    .query_row(
-                        "SELECT balance FROM account_credits WHERE account_id = ?1",
-                        [&account],
-                        |r| r.get(0),
-                    )
-                    .optional()?
-                    .unwrap_or(0);
+                let balance = balance(c, &account)?;
                 if balance < b.credits_reserved {
                     return Ok(CreateBroadcastOutcome::Insufficient {
                         needed: b.credits_reserved,
@@ -183,16 +177,19 @@ impl BroadcastStore for SqliteStore {
                     });
                 }
                 if b.credits_reserved > 0 {
+                    // The balance covers the reservation, so the account has a row.
                     let after = balance - b.credits_reserved;
-                    c.execute(
-                        "UPDATE account_credits SET balance = ?2, updated_at = ?3 WHERE account_id = ?1",
-                        params![account, after, b.created_at],
-                    )?;
-                    c.execute(
-                        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![account, -b.credits_reserved, after, RESERVE_REASON, b.id.to_string(), b.created_at],
-                    )?;
+                    set_balance(c, &account, after, b.created_at)?;
+                    let reference = b.id.to_string();
+                    let entry = LedgerEntry {
+                        account: &account,
+                        amount: -b.credits_reserved,
+                        balance_after: after,
+                        reason: RESERVE_REASON,
+                        reference: Some(&reference),
+                        at: b.created_at,
+                    };
+                    append_ledger(c, &entry)?;
                 }
                 c.execute(
                     "INSERT INTO broadcasts (id, account_id, channel_id, name, message, audience, marketing, template_category, status, send_at, audience_size, credits_per_target, credits_reserved, audience_cursor, materialized, created_at, updated_at)
@@ -227,11 +224,7 @@ impl BroadcastStore for SqliteStore {
         account: AccountId,
         id: BroadcastId,
     ) -> StoreResult<Option<BroadcastRecord>> {
-        let (account, id) = (account.to_string(), id.to_string());
-        let sql =
-            format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1 AND account_id = ?2");
-        let args = args![id, account];
-        self.read_one(sql, args, decode::broadcast).await
+        self.read_owned(&BROADCASTS, account, id).await
     }
 
     async fn list_broadcasts(
@@ -239,13 +232,7 @@ impl BroadcastStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<BroadcastRecord>> {
-        let account = account.to_string();
-        let sql = format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account, page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::broadcast, |b| b.id.to_string())
-            .await
+        self.read_owned_page(&BROADCASTS, account, page).await
     }
 
     async fn list_targets(
@@ -504,13 +491,7 @@ impl BroadcastStore for SqliteStore {
                 let mut d = Counters::default();
                 let mut refunds = 0i64;
                 for item in &items {
-                    let (status, message_id, error) = match &item.action {
-                        FeedAction::Queue(new) => {
-                            (TargetStatus::Queued, Some(new.message.id.to_string()), None)
-                        }
-                        FeedAction::Fail(e) => (TargetStatus::Failed, None, Some(e.to_string())),
-                        FeedAction::Skip(e) => (TargetStatus::Skipped, None, Some(e.to_string())),
-                    };
+                    let (status, message_id, error) = fed_target(&item.action);
                     let changed = c
                         .prepare_cached(
                             "UPDATE broadcast_targets SET status = ?3, message_id = ?4, error = ?5, updated_at = ?6
@@ -570,27 +551,15 @@ impl BroadcastStore for SqliteStore {
                     let Some((bc, seq, current)) = found else {
                         continue;
                     };
-                    let Some(current) = TargetStatus::parse(&current) else {
-                        continue;
-                    };
-                    let Some(next) = target_advance(current, s.status) else {
-                        continue;
-                    };
-                    let error = if matches!(next, TargetStatus::Failed | TargetStatus::NotDelivered) {
-                        s.error.as_ref().map(Value::to_string)
-                    } else {
-                        None
-                    };
+                    let Some((current, next, error)) = tracked_move(&current, s) else {
+                    continue;
+                };
                     c.prepare_cached(
                         "UPDATE broadcast_targets SET status = ?3, error = COALESCE(?4, error), updated_at = ?5
                          WHERE broadcast_id = ?1 AND seq = ?2",
                     )?
                     .execute(params![bc, seq, next.as_str(), error, now])?;
-                    let entry = deltas.entry(bc).or_default();
-                    entry.0.moved(current, next, 1);
-                    if next.is_refunded() {
-                        entry.1 += 1;
-                    }
+                    add_move(deltas.entry(bc).or_default(), current, next);
                     moved += 1;
                 }
                 for (bc, (d, refunds)) in deltas {

@@ -14,6 +14,7 @@ use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, CHANNEL_COLS};
+use crate::owned::CHANNELS;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).
@@ -69,9 +70,7 @@ impl ChannelStore for SqliteStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::channel).await
+        self.read_owned(&CHANNELS, account, id).await
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {

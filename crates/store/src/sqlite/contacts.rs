@@ -8,36 +8,39 @@ use rusqlite::{params, params_from_iter, Connection};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
-use super::query::args;
 use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
 use crate::contacts::{
-    plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
-    ImportMode, ImportRow,
+    plan_batch, wa_key, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore,
+    ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::owned::IMPORTS;
 use crate::{Page, PageRequest, StoreResult};
 
-fn key_clause(key: &ContactKey) -> (&'static str, String) {
-    match key {
-        ContactKey::Id(id) => ("id", id.to_string()),
-        ContactKey::WaId(wa) => ("wa_id", wa.clone()),
-    }
-}
-
-fn load(c: &Connection, account: &str, key: &ContactKey) -> StoreResult<Option<ContactRecord>> {
-    let (col, value) = key_clause(key);
+/// The account's contact `key` names.
+pub(crate) fn load_contact(
+    c: &Connection,
+    account: &str,
+    key: &ContactKey,
+) -> StoreResult<Option<ContactRecord>> {
+    let (col, value) = key.clause();
     let sql = format!("SELECT {CONTACT_COLS} FROM contacts WHERE account_id = ?1 AND {col} = ?2");
     query_one(c, &sql, params![account, value], decode::contact)
 }
 
-fn insert(c: &Connection, r: &ContactRecord) -> StoreResult<usize> {
-    Ok(c.prepare_cached(
+/// Inserts a contact (unless its WhatsApp id is taken) or updates its name, opt-out, tags,
+/// fields and time; both bind its columns as `?1…?9`. The number of rows written.
+fn write_contact(c: &Connection, r: &ContactRecord, insert: bool) -> StoreResult<usize> {
+    let sql = if insert {
         "INSERT INTO contacts (id, account_id, wa_id, name, opted_out_at, tags, custom_fields, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id, wa_id) DO NOTHING",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id, wa_id) DO NOTHING"
+    } else {
+        "UPDATE contacts SET name = ?4, opted_out_at = ?5, tags = ?6, custom_fields = ?7, updated_at = ?9
+         WHERE account_id = ?2 AND wa_id = ?3"
+    };
+    Ok(c.prepare_cached(sql)?.execute(params![
         r.id.to_string(),
         r.account_id.to_string(),
         r.wa_id,
@@ -48,23 +51,6 @@ fn insert(c: &Connection, r: &ContactRecord) -> StoreResult<usize> {
         r.created_at,
         r.updated_at
     ])?)
-}
-
-fn save(c: &Connection, r: &ContactRecord) -> StoreResult<()> {
-    c.prepare_cached(
-        "UPDATE contacts SET name = ?3, opted_out_at = ?4, tags = ?5, custom_fields = ?6, updated_at = ?7
-         WHERE account_id = ?1 AND wa_id = ?2",
-    )?
-    .execute(params![
-        r.account_id.to_string(),
-        r.wa_id,
-        r.name,
-        r.opted_out_at,
-        serde_json::to_string(&r.tags)?,
-        serde_json::to_string(&r.custom_fields)?,
-        r.updated_at
-    ])?;
-    Ok(())
 }
 
 fn list(
@@ -121,12 +107,44 @@ fn as_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Inserts an import job, or updates its progress (status, counters, errors, reason, times);
+/// both bind the job's columns as `?1…?16`, in `IMPORT_COLS` order.
+fn write_import(c: &Connection, job: &ImportJob, insert: bool) -> StoreResult<()> {
+    let sql = if insert {
+        format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")
+    } else {
+        "UPDATE contact_imports SET status = ?4, total = ?6, processed = ?7, created = ?8, updated = ?9, skipped = ?10,
+           failed = ?11, errors = ?12, reason = ?13, updated_at = ?15, finished_at = ?16
+         WHERE id = ?1"
+            .to_string()
+    };
+    c.prepare_cached(&sql)?.execute(params![
+        job.id.to_string(),
+        job.account_id.to_string(),
+        job.mode.as_str(),
+        job.status.as_str(),
+        job.file_path,
+        as_i64(job.total),
+        as_i64(job.processed),
+        as_i64(job.created),
+        as_i64(job.updated),
+        as_i64(job.skipped),
+        as_i64(job.failed),
+        serde_json::to_string(&job.errors)?,
+        job.reason,
+        job.created_at,
+        job.updated_at,
+        job.finished_at
+    ])?;
+    Ok(())
+}
+
 #[async_trait]
 impl ContactStore for SqliteStore {
     async fn create_contact(&self, contact: &ContactRecord) -> StoreResult<bool> {
         let contact = contact.clone();
         self.engine
-            .write(move |c| Ok(insert(c, &contact)? == 1))
+            .write(move |c| Ok(write_contact(c, &contact, true)? == 1))
             .await
     }
 
@@ -137,7 +155,7 @@ impl ContactStore for SqliteStore {
     ) -> StoreResult<Option<ContactRecord>> {
         let key = key.clone();
         self.engine
-            .read(move |c| load(c, &account.to_string(), &key))
+            .read(move |c| load_contact(c, &account.to_string(), &key))
             .await
     }
 
@@ -151,11 +169,11 @@ impl ContactStore for SqliteStore {
         let (key, patch) = (key.clone(), patch.clone());
         self.engine
             .write(move |c| {
-                let Some(mut contact) = load(c, &account.to_string(), &key)? else {
+                let Some(mut contact) = load_contact(c, &account.to_string(), &key)? else {
                     return Ok(None);
                 };
                 if patch.apply(&mut contact, now) {
-                    save(c, &contact)?;
+                    write_contact(c, &contact, false)?;
                 }
                 Ok(Some(contact))
             })
@@ -163,7 +181,7 @@ impl ContactStore for SqliteStore {
     }
 
     async fn delete_contact(&self, account: AccountId, key: &ContactKey) -> StoreResult<bool> {
-        let (col, value) = key_clause(key);
+        let (col, value) = key.clause();
         let sql = format!("DELETE FROM contacts WHERE account_id = ?1 AND {col} = ?2");
         self.engine
             .write(move |c| Ok(c.execute(&sql, params![account.to_string(), value])? == 1))
@@ -230,18 +248,14 @@ impl ContactStore for SqliteStore {
                 let mut existing = HashMap::new();
                 for row in &rows {
                     if !existing.contains_key(&row.wa_id) {
-                        if let Some(found) = load(c, &acc, &ContactKey::WaId(row.wa_id.clone()))? {
+                        if let Some(found) = load_contact(c, &acc, &wa_key(&row.wa_id))? {
                             existing.insert(row.wa_id.clone(), found);
                         }
                     }
                 }
                 let (writes, outcome) = plan_batch(existing, &rows, mode, account, now);
                 for (contact, is_new) in &writes {
-                    if *is_new {
-                        insert(c, contact)?;
-                    } else {
-                        save(c, contact)?;
-                    }
+                    write_contact(c, contact, *is_new)?;
                 }
                 Ok(outcome)
             })
@@ -251,30 +265,7 @@ impl ContactStore for SqliteStore {
     async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();
         self.engine
-            .write(move |c| {
-                c.execute(
-                    &format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
-                    params![
-                        job.id.to_string(),
-                        job.account_id.to_string(),
-                        job.mode.as_str(),
-                        job.status.as_str(),
-                        job.file_path,
-                        as_i64(job.total),
-                        as_i64(job.processed),
-                        as_i64(job.created),
-                        as_i64(job.updated),
-                        as_i64(job.skipped),
-                        as_i64(job.failed),
-                        serde_json::to_string(&job.errors)?,
-                        job.reason,
-                        job.created_at,
-                        job.updated_at,
-                        job.finished_at
-                    ],
-                )?;
-                Ok(())
-            })
+            .write(move |c| write_import(c, &job, true))
             .await
     }
 
@@ -283,37 +274,13 @@ impl ContactStore for SqliteStore {
         account: AccountId,
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>> {
-        let sql =
-            format!("SELECT {IMPORT_COLS} FROM contact_imports WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::import).await
+        self.read_owned(&IMPORTS, account, id).await
     }
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();
         self.engine
-            .write(move |c| {
-                c.prepare_cached(
-                    "UPDATE contact_imports SET status = ?2, processed = ?3, created = ?4, updated = ?5, skipped = ?6,
-                       failed = ?7, errors = ?8, reason = ?9, updated_at = ?10, finished_at = ?11, total = ?12
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    job.id.to_string(),
-                    job.status.as_str(),
-                    as_i64(job.processed),
-                    as_i64(job.created),
-                    as_i64(job.updated),
-                    as_i64(job.skipped),
-                    as_i64(job.failed),
-                    serde_json::to_string(&job.errors)?,
-                    job.reason,
-                    job.updated_at,
-                    job.finished_at,
-                    as_i64(job.total)
-                ])?;
-                Ok(())
-            })
+            .write(move |c| write_import(c, &job, false))
             .await
     }
 

@@ -1,31 +1,56 @@
 //! SQLite: account credit balances and their ledger.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
 use super::query::args;
 use super::SqliteStore;
-use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore};
+use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore, LedgerEntry};
 use crate::decode::{self, CREDIT_MOVEMENT_COLS};
 use crate::StoreResult;
+
+/// The account's balance (0 when it has no row).
+pub(crate) fn balance(c: &Connection, account: &str) -> StoreResult<i64> {
+    Ok(
+        c.prepare_cached("SELECT balance FROM account_credits WHERE account_id = ?1")?
+            .query_row([account], |r| r.get::<_, i64>(0))
+            .optional()?
+            .unwrap_or(0),
+    )
+}
+
+/// Stores the account's balance.
+pub(crate) fn set_balance(
+    c: &Connection,
+    account: &str,
+    balance: i64,
+    now: Millis,
+) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT INTO account_credits (account_id, balance, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at",
+    )?
+    .execute(params![account, balance, now])?;
+    Ok(())
+}
+
+/// Appends a ledger entry; its position.
+pub(crate) fn append_ledger(c: &Connection, e: &LedgerEntry<'_>) -> StoreResult<i64> {
+    c.prepare_cached(
+        "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![e.account, e.amount, e.balance_after, e.reason, e.reference, e.at])?;
+    Ok(c.last_insert_rowid())
+}
 
 #[async_trait]
 impl CreditStore for SqliteStore {
     async fn credit_balance(&self, account: AccountId) -> StoreResult<i64> {
         let account = account.to_string();
-        self.engine
-            .read(move |c| {
-                Ok(c.query_row(
-                    "SELECT balance FROM account_credits WHERE account_id = ?1",
-                    [account],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
-                .unwrap_or(0))
-            })
-            .await
+        self.engine.read(move |c| balance(c, &account)).await
     }
 
     async fn change_credits(
@@ -40,14 +65,7 @@ impl CreditStore for SqliteStore {
         let reference = change.reference.map(str::to_string);
         self.engine
             .write(move |c| {
-                let balance: i64 = c
-                    .query_row(
-                        "SELECT balance FROM account_credits WHERE account_id = ?1",
-                        [&account],
-                        |r| r.get(0),
-                    )
-                    .optional()?
-                    .unwrap_or(0);
+                let balance = balance(c, &account)?;
                 let after = balance.saturating_add(amount);
                 if after < 0 {
                     return Ok(CreditOutcome::Insufficient {
@@ -55,18 +73,18 @@ impl CreditStore for SqliteStore {
                         available: balance,
                     });
                 }
-                c.execute(
-                    "INSERT INTO account_credits (account_id, balance, updated_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at",
-                    params![account, after, now],
-                )?;
-                c.execute(
-                    "INSERT INTO credit_ledger (account_id, amount, balance_after, reason, reference, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![account, amount, after, reason, reference, now],
-                )?;
+                set_balance(c, &account, after, now)?;
+                let entry = LedgerEntry {
+                    account: &account,
+                    amount,
+                    balance_after: after,
+                    reason: &reason,
+                    reference: reference.as_deref(),
+                    at: now,
+                };
+                let seq = append_ledger(c, &entry)?;
                 Ok(CreditOutcome::Applied(CreditMovement {
-                    seq: c.last_insert_rowid(),
+                    seq,
                     account_id,
                     amount,
                     balance_after: after,

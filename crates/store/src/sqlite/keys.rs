@@ -8,6 +8,7 @@ use switchboard_core::key::ApiKey;
 use super::query::args;
 use super::SqliteStore;
 use crate::decode::{self, KEY_COLS};
+use crate::owned::KEYS;
 use crate::{KeyStore, Page, PageRequest, StoreResult};
 
 /// Stores a key.
@@ -43,12 +44,7 @@ impl KeyStore for SqliteStore {
     }
 
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        let sql = format!(
-            "SELECT {KEY_COLS} FROM api_keys WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::key, |k| k.id.to_string())
-            .await
+        self.read_owned_page(&KEYS, account, page).await
     }
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {

@@ -10,6 +10,7 @@ use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::owned::MEDIA;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -42,9 +43,7 @@ impl MediaStore for SqliteStore {
     }
 
     async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        let sql = format!("SELECT {MEDIA_COLS} FROM media WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::media).await
+        self.read_owned(&MEDIA, account, id).await
     }
 
     async fn delete_media(

@@ -4,23 +4,26 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use switchboard_core::event::{
-    inbound_event, message_event, Event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED,
-};
+use switchboard_core::event::{message_event, MESSAGE_ACCEPTED, MESSAGE_READ, MESSAGE_SCHEDULED};
 use switchboard_core::id::{AccountId, ChannelId, ContactId, MessageId};
 use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
-use switchboard_core::status::{Direction, MessageStatus};
+use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{args, query_all, query_one};
+use super::query::{args, query_one};
 use super::SqliteStore;
 use crate::columns::{json_opt, json_text};
-use crate::decode::{self, message_status, MESSAGE_COLS, STATUS_ENTRY_COLS};
+use crate::decode::{self, message_status, MESSAGE_COLS};
+use crate::message_rules::{
+    inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
+    stored_answer,
+};
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
     StatusOutcome,
 };
+use crate::owned::{MESSAGES, MESSAGE_STATUSES};
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
@@ -108,13 +111,9 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
-        if let Some((hash, response, created_at)) = found {
-            if now - created_at < new.idempotency_ttl_ms {
-                return Ok(if hash == idem.request_hash {
-                    InsertOutcome::Replay(serde_json::from_str(&response)?)
-                } else {
-                    InsertOutcome::KeyReused
-                });
+        if let Some(stored) = found {
+            if let Some(answer) = stored_answer(&stored, new, idem)? {
+                return Ok(answer);
             }
             c.execute(
                 "DELETE FROM idempotency_keys WHERE account_id = ?1 AND key = ?2",
@@ -123,27 +122,7 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
         }
     }
     let id = m.id.to_string();
-    c.prepare_cached(
-        "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        id,
-        m.account_id.to_string(),
-        m.channel_id.to_string(),
-        m.direction.as_str(),
-        m.chat,
-        m.kind,
-        m.body.to_string(),
-        m.status.as_str(),
-        m.upstream_id,
-        m.context_id,
-        json_text(&m.error),
-        m.attempts,
-        m.created_at,
-        m.updated_at,
-        new.template_category
-    ])?;
+    insert_row(c, INSERT_MESSAGE, m, new.template_category.as_deref())?;
     // The recipient becomes a contact on the first message to it.
     c.prepare_cached(
         "INSERT INTO contacts (id, account_id, wa_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
@@ -237,10 +216,7 @@ pub(crate) fn finish(
     };
     match outcome {
         DispatchOutcome::Sent { upstream_id } => {
-            m.attempts += 1;
-            m.upstream_id = Some(upstream_id.clone());
-            m.error = None;
-            m.updated_at = now;
+            record_sent(&mut m, &upstream_id, now);
             save(c, &m)?;
             apply_to(c, &mut m, MessageStatus::Sent, now, None, None, now)?;
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
@@ -274,19 +250,11 @@ pub(crate) fn finish(
                 "UPDATE outbox SET not_before = ?2, lease_owner = NULL, lease_until = NULL WHERE message_id = ?1",
             )?
             .execute(params![id_text, not_before])?;
-            if attempted {
-                m.attempts += 1;
-            }
-            if error.is_some() {
-                m.error = error;
-            }
-            m.updated_at = now;
+            record_retry(&mut m, error, attempted, now);
             save(c, &m)?;
         }
         DispatchOutcome::Failed { error } => {
-            if !matches!(attempted_error(&error), Some(false)) {
-                m.attempts += 1;
-            }
+            record_failed_attempt(&mut m, &error);
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
             apply_to(
                 c,
@@ -305,11 +273,6 @@ pub(crate) fn finish(
         }
     }
     Ok(Some(m))
-}
-
-/// A failure error may say it was decided locally (`"attempted": false`).
-fn attempted_error(error: &Value) -> Option<bool> {
-    error.get("attempted").and_then(Value::as_bool)
 }
 
 pub(crate) fn apply_status(
@@ -351,28 +314,46 @@ pub(crate) fn apply_status(
     )
 }
 
+/// Inserts a message row; [`insert_row`] binds its values.
+const INSERT_MESSAGE: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+/// Inserts an inbound message row unless its id or upstream id is taken: no error, no
+/// attempts; [`insert_row`] binds its values (`?11` and `?12` go unused).
+const INSERT_INBOUND: &str = "INSERT OR IGNORE INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, 0, ?13, ?14, ?15)";
+
+/// Runs `sql` with a message's columns bound as `?1…?15`, in [`INSERT_MESSAGE`] order; the
+/// number of rows inserted.
+fn insert_row(
+    c: &Connection,
+    sql: &str,
+    m: &MessageRecord,
+    template_category: Option<&str>,
+) -> StoreResult<usize> {
+    Ok(c.prepare_cached(sql)?.execute(params![
+        m.id.to_string(),
+        m.account_id.to_string(),
+        m.channel_id.to_string(),
+        m.direction.as_str(),
+        m.chat,
+        m.kind,
+        m.body.to_string(),
+        m.status.as_str(),
+        m.upstream_id,
+        m.context_id,
+        json_text(&m.error),
+        m.attempts,
+        m.created_at,
+        m.updated_at,
+        template_category
+    ])?)
+}
+
 pub(crate) fn insert_inbound(c: &Connection, new: &NewInbound, now: Millis) -> StoreResult<bool> {
     let m = &new.message;
     let id = m.id.to_string();
-    let inserted = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, 0, ?11, ?12)",
-        )?
-        .execute(params![
-            id,
-            m.account_id.to_string(),
-            m.channel_id.to_string(),
-            m.direction.as_str(),
-            m.chat,
-            m.kind,
-            m.body.to_string(),
-            m.status.as_str(),
-            m.upstream_id,
-            m.context_id,
-            m.created_at,
-            m.updated_at
-        ])?;
+    let inserted = insert_row(c, INSERT_INBOUND, m, None)?;
     if inserted == 0 {
         return Ok(false);
     }
@@ -406,35 +387,15 @@ pub(crate) fn mark_inbound_read(
     let Some(mut m) = load(c, &id.to_string())? else {
         return Ok(None);
     };
-    if m.account_id != account || m.direction != Direction::Inbound {
+    let Some(changed) = mark_read(&mut m, account, now) else {
         return Ok(None);
-    }
-    if m.status != MessageStatus::Read {
-        m.status = MessageStatus::Read;
-        m.updated_at = now;
+    };
+    if changed {
         save(c, &m)?;
         insert_history(c, &m.id.to_string(), MessageStatus::Read, now, true, &None)?;
         append_event(c, &message_event(MESSAGE_READ, &m, now))?;
     }
     Ok(Some(m))
-}
-
-pub(crate) fn get_message(
-    c: &Connection,
-    account: AccountId,
-    id: MessageId,
-) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-    let Some(m) = load(c, &id.to_string())? else {
-        return Ok(None);
-    };
-    if m.account_id != account {
-        return Ok(None);
-    }
-    let sql = format!(
-        "SELECT {STATUS_ENTRY_COLS} FROM message_statuses WHERE message_id = ?1 ORDER BY id"
-    );
-    let history = query_all(c, &sql, [id.to_string()], decode::status_entry)?;
-    Ok(Some((m, history)))
 }
 
 pub(crate) fn last_inbound(
@@ -447,20 +408,6 @@ pub(crate) fn last_inbound(
     )?
     .query_row(params![channel.to_string(), chat], |r| r.get(0))
     .optional()?)
-}
-
-/// The inbound message's event, with the upstream details kept in `data.upstream`.
-fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
-    let mut event = inbound_event(
-        new.event_type,
-        &new.message,
-        new.profile_name.as_deref(),
-        now,
-    );
-    if let Some(upstream) = &new.upstream {
-        event.data["upstream"] = upstream.clone();
-    }
-    event
 }
 
 #[async_trait]
@@ -509,12 +456,7 @@ impl MessageStore for SqliteStore {
     }
 
     async fn outbox_len(&self) -> StoreResult<u64> {
-        self.engine
-            .read(|c| {
-                let n: i64 = c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            })
-            .await
+        self.count_rows("outbox").await
     }
 
     async fn apply_status(&self, report: &StatusReport, now: Millis) -> StoreResult<StatusOutcome> {
@@ -547,7 +489,8 @@ impl MessageStore for SqliteStore {
         account: AccountId,
         id: MessageId,
     ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        self.engine.read(move |c| get_message(c, account, id)).await
+        let statuses = &MESSAGE_STATUSES;
+        self.read_owned_with(&MESSAGES, statuses, account, id).await
     }
 
     async fn find_by_upstream(

@@ -2,9 +2,11 @@
 //! connection or on the reader pool; the keyset page.
 
 use rusqlite::{params_from_iter, Connection, Params, Rows};
+use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
+use crate::owned::{History, Owned};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -88,5 +90,74 @@ impl SqliteStore {
     ) -> StoreResult<Page<T>> {
         let rows = self.read_all(sql, args, decode).await?;
         Ok(Page::from_rows(rows, page, cursor))
+    }
+
+    /// The row of `owned` with `id` that `account` owns, decoded, read on a reader
+    /// connection.
+    pub(crate) async fn read_owned<T: Send + 'static>(
+        &self,
+        owned: &Owned<T>,
+        account: AccountId,
+        id: impl ToString,
+    ) -> StoreResult<Option<T>> {
+        let Owned { table, cols, .. } = owned;
+        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
+        let args = args![account.to_string(), id.to_string()];
+        self.read_one(sql, args, owned.decode).await
+    }
+
+    /// One keyset page of the rows of `owned` that `account` owns, in id order, read on a
+    /// reader connection.
+    pub(crate) async fn read_owned_page<T: Send + 'static>(
+        &self,
+        owned: &Owned<T>,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<T>> {
+        let Owned { table, cols, .. } = owned;
+        let sql = format!(
+            "SELECT {cols} FROM {table} WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        );
+        let args = args![account.to_string(), page.after_key(), page.fetch()];
+        self.read_page(sql, args, page, owned.decode, owned.cursor)
+            .await
+    }
+
+    /// The row of `owned` with `id` that `account` owns, with its `history`, read on a reader
+    /// connection.
+    pub(crate) async fn read_owned_with<T: Send + 'static, H: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
+        history: &'static History<H>,
+        account: AccountId,
+        id: impl ToString,
+    ) -> StoreResult<Option<(T, Vec<H>)>> {
+        let id = id.to_string();
+        self.engine
+            .read(move |c| {
+                let Owned { table, cols, .. } = owned;
+                let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
+                let args = [account.to_string(), id.clone()];
+                let Some(row) = query_one(c, &sql, args, owned.decode)? else {
+                    return Ok(None);
+                };
+                let History {
+                    table, cols, key, ..
+                } = history;
+                let sql = format!("SELECT {cols} FROM {table} WHERE {key} = ?1 ORDER BY id");
+                Ok(Some((row, query_all(c, &sql, [id], history.decode)?)))
+            })
+            .await
+    }
+
+    /// How many rows `table` has, counted on a reader connection.
+    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.engine
+            .read(move |c| {
+                let n: i64 = c.query_row(&sql, [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
     }
 }

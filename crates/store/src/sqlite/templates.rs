@@ -13,8 +13,9 @@ use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::owned::TEMPLATES;
 use crate::templates::{
-    definition_json, merge, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
+    definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
 };
 use crate::{Page, PageRequest, StoreResult};
 
@@ -60,38 +61,36 @@ fn write(c: &Connection, t: &TemplateRecord, insert: bool) -> StoreResult<()> {
     Ok(())
 }
 
+/// Stores `incoming` over `existing` (see [`merge`]): rewrites the row when anything changed
+/// and writes a `template.status` event (at `event_at`, else when the merged row was updated)
+/// when the status did. The merged record, whether it changed and whether its status did.
+fn store_merged(
+    c: &Connection,
+    existing: &TemplateRecord,
+    incoming: &TemplateRecord,
+    event_at: Option<Millis>,
+) -> StoreResult<(TemplateRecord, bool, bool)> {
+    let (merged, changed, status_changed) = merge(existing, incoming);
+    if changed {
+        write(c, &merged, false)?;
+    }
+    if status_changed {
+        let at = event_at.unwrap_or(merged.updated_at);
+        let event = template_status_event(&merged, Some(existing.status), at);
+        append_event(c, &event)?;
+    }
+    Ok((merged, changed, status_changed))
+}
+
 fn upsert(c: &Connection, t: &TemplateRecord) -> StoreResult<(Upserted, bool)> {
     match find(c, t.channel_id, t.name(), t.language())? {
         None => {
             write(c, t, true)?;
-            Ok((
-                Upserted {
-                    template: t.clone(),
-                    created: true,
-                    status_changed: false,
-                },
-                true,
-            ))
+            Ok(Upserted::created(t))
         }
         Some(existing) => {
-            let (merged, changed, status_changed) = merge(&existing, t);
-            if changed {
-                write(c, &merged, false)?;
-            }
-            if status_changed {
-                append_event(
-                    c,
-                    &template_status_event(&merged, Some(existing.status), merged.updated_at),
-                )?;
-            }
-            Ok((
-                Upserted {
-                    template: merged,
-                    created: false,
-                    status_changed,
-                },
-                changed,
-            ))
+            let (merged, changed, status_changed) = store_merged(c, &existing, t, None)?;
+            Ok(Upserted::merged(merged, changed, status_changed))
         }
     }
 }
@@ -106,14 +105,7 @@ fn sync(
     let mut out = SyncOutcome::default();
     for t in upstream {
         let (u, changed) = upsert(c, t)?;
-        if u.created {
-            out.created += 1;
-        } else if changed {
-            out.updated += 1;
-        }
-        if u.status_changed {
-            out.status_changes += 1;
-        }
+        out.count(&u, changed);
     }
     let sql =
         format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND channel_id = ?2");
@@ -148,22 +140,8 @@ fn set_status(
     let Some(existing) = find(c, channel, name, language)? else {
         return Ok(None);
     };
-    let incoming = TemplateRecord {
-        status,
-        rejected_reason: reason.map(str::to_string),
-        updated_at: now,
-        ..existing.clone()
-    };
-    let (merged, changed, status_changed) = merge(&existing, &incoming);
-    if changed {
-        write(c, &merged, false)?;
-    }
-    if status_changed {
-        append_event(
-            c,
-            &template_status_event(&merged, Some(existing.status), now),
-        )?;
-    }
+    let incoming = with_status(&existing, status, reason, now);
+    let (merged, _, status_changed) = store_merged(c, &existing, &incoming, Some(now))?;
     Ok(Some((merged, status_changed)))
 }
 
@@ -181,10 +159,7 @@ impl TemplateStore for SqliteStore {
         account: AccountId,
         id: TemplateId,
     ) -> StoreResult<Option<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::template).await
+        self.read_owned(&TEMPLATES, account, id).await
     }
 
     async fn list_templates(

@@ -3,19 +3,22 @@
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::json;
-use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
-use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
-use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
+use switchboard_core::event::Event;
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::Millis;
 
 use super::events::{
     append_event, list_all_events, read_position, type_condition, write_position, EVENT_COLS,
 };
-use super::query::{args, query_all, query_one};
+use super::query::{args, query_one};
 use super::SqliteStore;
-use crate::decode::{self, ATTEMPT_COLS, DELIVERY_COLS, SUBSCRIPTION_COLS};
-use crate::webhooks::{DeliveryOutcome, ReplayFrom, WebhookStore};
+use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
+use crate::owned::{DELIVERIES, DELIVERY_ATTEMPTS, SUBSCRIPTIONS};
+use crate::webhooks::{
+    disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
+    WebhookStore,
+};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.
@@ -139,29 +142,13 @@ fn note_failure(
     let Some(mut s) = query_one(c, &sql, [subscription], decode::subscription)? else {
         return Ok(());
     };
-    let failing_for = s.failing_since.map(|since| now - since).unwrap_or(0);
-    if s.enabled && failing_for >= disable_after_ms {
+    let reason = disable_reason(s.failing_since, disable_after_ms, now).filter(|_| s.enabled);
+    if let Some(reason) = reason {
         s.enabled = false;
-        s.disabled_reason = Some(format!(
-            "every delivery failed for {} hours",
-            failing_for / 3_600_000
-        ));
+        s.disabled_reason = Some(reason);
         s.updated_at = now;
         write_subscription(c, &s, false)?;
-        append_event(
-            c,
-            &Event {
-                seq: 0,
-                cursor: String::new(),
-                id: EventId::new(),
-                kind: SUBSCRIPTION_DISABLED.to_string(),
-                account_id: s.account_id,
-                channel_id: s.channel_id,
-                chat: None,
-                created_at: now,
-                data: json!({"subscription": {"id": s.id.to_string(), "url": s.url, "reason": s.disabled_reason}}),
-            },
-        )?;
+        append_event(c, &disabled_event(&s, now))?;
     }
     Ok(())
 }
@@ -195,54 +182,28 @@ pub(crate) fn finish_delivery(
         )?
         .execute(params![id_text, a.status_code, a.error.clone().or_else(|| a.response.clone())])?;
     }
-    match outcome {
-        DeliveryOutcome::Delivered => {
-            c.prepare_cached(
-                "UPDATE deliveries SET state = 'delivered', finished_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+    let (release, streak) = outcome.effects();
+    match release {
+        Release::Final(state) => c
+            .prepare_cached(
+                "UPDATE deliveries SET state = ?3, finished_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
             )?
-            .execute(params![id_text, now])?;
+            .execute(params![id_text, now, state.as_str()])?,
+        Release::Pending(at) => c
+            .prepare_cached(
+                "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+            )?
+            .execute(params![id_text, at])?,
+    };
+    match streak {
+        Streak::Ended => {
             c.prepare_cached("UPDATE subscriptions SET failing_since = NULL WHERE id = ?1")?
                 .execute([&subscription])?;
         }
-        DeliveryOutcome::Retry { next_attempt_at } => {
-            c.prepare_cached(
-                "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id_text, next_attempt_at])?;
-            note_failure(c, &subscription, disable_after_ms, now)?;
-        }
-        DeliveryOutcome::GiveUp => {
-            c.prepare_cached(
-                "UPDATE deliveries SET state = 'failed', finished_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id_text, now])?;
-            note_failure(c, &subscription, disable_after_ms, now)?;
-        }
-        DeliveryOutcome::Deferred { next_attempt_at } => {
-            c.prepare_cached(
-                "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
-            )?
-            .execute(params![id_text, next_attempt_at])?;
-        }
+        Streak::Continued => note_failure(c, &subscription, disable_after_ms, now)?,
+        Streak::Untouched => {}
     }
     load_delivery(c, &id_text)
-}
-
-pub(crate) fn get_delivery(
-    c: &Connection,
-    account: AccountId,
-    id: DeliveryId,
-) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-    let Some(d) = load_delivery(c, &id.to_string())? else {
-        return Ok(None);
-    };
-    if d.account_id != account {
-        return Ok(None);
-    }
-    let sql =
-        format!("SELECT {ATTEMPT_COLS} FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY id");
-    let attempts = query_all(c, &sql, [id.to_string()], decode::attempt)?;
-    Ok(Some((d, attempts)))
 }
 
 pub(crate) fn retry_delivery(
@@ -304,23 +265,8 @@ pub(crate) fn replay(
         })?
         .collect::<Result<_, _>>()?;
     for (event_id, chat) in &events {
-        insert_delivery(
-            c,
-            &Delivery {
-                id: DeliveryId::new(),
-                subscription_id: s.id,
-                account_id: s.account_id,
-                event_id: event_id.clone(),
-                ordering_key: chat.clone().unwrap_or_else(|| event_id.clone()),
-                state: DeliveryState::Pending,
-                attempts: 0,
-                next_attempt_at: now,
-                last_status: None,
-                last_error: None,
-                created_at: now,
-                finished_at: None,
-            },
-        )?;
+        let d = pending_delivery(s, event_id.clone(), chat.clone(), now);
+        insert_delivery(c, &d)?;
     }
     Ok(events.len() as u64)
 }
@@ -339,11 +285,7 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id = ?2"
-        );
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, decode::subscription).await
+        self.read_owned(&SUBSCRIPTIONS, account, id).await
     }
 
     async fn list_subscriptions(
@@ -351,12 +293,7 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Subscription>> {
-        let sql = format!(
-            "SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::subscription, |s| s.id.to_string())
-            .await
+        self.read_owned_page(&SUBSCRIPTIONS, account, page).await
     }
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
@@ -449,8 +386,8 @@ impl WebhookStore for SqliteStore {
         account: AccountId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        self.engine
-            .read(move |c| get_delivery(c, account, id))
+        let attempts = &DELIVERY_ATTEMPTS;
+        self.read_owned_with(&DELIVERIES, attempts, account, id)
             .await
     }
 
