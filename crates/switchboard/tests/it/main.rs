@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod architecture;
 mod bot;
 mod broadcasts;
 mod channel_status;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Runs the conformance suite against SQLite and PostgreSQL.
 
 use switchboard_store::testing;

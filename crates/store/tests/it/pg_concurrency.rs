@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! PostgreSQL only: several nodes (separate stores on one database) working at once.
 //! Skipped without a server unless `CI=true` or `SWITCHBOARD_REQUIRE_POSTGRES=1`.
 

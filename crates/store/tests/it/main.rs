@@ -1,0 +1,6 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The store's integration tests in one binary: the conformance suite on both backends, and
+//! several PostgreSQL nodes working on one database at once.
+
+mod conformance;
+mod pg_concurrency;
