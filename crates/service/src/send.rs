@@ -5,7 +5,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message, IdempotencyKey, MessageContent, MessageError};
+use switchboard_core::message::{
+    parse_message, IdempotencyKey, MessageContent, MessageError, MessageKind,
+};
+use switchboard_core::recipient::WaId;
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
@@ -28,13 +31,13 @@ pub enum SendError {
     #[error("the 24-hour customer-service window with {wa_id} is closed")]
     WindowClosed {
         /// The recipient.
-        wa_id: String,
+        wa_id: WaId,
         /// When the customer last wrote, if ever.
         last_inbound: Option<Millis>,
     },
     /// The channel's upstream cannot carry this kind of message.
     #[error("this channel cannot send `{0}` messages")]
-    Unsupported(String),
+    Unsupported(MessageKind),
     /// `send_at` (or `scheduleDateTime`) is invalid, too far in the past or too far ahead.
     #[error(transparent)]
     Schedule(ScheduleError),
@@ -83,8 +86,11 @@ pub async fn send(
         .take(&mut request, now)
         .map_err(SendError::Schedule)?;
     let message = parse_message(&request).map_err(SendError::Invalid)?;
-    if !gateway.upstream.connector(channel).supports(&message.kind) {
-        return Err(SendError::Unsupported(message.kind));
+    // Typed from here down; strings again only at the connector and store calls.
+    let wa_id = message.recipient();
+    let kind = message.message_kind();
+    if !gateway.upstream.connector(channel).supports(kind.as_str()) {
+        return Err(SendError::Unsupported(kind));
     }
     crate::media::refs::check_refs(
         gateway.store.as_ref(),
@@ -113,7 +119,7 @@ pub async fn send(
         match check_marketing_allowed(
             gateway.store.as_ref(),
             channel.account_id,
-            &message.wa_id,
+            &wa_id,
             category.as_str(),
         )
         .await
@@ -129,7 +135,7 @@ pub async fn send(
     }
     let last_inbound = gateway
         .store
-        .last_inbound(channel.id, &message.wa_id)
+        .last_inbound(channel.id, wa_id.as_str())
         .await?;
     let send_at = match when {
         SendTime::Now => None,
@@ -137,7 +143,7 @@ pub async fn send(
     };
     if send_at.is_none() && message.is_free_form() && !window::is_open(last_inbound, now) {
         return Err(SendError::WindowClosed {
-            wa_id: message.wa_id,
+            wa_id,
             last_inbound,
         });
     }
@@ -146,8 +152,8 @@ pub async fn send(
         account_id: channel.account_id,
         channel_id: channel.id,
         direction: Direction::Outbound,
-        chat: message.wa_id.clone(),
-        kind: message.kind.clone(),
+        chat: wa_id.to_string(),
+        kind: kind.as_str().to_string(),
         body: message.body.clone(),
         status: if send_at.is_some() {
             MessageStatus::Scheduled
@@ -163,7 +169,7 @@ pub async fn send(
     };
     let mut body = json!({
         "messaging_product": "whatsapp",
-        "contacts": [{ "input": message.to_input, "wa_id": message.wa_id }],
+        "contacts": [{ "input": message.to_input, "wa_id": wa_id }],
         "messages": [{ "id": record.id.to_string(), "message_status": record.status.as_str() }],
         "window_expires_at": window::expires_at(last_inbound).map(to_rfc3339),
     });

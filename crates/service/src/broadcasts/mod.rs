@@ -212,10 +212,11 @@ pub async fn create(
     let mut sample = message.clone();
     sample["to"] = json!(SAMPLE_TO);
     let parsed = parse_message(&sample).map_err(|e| invalid_message(&e))?;
-    if !gateway.upstream.connector(channel).supports(&parsed.kind) {
+    let kind = parsed.message_kind();
+    if !gateway.upstream.connector(channel).supports(kind.as_str()) {
         return Err(BroadcastError::Invalid {
             code: "invalid_message",
-            message: format!("this channel cannot send `{}` messages", parsed.kind),
+            message: format!("this channel cannot send `{kind}` messages"),
         });
     }
     crate::media::refs::check_refs(
