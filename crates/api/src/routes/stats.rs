@@ -209,9 +209,15 @@ async fn monthly(
     let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let month = q.month.unwrap_or_else(|| month_of_in(now_millis(), &tz));
     let period = parse_month_in(&month, &tz).map_err(period_error)?;
-    let (total, _) = channel_stats(&state.gateway, channel.id, period, &tz)
-        .await
-        .context("computing statistics")?;
+    let (total, _) = channel_stats(
+        state.store().as_ref(),
+        &state.gateway.pricing,
+        channel.id,
+        period,
+        &tz,
+    )
+    .await
+    .context("computing statistics")?;
     Ok(Json(MonthlyStats {
         channel_id: channel.id.to_string(),
         date: month.trim().to_string(),
@@ -256,9 +262,15 @@ async fn daily(
             parse_month_in(&month_of_in(now_millis(), &tz), &tz).map_err(period_error)?
         }
     };
-    let (_, days) = channel_stats(&state.gateway, channel.id, period, &tz)
-        .await
-        .context("computing statistics")?;
+    let (_, days) = channel_stats(
+        state.store().as_ref(),
+        &state.gateway.pricing,
+        channel.id,
+        period,
+        &tz,
+    )
+    .await
+    .context("computing statistics")?;
     Ok(Json(DailyStats {
         channel_id: channel.id.to_string(),
         from: to_rfc3339(period.from),
