@@ -259,6 +259,15 @@ async fn sent_event_and_subscription(
     (account, event, subscription, hits)
 }
 
+/// Webhook settings for these tests: the local receiver allowed, polled often.
+fn quick_webhooks() -> WebhookSettings {
+    WebhookSettings {
+        allow_private_targets: true,
+        poll_ms: 10,
+        ..WebhookSettings::default()
+    }
+}
+
 async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static str) {
     let faulty = Arc::new(FaultyStore::new(real.clone()));
     let store: Arc<dyn Store> = faulty.clone();
@@ -285,11 +294,7 @@ async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static
 
     let parts = support::parts(store, Arc::new(AcceptingUpstream::default()));
     let cancel = CancellationToken::new();
-    let settings = WebhookSettings {
-        allow_private_targets: true,
-        poll_ms: 10,
-        ..WebhookSettings::default()
-    };
+    let settings = quick_webhooks();
     let worker = deliver::spawn(parts.webhooks(), settings, cancel.clone()).unwrap();
     wait_for("the delivery to be made", || {
         let real = real.clone();
@@ -320,11 +325,7 @@ async fn fanout_waits_out_a_subscriptions_store_error(real: Arc<dyn Store>) {
 
     let parts = support::parts(store, Arc::new(AcceptingUpstream::default()));
     let cancel = CancellationToken::new();
-    let settings = WebhookSettings {
-        allow_private_targets: true,
-        poll_ms: 10,
-        ..WebhookSettings::default()
-    };
+    let settings = quick_webhooks();
     let fanning = fanout::spawn(parts.webhooks(), settings.clone(), cancel.clone());
     let delivering = deliver::spawn(parts.webhooks(), settings, cancel.clone()).unwrap();
     wait_for("the event's delivery to be made", || {
