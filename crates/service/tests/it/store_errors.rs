@@ -357,6 +357,17 @@ async fn fanout_subscriptions_store_error_sqlite() {
 }
 
 #[tokio::test]
+async fn fanout_subscriptions_store_error_postgres() {
+    let Some(db) = testing::postgres_db().await else {
+        return;
+    };
+    let store = db.open().await.expect("open PostgreSQL store");
+    fanout_waits_out_a_subscriptions_store_error(store.clone()).await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
 async fn dispatch_store_error_sqlite() {
     let db = testing::sqlite().await;
     dispatch_retries_when_the_channel_cannot_be_read(db.store.clone()).await;
