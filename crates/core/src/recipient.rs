@@ -84,6 +84,12 @@ impl WaId {
         format!("{}@s.whatsapp.net", self.0)
     }
 
+    /// An id from digits [`parse_recipient`] already normalized (kept as a string by a parsed
+    /// message).
+    pub(crate) fn from_normalized(digits: String) -> Self {
+        WaId(digits)
+    }
+
     /// Consumes the id, returning its digits.
     pub fn into_string(self) -> String {
         self.0

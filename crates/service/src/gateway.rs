@@ -1,4 +1,5 @@
-//! The services' shared handle: the store, the upstream, the outbox, media, settings.
+//! The bundle of the services' handles (store, upstream, outbox, media, settings) and the
+//! scheduled-send hint.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -30,9 +31,12 @@ impl Default for SendSettings {
     }
 }
 
-/// What the request-serving services need, cheap to clone. Workers take only their parts
-/// (the dispatcher the outbox, the upstream and media; the webhook workers the store and
-/// their wake-up; …), handed out by the server at start.
+/// Every handle the services are built from, cheap to clone: the bundle the server and the
+/// API state hold. No service takes it whole: each takes the parts it uses
+/// ([`crate::send::SendParts`] for sends, bot replies and broadcast creation,
+/// [`crate::templates::TemplateParts`], [`crate::media::inbound::InboundParts`],
+/// [`crate::dispatch::DispatchParts`], [`crate::webhooks::WebhookParts`], …), taken from it
+/// with `From<&Gateway>`, or single handles (the store, the upstream).
 #[derive(Clone)]
 pub struct Gateway {
     /// The store.

@@ -6,9 +6,9 @@ use switchboard_core::id::MessageId;
 use switchboard_core::record::MessageRecord;
 use switchboard_core::status::Direction;
 use switchboard_core::time::Millis;
-use switchboard_store::StoreError;
+use switchboard_store::{Store, StoreError};
 
-use crate::gateway::Gateway;
+use crate::upstream::Upstream;
 
 /// Why marking as read failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,8 @@ pub enum ReadError {
 
 /// Marks inbound message `message_id` (our `msg_…` id or the upstream `wamid.…`) as read.
 pub async fn mark_read(
-    gateway: &Gateway,
+    store: &dyn Store,
+    upstream: &Upstream,
     channel: &Channel,
     message_id: &str,
     typing_indicator: bool,
@@ -34,32 +35,24 @@ pub async fn mark_read(
 ) -> Result<MessageRecord, ReadError> {
     let unknown = || ReadError::UnknownMessage(message_id.to_string());
     let found = match message_id.parse::<MessageId>() {
-        Ok(id) => gateway
-            .store
+        Ok(id) => store
             .get_message(channel.account_id, id)
             .await?
             .map(|(m, _)| m)
             .filter(|m| m.channel_id == channel.id),
-        Err(_) => {
-            gateway
-                .store
-                .find_by_upstream(channel.id, message_id)
-                .await?
-        }
+        Err(_) => store.find_by_upstream(channel.id, message_id).await?,
     };
     let message = found
         .filter(|m| m.direction == Direction::Inbound)
         .ok_or_else(unknown)?;
     let upstream_id = message.upstream_id.clone().ok_or_else(unknown)?;
-    let target = gateway.upstream.target(channel);
-    gateway
-        .upstream
+    let target = upstream.target(channel);
+    upstream
         .connector(channel)
         .mark_read(&target, &upstream_id, typing_indicator)
         .await
         .map_err(ReadError::Upstream)?;
-    gateway
-        .store
+    store
         .mark_inbound_read(channel.account_id, message.id, now)
         .await?
         .ok_or_else(unknown)

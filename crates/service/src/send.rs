@@ -5,7 +5,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message, IdempotencyKey, MessageContent, MessageError};
+use switchboard_core::message::{
+    parse_message, IdempotencyKey, MessageContent, MessageError, MessageKind,
+};
+use switchboard_core::recipient::WaId;
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
@@ -14,9 +17,51 @@ use switchboard_core::window;
 use switchboard_store::messages::{IdempotencyRecord, InsertOutcome, NewOutbound};
 use switchboard_store::StoreError;
 
+use std::sync::Arc;
+
+use switchboard_store::Store;
+
 use crate::bot::optout::{check_marketing_allowed, MarketingRefused};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, Outbox, SendSettings, Upstream};
 use crate::templates::check::{check_template_send, TemplateCheckError};
+use crate::templates::{TemplateCache, TemplateParts};
+
+/// What the send path works with (the API's sends, the bot's replies, broadcast creation).
+#[derive(Clone)]
+pub struct SendParts {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The upstreams: their capabilities, and template syncs on a miss.
+    pub upstream: Upstream,
+    /// The outbox sends are stored in (it wakes the dispatcher).
+    pub outbox: Outbox,
+    /// Each channel's templates, cached for the template check.
+    pub templates: Arc<TemplateCache>,
+    /// Sending settings.
+    pub settings: SendSettings,
+}
+
+impl From<&Gateway> for SendParts {
+    fn from(g: &Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            upstream: g.upstream.clone(),
+            outbox: g.outbox.clone(),
+            templates: g.templates.clone(),
+            settings: g.settings.clone(),
+        }
+    }
+}
+
+impl From<&SendParts> for TemplateParts {
+    fn from(p: &SendParts) -> Self {
+        Self {
+            store: p.store.clone(),
+            upstream: p.upstream.clone(),
+            templates: p.templates.clone(),
+        }
+    }
+}
 
 /// Why a send was refused.
 #[derive(Debug, thiserror::Error)]
@@ -28,13 +73,13 @@ pub enum SendError {
     #[error("the 24-hour customer-service window with {wa_id} is closed")]
     WindowClosed {
         /// The recipient.
-        wa_id: String,
+        wa_id: WaId,
         /// When the customer last wrote, if ever.
         last_inbound: Option<Millis>,
     },
     /// The channel's upstream cannot carry this kind of message.
     #[error("this channel cannot send `{0}` messages")]
-    Unsupported(String),
+    Unsupported(MessageKind),
     /// `send_at` (or `scheduleDateTime`) is invalid, too far in the past or too far ahead.
     #[error(transparent)]
     Schedule(ScheduleError),
@@ -70,50 +115,50 @@ pub fn request_hash(body: &[u8]) -> String {
 /// instead: it waits outside the outbox until due, and the 24-hour window is checked then,
 /// not now.
 pub async fn send(
-    gateway: &Gateway,
+    parts: &SendParts,
     channel: &Channel,
     request: &Value,
     idempotency: Option<(IdempotencyKey, String)>,
     now: Millis,
 ) -> Result<SendAnswer, SendError> {
     let mut request = request.clone();
-    let when = gateway
+    let when = parts
         .settings
         .schedule
         .take(&mut request, now)
         .map_err(SendError::Schedule)?;
     let message = parse_message(&request).map_err(SendError::Invalid)?;
-    if !gateway.upstream.connector(channel).supports(&message.kind) {
-        return Err(SendError::Unsupported(message.kind));
+    // Typed from here down; strings again only at the connector and store calls.
+    let wa_id = message.recipient();
+    let kind = message.message_kind();
+    if !parts.upstream.connector(channel).supports(kind.as_str()) {
+        return Err(SendError::Unsupported(kind));
     }
-    crate::media::refs::check_refs(
-        gateway.store.as_ref(),
-        channel.account_id,
-        &message.body,
-        now,
-    )
-    .await
-    .map_err(|e| match e {
-        crate::media::refs::RefError::Invalid(e) => SendError::Invalid(e),
-        crate::media::refs::RefError::Store(e) => SendError::Store(e),
-    })?;
+    crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &message.body, now)
+        .await
+        .map_err(|e| match e {
+            crate::media::refs::RefError::Invalid(e) => SendError::Invalid(e),
+            crate::media::refs::RefError::Store(e) => SendError::Store(e),
+        })?;
     // Template sends are checked against the channel's templates now (Meta's 132000 family
     // at once), not after the fact. The category (None when the upstream could not be
     // asked) is counted by the statistics and decides the marketing opt-out rule.
     let template_category = match &message.content {
-        MessageContent::Template { template } => check_template_send(gateway, channel, template)
-            .await
-            .map_err(|e| match e {
-                TemplateCheckError::Refused(e) => SendError::Invalid(MessageError::from(&e)),
-                TemplateCheckError::Store(e) => SendError::Store(e),
-            })?,
+        MessageContent::Template { template } => {
+            check_template_send(&TemplateParts::from(parts), channel, template)
+                .await
+                .map_err(|e| match e {
+                    TemplateCheckError::Refused(e) => SendError::Invalid(MessageError::from(&e)),
+                    TemplateCheckError::Store(e) => SendError::Store(e),
+                })?
+        }
         _ => None,
     };
     if let Some(category) = template_category {
         match check_marketing_allowed(
-            gateway.store.as_ref(),
+            parts.store.as_ref(),
             channel.account_id,
-            &message.wa_id,
+            &wa_id,
             category.as_str(),
         )
         .await
@@ -127,17 +172,14 @@ pub async fn send(
             }
         }
     }
-    let last_inbound = gateway
-        .store
-        .last_inbound(channel.id, &message.wa_id)
-        .await?;
+    let last_inbound = parts.store.last_inbound(channel.id, wa_id.as_str()).await?;
     let send_at = match when {
         SendTime::Now => None,
         SendTime::At(at) => Some(at),
     };
     if send_at.is_none() && message.is_free_form() && !window::is_open(last_inbound, now) {
         return Err(SendError::WindowClosed {
-            wa_id: message.wa_id,
+            wa_id,
             last_inbound,
         });
     }
@@ -146,8 +188,8 @@ pub async fn send(
         account_id: channel.account_id,
         channel_id: channel.id,
         direction: Direction::Outbound,
-        chat: message.wa_id.clone(),
-        kind: message.kind.clone(),
+        chat: wa_id.to_string(),
+        kind: kind.as_str().to_string(),
         body: message.body.clone(),
         status: if send_at.is_some() {
             MessageStatus::Scheduled
@@ -163,7 +205,7 @@ pub async fn send(
     };
     let mut body = json!({
         "messaging_product": "whatsapp",
-        "contacts": [{ "input": message.to_input, "wa_id": message.wa_id }],
+        "contacts": [{ "input": message.to_input, "wa_id": wa_id }],
         "messages": [{ "id": record.id.to_string(), "message_status": record.status.as_str() }],
         "window_expires_at": window::expires_at(last_inbound).map(to_rfc3339),
     });
@@ -179,15 +221,15 @@ pub async fn send(
             request_hash: format!("{}:{request_hash}", channel.id),
             response: body.clone(),
         }),
-        idempotency_ttl_ms: gateway.settings.idempotency_ttl_ms,
+        idempotency_ttl_ms: parts.settings.idempotency_ttl_ms,
         not_before: send_at.unwrap_or(now),
         template_category: template_category.map(|c| c.as_str().to_string()),
     };
-    let outcome = match gateway.outbox.insert(&new, send_at).await {
+    let outcome = match parts.outbox.insert(&new, send_at).await {
         // Two requests with the same new key raced and this one lost: the winner's row now
         // exists, so asking again replays its answer (or reports a different body).
         Err(StoreError::Conflict(_)) if new.idempotency.is_some() => {
-            gateway.outbox.insert(&new, send_at).await?
+            parts.outbox.insert(&new, send_at).await?
         }
         other => other?,
     };

@@ -6,9 +6,7 @@ use switchboard_core::id::ChannelId;
 use switchboard_core::stats::{local_days, Counts, Period, PriceTable, DAY_MS};
 use switchboard_core::time::Millis;
 use switchboard_store::stats::QUARTER_HOUR_MS;
-use switchboard_store::StoreResult;
-
-use crate::gateway::Gateway;
+use switchboard_store::{Store, StoreResult};
 
 /// A time zone for statistics (re-exported so callers need not depend on `jiff`).
 pub type Zone = TimeZone;
@@ -75,15 +73,15 @@ fn bucket_for(days: &[(i64, Millis)]) -> i64 {
 /// (zero-filled). Counts are read per bucket and summed into the day whose first instant
 /// is the last one at or before the bucket's start, so days follow DST changes.
 pub async fn channel_stats(
-    gateway: &Gateway,
+    store: &dyn Store,
+    pricing: &PriceTable,
     channel: ChannelId,
     period: Period,
     tz: &TimeZone,
 ) -> StoreResult<(PricedCounts, Vec<(i64, PricedCounts)>)> {
     let days = local_days(&period, tz);
     let bucket = bucket_for(&days);
-    let buckets = gateway
-        .store
+    let buckets = store
         .bucket_counts(channel, period.from, period.to, bucket)
         .await?;
     let mut per_day = vec![Counts::default(); days.len()];
@@ -98,7 +96,7 @@ pub async fn channel_stats(
     let mut out = Vec::with_capacity(days.len());
     for ((day, _), counts) in days.into_iter().zip(per_day) {
         total.add(&counts);
-        out.push((day, price(counts, &gateway.pricing)));
+        out.push((day, price(counts, pricing)));
     }
-    Ok((price(total, &gateway.pricing), out))
+    Ok((price(total, pricing), out))
 }

@@ -21,6 +21,7 @@ use switchboard_service::dispatch::{self, DispatchParts, DispatchSettings};
 use switchboard_service::gateway::{Gateway, Outbox, SendSettings, Upstream};
 use switchboard_service::media::sweeper::{self as media_sweeper, SweepParts};
 use switchboard_service::media::{FsStorage, Media};
+use switchboard_service::send::SendParts;
 use switchboard_service::templates::{self, TemplateCache, TemplateParts, TemplateSettings};
 use switchboard_service::webhooks::{self, WebhookParts, WebhookSettings};
 use switchboard_store::{Store, StoreError};
@@ -262,7 +263,7 @@ impl Server {
         }
         if config.bot.enabled {
             background.push(bot::worker::spawn(
-                gateway.clone(),
+                SendParts::from(gateway),
                 BotWorkerSettings::from(&config.bot),
                 workers.clone(),
             ));

@@ -17,6 +17,7 @@ use switchboard_service::broadcasts::spool::{
     discard, inspect_spooled, spool_path, Spool, SpoolError,
 };
 use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError, NewBroadcast};
+use switchboard_service::send::SendParts;
 use switchboard_store::broadcasts::{ControlAction, ControlOutcome, TargetRecord};
 use switchboard_store::PageRequest;
 use utoipa::{IntoParams, ToSchema};
@@ -244,9 +245,15 @@ async fn create_from(
         audience,
         send_at: body.send_at,
     };
-    create_broadcast(&state.gateway, &channel, new, now_millis())
-        .await
-        .map_err(service_error)
+    create_broadcast(
+        &SendParts::from(&state.gateway),
+        &state.gateway.broadcasts,
+        &channel,
+        new,
+        now_millis(),
+    )
+    .await
+    .map_err(service_error)
 }
 
 /// Creates a broadcast: validates the message once (templates against the channel's

@@ -17,7 +17,7 @@ use switchboard_core::cloud_webhook::{verify, WebhookPayload};
 use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
 use switchboard_service::channels;
-use switchboard_service::media::inbound::record_with_media;
+use switchboard_service::media::inbound::{record_with_media, InboundParts};
 
 use crate::error::{ApiError, ApiResult, Context};
 use crate::extract::path_id;
@@ -101,9 +101,14 @@ async fn receive(
             code: "invalid_webhook",
             message: format!("the body is not a WhatsApp webhook payload: {e}"),
         })?;
-    let summary = record_with_media(&state.gateway, &channel, payload, now_millis())
-        .await
-        .context("recording a webhook")?;
+    let summary = record_with_media(
+        &InboundParts::from(&state.gateway),
+        &channel,
+        payload,
+        now_millis(),
+    )
+    .await
+    .context("recording a webhook")?;
     if summary.templates > 0 {
         state.gateway.templates.invalidate(channel.id);
     }

@@ -20,7 +20,7 @@ use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
 use switchboard_service::messages;
 use switchboard_service::read::{mark_read, ReadError};
-use switchboard_service::send::{request_hash, send, SendError};
+use switchboard_service::send::{request_hash, send, SendError, SendParts};
 use switchboard_store::messages::MessageFilter;
 use switchboard_store::PageRequest;
 use utoipa::{IntoParams, ToSchema};
@@ -191,9 +191,16 @@ async fn cloud_request(
                     "send_at: a read receipt cannot be scheduled; remove send_at",
                 ));
             }
-            mark_read(&state.gateway, &channel, &message_id, typing_indicator, now)
-                .await
-                .map_err(read_error)?;
+            mark_read(
+                state.store().as_ref(),
+                &state.gateway.upstream,
+                &channel,
+                &message_id,
+                typing_indicator,
+                now,
+            )
+            .await
+            .map_err(read_error)?;
             Ok(Json(json!({"success": true})).into_response())
         }
         CloudRequest::Send(_) => {
@@ -214,9 +221,15 @@ async fn cloud_request(
                     Some((key, request_hash(&body)))
                 }
             };
-            let answer = send(&state.gateway, &channel, &value, idempotency, now)
-                .await
-                .map_err(send_error)?;
+            let answer = send(
+                &SendParts::from(&state.gateway),
+                &channel,
+                &value,
+                idempotency,
+                now,
+            )
+            .await
+            .map_err(send_error)?;
             let mut response = Json(answer.body).into_response();
             if answer.replayed {
                 response

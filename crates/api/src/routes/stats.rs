@@ -98,6 +98,24 @@ pub struct StatsCounts {
     pub templates_cost: f64,
 }
 
+/// The channel's priced statistics over `period`: the total and one entry per local day.
+async fn stats_of(
+    state: &AppState,
+    channel: &Channel,
+    period: Period,
+    tz: &switchboard_service::stats::Zone,
+) -> ApiResult<(PricedCounts, Vec<(i64, PricedCounts)>)> {
+    channel_stats(
+        state.store().as_ref(),
+        &state.gateway.pricing,
+        channel.id,
+        period,
+        tz,
+    )
+    .await
+    .context("computing statistics")
+}
+
 impl From<PricedCounts> for StatsCounts {
     fn from(p: PricedCounts) -> Self {
         let c = p.counts;
@@ -209,9 +227,7 @@ async fn monthly(
     let (tz, tz_name) = zone(&channel, q.tz.as_deref())?;
     let month = q.month.unwrap_or_else(|| month_of_in(now_millis(), &tz));
     let period = parse_month_in(&month, &tz).map_err(period_error)?;
-    let (total, _) = channel_stats(&state.gateway, channel.id, period, &tz)
-        .await
-        .context("computing statistics")?;
+    let (total, _) = stats_of(&state, &channel, period, &tz).await?;
     Ok(Json(MonthlyStats {
         channel_id: channel.id.to_string(),
         date: month.trim().to_string(),
@@ -256,9 +272,7 @@ async fn daily(
             parse_month_in(&month_of_in(now_millis(), &tz), &tz).map_err(period_error)?
         }
     };
-    let (_, days) = channel_stats(&state.gateway, channel.id, period, &tz)
-        .await
-        .context("computing statistics")?;
+    let (_, days) = stats_of(&state, &channel, period, &tz).await?;
     Ok(Json(DailyStats {
         channel_id: channel.id.to_string(),
         from: to_rfc3339(period.from),

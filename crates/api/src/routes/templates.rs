@@ -11,6 +11,7 @@ use switchboard_core::id::TemplateMarker;
 use switchboard_core::template_def::{Category, TemplateStatus};
 use switchboard_core::template_record::TemplateView;
 use switchboard_service::templates::manage::{self, DeleteTarget};
+use switchboard_service::templates::TemplateParts;
 use switchboard_store::templates::TemplateFilter;
 use switchboard_store::PageRequest;
 use utoipa::{IntoParams, ToSchema};
@@ -127,7 +128,7 @@ async fn create_template(
     ScopedChannel { channel, .. }: ScopedChannel<CanManage>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<TemplateView>)> {
-    let t = manage::create(&state.gateway, &channel, &body).await?;
+    let t = manage::create(&TemplateParts::from(&state.gateway), &channel, &body).await?;
     Ok((StatusCode::CREATED, Json(TemplateView::from(&t))))
 }
 
@@ -150,7 +151,7 @@ async fn list_templates(
         after: q.after.clone(),
         limit: q.limit,
     };
-    let page = manage::list(&state.gateway, &channel, &f, &page).await?;
+    let page = manage::list(&TemplateParts::from(&state.gateway), &channel, &f, &page).await?;
     Ok(Json(TemplateList {
         data: page.items.iter().map(TemplateView::from).collect(),
         next: page.next,
@@ -174,7 +175,7 @@ async fn get_template(
     Path((_channel, template_id)): Path<(String, String)>,
 ) -> ApiResult<Json<TemplateView>> {
     let template_id = path_id::<TemplateMarker>(&template_id, "template")?;
-    let t = manage::get(&state.gateway, &channel, template_id).await?;
+    let t = manage::get(&TemplateParts::from(&state.gateway), &channel, template_id).await?;
     Ok(Json(TemplateView::from(&t)))
 }
 
@@ -208,7 +209,7 @@ async fn delete_template(
         }
         Err(e) => return Err(e.into()),
     };
-    let deleted = manage::delete(&state.gateway, &channel, &target).await?;
+    let deleted = manage::delete(&TemplateParts::from(&state.gateway), &channel, &target).await?;
     Ok(Json(DeletedTemplates {
         deleted: deleted.iter().map(TemplateView::from).collect(),
     }))
@@ -230,7 +231,7 @@ async fn sync_templates(
     State(state): State<AppState>,
     ScopedChannel { channel, .. }: ScopedChannel<CanManage>,
 ) -> ApiResult<Json<SyncResult>> {
-    let out = manage::sync(&state.gateway, &channel).await?;
+    let out = manage::sync(&TemplateParts::from(&state.gateway), &channel).await?;
     Ok(Json(SyncResult {
         created: out.created,
         updated: out.updated,

@@ -50,7 +50,7 @@ pub use template::{
 pub use text::{Text, TEXT_BODY_MAX};
 
 use crate::json_reader::Path;
-use crate::recipient::parse_recipient;
+use crate::recipient::{parse_recipient, WaId};
 use error::{Check, Obj};
 
 /// Maximum length of `biz_opaque_callback_data`, in characters.
@@ -97,6 +97,11 @@ impl OutboundMessage {
     /// The message type.
     pub fn message_kind(&self) -> MessageKind {
         self.content.kind()
+    }
+
+    /// The recipient as a parsed [`WaId`] (the digits of `wa_id`).
+    pub fn recipient(&self) -> WaId {
+        WaId::from_normalized(self.wa_id.clone())
     }
 
     /// Whether this is a template message (allowed outside the 24-hour window).

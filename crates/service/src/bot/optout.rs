@@ -7,6 +7,7 @@
 
 use switchboard_core::id::AccountId;
 use switchboard_core::message::MessageError;
+use switchboard_core::recipient::WaId;
 use switchboard_core::time::{to_rfc3339, Millis};
 use switchboard_store::{Store, StoreError};
 
@@ -20,7 +21,7 @@ pub enum MarketingRefused {
     #[error("{wa_id} opted out of marketing messages at {}; they can opt back in by writing START", to_rfc3339(*since))]
     OptedOut {
         /// The recipient.
-        wa_id: String,
+        wa_id: WaId,
         /// When they opted out.
         since: Millis,
     },
@@ -59,10 +60,10 @@ impl MarketingRefused {
 pub async fn is_opted_out(
     store: &dyn Store,
     account: AccountId,
-    wa_id: &str,
+    wa_id: &WaId,
 ) -> Result<bool, StoreError> {
     Ok(store
-        .get_contact(account, wa_id)
+        .get_contact(account, wa_id.as_str())
         .await?
         .is_some_and(|c| c.opted_out_at.is_some()))
 }
@@ -74,16 +75,16 @@ pub async fn is_opted_out(
 pub async fn check_marketing_allowed(
     store: &dyn Store,
     account: AccountId,
-    wa_id: &str,
+    wa_id: &WaId,
     category: &str,
 ) -> Result<(), MarketingRefused> {
     if !category.trim().eq_ignore_ascii_case("marketing") {
         return Ok(());
     }
-    match store.get_contact(account, wa_id).await? {
+    match store.get_contact(account, wa_id.as_str()).await? {
         Some(contact) => match contact.opted_out_at {
             Some(since) => Err(MarketingRefused::OptedOut {
-                wa_id: wa_id.to_string(),
+                wa_id: wa_id.clone(),
                 since,
             }),
             None => Ok(()),

@@ -27,8 +27,7 @@ use switchboard_store::bot::{DecisionRecord, DecisionWrite};
 use switchboard_store::StoreError;
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::Gateway;
-use crate::send::{request_hash, send, SendError};
+use crate::send::{request_hash, send, SendError, SendParts};
 
 /// How often the position is saved while the bot only passes over events.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
@@ -73,12 +72,12 @@ pub fn decision_json(d: &DecisionRecord) -> Value {
 
 /// Starts the worker; it stops when `cancel` fires.
 pub fn spawn(
-    gateway: Gateway,
+    parts: SendParts,
     settings: BotWorkerSettings,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let store = gateway.store.clone();
+        let store = parts.store.clone();
         let mut position = loop {
             match store.bot_position().await {
                 Ok(p) => break p,
@@ -126,7 +125,7 @@ pub fn spawn(
                         let on = event.channel_id.is_some_and(|c| enabled.contains(&c));
                         if on && event.kind == MESSAGE_RECEIVED {
                             worked = true;
-                            if let Err(e) = handle_event(&gateway, event).await {
+                            if let Err(e) = handle_event(&parts, event).await {
                                 tracing::error!(error = %e, event_id = %event.id, "the bot could not handle a message; retrying");
                                 failed = true;
                                 break;
@@ -170,8 +169,8 @@ pub fn spawn(
 
 /// Handles one `message.received` event. Errors are store failures worth retrying; anything
 /// wrong with the message itself is recorded in the decision log instead.
-pub async fn handle_event(gateway: &Gateway, event: &Event) -> Result<(), StoreError> {
-    let store = gateway.store.as_ref();
+pub async fn handle_event(parts: &SendParts, event: &Event) -> Result<(), StoreError> {
+    let store = parts.store.as_ref();
     let Some(channel_id) = event.channel_id else {
         return Ok(());
     };
@@ -187,7 +186,7 @@ pub async fn handle_event(gateway: &Gateway, event: &Event) -> Result<(), StoreE
     };
     if let Some(existing) = store.get_bot_decision_for(inbound_id).await? {
         if !existing.replies_done {
-            send_reply(gateway, &channel, &existing).await?;
+            send_reply(parts, &channel, &existing).await?;
         }
         return Ok(());
     }
@@ -286,7 +285,7 @@ pub async fn handle_event(gateway: &Gateway, event: &Event) -> Result<(), StoreE
     };
     let (recorded, _) = store.record_bot_decision(&write).await?;
     if !recorded.replies_done {
-        send_reply(gateway, &channel, &recorded).await?;
+        send_reply(parts, &channel, &recorded).await?;
     }
     Ok(())
 }
@@ -313,11 +312,11 @@ pub fn reply_key(inbound: MessageId, index: usize) -> IdempotencyKey {
 /// Sends a decision's reply through the normal send path and records its id (or why it was
 /// refused) on the decision.
 async fn send_reply(
-    gateway: &Gateway,
+    parts: &SendParts,
     channel: &Channel,
     d: &DecisionRecord,
 ) -> Result<(), StoreError> {
-    let store = gateway.store.as_ref();
+    let store = parts.store.as_ref();
     let Some(Value::Object(message)) = d.decision.message() else {
         return store.finish_bot_decision(d.id, &[], None).await;
     };
@@ -327,7 +326,7 @@ async fn send_reply(
     let request = Value::Object(request);
     let hash = request_hash(request.to_string().as_bytes());
     let key = reply_key(d.inbound_message_id, 0);
-    match send(gateway, channel, &request, Some((key, hash)), now_millis()).await {
+    match send(parts, channel, &request, Some((key, hash)), now_millis()).await {
         Ok(answer) => {
             let ids: Vec<String> = answer.body["messages"]
                 .as_array()

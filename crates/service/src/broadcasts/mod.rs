@@ -24,7 +24,9 @@ use switchboard_store::broadcasts::CreateBroadcastOutcome;
 use switchboard_store::StoreError;
 
 use crate::gateway::Gateway;
+use crate::send::SendParts;
 use crate::templates::check::{check_template_send, TemplateCheckError};
+use crate::templates::TemplateParts;
 use audience::{Audience, AudienceError};
 
 /// The broadcast settings and the feeder's wake-up, cheap to clone.
@@ -182,12 +184,13 @@ const SAMPLE_TO: &str = "15550000000";
 /// Validates and stores a broadcast on `channel`, reserving its credits. Nothing is stored
 /// (and nothing sent) when it is refused.
 pub async fn create(
-    gateway: &Gateway,
+    parts: &SendParts,
+    broadcasts: &Broadcasts,
     channel: &Channel,
     new: NewBroadcast,
     now: Millis,
 ) -> Result<BroadcastRecord, BroadcastError> {
-    let settings = &gateway.broadcasts.settings;
+    let settings = &broadcasts.settings;
     let mut message = match new.message {
         Value::Object(map) => map,
         _ => {
@@ -212,31 +215,29 @@ pub async fn create(
     let mut sample = message.clone();
     sample["to"] = json!(SAMPLE_TO);
     let parsed = parse_message(&sample).map_err(|e| invalid_message(&e))?;
-    if !gateway.upstream.connector(channel).supports(&parsed.kind) {
+    let kind = parsed.message_kind();
+    if !parts.upstream.connector(channel).supports(kind.as_str()) {
         return Err(BroadcastError::Invalid {
             code: "invalid_message",
-            message: format!("this channel cannot send `{}` messages", parsed.kind),
+            message: format!("this channel cannot send `{kind}` messages"),
         });
     }
-    crate::media::refs::check_refs(
-        gateway.store.as_ref(),
-        channel.account_id,
-        &parsed.body,
-        now,
-    )
-    .await
-    .map_err(|e| match e {
-        crate::media::refs::RefError::Invalid(e) => invalid_message(&e),
-        crate::media::refs::RefError::Store(e) => BroadcastError::Store(e),
-    })?;
+    crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &parsed.body, now)
+        .await
+        .map_err(|e| match e {
+            crate::media::refs::RefError::Invalid(e) => invalid_message(&e),
+            crate::media::refs::RefError::Store(e) => BroadcastError::Store(e),
+        })?;
     let category = match &parsed.content {
-        MessageContent::Template { template } => check_template_send(gateway, channel, template)
-            .await
-            .map_err(|e| match e {
-                TemplateCheckError::Refused(e) => invalid_message(&MessageError::from(&e)),
-                TemplateCheckError::Store(e) => BroadcastError::Store(e),
-            })?
-            .map(|c| c.as_str().to_string()),
+        MessageContent::Template { template } => {
+            check_template_send(&TemplateParts::from(parts), channel, template)
+                .await
+                .map_err(|e| match e {
+                    TemplateCheckError::Refused(e) => invalid_message(&MessageError::from(&e)),
+                    TemplateCheckError::Store(e) => BroadcastError::Store(e),
+                })?
+                .map(|c| c.as_str().to_string())
+        }
         _ => None,
     };
     let marketing = category
@@ -246,7 +247,7 @@ pub async fn create(
     if let Some(at) = new.send_at {
         when["send_at"] = at;
     }
-    let send_at = match gateway.settings.schedule.take(&mut when, now) {
+    let send_at = match parts.settings.schedule.take(&mut when, now) {
         Ok(SendTime::Now) => None,
         Ok(SendTime::At(at)) => Some(at),
         Err(e) => {
@@ -258,7 +259,7 @@ pub async fn create(
     };
     let size = new
         .audience
-        .size(gateway.store.as_ref(), channel.account_id)
+        .size(parts.store.as_ref(), channel.account_id)
         .await?;
     if size == 0 {
         return Err(BroadcastError::Invalid {
@@ -294,9 +295,9 @@ pub async fn create(
         updated_at: now,
         finished_at: None,
     };
-    match gateway.store.create_broadcast(&record).await? {
+    match parts.store.create_broadcast(&record).await? {
         CreateBroadcastOutcome::Created => {
-            gateway.broadcasts.wake();
+            broadcasts.wake();
             Ok(record)
         }
         CreateBroadcastOutcome::Insufficient { needed, available } => {

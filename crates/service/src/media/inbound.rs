@@ -23,17 +23,40 @@ use switchboard_store::StoreError;
 use super::ingest::{ingest, IngestRequest};
 use crate::gateway::Gateway;
 use crate::inbound::{record_cloud_webhook, InboundSummary};
+use crate::upstream::Upstream;
+
+/// What inbound recording works with: the store, the upstreams media is downloaded from, and
+/// the media storage it goes to.
+#[derive(Clone)]
+pub struct InboundParts {
+    /// The store.
+    pub store: std::sync::Arc<dyn switchboard_store::Store>,
+    /// The upstreams.
+    pub upstream: Upstream,
+    /// Media storage and settings.
+    pub media: super::Media,
+}
+
+impl From<&Gateway> for InboundParts {
+    fn from(g: &Gateway) -> Self {
+        Self {
+            store: g.store.clone(),
+            upstream: g.upstream.clone(),
+            media: g.media.clone(),
+        }
+    }
+}
 
 /// Downloads one upstream media file into our storage.
 async fn download(
-    gateway: &Gateway,
+    parts: &InboundParts,
     channel: &Channel,
     kind: MediaKind,
     upstream_id: &str,
     content: &Value,
 ) -> Result<MediaRecord, String> {
-    let target = gateway.upstream.target(channel);
-    let connector = gateway.upstream.connector(channel);
+    let target = parts.upstream.target(channel);
+    let connector = parts.upstream.connector(channel);
     let info = connector
         .media_info(&target, upstream_id)
         .await
@@ -63,12 +86,12 @@ async fn download(
         source: MediaSource::Inbound,
         upstream_id: Some(upstream_id.to_string()),
     };
-    ingest(gateway.store.as_ref(), &gateway.media, request, stream)
+    ingest(parts.store.as_ref(), &parts.media, request, stream)
         .await
         .map_err(|e| format!("storing the upstream media failed: {e}"))
 }
 
-async fn attach(gateway: &Gateway, channel: &Channel, message: &mut InboundMessage) {
+async fn attach(parts: &InboundParts, channel: &Channel, message: &mut InboundMessage) {
     let Some(kind) = MediaKind::from_name(&message.kind) else {
         return;
     };
@@ -80,11 +103,7 @@ async fn attach(gateway: &Gateway, channel: &Channel, message: &mut InboundMessa
     else {
         return;
     };
-    match gateway
-        .store
-        .find_by_upstream(channel.id, &message.id)
-        .await
-    {
+    match parts.store.find_by_upstream(channel.id, &message.id).await {
         Ok(None) => {}
         Ok(Some(_)) => return,
         Err(e) => {
@@ -92,10 +111,10 @@ async fn attach(gateway: &Gateway, channel: &Channel, message: &mut InboundMessa
         }
     }
     let content = message.content().cloned().unwrap_or(Value::Null);
-    let timeout = gateway.media.settings.inbound_timeout;
+    let timeout = parts.media.settings.inbound_timeout;
     let outcome = tokio::time::timeout(
         timeout,
-        download(gateway, channel, kind, &upstream_id, &content),
+        download(parts, channel, kind, &upstream_id, &content),
     )
     .await
     .unwrap_or_else(|_| {
@@ -112,7 +131,7 @@ async fn attach(gateway: &Gateway, channel: &Channel, message: &mut InboundMessa
             object.insert("media_id".into(), Value::String(media.id.to_string()));
             object.insert(
                 "media_url".into(),
-                Value::String(gateway.media.content_url(media.id)),
+                Value::String(parts.media.content_url(media.id)),
             );
         }
         Err(e) => {
@@ -125,7 +144,7 @@ async fn attach(gateway: &Gateway, channel: &Channel, message: &mut InboundMessa
 /// Downloads the media of new inbound messages in `payload` (see the module docs), then
 /// records the payload like [`record_cloud_webhook`].
 pub async fn record_with_media(
-    gateway: &Gateway,
+    parts: &InboundParts,
     channel: &Channel,
     mut payload: WebhookPayload,
     now: Millis,
@@ -137,10 +156,10 @@ pub async fn record_with_media(
                     continue;
                 }
                 for message in value.messages.iter_mut().flatten() {
-                    attach(gateway, channel, message).await;
+                    attach(parts, channel, message).await;
                 }
             }
         }
     }
-    record_cloud_webhook(gateway.store.as_ref(), channel, &payload, now).await
+    record_cloud_webhook(parts.store.as_ref(), channel, &payload, now).await
 }

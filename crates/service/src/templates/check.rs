@@ -17,7 +17,7 @@ use switchboard_core::template_def::{
 
 use super::cache::{ChannelTemplates, MissSync};
 use super::sync::sync_channel;
-use crate::gateway::Gateway;
+use super::TemplateParts;
 use switchboard_store::StoreError;
 
 /// Why a template send was refused.
@@ -44,23 +44,23 @@ fn known(list: &ChannelTemplates, send: &Template) -> bool {
 /// Checks `send` on `channel`; returns the template's category, or `None` when it could
 /// not be checked (the upstream was unreachable for the sync of an unknown template).
 pub async fn check_template_send(
-    gateway: &Gateway,
+    parts: &TemplateParts,
     channel: &Channel,
     send: &Template,
 ) -> Result<Option<Category>, TemplateCheckError> {
-    let list = gateway
+    let list = parts
         .templates
-        .get(gateway.store.as_ref(), channel.id)
+        .get(parts.store.as_ref(), channel.id)
         .await?;
     match check(&list, send) {
         Ok(category) => return Ok(Some(category)),
         Err(e) if e.code == TEMPLATE_NOT_FOUND && !known(&list, send) => {}
         Err(e) => return Err(TemplateCheckError::Refused(e)),
     }
-    let outcome = gateway
+    let outcome = parts
         .templates
         .sync_on_miss(channel.id, || async {
-            match sync_channel(&super::TemplateParts::from(gateway), channel).await {
+            match sync_channel(parts, channel).await {
                 Ok(_) => true,
                 Err(e) => {
                     tracing::warn!(channel_id = %channel.id, error = %e, "template sync for a send failed; the upstream will check the template");
@@ -72,9 +72,9 @@ pub async fn check_template_send(
     if outcome == MissSync::Failed {
         return Ok(None);
     }
-    let list = gateway
+    let list = parts
         .templates
-        .get(gateway.store.as_ref(), channel.id)
+        .get(parts.store.as_ref(), channel.id)
         .await?;
     check(&list, send)
         .map(Some)

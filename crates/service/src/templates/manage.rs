@@ -12,8 +12,8 @@ use switchboard_store::templates::{SyncOutcome, TemplateFilter};
 use switchboard_store::{Page, PageRequest};
 
 use super::sync::{sync_channel, upstream_error};
+use super::TemplateParts;
 use crate::channels;
-use crate::gateway::Gateway;
 use crate::{ServiceError, ServiceResult};
 
 /// Which templates a delete names.
@@ -50,16 +50,16 @@ impl DeleteTarget {
 
 /// The account's channel, or 404.
 pub async fn channel(
-    gateway: &Gateway,
+    parts: &TemplateParts,
     account: AccountId,
     id: ChannelId,
 ) -> ServiceResult<Channel> {
-    channels::get(gateway.store.as_ref(), account, id).await
+    channels::get(parts.store.as_ref(), account, id).await
 }
 
 /// Creates a template on `channel` from Meta's create-template JSON.
 pub async fn create(
-    gateway: &Gateway,
+    parts: &TemplateParts,
     channel: &Channel,
     body: &Value,
 ) -> ServiceResult<TemplateRecord> {
@@ -71,7 +71,7 @@ pub async fn create(
         };
         ServiceError::invalid(field, e.message)
     })?;
-    let existing = gateway.store.channel_templates(channel.id).await?;
+    let existing = parts.store.channel_templates(channel.id).await?;
     if existing
         .iter()
         .any(|t| t.name() == definition.name && t.language() == definition.language)
@@ -83,10 +83,10 @@ pub async fn create(
     }
     let wire = serde_json::to_value(&definition)
         .map_err(|e| ServiceError::invalid("request body", e.to_string()))?;
-    let answer = gateway
+    let answer = parts
         .upstream
         .connector(channel)
-        .create_template(&gateway.upstream.target(channel), &wire)
+        .create_template(&parts.upstream.target(channel), &wire)
         .await
         .map_err(|e| upstream_error("the upstream refused the template", e))?;
     definition.extra.clear();
@@ -117,19 +117,19 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let stored = gateway.store.upsert_template(&record).await;
-    gateway.templates.invalidate(channel.id);
+    let stored = parts.store.upsert_template(&record).await;
+    parts.templates.invalidate(channel.id);
     Ok(stored?.template)
 }
 
 /// Lists the channel's templates.
 pub async fn list(
-    gateway: &Gateway,
+    parts: &TemplateParts,
     channel: &Channel,
     filter: &TemplateFilter,
     page: &PageRequest,
 ) -> ServiceResult<Page<TemplateRecord>> {
-    Ok(gateway
+    Ok(parts
         .store
         .list_templates(channel.account_id, channel.id, filter, page)
         .await?)
@@ -137,11 +137,11 @@ pub async fn list(
 
 /// Reads a template of the channel.
 pub async fn get(
-    gateway: &Gateway,
+    parts: &TemplateParts,
     channel: &Channel,
     id: TemplateId,
 ) -> ServiceResult<TemplateRecord> {
-    gateway
+    parts
         .store
         .get_template(channel.account_id, id)
         .await?
@@ -151,15 +151,15 @@ pub async fn get(
 
 /// Deletes templates upstream, then locally; returns the deleted ones.
 pub async fn delete(
-    gateway: &Gateway,
+    parts: &TemplateParts,
     channel: &Channel,
     target: &DeleteTarget,
 ) -> ServiceResult<Vec<TemplateRecord>> {
-    let connector = gateway.upstream.connector(channel);
-    let upstream = gateway.upstream.target(channel);
+    let connector = parts.upstream.connector(channel);
+    let upstream = parts.upstream.target(channel);
     let (name, only) = match target {
         DeleteTarget::Id(id) => {
-            let t = get(gateway, channel, *id).await?;
+            let t = get(parts, channel, *id).await?;
             match &t.upstream_id {
                 Some(upstream_id) => connector
                     .delete_template_version(&upstream, t.name(), upstream_id)
@@ -177,7 +177,7 @@ pub async fn delete(
             (t.name().to_string(), Some(*id))
         }
         DeleteTarget::Name(name) => {
-            let local = gateway
+            let local = parts
                 .store
                 .list_templates(
                     channel.account_id,
@@ -202,15 +202,15 @@ pub async fn delete(
             (name.clone(), None)
         }
     };
-    let deleted = gateway
+    let deleted = parts
         .store
         .delete_templates(channel.account_id, channel.id, &name, only)
         .await;
-    gateway.templates.invalidate(channel.id);
+    parts.templates.invalidate(channel.id);
     Ok(deleted?)
 }
 
 /// Syncs the channel's templates with its upstream now.
-pub async fn sync(gateway: &Gateway, channel: &Channel) -> ServiceResult<SyncOutcome> {
-    sync_channel(&super::TemplateParts::from(gateway), channel).await
+pub async fn sync(parts: &TemplateParts, channel: &Channel) -> ServiceResult<SyncOutcome> {
+    sync_channel(parts, channel).await
 }

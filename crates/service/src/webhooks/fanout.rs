@@ -74,7 +74,24 @@ pub fn spawn(
                         .last()
                         .map(|e| e.cursor.clone())
                         .unwrap_or_default();
-                    let subscriptions = store.enabled_subscriptions().await.unwrap_or_default();
+                    // A store error is "try again later": the position stays before these
+                    // events, so none of them is passed over without its deliveries.
+                    let subscriptions = match store.enabled_subscriptions().await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::error!(
+                                error = %e,
+                                after = position.as_deref().unwrap_or(""),
+                                events = page.items.len(),
+                                "reading the enabled subscriptions failed; the fan-out retries these events without moving its position"
+                            );
+                            tokio::select! {
+                                _ = tokio::time::sleep(Duration::from_millis(settings.poll_ms)) => {},
+                                _ = cancel.cancelled() => {},
+                            }
+                            continue;
+                        }
+                    };
                     let now = now_millis();
                     let deliveries: Vec<Delivery> = page
                         .items

@@ -6,10 +6,15 @@ use std::sync::Arc;
 
 use switchboard_core::id::AccountId;
 use switchboard_core::key::Permission;
+use switchboard_core::recipient::WaId;
 use switchboard_service::bot::optout::OPTED_OUT_OF_MARKETING;
 use switchboard_service::bot::{check_marketing_allowed, is_opted_out, MarketingRefused};
 use switchboard_store::conformance::{account, key};
 use switchboard_store::{testing, Store};
+
+fn wa(digits: &str) -> WaId {
+    digits.parse().unwrap()
+}
 
 async fn check(store: Arc<dyn Store>) {
     let a = account("optout");
@@ -19,8 +24,8 @@ async fn check(store: Arc<dyn Store>) {
         .unwrap();
     let acc: AccountId = a.id;
     let s = store.as_ref();
-    assert!(!is_opted_out(s, acc, "15550009999").await.unwrap());
-    check_marketing_allowed(s, acc, "15550009999", "MARKETING")
+    assert!(!is_opted_out(s, acc, &wa("15550009999")).await.unwrap());
+    check_marketing_allowed(s, acc, &wa("15550009999"), "MARKETING")
         .await
         .expect("unknown contacts may receive marketing");
 
@@ -28,8 +33,8 @@ async fn check(store: Arc<dyn Store>) {
         .set_contact_opt_out(acc, "15550009999", true, 1_700_000_000_000)
         .await
         .unwrap();
-    assert!(is_opted_out(s, acc, "15550009999").await.unwrap());
-    let refused = check_marketing_allowed(s, acc, "15550009999", "marketing")
+    assert!(is_opted_out(s, acc, &wa("15550009999")).await.unwrap());
+    let refused = check_marketing_allowed(s, acc, &wa("15550009999"), "marketing")
         .await
         .expect_err("an opted-out contact gets no marketing");
     assert!(matches!(
@@ -51,11 +56,11 @@ async fn check(store: Arc<dyn Store>) {
     assert!(meta.details.contains("START"), "{}", meta.details);
 
     for category in ["UTILITY", "AUTHENTICATION"] {
-        check_marketing_allowed(s, acc, "15550009999", category)
+        check_marketing_allowed(s, acc, &wa("15550009999"), category)
             .await
             .expect("only marketing is refused");
     }
-    check_marketing_allowed(s, acc, "15550008888", "MARKETING")
+    check_marketing_allowed(s, acc, &wa("15550008888"), "MARKETING")
         .await
         .expect("other contacts pass");
     // Opt-out is per account.
@@ -64,7 +69,7 @@ async fn check(store: Arc<dyn Store>) {
         .create_account(&other, &key(other.id, Permission::Manage), &[])
         .await
         .unwrap();
-    check_marketing_allowed(s, other.id, "15550009999", "MARKETING")
+    check_marketing_allowed(s, other.id, &wa("15550009999"), "MARKETING")
         .await
         .expect("another account's contact passes");
 
@@ -72,7 +77,7 @@ async fn check(store: Arc<dyn Store>) {
         .set_contact_opt_out(acc, "15550009999", false, 1_700_000_100_000)
         .await
         .unwrap();
-    check_marketing_allowed(s, acc, "15550009999", "MARKETING")
+    check_marketing_allowed(s, acc, &wa("15550009999"), "MARKETING")
         .await
         .expect("opted back in");
 }

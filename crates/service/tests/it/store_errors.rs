@@ -1,6 +1,7 @@
 //! A transient store error is "try again later", never "gone": the dispatcher does not fail a
 //! message whose channel could not be read, and the webhook deliverer does not give up a
-//! delivery whose subscription or channel could not be read.
+//! delivery whose subscription or channel could not be read, and the fan-out does not pass over
+//! events whose subscriptions could not be read.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,15 +10,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use switchboard_connectors::{CloudTarget, Connector, ConnectorError, MediaInfo, SendReceipt};
 use switchboard_core::event::Event;
-use switchboard_core::id::{DeliveryId, SubscriptionId};
+use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
 use switchboard_core::status::MessageStatus;
 use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
 use switchboard_core::time::now_millis;
 use switchboard_service::dispatch::{self, DispatchSettings};
-use switchboard_service::webhooks::{deliver, WebhookSettings};
+use switchboard_service::webhooks::{deliver, fanout, WebhookSettings};
 use switchboard_store::conformance::messages::{new_outbound, outbound, setup};
 use switchboard_store::messages::{DispatchOutcome, EventFilter};
-use switchboard_store::{testing, Store};
+use switchboard_store::{testing, PageRequest, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
@@ -202,10 +203,12 @@ async fn receiver() -> (String, Arc<AtomicUsize>) {
     (url, hits)
 }
 
-async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static str) {
-    let faulty = Arc::new(FaultyStore::new(real.clone()));
-    let store: Arc<dyn Store> = faulty.clone();
-    let (account, channel) = setup(&real).await;
+/// A sent message's `message.sent` event and an enabled subscription to every event in Meta's
+/// format (which reads the event's channel), posting to a counting receiver.
+async fn sent_event_and_subscription(
+    real: &Arc<dyn Store>,
+) -> (AccountId, Event, Subscription, Arc<AtomicUsize>) {
+    let (account, channel) = setup(real).await;
     // A sent message: `message.sent` has a payload in Meta's format.
     let m = outbound(account, channel, "15551230002", "hello", now_millis());
     real.insert_outbound(&new_outbound(m.clone()))
@@ -253,6 +256,23 @@ async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static
         updated_at: now,
     };
     real.create_subscription(&subscription).await.unwrap();
+    (account, event, subscription, hits)
+}
+
+/// Webhook settings for these tests: the local receiver allowed, polled often.
+fn quick_webhooks() -> WebhookSettings {
+    WebhookSettings {
+        allow_private_targets: true,
+        poll_ms: 10,
+        ..WebhookSettings::default()
+    }
+}
+
+async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static str) {
+    let faulty = Arc::new(FaultyStore::new(real.clone()));
+    let store: Arc<dyn Store> = faulty.clone();
+    let (account, event, subscription, hits) = sent_event_and_subscription(&real).await;
+    let now = now_millis();
     let delivery = Delivery {
         id: DeliveryId::new(),
         subscription_id: subscription.id,
@@ -274,11 +294,7 @@ async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static
 
     let parts = support::parts(store, Arc::new(AcceptingUpstream::default()));
     let cancel = CancellationToken::new();
-    let settings = WebhookSettings {
-        allow_private_targets: true,
-        poll_ms: 10,
-        ..WebhookSettings::default()
-    };
+    let settings = quick_webhooks();
     let worker = deliver::spawn(parts.webhooks(), settings, cancel.clone()).unwrap();
     wait_for("the delivery to be made", || {
         let real = real.clone();
@@ -299,6 +315,56 @@ async fn deliveries_wait_out_store_errors(real: Arc<dyn Store>, method: &'static
     worker.await.unwrap();
     assert_eq!(faulty.faults.failed(method), 2);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+async fn fanout_waits_out_a_subscriptions_store_error(real: Arc<dyn Store>) {
+    let faulty = Arc::new(FaultyStore::new(real.clone()));
+    let store: Arc<dyn Store> = faulty.clone();
+    let (account, event, subscription, hits) = sent_event_and_subscription(&real).await;
+    faulty.faults.fail("enabled_subscriptions", 1);
+
+    let parts = support::parts(store, Arc::new(AcceptingUpstream::default()));
+    let cancel = CancellationToken::new();
+    let settings = quick_webhooks();
+    let fanning = fanout::spawn(parts.webhooks(), settings.clone(), cancel.clone());
+    let delivering = deliver::spawn(parts.webhooks(), settings, cancel.clone()).unwrap();
+    wait_for("the event's delivery to be made", || {
+        let real = real.clone();
+        let hits = hits.clone();
+        async move {
+            let deliveries = real
+                .list_deliveries(account, subscription.id, &PageRequest::default())
+                .await
+                .unwrap()
+                .items;
+            deliveries
+                .iter()
+                .any(|d| d.event_id == event.id.to_string() && d.state == DeliveryState::Delivered)
+                && hits.load(Ordering::SeqCst) > 0
+        }
+    })
+    .await;
+    cancel.cancel();
+    fanning.await.unwrap();
+    delivering.await.unwrap();
+    assert_eq!(faulty.faults.failed("enabled_subscriptions"), 1);
+}
+
+#[tokio::test]
+async fn fanout_subscriptions_store_error_sqlite() {
+    let db = testing::sqlite().await;
+    fanout_waits_out_a_subscriptions_store_error(db.store.clone()).await;
+}
+
+#[tokio::test]
+async fn fanout_subscriptions_store_error_postgres() {
+    let Some(db) = testing::postgres_db().await else {
+        return;
+    };
+    let store = db.open().await.expect("open PostgreSQL store");
+    fanout_waits_out_a_subscriptions_store_error(store.clone()).await;
+    store.close().await;
+    db.cleanup().await;
 }
 
 #[tokio::test]
