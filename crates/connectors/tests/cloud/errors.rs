@@ -94,7 +94,18 @@ async fn throughput_and_pair_rate_are_rate_limited() {
         ..Faults::default()
     });
     e.conn.send(&e.target, &text("1")).await.expect("first");
-    let err = send_err(&e, &text("2")).await;
+    // Sent together, so a stalled machine cannot spread them over the one-second window.
+    let burst = [text("2"), text("3"), text("4"), text("5")];
+    let (a, b, c, d) = tokio::join!(
+        e.conn.send(&e.target, &burst[0]),
+        e.conn.send(&e.target, &burst[1]),
+        e.conn.send(&e.target, &burst[2]),
+        e.conn.send(&e.target, &burst[3]),
+    );
+    let err = [a, b, c, d]
+        .into_iter()
+        .find_map(Result::err)
+        .expect("at most one send per second is admitted");
     assert_eq!(err.class, ErrorClass::RateLimited);
     assert_eq!(err.code, Some(130429));
     assert_eq!(err.http_status, Some(400));

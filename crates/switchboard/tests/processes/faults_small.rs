@@ -29,10 +29,16 @@ async fn faults_run(database_url: Option<String>) {
         dir.path(),
         database_url,
         64,
-        &[(
-            "LOG__LEVEL",
-            "warn,switchboard=info,switchboard_service::dispatch=debug",
-        )],
+        &[
+            (
+                "LOG__LEVEL",
+                "warn,switchboard=info,switchboard_service::dispatch=debug",
+            ),
+            // 40 % of attempts fail on purpose, more when a loaded machine stretches an answer
+            // past the upstream timeout: the default 12 attempts give up on about one message
+            // in 60,000 here, and this test is about every message arriving.
+            ("DISPATCH__MAX_ATTEMPTS", "30"),
+        ],
     );
     let mut server = spec.start("127.0.0.1:0");
     let api = Api::setup(&server, &emulator, CHATS).await;
