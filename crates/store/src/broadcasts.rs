@@ -4,6 +4,8 @@
 //! Every change of targets updates the broadcast's counters, its credit refunds (one ledger
 //! entry per batch) and, when it ends, its `broadcast.finished` event in the same transaction.
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::broadcast::{BroadcastRecord, TargetStatus};
@@ -292,3 +294,11 @@ pub trait BroadcastStore {
     /// The tracker's position in the event log.
     async fn broadcast_position(&self) -> StoreResult<Option<String>>;
 }
+
+/// Broadcasts.
+pub(crate) const BROADCASTS: Owned<BroadcastRecord> = Owned::new(
+    "broadcasts",
+    decode::BROADCAST_COLS,
+    decode::broadcast,
+    |b| b.id.to_string(),
+);

@@ -1,5 +1,7 @@
 //! Channels and their states ([`ChannelStore`]).
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::channel::{Channel, ChannelState, ChannelStatus};
 use switchboard_core::id::{AccountId, ChannelId};
@@ -47,3 +49,15 @@ pub trait ChannelStore {
         to: &ChannelState,
     ) -> StoreResult<bool>;
 }
+
+/// Channels, as SQLite stores them.
+pub(crate) const CHANNELS: Owned<Channel> =
+    Owned::new("channels", decode::CHANNEL_COLS, decode::channel, |c| {
+        c.id.to_string()
+    });
+
+/// Channels, as PostgreSQL stores them (settings as JSONB).
+pub(crate) const PG_CHANNELS: Owned<Channel> = Owned {
+    cols: decode::PG_CHANNEL_COLS,
+    ..CHANNELS
+};

@@ -2,6 +2,8 @@
 //! cursor paging, batched imports and their jobs, and each contact's last inbound time per
 //! channel.
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -447,3 +449,11 @@ pub fn plan_batch(
         .collect();
     (writes, outcome)
 }
+
+/// Contact import jobs.
+pub(crate) const IMPORTS: Owned<ImportJob> = Owned::new(
+    "contact_imports",
+    decode::IMPORT_COLS,
+    decode::import,
+    |j| j.id.to_string(),
+);

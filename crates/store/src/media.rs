@@ -1,5 +1,7 @@
 //! Media metadata: the [`MediaStore`] trait, implemented by both backends.
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
@@ -39,3 +41,9 @@ pub trait MediaStore {
         upstream: &UpstreamMedia,
     ) -> StoreResult<()>;
 }
+
+/// Media records.
+pub(crate) const MEDIA: Owned<MediaRecord> =
+    Owned::new("media", decode::MEDIA_COLS, decode::media, |m| {
+        m.id.to_string()
+    });

@@ -1,6 +1,8 @@
 //! Messages ([`MessageStore`]): the history and the durable outbox, statuses, inbound
 //! messages and the 24-hour windows, and their types.
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::id::{AccountId, ChannelId, MessageId};
@@ -207,3 +209,9 @@ pub trait MessageStore {
     /// The customer's last inbound message time on the channel (the 24-hour window).
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
 }
+
+/// Messages.
+pub(crate) const MESSAGES: Owned<MessageRecord> =
+    Owned::new("messages", decode::MESSAGE_COLS, decode::message, |m| {
+        m.id.to_string()
+    });

@@ -4,6 +4,8 @@
 //! status appends a `template.status` event in the same transaction; storing a new template
 //! or writing the same status again appends nothing.
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
 use switchboard_core::template_def::TemplateStatus;
@@ -213,3 +215,9 @@ pub(crate) fn definition_json(t: &TemplateRecord) -> StoreResult<String> {
     d.extra.clear();
     Ok(serde_json::to_string(&d)?)
 }
+
+/// Message templates.
+pub(crate) const TEMPLATES: Owned<TemplateRecord> =
+    Owned::new("templates", decode::TEMPLATE_COLS, decode::template, |t| {
+        t.id.to_string()
+    });

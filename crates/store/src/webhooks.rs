@@ -1,5 +1,7 @@
 //! Webhook subscriptions and their deliveries ([`WebhookStore`]).
 
+use crate::decode;
+use crate::owned::Owned;
 use async_trait::async_trait;
 use serde_json::json;
 use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
@@ -216,3 +218,17 @@ pub trait WebhookStore {
         limit: u32,
     ) -> StoreResult<u64>;
 }
+
+/// Webhook subscriptions.
+pub(crate) const SUBSCRIPTIONS: Owned<Subscription> = Owned::new(
+    "subscriptions",
+    decode::SUBSCRIPTION_COLS,
+    decode::subscription,
+    |s| s.id.to_string(),
+);
+
+/// Webhook deliveries.
+pub(crate) const DELIVERIES: Owned<Delivery> =
+    Owned::new("deliveries", decode::DELIVERY_COLS, decode::delivery, |d| {
+        d.id.to_string()
+    });

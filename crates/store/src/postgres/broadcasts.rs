@@ -23,6 +23,7 @@ use crate::broadcast_rules::{
     add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
     tracked_move,
 };
+use crate::broadcasts::BROADCASTS;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -31,7 +32,6 @@ use crate::broadcasts::{
 use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
-use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The tracker's name in `fanout_position`.

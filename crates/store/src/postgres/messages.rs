@@ -29,10 +29,11 @@ use crate::message_rules::{
     inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
     stored_answer,
 };
+use crate::messages::MESSAGES;
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
 };
-use crate::owned::{MESSAGES, MESSAGE_STATUSES};
+use crate::owned::MESSAGE_STATUSES;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).

@@ -19,11 +19,12 @@ use crate::message_rules::{
     inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
     stored_answer,
 };
+use crate::messages::MESSAGES;
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
     StatusOutcome,
 };
-use crate::owned::{MESSAGES, MESSAGE_STATUSES};
+use crate::owned::MESSAGE_STATUSES;
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
