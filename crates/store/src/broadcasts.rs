@@ -4,8 +4,6 @@
 //! Every change of targets updates the broadcast's counters, its credit refunds (one ledger
 //! entry per batch) and, when it ends, its `broadcast.finished` event in the same transaction.
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::broadcast::{BroadcastRecord, TargetStatus};
@@ -13,7 +11,9 @@ use switchboard_core::id::{AccountId, BroadcastId, ContactId, MessageId};
 use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
+use crate::decode;
 use crate::messages::NewOutbound;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Ledger reason of the credits reserved when a broadcast is created.

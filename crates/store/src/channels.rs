@@ -1,12 +1,12 @@
 //! Channels and their states ([`ChannelStore`]).
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::channel::{Channel, ChannelState, ChannelStatus};
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Channels.

@@ -2,8 +2,6 @@
 //! cursor paging, batched imports and their jobs, and each contact's last inbound time per
 //! channel.
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -11,6 +9,8 @@ use switchboard_core::id::{AccountId, ChannelId, ContactId, ContactImportId};
 use switchboard_core::time::Millis;
 
 use crate::bot::{merge_tags, ContactRecord};
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Rows per import batch (one transaction each).

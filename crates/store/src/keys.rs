@@ -1,11 +1,11 @@
 //! API keys ([`KeyStore`]).
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// API keys.

@@ -1,12 +1,12 @@
 //! Media metadata: the [`MediaStore`] trait, implemented by both backends.
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::StoreResult;
 
 /// Media files' metadata and their upstream copies. The bytes are not here: they live in

@@ -1,8 +1,6 @@
 //! Messages ([`MessageStore`]): the history and the durable outbox, statuses, inbound
 //! messages and the 24-hour windows, and their types.
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::id::{AccountId, ChannelId, MessageId};
@@ -10,6 +8,8 @@ use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 pub use crate::events::EventFilter;

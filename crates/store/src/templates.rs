@@ -4,14 +4,14 @@
 //! status appends a `template.status` event in the same transaction; storing a new template
 //! or writing the same status again appends nothing.
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
 use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::TemplateRecord;
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Filters of [`TemplateStore::list_templates`]; `None` means any.

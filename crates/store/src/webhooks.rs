@@ -1,7 +1,5 @@
 //! Webhook subscriptions and their deliveries ([`WebhookStore`]).
 
-use crate::decode;
-use crate::owned::Owned;
 use async_trait::async_trait;
 use serde_json::json;
 use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
@@ -9,6 +7,8 @@ use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
 use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// What a delivery attempt (or a decision not to attempt) came to.
