@@ -140,16 +140,11 @@ pub trait MessageStore {
     /// its idempotency key.
     async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome>;
 
-    /// Leases up to `limit` dispatchable messages to `owner` until `now + lease_ms`: due, not
+    /// Leases up to `claim.limit` dispatchable messages to `claim.owner` until
+    /// `claim.now + claim.lease_ms`: due, not
     /// leased, and each the oldest pending message of its chat (so a chat's next message
     /// waits for the previous one).
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>>;
+    async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>>;
 
     /// Records a dispatch attempt's outcome for a message leased by `owner`; returns the
     /// message after the change, or `None` if the lease was lost.
@@ -208,6 +203,20 @@ pub trait MessageStore {
 
     /// The customer's last inbound message time on the channel (the 24-hour window).
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
+}
+
+/// Which outbox rows a dispatcher claims: up to `limit` due ones, leased to `owner` from
+/// `now` for `lease_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxClaim<'a> {
+    /// The lease owner (a node's dispatcher).
+    pub owner: &'a str,
+    /// The current time; rows due by then are claimable.
+    pub now: Millis,
+    /// How long the lease lasts.
+    pub lease_ms: i64,
+    /// At most this many rows.
+    pub limit: u32,
 }
 
 /// Messages.

@@ -631,15 +631,9 @@ impl switchboard_store::MessageStore for FaultyStore {
         self.faults.check("insert_outbound")?;
         self.inner.insert_outbound(new).await
     }
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
+    async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
         self.faults.check("claim_outbox")?;
-        self.inner.claim_outbox(owner, now, lease_ms, limit).await
+        self.inner.claim_outbox(claim).await
     }
     async fn finish_dispatch(
         &self,

@@ -9,7 +9,7 @@ use switchboard_core::stats::{Counts, DAY_MS};
 use switchboard_core::status::MessageStatus;
 
 use crate::conformance::messages::{inbound, new_outbound, outbound, setup};
-use crate::messages::DispatchOutcome;
+use crate::messages::{DispatchOutcome, OutboxClaim};
 use crate::Store;
 
 const OWNER: &str = "node-a";
@@ -90,7 +90,12 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
     store.insert_outbound(&new_outbound(outside)).await.unwrap();
 
     let claimed = store
-        .claim_outbox(OWNER, d0 + 2 * DAY_MS, 60_000, 100)
+        .claim_outbox(&OutboxClaim {
+            owner: OWNER,
+            now: d0 + 2 * DAY_MS,
+            lease_ms: 60_000,
+            limit: 100,
+        })
         .await
         .unwrap();
     assert_eq!(claimed.len(), plan.len());

@@ -31,7 +31,8 @@ use crate::message_rules::{
 };
 use crate::messages::MESSAGES;
 use crate::messages::{
-    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
+    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, OutboxClaim,
+    StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
@@ -282,13 +283,13 @@ impl MessageStore for PgStore {
         Ok(outcome)
     }
 
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
+    async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
+        let OutboxClaim {
+            owner,
+            now,
+            lease_ms,
+            limit,
+        } = *claim;
         // One statement, so one transaction: lock the claimable heads (skipping rows another
         // node is claiming or finishing), lease them, and read their messages.
         let sql = format!(

@@ -22,7 +22,7 @@ use crate::message_rules::{
 use crate::messages::MESSAGES;
 use crate::messages::{
     Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
-    StatusOutcome,
+    OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
 use crate::{Page, PageRequest, StoreResult};
@@ -388,13 +388,13 @@ impl MessageStore for SqliteStore {
         self.engine.write(move |c| insert_outbound(c, &new)).await
     }
 
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
+    async fn claim_outbox(&self, request: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
+        let OutboxClaim {
+            owner,
+            now,
+            lease_ms,
+            limit,
+        } = *request;
         let owner = owner.to_string();
         self.engine
             .write(move |c| claim(c, &owner, now, lease_ms, limit))
