@@ -17,7 +17,7 @@ use switchboard_core::channel::{is_channel_error, Channel};
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
-use switchboard_store::messages::{Claimed, DispatchOutcome, OutboxClaim};
+use switchboard_store::messages::{Claimed, DispatchOutcome, FinishDispatch, OutboxClaim};
 use switchboard_store::{Store, StoreResult};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -215,7 +215,12 @@ impl Worker {
         let finished = self
             .gateway
             .store
-            .finish_dispatch(m.id, &self.owner, outcome, now_millis())
+            .finish_dispatch(FinishDispatch {
+                id: m.id,
+                owner: &self.owner,
+                outcome,
+                now: now_millis(),
+            })
             .await;
         match finished {
             Ok(Some(_)) => {}

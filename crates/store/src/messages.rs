@@ -146,15 +146,10 @@ pub trait MessageStore {
     /// waits for the previous one).
     async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>>;
 
-    /// Records a dispatch attempt's outcome for a message leased by `owner`; returns the
+    /// Records a dispatch attempt's outcome for a message leased by `done.owner`; returns the
     /// message after the change, or `None` if the lease was lost.
-    async fn finish_dispatch(
-        &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
-    ) -> StoreResult<Option<MessageRecord>>;
+    async fn finish_dispatch(&self, done: FinishDispatch<'_>)
+        -> StoreResult<Option<MessageRecord>>;
 
     /// Releases every lease (used at start by single-node backends; a no-op where several
     /// nodes share the database and leases expire instead). Returns how many were released.
@@ -217,6 +212,19 @@ pub struct OutboxClaim<'a> {
     pub lease_ms: i64,
     /// At most this many rows.
     pub limit: u32,
+}
+
+/// A dispatch attempt's outcome for the message `id` leased by `owner`, recorded at `now`.
+#[derive(Debug, Clone)]
+pub struct FinishDispatch<'a> {
+    /// The message.
+    pub id: MessageId,
+    /// The lease owner that dispatched it.
+    pub owner: &'a str,
+    /// What the attempt did.
+    pub outcome: DispatchOutcome,
+    /// When.
+    pub now: Millis,
 }
 
 /// Messages.

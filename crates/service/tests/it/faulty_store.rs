@@ -637,13 +637,10 @@ impl switchboard_store::MessageStore for FaultyStore {
     }
     async fn finish_dispatch(
         &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
+        done: FinishDispatch<'_>,
     ) -> StoreResult<Option<MessageRecord>> {
         self.faults.check("finish_dispatch")?;
-        self.inner.finish_dispatch(id, owner, outcome, now).await
+        self.inner.finish_dispatch(done).await
     }
     async fn release_leases_at_start(&self) -> StoreResult<u64> {
         self.faults.check("release_leases_at_start")?;

@@ -10,8 +10,8 @@ use switchboard_core::status::{Direction, MessageStatus};
 
 use super::{account, channel, create_with_key, edited, page_request, unique_number};
 use crate::messages::{
-    Claimed, DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter,
-    NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
+    Claimed, DispatchOutcome, EventFilter, FinishDispatch, IdempotencyRecord, InsertOutcome,
+    MessageFilter, NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::{Page, PageRequest, Store};
 
@@ -108,7 +108,15 @@ async fn finish(
     outcome: DispatchOutcome,
     at: i64,
 ) -> Option<MessageRecord> {
-    store.finish_dispatch(id, owner, outcome, at).await.unwrap()
+    store
+        .finish_dispatch(FinishDispatch {
+            id,
+            owner,
+            outcome,
+            now: at,
+        })
+        .await
+        .unwrap()
 }
 
 /// A retry no sooner than `not_before`, with the error if there was one.

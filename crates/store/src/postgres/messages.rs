@@ -31,8 +31,8 @@ use crate::message_rules::{
 };
 use crate::messages::MESSAGES;
 use crate::messages::{
-    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, OutboxClaim,
-    StatusOutcome,
+    Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, NewInbound,
+    NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
@@ -325,11 +325,14 @@ impl MessageStore for PgStore {
 
     async fn finish_dispatch(
         &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
+        done: FinishDispatch<'_>,
     ) -> StoreResult<Option<MessageRecord>> {
+        let FinishDispatch {
+            id,
+            owner,
+            outcome,
+            now,
+        } = done;
         let id_text = id.to_string();
         let mut tx = self.pool.begin().await?;
         if let DispatchOutcome::Sent { upstream_id } = &outcome {

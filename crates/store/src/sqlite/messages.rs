@@ -21,8 +21,8 @@ use crate::message_rules::{
 };
 use crate::messages::MESSAGES;
 use crate::messages::{
-    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
-    OutboxClaim, StatusOutcome,
+    Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, MessageStore,
+    NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
 use crate::{Page, PageRequest, StoreResult};
@@ -403,11 +403,14 @@ impl MessageStore for SqliteStore {
 
     async fn finish_dispatch(
         &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
+        done: FinishDispatch<'_>,
     ) -> StoreResult<Option<MessageRecord>> {
+        let FinishDispatch {
+            id,
+            owner,
+            outcome,
+            now,
+        } = done;
         let owner = owner.to_string();
         self.engine
             .write(move |c| finish(c, id, &owner, outcome, now))

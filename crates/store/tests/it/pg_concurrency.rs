@@ -15,7 +15,9 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
 use switchboard_store::conformance::messages::outbound;
 use switchboard_store::conformance::{account, channel, create_with_key};
-use switchboard_store::messages::{DispatchOutcome, EventFilter, NewOutbound, OutboxClaim};
+use switchboard_store::messages::{
+    DispatchOutcome, EventFilter, FinishDispatch, NewOutbound, OutboxClaim,
+};
 use switchboard_store::testing::{self, PgTestDb};
 use switchboard_store::{Page, Store};
 use tokio::sync::Barrier;
@@ -225,14 +227,14 @@ async fn chats_stay_in_order_across_nodes() {
                     let m = c.message;
                     in_flight.lock().unwrap().remove(&m.chat);
                     let done = store
-                        .finish_dispatch(
-                            m.id,
-                            &owner,
-                            DispatchOutcome::Sent {
+                        .finish_dispatch(FinishDispatch {
+                            id: m.id,
+                            owner: &owner,
+                            outcome: DispatchOutcome::Sent {
                                 upstream_id: format!("wamid.{}", m.id),
                             },
-                            2_100,
-                        )
+                            now: 2_100,
+                        })
                         .await
                         .unwrap();
                     assert!(done.is_some(), "lease lost");
@@ -283,14 +285,14 @@ async fn early_statuses_survive_the_race_with_the_send_answer() {
                 upstream: None,
             };
             let (done, _) = tokio::join!(
-                answer.finish_dispatch(
+                answer.finish_dispatch(FinishDispatch {
                     id,
-                    "node-0",
-                    DispatchOutcome::Sent {
+                    owner: "node-0",
+                    outcome: DispatchOutcome::Sent {
                         upstream_id: upstream
                     },
-                    2_100
-                ),
+                    now: 2_100
+                }),
                 status.apply_status(&report, 2_060),
             );
             assert!(done.unwrap().is_some());
