@@ -17,7 +17,7 @@ use switchboard_core::channel::{is_channel_error, Channel};
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
-use switchboard_store::messages::{Claimed, DispatchOutcome};
+use switchboard_store::messages::{Claimed, DispatchOutcome, FinishDispatch, OutboxClaim};
 use switchboard_store::{Store, StoreResult};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -215,7 +215,12 @@ impl Worker {
         let finished = self
             .gateway
             .store
-            .finish_dispatch(m.id, &self.owner, outcome, now_millis())
+            .finish_dispatch(FinishDispatch {
+                id: m.id,
+                owner: &self.owner,
+                outcome,
+                now: now_millis(),
+            })
             .await;
         match finished {
             Ok(Some(_)) => {}
@@ -401,7 +406,12 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
             let limit = free.min(1024) as u32;
             match gateway
                 .store
-                .claim_outbox(&owner, now_millis(), settings.lease_ms, limit)
+                .claim_outbox(&OutboxClaim {
+                    owner: &owner,
+                    now: now_millis(),
+                    lease_ms: settings.lease_ms,
+                    limit,
+                })
                 .await
             {
                 Ok(claimed) => {

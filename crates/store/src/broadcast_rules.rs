@@ -8,7 +8,8 @@ use switchboard_core::broadcast::{
 };
 use switchboard_core::time::Millis;
 
-use crate::broadcasts::{ControlAction, FeedAction, TrackedStatus};
+use crate::broadcasts::{ControlAction, FeedAction, TrackedStatus, REFUND_REASON, RESERVE_REASON};
+use crate::credits::LedgerEntry;
 use crate::{PageRequest, StoreError, StoreResult};
 
 /// The status `action` moves `b` to at `now`, or `None` when its status does not allow it.
@@ -115,5 +116,44 @@ pub(crate) fn add_move(delta: &mut (Counters, i64), current: TargetStatus, next:
     delta.0.moved(current, next, 1);
     if next.is_refunded() {
         delta.1 += 1;
+    }
+}
+
+/// The tracker's name in `fanout_position`.
+pub(crate) const POSITION: &str = "broadcasts";
+
+/// The ledger entry of the credits reserved when `b` is created, leaving the balance at
+/// `after` (`reference` is the broadcast's id).
+pub(crate) fn reserve_entry<'a>(
+    account: &'a str,
+    b: &BroadcastRecord,
+    after: i64,
+    reference: &'a str,
+) -> LedgerEntry<'a> {
+    LedgerEntry {
+        account,
+        amount: -b.credits_reserved,
+        balance_after: after,
+        reason: RESERVE_REASON,
+        reference: Some(reference),
+        at: b.created_at,
+    }
+}
+
+/// The ledger entry of `amount` credits given back at `now`, leaving the balance at `after`.
+pub(crate) fn refund_entry<'a>(
+    account: &'a str,
+    amount: i64,
+    after: i64,
+    reference: &'a str,
+    now: Millis,
+) -> LedgerEntry<'a> {
+    LedgerEntry {
+        account,
+        amount,
+        balance_after: after,
+        reason: REFUND_REASON,
+        reference: Some(reference),
+        at: now,
     }
 }

@@ -11,7 +11,9 @@ use switchboard_core::id::{AccountId, BroadcastId, ContactId, MessageId};
 use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
+use crate::decode;
 use crate::messages::NewOutbound;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Ledger reason of the credits reserved when a broadcast is created.
@@ -292,3 +294,11 @@ pub trait BroadcastStore {
     /// The tracker's position in the event log.
     async fn broadcast_position(&self) -> StoreResult<Option<String>>;
 }
+
+/// Broadcasts.
+pub(crate) const BROADCASTS: Owned<BroadcastRecord> = Owned::new(
+    "broadcasts",
+    decode::BROADCAST_COLS,
+    decode::broadcast,
+    |b| b.id.to_string(),
+);

@@ -5,6 +5,8 @@ use switchboard_core::channel::{Channel, ChannelState, ChannelStatus};
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Channels.
@@ -47,3 +49,15 @@ pub trait ChannelStore {
         to: &ChannelState,
     ) -> StoreResult<bool>;
 }
+
+/// Channels, as SQLite stores them.
+pub(crate) const CHANNELS: Owned<Channel> =
+    Owned::new("channels", decode::CHANNEL_COLS, decode::channel, |c| {
+        c.id.to_string()
+    });
+
+/// Channels, as PostgreSQL stores them (settings as JSONB).
+pub(crate) const PG_CHANNELS: Owned<Channel> = Owned {
+    cols: decode::PG_CHANNEL_COLS,
+    ..CHANNELS
+};

@@ -9,6 +9,8 @@ use switchboard_core::id::{AccountId, ChannelId, ContactId, ContactImportId};
 use switchboard_core::time::Millis;
 
 use crate::bot::{merge_tags, ContactRecord};
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Rows per import batch (one transaction each).
@@ -447,3 +449,11 @@ pub fn plan_batch(
         .collect();
     (writes, outcome)
 }
+
+/// Contact import jobs.
+pub(crate) const IMPORTS: Owned<ImportJob> = Owned::new(
+    "contact_imports",
+    decode::IMPORT_COLS,
+    decode::import,
+    |j| j.id.to_string(),
+);

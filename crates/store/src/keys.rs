@@ -4,6 +4,8 @@ use async_trait::async_trait;
 use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// API keys.
@@ -18,3 +20,8 @@ pub trait KeyStore {
     /// Revokes a key of the account; returns false if it does not exist or is already revoked.
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool>;
 }
+
+/// API keys.
+pub(crate) const KEYS: Owned<ApiKey> = Owned::new("api_keys", decode::KEY_COLS, decode::key, |k| {
+    k.id.to_string()
+});

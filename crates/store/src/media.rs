@@ -5,6 +5,8 @@ use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::StoreResult;
 
 /// Media files' metadata and their upstream copies. The bytes are not here: they live in
@@ -39,3 +41,9 @@ pub trait MediaStore {
         upstream: &UpstreamMedia,
     ) -> StoreResult<()>;
 }
+
+/// Media records.
+pub(crate) const MEDIA: Owned<MediaRecord> =
+    Owned::new("media", decode::MEDIA_COLS, decode::media, |m| {
+        m.id.to_string()
+    });

@@ -3,12 +3,14 @@
 //! inbound message is marked read, and the inbound message's event.
 
 use serde_json::Value;
-use switchboard_core::event::{inbound_event, Event};
+use switchboard_core::event::{inbound_event, message_event, Event};
 use switchboard_core::id::AccountId;
-use switchboard_core::record::MessageRecord;
+use switchboard_core::record::{MessageRecord, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
+use crate::columns::json_opt;
+use crate::decode::message_status;
 use crate::messages::{IdempotencyRecord, InsertOutcome, NewInbound, NewOutbound};
 use crate::StoreResult;
 
@@ -92,4 +94,71 @@ pub(crate) fn inbound_with_upstream(new: &NewInbound, now: Millis) -> Event {
         event.data["upstream"] = upstream.clone();
     }
     event
+}
+
+/// A status to apply to a stored message: the status, when it happened, its error and the
+/// upstream's report (copied into the event).
+pub(crate) struct StatusChange<'a> {
+    /// The new status.
+    pub status: MessageStatus,
+    /// When it happened.
+    pub at: Millis,
+    /// Its error, if any.
+    pub error: Option<Value>,
+    /// The upstream's report, if any.
+    pub upstream: Option<&'a Value>,
+}
+
+impl<'a> StatusChange<'a> {
+    /// A status the store applies itself (no upstream report).
+    pub(crate) fn local(status: MessageStatus, at: Millis, error: Option<Value>) -> Self {
+        StatusChange {
+            status,
+            at,
+            error,
+            upstream: None,
+        }
+    }
+
+    /// The status an upstream reported.
+    pub(crate) fn reported(report: &'a StatusReport) -> Self {
+        StatusChange {
+            status: report.status,
+            at: report.at,
+            error: report.error.clone(),
+            upstream: report.upstream.as_ref(),
+        }
+    }
+}
+
+/// Advances the message to the change's status (its error replaces the message's when it
+/// carries one) and returns the event to append.
+pub(crate) fn advance(m: &mut MessageRecord, change: StatusChange<'_>, now: Millis) -> Event {
+    m.status = change.status;
+    if change.error.is_some() {
+        m.error = change.error;
+    }
+    m.updated_at = now;
+    let mut event = message_event(change.status.event_type(), m, now);
+    if let Some(upstream) = change.upstream {
+        event.data["upstream"] = upstream.clone();
+    }
+    event
+}
+
+/// The stored pending statuses `(status, at, error)` of a message, parsed, in the order they
+/// are applied (status rank, then time).
+pub(crate) fn pending_in_order(
+    rows: Vec<(String, i64, Option<String>)>,
+) -> StoreResult<Vec<StatusChange<'static>>> {
+    let mut pending = Vec::with_capacity(rows.len());
+    for (text, at, error) in rows {
+        pending.push(StatusChange::local(
+            message_status(&text)?,
+            at,
+            json_opt(error)?,
+        ));
+    }
+    pending.sort_by_key(|p| (p.status.rank(), p.at));
+    Ok(pending)
 }

@@ -8,6 +8,8 @@ use switchboard_core::record::{MessageRecord, StatusEntry, StatusReport};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 pub use crate::events::EventFilter;
@@ -138,26 +140,16 @@ pub trait MessageStore {
     /// its idempotency key.
     async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome>;
 
-    /// Leases up to `limit` dispatchable messages to `owner` until `now + lease_ms`: due, not
+    /// Leases up to `claim.limit` dispatchable messages to `claim.owner` until
+    /// `claim.now + claim.lease_ms`: due, not
     /// leased, and each the oldest pending message of its chat (so a chat's next message
     /// waits for the previous one).
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>>;
+    async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>>;
 
-    /// Records a dispatch attempt's outcome for a message leased by `owner`; returns the
+    /// Records a dispatch attempt's outcome for a message leased by `done.owner`; returns the
     /// message after the change, or `None` if the lease was lost.
-    async fn finish_dispatch(
-        &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
-    ) -> StoreResult<Option<MessageRecord>>;
+    async fn finish_dispatch(&self, done: FinishDispatch<'_>)
+        -> StoreResult<Option<MessageRecord>>;
 
     /// Releases every lease (used at start by single-node backends; a no-op where several
     /// nodes share the database and leases expire instead). Returns how many were released.
@@ -207,3 +199,36 @@ pub trait MessageStore {
     /// The customer's last inbound message time on the channel (the 24-hour window).
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
 }
+
+/// Which outbox rows a dispatcher claims: up to `limit` due ones, leased to `owner` from
+/// `now` for `lease_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxClaim<'a> {
+    /// The lease owner (a node's dispatcher).
+    pub owner: &'a str,
+    /// The current time; rows due by then are claimable.
+    pub now: Millis,
+    /// How long the lease lasts.
+    pub lease_ms: i64,
+    /// At most this many rows.
+    pub limit: u32,
+}
+
+/// A dispatch attempt's outcome for the message `id` leased by `owner`, recorded at `now`.
+#[derive(Debug, Clone)]
+pub struct FinishDispatch<'a> {
+    /// The message.
+    pub id: MessageId,
+    /// The lease owner that dispatched it.
+    pub owner: &'a str,
+    /// What the attempt did.
+    pub outcome: DispatchOutcome,
+    /// When.
+    pub now: Millis,
+}
+
+/// Messages.
+pub(crate) const MESSAGES: Owned<MessageRecord> =
+    Owned::new("messages", decode::MESSAGE_COLS, decode::message, |m| {
+        m.id.to_string()
+    });

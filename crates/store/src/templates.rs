@@ -10,6 +10,8 @@ use switchboard_core::template_def::TemplateStatus;
 use switchboard_core::template_record::TemplateRecord;
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Filters of [`TemplateStore::list_templates`]; `None` means any.
@@ -213,3 +215,9 @@ pub(crate) fn definition_json(t: &TemplateRecord) -> StoreResult<String> {
     d.extra.clear();
     Ok(serde_json::to_string(&d)?)
 }
+
+/// Message templates.
+pub(crate) const TEMPLATES: Owned<TemplateRecord> =
+    Owned::new("templates", decode::TEMPLATE_COLS, decode::template, |t| {
+        t.id.to_string()
+    });

@@ -7,6 +7,8 @@ use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
 use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::owned::Owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// What a delivery attempt (or a decision not to attempt) came to.
@@ -216,3 +218,17 @@ pub trait WebhookStore {
         limit: u32,
     ) -> StoreResult<u64>;
 }
+
+/// Webhook subscriptions.
+pub(crate) const SUBSCRIPTIONS: Owned<Subscription> = Owned::new(
+    "subscriptions",
+    decode::SUBSCRIPTION_COLS,
+    decode::subscription,
+    |s| s.id.to_string(),
+);
+
+/// Webhook deliveries.
+pub(crate) const DELIVERIES: Owned<Delivery> =
+    Owned::new("deliveries", decode::DELIVERY_COLS, decode::delivery, |d| {
+        d.id.to_string()
+    });

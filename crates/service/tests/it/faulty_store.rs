@@ -631,25 +631,16 @@ impl switchboard_store::MessageStore for FaultyStore {
         self.faults.check("insert_outbound")?;
         self.inner.insert_outbound(new).await
     }
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
+    async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
         self.faults.check("claim_outbox")?;
-        self.inner.claim_outbox(owner, now, lease_ms, limit).await
+        self.inner.claim_outbox(claim).await
     }
     async fn finish_dispatch(
         &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
+        done: FinishDispatch<'_>,
     ) -> StoreResult<Option<MessageRecord>> {
         self.faults.check("finish_dispatch")?;
-        self.inner.finish_dispatch(id, owner, outcome, now).await
+        self.inner.finish_dispatch(done).await
     }
     async fn release_leases_at_start(&self) -> StoreResult<u64> {
         self.faults.check("release_leases_at_start")?;

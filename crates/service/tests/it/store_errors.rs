@@ -17,7 +17,7 @@ use switchboard_core::time::now_millis;
 use switchboard_service::dispatch::{self, DispatchSettings};
 use switchboard_service::webhooks::{deliver, fanout, WebhookSettings};
 use switchboard_store::conformance::messages::{new_outbound, outbound, setup};
-use switchboard_store::messages::{DispatchOutcome, EventFilter};
+use switchboard_store::messages::{DispatchOutcome, EventFilter, FinishDispatch, OutboxClaim};
 use switchboard_store::{testing, PageRequest, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -215,16 +215,26 @@ async fn sent_event_and_subscription(
         .await
         .unwrap();
     let claimed = real
-        .claim_outbox("test", now_millis(), 60_000, 10)
+        .claim_outbox(&OutboxClaim {
+            owner: "test",
+            now: now_millis(),
+            lease_ms: 60_000,
+            limit: 10,
+        })
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
     let sent = DispatchOutcome::Sent {
         upstream_id: "wamid.sent".into(),
     };
-    real.finish_dispatch(m.id, "test", sent, now_millis())
-        .await
-        .unwrap();
+    real.finish_dispatch(FinishDispatch {
+        id: m.id,
+        owner: "test",
+        outcome: sent,
+        now: now_millis(),
+    })
+    .await
+    .unwrap();
     let events: Vec<Event> = real
         .list_events(account, &EventFilter::default(), None, 10)
         .await

@@ -10,8 +10,8 @@ use switchboard_core::status::{Direction, MessageStatus};
 
 use super::{account, channel, create_with_key, edited, page_request, unique_number};
 use crate::messages::{
-    Claimed, DispatchOutcome, EventFilter, IdempotencyRecord, InsertOutcome, MessageFilter,
-    NewInbound, NewOutbound, StatusOutcome,
+    Claimed, DispatchOutcome, EventFilter, FinishDispatch, IdempotencyRecord, InsertOutcome,
+    MessageFilter, NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::{Page, PageRequest, Store};
 
@@ -88,7 +88,15 @@ pub async fn insert(store: &Arc<dyn Store>, m: &MessageRecord) {
 
 /// The ids of the messages `owner` claims at `now` (up to ten).
 async fn claim_ids(store: &Arc<dyn Store>, owner: &str, now: i64) -> Vec<MessageId> {
-    let claimed = store.claim_outbox(owner, now, LEASE, 10).await.unwrap();
+    let claimed = store
+        .claim_outbox(&OutboxClaim {
+            owner,
+            now,
+            lease_ms: LEASE,
+            limit: 10,
+        })
+        .await
+        .unwrap();
     claimed.into_iter().map(|c| c.message.id).collect()
 }
 
@@ -100,7 +108,15 @@ async fn finish(
     outcome: DispatchOutcome,
     at: i64,
 ) -> Option<MessageRecord> {
-    store.finish_dispatch(id, owner, outcome, at).await.unwrap()
+    store
+        .finish_dispatch(FinishDispatch {
+            id,
+            owner,
+            outcome,
+            now: at,
+        })
+        .await
+        .unwrap()
 }
 
 /// A retry no sooner than `not_before`, with the error if there was one.
@@ -132,7 +148,15 @@ async fn status_at(
 
 /// The messages `OWNER` claims at `now` (up to `limit`).
 async fn claim(store: &Arc<dyn Store>, now: i64, limit: u32) -> Vec<Claimed> {
-    store.claim_outbox(OWNER, now, LEASE, limit).await.unwrap()
+    store
+        .claim_outbox(&OutboxClaim {
+            owner: OWNER,
+            now,
+            lease_ms: LEASE,
+            limit,
+        })
+        .await
+        .unwrap()
 }
 
 /// The account's first hundred events that `filter` matches.
@@ -278,7 +302,12 @@ pub async fn claims_keep_per_chat_order(store: Arc<dyn Store>) {
     let heads: Vec<MessageId> = claim_ids(&store, OWNER, 2_000).await;
     assert_eq!(heads, vec![a[0].id, b[0].id]);
     assert!(store
-        .claim_outbox("node-b", 2_001, LEASE, 10)
+        .claim_outbox(&OutboxClaim {
+            owner: "node-b",
+            now: 2_001,
+            lease_ms: LEASE,
+            limit: 10
+        })
         .await
         .unwrap()
         .is_empty());

@@ -11,7 +11,7 @@ use switchboard_core::status::MessageStatus;
 
 use crate::conformance::account;
 use crate::conformance::messages::{events_of, inbound, new_outbound, outbound, setup, types};
-use crate::messages::{InsertOutcome, NewOutbound};
+use crate::messages::{InsertOutcome, NewOutbound, OutboxClaim};
 use crate::schedule::CancelOutcome;
 use crate::Store;
 
@@ -62,7 +62,15 @@ pub async fn scheduled_messages_wait_then_join_the_outbox(store: Arc<dyn Store>)
         .insert_outbound(&new_outbound(now_msg.clone()))
         .await
         .unwrap();
-    let claimed = store.claim_outbox(OWNER, 3_000, LEASE, 10).await.unwrap();
+    let claimed = store
+        .claim_outbox(&OutboxClaim {
+            owner: OWNER,
+            now: 3_000,
+            lease_ms: LEASE,
+            limit: 10,
+        })
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].message.id, now_msg.id);
     // Not due yet: nothing moves.
@@ -92,7 +100,15 @@ pub async fn scheduled_messages_wait_then_join_the_outbox(store: Arc<dyn Store>)
     assert_eq!(store.next_scheduled().await.unwrap(), None);
     assert_eq!(store.outbox_len().await.unwrap(), 3);
     // The promoted message of chat A queues behind the message of A still in flight.
-    let claimed = store.claim_outbox(OWNER, 10_002, LEASE, 10).await.unwrap();
+    let claimed = store
+        .claim_outbox(&OutboxClaim {
+            owner: OWNER,
+            now: 10_002,
+            lease_ms: LEASE,
+            limit: 10,
+        })
+        .await
+        .unwrap();
     let claimed: Vec<_> = claimed.iter().map(|c| c.message.id).collect();
     assert_eq!(claimed, vec![tpl.id], "chat A's head is still leased");
     // Promotion happens once.

@@ -9,7 +9,7 @@ use switchboard_core::stats::{Counts, DAY_MS};
 use switchboard_core::status::MessageStatus;
 
 use crate::conformance::messages::{inbound, new_outbound, outbound, setup};
-use crate::messages::DispatchOutcome;
+use crate::messages::{DispatchOutcome, FinishDispatch, OutboxClaim};
 use crate::Store;
 
 const OWNER: &str = "node-a";
@@ -90,7 +90,12 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
     store.insert_outbound(&new_outbound(outside)).await.unwrap();
 
     let claimed = store
-        .claim_outbox(OWNER, d0 + 2 * DAY_MS, 60_000, 100)
+        .claim_outbox(&OutboxClaim {
+            owner: OWNER,
+            now: d0 + 2 * DAY_MS,
+            lease_ms: 60_000,
+            limit: 100,
+        })
         .await
         .unwrap();
     assert_eq!(claimed.len(), plan.len());
@@ -99,14 +104,14 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
         let id = ids[i];
         if *end == MessageStatus::Failed {
             store
-                .finish_dispatch(
+                .finish_dispatch(FinishDispatch {
                     id,
-                    OWNER,
-                    DispatchOutcome::Failed {
+                    owner: OWNER,
+                    outcome: DispatchOutcome::Failed {
                         error: json!({"code": 131026}),
                     },
-                    d0 + 7 * HOUR,
-                )
+                    now: d0 + 7 * HOUR,
+                })
                 .await
                 .unwrap()
                 .unwrap();
@@ -114,14 +119,14 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
         }
         let upstream = format!("wamid.out{i}");
         store
-            .finish_dispatch(
+            .finish_dispatch(FinishDispatch {
                 id,
-                OWNER,
-                DispatchOutcome::Sent {
+                owner: OWNER,
+                outcome: DispatchOutcome::Sent {
                     upstream_id: upstream.clone(),
                 },
-                d0 + 7 * HOUR,
-            )
+                now: d0 + 7 * HOUR,
+            })
             .await
             .unwrap()
             .unwrap();

@@ -20,22 +20,18 @@ use super::messages::insert_outbound;
 use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::broadcast_rules::{
-    add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
-    tracked_move,
+    add_move, control_target, counts_by_status, fed_target, finish_if_done, refund_entry,
+    reserve_entry, target_cursor, tracked_move, POSITION,
 };
+use crate::broadcasts::BROADCASTS;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
-    TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
+    TargetRecord, TrackedStatus,
 };
-use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
-use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
-
-/// The tracker's name in `fanout_position`.
-const POSITION: &str = "broadcasts";
 
 /// Reads a broadcast, locking its row for the transaction when `lock`.
 async fn load(c: &mut PgConnection, id: &str, lock: bool) -> StoreResult<Option<BroadcastRecord>> {
@@ -68,14 +64,7 @@ async fn refund(
     .bind(now)
     .fetch_one(&mut *c)
     .await?;
-    let entry = LedgerEntry {
-        account: &account,
-        amount,
-        balance_after: after,
-        reason: REFUND_REASON,
-        reference: Some(reference),
-        at: now,
-    };
+    let entry = refund_entry(&account, amount, after, reference, now);
     append_ledger(c, &entry).await?;
     Ok(())
 }
@@ -194,14 +183,7 @@ impl BroadcastStore for PgStore {
                 });
             };
             let reference = b.id.to_string();
-            let entry = LedgerEntry {
-                account: &account,
-                amount: -b.credits_reserved,
-                balance_after: after,
-                reason: RESERVE_REASON,
-                reference: Some(&reference),
-                at: b.created_at,
-            };
+            let entry = reserve_entry(&account, b, after, &reference);
             append_ledger(&mut tx, &entry).await?;
         }
         sqlx::query(

@@ -11,8 +11,8 @@ use super::events::append_event;
 use super::query::decode_opt;
 use super::PgStore;
 use crate::channel_json::settings_text;
+use crate::channels::PG_CHANNELS;
 use crate::decode::{self, PG_CHANNEL_COLS};
-use crate::owned::PG_CHANNELS;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).

@@ -12,12 +12,12 @@ use super::query::{fetch_opt_on, page_of};
 use super::PgStore;
 use crate::bot::ContactRecord;
 use crate::columns::parse;
+use crate::contacts::IMPORTS;
 use crate::contacts::{
     plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
     ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
-use crate::owned::IMPORTS;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.

@@ -7,7 +7,7 @@ use switchboard_core::time::Millis;
 
 use super::PgStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
-use crate::owned::MEDIA;
+use crate::media::MEDIA;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]

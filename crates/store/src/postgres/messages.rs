@@ -23,16 +23,18 @@ use switchboard_core::time::Millis;
 use super::events::append_event;
 use super::query::{fetch_opt_on, PgQuery};
 use super::PgStore;
-use crate::columns::{json_opt, json_text};
-use crate::decode::{self, message_status, MESSAGE_COLS};
+use crate::columns::json_text;
+use crate::decode::{self, MESSAGE_COLS};
 use crate::message_rules::{
-    inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
-    stored_answer,
+    advance, inbound_with_upstream, mark_read, pending_in_order, record_failed_attempt,
+    record_retry, record_sent, stored_answer, StatusChange,
 };
+use crate::messages::MESSAGES;
 use crate::messages::{
-    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, NewInbound, NewOutbound, StatusOutcome,
+    Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, NewInbound,
+    NewOutbound, OutboxClaim, StatusOutcome,
 };
-use crate::owned::{MESSAGES, MESSAGE_STATUSES};
+use crate::owned::MESSAGE_STATUSES;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
@@ -103,10 +105,7 @@ pub(super) async fn save(c: &mut PgConnection, m: &MessageRecord) -> StoreResult
 async fn apply_to(
     c: &mut PgConnection,
     m: &mut MessageRecord,
-    status: MessageStatus,
-    at: Millis,
-    error: Option<Value>,
-    upstream: Option<&Value>,
+    change: StatusChange<'_>,
     now: Millis,
 ) -> StoreResult<Option<bool>> {
     let id = m.id.to_string();
@@ -114,25 +113,17 @@ async fn apply_to(
         "SELECT EXISTS (SELECT 1 FROM message_statuses WHERE message_id = $1 AND status = $2)",
     )
     .bind(&id)
-    .bind(status.as_str())
+    .bind(change.status.as_str())
     .fetch_one(&mut *c)
     .await?;
     if seen {
         return Ok(None);
     }
-    let advances = m.status.advances_to(status);
-    insert_history(c, &id, status, at, advances, &error).await?;
+    let advances = m.status.advances_to(change.status);
+    insert_history(c, &id, change.status, change.at, advances, &change.error).await?;
     if advances {
-        m.status = status;
-        if error.is_some() {
-            m.error = error;
-        }
-        m.updated_at = now;
+        let event = advance(m, change, now);
         save(c, m).await?;
-        let mut event = message_event(status.event_type(), m, now);
-        if let Some(upstream) = upstream {
-            event.data["upstream"] = upstream.clone();
-        }
         append_event(c, &event).await?;
     }
     Ok(Some(advances))
@@ -153,13 +144,8 @@ async fn apply_pending(
     .bind(upstream_id)
     .fetch_all(&mut *c)
     .await?;
-    let mut pending = Vec::with_capacity(rows.len());
-    for (text, at, error) in rows {
-        pending.push((message_status(&text)?, at, json_opt(error)?));
-    }
-    pending.sort_by_key(|(s, at, _)| (s.rank(), *at));
-    for (s, at, error) in pending {
-        apply_to(c, m, s, at, error, None, now).await?;
+    for change in pending_in_order(rows)? {
+        apply_to(c, m, change, now).await?;
     }
     sqlx::query("DELETE FROM pending_statuses WHERE channel_id = $1 AND upstream_id = $2")
         .bind(&channel)
@@ -297,13 +283,13 @@ impl MessageStore for PgStore {
         Ok(outcome)
     }
 
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
+    async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
+        let OutboxClaim {
+            owner,
+            now,
+            lease_ms,
+            limit,
+        } = *claim;
         // One statement, so one transaction: lock the claimable heads (skipping rows another
         // node is claiming or finishing), lease them, and read their messages.
         let sql = format!(
@@ -339,11 +325,14 @@ impl MessageStore for PgStore {
 
     async fn finish_dispatch(
         &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
+        done: FinishDispatch<'_>,
     ) -> StoreResult<Option<MessageRecord>> {
+        let FinishDispatch {
+            id,
+            owner,
+            outcome,
+            now,
+        } = done;
         let id_text = id.to_string();
         let mut tx = self.pool.begin().await?;
         if let DispatchOutcome::Sent { upstream_id } = &outcome {
@@ -366,7 +355,8 @@ impl MessageStore for PgStore {
             DispatchOutcome::Sent { upstream_id } => {
                 record_sent(&mut m, &upstream_id, now);
                 save(&mut tx, &m).await?;
-                apply_to(&mut tx, &mut m, MessageStatus::Sent, now, None, None, now).await?;
+                let sent = StatusChange::local(MessageStatus::Sent, now, None);
+                apply_to(&mut tx, &mut m, sent, now).await?;
                 sqlx::query("DELETE FROM outbox WHERE message_id = $1")
                     .bind(&id_text)
                     .execute(&mut *tx)
@@ -394,16 +384,8 @@ impl MessageStore for PgStore {
                     .bind(&id_text)
                     .execute(&mut *tx)
                     .await?;
-                apply_to(
-                    &mut tx,
-                    &mut m,
-                    MessageStatus::Failed,
-                    now,
-                    Some(error.clone()),
-                    None,
-                    now,
-                )
-                .await?;
+                let failed = StatusChange::local(MessageStatus::Failed, now, Some(error.clone()));
+                apply_to(&mut tx, &mut m, failed, now).await?;
                 if m.error.is_none() {
                     m.error = Some(error);
                     m.updated_at = now;
@@ -450,17 +432,7 @@ impl MessageStore for PgStore {
                 StatusOutcome::Pending
             }
             Some(mut m) => {
-                match apply_to(
-                    &mut tx,
-                    &mut m,
-                    report.status,
-                    report.at,
-                    report.error.clone(),
-                    report.upstream.as_ref(),
-                    now,
-                )
-                .await?
-                {
+                match apply_to(&mut tx, &mut m, StatusChange::reported(report), now).await? {
                     Some(true) => StatusOutcome::Applied(Box::new(m)),
                     _ => StatusOutcome::Recorded,
                 }

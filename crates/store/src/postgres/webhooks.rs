@@ -24,11 +24,12 @@ use super::PgStore;
 use crate::columns::Prefixed;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
-use crate::owned::{DELIVERIES, DELIVERY_ATTEMPTS, SUBSCRIPTIONS};
+use crate::owned::DELIVERY_ATTEMPTS;
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,
 };
+use crate::webhooks::{DELIVERIES, SUBSCRIPTIONS};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// The fan-out's name in `fanout_position`.

@@ -19,22 +19,18 @@ use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::broadcast_rules::{
-    add_move, control_target, counts_by_status, fed_target, finish_if_done, target_cursor,
-    tracked_move,
+    add_move, control_target, counts_by_status, fed_target, finish_if_done, refund_entry,
+    reserve_entry, target_cursor, tracked_move, POSITION,
 };
+use crate::broadcasts::BROADCASTS;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
-    TargetRecord, TrackedStatus, REFUND_REASON, RESERVE_REASON,
+    TargetRecord, TrackedStatus,
 };
-use crate::credits::LedgerEntry;
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
-use crate::owned::BROADCASTS;
 use crate::{Page, PageRequest, StoreError, StoreResult};
-
-/// The tracker's name in `fanout_position`.
-const POSITION: &str = "broadcasts";
 
 fn load(c: &Connection, id: &str) -> StoreResult<Option<BroadcastRecord>> {
     let sql = format!("SELECT {BROADCAST_COLS} FROM broadcasts WHERE id = ?1");
@@ -55,14 +51,7 @@ fn refund(
     let account = account.to_string();
     let after = balance(c, &account)?.saturating_add(amount);
     set_balance(c, &account, after, now)?;
-    let entry = LedgerEntry {
-        account: &account,
-        amount,
-        balance_after: after,
-        reason: REFUND_REASON,
-        reference: Some(reference),
-        at: now,
-    };
+    let entry = refund_entry(&account, amount, after, reference, now);
     append_ledger(c, &entry)?;
     Ok(())
 }
@@ -181,14 +170,7 @@ impl BroadcastStore for SqliteStore {
                     let after = balance - b.credits_reserved;
                     set_balance(c, &account, after, b.created_at)?;
                     let reference = b.id.to_string();
-                    let entry = LedgerEntry {
-                        account: &account,
-                        amount: -b.credits_reserved,
-                        balance_after: after,
-                        reason: RESERVE_REASON,
-                        reference: Some(&reference),
-                        at: b.created_at,
-                    };
+                    let entry = reserve_entry(&account, &b, after, &reference);
                     append_ledger(c, &entry)?;
                 }
                 c.execute(

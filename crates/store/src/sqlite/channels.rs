@@ -13,8 +13,8 @@ use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::channel_json::settings_text;
+use crate::channels::CHANNELS;
 use crate::decode::{self, CHANNEL_COLS};
-use crate::owned::CHANNELS;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).

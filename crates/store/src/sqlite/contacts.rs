@@ -11,12 +11,12 @@ use switchboard_core::time::Millis;
 use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
+use crate::contacts::IMPORTS;
 use crate::contacts::{
     plan_batch, wa_key, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore,
     ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
-use crate::owned::IMPORTS;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names.

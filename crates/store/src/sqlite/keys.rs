@@ -8,7 +8,7 @@ use switchboard_core::key::ApiKey;
 use super::query::args;
 use super::SqliteStore;
 use crate::decode::{self, KEY_COLS};
-use crate::owned::KEYS;
+use crate::keys::KEYS;
 use crate::{KeyStore, Page, PageRequest, StoreResult};
 
 /// Stores a key.

@@ -10,7 +10,7 @@ use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
-use crate::owned::MEDIA;
+use crate::media::MEDIA;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]

@@ -13,17 +13,18 @@ use switchboard_core::time::Millis;
 use super::events::append_event;
 use super::query::{args, query_one};
 use super::SqliteStore;
-use crate::columns::{json_opt, json_text};
-use crate::decode::{self, message_status, MESSAGE_COLS};
+use crate::columns::json_text;
+use crate::decode::{self, MESSAGE_COLS};
 use crate::message_rules::{
-    inbound_with_upstream, mark_read, record_failed_attempt, record_retry, record_sent,
-    stored_answer,
+    advance, inbound_with_upstream, mark_read, pending_in_order, record_failed_attempt,
+    record_retry, record_sent, stored_answer, StatusChange,
 };
+use crate::messages::MESSAGES;
 use crate::messages::{
-    Claimed, DispatchOutcome, InsertOutcome, MessageFilter, MessageStore, NewInbound, NewOutbound,
-    StatusOutcome,
+    Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, MessageStore,
+    NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
-use crate::owned::{MESSAGES, MESSAGE_STATUSES};
+use crate::owned::MESSAGE_STATUSES;
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
@@ -67,33 +68,22 @@ pub(crate) fn save(c: &Connection, m: &MessageRecord) -> StoreResult<()> {
 fn apply_to(
     c: &Connection,
     m: &mut MessageRecord,
-    status: MessageStatus,
-    at: Millis,
-    error: Option<Value>,
-    upstream: Option<&Value>,
+    change: StatusChange<'_>,
     now: Millis,
 ) -> StoreResult<Option<bool>> {
     let id = m.id.to_string();
     let seen: Option<i64> = c
         .prepare_cached("SELECT 1 FROM message_statuses WHERE message_id = ?1 AND status = ?2")?
-        .query_row(params![id, status.as_str()], |r| r.get(0))
+        .query_row(params![id, change.status.as_str()], |r| r.get(0))
         .optional()?;
     if seen.is_some() {
         return Ok(None);
     }
-    let advances = m.status.advances_to(status);
-    insert_history(c, &id, status, at, advances, &error)?;
+    let advances = m.status.advances_to(change.status);
+    insert_history(c, &id, change.status, change.at, advances, &change.error)?;
     if advances {
-        m.status = status;
-        if error.is_some() {
-            m.error = error;
-        }
-        m.updated_at = now;
+        let event = advance(m, change, now);
         save(c, m)?;
-        let mut event = message_event(status.event_type(), m, now);
-        if let Some(upstream) = upstream {
-            event.data["upstream"] = upstream.clone();
-        }
         append_event(c, &event)?;
     }
     Ok(Some(advances))
@@ -218,7 +208,8 @@ pub(crate) fn finish(
         DispatchOutcome::Sent { upstream_id } => {
             record_sent(&mut m, &upstream_id, now);
             save(c, &m)?;
-            apply_to(c, &mut m, MessageStatus::Sent, now, None, None, now)?;
+            let sent = StatusChange::local(MessageStatus::Sent, now, None);
+            apply_to(c, &mut m, sent, now)?;
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
             let pending: Vec<(String, i64, Option<String>)> = c
                 .prepare_cached(
@@ -228,13 +219,8 @@ pub(crate) fn finish(
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<Result<_, _>>()?;
-            let mut parsed = Vec::new();
-            for (status, at, error) in pending {
-                parsed.push((message_status(&status)?, at, json_opt(error)?));
-            }
-            parsed.sort_by_key(|(s, at, _)| (s.rank(), *at));
-            for (status, at, error) in parsed {
-                apply_to(c, &mut m, status, at, error, None, now)?;
+            for change in pending_in_order(pending)? {
+                apply_to(c, &mut m, change, now)?;
             }
             c.execute(
                 "DELETE FROM pending_statuses WHERE channel_id = ?1 AND upstream_id = ?2",
@@ -256,15 +242,8 @@ pub(crate) fn finish(
         DispatchOutcome::Failed { error } => {
             record_failed_attempt(&mut m, &error);
             c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
-            apply_to(
-                c,
-                &mut m,
-                MessageStatus::Failed,
-                now,
-                Some(error.clone()),
-                None,
-                now,
-            )?;
+            let failed = StatusChange::local(MessageStatus::Failed, now, Some(error.clone()));
+            apply_to(c, &mut m, failed, now)?;
             if m.error.is_none() {
                 m.error = Some(error);
                 m.updated_at = now;
@@ -299,15 +278,7 @@ pub(crate) fn apply_status(
         return Ok(StatusOutcome::Pending);
     };
     Ok(
-        match apply_to(
-            c,
-            &mut m,
-            report.status,
-            report.at,
-            report.error.clone(),
-            report.upstream.as_ref(),
-            now,
-        )? {
+        match apply_to(c, &mut m, StatusChange::reported(report), now)? {
             Some(true) => StatusOutcome::Applied(Box::new(m)),
             _ => StatusOutcome::Recorded,
         },
@@ -417,13 +388,13 @@ impl MessageStore for SqliteStore {
         self.engine.write(move |c| insert_outbound(c, &new)).await
     }
 
-    async fn claim_outbox(
-        &self,
-        owner: &str,
-        now: Millis,
-        lease_ms: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<Claimed>> {
+    async fn claim_outbox(&self, request: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
+        let OutboxClaim {
+            owner,
+            now,
+            lease_ms,
+            limit,
+        } = *request;
         let owner = owner.to_string();
         self.engine
             .write(move |c| claim(c, &owner, now, lease_ms, limit))
@@ -432,11 +403,14 @@ impl MessageStore for SqliteStore {
 
     async fn finish_dispatch(
         &self,
-        id: MessageId,
-        owner: &str,
-        outcome: DispatchOutcome,
-        now: Millis,
+        done: FinishDispatch<'_>,
     ) -> StoreResult<Option<MessageRecord>> {
+        let FinishDispatch {
+            id,
+            owner,
+            outcome,
+            now,
+        } = done;
         let owner = owner.to_string();
         self.engine
             .write(move |c| finish(c, id, &owner, outcome, now))

@@ -15,7 +15,9 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
 use switchboard_store::conformance::messages::outbound;
 use switchboard_store::conformance::{account, channel, create_with_key};
-use switchboard_store::messages::{DispatchOutcome, EventFilter, NewOutbound};
+use switchboard_store::messages::{
+    DispatchOutcome, EventFilter, FinishDispatch, NewOutbound, OutboxClaim,
+};
 use switchboard_store::testing::{self, PgTestDb};
 use switchboard_store::{Page, Store};
 use tokio::sync::Barrier;
@@ -148,7 +150,15 @@ async fn concurrent_claimers_never_share_a_message() {
         .into_iter()
         .collect();
     let claim = |store: Arc<dyn Store>, owner: String, now, limit| async move {
-        let claimed = store.claim_outbox(&owner, now, LEASE, limit).await.unwrap();
+        let claimed = store
+            .claim_outbox(&OutboxClaim {
+                owner: &owner,
+                now,
+                lease_ms: LEASE,
+                limit,
+            })
+            .await
+            .unwrap();
         claimed
             .into_iter()
             .map(|c| c.message.id)
@@ -190,7 +200,15 @@ async fn chats_stay_in_order_across_nodes() {
             let deadline = Instant::now() + Duration::from_secs(60);
             while store.outbox_len().await.unwrap() > 0 {
                 assert!(Instant::now() < deadline, "dispatch did not finish");
-                let claimed = store.claim_outbox(&owner, 2_000, LEASE, 3).await.unwrap();
+                let claimed = store
+                    .claim_outbox(&OutboxClaim {
+                        owner: &owner,
+                        now: 2_000,
+                        lease_ms: LEASE,
+                        limit: 3,
+                    })
+                    .await
+                    .unwrap();
                 for c in &claimed {
                     let m = &c.message;
                     assert!(
@@ -209,14 +227,14 @@ async fn chats_stay_in_order_across_nodes() {
                     let m = c.message;
                     in_flight.lock().unwrap().remove(&m.chat);
                     let done = store
-                        .finish_dispatch(
-                            m.id,
-                            &owner,
-                            DispatchOutcome::Sent {
+                        .finish_dispatch(FinishDispatch {
+                            id: m.id,
+                            owner: &owner,
+                            outcome: DispatchOutcome::Sent {
                                 upstream_id: format!("wamid.{}", m.id),
                             },
-                            2_100,
-                        )
+                            now: 2_100,
+                        })
                         .await
                         .unwrap();
                     assert!(done.is_some(), "lease lost");
@@ -241,7 +259,12 @@ async fn early_statuses_survive_the_race_with_the_send_answer() {
     let ids = one_per_chat(&stores[0], acc, ch, 60).await;
     assert_eq!(
         stores[0]
-            .claim_outbox("node-0", 2_000, LEASE, 100)
+            .claim_outbox(&OutboxClaim {
+                owner: "node-0",
+                now: 2_000,
+                lease_ms: LEASE,
+                limit: 100
+            })
             .await
             .unwrap()
             .len(),
@@ -262,14 +285,14 @@ async fn early_statuses_survive_the_race_with_the_send_answer() {
                 upstream: None,
             };
             let (done, _) = tokio::join!(
-                answer.finish_dispatch(
+                answer.finish_dispatch(FinishDispatch {
                     id,
-                    "node-0",
-                    DispatchOutcome::Sent {
+                    owner: "node-0",
+                    outcome: DispatchOutcome::Sent {
                         upstream_id: upstream
                     },
-                    2_100
-                ),
+                    now: 2_100
+                }),
                 status.apply_status(&report, 2_060),
             );
             assert!(done.unwrap().is_some());
