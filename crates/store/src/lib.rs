@@ -23,6 +23,7 @@ mod message_rules;
 pub mod messages;
 pub mod meta;
 mod owned;
+mod owned_methods;
 mod page;
 pub mod postgres;
 pub mod schedule;

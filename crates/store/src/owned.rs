@@ -1,10 +1,14 @@
 //! Tables whose rows belong to an account: how both backends read one row by id and page
 //! through an account's rows in id order.
 
+use std::future::Future;
+
+use switchboard_core::id::AccountId;
 use switchboard_core::record::StatusEntry;
 use switchboard_core::subscription::Attempt;
 
 use crate::decode::{self, Decoder};
+use crate::{Page, PageRequest, StoreResult};
 
 /// An account-owned table: its name, the columns its decoder reads, and the page cursor of a
 /// row (its id).
@@ -63,3 +67,33 @@ pub(crate) const DELIVERY_ATTEMPTS: History<Attempt> = History {
     key: "delivery_id",
     decode: decode::attempt,
 };
+
+/// Reading the rows of an [`Owned`] table, the same calls on both backends (each implements
+/// it in its `query` module), so that the domain methods that only read one are written once
+/// (see [`crate::owned_methods`]).
+pub(crate) trait OwnedRows {
+    /// The row of `owned` with `id` that `account` owns, decoded, if there is one.
+    fn owned<T: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
+        account: AccountId,
+        id: String,
+    ) -> impl Future<Output = StoreResult<Option<T>>> + Send;
+
+    /// One keyset page of the rows of `owned` that `account` owns, in id order.
+    fn owned_page<T: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<T>>> + Send;
+
+    /// The row of `owned` with `id` that `account` owns, with its `history`.
+    fn owned_with<T: Send + 'static, H: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
+        history: &'static History<H>,
+        account: AccountId,
+        id: String,
+    ) -> impl Future<Output = StoreResult<Option<(T, Vec<H>)>>> + Send;
+}

@@ -31,6 +31,7 @@ use crate::broadcasts::{
 };
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::owned_methods::{get_owned, list_owned};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// Reads a broadcast, locking its row for the transaction when `lock`.
@@ -213,21 +214,9 @@ impl BroadcastStore for PgStore {
         Ok(CreateBroadcastOutcome::Created)
     }
 
-    async fn get_broadcast(
-        &self,
-        account: AccountId,
-        id: BroadcastId,
-    ) -> StoreResult<Option<BroadcastRecord>> {
-        self.fetch_owned(&BROADCASTS, account, id).await
-    }
+    get_owned!(get_broadcast(BroadcastId) -> BroadcastRecord, BROADCASTS);
 
-    async fn list_broadcasts(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<BroadcastRecord>> {
-        self.fetch_owned_page(&BROADCASTS, account, page).await
-    }
+    list_owned!(list_broadcasts -> BroadcastRecord, BROADCASTS);
 
     async fn list_targets(
         &self,

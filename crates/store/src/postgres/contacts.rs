@@ -18,6 +18,7 @@ use crate::contacts::{
     ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::owned_methods::get_owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.
@@ -258,13 +259,7 @@ impl ContactStore for PgStore {
         write_import(&self.pool, job, true).await
     }
 
-    async fn get_import(
-        &self,
-        account: AccountId,
-        id: ContactImportId,
-    ) -> StoreResult<Option<ImportJob>> {
-        self.fetch_owned(&IMPORTS, account, id).await
-    }
+    get_owned!(get_import(ContactImportId) -> ImportJob, IMPORTS);
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         write_import(&self.pool, job, false).await

@@ -7,7 +7,8 @@ use switchboard_core::key::ApiKey;
 use super::PgStore;
 use crate::decode::{self, KEY_COLS};
 use crate::keys::KEYS;
-use crate::{KeyStore, Page, PageRequest, StoreResult};
+use crate::owned_methods::list_owned;
+use crate::{KeyStore, StoreResult};
 
 /// Stores a key.
 pub(crate) async fn insert_key<'e, E: sqlx::PgExecutor<'e>>(
@@ -43,9 +44,7 @@ impl KeyStore for PgStore {
         self.fetch_one(query, decode::key).await
     }
 
-    async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        self.fetch_owned_page(&KEYS, account, page).await
-    }
+    list_owned!(list_keys -> ApiKey, KEYS);
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {
         let done = sqlx::query(

@@ -8,6 +8,7 @@ use switchboard_core::time::Millis;
 use super::PgStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
 use crate::media::MEDIA;
+use crate::owned_methods::get_owned;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -34,9 +35,7 @@ impl MediaStore for PgStore {
         Ok(())
     }
 
-    async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.fetch_owned(&MEDIA, account, id).await
-    }
+    get_owned!(get_media(MediaId) -> MediaRecord, MEDIA);
 
     async fn delete_media(
         &self,

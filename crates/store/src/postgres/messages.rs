@@ -35,6 +35,7 @@ use crate::messages::{
     NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
+use crate::owned_methods::get_owned_with;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
@@ -517,15 +518,7 @@ impl MessageStore for PgStore {
         Ok(Some(m))
     }
 
-    async fn get_message(
-        &self,
-        account: AccountId,
-        id: MessageId,
-    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let statuses = &MESSAGE_STATUSES;
-        self.fetch_owned_with(&MESSAGES, statuses, account, id)
-            .await
-    }
+    get_owned_with!(get_message(MessageId) -> MessageRecord, StatusEntry, MESSAGES, MESSAGE_STATUSES);
 
     async fn find_by_upstream(
         &self,

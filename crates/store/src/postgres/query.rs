@@ -7,7 +7,7 @@ use switchboard_core::id::AccountId;
 
 use super::PgStore;
 use crate::decode::Decoder;
-use crate::owned::{History, Owned};
+use crate::owned::{History, Owned, OwnedRows};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -74,25 +74,41 @@ impl PgStore {
         page_of(&query.fetch_all(&self.pool).await?, page, decode, cursor)
     }
 
-    /// The row of `owned` with `id` that `account` owns, decoded, if there is one.
-    pub(crate) async fn fetch_owned<T>(
+    /// The row of `owned` with `id` that `account` owns (see [`OwnedRows::owned`]).
+    pub(crate) async fn fetch_owned<T: Send + 'static>(
         &self,
-        owned: &Owned<T>,
+        owned: &'static Owned<T>,
         account: AccountId,
         id: impl ToString,
     ) -> StoreResult<Option<T>> {
+        self.owned(owned, account, id.to_string()).await
+    }
+
+    /// How many rows `table` has.
+    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = sqlx::query_scalar(&sql).fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Owned tables read from the pool.
+impl OwnedRows for PgStore {
+    async fn owned<T: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
+        account: AccountId,
+        id: String,
+    ) -> StoreResult<Option<T>> {
         let Owned { table, cols, .. } = owned;
         let sql = format!("SELECT {cols} FROM {table} WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
+        let query = sqlx::query(&sql).bind(account.to_string()).bind(id);
         self.fetch_one(query, owned.decode).await
     }
 
-    /// One keyset page of the rows of `owned` that `account` owns, in id order.
-    pub(crate) async fn fetch_owned_page<T>(
+    async fn owned_page<T: Send + 'static>(
         &self,
-        owned: &Owned<T>,
+        owned: &'static Owned<T>,
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<T>> {
@@ -108,16 +124,14 @@ impl PgStore {
             .await
     }
 
-    /// The row of `owned` with `id` that `account` owns, with its `history`.
-    pub(crate) async fn fetch_owned_with<T, H>(
+    async fn owned_with<T: Send + 'static, H: Send + 'static>(
         &self,
-        owned: &Owned<T>,
-        history: &History<H>,
+        owned: &'static Owned<T>,
+        history: &'static History<H>,
         account: AccountId,
-        id: impl ToString,
+        id: String,
     ) -> StoreResult<Option<(T, Vec<H>)>> {
-        let id = id.to_string();
-        let Some(row) = self.fetch_owned(owned, account, &id).await? else {
+        let Some(row) = self.owned(owned, account, id.clone()).await? else {
             return Ok(None);
         };
         let History {
@@ -126,12 +140,5 @@ impl PgStore {
         let sql = format!("SELECT {cols} FROM {table} WHERE {key} = $1 ORDER BY id");
         let query = sqlx::query(&sql).bind(&id);
         Ok(Some((row, self.fetch_all(query, history.decode).await?)))
-    }
-
-    /// How many rows `table` has.
-    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
-        let sql = format!("SELECT COUNT(*) FROM {table}");
-        let n: i64 = sqlx::query_scalar(&sql).fetch_one(&self.pool).await?;
-        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

@@ -14,6 +14,7 @@ use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::owned_methods::get_owned;
 use crate::templates::TEMPLATES;
 use crate::templates::{
     definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
@@ -106,13 +107,7 @@ impl TemplateStore for PgStore {
         Ok(u)
     }
 
-    async fn get_template(
-        &self,
-        account: AccountId,
-        id: TemplateId,
-    ) -> StoreResult<Option<TemplateRecord>> {
-        self.fetch_owned(&TEMPLATES, account, id).await
-    }
+    get_owned!(get_template(TemplateId) -> TemplateRecord, TEMPLATES);
 
     async fn list_templates(
         &self,

@@ -30,6 +30,7 @@ use crate::broadcasts::{
 };
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::owned_methods::{get_owned, list_owned};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 fn load(c: &Connection, id: &str) -> StoreResult<Option<BroadcastRecord>> {
@@ -201,21 +202,9 @@ impl BroadcastStore for SqliteStore {
             .await
     }
 
-    async fn get_broadcast(
-        &self,
-        account: AccountId,
-        id: BroadcastId,
-    ) -> StoreResult<Option<BroadcastRecord>> {
-        self.read_owned(&BROADCASTS, account, id).await
-    }
+    get_owned!(get_broadcast(BroadcastId) -> BroadcastRecord, BROADCASTS);
 
-    async fn list_broadcasts(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<BroadcastRecord>> {
-        self.read_owned_page(&BROADCASTS, account, page).await
-    }
+    list_owned!(list_broadcasts -> BroadcastRecord, BROADCASTS);
 
     async fn list_targets(
         &self,

@@ -17,6 +17,7 @@ use crate::contacts::{
     ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::owned_methods::get_owned;
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names.
@@ -269,13 +270,7 @@ impl ContactStore for SqliteStore {
             .await
     }
 
-    async fn get_import(
-        &self,
-        account: AccountId,
-        id: ContactImportId,
-    ) -> StoreResult<Option<ImportJob>> {
-        self.read_owned(&IMPORTS, account, id).await
-    }
+    get_owned!(get_import(ContactImportId) -> ImportJob, IMPORTS);
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();

@@ -9,7 +9,8 @@ use super::query::args;
 use super::SqliteStore;
 use crate::decode::{self, KEY_COLS};
 use crate::keys::KEYS;
-use crate::{KeyStore, Page, PageRequest, StoreResult};
+use crate::owned_methods::list_owned;
+use crate::{KeyStore, StoreResult};
 
 /// Stores a key.
 pub(crate) fn insert_key(c: &Connection, key: &ApiKey) -> StoreResult<()> {
@@ -43,9 +44,7 @@ impl KeyStore for SqliteStore {
         self.read_one(sql, args, decode::key).await
     }
 
-    async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        self.read_owned_page(&KEYS, account, page).await
-    }
+    list_owned!(list_keys -> ApiKey, KEYS);
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {
         self.engine

@@ -11,6 +11,7 @@ use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
 use crate::media::MEDIA;
+use crate::owned_methods::get_owned;
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -42,9 +43,7 @@ impl MediaStore for SqliteStore {
             .await
     }
 
-    async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.read_owned(&MEDIA, account, id).await
-    }
+    get_owned!(get_media(MediaId) -> MediaRecord, MEDIA);
 
     async fn delete_media(
         &self,

@@ -25,6 +25,7 @@ use crate::messages::{
     NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
+use crate::owned_methods::get_owned_with;
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
@@ -458,14 +459,7 @@ impl MessageStore for SqliteStore {
             .await
     }
 
-    async fn get_message(
-        &self,
-        account: AccountId,
-        id: MessageId,
-    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let statuses = &MESSAGE_STATUSES;
-        self.read_owned_with(&MESSAGES, statuses, account, id).await
-    }
+    get_owned_with!(get_message(MessageId) -> MessageRecord, StatusEntry, MESSAGES, MESSAGE_STATUSES);
 
     async fn find_by_upstream(
         &self,

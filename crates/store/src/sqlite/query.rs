@@ -6,7 +6,7 @@ use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
-use crate::owned::{History, Owned};
+use crate::owned::{History, Owned, OwnedRows};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -92,25 +92,45 @@ impl SqliteStore {
         Ok(Page::from_rows(rows, page, cursor))
     }
 
-    /// The row of `owned` with `id` that `account` owns, decoded, read on a reader
-    /// connection.
+    /// The row of `owned` with `id` that `account` owns (see [`OwnedRows::owned`]).
     pub(crate) async fn read_owned<T: Send + 'static>(
         &self,
-        owned: &Owned<T>,
+        owned: &'static Owned<T>,
         account: AccountId,
         id: impl ToString,
     ) -> StoreResult<Option<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, owned.decode).await
+        self.owned(owned, account, id.to_string()).await
     }
 
-    /// One keyset page of the rows of `owned` that `account` owns, in id order, read on a
-    /// reader connection.
-    pub(crate) async fn read_owned_page<T: Send + 'static>(
+    /// How many rows `table` has, counted on a reader connection.
+    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.engine
+            .read(move |c| {
+                let n: i64 = c.query_row(&sql, [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+}
+
+/// Owned tables read on a reader connection.
+impl OwnedRows for SqliteStore {
+    async fn owned<T: Send + 'static>(
         &self,
-        owned: &Owned<T>,
+        owned: &'static Owned<T>,
+        account: AccountId,
+        id: String,
+    ) -> StoreResult<Option<T>> {
+        let Owned { table, cols, .. } = owned;
+        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
+        self.read_one(sql, args![account.to_string(), id], owned.decode)
+            .await
+    }
+
+    async fn owned_page<T: Send + 'static>(
+        &self,
+        owned: &'static Owned<T>,
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<T>> {
@@ -123,16 +143,13 @@ impl SqliteStore {
             .await
     }
 
-    /// The row of `owned` with `id` that `account` owns, with its `history`, read on a reader
-    /// connection.
-    pub(crate) async fn read_owned_with<T: Send + 'static, H: Send + 'static>(
+    async fn owned_with<T: Send + 'static, H: Send + 'static>(
         &self,
         owned: &'static Owned<T>,
         history: &'static History<H>,
         account: AccountId,
-        id: impl ToString,
+        id: String,
     ) -> StoreResult<Option<(T, Vec<H>)>> {
-        let id = id.to_string();
         self.engine
             .read(move |c| {
                 let Owned { table, cols, .. } = owned;
@@ -146,17 +163,6 @@ impl SqliteStore {
                 } = history;
                 let sql = format!("SELECT {cols} FROM {table} WHERE {key} = ?1 ORDER BY id");
                 Ok(Some((row, query_all(c, &sql, [id], history.decode)?)))
-            })
-            .await
-    }
-
-    /// How many rows `table` has, counted on a reader connection.
-    pub(crate) async fn count_rows(&self, table: &str) -> StoreResult<u64> {
-        let sql = format!("SELECT COUNT(*) FROM {table}");
-        self.engine
-            .read(move |c| {
-                let n: i64 = c.query_row(&sql, [], |r| r.get(0))?;
-                Ok(u64::try_from(n).unwrap_or(0))
             })
             .await
     }

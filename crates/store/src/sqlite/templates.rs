@@ -13,6 +13,7 @@ use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::owned_methods::get_owned;
 use crate::templates::TEMPLATES;
 use crate::templates::{
     definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
@@ -154,13 +155,7 @@ impl TemplateStore for SqliteStore {
             .await
     }
 
-    async fn get_template(
-        &self,
-        account: AccountId,
-        id: TemplateId,
-    ) -> StoreResult<Option<TemplateRecord>> {
-        self.read_owned(&TEMPLATES, account, id).await
-    }
+    get_owned!(get_template(TemplateId) -> TemplateRecord, TEMPLATES);
 
     async fn list_templates(
         &self,

@@ -15,6 +15,7 @@ use super::query::{args, query_one};
 use super::SqliteStore;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::owned::DELIVERY_ATTEMPTS;
+use crate::owned_methods::{get_owned, get_owned_with, list_owned};
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,
@@ -281,21 +282,9 @@ impl WebhookStore for SqliteStore {
             .await
     }
 
-    async fn get_subscription(
-        &self,
-        account: AccountId,
-        id: SubscriptionId,
-    ) -> StoreResult<Option<Subscription>> {
-        self.read_owned(&SUBSCRIPTIONS, account, id).await
-    }
+    get_owned!(get_subscription(SubscriptionId) -> Subscription, SUBSCRIPTIONS);
 
-    async fn list_subscriptions(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Subscription>> {
-        self.read_owned_page(&SUBSCRIPTIONS, account, page).await
-    }
+    list_owned!(list_subscriptions -> Subscription, SUBSCRIPTIONS);
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let sql =
@@ -382,15 +371,7 @@ impl WebhookStore for SqliteStore {
             .await
     }
 
-    async fn get_delivery(
-        &self,
-        account: AccountId,
-        id: DeliveryId,
-    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let attempts = &DELIVERY_ATTEMPTS;
-        self.read_owned_with(&DELIVERIES, attempts, account, id)
-            .await
-    }
+    get_owned_with!(get_delivery(DeliveryId) -> Delivery, Attempt, DELIVERIES, DELIVERY_ATTEMPTS);
 
     async fn list_deliveries(
         &self,

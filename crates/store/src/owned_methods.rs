@@ -1,0 +1,81 @@
+//! The domain-trait methods that only read an [`Owned`](crate::owned::Owned) table, written
+//! once for both backends: each macro expands, inside a backend's `#[async_trait]` impl, to
+//! the method `async_trait` expects (a boxed future) calling [`OwnedRows`].
+//!
+//! `async_trait` leaves macro calls in an impl alone, so these spell out its expansion of an
+//! `async fn`: one lifetime per reference, each outliving `'async_trait`, and a `Send` future.
+//!
+//! [`OwnedRows`]: crate::owned::OwnedRows
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::StoreResult;
+
+/// The future an `async_trait` method returns.
+pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
+
+/// `get_owned!(get_media(MediaId) -> MediaRecord, MEDIA);`: the method reading the row of
+/// an owned table with an id that the account owns.
+macro_rules! get_owned {
+    ($method:ident($id:ty) -> $row:ty, $table:expr) => {
+        fn $method<'life0, 'async_trait>(
+            &'life0 self,
+            account: switchboard_core::id::AccountId,
+            id: $id,
+        ) -> $crate::owned_methods::Boxed<'async_trait, Option<$row>>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            let id = id.to_string();
+            Box::pin($crate::owned::OwnedRows::owned(self, &$table, account, id))
+        }
+    };
+}
+pub(crate) use get_owned;
+
+/// `get_owned_with!(get_message(MessageId) -> MessageRecord, StatusEntry, MESSAGES,
+/// MESSAGE_STATUSES);`: the method reading the row of an owned table with an id that the
+/// account owns, with its history.
+macro_rules! get_owned_with {
+    ($method:ident($id:ty) -> $row:ty, $entry:ty, $table:expr, $history:expr) => {
+        fn $method<'life0, 'async_trait>(
+            &'life0 self,
+            account: switchboard_core::id::AccountId,
+            id: $id,
+        ) -> $crate::owned_methods::Boxed<'async_trait, Option<($row, Vec<$entry>)>>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            let (id, history) = (id.to_string(), &$history);
+            Box::pin($crate::owned::OwnedRows::owned_with(
+                self, &$table, history, account, id,
+            ))
+        }
+    };
+}
+pub(crate) use get_owned_with;
+
+/// `list_owned!(list_keys -> ApiKey, KEYS);`: the method reading one keyset page of the
+/// rows of an owned table that the account owns, in id order.
+macro_rules! list_owned {
+    ($method:ident -> $row:ty, $table:expr) => {
+        fn $method<'life0, 'life1, 'async_trait>(
+            &'life0 self,
+            account: switchboard_core::id::AccountId,
+            page: &'life1 $crate::PageRequest,
+        ) -> $crate::owned_methods::Boxed<'async_trait, $crate::Page<$row>>
+        where
+            'life0: 'async_trait,
+            'life1: 'async_trait,
+            Self: 'async_trait,
+        {
+            Box::pin($crate::owned::OwnedRows::owned_page(
+                self, &$table, account, page,
+            ))
+        }
+    };
+}
+pub(crate) use list_owned;
