@@ -6,6 +6,8 @@ use switchboard_core::channel::Channel;
 use switchboard_core::id::AccountId;
 use switchboard_core::key::ApiKey;
 
+use crate::decode;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Accounts.
@@ -26,3 +28,11 @@ pub trait AccountStore {
     /// Counts accounts.
     async fn count_accounts(&self) -> StoreResult<u64>;
 }
+
+/// An account by id.
+pub(crate) const ACCOUNT_BY_ID: Select<Account> = Select {
+    cols: decode::ACCOUNT_COLS,
+    from: "accounts",
+    filter: "id = $1",
+    decode: decode::account,
+};

@@ -8,6 +8,8 @@ use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// A keyword rule of a channel as stored. `rule.id` is `id` as text and `rule.position` its
@@ -231,3 +233,15 @@ pub trait BotStore {
     /// Moves the bot worker's position.
     async fn set_bot_position(&self, cursor: &str) -> StoreResult<()>;
 }
+
+/// A channel's rules (account, channel), in order.
+pub(crate) const CHANNEL_RULES: Select<StoredRule> = Select {
+    cols: decode::RULE_COLS,
+    from: "bot_rules",
+    filter: "account_id = $1 AND channel_id = $2 ORDER BY position, id",
+    decode: decode::rule,
+};
+
+/// A rule by id (id, account, channel).
+pub(crate) const RULE_BY_ID: Select<StoredRule> =
+    CHANNEL_RULES.with_filter("id = $1 AND account_id = $2 AND channel_id = $3");

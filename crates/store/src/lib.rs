@@ -27,6 +27,7 @@ mod owned_methods;
 mod page;
 pub mod postgres;
 pub mod schedule;
+mod select;
 pub mod sqlite;
 pub mod stats;
 mod store;

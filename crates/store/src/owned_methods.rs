@@ -49,7 +49,7 @@ macro_rules! get_owned_with {
             'life0: 'async_trait,
             Self: 'async_trait,
         {
-            let (id, history) = (id.to_string(), &$history);
+            let (id, history) = (id.to_string(), $history);
             Box::pin($crate::owned::OwnedRows::owned_with(
                 self, &$table, history, account, id,
             ))
@@ -79,3 +79,27 @@ macro_rules! list_owned {
     };
 }
 pub(crate) use list_owned;
+
+/// `select_method!(find_key(id: KeyId) -> Option<ApiKey> = select_one(KEY_BY_ID, [id]));`:
+/// the method running a shared [`Select`](crate::select::Select) (`select_one` or
+/// `select_all` of [`Selects`](crate::select::Selects)) with the listed arguments, each
+/// turned into an [`Arg`](crate::select::Arg).
+macro_rules! select_method {
+    (
+        $method:ident($($param:ident: $ty:ty),*) -> $out:ty =
+            $run:ident($select:expr, [$($arg:expr),*])
+    ) => {
+        fn $method<'life0, 'async_trait>(
+            &'life0 self,
+            $($param: $ty),*
+        ) -> $crate::owned_methods::Boxed<'async_trait, $out>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            let args = vec![$($crate::select::Arg::from($arg)),*];
+            Box::pin($crate::select::Selects::$run(self, $select, args))
+        }
+    };
+}
+pub(crate) use select_method;

@@ -12,6 +12,7 @@ use switchboard_core::time::Millis;
 
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Filters of [`TemplateStore::list_templates`]; `None` means any.
@@ -221,3 +222,7 @@ pub(crate) const TEMPLATES: Owned<TemplateRecord> =
     Owned::new("templates", decode::TEMPLATE_COLS, decode::template, |t| {
         t.id.to_string()
     });
+
+/// A channel's templates, in id order.
+pub(crate) const CHANNEL_TEMPLATES: Select<TemplateRecord> =
+    TEMPLATES.select("channel_id = $1 ORDER BY id");

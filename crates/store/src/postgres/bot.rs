@@ -15,9 +15,11 @@ use super::PgStore;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
+use crate::bot::{CHANNEL_RULES, RULE_BY_ID};
 use crate::columns::parse;
 use crate::contacts::wa_key;
-use crate::decode::{self, DECISION_COLS, RULE_COLS};
+use crate::decode::{self, DECISION_COLS};
+use crate::owned_methods::select_method;
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
@@ -170,33 +172,15 @@ impl BotStore for PgStore {
         ids.iter().map(|id| parse(id, "channel id")).collect()
     }
 
-    async fn list_bot_rules(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-    ) -> StoreResult<Vec<StoredRule>> {
-        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = $1 AND channel_id = $2 ORDER BY position, id");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(channel.to_string());
-        self.fetch_all(query, decode::rule).await
-    }
+    select_method!(
+        list_bot_rules(account: AccountId, channel: ChannelId) -> Vec<StoredRule> =
+            select_all(CHANNEL_RULES, [account, channel])
+    );
 
-    async fn get_bot_rule(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        id: RuleId,
-    ) -> StoreResult<Option<StoredRule>> {
-        let sql = format!(
-            "SELECT {RULE_COLS} FROM bot_rules WHERE id = $1 AND account_id = $2 AND channel_id = $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(account.to_string())
-            .bind(channel.to_string());
-        self.fetch_one(query, decode::rule).await
-    }
+    select_method!(
+        get_bot_rule(account: AccountId, channel: ChannelId, id: RuleId) -> Option<StoredRule> =
+            select_one(RULE_BY_ID, [id, account, channel])
+    );
 
     async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
         write_rule(&self.pool, rule, true).await.map(|_| ())

@@ -7,7 +7,8 @@ use switchboard_core::id::AccountId;
 
 use super::PgStore;
 use crate::decode::Decoder;
-use crate::owned::{History, Owned, OwnedRows};
+use crate::owned::{Owned, OwnedRows};
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -92,53 +93,35 @@ impl PgStore {
     }
 }
 
-/// Owned tables read from the pool.
-impl OwnedRows for PgStore {
-    async fn owned<T: Send + 'static>(
+/// `sql` with `args` bound in order.
+fn bind_args(sql: &str, args: Vec<Arg>) -> PgQuery<'_> {
+    args.into_iter()
+        .fold(sqlx::query(sql), |query, arg| match arg {
+            Arg::Text(text) => query.bind(text),
+            Arg::Int(n) => query.bind(n),
+        })
+}
+
+/// Shared statements, read from the pool.
+impl Selects for PgStore {
+    async fn select_all<T: Send + 'static>(
         &self,
-        owned: &'static Owned<T>,
-        account: AccountId,
-        id: String,
-    ) -> StoreResult<Option<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql).bind(account.to_string()).bind(id);
-        self.fetch_one(query, owned.decode).await
+        select: Select<T>,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>> {
+        let sql = select.sql();
+        self.fetch_all(bind_args(&sql, args), select.decode).await
     }
 
-    async fn owned_page<T: Send + 'static>(
+    async fn select_page<T: Send + 'static>(
         &self,
-        owned: &'static Owned<T>,
-        account: AccountId,
+        select: Select<T>,
+        args: Vec<Arg>,
         page: &PageRequest,
+        cursor: fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!(
-            "SELECT {cols} FROM {table} WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, owned.decode, owned.cursor)
-            .await
-    }
-
-    async fn owned_with<T: Send + 'static, H: Send + 'static>(
-        &self,
-        owned: &'static Owned<T>,
-        history: &'static History<H>,
-        account: AccountId,
-        id: String,
-    ) -> StoreResult<Option<(T, Vec<H>)>> {
-        let Some(row) = self.owned(owned, account, id.clone()).await? else {
-            return Ok(None);
-        };
-        let History {
-            table, cols, key, ..
-        } = history;
-        let sql = format!("SELECT {cols} FROM {table} WHERE {key} = $1 ORDER BY id");
-        let query = sqlx::query(&sql).bind(&id);
-        Ok(Some((row, self.fetch_all(query, history.decode).await?)))
+        let sql = select.sql();
+        let query = bind_args(&sql, args);
+        self.fetch_page(query, page, select.decode, cursor).await
     }
 }

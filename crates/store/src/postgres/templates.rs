@@ -14,7 +14,8 @@ use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
-use crate::owned_methods::get_owned;
+use crate::owned_methods::{get_owned, select_method};
+use crate::templates::CHANNEL_TEMPLATES;
 use crate::templates::TEMPLATES;
 use crate::templates::{
     definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
@@ -136,12 +137,10 @@ impl TemplateStore for PgStore {
             .await
     }
 
-    async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 ORDER BY id");
-        let query = sqlx::query(&sql).bind(channel.to_string());
-        self.fetch_all(query, decode::template).await
-    }
+    select_method!(
+        channel_templates(channel: ChannelId) -> Vec<TemplateRecord> =
+            select_all(CHANNEL_TEMPLATES, [channel])
+    );
 
     async fn delete_templates(
         &self,

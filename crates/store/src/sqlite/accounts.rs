@@ -11,7 +11,9 @@ use super::channels::insert_channel_row;
 use super::keys::insert_key;
 use super::query::args;
 use super::SqliteStore;
+use crate::accounts::ACCOUNT_BY_ID;
 use crate::decode::{self, ACCOUNT_COLS};
+use crate::owned_methods::select_method;
 use crate::{AccountStore, Page, PageRequest, StoreResult};
 
 #[async_trait]
@@ -37,11 +39,7 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
-        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1");
-        let args = args![id.to_string()];
-        self.read_one(sql, args, decode::account).await
-    }
+    select_method!(get_account(id: AccountId) -> Option<Account> = select_one(ACCOUNT_BY_ID, [id]));
 
     async fn list_accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id > ?1 ORDER BY id LIMIT ?2");

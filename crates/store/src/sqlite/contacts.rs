@@ -12,12 +12,13 @@ use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
 use crate::contacts::IMPORTS;
+use crate::contacts::RUNNING_IMPORTS;
 use crate::contacts::{
     plan_batch, wa_key, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore,
     ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
-use crate::owned_methods::get_owned;
+use crate::owned_methods::{get_owned, select_method};
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names.
@@ -279,10 +280,5 @@ impl ContactStore for SqliteStore {
             .await
     }
 
-    async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        let sql = format!(
-            "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-        );
-        self.read_all(sql, Vec::new(), decode::import).await
-    }
+    select_method!(running_imports() -> Vec<ImportJob> = select_all(RUNNING_IMPORTS, []));
 }

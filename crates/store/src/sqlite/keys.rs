@@ -5,11 +5,10 @@ use rusqlite::{params, Connection};
 use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
-use super::query::args;
 use super::SqliteStore;
-use crate::decode::{self, KEY_COLS};
 use crate::keys::KEYS;
-use crate::owned_methods::list_owned;
+use crate::keys::KEY_BY_ID;
+use crate::owned_methods::{list_owned, select_method};
 use crate::{KeyStore, StoreResult};
 
 /// Stores a key.
@@ -38,11 +37,7 @@ impl KeyStore for SqliteStore {
         self.engine.write(move |c| insert_key(c, &key)).await
     }
 
-    async fn find_key(&self, id: KeyId) -> StoreResult<Option<ApiKey>> {
-        let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = ?1");
-        let args = args![id.to_string()];
-        self.read_one(sql, args, decode::key).await
-    }
+    select_method!(find_key(id: KeyId) -> Option<ApiKey> = select_one(KEY_BY_ID, [id]));
 
     list_owned!(list_keys -> ApiKey, KEYS);
 

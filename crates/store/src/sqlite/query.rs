@@ -6,7 +6,8 @@ use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
-use crate::owned::{History, Owned, OwnedRows};
+use crate::owned::{Owned, OwnedRows};
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -114,56 +115,35 @@ impl SqliteStore {
     }
 }
 
-/// Owned tables read on a reader connection.
-impl OwnedRows for SqliteStore {
-    async fn owned<T: Send + 'static>(
+/// The values of `args`, as SQLite parameters.
+fn sqlite_args(args: Vec<Arg>) -> Args {
+    let value = |arg| match arg {
+        Arg::Text(text) => rusqlite::types::Value::Text(text),
+        Arg::Int(n) => rusqlite::types::Value::Integer(n),
+    };
+    args.into_iter().map(value).collect()
+}
+
+/// Shared statements, their `$n` parameters run as `?n`, read on a reader connection.
+impl Selects for SqliteStore {
+    async fn select_all<T: Send + 'static>(
         &self,
-        owned: &'static Owned<T>,
-        account: AccountId,
-        id: String,
-    ) -> StoreResult<Option<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
-        self.read_one(sql, args![account.to_string(), id], owned.decode)
-            .await
+        select: Select<T>,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>> {
+        let sql = select.sql().replace('$', "?");
+        self.read_all(sql, sqlite_args(args), select.decode).await
     }
 
-    async fn owned_page<T: Send + 'static>(
+    async fn select_page<T: Send + 'static>(
         &self,
-        owned: &'static Owned<T>,
-        account: AccountId,
+        select: Select<T>,
+        args: Vec<Arg>,
         page: &PageRequest,
+        cursor: fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!(
-            "SELECT {cols} FROM {table} WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, owned.decode, owned.cursor)
-            .await
-    }
-
-    async fn owned_with<T: Send + 'static, H: Send + 'static>(
-        &self,
-        owned: &'static Owned<T>,
-        history: &'static History<H>,
-        account: AccountId,
-        id: String,
-    ) -> StoreResult<Option<(T, Vec<H>)>> {
-        self.engine
-            .read(move |c| {
-                let Owned { table, cols, .. } = owned;
-                let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
-                let args = [account.to_string(), id.clone()];
-                let Some(row) = query_one(c, &sql, args, owned.decode)? else {
-                    return Ok(None);
-                };
-                let History {
-                    table, cols, key, ..
-                } = history;
-                let sql = format!("SELECT {cols} FROM {table} WHERE {key} = ?1 ORDER BY id");
-                Ok(Some((row, query_all(c, &sql, [id], history.decode)?)))
-            })
+        let sql = select.sql().replace('$', "?");
+        self.read_page(sql, sqlite_args(args), page, select.decode, cursor)
             .await
     }
 }

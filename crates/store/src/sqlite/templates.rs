@@ -8,12 +8,12 @@ use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
-use crate::owned_methods::get_owned;
+use crate::owned_methods::{get_owned, select_method};
+use crate::templates::CHANNEL_TEMPLATES;
 use crate::templates::TEMPLATES;
 use crate::templates::{
     definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
@@ -194,12 +194,10 @@ impl TemplateStore for SqliteStore {
             .await
     }
 
-    async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = ?1 ORDER BY id");
-        let args = args![channel.to_string()];
-        self.read_all(sql, args, decode::template).await
-    }
+    select_method!(
+        channel_templates(channel: ChannelId) -> Vec<TemplateRecord> =
+            select_all(CHANNEL_TEMPLATES, [channel])
+    );
 
     async fn delete_templates(
         &self,
