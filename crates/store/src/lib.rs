@@ -23,11 +23,12 @@ mod message_rules;
 pub mod messages;
 pub mod meta;
 mod owned;
-mod owned_methods;
+
 mod page;
 pub mod postgres;
 pub mod schedule;
 mod select;
+mod shared_methods;
 pub mod sqlite;
 pub mod stats;
 mod store;

@@ -64,7 +64,7 @@ pub(crate) const DELIVERY_ATTEMPTS: Select<Attempt> = Select::new(
 
 /// Reading the rows of an [`Owned`] table, written once over [`Selects`] for both backends,
 /// so that the domain methods that only read one are written once too (see
-/// [`crate::owned_methods`]).
+/// [`crate::shared_methods`]).
 pub(crate) trait OwnedRows: Selects {
     /// The row of `owned` with `id` that `account` owns, decoded, if there is one.
     fn owned<T: Send + 'static>(

@@ -94,7 +94,7 @@ impl From<u32> for Arg {
 /// Running a [`Select`], the same calls on both backends (each implements
 /// [`Selects::select_all`] and [`Selects::select_page`] in its `query` module), so that what
 /// only runs one is written once (see [`crate::owned::OwnedRows`] and
-/// [`crate::owned_methods::select_method`]).
+/// [`crate::shared_methods::select_method`]).
 pub(crate) trait Selects: Sync {
     /// Every row `select` finds with `args`, decoded.
     fn select_all<T: Send + 'static>(

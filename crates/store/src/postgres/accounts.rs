@@ -11,7 +11,7 @@ use super::keys::insert_key;
 use super::PgStore;
 use crate::accounts::ACCOUNT_BY_ID;
 use crate::decode::{self, ACCOUNT_COLS};
-use crate::owned_methods::select_method;
+use crate::shared_methods::select_method;
 use crate::{AccountStore, Page, PageRequest, StoreResult};
 
 #[async_trait]

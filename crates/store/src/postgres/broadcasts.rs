@@ -32,7 +32,7 @@ use crate::broadcasts::{
 };
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
-use crate::owned_methods::{get_owned, list_owned, select_method};
+use crate::shared_methods::{get_owned, list_owned, select_method};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// Reads a broadcast, locking its row for the transaction when `lock`.

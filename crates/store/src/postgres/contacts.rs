@@ -19,7 +19,7 @@ use crate::contacts::{
     ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
-use crate::owned_methods::{get_owned, select_method};
+use crate::shared_methods::{get_owned, select_method};
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.

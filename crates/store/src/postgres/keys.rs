@@ -7,7 +7,7 @@ use switchboard_core::key::ApiKey;
 use super::PgStore;
 use crate::keys::KEYS;
 use crate::keys::KEY_BY_ID;
-use crate::owned_methods::{list_owned, select_method};
+use crate::shared_methods::{list_owned, select_method};
 use crate::{KeyStore, StoreResult};
 
 /// Stores a key.

@@ -9,7 +9,7 @@ use super::PgStore;
 use crate::decode::{self, MEDIA_COLS};
 use crate::media::MEDIA;
 use crate::media::{EXPIRED_MEDIA, UPSTREAM_COPY};
-use crate::owned_methods::{get_owned, select_method};
+use crate::shared_methods::{get_owned, select_method};
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]

@@ -35,7 +35,7 @@ use crate::messages::{
     NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
-use crate::owned_methods::get_owned_with;
+use crate::shared_methods::get_owned_with;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).

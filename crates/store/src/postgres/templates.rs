@@ -14,7 +14,7 @@ use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
-use crate::owned_methods::{get_owned, select_method};
+use crate::shared_methods::{get_owned, select_method};
 use crate::templates::CHANNEL_TEMPLATES;
 use crate::templates::TEMPLATES;
 use crate::templates::{

@@ -25,7 +25,7 @@ use crate::columns::Prefixed;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
 use crate::owned::DELIVERY_ATTEMPTS;
-use crate::owned_methods::{get_owned, get_owned_with, list_owned};
+use crate::shared_methods::{get_owned, get_owned_with, list_owned};
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,

@@ -13,7 +13,7 @@ use super::query::args;
 use super::SqliteStore;
 use crate::accounts::ACCOUNT_BY_ID;
 use crate::decode::{self, ACCOUNT_COLS};
-use crate::owned_methods::select_method;
+use crate::shared_methods::select_method;
 use crate::{AccountStore, Page, PageRequest, StoreResult};
 
 #[async_trait]

@@ -19,7 +19,7 @@ use crate::bot::{CHANNEL_RULES, RULE_BY_ID};
 use crate::columns::parse;
 use crate::contacts::wa_key;
 use crate::decode::{self, DECISION_COLS};
-use crate::owned_methods::select_method;
+use crate::shared_methods::select_method;
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.

@@ -8,7 +8,7 @@ use switchboard_core::time::Millis;
 use super::SqliteStore;
 use crate::credits::LATEST_MOVEMENTS;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore, LedgerEntry};
-use crate::owned_methods::select_method;
+use crate::shared_methods::select_method;
 use crate::StoreResult;
 
 /// The account's balance (0 when it has no row).

@@ -25,7 +25,7 @@ use crate::messages::{
     NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
-use crate::owned_methods::get_owned_with;
+use crate::shared_methods::get_owned_with;
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {

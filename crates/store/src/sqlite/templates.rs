@@ -12,7 +12,7 @@ use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
-use crate::owned_methods::{get_owned, select_method};
+use crate::shared_methods::{get_owned, select_method};
 use crate::templates::CHANNEL_TEMPLATES;
 use crate::templates::TEMPLATES;
 use crate::templates::{

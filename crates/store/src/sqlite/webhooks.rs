@@ -15,7 +15,7 @@ use super::query::{args, query_one};
 use super::SqliteStore;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::owned::DELIVERY_ATTEMPTS;
-use crate::owned_methods::{get_owned, get_owned_with, list_owned};
+use crate::shared_methods::{get_owned, get_owned_with, list_owned};
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,

@@ -1,6 +1,8 @@
-//! The domain-trait methods that only read an [`Owned`](crate::owned::Owned) table, written
-//! once for both backends: each macro expands, inside a backend's `#[async_trait]` impl, to
-//! the method `async_trait` expects (a boxed future) calling [`OwnedRows`].
+//! Domain-trait methods written once for both backends: the ones that only read an
+//! [`Owned`](crate::owned::Owned) table (through [`OwnedRows`]), run a shared
+//! [`Select`](crate::select::Select), or call a function written over
+//! [`Selects`](crate::select::Selects). Each macro expands, inside a backend's
+//! `#[async_trait]` impl, to the method `async_trait` expects (a boxed future).
 //!
 //! `async_trait` leaves macro calls in an impl alone, so these spell out its expansion of an
 //! `async fn`: one lifetime per reference, each outliving `'async_trait`, and a `Send` future.
@@ -23,7 +25,7 @@ macro_rules! get_owned {
             &'life0 self,
             account: switchboard_core::id::AccountId,
             id: $id,
-        ) -> $crate::owned_methods::Boxed<'async_trait, Option<$row>>
+        ) -> $crate::shared_methods::Boxed<'async_trait, Option<$row>>
         where
             'life0: 'async_trait,
             Self: 'async_trait,
@@ -44,7 +46,7 @@ macro_rules! get_owned_with {
             &'life0 self,
             account: switchboard_core::id::AccountId,
             id: $id,
-        ) -> $crate::owned_methods::Boxed<'async_trait, Option<($row, Vec<$entry>)>>
+        ) -> $crate::shared_methods::Boxed<'async_trait, Option<($row, Vec<$entry>)>>
         where
             'life0: 'async_trait,
             Self: 'async_trait,
@@ -66,7 +68,7 @@ macro_rules! list_owned {
             &'life0 self,
             account: switchboard_core::id::AccountId,
             page: &'life1 $crate::PageRequest,
-        ) -> $crate::owned_methods::Boxed<'async_trait, $crate::Page<$row>>
+        ) -> $crate::shared_methods::Boxed<'async_trait, $crate::Page<$row>>
         where
             'life0: 'async_trait,
             'life1: 'async_trait,
@@ -92,7 +94,7 @@ macro_rules! select_method {
         fn $method<'life0, 'async_trait>(
             &'life0 self,
             $($param: $ty),*
-        ) -> $crate::owned_methods::Boxed<'async_trait, $out>
+        ) -> $crate::shared_methods::Boxed<'async_trait, $out>
         where
             'life0: 'async_trait,
             Self: 'async_trait,
@@ -103,3 +105,22 @@ macro_rules! select_method {
     };
 }
 pub(crate) use select_method;
+
+/// `shared_method!(bucket_counts(channel: ChannelId, …) -> DailyCounts = stats::bucket_counts);`:
+/// the method calling a function written once over [`Selects`](crate::select::Selects) with
+/// the backend and the method's parameters.
+macro_rules! shared_method {
+    ($method:ident($($param:ident: $ty:ty),*) -> $out:ty = $run:path) => {
+        fn $method<'life0, 'async_trait>(
+            &'life0 self,
+            $($param: $ty),*
+        ) -> $crate::shared_methods::Boxed<'async_trait, $out>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            Box::pin($run(self, $($param),*))
+        }
+    };
+}
+pub(crate) use shared_method;
