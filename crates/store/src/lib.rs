@@ -23,7 +23,6 @@ mod message_rules;
 pub mod messages;
 pub mod meta;
 mod owned;
-
 mod page;
 pub mod postgres;
 pub mod schedule;

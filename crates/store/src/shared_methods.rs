@@ -4,8 +4,9 @@
 //! [`Selects`](crate::select::Selects). Each macro expands, inside a backend's
 //! `#[async_trait]` impl, to the method `async_trait` expects (a boxed future).
 //!
-//! `async_trait` leaves macro calls in an impl alone, so these spell out its expansion of an
-//! `async fn`: one lifetime per reference, each outliving `'async_trait`, and a `Send` future.
+//! `async_trait` leaves macro calls in an impl alone, so [`boxed_method`] spells out its
+//! expansion of an `async fn`: one lifetime per reference, each outliving `'async_trait`,
+//! and a `Send` future.
 //!
 //! [`OwnedRows`]: crate::owned::OwnedRows
 
@@ -17,22 +18,38 @@ use crate::StoreResult;
 /// The future an `async_trait` method returns.
 pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
+/// `boxed_method!(self name['life1](a: A, b: &'life1 B) -> Out, body)`: the method `async_trait`
+/// expects for `async fn name(&self, a: A, b: &B) -> StoreResult<Out>`, returning `body` (a
+/// future) boxed. The bracket names the lifetime of each reference parameter; `self` is passed
+/// in so that the caller's `body` may use it.
+macro_rules! boxed_method {
+    (
+        $this:tt $method:ident[$($life:lifetime),*]($($param:ident: $ty:ty),*) -> $out:ty,
+        $body:expr
+    ) => {
+        fn $method<'life0, $($life,)* 'async_trait>(
+            &'life0 $this,
+            $($param: $ty),*
+        ) -> $crate::shared_methods::Boxed<'async_trait, $out>
+        where
+            'life0: 'async_trait,
+            $($life: 'async_trait,)*
+            Self: 'async_trait,
+        {
+            Box::pin($body)
+        }
+    };
+}
+pub(crate) use boxed_method;
+
 /// `get_owned!(get_media(MediaId) -> MediaRecord, MEDIA);`: the method reading the row of
 /// an owned table with an id that the account owns.
 macro_rules! get_owned {
     ($method:ident($id:ty) -> $row:ty, $table:expr) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            account: switchboard_core::id::AccountId,
-            id: $id,
-        ) -> $crate::shared_methods::Boxed<'async_trait, Option<$row>>
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            let id = id.to_string();
-            Box::pin($crate::owned::OwnedRows::owned(self, &$table, account, id))
-        }
+        $crate::shared_methods::boxed_method!(
+            self $method[](account: switchboard_core::id::AccountId, id: $id) -> Option<$row>,
+            $crate::owned::OwnedRows::owned(self, &$table, account, id.to_string())
+        );
     };
 }
 pub(crate) use get_owned;
@@ -42,20 +59,11 @@ pub(crate) use get_owned;
 /// account owns, with its history.
 macro_rules! get_owned_with {
     ($method:ident($id:ty) -> $row:ty, $entry:ty, $table:expr, $history:expr) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            account: switchboard_core::id::AccountId,
-            id: $id,
-        ) -> $crate::shared_methods::Boxed<'async_trait, Option<($row, Vec<$entry>)>>
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            let (id, history) = (id.to_string(), $history);
-            Box::pin($crate::owned::OwnedRows::owned_with(
-                self, &$table, history, account, id,
-            ))
-        }
+        $crate::shared_methods::boxed_method!(
+            self $method[](account: switchboard_core::id::AccountId, id: $id)
+                -> Option<($row, Vec<$entry>)>,
+            $crate::owned::OwnedRows::owned_with(self, &$table, $history, account, id.to_string())
+        );
     };
 }
 pub(crate) use get_owned_with;
@@ -64,20 +72,13 @@ pub(crate) use get_owned_with;
 /// rows of an owned table that the account owns, in id order.
 macro_rules! list_owned {
     ($method:ident -> $row:ty, $table:expr) => {
-        fn $method<'life0, 'life1, 'async_trait>(
-            &'life0 self,
-            account: switchboard_core::id::AccountId,
-            page: &'life1 $crate::PageRequest,
-        ) -> $crate::shared_methods::Boxed<'async_trait, $crate::Page<$row>>
-        where
-            'life0: 'async_trait,
-            'life1: 'async_trait,
-            Self: 'async_trait,
-        {
-            Box::pin($crate::owned::OwnedRows::owned_page(
-                self, &$table, account, page,
-            ))
-        }
+        $crate::shared_methods::boxed_method!(
+            self $method['life1](
+                account: switchboard_core::id::AccountId,
+                page: &'life1 $crate::PageRequest
+            ) -> $crate::Page<$row>,
+            $crate::owned::OwnedRows::owned_page(self, &$table, account, page)
+        );
     };
 }
 pub(crate) use list_owned;
@@ -91,17 +92,14 @@ macro_rules! select_method {
         $method:ident($($param:ident: $ty:ty),*) -> $out:ty =
             $run:ident($select:expr, [$($arg:expr),*])
     ) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            $($param: $ty),*
-        ) -> $crate::shared_methods::Boxed<'async_trait, $out>
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            let args = vec![$($crate::select::Arg::from($arg)),*];
-            Box::pin($crate::select::Selects::$run(self, $select, args))
-        }
+        $crate::shared_methods::boxed_method!(
+            self $method[]($($param: $ty),*) -> $out,
+            $crate::select::Selects::$run(
+                self,
+                $select,
+                vec![$($crate::select::Arg::from($arg)),*],
+            )
+        );
     };
 }
 pub(crate) use select_method;
@@ -111,16 +109,10 @@ pub(crate) use select_method;
 /// the backend and the method's parameters.
 macro_rules! shared_method {
     ($method:ident($($param:ident: $ty:ty),*) -> $out:ty = $run:path) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            $($param: $ty),*
-        ) -> $crate::shared_methods::Boxed<'async_trait, $out>
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            Box::pin($run(self, $($param),*))
-        }
+        $crate::shared_methods::boxed_method!(
+            self $method[]($($param: $ty),*) -> $out,
+            $run(self, $($param),*)
+        );
     };
 }
 pub(crate) use shared_method;
