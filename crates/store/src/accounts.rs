@@ -29,10 +29,13 @@ pub trait AccountStore {
     async fn count_accounts(&self) -> StoreResult<u64>;
 }
 
-/// An account by id.
-pub(crate) const ACCOUNT_BY_ID: Select<Account> = Select {
+/// Every account, in id order (after, limit).
+pub(crate) const ACCOUNTS: Select<Account> = Select {
     cols: decode::ACCOUNT_COLS,
     from: "accounts",
-    filter: "id = $1",
+    filter: "id > $1 ORDER BY id LIMIT $2",
     decode: decode::account,
 };
+
+/// An account by id.
+pub(crate) const ACCOUNT_BY_ID: Select<Account> = ACCOUNTS.with_filter("id = $1");

@@ -74,7 +74,7 @@ pub(crate) trait OwnedRows: Selects {
         id: String,
     ) -> impl Future<Output = StoreResult<Option<T>>> + Send {
         let select = owned.select("account_id = $1 AND id = $2");
-        self.select_one(select, vec![Arg::from(account), Arg::Text(id)])
+        self.select_one(select, vec![Arg::from(account), Arg::from(id)])
     }
 
     /// One keyset page of the rows of `owned` that `account` owns, in id order.
@@ -87,8 +87,8 @@ pub(crate) trait OwnedRows: Selects {
         let select = owned.select("account_id = $1 AND id > $2 ORDER BY id LIMIT $3");
         let args = vec![
             Arg::from(account),
-            Arg::Text(page.after_key()),
-            Arg::Int(page.fetch()),
+            Arg::from(page.after_key()),
+            Arg::from(page.fetch()),
         ];
         self.select_page(select, args, page, owned.cursor)
     }
@@ -106,7 +106,7 @@ pub(crate) trait OwnedRows: Selects {
             let Some(row) = self.owned(owned, account, id.clone()).await? else {
                 return Ok(None);
             };
-            let entries = self.select_all(history, vec![Arg::Text(id)]).await?;
+            let entries = self.select_all(history, vec![Arg::from(id)]).await?;
             Ok(Some((row, entries)))
         }
     }

@@ -59,35 +59,60 @@ impl<T> Select<T> {
     }
 }
 
-/// A parameter value of a [`Select`].
+/// A parameter value of a [`Select`]: text or an integer, either of which may be NULL (a
+/// filter left out).
 pub(crate) enum Arg {
-    /// Text (an id).
-    Text(String),
-    /// An integer (a time, a limit).
-    Int(i64),
+    /// Text (an id, a name), or NULL.
+    Text(Option<String>),
+    /// An integer (a time, a limit), or NULL.
+    Int(Option<i64>),
 }
 
 impl<K: IdMarker> From<Id<K>> for Arg {
     fn from(id: Id<K>) -> Self {
-        Arg::Text(id.to_string())
+        Arg::Text(Some(id.to_string()))
+    }
+}
+
+impl<K: IdMarker> From<Option<Id<K>>> for Arg {
+    fn from(id: Option<Id<K>>) -> Self {
+        Arg::Text(id.map(|id| id.to_string()))
     }
 }
 
 impl From<String> for Arg {
     fn from(text: String) -> Self {
+        Arg::Text(Some(text))
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Self {
+        Arg::Text(Some(text.to_string()))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(text: Option<String>) -> Self {
         Arg::Text(text)
     }
 }
 
 impl From<i64> for Arg {
     fn from(n: i64) -> Self {
+        Arg::Int(Some(n))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(n: Option<i64>) -> Self {
         Arg::Int(n)
     }
 }
 
 impl From<u32> for Arg {
     fn from(n: u32) -> Self {
-        Arg::Int(i64::from(n))
+        Arg::Int(Some(i64::from(n)))
     }
 }
 

@@ -84,20 +84,23 @@ macro_rules! list_owned {
 pub(crate) use list_owned;
 
 /// `select_method!(find_key(id: KeyId) -> Option<ApiKey> = select_one(KEY_BY_ID, [id]));`:
-/// the method running a shared [`Select`](crate::select::Select) (`select_one` or
-/// `select_all` of [`Selects`](crate::select::Selects)) with the listed arguments, each
-/// turned into an [`Arg`](crate::select::Arg).
+/// the method running a shared [`Select`](crate::select::Select) (`select_one`, `select_all`
+/// or `select_page` of [`Selects`](crate::select::Selects), the page and cursor after the
+/// list) with the listed arguments, each turned into an [`Arg`](crate::select::Arg). Reference
+/// parameters name their lifetimes in brackets after the method name, as in
+/// [`boxed_method`].
 macro_rules! select_method {
     (
-        $method:ident($($param:ident: $ty:ty),*) -> $out:ty =
-            $run:ident($select:expr, [$($arg:expr),*])
+        $method:ident$([$($life:lifetime),*])?($($param:ident: $ty:ty),*) -> $out:ty =
+            $run:ident($select:expr, [$($arg:expr),*] $(, $more:expr)*)
     ) => {
         $crate::shared_methods::boxed_method!(
-            self $method[]($($param: $ty),*) -> $out,
+            self $method[$($($life),*)?]($($param: $ty),*) -> $out,
             $crate::select::Selects::$run(
                 self,
                 $select,
                 vec![$($crate::select::Arg::from($arg)),*],
+                $($more),*
             )
         );
     };
@@ -106,11 +109,12 @@ pub(crate) use select_method;
 
 /// `shared_method!(bucket_counts(channel: ChannelId, …) -> DailyCounts = stats::bucket_counts);`:
 /// the method calling a function written once over [`Selects`](crate::select::Selects) with
-/// the backend and the method's parameters.
+/// the backend and the method's parameters (reference parameters name their lifetimes in
+/// brackets, as in [`boxed_method`]).
 macro_rules! shared_method {
-    ($method:ident($($param:ident: $ty:ty),*) -> $out:ty = $run:path) => {
+    ($method:ident$([$($life:lifetime),*])?($($param:ident: $ty:ty),*) -> $out:ty = $run:path) => {
         $crate::shared_methods::boxed_method!(
-            self $method[]($($param: $ty),*) -> $out,
+            self $method[$($($life),*)?]($($param: $ty),*) -> $out,
             $run(self, $($param),*)
         );
     };

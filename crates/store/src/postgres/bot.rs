@@ -12,14 +12,16 @@ use switchboard_core::time::Millis;
 use super::contacts::load_contact;
 use super::events::{append_event, read_position, write_position};
 use super::PgStore;
+use crate::bot::DECISION_FOR_INBOUND;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
 use crate::bot::{CHANNEL_RULES, RULE_BY_ID};
 use crate::columns::parse;
 use crate::contacts::wa_key;
-use crate::decode::{self, DECISION_COLS};
+use crate::decode::DECISION_COLS;
 use crate::shared_methods::select_method;
+use crate::shared_methods::shared_method;
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
@@ -352,15 +354,10 @@ impl BotStore for PgStore {
         Ok((r.clone(), true))
     }
 
-    async fn get_bot_decision_for(
-        &self,
-        inbound: MessageId,
-    ) -> StoreResult<Option<DecisionRecord>> {
-        let sql =
-            format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
-        let query = sqlx::query(&sql).bind(inbound.to_string());
-        self.fetch_one(query, decode::decision).await
-    }
+    select_method!(
+        get_bot_decision_for(inbound: MessageId) -> Option<DecisionRecord> =
+            select_one(DECISION_FOR_INBOUND, [inbound])
+    );
 
     async fn finish_bot_decision(
         &self,
@@ -379,29 +376,14 @@ impl BotStore for PgStore {
         Ok(())
     }
 
-    async fn list_bot_decisions(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        filter: &DecisionFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<DecisionRecord>> {
-        let sql = format!(
-            "SELECT {DECISION_COLS} FROM bot_decisions
-             WHERE account_id = $1 AND channel_id = $2 AND id > $3
-               AND ($4::text IS NULL OR chat = $4) AND ($5::bigint IS NULL OR created_at >= $5)
-             ORDER BY id LIMIT $6"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(channel.to_string())
-            .bind(page.after_key())
-            .bind(&filter.chat)
-            .bind(filter.since)
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::decision, |d| d.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_bot_decisions['life1, 'life2](
+            account: AccountId,
+            channel: ChannelId,
+            filter: &'life1 DecisionFilter,
+            page: &'life2 PageRequest
+        ) -> Page<DecisionRecord> = crate::bot::list_bot_decisions
+    );
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
         read_position(&self.pool, POSITION).await

@@ -9,9 +9,9 @@ use switchboard_core::time::Millis;
 
 use super::contacts::load_contact;
 use super::events::{append_event, read_position, write_position};
-use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
+use crate::bot::DECISION_FOR_INBOUND;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
@@ -20,6 +20,7 @@ use crate::columns::parse;
 use crate::contacts::wa_key;
 use crate::decode::{self, DECISION_COLS};
 use crate::shared_methods::select_method;
+use crate::shared_methods::shared_method;
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
@@ -352,14 +353,10 @@ impl BotStore for SqliteStore {
             .await
     }
 
-    async fn get_bot_decision_for(
-        &self,
-        inbound: MessageId,
-    ) -> StoreResult<Option<DecisionRecord>> {
-        self.engine
-            .read(move |c| load_decision_for(c, &inbound.to_string()))
-            .await
-    }
+    select_method!(
+        get_bot_decision_for(inbound: MessageId) -> Option<DecisionRecord> =
+            select_one(DECISION_FOR_INBOUND, [inbound])
+    );
 
     async fn finish_bot_decision(
         &self,
@@ -380,30 +377,14 @@ impl BotStore for SqliteStore {
             .await
     }
 
-    async fn list_bot_decisions(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        filter: &DecisionFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<DecisionRecord>> {
-        let sql = format!(
-            "SELECT {DECISION_COLS} FROM bot_decisions
-             WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
-               AND (?4 IS NULL OR chat = ?4) AND (?5 IS NULL OR created_at >= ?5)
-             ORDER BY id LIMIT ?6"
-        );
-        let args = args![
-            account.to_string(),
-            channel.to_string(),
-            page.after_key(),
-            filter.chat.clone(),
-            filter.since,
-            page.fetch()
-        ];
-        self.read_page(sql, args, page, decode::decision, |d| d.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_bot_decisions['life1, 'life2](
+            account: AccountId,
+            channel: ChannelId,
+            filter: &'life1 DecisionFilter,
+            page: &'life2 PageRequest
+        ) -> Page<DecisionRecord> = crate::bot::list_bot_decisions
+    );
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
         self.engine.read(|c| read_position(c, POSITION)).await

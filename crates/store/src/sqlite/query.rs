@@ -118,8 +118,8 @@ impl SqliteStore {
 /// The values of `args`, as SQLite parameters.
 fn sqlite_args(args: Vec<Arg>) -> Args {
     let value = |arg| match arg {
-        Arg::Text(text) => rusqlite::types::Value::Text(text),
-        Arg::Int(n) => rusqlite::types::Value::Integer(n),
+        Arg::Text(text) => rusqlite::types::Value::from(text),
+        Arg::Int(n) => rusqlite::types::Value::from(n),
     };
     args.into_iter().map(value).collect()
 }
