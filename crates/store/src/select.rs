@@ -1,6 +1,9 @@
 //! Statements both backends run as written: a [`Select`] names the columns its decoder reads,
 //! the table and the condition, with PostgreSQL-style parameters (`$1`, `$2`, …) that the
-//! SQLite backend runs as `?1`, `?2`, …; [`Arg`] is a parameter value.
+//! SQLite backend runs as `?1`, `?2`, … (so a shared statement holds no other `$`); [`Arg`]
+//! is a parameter value. A condition that may be left out is written
+//! `(CAST($n AS TEXT) IS NULL OR …)`, which both engines accept and which gives PostgreSQL
+//! the parameter's type.
 
 use std::future::Future;
 
