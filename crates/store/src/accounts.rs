@@ -6,6 +6,8 @@ use switchboard_core::channel::Channel;
 use switchboard_core::id::AccountId;
 use switchboard_core::key::ApiKey;
 
+use crate::decode;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Accounts.
@@ -26,3 +28,14 @@ pub trait AccountStore {
     /// Counts accounts.
     async fn count_accounts(&self) -> StoreResult<u64>;
 }
+
+/// Every account, in id order (after, limit).
+pub(crate) const ACCOUNTS: Select<Account> = Select {
+    cols: decode::ACCOUNT_COLS,
+    from: "accounts",
+    filter: "id > $1 ORDER BY id LIMIT $2",
+    decode: decode::account,
+};
+
+/// An account by id.
+pub(crate) const ACCOUNT_BY_ID: Select<Account> = ACCOUNTS.with_filter("id = $1");

@@ -8,6 +8,8 @@ use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, BotDecisionId, ChannelId, ContactId, MessageId, RuleId};
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// A keyword rule of a channel as stored. `rule.id` is `id` as text and `rule.position` its
@@ -230,4 +232,53 @@ pub trait BotStore {
     async fn bot_position(&self) -> StoreResult<Option<String>>;
     /// Moves the bot worker's position.
     async fn set_bot_position(&self, cursor: &str) -> StoreResult<()>;
+}
+
+/// A channel's rules (account, channel), in order.
+pub(crate) const CHANNEL_RULES: Select<StoredRule> = Select {
+    cols: decode::RULE_COLS,
+    from: "bot_rules",
+    filter: "account_id = $1 AND channel_id = $2 ORDER BY position, id",
+    decode: decode::rule,
+};
+
+/// A rule by id (id, account, channel).
+pub(crate) const RULE_BY_ID: Select<StoredRule> =
+    CHANNEL_RULES.with_filter("id = $1 AND account_id = $2 AND channel_id = $3");
+
+/// A channel's bot decisions that match a [`DecisionFilter`], in id order (account, channel,
+/// after, chat, since (each NULL when not filtered on), limit).
+const FILTERED_DECISIONS: Select<DecisionRecord> = Select::new(
+    "bot_decisions",
+    decode::DECISION_COLS,
+    decode::decision,
+    "account_id = $1 AND channel_id = $2 AND id > $3
+       AND (CAST($4 AS TEXT) IS NULL OR chat = $4) AND (CAST($5 AS BIGINT) IS NULL OR created_at >= $5)
+     ORDER BY id LIMIT $6",
+);
+
+/// The bot decision taken for an inbound message (its id).
+pub(crate) const DECISION_FOR_INBOUND: Select<DecisionRecord> =
+    FILTERED_DECISIONS.with_filter("inbound_message_id = $1");
+
+/// [`BotStore::list_bot_decisions`], for both backends.
+pub(crate) async fn list_bot_decisions(
+    store: &impl Selects,
+    account: AccountId,
+    channel: ChannelId,
+    filter: &DecisionFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<DecisionRecord>> {
+    let args = vec![
+        Arg::from(account),
+        Arg::from(channel),
+        Arg::from(page.after_key()),
+        Arg::from(filter.chat.clone()),
+        Arg::from(filter.since),
+        Arg::from(page.fetch()),
+    ];
+    let cursor = |d: &DecisionRecord| d.id.to_string();
+    store
+        .select_page(FILTERED_DECISIONS, args, page, cursor)
+        .await
 }

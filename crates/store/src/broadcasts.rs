@@ -14,6 +14,7 @@ use switchboard_core::time::Millis;
 use crate::decode;
 use crate::messages::NewOutbound;
 use crate::owned::Owned;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Ledger reason of the credits reserved when a broadcast is created.
@@ -302,3 +303,7 @@ pub(crate) const BROADCASTS: Owned<BroadcastRecord> = Owned::new(
     decode::broadcast,
     |b| b.id.to_string(),
 );
+
+/// Broadcasts not finished yet, in id order.
+pub(crate) const OPEN_BROADCASTS: Select<BroadcastRecord> = BROADCASTS
+    .select("finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id");

@@ -11,6 +11,7 @@ use switchboard_core::time::Millis;
 use crate::bot::{merge_tags, ContactRecord};
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// Rows per import batch (one transaction each).
@@ -457,3 +458,7 @@ pub(crate) const IMPORTS: Owned<ImportJob> = Owned::new(
     decode::import,
     |j| j.id.to_string(),
 );
+
+/// Running imports of every account, in id order.
+pub(crate) const RUNNING_IMPORTS: Select<ImportJob> =
+    IMPORTS.select("status = 'running' ORDER BY id");

@@ -5,6 +5,8 @@ use async_trait::async_trait;
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
+use crate::decode;
+use crate::select::Select;
 use crate::StoreResult;
 
 /// One recorded movement of an account's credits.
@@ -90,3 +92,11 @@ pub trait CreditStore {
         limit: u32,
     ) -> StoreResult<Vec<CreditMovement>>;
 }
+
+/// An account's latest ledger entries (account, limit), newest first.
+pub(crate) const LATEST_MOVEMENTS: Select<CreditMovement> = Select {
+    cols: decode::CREDIT_MOVEMENT_COLS,
+    from: "credit_ledger",
+    filter: "account_id = $1 ORDER BY seq DESC LIMIT $2",
+    decode: decode::credit_movement,
+};

@@ -6,6 +6,7 @@ use switchboard_core::key::ApiKey;
 
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// API keys.
@@ -25,3 +26,6 @@ pub trait KeyStore {
 pub(crate) const KEYS: Owned<ApiKey> = Owned::new("api_keys", decode::KEY_COLS, decode::key, |k| {
     k.id.to_string()
 });
+
+/// An API key by id.
+pub(crate) const KEY_BY_ID: Select<ApiKey> = KEYS.select("id = $1");

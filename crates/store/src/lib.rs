@@ -26,6 +26,8 @@ mod owned;
 mod page;
 pub mod postgres;
 pub mod schedule;
+mod select;
+mod shared_methods;
 pub mod sqlite;
 pub mod stats;
 mod store;

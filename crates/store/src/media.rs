@@ -7,6 +7,7 @@ use switchboard_core::time::Millis;
 
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::Select;
 use crate::StoreResult;
 
 /// Media files' metadata and their upstream copies. The bytes are not here: they live in
@@ -47,3 +48,15 @@ pub(crate) const MEDIA: Owned<MediaRecord> =
     Owned::new("media", decode::MEDIA_COLS, decode::media, |m| {
         m.id.to_string()
     });
+
+/// Media of every account expired by a time (now, limit), oldest expiry first.
+pub(crate) const EXPIRED_MEDIA: Select<MediaRecord> =
+    MEDIA.select("expires_at <= $1 ORDER BY expires_at, id LIMIT $2");
+
+/// The upstream copy of a media file on a channel (media, channel).
+pub(crate) const UPSTREAM_COPY: Select<UpstreamMedia> = Select {
+    cols: decode::UPSTREAM_MEDIA_COLS,
+    from: "media_upstream",
+    filter: "media_id = $1 AND channel_id = $2",
+    decode: decode::upstream_media,
+};

@@ -10,6 +10,7 @@ use switchboard_core::time::Millis;
 
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 pub use crate::events::EventFilter;
@@ -232,3 +233,47 @@ pub(crate) const MESSAGES: Owned<MessageRecord> =
     Owned::new("messages", decode::MESSAGE_COLS, decode::message, |m| {
         m.id.to_string()
     });
+
+/// A message by its upstream id on a channel (channel, upstream id).
+pub(crate) const MESSAGE_BY_UPSTREAM: Select<MessageRecord> =
+    MESSAGES.select("channel_id = $1 AND upstream_id = $2");
+
+/// An account's messages that match a [`MessageFilter`], in id order (account, after, the
+/// filter's fields (each NULL when not filtered on), limit).
+const FILTERED_MESSAGES: Select<MessageRecord> = MESSAGES.select(
+    "account_id = $1 AND id > $2
+       AND (CAST($3 AS TEXT) IS NULL OR channel_id = $3)
+       AND (CAST($4 AS TEXT) IS NULL OR chat = $4)
+       AND (CAST($5 AS TEXT) IS NULL OR direction = $5)
+       AND (CAST($6 AS TEXT) IS NULL OR status = $6)
+       AND (CAST($7 AS BIGINT) IS NULL OR created_at >= $7)
+       AND (CAST($8 AS BIGINT) IS NULL OR created_at < $8)
+       AND (CAST($9 AS TEXT) IS NULL OR id = $9)
+       AND (CAST($10 AS TEXT) IS NULL OR upstream_id = $10)
+     ORDER BY id LIMIT $11",
+);
+
+/// [`MessageStore::list_messages`], for both backends.
+pub(crate) async fn list_messages(
+    store: &impl Selects,
+    account: AccountId,
+    f: &MessageFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<MessageRecord>> {
+    let args = vec![
+        Arg::from(account),
+        Arg::from(page.after_key()),
+        Arg::from(f.channel_id),
+        Arg::from(f.chat.clone()),
+        Arg::from(f.direction.map(|d| d.as_str().to_string())),
+        Arg::from(f.status.map(|s| s.as_str().to_string())),
+        Arg::from(f.since),
+        Arg::from(f.until),
+        Arg::from(f.message_id),
+        Arg::from(f.upstream_id.clone()),
+        Arg::from(page.fetch()),
+    ];
+    store
+        .select_page(FILTERED_MESSAGES, args, page, MESSAGES.cursor)
+        .await
+}

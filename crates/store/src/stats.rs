@@ -1,4 +1,5 @@
-//! Channel statistics ([`StatsStore`]) and the queries both backends run for them.
+//! Channel statistics ([`StatsStore`]): the queries both backends run for them, and how
+//! their rows add up.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use switchboard_core::stats::Counts;
 use switchboard_core::time::Millis;
 
 use crate::columns::Columns;
+use crate::select::{Select, Selects};
 use crate::StoreResult;
 
 /// A channel's counts per time bucket, keyed by bucket number (`created_at / bucket_ms`, e.g.
@@ -18,126 +20,113 @@ pub type DailyCounts = BTreeMap<i64, Counts>;
 /// these sum exactly into local days.
 pub const QUARTER_HOUR_MS: i64 = 15 * 60 * 1000;
 
-/// The per-bucket status counts (both backends bind channel, from, to, bucket size as
-/// parameters 1–4).
-/// Columns: day, sent, delivered, read, failed, pending, scheduled, canceled, received.
-fn status_counts_sql(p: fn(usize) -> String) -> String {
-    format!(
-        "SELECT created_at / {b} AS day,
-           SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END) AS sent,
-           SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END) AS delivered,
-           SUM(CASE WHEN direction = 'outbound' AND status IN ('read', 'played') THEN 1 ELSE 0 END) AS read,
-           SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END) AS failed,
-           SUM(CASE WHEN direction = 'outbound' AND status = 'accepted' THEN 1 ELSE 0 END) AS pending,
-           SUM(CASE WHEN direction = 'outbound' AND status = 'scheduled' THEN 1 ELSE 0 END) AS scheduled,
-           SUM(CASE WHEN direction = 'outbound' AND status = 'canceled' THEN 1 ELSE 0 END) AS canceled,
-           SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END) AS received
-         FROM messages
-         WHERE channel_id = {c} AND created_at >= {f} AND created_at < {t}
-         GROUP BY 1",
-        c = p(1),
-        f = p(2),
-        t = p(3),
-        b = p(4)
-    )
-}
+/// A result row's bucket and the counts it holds for it.
+type BucketCounts = (i64, Counts);
+
+/// The per-bucket status counts. Every count query binds channel, from, to and bucket size as
+/// parameters 1–4.
+const STATUS_COUNTS: Select<BucketCounts> = Select::new(
+    "messages",
+    "created_at / $4 AS day,
+       SUM(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read', 'played') THEN 1 ELSE 0 END) AS sent,
+       SUM(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read', 'played') THEN 1 ELSE 0 END) AS delivered,
+       SUM(CASE WHEN direction = 'outbound' AND status IN ('read', 'played') THEN 1 ELSE 0 END) AS read,
+       SUM(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN direction = 'outbound' AND status = 'accepted' THEN 1 ELSE 0 END) AS pending,
+       SUM(CASE WHEN direction = 'outbound' AND status = 'scheduled' THEN 1 ELSE 0 END) AS scheduled,
+       SUM(CASE WHEN direction = 'outbound' AND status = 'canceled' THEN 1 ELSE 0 END) AS canceled,
+       SUM(CASE WHEN direction = 'inbound' THEN 1 ELSE 0 END) AS received",
+    status_counts,
+    "channel_id = $1 AND created_at >= $2 AND created_at < $3
+     GROUP BY 1",
+);
 
 /// Template messages that reached the upstream, per bucket and category.
-/// Columns: day, category, n.
-fn template_counts_sql(p: fn(usize) -> String) -> String {
-    format!(
-        "SELECT created_at / {b} AS day, COALESCE(UPPER(template_category), 'UNKNOWN') AS category, COUNT(*) AS n
-         FROM messages
-         WHERE channel_id = {c} AND created_at >= {f} AND created_at < {t}
-           AND direction = 'outbound' AND kind = 'template'
-           AND status IN ('sent', 'delivered', 'read', 'played')
-         GROUP BY 1, 2",
-        c = p(1),
-        f = p(2),
-        t = p(3),
-        b = p(4)
-    )
-}
+const TEMPLATE_COUNTS: Select<BucketCounts> = Select::new(
+    "messages",
+    "created_at / $4 AS day, COALESCE(UPPER(template_category), 'UNKNOWN') AS category, COUNT(*) AS n",
+    template_counts,
+    "channel_id = $1 AND created_at >= $2 AND created_at < $3
+       AND direction = 'outbound' AND kind = 'template'
+       AND status IN ('sent', 'delivered', 'read', 'played')
+     GROUP BY 1, 2",
+);
 
 /// Conversations opened per bucket: inbound messages with no inbound message of the same chat
 /// in the 24 hours before (`prev` is the chat's previous inbound time; one earlier than
 /// `from - 24h` is cut off by the inner range, which is the same as opening one).
-/// Columns: day, n.
-fn conversations_sql(p: fn(usize) -> String) -> String {
-    format!(
-        "SELECT created_at / {b} AS day, COUNT(*) AS n FROM (
-             SELECT created_at,
-                    LAG(created_at) OVER (PARTITION BY chat ORDER BY created_at, id) AS prev
-             FROM messages
-             WHERE channel_id = {c} AND direction = 'inbound'
-               AND created_at >= {f} - 86400000 AND created_at < {t}
-         ) w
-         WHERE created_at >= {f} AND (prev IS NULL OR created_at - prev >= 86400000)
-         GROUP BY 1",
-        c = p(1),
-        f = p(2),
-        t = p(3),
-        b = p(4)
-    )
+const CONVERSATIONS: Select<BucketCounts> = Select::new(
+    "(
+         SELECT created_at,
+                LAG(created_at) OVER (PARTITION BY chat ORDER BY created_at, id) AS prev
+         FROM messages
+         WHERE channel_id = $1 AND direction = 'inbound'
+           AND created_at >= $2 - 86400000 AND created_at < $3
+     ) w",
+    "created_at / $4 AS day, COUNT(*) AS n",
+    conversations_opened,
+    "created_at >= $2 AND (prev IS NULL OR created_at - prev >= 86400000)
+     GROUP BY 1",
+);
+
+/// A row of [`STATUS_COUNTS`].
+fn status_counts(r: &dyn Columns) -> StoreResult<BucketCounts> {
+    let counts = Counts {
+        sent: r.count("sent")?,
+        delivered: r.count("delivered")?,
+        read: r.count("read")?,
+        failed: r.count("failed")?,
+        pending: r.count("pending")?,
+        scheduled: r.count("scheduled")?,
+        canceled: r.count("canceled")?,
+        received: r.count("received")?,
+        ..Counts::default()
+    };
+    Ok((r.int("day")?, counts))
 }
 
-/// The bucket of a row (its `day` column) in `out`.
-fn bucket<'a>(out: &'a mut DailyCounts, r: &dyn Columns) -> StoreResult<&'a mut Counts> {
-    Ok(out.entry(r.int("day")?).or_default())
+/// A row of [`TEMPLATE_COUNTS`].
+fn template_counts(r: &dyn Columns) -> StoreResult<BucketCounts> {
+    let templates = BTreeMap::from([(r.text("category")?, r.count("n")?)]);
+    let counts = Counts {
+        templates,
+        ..Counts::default()
+    };
+    Ok((r.int("day")?, counts))
 }
 
-/// Adds a row of [`status_counts_sql`] to `out`.
-fn add_status_counts(out: &mut DailyCounts, r: &dyn Columns) -> StoreResult<()> {
-    let e = bucket(out, r)?;
-    e.sent = r.count("sent")?;
-    e.delivered = r.count("delivered")?;
-    e.read = r.count("read")?;
-    e.failed = r.count("failed")?;
-    e.pending = r.count("pending")?;
-    e.scheduled = r.count("scheduled")?;
-    e.canceled = r.count("canceled")?;
-    e.received = r.count("received")?;
-    Ok(())
+/// A row of [`CONVERSATIONS`].
+fn conversations_opened(r: &dyn Columns) -> StoreResult<BucketCounts> {
+    let counts = Counts {
+        conversations_opened: r.count("n")?,
+        ..Counts::default()
+    };
+    Ok((r.int("day")?, counts))
 }
 
-/// Adds a row of [`template_counts_sql`] to `out`.
-fn add_template_counts(out: &mut DailyCounts, r: &dyn Columns) -> StoreResult<()> {
-    let category = r.text("category")?;
-    let n = r.count("n")?;
-    bucket(out, r)?.templates.insert(category, n);
-    Ok(())
+/// A channel's counts per bucket (see [`StatsStore::bucket_counts`]), from the rows of the
+/// count queries that `store` runs; each row sets what it counts in its bucket.
+pub(crate) async fn bucket_counts(
+    store: &impl Selects,
+    channel: ChannelId,
+    from: Millis,
+    to: Millis,
+    bucket_ms: i64,
+) -> StoreResult<DailyCounts> {
+    let mut out = DailyCounts::new();
+    for query in [STATUS_COUNTS, TEMPLATE_COUNTS, CONVERSATIONS] {
+        let args = vec![
+            channel.into(),
+            from.into(),
+            to.into(),
+            bucket_ms.max(1).into(),
+        ];
+        for (day, counts) in store.select_all(query, args).await? {
+            out.entry(day).or_default().add(&counts);
+        }
+    }
+    Ok(out)
 }
-
-/// Adds a row of [`conversations_sql`] to `out`.
-fn add_conversations(out: &mut DailyCounts, r: &dyn Columns) -> StoreResult<()> {
-    bucket(out, r)?.conversations_opened = r.count("n")?;
-    Ok(())
-}
-
-/// One statistics query: its SQL (given the backend's parameter syntax) and how a row adds to
-/// the counts.
-pub(crate) struct CountQuery {
-    /// The SQL; every query binds channel, from, to and bucket size as parameters 1–4.
-    pub(crate) sql: fn(fn(usize) -> String) -> String,
-    /// Adds one result row to the counts.
-    pub(crate) add: fn(&mut DailyCounts, &dyn Columns) -> StoreResult<()>,
-}
-
-/// The queries whose rows make up a channel's [`DailyCounts`].
-pub(crate) const COUNT_QUERIES: [CountQuery; 3] = [
-    CountQuery {
-        sql: status_counts_sql,
-        add: add_status_counts,
-    },
-    CountQuery {
-        sql: template_counts_sql,
-        add: add_template_counts,
-    },
-    CountQuery {
-        sql: conversations_sql,
-        add: add_conversations,
-    },
-];
 
 /// Channel statistics aggregated from the message table.
 #[async_trait]

@@ -12,6 +12,7 @@ use switchboard_core::time::Millis;
 
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Filters of [`TemplateStore::list_templates`]; `None` means any.
@@ -221,3 +222,39 @@ pub(crate) const TEMPLATES: Owned<TemplateRecord> =
     Owned::new("templates", decode::TEMPLATE_COLS, decode::template, |t| {
         t.id.to_string()
     });
+
+/// A channel's templates, in id order.
+pub(crate) const CHANNEL_TEMPLATES: Select<TemplateRecord> =
+    TEMPLATES.select("channel_id = $1 ORDER BY id");
+
+/// A channel's templates that match a [`TemplateFilter`], in id order (account, channel, after,
+/// the filter's fields (each NULL when not filtered on), limit).
+const FILTERED_TEMPLATES: Select<TemplateRecord> = TEMPLATES.select(
+    "account_id = $1 AND channel_id = $2 AND id > $3
+       AND (CAST($4 AS TEXT) IS NULL OR status = $4) AND (CAST($5 AS TEXT) IS NULL OR category = $5)
+       AND (CAST($6 AS TEXT) IS NULL OR language = $6) AND (CAST($7 AS TEXT) IS NULL OR name = $7)
+     ORDER BY id LIMIT $8",
+);
+
+/// [`TemplateStore::list_templates`], for both backends.
+pub(crate) async fn list_templates(
+    store: &impl Selects,
+    account: AccountId,
+    channel: ChannelId,
+    f: &TemplateFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<TemplateRecord>> {
+    let args = vec![
+        Arg::from(account),
+        Arg::from(channel),
+        Arg::from(page.after_key()),
+        Arg::from(f.status.clone()),
+        Arg::from(f.category.clone()),
+        Arg::from(f.language.clone()),
+        Arg::from(f.name.clone()),
+        Arg::from(page.fetch()),
+    ];
+    store
+        .select_page(FILTERED_TEMPLATES, args, page, TEMPLATES.cursor)
+        .await
+}

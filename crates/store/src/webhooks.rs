@@ -9,6 +9,7 @@ use switchboard_core::time::Millis;
 
 use crate::decode;
 use crate::owned::Owned;
+use crate::select::Select;
 use crate::{Page, PageRequest, StoreResult};
 
 /// What a delivery attempt (or a decision not to attempt) came to.
@@ -232,3 +233,7 @@ pub(crate) const DELIVERIES: Owned<Delivery> =
     Owned::new("deliveries", decode::DELIVERY_COLS, decode::delivery, |d| {
         d.id.to_string()
     });
+
+/// A subscription's deliveries, in id order (account, subscription, after, limit).
+pub(crate) const SUBSCRIPTION_DELIVERIES: Select<Delivery> =
+    DELIVERIES.select("account_id = $1 AND subscription_id = $2 AND id > $3 ORDER BY id LIMIT $4");

@@ -9,7 +9,9 @@ use switchboard_core::key::ApiKey;
 use super::channels::insert_channel_row;
 use super::keys::insert_key;
 use super::PgStore;
-use crate::decode::{self, ACCOUNT_COLS};
+use crate::accounts::ACCOUNTS;
+use crate::accounts::ACCOUNT_BY_ID;
+use crate::shared_methods::select_method;
 use crate::{AccountStore, Page, PageRequest, StoreResult};
 
 #[async_trait]
@@ -35,18 +37,12 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
-    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
-        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1");
-        let query = sqlx::query(&sql).bind(id.to_string());
-        self.fetch_one(query, decode::account).await
-    }
+    select_method!(get_account(id: AccountId) -> Option<Account> = select_one(ACCOUNT_BY_ID, [id]));
 
-    async fn list_accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
-        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id > $1 ORDER BY id LIMIT $2");
-        let query = sqlx::query(&sql).bind(page.after_key()).bind(page.fetch());
-        self.fetch_page(query, page, decode::account, |a| a.id.to_string())
-            .await
-    }
+    select_method!(
+        list_accounts['life1](page: &'life1 PageRequest) -> Page<Account> =
+            select_page(ACCOUNTS, [page.after_key(), page.fetch()], page, |a| a.id.to_string())
+    );
 
     async fn count_accounts(&self) -> StoreResult<u64> {
         self.count_rows("accounts").await

@@ -12,12 +12,16 @@ use switchboard_core::time::Millis;
 use super::contacts::load_contact;
 use super::events::{append_event, read_position, write_position};
 use super::PgStore;
+use crate::bot::DECISION_FOR_INBOUND;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
+use crate::bot::{CHANNEL_RULES, RULE_BY_ID};
 use crate::columns::parse;
 use crate::contacts::wa_key;
-use crate::decode::{self, DECISION_COLS, RULE_COLS};
+use crate::decode::DECISION_COLS;
+use crate::shared_methods::select_method;
+use crate::shared_methods::shared_method;
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
@@ -170,33 +174,15 @@ impl BotStore for PgStore {
         ids.iter().map(|id| parse(id, "channel id")).collect()
     }
 
-    async fn list_bot_rules(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-    ) -> StoreResult<Vec<StoredRule>> {
-        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = $1 AND channel_id = $2 ORDER BY position, id");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(channel.to_string());
-        self.fetch_all(query, decode::rule).await
-    }
+    select_method!(
+        list_bot_rules(account: AccountId, channel: ChannelId) -> Vec<StoredRule> =
+            select_all(CHANNEL_RULES, [account, channel])
+    );
 
-    async fn get_bot_rule(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        id: RuleId,
-    ) -> StoreResult<Option<StoredRule>> {
-        let sql = format!(
-            "SELECT {RULE_COLS} FROM bot_rules WHERE id = $1 AND account_id = $2 AND channel_id = $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(account.to_string())
-            .bind(channel.to_string());
-        self.fetch_one(query, decode::rule).await
-    }
+    select_method!(
+        get_bot_rule(account: AccountId, channel: ChannelId, id: RuleId) -> Option<StoredRule> =
+            select_one(RULE_BY_ID, [id, account, channel])
+    );
 
     async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
         write_rule(&self.pool, rule, true).await.map(|_| ())
@@ -368,15 +354,10 @@ impl BotStore for PgStore {
         Ok((r.clone(), true))
     }
 
-    async fn get_bot_decision_for(
-        &self,
-        inbound: MessageId,
-    ) -> StoreResult<Option<DecisionRecord>> {
-        let sql =
-            format!("SELECT {DECISION_COLS} FROM bot_decisions WHERE inbound_message_id = $1");
-        let query = sqlx::query(&sql).bind(inbound.to_string());
-        self.fetch_one(query, decode::decision).await
-    }
+    select_method!(
+        get_bot_decision_for(inbound: MessageId) -> Option<DecisionRecord> =
+            select_one(DECISION_FOR_INBOUND, [inbound])
+    );
 
     async fn finish_bot_decision(
         &self,
@@ -395,29 +376,14 @@ impl BotStore for PgStore {
         Ok(())
     }
 
-    async fn list_bot_decisions(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        filter: &DecisionFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<DecisionRecord>> {
-        let sql = format!(
-            "SELECT {DECISION_COLS} FROM bot_decisions
-             WHERE account_id = $1 AND channel_id = $2 AND id > $3
-               AND ($4::text IS NULL OR chat = $4) AND ($5::bigint IS NULL OR created_at >= $5)
-             ORDER BY id LIMIT $6"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(channel.to_string())
-            .bind(page.after_key())
-            .bind(&filter.chat)
-            .bind(filter.since)
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::decision, |d| d.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_bot_decisions['life1, 'life2](
+            account: AccountId,
+            channel: ChannelId,
+            filter: &'life1 DecisionFilter,
+            page: &'life2 PageRequest
+        ) -> Page<DecisionRecord> = crate::bot::list_bot_decisions
+    );
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
         read_position(&self.pool, POSITION).await

@@ -24,6 +24,7 @@ use crate::broadcast_rules::{
     reserve_entry, target_cursor, tracked_move, POSITION,
 };
 use crate::broadcasts::BROADCASTS;
+use crate::broadcasts::OPEN_BROADCASTS;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -31,6 +32,7 @@ use crate::broadcasts::{
 };
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::shared_methods::{get_owned, list_owned, select_method};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// Reads a broadcast, locking its row for the transaction when `lock`.
@@ -213,21 +215,9 @@ impl BroadcastStore for PgStore {
         Ok(CreateBroadcastOutcome::Created)
     }
 
-    async fn get_broadcast(
-        &self,
-        account: AccountId,
-        id: BroadcastId,
-    ) -> StoreResult<Option<BroadcastRecord>> {
-        self.fetch_owned(&BROADCASTS, account, id).await
-    }
+    get_owned!(get_broadcast(BroadcastId) -> BroadcastRecord, BROADCASTS);
 
-    async fn list_broadcasts(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<BroadcastRecord>> {
-        self.fetch_owned_page(&BROADCASTS, account, page).await
-    }
+    list_owned!(list_broadcasts -> BroadcastRecord, BROADCASTS);
 
     async fn list_targets(
         &self,
@@ -297,13 +287,7 @@ impl BroadcastStore for PgStore {
         Ok(ControlOutcome::Changed(Box::new(after)))
     }
 
-    async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
-        let sql = format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-        );
-        let query = sqlx::query(&sql);
-        self.fetch_all(query, decode::broadcast).await
-    }
+    select_method!(open_broadcasts() -> Vec<BroadcastRecord> = select_all(OPEN_BROADCASTS, []));
 
     async fn count_audience(
         &self,

@@ -13,11 +13,13 @@ use super::PgStore;
 use crate::bot::ContactRecord;
 use crate::columns::parse;
 use crate::contacts::IMPORTS;
+use crate::contacts::RUNNING_IMPORTS;
 use crate::contacts::{
     plan_batch, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore, ImportJob,
     ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::shared_methods::{get_owned, select_method};
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names, locked (`FOR UPDATE`) when `lock`.
@@ -258,23 +260,11 @@ impl ContactStore for PgStore {
         write_import(&self.pool, job, true).await
     }
 
-    async fn get_import(
-        &self,
-        account: AccountId,
-        id: ContactImportId,
-    ) -> StoreResult<Option<ImportJob>> {
-        self.fetch_owned(&IMPORTS, account, id).await
-    }
+    get_owned!(get_import(ContactImportId) -> ImportJob, IMPORTS);
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         write_import(&self.pool, job, false).await
     }
 
-    async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        let sql = format!(
-            "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-        );
-        let query = sqlx::query(&sql);
-        self.fetch_all(query, decode::import).await
-    }
+    select_method!(running_imports() -> Vec<ImportJob> = select_all(RUNNING_IMPORTS, []));
 }

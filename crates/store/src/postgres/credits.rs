@@ -5,10 +5,10 @@ use sqlx::PgConnection;
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
-use super::query::decode_all;
 use super::PgStore;
+use crate::credits::LATEST_MOVEMENTS;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore, LedgerEntry};
-use crate::decode::{self, CREDIT_MOVEMENT_COLS};
+use crate::shared_methods::select_method;
 use crate::StoreResult;
 
 /// The account's balance, if it has a row.
@@ -99,19 +99,8 @@ impl CreditStore for PgStore {
         }))
     }
 
-    async fn credit_movements(
-        &self,
-        account: AccountId,
-        limit: u32,
-    ) -> StoreResult<Vec<CreditMovement>> {
-        let sql = format!(
-            "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = $1 ORDER BY seq DESC LIMIT $2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        decode_all(&rows, decode::credit_movement)
-    }
+    select_method!(
+        credit_movements(account: AccountId, limit: u32) -> Vec<CreditMovement> =
+            select_all(LATEST_MOVEMENTS, [account, limit])
+    );
 }

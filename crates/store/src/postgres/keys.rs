@@ -5,9 +5,10 @@ use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
 use super::PgStore;
-use crate::decode::{self, KEY_COLS};
 use crate::keys::KEYS;
-use crate::{KeyStore, Page, PageRequest, StoreResult};
+use crate::keys::KEY_BY_ID;
+use crate::shared_methods::{list_owned, select_method};
+use crate::{KeyStore, StoreResult};
 
 /// Stores a key.
 pub(crate) async fn insert_key<'e, E: sqlx::PgExecutor<'e>>(
@@ -37,15 +38,9 @@ impl KeyStore for PgStore {
         insert_key(&self.pool, key).await
     }
 
-    async fn find_key(&self, id: KeyId) -> StoreResult<Option<ApiKey>> {
-        let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = $1");
-        let query = sqlx::query(&sql).bind(id.to_string());
-        self.fetch_one(query, decode::key).await
-    }
+    select_method!(find_key(id: KeyId) -> Option<ApiKey> = select_one(KEY_BY_ID, [id]));
 
-    async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        self.fetch_owned_page(&KEYS, account, page).await
-    }
+    list_owned!(list_keys -> ApiKey, KEYS);
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {
         let done = sqlx::query(

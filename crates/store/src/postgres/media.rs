@@ -6,8 +6,10 @@ use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
 use super::PgStore;
-use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::decode::{self, MEDIA_COLS};
 use crate::media::MEDIA;
+use crate::media::{EXPIRED_MEDIA, UPSTREAM_COPY};
+use crate::shared_methods::{get_owned, select_method};
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -34,9 +36,7 @@ impl MediaStore for PgStore {
         Ok(())
     }
 
-    async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.fetch_owned(&MEDIA, account, id).await
-    }
+    get_owned!(get_media(MediaId) -> MediaRecord, MEDIA);
 
     async fn delete_media(
         &self,
@@ -54,30 +54,15 @@ impl MediaStore for PgStore {
         row.as_ref().map(|r| decode::media(r)).transpose()
     }
 
-    async fn expired_media(&self, now: Millis, limit: u32) -> StoreResult<Vec<MediaRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2"
-        ))
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| decode::media(r)).collect()
-    }
+    select_method!(
+        expired_media(now: Millis, limit: u32) -> Vec<MediaRecord> =
+            select_all(EXPIRED_MEDIA, [now, limit])
+    );
 
-    async fn upstream_media(
-        &self,
-        media: MediaId,
-        channel: ChannelId,
-    ) -> StoreResult<Option<UpstreamMedia>> {
-        let sql = format!(
-            "SELECT {UPSTREAM_MEDIA_COLS} FROM media_upstream WHERE media_id = $1 AND channel_id = $2"
-        );
-        let query = sqlx::query(&sql)
-            .bind(media.to_string())
-            .bind(channel.to_string());
-        self.fetch_one(query, decode::upstream_media).await
-    }
+    select_method!(
+        upstream_media(media: MediaId, channel: ChannelId) -> Option<UpstreamMedia> =
+            select_one(UPSTREAM_COPY, [media, channel])
+    );
 
     async fn put_upstream_media(
         &self,

@@ -30,11 +30,15 @@ use crate::message_rules::{
     record_retry, record_sent, stored_answer, StatusChange,
 };
 use crate::messages::MESSAGES;
+use crate::messages::MESSAGE_BY_UPSTREAM;
 use crate::messages::{
     Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, NewInbound,
     NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
+use crate::shared_methods::get_owned_with;
+use crate::shared_methods::select_method;
+use crate::shared_methods::shared_method;
 use crate::{MessageStore, Page, PageRequest, StoreResult};
 
 /// First key of the advisory locks on upstream ids (the second is the id's hash).
@@ -517,64 +521,20 @@ impl MessageStore for PgStore {
         Ok(Some(m))
     }
 
-    async fn get_message(
-        &self,
-        account: AccountId,
-        id: MessageId,
-    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let statuses = &MESSAGE_STATUSES;
-        self.fetch_owned_with(&MESSAGES, statuses, account, id)
-            .await
-    }
+    get_owned_with!(get_message(MessageId) -> MessageRecord, StatusEntry, MESSAGES, MESSAGE_STATUSES);
 
-    async fn find_by_upstream(
-        &self,
-        channel: ChannelId,
-        upstream_id: &str,
-    ) -> StoreResult<Option<MessageRecord>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = $1 AND upstream_id = $2"
-        );
-        let query = sqlx::query(&sql)
-            .bind(channel.to_string())
-            .bind(upstream_id);
-        self.fetch_one(query, decode::message).await
-    }
+    select_method!(
+        find_by_upstream['life1](channel: ChannelId, upstream_id: &'life1 str) -> Option<MessageRecord> =
+            select_one(MESSAGE_BY_UPSTREAM, [channel, upstream_id])
+    );
 
-    async fn list_messages(
-        &self,
-        account: AccountId,
-        f: &MessageFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<MessageRecord>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages
-             WHERE account_id = $1 AND id > $2
-               AND ($3::text IS NULL OR channel_id = $3)
-               AND ($4::text IS NULL OR chat = $4)
-               AND ($5::text IS NULL OR direction = $5)
-               AND ($6::text IS NULL OR status = $6)
-               AND ($7::bigint IS NULL OR created_at >= $7)
-               AND ($8::bigint IS NULL OR created_at < $8)
-               AND ($9::text IS NULL OR id = $9)
-               AND ($10::text IS NULL OR upstream_id = $10)
-             ORDER BY id LIMIT $11"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(f.channel_id.map(|x| x.to_string()))
-            .bind(&f.chat)
-            .bind(f.direction.map(|d| d.as_str()))
-            .bind(f.status.map(|s| s.as_str()))
-            .bind(f.since)
-            .bind(f.until)
-            .bind(f.message_id.map(|x| x.to_string()))
-            .bind(&f.upstream_id)
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::message, |m| m.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_messages['life1, 'life2](
+            account: AccountId,
+            f: &'life1 MessageFilter,
+            page: &'life2 PageRequest
+        ) -> Page<MessageRecord> = crate::messages::list_messages
+    );
 
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
         Ok(sqlx::query_scalar(

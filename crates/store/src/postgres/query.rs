@@ -7,7 +7,8 @@ use switchboard_core::id::AccountId;
 
 use super::PgStore;
 use crate::decode::Decoder;
-use crate::owned::{History, Owned};
+use crate::owned::{Owned, OwnedRows};
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -74,58 +75,14 @@ impl PgStore {
         page_of(&query.fetch_all(&self.pool).await?, page, decode, cursor)
     }
 
-    /// The row of `owned` with `id` that `account` owns, decoded, if there is one.
-    pub(crate) async fn fetch_owned<T>(
+    /// The row of `owned` with `id` that `account` owns (see [`OwnedRows::owned`]).
+    pub(crate) async fn fetch_owned<T: Send + 'static>(
         &self,
-        owned: &Owned<T>,
+        owned: &'static Owned<T>,
         account: AccountId,
         id: impl ToString,
     ) -> StoreResult<Option<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = $1 AND id = $2");
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(id.to_string());
-        self.fetch_one(query, owned.decode).await
-    }
-
-    /// One keyset page of the rows of `owned` that `account` owns, in id order.
-    pub(crate) async fn fetch_owned_page<T>(
-        &self,
-        owned: &Owned<T>,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!(
-            "SELECT {cols} FROM {table} WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, owned.decode, owned.cursor)
-            .await
-    }
-
-    /// The row of `owned` with `id` that `account` owns, with its `history`.
-    pub(crate) async fn fetch_owned_with<T, H>(
-        &self,
-        owned: &Owned<T>,
-        history: &History<H>,
-        account: AccountId,
-        id: impl ToString,
-    ) -> StoreResult<Option<(T, Vec<H>)>> {
-        let id = id.to_string();
-        let Some(row) = self.fetch_owned(owned, account, &id).await? else {
-            return Ok(None);
-        };
-        let History {
-            table, cols, key, ..
-        } = history;
-        let sql = format!("SELECT {cols} FROM {table} WHERE {key} = $1 ORDER BY id");
-        let query = sqlx::query(&sql).bind(&id);
-        Ok(Some((row, self.fetch_all(query, history.decode).await?)))
+        self.owned(owned, account, id.to_string()).await
     }
 
     /// How many rows `table` has.
@@ -133,5 +90,38 @@ impl PgStore {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         let n: i64 = sqlx::query_scalar(&sql).fetch_one(&self.pool).await?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// `sql` with `args` bound in order.
+fn bind_args(sql: &str, args: Vec<Arg>) -> PgQuery<'_> {
+    args.into_iter()
+        .fold(sqlx::query(sql), |query, arg| match arg {
+            Arg::Text(text) => query.bind(text),
+            Arg::Int(n) => query.bind(n),
+        })
+}
+
+/// Shared statements, read from the pool.
+impl Selects for PgStore {
+    async fn select_all<T: Send + 'static>(
+        &self,
+        select: Select<T>,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>> {
+        let sql = select.sql();
+        self.fetch_all(bind_args(&sql, args), select.decode).await
+    }
+
+    async fn select_page<T: Send + 'static>(
+        &self,
+        select: Select<T>,
+        args: Vec<Arg>,
+        page: &PageRequest,
+        cursor: fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let sql = select.sql();
+        let query = bind_args(&sql, args);
+        self.fetch_page(query, page, select.decode, cursor).await
     }
 }

@@ -14,6 +14,9 @@ use super::query::fetch_opt_on;
 use super::PgStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::shared_methods::shared_method;
+use crate::shared_methods::{get_owned, select_method};
+use crate::templates::CHANNEL_TEMPLATES;
 use crate::templates::TEMPLATES;
 use crate::templates::{
     definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
@@ -106,47 +109,21 @@ impl TemplateStore for PgStore {
         Ok(u)
     }
 
-    async fn get_template(
-        &self,
-        account: AccountId,
-        id: TemplateId,
-    ) -> StoreResult<Option<TemplateRecord>> {
-        self.fetch_owned(&TEMPLATES, account, id).await
-    }
+    get_owned!(get_template(TemplateId) -> TemplateRecord, TEMPLATES);
 
-    async fn list_templates(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        f: &TemplateFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<TemplateRecord>> {
-        let sql = format!(
-            "SELECT {TEMPLATE_COLS} FROM templates
-             WHERE account_id = $1 AND channel_id = $2 AND id > $3
-               AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR category = $5)
-               AND ($6::text IS NULL OR language = $6) AND ($7::text IS NULL OR name = $7)
-             ORDER BY id LIMIT $8"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(channel.to_string())
-            .bind(page.after_key())
-            .bind(&f.status)
-            .bind(&f.category)
-            .bind(&f.language)
-            .bind(&f.name)
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::template, |t| t.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_templates['life1, 'life2](
+            account: AccountId,
+            channel: ChannelId,
+            filter: &'life1 TemplateFilter,
+            page: &'life2 PageRequest
+        ) -> Page<TemplateRecord> = crate::templates::list_templates
+    );
 
-    async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = $1 ORDER BY id");
-        let query = sqlx::query(&sql).bind(channel.to_string());
-        self.fetch_all(query, decode::template).await
-    }
+    select_method!(
+        channel_templates(channel: ChannelId) -> Vec<TemplateRecord> =
+            select_all(CHANNEL_TEMPLATES, [channel])
+    );
 
     async fn delete_templates(
         &self,

@@ -25,6 +25,9 @@ use crate::columns::Prefixed;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
 use crate::owned::DELIVERY_ATTEMPTS;
+use crate::shared_methods::select_method;
+use crate::shared_methods::{get_owned, get_owned_with, list_owned};
+use crate::webhooks::SUBSCRIPTION_DELIVERIES;
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,
@@ -183,21 +186,9 @@ impl WebhookStore for PgStore {
         Ok(())
     }
 
-    async fn get_subscription(
-        &self,
-        account: AccountId,
-        id: SubscriptionId,
-    ) -> StoreResult<Option<Subscription>> {
-        self.fetch_owned(&SUBSCRIPTIONS, account, id).await
-    }
+    get_owned!(get_subscription(SubscriptionId) -> Subscription, SUBSCRIPTIONS);
 
-    async fn list_subscriptions(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Subscription>> {
-        self.fetch_owned_page(&SUBSCRIPTIONS, account, page).await
-    }
+    list_owned!(list_subscriptions -> Subscription, SUBSCRIPTIONS);
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let sql =
@@ -358,33 +349,20 @@ impl WebhookStore for PgStore {
         Ok(delivery)
     }
 
-    async fn get_delivery(
-        &self,
-        account: AccountId,
-        id: DeliveryId,
-    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let attempts = &DELIVERY_ATTEMPTS;
-        self.fetch_owned_with(&DELIVERIES, attempts, account, id)
-            .await
-    }
+    get_owned_with!(get_delivery(DeliveryId) -> Delivery, Attempt, DELIVERIES, DELIVERY_ATTEMPTS);
 
-    async fn list_deliveries(
-        &self,
-        account: AccountId,
-        subscription: SubscriptionId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Delivery>> {
-        let sql = format!(
-            "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = $1 AND subscription_id = $2 AND id > $3 ORDER BY id LIMIT $4"
-        );
-        let query = sqlx::query(&sql)
-            .bind(account.to_string())
-            .bind(subscription.to_string())
-            .bind(page.after_key())
-            .bind(page.fetch());
-        self.fetch_page(query, page, decode::delivery, |d| d.id.to_string())
-            .await
-    }
+    select_method!(
+        list_deliveries['life1](
+            account: AccountId,
+            subscription: SubscriptionId,
+            page: &'life1 PageRequest
+        ) -> Page<Delivery> = select_page(
+            SUBSCRIPTION_DELIVERIES,
+            [account, subscription, page.after_key(), page.fetch()],
+            page,
+            DELIVERIES.cursor
+        )
+    );
 
     async fn retry_delivery(
         &self,

@@ -9,9 +9,10 @@ use switchboard_core::key::ApiKey;
 
 use super::channels::insert_channel_row;
 use super::keys::insert_key;
-use super::query::args;
 use super::SqliteStore;
-use crate::decode::{self, ACCOUNT_COLS};
+use crate::accounts::ACCOUNTS;
+use crate::accounts::ACCOUNT_BY_ID;
+use crate::shared_methods::select_method;
 use crate::{AccountStore, Page, PageRequest, StoreResult};
 
 #[async_trait]
@@ -37,18 +38,12 @@ impl AccountStore for SqliteStore {
             .await
     }
 
-    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
-        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1");
-        let args = args![id.to_string()];
-        self.read_one(sql, args, decode::account).await
-    }
+    select_method!(get_account(id: AccountId) -> Option<Account> = select_one(ACCOUNT_BY_ID, [id]));
 
-    async fn list_accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
-        let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id > ?1 ORDER BY id LIMIT ?2");
-        let args = args![page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, decode::account, |a| a.id.to_string())
-            .await
-    }
+    select_method!(
+        list_accounts['life1](page: &'life1 PageRequest) -> Page<Account> =
+            select_page(ACCOUNTS, [page.after_key(), page.fetch()], page, |a| a.id.to_string())
+    );
 
     async fn count_accounts(&self) -> StoreResult<u64> {
         self.count_rows("accounts").await

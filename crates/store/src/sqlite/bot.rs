@@ -9,15 +9,18 @@ use switchboard_core::time::Millis;
 
 use super::contacts::load_contact;
 use super::events::{append_event, read_position, write_position};
-use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
+use crate::bot::DECISION_FOR_INBOUND;
 use crate::bot::{
     merge_tags, ContactRecord, DecisionFilter, DecisionRecord, DecisionWrite, StoredRule,
 };
+use crate::bot::{CHANNEL_RULES, RULE_BY_ID};
 use crate::columns::parse;
 use crate::contacts::wa_key;
-use crate::decode::{self, DECISION_COLS, RULE_COLS};
+use crate::decode::{self, DECISION_COLS};
+use crate::shared_methods::select_method;
+use crate::shared_methods::shared_method;
 use crate::{BotStore, Page, PageRequest, StoreError, StoreResult};
 
 /// The bot worker's name in `fanout_position`.
@@ -154,26 +157,15 @@ impl BotStore for SqliteStore {
             .await
     }
 
-    async fn list_bot_rules(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-    ) -> StoreResult<Vec<StoredRule>> {
-        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE account_id = ?1 AND channel_id = ?2 ORDER BY position, id");
-        let args = args![account.to_string(), channel.to_string()];
-        self.read_all(sql, args, decode::rule).await
-    }
+    select_method!(
+        list_bot_rules(account: AccountId, channel: ChannelId) -> Vec<StoredRule> =
+            select_all(CHANNEL_RULES, [account, channel])
+    );
 
-    async fn get_bot_rule(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        id: RuleId,
-    ) -> StoreResult<Option<StoredRule>> {
-        let sql = format!("SELECT {RULE_COLS} FROM bot_rules WHERE id = ?1 AND account_id = ?2 AND channel_id = ?3");
-        let args = args![id.to_string(), account.to_string(), channel.to_string()];
-        self.read_one(sql, args, decode::rule).await
-    }
+    select_method!(
+        get_bot_rule(account: AccountId, channel: ChannelId, id: RuleId) -> Option<StoredRule> =
+            select_one(RULE_BY_ID, [id, account, channel])
+    );
 
     async fn create_bot_rule(&self, rule: &StoredRule) -> StoreResult<()> {
         let rule = rule.clone();
@@ -361,14 +353,10 @@ impl BotStore for SqliteStore {
             .await
     }
 
-    async fn get_bot_decision_for(
-        &self,
-        inbound: MessageId,
-    ) -> StoreResult<Option<DecisionRecord>> {
-        self.engine
-            .read(move |c| load_decision_for(c, &inbound.to_string()))
-            .await
-    }
+    select_method!(
+        get_bot_decision_for(inbound: MessageId) -> Option<DecisionRecord> =
+            select_one(DECISION_FOR_INBOUND, [inbound])
+    );
 
     async fn finish_bot_decision(
         &self,
@@ -389,30 +377,14 @@ impl BotStore for SqliteStore {
             .await
     }
 
-    async fn list_bot_decisions(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        filter: &DecisionFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<DecisionRecord>> {
-        let sql = format!(
-            "SELECT {DECISION_COLS} FROM bot_decisions
-             WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
-               AND (?4 IS NULL OR chat = ?4) AND (?5 IS NULL OR created_at >= ?5)
-             ORDER BY id LIMIT ?6"
-        );
-        let args = args![
-            account.to_string(),
-            channel.to_string(),
-            page.after_key(),
-            filter.chat.clone(),
-            filter.since,
-            page.fetch()
-        ];
-        self.read_page(sql, args, page, decode::decision, |d| d.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_bot_decisions['life1, 'life2](
+            account: AccountId,
+            channel: ChannelId,
+            filter: &'life1 DecisionFilter,
+            page: &'life2 PageRequest
+        ) -> Page<DecisionRecord> = crate::bot::list_bot_decisions
+    );
 
     async fn bot_position(&self) -> StoreResult<Option<String>> {
         self.engine.read(|c| read_position(c, POSITION)).await

@@ -23,6 +23,7 @@ use crate::broadcast_rules::{
     reserve_entry, target_cursor, tracked_move, POSITION,
 };
 use crate::broadcasts::BROADCASTS;
+use crate::broadcasts::OPEN_BROADCASTS;
 use crate::broadcasts::{
     AudienceContact, BroadcastStore, ContactAudience, ControlAction, ControlOutcome,
     CreateBroadcastOutcome, FeedAction, FeedItem, FeedOutcome, MaterializeBatch, PendingTarget,
@@ -30,6 +31,7 @@ use crate::broadcasts::{
 };
 use crate::decode::{self, AUDIENCE_CONTACT_COLS, BROADCAST_COLS, TARGET_COLS};
 use crate::messages::InsertOutcome;
+use crate::shared_methods::{get_owned, list_owned, select_method};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 fn load(c: &Connection, id: &str) -> StoreResult<Option<BroadcastRecord>> {
@@ -201,21 +203,9 @@ impl BroadcastStore for SqliteStore {
             .await
     }
 
-    async fn get_broadcast(
-        &self,
-        account: AccountId,
-        id: BroadcastId,
-    ) -> StoreResult<Option<BroadcastRecord>> {
-        self.read_owned(&BROADCASTS, account, id).await
-    }
+    get_owned!(get_broadcast(BroadcastId) -> BroadcastRecord, BROADCASTS);
 
-    async fn list_broadcasts(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<BroadcastRecord>> {
-        self.read_owned_page(&BROADCASTS, account, page).await
-    }
+    list_owned!(list_broadcasts -> BroadcastRecord, BROADCASTS);
 
     async fn list_targets(
         &self,
@@ -285,12 +275,7 @@ impl BroadcastStore for SqliteStore {
             .await
     }
 
-    async fn open_broadcasts(&self) -> StoreResult<Vec<BroadcastRecord>> {
-        let sql = format!(
-            "SELECT {BROADCAST_COLS} FROM broadcasts WHERE finished_at IS NULL AND status IN ('scheduled', 'running', 'paused') ORDER BY id"
-        );
-        self.read_all(sql, Vec::new(), decode::broadcast).await
-    }
+    select_method!(open_broadcasts() -> Vec<BroadcastRecord> = select_all(OPEN_BROADCASTS, []));
 
     async fn count_audience(
         &self,

@@ -12,11 +12,13 @@ use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
 use crate::contacts::IMPORTS;
+use crate::contacts::RUNNING_IMPORTS;
 use crate::contacts::{
     plan_batch, wa_key, BatchOutcome, ContactFilter, ContactKey, ContactPatch, ContactStore,
     ImportJob, ImportMode, ImportRow,
 };
 use crate::decode::{self, CONTACT_COLS, IMPORT_COLS};
+use crate::shared_methods::{get_owned, select_method};
 use crate::{Page, PageRequest, StoreResult};
 
 /// The account's contact `key` names.
@@ -269,13 +271,7 @@ impl ContactStore for SqliteStore {
             .await
     }
 
-    async fn get_import(
-        &self,
-        account: AccountId,
-        id: ContactImportId,
-    ) -> StoreResult<Option<ImportJob>> {
-        self.read_owned(&IMPORTS, account, id).await
-    }
+    get_owned!(get_import(ContactImportId) -> ImportJob, IMPORTS);
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();
@@ -284,10 +280,5 @@ impl ContactStore for SqliteStore {
             .await
     }
 
-    async fn running_imports(&self) -> StoreResult<Vec<ImportJob>> {
-        let sql = format!(
-            "SELECT {IMPORT_COLS} FROM contact_imports WHERE status = 'running' ORDER BY id"
-        );
-        self.read_all(sql, Vec::new(), decode::import).await
-    }
+    select_method!(running_imports() -> Vec<ImportJob> = select_all(RUNNING_IMPORTS, []));
 }

@@ -5,10 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use switchboard_core::id::AccountId;
 use switchboard_core::time::Millis;
 
-use super::query::args;
 use super::SqliteStore;
+use crate::credits::LATEST_MOVEMENTS;
 use crate::credits::{CreditChange, CreditMovement, CreditOutcome, CreditStore, LedgerEntry};
-use crate::decode::{self, CREDIT_MOVEMENT_COLS};
+use crate::shared_methods::select_method;
 use crate::StoreResult;
 
 /// The account's balance (0 when it has no row).
@@ -96,16 +96,8 @@ impl CreditStore for SqliteStore {
             .await
     }
 
-    async fn credit_movements(
-        &self,
-        account: AccountId,
-        limit: u32,
-    ) -> StoreResult<Vec<CreditMovement>> {
-        let account = account.to_string();
-        let sql = format!(
-            "SELECT {CREDIT_MOVEMENT_COLS} FROM credit_ledger WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2"
-        );
-        let args = args![account, i64::from(limit)];
-        self.read_all(sql, args, decode::credit_movement).await
-    }
+    select_method!(
+        credit_movements(account: AccountId, limit: u32) -> Vec<CreditMovement> =
+            select_all(LATEST_MOVEMENTS, [account, limit])
+    );
 }

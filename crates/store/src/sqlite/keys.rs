@@ -5,11 +5,11 @@ use rusqlite::{params, Connection};
 use switchboard_core::id::{AccountId, KeyId};
 use switchboard_core::key::ApiKey;
 
-use super::query::args;
 use super::SqliteStore;
-use crate::decode::{self, KEY_COLS};
 use crate::keys::KEYS;
-use crate::{KeyStore, Page, PageRequest, StoreResult};
+use crate::keys::KEY_BY_ID;
+use crate::shared_methods::{list_owned, select_method};
+use crate::{KeyStore, StoreResult};
 
 /// Stores a key.
 pub(crate) fn insert_key(c: &Connection, key: &ApiKey) -> StoreResult<()> {
@@ -37,15 +37,9 @@ impl KeyStore for SqliteStore {
         self.engine.write(move |c| insert_key(c, &key)).await
     }
 
-    async fn find_key(&self, id: KeyId) -> StoreResult<Option<ApiKey>> {
-        let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE id = ?1");
-        let args = args![id.to_string()];
-        self.read_one(sql, args, decode::key).await
-    }
+    select_method!(find_key(id: KeyId) -> Option<ApiKey> = select_one(KEY_BY_ID, [id]));
 
-    async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>> {
-        self.read_owned_page(&KEYS, account, page).await
-    }
+    list_owned!(list_keys -> ApiKey, KEYS);
 
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool> {
         self.engine

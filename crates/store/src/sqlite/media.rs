@@ -6,11 +6,12 @@ use switchboard_core::id::{AccountId, ChannelId, MediaId};
 use switchboard_core::media::{MediaRecord, UpstreamMedia};
 use switchboard_core::time::Millis;
 
-use super::query::args;
 use super::query::query_one;
 use super::SqliteStore;
-use crate::decode::{self, MEDIA_COLS, UPSTREAM_MEDIA_COLS};
+use crate::decode::{self, MEDIA_COLS};
 use crate::media::MEDIA;
+use crate::media::{EXPIRED_MEDIA, UPSTREAM_COPY};
+use crate::shared_methods::{get_owned, select_method};
 use crate::{MediaStore, StoreResult};
 
 #[async_trait]
@@ -42,9 +43,7 @@ impl MediaStore for SqliteStore {
             .await
     }
 
-    async fn get_media(&self, account: AccountId, id: MediaId) -> StoreResult<Option<MediaRecord>> {
-        self.read_owned(&MEDIA, account, id).await
-    }
+    get_owned!(get_media(MediaId) -> MediaRecord, MEDIA);
 
     async fn delete_media(
         &self,
@@ -73,25 +72,15 @@ impl MediaStore for SqliteStore {
             .await
     }
 
-    async fn expired_media(&self, now: Millis, limit: u32) -> StoreResult<Vec<MediaRecord>> {
-        let sql = format!(
-            "SELECT {MEDIA_COLS} FROM media WHERE expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2"
-        );
-        let args = args![now, limit];
-        self.read_all(sql, args, decode::media).await
-    }
+    select_method!(
+        expired_media(now: Millis, limit: u32) -> Vec<MediaRecord> =
+            select_all(EXPIRED_MEDIA, [now, limit])
+    );
 
-    async fn upstream_media(
-        &self,
-        media: MediaId,
-        channel: ChannelId,
-    ) -> StoreResult<Option<UpstreamMedia>> {
-        let sql = format!(
-            "SELECT {UPSTREAM_MEDIA_COLS} FROM media_upstream WHERE media_id = ?1 AND channel_id = ?2"
-        );
-        let args = args![media.to_string(), channel.to_string()];
-        self.read_one(sql, args, decode::upstream_media).await
-    }
+    select_method!(
+        upstream_media(media: MediaId, channel: ChannelId) -> Option<UpstreamMedia> =
+            select_one(UPSTREAM_COPY, [media, channel])
+    );
 
     async fn put_upstream_media(
         &self,

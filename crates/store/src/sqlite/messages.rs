@@ -11,7 +11,7 @@ use switchboard_core::status::MessageStatus;
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::{args, query_one};
+use super::query::query_one;
 use super::SqliteStore;
 use crate::columns::json_text;
 use crate::decode::{self, MESSAGE_COLS};
@@ -20,11 +20,15 @@ use crate::message_rules::{
     record_retry, record_sent, stored_answer, StatusChange,
 };
 use crate::messages::MESSAGES;
+use crate::messages::MESSAGE_BY_UPSTREAM;
 use crate::messages::{
     Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, MessageStore,
     NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
 use crate::owned::MESSAGE_STATUSES;
+use crate::shared_methods::get_owned_with;
+use crate::shared_methods::select_method;
+use crate::shared_methods::shared_method;
 use crate::{Page, PageRequest, StoreResult};
 
 pub(crate) fn load(c: &Connection, id: &str) -> StoreResult<Option<MessageRecord>> {
@@ -458,62 +462,20 @@ impl MessageStore for SqliteStore {
             .await
     }
 
-    async fn get_message(
-        &self,
-        account: AccountId,
-        id: MessageId,
-    ) -> StoreResult<Option<(MessageRecord, Vec<StatusEntry>)>> {
-        let statuses = &MESSAGE_STATUSES;
-        self.read_owned_with(&MESSAGES, statuses, account, id).await
-    }
+    get_owned_with!(get_message(MessageId) -> MessageRecord, StatusEntry, MESSAGES, MESSAGE_STATUSES);
 
-    async fn find_by_upstream(
-        &self,
-        channel: ChannelId,
-        upstream_id: &str,
-    ) -> StoreResult<Option<MessageRecord>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE channel_id = ?1 AND upstream_id = ?2"
-        );
-        let args = args![channel.to_string(), upstream_id.to_string()];
-        self.read_one(sql, args, decode::message).await
-    }
+    select_method!(
+        find_by_upstream['life1](channel: ChannelId, upstream_id: &'life1 str) -> Option<MessageRecord> =
+            select_one(MESSAGE_BY_UPSTREAM, [channel, upstream_id])
+    );
 
-    async fn list_messages(
-        &self,
-        account: AccountId,
-        f: &MessageFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<MessageRecord>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages
-             WHERE account_id = ?1 AND id > ?2
-               AND (?3 IS NULL OR channel_id = ?3)
-               AND (?4 IS NULL OR chat = ?4)
-               AND (?5 IS NULL OR direction = ?5)
-               AND (?6 IS NULL OR status = ?6)
-               AND (?7 IS NULL OR created_at >= ?7)
-               AND (?8 IS NULL OR created_at < ?8)
-               AND (?9 IS NULL OR id = ?9)
-               AND (?10 IS NULL OR upstream_id = ?10)
-             ORDER BY id LIMIT ?11"
-        );
-        let args = args![
-            account.to_string(),
-            page.after_key(),
-            f.channel_id.map(|x| x.to_string()),
-            f.chat.clone(),
-            f.direction.map(|d| d.as_str().to_string()),
-            f.status.map(|s| s.as_str().to_string()),
-            f.since,
-            f.until,
-            f.message_id.map(|x| x.to_string()),
-            f.upstream_id.clone(),
-            page.fetch()
-        ];
-        self.read_page(sql, args, page, decode::message, |m| m.id.to_string())
-            .await
-    }
+    shared_method!(
+        list_messages['life1, 'life2](
+            account: AccountId,
+            f: &'life1 MessageFilter,
+            page: &'life2 PageRequest
+        ) -> Page<MessageRecord> = crate::messages::list_messages
+    );
 
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
         let chat = chat.to_string();

@@ -6,7 +6,8 @@ use switchboard_core::id::AccountId;
 
 use super::SqliteStore;
 use crate::decode::Decoder;
-use crate::owned::{History, Owned};
+use crate::owned::{Owned, OwnedRows};
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// Decodes every row.
@@ -92,62 +93,14 @@ impl SqliteStore {
         Ok(Page::from_rows(rows, page, cursor))
     }
 
-    /// The row of `owned` with `id` that `account` owns, decoded, read on a reader
-    /// connection.
+    /// The row of `owned` with `id` that `account` owns (see [`OwnedRows::owned`]).
     pub(crate) async fn read_owned<T: Send + 'static>(
         &self,
-        owned: &Owned<T>,
+        owned: &'static Owned<T>,
         account: AccountId,
         id: impl ToString,
     ) -> StoreResult<Option<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
-        let args = args![account.to_string(), id.to_string()];
-        self.read_one(sql, args, owned.decode).await
-    }
-
-    /// One keyset page of the rows of `owned` that `account` owns, in id order, read on a
-    /// reader connection.
-    pub(crate) async fn read_owned_page<T: Send + 'static>(
-        &self,
-        owned: &Owned<T>,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<T>> {
-        let Owned { table, cols, .. } = owned;
-        let sql = format!(
-            "SELECT {cols} FROM {table} WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        );
-        let args = args![account.to_string(), page.after_key(), page.fetch()];
-        self.read_page(sql, args, page, owned.decode, owned.cursor)
-            .await
-    }
-
-    /// The row of `owned` with `id` that `account` owns, with its `history`, read on a reader
-    /// connection.
-    pub(crate) async fn read_owned_with<T: Send + 'static, H: Send + 'static>(
-        &self,
-        owned: &'static Owned<T>,
-        history: &'static History<H>,
-        account: AccountId,
-        id: impl ToString,
-    ) -> StoreResult<Option<(T, Vec<H>)>> {
-        let id = id.to_string();
-        self.engine
-            .read(move |c| {
-                let Owned { table, cols, .. } = owned;
-                let sql = format!("SELECT {cols} FROM {table} WHERE account_id = ?1 AND id = ?2");
-                let args = [account.to_string(), id.clone()];
-                let Some(row) = query_one(c, &sql, args, owned.decode)? else {
-                    return Ok(None);
-                };
-                let History {
-                    table, cols, key, ..
-                } = history;
-                let sql = format!("SELECT {cols} FROM {table} WHERE {key} = ?1 ORDER BY id");
-                Ok(Some((row, query_all(c, &sql, [id], history.decode)?)))
-            })
-            .await
+        self.owned(owned, account, id.to_string()).await
     }
 
     /// How many rows `table` has, counted on a reader connection.
@@ -158,6 +111,39 @@ impl SqliteStore {
                 let n: i64 = c.query_row(&sql, [], |r| r.get(0))?;
                 Ok(u64::try_from(n).unwrap_or(0))
             })
+            .await
+    }
+}
+
+/// The values of `args`, as SQLite parameters.
+fn sqlite_args(args: Vec<Arg>) -> Args {
+    let value = |arg| match arg {
+        Arg::Text(text) => rusqlite::types::Value::from(text),
+        Arg::Int(n) => rusqlite::types::Value::from(n),
+    };
+    args.into_iter().map(value).collect()
+}
+
+/// Shared statements, their `$n` parameters run as `?n`, read on a reader connection.
+impl Selects for SqliteStore {
+    async fn select_all<T: Send + 'static>(
+        &self,
+        select: Select<T>,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>> {
+        let sql = select.sql().replace('$', "?");
+        self.read_all(sql, sqlite_args(args), select.decode).await
+    }
+
+    async fn select_page<T: Send + 'static>(
+        &self,
+        select: Select<T>,
+        args: Vec<Arg>,
+        page: &PageRequest,
+        cursor: fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let sql = select.sql().replace('$', "?");
+        self.read_page(sql, sqlite_args(args), page, select.decode, cursor)
             .await
     }
 }

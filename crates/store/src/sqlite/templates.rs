@@ -8,11 +8,13 @@ use switchboard_core::template_record::{template_status_event, TemplateRecord};
 use switchboard_core::time::Millis;
 
 use super::events::append_event;
-use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::columns::parse;
 use crate::decode::{self, TEMPLATE_COLS};
+use crate::shared_methods::shared_method;
+use crate::shared_methods::{get_owned, select_method};
+use crate::templates::CHANNEL_TEMPLATES;
 use crate::templates::TEMPLATES;
 use crate::templates::{
     definition_json, merge, with_status, SyncOutcome, TemplateFilter, TemplateStore, Upserted,
@@ -154,57 +156,21 @@ impl TemplateStore for SqliteStore {
             .await
     }
 
-    async fn get_template(
-        &self,
-        account: AccountId,
-        id: TemplateId,
-    ) -> StoreResult<Option<TemplateRecord>> {
-        self.read_owned(&TEMPLATES, account, id).await
-    }
+    get_owned!(get_template(TemplateId) -> TemplateRecord, TEMPLATES);
 
-    async fn list_templates(
-        &self,
-        account: AccountId,
-        channel: ChannelId,
-        filter: &TemplateFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<TemplateRecord>> {
-        let (f, page) = (filter.clone(), page.clone());
-        self.engine
-            .read(move |c| {
-                let sql = format!(
-                    "SELECT {TEMPLATE_COLS} FROM templates
-                     WHERE account_id = ?1 AND channel_id = ?2 AND id > ?3
-                       AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR category = ?5)
-                       AND (?6 IS NULL OR language = ?6) AND (?7 IS NULL OR name = ?7)
-                     ORDER BY id LIMIT ?8"
-                );
-                let rows = query_all(
-                    c,
-                    &sql,
-                    params![
-                        account.to_string(),
-                        channel.to_string(),
-                        page.after.clone().unwrap_or_default(),
-                        f.status,
-                        f.category,
-                        f.language,
-                        f.name,
-                        page.fetch()
-                    ],
-                    decode::template,
-                )?;
-                Ok(Page::from_rows(rows, &page, |t| t.id.to_string()))
-            })
-            .await
-    }
+    shared_method!(
+        list_templates['life1, 'life2](
+            account: AccountId,
+            channel: ChannelId,
+            filter: &'life1 TemplateFilter,
+            page: &'life2 PageRequest
+        ) -> Page<TemplateRecord> = crate::templates::list_templates
+    );
 
-    async fn channel_templates(&self, channel: ChannelId) -> StoreResult<Vec<TemplateRecord>> {
-        let sql =
-            format!("SELECT {TEMPLATE_COLS} FROM templates WHERE channel_id = ?1 ORDER BY id");
-        let args = args![channel.to_string()];
-        self.read_all(sql, args, decode::template).await
-    }
+    select_method!(
+        channel_templates(channel: ChannelId) -> Vec<TemplateRecord> =
+            select_all(CHANNEL_TEMPLATES, [channel])
+    );
 
     async fn delete_templates(
         &self,

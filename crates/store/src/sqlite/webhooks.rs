@@ -11,10 +11,13 @@ use switchboard_core::time::Millis;
 use super::events::{
     append_event, list_all_events, read_position, type_condition, write_position, EVENT_COLS,
 };
-use super::query::{args, query_one};
+use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::owned::DELIVERY_ATTEMPTS;
+use crate::shared_methods::select_method;
+use crate::shared_methods::{get_owned, get_owned_with, list_owned};
+use crate::webhooks::SUBSCRIPTION_DELIVERIES;
 use crate::webhooks::{
     disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
     WebhookStore,
@@ -281,21 +284,9 @@ impl WebhookStore for SqliteStore {
             .await
     }
 
-    async fn get_subscription(
-        &self,
-        account: AccountId,
-        id: SubscriptionId,
-    ) -> StoreResult<Option<Subscription>> {
-        self.read_owned(&SUBSCRIPTIONS, account, id).await
-    }
+    get_owned!(get_subscription(SubscriptionId) -> Subscription, SUBSCRIPTIONS);
 
-    async fn list_subscriptions(
-        &self,
-        account: AccountId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Subscription>> {
-        self.read_owned_page(&SUBSCRIPTIONS, account, page).await
-    }
+    list_owned!(list_subscriptions -> Subscription, SUBSCRIPTIONS);
 
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let sql =
@@ -382,34 +373,20 @@ impl WebhookStore for SqliteStore {
             .await
     }
 
-    async fn get_delivery(
-        &self,
-        account: AccountId,
-        id: DeliveryId,
-    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        let attempts = &DELIVERY_ATTEMPTS;
-        self.read_owned_with(&DELIVERIES, attempts, account, id)
-            .await
-    }
+    get_owned_with!(get_delivery(DeliveryId) -> Delivery, Attempt, DELIVERIES, DELIVERY_ATTEMPTS);
 
-    async fn list_deliveries(
-        &self,
-        account: AccountId,
-        subscription: SubscriptionId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Delivery>> {
-        let sql = format!(
-            "SELECT {DELIVERY_COLS} FROM deliveries WHERE account_id = ?1 AND subscription_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
-        );
-        let args = args![
-            account.to_string(),
-            subscription.to_string(),
-            page.after_key(),
-            page.fetch()
-        ];
-        self.read_page(sql, args, page, decode::delivery, |d| d.id.to_string())
-            .await
-    }
+    select_method!(
+        list_deliveries['life1](
+            account: AccountId,
+            subscription: SubscriptionId,
+            page: &'life1 PageRequest
+        ) -> Page<Delivery> = select_page(
+            SUBSCRIPTION_DELIVERIES,
+            [account, subscription, page.after_key(), page.fetch()],
+            page,
+            DELIVERIES.cursor
+        )
+    );
 
     async fn retry_delivery(
         &self,
