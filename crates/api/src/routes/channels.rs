@@ -1,13 +1,15 @@
-//! `/v1/channels`: an account's upstream numbers. Secrets are masked in every answer except
-//! the creation answer's generated `verify_token`.
+//! `/v1/channels`: an account's upstream identities of every kind. Secrets are masked in
+//! every answer except the creation answer's `verify_token`. WhatsApp Cloud channels
+//! (`cloud`, `sandbox`) take their settings as top-level fields; `telegram`, `messenger`,
+//! `instagram` and `web` take theirs under `settings` (see [`ChannelSettingsBody`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
-use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind};
+use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind, ChannelSettings};
 use switchboard_core::time::to_rfc3339;
-use switchboard_service::channels::{self, ChannelPatch, NewChannel};
+use switchboard_service::channels::{self, ChannelPatch, NewChannel, SettingsInput};
 use switchboard_service::templates::sync::sync_channel;
 use switchboard_service::templates::TemplateParts;
 use utoipa::ToSchema;
@@ -27,9 +29,17 @@ use crate::state::AppState;
 pub struct CreateChannel {
     /// Display name, 1–100 characters.
     pub name: String,
-    /// `sandbox` (the built-in emulator) or `cloud` (Meta's Cloud API).
+    /// `sandbox` (WhatsApp on the built-in emulator), `cloud` (Meta's WhatsApp Cloud API),
+    /// `telegram`, `messenger`, `instagram` or `web` (WhatsApp Web). A kind this build has no
+    /// connector for is validated and then refused with 422 `channel_kind_unavailable`.
     #[schema(example = "cloud")]
     pub kind: String,
+    /// For telegram, messenger, instagram and web: talk to the built-in emulator instead of
+    /// the platform (credentials left out of `settings` are generated).
+    pub sandbox: Option<bool>,
+    /// Settings of a telegram, messenger, instagram or web channel (cloud and sandbox
+    /// channels take theirs at the top level).
+    pub settings: Option<ChannelSettingsBody>,
     /// Meta's phone number id (cloud).
     pub phone_number_id: Option<String>,
     /// WhatsApp Business Account id (cloud).
@@ -48,6 +58,68 @@ pub struct CreateChannel {
     /// `Europe/Berlin` or an offset such as `+05:30` (default `UTC`).
     #[schema(example = "Europe/Berlin")]
     pub timezone: Option<String>,
+}
+
+/// The `settings` of a telegram, messenger, instagram or web channel. Each kind takes its own
+/// fields, any other is refused with 400 naming it:
+///
+/// | kind | fields (required in bold unless `sandbox`) |
+/// |---|---|
+/// | telegram | **bot_token**, inbound (`webhook` or `polling`), base_url |
+/// | messenger | **page_id**, **page_access_token**, **app_secret**, verify_token, base_url, api_version |
+/// | instagram | **ig_account_id**, page_id, **access_token**, **app_secret**, verify_token, base_url, api_version |
+/// | web | pairing_phone_number |
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSettingsBody {
+    /// Telegram: the bot token from BotFather, `<bot_id>:<secret>`. Secret.
+    pub bot_token: Option<String>,
+    /// Telegram: `webhook` (default; Telegram posts to `/webhooks/telegram/{id}`) or
+    /// `polling` (this server long-polls `getUpdates`, for installs without a public URL).
+    #[schema(example = "webhook")]
+    pub inbound: Option<String>,
+    /// Messenger: the Page id. Instagram: the linked Page id (Facebook Login).
+    pub page_id: Option<String>,
+    /// Messenger: the Page access token. Secret.
+    pub page_access_token: Option<String>,
+    /// Instagram: the professional account id (`IG_ID`).
+    pub ig_account_id: Option<String>,
+    /// Instagram: a Page token or an Instagram user token. Secret.
+    pub access_token: Option<String>,
+    /// Messenger, Instagram: the app secret that signs webhooks. Secret.
+    pub app_secret: Option<String>,
+    /// Messenger, Instagram: the webhook verification token; generated when absent. Secret.
+    pub verify_token: Option<String>,
+    /// Telegram, Messenger, Instagram: the platform's base URL (default the platform's; on
+    /// a change, `null` resets it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub base_url: Option<Option<String>>,
+    /// Messenger, Instagram: Graph API version (default `v23.0`).
+    pub api_version: Option<String>,
+    /// Web: the number to pair by code (digits with the country code); without it the
+    /// session pairs by QR code.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub pairing_phone_number: Option<Option<String>>,
+}
+
+impl From<ChannelSettingsBody> for SettingsInput {
+    fn from(b: ChannelSettingsBody) -> Self {
+        SettingsInput {
+            bot_token: b.bot_token,
+            inbound: b.inbound,
+            page_id: b.page_id,
+            page_access_token: b.page_access_token,
+            ig_account_id: b.ig_account_id,
+            access_token: b.access_token,
+            app_secret: b.app_secret,
+            verify_token: b.verify_token,
+            base_url: b.base_url,
+            api_version: b.api_version,
+            pairing_phone_number: b.pairing_phone_number,
+        }
+    }
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
@@ -74,6 +146,71 @@ pub struct UpdateChannel {
     pub api_version: Option<String>,
     /// New statistics time zone (IANA name or offset).
     pub timezone: Option<String>,
+    /// Changes to the settings of a telegram, messenger, instagram or web channel.
+    pub settings: Option<ChannelSettingsBody>,
+}
+
+/// The settings of a telegram, messenger, instagram or web channel, secrets masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelSettingsView {
+    /// Whether the channel talks to the built-in emulator.
+    pub sandbox: bool,
+    /// Telegram: masked bot token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_token: Option<String>,
+    /// Telegram: `webhook` or `polling`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<String>,
+    /// Telegram: masked secret token Telegram sends with each update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+    /// Messenger: the Page id; Instagram: the linked Page id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_id: Option<String>,
+    /// Messenger: masked Page access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_access_token: Option<String>,
+    /// Instagram: the professional account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ig_account_id: Option<String>,
+    /// Instagram: masked access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// Messenger, Instagram: masked app secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_secret: Option<String>,
+    /// Messenger, Instagram: masked verification token (in full only in the creation answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<String>,
+    /// Telegram, Messenger, Instagram: base URL, or absent for the platform's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Messenger, Instagram: Graph API version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Web: the number paired by code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairing_phone_number: Option<String>,
+}
+
+impl ChannelSettingsView {
+    fn empty(sandbox: bool) -> Self {
+        Self {
+            sandbox,
+            bot_token: None,
+            inbound: None,
+            webhook_secret: None,
+            page_id: None,
+            page_access_token: None,
+            ig_account_id: None,
+            access_token: None,
+            app_secret: None,
+            verify_token: None,
+            base_url: None,
+            api_version: None,
+            pairing_phone_number: None,
+        }
+    }
 }
 
 /// A channel, with secrets masked.
@@ -83,26 +220,37 @@ pub struct ChannelView {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// `sandbox` or `cloud`.
+    /// `sandbox`, `cloud`, `telegram`, `messenger`, `instagram` or `web`.
     pub kind: String,
-    /// Meta's phone number id.
-    pub phone_number_id: String,
-    /// WhatsApp Business Account id.
-    pub waba_id: String,
-    /// Masked access token.
-    pub access_token: String,
-    /// Masked app secret.
-    pub app_secret: String,
-    /// Masked verification token (in full only in the creation answer).
-    pub verify_token: String,
-    /// Graph API base URL, or null for the default.
+    /// Cloud, sandbox: Meta's phone number id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+    /// Cloud, sandbox: WhatsApp Business Account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waba_id: Option<String>,
+    /// Cloud, sandbox: masked access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// Cloud, sandbox: masked app secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_secret: Option<String>,
+    /// Cloud, sandbox: masked verification token (in full only in the creation answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<String>,
+    /// Cloud, sandbox: Graph API base URL, or null for the default.
     pub base_url: Option<String>,
-    /// Graph API version.
-    pub api_version: String,
+    /// Cloud, sandbox: Graph API version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Telegram, messenger, instagram, web: the kind's settings, secrets masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<ChannelSettingsView>,
     /// Time zone of the channel's statistics.
     pub timezone: String,
-    /// Callback URL to configure in Meta's dashboard.
-    pub webhook_url: String,
+    /// Callback URL to configure upstream (Meta's dashboard; Switchboard registers Telegram's
+    /// itself); absent for web sessions, which need none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
     /// Creation time (RFC 3339).
     pub created_at: String,
     /// Last change (RFC 3339).
@@ -117,7 +265,7 @@ pub type ChannelList = List<ChannelView>;
 pub struct ChannelStatus {
     /// `ch_…`
     pub id: String,
-    /// `sandbox` or `cloud`.
+    /// `sandbox`, `cloud`, `telegram`, `messenger`, `instagram` or `web`.
     pub kind: String,
     /// `active` (created, reconfigured, or the upstream accepted the last send) or `error`
     /// (the upstream refused the channel's credentials or configuration on the last send:
@@ -134,32 +282,96 @@ pub struct ChannelStatus {
     pub since: String,
 }
 
+/// The webhook URL a channel's upstream posts to, by kind.
+fn webhook_url(state: &AppState, channel: &Channel) -> Option<String> {
+    let path = match channel.kind {
+        Kind::Cloud | Kind::Sandbox => "cloud",
+        Kind::Telegram => "telegram",
+        Kind::Messenger | Kind::Instagram => "meta",
+        Kind::Web => return None,
+    };
+    Some(format!(
+        "{}/webhooks/{path}/{}",
+        state.settings.public_url.trim_end_matches('/'),
+        channel.id
+    ))
+}
+
+fn settings_view(settings: ChannelSettings, reveal_verify_token: bool) -> ChannelSettingsView {
+    let verify = |t: String| {
+        Some(if reveal_verify_token {
+            t
+        } else {
+            mask_secret(&t)
+        })
+    };
+    let mut v = ChannelSettingsView::empty(settings.sandbox_flag());
+    match settings {
+        ChannelSettings::Cloud(_) => {}
+        ChannelSettings::Telegram(s) => {
+            v.bot_token = Some(mask_secret(&s.bot_token));
+            v.inbound = Some(s.inbound.as_str().to_string());
+            v.webhook_secret = Some(mask_secret(&s.webhook_secret));
+            v.base_url = s.base_url;
+        }
+        ChannelSettings::Messenger(s) => {
+            v.page_id = Some(s.page_id);
+            v.page_access_token = Some(mask_secret(&s.page_access_token));
+            v.app_secret = Some(mask_secret(&s.app_secret));
+            v.verify_token = verify(s.verify_token);
+            v.base_url = s.base_url;
+            v.api_version = Some(s.api_version);
+        }
+        ChannelSettings::Instagram(s) => {
+            v.ig_account_id = Some(s.ig_account_id);
+            v.page_id = s.page_id;
+            v.access_token = Some(mask_secret(&s.access_token));
+            v.app_secret = Some(mask_secret(&s.app_secret));
+            v.verify_token = verify(s.verify_token);
+            v.base_url = s.base_url;
+            v.api_version = Some(s.api_version);
+        }
+        ChannelSettings::Web(s) => v.pairing_phone_number = s.pairing_phone_number,
+    }
+    v
+}
+
 fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
-    let s = channel.settings;
-    ChannelView {
-        webhook_url: format!(
-            "{}/webhooks/cloud/{}",
-            state.settings.public_url.trim_end_matches('/'),
-            channel.id
-        ),
+    let webhook_url = webhook_url(state, &channel);
+    let mut view = ChannelView {
+        webhook_url,
         id: channel.id.to_string(),
         name: channel.name,
         kind: channel.kind.as_str().to_string(),
-        phone_number_id: s.phone_number_id,
-        waba_id: s.waba_id,
-        access_token: mask_secret(&s.access_token),
-        app_secret: mask_secret(&s.app_secret),
-        verify_token: if reveal_verify_token {
-            s.verify_token
-        } else {
-            mask_secret(&s.verify_token)
-        },
-        base_url: s.base_url,
-        api_version: s.api_version,
+        phone_number_id: None,
+        waba_id: None,
+        access_token: None,
+        app_secret: None,
+        verify_token: None,
+        base_url: None,
+        api_version: None,
+        settings: None,
         timezone: channel.timezone,
         created_at: to_rfc3339(channel.created_at),
         updated_at: to_rfc3339(channel.updated_at),
+    };
+    match channel.settings {
+        ChannelSettings::Cloud(s) => {
+            view.phone_number_id = Some(s.phone_number_id);
+            view.waba_id = Some(s.waba_id);
+            view.access_token = Some(mask_secret(&s.access_token));
+            view.app_secret = Some(mask_secret(&s.app_secret));
+            view.verify_token = Some(if reveal_verify_token {
+                s.verify_token
+            } else {
+                mask_secret(&s.verify_token)
+            });
+            view.base_url = s.base_url;
+            view.api_version = Some(s.api_version);
+        }
+        other => view.settings = Some(settings_view(other, reveal_verify_token)),
     }
+    view
 }
 
 /// The channels routes.
@@ -179,6 +391,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody),
+        (status = 422, description = "`channel_kind_unavailable`: the kind is valid but this build has no connector for it", body = crate::error::ErrorBody),
     ))]
 async fn create_channel(
     State(state): State<AppState>,
@@ -187,13 +400,15 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, Json<ChannelView>)> {
     let kind = Kind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(format!(
-            "kind: `{}` is not a channel kind: use sandbox or cloud",
+            "kind: `{}` is not a channel kind: use sandbox, cloud, telegram, messenger, instagram or web",
             body.kind
         ))
     })?;
     let input = NewChannel {
         name: body.name,
         kind: Some(kind),
+        sandbox: body.sandbox,
+        settings: body.settings.map(SettingsInput::from),
         phone_number_id: body.phone_number_id,
         waba_id: body.waba_id,
         access_token: body.access_token,
@@ -203,7 +418,13 @@ async fn create_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
-    let channel = channels::create(state.store().as_ref(), key.account_id, input).await?;
+    let channel = channels::create(
+        state.store().as_ref(),
+        &state.gateway.upstream,
+        key.account_id,
+        input,
+    )
+    .await?;
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
@@ -275,6 +496,7 @@ async fn update_channel(
         base_url: body.base_url,
         api_version: body.api_version,
         timezone: body.timezone,
+        settings: body.settings.map(SettingsInput::from),
     };
     let channel = channels::update(state.store().as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&state, channel, false)))
@@ -290,6 +512,7 @@ async fn delete_channel(
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
 ) -> ApiResult<StatusCode> {
     channels::delete(state.store().as_ref(), key.account_id, id).await?;
+    state.gateway.upstream.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }
 
