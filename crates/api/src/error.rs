@@ -260,6 +260,11 @@ impl From<ServiceError> for ApiError {
                 message,
             },
             ServiceError::Upstream { message, .. } => ApiError::Unavailable(message),
+            ServiceError::Unprocessable { code, message } => ApiError::Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                message,
+            },
             ServiceError::Store(e) => ApiError::internal("store", e),
         }
     }

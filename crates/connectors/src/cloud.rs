@@ -1,8 +1,10 @@
 //! The WhatsApp Cloud API connector: Meta's Graph API over HTTP.
 //!
-//! One [`CloudConnector`] serves every Cloud channel: it holds one pooled `reqwest::Client`
-//! (rustls, HTTP/1.1 keep-alive) and takes the channel's address and token per call in a
-//! [`CloudTarget`]. Every call is real HTTP to `{base_url}/{api_version}/…`:
+//! One [`CloudClient`] holds the pooled `reqwest::Client` (rustls, HTTP/1.1 keep-alive) shared
+//! by every Cloud channel; a [`CloudConnector`] is that client with one channel's address and
+//! token (its [`CloudTarget`]), built per channel by the
+//! [`ConnectorFactory`](crate::ConnectorFactory). Every call is real HTTP to
+//! `{base_url}/{api_version}/…`:
 //!
 //! | operation | request | success answer |
 //! |---|---|---|
@@ -24,6 +26,7 @@ mod classify;
 mod client;
 mod media;
 mod messages;
+mod target;
 mod templates;
 
 use std::sync::Arc;
@@ -31,11 +34,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use switchboard_core::message::MessageKind;
 
-use crate::{CloudTarget, Connector, ConnectorError, MediaInfo, SendReceipt};
+use crate::{Connector, ConnectorError, MediaInfo, SendReceipt};
 
 pub use classify::{classify, RATE_LIMITED_CODES, TRANSIENT_CODES};
+pub use target::CloudTarget;
 
 /// Meta's Graph API.
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
@@ -79,23 +82,24 @@ impl Default for ConnectorConfig {
     }
 }
 
-/// The Cloud API connector. Cheap to clone; clones share the connection pool.
+/// The HTTP client every Cloud channel shares. Cheap to clone; clones share the connection
+/// pool.
 #[derive(Clone)]
-pub struct CloudConnector {
+pub struct CloudClient {
     client: reqwest::Client,
     config: Arc<ConnectorConfig>,
 }
 
-impl std::fmt::Debug for CloudConnector {
+impl std::fmt::Debug for CloudClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloudConnector")
+        f.debug_struct("CloudClient")
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
 
-impl CloudConnector {
-    /// Builds the connector and its HTTP client. Fails only when the TLS backend cannot be
+impl CloudClient {
+    /// Builds the HTTP client. Fails only when the TLS backend cannot be
     /// initialised or the user agent is not a valid header value (a permanent error).
     pub fn new(config: ConnectorConfig) -> Result<Self, ConnectorError> {
         let client = reqwest::Client::builder()
@@ -111,7 +115,7 @@ impl CloudConnector {
         Ok(Self::with_client(client, config))
     }
 
-    /// A connector on an existing client (to share one pool with other components). The
+    /// A Cloud client on an existing `reqwest` client (to share one pool with other components). The
     /// client's own settings win over `config`'s pool and connect settings; the per-request
     /// timeouts of `config` still apply.
     pub fn with_client(client: reqwest::Client, config: ConnectorConfig) -> Self {
@@ -130,137 +134,123 @@ impl CloudConnector {
     pub fn http_client(&self) -> &reqwest::Client {
         &self.client
     }
+
+    /// The connector of the channel reached at `target`, sharing this client's pool.
+    pub fn connector(&self, target: CloudTarget) -> CloudConnector {
+        CloudConnector {
+            client: self.clone(),
+            target,
+        }
+    }
+}
+
+/// The Cloud API connector of one channel: the shared [`CloudClient`] and the channel's
+/// [`CloudTarget`]. Cheap to clone.
+#[derive(Clone)]
+pub struct CloudConnector {
+    client: CloudClient,
+    target: CloudTarget,
+}
+
+impl std::fmt::Debug for CloudConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudConnector")
+            .field("client", &self.client)
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl CloudConnector {
+    /// The connector of the channel at `target` on `client`.
+    pub fn new(client: CloudClient, target: CloudTarget) -> Self {
+        Self { client, target }
+    }
+
+    /// Where it sends.
+    pub fn target(&self) -> &CloudTarget {
+        &self.target
+    }
+
+    /// The shared client.
+    pub fn client(&self) -> &CloudClient {
+        &self.client
+    }
 }
 
 #[async_trait]
 impl Connector for CloudConnector {
-    fn supports(&self, kind: &str) -> bool {
-        MessageKind::from_name(kind).is_some()
-    }
-
-    async fn send(
-        &self,
-        target: &CloudTarget,
-        body: &Value,
-    ) -> Result<SendReceipt, ConnectorError> {
-        messages::send(self, target, body).await
+    async fn send(&self, body: &Value) -> Result<SendReceipt, ConnectorError> {
+        messages::send(&self.client, &self.target, body).await
     }
 
     async fn mark_read(
         &self,
-        target: &CloudTarget,
         upstream_message_id: &str,
         typing_indicator: bool,
     ) -> Result<(), ConnectorError> {
-        messages::mark_read(self, target, upstream_message_id, typing_indicator).await
+        messages::mark_read(
+            &self.client,
+            &self.target,
+            upstream_message_id,
+            typing_indicator,
+        )
+        .await
     }
 
     async fn upload_media(
         &self,
-        target: &CloudTarget,
         bytes: bytes::Bytes,
         mime_type: &str,
         filename: &str,
     ) -> Result<String, ConnectorError> {
         let len = bytes.len() as u64;
-        media::upload(
-            self,
-            target,
-            reqwest::Body::from(bytes),
-            len,
-            mime_type,
-            filename,
-        )
-        .await
+        let body = reqwest::Body::from(bytes);
+        media::upload(&self.client, &self.target, body, len, mime_type, filename).await
     }
 
     async fn upload_media_stream(
         &self,
-        target: &CloudTarget,
         body: reqwest::Body,
         len: u64,
         mime_type: &str,
         filename: &str,
     ) -> Result<String, ConnectorError> {
-        media::upload(self, target, body, len, mime_type, filename).await
+        media::upload(&self.client, &self.target, body, len, mime_type, filename).await
     }
 
-    async fn media_info(
-        &self,
-        target: &CloudTarget,
-        media_id: &str,
-    ) -> Result<MediaInfo, ConnectorError> {
-        media::info(self, target, media_id).await
+    async fn media_info(&self, media_id: &str) -> Result<MediaInfo, ConnectorError> {
+        media::info(&self.client, &self.target, media_id).await
     }
 
-    async fn download_media(
-        &self,
-        target: &CloudTarget,
-        url: &str,
-    ) -> Result<reqwest::Response, ConnectorError> {
-        media::download(self, target, url).await
+    async fn download_media(&self, url: &str) -> Result<reqwest::Response, ConnectorError> {
+        media::download(&self.client, &self.target, url).await
     }
 
-    async fn list_templates(
-        &self,
-        target: &CloudTarget,
-        name: Option<&str>,
-    ) -> Result<Vec<Value>, ConnectorError> {
-        templates::list(self, target, name).await
+    async fn list_templates(&self, name: Option<&str>) -> Result<Vec<Value>, ConnectorError> {
+        templates::list(&self.client, &self.target, name).await
     }
 
-    async fn create_template(
-        &self,
-        target: &CloudTarget,
-        template: &Value,
-    ) -> Result<Value, ConnectorError> {
-        templates::create(self, target, template).await
+    async fn create_template(&self, template: &Value) -> Result<Value, ConnectorError> {
+        templates::create(&self.client, &self.target, template).await
     }
 
-    async fn delete_template(
-        &self,
-        target: &CloudTarget,
-        name: &str,
-    ) -> Result<(), ConnectorError> {
-        templates::delete(self, target, name, None).await
+    async fn delete_template(&self, name: &str) -> Result<(), ConnectorError> {
+        templates::delete(&self.client, &self.target, name, None).await
     }
 
     async fn delete_template_version(
         &self,
-        target: &CloudTarget,
         name: &str,
         upstream_id: &str,
     ) -> Result<(), ConnectorError> {
-        templates::delete(self, target, name, Some(upstream_id)).await
+        templates::delete(&self.client, &self.target, name, Some(upstream_id)).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn supports_every_canonical_kind_and_nothing_else() {
-        let c = CloudConnector::new(ConnectorConfig::default()).expect("client");
-        for kind in [
-            "text",
-            "image",
-            "video",
-            "audio",
-            "document",
-            "sticker",
-            "location",
-            "contacts",
-            "interactive",
-            "reaction",
-            "template",
-        ] {
-            assert!(c.supports(kind), "{kind}");
-        }
-        for kind in ["", "order", "system", "unknown", "TEXT", "poll", "button"] {
-            assert!(!c.supports(kind), "{kind}");
-        }
-    }
 
     #[test]
     fn defaults() {
@@ -280,7 +270,12 @@ mod tests {
         assert!(!s.contains("EAAG-very-secret"), "{s}");
         assert!(s.contains("[redacted]"));
         assert_eq!(t.base_url, DEFAULT_BASE_URL);
-        let c = CloudConnector::new(ConnectorConfig::default()).expect("client");
-        assert!(format!("{c:?}").contains("CloudConnector"));
+        let client = CloudClient::new(ConnectorConfig::default()).expect("client");
+        let c = client.connector(t);
+        let s = format!("{c:?}");
+        assert!(
+            s.contains("CloudConnector") && !s.contains("EAAG-very-secret"),
+            "{s}"
+        );
     }
 }

@@ -2,6 +2,13 @@
 //! message object) to its upstream's wire and back, and classifies upstream errors so the
 //! dispatcher knows whether to retry.
 //!
+//! A connector is built for one channel's settings by a [`ConnectorFactory`] (the gateway
+//! caches it per channel and rebuilds it when the settings change), so its methods name no
+//! upstream-specific address: the Cloud connector carries its [`CloudTarget`], a Telegram one
+//! would carry its bot token. What a kind of channel can carry is not the connector's to say
+//! but the capability map's
+//! ([`Capabilities`](switchboard_core::channel::Capabilities)).
+//!
 //! Two shapes of upstream fit behind this module: request/response APIs (the Cloud API,
 //! Telegram: a call per send, inbound by webhook into the API layer) implement [`Connector`];
 //! long-lived sessions (WhatsApp Web) will implement it too and push their inbound events
@@ -9,57 +16,13 @@
 
 pub mod cloud;
 mod error;
+mod factory;
 
 use async_trait::async_trait;
 
-pub use cloud::{CloudConnector, ConnectorConfig};
+pub use cloud::{CloudClient, CloudConnector, CloudTarget, ConnectorConfig};
 pub use error::{ConnectorError, ErrorClass};
-
-/// Where and how to reach one channel's upstream account.
-///
-/// Its `Debug` output leaves the access token out.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CloudTarget {
-    /// Graph API base URL without a trailing slash, e.g. `https://graph.facebook.com`.
-    pub base_url: String,
-    /// Graph API version, e.g. `v23.0`.
-    pub api_version: String,
-    /// Meta's phone number id.
-    pub phone_number_id: String,
-    /// WhatsApp Business Account id (templates).
-    pub waba_id: String,
-    /// Bearer token. Never logged.
-    pub access_token: String,
-}
-
-impl CloudTarget {
-    /// A target on Meta's Graph API ([`cloud::DEFAULT_BASE_URL`], [`cloud::DEFAULT_API_VERSION`]).
-    pub fn meta(
-        phone_number_id: impl Into<String>,
-        waba_id: impl Into<String>,
-        access_token: impl Into<String>,
-    ) -> Self {
-        Self {
-            base_url: cloud::DEFAULT_BASE_URL.to_string(),
-            api_version: cloud::DEFAULT_API_VERSION.to_string(),
-            phone_number_id: phone_number_id.into(),
-            waba_id: waba_id.into(),
-            access_token: access_token.into(),
-        }
-    }
-}
-
-impl std::fmt::Debug for CloudTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloudTarget")
-            .field("base_url", &self.base_url)
-            .field("api_version", &self.api_version)
-            .field("phone_number_id", &self.phone_number_id)
-            .field("waba_id", &self.waba_id)
-            .field("access_token", &"[redacted]")
-            .finish()
-    }
-}
+pub use factory::{ConnectorFactory, Connectors, FixedConnector};
 
 /// The upstream's answer to an accepted send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,23 +46,16 @@ pub struct MediaInfo {
     pub file_size: Option<u64>,
 }
 
-/// A connector to one kind of upstream.
+/// The connector of one channel: its upstream, reached with its settings.
 #[async_trait]
 pub trait Connector: Send + Sync + 'static {
-    /// Whether this upstream can carry messages of `kind` (`text`, `image`, `interactive`, …).
-    fn supports(&self, kind: &str) -> bool;
-
-    /// Sends one message; `body` is the canonical Cloud API JSON (already validated).
-    async fn send(
-        &self,
-        target: &CloudTarget,
-        body: &serde_json::Value,
-    ) -> Result<SendReceipt, ConnectorError>;
+    /// Sends one message; `body` is the canonical Cloud API JSON (already validated, and
+    /// of a kind the channel's capability map carries).
+    async fn send(&self, body: &serde_json::Value) -> Result<SendReceipt, ConnectorError>;
 
     /// Marks an inbound message as read (optionally showing a typing indicator).
     async fn mark_read(
         &self,
-        target: &CloudTarget,
         upstream_message_id: &str,
         typing_indicator: bool,
     ) -> Result<(), ConnectorError>;
@@ -107,7 +63,6 @@ pub trait Connector: Send + Sync + 'static {
     /// Uploads media and returns the upstream media id.
     async fn upload_media(
         &self,
-        target: &CloudTarget,
         bytes: bytes::Bytes,
         mime_type: &str,
         filename: &str,
@@ -117,7 +72,6 @@ pub trait Connector: Send + Sync + 'static {
     /// and returns the upstream media id.
     async fn upload_media_stream(
         &self,
-        target: &CloudTarget,
         body: reqwest::Body,
         len: u64,
         mime_type: &str,
@@ -125,42 +79,30 @@ pub trait Connector: Send + Sync + 'static {
     ) -> Result<String, ConnectorError>;
 
     /// Reads media metadata, including its short-lived download URL.
-    async fn media_info(
-        &self,
-        target: &CloudTarget,
-        media_id: &str,
-    ) -> Result<MediaInfo, ConnectorError>;
+    async fn media_info(&self, media_id: &str) -> Result<MediaInfo, ConnectorError>;
 
     /// Downloads media from a URL returned by [`Connector::media_info`], as a byte stream.
-    async fn download_media(
-        &self,
-        target: &CloudTarget,
-        url: &str,
-    ) -> Result<reqwest::Response, ConnectorError>;
+    async fn download_media(&self, url: &str) -> Result<reqwest::Response, ConnectorError>;
 
     /// Lists message templates (`GET /{waba_id}/message_templates`), raw JSON `data` entries.
     async fn list_templates(
         &self,
-        target: &CloudTarget,
         name: Option<&str>,
     ) -> Result<Vec<serde_json::Value>, ConnectorError>;
 
     /// Creates a message template; returns Meta's answer (`{id, status, category}`).
     async fn create_template(
         &self,
-        target: &CloudTarget,
         template: &serde_json::Value,
     ) -> Result<serde_json::Value, ConnectorError>;
 
     /// Deletes a message template by name.
-    async fn delete_template(&self, target: &CloudTarget, name: &str)
-        -> Result<(), ConnectorError>;
+    async fn delete_template(&self, name: &str) -> Result<(), ConnectorError>;
 
     /// Deletes one language of the template `name`: the one whose upstream id is
     /// `upstream_id` (Meta's `hsm_id`). Upstreams without per-language deletion refuse.
     async fn delete_template_version(
         &self,
-        _target: &CloudTarget,
         name: &str,
         _upstream_id: &str,
     ) -> Result<(), ConnectorError> {

@@ -1,9 +1,19 @@
-//! Channels: one upstream number or bot owned by an account.
+//! Channels: one upstream identity (a WhatsApp number or session, a Telegram bot, a
+//! Messenger Page, an Instagram account) owned by an account.
 
 use serde::{Deserialize, Serialize};
 
 use crate::id::{AccountId, ChannelId};
 use crate::time::Millis;
+
+pub mod capability;
+mod settings;
+
+pub use capability::Capabilities;
+pub use settings::{
+    ChannelSettings, CloudSettings, InstagramSettings, MessengerSettings, TelegramInbound,
+    TelegramSettings, WebSettings,
+};
 
 /// Which upstream a channel talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -13,44 +23,53 @@ pub enum ChannelKind {
     Sandbox,
     /// Meta's WhatsApp Cloud API.
     Cloud,
+    /// A Telegram bot (Bot API).
+    Telegram,
+    /// A Facebook Page on the Messenger Platform.
+    Messenger,
+    /// An Instagram professional account (Instagram Messaging).
+    Instagram,
+    /// A WhatsApp Web session, paired by QR or pair code.
+    Web,
 }
 
 impl ChannelKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [ChannelKind; 6] = [
+        ChannelKind::Sandbox,
+        ChannelKind::Cloud,
+        ChannelKind::Telegram,
+        ChannelKind::Messenger,
+        ChannelKind::Instagram,
+        ChannelKind::Web,
+    ];
+
     /// The lowercase name used in JSON and the store.
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Sandbox => "sandbox",
             ChannelKind::Cloud => "cloud",
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Messenger => "messenger",
+            ChannelKind::Instagram => "instagram",
+            ChannelKind::Web => "web",
         }
     }
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sandbox" => Some(ChannelKind::Sandbox),
-            "cloud" => Some(ChannelKind::Cloud),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
-}
 
-/// Cloud API settings of a channel (sandbox channels have them too, pointing at the emulator).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CloudSettings {
-    /// Meta's phone number id.
-    pub phone_number_id: String,
-    /// The WhatsApp Business Account id.
-    pub waba_id: String,
-    /// Bearer token for the Graph API. Secret.
-    pub access_token: String,
-    /// App secret that signs inbound webhooks (`X-Hub-Signature-256`). Secret.
-    pub app_secret: String,
-    /// Token Meta echoes in the webhook verification handshake. Secret.
-    pub verify_token: String,
-    /// Graph API base URL; `None` means Meta's (or, for sandbox channels, the mounted emulator).
-    pub base_url: Option<String>,
-    /// Graph API version, e.g. `v23.0`.
-    pub api_version: String,
+    /// Whether channels of this kind speak the WhatsApp Cloud API (`cloud` and `sandbox`).
+    pub fn is_whatsapp_cloud(self) -> bool {
+        matches!(self, ChannelKind::Sandbox | ChannelKind::Cloud)
+    }
+
+    /// What the channel's capabilities are (see [`Capabilities`]).
+    pub fn capabilities(self) -> &'static Capabilities {
+        Capabilities::of(self)
+    }
 }
 
 /// Default Graph API version.
@@ -67,8 +86,8 @@ pub struct Channel {
     pub name: String,
     /// Upstream kind.
     pub kind: ChannelKind,
-    /// Upstream settings.
-    pub settings: CloudSettings,
+    /// Upstream settings, the variant of its kind (see [`ChannelSettings::fits`]).
+    pub settings: ChannelSettings,
     /// Time zone of the channel's statistics (days and months): an IANA name such as
     /// `Europe/Berlin` or a fixed offset such as `+05:30`; `UTC` by default.
     pub timezone: String,
@@ -209,6 +228,18 @@ mod tests {
         assert!(!is_channel_error(Some(131026), Some(400)));
         assert!(!is_channel_error(None, None));
         assert_eq!(sandbox_display_number("123456789012345"), "15559012345");
+    }
+
+    #[test]
+    fn kind_names_round_trip() {
+        for kind in ChannelKind::ALL {
+            assert_eq!(ChannelKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_value(kind).expect("json");
+            assert_eq!(json, kind.as_str());
+        }
+        assert_eq!(ChannelKind::parse("whatsapp"), None);
+        assert!(ChannelKind::Sandbox.is_whatsapp_cloud());
+        assert!(!ChannelKind::Web.is_whatsapp_cloud());
     }
 
     #[test]

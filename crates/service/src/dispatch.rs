@@ -278,13 +278,10 @@ impl Worker {
             }
         };
         let body = resolved.as_ref().unwrap_or(&m.body);
-        let target = self.gateway.upstream.target(channel);
-        let result = self
-            .gateway
-            .upstream
-            .connector(channel)
-            .send(&target, body)
-            .await;
+        let result = match self.gateway.upstream.connector(channel) {
+            Ok(connector) => connector.send(body).await,
+            Err(e) => Err(e),
+        };
         self.note_upstream(channel, result.as_ref().err()).await;
         match result {
             Ok(receipt) => DispatchOutcome::Sent {

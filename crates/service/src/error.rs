@@ -27,6 +27,15 @@ pub enum ServiceError {
         /// What the upstream said.
         message: String,
     },
+    /// The request is understood and valid but cannot be done by this server (e.g. a channel
+    /// kind this build has no connector for).
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable machine-readable code, e.g. `channel_kind_unavailable`.
+        code: &'static str,
+        /// What is wrong and what can be done instead.
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),

@@ -84,15 +84,18 @@ pub async fn record_cloud_webhook(
     now: Millis,
 ) -> Result<InboundSummary, StoreError> {
     let mut summary = InboundSummary::default();
+    let Some(cloud) = channel.settings.cloud() else {
+        return Ok(summary);
+    };
     for entry in &payload.entry {
         for change in &entry.changes {
             match &change.value {
                 ChangeValue::Messages(value)
-                    if value.metadata.phone_number_id == channel.settings.phone_number_id =>
+                    if value.metadata.phone_number_id == cloud.phone_number_id =>
                 {
                     record_messages_value(store, channel, value, now, &mut summary).await?;
                 }
-                ChangeValue::TemplateStatus(update) if entry.id == channel.settings.waba_id => {
+                ChangeValue::TemplateStatus(update) if entry.id == cloud.waba_id => {
                     let status = TemplateStatus::parse(&update.event);
                     let reason = template_reason(update.reason.as_deref());
                     let found = store

@@ -46,10 +46,10 @@ pub async fn mark_read(
         .filter(|m| m.direction == Direction::Inbound)
         .ok_or_else(unknown)?;
     let upstream_id = message.upstream_id.clone().ok_or_else(unknown)?;
-    let target = upstream.target(channel);
     upstream
         .connector(channel)
-        .mark_read(&target, &upstream_id, typing_indicator)
+        .map_err(ReadError::Upstream)?
+        .mark_read(&upstream_id, typing_indicator)
         .await
         .map_err(ReadError::Upstream)?;
     store

@@ -5,9 +5,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{
-    parse_message, IdempotencyKey, MessageContent, MessageError, MessageKind,
-};
+use switchboard_core::message::{parse_message, IdempotencyKey, MessageContent, MessageError};
 use switchboard_core::recipient::WaId;
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
@@ -77,9 +75,16 @@ pub enum SendError {
         /// When the customer last wrote, if ever.
         last_inbound: Option<Millis>,
     },
-    /// The channel's upstream cannot carry this kind of message.
-    #[error("this channel cannot send `{0}` messages")]
-    Unsupported(MessageKind),
+    /// The channel's kind cannot carry this kind of message (its capability map says so).
+    #[error("a {channel_kind} channel cannot carry `{what}` messages; it carries {carried}")]
+    Unsupported {
+        /// The channel's kind, e.g. `telegram`.
+        channel_kind: &'static str,
+        /// What it cannot carry: a message kind, or `interactive/{type}`.
+        what: String,
+        /// What it carries, as a list for people.
+        carried: String,
+    },
     /// `send_at` (or `scheduleDateTime`) is invalid, too far in the past or too far ahead.
     #[error(transparent)]
     Schedule(ScheduleError),
@@ -131,9 +136,14 @@ pub async fn send(
     // Typed from here down; strings again only at the connector and store calls.
     let wa_id = message.recipient();
     let kind = message.message_kind();
-    if !parts.upstream.connector(channel).supports(kind.as_str()) {
-        return Err(SendError::Unsupported(kind));
-    }
+    let capabilities = channel.kind.capabilities();
+    capabilities
+        .check(&message.content)
+        .map_err(|what| SendError::Unsupported {
+            channel_kind: channel.kind.as_str(),
+            what,
+            carried: capabilities.carried(),
+        })?;
     crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &message.body, now)
         .await
         .map_err(|e| match e {
@@ -177,7 +187,7 @@ pub async fn send(
         SendTime::Now => None,
         SendTime::At(at) => Some(at),
     };
-    if send_at.is_none() && message.is_free_form() && !window::is_open(last_inbound, now) {
+    if send_at.is_none() && message.is_free_form() && !capabilities.window_open(last_inbound, now) {
         return Err(SendError::WindowClosed {
             wa_id,
             last_inbound,

@@ -11,7 +11,8 @@ use std::time::Duration;
 use switchboard_api::auth::Authenticator;
 use switchboard_api::metrics::Metrics;
 use switchboard_api::{ApiSettings, AppState};
-use switchboard_connectors::cloud::{CloudConnector, ConnectorConfig};
+use switchboard_connectors::cloud::{CloudClient, ConnectorConfig};
+use switchboard_connectors::Connectors;
 use switchboard_core::channel::ChannelKind;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
@@ -170,7 +171,7 @@ impl Server {
     /// The services' parts: the upstream, the outbox, media, caches and settings.
     fn services(&self, urls: &Urls) -> Result<Gateway, StartError> {
         let config = &self.config;
-        let connector = CloudConnector::new(ConnectorConfig {
+        let cloud = CloudClient::new(ConnectorConfig {
             request_timeout: Duration::from_millis(config.upstream.request_timeout_ms),
             ..ConnectorConfig::default()
         })
@@ -188,7 +189,7 @@ impl Server {
             .map_err(|e| StartError::Bootstrap(format!("pricing: {e}")))?;
         Ok(Gateway {
             store: self.store.clone(),
-            upstream: Upstream::new(Arc::new(connector), urls.sandbox.clone()),
+            upstream: Upstream::new(Arc::new(Connectors::new(cloud, urls.sandbox.clone()))),
             outbox: Outbox::new(self.store.clone()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             templates: Arc::new(TemplateCache::new(

@@ -133,6 +133,14 @@ impl From<&TargetRecord> for TargetView {
 
 fn service_error(e: BroadcastError) -> ApiError {
     match e {
+        BroadcastError::Invalid {
+            code: code @ "unsupported_message_kind",
+            message,
+        } => ApiError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message,
+        },
         BroadcastError::Invalid { code, message } => ApiError::BadRequest { code, message },
         e @ BroadcastError::Insufficient { .. } => ApiError::InsufficientCredits(e.to_string()),
         BroadcastError::Store(e) => ApiError::internal("storing a broadcast", e),

@@ -1,19 +1,23 @@
-//! `/v1/channels`: an account's upstream numbers. Secrets are masked in every answer except
-//! the creation answer's generated `verify_token`.
+//! `/v1/channels`: an account's upstream identities of every kind. Secrets are masked in
+//! every answer except the creation answer's `verify_token`. WhatsApp Cloud channels
+//! (`cloud`, `sandbox`) take their settings as top-level fields; `telegram`, `messenger`,
+//! `instagram` and `web` take theirs under `settings` (see [`ChannelSettingsBody`](super::channel_settings::ChannelSettingsBody)).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Deserializer, Serialize};
-use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind};
+use serde::{Deserialize, Serialize};
+use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind, ChannelSettings};
+
 use switchboard_core::time::to_rfc3339;
-use switchboard_service::channels::{self, ChannelPatch, NewChannel};
+use switchboard_service::channels::{self, ChannelPatch, NewChannel, SettingsInput};
 use switchboard_service::templates::sync::sync_channel;
 use switchboard_service::templates::TemplateParts;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::channel_settings::{present, settings_view, ChannelSettingsBody, ChannelSettingsView};
 use super::PageQuery;
 use crate::access::{AccountWide, Auth, CanManage, CanRead, ScopedChannelId};
 use crate::error::{ApiError, ApiResult};
@@ -27,9 +31,17 @@ use crate::state::AppState;
 pub struct CreateChannel {
     /// Display name, 1–100 characters.
     pub name: String,
-    /// `sandbox` (the built-in emulator) or `cloud` (Meta's Cloud API).
+    /// `sandbox` (WhatsApp on the built-in emulator), `cloud` (Meta's WhatsApp Cloud API),
+    /// `telegram`, `messenger`, `instagram` or `web` (WhatsApp Web). A kind this build has no
+    /// connector for is validated and then refused with 422 `channel_kind_unavailable`.
     #[schema(example = "cloud")]
     pub kind: String,
+    /// For telegram, messenger, instagram and web: talk to the built-in emulator instead of
+    /// the platform (credentials left out of `settings` are generated).
+    pub sandbox: Option<bool>,
+    /// Settings of a telegram, messenger, instagram or web channel (cloud and sandbox
+    /// channels take theirs at the top level).
+    pub settings: Option<ChannelSettingsBody>,
     /// Meta's phone number id (cloud).
     pub phone_number_id: Option<String>,
     /// WhatsApp Business Account id (cloud).
@@ -48,10 +60,6 @@ pub struct CreateChannel {
     /// `Europe/Berlin` or an offset such as `+05:30` (default `UTC`).
     #[schema(example = "Europe/Berlin")]
     pub timezone: Option<String>,
-}
-
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Body of `PATCH /v1/channels/{id}`; absent fields stay as they are.
@@ -74,6 +82,8 @@ pub struct UpdateChannel {
     pub api_version: Option<String>,
     /// New statistics time zone (IANA name or offset).
     pub timezone: Option<String>,
+    /// Changes to the settings of a telegram, messenger, instagram or web channel.
+    pub settings: Option<ChannelSettingsBody>,
 }
 
 /// A channel, with secrets masked.
@@ -83,26 +93,37 @@ pub struct ChannelView {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// `sandbox` or `cloud`.
+    /// `sandbox`, `cloud`, `telegram`, `messenger`, `instagram` or `web`.
     pub kind: String,
-    /// Meta's phone number id.
-    pub phone_number_id: String,
-    /// WhatsApp Business Account id.
-    pub waba_id: String,
-    /// Masked access token.
-    pub access_token: String,
-    /// Masked app secret.
-    pub app_secret: String,
-    /// Masked verification token (in full only in the creation answer).
-    pub verify_token: String,
-    /// Graph API base URL, or null for the default.
+    /// Cloud, sandbox: Meta's phone number id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+    /// Cloud, sandbox: WhatsApp Business Account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waba_id: Option<String>,
+    /// Cloud, sandbox: masked access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// Cloud, sandbox: masked app secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_secret: Option<String>,
+    /// Cloud, sandbox: masked verification token (in full only in the creation answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<String>,
+    /// Cloud, sandbox: Graph API base URL, or null for the default.
     pub base_url: Option<String>,
-    /// Graph API version.
-    pub api_version: String,
+    /// Cloud, sandbox: Graph API version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Telegram, messenger, instagram, web: the kind's settings, secrets masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<ChannelSettingsView>,
     /// Time zone of the channel's statistics.
     pub timezone: String,
-    /// Callback URL to configure in Meta's dashboard.
-    pub webhook_url: String,
+    /// Callback URL to configure upstream (Meta's dashboard; Switchboard registers Telegram's
+    /// itself); absent for web sessions, which need none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
     /// Creation time (RFC 3339).
     pub created_at: String,
     /// Last change (RFC 3339).
@@ -117,7 +138,7 @@ pub type ChannelList = List<ChannelView>;
 pub struct ChannelStatus {
     /// `ch_…`
     pub id: String,
-    /// `sandbox` or `cloud`.
+    /// `sandbox`, `cloud`, `telegram`, `messenger`, `instagram` or `web`.
     pub kind: String,
     /// `active` (created, reconfigured, or the upstream accepted the last send) or `error`
     /// (the upstream refused the channel's credentials or configuration on the last send:
@@ -134,32 +155,57 @@ pub struct ChannelStatus {
     pub since: String,
 }
 
+/// The webhook URL a channel's upstream posts to, by kind.
+fn webhook_url(state: &AppState, channel: &Channel) -> Option<String> {
+    let path = match channel.kind {
+        Kind::Cloud | Kind::Sandbox => "cloud",
+        Kind::Telegram => "telegram",
+        Kind::Messenger | Kind::Instagram => "meta",
+        Kind::Web => return None,
+    };
+    Some(format!(
+        "{}/webhooks/{path}/{}",
+        state.settings.public_url.trim_end_matches('/'),
+        channel.id
+    ))
+}
+
 fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
-    let s = channel.settings;
-    ChannelView {
-        webhook_url: format!(
-            "{}/webhooks/cloud/{}",
-            state.settings.public_url.trim_end_matches('/'),
-            channel.id
-        ),
+    let webhook_url = webhook_url(state, &channel);
+    let mut view = ChannelView {
+        webhook_url,
         id: channel.id.to_string(),
         name: channel.name,
         kind: channel.kind.as_str().to_string(),
-        phone_number_id: s.phone_number_id,
-        waba_id: s.waba_id,
-        access_token: mask_secret(&s.access_token),
-        app_secret: mask_secret(&s.app_secret),
-        verify_token: if reveal_verify_token {
-            s.verify_token
-        } else {
-            mask_secret(&s.verify_token)
-        },
-        base_url: s.base_url,
-        api_version: s.api_version,
+        phone_number_id: None,
+        waba_id: None,
+        access_token: None,
+        app_secret: None,
+        verify_token: None,
+        base_url: None,
+        api_version: None,
+        settings: None,
         timezone: channel.timezone,
         created_at: to_rfc3339(channel.created_at),
         updated_at: to_rfc3339(channel.updated_at),
+    };
+    match channel.settings {
+        ChannelSettings::Cloud(s) => {
+            view.phone_number_id = Some(s.phone_number_id);
+            view.waba_id = Some(s.waba_id);
+            view.access_token = Some(mask_secret(&s.access_token));
+            view.app_secret = Some(mask_secret(&s.app_secret));
+            view.verify_token = Some(if reveal_verify_token {
+                s.verify_token
+            } else {
+                mask_secret(&s.verify_token)
+            });
+            view.base_url = s.base_url;
+            view.api_version = Some(s.api_version);
+        }
+        other => view.settings = Some(settings_view(other, reveal_verify_token)),
     }
+    view
 }
 
 /// The channels routes.
@@ -179,6 +225,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody),
+        (status = 422, description = "`channel_kind_unavailable`: the kind is valid but this build has no connector for it", body = crate::error::ErrorBody),
     ))]
 async fn create_channel(
     State(state): State<AppState>,
@@ -187,13 +234,15 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, Json<ChannelView>)> {
     let kind = Kind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(format!(
-            "kind: `{}` is not a channel kind: use sandbox or cloud",
+            "kind: `{}` is not a channel kind: use sandbox, cloud, telegram, messenger, instagram or web",
             body.kind
         ))
     })?;
     let input = NewChannel {
         name: body.name,
         kind: Some(kind),
+        sandbox: body.sandbox,
+        settings: body.settings.map(SettingsInput::from),
         phone_number_id: body.phone_number_id,
         waba_id: body.waba_id,
         access_token: body.access_token,
@@ -203,7 +252,13 @@ async fn create_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
-    let channel = channels::create(state.store().as_ref(), key.account_id, input).await?;
+    let channel = channels::create(
+        state.store().as_ref(),
+        &state.gateway.upstream,
+        key.account_id,
+        input,
+    )
+    .await?;
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
@@ -275,6 +330,7 @@ async fn update_channel(
         base_url: body.base_url,
         api_version: body.api_version,
         timezone: body.timezone,
+        settings: body.settings.map(SettingsInput::from),
     };
     let channel = channels::update(state.store().as_ref(), key.account_id, id, patch).await?;
     Ok(Json(view(&state, channel, false)))
@@ -290,6 +346,7 @@ async fn delete_channel(
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
 ) -> ApiResult<StatusCode> {
     channels::delete(state.store().as_ref(), key.account_id, id).await?;
+    state.gateway.upstream.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use switchboard_core::channel::Channel;
+use switchboard_core::channel::{Channel, CloudSettings};
 use switchboard_core::cloud_webhook::{verify, WebhookPayload};
 use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
@@ -46,9 +46,17 @@ struct Handshake {
     challenge: Option<String>,
 }
 
-async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
+/// The WhatsApp Cloud channel `id` (cloud or sandbox) and its Cloud settings.
+async fn channel(state: &AppState, id: &str) -> ApiResult<(Channel, CloudSettings)> {
     let id = path_id::<ChannelMarker>(id, "channel")?;
-    Ok(channels::find(state.store().as_ref(), id).await?)
+    let channel = channels::find(state.store().as_ref(), id).await?;
+    match channel.settings.cloud().cloned() {
+        Some(cloud) => Ok((channel, cloud)),
+        None => Err(ApiError::NotFound(format!(
+            "channel {id} is a {} channel: this webhook URL serves WhatsApp Cloud channels (cloud, sandbox)",
+            channel.kind.as_str()
+        ))),
+    }
 }
 
 async fn verify_subscription(
@@ -56,11 +64,11 @@ async fn verify_subscription(
     Path(id): Path<String>,
     Query(hs): Query<Handshake>,
 ) -> ApiResult<Response> {
-    let channel = channel(&state, &id).await?;
+    let (_, cloud) = channel(&state, &id).await?;
     let token_ok = hs
         .verify_token
         .as_deref()
-        .map(|t| bool::from(t.as_bytes().ct_eq(channel.settings.verify_token.as_bytes())))
+        .map(|t| bool::from(t.as_bytes().ct_eq(cloud.verify_token.as_bytes())))
         .unwrap_or(false);
     match (hs.mode.as_deref(), token_ok, hs.challenge) {
         (Some("subscribe"), true, Some(challenge)) => Ok(challenge.into_response()),
@@ -76,7 +84,7 @@ async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let channel = channel(&state, &id).await?;
+    let (channel, cloud) = channel(&state, &id).await?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge("webhook bodies are limited to 3 MB".into())
@@ -91,7 +99,7 @@ async fn receive(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !verify(&channel.settings.app_secret, &body, signature) {
+    if !verify(&cloud.app_secret, &body, signature) {
         return Err(ApiError::Unauthorized(
             "missing or invalid X-Hub-Signature-256 for this channel's app secret".into(),
         ));

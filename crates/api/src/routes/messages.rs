@@ -252,11 +252,11 @@ fn send_error(e: SendError) -> MetaApiError {
                 last_inbound.map(to_rfc3339).unwrap_or_else(|| "never".into())
             ),
         ),
-        SendError::Unsupported(kind) => MetaApiError {
+        e @ SendError::Unsupported { .. } => MetaApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: 131051,
             title: "Unsupported message type".into(),
-            details: format!("this channel cannot send `{kind}` messages"),
+            details: format!("unsupported_message_kind: {e}"),
         },
         SendError::Schedule(e) => MetaApiError::bad_request(100, "Invalid parameter", e.to_string()),
         SendError::KeyReused => MetaApiError {

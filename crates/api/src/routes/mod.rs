@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod bot;
 pub mod broadcasts;
+pub mod channel_settings;
 pub mod channels;
 pub mod cloud_webhooks;
 pub mod contacts;

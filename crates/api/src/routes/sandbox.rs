@@ -22,10 +22,9 @@ pub fn register_channel(
     local_url: &str,
     channel: &switchboard_core::channel::Channel,
 ) {
-    if channel.kind != Kind::Sandbox {
+    let (Kind::Sandbox, Some(s)) = (channel.kind, channel.settings.cloud()) else {
         return;
-    }
-    let s = &channel.settings;
+    };
     sandbox.add_phone_number(switchboard_emulator::PhoneNumberConfig {
         phone_number_id: s.phone_number_id.clone(),
         waba_id: s.waba_id.clone(),
@@ -67,12 +66,12 @@ async fn inject_inbound(
     ScopedChannel { channel, .. }: ScopedChannel<CanSend>,
     ApiJson(message): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<Injected>)> {
-    if channel.kind != Kind::Sandbox {
+    let (Kind::Sandbox, Some(cloud)) = (channel.kind, channel.settings.cloud()) else {
         return Err(ApiError::BadRequest {
             code: "not_a_sandbox_channel",
             message: "simulated customers exist only on sandbox channels".into(),
         });
-    }
+    };
     let sandbox = state
         .sandbox
         .as_ref()
@@ -83,7 +82,7 @@ async fn inject_inbound(
         ));
     }
     let upstream_id = sandbox
-        .inject_inbound(&channel.settings.phone_number_id, message)
+        .inject_inbound(&cloud.phone_number_id, message)
         .await
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok((StatusCode::ACCEPTED, Json(Injected { upstream_id })))

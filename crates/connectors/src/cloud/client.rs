@@ -8,8 +8,9 @@ use reqwest::{Method, RequestBuilder, Response, Url};
 use serde::de::DeserializeOwned;
 
 use super::classify::{from_answer, from_transport, unexpected};
-use super::{CloudConnector, DEFAULT_API_VERSION};
-use crate::{CloudTarget, ConnectorError};
+use super::CloudTarget;
+use super::{CloudClient, DEFAULT_API_VERSION};
+use crate::ConnectorError;
 
 /// Largest success body read (template pages are the biggest answers).
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
@@ -91,7 +92,7 @@ impl<'a> Call<'a> {
     }
 }
 
-impl CloudConnector {
+impl CloudClient {
     /// The request for `call`: method, URL, Bearer token (marked sensitive), timeout.
     pub(crate) fn request(&self, call: &Call<'_>) -> RequestBuilder {
         self.client

@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use super::classify::unexpected;
 use super::client::{graph_url, Call};
-use super::CloudConnector;
-use crate::{CloudTarget, ConnectorError, MediaInfo};
+use super::CloudClient;
+use super::CloudTarget;
+use crate::{ConnectorError, MediaInfo};
 
 #[derive(Deserialize)]
 struct UploadAnswer {
@@ -40,7 +41,7 @@ struct InfoAnswer {
 /// Uploads `body` (`len` bytes, streamed) as multipart `file` (with `filename` and
 /// `mime_type`), `type` and `messaging_product=whatsapp`; returns the media id.
 pub(crate) async fn upload(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     body: reqwest::Body,
     len: u64,
@@ -85,7 +86,7 @@ pub(crate) async fn upload(
 
 /// Reads a media object's metadata, including its short-lived download URL.
 pub(crate) async fn info(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     media_id: &str,
 ) -> Result<MediaInfo, ConnectorError> {
@@ -118,7 +119,7 @@ pub(crate) async fn info(
 /// token is never sent in clear text to a plain-`http` URL when the channel itself talks
 /// `https` to the Graph API.
 pub(crate) async fn download(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     url: &str,
 ) -> Result<reqwest::Response, ConnectorError> {

@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use super::classify::unexpected;
 use super::client::{graph_url, Call};
-use super::CloudConnector;
-use crate::{CloudTarget, ConnectorError, SendReceipt};
+use super::CloudClient;
+use super::CloudTarget;
+use crate::{ConnectorError, SendReceipt};
 
 #[derive(Deserialize)]
 struct SendAnswer {
@@ -56,7 +57,7 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// POSTs `body` (already serialized JSON) to the messages edge.
 async fn post_messages<T: serde::de::DeserializeOwned>(
-    c: &CloudConnector,
+    c: &CloudClient,
     op: &'static str,
     target: &CloudTarget,
     body: Vec<u8>,
@@ -69,7 +70,7 @@ async fn post_messages<T: serde::de::DeserializeOwned>(
 
 /// Sends one message; the body goes out byte for byte as `serde_json` writes it.
 pub(crate) async fn send(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     body: &Value,
 ) -> Result<SendReceipt, ConnectorError> {
@@ -94,7 +95,7 @@ pub(crate) async fn send(
 
 /// Marks an inbound message read, optionally with a typing indicator.
 pub(crate) async fn mark_read(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     message_id: &str,
     typing_indicator: bool,

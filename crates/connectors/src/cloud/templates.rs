@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use super::client::{graph_url, Call};
 use super::messages::{expect_success, SuccessAnswer};
-use super::CloudConnector;
-use crate::{CloudTarget, ConnectorError};
+use super::CloudClient;
+use super::CloudTarget;
+use crate::ConnectorError;
 
 #[derive(Deserialize)]
 struct Page {
@@ -61,7 +62,7 @@ fn next_page(current: &Url, paging: Option<Paging>) -> Option<Url> {
 
 /// Every template of the WABA (or those named `name`), across pages.
 pub(crate) async fn list(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     name: Option<&str>,
 ) -> Result<Vec<Value>, ConnectorError> {
@@ -101,7 +102,7 @@ pub(crate) async fn list(
 
 /// Creates a template; returns Meta's answer (`{id, status, category}`).
 pub(crate) async fn create(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     template: &Value,
 ) -> Result<Value, ConnectorError> {
@@ -124,7 +125,7 @@ pub(crate) async fn create(
 
 /// Deletes every language of the template `name`, or only the one whose id is `hsm_id`.
 pub(crate) async fn delete(
-    c: &CloudConnector,
+    c: &CloudClient,
     target: &CloudTarget,
     name: &str,
     hsm_id: Option<&str>,

@@ -5,9 +5,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use bytes::Bytes;
 use serde_json::{json, Value};
-use switchboard_connectors::cloud::CloudConnector;
-use switchboard_connectors::{CloudTarget, ConnectorConfig};
+use switchboard_connectors::cloud::{CloudClient, CloudConnector};
+use switchboard_connectors::{
+    CloudTarget, Connector, ConnectorConfig, ConnectorError, MediaInfo, SendReceipt,
+};
 use switchboard_emulator::{Emulator, EmulatorConfig, PhoneNumberConfig};
 
 pub const PHONE_ID: &str = "106540352242922";
@@ -15,12 +18,78 @@ pub const WABA_ID: &str = "419561257915477";
 pub const TOKEN: &str = "EAAG-test-token-5f1d2c9a7b";
 pub const CUSTOMER: &str = "16505551234";
 
+/// The shared Cloud client with short timeouts; each call builds the connector of the
+/// channel at the target it is given, as the gateway's factory does per channel.
+pub struct Conn(CloudClient);
+
+impl Conn {
+    /// The connector of the channel at `t`.
+    pub fn on(&self, t: &CloudTarget) -> CloudConnector {
+        self.0.connector(t.clone())
+    }
+
+    pub async fn send(&self, t: &CloudTarget, body: &Value) -> Result<SendReceipt, ConnectorError> {
+        self.on(t).send(body).await
+    }
+
+    pub async fn mark_read(
+        &self,
+        t: &CloudTarget,
+        id: &str,
+        typing: bool,
+    ) -> Result<(), ConnectorError> {
+        self.on(t).mark_read(id, typing).await
+    }
+
+    pub async fn upload_media(
+        &self,
+        t: &CloudTarget,
+        bytes: Bytes,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, ConnectorError> {
+        self.on(t).upload_media(bytes, mime_type, filename).await
+    }
+
+    pub async fn media_info(&self, t: &CloudTarget, id: &str) -> Result<MediaInfo, ConnectorError> {
+        self.on(t).media_info(id).await
+    }
+
+    pub async fn download_media(
+        &self,
+        t: &CloudTarget,
+        url: &str,
+    ) -> Result<reqwest::Response, ConnectorError> {
+        self.on(t).download_media(url).await
+    }
+
+    pub async fn list_templates(
+        &self,
+        t: &CloudTarget,
+        name: Option<&str>,
+    ) -> Result<Vec<Value>, ConnectorError> {
+        self.on(t).list_templates(name).await
+    }
+
+    pub async fn create_template(
+        &self,
+        t: &CloudTarget,
+        template: &Value,
+    ) -> Result<Value, ConnectorError> {
+        self.on(t).create_template(template).await
+    }
+
+    pub async fn delete_template(&self, t: &CloudTarget, name: &str) -> Result<(), ConnectorError> {
+        self.on(t).delete_template(name).await
+    }
+}
+
 /// A connector with short timeouts, for tests.
-pub fn connector() -> CloudConnector {
+pub fn connector() -> Conn {
     connector_with(|_| {})
 }
 
-pub fn connector_with(f: impl FnOnce(&mut ConnectorConfig)) -> CloudConnector {
+pub fn connector_with(f: impl FnOnce(&mut ConnectorConfig)) -> Conn {
     let mut c = ConnectorConfig {
         request_timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
@@ -28,7 +97,7 @@ pub fn connector_with(f: impl FnOnce(&mut ConnectorConfig)) -> CloudConnector {
         ..ConnectorConfig::default()
     };
     f(&mut c);
-    CloudConnector::new(c).expect("connector")
+    Conn(CloudClient::new(c).expect("connector"))
 }
 
 /// A target on `base` with the test ids and token.
@@ -64,7 +133,7 @@ pub struct Emu {
     pub emu: Emulator,
     pub base: String,
     pub target: CloudTarget,
-    pub conn: CloudConnector,
+    pub conn: Conn,
 }
 
 /// Small delays, no window enforcement (sends to anyone are accepted).

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
-use switchboard_connectors::{Connector, ConnectorError, ErrorClass};
+use switchboard_connectors::{ConnectorError, ErrorClass};
 use switchboard_emulator::{Faults, PairRate};
 
 use crate::common::*;

@@ -5,7 +5,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use switchboard_connectors::{Connector, ErrorClass};
+use switchboard_connectors::ErrorClass;
 
 use crate::common::*;
 

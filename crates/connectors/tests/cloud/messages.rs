@@ -8,7 +8,9 @@ use axum::extract::{ConnectInfo, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use switchboard_connectors::{Connector, ErrorClass};
+use switchboard_connectors::ErrorClass;
+use switchboard_core::channel::{Capabilities, ChannelKind};
+use switchboard_core::message::MessageKind;
 
 use crate::common::*;
 
@@ -87,7 +89,8 @@ async fn every_kind_arrives_byte_for_byte_and_receipts_carry_the_wamid() {
     let bodies = every_kind(&inbound);
     let mut receipts = Vec::new();
     for body in &bodies {
-        assert!(e.conn.supports(body["type"].as_str().expect("type")));
+        let kind = MessageKind::from_name(body["type"].as_str().expect("type")).expect("kind");
+        assert!(Capabilities::of(ChannelKind::Cloud).carries(kind, None));
         let r = e
             .conn
             .send(&e.target, body)

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::json;
-use switchboard_connectors::{Connector, ConnectorError};
+use switchboard_connectors::ConnectorError;
 use switchboard_emulator::Faults;
 
 use crate::common::*;

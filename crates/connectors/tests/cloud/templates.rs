@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use switchboard_connectors::{Connector, ErrorClass};
+use switchboard_connectors::ErrorClass;
 
 use crate::common::*;
 

@@ -215,11 +215,15 @@ pub async fn create(
     let mut sample = message.clone();
     sample["to"] = json!(SAMPLE_TO);
     let parsed = parse_message(&sample).map_err(|e| invalid_message(&e))?;
-    let kind = parsed.message_kind();
-    if !parts.upstream.connector(channel).supports(kind.as_str()) {
+    let capabilities = channel.kind.capabilities();
+    if let Err(what) = capabilities.check(&parsed.content) {
         return Err(BroadcastError::Invalid {
-            code: "invalid_message",
-            message: format!("this channel cannot send `{kind}` messages"),
+            code: "unsupported_message_kind",
+            message: format!(
+                "message: a {} channel cannot carry `{what}` messages; it carries {}",
+                channel.kind.as_str(),
+                capabilities.carried()
+            ),
         });
     }
     crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &parsed.body, now)

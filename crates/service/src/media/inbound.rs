@@ -55,14 +55,16 @@ async fn download(
     upstream_id: &str,
     content: &Value,
 ) -> Result<MediaRecord, String> {
-    let target = parts.upstream.target(channel);
-    let connector = parts.upstream.connector(channel);
+    let connector = parts
+        .upstream
+        .connector(channel)
+        .map_err(|e| format!("reading the upstream media failed: {e}"))?;
     let info = connector
-        .media_info(&target, upstream_id)
+        .media_info(upstream_id)
         .await
         .map_err(|e| format!("reading the upstream media failed: {e}"))?;
     let response = connector
-        .download_media(&target, &info.url)
+        .download_media(&info.url)
         .await
         .map_err(|e| format!("downloading the upstream media failed: {e}"))?;
     let stream = response
@@ -152,7 +154,8 @@ pub async fn record_with_media(
     for entry in &mut payload.entry {
         for change in &mut entry.changes {
             if let ChangeValue::Messages(value) = &mut change.value {
-                if value.metadata.phone_number_id != channel.settings.phone_number_id {
+                let ours = channel.settings.cloud().map(|c| c.phone_number_id.as_str());
+                if ours != Some(value.metadata.phone_number_id.as_str()) {
                     continue;
                 }
                 for message in value.messages.iter_mut().flatten() {

@@ -73,13 +73,11 @@ async fn upstream_id(
         .filename
         .clone()
         .unwrap_or_else(|| media.id.to_string());
-    let target = parts.upstream.target(channel);
     let uploaded_at = now_millis();
     let id = parts
         .upstream
-        .connector(channel)
+        .connector(channel)?
         .upload_media_stream(
-            &target,
             reqwest::Body::wrap_stream(stream),
             len,
             &media.mime_type,

@@ -5,6 +5,7 @@
 use serde_json::Value;
 use switchboard_core::channel::Channel;
 use switchboard_core::id::{AccountId, ChannelId, TemplateId};
+use switchboard_core::message::MessageKind;
 use switchboard_core::template_def::{validate, Category, TemplateStatus};
 use switchboard_core::template_record::{reason, TemplateRecord};
 use switchboard_core::time::now_millis;
@@ -57,12 +58,31 @@ pub async fn channel(
     channels::get(parts.store.as_ref(), account, id).await
 }
 
+/// Refuses template management on a channel whose kind has no message templates.
+fn has_templates(channel: &Channel) -> ServiceResult<()> {
+    if channel
+        .kind
+        .capabilities()
+        .carries(MessageKind::Template, None)
+    {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(
+        "channel",
+        format!(
+            "{} channels have no message templates: only WhatsApp Cloud channels (cloud, sandbox) do",
+            channel.kind.as_str()
+        ),
+    ))
+}
+
 /// Creates a template on `channel` from Meta's create-template JSON.
 pub async fn create(
     parts: &TemplateParts,
     channel: &Channel,
     body: &Value,
 ) -> ServiceResult<TemplateRecord> {
+    has_templates(channel)?;
     let mut definition = validate(body).map_err(|e| {
         let field = if e.path.is_empty() {
             "request body".to_string()
@@ -86,7 +106,8 @@ pub async fn create(
     let answer = parts
         .upstream
         .connector(channel)
-        .create_template(&parts.upstream.target(channel), &wire)
+        .map_err(|e| upstream_error("the channel has no connector", e))?
+        .create_template(&wire)
         .await
         .map_err(|e| upstream_error("the upstream refused the template", e))?;
     definition.extra.clear();
@@ -155,24 +176,24 @@ pub async fn delete(
     channel: &Channel,
     target: &DeleteTarget,
 ) -> ServiceResult<Vec<TemplateRecord>> {
-    let connector = parts.upstream.connector(channel);
-    let upstream = parts.upstream.target(channel);
+    has_templates(channel)?;
+    let connector = parts
+        .upstream
+        .connector(channel)
+        .map_err(|e| upstream_error("the channel has no connector", e))?;
     let (name, only) = match target {
         DeleteTarget::Id(id) => {
             let t = get(parts, channel, *id).await?;
             match &t.upstream_id {
                 Some(upstream_id) => connector
-                    .delete_template_version(&upstream, t.name(), upstream_id)
+                    .delete_template_version(t.name(), upstream_id)
                     .await
                     .map_err(|e| {
                         upstream_error("the upstream refused to delete the template", e)
                     })?,
-                None => connector
-                    .delete_template(&upstream, t.name())
-                    .await
-                    .map_err(|e| {
-                        upstream_error("the upstream refused to delete the template", e)
-                    })?,
+                None => connector.delete_template(t.name()).await.map_err(|e| {
+                    upstream_error("the upstream refused to delete the template", e)
+                })?,
             }
             (t.name().to_string(), Some(*id))
         }
@@ -196,7 +217,7 @@ pub async fn delete(
                 return Err(ServiceError::NotFound("template"));
             }
             connector
-                .delete_template(&upstream, name)
+                .delete_template(name)
                 .await
                 .map_err(|e| upstream_error("the upstream refused to delete the template", e))?;
             (name.clone(), None)

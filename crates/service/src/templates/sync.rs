@@ -3,6 +3,7 @@
 
 use switchboard_connectors::ConnectorError;
 use switchboard_core::channel::Channel;
+use switchboard_core::message::MessageKind;
 use switchboard_core::template_record::TemplateRecord;
 use switchboard_core::time::now_millis;
 use switchboard_store::templates::SyncOutcome;
@@ -32,11 +33,19 @@ pub async fn sync_channel(
     gateway: &TemplateParts,
     channel: &Channel,
 ) -> Result<SyncOutcome, ServiceError> {
+    if !channel
+        .kind
+        .capabilities()
+        .carries(MessageKind::Template, None)
+    {
+        return Ok(SyncOutcome::default());
+    }
     let listed_at = now_millis();
     let entries = gateway
         .upstream
         .connector(channel)
-        .list_templates(&gateway.upstream.target(channel), None)
+        .map_err(|e| upstream_error("the channel has no connector", e))?
+        .list_templates(None)
         .await
         .map_err(|e| upstream_error("listing the upstream's templates failed", e))?;
     let now = now_millis();

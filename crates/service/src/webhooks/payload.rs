@@ -40,7 +40,7 @@ fn envelope(channel: &Channel, value: Value) -> Value {
     json!({
         "object": "whatsapp_business_account",
         "entry": [{
-            "id": channel.settings.waba_id,
+            "id": channel.settings.cloud().map(|c| c.waba_id.as_str()),
             "changes": [{ "field": "messages", "value": value }],
         }],
     })
@@ -57,13 +57,18 @@ fn metadata(e: &Event, channel: &Channel) -> Value {
         .and_then(Value::as_str)
         .filter(|d| !d.is_empty())
         .map(str::to_string);
+    let phone_number_id = channel
+        .settings
+        .cloud()
+        .map(|c| c.phone_number_id.as_str())
+        .unwrap_or_default();
     let display = reported.unwrap_or_else(|| match channel.kind {
-        ChannelKind::Sandbox => sandbox_display_number(&channel.settings.phone_number_id),
-        ChannelKind::Cloud => channel.settings.phone_number_id.clone(),
+        ChannelKind::Sandbox => sandbox_display_number(phone_number_id),
+        _ => phone_number_id.to_string(),
     });
     json!({
         "display_phone_number": display,
-        "phone_number_id": channel.settings.phone_number_id,
+        "phone_number_id": phone_number_id,
     })
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use switchboard_connectors::{CloudTarget, Connector, ConnectorError, MediaInfo, SendReceipt};
+use switchboard_connectors::{Connector, ConnectorError, MediaInfo, SendReceipt};
 use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
 use switchboard_core::status::MessageStatus;
@@ -37,26 +37,18 @@ fn refused() -> ConnectorError {
 
 #[async_trait]
 impl Connector for AcceptingUpstream {
-    fn supports(&self, _kind: &str) -> bool {
-        true
-    }
-    async fn send(
-        &self,
-        _target: &CloudTarget,
-        _body: &serde_json::Value,
-    ) -> Result<SendReceipt, ConnectorError> {
+    async fn send(&self, _body: &serde_json::Value) -> Result<SendReceipt, ConnectorError> {
         let n = self.sent.fetch_add(1, Ordering::SeqCst);
         Ok(SendReceipt {
             upstream_id: format!("wamid.test{n}"),
             wa_id: None,
         })
     }
-    async fn mark_read(&self, _: &CloudTarget, _: &str, _: bool) -> Result<(), ConnectorError> {
+    async fn mark_read(&self, _: &str, _: bool) -> Result<(), ConnectorError> {
         Err(refused())
     }
     async fn upload_media(
         &self,
-        _: &CloudTarget,
         _: bytes::Bytes,
         _: &str,
         _: &str,
@@ -65,7 +57,6 @@ impl Connector for AcceptingUpstream {
     }
     async fn upload_media_stream(
         &self,
-        _: &CloudTarget,
         _: reqwest::Body,
         _: u64,
         _: &str,
@@ -73,31 +64,25 @@ impl Connector for AcceptingUpstream {
     ) -> Result<String, ConnectorError> {
         Err(refused())
     }
-    async fn media_info(&self, _: &CloudTarget, _: &str) -> Result<MediaInfo, ConnectorError> {
+    async fn media_info(&self, _: &str) -> Result<MediaInfo, ConnectorError> {
         Err(refused())
     }
-    async fn download_media(
-        &self,
-        _: &CloudTarget,
-        _: &str,
-    ) -> Result<reqwest::Response, ConnectorError> {
+    async fn download_media(&self, _: &str) -> Result<reqwest::Response, ConnectorError> {
         Err(refused())
     }
     async fn list_templates(
         &self,
-        _: &CloudTarget,
         _: Option<&str>,
     ) -> Result<Vec<serde_json::Value>, ConnectorError> {
         Err(refused())
     }
     async fn create_template(
         &self,
-        _: &CloudTarget,
         _: &serde_json::Value,
     ) -> Result<serde_json::Value, ConnectorError> {
         Err(refused())
     }
-    async fn delete_template(&self, _: &CloudTarget, _: &str) -> Result<(), ConnectorError> {
+    async fn delete_template(&self, _: &str) -> Result<(), ConnectorError> {
         Err(refused())
     }
 }

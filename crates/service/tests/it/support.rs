@@ -26,7 +26,7 @@ pub fn parts(store: Arc<dyn Store>, upstream: Arc<dyn Connector>) -> Parts {
     let media = Media::new(Arc::new(storage), MediaSettings::default()).unwrap();
     let gateway = Gateway {
         store: store.clone(),
-        upstream: Upstream::new(upstream, "http://127.0.0.1:9/sandbox"),
+        upstream: Upstream::fixed(upstream),
         outbox: Outbox::new(store),
         webhook_wake: Arc::new(Notify::new()),
         settings: SendSettings::default(),

@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use switchboard_core::account::Account;
 use switchboard_core::channel::{
-    reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
+    reason, Channel, ChannelKind, ChannelSettings, ChannelState, ChannelStatus, CloudSettings,
+    InstagramSettings, MessengerSettings, TelegramInbound, TelegramSettings, WebSettings,
 };
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::key::{generate_key, ApiKey, Permission};
@@ -92,7 +93,7 @@ pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
         account_id: account,
         name: format!("line {phone_number_id}"),
         kind: ChannelKind::Cloud,
-        settings: CloudSettings {
+        settings: ChannelSettings::Cloud(CloudSettings {
             phone_number_id: phone_number_id.to_string(),
             waba_id: "waba1".into(),
             access_token: "token-secret".into(),
@@ -100,10 +101,52 @@ pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
             verify_token: "verify".into(),
             base_url: None,
             api_version: "v23.0".into(),
-        },
+        }),
         timezone: "UTC".into(),
         state: ChannelState::new(ChannelStatus::Active, reason::CREATED, now),
         created_at: now,
         updated_at: now,
     }
+}
+
+/// A new channel of `account` of `kind`, with settings of that kind (`n` makes its upstream
+/// identity unique).
+pub fn channel_of_kind(account: AccountId, kind: ChannelKind, n: u32) -> Channel {
+    let mut c = channel(account, &format!("9{n:04}"));
+    c.kind = kind;
+    c.name = format!("{} {n}", kind.as_str());
+    c.settings = match kind {
+        ChannelKind::Cloud | ChannelKind::Sandbox => c.settings,
+        ChannelKind::Telegram => ChannelSettings::Telegram(TelegramSettings {
+            bot_token: format!("70000{n}:AAH-token-secret"),
+            base_url: Some("http://127.0.0.1:9/sandbox/telegram".into()),
+            inbound: TelegramInbound::Polling,
+            webhook_secret: "webhook-secret".into(),
+            sandbox: true,
+        }),
+        ChannelKind::Messenger => ChannelSettings::Messenger(MessengerSettings {
+            page_id: format!("10{n}"),
+            page_access_token: "page-token-secret".into(),
+            app_secret: "app-secret".into(),
+            verify_token: "verify".into(),
+            base_url: None,
+            api_version: "v23.0".into(),
+            sandbox: false,
+        }),
+        ChannelKind::Instagram => ChannelSettings::Instagram(InstagramSettings {
+            ig_account_id: format!("17841{n}"),
+            page_id: Some(format!("10{n}")),
+            access_token: "ig-token-secret".into(),
+            app_secret: "app-secret".into(),
+            verify_token: "verify".into(),
+            base_url: None,
+            api_version: "v23.0".into(),
+            sandbox: false,
+        }),
+        ChannelKind::Web => ChannelSettings::Web(WebSettings {
+            pairing_phone_number: Some("16505551234".into()),
+            sandbox: false,
+        }),
+    };
+    c
 }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_credits.sql"),
     include_str!("../../migrations/sqlite/0009_contacts.sql"),
     include_str!("../../migrations/sqlite/0010_broadcasts.sql"),
+    include_str!("../../migrations/sqlite/0011_channel_kinds.sql"),
 ];
 
 /// A SQLite database file.

@@ -80,6 +80,7 @@ conformance_tests!(
     keys_are_scoped_and_revocable,
     channels_are_scoped_to_their_account,
     channel_status_is_evented_with_each_change,
+    channels_of_every_kind_round_trip,
     meta_is_write_once,
     concurrent_writes_all_land,
     scheduled_messages_wait_then_join_the_outbox,

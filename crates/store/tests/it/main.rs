@@ -3,4 +3,5 @@
 //! several PostgreSQL nodes working on one database at once.
 
 mod conformance;
+mod migration;
 mod pg_concurrency;

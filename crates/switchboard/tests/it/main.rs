@@ -8,6 +8,7 @@ mod common;
 mod architecture;
 mod bot;
 mod broadcasts;
+mod channel_kinds;
 mod channel_status;
 mod contacts;
 mod credits;

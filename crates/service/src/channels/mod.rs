@@ -1,25 +1,41 @@
-//! Channels: creation (sandbox or Cloud API), reading, changing, deleting.
+//! Channels: creation (of every kind), reading, changing, deleting.
+//!
+//! WhatsApp Cloud channels (`cloud`, `sandbox`) take their settings as top-level fields, as
+//! they always have; the other kinds (`telegram`, `messenger`, `instagram`, `web`) take them
+//! under `settings` ([`kinds`]). A kind is validated fully first, then refused with
+//! `channel_kind_unavailable` when this build has no connector for it.
+
+pub mod kinds;
 
 use switchboard_core::account::validate_name;
 use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::{
-    is_api_version, reason, Channel, ChannelKind, ChannelState, ChannelStatus, CloudSettings,
-    DEFAULT_API_VERSION,
+    is_api_version, reason, Channel, ChannelKind, ChannelSettings, ChannelState, ChannelStatus,
+    CloudSettings, DEFAULT_API_VERSION,
 };
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::secret::random_hex;
 use switchboard_core::time::now_millis;
 use switchboard_store::{Page, PageRequest, Store};
 
+pub use kinds::SettingsInput;
+
+use crate::upstream::Upstream;
 use crate::{ServiceError, ServiceResult};
 
-/// Input for a new channel; Cloud fields are required for `cloud` and ignored for `sandbox`.
+/// Input for a new channel; Cloud fields are required for `cloud` and ignored for `sandbox`,
+/// the other kinds take theirs in `settings`.
 #[derive(Debug, Clone, Default)]
 pub struct NewChannel {
     /// Display name.
     pub name: String,
-    /// `sandbox` or `cloud`.
+    /// `sandbox`, `cloud`, `telegram`, `messenger`, `instagram` or `web`.
     pub kind: Option<ChannelKind>,
+    /// For telegram, messenger, instagram and web: talk to the built-in emulator (credentials
+    /// left out are generated).
+    pub sandbox: Option<bool>,
+    /// Settings of a telegram, messenger, instagram or web channel.
+    pub settings: Option<SettingsInput>,
     /// Meta's phone number id.
     pub phone_number_id: Option<String>,
     /// WhatsApp Business Account id.
@@ -55,6 +71,8 @@ pub struct ChannelPatch {
     pub api_version: Option<String>,
     /// New statistics time zone.
     pub timezone: Option<String>,
+    /// Changes to the settings of a telegram, messenger, instagram or web channel.
+    pub settings: Option<SettingsInput>,
 }
 
 fn digits(n: usize) -> String {
@@ -145,15 +163,45 @@ pub fn sandbox_settings() -> CloudSettings {
     }
 }
 
+/// The top-level Cloud fields given in `input`, by name.
+fn cloud_fields_given(input: &NewChannel) -> Option<&'static str> {
+    [
+        ("phone_number_id", input.phone_number_id.is_some()),
+        ("waba_id", input.waba_id.is_some()),
+        ("access_token", input.access_token.is_some()),
+        ("app_secret", input.app_secret.is_some()),
+        ("verify_token", input.verify_token.is_some()),
+        ("base_url", input.base_url.is_some()),
+        ("api_version", input.api_version.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(name, given)| given.then_some(name))
+}
+
 /// Builds a new channel record of `account` from `input`, validating every field.
 pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
     let name = validate_name("name", &input.name).map_err(|m| ServiceError::invalid("name", m))?;
-    let kind = input
-        .kind
-        .ok_or_else(|| ServiceError::invalid("kind", "`kind` is required: sandbox or cloud"))?;
+    let kind = input.kind.ok_or_else(|| {
+        ServiceError::invalid(
+            "kind",
+            "`kind` is required: sandbox, cloud, telegram, messenger, instagram or web",
+        )
+    })?;
+    if kind.is_whatsapp_cloud() && input.settings.is_some() {
+        return Err(ServiceError::invalid(
+            "settings",
+            "`settings`: cloud and sandbox channels take their settings at the top level (phone_number_id, waba_id, access_token, app_secret, …)",
+        ));
+    }
     let settings = match kind {
-        ChannelKind::Sandbox => sandbox_settings(),
-        ChannelKind::Cloud => CloudSettings {
+        ChannelKind::Sandbox => ChannelSettings::Cloud(sandbox_settings()),
+        ChannelKind::Cloud if input.sandbox == Some(true) => {
+            return Err(ServiceError::invalid(
+                "sandbox",
+                "`sandbox`: a WhatsApp sandbox channel is created with \"kind\": \"sandbox\"",
+            ))
+        }
+        ChannelKind::Cloud => ChannelSettings::Cloud(CloudSettings {
             phone_number_id: numeric_id(
                 "phone_number_id",
                 required("phone_number_id", &input.phone_number_id)?,
@@ -170,7 +218,24 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
             },
             base_url: base_url(input.base_url)?,
             api_version: api_version(input.api_version)?,
-        },
+        }),
+        other => {
+            if let Some(field) = cloud_fields_given(&input) {
+                return Err(ServiceError::invalid(
+                    field,
+                    format!(
+                        "`{field}` is a WhatsApp Cloud field; a {} channel takes {} under `settings`",
+                        other.as_str(),
+                        kinds::fields_of(other).join(", ")
+                    ),
+                ));
+            }
+            kinds::build(
+                other,
+                input.sandbox.unwrap_or(false),
+                input.settings.unwrap_or_default(),
+            )?
+        }
     };
     let timezone = match input.timezone {
         Some(tz) => timezone(&tz)?,
@@ -190,21 +255,43 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
     })
 }
 
-/// Creates a channel (with its `channel.status` event, `active`).
+/// Creates a channel (with its `channel.status` event, `active`). Its settings are validated
+/// first; a kind `upstream` has no connector for is then refused
+/// (`channel_kind_unavailable`) and nothing is stored.
 pub async fn create(
     store: &dyn Store,
+    upstream: &Upstream,
     account: AccountId,
     input: NewChannel,
 ) -> ServiceResult<Channel> {
     let channel = build(account, input)?;
+    if !upstream.has_kind(channel.kind) {
+        return Err(ServiceError::Unprocessable {
+            code: "channel_kind_unavailable",
+            message: format!(
+                "{} channels are not yet supported by this build: it has no {} connector yet; the kinds it can create are {}",
+                channel.kind.as_str(),
+                channel.kind.as_str(),
+                ChannelKind::ALL
+                    .into_iter()
+                    .filter(|k| upstream.has_kind(*k))
+                    .map(ChannelKind::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
     store
         .create_channel(&channel)
         .await
         .map_err(|e| match ServiceError::from(e) {
             ServiceError::Conflict(_) => ServiceError::Conflict(format!(
-                "a {} channel with phone_number_id {} already exists",
+                "a {} channel for {} already exists",
                 channel.kind.as_str(),
-                channel.settings.phone_number_id
+                channel
+                    .settings
+                    .upstream_identity()
+                    .unwrap_or("this upstream")
             )),
             other => other,
         })?;
@@ -238,7 +325,8 @@ pub async fn list(
 }
 
 /// Applies `patch` to a channel of the account. A change of the credentials or the upstream
-/// address (`access_token`, `app_secret`, `base_url`, `api_version`) resets the status to
+/// address (`access_token`, `app_secret`, `base_url`, `api_version`; for the other kinds
+/// their tokens, ids, base URL, version and Telegram's `inbound`) resets the status to
 /// `active` with a `channel.status` event; other changes keep the status.
 pub async fn update(
     store: &dyn Store,
@@ -247,51 +335,43 @@ pub async fn update(
     patch: ChannelPatch,
 ) -> ServiceResult<Channel> {
     let mut channel = get(store, account, id).await?;
-    let before = channel.settings.clone();
-    if let Some(name) = patch.name {
-        channel.name =
-            validate_name("name", &name).map_err(|m| ServiceError::invalid("name", m))?;
+    if let Some(name) = &patch.name {
+        channel.name = validate_name("name", name).map_err(|m| ServiceError::invalid("name", m))?;
     }
-    let cloud_only = |field: &str| {
-        ServiceError::invalid(
-            field,
-            format!("`{field}` cannot be changed on a sandbox channel"),
-        )
-    };
+    if let Some(tz) = &patch.timezone {
+        channel.timezone = timezone(tz)?;
+    }
     let sandbox = channel.kind == ChannelKind::Sandbox;
-    if let Some(token) = patch.access_token {
-        if sandbox {
-            return Err(cloud_only("access_token"));
+    let kind = channel.kind;
+    let reconfigured = match channel.settings.cloud_mut() {
+        Some(cloud) => {
+            if patch.settings.is_some() {
+                return Err(ServiceError::invalid(
+                    "settings",
+                    "`settings`: cloud and sandbox channels take their changes at the top level (access_token, app_secret, …)",
+                ));
+            }
+            apply_cloud(cloud, sandbox, patch)?
         }
-        channel.settings.access_token = secret("access_token", token)?;
-    }
-    if let Some(app_secret) = patch.app_secret {
-        if sandbox {
-            return Err(cloud_only("app_secret"));
+        None => {
+            if let Some(field) = cloud_patch_fields(&patch) {
+                return Err(ServiceError::invalid(
+                    field,
+                    format!(
+                        "`{field}` is a WhatsApp Cloud field; a {} channel takes {} under `settings`",
+                        kind.as_str(),
+                        kinds::fields_of(kind).join(", ")
+                    ),
+                ));
+            }
+            kinds::apply(
+                kind,
+                &mut channel.settings,
+                patch.settings.unwrap_or_default(),
+            )?
         }
-        channel.settings.app_secret = secret("app_secret", app_secret)?;
-    }
-    if let Some(verify) = patch.verify_token {
-        channel.settings.verify_token = secret("verify_token", verify)?;
-    }
-    if let Some(url) = patch.base_url {
-        if sandbox {
-            return Err(cloud_only("base_url"));
-        }
-        channel.settings.base_url = base_url(url)?;
-    }
-    if let Some(version) = patch.api_version {
-        channel.settings.api_version = api_version(Some(version))?;
-    }
-    if let Some(tz) = patch.timezone {
-        channel.timezone = timezone(&tz)?;
-    }
+    };
     channel.updated_at = now_millis().max(channel.updated_at + 1);
-    let s = &channel.settings;
-    let reconfigured = s.access_token != before.access_token
-        || s.app_secret != before.app_secret
-        || s.base_url != before.base_url
-        || s.api_version != before.api_version;
     if reconfigured {
         channel.state = ChannelState::new(
             ChannelStatus::Active,
@@ -303,6 +383,64 @@ pub async fn update(
         return Err(ServiceError::NotFound("channel"));
     }
     Ok(channel)
+}
+
+/// The top-level Cloud fields given in `patch`, by name.
+fn cloud_patch_fields(patch: &ChannelPatch) -> Option<&'static str> {
+    [
+        ("access_token", patch.access_token.is_some()),
+        ("app_secret", patch.app_secret.is_some()),
+        ("verify_token", patch.verify_token.is_some()),
+        ("base_url", patch.base_url.is_some()),
+        ("api_version", patch.api_version.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(name, given)| given.then_some(name))
+}
+
+/// Applies the Cloud fields of `patch`; returns whether the credentials or the upstream
+/// address changed.
+fn apply_cloud(
+    settings: &mut CloudSettings,
+    sandbox: bool,
+    patch: ChannelPatch,
+) -> ServiceResult<bool> {
+    let before = settings.clone();
+    let cloud_only = |field: &str| {
+        ServiceError::invalid(
+            field,
+            format!("`{field}` cannot be changed on a sandbox channel"),
+        )
+    };
+    if let Some(token) = patch.access_token {
+        if sandbox {
+            return Err(cloud_only("access_token"));
+        }
+        settings.access_token = secret("access_token", token)?;
+    }
+    if let Some(app_secret) = patch.app_secret {
+        if sandbox {
+            return Err(cloud_only("app_secret"));
+        }
+        settings.app_secret = secret("app_secret", app_secret)?;
+    }
+    if let Some(verify) = patch.verify_token {
+        settings.verify_token = secret("verify_token", verify)?;
+    }
+    if let Some(url) = patch.base_url {
+        if sandbox {
+            return Err(cloud_only("base_url"));
+        }
+        settings.base_url = base_url(url)?;
+    }
+    if let Some(version) = patch.api_version {
+        settings.api_version = api_version(Some(version))?;
+    }
+    let s = &*settings;
+    Ok(s.access_token != before.access_token
+        || s.app_secret != before.app_secret
+        || s.base_url != before.base_url
+        || s.api_version != before.api_version)
 }
 
 /// Deletes a channel of the account (and the keys scoped to it), with its `channel.status`
@@ -365,8 +503,9 @@ mod tests {
     fn cloud_channels_need_their_fields() {
         let account = AccountId::new();
         let built = build(account, cloud()).unwrap();
-        assert_eq!(built.settings.api_version, "v23.0");
-        assert_eq!(built.settings.verify_token.len(), 32);
+        let s = built.settings.cloud().unwrap();
+        assert_eq!(s.api_version, "v23.0");
+        assert_eq!(s.verify_token.len(), 32);
         for field in ["phone_number_id", "waba_id", "access_token", "app_secret"] {
             let mut input = cloud();
             match field {
@@ -414,6 +553,43 @@ mod tests {
                 other => panic!("{field}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn other_kinds_take_their_settings_under_settings() {
+        let account = AccountId::new();
+        let telegram = |settings: Option<SettingsInput>| NewChannel {
+            name: "bot".into(),
+            kind: Some(ChannelKind::Telegram),
+            settings,
+            ..NewChannel::default()
+        };
+        let built = build(
+            account,
+            telegram(Some(SettingsInput {
+                bot_token: Some("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw".into()),
+                ..SettingsInput::default()
+            })),
+        )
+        .unwrap();
+        assert!(built.settings.fits(ChannelKind::Telegram));
+        let invalid = |input: NewChannel| match build(account, input) {
+            Err(ServiceError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(invalid(telegram(None)), "settings.bot_token");
+        let mut cloud_field = telegram(None);
+        cloud_field.phone_number_id = Some("1".into());
+        assert_eq!(invalid(cloud_field), "phone_number_id");
+        let mut cloud_sandbox = cloud();
+        cloud_sandbox.sandbox = Some(true);
+        assert_eq!(invalid(cloud_sandbox), "sandbox");
+        let mut cloud_settings = cloud();
+        cloud_settings.settings = Some(SettingsInput::default());
+        assert_eq!(invalid(cloud_settings), "settings");
+        let mut sandbox_bot = telegram(None);
+        sandbox_bot.sandbox = Some(true);
+        assert!(build(account, sandbox_bot).unwrap().settings.sandbox_flag());
     }
 
     #[test]

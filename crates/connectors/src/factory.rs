@@ -1,0 +1,181 @@
+//! Building the connector of one channel from its settings.
+
+use std::sync::Arc;
+
+use switchboard_core::channel::{Channel, ChannelKind, ChannelSettings};
+
+use crate::cloud::{CloudClient, CloudTarget, DEFAULT_BASE_URL};
+use crate::{Connector, ConnectorError};
+
+/// Builds the connector of a channel from its kind and settings.
+pub trait ConnectorFactory: Send + Sync + 'static {
+    /// Whether this build has a connector for channels of `kind`.
+    fn has_kind(&self, kind: ChannelKind) -> bool;
+
+    /// The connector for `channel`'s current settings. A kind without a connector in this
+    /// build is a permanent error naming the kind.
+    fn build(&self, channel: &Channel) -> Result<Arc<dyn Connector>, ConnectorError>;
+}
+
+/// The error of a kind this build has no connector for.
+pub fn kind_unavailable(kind: ChannelKind) -> ConnectorError {
+    ConnectorError::permanent(format!(
+        "{} channels are not yet supported by this build: it has no {} connector",
+        kind.as_str(),
+        kind.as_str()
+    ))
+}
+
+/// The connectors of this build: WhatsApp Cloud (`cloud`, and `sandbox` against the emulator
+/// mounted at `sandbox_base_url`). Telegram, Messenger, Instagram and WhatsApp Web have no
+/// connector yet.
+#[derive(Debug, Clone)]
+pub struct Connectors {
+    cloud: CloudClient,
+    sandbox_base_url: String,
+}
+
+impl Connectors {
+    /// The connectors on the shared Cloud client `cloud`; sandbox channels without their own
+    /// base URL reach `sandbox_base_url` (e.g. `http://127.0.0.1:8080/sandbox`).
+    pub fn new(cloud: CloudClient, sandbox_base_url: impl Into<String>) -> Self {
+        Self {
+            cloud,
+            sandbox_base_url: sandbox_base_url.into(),
+        }
+    }
+
+    /// Where a `cloud` or `sandbox` channel's Graph API account is reached.
+    pub fn cloud_target(&self, channel: &Channel) -> Option<CloudTarget> {
+        let s = channel.settings.cloud()?;
+        let base_url = match (&s.base_url, channel.kind) {
+            (Some(url), _) => url.clone(),
+            (None, ChannelKind::Sandbox) => self.sandbox_base_url.clone(),
+            (None, _) => DEFAULT_BASE_URL.to_string(),
+        };
+        Some(CloudTarget {
+            base_url,
+            api_version: s.api_version.clone(),
+            phone_number_id: s.phone_number_id.clone(),
+            waba_id: s.waba_id.clone(),
+            access_token: s.access_token.clone(),
+        })
+    }
+}
+
+impl ConnectorFactory for Connectors {
+    fn has_kind(&self, kind: ChannelKind) -> bool {
+        kind.is_whatsapp_cloud()
+    }
+
+    fn build(&self, channel: &Channel) -> Result<Arc<dyn Connector>, ConnectorError> {
+        if !self.has_kind(channel.kind) {
+            return Err(kind_unavailable(channel.kind));
+        }
+        match (&channel.settings, self.cloud_target(channel)) {
+            (ChannelSettings::Cloud(_), Some(target)) => Ok(Arc::new(self.cloud.connector(target))),
+            _ => Err(ConnectorError::permanent(format!(
+                "channel {} is of kind {} but its stored settings are not",
+                channel.id,
+                channel.kind.as_str()
+            ))),
+        }
+    }
+}
+
+/// A factory that gives every channel the same connector (tests and fakes). It has every
+/// kind.
+#[derive(Clone)]
+pub struct FixedConnector(pub Arc<dyn Connector>);
+
+impl ConnectorFactory for FixedConnector {
+    fn has_kind(&self, _kind: ChannelKind) -> bool {
+        true
+    }
+
+    fn build(&self, _channel: &Channel) -> Result<Arc<dyn Connector>, ConnectorError> {
+        Ok(self.0.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ConnectorConfig;
+    use switchboard_core::channel::{ChannelState, CloudSettings, TelegramSettings};
+    use switchboard_core::id::{AccountId, ChannelId};
+
+    fn channel(kind: ChannelKind, settings: ChannelSettings) -> Channel {
+        Channel {
+            id: ChannelId::new(),
+            account_id: AccountId::new(),
+            name: "c".into(),
+            kind,
+            settings,
+            timezone: "UTC".into(),
+            state: ChannelState::default(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn cloud(base_url: Option<&str>) -> ChannelSettings {
+        ChannelSettings::Cloud(CloudSettings {
+            phone_number_id: "1".into(),
+            waba_id: "2".into(),
+            access_token: "t".into(),
+            app_secret: "s".into(),
+            verify_token: "v".into(),
+            base_url: base_url.map(str::to_string),
+            api_version: "v23.0".into(),
+        })
+    }
+
+    fn connectors() -> Connectors {
+        let client = CloudClient::new(ConnectorConfig::default()).expect("client");
+        Connectors::new(client, "http://127.0.0.1:9/sandbox")
+    }
+
+    #[test]
+    fn cloud_targets_resolve_their_base_url() {
+        let f = connectors();
+        let t = |kind, base| {
+            f.cloud_target(&channel(kind, cloud(base)))
+                .map(|t| t.base_url)
+        };
+        assert_eq!(
+            t(ChannelKind::Cloud, None).as_deref(),
+            Some(DEFAULT_BASE_URL)
+        );
+        assert_eq!(
+            t(ChannelKind::Sandbox, None).as_deref(),
+            Some("http://127.0.0.1:9/sandbox")
+        );
+        assert_eq!(
+            t(ChannelKind::Sandbox, Some("http://x")).as_deref(),
+            Some("http://x")
+        );
+        assert!(f.build(&channel(ChannelKind::Cloud, cloud(None))).is_ok());
+    }
+
+    #[test]
+    fn kinds_without_a_connector_are_refused_by_name() {
+        let f = connectors();
+        let tg = channel(
+            ChannelKind::Telegram,
+            ChannelSettings::Telegram(TelegramSettings {
+                bot_token: "1:a".into(),
+                base_url: None,
+                inbound: Default::default(),
+                webhook_secret: "w".into(),
+                sandbox: true,
+            }),
+        );
+        assert!(!f.has_kind(ChannelKind::Telegram));
+        let err = f.build(&tg).err().expect("refused");
+        assert!(err.message.contains("telegram"), "{}", err.message);
+        assert!(!err.is_retryable());
+        let mismatched = channel(ChannelKind::Cloud, tg.settings.clone());
+        assert!(f.build(&mismatched).is_err());
+    }
+}

@@ -1,0 +1,210 @@
+//! Channels of every kind: telegram, messenger, instagram and web settings are validated
+//! (400 naming the field), then refused as unavailable in this build (422); a channel of such
+//! a kind already in the store shows masked secrets, takes validated changes, and refuses
+//! message kinds its capability map does not carry (422 `unsupported_message_kind`).
+
+use serde_json::{json, Value};
+use switchboard_core::channel::ChannelKind;
+use switchboard_core::id::AccountId;
+
+use crate::common::*;
+
+/// Asserts a 400 `invalid_parameter` whose message names `field`.
+async fn refused_naming(server: &TestServer, key: &str, body: Value, field: &str) {
+    let reply = server.post_json("/v1/channels", key, &body).await;
+    let text = reply.json().to_string();
+    assert_eq!(reply.error(400), "invalid_parameter", "{body}");
+    assert!(text.contains(field), "{field} named in {text}");
+}
+
+async fn settings_are_validated_then_kinds_without_a_connector_are_unavailable(
+    server: &TestServer,
+) {
+    let (_, key) = create_account(server, "kinds").await;
+    let cases = [
+        (
+            json!({"name": "bot", "kind": "telegram", "settings": {}}),
+            "settings.bot_token",
+        ),
+        (
+            json!({"name": "bot", "kind": "telegram", "settings": {"bot_token": "not-a-token"}}),
+            "settings.bot_token",
+        ),
+        (
+            json!({"name": "bot", "kind": "telegram", "settings": {
+                "bot_token": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "inbound": "push"}}),
+            "settings.inbound",
+        ),
+        (
+            json!({"name": "bot", "kind": "telegram", "settings": {
+                "bot_token": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "page_id": "1"}}),
+            "settings.page_id",
+        ),
+        (
+            json!({"name": "bot", "kind": "telegram", "phone_number_id": "1"}),
+            "phone_number_id",
+        ),
+        (
+            json!({"name": "page", "kind": "messenger", "settings": {
+                "page_access_token": "EAAG-page-token", "app_secret": "app-secret-value"}}),
+            "settings.page_id",
+        ),
+        (
+            json!({"name": "page", "kind": "messenger", "settings": {
+                "page_id": "104512345678901", "page_access_token": "EAAG-page-token",
+                "app_secret": "app-secret-value", "base_url": "ftp://x"}}),
+            "settings.base_url",
+        ),
+        (
+            json!({"name": "ig", "kind": "instagram", "settings": {
+                "access_token": "IGQ-token-value", "app_secret": "app-secret-value"}}),
+            "settings.ig_account_id",
+        ),
+        (
+            json!({"name": "web", "kind": "web", "settings": {"pairing_phone_number": "phone"}}),
+            "settings.pairing_phone_number",
+        ),
+        (
+            json!({"name": "cloud", "kind": "cloud", "settings": {}}),
+            "settings",
+        ),
+        (json!({"name": "fax", "kind": "fax"}), "kind"),
+    ];
+    for (body, field) in cases {
+        refused_naming(server, &key, body, field).await;
+    }
+    let unknown = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            json!({"name": "bot", "kind": "telegram", "settings": {"token": "x"}}),
+        )
+        .await;
+    let text = unknown.json().to_string();
+    assert_eq!(unknown.error(400), "invalid_body");
+    assert!(text.contains("token"), "{text}");
+
+    let valid = [
+        json!({"name": "bot", "kind": "telegram", "settings": {
+            "bot_token": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "inbound": "polling"}}),
+        json!({"name": "bot", "kind": "telegram", "sandbox": true}),
+        json!({"name": "page", "kind": "messenger", "settings": {
+            "page_id": "104512345678901", "page_access_token": "EAAG-page-token",
+            "app_secret": "app-secret-value"}}),
+        json!({"name": "ig", "kind": "instagram", "sandbox": true}),
+        json!({"name": "web", "kind": "web", "settings": {"pairing_phone_number": "+16505551234"}}),
+    ];
+    for body in valid {
+        let reply = server.post_json("/v1/channels", &key, &body).await;
+        let text = reply.json().to_string();
+        assert_eq!(reply.error(422), "channel_kind_unavailable", "{body}");
+        let kind = body["kind"].as_str().unwrap();
+        assert!(
+            text.contains(&format!(
+                "{kind} channels are not yet supported by this build"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("sandbox, cloud"),
+            "names what it can create: {text}"
+        );
+    }
+    let listed = server.get("/v1/channels", &key).await.status(200);
+    assert!(
+        listed["data"].as_array().unwrap().is_empty(),
+        "nothing was stored: {listed}"
+    );
+}
+
+/// Stores a telegram channel directly (the API cannot create one in this build).
+async fn stored_telegram_channel(server: &TestServer, account: &str) -> String {
+    let account: AccountId = account.parse().unwrap();
+    let channel =
+        switchboard_store::conformance::channel_of_kind(account, ChannelKind::Telegram, 7);
+    let store = switchboard_store::open(&server.config.database_url)
+        .await
+        .expect("store");
+    store.create_channel(&channel).await.expect("stored");
+    store.close().await;
+    channel.id.to_string()
+}
+
+async fn a_stored_channel_of_another_kind_is_masked_validated_and_limited(server: &TestServer) {
+    let (account, key) = create_account(server, "stored").await;
+    let id = stored_telegram_channel(server, &account).await;
+    let path = format!("/v1/channels/{id}");
+    let shown = server.get(&path, &key).await.status(200);
+    assert_eq!(shown["kind"], "telegram");
+    assert_eq!(shown["settings"]["bot_token"], "********cret", "{shown}");
+    assert_eq!(shown["settings"]["webhook_secret"], "********cret");
+    assert_eq!(shown["settings"]["inbound"], "polling");
+    assert_eq!(shown["settings"]["sandbox"], true);
+    assert!(shown.get("phone_number_id").is_none(), "{shown}");
+    assert!(shown["webhook_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/webhooks/telegram/{id}")));
+    assert!(!shown.to_string().contains("AAH-token-secret"));
+
+    let bad = server
+        .patch_json(&path, &key, json!({"settings": {"bot_token": "nope"}}))
+        .await;
+    let text = bad.json().to_string();
+    assert_eq!(bad.error(400), "invalid_parameter");
+    assert!(text.contains("settings.bot_token"), "{text}");
+    let cloud_field = server
+        .patch_json(&path, &key, json!({"access_token": "EAAG-new-token"}))
+        .await;
+    let text = cloud_field.json().to_string();
+    assert_eq!(cloud_field.error(400), "invalid_parameter");
+    assert!(text.contains("access_token"), "{text}");
+    let changed = server
+        .patch_json(&path, &key, json!({"settings": {"inbound": "webhook"}}))
+        .await
+        .status(200);
+    assert_eq!(changed["settings"]["inbound"], "webhook");
+    let status = server
+        .get(&format!("{path}/status"), &key)
+        .await
+        .status(200);
+    assert_eq!(status["reason"], "reconfigured");
+
+    let template = json!({"messaging_product": "whatsapp", "to": "16505551234",
+        "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}});
+    let refused = server
+        .post_json(&format!("/v1/channels/{id}/messages"), &key, &template)
+        .await
+        .status(422);
+    let details = refused["error"]["error_data"]["details"].as_str().unwrap();
+    assert!(details.starts_with("unsupported_message_kind"), "{details}");
+    assert!(details.contains("telegram"), "{details}");
+    assert!(
+        details.contains("interactive (button, list, cta_url)"),
+        "{details}"
+    );
+    assert_eq!(refused["error"]["code"], 131051);
+    let location_request = json!({"messaging_product": "whatsapp", "to": "16505551234",
+        "type": "interactive", "interactive": {"type": "location_request_message",
+        "body": {"text": "Where are you?"}, "action": {"name": "send_location"}}});
+    let refused = server
+        .post_json(
+            &format!("/v1/channels/{id}/messages"),
+            &key,
+            &location_request,
+        )
+        .await
+        .status(422);
+    let details = refused["error"]["error_data"]["details"].as_str().unwrap();
+    assert!(
+        details.contains("`interactive/location_request_message`"),
+        "{details}"
+    );
+
+    server.delete(&path, &key).await.status(204);
+}
+
+on_both_backends!(
+    kinds_are_validated_then_unavailable => super::settings_are_validated_then_kinds_without_a_connector_are_unavailable,
+    stored_kinds_are_masked_and_limited => super::a_stored_channel_of_another_kind_is_masked_validated_and_limited,
+);
