@@ -1,4 +1,4 @@
-//! Bot settings: seed 001's defaults and shapes, and every validation error.
+//! Bot settings: the WhatsApp Web bot platform's defaults and shapes, and every validation error.
 
 use serde_json::json;
 use switchboard_core::automation::settings::{

@@ -1,6 +1,7 @@
 //! `template_def::validate`: every rule accepted and refused with the right JSON path
 //! (table-driven), and Meta's create-template examples (the OAS `message_templates` POST
-//! and GET examples, seed 002's examples) accepted and round-tripped through serde.
+//! and GET examples, and those of the seed services' documents) accepted and round-tripped
+//! through serde.
 
 use serde_json::{json, Value};
 use switchboard_core::template_def::{

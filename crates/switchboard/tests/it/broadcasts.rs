@@ -421,9 +421,15 @@ async fn marketing_skips_opted_out_and_renders_fields(server: &TestServer) {
     ] {
         server.post_json(&format!("/v1/channels/{}/sandbox/inbound", s.channel), &s.key, &json!({"from": wa, "type": "text", "text": {"body": "hi"}, "profile": {"name": name}})).await.status(202);
     }
+    // Inbound messages are processed concurrently: wait for every contact, not only the last.
     eventually(20, "the contacts to exist", || async {
-        let r = server.get("/v1/contacts/15551230103", &s.key).await;
-        (r.code == 200).then_some(())
+        for wa in ["15551230101", "15551230102", "15551230103"] {
+            let r = server.get(&format!("/v1/contacts/{wa}"), &s.key).await;
+            if r.code != 200 {
+                return None;
+            }
+        }
+        Some(())
     })
     .await;
     // Tags and the opt-out through the contacts API (the inbound created the contacts).
