@@ -5,6 +5,7 @@
 //! validation against WhatsApp's limits, accounts, keys and channels.
 
 pub mod account;
+pub mod address;
 pub mod automation;
 pub mod broadcast;
 pub mod channel;

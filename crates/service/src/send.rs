@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use switchboard_core::address::Address;
 use switchboard_core::channel::Channel;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message, IdempotencyKey, MessageContent, MessageError};
-use switchboard_core::recipient::WaId;
+use switchboard_core::message::{parse_message_to, IdempotencyKey, MessageContent, MessageError};
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
@@ -68,10 +68,10 @@ pub enum SendError {
     #[error(transparent)]
     Invalid(MessageError),
     /// A free-form message outside the 24-hour window (Meta's 131047).
-    #[error("the 24-hour customer-service window with {wa_id} is closed")]
+    #[error("the 24-hour customer-service window with {address} is closed")]
     WindowClosed {
         /// The recipient.
-        wa_id: WaId,
+        address: Address,
         /// When the customer last wrote, if ever.
         last_inbound: Option<Millis>,
     },
@@ -132,11 +132,13 @@ pub async fn send(
         .schedule
         .take(&mut request, now)
         .map_err(SendError::Schedule)?;
-    let message = parse_message(&request).map_err(SendError::Invalid)?;
-    // Typed from here down; strings again only at the connector and store calls.
-    let wa_id = message.recipient();
-    let kind = message.message_kind();
     let capabilities = channel.kind.capabilities();
+    // `to` is read in the channel's address form: a wa_id for WhatsApp kinds, a chat_id
+    // for Telegram, a page-scoped id for Messenger and Instagram.
+    let message = parse_message_to(&request, capabilities.address).map_err(SendError::Invalid)?;
+    // Typed from here down; strings again only at the connector and store calls.
+    let address = message.address.clone();
+    let kind = message.message_kind();
     capabilities
         .check(&message.content)
         .map_err(|what| SendError::Unsupported {
@@ -165,10 +167,11 @@ pub async fn send(
         _ => None,
     };
     if let Some(category) = template_category {
+        // Templates are WhatsApp's only (the capability map), so the address is a wa_id.
         match check_marketing_allowed(
             parts.store.as_ref(),
             channel.account_id,
-            &wa_id,
+            &message.recipient(),
             category.as_str(),
         )
         .await
@@ -182,14 +185,17 @@ pub async fn send(
             }
         }
     }
-    let last_inbound = parts.store.last_inbound(channel.id, wa_id.as_str()).await?;
+    let last_inbound = parts
+        .store
+        .last_inbound(channel.id, address.as_str())
+        .await?;
     let send_at = match when {
         SendTime::Now => None,
         SendTime::At(at) => Some(at),
     };
     if send_at.is_none() && message.is_free_form() && !capabilities.window_open(last_inbound, now) {
         return Err(SendError::WindowClosed {
-            wa_id,
+            address,
             last_inbound,
         });
     }
@@ -198,7 +204,7 @@ pub async fn send(
         account_id: channel.account_id,
         channel_id: channel.id,
         direction: Direction::Outbound,
-        chat: wa_id.to_string(),
+        chat: address.to_string(),
         kind: kind.as_str().to_string(),
         body: message.body.clone(),
         status: if send_at.is_some() {
@@ -215,7 +221,7 @@ pub async fn send(
     };
     let mut body = json!({
         "messaging_product": "whatsapp",
-        "contacts": [{ "input": message.to_input, "wa_id": wa_id }],
+        "contacts": [{ "input": message.to_input, "wa_id": address }],
         "messages": [{ "id": record.id.to_string(), "message_status": record.status.as_str() }],
         "window_expires_at": window::expires_at(last_inbound).map(to_rfc3339),
     });

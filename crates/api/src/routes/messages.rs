@@ -244,7 +244,10 @@ async fn cloud_request(
 fn send_error(e: SendError) -> MetaApiError {
     match e {
         SendError::Invalid(e) => e.into(),
-        SendError::WindowClosed { wa_id, last_inbound } => MetaApiError::bad_request(
+        SendError::WindowClosed {
+            address: wa_id,
+            last_inbound,
+        } => MetaApiError::bad_request(
             131047,
             "Re-engagement message",
             format!(

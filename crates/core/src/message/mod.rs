@@ -49,8 +49,10 @@ pub use template::{
 };
 pub use text::{Text, TEXT_BODY_MAX};
 
+use crate::address::Address;
+use crate::channel::capability::AddressForm;
 use crate::json_reader::Path;
-use crate::recipient::{parse_recipient, WaId};
+use crate::recipient::WaId;
 use error::{Check, Obj};
 
 /// Maximum length of `biz_opaque_callback_data`, in characters.
@@ -75,10 +77,12 @@ pub enum CloudRequest {
 /// A validated outbound message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboundMessage {
-    /// The recipient exactly as the client wrote it (echoed as `contacts[].input`).
+    /// The recipient exactly as the client wrote it (echoed as `contacts[].input`; a JSON
+    /// integer `to` as its decimal string).
     pub to_input: String,
-    /// The recipient's WhatsApp id: digits only, country code first.
-    pub wa_id: String,
+    /// The recipient in the channel's address form: for WhatsApp kinds its WhatsApp id
+    /// (digits only, country code first), for Telegram the `chat_id` as a string.
+    pub address: Address,
     /// The message type (`text`, `image`, `interactive`, `template`, …).
     pub kind: String,
     /// The message as it goes on the wire to the Cloud API: the input with `to` normalized
@@ -99,9 +103,10 @@ impl OutboundMessage {
         self.content.kind()
     }
 
-    /// The recipient as a parsed [`WaId`] (the digits of `wa_id`).
+    /// The recipient as a [`WaId`] (the digits of `address`), for messages parsed in a
+    /// WhatsApp address form.
     pub fn recipient(&self) -> WaId {
-        WaId::from_normalized(self.wa_id.clone())
+        WaId::from_normalized(self.address.as_str().to_string())
     }
 
     /// Whether this is a template message (allowed outside the 24-hour window).
@@ -210,6 +215,11 @@ const ENVELOPE_FIELDS: [&str; 6] = [
 
 /// Parses and validates a Cloud API request body (a send or a mark-as-read).
 pub fn parse_request(value: &Value) -> Result<CloudRequest, MessageError> {
+    parse_request_to(value, AddressForm::WaId)
+}
+
+/// Parses and validates a request body whose `to` is in the address form `form`.
+pub fn parse_request_to(value: &Value, form: AddressForm) -> Result<CloudRequest, MessageError> {
     let root = Path::root();
     let o = Obj::at(value, root)?;
     let product = o.str("messaging_product", "set it to \"whatsapp\"")?;
@@ -226,12 +236,18 @@ pub fn parse_request(value: &Value) -> Result<CloudRequest, MessageError> {
             typing_indicator,
         });
     }
-    parse_send(&o).map(CloudRequest::Send)
+    parse_send(&o, form).map(CloudRequest::Send)
 }
 
-/// Parses a message to send; a mark-as-read body is refused.
+/// Parses a message to a WhatsApp recipient; a mark-as-read body is refused.
 pub fn parse_message(value: &Value) -> Result<OutboundMessage, MessageError> {
-    match parse_request(value)? {
+    parse_message_to(value, AddressForm::WaId)
+}
+
+/// Parses a message whose `to` is in the address form `form` (a channel kind's,
+/// [`Capabilities::address`](crate::channel::Capabilities)); a mark-as-read body is refused.
+pub fn parse_message_to(value: &Value, form: AddressForm) -> Result<OutboundMessage, MessageError> {
+    match parse_request_to(value, form)? {
         CloudRequest::Send(m) => Ok(m),
         CloudRequest::MarkRead { .. } => Err(MessageError::invalid(
             "status",
@@ -275,7 +291,7 @@ fn message_kind(o: &Obj<'_>) -> Check<MessageKind> {
     }
 }
 
-fn parse_send(o: &Obj<'_>) -> Check<OutboundMessage> {
+fn parse_send(o: &Obj<'_>, form: AddressForm) -> Check<OutboundMessage> {
     let kind = message_kind(o)?;
     let allowed: Vec<&str> = ENVELOPE_FIELDS
         .iter()
@@ -298,12 +314,7 @@ fn parse_send(o: &Obj<'_>) -> Check<OutboundMessage> {
             ))
         }
     }
-    let to_input = o.str(
-        "to",
-        "give the recipient's phone number with its country code",
-    )?;
-    let wa_id = parse_recipient(to_input)
-        .map_err(|e| MessageError::invalid(o.at_key("to"), e.to_string()))?;
+    let (to_input, address) = recipient(o, form)?;
 
     let name = kind.as_str();
     if let Some(other) = MessageKind::ALL
@@ -343,18 +354,48 @@ fn parse_send(o: &Obj<'_>) -> Check<OutboundMessage> {
     body.insert("messaging_product".into(), Value::from("whatsapp"));
     body.entry("recipient_type")
         .or_insert_with(|| Value::from("individual"));
-    body.insert("to".into(), Value::from(wa_id.as_str()));
+    body.insert("to".into(), Value::from(address.as_str()));
     body.insert("type".into(), Value::from(name));
 
     Ok(OutboundMessage {
-        to_input: to_input.to_string(),
-        wa_id: wa_id.into_string(),
+        to_input,
+        address,
         kind: name.to_string(),
         body: Value::Object(body),
         context_message_id,
         content,
         template,
     })
+}
+
+/// `to` as written and as an [`Address`] of `form`. WhatsApp forms read it exactly as they
+/// always have (a string, a phone number or chat id).
+fn recipient(o: &Obj<'_>, form: AddressForm) -> Check<(String, Address)> {
+    let to_input = match (form, o.get("to")) {
+        (AddressForm::WaId | AddressForm::WaIdOrGroup, _) | (_, None) => o
+            .str(
+                "to",
+                match form {
+                    AddressForm::WaId | AddressForm::WaIdOrGroup => {
+                        "give the recipient's phone number with its country code"
+                    }
+                    other => other.describe(),
+                },
+            )?
+            .to_string(),
+        (_, Some(Value::Number(n))) => n.to_string(),
+        (_, Some(Value::String(s))) => s.clone(),
+        (_, Some(_)) => {
+            return Err(MessageError::invalid(
+                o.at_key("to"),
+                format!("must be {}", form.describe()),
+            ))
+        }
+    };
+    let value = o.get("to").cloned().unwrap_or(Value::Null);
+    let address =
+        Address::parse(form, &value).map_err(|e| MessageError::invalid(o.at_key("to"), e))?;
+    Ok((to_input, address))
 }
 
 fn parse_content(o: &Obj<'_>, kind: MessageKind) -> Check<MessageContent> {

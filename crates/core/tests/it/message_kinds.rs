@@ -31,7 +31,7 @@ fn text_is_canonicalized() {
         "biz_opaque_callback_data": "order-42"
     }));
     assert_eq!(m.to_input, "+1 (650) 555-1234");
-    assert_eq!(m.wa_id, "16505551234");
+    assert_eq!(m.address.as_str(), "16505551234");
     assert_eq!(m.context_message_id.as_deref(), Some("wamid.ABC"));
     assert!(m.is_free_form() && !m.is_template());
     assert_eq!(
@@ -411,7 +411,7 @@ fn recipients_in_every_spelling() {
         let mut v = msg("text", json!({"body": "hi"}));
         v["to"] = json!(to);
         let m = accept(&v);
-        assert_eq!(m.wa_id, "12020721369");
+        assert_eq!(m.address.as_str(), "12020721369");
         assert_eq!(m.to_input, to);
     }
 }

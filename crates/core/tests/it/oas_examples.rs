@@ -94,7 +94,7 @@ fn every_supported_example_is_accepted() {
                     .chars()
                     .filter(char::is_ascii_digit)
                     .collect();
-                assert_eq!(m.wa_id, digits, "{name}");
+                assert_eq!(m.address.as_str(), digits, "{name}");
                 assert_eq!(m.body["to"], digits.as_str(), "{name}");
                 assert_eq!(m.body["messaging_product"], "whatsapp", "{name}");
                 assert_eq!(m.body["type"], m.kind.as_str(), "{name}");

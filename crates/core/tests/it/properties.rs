@@ -209,7 +209,7 @@ proptest! {
                 Ok(CloudRequest::Send(again)) => {
                     prop_assert_eq!(&again.body, &m.body);
                     prop_assert_eq!(&again.content, &m.content);
-                    prop_assert_eq!(&again.wa_id, &m.wa_id);
+                    prop_assert_eq!(&again.address, &m.address);
                 }
                 other => prop_assert!(false, "canonical body not accepted: {:?}", other),
             }

@@ -120,15 +120,15 @@ fn send(
     lock(&inner.records).sent.push(SentMessage {
         wamid: wamid.clone(),
         phone_number_id: phone.phone_number_id.clone(),
-        to: m.wa_id.clone(),
+        to: m.address.to_string(),
         body: raw,
         time_ms: now_millis(),
     });
-    let failure = if inner.undeliverable(&m.wa_id) {
+    let failure = if inner.undeliverable(m.address.as_str()) {
         Some(undeliverable_error())
     } else if inner.config.enforce_window
         && m.kind != "template"
-        && !inner.window_open(&phone.phone_number_id, &m.wa_id, now_secs())
+        && !inner.window_open(&phone.phone_number_id, m.address.as_str(), now_secs())
     {
         Some(window_error())
     } else {
@@ -136,7 +136,7 @@ fn send(
     };
     let mut answer = json!({
         "messaging_product": "whatsapp",
-        "contacts": [{"input": m.to_input, "wa_id": m.wa_id}],
+        "contacts": [{"input": m.to_input, "wa_id": m.address}],
         "messages": [{"id": wamid}],
     });
     if m.kind == "template" {
@@ -147,7 +147,7 @@ fn send(
         Accepted {
             phone,
             wamid,
-            wa_id: m.wa_id,
+            wa_id: m.address.into_string(),
             kind: m.kind,
             category,
             text: text_of(&m.body),

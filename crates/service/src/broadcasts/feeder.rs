@@ -177,7 +177,7 @@ pub fn decide(b: &BroadcastRecord, t: &PendingTarget, now: Millis) -> FeedItem {
                 account_id: b.account_id,
                 channel_id: b.channel_id,
                 direction: Direction::Outbound,
-                chat: m.wa_id.clone(),
+                chat: m.address.to_string(),
                 kind: m.kind.clone(),
                 body: m.body.clone(),
                 status: MessageStatus::Accepted,
