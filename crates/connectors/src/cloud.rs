@@ -23,7 +23,7 @@
 //! every error message and log line this module produces.
 
 mod classify;
-mod client;
+pub(crate) mod client;
 mod media;
 mod messages;
 mod target;

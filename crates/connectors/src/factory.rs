@@ -5,6 +5,7 @@ use std::sync::Arc;
 use switchboard_core::channel::{Channel, ChannelKind, ChannelSettings};
 
 use crate::cloud::{CloudClient, CloudTarget, DEFAULT_BASE_URL};
+use crate::telegram::{TelegramConnector, TelegramTarget, DEFAULT_BASE_URL as TELEGRAM_URL};
 use crate::{Connector, ConnectorError};
 
 /// Builds the connector of a channel from its kind and settings.
@@ -27,8 +28,8 @@ pub fn kind_unavailable(kind: ChannelKind) -> ConnectorError {
 }
 
 /// The connectors of this build: WhatsApp Cloud (`cloud`, and `sandbox` against the emulator
-/// mounted at `sandbox_base_url`). Telegram, Messenger, Instagram and WhatsApp Web have no
-/// connector yet.
+/// mounted at `sandbox_base_url`) and Telegram (sandbox bots at `{sandbox_base_url}/telegram`).
+/// Messenger, Instagram and WhatsApp Web have no connector yet.
 #[derive(Debug, Clone)]
 pub struct Connectors {
     cloud: CloudClient,
@@ -61,19 +62,42 @@ impl Connectors {
             access_token: s.access_token.clone(),
         })
     }
+
+    /// Where a `telegram` channel's bot is reached: its own base URL, else the emulator's
+    /// Bot API for a sandbox channel, else `https://api.telegram.org`.
+    pub fn telegram_target(&self, channel: &Channel) -> Option<TelegramTarget> {
+        let ChannelSettings::Telegram(s) = &channel.settings else {
+            return None;
+        };
+        let base_url = match (&s.base_url, s.sandbox) {
+            (Some(url), _) => url.clone(),
+            (None, true) => format!("{}/telegram", self.sandbox_base_url.trim_end_matches('/')),
+            (None, false) => TELEGRAM_URL.to_string(),
+        };
+        Some(TelegramTarget {
+            base_url,
+            bot_token: s.bot_token.clone(),
+            webhook_secret: s.webhook_secret.clone(),
+        })
+    }
 }
 
 impl ConnectorFactory for Connectors {
     fn has_kind(&self, kind: ChannelKind) -> bool {
-        kind.is_whatsapp_cloud()
+        kind.is_whatsapp_cloud() || kind == ChannelKind::Telegram
     }
 
     fn build(&self, channel: &Channel) -> Result<Arc<dyn Connector>, ConnectorError> {
         if !self.has_kind(channel.kind) {
             return Err(kind_unavailable(channel.kind));
         }
+        if let (ChannelKind::Telegram, Some(target)) = (channel.kind, self.telegram_target(channel)) {
+            return Ok(Arc::new(TelegramConnector::new(self.cloud.clone(), target)));
+        }
         match (&channel.settings, self.cloud_target(channel)) {
-            (ChannelSettings::Cloud(_), Some(target)) => Ok(Arc::new(self.cloud.connector(target))),
+            (ChannelSettings::Cloud(_), Some(target)) if channel.kind.is_whatsapp_cloud() => {
+                Ok(Arc::new(self.cloud.connector(target)))
+            }
             _ => Err(ConnectorError::permanent(format!(
                 "channel {} is of kind {} but its stored settings are not",
                 channel.id,
@@ -159,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn kinds_without_a_connector_are_refused_by_name() {
+    fn telegram_channels_get_a_bot_connector() {
         let f = connectors();
         let tg = channel(
             ChannelKind::Telegram,
@@ -171,11 +195,20 @@ mod tests {
                 sandbox: true,
             }),
         );
-        assert!(!f.has_kind(ChannelKind::Telegram));
-        let err = f.build(&tg).err().expect("refused");
-        assert!(err.message.contains("telegram"), "{}", err.message);
-        assert!(!err.is_retryable());
+        assert!(f.has_kind(ChannelKind::Telegram));
+        assert!(f.build(&tg).is_ok());
+        assert_eq!(
+            f.telegram_target(&tg).map(|t| t.base_url).as_deref(),
+            Some("http://127.0.0.1:9/sandbox/telegram")
+        );
         let mismatched = channel(ChannelKind::Cloud, tg.settings.clone());
         assert!(f.build(&mismatched).is_err());
+        let messenger = channel(
+            ChannelKind::Messenger,
+            ChannelSettings::Web(Default::default()),
+        );
+        assert!(!f.has_kind(ChannelKind::Messenger));
+        let err = f.build(&messenger).err().expect("refused");
+        assert!(err.message.contains("messenger"), "{}", err.message);
     }
 }

@@ -17,12 +17,14 @@
 pub mod cloud;
 mod error;
 mod factory;
+pub mod telegram;
 
 use async_trait::async_trait;
 
 pub use cloud::{CloudClient, CloudConnector, CloudTarget, ConnectorConfig};
 pub use error::{ConnectorError, ErrorClass};
 pub use factory::{ConnectorFactory, Connectors, FixedConnector};
+pub use telegram::{TelegramConnector, TelegramTarget};
 
 /// The upstream's answer to an accepted send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +33,21 @@ pub struct SendReceipt {
     pub upstream_id: String,
     /// The recipient's WhatsApp id as the upstream reports it (`contacts[0].wa_id`).
     pub wa_id: Option<String>,
+    /// The upstream media id of a file uploaded with the send
+    /// ([`Connector::send_with_attachment`]), to reuse for later sends.
+    pub media_id: Option<String>,
+}
+
+/// A file uploaded together with a send (upstreams without an upload-only call).
+pub struct Attachment {
+    /// The bytes, streamed.
+    pub body: reqwest::Body,
+    /// Their length.
+    pub len: u64,
+    /// MIME type.
+    pub mime_type: String,
+    /// File name shown to the recipient.
+    pub filename: String,
 }
 
 /// Media metadata from the upstream (`GET /{media_id}`).
@@ -52,6 +69,36 @@ pub trait Connector: Send + Sync + 'static {
     /// Sends one message; `body` is the canonical Cloud API JSON (already validated, and
     /// of a kind the channel's capability map carries).
     async fn send(&self, body: &serde_json::Value) -> Result<SendReceipt, ConnectorError>;
+
+    /// Whether media is uploaded together with the send ([`Connector::send_with_attachment`])
+    /// instead of beforehand ([`Connector::upload_media_stream`]).
+    fn uploads_with_send(&self) -> bool {
+        false
+    }
+
+    /// Sends `body` whose one media reference is replaced by `attachment`, uploaded with
+    /// it; the receipt's `media_id` is the upstream id the file got.
+    async fn send_with_attachment(
+        &self,
+        _body: &serde_json::Value,
+        _attachment: Attachment,
+    ) -> Result<SendReceipt, ConnectorError> {
+        Err(ConnectorError::permanent(
+            "this upstream uploads media before the send, not with it",
+        ))
+    }
+
+    /// Points the upstream's inbound deliveries at `webhook_url` (`None`: stop pushing, the
+    /// server pulls instead). Upstreams configured elsewhere (Meta's app dashboard) do
+    /// nothing.
+    async fn connect_inbound(&self, _webhook_url: Option<&str>) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    /// Acknowledges a user action that waits for an answer (Telegram's callback query).
+    async fn answer_action(&self, _action_id: &str) -> Result<(), ConnectorError> {
+        Ok(())
+    }
 
     /// Marks an inbound message as read (optionally showing a typing indicator).
     async fn mark_read(

@@ -7,6 +7,7 @@ use crate::id::{AccountId, ChannelId};
 use crate::time::Millis;
 
 pub mod capability;
+pub mod telegram;
 mod settings;
 
 pub use capability::Capabilities;
@@ -170,6 +171,20 @@ impl ChannelState {
 /// account) rather than the one message: HTTP 401/403, or Meta's codes 0, 3, 10, 190,
 /// 200–299 and 131031.
 pub fn is_channel_error(code: Option<u32>, http_status: Option<u16>) -> bool {
+    is_graph_channel_error(code, http_status)
+}
+
+/// Whether an upstream error of a channel of `kind` is about the channel itself. Telegram's
+/// 403 is about one chat (`bot was blocked by the user`), so only its 401 (the token was
+/// revoked or is unknown) is; other kinds follow [`is_channel_error`].
+pub fn is_channel_error_of(kind: ChannelKind, code: Option<u32>, http_status: Option<u16>) -> bool {
+    match kind {
+        ChannelKind::Telegram => http_status == Some(401),
+        _ => is_channel_error(code, http_status),
+    }
+}
+
+fn is_graph_channel_error(code: Option<u32>, http_status: Option<u16>) -> bool {
     matches!(http_status, Some(401) | Some(403))
         || matches!(code, Some(0 | 3 | 10 | 190 | 200..=299 | 131031))
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde_json::{json, Value};
 use switchboard_connectors::{ConnectorError, ErrorClass};
-use switchboard_core::channel::{is_channel_error, Channel};
+use switchboard_core::channel::{is_channel_error_of, Channel};
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
@@ -252,35 +252,43 @@ impl Worker {
                 attempted: false,
             };
         }
-        let budget = Duration::from_millis(self.settings.media_budget_ms);
-        let uploads = Uploads {
-            store: self.gateway.store.as_ref(),
-            media: &self.gateway.media,
-            upstream: &self.gateway.upstream,
-        };
-        let resolving = crate::media::upstream::resolve(&uploads, channel, &m.body);
-        let resolved = match tokio::time::timeout(budget, resolving).await {
-            Ok(Ok(resolved)) => resolved,
-            Ok(Err(e)) => {
+        let connector = match self.gateway.upstream.connector(channel) {
+            Ok(c) => c,
+            Err(e) => {
                 self.note_upstream(channel, Some(&e)).await;
                 return self.after_error(m, &e);
             }
-            Err(_) => {
-                tracing::warn!(message_id = %m.id, budget_ms = self.settings.media_budget_ms, "uploading the message's media outlasted its budget; retrying");
-                return DispatchOutcome::Retry {
-                    not_before: now_millis() + self.settings.retry_base_ms as i64,
-                    error: Some(json!({
-                        "message": "uploading the message's media to the upstream took longer than the dispatch lease allows; retrying",
-                        "attempted": false,
-                    })),
-                    attempted: false,
-                };
-            }
         };
-        let body = resolved.as_ref().unwrap_or(&m.body);
-        let result = match self.gateway.upstream.connector(channel) {
-            Ok(connector) => connector.send(body).await,
-            Err(e) => Err(e),
+        let body = match self.quoted_upstream_ids(channel, &m.body).await {
+            Ok(body) => body,
+            Err(e) => return self.after_error(m, &e),
+        };
+        let body = body.as_ref().unwrap_or(&m.body);
+        let result = if connector.uploads_with_send() {
+            self.send_with_uploads(channel, connector.as_ref(), body).await
+        } else {
+            let budget = Duration::from_millis(self.settings.media_budget_ms);
+            let uploads = Uploads {
+                store: self.gateway.store.as_ref(),
+                media: &self.gateway.media,
+                upstream: &self.gateway.upstream,
+            };
+            let resolving = crate::media::upstream::resolve(&uploads, channel, body);
+            match tokio::time::timeout(budget, resolving).await {
+                Ok(Ok(resolved)) => connector.send(resolved.as_ref().unwrap_or(body)).await,
+                Ok(Err(e)) => Err(e),
+                Err(_) => {
+                    tracing::warn!(message_id = %m.id, budget_ms = self.settings.media_budget_ms, "uploading the message's media outlasted its budget; retrying");
+                    return DispatchOutcome::Retry {
+                        not_before: now_millis() + self.settings.retry_base_ms as i64,
+                        error: Some(json!({
+                            "message": "uploading the message's media to the upstream took longer than the dispatch lease allows; retrying",
+                            "attempted": false,
+                        })),
+                        attempted: false,
+                    };
+                }
+            }
         };
         self.note_upstream(channel, result.as_ref().err()).await;
         match result {
@@ -291,10 +299,88 @@ impl Worker {
         }
     }
 
+    /// Sends through a connector that uploads media with the send (Telegram): a cached
+    /// upstream id is reused, else the file is attached and the id it gets cached.
+    async fn send_with_uploads(
+        &self,
+        channel: &Channel,
+        connector: &dyn switchboard_connectors::Connector,
+        body: &Value,
+    ) -> Result<switchboard_connectors::SendReceipt, ConnectorError> {
+        use crate::media::upstream::{prepare, remember, Prepared};
+        let uploads = Uploads {
+            store: self.gateway.store.as_ref(),
+            media: &self.gateway.media,
+            upstream: &self.gateway.upstream,
+        };
+        match prepare(&uploads, channel, body).await? {
+            Prepared::Body(body) => connector.send(&body).await,
+            Prepared::Attach {
+                body,
+                media_id,
+                attachment,
+            } => {
+                let uploaded_at = now_millis();
+                let receipt = connector.send_with_attachment(&body, attachment).await?;
+                if let Some(id) = &receipt.media_id {
+                    remember(
+                        self.gateway.store.as_ref(),
+                        media_id,
+                        channel,
+                        id.clone(),
+                        uploaded_at,
+                    )
+                    .await;
+                }
+                Ok(receipt)
+            }
+        }
+    }
+
+    /// For kinds other than WhatsApp, `context.message_id` and `reaction.message_id` may name
+    /// our message (`msg_…`): they become its upstream id. `None` when nothing changes.
+    async fn quoted_upstream_ids(
+        &self,
+        channel: &Channel,
+        body: &Value,
+    ) -> Result<Option<Value>, ConnectorError> {
+        if channel.kind.is_whatsapp_cloud() {
+            return Ok(None);
+        }
+        let mut changed = None;
+        for pointer in ["/context/message_id", "/reaction/message_id"] {
+            let Some(id) = body.pointer(pointer).and_then(Value::as_str) else {
+                continue;
+            };
+            let Ok(ours) = id.parse::<switchboard_core::id::MessageId>() else {
+                continue;
+            };
+            let found = self
+                .gateway
+                .store
+                .get_message(channel.account_id, ours)
+                .await
+                .map_err(|e| ConnectorError::transient(format!("reading message {id}: {e}")))?;
+            let upstream = found.and_then(|(m, _)| m.upstream_id).ok_or_else(|| {
+                ConnectorError::permanent(format!(
+                    "{}: message {id} has no upstream id on this channel (not sent yet, or not found)",
+                    pointer.trim_start_matches('/').replace('/', ".")
+                ))
+            })?;
+            let target = changed.get_or_insert_with(|| body.clone());
+            if let Some(slot) = target.pointer_mut(pointer) {
+                *slot = Value::String(upstream);
+            }
+        }
+        Ok(changed)
+    }
+
     /// Records what the upstream's answer says about the channel itself (its status).
     async fn note_upstream(&self, channel: &Channel, error: Option<&ConnectorError>) {
         let error = match error {
-            Some(e) if is_channel_error(e.code, e.http_status) => Some(error_json(e)),
+            Some(e) if is_channel_error_of(channel.kind, e.code, e.http_status) => {
+                Some(error_json(e))
+            }
             Some(_) => return,
             None => None,
         };

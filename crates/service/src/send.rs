@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use switchboard_core::address::Address;
-use switchboard_core::channel::Channel;
+use switchboard_core::channel::{telegram, Channel, ChannelKind};
 use switchboard_core::id::MessageId;
 use switchboard_core::message::{parse_message_to, IdempotencyKey, MessageContent, MessageError};
 use switchboard_core::record::MessageRecord;
@@ -146,6 +146,9 @@ pub async fn send(
             what,
             carried: capabilities.carried(),
         })?;
+    if channel.kind == ChannelKind::Telegram {
+        telegram::check(&message.content).map_err(SendError::Invalid)?;
+    }
     crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &message.body, now)
         .await
         .map_err(|e| match e {

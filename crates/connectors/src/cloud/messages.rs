@@ -90,7 +90,11 @@ pub(crate) async fn send(
         .next()
         .and_then(|c| c.wa_id)
         .filter(|w| !w.is_empty());
-    Ok(SendReceipt { upstream_id, wa_id })
+    Ok(SendReceipt {
+        upstream_id,
+        wa_id,
+        media_id: None,
+    })
 }
 
 /// Marks an inbound message read, optionally with a typing indicator.

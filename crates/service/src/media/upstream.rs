@@ -98,6 +98,96 @@ async fn upstream_id(
     Ok(id)
 }
 
+/// A body ready for a connector that uploads media with the send
+/// ([`Connector::uploads_with_send`](switchboard_connectors::Connector::uploads_with_send)).
+pub enum Prepared {
+    /// Send this body as is (its references resolved to cached upstream ids).
+    Body(Value),
+    /// Send this body with the file of our media `media_id` attached (no fresh upstream id).
+    Attach {
+        /// The body, its reference still naming our media.
+        body: Value,
+        /// Our media.
+        media_id: switchboard_core::id::MediaId,
+        /// The file, streamed from the storage.
+        attachment: switchboard_connectors::Attachment,
+    },
+}
+
+/// For connectors that upload with the send: each `med_…` reference with a fresh cached
+/// upstream id is replaced by it; the first without one is opened from the storage to be
+/// attached (an upstream whose messages carry one file each, like Telegram's).
+pub async fn prepare(
+    parts: &Uploads<'_>,
+    channel: &Channel,
+    body: &Value,
+) -> Result<Prepared, ConnectorError> {
+    let refs = media_refs(body).map_err(|e| permanent(format!("{}: {}", e.path, e.message)))?;
+    let mut resolved = body.clone();
+    let store = parts.store;
+    for r in &refs {
+        let cached = store
+            .upstream_media(r.id, channel.id)
+            .await
+            .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?;
+        if let Some(c) = cached.filter(|c| upstream_is_fresh(c.uploaded_at, now_millis())) {
+            substitute(&mut resolved, r, &c.upstream_id);
+            continue;
+        }
+        let media = store
+            .get_media(channel.account_id, r.id)
+            .await
+            .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?
+            .ok_or_else(|| {
+                permanent(format!(
+                    "{}: media {} no longer exists (deleted or expired)",
+                    r.path, r.id
+                ))
+            })?;
+        let (stream, len) = parts
+            .media
+            .storage
+            .open(&media.storage_key)
+            .await
+            .map_err(|e| match e {
+                StorageError::NotFound => permanent(format!(
+                    "{}: the bytes of media {} are gone from the media storage",
+                    r.path, r.id
+                )),
+                other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
+            })?;
+        let filename = media.filename.clone().unwrap_or_else(|| media.id.to_string());
+        return Ok(Prepared::Attach {
+            body: resolved,
+            media_id: media.id,
+            attachment: switchboard_connectors::Attachment {
+                body: reqwest::Body::wrap_stream(stream),
+                len,
+                mime_type: media.mime_type.clone(),
+                filename,
+            },
+        });
+    }
+    Ok(Prepared::Body(resolved))
+}
+
+/// Caches the upstream id a file got when it was uploaded with a send.
+pub async fn remember(
+    store: &dyn Store,
+    media_id: switchboard_core::id::MediaId,
+    channel: &Channel,
+    upstream_id: String,
+    uploaded_at: switchboard_core::time::Millis,
+) {
+    let upstream = UpstreamMedia {
+        upstream_id,
+        uploaded_at,
+    };
+    if let Err(e) = store.put_upstream_media(media_id, channel.id, &upstream).await {
+        tracing::warn!(media_id = %media_id, error = %e, "caching an upstream media id failed");
+    }
+}
+
 /// `body` with every `med_…` reference replaced by the channel's upstream media id, or
 /// `None` when it names none (send it as is).
 pub async fn resolve(

@@ -42,6 +42,7 @@ impl Connector for AcceptingUpstream {
         Ok(SendReceipt {
             upstream_id: format!("wamid.test{n}"),
             wa_id: None,
+            media_id: None,
         })
     }
     async fn mark_read(&self, _: &str, _: bool) -> Result<(), ConnectorError> {
