@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     .merge(Scalar::with_url("/docs", document))
     .route("/metrics", get(metrics::serve))
     .merge(routes::cloud_webhooks::router())
+    .merge(routes::telegram_webhooks::router())
     .with_state::<AppState>(state)
 }
 

@@ -91,7 +91,8 @@ impl ConnectorFactory for Connectors {
         if !self.has_kind(channel.kind) {
             return Err(kind_unavailable(channel.kind));
         }
-        if let (ChannelKind::Telegram, Some(target)) = (channel.kind, self.telegram_target(channel)) {
+        if let (ChannelKind::Telegram, Some(target)) = (channel.kind, self.telegram_target(channel))
+        {
             return Ok(Arc::new(TelegramConnector::new(self.cloud.clone(), target)));
         }
         match (&channel.settings, self.cloud_target(channel)) {

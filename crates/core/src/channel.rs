@@ -7,8 +7,8 @@ use crate::id::{AccountId, ChannelId};
 use crate::time::Millis;
 
 pub mod capability;
-pub mod telegram;
 mod settings;
+pub mod telegram;
 
 pub use capability::Capabilities;
 pub use settings::{

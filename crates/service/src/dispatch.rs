@@ -265,7 +265,8 @@ impl Worker {
         };
         let body = body.as_ref().unwrap_or(&m.body);
         let result = if connector.uploads_with_send() {
-            self.send_with_uploads(channel, connector.as_ref(), body).await
+            self.send_with_uploads(channel, connector.as_ref(), body)
+                .await
         } else {
             let budget = Duration::from_millis(self.settings.media_budget_ms);
             let uploads = Uploads {

@@ -129,6 +129,19 @@ pub async fn record_cloud_webhook(
     Ok(summary)
 }
 
+/// Records the messages and statuses of one Cloud-shaped `value` for `channel`, whatever its
+/// kind: the path other upstreams' inbound (Telegram's updates) is translated onto.
+pub async fn record_messages(
+    store: &dyn Store,
+    channel: &Channel,
+    value: &MessagesValue,
+    now: Millis,
+) -> Result<InboundSummary, StoreError> {
+    let mut summary = InboundSummary::default();
+    record_messages_value(store, channel, value, now, &mut summary).await?;
+    Ok(summary)
+}
+
 async fn record_messages_value(
     store: &dyn Store,
     channel: &Channel,

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod read;
 pub mod send;
 pub mod stats;
+pub mod telegram;
 pub mod templates;
 pub mod upstream;
 pub mod webhooks;

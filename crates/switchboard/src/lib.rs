@@ -157,7 +157,7 @@ impl Server {
             ..EmulatorConfig::default()
         });
         for channel in self.store.all_channels().await? {
-            if channel.kind == ChannelKind::Sandbox {
+            if channel.kind == ChannelKind::Sandbox || channel.settings.sandbox_flag() {
                 switchboard_api::routes::sandbox::register_channel(
                     &emulator,
                     &urls.local,

@@ -262,6 +262,7 @@ async fn create_channel(
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
+    connect_telegram(&state, &channel).await;
     // Learn the upstream's existing templates now, in the background, so the first template
     // send does not wait for a sync (a failure is retried by the sync worker and on demand).
     let (parts, new_channel) = (TemplateParts::from(&state.gateway), channel.clone());
@@ -271,6 +272,31 @@ async fn create_channel(
         }
     });
     Ok((StatusCode::CREATED, Json(view(&state, channel, true))))
+}
+
+/// Points a telegram channel's updates at this server (`setWebhook` with the public URL of
+/// its webhook route, or the local one for a sandbox bot; `deleteWebhook` for polling). A
+/// refusal leaves the channel in `error` with the upstream's answer, shown in its view.
+async fn connect_telegram(state: &AppState, channel: &switchboard_core::channel::Channel) {
+    let switchboard_core::channel::ChannelSettings::Telegram(t) = &channel.settings else {
+        return;
+    };
+    let base = if t.sandbox {
+        &state.settings.local_url
+    } else {
+        &state.settings.public_url
+    };
+    let url = super::sandbox::telegram_webhook_url(base, channel.id);
+    if let Err(e) = switchboard_service::telegram::connect_inbound(
+        state.store().as_ref(),
+        &state.gateway.upstream,
+        channel,
+        &url,
+    )
+    .await
+    {
+        tracing::warn!(channel_id = %channel.id, error = %e, "pointing the Telegram bot at this server failed");
+    }
 }
 
 /// Lists the channels the key can see.
@@ -332,7 +358,15 @@ async fn update_channel(
         timezone: body.timezone,
         settings: body.settings.map(SettingsInput::from),
     };
+    let reconfigures = patch.settings.is_some();
     let channel = channels::update(state.store().as_ref(), key.account_id, id, patch).await?;
+    if reconfigures {
+        if let Some(sandbox) = &state.sandbox {
+            super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
+        }
+        connect_telegram(&state, &channel).await;
+    }
+    let channel = channels::get(state.store().as_ref(), key.account_id, id).await?;
     Ok(Json(view(&state, channel, false)))
 }
 

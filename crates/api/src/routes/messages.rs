@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 use switchboard_core::channel::is_api_version;
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
-use switchboard_core::message::{parse_request, CloudRequest, IdempotencyKey};
-use switchboard_core::recipient::parse_recipient;
+use switchboard_core::message::{parse_request_to, CloudRequest, IdempotencyKey};
 use switchboard_core::schedule::SEND_AT_FIELDS;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, parse_rfc3339, to_rfc3339, Millis};
@@ -168,6 +167,8 @@ async fn cloud_request(
     // `send_at` / `scheduleDateTime` are ours, not Meta's: the send service reads them; the
     // request check looks at the message without them.
     let scheduled = SEND_AT_FIELDS.iter().any(|f| value.get(*f).is_some());
+    // `to` is read in the channel's address form (a wa_id, a Telegram chat_id, …).
+    let form = channel.kind.capabilities().address;
     let parsed = if scheduled {
         let mut message = value.clone();
         if let Some(o) = message.as_object_mut() {
@@ -175,9 +176,9 @@ async fn cloud_request(
                 o.remove(f);
             }
         }
-        parse_request(&message)?
+        parse_request_to(&message, form)?
     } else {
-        parse_request(&value)?
+        parse_request_to(&value, form)?
     };
     match parsed {
         CloudRequest::MarkRead {
@@ -378,10 +379,11 @@ async fn list_messages(
         ..MessageFilter::default()
     };
     if let Some(chat) = q.chat.as_deref() {
+        let form = channel.kind.capabilities().address;
         filter.chat = Some(
-            parse_recipient(chat)
+            switchboard_core::address::Address::parse(form, &Value::String(chat.to_string()))
                 .map_err(|e| ApiError::invalid(format!("chat: {e}")))?
-                .to_string(),
+                .into_string(),
         );
     }
     if let Some(d) = q.direction.as_deref() {

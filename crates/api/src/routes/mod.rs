@@ -17,6 +17,7 @@ pub mod sandbox;
 pub mod scheduled;
 pub mod stats;
 pub mod subscriptions;
+pub mod telegram_webhooks;
 pub mod templates;
 
 use serde::Deserialize;

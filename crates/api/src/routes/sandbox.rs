@@ -22,6 +22,12 @@ pub fn register_channel(
     local_url: &str,
     channel: &switchboard_core::channel::Channel,
 ) {
+    if let switchboard_core::channel::ChannelSettings::Telegram(t) = &channel.settings {
+        if t.sandbox {
+            register_bot(sandbox, local_url, channel, t);
+        }
+        return;
+    }
     let (Kind::Sandbox, Some(s)) = (channel.kind, channel.settings.cloud()) else {
         return;
     };
@@ -38,6 +44,36 @@ pub fn register_channel(
         )),
         verified_name: channel.name.clone(),
     });
+}
+
+/// Registers a sandbox telegram channel's bot with the emulator; with `inbound: "webhook"`
+/// its webhook is set at once to this server (`setWebhook` is called too when the channel is
+/// created or changed, but a restarted emulator remembers nothing).
+fn register_bot(
+    sandbox: &switchboard_emulator::Emulator,
+    local_url: &str,
+    channel: &switchboard_core::channel::Channel,
+    t: &switchboard_core::channel::TelegramSettings,
+) {
+    let webhook = t.inbound == switchboard_core::channel::TelegramInbound::Webhook;
+    let bot = switchboard_emulator::BotConfig {
+        token: t.bot_token.clone(),
+        username: format!(
+            "sandbox_{}_bot",
+            t.bot_token.split(':').next().unwrap_or("")
+        ),
+        first_name: channel.name.clone(),
+        webhook_url: webhook.then(|| telegram_webhook_url(local_url, channel.id)),
+        secret_token: webhook.then(|| t.webhook_secret.clone()),
+    };
+    if let Err(e) = sandbox.add_bot(bot) {
+        tracing::warn!(channel_id = %channel.id, error = %e, "registering the sandbox bot failed");
+    }
+}
+
+/// `{base}/webhooks/telegram/{channel_id}`.
+pub fn telegram_webhook_url(base: &str, channel: switchboard_core::id::ChannelId) -> String {
+    format!("{}/webhooks/telegram/{channel}", base.trim_end_matches('/'))
 }
 
 /// The sandbox routes.
@@ -66,6 +102,9 @@ async fn inject_inbound(
     ScopedChannel { channel, .. }: ScopedChannel<CanSend>,
     ApiJson(message): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<Injected>)> {
+    if let switchboard_core::channel::ChannelSettings::Telegram(t) = &channel.settings {
+        return telegram_inbound(&state, t, message).await;
+    }
     let (Kind::Sandbox, Some(cloud)) = (channel.kind, channel.settings.cloud()) else {
         return Err(ApiError::BadRequest {
             code: "not_a_sandbox_channel",
@@ -85,5 +124,60 @@ async fn inject_inbound(
         .inject_inbound(&cloud.phone_number_id, message)
         .await
         .map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok((StatusCode::ACCEPTED, Json(Injected { upstream_id })))
+}
+
+/// A simulated Telegram user writes to a sandbox bot. `from` is the user id (an integer);
+/// the rest is the emulator's user message (`text`, `photo`, `document`, `location`,
+/// `contact`, `first_name`, `reply_to_message_id`, …), or a Cloud-shaped text message
+/// `{"from","type":"text","text":{"body"}}`, which becomes `{"text": body}`.
+async fn telegram_inbound(
+    state: &AppState,
+    t: &switchboard_core::channel::TelegramSettings,
+    mut message: Value,
+) -> ApiResult<(StatusCode, Json<Injected>)> {
+    if !t.sandbox {
+        return Err(ApiError::BadRequest {
+            code: "not_a_sandbox_channel",
+            message: "simulated users exist only on sandbox channels (\"sandbox\": true)".into(),
+        });
+    }
+    let sandbox = state
+        .sandbox
+        .as_ref()
+        .ok_or_else(|| ApiError::Unavailable("the sandbox is disabled on this server".into()))?;
+    let Some(object) = message.as_object_mut() else {
+        return Err(ApiError::invalid(
+            "the body must be one message object: {\"from\": <user id>, \"text\": …}",
+        ));
+    };
+    let user = match object.remove("from") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|id| *id > 0)
+    .ok_or_else(|| ApiError::invalid("from: give the simulated user's id, a positive integer"))?;
+    if object.get("type").and_then(Value::as_str) == Some("text") {
+        object.remove("type");
+        if let Some(body) = object.remove("text").and_then(|t| t.get("body").cloned()) {
+            object.insert("text".into(), body);
+        }
+    }
+    let bot = t
+        .bot_token
+        .split(':')
+        .next()
+        .and_then(|b| b.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::invalid("the channel's bot token has no bot id"))?;
+    let answer = sandbox
+        .telegram_user_writes(bot, user, message)
+        .await
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let upstream_id = format!(
+        "{}:{}",
+        answer["chat"]["id"].as_i64().unwrap_or(user),
+        answer["message_id"].as_i64().unwrap_or_default()
+    );
     Ok((StatusCode::ACCEPTED, Json(Injected { upstream_id })))
 }

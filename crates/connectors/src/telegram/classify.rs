@@ -37,7 +37,10 @@ pub(crate) fn from_answer(
         .map(str::to_string)
         .unwrap_or_else(|| {
             let text = String::from_utf8_lossy(body);
-            format!("HTTP {status}: {}", text.chars().take(200).collect::<String>())
+            format!(
+                "HTTP {status}: {}",
+                text.chars().take(200).collect::<String>()
+            )
         });
     let retry_after = parsed
         .as_ref()
@@ -127,12 +130,21 @@ mod tests {
 
     #[test]
     fn classes_follow_the_table() {
-        let blocked = err(403, r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#);
+        let blocked = err(
+            403,
+            r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+        );
         assert_eq!(blocked.class, ErrorClass::Permanent);
         assert!(blocked.message.contains("blocked"));
-        let missing = err(400, r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#);
+        let missing = err(
+            400,
+            r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#,
+        );
         assert_eq!(missing.class, ErrorClass::Permanent);
-        let limited = err(429, r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 35","parameters":{"retry_after":35}}"#);
+        let limited = err(
+            429,
+            r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 35","parameters":{"retry_after":35}}"#,
+        );
         assert_eq!(limited.class, ErrorClass::RateLimited);
         assert_eq!(limited.retry_after, Some(Duration::from_secs(35)));
         let mut headers = HeaderMap::new();
@@ -140,9 +152,15 @@ mod tests {
         let by_header = from_answer(429, &headers, b"{}", "t");
         assert_eq!(by_header.retry_after, Some(Duration::from_secs(7)));
         assert_eq!(err(502, "bad gateway").class, ErrorClass::Transient);
-        let unauthorized = err(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#);
+        let unauthorized = err(
+            401,
+            r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+        );
         assert_eq!(unauthorized.http_status, Some(401));
         assert!(!unauthorized.is_retryable());
-        assert_eq!(redact("GET /bot1:secret/x".into(), "1:secret"), "GET /bot[redacted]/x");
+        assert_eq!(
+            redact("GET /bot1:secret/x".into(), "1:secret"),
+            "GET /bot[redacted]/x"
+        );
     }
 }

@@ -22,7 +22,11 @@ pub(crate) fn method_url(target: &TelegramTarget, method: &str) -> Result<Url, C
 
 /// `{base_url}/file/bot{token}/{file_path}`.
 pub(crate) fn file_url(target: &TelegramTarget, file_path: &str) -> Result<Url, ConnectorError> {
-    url_with(target, "file", &format!("bot{}/{file_path}", target.bot_token))
+    url_with(
+        target,
+        "file",
+        &format!("bot{}/{file_path}", target.bot_token),
+    )
 }
 
 fn url_with(target: &TelegramTarget, first: &str, rest: &str) -> Result<Url, ConnectorError> {
@@ -87,9 +91,17 @@ async fn execute(
         .map_err(|e| from_transport(&e, method, token))?;
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let ok = parsed.as_ref().and_then(|v| v["ok"].as_bool()) == Some(true);
-    tracing::debug!(method, status, elapsed_ms = started.elapsed().as_millis() as u64, ok, "telegram call");
+    tracing::debug!(
+        method,
+        status,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        ok,
+        "telegram call"
+    );
     if (200..300).contains(&status) && ok {
-        return Ok(parsed.map(|mut v| v["result"].take()).unwrap_or(Value::Null));
+        return Ok(parsed
+            .map(|mut v| v["result"].take())
+            .unwrap_or(Value::Null));
     }
     if (200..300).contains(&status) {
         let mut e = ConnectorError::transient(redact(

@@ -60,7 +60,9 @@ pub fn to_call(body: &Value) -> Result<TelegramCall, ConnectorError> {
     params.insert("chat_id".into(), chat_id_value(to));
     if let Some(id) = str_at(body, "/context/message_id") {
         let number = message_number(id).ok_or_else(|| {
-            bad(format!("context.message_id `{id}` is not a Telegram message of this chat"))
+            bad(format!(
+                "context.message_id `{id}` is not a Telegram message of this chat"
+            ))
         })?;
         params.insert(
             "reply_parameters".into(),
@@ -142,7 +144,9 @@ pub fn to_call(body: &Value) -> Result<TelegramCall, ConnectorError> {
         "reaction" => {
             let target = str_at(body, "/reaction/message_id").unwrap_or("");
             let number = message_number(target).ok_or_else(|| {
-                bad(format!("reaction.message_id `{target}` is not a Telegram message of this chat"))
+                bad(format!(
+                    "reaction.message_id `{target}` is not a Telegram message of this chat"
+                ))
             })?;
             params.remove("reply_parameters");
             params.insert("message_id".into(), json!(number));

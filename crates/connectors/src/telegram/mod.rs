@@ -107,8 +107,13 @@ impl TelegramConnector {
                 client::call_multipart(&self.client, &self.target, call.method, form).await?
             }
             _ => {
-                client::call(&self.client, &self.target, call.method, &Value::Object(call.params))
-                    .await?
+                client::call(
+                    &self.client,
+                    &self.target,
+                    call.method,
+                    &Value::Object(call.params),
+                )
+                .await?
             }
         };
         let chat_text = match &chat {

@@ -32,7 +32,10 @@ pub fn callback_data(id: &str) -> String {
 
 /// The reply id among `ids` that `data` stands for: `data` itself when it is no token, else
 /// the id whose token it is (`None` when none matches).
-pub fn resolve_callback<'a>(data: &'a str, ids: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn resolve_callback<'a>(
+    data: &'a str,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     if !data.starts_with(TOKEN_PREFIX) {
         return Some(data.to_string());
     }
@@ -51,7 +54,9 @@ pub fn reply_ids(body: &serde_json::Value) -> Vec<&str> {
         .into_iter()
         .flatten()
         .flat_map(|s| s["rows"].as_array().into_iter().flatten());
-    button_ids.chain(rows.filter_map(|r| r["id"].as_str())).collect()
+    button_ids
+        .chain(rows.filter_map(|r| r["id"].as_str()))
+        .collect()
 }
 
 fn too_long(path: &str, what: &str, max: usize, len: usize) -> MessageError {
@@ -67,9 +72,12 @@ fn too_long(path: &str, what: &str, max: usize, len: usize) -> MessageError {
 /// not text (inline keyboards hang under a text message).
 pub fn check(content: &MessageContent) -> Result<(), MessageError> {
     let caption = |path: &str, c: &Option<String>| match c {
-        Some(c) if c.chars().count() > CAPTION_MAX => {
-            Err(too_long(path, "the caption", CAPTION_MAX, c.chars().count()))
-        }
+        Some(c) if c.chars().count() > CAPTION_MAX => Err(too_long(
+            path,
+            "the caption",
+            CAPTION_MAX,
+            c.chars().count(),
+        )),
         _ => Ok(()),
     };
     match content {
@@ -133,7 +141,10 @@ mod tests {
         let ids = ["yes", long.as_str(), "~tilde"];
         assert_eq!(resolve_callback(&token, ids), Some(long.clone()));
         assert_eq!(resolve_callback("yes", ids), Some("yes".into()));
-        assert_eq!(resolve_callback(&callback_data("~tilde"), ids), Some("~tilde".into()));
+        assert_eq!(
+            resolve_callback(&callback_data("~tilde"), ids),
+            Some("~tilde".into())
+        );
         assert_eq!(resolve_callback("~0000", ids), None);
     }
 

@@ -143,6 +143,20 @@ async fn attach(parts: &InboundParts, channel: &Channel, message: &mut InboundMe
     }
 }
 
+/// Downloads the media of the new inbound messages of one Cloud-shaped `value` (translated
+/// from another upstream), then records it with [`crate::inbound::record_messages`].
+pub async fn record_value_with_media(
+    parts: &InboundParts,
+    channel: &Channel,
+    mut value: switchboard_core::cloud_webhook::MessagesValue,
+    now: Millis,
+) -> Result<InboundSummary, StoreError> {
+    for message in value.messages.iter_mut().flatten() {
+        attach(parts, channel, message).await;
+    }
+    crate::inbound::record_messages(parts.store.as_ref(), channel, &value, now).await
+}
+
 /// Downloads the media of new inbound messages in `payload` (see the module docs), then
 /// records the payload like [`record_cloud_webhook`].
 pub async fn record_with_media(

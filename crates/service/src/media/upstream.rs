@@ -144,19 +144,23 @@ pub async fn prepare(
                     r.path, r.id
                 ))
             })?;
-        let (stream, len) = parts
-            .media
-            .storage
-            .open(&media.storage_key)
-            .await
-            .map_err(|e| match e {
-                StorageError::NotFound => permanent(format!(
-                    "{}: the bytes of media {} are gone from the media storage",
-                    r.path, r.id
-                )),
-                other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
-            })?;
-        let filename = media.filename.clone().unwrap_or_else(|| media.id.to_string());
+        let (stream, len) =
+            parts
+                .media
+                .storage
+                .open(&media.storage_key)
+                .await
+                .map_err(|e| match e {
+                    StorageError::NotFound => permanent(format!(
+                        "{}: the bytes of media {} are gone from the media storage",
+                        r.path, r.id
+                    )),
+                    other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
+                })?;
+        let filename = media
+            .filename
+            .clone()
+            .unwrap_or_else(|| media.id.to_string());
         return Ok(Prepared::Attach {
             body: resolved,
             media_id: media.id,
@@ -183,7 +187,10 @@ pub async fn remember(
         upstream_id,
         uploaded_at,
     };
-    if let Err(e) = store.put_upstream_media(media_id, channel.id, &upstream).await {
+    if let Err(e) = store
+        .put_upstream_media(media_id, channel.id, &upstream)
+        .await
+    {
         tracing::warn!(media_id = %media_id, error = %e, "caching an upstream media id failed");
     }
 }

@@ -21,5 +21,6 @@ mod sending;
 mod stats;
 mod stats_timezone;
 mod subscriptions;
+mod telegram;
 mod templates;
 mod webhooks;

@@ -1,0 +1,253 @@
+//! Telegram channels end to end over real HTTP: a sandbox bot on the mounted emulator, a
+//! simulated user who writes, taps and blocks; replies with text, an image and buttons;
+//! statuses that stop at `sent`; webhook subscriptions; the secret-token check; a 429 with
+//! `retry_after` retried and delivered.
+
+use serde_json::{json, Value};
+use switchboard_core::channel::telegram::callback_data;
+
+use crate::common::*;
+
+fn private_targets(c: &mut switchboard::config::Config) {
+    c.allow_private_targets = true;
+    c.webhooks.poll_ms = 10;
+}
+
+on_both_backends! {
+    a_telegram_bot_chats_end_to_end => chats_end_to_end where private_targets,
+    a_forged_secret_token_is_refused => forged_secrets_are_refused,
+    blocked_users_fail_and_throttling_is_waited_out => blocked_and_throttled,
+}
+
+/// An account with a sandbox telegram channel; returns it and its bot id.
+async fn telegram_ctx(server: &TestServer) -> (Ctx, i64) {
+    let (_, key) = create_account(server, "tg").await;
+    let created = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            json!({"name": "shop bot", "kind": "telegram", "sandbox": true}),
+        )
+        .await
+        .status(201);
+    assert_eq!(created["kind"], "telegram");
+    let channel = string(&created["id"]);
+    let bots = server
+        .get("/sandbox/emulator/telegram/bots", NO_KEY)
+        .await
+        .status(200);
+    let url = format!("/webhooks/telegram/{channel}");
+    let bot = bots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["webhook_url"].as_str().is_some_and(|u| u.ends_with(&url)))
+        .unwrap_or_else(|| panic!("the bot's webhook points at {url}: {bots}"))
+        .clone();
+    (Ctx { key, channel }, bot["id"].as_i64().unwrap())
+}
+
+/// The user `user` writes `text` through the sandbox route; returns the stored message.
+async fn user_writes(server: &TestServer, ctx: &Ctx, user: i64, text: &str) -> Value {
+    let upstream = inject(
+        server,
+        ctx,
+        &json!({"from": user, "text": text, "first_name": "Ana"}),
+    )
+    .await;
+    assert_eq!(upstream.split(':').next(), Some(user.to_string().as_str()));
+    wait_stored(server, ctx, &upstream, 20).await
+}
+
+async fn requests(server: &TestServer) -> Vec<Value> {
+    data_of(
+        server
+            .get("/sandbox/emulator/requests", NO_KEY)
+            .await
+            .status(200),
+    )
+}
+
+fn data_of(v: Value) -> Vec<Value> {
+    v.as_array().cloned().unwrap_or_else(|| data(&v))
+}
+
+async fn chats_end_to_end(server: &TestServer) {
+    let (ctx, bot) = telegram_ctx(server).await;
+    let events = Receiver::start(0).await;
+    subscribe(
+        server,
+        &ctx.key,
+        json!({"url": events.url, "events": ["message.received", "message.sent"]}),
+    )
+    .await;
+    let user = 5_550_001_i64;
+    let hello = user_writes(server, &ctx, user, "hello shop").await;
+    assert_eq!(hello["type"], "text", "{hello}");
+    let to = user.to_string();
+
+    // A text, an image by link and buttons whose reply id is longer than callback_data allows.
+    let text = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": user,
+        "type": "text", "text": {"body": "Welcome!"}}),
+    )
+    .await;
+    let image = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": to,
+        "type": "image", "image": {"link": "https://example.com/cat.jpg", "caption": "our cat"}}),
+    )
+    .await;
+    let long_id = format!("order-{}", "7".repeat(70));
+    let buttons = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": to,
+        "type": "interactive", "interactive": {"type": "button", "body": {"text": "Confirm?"},
+        "action": {"buttons": [
+            {"type": "reply", "reply": {"id": long_id, "title": "Yes"}},
+            {"type": "reply", "reply": {"id": "no", "title": "No"}}]}}}),
+    )
+    .await;
+    let mut sent = Vec::new();
+    for id in [&text, &image, &buttons] {
+        sent.push(wait_status(server, &ctx.key, id, &["sent", "failed"]).await);
+    }
+    for m in &sent {
+        assert_eq!(m["status"], "sent", "{m}");
+    }
+    events.wait_for_message(&text).await;
+
+    // The user taps "Yes": the tap arrives with the original id, and the query is answered.
+    let upstream = string(&sent[2]["upstream_id"]);
+    let (chat, number) = upstream.split_once(':').unwrap();
+    assert_eq!(chat, to);
+    let tap = server
+        .post_json(
+            &format!("/sandbox/emulator/telegram/bots/{bot}/users/{user}/callback_queries"),
+            NO_KEY,
+            json!({"message_id": number.parse::<i64>().unwrap(), "data": callback_data(&long_id)}),
+        )
+        .await
+        .status(200);
+    let tapped = wait_stored(
+        server,
+        &ctx,
+        &format!("cb:{}", string(&tap["callback_query_id"])),
+        20,
+    )
+    .await;
+    let reply = &tapped["content"]["interactive"]["button_reply"];
+    assert_eq!(reply["id"], long_id.as_str(), "{tapped}");
+    assert_eq!(reply["title"], "Yes", "{tapped}");
+    let answered = eventually(10, "answerCallbackQuery", || async {
+        requests(server).await.into_iter().find(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/answerCallbackQuery"))
+        })
+    })
+    .await;
+    assert_eq!(answered["status"], 200, "{answered}");
+    events.wait_for_message(&string(&tapped["id"])).await;
+
+    // Telegram has no receipts: nothing moves past sent.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    for id in [&text, &image, &buttons] {
+        assert_eq!(message(server, &ctx.key, id).await["status"], "sent");
+    }
+    // A Telegram chat id is the contact's address.
+    assert!(!hello["id"].is_null());
+}
+
+async fn forged_secrets_are_refused(server: &TestServer) {
+    let (ctx, _) = telegram_ctx(server).await;
+    let update = json!({"update_id": 1, "message": {"message_id": 9, "date": 1750000000,
+        "from": {"id": 42, "is_bot": false, "first_name": "Eve"},
+        "chat": {"id": 42, "type": "private"}, "text": "forged"}});
+    let path = format!("/webhooks/telegram/{}", ctx.channel);
+    for secret in [None, Some("not-the-secret")] {
+        let mut request = server
+            .req(reqwest::Method::POST, &path, NO_KEY)
+            .json(&update);
+        if let Some(s) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        let reply = server.call(request).await;
+        assert_eq!(reply.error(401), "unauthorized");
+    }
+    let list = server
+        .get(&format!("/v1/channels/{}/messages", ctx.channel), &ctx.key)
+        .await
+        .status(200);
+    assert!(data(&list).is_empty(), "nothing stored: {list}");
+}
+
+async fn blocked_and_throttled(server: &TestServer) {
+    let (ctx, bot) = telegram_ctx(server).await;
+    let user = 5_550_002_i64;
+    user_writes(server, &ctx, user, "hi").await;
+    server
+        .post_json(
+            &format!("/sandbox/emulator/telegram/bots/{bot}/users/{user}/block"),
+            NO_KEY,
+            json!({}),
+        )
+        .await
+        .status(200);
+    let refused = send_ok(
+        server,
+        &ctx,
+        &text_message(&user.to_string(), "still there?"),
+    )
+    .await;
+    let failed = wait_status(server, &ctx.key, &refused, &["failed", "sent"]).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(failed.to_string().contains("blocked"), "{failed}");
+    let channel = server
+        .get(&format!("/v1/channels/{}/status", ctx.channel), &ctx.key)
+        .await
+        .status(200);
+    assert!(
+        channel.to_string().contains("\"active\""),
+        "a blocked user is no channel error: {channel}"
+    );
+
+    // One send per second: the second of two quick sends gets 429 retry_after 1, waits it out
+    // and is delivered.
+    let other = 5_550_003_i64;
+    user_writes(server, &ctx, other, "hello").await;
+    server
+        .post_json(
+            "/sandbox/emulator/faults",
+            NO_KEY,
+            json!({"channel_rate_limit_mps": 1}),
+        )
+        .await
+        .status(200);
+    let first = send_ok(server, &ctx, &text_message(&other.to_string(), "one")).await;
+    let second = send_ok(server, &ctx, &text_message(&other.to_string(), "two")).await;
+    for id in [&first, &second] {
+        let m = wait_status_at(
+            server,
+            &ctx.key,
+            &format!("/v1/messages/{id}"),
+            &["sent", "failed"],
+            30,
+        )
+        .await;
+        assert_eq!(m["status"], "sent", "{m}");
+    }
+    let throttled: Vec<Value> = requests(server)
+        .await
+        .into_iter()
+        .filter(|r| r["status"] == 429)
+        .collect();
+    assert!(
+        !throttled.is_empty(),
+        "the emulator answered 429 at least once"
+    );
+}
