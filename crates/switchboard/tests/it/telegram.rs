@@ -251,3 +251,53 @@ async fn blocked_and_throttled(server: &TestServer) {
         "the emulator answered 429 at least once"
     );
 }
+
+/// The README's capability matrix says what `Capabilities::of` says, kind by kind.
+#[test]
+fn capability_matrix() {
+    use switchboard_core::channel::capability::{AddressForm, Capabilities};
+    use switchboard_core::channel::ChannelKind;
+    let readme = include_str!("../../../../README.md");
+    let rows: Vec<Vec<String>> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| kind | messages | receipts | window | address |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        ChannelKind::ALL.len(),
+        "one row per kind: {rows:?}"
+    );
+    for row in rows {
+        let kind = ChannelKind::parse(&row[0]).unwrap_or_else(|| panic!("kind {}", row[0]));
+        let c = Capabilities::of(kind);
+        assert_eq!(row[1], c.carried(), "{kind:?} messages");
+        let receipts: Vec<&str> = c.receipts.iter().map(|r| r.as_str()).collect();
+        let receipts = if receipts.is_empty() {
+            "none".to_string()
+        } else {
+            receipts.join(", ")
+        };
+        assert_eq!(row[2], receipts, "{kind:?} receipts");
+        let window = match c.window {
+            None => "none".to_string(),
+            Some(w) => format!("{} h", w.standard_ms / 3_600_000),
+        };
+        assert_eq!(row[3], window, "{kind:?} window");
+        let address = match c.address {
+            AddressForm::WaId => "wa_id",
+            AddressForm::WaIdOrGroup => "wa_id or group",
+            AddressForm::TelegramChat => "chat_id",
+            AddressForm::Psid => "psid",
+            AddressForm::Igsid => "igsid",
+        };
+        assert_eq!(row[4], address, "{kind:?} address");
+    }
+}
