@@ -183,7 +183,10 @@ async fn a_stored_channel_of_another_kind_is_masked_validated_and_limited(server
         .get(&format!("{path}/status"), &key)
         .await
         .status(200);
-    assert_eq!(status["reason"], "reconfigured");
+    // The change reconfigures the channel, and Switchboard then calls setWebhook on the bot's
+    // base URL, where nothing listens (port 9): the channel shows the upstream's failure.
+    assert_eq!(status["reason"], "upstream_error", "{status}");
+    assert_eq!(status["status"], "error", "{status}");
 
     let template = json!({"messaging_product": "whatsapp", "to": "16505551234",
         "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}});
