@@ -95,6 +95,16 @@ pub trait Connector: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Pulls the inbound updates from `offset` on, waiting up to `timeout_s` seconds for
+    /// one (Telegram's `getUpdates` long polling); upstreams that only push answer none.
+    async fn poll_inbound(
+        &self,
+        _offset: i64,
+        _timeout_s: u32,
+    ) -> Result<Vec<serde_json::Value>, ConnectorError> {
+        Ok(Vec::new())
+    }
+
     /// Acknowledges a user action that waits for an answer (Telegram's callback query).
     async fn answer_action(&self, _action_id: &str) -> Result<(), ConnectorError> {
         Ok(())

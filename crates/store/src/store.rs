@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ContactStore, CreditStore, EventStore,
-    KeyStore, MediaStore, MessageStore, MetaStore, ScheduleStore, StatsStore, StoreResult,
-    TemplateStore, WebhookStore,
+    KeyStore, MediaStore, MessageStore, MetaStore, PollStore, ScheduleStore, StatsStore,
+    StoreResult, TemplateStore, WebhookStore,
 };
 
 /// The whole store.
@@ -26,6 +26,7 @@ pub trait Store:
     + CreditStore
     + ContactStore
     + BroadcastStore
+    + PollStore
     + Send
     + Sync
     + 'static

@@ -278,6 +278,13 @@ impl Server {
         } else {
             tracing::info!("broadcast workers disabled on this node (broadcasts.enabled = false)");
         }
+        // Telegram bots with `inbound: "polling"`: idle without such channels; one node polls
+        // each bot at a time (a lease in the store).
+        background.push(switchboard_service::telegram::polling::spawn(
+            switchboard_service::media::inbound::InboundParts::from(gateway),
+            switchboard_service::telegram::polling::PollSettings::default(),
+            workers.clone(),
+        ));
         // The dispatcher last: it is the last to stop too.
         if config.dispatch.enabled {
             background.push(dispatch::spawn(

@@ -57,6 +57,19 @@ pub(crate) async fn call(
     execute(target, method, req).await
 }
 
+/// Calls `method` with a JSON body and a whole-request limit of `timeout` (long polls).
+pub(crate) async fn call_waiting(
+    c: &CloudClient,
+    target: &TelegramTarget,
+    method: &str,
+    params: &Value,
+    timeout: std::time::Duration,
+) -> Result<Value, ConnectorError> {
+    let url = method_url(target, method)?;
+    let req = c.http_client().post(url).json(params).timeout(timeout);
+    execute(target, method, req).await
+}
+
 /// Calls `method` with a multipart body (an upload); returns its `result`.
 pub(crate) async fn call_multipart(
     c: &CloudClient,

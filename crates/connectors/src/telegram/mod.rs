@@ -18,6 +18,7 @@
 //! | [`download_media`](Connector::download_media) | `GET` that URL |
 //! | [`connect_inbound`](Connector::connect_inbound) | `setWebhook{url, secret_token}`, or `deleteWebhook` for polling |
 //! | [`answer_action`](Connector::answer_action) | `answerCallbackQuery{callback_query_id}` |
+//! | [`poll_inbound`](Connector::poll_inbound) | `getUpdates{offset, timeout, allowed_updates}` |
 //! | [`mark_read`](Connector::mark_read) | nothing: Telegram has no read marks for bots |
 //!
 //! Templates do not exist on Telegram: those calls are refused. The token is scrubbed from
@@ -36,6 +37,14 @@ use serde_json::{json, Value};
 use crate::{Attachment, CloudClient, Connector, ConnectorError, MediaInfo, SendReceipt};
 
 pub use classify::classify;
+
+/// The updates asked for (reactions are not delivered unless asked).
+const ALLOWED_UPDATES: [&str; 4] = [
+    "message",
+    "callback_query",
+    "message_reaction",
+    "my_chat_member",
+];
 
 /// The public Bot API.
 pub const DEFAULT_BASE_URL: &str = "https://api.telegram.org";
@@ -263,7 +272,7 @@ impl Connector for TelegramConnector {
                 let params = json!({
                     "url": url,
                     "secret_token": self.target.webhook_secret,
-                    "allowed_updates": ["message", "callback_query", "message_reaction", "my_chat_member"],
+                    "allowed_updates": ALLOWED_UPDATES,
                 });
                 client::call(&self.client, &self.target, "setWebhook", &params).await?;
             }
@@ -272,6 +281,22 @@ impl Connector for TelegramConnector {
             }
         }
         Ok(())
+    }
+
+    async fn poll_inbound(
+        &self,
+        offset: i64,
+        timeout_s: u32,
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let params = json!({
+            "offset": offset,
+            "timeout": timeout_s,
+            "allowed_updates": ALLOWED_UPDATES,
+        });
+        let wait = std::time::Duration::from_secs(u64::from(timeout_s) + 10);
+        let result =
+            client::call_waiting(&self.client, &self.target, "getUpdates", &params, wait).await?;
+        Ok(result.as_array().cloned().unwrap_or_default())
     }
 
     async fn answer_action(&self, action_id: &str) -> Result<(), ConnectorError> {

@@ -3,6 +3,7 @@
 //! contacts, dedup by upstream id, media into the media store, the bot, webhooks); a callback
 //! query is then answered with `answerCallbackQuery`.
 
+pub mod polling;
 pub mod translate;
 
 use serde_json::Value;

@@ -711,6 +711,33 @@ impl switchboard_store::MetaStore for FaultyStore {
 }
 
 #[async_trait]
+impl switchboard_store::PollStore for FaultyStore {
+    async fn lease_poll(
+        &self,
+        channel: ChannelId,
+        owner: &str,
+        now: Millis,
+        lease_ms: i64,
+    ) -> StoreResult<Option<i64>> {
+        self.faults.check("lease_poll")?;
+        self.inner.lease_poll(channel, owner, now, lease_ms).await
+    }
+    async fn save_poll_offset(
+        &self,
+        channel: ChannelId,
+        owner: &str,
+        offset: i64,
+    ) -> StoreResult<bool> {
+        self.faults.check("save_poll_offset")?;
+        self.inner.save_poll_offset(channel, owner, offset).await
+    }
+    async fn release_poll(&self, channel: ChannelId, owner: &str) -> StoreResult<()> {
+        self.faults.check("release_poll")?;
+        self.inner.release_poll(channel, owner).await
+    }
+}
+
+#[async_trait]
 impl switchboard_store::ScheduleStore for FaultyStore {
     async fn promote_scheduled(&self, now: Millis, limit: u32) -> StoreResult<Promotion> {
         self.faults.check("promote_scheduled")?;

@@ -11,6 +11,7 @@ mod keys;
 mod media;
 mod messages;
 mod meta;
+mod polls;
 mod query;
 mod retry;
 mod schedule;

@@ -12,6 +12,7 @@ mod keys;
 mod media;
 mod messages;
 mod meta;
+mod polls;
 mod query;
 mod schedule;
 mod stats;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_contacts.sql"),
     include_str!("../../migrations/sqlite/0010_broadcasts.sql"),
     include_str!("../../migrations/sqlite/0011_channel_kinds.sql"),
+    include_str!("../../migrations/sqlite/0012_telegram_polls.sql"),
 ];
 
 /// A SQLite database file.

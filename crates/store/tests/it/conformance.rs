@@ -39,6 +39,7 @@ mod suite {
     pub use switchboard_store::conformance::credits::*;
     pub use switchboard_store::conformance::media::*;
     pub use switchboard_store::conformance::messages::*;
+    pub use switchboard_store::conformance::polls::*;
     pub use switchboard_store::conformance::schedule::*;
     pub use switchboard_store::conformance::stats::*;
     pub use switchboard_store::conformance::templates::*;
@@ -46,6 +47,7 @@ mod suite {
 }
 
 conformance_tests!(
+    poll_leases_and_offsets,
     templates_upsert_with_status_events,
     templates_sync_status_and_delete,
     media_round_trip_and_scope,

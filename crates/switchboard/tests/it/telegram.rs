@@ -16,7 +16,9 @@ fn private_targets(c: &mut switchboard::config::Config) {
 on_both_backends! {
     a_telegram_bot_chats_end_to_end => chats_end_to_end where private_targets,
     a_forged_secret_token_is_refused => forged_secrets_are_refused,
-    blocked_users_fail_and_throttling_is_waited_out => blocked_and_throttled,
+    blocked_users_fail_and_throttling_is_waited_out => blocked_and_throttled;
+    by_value:
+    polling_receives_each_update_once_across_a_restart => polling_across_a_restart,
 }
 
 /// An account with a sandbox telegram channel; returns it and its bot id.
@@ -300,4 +302,84 @@ fn capability_matrix() {
         };
         assert_eq!(row[4], address, "{kind:?} address");
     }
+}
+
+/// A Telegram Bot API of its own (it outlives the server's restart, as Telegram would).
+async fn standalone_bot_api(token: &str) -> (switchboard_emulator::Emulator, String) {
+    let emulator =
+        switchboard_emulator::Emulator::new(switchboard_emulator::EmulatorConfig::default());
+    emulator
+        .add_bot(switchboard_emulator::BotConfig {
+            token: token.to_string(),
+            username: "polling_bot".into(),
+            first_name: "Polling".into(),
+            webhook_url: None,
+            secret_token: None,
+        })
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/telegram", listener.local_addr().unwrap());
+    let router = emulator.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (emulator, url)
+}
+
+async fn inbound_texts(server: &TestServer, ctx: &Ctx) -> Vec<String> {
+    let list = server
+        .get(
+            &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    data(&list)
+        .iter()
+        .filter_map(|m| m["content"]["text"]["body"].as_str().map(str::to_string))
+        .collect()
+}
+
+async fn polling_across_a_restart(server: TestServer) -> TestServer {
+    let token = "900001:polling-bot-secret";
+    let (bot_api, base_url) = standalone_bot_api(token).await;
+    let (_, key) = create_account(&server, "poll").await;
+    let created = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            json!({"name": "poller", "kind": "telegram", "settings": {
+                "bot_token": token, "inbound": "polling", "base_url": base_url}}),
+        )
+        .await
+        .status(201);
+    let ctx = Ctx {
+        key,
+        channel: string(&created["id"]),
+    };
+    let user = 5_550_010_i64;
+    bot_api
+        .telegram_user_writes(900001, user, json!({"text": "before"}))
+        .await
+        .unwrap();
+    eventually(30, "the first update", || async {
+        (inbound_texts(&server, &ctx).await == ["before"]).then_some(())
+    })
+    .await;
+
+    let server = server.restart(|_| {}).await;
+    bot_api
+        .telegram_user_writes(900001, user, json!({"text": "after"}))
+        .await
+        .unwrap();
+    eventually(30, "the second update", || async {
+        inbound_texts(&server, &ctx)
+            .await
+            .contains(&"after".to_string())
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut texts = inbound_texts(&server, &ctx).await;
+    texts.sort();
+    assert_eq!(texts, ["after", "before"], "each update once");
+    server
 }
