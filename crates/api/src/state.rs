@@ -16,6 +16,9 @@ pub struct ApiSettings {
     pub body_limit: usize,
     /// Base URL clients use to reach this server (for URLs in answers).
     pub public_url: String,
+    /// Whether `public_url` was configured (else it is the bound address, which an upstream
+    /// such as Telegram cannot be told to call).
+    pub public_url_configured: bool,
     /// Base URL at which this server reaches itself (sandbox webhooks).
     pub local_url: String,
     /// Whether webhook subscriptions may target private, loopback and link-local addresses.

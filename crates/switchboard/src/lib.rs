@@ -215,6 +215,7 @@ impl Server {
             settings: Arc::new(ApiSettings {
                 body_limit: self.config.http.body_limit_bytes,
                 public_url: urls.public.clone(),
+                public_url_configured: !self.config.public_url.trim().is_empty(),
                 local_url: urls.local.clone(),
                 allow_private_targets: self.config.allow_private_targets,
             }),

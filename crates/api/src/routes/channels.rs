@@ -225,7 +225,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody),
-        (status = 422, description = "`channel_kind_unavailable`: the kind is valid but this build has no connector for it", body = crate::error::ErrorBody),
+        (status = 422, description = "`channel_kind_unavailable`: the kind is valid but this build has no connector for it; `public_url_required`: a telegram channel receiving by webhook needs `public_url` configured", body = crate::error::ErrorBody),
     ))]
 async fn create_channel(
     State(state): State<AppState>,
@@ -238,6 +238,22 @@ async fn create_channel(
             body.kind
         ))
     })?;
+    // A bot that receives by webhook needs an address Telegram can call.
+    let webhook_bot = kind == Kind::Telegram
+        && body.sandbox != Some(true)
+        && body
+            .settings
+            .as_ref()
+            .and_then(|s| s.inbound.as_deref())
+            .map(str::trim)
+            != Some("polling");
+    if webhook_bot && !state.settings.public_url_configured {
+        return Err(ApiError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "public_url_required",
+            message: "a telegram channel with inbound \"webhook\" needs this server's public HTTPS URL for setWebhook: set public_url (SWITCHBOARD_PUBLIC_URL), or create the channel with settings.inbound \"polling\"".into(),
+        });
+    }
     let input = NewChannel {
         name: body.name,
         kind: Some(kind),

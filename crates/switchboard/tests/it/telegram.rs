@@ -186,6 +186,28 @@ async fn forged_secrets_are_refused(server: &TestServer) {
         .await
         .status(200);
     assert!(data(&list).is_empty(), "nothing stored: {list}");
+
+    // A malformed chat id is refused naming `to` and its form.
+    let bad = send(server, &ctx, &text_message("not-a-chat", "hi"))
+        .await
+        .status(400);
+    let details = bad["error"]["error_data"]["details"].as_str().unwrap();
+    assert!(
+        details.starts_with("to:") && details.contains("chat_id"),
+        "{details}"
+    );
+    // A webhook bot needs a public URL to give setWebhook; without one nothing is stored.
+    let refused = server
+        .post_json(
+            "/v1/channels",
+            &ctx.key,
+            json!({"name": "real bot", "kind": "telegram",
+                "settings": {"bot_token": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"}}),
+        )
+        .await;
+    assert_eq!(refused.error(422), "public_url_required");
+    let channels = server.get("/v1/channels", &ctx.key).await.status(200);
+    assert_eq!(data(&channels).len(), 1, "{channels}");
 }
 
 async fn blocked_and_throttled(server: &TestServer) {
