@@ -7,4 +7,5 @@ mod errors;
 mod media;
 mod messages;
 mod redaction;
+mod telegram;
 mod templates;
