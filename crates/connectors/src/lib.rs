@@ -4,8 +4,8 @@
 //!
 //! A connector is built for one channel's settings by a [`ConnectorFactory`] (the gateway
 //! caches it per channel and rebuilds it when the settings change), so its methods name no
-//! upstream-specific address: the Cloud connector carries its [`CloudTarget`], a Telegram one
-//! would carry its bot token. What a kind of channel can carry is not the connector's to say
+//! upstream-specific address: the Cloud connector carries its [`CloudTarget`], the Telegram
+//! one its [`TelegramTarget`] (bot token and webhook secret). What a kind of channel can carry is not the connector's to say
 //! but the capability map's
 //! ([`Capabilities`](switchboard_core::channel::Capabilities)).
 //!

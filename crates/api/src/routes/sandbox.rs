@@ -91,7 +91,10 @@ pub struct Injected {
 /// Makes a simulated customer send one message to a sandbox channel. The body is one message
 /// as in Meta's inbound webhook (`from`, `type`, the kind's object, optional `profile.name`),
 /// e.g. `{"from":"15551230000","type":"text","text":{"body":"hi"}}`. It arrives through the
-/// real webhook path, opens the 24-hour window and shows up in the message list.
+/// real webhook path, opens the 24-hour window and shows up in the message list. On a sandbox
+/// telegram channel `from` is the user id and the rest the emulator's user message
+/// (`{"from":5550001,"text":"hi"}`, `photo`, `document`, `location`, `contact`, …); the
+/// answer's `upstream_id` is `{chat_id}:{message_id}`.
 #[utoipa::path(post, path = "/v1/channels/{id}/sandbox/inbound", tag = "sandbox",
     params(("id" = String, Path, description = "Sandbox channel id (`ch_…`)")),
     request_body(content = Object, description = "One inbound message as in Meta's webhook"),

@@ -16,7 +16,8 @@ fn private_targets(c: &mut switchboard::config::Config) {
 on_both_backends! {
     a_telegram_bot_chats_end_to_end => chats_end_to_end where private_targets,
     a_forged_secret_token_is_refused => forged_secrets_are_refused,
-    blocked_users_fail_and_throttling_is_waited_out => blocked_and_throttled;
+    blocked_users_fail_and_throttling_is_waited_out => blocked_and_throttled,
+    media_and_replies_travel_both_ways => media_and_replies;
     by_value:
     polling_receives_each_update_once_across_a_restart => polling_across_a_restart,
 }
@@ -404,4 +405,89 @@ async fn polling_across_a_restart(server: TestServer) -> TestServer {
     texts.sort();
     assert_eq!(texts, ["after", "before"], "each update once");
     server
+}
+
+async fn media_and_replies(server: &TestServer) {
+    use base64::Engine as _;
+    let (ctx, _) = telegram_ctx(server).await;
+    let user = 5_550_020_i64;
+    let first = user_writes(server, &ctx, user, "send me the menu").await;
+
+    // Our media, uploaded to Telegram with the send; the second send reuses its file_id.
+    let pdf = b"%PDF-1.4 menu".to_vec();
+    let data = format!(
+        "data:application/pdf;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&pdf)
+    );
+    let media = server
+        .post_json(
+            "/v1/media",
+            &ctx.key,
+            json!({"data": data, "filename": "menu.pdf"}),
+        )
+        .await
+        .status(201);
+    let media_id = string(&media["id"]);
+    let doc = |caption: &str| {
+        json!({"messaging_product": "whatsapp", "to": user, "type": "document",
+            "document": {"id": media_id, "caption": caption},
+            "context": {"message_id": first["id"]}})
+    };
+    let one = send_ok(server, &ctx, &doc("menu")).await;
+    let one = wait_status(server, &ctx.key, &one, &["sent", "failed"]).await;
+    assert_eq!(one["status"], "sent", "{one}");
+    let two = send_ok(server, &ctx, &doc("again")).await;
+    assert_eq!(
+        wait_status(server, &ctx.key, &two, &["sent", "failed"]).await["status"],
+        "sent"
+    );
+    let sends: Vec<Value> = requests(server)
+        .await
+        .into_iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/sendDocument"))
+        })
+        .collect();
+    assert_eq!(sends.len(), 2, "{sends:?}");
+    assert_eq!(
+        sends[0]["body"]["content_type"]
+            .as_str()
+            .map(|c| c.starts_with("multipart/")),
+        Some(true),
+        "{sends:?}"
+    );
+    assert!(
+        sends[1]["body"]["document"].is_string(),
+        "the file_id is reused: {sends:?}"
+    );
+    // Our message id quoted in `context` became a reply to the user's message.
+    let number = string(&first["upstream_id"])
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!(
+        sends[1]["body"]["reply_parameters"]["message_id"], number,
+        "{sends:?}"
+    );
+
+    // A photo from the user lands in the media store.
+    let photo = base64::engine::general_purpose::STANDARD.encode(b"\xff\xd8\xff photo bytes");
+    let upstream = inject(
+        server,
+        &ctx,
+        &json!({"from": user, "photo": {"data": photo, "mime_type": "image/jpeg"}, "caption": "look"}),
+    )
+    .await;
+    let got = wait_stored(server, &ctx, &upstream, 20).await;
+    assert_eq!(got["type"], "image", "{got}");
+    assert_eq!(got["content"]["image"]["caption"], "look");
+    let stored = string(&got["content"]["image"]["media_id"]);
+    let content = server
+        .get(&format!("/v1/media/{stored}/content"), &ctx.key)
+        .await;
+    assert_eq!(content.code, 200);
 }
