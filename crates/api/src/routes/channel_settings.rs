@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 /// | messenger | **page_id**, **page_access_token**, **app_secret**, verify_token, base_url, api_version |
 /// | instagram | **ig_account_id**, page_id, **access_token**, **app_secret**, verify_token, base_url, api_version |
 /// | web | pairing_phone_number |
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelSettingsBody {
     /// Telegram: the bot token from BotFather, `<bot_id>:<secret>`. Secret.

@@ -238,15 +238,14 @@ async fn create_channel(
             body.kind
         ))
     })?;
-    // A bot that receives by webhook needs an address Telegram can call.
+    // A bot that receives by webhook needs an address Telegram can call (asked once its
+    // settings are valid, so a bad field is named first).
     let webhook_bot = kind == Kind::Telegram
         && body.sandbox != Some(true)
-        && body
-            .settings
-            .as_ref()
-            .and_then(|s| s.inbound.as_deref())
-            .map(str::trim)
-            != Some("polling");
+        && body.settings.as_ref().is_some_and(|s| {
+            let valid = channels::kinds::build(kind, false, SettingsInput::from(s.clone())).is_ok();
+            valid && s.inbound.as_deref().map(str::trim) != Some("polling")
+        });
     if webhook_bot && !state.settings.public_url_configured {
         return Err(ApiError::Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,
