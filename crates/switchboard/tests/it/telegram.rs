@@ -157,6 +157,29 @@ async fn chats_end_to_end(server: &TestServer) {
     assert_eq!(answered["status"], 200, "{answered}");
     events.wait_for_message(&string(&tapped["id"])).await;
 
+    // The user reacts to the buttons message: a reaction event on our message's upstream id.
+    let reacted = server
+        .post_json(
+            &format!("/sandbox/emulator/telegram/bots/{bot}/users/{user}/reactions"),
+            NO_KEY,
+            json!({"message_id": number.parse::<i64>().unwrap(), "emoji": "👍"}),
+        )
+        .await
+        .status(200);
+    let reaction = wait_stored(
+        server,
+        &ctx,
+        &format!("{upstream}:reaction:{}", reacted["update_id"]),
+        20,
+    )
+    .await;
+    assert_eq!(reaction["type"], "reaction", "{reaction}");
+    assert_eq!(reaction["content"]["reaction"]["emoji"], "👍");
+    assert_eq!(
+        reaction["content"]["reaction"]["message_id"],
+        upstream.as_str()
+    );
+
     // Telegram has no receipts: nothing moves past sent.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     for id in [&text, &image, &buttons] {
