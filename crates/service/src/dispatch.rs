@@ -240,10 +240,14 @@ impl Worker {
         m: &switchboard_core::record::MessageRecord,
         now: i64,
     ) -> DispatchOutcome {
-        let mut wait = self.limiter.acquire(channel.id, &m.chat, now);
+        let mut wait = self
+            .limiter
+            .acquire_for(channel.kind, channel.id, &m.chat, now);
         if wait > 0 && wait <= self.settings.max_inline_wait_ms {
             tokio::time::sleep(Duration::from_millis(wait)).await;
-            wait = self.limiter.acquire(channel.id, &m.chat, now_millis());
+            wait = self
+                .limiter
+                .acquire_for(channel.kind, channel.id, &m.chat, now_millis());
         }
         if wait > 0 {
             return DispatchOutcome::Retry {

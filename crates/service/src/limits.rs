@@ -1,9 +1,13 @@
-//! Local rate limits, so the upstream's 130429 and 131056 are rare: messages per second per
-//! channel, and a pair rate per (channel, recipient) with a burst.
+//! Local rate limits, so the upstream's 130429 and 131056 (Telegram's 429) are rare: messages
+//! per second per channel, and a pair rate per (channel, recipient) with a burst. WhatsApp
+//! channels use [`LimitSettings`]; Telegram bots Telegram's guidance ([`TELEGRAM`]: 30
+//! messages per second per bot, one per second per chat after a burst of 3, 20 per minute in
+//! a group).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use switchboard_core::channel::ChannelKind;
 use switchboard_core::id::ChannelId;
 use switchboard_core::ratelimit::TokenBucket;
 use switchboard_core::time::Millis;
@@ -26,6 +30,51 @@ impl Default for LimitSettings {
             pair_burst: 45.0,
             pair_per_second: 1.0 / 6.0,
         }
+    }
+}
+
+/// One kind's rates: per channel, and per recipient with a burst.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// Messages per second per channel.
+    pub channel_mps: f64,
+    /// Messages to one recipient in a burst.
+    pub pair_burst: f64,
+    /// Sustained messages per second to one recipient.
+    pub pair_per_second: f64,
+}
+
+/// Telegram's published pacing for a bot in a private chat.
+pub const TELEGRAM: Rates = Rates {
+    channel_mps: 30.0,
+    pair_burst: 3.0,
+    pair_per_second: 1.0,
+};
+
+/// Telegram's pacing in a group (a negative `chat_id`): 20 messages per minute.
+pub const TELEGRAM_GROUP: Rates = Rates {
+    channel_mps: 30.0,
+    pair_burst: 3.0,
+    pair_per_second: 20.0 / 60.0,
+};
+
+impl LimitSettings {
+    /// These settings as [`Rates`].
+    pub fn rates(&self) -> Rates {
+        Rates {
+            channel_mps: self.channel_mps,
+            pair_burst: self.pair_burst,
+            pair_per_second: self.pair_per_second,
+        }
+    }
+}
+
+/// The rates of a channel of `kind` sending to `chat`.
+pub fn rates_for(settings: &LimitSettings, kind: ChannelKind, chat: &str) -> Rates {
+    match kind {
+        ChannelKind::Telegram if chat.starts_with('-') => TELEGRAM_GROUP,
+        ChannelKind::Telegram => TELEGRAM,
+        _ => settings.rates(),
     }
 }
 
@@ -52,6 +101,21 @@ impl Limiter {
     /// Takes a token for a message on `channel` to `chat` at `now`; returns 0 when it may go
     /// now, otherwise how long to wait (nothing is taken then).
     pub fn acquire(&self, channel: ChannelId, chat: &str, now: Millis) -> u64 {
+        self.acquire_at(self.settings.rates(), channel, chat, now)
+    }
+
+    /// [`Limiter::acquire`] at the rates of a channel of `kind`.
+    pub fn acquire_for(
+        &self,
+        kind: ChannelKind,
+        channel: ChannelId,
+        chat: &str,
+        now: Millis,
+    ) -> u64 {
+        self.acquire_at(rates_for(&self.settings, kind, chat), channel, chat, now)
+    }
+
+    fn acquire_at(&self, rates: Rates, channel: ChannelId, chat: &str, now: Millis) -> u64 {
         let mut pairs = match self.pairs.lock() {
             Ok(p) => p,
             Err(poisoned) => poisoned.into_inner(),
@@ -59,9 +123,9 @@ impl Limiter {
         if pairs.len() > PAIRS_BEFORE_SWEEP {
             pairs.retain(|_, b| !b.is_full(now));
         }
-        let pair = pairs.entry((channel, chat.to_string())).or_insert_with(|| {
-            TokenBucket::new(self.settings.pair_burst, self.settings.pair_per_second, now)
-        });
+        let pair = pairs
+            .entry((channel, chat.to_string()))
+            .or_insert_with(|| TokenBucket::new(rates.pair_burst, rates.pair_per_second, now));
         let mut probe = pair.clone();
         let pair_wait = probe.try_take(now);
         if pair_wait > 0 {
@@ -71,9 +135,9 @@ impl Limiter {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let bucket = channels.entry(channel).or_insert_with(|| {
-            TokenBucket::new(self.settings.channel_mps, self.settings.channel_mps, now)
-        });
+        let bucket = channels
+            .entry(channel)
+            .or_insert_with(|| TokenBucket::new(rates.channel_mps, rates.channel_mps, now));
         let channel_wait = bucket.try_take(now);
         if channel_wait > 0 {
             return channel_wait;
@@ -86,6 +150,28 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn telegram_bots_pace_per_chat_and_per_group() {
+        let limiter = Limiter::new(LimitSettings::default());
+        let ch = ChannelId::new();
+        let kind = ChannelKind::Telegram;
+        for _ in 0..3 {
+            assert_eq!(limiter.acquire_for(kind, ch, "42", 0), 0);
+        }
+        let wait = limiter.acquire_for(kind, ch, "42", 0);
+        assert!(wait > 0 && wait <= 1000, "{wait}");
+        assert_eq!(limiter.acquire_for(kind, ch, "42", 1000), 0);
+        for _ in 0..3 {
+            assert_eq!(limiter.acquire_for(kind, ch, "-1001", 0), 0);
+        }
+        assert!(
+            limiter.acquire_for(kind, ch, "-1001", 1000) > 1000,
+            "20 a minute in a group"
+        );
+        let cloud = rates_for(&LimitSettings::default(), ChannelKind::Cloud, "16505551234");
+        assert_eq!(cloud.channel_mps, 80.0);
+    }
 
     #[test]
     fn pair_and_channel_limits_both_apply() {

@@ -247,11 +247,7 @@ async fn create_channel(
             valid && s.inbound.as_deref().map(str::trim) != Some("polling")
         });
     if webhook_bot && !state.settings.public_url_configured {
-        return Err(ApiError::Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "public_url_required",
-            message: "a telegram channel with inbound \"webhook\" needs this server's public HTTPS URL for setWebhook: set public_url (SWITCHBOARD_PUBLIC_URL), or create the channel with settings.inbound \"polling\"".into(),
-        });
+        return Err(public_url_required());
     }
     let input = NewChannel {
         name: body.name,
@@ -287,6 +283,15 @@ async fn create_channel(
         }
     });
     Ok((StatusCode::CREATED, Json(view(&state, channel, true))))
+}
+
+/// The refusal of a telegram webhook bot on a server without a configured public URL.
+fn public_url_required() -> ApiError {
+    ApiError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "public_url_required",
+        message: "a telegram channel with inbound \"webhook\" needs this server's public HTTPS URL for setWebhook: set public_url (SWITCHBOARD_PUBLIC_URL), or use settings.inbound \"polling\"".into(),
+    }
 }
 
 /// Points a telegram channel's updates at this server (`setWebhook` with the public URL of
@@ -357,12 +362,25 @@ async fn get_channel(
 #[utoipa::path(patch, path = "/v1/channels/{id}", tag = "channels", request_body = UpdateChannel,
     params(("id" = String, Path, description = "Channel id (`ch_…`)")),
     security(("bearer" = [])),
-    responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, description = "`public_url_required`: a telegram channel switched to inbound webhook needs `public_url` configured", body = crate::error::ErrorBody)))]
 async fn update_channel(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
     ApiJson(body): ApiJson<UpdateChannel>,
 ) -> ApiResult<Json<ChannelView>> {
+    let to_webhook = body
+        .settings
+        .as_ref()
+        .and_then(|s| s.inbound.as_deref())
+        .map(str::trim)
+        == Some("webhook");
+    if to_webhook && !state.settings.public_url_configured {
+        let current = channels::get(state.store().as_ref(), key.account_id, id).await?;
+        if matches!(&current.settings, switchboard_core::channel::ChannelSettings::Telegram(t) if !t.sandbox)
+        {
+            return Err(public_url_required());
+        }
+    }
     let patch = ChannelPatch {
         name: body.name,
         access_token: body.access_token,

@@ -401,6 +401,15 @@ async fn polling_across_a_restart(server: TestServer) -> TestServer {
         key,
         channel: string(&created["id"]),
     };
+    // Switching such a bot to webhooks needs a public URL this server does not have.
+    let refused = server
+        .patch_json(
+            &format!("/v1/channels/{}", ctx.channel),
+            &ctx.key,
+            json!({"settings": {"inbound": "webhook"}}),
+        )
+        .await;
+    assert_eq!(refused.error(422), "public_url_required");
     let user = 5_550_010_i64;
     bot_api
         .telegram_user_writes(900001, user, json!({"text": "before"}))
