@@ -17,12 +17,14 @@
 pub mod cloud;
 mod error;
 mod factory;
+pub mod messenger;
 
 use async_trait::async_trait;
 
 pub use cloud::{CloudClient, CloudConnector, CloudTarget, ConnectorConfig};
 pub use error::{ConnectorError, ErrorClass};
 pub use factory::{ConnectorFactory, Connectors, FixedConnector};
+pub use messenger::MessengerConnector;
 
 /// The upstream's answer to an accepted send.
 #[derive(Debug, Clone, PartialEq, Eq)]
