@@ -6,5 +6,6 @@ mod common;
 mod errors;
 mod media;
 mod messages;
+mod messenger;
 mod redaction;
 mod templates;
