@@ -24,40 +24,62 @@ const SNIPPET_CHARS: usize = 200;
 /// How [`ConnectorError::details`] starts when Meta gave a subcode.
 const SUBCODE_PREFIX: &str = "error_subcode ";
 
-/// Classifies a Send API failure:
+/// Codes that are permanent whatever the HTTP status: 0 and 3 (capability), 10 (permission,
+/// window), 100 (parameter, recipient, media), 190 (token), 200–299 (permission, blocked
+/// user), 551 (user unavailable), 36103 (account not eligible), 2018300 (thread owned by
+/// another app), 9000001 (message deleted).
+fn is_permanent_code(code: u32) -> bool {
+    matches!(
+        code,
+        0 | 3 | 10 | 100 | 190 | 200..=299 | 551 | 36103 | 2018300 | 9000001
+    )
+}
+
+/// Classifies a Send API failure, in this order:
 ///
 /// | rule | class |
 /// |---|---|
 /// | `code` in [`RATE_LIMITED_CODES`], or HTTP 429 | RateLimited |
 /// | `code` in [`TRANSIENT_CODES`] | Transient |
-/// | any other code: 10 (window 2018278/2534022/2018065, user 2018108, page restricted 1893063), 100 (no such user 2018001/2534014, bad media, deprecated tags, …), 190 (token), 200 (permission; 1545041 blocked), 551 (user unavailable or blocked), 2018300, 9000001, 36103, … | Permanent |
-/// | no code: HTTP 5xx, or no answer at all (timeout, connection) | Transient |
-/// | no code, any other status | Permanent |
-pub fn classify(http_status: Option<u16>, code: Option<u32>) -> ErrorClass {
+/// | `code` 10 (window 2018278/2534022/2018065, user 2018108, page restricted 1893063), 100 (no such user 2018001/2534014, media 2018074/2018008, deprecated tags, …), 190 (token), 200–299 (permission; 1545041 blocked), 551 (user unavailable or blocked), 0, 3, 36103, 2018300, 9000001 | Permanent |
+/// | `is_transient: true` | Transient |
+/// | HTTP 5xx, or no answer at all (timeout, connection) | Transient |
+/// | anything else | Permanent |
+pub fn classify(http_status: Option<u16>, code: Option<u32>, is_transient: bool) -> ErrorClass {
     if code.is_some_and(|c| RATE_LIMITED_CODES.contains(&c)) || http_status == Some(429) {
         return ErrorClass::RateLimited;
     }
-    match (code, http_status) {
-        (Some(c), _) if TRANSIENT_CODES.contains(&c) => ErrorClass::Transient,
-        (Some(_), _) => ErrorClass::Permanent,
-        (None, None) => ErrorClass::Transient,
-        (None, Some(s)) if s >= 500 => ErrorClass::Transient,
-        (None, Some(_)) => ErrorClass::Permanent,
+    if let Some(c) = code {
+        if TRANSIENT_CODES.contains(&c) {
+            return ErrorClass::Transient;
+        }
+        if is_permanent_code(c) {
+            return ErrorClass::Permanent;
+        }
+    }
+    if is_transient {
+        return ErrorClass::Transient;
+    }
+    match http_status {
+        None => ErrorClass::Transient,
+        Some(s) if s >= 500 => ErrorClass::Transient,
+        Some(_) => ErrorClass::Permanent,
     }
 }
 
 /// Whether a Send API error says the channel itself is unusable rather than the one
-/// message: a bad token (190), a missing permission (200 except the blocked user 1545041),
-/// a restricted Page (10/1893063), an Instagram account not linked or not eligible
-/// (100/2534013, 100/2534029, 200/2534041, 36103). Window (10/2018278, 10/2534022), recipient
-/// (551, 100/2018001, 10/2018108) and media errors concern the message only, unlike the
-/// Cloud API's reading of code 10 and 200 ([`switchboard_core::channel::is_channel_error`]).
+/// message: a bad token (190), a missing permission (10 without a subcode, 200 except the
+/// blocked user 1545041), a restricted Page (10/1893063), an Instagram account not linked,
+/// blocked, unverified or not eligible (100/2534013, 100/2534029, 10/2534077, 200/2534041,
+/// 36103). Window (10/2018278, 10/2534022, 10/2018065), recipient (551, 100/2018001,
+/// 10/2018108) and media errors concern the message only, unlike the Cloud API's reading of
+/// codes 10 and 200 ([`switchboard_core::channel::is_channel_error`]).
 pub fn is_channel_error(code: Option<u32>, subcode: Option<u32>) -> bool {
     match (code, subcode) {
-        (Some(190), _) | (Some(36103), _) => true,
+        (Some(190 | 36103), _) => true,
         (Some(200), Some(1545041)) => false,
         (Some(200), _) => true,
-        (Some(10), Some(1893063)) => true,
+        (Some(10), None | Some(1893063 | 2534077)) => true,
         (Some(100), Some(2534013 | 2534029)) => true,
         _ => false,
     }
@@ -145,7 +167,7 @@ pub(crate) fn from_answer(
             format!("{}: {excerpt}", plain())
         };
         return ConnectorError {
-            class: classify(Some(status), None),
+            class: classify(Some(status), None, false),
             code: None,
             http_status: Some(status),
             message: redact(message, token),
@@ -155,6 +177,7 @@ pub(crate) fn from_answer(
     };
     let code = u32_of(err.get("code"));
     let sub = u32_of(err.get("error_subcode"));
+    let is_transient = err.get("is_transient").and_then(Value::as_bool) == Some(true);
     let user_msg = str_of(err.get("error_user_msg"));
     let details = match (sub, user_msg) {
         (Some(s), Some(m)) => Some(format!("{SUBCODE_PREFIX}{s}: {m}")),
@@ -162,7 +185,7 @@ pub(crate) fn from_answer(
         (None, m) => m,
     };
     ConnectorError {
-        class: classify(Some(status), code),
+        class: classify(Some(status), code, is_transient),
         code,
         http_status: Some(status),
         message: redact(str_of(err.get("message")).unwrap_or_else(plain), token),
@@ -228,30 +251,38 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(Option<u16>, Option<u32>, ErrorClass)] = &[
-            (Some(400), Some(4), RateLimited),
-            (Some(400), Some(17), RateLimited),
-            (Some(400), Some(32), RateLimited),
-            (Some(400), Some(613), RateLimited),
-            (Some(429), None, RateLimited),
-            (Some(429), Some(100), RateLimited),
-            (Some(500), Some(1), Transient),
-            (Some(500), Some(2), Transient),
-            (Some(400), Some(2), Transient),
-            (Some(502), None, Transient),
-            (None, None, Transient),
-            (Some(400), Some(10), Permanent),
-            (Some(400), Some(100), Permanent),
-            (Some(401), Some(190), Permanent),
-            (Some(400), Some(200), Permanent),
-            (Some(400), Some(551), Permanent),
-            (Some(400), Some(2018300), Permanent),
-            (Some(400), Some(9000001), Permanent),
-            (Some(500), Some(36103), Permanent),
-            (Some(404), None, Permanent),
+        let cases: &[(Option<u16>, Option<u32>, bool, ErrorClass)] = &[
+            (Some(400), Some(4), false, RateLimited),
+            (Some(400), Some(17), false, RateLimited),
+            (Some(400), Some(32), false, RateLimited),
+            (Some(400), Some(613), false, RateLimited),
+            (Some(429), None, false, RateLimited),
+            (Some(429), Some(100), false, RateLimited),
+            (Some(500), Some(1), false, Transient),
+            (Some(500), Some(2), true, Transient),
+            (Some(400), Some(2), false, Transient),
+            (Some(502), None, false, Transient),
+            (Some(500), Some(12345), false, Transient),
+            (Some(400), Some(12345), true, Transient),
+            (None, None, false, Transient),
+            (Some(400), Some(10), false, Permanent),
+            (Some(400), Some(100), false, Permanent),
+            (Some(500), Some(100), true, Permanent),
+            (Some(401), Some(190), false, Permanent),
+            (Some(400), Some(200), false, Permanent),
+            (Some(400), Some(551), false, Permanent),
+            (Some(400), Some(2018300), false, Permanent),
+            (Some(400), Some(9000001), false, Permanent),
+            (Some(500), Some(36103), false, Permanent),
+            (Some(400), Some(12345), false, Permanent),
+            (Some(404), None, false, Permanent),
         ];
-        for (status, code, want) in cases {
-            assert_eq!(classify(*status, *code), *want, "{status:?} {code:?}");
+        for (status, code, transient, want) in cases {
+            assert_eq!(
+                classify(*status, *code, *transient),
+                *want,
+                "{status:?} {code:?} {transient}"
+            );
         }
     }
 
@@ -260,6 +291,8 @@ mod tests {
         assert!(is_channel_error(Some(190), None));
         assert!(is_channel_error(Some(200), Some(2018028)));
         assert!(is_channel_error(Some(10), Some(1893063)));
+        assert!(is_channel_error(Some(10), None));
+        assert!(!is_channel_error(Some(10), Some(2018108)));
         assert!(is_channel_error(Some(100), Some(2534013)));
         assert!(!is_channel_error(Some(10), Some(2018278)));
         assert!(!is_channel_error(Some(10), Some(2534022)));

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `message.text` | `messages[{type:"text", text:{body}}]` |
 //! | `message.quick_reply.payload` (text = the tapped title) | `messages[{type:"interactive", interactive:{type:"button_reply", button_reply:{id: payload, title: text}}}]` |
-//! | `message.attachments[]` `image`, `video`, `audio`, `file` | one message each, `image`/`video`/`audio`/`document` `{id: CDN URL, url}` (the first keeps `mid`, the next `mid#1`, …; with a text, every attachment is `mid#n`) |
+//! | `message.attachments[]` `image`, `video`, `audio`, `file`, `sticker` | one message each, `image`/`video`/`audio`/`document`/`sticker` `{id: CDN URL, url}` (the first message of the event keeps `mid`, the others are `mid#n`, `n` the attachment's position from 1); an `image` with a `sticker_id` beside a `sticker` attachment is the same sticker and is dropped |
 //! | other attachment types (`fallback`, `reel`, `ig_post`, `story_mention`, `ephemeral`, …), `is_unsupported` | `messages[{type:"unsupported", errors:[131051], attachment}]` |
 //! | `message.reply_to.mid` | `context.id` |
 //! | `message.is_echo`, `message.is_deleted` | skipped |
@@ -252,8 +252,20 @@ fn messages(m: &Value, base: &dyn Fn(&str, &str) -> Value, unsupported: bool) ->
         out.push(msg);
     }
     let attachments = m.get("attachments").and_then(Value::as_array);
+    let kind_of = |a: &Value| a.get("type").and_then(Value::as_str).map(str::to_string);
+    // Until Meta drops it, a sticker also arrives as an image carrying its `sticker_id`.
+    let has_sticker = attachments
+        .into_iter()
+        .flatten()
+        .any(|a| kind_of(a).as_deref() == Some("sticker"));
     for (n, a) in attachments.into_iter().flatten().enumerate() {
-        let id = if out.is_empty() && n == 0 {
+        if has_sticker
+            && kind_of(a).as_deref() == Some("image")
+            && a.pointer("/payload/sticker_id").is_some()
+        {
+            continue;
+        }
+        let id = if out.is_empty() {
             mid.to_string()
         } else {
             format!("{mid}#{}", n + 1)
@@ -264,6 +276,7 @@ fn messages(m: &Value, base: &dyn Fn(&str, &str) -> Value, unsupported: bool) ->
             (Some("video"), Some(_)) => Some("video"),
             (Some("audio"), Some(_)) => Some("audio"),
             (Some("file"), Some(_)) => Some("document"),
+            (Some("sticker"), Some(_)) => Some("sticker"),
             _ => None,
         };
         let mut msg = match (kind, url) {

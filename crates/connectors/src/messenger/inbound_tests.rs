@@ -80,6 +80,24 @@ fn messenger_message_events() {
 }
 
 #[test]
+fn stickers_arrive_once() {
+    let (v, _) = one(
+        "page",
+        json!({"sender": {"id": "PSID"}, "recipient": {"id": "PAGE_ID"}, "timestamp": 1,
+        "message": {"mid": "m_s", "attachments": [
+            {"type": "image", "payload": {"url": "https://cdn/s.png", "sticker_id": 369239263222822_i64}},
+            {"type": "sticker", "payload": {"url": "https://cdn/s.png", "sticker_id": 369239263222822_i64}}]}}),
+    );
+    let msgs = v["messages"].as_array().expect("messages");
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(
+        (msgs[0]["id"].as_str(), msgs[0]["type"].as_str()),
+        (Some("m_s"), Some("sticker"))
+    );
+    assert_eq!(msgs[0]["sticker"]["id"], "https://cdn/s.png");
+}
+
+#[test]
 fn postbacks_reactions_and_echoes() {
     let (v, _) = one(
         "page",
