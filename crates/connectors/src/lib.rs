@@ -17,6 +17,7 @@
 pub mod cloud;
 mod error;
 mod factory;
+pub mod messenger;
 pub mod telegram;
 
 use async_trait::async_trait;
@@ -24,6 +25,7 @@ use async_trait::async_trait;
 pub use cloud::{CloudClient, CloudConnector, CloudTarget, ConnectorConfig};
 pub use error::{ConnectorError, ErrorClass};
 pub use factory::{ConnectorFactory, Connectors, FixedConnector};
+pub use messenger::MessengerConnector;
 pub use telegram::{TelegramConnector, TelegramTarget};
 
 /// The upstream's answer to an accepted send.

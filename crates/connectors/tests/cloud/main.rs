@@ -6,6 +6,7 @@ mod common;
 mod errors;
 mod media;
 mod messages;
+mod messenger;
 mod redaction;
 mod telegram;
 mod templates;
