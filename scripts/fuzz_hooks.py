@@ -1,0 +1,134 @@
+"""Schemathesis hooks of the API fuzzing run (scripts/fuzz.sh).
+
+- Authentication: the admin key on `/v1/accounts…`, the seeded account's key elsewhere.
+- Path ids: most generated path parameters are replaced by ids of objects seeded by
+  scripts/fuzz_seed.py (read from the file named by FUZZ_IDS_FILE), so operations are exercised
+  past the 404 of an unknown id; a fixed share keeps the generated value, so unknown and
+  malformed ids are fuzzed too. The choice is a hash of the generated value: the run stays
+  reproducible under `--seed`.
+- A check that every 4xx answer is JSON with a stable `code`.
+"""
+
+import json
+import os
+import re
+import zlib
+
+import schemathesis
+
+with open(os.environ["FUZZ_IDS_FILE"], encoding="utf-8") as seed_file:
+    SEED = json.load(seed_file)
+
+# One generated value in KEEP_ONE_IN keeps its generated id.
+KEEP_ONE_IN = 5
+
+# The seeded id of each path parameter, by the path's first segments. DELETE on a channel
+# uses a spare one, so the channel every other operation needs survives the run.
+RESOURCES = {
+    "accounts": "account",
+    "broadcasts": "broadcast",
+    "channels": "channel",
+    "contacts": "contact",
+    "deliveries": "delivery",
+    "keys": "spare_key",
+    "media": "media",
+    "messages": "message",
+    "subscriptions": "subscription",
+}
+NAMED = {
+    "rule_id": "rule",
+    "template_id": "template",
+    "wa_id": "wa_id",
+    "channel_id": "channel",
+}
+
+# Native errors: `{"error": {"code": "snake_case", "message", "request_id"}}`.
+NATIVE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def is_admin_operation(operation):
+    """Account administration takes the installation's admin key."""
+    return operation.path.startswith("/v1/accounts")
+
+
+@schemathesis.auth(cache_by_key=lambda case, context: is_admin_operation(context.operation))
+class SwitchboardAuth:
+    """The admin key for account administration, the account's key for everything else."""
+
+    def get(self, case, context):
+        if is_admin_operation(context.operation):
+            return SEED["admin_key"]
+        return SEED["api_key"]
+
+    def set(self, case, data, context):
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+def seeded_id(path, method, name):
+    """The seeded id for parameter `name` of `method path`, or None."""
+    if name in NAMED:
+        return SEED[NAMED[name]]
+    if name == "version":
+        return "v23.0"
+    if name != "id":
+        return None
+    segments = path.strip("/").split("/")
+    if segments[:2] == ["v1", "contacts"] and segments[2:3] == ["imports"]:
+        return SEED["import"]
+    if segments[:2] == ["v1", "channels"] and method == "DELETE" and len(segments) == 3:
+        return SEED["spare_channel"]
+    resource = RESOURCES.get(segments[1]) if len(segments) > 1 else None
+    return SEED[resource] if resource else None
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    """Replaces most generated ids with seeded ones (deterministically)."""
+    if not path_parameters:
+        return path_parameters
+    operation = context.operation
+    keep = zlib.crc32(repr(sorted(path_parameters.items())).encode()) % KEEP_ONE_IN == 0
+    if keep:
+        return path_parameters
+    mapped = dict(path_parameters)
+    for name in mapped:
+        value = seeded_id(operation.path, operation.method.upper(), name)
+        if value is not None:
+            mapped[name] = value
+    return mapped
+
+
+@schemathesis.check
+def error_is_json_with_code(ctx, response, case):
+    """Every 4xx answer is a JSON error envelope with a stable code: the native
+    `{"error": {"code": "snake_case", "message", "request_id"}}`, or Meta's envelope
+    `{"error": {"code": <int>, "type", "message", "fbtrace_id"}}` on the Cloud-API-shaped
+    operations."""
+    if not 400 <= response.status_code < 500:
+        return None
+    content_type = response.headers.get("content-type", [""])
+    if isinstance(content_type, list):
+        content_type = content_type[0] if content_type else ""
+    if not content_type.startswith("application/json"):
+        raise AssertionError(
+            f"a {response.status_code} answer is `{content_type}`, not a JSON error: "
+            f"{response.text[:200]!r}"
+        )
+    try:
+        body = json.loads(response.text)
+    except ValueError as e:
+        raise AssertionError(f"a {response.status_code} answer is not valid JSON: {e}") from e
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        raise AssertionError(f"a {response.status_code} answer has no `error.message`: {body!r}")
+    code = error.get("code")
+    if isinstance(code, str):
+        if not NATIVE_CODE.match(code) or not isinstance(error.get("request_id"), str):
+            raise AssertionError(f"`error.code` {code!r} is not a stable snake_case code: {body!r}")
+    elif isinstance(code, int) and not isinstance(code, bool):
+        if not isinstance(error.get("type"), str) or not isinstance(error.get("fbtrace_id"), str):
+            raise AssertionError(f"Meta's error envelope lacks `type` or `fbtrace_id`: {body!r}")
+    else:
+        raise AssertionError(f"a {response.status_code} answer has no stable `error.code`: {body!r}")
+    return None
