@@ -1,7 +1,7 @@
 """Schemathesis hooks of the API fuzzing run (scripts/fuzz.sh).
 
 - Authentication: the admin key on `/v1/accounts…`, the seeded account's key elsewhere.
-- Path ids: most generated path parameters are replaced by ids of objects seeded by
+- Path ids: most generated path parameters are replaced, just before each call, by ids of objects seeded by
   scripts/fuzz_seed.py (read from the file named by FUZZ_IDS_FILE), so operations are exercised
   past the 404 of an unknown id; a fixed share keeps the generated value, so unknown and
   malformed ids are fuzzed too. The choice is a hash of the generated value: the run stays
@@ -83,20 +83,20 @@ def seeded_id(path, method, name):
 
 
 @schemathesis.hook
-def map_path_parameters(context, path_parameters):
-    """Replaces most generated ids with seeded ones (deterministically)."""
-    if not path_parameters:
-        return path_parameters
-    operation = context.operation
-    keep = zlib.crc32(repr(sorted(path_parameters.items())).encode()) % KEEP_ONE_IN == 0
+def before_call(context, case, kwargs):
+    """Replaces most generated path ids with seeded ones (deterministically), in every phase
+    (the coverage phase does not run the `map_*` hooks)."""
+    parameters = case.path_parameters
+    if not parameters:
+        return
+    keep = zlib.crc32(repr(sorted(parameters.items())).encode()) % KEEP_ONE_IN == 0
     if keep:
-        return path_parameters
-    mapped = dict(path_parameters)
-    for name in mapped:
+        return
+    operation = context.operation
+    for name in list(parameters):
         value = seeded_id(operation.path, operation.method.upper(), name)
         if value is not None:
-            mapped[name] = value
-    return mapped
+            parameters[name] = value
 
 
 @schemathesis.check

@@ -86,3 +86,59 @@ fn add(operation: &mut Operation, status: &str, description: &str) {
     }
     responses.insert(status.to_string(), RefOr::T(response));
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every operation of the generated document, as `(method path, operation)`.
+    fn operations() -> Vec<(String, Value)> {
+        let document: Value = serde_json::from_str(&crate::openapi_json()).unwrap();
+        let mut found = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                found.push((format!("{method} {path}"), operation.clone()));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_secured_operation_documents_401_and_every_body_400_413_415() {
+        for (name, operation) in operations() {
+            let responses = &operation["responses"];
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
+                assert!(responses.get("401").is_some(), "{name} lacks 401");
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(responses.get(status).is_some(), "{name} lacks {status}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn added_answers_keep_the_operations_error_shape() {
+        let (_, native) = operations()
+            .into_iter()
+            .find(|(name, _)| name == "get /v1/accounts/{id}")
+            .unwrap();
+        assert_eq!(
+            native["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+        let (_, cloud) = operations()
+            .into_iter()
+            .find(|(name, _)| name == "post /{version}/{channel_id}/messages")
+            .unwrap();
+        assert_eq!(
+            cloud["responses"]["401"].get("content"),
+            cloud["responses"]["400"].get("content"),
+            "Meta's shape, as its 400"
+        );
+    }
+}
