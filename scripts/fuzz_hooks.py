@@ -1,11 +1,11 @@
 """Schemathesis hooks of the API fuzzing run (scripts/fuzz.sh).
 
 - Authentication: the admin key on `/v1/accounts…`, the seeded account's key elsewhere.
-- Path ids: most generated path parameters are replaced, just before each call, by ids of objects seeded by
-  scripts/fuzz_seed.py (read from the file named by FUZZ_IDS_FILE), so operations are exercised
-  past the 404 of an unknown id; a fixed share keeps the generated value, so unknown and
-  malformed ids are fuzzed too. The choice is a hash of the generated value: the run stays
-  reproducible under `--seed`.
+- Ids: just before each call, most generated path parameters (and the `channel_id` and
+  `after_event_id` of a body) are replaced by ids of objects seeded by scripts/fuzz_seed.py
+  (read from the file named by FUZZ_IDS_FILE), so operations are exercised past the 404 of an
+  unknown id; a fixed share keeps the generated value, so unknown and malformed ids are fuzzed
+  too. The choice is a hash of the generated value: the run stays reproducible under `--seed`.
 - A check that every 4xx answer is JSON with a stable `code`.
 """
 
@@ -22,15 +22,15 @@ with open(os.environ["FUZZ_IDS_FILE"], encoding="utf-8") as seed_file:
 # One generated value in KEEP_ONE_IN keeps its generated id.
 KEEP_ONE_IN = 5
 
-# The seeded id of each path parameter, by the path's first segments. DELETE on a channel
-# uses a spare one, so the channel every other operation needs survives the run.
+# The seeded id of each path parameter, by the path's first segments. DELETE and cancel use
+# the spare object (`spare_…`), so the one every other operation needs survives the run.
 RESOURCES = {
     "accounts": "account",
     "broadcasts": "broadcast",
     "channels": "channel",
     "contacts": "contact",
     "deliveries": "delivery",
-    "keys": "spare_key",
+    "keys": "key",
     "media": "media",
     "messages": "message",
     "subscriptions": "subscription",
@@ -40,6 +40,13 @@ NAMED = {
     "template_id": "template",
     "wa_id": "wa_id",
     "channel_id": "channel",
+}
+
+# Ids a body names, replaced like path ids (a broadcast's or an upload's channel, the event a
+# replay starts after).
+BODY_IDS = {
+    "channel_id": "channel",
+    "after_event_id": "event",
 }
 
 # Native errors: `{"error": {"code": "snake_case", "message", "request_id"}}`.
@@ -67,36 +74,52 @@ class SwitchboardAuth:
 
 def seeded_id(path, method, name):
     """The seeded id for parameter `name` of `method path`, or None."""
-    if name in NAMED:
-        return SEED[NAMED[name]]
     if name == "version":
         return "v23.0"
-    if name != "id":
-        return None
     segments = path.strip("/").split("/")
-    if segments[:2] == ["v1", "contacts"] and segments[2:3] == ["imports"]:
-        return SEED["import"]
-    if segments[:2] == ["v1", "channels"] and method == "DELETE" and len(segments) == 3:
-        return SEED["spare_channel"]
-    resource = RESOURCES.get(segments[1]) if len(segments) > 1 else None
-    return SEED[resource] if resource else None
+    if name in NAMED:
+        seeded = NAMED[name]
+    elif name != "id":
+        return None
+    elif segments[:3] == ["v1", "contacts", "imports"]:
+        seeded = "import"
+    else:
+        seeded = RESOURCES.get(segments[1]) if len(segments) > 1 else None
+        if seeded is None:
+            return None
+    # The object the path ends on is the one a DELETE or a cancel ends.
+    ends_on_it = segments[-1] == "{" + name + "}" and method == "DELETE"
+    cancels_it = segments[-1] == "cancel" and segments[-2] == "{" + name + "}"
+    if (ends_on_it or cancels_it) and "spare_" + seeded in SEED:
+        seeded = "spare_" + seeded
+    return SEED[seeded]
 
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
-    """Replaces most generated path ids with seeded ones (deterministically), in every phase
-    (the coverage phase does not run the `map_*` hooks)."""
-    parameters = case.path_parameters
-    if not parameters:
-        return
-    keep = zlib.crc32(repr(sorted(parameters.items())).encode()) % KEEP_ONE_IN == 0
-    if keep:
+    """Replaces most generated path ids, and the ids of BODY_IDS in a JSON or form body, with
+    seeded ones (deterministically), in every phase (the coverage phase does not run the
+    `map_*` hooks)."""
+    if keeps_generated(case):
         return
     operation = context.operation
+    parameters = case.path_parameters or {}
     for name in list(parameters):
         value = seeded_id(operation.path, operation.method.upper(), name)
         if value is not None:
             parameters[name] = value
+    body = case.body
+    if isinstance(body, dict):
+        for name, seeded in BODY_IDS.items():
+            if name in body:
+                body[name] = SEED[seeded]
+
+
+def keeps_generated(case):
+    """Whether this case keeps its generated ids: one in KEEP_ONE_IN, by a stable hash of the
+    whole case (the coverage phase sends many cases with the same path parameters)."""
+    parts = (case.method, case.path_parameters, case.query, case.body)
+    return zlib.crc32(repr(parts).encode()) % KEEP_ONE_IN == 0
 
 
 @schemathesis.check

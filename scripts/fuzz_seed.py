@@ -3,8 +3,9 @@
 
 Creates, through the public API, an account with its key and one object of every kind the
 path parameters of openapi.json name (channels, a message, a contact, a rule, a template, a
-subscription, a broadcast, media, a key to revoke, an import job), then prints them as one
-JSON object that scripts/fuzz_hooks.py reads. Usage: fuzz_seed.py BASE_URL ADMIN_KEY.
+subscription, a broadcast, media, a key, an import job, an event), and a spare of each that
+DELETE and cancel operations use (`spare_…`), so the first ones survive the run; then prints
+them as one JSON object that scripts/fuzz_hooks.py reads. Usage: fuzz_seed.py BASE_URL ADMIN_KEY.
 """
 
 import json
@@ -74,46 +75,49 @@ def main():
         {"messaging_product": "whatsapp", "to": CUSTOMER, "type": "text", "text": {"body": "hi"}},
     )
     message = sent["messages"][0]["id"]
-    rule = api(
-        "POST",
-        f"/v1/channels/{channel}/bot/rules",
-        {"pattern": "price", "reply": {"type": "text", "text": {"body": "10 USD"}}},
-    )["id"]
-    template = api(
-        "POST",
-        f"/v1/channels/{channel}/templates",
-        {
-            "name": "fuzz_hello",
+    def rule(pattern):
+        body = {"pattern": pattern, "reply": {"type": "text", "text": {"body": "10 USD"}}}
+        return api("POST", f"/v1/channels/{channel}/bot/rules", body)["id"]
+
+    def template(name):
+        body = {
+            "name": name,
             "language": "en_US",
             "category": "UTILITY",
             "components": [{"type": "BODY", "text": "Hello"}],
-        },
-    )["id"]
-    subscription = api(
-        "POST", "/v1/subscriptions", {"url": "https://example.com/fuzz", "events": ["*"]}
-    )["id"]
-    media = api("POST", "/v1/media", {"data": PNG, "channel_id": channel})["id"]
-    spare_key = api("POST", "/v1/keys", {"name": "to revoke", "permission": "read"})["id"]
-    call(base, admin, "POST", f"/v1/accounts/{account['id']}/credits", {"amount": 1000})
-    broadcast = api(
-        "POST",
-        "/v1/broadcasts",
-        {
+        }
+        return api("POST", f"/v1/channels/{channel}/templates", body)["id"]
+
+    def subscription():
+        body = {"url": "https://example.com/fuzz", "events": ["*"]}
+        return api("POST", "/v1/subscriptions", body)["id"]
+
+    def media():
+        return api("POST", "/v1/media", {"data": PNG, "channel_id": channel})["id"]
+
+    def broadcast():
+        body = {
             "channel_id": channel,
             "message": {"messaging_product": "whatsapp", "type": "text", "text": {"body": "news"}},
             "audience": {"numbers": [CUSTOMER]},
-        },
-    )["id"]
+        }
+        return api("POST", "/v1/broadcasts", body)["id"]
+
+    spare_contact = api("POST", "/v1/contacts", {"phone": "+15551230003"})["id"]
+    spare_key = api("POST", "/v1/keys", {"name": "to revoke", "permission": "read"})["id"]
+    call(base, admin, "POST", f"/v1/accounts/{account['id']}/credits", {"amount": 1000})
     job = api(
         "POST",
         "/v1/contacts/import",
         b"phone,name\n+15551230002,Bo\n",
         content_type="text/csv",
     )["id"]
+    subscription_id = subscription()
     delivery = wait_for(
         "a webhook delivery",
-        lambda: next(iter(api("GET", f"/v1/subscriptions/{subscription}/deliveries")["data"]), None),
+        lambda: next(iter(api("GET", f"/v1/subscriptions/{subscription_id}/deliveries")["data"]), None),
     )["id"]
+    event = api("GET", "/v1/events?limit=1")["data"][0]["id"]
     print(
         json.dumps(
             {
@@ -125,14 +129,22 @@ def main():
                 "message": message,
                 "contact": contact,
                 "wa_id": CUSTOMER,
-                "rule": rule,
-                "template": template,
-                "subscription": subscription,
+                "spare_contact": spare_contact,
+                "rule": rule("price"),
+                "spare_rule": rule("hours"),
+                "template": template("fuzz_hello"),
+                "spare_template": template("fuzz_spare"),
+                "subscription": subscription_id,
+                "spare_subscription": subscription(),
                 "delivery": delivery,
-                "media": media,
+                "media": media(),
+                "spare_media": media(),
+                "key": spare_key,
                 "spare_key": spare_key,
-                "broadcast": broadcast,
+                "broadcast": broadcast(),
+                "spare_broadcast": broadcast(),
                 "import": job,
+                "event": event,
             }
         )
     )
