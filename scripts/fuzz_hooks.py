@@ -49,6 +49,9 @@ BODY_IDS = {
     "after_event_id": "event",
 }
 
+# An id of ours (`ch_…`, `msg_…`), as a link of the stateful phase fills in.
+LINKED_ID = re.compile(r"^[a-z]+_[0-9a-z]{20,}$")
+
 # Native errors: `{"error": {"code": "snake_case", "message", "request_id"}}`.
 NATIVE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -104,7 +107,11 @@ def before_call(context, case, kwargs):
         return
     operation = context.operation
     parameters = case.path_parameters or {}
+    linked = is_stateful(case)
     for name in list(parameters):
+        if linked and LINKED_ID.match(str(parameters[name])):
+            # An id a link took from an earlier answer: the stateful phase's point.
+            continue
         value = seeded_id(operation.path, operation.method.upper(), name)
         if value is not None:
             parameters[name] = value
@@ -113,6 +120,12 @@ def before_call(context, case, kwargs):
         for name, seeded in BODY_IDS.items():
             if name in body:
                 body[name] = SEED[seeded]
+
+
+def is_stateful(case):
+    """Whether the case belongs to the stateful phase (whose path ids may come from links)."""
+    meta = case.meta
+    return meta is not None and str(meta.phase.name) == "stateful"
 
 
 def keeps_generated(case):
