@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod doc_errors;
 pub mod error;
 pub mod extract;
 pub mod list;
@@ -88,7 +89,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the native API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+    let mut document = documented_routes().into_openapi();
+    doc_errors::add_common_errors(&mut document);
+    document
 }
 
 /// The OpenAPI document as pretty JSON with a trailing newline (the committed form).
@@ -111,7 +114,8 @@ async fn method_not_allowed() -> ApiError {
 /// The whole HTTP application for `state`. Extra routers (the sandbox, inbound webhooks) are
 /// merged by the caller before [`finish`] wraps everything.
 pub fn router(state: AppState) -> Router<AppState> {
-    let (api, document) = documented_routes().split_for_parts();
+    let (api, mut document) = documented_routes().split_for_parts();
+    doc_errors::add_common_errors(&mut document);
     let document_json = openapi_json();
     api.route(
         "/openapi.json",

@@ -117,7 +117,7 @@ async fn list_accounts(
 #[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts",
     params(("id" = String, Path, description = "Account id (`acc_…`)")),
     security(("bearer" = [])),
-    responses((status = 200, body = AccountView), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = AccountView), (status = 403, description = "Not the admin key", body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_account(
     State(state): State<AppState>,
     _admin: Admin,

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -271,14 +272,24 @@ async fn stream_events(
 /// The event stream over WebSocket: one JSON text message per event (the envelope with its
 /// `cursor`); reconnect with `?after=<cursor>` to resume.
 #[utoipa::path(get, path = "/v1/events/ws", tag = "events", params(EventQuery), security(("bearer" = [])),
-    responses((status = 101, description = "WebSocket upgrade")))]
+    responses((status = 101, description = "WebSocket upgrade"),
+        (status = 400, description = "Not a WebSocket handshake (`websocket_upgrade_required`), or invalid query parameters", body = crate::error::ErrorBody),
+        (status = 426, description = "The connection cannot be upgraded (`websocket_upgrade_required`)", body = crate::error::ErrorBody)))]
 async fn websocket_events(
     State(state): State<AppState>,
     key: Auth<CanRead>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<EventQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let upgrade = upgrade.map_err(|rejection| ApiError::Refused {
+        status: rejection.status(),
+        code: "websocket_upgrade_required",
+        message: format!(
+            "open this stream with a WebSocket client (`Connection: Upgrade`, `Upgrade: websocket`): {}",
+            rejection.body_text()
+        ),
+    })?;
     let tail = tail(&state, &key, &q, &headers).await?;
     Ok(upgrade
         .on_upgrade(move |socket| pump(socket, tail))

@@ -423,6 +423,7 @@ async fn upload_json(
         (status = 201, body = MediaView, description = "Stored durably"),
         (status = 400, body = ErrorBody, description = "media_empty, media_type_mismatch, url_not_allowed, url_fetch_failed, unreadable_body, invalid_parameter"),
         (status = 403, body = ErrorBody, description = "The key has read permission only"),
+        (status = 404, body = ErrorBody, description = "No such channel (`channel_id`) in the account"),
         (status = 413, body = ErrorBody, description = "media_too_large (per-kind limit) or payload_too_large"),
         (status = 415, body = ErrorBody, description = "media_type_not_allowed, media_type_unrecognized, or a body that is neither multipart nor JSON"),
     ))]
@@ -459,7 +460,7 @@ async fn upload(
     params(("version" = String, Path, description = "Graph API version, e.g. `v23.0`"),
            ("channel_id" = String, Path, description = "Channel id (`ch_…`), in place of Meta's phone number id")),
     security(("bearer" = [])),
-    responses((status = 200, body = CloudUploadAnswer), (status = 400, description = "Meta's error shape")))]
+    responses((status = 200, body = CloudUploadAnswer), (status = 400, description = "Meta's error shape"), (status = 404, description = "Not a Graph API version, or no such channel (Meta's error shape, code 100)")))]
 async fn upload_cloud(
     State(state): State<AppState>,
     principal: Result<Principal, ApiError>,

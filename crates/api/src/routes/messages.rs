@@ -334,7 +334,7 @@ async fn send_native(
            ("channel_id" = String, Path, description = "Channel id (`ch_…`), in place of Meta's phone number id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
     security(("bearer" = [])),
-    responses((status = 200, body = SendResponse), (status = 400, description = "Meta's error shape")))]
+    responses((status = 200, body = SendResponse), (status = 400, description = "Meta's error shape"), (status = 404, description = "Not a Graph API version, or no such channel (Meta's error shape, code 100)")))]
 async fn send_cloud(
     State(state): State<AppState>,
     principal: Result<Principal, ApiError>,

@@ -73,7 +73,11 @@ pub(crate) async fn send(
         }
         (None, None) => return Err(unexpected(200, "no message_id")),
     };
-    Ok(SendReceipt { upstream_id, wa_id })
+    Ok(SendReceipt {
+        upstream_id,
+        wa_id,
+        media_id: None,
+    })
 }
 
 #[cfg(test)]

@@ -429,6 +429,12 @@ async fn the_websocket_stream_resumes_from_a_cursor(server: &TestServer) {
     let refused =
         tokio_tungstenite::connect_async(format!("ws://{}/v1/events/ws", server.addr)).await;
     assert!(refused.is_err(), "no key, no stream");
+    let plain = server.get("/v1/events/ws", &ctx.key).await;
+    assert_eq!(
+        plain.error(400),
+        "websocket_upgrade_required",
+        "a plain GET is told to open a WebSocket, in JSON"
+    );
 }
 
 /// The shape of a JSON value: every object key (recursively), every array element, and the
