@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     .route("/metrics", get(metrics::serve))
     .merge(routes::cloud_webhooks::router())
     .merge(routes::telegram_webhooks::router())
+    .merge(routes::meta_webhooks::router())
     .with_state::<AppState>(state)
 }
 

@@ -21,6 +21,8 @@ pub struct MetaApiError {
     pub title: String,
     /// What is wrong and how to fix it.
     pub details: String,
+    /// Meta's `error_subcode`, where the upstream gives one (Messenger and Instagram).
+    pub subcode: Option<u32>,
 }
 
 impl MetaApiError {
@@ -31,6 +33,7 @@ impl MetaApiError {
             code,
             title: title.to_string(),
             details: details.into(),
+            subcode: None,
         }
     }
 }
@@ -62,13 +65,16 @@ impl From<ApiError> for MetaApiError {
             code,
             title: title.to_string(),
             details,
+            subcode: None,
         }
     }
 }
 
 impl IntoResponse for MetaApiError {
     fn into_response(self) -> Response {
-        let body = MetaErrorBody::new(self.code, &self.title, self.details, current_request_id());
+        let mut body =
+            MetaErrorBody::new(self.code, &self.title, self.details, current_request_id());
+        body.error.error_subcode = self.subcode;
         (self.status, Json(body)).into_response()
     }
 }

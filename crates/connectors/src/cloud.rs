@@ -186,6 +186,7 @@ impl Connector for CloudConnector {
 
     async fn mark_read(
         &self,
+        _chat: &str,
         upstream_message_id: &str,
         typing_indicator: bool,
     ) -> Result<(), ConnectorError> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use switchboard_core::channel::{Channel, ChannelKind, ChannelSettings};
 
 use crate::cloud::{CloudClient, CloudTarget, DEFAULT_BASE_URL};
+use crate::messenger::MessengerConnector;
 use crate::telegram::{TelegramConnector, TelegramTarget, DEFAULT_BASE_URL as TELEGRAM_URL};
 use crate::{Connector, ConnectorError};
 
@@ -18,6 +19,21 @@ pub trait ConnectorFactory: Send + Sync + 'static {
     fn build(&self, channel: &Channel) -> Result<Arc<dyn Connector>, ConnectorError>;
 }
 
+/// Whether `err`, from the connector of a channel of `kind`, says the channel itself is
+/// unusable (credentials, permissions, account) rather than the one message: Messenger and
+/// Instagram read Meta's codes 10 and 200 with their subcodes
+/// ([`messenger::is_channel_error`](crate::messenger::is_channel_error): a closed window or a
+/// blocked user concerns the message); other kinds follow
+/// [`is_channel_error_of`](switchboard_core::channel::is_channel_error_of).
+pub fn concerns_channel(kind: ChannelKind, err: &ConnectorError) -> bool {
+    match kind {
+        ChannelKind::Messenger | ChannelKind::Instagram => {
+            crate::messenger::is_channel_error(err.code, crate::messenger::subcode(err))
+        }
+        _ => switchboard_core::channel::is_channel_error_of(kind, err.code, err.http_status),
+    }
+}
+
 /// The error of a kind this build has no connector for.
 pub fn kind_unavailable(kind: ChannelKind) -> ConnectorError {
     ConnectorError::permanent(format!(
@@ -28,8 +44,9 @@ pub fn kind_unavailable(kind: ChannelKind) -> ConnectorError {
 }
 
 /// The connectors of this build: WhatsApp Cloud (`cloud`, and `sandbox` against the emulator
-/// mounted at `sandbox_base_url`) and Telegram (sandbox bots at `{sandbox_base_url}/telegram`).
-/// Messenger, Instagram and WhatsApp Web have no connector yet.
+/// mounted at `sandbox_base_url`), Telegram (sandbox bots at `{sandbox_base_url}/telegram`),
+/// Messenger and Instagram (sandbox pages at `sandbox_base_url`, the emulator's Send API).
+/// WhatsApp Web has no connector yet.
 #[derive(Debug, Clone)]
 pub struct Connectors {
     cloud: CloudClient,
@@ -84,7 +101,11 @@ impl Connectors {
 
 impl ConnectorFactory for Connectors {
     fn has_kind(&self, kind: ChannelKind) -> bool {
-        kind.is_whatsapp_cloud() || kind == ChannelKind::Telegram
+        kind.is_whatsapp_cloud()
+            || matches!(
+                kind,
+                ChannelKind::Telegram | ChannelKind::Messenger | ChannelKind::Instagram
+            )
     }
 
     fn build(&self, channel: &Channel) -> Result<Arc<dyn Connector>, ConnectorError> {
@@ -95,9 +116,24 @@ impl ConnectorFactory for Connectors {
         {
             return Ok(Arc::new(TelegramConnector::new(self.cloud.clone(), target)));
         }
+        let sandbox = self.sandbox_base_url.as_str();
         match (&channel.settings, self.cloud_target(channel)) {
             (ChannelSettings::Cloud(_), Some(target)) if channel.kind.is_whatsapp_cloud() => {
                 Ok(Arc::new(self.cloud.connector(target)))
+            }
+            (ChannelSettings::Messenger(s), _) if channel.kind == ChannelKind::Messenger => {
+                Ok(Arc::new(MessengerConnector::messenger(
+                    self.cloud.clone(),
+                    s,
+                    sandbox,
+                )))
+            }
+            (ChannelSettings::Instagram(s), _) if channel.kind == ChannelKind::Instagram => {
+                Ok(Arc::new(MessengerConnector::instagram(
+                    self.cloud.clone(),
+                    s,
+                    sandbox,
+                )))
             }
             _ => Err(ConnectorError::permanent(format!(
                 "channel {} is of kind {} but its stored settings are not",
@@ -127,7 +163,9 @@ impl ConnectorFactory for FixedConnector {
 mod tests {
     use super::*;
     use crate::ConnectorConfig;
-    use switchboard_core::channel::{ChannelState, CloudSettings, TelegramSettings};
+    use switchboard_core::channel::{
+        ChannelState, CloudSettings, MessengerSettings, TelegramSettings,
+    };
     use switchboard_core::id::{AccountId, ChannelId};
 
     fn channel(kind: ChannelKind, settings: ChannelSettings) -> Channel {
@@ -162,6 +200,30 @@ mod tests {
     }
 
     #[test]
+    fn page_errors_about_one_user_do_not_concern_the_channel() {
+        let graph = |code: u32, subcode: Option<u32>| ConnectorError {
+            class: crate::ErrorClass::Permanent,
+            code: Some(code),
+            http_status: Some(400),
+            message: "m".into(),
+            details: subcode.map(|s| format!("error_subcode {s}")),
+            retry_after: None,
+        };
+        let window = graph(10, Some(2018278));
+        let blocked = graph(200, Some(1545041));
+        let token = graph(190, None);
+        for kind in [ChannelKind::Messenger, ChannelKind::Instagram] {
+            assert!(!concerns_channel(kind, &window));
+            assert!(!concerns_channel(kind, &blocked));
+            assert!(concerns_channel(kind, &token));
+        }
+        assert!(
+            concerns_channel(ChannelKind::Cloud, &window),
+            "Cloud's 10 is a permission"
+        );
+    }
+
+    #[test]
     fn cloud_targets_resolve_their_base_url() {
         let f = connectors();
         let t = |kind, base| {
@@ -184,7 +246,7 @@ mod tests {
     }
 
     #[test]
-    fn telegram_channels_get_a_bot_connector() {
+    fn telegram_and_page_channels_get_their_connector() {
         let f = connectors();
         let tg = channel(
             ChannelKind::Telegram,
@@ -204,12 +266,28 @@ mod tests {
         );
         let mismatched = channel(ChannelKind::Cloud, tg.settings.clone());
         assert!(f.build(&mismatched).is_err());
-        let messenger = channel(
+        let page = channel(
             ChannelKind::Messenger,
-            ChannelSettings::Web(Default::default()),
+            ChannelSettings::Messenger(MessengerSettings {
+                page_id: "104512345678901".into(),
+                page_access_token: "EAAG-token".into(),
+                app_secret: "s".into(),
+                verify_token: "v".into(),
+                base_url: None,
+                api_version: "v23.0".into(),
+                sandbox: true,
+            }),
         );
-        assert!(!f.has_kind(ChannelKind::Messenger));
-        let err = f.build(&messenger).err().expect("refused");
-        assert!(err.message.contains("messenger"), "{}", err.message);
+        assert!(f.has_kind(ChannelKind::Messenger) && f.has_kind(ChannelKind::Instagram));
+        assert!(f.build(&page).is_ok());
+        let mismatched = channel(ChannelKind::Instagram, page.settings.clone());
+        assert!(
+            f.build(&mismatched).is_err(),
+            "a kind's settings must match it"
+        );
+        let web = channel(ChannelKind::Web, ChannelSettings::Web(Default::default()));
+        assert!(!f.has_kind(ChannelKind::Web));
+        let err = f.build(&web).err().expect("refused");
+        assert!(err.message.contains("web"), "{}", err.message);
     }
 }

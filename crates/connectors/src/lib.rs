@@ -24,7 +24,7 @@ use async_trait::async_trait;
 
 pub use cloud::{CloudClient, CloudConnector, CloudTarget, ConnectorConfig};
 pub use error::{ConnectorError, ErrorClass};
-pub use factory::{ConnectorFactory, Connectors, FixedConnector};
+pub use factory::{concerns_channel, ConnectorFactory, Connectors, FixedConnector};
 pub use messenger::MessengerConnector;
 pub use telegram::{TelegramConnector, TelegramTarget};
 
@@ -112,9 +112,12 @@ pub trait Connector: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Marks an inbound message as read (optionally showing a typing indicator).
+    /// Marks the inbound message `upstream_message_id` from `chat` as read (optionally
+    /// showing a typing indicator). Upstreams that mark a whole conversation (Messenger,
+    /// Instagram) mark `chat`'s.
     async fn mark_read(
         &self,
+        chat: &str,
         upstream_message_id: &str,
         typing_indicator: bool,
     ) -> Result<(), ConnectorError>;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde_json::{json, Value};
 use switchboard_connectors::{ConnectorError, ErrorClass};
-use switchboard_core::channel::{is_channel_error_of, Channel};
+use switchboard_core::channel::Channel;
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
@@ -383,7 +383,7 @@ impl Worker {
     /// Records what the upstream's answer says about the channel itself (its status).
     async fn note_upstream(&self, channel: &Channel, error: Option<&ConnectorError>) {
         let error = match error {
-            Some(e) if is_channel_error_of(channel.kind, e.code, e.http_status) => {
+            Some(e) if switchboard_connectors::concerns_channel(channel.kind, e) => {
                 Some(error_json(e))
             }
             Some(_) => return,

@@ -2,7 +2,8 @@
 //! per second per channel, and a pair rate per (channel, recipient) with a burst. WhatsApp
 //! channels use [`LimitSettings`]; Telegram bots Telegram's guidance ([`TELEGRAM`]: 30
 //! messages per second per bot, one per second per chat after a burst of 3, 20 per minute in
-//! a group).
+//! a group); Messenger Pages and Instagram accounts Meta's Send API rate ([`META_PAGE`]: 300
+//! calls per second per Page, and our own pacing of one thread).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -58,6 +59,16 @@ pub const TELEGRAM_GROUP: Rates = Rates {
     pair_per_second: 20.0 / 60.0,
 };
 
+/// Meta's Send API rate for a Messenger Page or an Instagram account: 300 calls per second
+/// (text, links, reactions; Meta's 10 per second for audio and video is left to its 613
+/// answer, retried after a backoff). Meta says a single thread may be limited too without a
+/// figure: one message per second after a burst of 10 keeps a conversation readable.
+pub const META_PAGE: Rates = Rates {
+    channel_mps: 300.0,
+    pair_burst: 10.0,
+    pair_per_second: 1.0,
+};
+
 impl LimitSettings {
     /// These settings as [`Rates`].
     pub fn rates(&self) -> Rates {
@@ -74,6 +85,7 @@ pub fn rates_for(settings: &LimitSettings, kind: ChannelKind, chat: &str) -> Rat
     match kind {
         ChannelKind::Telegram if chat.starts_with('-') => TELEGRAM_GROUP,
         ChannelKind::Telegram => TELEGRAM,
+        ChannelKind::Messenger | ChannelKind::Instagram => META_PAGE,
         _ => settings.rates(),
     }
 }

@@ -49,7 +49,7 @@ pub async fn mark_read(
     upstream
         .connector(channel)
         .map_err(ReadError::Upstream)?
-        .mark_read(&upstream_id, typing_indicator)
+        .mark_read(&message.chat, &upstream_id, typing_indicator)
         .await
         .map_err(ReadError::Upstream)?;
     store

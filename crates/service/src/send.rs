@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use switchboard_connectors::messenger;
 use switchboard_core::address::Address;
 use switchboard_core::channel::{telegram, Channel, ChannelKind};
 use switchboard_core::id::MessageId;
@@ -11,7 +12,6 @@ use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{to_rfc3339, Millis};
-use switchboard_core::window;
 use switchboard_store::messages::{IdempotencyRecord, InsertOutcome, NewOutbound};
 use switchboard_store::StoreError;
 
@@ -67,13 +67,18 @@ pub enum SendError {
     /// The message is invalid (Meta's code and the JSON path are in the error).
     #[error(transparent)]
     Invalid(MessageError),
-    /// A free-form message outside the 24-hour window (Meta's 131047).
-    #[error("the 24-hour customer-service window with {address} is closed")]
+    /// A free-form message outside the customer-service window (Meta's 131047 on WhatsApp,
+    /// 10 with a window subcode on Messenger and Instagram).
+    #[error("the customer-service window with {address} is closed")]
     WindowClosed {
         /// The recipient.
         address: Address,
         /// When the customer last wrote, if ever.
         last_inbound: Option<Millis>,
+        /// The channel's kind (whose upstream's error the answer imitates).
+        channel_kind: ChannelKind,
+        /// Whether the message was tagged `HUMAN_AGENT` (the 7-day window applied).
+        human_agent: bool,
     },
     /// The channel's kind cannot carry this kind of message (its capability map says so).
     #[error("a {channel_kind} channel cannot carry `{what}` messages; it carries {carried}")]
@@ -149,6 +154,18 @@ pub async fn send(
     if channel.kind == ChannelKind::Telegram {
         telegram::check(&message.content).map_err(SendError::Invalid)?;
     }
+    // Messenger and Instagram: the Send API's limits, and `messaging_type`/`tag`.
+    let human_agent = match messenger::Platform::of(channel.kind) {
+        Some(platform) => {
+            let refused = |e: messenger::LimitError| {
+                SendError::Invalid(MessageError::invalid(e.field, e.message))
+            };
+            messenger::check(&message.body, platform).map_err(refused)?;
+            messenger::messaging(&message.body).map_err(refused)?
+                == messenger::Messaging::HumanAgent
+        }
+        None => false,
+    };
     crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &message.body, now)
         .await
         .map_err(|e| match e {
@@ -196,10 +213,15 @@ pub async fn send(
         SendTime::Now => None,
         SendTime::At(at) => Some(at),
     };
-    if send_at.is_none() && message.is_free_form() && !capabilities.window_open(last_inbound, now) {
+    if send_at.is_none()
+        && message.is_free_form()
+        && !capabilities.window_open_for(last_inbound, now, human_agent)
+    {
         return Err(SendError::WindowClosed {
             address,
             last_inbound,
+            channel_kind: channel.kind,
+            human_agent,
         });
     }
     let record = MessageRecord {
@@ -226,7 +248,7 @@ pub async fn send(
         "messaging_product": "whatsapp",
         "contacts": [{ "input": message.to_input, "wa_id": address }],
         "messages": [{ "id": record.id.to_string(), "message_status": record.status.as_str() }],
-        "window_expires_at": window::expires_at(last_inbound).map(to_rfc3339),
+        "window_expires_at": capabilities.window_expires_at(last_inbound, human_agent).map(to_rfc3339),
     });
     if let Some(at) = send_at {
         body["send_at"] = json!(to_rfc3339(at));

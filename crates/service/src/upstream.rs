@@ -144,6 +144,7 @@ mod tests {
         upstream.connector(&c).expect("built again");
         assert_eq!(factory.1.load(Ordering::SeqCst), 3);
         assert!(upstream.has_kind(ChannelKind::Sandbox));
-        assert!(!upstream.has_kind(ChannelKind::Messenger));
+        assert!(upstream.has_kind(ChannelKind::Messenger));
+        assert!(!upstream.has_kind(ChannelKind::Web));
     }
 }

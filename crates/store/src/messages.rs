@@ -199,6 +199,19 @@ pub trait MessageStore {
 
     /// The customer's last inbound message time on the channel (the 24-hour window).
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
+
+    /// The outbound messages to `chat` on `channel`, accepted at or before `until`, that have
+    /// left for the upstream but not yet reached `receipt` (`delivered`: those `sent`;
+    /// `read`: those `sent` or `delivered`), oldest first, at most `limit`: what a Messenger
+    /// delivery or read watermark covers.
+    async fn below_watermark(
+        &self,
+        channel: ChannelId,
+        chat: &str,
+        receipt: MessageStatus,
+        until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRecord>>;
 }
 
 /// Which outbox rows a dispatcher claims: up to `limit` due ones, leased to `owner` from
@@ -237,6 +250,14 @@ pub(crate) const MESSAGES: Owned<MessageRecord> =
 /// A message by its upstream id on a channel (channel, upstream id).
 pub(crate) const MESSAGE_BY_UPSTREAM: Select<MessageRecord> =
     MESSAGES.select("channel_id = $1 AND upstream_id = $2");
+
+/// [`MessageStore::below_watermark`] (channel, chat, receipt name, until, limit).
+pub(crate) const BELOW_WATERMARK: Select<MessageRecord> = MESSAGES.select(
+    "channel_id = $1 AND chat = $2 AND direction = 'outbound'
+       AND (status = 'sent' OR (status = 'delivered' AND CAST($3 AS TEXT) = 'read'))
+       AND created_at <= $4
+     ORDER BY id LIMIT $5",
+);
 
 /// An account's messages that match a [`MessageFilter`], in id order (account, after, the
 /// filter's fields (each NULL when not filtered on), limit).

@@ -36,14 +36,47 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
 }
 
+/// The query of Meta's subscription handshake (`GET ?hub.mode=subscribe&…`).
 #[derive(Debug, Deserialize)]
-struct Handshake {
+pub(super) struct Handshake {
     #[serde(rename = "hub.mode")]
-    mode: Option<String>,
+    pub(super) mode: Option<String>,
     #[serde(rename = "hub.verify_token")]
-    verify_token: Option<String>,
+    pub(super) verify_token: Option<String>,
     #[serde(rename = "hub.challenge")]
-    challenge: Option<String>,
+    pub(super) challenge: Option<String>,
+}
+
+impl Handshake {
+    /// The challenge to echo when the mode is `subscribe` and the token is `verify_token`
+    /// (compared in constant time); else the 403 Meta's dashboard shows.
+    pub(super) fn answer(self, verify_token: &str) -> ApiResult<Response> {
+        let token_ok = !verify_token.is_empty()
+            && self
+                .verify_token
+                .as_deref()
+                .is_some_and(|t| bool::from(t.as_bytes().ct_eq(verify_token.as_bytes())));
+        match (self.mode.as_deref(), token_ok, self.challenge) {
+            (Some("subscribe"), true, Some(challenge)) => Ok(challenge.into_response()),
+            _ => Err(ApiError::Forbidden(
+                "verification failed: hub.mode must be subscribe and hub.verify_token the channel's verify_token".into(),
+            )),
+        }
+    }
+}
+
+/// The raw body of an upstream's webhook, or the error for one too large or unreadable.
+pub(super) fn webhook_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("webhook bodies are limited to 3 MB".into())
+        } else {
+            ApiError::BadRequest {
+                code: "unreadable_body",
+                message: e.body_text(),
+            }
+        }
+    })
 }
 
 /// The WhatsApp Cloud channel `id` (cloud or sandbox) and its Cloud settings.
@@ -65,17 +98,7 @@ async fn verify_subscription(
     Query(hs): Query<Handshake>,
 ) -> ApiResult<Response> {
     let (_, cloud) = channel(&state, &id).await?;
-    let token_ok = hs
-        .verify_token
-        .as_deref()
-        .map(|t| bool::from(t.as_bytes().ct_eq(cloud.verify_token.as_bytes())))
-        .unwrap_or(false);
-    match (hs.mode.as_deref(), token_ok, hs.challenge) {
-        (Some("subscribe"), true, Some(challenge)) => Ok(challenge.into_response()),
-        _ => Err(ApiError::Forbidden(
-            "verification failed: hub.mode must be subscribe and hub.verify_token the channel's verify_token".into(),
-        )),
-    }
+    hs.answer(&cloud.verify_token)
 }
 
 async fn receive(
@@ -85,16 +108,7 @@ async fn receive(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let (channel, cloud) = channel(&state, &id).await?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge("webhook bodies are limited to 3 MB".into())
-        } else {
-            ApiError::BadRequest {
-                code: "unreadable_body",
-                message: e.body_text(),
-            }
-        }
-    })?;
+    let body = webhook_body(body)?;
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())

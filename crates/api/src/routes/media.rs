@@ -469,6 +469,7 @@ async fn upload_cloud(
 ) -> Result<Response, MetaApiError> {
     if !is_api_version(&version) {
         return Err(MetaApiError {
+            subcode: None,
             status: StatusCode::NOT_FOUND,
             code: 100,
             title: "Unknown path components".into(),
@@ -509,6 +510,7 @@ async fn upload_cloud(
             );
             Err(MetaApiError {
                 status,
+                subcode: None,
                 code: match code {
                     _ if refused_file => MEDIA_UPLOAD_ERROR,
                     "unauthorized" => 190,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use switchboard_core::channel::is_api_version;
+use switchboard_core::channel::{is_api_version, ChannelKind};
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
 use switchboard_core::message::{parse_request_to, CloudRequest, IdempotencyKey};
@@ -143,6 +143,7 @@ async fn cloud_request(
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             MetaApiError {
+                subcode: None,
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: 100,
                 title: "Invalid parameter".into(),
@@ -246,17 +247,13 @@ fn send_error(e: SendError) -> MetaApiError {
     match e {
         SendError::Invalid(e) => e.into(),
         SendError::WindowClosed {
-            address: wa_id,
+            address,
             last_inbound,
-        } => MetaApiError::bad_request(
-            131047,
-            "Re-engagement message",
-            format!(
-                "More than 24 hours have passed since {wa_id} last wrote to this number ({}): only template messages can be sent until the customer writes again",
-                last_inbound.map(to_rfc3339).unwrap_or_else(|| "never".into())
-            ),
-        ),
+            channel_kind,
+            human_agent,
+        } => window_closed(address.as_str(), last_inbound, channel_kind, human_agent),
         e @ SendError::Unsupported { .. } => MetaApiError {
+            subcode: None,
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: 131051,
             title: "Unsupported message type".into(),
@@ -264,12 +261,53 @@ fn send_error(e: SendError) -> MetaApiError {
         },
         SendError::Schedule(e) => MetaApiError::bad_request(100, "Invalid parameter", e.to_string()),
         SendError::KeyReused => MetaApiError {
+            subcode: None,
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: 100,
             title: "Invalid parameter".into(),
             details: "this Idempotency-Key was already used with a different request body; use a new key for a new message".into(),
         },
         SendError::Store(e) => MetaApiError::from(ApiError::internal("storing a message", e)),
+    }
+}
+
+/// The upstream's own refusal of a free-form message outside the window: WhatsApp's 131047;
+/// Messenger's 10/2018278 and Instagram's 10/2534022 (Meta's "sent outside of allowed
+/// window").
+fn window_closed(
+    address: &str,
+    last_inbound: Option<Millis>,
+    kind: ChannelKind,
+    human_agent: bool,
+) -> MetaApiError {
+    let last = last_inbound
+        .map(to_rfc3339)
+        .unwrap_or_else(|| "never".into());
+    let subcode = match kind {
+        ChannelKind::Messenger => 2018278,
+        ChannelKind::Instagram => 2534022,
+        _ => {
+            return MetaApiError::bad_request(
+                131047,
+                "Re-engagement message",
+                format!(
+                    "More than 24 hours have passed since {address} last wrote to this number ({last}): only template messages can be sent until the customer writes again"
+                ),
+            )
+        }
+    };
+    let details = if human_agent {
+        format!("More than 7 days have passed since {address} last wrote to this {} account ({last}): even a HUMAN_AGENT reply must wait until the user writes again", kind.as_str())
+    } else {
+        format!("More than 24 hours have passed since {address} last wrote to this {} account ({last}): wait until the user writes again, or, for a person's reply within 7 days, send with \"tag\": \"HUMAN_AGENT\"", kind.as_str())
+    };
+    MetaApiError {
+        subcode: Some(subcode),
+        ..MetaApiError::bad_request(
+            10,
+            "This message is sent outside of allowed window",
+            details,
+        )
     }
 }
 
@@ -281,6 +319,7 @@ fn read_error(e: ReadError) -> MetaApiError {
             format!("message_id: `{id}` is not an inbound message of this channel"),
         ),
         ReadError::Upstream(e) => MetaApiError {
+            subcode: None,
             status: match e.http_status {
                 Some(s) if (400..500).contains(&s) => StatusCode::BAD_REQUEST,
                 _ => StatusCode::BAD_GATEWAY,
@@ -344,6 +383,7 @@ async fn send_cloud(
 ) -> Result<Response, MetaApiError> {
     if !is_api_version(&version) {
         return Err(MetaApiError {
+            subcode: None,
             status: StatusCode::NOT_FOUND,
             code: 100,
             title: "Unknown path components".into(),

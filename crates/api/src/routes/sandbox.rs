@@ -28,6 +28,9 @@ pub fn register_channel(
         }
         return;
     }
+    if super::sandbox_pages::register_page(sandbox, local_url, channel) {
+        return;
+    }
     let (Kind::Sandbox, Some(s)) = (channel.kind, channel.settings.cloud()) else {
         return;
     };
@@ -76,6 +79,40 @@ pub fn telegram_webhook_url(base: &str, channel: switchboard_core::id::ChannelId
     format!("{}/webhooks/telegram/{channel}", base.trim_end_matches('/'))
 }
 
+/// The refusal of a simulated user on a channel that is not a sandbox channel.
+pub(super) fn not_a_sandbox() -> ApiError {
+    ApiError::BadRequest {
+        code: "not_a_sandbox_channel",
+        message: "simulated users exist only on sandbox channels (\"sandbox\": true)".into(),
+    }
+}
+
+/// The emulator mounted by this server, or 503 when the sandbox is disabled.
+pub(super) fn mounted(state: &AppState) -> ApiResult<&switchboard_emulator::Emulator> {
+    state
+        .sandbox
+        .as_ref()
+        .ok_or_else(|| ApiError::Unavailable("the sandbox is disabled on this server".into()))
+}
+
+/// A simulated user's action split into its `from` and the rest; a Cloud-shaped text
+/// (`{"type":"text","text":{"body"}}`) becomes the emulator's `{"text": body}`.
+pub(super) fn user_action(mut message: Value) -> ApiResult<(Option<Value>, Value)> {
+    let Some(object) = message.as_object_mut() else {
+        return Err(ApiError::invalid(
+            "the body must be one object: {\"from\": <user id>, \"text\": …}",
+        ));
+    };
+    let from = object.remove("from");
+    if object.get("type").and_then(Value::as_str) == Some("text") {
+        object.remove("type");
+        if let Some(body) = object.remove("text").and_then(|t| t.get("body").cloned()) {
+            object.insert("text".into(), body);
+        }
+    }
+    Ok((from, message))
+}
+
 /// The sandbox routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(inject_inbound))
@@ -94,7 +131,10 @@ pub struct Injected {
 /// real webhook path, opens the 24-hour window and shows up in the message list. On a sandbox
 /// telegram channel `from` is the user id and the rest the emulator's user message
 /// (`{"from":5550001,"text":"hi"}`, `photo`, `document`, `location`, `contact`, …); the
-/// answer's `upstream_id` is `{chat_id}:{message_id}`.
+/// answer's `upstream_id` is `{chat_id}:{message_id}`. On a sandbox messenger or instagram
+/// channel `from` is the user's PSID or IGSID and the rest `{"text"}`, `attachments`,
+/// `quick_reply: {payload}` (a tapped quick reply, `text` its title), `{"postback": {title,
+/// payload}}` or `{"reaction": {mid, emoji}}`; the answer's `upstream_id` is the `mid`.
 #[utoipa::path(post, path = "/v1/channels/{id}/sandbox/inbound", tag = "sandbox",
     params(("id" = String, Path, description = "Sandbox channel id (`ch_…`)")),
     request_body(content = Object, description = "One inbound message as in Meta's webhook"),
@@ -107,6 +147,9 @@ async fn inject_inbound(
 ) -> ApiResult<(StatusCode, Json<Injected>)> {
     if let switchboard_core::channel::ChannelSettings::Telegram(t) = &channel.settings {
         return telegram_inbound(&state, t, message).await;
+    }
+    if matches!(channel.kind, Kind::Messenger | Kind::Instagram) {
+        return super::sandbox_pages::page_inbound(&state, &channel, message).await;
     }
     let (Kind::Sandbox, Some(cloud)) = (channel.kind, channel.settings.cloud()) else {
         return Err(ApiError::BadRequest {
@@ -137,36 +180,20 @@ async fn inject_inbound(
 async fn telegram_inbound(
     state: &AppState,
     t: &switchboard_core::channel::TelegramSettings,
-    mut message: Value,
+    message: Value,
 ) -> ApiResult<(StatusCode, Json<Injected>)> {
     if !t.sandbox {
-        return Err(ApiError::BadRequest {
-            code: "not_a_sandbox_channel",
-            message: "simulated users exist only on sandbox channels (\"sandbox\": true)".into(),
-        });
+        return Err(not_a_sandbox());
     }
-    let sandbox = state
-        .sandbox
-        .as_ref()
-        .ok_or_else(|| ApiError::Unavailable("the sandbox is disabled on this server".into()))?;
-    let Some(object) = message.as_object_mut() else {
-        return Err(ApiError::invalid(
-            "the body must be one message object: {\"from\": <user id>, \"text\": …}",
-        ));
-    };
-    let user = match object.remove("from") {
+    let sandbox = mounted(state)?;
+    let (from, message) = user_action(message)?;
+    let user = match from {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     }
     .filter(|id| *id > 0)
     .ok_or_else(|| ApiError::invalid("from: give the simulated user's id, a positive integer"))?;
-    if object.get("type").and_then(Value::as_str) == Some("text") {
-        object.remove("type");
-        if let Some(body) = object.remove("text").and_then(|t| t.get("body").cloned()) {
-            object.insert("text".into(), body);
-        }
-    }
     let bot = t
         .bot_token
         .split(':')

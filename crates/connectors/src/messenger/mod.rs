@@ -17,7 +17,7 @@
 //! | [`upload_media`](crate::Connector::upload_media), [`upload_media_stream`](crate::Connector::upload_media_stream) | `POST /{v}/{id}/message_attachments`, multipart `message` + `filedata` | `{attachment_id}`, sent later as `payload.attachment_id` |
 //! | [`media_info`](crate::Connector::media_info) | none: an inbound media id is the attachment's CDN URL ([`inbound`]) | the URL, a MIME type from its extension |
 //! | [`download_media`](crate::Connector::download_media) | `GET {CDN URL}` without the token | the bytes, streamed |
-//! | [`mark_read`](crate::Connector::mark_read) | — | permanent error: `mark_seen` marks a whole conversation and needs the user's id, not a message id |
+//! | [`mark_read`](crate::Connector::mark_read) | `POST /{v}/{id}/messages` `{recipient:{id: chat}, sender_action:"mark_seen"}` (then `typing_on` when asked): the whole conversation is marked | `{recipient_id}` |
 //! | templates | — | permanent error: Messenger and Instagram have no Cloud API templates |
 //!
 //! # The canonical message on the Send API
@@ -142,13 +142,15 @@ impl Connector for MessengerConnector {
 
     async fn mark_read(
         &self,
+        chat: &str,
         _upstream_message_id: &str,
-        _typing_indicator: bool,
+        typing_indicator: bool,
     ) -> Result<(), ConnectorError> {
-        Err(ConnectorError::permanent(format!(
-            "{} marks a whole conversation as seen (sender_action mark_seen with the user's id), not one message by its id",
-            self.target.platform.as_str()
-        )))
+        send::sender_action(&self.client, &self.target, chat, "mark_seen").await?;
+        if typing_indicator {
+            send::sender_action(&self.client, &self.target, chat, "typing_on").await?;
+        }
+        Ok(())
     }
 
     async fn upload_media(

@@ -80,6 +80,24 @@ pub(crate) async fn send(
     })
 }
 
+/// Sends a sender action (`mark_seen`, `typing_on`) to `recipient`.
+pub(crate) async fn sender_action(
+    c: &CloudClient,
+    target: &PageTarget,
+    recipient: &str,
+    action: &str,
+) -> Result<(), ConnectorError> {
+    let call = Call {
+        op: "sender action",
+        method: Method::POST,
+        url: edge_url(target, "messages")?,
+        token: Some(&target.access_token),
+        timeout: c.config().request_timeout,
+    };
+    let wire = serde_json::json!({"recipient": {"id": recipient}, "sender_action": action});
+    call.execute(call.request(c).json(&wire)).await.map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `text` | `sendMessage` | `preview_url: true` → `link_preview_options.is_disabled: false` (off otherwise, as on WhatsApp) |
 //! | `image`, `video`, `audio`, `document`, `sticker` | `sendPhoto`, `sendVideo`, `sendAudio` (`sendVoice` with `voice: true`), `sendDocument`, `sendSticker` | `link` → the URL, `id` → a file_id (ours, `med_…`, resolved or uploaded by the dispatcher), `caption` |
-//! | `location` | `sendLocation` | `latitude`, `longitude`; `name` and `address` are not carried |
+//! | `location` | `sendVenue` with `title` = `name` and `address` when both are given, else `sendLocation` | `latitude`, `longitude` (Telegram's venue needs both; a location with only one of them is sent without it) |
 //! | `contacts` | `sendContact` | the one card's first phone, first and last name (several cards are refused before sending) |
 //! | `interactive` `button` / `list` | `sendMessage` | header, body and footer texts joined by blank lines; one inline button per reply or row, `callback_data` = the id (a token when longer than 64 bytes, see `switchboard_core::channel::telegram`) |
 //! | `interactive` `cta_url` | `sendMessage` | one inline `url` button |
@@ -107,7 +107,15 @@ pub fn to_call(body: &Value) -> Result<TelegramCall, ConnectorError> {
             let loc = &body["location"];
             params.insert("latitude".into(), loc["latitude"].clone());
             params.insert("longitude".into(), loc["longitude"].clone());
-            "sendLocation"
+            let text = |k: &str| loc[k].as_str().map(str::trim).filter(|s| !s.is_empty());
+            match (text("name"), text("address")) {
+                (Some(name), Some(address)) => {
+                    params.insert("title".into(), json!(name));
+                    params.insert("address".into(), json!(address));
+                    "sendVenue"
+                }
+                _ => "sendLocation",
+            }
         }
         "contacts" => {
             let card = &body["contacts"][0];
@@ -229,5 +237,24 @@ mod tests {
         assert_eq!(message_number("wamid.x"), None);
         assert_eq!(chat_id_value("-5"), json!(-5));
         assert_eq!(chat_id_value("@chan"), json!("@chan"));
+    }
+
+    #[test]
+    fn a_named_location_is_a_venue() {
+        let location = |extra: Value| {
+            let mut loc = json!({"latitude": 52.52, "longitude": 13.4});
+            if let (Some(o), Some(e)) = (loc.as_object_mut(), extra.as_object()) {
+                o.extend(e.clone());
+            }
+            json!({"to": "42", "type": "location", "location": loc})
+        };
+        let venue =
+            to_call(&location(json!({"name": "Shop", "address": "Main St 1"}))).expect("mapped");
+        assert_eq!(venue.method, "sendVenue");
+        assert_eq!(venue.params["title"], "Shop");
+        assert_eq!(venue.params["address"], "Main St 1");
+        let plain = to_call(&location(json!({"name": "Shop"}))).expect("mapped");
+        assert_eq!(plain.method, "sendLocation");
+        assert!(plain.params.get("title").is_none());
     }
 }

@@ -189,7 +189,7 @@ impl Connector for TelegramConnector {
         self.send_call(call, Some(attachment)).await
     }
 
-    async fn mark_read(&self, _id: &str, _typing: bool) -> Result<(), ConnectorError> {
+    async fn mark_read(&self, _chat: &str, _id: &str, _typing: bool) -> Result<(), ConnectorError> {
         Ok(())
     }
 

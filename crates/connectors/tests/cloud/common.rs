@@ -38,7 +38,7 @@ impl Conn {
         id: &str,
         typing: bool,
     ) -> Result<(), ConnectorError> {
-        self.on(t).mark_read(id, typing).await
+        self.on(t).mark_read("", id, typing).await
     }
 
     pub async fn upload_media(

@@ -280,12 +280,38 @@ impl Capabilities {
     /// Whether a free-form message may be sent at `now` to a customer who last wrote at
     /// `last_inbound`: always where no window applies, within the standard window otherwise.
     pub fn window_open(&self, last_inbound: Option<Millis>, now: Millis) -> bool {
-        match self.window {
-            None => true,
-            Some(rule) => {
-                matches!(last_inbound, Some(t) if now < t.saturating_add(rule.standard_ms))
-            }
-        }
+        self.window_open_for(last_inbound, now, false)
+    }
+
+    /// Like [`Capabilities::window_open`], for a message tagged `HUMAN_AGENT` when
+    /// `human_agent` is true: the kind's human-agent window applies where it has one (7 days
+    /// on Messenger and Instagram), the standard window elsewhere.
+    pub fn window_open_for(
+        &self,
+        last_inbound: Option<Millis>,
+        now: Millis,
+        human_agent: bool,
+    ) -> bool {
+        self.window.is_none()
+            || self
+                .window_expires_at(last_inbound, human_agent)
+                .is_some_and(|closes| now < closes)
+    }
+
+    /// When the window for a customer who last wrote at `last_inbound` closes (for a message
+    /// tagged `HUMAN_AGENT` when `human_agent`); `None` where no window applies or the
+    /// customer never wrote.
+    pub fn window_expires_at(
+        &self,
+        last_inbound: Option<Millis>,
+        human_agent: bool,
+    ) -> Option<Millis> {
+        let rule = self.window?;
+        let length = match (human_agent, rule.human_agent_ms) {
+            (true, Some(ms)) => ms,
+            _ => rule.standard_ms,
+        };
+        last_inbound.map(|t| t.saturating_add(length))
     }
 }
 
@@ -341,6 +367,23 @@ mod tests {
         assert!(!c.window_applies());
         assert!(!c.reports(Receipt::Delivered));
         assert_eq!(c.address, AddressForm::TelegramChat);
+    }
+
+    #[test]
+    fn human_agent_extends_only_the_windows_that_have_it() {
+        let hour = 60 * 60 * 1000;
+        let last = Some(0);
+        let messenger = ChannelKind::Messenger.capabilities();
+        assert!(!messenger.window_open_for(last, 25 * hour, false));
+        assert!(messenger.window_open_for(last, 25 * hour, true));
+        assert!(!messenger.window_open_for(last, 7 * 24 * hour, true));
+        assert!(!messenger.window_open_for(None, 0, true));
+        let cloud = ChannelKind::Cloud.capabilities();
+        assert!(!cloud.window_open_for(last, 25 * hour, true));
+        assert_eq!(cloud.window_expires_at(last, true), Some(24 * hour));
+        let telegram = ChannelKind::Telegram.capabilities();
+        assert!(telegram.window_open_for(None, 0, false));
+        assert_eq!(telegram.window_expires_at(last, false), None);
     }
 
     #[test]

@@ -158,6 +158,9 @@ pub struct MetaError {
     pub kind: String,
     /// Meta's numeric code.
     pub code: u32,
+    /// Meta's `error_subcode`, where it gives one (the Messenger and Instagram window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_subcode: Option<u32>,
     /// `{messaging_product, details}`.
     pub error_data: MetaErrorData,
     /// Opaque trace id (our request id).
@@ -186,6 +189,7 @@ impl MetaErrorBody {
                 message: format!("(#{code}) {title}"),
                 kind: "OAuthException".to_string(),
                 code,
+                error_subcode: None,
                 error_data: MetaErrorData {
                     messaging_product: "whatsapp".to_string(),
                     details: details.into(),

@@ -213,6 +213,18 @@ const ENVELOPE_FIELDS: [&str; 6] = [
     "biz_opaque_callback_data",
 ];
 
+/// Top-level fields only Messenger and Instagram sends take: the Send API's `messaging_type`
+/// and `tag` (`HUMAN_AGENT`), validated by the channel's connector rules and kept in the body.
+const PAGE_ENVELOPE_FIELDS: [&str; 2] = ["messaging_type", "tag"];
+
+/// The extra envelope fields of the address form `form`'s platform.
+fn page_envelope_fields(form: AddressForm) -> &'static [&'static str] {
+    match form {
+        AddressForm::Psid | AddressForm::Igsid => &PAGE_ENVELOPE_FIELDS,
+        _ => &[],
+    }
+}
+
 /// Parses and validates a Cloud API request body (a send or a mark-as-read).
 pub fn parse_request(value: &Value) -> Result<CloudRequest, MessageError> {
     parse_request_to(value, AddressForm::WaId)
@@ -297,6 +309,7 @@ fn parse_send(o: &Obj<'_>, form: AddressForm) -> Check<OutboundMessage> {
         .iter()
         .copied()
         .chain(MessageKind::ALL.iter().map(|k| k.as_str()))
+        .chain(page_envelope_fields(form).iter().copied())
         .collect();
     o.only(&allowed)?;
     match o.opt_str("recipient_type")? {

@@ -225,10 +225,10 @@ pub(crate) fn after_send(
         }
         let d = inner.config.status_delays.clone();
         let cap = |ms: u64| Duration::from_millis(ms.min(24 * 3600 * 1000));
-        let watermark = now_millis();
+        // Each watermark is the time of its receipt: everything sent before it is covered.
         if page.platform == PagePlatform::Messenger {
             tokio::time::sleep_until(start + cap(d.delivered_ms)).await;
-            let delivery = json!({"mids": [mid], "watermark": watermark});
+            let delivery = json!({"mids": [mid], "watermark": now_millis()});
             let mut event = from_user(&page, &user, "delivery", delivery);
             if let Some(o) = event.as_object_mut() {
                 o.remove("timestamp");
@@ -238,7 +238,7 @@ pub(crate) fn after_send(
         if inner.config.read_receipts {
             tokio::time::sleep_until(start + cap(d.read_ms.max(d.delivered_ms))).await;
             let read = match page.platform {
-                PagePlatform::Messenger => json!({"watermark": watermark}),
+                PagePlatform::Messenger => json!({"watermark": now_millis()}),
                 PagePlatform::Instagram => json!({"mid": mid}),
             };
             emit(&inner, &page, &user, from_user(&page, &user, "read", read)).await;

@@ -248,7 +248,7 @@ fn content(bot: &mut Bot, method: &str, p: &Params) -> Result<Map<String, Value>
             }
             c.insert("text".into(), json!(text));
         }
-        "sendlocation" => {
+        "sendlocation" | "sendvenue" => {
             let lat = p.float("latitude").filter(|v| (-90.0..=90.0).contains(v));
             let lon = p
                 .float("longitude")
@@ -256,10 +256,19 @@ fn content(bot: &mut Bot, method: &str, p: &Params) -> Result<Map<String, Value>
             let (Some(lat), Some(lon)) = (lat, lon) else {
                 return Err(TgError::bad("wrong latitude or longitude specified"));
             };
-            c.insert(
-                "location".into(),
-                json!({"latitude": lat, "longitude": lon}),
-            );
+            let location = json!({"latitude": lat, "longitude": lon});
+            if method == "sendvenue" {
+                let title = p.str("title").filter(|s| !s.is_empty());
+                let address = p.str("address").filter(|s| !s.is_empty());
+                let (Some(title), Some(address)) = (title, address) else {
+                    return Err(TgError::bad("venue title and address must be non-empty"));
+                };
+                c.insert(
+                    "venue".into(),
+                    json!({"location": location, "title": title, "address": address}),
+                );
+            }
+            c.insert("location".into(), location);
         }
         "sendcontact" => {
             let phone = p.str("phone_number").filter(|s| !s.is_empty());
@@ -293,7 +302,7 @@ fn content(bot: &mut Bot, method: &str, p: &Params) -> Result<Map<String, Value>
 }
 
 /// `sendMessage`, `sendPhoto`, `sendVideo`, `sendAudio`, `sendDocument`, `sendSticker`,
-/// `sendVoice`, `sendLocation`, `sendContact`: the sent Message.
+/// `sendVoice`, `sendLocation`, `sendVenue`, `sendContact`: the sent Message.
 pub(crate) fn send(
     inner: &Arc<Inner>,
     bot_id: i64,

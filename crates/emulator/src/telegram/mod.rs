@@ -85,6 +85,7 @@ const METHODS: &[&str] = &[
     "sendsticker",
     "sendvoice",
     "sendlocation",
+    "sendvenue",
     "sendcontact",
     "sendchataction",
     "setmessagereaction",

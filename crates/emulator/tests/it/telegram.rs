@@ -340,6 +340,23 @@ async fn location_contact_actions_and_reactions() {
         )
         .await;
     assert_eq!(e.0, 400);
+    let v = tg
+        .call(
+            "sendVenue",
+            json!({"chat_id": USER, "latitude": 38.7, "longitude": -9.1,
+                "title": "Shop", "address": "Rua 1"}),
+        )
+        .await;
+    assert_eq!(v.0, 200, "{}", v.1);
+    assert_eq!(v.1["result"]["venue"]["title"], "Shop");
+    assert_eq!(v.1["result"]["venue"]["address"], "Rua 1");
+    let untitled = tg
+        .call(
+            "sendVenue",
+            json!({"chat_id": USER, "latitude": 38.7, "longitude": -9.1, "address": "Rua 1"}),
+        )
+        .await;
+    assert_eq!(untitled.0, 400, "{}", untitled.1);
     let c = tg
         .call(
             "sendContact",

@@ -696,6 +696,19 @@ impl switchboard_store::MessageStore for FaultyStore {
         self.faults.check("last_inbound")?;
         self.inner.last_inbound(channel, chat).await
     }
+    async fn below_watermark(
+        &self,
+        channel: ChannelId,
+        chat: &str,
+        receipt: MessageStatus,
+        until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRecord>> {
+        self.faults.check("below_watermark")?;
+        self.inner
+            .below_watermark(channel, chat, receipt, until, limit)
+            .await
+    }
 }
 
 #[async_trait]

@@ -45,7 +45,7 @@ impl Connector for AcceptingUpstream {
             media_id: None,
         })
     }
-    async fn mark_read(&self, _: &str, _: bool) -> Result<(), ConnectorError> {
+    async fn mark_read(&self, _: &str, _: &str, _: bool) -> Result<(), ConnectorError> {
         Err(refused())
     }
     async fn upload_media(

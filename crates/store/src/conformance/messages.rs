@@ -490,6 +490,49 @@ pub async fn statuses_are_monotonic(store: Arc<dyn Store>) {
     );
 }
 
+/// A watermark covers the chat's sent messages accepted up to it: delivered takes those
+/// `sent`, read those `sent` or `delivered`; other chats, later and unsent messages are left.
+pub async fn watermarks_find_what_they_cover(store: Arc<dyn Store>) {
+    let (acc, ch) = setup(&store).await;
+    let chat = "15551230040";
+    let mut ids = Vec::new();
+    for (n, at) in [1_000, 1_001, 1_002].into_iter().enumerate() {
+        let m = outbound(acc, ch, chat, "w", at);
+        insert(&store, &m).await;
+        claim(&store, at, 10).await;
+        finish(&store, m.id, OWNER, sent(&format!("mid.{n}")), at + 10)
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    insert(&store, &outbound(acc, ch, chat, "queued", 1_003)).await;
+    insert(&store, &outbound(acc, ch, "15551230041", "other", 1_000)).await;
+    status_at(&store, ch, "mid.0", MessageStatus::Delivered, 1_100).await;
+    let covered = |receipt, until| {
+        let store = store.clone();
+        async move {
+            store
+                .below_watermark(ch, chat, receipt, until, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        covered(MessageStatus::Delivered, 5_000).await,
+        ids[1..].to_vec()
+    );
+    assert_eq!(covered(MessageStatus::Read, 5_000).await, ids);
+    assert_eq!(covered(MessageStatus::Read, 1_001).await, ids[..2].to_vec());
+    let first = store
+        .below_watermark(ch, chat, MessageStatus::Read, 5_000, 1)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1, "the limit holds");
+}
+
 /// A status that overtakes the send answer is kept and applied when the answer arrives.
 pub async fn early_statuses_are_applied(store: Arc<dyn Store>) {
     let (acc, ch) = setup(&store).await;

@@ -20,11 +20,11 @@ use crate::message_rules::{
     record_retry, record_sent, stored_answer, StatusChange,
 };
 use crate::messages::MESSAGES;
-use crate::messages::MESSAGE_BY_UPSTREAM;
 use crate::messages::{
     Claimed, DispatchOutcome, FinishDispatch, InsertOutcome, MessageFilter, MessageStore,
     NewInbound, NewOutbound, OutboxClaim, StatusOutcome,
 };
+use crate::messages::{BELOW_WATERMARK, MESSAGE_BY_UPSTREAM};
 use crate::owned::MESSAGE_STATUSES;
 use crate::shared_methods::get_owned_with;
 use crate::shared_methods::select_method;
@@ -467,6 +467,17 @@ impl MessageStore for SqliteStore {
     select_method!(
         find_by_upstream['life1](channel: ChannelId, upstream_id: &'life1 str) -> Option<MessageRecord> =
             select_one(MESSAGE_BY_UPSTREAM, [channel, upstream_id])
+    );
+
+    select_method!(
+        below_watermark['life1](
+            channel: ChannelId,
+            chat: &'life1 str,
+            receipt: MessageStatus,
+            until: Millis,
+            limit: u32
+        ) -> Vec<MessageRecord> =
+            select_all(BELOW_WATERMARK, [channel, chat, receipt.as_str(), until, limit])
     );
 
     shared_method!(

@@ -73,6 +73,7 @@ conformance_tests!(
     claims_keep_per_chat_order,
     retries_and_failures,
     statuses_are_monotonic,
+    watermarks_find_what_they_cover,
     early_statuses_are_applied,
     inbound_messages_open_the_window,
     messages_are_listed_with_filters,

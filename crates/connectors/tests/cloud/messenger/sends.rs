@@ -349,7 +349,7 @@ async fn upload_then_send_by_attachment_id() {
 }
 
 #[tokio::test]
-async fn templates_and_mark_read_are_refused_without_a_call() {
+async fn templates_are_refused_without_a_call() {
     let m = Meta::start().await;
     for err in [
         m.messenger
@@ -364,12 +364,29 @@ async fn templates_and_mark_read_are_refused_without_a_call() {
             .delete_template("x")
             .await
             .expect_err("no templates"),
-        m.messenger
-            .mark_read("m_1", false)
-            .await
-            .expect_err("per conversation"),
     ] {
         assert_eq!(err.class, ErrorClass::Permanent);
     }
     assert!(m.emu.requests().is_empty());
+}
+
+#[tokio::test]
+async fn mark_read_marks_the_conversation_seen() {
+    let m = Meta::start().await;
+    let mid = m.user_writes(PAGE_ID, PSID, "hi").await;
+    m.messenger
+        .mark_read(PSID, &mid, true)
+        .await
+        .expect("marked seen");
+    let actions: Vec<Value> = m
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 200 && r.body.get("sender_action").is_some())
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert_eq!(actions[0]["sender_action"], "mark_seen");
+    assert_eq!(actions[0]["recipient"]["id"], PSID);
+    assert_eq!(actions[1]["sender_action"], "typing_on");
 }
