@@ -17,6 +17,7 @@
 pub mod cloud;
 mod error;
 mod factory;
+mod http_error;
 pub mod messenger;
 pub mod telegram;
 

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+pub(crate) use crate::http_error::unexpected;
+use crate::http_error::{from_graph_answer, str_of, GraphErrors};
 use crate::{ConnectorError, ErrorClass};
 
 /// Meta codes that are worth retrying with backoff: 1 (unknown API error), 2 (service
@@ -23,12 +25,6 @@ pub const RATE_LIMITED_CODES: &[u32] = &[4, 17, 32, 613, 80007, 130429, 131048, 
 fn is_auth_code(code: u32) -> bool {
     matches!(code, 0 | 3 | 10 | 190 | 200..=299)
 }
-
-/// Longest `Retry-After` honoured; longer asks are capped to it.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
-
-/// Longest excerpt of a non-JSON error body kept in the message.
-const SNIPPET_CHARS: usize = 200;
 
 /// Classifies an upstream error, in this order:
 ///
@@ -71,58 +67,20 @@ pub fn classify(http_status: Option<u16>, code: Option<u32>, is_transient: bool)
     }
 }
 
-/// The `Retry-After` wait in seconds (integer or decimal), capped at a day. HTTP dates are
-/// not honoured.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let secs: f64 = raw.parse().ok()?;
-    if !secs.is_finite() || secs < 0.0 {
-        return None;
-    }
-    Some(Duration::from_secs_f64(
-        secs.min(MAX_RETRY_AFTER.as_secs_f64()),
-    ))
-}
+/// The Cloud API's error envelope: its code table, and `error_data.details` (or
+/// `error_user_msg`) as the details.
+const CLOUD_ERRORS: GraphErrors = GraphErrors {
+    classify,
+    details: cloud_details,
+};
 
-/// Replaces every occurrence of `token` in `s` with `[redacted]`.
-pub(crate) fn redact(s: String, token: &str) -> String {
-    if token.len() < 4 || !s.contains(token) {
-        return s;
+fn cloud_details(err: &Value) -> Option<String> {
+    match err.get("error_data") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(data) => str_of(data.get("details")),
+        None => None,
     }
-    s.replace(token, "[redacted]")
-}
-
-fn u32_of(v: Option<&Value>) -> Option<u32> {
-    match v? {
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn str_of(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-/// Whitespace collapsed, cut to [`SNIPPET_CHARS`] characters.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out = String::new();
-    for (i, word) in text.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(word);
-        if out.chars().count() > SNIPPET_CHARS {
-            out = out.chars().take(SNIPPET_CHARS).collect();
-            out.push('…');
-            break;
-        }
-    }
-    out
+    .or_else(|| str_of(err.get("error_user_msg")))
 }
 
 /// The error for a non-2xx answer with `body` (Meta's envelope, or anything else).
@@ -132,63 +90,7 @@ pub(crate) fn from_answer(
     body: &[u8],
     token: &str,
 ) -> ConnectorError {
-    let retry_after = retry_after(headers);
-    let reason = reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
-    let envelope: Option<Value> = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|mut v| v.get_mut("error").map(Value::take))
-        .filter(Value::is_object);
-    let Some(err) = envelope else {
-        let excerpt = snippet(body);
-        let message = if excerpt.is_empty() {
-            format!("HTTP {status} {reason}").trim_end().to_string()
-        } else {
-            format!("HTTP {status} {reason}: {excerpt}")
-        };
-        return ConnectorError {
-            class: classify(Some(status), None, false),
-            code: None,
-            http_status: Some(status),
-            message: redact(message, token),
-            details: None,
-            retry_after,
-        };
-    };
-    let code = u32_of(err.get("code"));
-    let is_transient = err.get("is_transient").and_then(Value::as_bool) == Some(true);
-    let message = str_of(err.get("message"))
-        .or_else(|| str_of(err.get("error_user_title")))
-        .unwrap_or_else(|| format!("HTTP {status} {reason}").trim_end().to_string());
-    let details = match err.get("error_data") {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Some(data) => str_of(data.get("details")),
-        None => None,
-    }
-    .or_else(|| str_of(err.get("error_user_msg")));
-    ConnectorError {
-        class: classify(Some(status), code, is_transient),
-        code,
-        http_status: Some(status),
-        message: redact(message, token),
-        details: details.map(|d| redact(d, token)),
-        retry_after,
-    }
-}
-
-/// A 2xx answer that does not say what it should (no message id, no `success:true`, not
-/// JSON): transient, since the upstream misbehaved rather than refused.
-pub(crate) fn unexpected(status: u16, what: impl std::fmt::Display) -> ConnectorError {
-    ConnectorError {
-        class: ErrorClass::Transient,
-        code: None,
-        http_status: Some(status),
-        message: format!("unexpected answer from the upstream (HTTP {status}): {what}"),
-        details: None,
-        retry_after: None,
-    }
+    from_graph_answer(&CLOUD_ERRORS, status, headers, body, token)
 }
 
 /// The error for a request that got no answer (or whose answer could not be read).
@@ -198,40 +100,7 @@ pub(crate) fn from_transport(
     timeout: Duration,
     token: &str,
 ) -> ConnectorError {
-    let class = if e.is_builder() {
-        ErrorClass::Permanent
-    } else {
-        ErrorClass::Transient
-    };
-    let mut message = if e.is_timeout() {
-        format!("{what}: timed out after {} ms", timeout.as_millis())
-    } else if e.is_connect() {
-        format!("{what}: connection failed")
-    } else if e.is_builder() {
-        format!("{what}: invalid request")
-    } else {
-        format!("{what}: request failed")
-    };
-    // The cause chain, without reqwest's own line (which repeats the URL and its query).
-    let mut source = std::error::Error::source(e);
-    let mut depth = 0;
-    while let Some(s) = source {
-        if depth >= 6 {
-            break;
-        }
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-        depth += 1;
-    }
-    ConnectorError {
-        class,
-        code: None,
-        http_status: e.status().map(|s| s.as_u16()),
-        message: redact(message, token),
-        details: None,
-        retry_after: None,
-    }
+    crate::http_error::from_transport(e, what, Some(timeout), token)
 }
 
 #[cfg(test)]
@@ -297,32 +166,12 @@ mod tests {
     fn headers(retry: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
         if let Some(r) = retry {
-            h.insert(RETRY_AFTER, HeaderValue::from_str(r).expect("header"));
+            h.insert(
+                reqwest::header::RETRY_AFTER,
+                HeaderValue::from_str(r).expect("header"),
+            );
         }
         h
-    }
-
-    #[test]
-    fn retry_after_parsing() {
-        assert_eq!(retry_after(&headers(None)), None);
-        assert_eq!(
-            retry_after(&headers(Some("7"))),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(
-            retry_after(&headers(Some(" 1.5 "))),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(
-            retry_after(&headers(Some("99999999"))),
-            Some(MAX_RETRY_AFTER)
-        );
-        assert_eq!(retry_after(&headers(Some("-1"))), None);
-        assert_eq!(retry_after(&headers(Some("NaN"))), None);
-        assert_eq!(
-            retry_after(&headers(Some("Wed, 21 Oct 2015 07:28:00 GMT"))),
-            None
-        );
     }
 
     #[test]
@@ -412,6 +261,6 @@ mod tests {
             token,
         );
         assert!(!format!("{e:?}").contains(token));
-        assert_eq!(redact("abc".into(), ""), "abc");
+        assert_eq!(crate::http_error::redact("abc".into(), ""), "abc");
     }
 }

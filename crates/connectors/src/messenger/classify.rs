@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+pub(crate) use crate::http_error::unexpected;
+use crate::http_error::{from_graph_answer, str_of, u32_of, GraphErrors};
 use crate::{ConnectorError, ErrorClass};
 
 /// Codes worth retrying with backoff: 1 (unknown error), 2 (service unavailable; Meta also
@@ -17,10 +19,6 @@ pub const TRANSIENT_CODES: &[u32] = &[1, 2];
 /// tag-abuse warning, also "slow down").
 pub const RATE_LIMITED_CODES: &[u32] = &[4, 17, 32, 613];
 
-/// Longest `Retry-After` honoured.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
-/// Longest excerpt of a non-JSON error body kept in the message.
-const SNIPPET_CHARS: usize = 200;
 /// How [`ConnectorError::details`] starts when Meta gave a subcode.
 const SUBCODE_PREFIX: &str = "error_subcode ";
 
@@ -93,51 +91,19 @@ pub fn subcode(err: &ConnectorError) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// The `Retry-After` wait in seconds (integer or decimal), capped at a day.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let secs: f64 = raw.parse().ok()?;
-    if !secs.is_finite() || secs < 0.0 {
-        return None;
-    }
-    Some(Duration::from_secs_f64(
-        secs.min(MAX_RETRY_AFTER.as_secs_f64()),
-    ))
-}
+/// The Send API's error envelope: its code table, and the `error_subcode` (with
+/// `error_user_msg`) as the details, where [`subcode`] reads it back.
+const SEND_API_ERRORS: GraphErrors = GraphErrors {
+    classify,
+    details: send_api_details,
+};
 
-/// Replaces every occurrence of `token` in `s` with `[redacted]`.
-pub(crate) fn redact(s: String, token: &str) -> String {
-    if token.len() < 4 || !s.contains(token) {
-        return s;
-    }
-    s.replace(token, "[redacted]")
-}
-
-fn u32_of(v: Option<&Value>) -> Option<u32> {
-    match v? {
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn str_of(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let joined = words.join(" ");
-    if joined.chars().count() > SNIPPET_CHARS {
-        let mut cut: String = joined.chars().take(SNIPPET_CHARS).collect();
-        cut.push('…');
-        cut
-    } else {
-        joined
+fn send_api_details(err: &Value) -> Option<String> {
+    let user_msg = str_of(err.get("error_user_msg"));
+    match (u32_of(err.get("error_subcode")), user_msg) {
+        (Some(s), Some(m)) => Some(format!("{SUBCODE_PREFIX}{s}: {m}")),
+        (Some(s), None) => Some(format!("{SUBCODE_PREFIX}{s}")),
+        (None, m) => m,
     }
 }
 
@@ -149,59 +115,7 @@ pub(crate) fn from_answer(
     body: &[u8],
     token: &str,
 ) -> ConnectorError {
-    let retry_after = retry_after(headers);
-    let reason = reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
-    let plain = || format!("HTTP {status} {reason}").trim_end().to_string();
-    let envelope = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|mut v| v.get_mut("error").map(Value::take))
-        .filter(Value::is_object);
-    let Some(err) = envelope else {
-        let excerpt = snippet(body);
-        let message = if excerpt.is_empty() {
-            plain()
-        } else {
-            format!("{}: {excerpt}", plain())
-        };
-        return ConnectorError {
-            class: classify(Some(status), None, false),
-            code: None,
-            http_status: Some(status),
-            message: redact(message, token),
-            details: None,
-            retry_after,
-        };
-    };
-    let code = u32_of(err.get("code"));
-    let sub = u32_of(err.get("error_subcode"));
-    let is_transient = err.get("is_transient").and_then(Value::as_bool) == Some(true);
-    let user_msg = str_of(err.get("error_user_msg"));
-    let details = match (sub, user_msg) {
-        (Some(s), Some(m)) => Some(format!("{SUBCODE_PREFIX}{s}: {m}")),
-        (Some(s), None) => Some(format!("{SUBCODE_PREFIX}{s}")),
-        (None, m) => m,
-    };
-    ConnectorError {
-        class: classify(Some(status), code, is_transient),
-        code,
-        http_status: Some(status),
-        message: redact(str_of(err.get("message")).unwrap_or_else(plain), token),
-        details: details.map(|d| redact(d, token)),
-        retry_after,
-    }
-}
-
-/// A 2xx answer that does not say what it should: transient (the upstream misbehaved).
-pub(crate) fn unexpected(status: u16, what: impl std::fmt::Display) -> ConnectorError {
-    ConnectorError {
-        http_status: Some(status),
-        ..ConnectorError::transient(format!(
-            "unexpected answer from the upstream (HTTP {status}): {what}"
-        ))
-    }
+    from_graph_answer(&SEND_API_ERRORS, status, headers, body, token)
 }
 
 /// The error of a request that got no answer: transient, except a request that could not
@@ -212,35 +126,7 @@ pub(crate) fn from_transport(
     timeout: Duration,
     token: &str,
 ) -> ConnectorError {
-    let class = if e.is_builder() {
-        ErrorClass::Permanent
-    } else {
-        ErrorClass::Transient
-    };
-    let mut message = if e.is_timeout() {
-        format!("{what}: timed out after {} ms", timeout.as_millis())
-    } else if e.is_connect() {
-        format!("{what}: connection failed")
-    } else if e.is_builder() {
-        format!("{what}: invalid request")
-    } else {
-        format!("{what}: request failed")
-    };
-    let mut source = std::error::Error::source(e);
-    let mut depth = 0;
-    while let Some(s) = source {
-        if depth >= 6 {
-            break;
-        }
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-        depth += 1;
-    }
-    ConnectorError {
-        http_status: e.status().map(|s| s.as_u16()),
-        ..ConnectorError::new(class, redact(message, token))
-    }
+    crate::http_error::from_transport(e, what, Some(timeout), token)
 }
 
 #[cfg(test)]
@@ -304,7 +190,10 @@ mod tests {
     fn headers(retry: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
         if let Some(r) = retry {
-            h.insert(RETRY_AFTER, HeaderValue::from_str(r).expect("header"));
+            h.insert(
+                reqwest::header::RETRY_AFTER,
+                HeaderValue::from_str(r).expect("header"),
+            );
         }
         h
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 
+pub(crate) use crate::http_error::redact;
 use crate::{ConnectorError, ErrorClass};
 
 /// Longest wait honoured; a longer `retry_after` is capped to it.
@@ -78,46 +79,7 @@ pub fn classify(error_code: u16) -> ErrorClass {
 
 /// A failure without an answer: transient, except a request that could not be built.
 pub(crate) fn from_transport(e: &reqwest::Error, method: &str, token: &str) -> ConnectorError {
-    let class = if e.is_builder() {
-        ErrorClass::Permanent
-    } else {
-        ErrorClass::Transient
-    };
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    let mut message = format!("Telegram {method}: {what}");
-    let mut source = std::error::Error::source(e);
-    let mut depth = 0;
-    while let Some(s) = source {
-        if depth >= 4 {
-            break;
-        }
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-        depth += 1;
-    }
-    ConnectorError {
-        class,
-        code: None,
-        http_status: None,
-        message: redact(message, token),
-        details: None,
-        retry_after: None,
-    }
-}
-
-/// `s` with the bot token replaced by `[redacted]`.
-pub(crate) fn redact(s: String, token: &str) -> String {
-    if token.len() < 4 || !s.contains(token) {
-        return s;
-    }
-    s.replace(token, "[redacted]")
+    crate::http_error::from_transport(e, &format!("Telegram {method}"), None, token)
 }
 
 #[cfg(test)]
