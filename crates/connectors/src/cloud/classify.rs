@@ -1,13 +1,10 @@
 //! From an upstream answer (or its absence) to a classified [`ConnectorError`].
 
-use std::time::Duration;
-
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 pub(crate) use crate::http_error::unexpected;
-use crate::http_error::{from_graph_answer, str_of, GraphErrors};
-use crate::{ConnectorError, ErrorClass};
+use crate::http_error::{str_of, GraphErrors};
+use crate::ErrorClass;
 
 /// Meta codes that are worth retrying with backoff: 1 (unknown API error), 2 (service
 /// temporarily unavailable), 131000 (something went wrong), 131016 (service unavailable),
@@ -69,7 +66,7 @@ pub fn classify(http_status: Option<u16>, code: Option<u32>, is_transient: bool)
 
 /// The Cloud API's error envelope: its code table, and `error_data.details` (or
 /// `error_user_msg`) as the details.
-const CLOUD_ERRORS: GraphErrors = GraphErrors {
+pub(crate) const CLOUD_ERRORS: GraphErrors = GraphErrors {
     classify,
     details: cloud_details,
 };
@@ -83,29 +80,17 @@ fn cloud_details(err: &Value) -> Option<String> {
     .or_else(|| str_of(err.get("error_user_msg")))
 }
 
-/// The error for a non-2xx answer with `body` (Meta's envelope, or anything else).
-pub(crate) fn from_answer(
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-    token: &str,
-) -> ConnectorError {
-    from_graph_answer(&CLOUD_ERRORS, status, headers, body, token)
-}
-
-/// The error for a request that got no answer (or whose answer could not be read).
-pub(crate) fn from_transport(
-    e: &reqwest::Error,
-    what: &str,
-    timeout: Duration,
-    token: &str,
-) -> ConnectorError {
-    crate::http_error::from_transport(e, what, Some(timeout), token)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http_error::from_graph_answer;
+    use crate::ConnectorError;
+    use reqwest::header::HeaderMap;
+    use std::time::Duration;
+
+    fn from_answer(status: u16, headers: &HeaderMap, body: &[u8], token: &str) -> ConnectorError {
+        from_graph_answer(&CLOUD_ERRORS, status, headers, body, token)
+    }
     use reqwest::header::HeaderValue;
     use ErrorClass::*;
 

@@ -7,9 +7,10 @@ use bytes::Bytes;
 use reqwest::{Method, RequestBuilder, Response, Url};
 use serde::de::DeserializeOwned;
 
-use super::classify::{from_answer, from_transport, unexpected};
+use super::classify::CLOUD_ERRORS;
 use super::CloudTarget;
 use super::{CloudClient, DEFAULT_API_VERSION};
+use crate::http_error::{from_graph_answer, from_transport, unexpected, GraphErrors};
 use crate::ConnectorError;
 
 /// Largest success body read (template pages are the biggest answers).
@@ -20,7 +21,17 @@ const MAX_ERROR_BYTES: usize = 64 * 1024;
 /// `{base_url}/{api_version}/{segments…}`, each segment percent-encoded. A base URL with a
 /// path (e.g. `http://host/sandbox`) keeps it.
 pub(crate) fn graph_url(target: &CloudTarget, segments: &[&str]) -> Result<Url, ConnectorError> {
-    let mut url = Url::parse(target.base_url.trim())
+    graph_url_at(&target.base_url, &target.api_version, segments)
+}
+
+/// [`graph_url`] on the Graph API at `base_url` in `api_version` (any Graph API: the Cloud
+/// API's, the Send API's).
+pub(crate) fn graph_url_at(
+    base_url: &str,
+    api_version: &str,
+    segments: &[&str],
+) -> Result<Url, ConnectorError> {
+    let mut url = Url::parse(base_url.trim())
         .map_err(|_| ConnectorError::permanent("invalid Graph API base URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
         return Err(ConnectorError::permanent(
@@ -29,7 +40,7 @@ pub(crate) fn graph_url(target: &CloudTarget, segments: &[&str]) -> Result<Url, 
     }
     url.set_query(None);
     url.set_fragment(None);
-    let version = match target.api_version.trim() {
+    let version = match api_version.trim() {
         "" => DEFAULT_API_VERSION,
         v => v,
     };
@@ -56,8 +67,11 @@ pub(crate) struct Call<'a> {
     pub op: &'static str,
     method: Method,
     url: Url,
-    token: &'a str,
+    /// The Bearer token; `None` for a download from a signed CDN URL.
+    token: Option<&'a str>,
     timeout: Duration,
+    /// How the API's error envelope is read.
+    errors: &'static GraphErrors,
 }
 
 impl<'a> Call<'a> {
@@ -68,13 +82,37 @@ impl<'a> Call<'a> {
         target: &'a CloudTarget,
         timeout: Duration,
     ) -> Self {
+        Self::on(
+            op,
+            method,
+            url,
+            Some(&target.access_token),
+            timeout,
+            &CLOUD_ERRORS,
+        )
+    }
+
+    /// A call to another Graph API (the Send API), reading its errors with `errors`.
+    pub(crate) fn on(
+        op: &'static str,
+        method: Method,
+        url: Url,
+        token: Option<&'a str>,
+        timeout: Duration,
+        errors: &'static GraphErrors,
+    ) -> Self {
         Self {
             op,
             method,
             url,
-            token: &target.access_token,
+            token,
             timeout,
+            errors,
         }
+    }
+
+    fn secret(&self) -> &str {
+        self.token.unwrap_or("")
     }
 
     pub(crate) fn url(&self) -> &Url {
@@ -95,10 +133,14 @@ impl<'a> Call<'a> {
 impl CloudClient {
     /// The request for `call`: method, URL, Bearer token (marked sensitive), timeout.
     pub(crate) fn request(&self, call: &Call<'_>) -> RequestBuilder {
-        self.client
+        let req = self
+            .client
             .request(call.method.clone(), call.url.clone())
-            .bearer_auth(call.token)
-            .timeout(call.timeout)
+            .timeout(call.timeout);
+        match call.token {
+            Some(token) => req.bearer_auth(token),
+            None => req,
+        }
     }
 
     /// Sends `req`; a non-2xx answer or no answer becomes a classified error.
@@ -113,7 +155,7 @@ impl CloudClient {
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
-                let err = from_transport(&e, &call.describe(), call.timeout, call.token);
+                let err = from_transport(&e, &call.describe(), Some(call.timeout), call.secret());
                 log_error(call, &err, elapsed_ms);
                 return Err(err);
             }
@@ -135,7 +177,7 @@ impl CloudClient {
             .await
             .map(|(b, _)| b)
             .unwrap_or_default();
-        let err = from_answer(status.as_u16(), &headers, &body, call.token);
+        let err = from_graph_answer(call.errors, status.as_u16(), &headers, &body, call.secret());
         log_error(call, &err, elapsed_ms);
         Err(err)
     }
@@ -151,7 +193,7 @@ impl CloudClient {
         let status = resp.status().as_u16();
         let (body, truncated) = read_limited(resp, MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| from_transport(&e, &call.describe(), call.timeout, call.token))?;
+            .map_err(|e| from_transport(&e, &call.describe(), Some(call.timeout), call.secret()))?;
         if truncated {
             return Err(unexpected(
                 status,

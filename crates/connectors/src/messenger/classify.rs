@@ -1,13 +1,10 @@
 //! Graph errors of the Send API, classified for the dispatcher (Messenger and Instagram codes
 //! of Meta's error table).
 
-use std::time::Duration;
-
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 pub(crate) use crate::http_error::unexpected;
-use crate::http_error::{from_graph_answer, str_of, u32_of, GraphErrors};
+use crate::http_error::{str_of, u32_of, GraphErrors};
 use crate::{ConnectorError, ErrorClass};
 
 /// Codes worth retrying with backoff: 1 (unknown error), 2 (service unavailable; Meta also
@@ -93,7 +90,7 @@ pub fn subcode(err: &ConnectorError) -> Option<u32> {
 
 /// The Send API's error envelope: its code table, and the `error_subcode` (with
 /// `error_user_msg`) as the details, where [`subcode`] reads it back.
-const SEND_API_ERRORS: GraphErrors = GraphErrors {
+pub(crate) const SEND_API_ERRORS: GraphErrors = GraphErrors {
     classify,
     details: send_api_details,
 };
@@ -107,31 +104,16 @@ fn send_api_details(err: &Value) -> Option<String> {
     }
 }
 
-/// The error of a non-2xx answer: Meta's `{"error":{message,type,code,error_subcode,
-/// fbtrace_id}}`, or any other body. The subcode (and `error_user_msg`) go to `details`.
-pub(crate) fn from_answer(
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-    token: &str,
-) -> ConnectorError {
-    from_graph_answer(&SEND_API_ERRORS, status, headers, body, token)
-}
-
-/// The error of a request that got no answer: transient, except a request that could not
-/// be built.
-pub(crate) fn from_transport(
-    e: &reqwest::Error,
-    what: &str,
-    timeout: Duration,
-    token: &str,
-) -> ConnectorError {
-    crate::http_error::from_transport(e, what, Some(timeout), token)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http_error::from_graph_answer;
+    use reqwest::header::HeaderMap;
+    use std::time::Duration;
+
+    fn from_answer(status: u16, headers: &HeaderMap, body: &[u8], token: &str) -> ConnectorError {
+        from_graph_answer(&SEND_API_ERRORS, status, headers, body, token)
+    }
     use reqwest::header::HeaderValue;
     use ErrorClass::*;
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::classify::unexpected;
-use super::http::{edge_url, Call};
+use super::http::{call, edge_url};
 use super::{PageTarget, Platform};
 use crate::cloud::CloudClient;
 use crate::{ConnectorError, MediaInfo};
@@ -61,14 +61,16 @@ pub(crate) async fn upload(
         form = form.text("platform", "instagram");
     }
     let form = form.part("filedata", file);
-    let call = Call {
-        op: "upload_media",
-        method: Method::POST,
-        url: edge_url(target, "message_attachments")?,
-        token: Some(&target.access_token),
-        timeout: c.config().media_timeout,
-    };
-    let answer: UploadAnswer = call.execute_json(call.request(c).multipart(form)).await?;
+    let call = call(
+        "upload_media",
+        Method::POST,
+        edge_url(target, "message_attachments")?,
+        Some(&target.access_token),
+        c.config().media_timeout,
+    );
+    let answer: UploadAnswer = c
+        .execute_json(&call, c.request(&call).multipart(form))
+        .await?;
     match answer.attachment_id {
         Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s),
         Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
@@ -133,14 +135,14 @@ pub(crate) async fn download(
     c: &CloudClient,
     url: &str,
 ) -> Result<reqwest::Response, ConnectorError> {
-    let call = Call {
-        op: "download_media",
-        method: Method::GET,
-        url: cdn_url(url)?,
-        token: None,
-        timeout: c.config().media_timeout,
-    };
-    call.execute(call.request(c)).await
+    let call = call(
+        "download_media",
+        Method::GET,
+        cdn_url(url)?,
+        None,
+        c.config().media_timeout,
+    );
+    c.execute(&call, c.request(&call)).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::classify::unexpected;
-use super::http::{edge_url, Call};
+use super::http::{call, edge_url};
 use super::outbound::to_send_api;
 use super::PageTarget;
 use crate::cloud::CloudClient;
@@ -49,14 +49,14 @@ pub(crate) async fn send(
         ))
     })?;
     let action = wire.get("sender_action").and_then(Value::as_str);
-    let call = Call {
-        op: if action.is_some() { "react" } else { "send" },
-        method: Method::POST,
-        url: edge_url(target, "messages")?,
-        token: Some(&target.access_token),
-        timeout: c.config().request_timeout,
-    };
-    let answer: SendAnswer = call.execute_json(call.request(c).json(&wire)).await?;
+    let call = call(
+        if action.is_some() { "react" } else { "send" },
+        Method::POST,
+        edge_url(target, "messages")?,
+        Some(&target.access_token),
+        c.config().request_timeout,
+    );
+    let answer: SendAnswer = c.execute_json(&call, c.request(&call).json(&wire)).await?;
     let wa_id = match answer.recipient_id {
         Some(Value::String(s)) => Some(s),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -87,15 +87,17 @@ pub(crate) async fn sender_action(
     recipient: &str,
     action: &str,
 ) -> Result<(), ConnectorError> {
-    let call = Call {
-        op: "sender action",
-        method: Method::POST,
-        url: edge_url(target, "messages")?,
-        token: Some(&target.access_token),
-        timeout: c.config().request_timeout,
-    };
+    let call = call(
+        "sender action",
+        Method::POST,
+        edge_url(target, "messages")?,
+        Some(&target.access_token),
+        c.config().request_timeout,
+    );
     let wire = serde_json::json!({"recipient": {"id": recipient}, "sender_action": action});
-    call.execute(call.request(c).json(&wire)).await.map(drop)
+    c.execute(&call, c.request(&call).json(&wire))
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]
