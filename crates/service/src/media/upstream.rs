@@ -6,7 +6,10 @@
 use serde_json::Value;
 use switchboard_connectors::ConnectorError;
 use switchboard_core::channel::Channel;
-use switchboard_core::media::{media_refs, substitute, upstream_is_fresh, MediaRef, UpstreamMedia};
+use switchboard_core::id::MediaId;
+use switchboard_core::media::{
+    media_refs, substitute, upstream_is_fresh, MediaRecord, MediaRef, UpstreamMedia,
+};
 use switchboard_core::template_def::media_rules::MEDIA_UPLOAD_ERROR;
 use switchboard_core::time::now_millis;
 
@@ -32,14 +35,29 @@ fn permanent(message: String) -> ConnectorError {
     e
 }
 
-/// The upstream media id of one reference on `channel`, uploading when needed.
-async fn upstream_id(
+/// A fresh upstream id cached for our media `r` on `channel`.
+async fn cached(
+    store: &dyn Store,
+    channel: &Channel,
+    r: &MediaRef,
+) -> Result<Option<String>, ConnectorError> {
+    let cached = store
+        .upstream_media(r.id, channel.id)
+        .await
+        .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?;
+    Ok(cached
+        .filter(|c| upstream_is_fresh(c.uploaded_at, now_millis()))
+        .map(|c| c.upstream_id))
+}
+
+/// Our media `r`'s record; a permanent error when it is gone.
+async fn record(
     parts: &Uploads<'_>,
     channel: &Channel,
     r: &MediaRef,
-) -> Result<String, ConnectorError> {
-    let store = parts.store;
-    let media = store
+) -> Result<MediaRecord, ConnectorError> {
+    parts
+        .store
         .get_media(channel.account_id, r.id)
         .await
         .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?
@@ -48,14 +66,16 @@ async fn upstream_id(
                 "{}: media {} no longer exists (deleted or expired)",
                 r.path, r.id
             ))
-        })?;
-    let cached = store
-        .upstream_media(media.id, channel.id)
-        .await
-        .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?;
-    if let Some(c) = cached.filter(|c| upstream_is_fresh(c.uploaded_at, now_millis())) {
-        return Ok(c.upstream_id);
-    }
+        })
+}
+
+/// The file of `media` (referenced as `r`) to upload, streamed from the storage (nothing
+/// read yet).
+async fn open_file(
+    parts: &Uploads<'_>,
+    r: &MediaRef,
+    media: MediaRecord,
+) -> Result<(MediaId, switchboard_connectors::Attachment), ConnectorError> {
     let (stream, len) =
         parts
             .media
@@ -73,27 +93,45 @@ async fn upstream_id(
         .filename
         .clone()
         .unwrap_or_else(|| media.id.to_string());
+    Ok((
+        media.id,
+        switchboard_connectors::Attachment {
+            body: reqwest::Body::wrap_stream(stream),
+            len,
+            mime_type: media.mime_type,
+            filename,
+        },
+    ))
+}
+
+/// The upstream media id of one reference on `channel`, uploading when needed.
+async fn upstream_id(
+    parts: &Uploads<'_>,
+    channel: &Channel,
+    r: &MediaRef,
+) -> Result<String, ConnectorError> {
+    let media = record(parts, channel, r).await?;
+    if let Some(id) = cached(parts.store, channel, r).await? {
+        return Ok(id);
+    }
+    let (media_id, file) = open_file(parts, r, media).await?;
     let uploaded_at = now_millis();
     let id = parts
         .upstream
         .connector(channel)?
-        .upload_media_stream(
-            reqwest::Body::wrap_stream(stream),
-            len,
-            &media.mime_type,
-            &filename,
-        )
+        .upload_media_stream(file.body, file.len, &file.mime_type, &file.filename)
         .await?;
     let upstream = UpstreamMedia {
         upstream_id: id.clone(),
         uploaded_at,
     };
-    if let Err(e) = store
-        .put_upstream_media(media.id, channel.id, &upstream)
+    if let Err(e) = parts
+        .store
+        .put_upstream_media(media_id, channel.id, &upstream)
         .await
     {
         // The upload worked; the next send uploads again instead of reusing it.
-        tracing::warn!(media_id = %media.id, error = %e, "caching an upstream media id failed");
+        tracing::warn!(media_id = %media_id, error = %e, "caching an upstream media id failed");
     }
     Ok(id)
 }
@@ -124,52 +162,17 @@ pub async fn prepare(
 ) -> Result<Prepared, ConnectorError> {
     let refs = media_refs(body).map_err(|e| permanent(format!("{}: {}", e.path, e.message)))?;
     let mut resolved = body.clone();
-    let store = parts.store;
     for r in &refs {
-        let cached = store
-            .upstream_media(r.id, channel.id)
-            .await
-            .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?;
-        if let Some(c) = cached.filter(|c| upstream_is_fresh(c.uploaded_at, now_millis())) {
-            substitute(&mut resolved, r, &c.upstream_id);
+        if let Some(id) = cached(parts.store, channel, r).await? {
+            substitute(&mut resolved, r, &id);
             continue;
         }
-        let media = store
-            .get_media(channel.account_id, r.id)
-            .await
-            .map_err(|e| ConnectorError::transient(format!("reading media {}: {e}", r.id)))?
-            .ok_or_else(|| {
-                permanent(format!(
-                    "{}: media {} no longer exists (deleted or expired)",
-                    r.path, r.id
-                ))
-            })?;
-        let (stream, len) =
-            parts
-                .media
-                .storage
-                .open(&media.storage_key)
-                .await
-                .map_err(|e| match e {
-                    StorageError::NotFound => permanent(format!(
-                        "{}: the bytes of media {} are gone from the media storage",
-                        r.path, r.id
-                    )),
-                    other => ConnectorError::transient(format!("opening media {}: {other}", r.id)),
-                })?;
-        let filename = media
-            .filename
-            .clone()
-            .unwrap_or_else(|| media.id.to_string());
+        let media = record(parts, channel, r).await?;
+        let (media_id, attachment) = open_file(parts, r, media).await?;
         return Ok(Prepared::Attach {
             body: resolved,
-            media_id: media.id,
-            attachment: switchboard_connectors::Attachment {
-                body: reqwest::Body::wrap_stream(stream),
-                len,
-                mime_type: media.mime_type.clone(),
-                filename,
-            },
+            media_id,
+            attachment,
         });
     }
     Ok(Prepared::Body(resolved))
