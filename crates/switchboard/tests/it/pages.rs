@@ -71,12 +71,8 @@ fn text_to(user: &str, body: &str) -> Value {
 }
 
 async fn emulator_sends_to(server: &TestServer, user: &str) -> usize {
-    let sent = server
-        .get("/sandbox/emulator/requests", NO_KEY)
+    emulator_requests(server)
         .await
-        .status(200);
-    sent.as_array()
-        .unwrap()
         .iter()
         .filter(|r| {
             r["path"]
@@ -190,14 +186,10 @@ async fn chats_end_to_end(server: &TestServer, kind: &str, first_receipt: &str) 
         "the answer names the message reacted to"
     );
     let reaction = eventually(20, "the reaction", || async {
-        let list = server
-            .get(
-                &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-                &ctx.key,
-            )
+        inbound_messages(server, ctx)
             .await
-            .status(200);
-        data(&list).into_iter().find(|m| m["type"] == "reaction")
+            .into_iter()
+            .find(|m| m["type"] == "reaction")
     })
     .await;
     assert_eq!(reaction["type"], "reaction", "{reaction}");
@@ -382,14 +374,7 @@ async fn blocked_and_throttled(server: &TestServer) {
     // backoff and delivered.
     let other = "6123450031";
     user_does(server, &page, other, json!({"text": "hello"})).await;
-    server
-        .post_json(
-            "/sandbox/emulator/faults",
-            NO_KEY,
-            json!({"channel_rate_limit_mps": 1}),
-        )
-        .await
-        .status(200);
+    emulator_faults(server, json!({"channel_rate_limit_mps": 1})).await;
     let first = send_ok(server, &page.ctx, &text_to(other, "one")).await;
     let second = send_ok(server, &page.ctx, &text_to(other, "two")).await;
     for id in [&first, &second] {
@@ -403,13 +388,8 @@ async fn blocked_and_throttled(server: &TestServer) {
         .await;
         assert_ne!(m["status"], "failed", "{m}");
     }
-    let requests = server
-        .get("/sandbox/emulator/requests", NO_KEY)
-        .await
-        .status(200);
+    let requests = emulator_requests(server).await;
     let throttled = requests
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|r| {
             r["status"] == 400 && r["path"].as_str().is_some_and(|p| p.ends_with("/messages"))
@@ -417,6 +397,6 @@ async fn blocked_and_throttled(server: &TestServer) {
         .count();
     assert!(
         throttled >= 1,
-        "the emulator throttled at least once: {requests}"
+        "the emulator throttled at least once: {requests:?}"
     );
 }

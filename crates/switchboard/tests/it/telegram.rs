@@ -62,19 +62,6 @@ async fn user_writes(server: &TestServer, ctx: &Ctx, user: i64, text: &str) -> V
     wait_stored(server, ctx, &upstream, 20).await
 }
 
-async fn requests(server: &TestServer) -> Vec<Value> {
-    data_of(
-        server
-            .get("/sandbox/emulator/requests", NO_KEY)
-            .await
-            .status(200),
-    )
-}
-
-fn data_of(v: Value) -> Vec<Value> {
-    v.as_array().cloned().unwrap_or_else(|| data(&v))
-}
-
 async fn chats_end_to_end(server: &TestServer) {
     let (ctx, bot) = telegram_ctx(server).await;
     let events = Receiver::start(0).await;
@@ -147,7 +134,7 @@ async fn chats_end_to_end(server: &TestServer) {
     assert_eq!(reply["id"], long_id.as_str(), "{tapped}");
     assert_eq!(reply["title"], "Yes", "{tapped}");
     let answered = eventually(10, "answerCallbackQuery", || async {
-        requests(server).await.into_iter().find(|r| {
+        emulator_requests(server).await.into_iter().find(|r| {
             r["path"]
                 .as_str()
                 .is_some_and(|p| p.ends_with("/answerCallbackQuery"))
@@ -268,14 +255,7 @@ async fn blocked_and_throttled(server: &TestServer) {
     // and is delivered.
     let other = 5_550_003_i64;
     user_writes(server, &ctx, other, "hello").await;
-    server
-        .post_json(
-            "/sandbox/emulator/faults",
-            NO_KEY,
-            json!({"channel_rate_limit_mps": 1}),
-        )
-        .await
-        .status(200);
+    emulator_faults(server, json!({"channel_rate_limit_mps": 1})).await;
     let first = send_ok(server, &ctx, &text_message(&other.to_string(), "one")).await;
     let second = send_ok(server, &ctx, &text_message(&other.to_string(), "two")).await;
     for id in [&first, &second] {
@@ -289,7 +269,7 @@ async fn blocked_and_throttled(server: &TestServer) {
         .await;
         assert_eq!(m["status"], "sent", "{m}");
     }
-    let throttled: Vec<Value> = requests(server)
+    let throttled: Vec<Value> = emulator_requests(server)
         .await
         .into_iter()
         .filter(|r| r["status"] == 429)
@@ -371,14 +351,8 @@ async fn standalone_bot_api(token: &str) -> (switchboard_emulator::Emulator, Str
 }
 
 async fn inbound_texts(server: &TestServer, ctx: &Ctx) -> Vec<String> {
-    let list = server
-        .get(
-            &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-            &ctx.key,
-        )
+    inbound_messages(server, ctx)
         .await
-        .status(200);
-    data(&list)
         .iter()
         .filter_map(|m| m["content"]["text"]["body"].as_str().map(str::to_string))
         .collect()
@@ -473,7 +447,7 @@ async fn media_and_replies(server: &TestServer) {
         wait_status(server, &ctx.key, &two, &["sent", "failed"]).await["status"],
         "sent"
     );
-    let sends: Vec<Value> = requests(server)
+    let sends: Vec<Value> = emulator_requests(server)
         .await
         .into_iter()
         .filter(|r| {

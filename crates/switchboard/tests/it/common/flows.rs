@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{Auth, TestServer, ADMIN_KEY};
+use super::{Auth, TestServer, ADMIN_KEY, NO_KEY};
 
 /// Creates an account with the admin key; returns (account id, its manage key).
 pub async fn create_account(server: &TestServer, name: &str) -> (String, String) {
@@ -213,4 +213,33 @@ where
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Sets the mounted emulator's faults (`POST /sandbox/emulator/faults`, 200).
+pub async fn emulator_faults(server: &TestServer, faults: Value) {
+    server
+        .post_json("/sandbox/emulator/faults", NO_KEY, faults)
+        .await
+        .status(200);
+}
+
+/// Every request the mounted emulator received, oldest first.
+pub async fn emulator_requests(server: &TestServer) -> Vec<Value> {
+    let list = server
+        .get("/sandbox/emulator/requests", NO_KEY)
+        .await
+        .status(200);
+    list.as_array().cloned().unwrap_or_else(|| data(&list))
+}
+
+/// The channel's inbound messages (first page).
+pub async fn inbound_messages(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
+    let list = server
+        .get(
+            &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    data(&list)
 }
