@@ -66,6 +66,21 @@ async fn user_does(server: &TestServer, page: &Page, user: &str, action: Value) 
     wait_stored(server, &page.ctx, &upstream, 20).await
 }
 
+/// The first bytes of a PNG file (enough for the media store's type sniffing).
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+/// A CDN on 127.0.0.1 answering every GET with `bytes` as `image/png`; returns its base URL.
+async fn cdn_serving(bytes: &'static [u8]) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move || async move {
+        ([(axum::http::header::CONTENT_TYPE, "image/png")], bytes)
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
 fn text_to(user: &str, body: &str) -> Value {
     json!({"messaging_product": "whatsapp", "to": user, "type": "text", "text": {"body": body}})
 }
@@ -172,6 +187,23 @@ async fn chats_end_to_end(server: &TestServer, kind: &str, first_receipt: &str) 
     assert_eq!(reply["id"], "order-77-yes", "{tapped}");
     assert_eq!(reply["title"], "Yes", "{tapped}");
     events.wait_for_message(&string(&tapped["id"])).await;
+
+    // A photo the user sends is fetched from its CDN URL into the media store.
+    let cdn = cdn_serving(PNG).await;
+    let photo = user_does(
+        server,
+        &page,
+        user,
+        json!({"attachments": [{"type": "image", "payload": {"url": format!("{cdn}/photo.png")}}]}),
+    )
+    .await;
+    assert_eq!(photo["type"], "image", "{photo}");
+    let media_id = string(&photo["content"]["image"]["media_id"]);
+    let stored = server
+        .get(&format!("/v1/media/{media_id}/content"), &ctx.key)
+        .await;
+    assert_eq!(stored.code, 200);
+    assert_eq!(stored.bytes, PNG);
 
     // A reaction to our buttons message.
     let buttons_upstream = string(&message(server, &ctx.key, &buttons).await["upstream_id"]);
