@@ -7,7 +7,9 @@ use switchboard_connectors::messenger;
 use switchboard_core::address::Address;
 use switchboard_core::channel::{telegram, Channel, ChannelKind};
 use switchboard_core::id::MessageId;
-use switchboard_core::message::{parse_message_to, IdempotencyKey, MessageContent, MessageError};
+use switchboard_core::message::{
+    parse_message_to, IdempotencyKey, MessageContent, MessageError, OutboundMessage,
+};
 use switchboard_core::record::MessageRecord;
 use switchboard_core::schedule::{ScheduleError, SendTime};
 use switchboard_core::status::{Direction, MessageStatus};
@@ -118,6 +120,22 @@ pub fn request_hash(body: &[u8]) -> String {
         .collect()
 }
 
+/// The rules of a channel kind beyond its capability map, checked before a message is
+/// stored: Telegram's limits; Messenger's and Instagram's Send API limits and their
+/// `messaging_type`/`tag`. Returns whether the message is tagged `HUMAN_AGENT` (the 7-day
+/// window applies).
+pub fn kind_rules(kind: ChannelKind, message: &OutboundMessage) -> Result<bool, MessageError> {
+    if kind == ChannelKind::Telegram {
+        telegram::check(&message.content)?;
+    }
+    let Some(platform) = messenger::Platform::of(kind) else {
+        return Ok(false);
+    };
+    let refused = |e: messenger::LimitError| MessageError::invalid(e.field, e.message);
+    messenger::check(&message.body, platform).map_err(refused)?;
+    Ok(messenger::messaging(&message.body).map_err(refused)? == messenger::Messaging::HumanAgent)
+}
+
 /// Sends `request` (a Cloud API message object) on `channel`. `idempotency` is the client's
 /// key with the hash of the raw request body.
 ///
@@ -151,21 +169,7 @@ pub async fn send(
             what,
             carried: capabilities.carried(),
         })?;
-    if channel.kind == ChannelKind::Telegram {
-        telegram::check(&message.content).map_err(SendError::Invalid)?;
-    }
-    // Messenger and Instagram: the Send API's limits, and `messaging_type`/`tag`.
-    let human_agent = match messenger::Platform::of(channel.kind) {
-        Some(platform) => {
-            let refused = |e: messenger::LimitError| {
-                SendError::Invalid(MessageError::invalid(e.field, e.message))
-            };
-            messenger::check(&message.body, platform).map_err(refused)?;
-            messenger::messaging(&message.body).map_err(refused)?
-                == messenger::Messaging::HumanAgent
-        }
-        None => false,
-    };
+    let human_agent = kind_rules(channel.kind, &message).map_err(SendError::Invalid)?;
     crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &message.body, now)
         .await
         .map_err(|e| match e {

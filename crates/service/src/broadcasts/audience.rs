@@ -4,6 +4,7 @@
 //! a cursor: an index into the list, the last contact id, or a byte offset into the CSV.
 
 use std::path::{Path, PathBuf};
+use switchboard_core::channel::capability::AddressForm;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -195,12 +196,16 @@ impl Audience {
     }
 }
 
-/// The target's number: normalized when it parses, else as given (the feeder fails it with
-/// the reason).
-pub fn target_number(input: &str) -> String {
-    parse_recipient(input)
-        .map(String::from)
-        .unwrap_or_else(|_| input.trim().to_string())
+/// The target's address in the channel's address `form`: a WhatsApp number normalized when
+/// it parses, else as given (the feeder fails it with the reason); other platforms' ids
+/// (Telegram chat ids, PSIDs, IGSIDs) as given, trimmed.
+pub fn target_number(input: &str, form: AddressForm) -> String {
+    match form {
+        AddressForm::WaId | AddressForm::WaIdOrGroup => parse_recipient(input)
+            .map(String::from)
+            .unwrap_or_else(|_| input.trim().to_string()),
+        _ => input.trim().to_string(),
+    }
 }
 
 /// The next batch of targets of `b` after its cursor: the targets, the new cursor and whether
@@ -209,6 +214,7 @@ pub async fn next_batch(
     store: &dyn Store,
     spool_dir: &Path,
     b: &BroadcastRecord,
+    form: AddressForm,
     limit: u32,
 ) -> Result<(Vec<NewTarget>, String, bool), String> {
     let audience = Audience::from_stored(&b.audience)?;
@@ -220,7 +226,7 @@ pub async fn next_batch(
             let targets = list[start.min(end)..end]
                 .iter()
                 .map(|n| NewTarget {
-                    wa_id: target_number(&n.phone),
+                    wa_id: target_number(&n.phone, form),
                     fields: TargetFields {
                         name: n.name.clone(),
                         custom: n.fields.clone(),
@@ -245,7 +251,7 @@ pub async fn next_batch(
             let targets = rows
                 .into_iter()
                 .map(|r| NewTarget {
-                    wa_id: target_number(&r.phone),
+                    wa_id: target_number(&r.phone, form),
                     fields: r.fields.to_json(),
                 })
                 .collect();
@@ -285,4 +291,29 @@ pub async fn next_batch(
 /// The path a CSV of broadcast `id` is spooled to.
 pub fn spool_path(spool_dir: &Path, file: &str) -> PathBuf {
     spool_dir.join(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_read_in_the_channel_address_form() {
+        assert_eq!(
+            target_number(" +1 (555) 123-0001 ", AddressForm::WaId),
+            "15551230001"
+        );
+        assert_eq!(
+            target_number("not a number", AddressForm::WaId),
+            "not a number"
+        );
+        assert_eq!(
+            target_number(" -1001234567 ", AddressForm::TelegramChat),
+            "-1001234567"
+        );
+        assert_eq!(
+            target_number("6123450040123456", AddressForm::Psid),
+            "6123450040123456"
+        );
+    }
 }

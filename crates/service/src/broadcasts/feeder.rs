@@ -14,12 +14,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use switchboard_core::broadcast::render::{render, TargetFields};
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastStatus};
+use switchboard_core::channel::ChannelKind;
 use switchboard_core::id::MessageId;
-use switchboard_core::message::parse_message;
+use switchboard_core::message::parse_message_to;
 use switchboard_core::record::MessageRecord;
 use switchboard_core::status::{Direction, MessageStatus};
 use switchboard_core::time::{now_millis, Millis};
-use switchboard_core::window;
 use switchboard_store::broadcasts::{FeedAction, FeedItem, MaterializeBatch, PendingTarget};
 use switchboard_store::messages::NewOutbound;
 use switchboard_store::StoreError;
@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::audience::{next_batch, Audience};
 use super::BroadcastParts;
 use crate::bot::optout::OPTED_OUT_OF_MARKETING;
+use crate::send::kind_rules;
 
 /// Starts the feeder; it stops when `cancel` fires.
 pub fn spawn(gateway: BroadcastParts, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
@@ -59,8 +60,15 @@ pub fn spawn(gateway: BroadcastParts, cancel: CancellationToken) -> tokio::task:
 pub async fn round(gateway: &BroadcastParts) -> Result<bool, StoreError> {
     let mut busy = false;
     for b in gateway.store.open_broadcasts().await? {
+        // The channel's kind decides the address form, the window and its limits; a channel
+        // deleted since keeps WhatsApp's (its messages then fail at dispatch).
+        let kind = gateway
+            .store
+            .find_channel(b.channel_id)
+            .await?
+            .map_or(ChannelKind::Cloud, |c| c.kind);
         if !b.materialized {
-            busy |= materialize(gateway, &b).await?;
+            busy |= materialize(gateway, &b, kind).await?;
         }
         let now = now_millis();
         let due = b.send_at.is_none_or(|at| at <= now);
@@ -70,7 +78,7 @@ pub async fn round(gateway: &BroadcastParts) -> Result<bool, StoreError> {
                 busy = true;
             }
             BroadcastStatus::Running if due => {
-                busy |= refill(gateway, &b).await?;
+                busy |= refill(gateway, &b, kind).await?;
             }
             _ => {}
         }
@@ -79,12 +87,17 @@ pub async fn round(gateway: &BroadcastParts) -> Result<bool, StoreError> {
 }
 
 /// Materializes the next batch of `b`'s audience; true if it did.
-async fn materialize(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bool, StoreError> {
+async fn materialize(
+    gateway: &BroadcastParts,
+    b: &BroadcastRecord,
+    kind: ChannelKind,
+) -> Result<bool, StoreError> {
     let settings = &gateway.broadcasts.settings;
     let batch = next_batch(
         gateway.store.as_ref(),
         &settings.spool_dir,
         b,
+        kind.capabilities().address,
         settings.materialize_batch.max(1),
     )
     .await;
@@ -128,7 +141,11 @@ async fn materialize(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bo
 }
 
 /// Tops the broadcast's messages in the outbox up to the window; true if it stored any.
-async fn refill(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bool, StoreError> {
+async fn refill(
+    gateway: &BroadcastParts,
+    b: &BroadcastRecord,
+    kind: ChannelKind,
+) -> Result<bool, StoreError> {
     let window = i64::from(gateway.broadcasts.settings.window.max(1));
     let room = window - b.counters.queued;
     if room <= 0 || b.counters.pending == 0 {
@@ -142,7 +159,7 @@ async fn refill(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bool, S
         return Ok(false);
     }
     let now = now_millis();
-    let items: Vec<FeedItem> = targets.iter().map(|t| decide(b, t, now)).collect();
+    let items: Vec<FeedItem> = targets.iter().map(|t| decide(b, kind, t, now)).collect();
     let outcome = gateway.store.feed_targets(b.id, &items, now).await?;
     if outcome.queued > 0 {
         gateway.outbox.wake();
@@ -150,12 +167,34 @@ async fn refill(gateway: &BroadcastParts, b: &BroadcastRecord) -> Result<bool, S
     Ok(outcome.queued + outcome.ended > 0)
 }
 
-/// What to do with one pending target: its rendered message, or why it fails or is skipped.
-pub fn decide(b: &BroadcastRecord, t: &PendingTarget, now: Millis) -> FeedItem {
+/// Why a free-form message to a target outside the window of a channel of `kind` fails, in
+/// the upstream's terms (WhatsApp's 131047; Messenger's and Instagram's 10 with its subcode).
+fn window_closed(kind: ChannelKind) -> Value {
+    match kind {
+        ChannelKind::Messenger | ChannelKind::Instagram => json!({
+            "code": 10,
+            "error_subcode": if kind == ChannelKind::Messenger { 2018278 } else { 2534022 },
+            "reason": "window_closed",
+            "message": "the 24-hour window is closed: the user has not written in the last 24 hours (7 days for a message tagged HUMAN_AGENT)",
+        }),
+        _ => json!({
+            "code": 131047,
+            "reason": "window_closed",
+            "message": "the 24-hour customer-service window is closed: free-form messages need the customer to have written in the last 24 hours; broadcast a template instead",
+        }),
+    }
+}
+
+/// What to do with one pending target of a broadcast on a channel of `kind`: its rendered
+/// message, or why it fails or is skipped.
+pub fn decide(b: &BroadcastRecord, kind: ChannelKind, t: &PendingTarget, now: Millis) -> FeedItem {
     let fields = TargetFields::from_json(&t.fields);
     let mut request = render(&b.message, &t.wa_id, &fields);
     request["to"] = Value::String(t.wa_id.clone());
-    let action = match parse_message(&request) {
+    let capabilities = kind.capabilities();
+    let parsed = parse_message_to(&request, capabilities.address)
+        .and_then(|m| kind_rules(kind, &m).map(|human_agent| (m, human_agent)));
+    let action = match parsed {
         Err(e) => FeedAction::Fail(json!({
             "code": e.code, "message": e.message, "details": e.details, "path": e.path,
         })),
@@ -164,14 +203,13 @@ pub fn decide(b: &BroadcastRecord, t: &PendingTarget, now: Millis) -> FeedItem {
             "reason": "opted_out",
             "message": "the contact opted out of marketing messages",
         })),
-        Ok(m) if m.is_free_form() && !window::is_open(t.last_inbound, now) => {
-            FeedAction::Fail(json!({
-                "code": 131047,
-                "reason": "window_closed",
-                "message": "the 24-hour customer-service window is closed: free-form messages need the customer to have written in the last 24 hours; broadcast a template instead",
-            }))
+        Ok((m, human_agent))
+            if m.is_free_form()
+                && !capabilities.window_open_for(t.last_inbound, now, human_agent) =>
+        {
+            FeedAction::Fail(window_closed(kind))
         }
-        Ok(m) => FeedAction::Queue(Box::new(NewOutbound {
+        Ok((m, _)) => FeedAction::Queue(Box::new(NewOutbound {
             message: MessageRecord {
                 id: MessageId::new(),
                 account_id: b.account_id,

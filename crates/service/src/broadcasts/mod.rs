@@ -15,9 +15,10 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastStatus, Counters};
+use switchboard_core::channel::capability::AddressForm;
 use switchboard_core::channel::Channel;
 use switchboard_core::id::BroadcastId;
-use switchboard_core::message::{parse_message, MessageContent, MessageError};
+use switchboard_core::message::{parse_message_to, MessageContent, MessageError};
 use switchboard_core::schedule::SendTime;
 use switchboard_core::time::Millis;
 use switchboard_store::broadcasts::CreateBroadcastOutcome;
@@ -178,8 +179,14 @@ fn invalid_message(e: &MessageError) -> BroadcastError {
     }
 }
 
-/// A number that parses, standing in for the targets while the message is validated.
-const SAMPLE_TO: &str = "15550000000";
+/// An address of `form` that parses, standing in for the targets while the message is
+/// validated.
+fn sample_to(form: AddressForm) -> &'static str {
+    match form {
+        AddressForm::WaId | AddressForm::WaIdOrGroup => "15550000000",
+        AddressForm::TelegramChat | AddressForm::Psid | AddressForm::Igsid => "1",
+    }
+}
 
 /// Validates and stores a broadcast on `channel`, reserving its credits. Nothing is stored
 /// (and nothing sent) when it is refused.
@@ -212,10 +219,11 @@ pub async fn create(
         .entry("messaging_product")
         .or_insert_with(|| json!("whatsapp"));
     let message = Value::Object(message);
-    let mut sample = message.clone();
-    sample["to"] = json!(SAMPLE_TO);
-    let parsed = parse_message(&sample).map_err(|e| invalid_message(&e))?;
     let capabilities = channel.kind.capabilities();
+    let mut sample = message.clone();
+    sample["to"] = json!(sample_to(capabilities.address));
+    let parsed =
+        parse_message_to(&sample, capabilities.address).map_err(|e| invalid_message(&e))?;
     if let Err(what) = capabilities.check(&parsed.content) {
         return Err(BroadcastError::Invalid {
             code: "unsupported_message_kind",
@@ -226,6 +234,7 @@ pub async fn create(
             ),
         });
     }
+    crate::send::kind_rules(channel.kind, &parsed).map_err(|e| invalid_message(&e))?;
     crate::media::refs::check_refs(parts.store.as_ref(), channel.account_id, &parsed.body, now)
         .await
         .map_err(|e| match e {

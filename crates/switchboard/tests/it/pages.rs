@@ -19,17 +19,19 @@ on_both_backends! {
     forged_meta_signatures_are_refused => forged_signatures_are_refused,
     the_window_is_enforced_before_the_upstream => window_before_upstream,
     blocked_users_fail_and_throttling_is_retried => blocked_and_throttled,
+    broadcasts_follow_the_page_window => broadcast_on_a_page,
 }
 
 /// A sandbox page of `kind` and its id in the emulator (the Page id or IG account id).
 struct Page {
+    account: String,
     ctx: Ctx,
     id: String,
     verify_token: String,
 }
 
 async fn page_of(server: &TestServer, kind: &str) -> Page {
-    let (_, key) = create_account(server, kind).await;
+    let (account, key) = create_account(server, kind).await;
     let created = server
         .post_json(
             "/v1/channels",
@@ -51,6 +53,7 @@ async fn page_of(server: &TestServer, kind: &str) -> Page {
         "{created}"
     );
     Page {
+        account,
         ctx: Ctx { key, channel },
         id,
         verify_token: string(&created["settings"]["verify_token"]),
@@ -431,4 +434,79 @@ async fn blocked_and_throttled(server: &TestServer) {
         throttled >= 1,
         "the emulator throttled at least once: {requests:?}"
     );
+}
+
+async fn broadcast_on_a_page(server: &TestServer) {
+    let page = page_of(server, "messenger").await;
+    server
+        .post_json(
+            &format!("/v1/accounts/{}/credits", page.account),
+            ADMIN_KEY,
+            &json!({"amount": 10}),
+        )
+        .await
+        .status(200);
+    let now = switchboard_core::time::now_millis();
+    let recent = "6123450040";
+    let lapsed = "6123450041";
+    user_does(server, &page, recent, json!({"text": "hi"})).await;
+    user_does(
+        server,
+        &page,
+        lapsed,
+        json!({"text": "hi", "timestamp": now - 2 * 24 * 3600 * 1000}),
+    )
+    .await;
+    // PSIDs are 16 digits: kept as given, not read as phone numbers.
+    let created = server
+        .post_json(
+            "/v1/broadcasts",
+            &page.ctx.key,
+            &json!({"channel_id": page.ctx.channel,
+                "message": {"type": "text", "text": {"body": "Our shop opens at 9 tomorrow"}},
+                "audience": {"numbers": [recent, lapsed]}}),
+        )
+        .await
+        .status(201);
+    let id = string(&created["id"]);
+    let done = wait_status_at(
+        server,
+        &page.ctx.key,
+        &format!("/v1/broadcasts/{id}"),
+        &["completed"],
+        60,
+    )
+    .await;
+    assert_eq!(done["counters"]["failed"], 1, "{done}");
+    let targets = server
+        .get(&format!("/v1/broadcasts/{id}/targets"), &page.ctx.key)
+        .await
+        .status(200);
+    let of = |user: &str| {
+        data(&targets)
+            .into_iter()
+            .find(|t| t.to_string().contains(user))
+            .unwrap_or_else(|| panic!("{user} in {targets}"))
+    };
+    let failed = of(lapsed);
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], 10, "{failed}");
+    assert_eq!(failed["error"]["error_subcode"], 2018278, "{failed}");
+    assert_ne!(of(recent)["status"], "failed", "{targets}");
+    assert_eq!(
+        emulator_sends_to(server, lapsed).await,
+        0,
+        "no upstream call"
+    );
+    // A kind the page cannot carry is refused when the broadcast is created.
+    let refused = server
+        .post_json(
+            "/v1/broadcasts",
+            &page.ctx.key,
+            &json!({"channel_id": page.ctx.channel,
+                "message": {"type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}},
+                "audience": {"numbers": [recent]}}),
+        )
+        .await;
+    assert_eq!(refused.error(422), "unsupported_message_kind");
 }
