@@ -14,6 +14,7 @@ mod contacts;
 mod credits;
 mod foundation;
 mod inbound;
+mod isolation_matrix;
 mod media;
 mod sandbox;
 mod scheduled;
