@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod abuse_limits;
 mod architecture;
 mod bot;
 mod broadcasts;
