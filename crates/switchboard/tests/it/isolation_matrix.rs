@@ -10,6 +10,7 @@
 //! WebSocket upgrades) are opened and only their status is read.
 
 use crate::common::*;
+use serde_json::json;
 use switchboard::config::Config;
 
 fn matrix_config(c: &mut Config) {
@@ -35,18 +36,18 @@ async fn every_operation_refuses_the_wrong_caller(server: &TestServer) {
     for operation in &operations {
         let params = operation.params();
         let owned = operation.fill(|kind| fixtures.id(kind));
-        let answer = call(server, operation, &owned, None).await;
+        let answer = call_operation(server, operation, &owned, None).await;
         failures.extend(expect(operation, "no key", &answer, &[401]));
         if operation.is_write() {
-            let answer = call(server, operation, &owned, Some(&fixtures.reader)).await;
+            let answer = call_operation(server, operation, &owned, Some(&fixtures.reader)).await;
             failures.extend(expect(operation, "a read key", &answer, &[403]));
         }
         if params.is_empty() {
             continue;
         }
-        let foreign = call(server, operation, &owned, Some(&fixtures.other)).await;
+        let foreign = call_operation(server, operation, &owned, Some(&fixtures.other)).await;
         let missing_path = operation.fill(|kind| kind.missing().to_string());
-        let missing = call(server, operation, &missing_path, Some(&fixtures.other)).await;
+        let missing = call_operation(server, operation, &missing_path, Some(&fixtures.other)).await;
         // An admin operation may refuse every account key (403) instead.
         let wanted: &[u16] = if operation.admin { &[403, 404] } else { &[404] };
         failures.extend(expect(operation, "another account's key", &foreign, wanted));
@@ -67,13 +68,14 @@ async fn every_operation_refuses_the_wrong_caller(server: &TestServer) {
         }
         if operation.admin {
             if !operation.is_write() {
-                let answer = call(server, operation, &owned, Some(ADMIN_KEY)).await;
+                let answer = call_operation(server, operation, &owned, Some(ADMIN_KEY)).await;
                 failures.extend(expect(operation, "the admin key", &answer, &[200]));
             }
             continue;
         }
         let of_a_channel = params.iter().any(|(_, kind)| kind.of_a_channel());
-        let answer = call(server, operation, &owned, Some(&fixtures.other_channel_key)).await;
+        let answer =
+            call_operation(server, operation, &owned, Some(&fixtures.other_channel_key)).await;
         let wanted = if of_a_channel { 404 } else { 403 };
         failures.extend(expect(
             operation,
@@ -82,7 +84,7 @@ async fn every_operation_refuses_the_wrong_caller(server: &TestServer) {
             &[wanted],
         ));
         if !operation.is_write() {
-            let answer = call(server, operation, &owned, Some(&fixtures.owner)).await;
+            let answer = call_operation(server, operation, &owned, Some(&fixtures.owner)).await;
             failures.extend(expect(operation, "the owner's key", &answer, &[200, 101]));
         }
     }
@@ -97,3 +99,45 @@ async fn every_operation_refuses_the_wrong_caller(server: &TestServer) {
 on_both_backends!(
     matrix => every_operation_refuses_the_wrong_caller where matrix_config,
 );
+
+/// A document with one operation at `path`, secured by the bearer scheme or not.
+fn one_operation(path: &str, bearer: bool) -> String {
+    let security = if bearer {
+        json!([{"bearer": []}])
+    } else {
+        json!(null)
+    };
+    json!({"paths": {path: {"get": {"tags": ["widgets"], "security": security}}}}).to_string()
+}
+
+#[test]
+#[should_panic(expected = "does not know the path parameter `{widget_id}`")]
+fn a_new_kind_of_path_id_fails_until_the_matrix_is_taught() {
+    for operation in operations_of(&one_operation("/v1/widgets/{widget_id}", true)) {
+        operation.params();
+    }
+}
+
+#[test]
+#[should_panic(expected = "add them to PUBLIC or OWN_AUTH")]
+fn an_operation_without_a_key_fails_until_a_rule_covers_it() {
+    operations_of(&one_operation("/v1/widgets", false));
+}
+
+#[test]
+fn routes_with_their_own_authentication_are_left_to_their_suites() {
+    for path in [
+        "/webhooks/meta/{id}",
+        "/compat/wassenger/messages",
+        "/sandbox/v23.0/{id}",
+    ] {
+        assert!(
+            operations_of(&one_operation(path, false)).is_empty(),
+            "{path}"
+        );
+        assert!(
+            operations_of(&one_operation(path, true)).is_empty(),
+            "{path}"
+        );
+    }
+}

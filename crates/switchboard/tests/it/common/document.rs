@@ -178,7 +178,15 @@ impl Operation {
 /// The operations of the matrix, after checking every operation of the document falls under
 /// the rule of the module documentation.
 pub fn operations() -> Vec<Operation> {
-    let document: Value = serde_json::from_str(DOCUMENT).expect("openapi.json is JSON");
+    let found = operations_of(DOCUMENT);
+    assert!(found.len() > 40, "the document lists the native API");
+    found
+}
+
+/// The operations of `document` that a generated test walks (see the module documentation);
+/// panics on one that falls under no rule.
+pub fn operations_of(document: &str) -> Vec<Operation> {
+    let document: Value = serde_json::from_str(document).expect("an OpenAPI document in JSON");
     let paths = document["paths"].as_object().expect("paths");
     let mut found = Vec::new();
     let mut undecided = Vec::new();
@@ -228,7 +236,6 @@ pub fn operations() -> Vec<Operation> {
         "operations without the bearer scheme, neither public probes nor under a prefix with its \
          own authentication ({OWN_AUTH:?}): {undecided:?}; add them to PUBLIC or OWN_AUTH with a reason"
     );
-    assert!(found.len() > 40, "the document lists the native API");
     found
 }
 
@@ -251,7 +258,7 @@ impl Answer {
 
 /// Calls `operation` at `path` with `key`: writes carry an empty JSON object, WebSocket routes
 /// the upgrade headers of a real handshake.
-pub async fn call(
+pub async fn call_operation(
     server: &TestServer,
     operation: &Operation,
     path: &str,
