@@ -17,7 +17,8 @@
 # Left out: GET /v1/events/stream, the SSE stream, which answers 200 and never ends (a
 # request would only time out); its query checks are the list's and the WebSocket's, which
 # share its parameters and run here. Large uploads are not generated (schemathesis' bodies are
-# small): the body limits have their own tests.
+# small): the body limits have their own tests. The per-key request rate is off, as
+# schemathesis sends as fast as it can; the rate limit has its own tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,7 @@ env -u SWITCHBOARD_DATABASE_URL -u SWITCHBOARD_CONFIG \
   SWITCHBOARD_DATA_DIR="$work/data" \
   SWITCHBOARD_LISTEN=127.0.0.1:0 \
   SWITCHBOARD_BOOTSTRAP=false \
+  SWITCHBOARD_HTTP__KEY_REQUESTS_PER_SECOND=0 \
   SWITCHBOARD_LOG__LEVEL=warn,switchboard=info \
   "$binary" serve >"$work/server.log" 2>&1 &
 server=$!

@@ -303,8 +303,8 @@ pub struct ServerSpec {
 }
 
 impl ServerSpec {
-    /// A server on `database_url` with a fixed admin key, no bootstrap, no sandbox and
-    /// `extra` settings (name without the `SWITCHBOARD_` prefix, e.g. `DISPATCH__CHANNEL_MPS`).
+    /// A server on `database_url` with a fixed admin key, no bootstrap, no sandbox, no
+    /// per-key request rate and `extra` settings (name without the `SWITCHBOARD_` prefix, e.g. `DISPATCH__CHANNEL_MPS`).
     pub fn new(bin: &Path, data_dir: &Path, database_url: &str, extra: &[(&str, String)]) -> Self {
         let mut env = vec![
             ("SWITCHBOARD_ADMIN_KEY".to_string(), ADMIN_KEY.to_string()),
@@ -316,6 +316,11 @@ impl ServerSpec {
             (
                 "SWITCHBOARD_LOG__LEVEL".to_string(),
                 "warn,switchboard=info".to_string(),
+            ),
+            // The benchmarks measure throughput, which the per-key request rate would cap.
+            (
+                "SWITCHBOARD_HTTP__KEY_REQUESTS_PER_SECOND".to_string(),
+                "0".to_string(),
             ),
         ];
         for (k, v) in extra {

@@ -147,7 +147,7 @@ impl<P: Need> FromRequestParts<AppState> for Auth<P> {
 }
 
 /// The channel id of the route (`{id}` under `/v1/channels`, else `{channel_id}`), checked
-/// against the key's scope (404 outside it); the key is allowed what `P` needs.
+/// against the key's scope and account (404 outside them); the key is allowed what `P` needs.
 pub struct ScopedChannelId<P> {
     /// The calling key.
     pub auth: Auth<P>,
@@ -180,12 +180,15 @@ async fn channel_param(parts: &mut Parts, state: &AppState) -> ApiResult<String>
 impl<P: Need> FromRequestParts<AppState> for ScopedChannelId<P> {
     type Rejection = ApiError;
 
+    /// Loads the channel, as [`ScopedChannel`] does, so that another account's channel is
+    /// not found before the handler reads its body (which would otherwise answer 400 there).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let auth = Auth::<P>::from_request_parts(parts, state).await?;
-        let text = channel_param(parts, state).await?;
-        let id = path_id::<ChannelMarker>(&text, "channel")?;
-        auth.require_channel(id)?;
-        Ok(Self { auth, id })
+        let ScopedChannel { auth, channel } =
+            ScopedChannel::<P>::from_request_parts(parts, state).await?;
+        Ok(Self {
+            auth,
+            id: channel.id,
+        })
     }
 }
 
@@ -210,8 +213,9 @@ impl<P: Need> FromRequestParts<AppState> for ScopedChannel<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let ScopedChannelId { auth, id } =
-            ScopedChannelId::<P>::from_request_parts(parts, state).await?;
+        let auth = Auth::<P>::from_request_parts(parts, state).await?;
+        let text = channel_param(parts, state).await?;
+        let id = path_id::<ChannelMarker>(&text, "channel")?;
         let channel = auth.channel(state, id).await?;
         Ok(Self { auth, channel })
     }

@@ -4,7 +4,8 @@
 //! header, or a `token` / `apikey` query parameter (for clients that cannot set headers). The admin key
 //! manages accounts; API keys act within one account, optionally one channel, at a
 //! permission level. Verified keys are cached for a few seconds; revoking a key through this
-//! node forgets it at once.
+//! node forgets it at once. Each verified request of an account key spends one request of
+//! its rate ([`KeyRates`]); a request is verified once, however many extractors ask.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -18,6 +19,7 @@ use switchboard_core::key::{hash_secret, secret_matches, split_token, ApiKey, Pe
 use switchboard_store::Store;
 
 use crate::error::{ApiError, ApiResult, Context};
+use crate::limits::KeyRates;
 use crate::state::AppState;
 
 /// How long a verified key is trusted without asking the store again.
@@ -98,15 +100,18 @@ pub struct Authenticator {
     store: Arc<dyn Store>,
     admin_hash: String,
     cache: RwLock<HashMap<KeyId, (ApiKey, Instant)>>,
+    rates: KeyRates,
 }
 
 impl Authenticator {
-    /// An authenticator accepting the admin key whose SHA-256 hex is `admin_hash`.
-    pub fn new(store: Arc<dyn Store>, admin_hash: String) -> Self {
+    /// An authenticator accepting the admin key whose SHA-256 hex is `admin_hash`, limiting
+    /// each account key to `rates`.
+    pub fn new(store: Arc<dyn Store>, admin_hash: String, rates: KeyRates) -> Self {
         Self {
             store,
             admin_hash,
             cache: RwLock::new(HashMap::new()),
+            rates,
         }
     }
 
@@ -139,7 +144,8 @@ impl Authenticator {
         Ok(key)
     }
 
-    /// Verifies a presented token.
+    /// Verifies a presented token and spends one request of the key's rate (429
+    /// `rate_limited` when it has none left; the admin key is not limited).
     pub async fn verify(&self, token: &str) -> ApiResult<Principal> {
         let invalid = || ApiError::Unauthorized("invalid or revoked API key".into());
         let presented = hash_secret(token);
@@ -151,6 +157,7 @@ impl Authenticator {
         if !secret_matches(secret, &key.secret_hash) || key.revoked_at.is_some() {
             return Err(invalid());
         }
+        self.rates.spend(key.id)?;
         Ok(Principal::Key(KeyPrincipal {
             key_id: key.id,
             account_id: key.account_id,
@@ -222,6 +229,9 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(principal.clone());
+        }
         let token = presented_token(parts)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
@@ -229,7 +239,9 @@ impl FromRequestParts<AppState> for Principal {
                     "missing API key: send `Authorization: Bearer <key>` (or `x-api-key`)".into(),
                 )
             })?;
-        state.auth.verify(&token).await
+        let principal = state.auth.verify(&token).await?;
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
     }
 }
 

@@ -1,13 +1,15 @@
 //! The error answers every operation can give, added to the OpenAPI document once instead of
-//! in each route's annotation, so a new route documents them too: 401 on a secured operation
-//! (no key, or an unknown or revoked one), 400 on one that reads query parameters or a body
+//! in each route's annotation, so a new route documents them too: 401 and 429 on a secured
+//! operation (no key, or an unknown or revoked one; over the key's rate), 400 on one that reads query parameters or a body
 //! (`invalid_query`, `malformed_json`, `invalid_body`), and 413 / 415 on one that reads a body
 //! (over the body limit, or not the documented content type).
 //!
 //! An added answer has the same content as the operation's own 400 (so the Cloud-API-shaped
 //! operations keep Meta's error envelope), or the native [`crate::error::ErrorBody`].
 
+use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response};
 
 /// Adds the common error answers to every operation of `doc` that lacks them.
@@ -43,6 +45,21 @@ fn add_to(operation: &mut Operation) {
             "401",
             "No key, or an unknown or revoked one (`unauthorized`)",
         );
+        add(
+            operation,
+            "429",
+            "The key is over its request rate (`rate_limited`) or holds its limit of open event streams (`too_many_streams`); `Retry-After` says when to retry",
+        );
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut("429") {
+            response.headers.insert(
+                "Retry-After".to_string(),
+                Header::new(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .description(Some("Seconds to wait before retrying")),
+                ),
+            );
+        }
     }
     if has_query || has_body {
         add(
@@ -104,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn every_secured_operation_documents_401_and_every_body_400_413_415() {
+    fn every_secured_operation_documents_401_429_and_every_body_400_413_415() {
         for (name, operation) in operations() {
             let responses = &operation["responses"];
             if operation["security"]
@@ -112,6 +129,10 @@ mod tests {
                 .is_some_and(|s| !s.is_empty())
             {
                 assert!(responses.get("401").is_some(), "{name} lacks 401");
+                assert!(
+                    responses["429"]["headers"].get("Retry-After").is_some(),
+                    "{name} lacks 429 with Retry-After"
+                );
             }
             if operation.get("requestBody").is_some() {
                 for status in ["400", "413", "415"] {

@@ -73,6 +73,16 @@ pub enum ApiError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// Too many requests or streams for the key (429, with `Retry-After`).
+    #[error("{message}")]
+    TooManyRequests {
+        /// Stable machine-readable code: `rate_limited` or `too_many_streams`.
+        code: &'static str,
+        /// Which limit was reached and what to do.
+        message: String,
+        /// Seconds to wait before retrying (the `Retry-After` header).
+        retry_after_secs: u64,
+    },
     /// Anything unexpected; logged with context, answered opaquely (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -137,6 +147,7 @@ impl ApiError {
             }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Refused { status, code, .. } => (*status, code),
+            ApiError::TooManyRequests { code, .. } => (StatusCode::TOO_MANY_REQUESTS, code),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -161,7 +172,17 @@ impl IntoResponse for ApiError {
                 request_id,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 

@@ -6,9 +6,11 @@
 
 pub mod access;
 pub mod auth;
+pub mod body_timeout;
 pub mod doc_errors;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod list;
 pub mod meta_error;
 pub mod metrics;
@@ -138,7 +140,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     .with_state::<AppState>(state)
 }
 
-/// Adds the fallbacks, metrics, request ids and the body limit around `app`.
+/// Adds the fallbacks, metrics, the slow-body guard, request ids and the body limit around
+/// `app`.
 pub fn finish(app: Router<AppState>, state: AppState) -> Router {
     let limit = state.settings.body_limit;
     app.fallback(not_found)
@@ -146,6 +149,10 @@ pub fn finish(app: Router<AppState>, state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            body_timeout::guard,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(request_id::assign))

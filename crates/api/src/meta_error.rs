@@ -53,6 +53,7 @@ impl From<ApiError> for MetaApiError {
             ApiError::Unauthorized(_) => (190, "Invalid OAuth access token"),
             ApiError::Forbidden(_) => (10, "Permission denied"),
             ApiError::NotFound(_) => (100, "Invalid parameter"),
+            ApiError::TooManyRequests { .. } => (80007, "Rate limit issues"),
             ApiError::Internal(_) | ApiError::Unavailable(_) => (1, "An unknown error occurred"),
             _ => (100, "Invalid parameter"),
         };

@@ -7,6 +7,7 @@ use switchboard_service::gateway::Gateway;
 use switchboard_store::Store;
 
 use crate::auth::Authenticator;
+use crate::limits::StreamSlots;
 use crate::metrics::Metrics;
 
 /// Settings of the HTTP layer.
@@ -14,6 +15,8 @@ use crate::metrics::Metrics;
 pub struct ApiSettings {
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Longest stall of a request body between two chunks.
+    pub body_timeout: std::time::Duration,
     /// Base URL clients use to reach this server (for URLs in answers).
     pub public_url: String,
     /// Whether `public_url` was configured (else it is the bound address, which an upstream
@@ -34,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// HTTP settings.
     pub settings: Arc<ApiSettings>,
+    /// The event streams each key holds open on this node.
+    pub streams: Arc<StreamSlots>,
     /// The services' parts: store, upstream, outbox, media, settings.
     pub gateway: Gateway,
     /// The built-in sandbox (the emulator mounted under `/sandbox`), when enabled.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+use switchboard_api::limits::KeyLimitSettings;
 use switchboard_core::schedule::ScheduleRules;
 use switchboard_service::bot::BotWorkerSettings;
 use switchboard_service::broadcasts::BroadcastSettings;
@@ -251,6 +252,16 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// Seconds in-flight requests get to finish at shutdown.
     pub shutdown_grace_seconds: u64,
+    /// Requests per second per API key on this node (0: no limit).
+    pub key_requests_per_second: f64,
+    /// Requests a key may make at once before the rate applies.
+    pub key_request_burst: u32,
+    /// Event streams (SSE, WebSocket) one key may hold open on this node.
+    pub streams_per_key: u32,
+    /// Milliseconds a client gets to send a request's headers.
+    pub header_timeout_ms: u64,
+    /// Milliseconds a request body may stall between two chunks.
+    pub body_timeout_ms: u64,
 }
 
 /// Logging settings.
@@ -493,6 +504,25 @@ impl Config {
                 message: "must be at least 1024".into(),
             });
         }
+        let h = &self.http;
+        if !h.key_requests_per_second.is_finite() || h.key_requests_per_second < 0.0 {
+            return Err(ConfigError::Invalid {
+                key: "http.key_requests_per_second",
+                message: "must be 0 (no limit) or a positive number".into(),
+            });
+        }
+        if h.key_request_burst == 0 || h.streams_per_key == 0 {
+            return Err(ConfigError::Invalid {
+                key: "http.key_request_burst",
+                message: "key_request_burst and streams_per_key must be at least 1".into(),
+            });
+        }
+        if h.header_timeout_ms < 10 || h.body_timeout_ms < 10 {
+            return Err(ConfigError::Invalid {
+                key: "http.header_timeout_ms",
+                message: "header_timeout_ms and body_timeout_ms must be at least 10".into(),
+            });
+        }
         Ok(())
     }
 
@@ -606,6 +636,16 @@ impl From<&SchedulingConfig> for SendSettings {
                 max_ahead_ms: (s.max_ahead_days as i64).saturating_mul(24 * 60 * 60 * 1000),
             },
             ..SendSettings::default()
+        }
+    }
+}
+
+impl From<&HttpConfig> for KeyLimitSettings {
+    fn from(h: &HttpConfig) -> Self {
+        KeyLimitSettings {
+            requests_per_second: h.key_requests_per_second,
+            burst: h.key_request_burst,
+            streams: h.streams_per_key,
         }
     }
 }

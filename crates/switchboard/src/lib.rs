@@ -3,12 +3,15 @@
 
 pub mod bootstrap;
 pub mod config;
+pub mod http_server;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_server::{serve_until, ServeSettings};
 use switchboard_api::auth::Authenticator;
+use switchboard_api::limits::{KeyLimitSettings, KeyRates, StreamSlots};
 use switchboard_api::metrics::Metrics;
 use switchboard_api::{ApiSettings, AppState};
 use switchboard_connectors::cloud::{CloudClient, ConnectorConfig};
@@ -128,7 +131,11 @@ impl Server {
         let background = self.spawn_workers(&gateway, &workers).await?;
         tracing::info!(address = %bound, store = self.store.backend(), sandbox = sandbox.is_some(), "Switchboard is listening");
         let grace = Duration::from_secs(self.config.http.shutdown_grace_seconds);
-        serve_until(listener, app, shutdown, grace).await?;
+        let settings = ServeSettings {
+            header_timeout: Duration::from_millis(self.config.http.header_timeout_ms),
+            grace,
+        };
+        serve_until(listener, app, shutdown, settings).await;
         drain(workers, background, grace).await;
         self.store.close().await;
         tracing::info!("stopped");
@@ -206,14 +213,18 @@ impl Server {
 
     /// What every handler gets.
     fn app_state(&self, urls: &Urls, gateway: Gateway, sandbox: Option<Emulator>) -> AppState {
+        let limits = KeyLimitSettings::from(&self.config.http);
         AppState {
             auth: Arc::new(Authenticator::new(
                 self.store.clone(),
                 self.admin_hash.clone(),
+                KeyRates::new(limits),
             )),
+            streams: Arc::new(StreamSlots::new(limits.streams)),
             metrics: Arc::new(Metrics::new()),
             settings: Arc::new(ApiSettings {
                 body_limit: self.config.http.body_limit_bytes,
+                body_timeout: Duration::from_millis(self.config.http.body_timeout_ms),
                 public_url: urls.public.clone(),
                 public_url_configured: !self.config.public_url.trim().is_empty(),
                 local_url: urls.local.clone(),
@@ -328,30 +339,6 @@ fn router(state: AppState, sandbox: Option<&Emulator>) -> axum::Router {
         routes = routes.nest_service("/sandbox", emulator.router());
     }
     switchboard_api::finish(routes, state)
-}
-
-/// Serves `app` until `shutdown` completes, then stops accepting connections and lets
-/// in-flight requests finish within `grace`.
-async fn serve_until(
-    listener: TcpListener,
-    app: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    grace: Duration,
-) -> Result<(), StartError> {
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = stop_rx.wait_for(|stopped| *stopped).await;
-    });
-    let server = tokio::spawn(async move { server.await });
-    shutdown.await;
-    tracing::info!("shutting down: no new connections, finishing in-flight requests");
-    let _ = stop_tx.send(true);
-    match tokio::time::timeout(grace, server).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(join)) => tracing::error!(error = %join, "the HTTP server task failed"),
-        Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
-    }
-    Ok(())
 }
 
 /// Stops the workers and waits for each (in start order, the dispatcher last) within `grace`.

@@ -183,7 +183,16 @@ async fn read_multipart(
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         match field.name().unwrap_or("") {
             "broadcast" => {
-                let bytes = field.bytes().await.map_err(malformed)?;
+                let limit = state.settings.body_limit;
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(ApiError::PayloadTooLarge(format!(
+                            "the `broadcast` part is larger than {limit} bytes (http.body_limit_bytes); only the `csv` part may be large"
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
                 body = Some(parse_body(&bytes)?);
             }
             "csv" => {

@@ -29,6 +29,7 @@ use crate::access::{Auth, CanRead};
 use crate::auth::KeyPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiQuery};
+use crate::limits::StreamSlot;
 use crate::list::List;
 use crate::state::AppState;
 
@@ -178,6 +179,8 @@ async fn list_events(
 }
 
 struct Tail {
+    /// The key's stream slot, held while the stream is open.
+    _slot: StreamSlot,
     store: std::sync::Arc<dyn Store>,
     account: AccountId,
     filter: EventFilter,
@@ -228,6 +231,7 @@ async fn tail(
     headers: &HeaderMap,
 ) -> ApiResult<Tail> {
     let f = filter(key, q)?;
+    let slot = state.streams.open(key.key_id)?;
     let cursor = resume_from(headers, q);
     // Validate the cursor now, so a bad one is a 400 rather than a silently closed stream.
     read(
@@ -239,6 +243,7 @@ async fn tail(
     )
     .await?;
     Ok(Tail {
+        _slot: slot,
         store: state.store().clone(),
         account: key.account_id,
         filter: f,

@@ -433,6 +433,7 @@ async fn replay(
     ApiJson(body): ApiJson<Replay>,
 ) -> ApiResult<(StatusCode, Json<Replayed>)> {
     let id = subscription_id(&id)?;
+    subscriptions::get(state.store().as_ref(), key.account_id, id).await?;
     let from =
         match (body.since.as_deref(), body.after_event_id) {
             (Some(since), None) => ReplayFrom::Time(parse_rfc3339(since).ok_or_else(|| {

@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod abuse_limits;
 mod architecture;
 mod bot;
 mod broadcasts;
@@ -14,6 +15,7 @@ mod contacts;
 mod credits;
 mod foundation;
 mod inbound;
+mod isolation_matrix;
 mod media;
 mod pages;
 mod sandbox;

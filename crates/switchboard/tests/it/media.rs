@@ -18,10 +18,10 @@ use sha2::Digest;
 use switchboard::config::Config;
 
 const KB: usize = 1024;
-const MB: usize = 1024 * 1024;
+pub(crate) const MB: usize = 1024 * 1024;
 
 /// A PNG: the signature, then filler.
-fn png(len: usize) -> Vec<u8> {
+pub(crate) fn png(len: usize) -> Vec<u8> {
     let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
     b.extend((0..len.saturating_sub(8)).map(|i| (i % 251) as u8));
     b

@@ -2,10 +2,12 @@
 
 #![allow(dead_code)]
 
+mod document;
 mod flows;
 mod http;
 mod receiver;
 
+pub use document::*;
 pub use flows::*;
 pub use http::*;
 pub use receiver::*;
@@ -60,6 +62,8 @@ pub fn test_config(data_dir: &std::path::Path, database_url: String) -> Config {
     config.dispatch.retry_max_ms = 200;
     config.dispatch.max_attempts = 30;
     config.upstream.request_timeout_ms = 10_000;
+    // Tests send as fast as they can with one key; the per-key rate has its own tests.
+    config.http.key_requests_per_second = 0.0;
     config
 }
 

@@ -175,7 +175,7 @@ pub struct ServerSpec {
 
 impl ServerSpec {
     /// Fast retries, a 1 s upstream timeout, Meta's highest channel rate, no pair
-    /// limit in the way, plus `extra` (`SWITCHBOARD_` names without the prefix).
+    /// limit or per-key request rate in the way, plus `extra` (`SWITCHBOARD_` names without the prefix).
     pub fn new(
         dir: &Path,
         database_url: Option<String>,
@@ -197,6 +197,7 @@ impl ServerSpec {
             ("DISPATCH__RETRY_MAX_MS", "1000".into()),
             ("DISPATCH__CONCURRENCY", concurrency.to_string()),
             ("UPSTREAM__REQUEST_TIMEOUT_MS", "1000".into()),
+            ("HTTP__KEY_REQUESTS_PER_SECOND", "0".into()),
         ]
         .into_iter()
         .map(|(k, v)| (format!("SWITCHBOARD_{k}"), v))
