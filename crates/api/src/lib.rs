@@ -51,6 +51,7 @@ pub use state::{ApiSettings, AppState};
         (name = "templates", description = "Message templates per channel, synced with the upstream"),
         (name = "bot", description = "Bot automation: settings, keyword rules and menus, opt-out, decision log"),
         (name = "broadcasts", description = "Broadcasts: one message to an audience, with per-target statuses, counters and credits"),
+        (name = "compat-sendbuttons", description = "The Send Buttons service's API (key in the body as `apiKey`; answers `status` OK/FAIL with a `reason` code), translated onto the native send"),
     )
 )]
 struct ApiDoc;
@@ -85,6 +86,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::templates::router())
         .merge(routes::bot::router())
         .merge(routes::broadcasts::router())
+        .merge(routes::sendbuttons::router())
 }
 
 /// The OpenAPI document of the native API.

@@ -22,6 +22,7 @@ pub mod record;
 pub mod retry;
 pub mod schedule;
 pub mod secret;
+pub mod sendbuttons;
 pub mod standard_webhooks;
 pub mod stats;
 pub mod status;

@@ -19,6 +19,7 @@ pub mod messages;
 pub mod outbox;
 pub mod read;
 pub mod send;
+pub mod sendbuttons;
 pub mod stats;
 pub mod telegram;
 pub mod templates;

@@ -15,6 +15,7 @@ pub mod media;
 pub mod messages;
 pub mod sandbox;
 pub mod scheduled;
+pub mod sendbuttons;
 pub mod stats;
 pub mod subscriptions;
 pub mod telegram_webhooks;

@@ -33,7 +33,6 @@ pub(super) fn plain(value: &Value) -> Check<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::message::{parse_message, MessageContent};
     use serde_json::json;
 

@@ -17,6 +17,7 @@ mod inbound;
 mod media;
 mod sandbox;
 mod scheduled;
+mod sendbuttons;
 mod sending;
 mod stats;
 mod stats_timezone;
