@@ -16,6 +16,7 @@ mod json_reader;
 pub mod key;
 pub mod media;
 pub mod message;
+pub mod multiwhats;
 pub mod ratelimit;
 pub mod recipient;
 pub mod record;

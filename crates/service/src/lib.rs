@@ -16,6 +16,7 @@ pub mod keys;
 pub mod limits;
 pub mod media;
 pub mod messages;
+pub mod multiwhats;
 pub mod outbox;
 pub mod read;
 pub mod send;

@@ -5,14 +5,14 @@
 //! validation, window, outbox, statuses and events).
 
 use serde_json::{json, Value};
-use switchboard_core::channel::{Channel, ChannelKind};
+use switchboard_core::channel::Channel;
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::media::MediaSource;
 use switchboard_core::sendbuttons::{minutes_left, HeaderMedia, Reason, Refusal, SendButtons};
 use switchboard_core::template_def::media_rules::MediaKind;
 use switchboard_core::time::{parse_rfc3339, Millis};
-use switchboard_store::PageRequest;
 
+use crate::channels::by_number::whatsapp_channel;
 use crate::media::fetch::fetch;
 use crate::media::ingest::{ingest, IngestRequest};
 use crate::media::{manage, Media, MediaError};
@@ -40,48 +40,20 @@ fn temporary(what: &str, e: impl std::fmt::Display) -> Refusal {
     )
 }
 
-/// Whether `from` names `channel`: its id, or its WhatsApp number (digits compared, so `+`
-/// and spaces do not matter).
-fn names(channel: &Channel, from: &str) -> bool {
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    let wanted = digits(from);
-    channel.id.to_string() == from.trim()
-        || (!wanted.is_empty() && digits(&display_number(channel)) == wanted)
-}
-
 /// The account's WhatsApp channel that `from` names (only `scope` for a key limited to one).
-pub async fn channel_from(
+async fn channel_from(
     parts: &SendParts,
     account: AccountId,
     scope: Option<ChannelId>,
     from: &str,
 ) -> Result<Channel, Refusal> {
-    let mut page = PageRequest {
-        after: None,
-        limit: Some(500),
-    };
-    loop {
-        let listed = parts
-            .store
-            .list_channels(account, scope, &page)
-            .await
-            .map_err(|e| temporary("reading the channels", e))?;
-        if let Some(c) = listed
-            .items
-            .into_iter()
-            .find(|c| matches!(c.kind, ChannelKind::Sandbox | ChannelKind::Cloud) && names(c, from))
-        {
-            return Ok(c);
-        }
-        match listed.next {
-            Some(next) => page.after = Some(next),
-            None => break,
-        }
-    }
-    Err(Refusal::new(
-        Reason::UnknownFrom,
-        format!("from: `{from}` is not a WhatsApp number of your account; give one of your channels' numbers (display_phone_number) or a channel id (ch_…)"),
-    ))
+    whatsapp_channel(parts.store.as_ref(), account, scope, from)
+        .await
+        .map_err(|e| temporary("reading the channels", e))?
+        .ok_or_else(|| Refusal::new(
+            Reason::UnknownFrom,
+            format!("from: `{from}` is not a WhatsApp number of your account; give one of your channels' numbers (display_phone_number) or a channel id (ch_…)"),
+        ))
 }
 
 fn media_refusal(e: MediaError) -> Refusal {

@@ -13,6 +13,7 @@ pub mod health;
 pub mod keys;
 pub mod media;
 pub mod messages;
+pub mod multiwhats;
 pub mod sandbox;
 pub mod scheduled;
 pub mod sendbuttons;

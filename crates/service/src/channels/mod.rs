@@ -5,6 +5,7 @@
 //! under `settings` ([`kinds`]). A kind is validated fully first, then refused with
 //! `channel_kind_unavailable` when this build has no connector for it.
 
+pub mod by_number;
 pub mod kinds;
 
 use switchboard_core::account::validate_name;

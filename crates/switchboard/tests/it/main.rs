@@ -15,6 +15,7 @@ mod credits;
 mod foundation;
 mod inbound;
 mod media;
+mod multiwhats;
 mod sandbox;
 mod scheduled;
 mod sendbuttons;
