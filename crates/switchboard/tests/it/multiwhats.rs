@@ -89,7 +89,7 @@ async fn the_documented_request_queues_and_counters_follow(server: &TestServer) 
     }
     assert_eq!(q["extra_data"]["buttons"], json!(["👍 Yes", "⛔ No"]));
     assert_eq!(q["extra_data"]["options"], Value::Null);
-    assert_eq!(q["user_id"].is_string(), true);
+    assert!(q["user_id"].is_string());
     assert_eq!(q["social_media_account_id"], ctx.channel.as_str());
     let id = string(&q["id"]);
     let targets = q["targets"].as_array().unwrap();
