@@ -100,8 +100,9 @@ pub struct ChannelView {
     /// Cloud, sandbox: Meta's phone number id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_id: Option<String>,
-    /// Sandbox: the channel's WhatsApp number (international, without +), as the sandbox
-    /// numbers it; the `from` of the compatibility dialects.
+    /// Sandbox, cloud: the channel's WhatsApp number (international, without +): the
+    /// sandbox's, or the one the upstream reported when the channel was created or its
+    /// templates last synced (absent until then); the `from` of the compatibility dialects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_phone_number: Option<String>,
     /// Cloud, sandbox: WhatsApp Business Account id.
@@ -180,6 +181,7 @@ fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> Channe
     let webhook_url = webhook_url(state, &channel);
     let display_phone_number = match (channel.kind, channel.settings.cloud()) {
         (Kind::Sandbox, Some(s)) => Some(sandbox_display_number(&s.phone_number_id)),
+        (_, Some(s)) => s.display_phone_number.clone(),
         _ => None,
     };
     let mut view = ChannelView {

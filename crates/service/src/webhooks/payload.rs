@@ -70,12 +70,15 @@ fn metadata(e: &Event, channel: &Channel) -> Value {
 }
 
 /// The channel's WhatsApp number as known without an event: the sandbox's number for
-/// sandbox channels, the phone number id for cloud channels (Switchboard has no other
-/// source), the channel id for the other kinds.
+/// sandbox channels; for cloud channels the number the upstream reported at creation or the
+/// last sync, else the phone number id; the channel id for the other kinds.
 pub fn display_number(channel: &Channel) -> String {
     match (channel.kind, channel.settings.cloud()) {
         (ChannelKind::Sandbox, Some(c)) => sandbox_display_number(&c.phone_number_id),
-        (_, Some(c)) => c.phone_number_id.clone(),
+        (_, Some(c)) => c
+            .display_phone_number
+            .clone()
+            .unwrap_or_else(|| c.phone_number_id.clone()),
         _ => channel.id.to_string(),
     }
 }

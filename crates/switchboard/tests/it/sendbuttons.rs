@@ -267,6 +267,51 @@ async fn failures_use_the_service_shape(server: &TestServer) {
     assert!(data(&listed).is_empty(), "nothing stored for failures");
 }
 
+/// A cloud channel learns its number from the upstream when it is created (here the
+/// emulator, as the Graph API), shows it, and is found by it as `from`.
+async fn a_cloud_channel_is_found_by_its_upstream_number(server: &TestServer) {
+    let (_, key) = create_account(server, "acme").await;
+    server
+        .post_json(
+            "/sandbox/emulator/phone_numbers",
+            NO_KEY,
+            &json!({"phone_number_id": "106540352242922", "waba_id": "102290129340398",
+                "display_phone_number": "+1 555-010-2030", "access_token": "EAAG-cloud-token",
+                "app_secret": "cloud-app-secret", "verified_name": "Acme"}),
+        )
+        .await
+        .status(200);
+    let created = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            &json!({"name": "cloud", "kind": "cloud", "phone_number_id": "106540352242922",
+                "waba_id": "102290129340398", "access_token": "EAAG-cloud-token",
+                "app_secret": "cloud-app-secret", "base_url": format!("{}/sandbox", server.base)}),
+        )
+        .await
+        .status(201);
+    let channel = string(&created["id"]);
+    let view = eventually(20, "the display number", || async {
+        let view = server
+            .get(&format!("/v1/channels/{channel}"), &key)
+            .await
+            .status(200);
+        view["display_phone_number"].is_string().then_some(view)
+    })
+    .await;
+    assert_eq!(view["display_phone_number"], "15550102030");
+    // Found by its number: the customer never wrote, so the window (not `from`) refuses.
+    let why = fails(
+        server,
+        &documented(&key, "+1 555 010 2030", "972501230000"),
+        422,
+        6,
+    )
+    .await;
+    assert!(why.contains("template"), "{why}");
+}
+
 fn private_files(c: &mut Config) {
     c.allow_private_targets = true;
     c.webhooks.poll_ms = 10;
@@ -277,4 +322,5 @@ on_both_backends!(
     documented_request => super::the_documented_request_sends_buttons where super::private_files,
     local_storage => super::local_storage_sends_our_copy where super::private_files,
     failures => super::failures_use_the_service_shape,
+    cloud_number => super::a_cloud_channel_is_found_by_its_upstream_number,
 );
