@@ -116,6 +116,16 @@ pub(crate) fn is_http_url(s: &str) -> bool {
     !host.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A value the compatibility dialects read as text: a string, or a number written as one
+/// (their clients send numbers such as phone numbers either way).
+pub(crate) fn loose_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// Drops every object member whose value is `null`, at any depth. Clients of Meta's API send
 /// `null` for the optional fields they were not given, and Meta reads that as absent; a
 /// required field sent as `null` is then reported missing.

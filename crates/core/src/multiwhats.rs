@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::broadcast::{BroadcastRecord, BroadcastStatus, TargetStatus};
+use crate::json_reader::loose_text;
 use crate::time::Millis;
 
 /// Reply buttons per message (WhatsApp's limit).
@@ -37,11 +38,12 @@ pub struct SendDynamic {
 
 fn string_field(body: &Value, key: &str, hint: &str) -> Result<String, String> {
     match body.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
         None | Some(Value::Null) => Err(format!("{key}: is required; {hint}")),
-        Some(Value::String(_)) => Err(format!("{key}: must not be empty; {hint}")),
-        Some(_) => Err(format!("{key}: must be a string; {hint}")),
+        Some(v) => match loose_text(v) {
+            Some(s) if !s.trim().is_empty() => Ok(s),
+            Some(_) => Err(format!("{key}: must not be empty; {hint}")),
+            None => Err(format!("{key}: must be a string; {hint}")),
+        },
     }
 }
 
@@ -82,10 +84,12 @@ pub fn read(body: &Value) -> Result<SendDynamic, String> {
     let to = match body.get("to") {
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()
-            .map(|v| match v {
-                Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
-                Value::Number(n) => Ok(n.to_string()),
-                _ => Err("to: every item must be a phone number with its country code".to_string()),
+            .map(|v| {
+                loose_text(v)
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or_else(|| {
+                        "to: every item must be a phone number with its country code".to_string()
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?,
         Some(Value::Array(_)) => return Err("to: give at least one number".into()),

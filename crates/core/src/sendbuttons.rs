@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::json_reader::is_http_url;
+use crate::json_reader::{is_http_url, loose_text};
 
 /// `footer`: at most 60 characters.
 pub const FOOTER_MAX: usize = 60;
@@ -169,8 +169,10 @@ pub struct SendButtons {
     pub footer: Option<String>,
     /// The reply buttons `(text, id)`, in order (one with `buttonExternal`).
     pub buttons: Vec<(String, String)>,
-    /// `buttonExternal`.
+    /// `buttonExternal`, read.
     pub external: Option<External>,
+    /// `buttonExternal` as written (echoed in the answer).
+    pub external_text: Option<String>,
     /// `replyTo`: the quoted message.
     pub reply_to: Option<String>,
     /// `showRequest`: echo the request (without `apiKey`) in the answer.
@@ -185,11 +187,9 @@ pub struct SendButtons {
 fn text(map: &Map<String, Value>, key: &str) -> Result<Option<String>, Refusal> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(Refusal::invalid(format!(
-            "{key}: must be a string; send it as text"
-        ))),
+        Some(v) => loose_text(v)
+            .map(Some)
+            .ok_or_else(|| Refusal::invalid(format!("{key}: must be a string; send it as text"))),
     }
 }
 
@@ -331,10 +331,8 @@ pub fn read(value: &Value) -> Result<SendButtons, Refusal> {
     if let Some(f) = &footer {
         at_most("footer", f, FOOTER_MAX)?;
     }
-    let external = text(map, "buttonExternal")?
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| read_external(&e))
-        .transpose()?;
+    let external_text = text(map, "buttonExternal")?.filter(|e| !e.trim().is_empty());
+    let external = external_text.as_deref().map(read_external).transpose()?;
     let mut buttons = Vec::new();
     let count = if external.is_some() { 1 } else { 3 };
     for i in 1..=count {
@@ -375,6 +373,7 @@ pub fn read(value: &Value) -> Result<SendButtons, Refusal> {
         footer,
         buttons,
         external,
+        external_text,
         reply_to,
         show_request,
         local_storage,

@@ -199,11 +199,6 @@ async fn handle(
     )
     .await?;
     let button = |i: usize| request.buttons.get(i).map(|(title, _)| title.clone());
-    let text = |k: &str| match value.get(k) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
     Ok(SendButtonsAnswer {
         status: "OK".into(),
         unique: Some(sent.unique),
@@ -213,7 +208,7 @@ async fn handle(
         button1: button(0),
         button2: button(1),
         button3: button(2),
-        buttonExternal: text("buttonExternal"),
+        buttonExternal: request.external_text.clone(),
         timestamp: now / 1000,
         from: Some(sent.from),
         to: Some(sent.to),
