@@ -151,6 +151,29 @@ async fn body_keys_lists_texts_and_schedules(server: &TestServer) {
     })
     .await;
 
+    // A customer who never wrote: the window refuses the button message, the target counts
+    // as not delivered and its credit is refunded.
+    let q = server
+        .post_json(
+            &format!("{BASE}/send-dynamic?apikey={}", ctx.key),
+            NO_KEY,
+            &documented(&from, "905374930003"),
+        )
+        .await
+        .status(200);
+    let id = string(&q["id"]);
+    let q = eventually(30, "the closed window to fail the target", || async {
+        let q = queue(server, &ctx.key, &id).await.status(200);
+        (q["not_delivered_count"] == 1).then_some(q)
+    })
+    .await;
+    assert_eq!(q["targets"][0]["status"], "failed", "{q}");
+    eventually(10, "the refund", || async {
+        let q = queue(server, &ctx.key, &id).await.status(200);
+        (q["total_credit"] == 0).then_some(())
+    })
+    .await;
+
     let in_a_month = switchboard_core::time::now_millis() + 30 * 24 * 3600 * 1000;
     let later = switchboard_core::multiwhats::format_time(in_a_month);
     let mut body = documented(&from, customers[0]);

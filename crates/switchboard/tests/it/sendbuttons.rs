@@ -173,6 +173,16 @@ async fn local_storage_sends_our_copy(server: &TestServer) {
         .status(200);
     assert_eq!(stored["mime_type"], "image/jpeg");
 
+    // Without localStorage the link itself is sent.
+    body["localStorage"] = json!(0);
+    let answer = post(server, &body).await.status(200);
+    let m = message(server, &ctx.key, answer["unique"].as_str().unwrap()).await;
+    assert_eq!(
+        m["content"]["interactive"]["header"]["image"]["link"],
+        format!("{}/photo.jpg", files.base)
+    );
+    body["localStorage"] = json!(1);
+
     // A JPEG behind a .pdf name is not a document header; a missing file is unreachable.
     body["header"] = json!(4);
     body["headerURL"] = json!(format!("{}/fake.pdf", files.base));
