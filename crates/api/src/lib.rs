@@ -53,6 +53,8 @@ pub use state::{ApiSettings, AppState};
         (name = "templates", description = "Message templates per channel, synced with the upstream"),
         (name = "bot", description = "Bot automation: settings, keyword rules and menus, opt-out, decision log"),
         (name = "broadcasts", description = "Broadcasts: one message to an audience, with per-target statuses, counters and credits"),
+        (name = "compat-multiwhats", description = "The MultiWhats API (key as the `apikey` query parameter or in the body; errors `{status: false, message}`): send-dynamic queues are broadcasts underneath"),
+        (name = "compat-sendbuttons", description = "The Send Buttons service's API (key in the body as `apiKey`; answers `status` OK/FAIL with a `reason` code), translated onto the native send"),
     )
 )]
 struct ApiDoc;
@@ -87,6 +89,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::templates::router())
         .merge(routes::bot::router())
         .merge(routes::broadcasts::router())
+        .merge(routes::sendbuttons::router())
+        .merge(routes::multiwhats::router())
 }
 
 /// The OpenAPI document of the native API.

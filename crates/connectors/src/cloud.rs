@@ -26,6 +26,7 @@ mod classify;
 pub(crate) mod client;
 mod media;
 mod messages;
+mod phone;
 mod target;
 mod templates;
 
@@ -230,6 +231,10 @@ impl Connector for CloudConnector {
 
     async fn list_templates(&self, name: Option<&str>) -> Result<Vec<Value>, ConnectorError> {
         templates::list(&self.client, &self.target, name).await
+    }
+
+    async fn display_number(&self) -> Result<Option<String>, ConnectorError> {
+        phone::display_number(&self.client, &self.target).await
     }
 
     async fn create_template(&self, template: &Value) -> Result<Value, ConnectorError> {

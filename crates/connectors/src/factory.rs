@@ -184,6 +184,7 @@ mod tests {
 
     fn cloud(base_url: Option<&str>) -> ChannelSettings {
         ChannelSettings::Cloud(CloudSettings {
+            display_phone_number: None,
             phone_number_id: "1".into(),
             waba_id: "2".into(),
             access_token: "t".into(),

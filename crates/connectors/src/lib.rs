@@ -147,6 +147,12 @@ pub trait Connector: Send + Sync + 'static {
     /// Downloads media from a URL returned by [`Connector::media_info`], as a byte stream.
     async fn download_media(&self, url: &str) -> Result<reqwest::Response, ConnectorError>;
 
+    /// The channel's own number as the upstream shows it, digits only (international,
+    /// without `+`); `None` for upstreams without one.
+    async fn display_number(&self) -> Result<Option<String>, ConnectorError> {
+        Ok(None)
+    }
+
     /// Lists message templates (`GET /{waba_id}/message_templates`), raw JSON `data` entries.
     async fn list_templates(
         &self,

@@ -116,6 +116,61 @@ pub(crate) fn is_http_url(s: &str) -> bool {
     !host.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A value the compatibility dialects read as text: a string, or a number written as one
+/// (their clients send numbers such as phone numbers either way).
+pub(crate) fn loose_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Drops every object member whose value is `null`, at any depth. Clients of Meta's API send
+/// `null` for the optional fields they were not given, and Meta reads that as absent; a
+/// required field sent as `null` is then reported missing.
+pub(crate) fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// Decodes the members of `map` named in `fields` (`(key, "an object" | "an array")`) that
+/// are JSON-encoded strings, as the Graph API accepts for its object and array parameters
+/// (`"contacts": "[{…}]"`). A string that does not parse is refused, saying what to send; one
+/// that parses to another type is left to the type check of its reader.
+pub(crate) fn decode_encoded<E: Report>(
+    map: &mut Map<String, Value>,
+    path: &Path,
+    fields: &[(&str, &str)],
+) -> Result<(), E> {
+    for (key, expected) in fields {
+        let Some(Value::String(s)) = map.get(*key) else {
+            continue;
+        };
+        match serde_json::from_str::<Value>(s) {
+            Ok(decoded @ (Value::Object(_) | Value::Array(_))) => {
+                map.insert((*key).to_string(), decoded);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(E::invalid(
+                    &path.key(key),
+                    format!(
+                        "must be {expected}, or a string holding {expected} as JSON; got a string that is not valid JSON ({e})"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `s` is non-empty and at most `max` characters; `what`, when given, names the
 /// text at the start of the sentence.
 fn check_len<E: Report>(path: &Path, s: &str, max: usize, what: Option<&str>) -> Result<(), E> {
@@ -563,6 +618,33 @@ mod tests {
     use crate::message::MessageError;
     use crate::template_def::TemplateError;
     use serde_json::json;
+
+    #[test]
+    fn nulls_are_dropped_at_any_depth() {
+        let mut v = json!({"a": null, "b": {"c": null, "d": 1}, "e": [{"f": null}, null]});
+        drop_nulls(&mut v);
+        assert_eq!(v, json!({"b": {"d": 1}, "e": [{}, null]}));
+    }
+
+    #[test]
+    fn encoded_strings_are_decoded_or_refused() {
+        let fields = [("xs", "an array"), ("o", "an object")];
+        let mut v = json!({"xs": "[{\"a\": 1}]", "o": "{\"b\": 2}", "t": "{}"});
+        let map = v.as_object_mut().expect("object");
+        decode_encoded::<MessageError>(map, &Path::root(), &fields).expect("decoded");
+        assert_eq!(v, json!({"xs": [{"a": 1}], "o": {"b": 2}, "t": "{}"}));
+
+        let mut v = json!({"o": "12"});
+        let map = v.as_object_mut().expect("object");
+        decode_encoded::<MessageError>(map, &Path::root(), &fields).expect("left as is");
+        assert_eq!(v, json!({"o": "12"}));
+
+        let mut v = json!({"xs": "[{oops"});
+        let map = v.as_object_mut().expect("object");
+        let err = decode_encoded::<MessageError>(map, &Path::root(), &fields).expect_err("refused");
+        assert_eq!(err.path, "xs");
+        assert!(err.details.contains("not valid JSON"), "{}", err.details);
+    }
 
     #[test]
     fn paths_render_like_meta() {

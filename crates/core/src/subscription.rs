@@ -14,6 +14,9 @@ pub enum PayloadFormat {
     Switchboard,
     /// Meta's webhook payload, so an existing Cloud API webhook handler works unchanged.
     Meta,
+    /// The Send Buttons service's flat payload (a tapped button is `type: "button"` with its
+    /// text in `body`), for clients moving from that service.
+    Sendbuttons,
 }
 
 impl PayloadFormat {
@@ -22,6 +25,7 @@ impl PayloadFormat {
         match self {
             PayloadFormat::Switchboard => "switchboard",
             PayloadFormat::Meta => "meta",
+            PayloadFormat::Sendbuttons => "sendbuttons",
         }
     }
 
@@ -30,6 +34,7 @@ impl PayloadFormat {
         match s {
             "switchboard" => Some(PayloadFormat::Switchboard),
             "meta" => Some(PayloadFormat::Meta),
+            "sendbuttons" => Some(PayloadFormat::Sendbuttons),
             _ => None,
         }
     }

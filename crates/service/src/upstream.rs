@@ -106,6 +106,7 @@ mod tests {
             name: "c".into(),
             kind: ChannelKind::Cloud,
             settings: ChannelSettings::Cloud(CloudSettings {
+                display_phone_number: None,
                 phone_number_id: "1".into(),
                 waba_id: "2".into(),
                 access_token: "token-one".into(),

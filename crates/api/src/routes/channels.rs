@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use switchboard_core::channel::{mask_secret, Channel, ChannelKind as Kind, ChannelSettings};
+use switchboard_core::channel::{
+    mask_secret, sandbox_display_number, Channel, ChannelKind as Kind, ChannelSettings,
+};
 
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::channels::{self, ChannelPatch, NewChannel, SettingsInput};
@@ -98,6 +100,11 @@ pub struct ChannelView {
     /// Cloud, sandbox: Meta's phone number id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_id: Option<String>,
+    /// Sandbox, cloud: the channel's WhatsApp number (international, without +): the
+    /// sandbox's, or the one the upstream reported when the channel was created or its
+    /// templates last synced (absent until then); the `from` of the compatibility dialects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_phone_number: Option<String>,
     /// Cloud, sandbox: WhatsApp Business Account id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waba_id: Option<String>,
@@ -172,7 +179,13 @@ fn webhook_url(state: &AppState, channel: &Channel) -> Option<String> {
 
 fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
     let webhook_url = webhook_url(state, &channel);
+    let display_phone_number = match (channel.kind, channel.settings.cloud()) {
+        (Kind::Sandbox, Some(s)) => Some(sandbox_display_number(&s.phone_number_id)),
+        (_, Some(s)) => s.display_phone_number.clone(),
+        _ => None,
+    };
     let mut view = ChannelView {
+        display_phone_number,
         webhook_url,
         id: channel.id.to_string(),
         name: channel.name,

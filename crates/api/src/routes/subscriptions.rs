@@ -61,7 +61,8 @@ pub struct CreateSubscription {
     pub url: String,
     /// Event filter: exact names (`message.delivered`), wildcards (`message.*`) or `*` (default).
     pub events: Option<Vec<String>>,
-    /// `switchboard` (default) or `meta` (Meta's webhook payload).
+    /// `switchboard` (default), `meta` (Meta's webhook payload) or `sendbuttons` (the Send
+    /// Buttons service's flat payload; see the README).
     pub format: Option<String>,
     /// Only this channel's events (`ch_…`).
     pub channel_id: Option<String>,
@@ -96,7 +97,7 @@ pub struct SubscriptionView {
     pub url: String,
     /// Event filter.
     pub events: Vec<String>,
-    /// `switchboard` or `meta`.
+    /// `switchboard`, `meta` or `sendbuttons`.
     pub format: String,
     /// Only this channel, or null for the whole account.
     pub channel_id: Option<String>,
@@ -274,7 +275,7 @@ fn format(text: Option<&str>) -> ApiResult<Option<PayloadFormat>> {
     text.map(|f| {
         PayloadFormat::parse(f).ok_or_else(|| {
             ApiError::invalid(format!(
-                "format: `{f}` is not a payload format: use switchboard or meta"
+                "format: `{f}` is not a payload format: use switchboard, meta or sendbuttons"
             ))
         })
     })

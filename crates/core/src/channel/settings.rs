@@ -25,6 +25,10 @@ pub struct CloudSettings {
     pub base_url: Option<String>,
     /// Graph API version, e.g. `v23.0`.
     pub api_version: String,
+    /// The number's display form, digits only (international, without `+`), as the
+    /// upstream reported it when the channel was created or last synced; `None` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_phone_number: Option<String>,
 }
 
 /// How a Telegram channel receives updates.
@@ -214,6 +218,7 @@ mod tests {
 
     fn cloud() -> CloudSettings {
         CloudSettings {
+            display_phone_number: None,
             phone_number_id: "1".into(),
             waba_id: "2".into(),
             access_token: "t".into(),

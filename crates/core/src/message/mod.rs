@@ -9,6 +9,7 @@
 mod contacts;
 mod currency;
 mod error;
+mod graph_input;
 mod idempotency;
 mod interactive;
 mod kind;
@@ -232,8 +233,8 @@ pub fn parse_request(value: &Value) -> Result<CloudRequest, MessageError> {
 
 /// Parses and validates a request body whose `to` is in the address form `form`.
 pub fn parse_request_to(value: &Value, form: AddressForm) -> Result<CloudRequest, MessageError> {
-    let root = Path::root();
-    let o = Obj::at(value, root)?;
+    let plain = graph_input::plain(value)?;
+    let o = Obj::at(&plain, Path::root())?;
     let product = o.str("messaging_product", "set it to \"whatsapp\"")?;
     if product != "whatsapp" {
         return Err(MessageError::invalid(

@@ -5,6 +5,8 @@
 //! under `settings` ([`kinds`]). A kind is validated fully first, then refused with
 //! `channel_kind_unavailable` when this build has no connector for it.
 
+pub mod by_number;
+pub mod display;
 pub mod kinds;
 
 use switchboard_core::account::validate_name;
@@ -153,6 +155,7 @@ pub fn timezone(text: &str) -> ServiceResult<String> {
 /// emulator, resolved at call time.
 pub fn sandbox_settings() -> CloudSettings {
     CloudSettings {
+        display_phone_number: None,
         phone_number_id: format!("1{}", digits(14)),
         waba_id: format!("2{}", digits(14)),
         access_token: format!("sandbox_{}", random_hex(24)),
@@ -202,6 +205,7 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
             ))
         }
         ChannelKind::Cloud => ChannelSettings::Cloud(CloudSettings {
+            display_phone_number: None,
             phone_number_id: numeric_id(
                 "phone_number_id",
                 required("phone_number_id", &input.phone_number_id)?,

@@ -65,6 +65,16 @@ pub async fn sync_channel(
         .await;
     gateway.templates.invalidate(channel.id);
     let outcome = outcome?;
+    // The number is learned with each sync (a failure only costs the display number).
+    if let Err(e) = crate::channels::display::learn_display_number(
+        gateway.store.as_ref(),
+        &gateway.upstream,
+        channel,
+    )
+    .await
+    {
+        tracing::debug!(channel_id = %channel.id, error = %e, "reading the display number failed");
+    }
     if outcome != SyncOutcome::default() {
         tracing::info!(channel_id = %channel.id, created = outcome.created, updated = outcome.updated,
             status_changes = outcome.status_changes, removed = outcome.removed, "templates synced");

@@ -129,14 +129,18 @@ impl Deliverer {
     async fn body_for(&self, s: &Subscription, e: &Event) -> StoreResult<Option<Vec<u8>>> {
         let value = match s.format {
             PayloadFormat::Switchboard => Some(payload::switchboard(e)),
-            PayloadFormat::Meta => {
+            PayloadFormat::Meta | PayloadFormat::Sendbuttons => {
                 let Some(channel_id) = e.channel_id else {
                     return Ok(None);
                 };
                 let Some(channel) = self.gateway.store.find_channel(channel_id).await? else {
                     return Ok(None);
                 };
-                payload::meta(e, &channel)
+                if s.format == PayloadFormat::Meta {
+                    payload::meta(e, &channel)
+                } else {
+                    super::sendbuttons::payload(e, &channel)
+                }
             }
         };
         Ok(value.and_then(|value| serde_json::to_vec(&value).ok()))

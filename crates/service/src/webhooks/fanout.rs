@@ -24,7 +24,11 @@ fn deliveries_for(
     subscriptions
         .iter()
         .filter(|s| s.account_id == event.account_id && s.wants(&event.kind, event.channel_id))
-        .filter(|s| s.format != PayloadFormat::Meta || meta_representable(&event.kind))
+        .filter(|s| match s.format {
+            PayloadFormat::Switchboard => true,
+            PayloadFormat::Meta => meta_representable(&event.kind),
+            PayloadFormat::Sendbuttons => super::sendbuttons::representable(&event.kind),
+        })
         .map(|s| Delivery {
             id: DeliveryId::new(),
             subscription_id: s.id,

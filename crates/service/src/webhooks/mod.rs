@@ -6,6 +6,7 @@ pub mod deliver;
 pub mod fanout;
 pub mod guard;
 pub mod payload;
+pub mod sendbuttons;
 pub mod settings;
 pub mod subscriptions;
 

@@ -62,14 +62,25 @@ fn metadata(e: &Event, channel: &Channel) -> Value {
         .cloud()
         .map(|c| c.phone_number_id.as_str())
         .unwrap_or_default();
-    let display = reported.unwrap_or_else(|| match channel.kind {
-        ChannelKind::Sandbox => sandbox_display_number(phone_number_id),
-        _ => phone_number_id.to_string(),
-    });
+    let display = reported.unwrap_or_else(|| display_number(channel));
     json!({
         "display_phone_number": display,
         "phone_number_id": phone_number_id,
     })
+}
+
+/// The channel's WhatsApp number as known without an event: the sandbox's number for
+/// sandbox channels; for cloud channels the number the upstream reported at creation or the
+/// last sync, else the phone number id; the channel id for the other kinds.
+pub fn display_number(channel: &Channel) -> String {
+    match (channel.kind, channel.settings.cloud()) {
+        (ChannelKind::Sandbox, Some(c)) => sandbox_display_number(&c.phone_number_id),
+        (_, Some(c)) => c
+            .display_phone_number
+            .clone()
+            .unwrap_or_else(|| c.phone_number_id.clone()),
+        _ => channel.id.to_string(),
+    }
 }
 
 /// Meta's webhook payload for an event on `channel`: a status for our outbound messages (the

@@ -95,6 +95,7 @@ pub fn channel(account: AccountId, phone_number_id: &str) -> Channel {
         name: format!("line {phone_number_id}"),
         kind: ChannelKind::Cloud,
         settings: ChannelSettings::Cloud(CloudSettings {
+            display_phone_number: None,
             phone_number_id: phone_number_id.to_string(),
             waba_id: "waba1".into(),
             access_token: "token-secret".into(),

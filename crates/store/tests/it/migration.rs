@@ -32,6 +32,7 @@ fn old_channel(account: AccountId, kind: ChannelKind, phone: &str) -> Channel {
         name: format!("{} line", kind.as_str()),
         kind,
         settings: ChannelSettings::Cloud(CloudSettings {
+            display_phone_number: None,
             phone_number_id: phone.into(),
             waba_id: "419561257915477".into(),
             access_token: "EAAG-old-token-value".into(),

@@ -27,7 +27,7 @@ pub(crate) fn png(len: usize) -> Vec<u8> {
     b
 }
 
-fn jpeg(len: usize) -> Vec<u8> {
+pub(crate) fn jpeg(len: usize) -> Vec<u8> {
     let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
     b.extend((0..len.saturating_sub(4)).map(|i| (i % 13) as u8));
     b
@@ -109,13 +109,13 @@ fn data_uri(mime: &str, bytes: &[u8]) -> String {
 }
 
 /// A local HTTP server serving files at `/{name}`; `/big.pdf` claims 101 MB.
-struct FileServer {
-    base: String,
+pub(crate) struct FileServer {
+    pub(crate) base: String,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl FileServer {
-    async fn start(files: Vec<(&'static str, &'static str, Vec<u8>)>) -> FileServer {
+    pub(crate) async fn start(files: Vec<(&'static str, &'static str, Vec<u8>)>) -> FileServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut app = Router::new().route(

@@ -652,6 +652,69 @@ async fn the_channel_rate_is_kept(server: &TestServer) {
     }
 }
 
+/// What real Cloud API client libraries send: `null` for optional fields and JSON-encoded
+/// strings for object and array parameters. Both are read as Meta reads them; the upstream
+/// gets the plain message.
+async fn client_library_bodies_are_read_like_meta(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    let customer = "15551230009";
+    let upstream = say(server, &ctx, customer, "hi").await;
+    wait_stored(server, &ctx, &upstream, 10).await;
+    let location = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": customer, "type": "location", "context": null,
+            "location": {"latitude": 37.48, "longitude": 122.14, "name": null, "address": null}}),
+    )
+    .await;
+    let contacts = json!([{"name": {"formatted_name": "John Smith", "first_name": "John"},
+        "phones": [{"phone": "+1 (940) 555-1234", "type": "HOME"}]}]);
+    let card = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": customer, "type": "contacts",
+            "contacts": contacts.to_string()}),
+    )
+    .await;
+    let m = wait_status(server, &ctx.key, &location, &["sent", "delivered", "read"]).await;
+    assert_eq!(
+        m["content"]["location"],
+        json!({"latitude": 37.48, "longitude": 122.14})
+    );
+    let m = wait_status(server, &ctx.key, &card, &["sent", "delivered", "read"]).await;
+    assert_eq!(m["content"]["contacts"], contacts);
+    let sent = upstream_sends(server).await;
+    let wamid = m["upstream_id"].as_str().unwrap();
+    let at_upstream = sent.iter().find(|s| s["wamid"] == wamid).unwrap();
+    assert_eq!(
+        at_upstream["body"]["contacts"], contacts,
+        "decoded on the wire"
+    );
+
+    let answer = send(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": customer, "type": "contacts",
+            "contacts": "[{\"name\": "}),
+    )
+    .await
+    .status(400);
+    assert_eq!(answer["error"]["code"], 100, "{answer}");
+    let details = answer["error"]["error_data"]["details"].as_str().unwrap();
+    assert!(details.contains("not valid JSON"), "{details}");
+    let answer = send(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": null, "type": "text", "text": {"body": "x"}}),
+    )
+    .await
+    .status(400);
+    assert_eq!(
+        answer["error"]["code"], 131008,
+        "a null required field is missing: {answer}"
+    );
+}
+
 on_both_backends!(
     every_kind => super::every_kind_reaches_the_upstream_exactly,
     invalid_messages => super::invalid_messages_get_meta_errors,
@@ -664,5 +727,6 @@ on_both_backends!(
     faults => super::faults_lose_nothing_and_keep_order,
     cloud_path => super::the_cloud_path_sends_for_any_version,
     limit_table => super::every_limit_of_the_table_is_refused,
+    client_library_bodies => super::client_library_bodies_are_read_like_meta,
     channel_rate => super::the_channel_rate_is_kept where |c: &mut Config| c.dispatch.channel_mps = 5.0,
 );
