@@ -45,6 +45,8 @@ pub enum Reason {
     MalformedBody,
     /// 11: a temporary failure on our side; try again.
     Temporary,
+    /// 12: the key sent more requests than its rate allows; try again shortly.
+    RateLimited,
 }
 
 impl Reason {
@@ -62,6 +64,7 @@ impl Reason {
             Reason::ExternalUnsupported => 9,
             Reason::MalformedBody => 10,
             Reason::Temporary => 11,
+            Reason::RateLimited => 12,
         }
     }
 }

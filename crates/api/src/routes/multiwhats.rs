@@ -75,6 +75,17 @@ fn fail(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 fn auth_failure(e: ApiError) -> Response {
+    if let ApiError::TooManyRequests {
+        message,
+        retry_after_secs,
+        ..
+    } = &e
+    {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{message}; retry in {retry_after_secs} s"),
+        );
+    }
     let status = match e {
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         _ => StatusCode::UNAUTHORIZED,

@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 
 use crate::access::{Auth, CanSend};
 use crate::auth::KeyPrincipal;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The Send Buttons routes.
@@ -133,6 +134,7 @@ fn http_status(reason: Reason) -> StatusCode {
         Reason::UnknownFrom => StatusCode::NOT_FOUND,
         Reason::WindowClosed | Reason::ExternalUnsupported => StatusCode::UNPROCESSABLE_ENTITY,
         Reason::Temporary => StatusCode::SERVICE_UNAVAILABLE,
+        Reason::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Reason::InvalidParameter
         | Reason::InvalidNumber
         | Reason::MediaRefused
@@ -158,10 +160,17 @@ async fn key_of(state: &AppState, request: &SendButtons) -> Result<KeyPrincipal,
     let token = request.api_key.as_deref().ok_or_else(|| {
         bad("apiKey: is required; put your Switchboard API key in the body".into())
     })?;
-    let principal =
-        state.auth.verify(token).await.map_err(|_| {
-            bad("apiKey: unknown or revoked API key; use a key of your account".into())
-        })?;
+    let principal = state.auth.verify(token).await.map_err(|e| match e {
+        ApiError::TooManyRequests {
+            message,
+            retry_after_secs,
+            ..
+        } => Refusal::new(
+            Reason::RateLimited,
+            format!("{message}; retry in {retry_after_secs} s"),
+        ),
+        _ => bad("apiKey: unknown or revoked API key; use a key of your account".into()),
+    })?;
     let key = Auth::<CanSend>::check(&principal).map_err(|e| {
         bad(format!(
             "apiKey: {e}; use an account key with send permission"
