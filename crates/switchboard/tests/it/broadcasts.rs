@@ -19,14 +19,7 @@ async fn setup(server: &TestServer, credits: i64) -> Setup {
     let (account, key) = create_account(server, "acme").await;
     let channel = create_sandbox_channel(server, &key, "sandbox").await;
     if credits > 0 {
-        server
-            .post_json(
-                &format!("/v1/accounts/{account}/credits"),
-                ADMIN_KEY,
-                &json!({ "amount": credits }),
-            )
-            .await
-            .status(200);
+        add_credits(server, &account, credits).await;
     }
     Setup {
         account,

@@ -464,14 +464,7 @@ async fn open_window(server: &TestServer, ctx: &Ctx, from: &str) {
     )
     .await;
     eventually(20, "the inbound text", || async {
-        let list = server
-            .get(
-                &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-                &ctx.key,
-            )
-            .await
-            .status(200);
-        (!list["data"].as_array().unwrap().is_empty()).then_some(())
+        (!inbound_messages(server, ctx).await.is_empty()).then_some(())
     })
     .await;
 }
@@ -486,17 +479,9 @@ async fn emulator_list(server: &TestServer, what: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-async fn inbound_messages(server: &TestServer, ctx: &Ctx, kind: &str) -> Vec<Value> {
-    let list = server
-        .get(
-            &format!("/v1/channels/{}/messages?direction=inbound", ctx.channel),
-            &ctx.key,
-        )
+async fn inbound_of_kind(server: &TestServer, ctx: &Ctx, kind: &str) -> Vec<Value> {
+    inbound_messages(server, ctx)
         .await
-        .status(200);
-    list["data"]
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|m| m["type"] == kind)
         .cloned()
@@ -614,7 +599,7 @@ async fn sends_by_media_id_upload_once_then_reuse(server: &TestServer) {
     )
     .await;
     let inbound = eventually(20, "the forwarded image", || async {
-        inbound_messages(server, &ctx, "image")
+        inbound_of_kind(server, &ctx, "image")
             .await
             .into_iter()
             .next()

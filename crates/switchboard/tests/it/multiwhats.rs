@@ -14,14 +14,7 @@ const BASE: &str = "/compat/multiwhats/api/v1/basic/whatsapp";
 async fn setup(server: &TestServer, credits: i64) -> (Ctx, String) {
     let (account, key) = create_account(server, "acme").await;
     let channel = create_sandbox_channel(server, &key, "sandbox").await;
-    server
-        .post_json(
-            &format!("/v1/accounts/{account}/credits"),
-            ADMIN_KEY,
-            &json!({ "amount": credits }),
-        )
-        .await
-        .status(200);
+    add_credits(server, &account, credits).await;
     let view = server
         .get(&format!("/v1/channels/{channel}"), &key)
         .await

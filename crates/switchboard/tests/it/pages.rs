@@ -438,14 +438,7 @@ async fn blocked_and_throttled(server: &TestServer) {
 
 async fn broadcast_on_a_page(server: &TestServer) {
     let page = page_of(server, "messenger").await;
-    server
-        .post_json(
-            &format!("/v1/accounts/{}/credits", page.account),
-            ADMIN_KEY,
-            &json!({"amount": 10}),
-        )
-        .await
-        .status(200);
+    add_credits(server, &page.account, 10).await;
     let now = switchboard_core::time::now_millis();
     let recent = "6123450040";
     let lapsed = "6123450041";

@@ -243,3 +243,15 @@ pub async fn inbound_messages(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
         .status(200);
     data(&list)
 }
+
+/// Gives `account` `amount` credits (admin key, 200).
+pub async fn add_credits(server: &TestServer, account: &str, amount: i64) {
+    server
+        .post_json(
+            &format!("/v1/accounts/{account}/credits"),
+            ADMIN_KEY,
+            &json!({ "amount": amount }),
+        )
+        .await
+        .status(200);
+}
