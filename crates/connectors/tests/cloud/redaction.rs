@@ -73,6 +73,10 @@ async fn token_never_in_errors_or_logs() {
         .finish();
     // Current-thread runtime: every poll happens on this thread, under this subscriber.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this binary, on threads without a subscriber, may have registered the
+    // connectors' log callsites while this one was being installed, caching them as
+    // uninteresting; recompute every callsite's interest now that it is.
+    tracing::callsite::rebuild_interest_cache();
 
     let e = Emu::start().await;
     let base = serve(
