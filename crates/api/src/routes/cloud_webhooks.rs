@@ -79,15 +79,36 @@ pub(super) fn webhook_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Byt
     })
 }
 
-/// The WhatsApp Cloud channel `id` (cloud or sandbox) and its Cloud settings.
-async fn channel(state: &AppState, id: &str) -> ApiResult<(Channel, CloudSettings)> {
+/// The channel `id` of an upstream's webhook URL, when the route `serves` it; else 404
+/// saying which channels the route is for (`what`, e.g. `telegram channels`).
+pub(super) async fn webhook_channel(
+    state: &AppState,
+    id: &str,
+    what: &str,
+    serves: fn(&Channel) -> bool,
+) -> ApiResult<Channel> {
     let id = path_id::<ChannelMarker>(id, "channel")?;
     let channel = channels::find(state.store().as_ref(), id).await?;
+    if !serves(&channel) {
+        return Err(ApiError::NotFound(format!(
+            "channel {id} is a {} channel: this webhook URL serves {what}",
+            channel.kind.as_str()
+        )));
+    }
+    Ok(channel)
+}
+
+/// The WhatsApp Cloud channel `id` (cloud or sandbox) and its Cloud settings.
+async fn channel(state: &AppState, id: &str) -> ApiResult<(Channel, CloudSettings)> {
+    let channel = webhook_channel(state, id, "WhatsApp Cloud channels (cloud, sandbox)", |c| {
+        c.settings.cloud().is_some()
+    })
+    .await?;
     match channel.settings.cloud().cloned() {
         Some(cloud) => Ok((channel, cloud)),
         None => Err(ApiError::NotFound(format!(
-            "channel {id} is a {} channel: this webhook URL serves WhatsApp Cloud channels (cloud, sandbox)",
-            channel.kind.as_str()
+            "channel {} is not a WhatsApp Cloud channel",
+            channel.id
         ))),
     }
 }

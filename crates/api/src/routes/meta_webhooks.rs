@@ -14,15 +14,12 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use switchboard_core::channel::Channel;
 use switchboard_core::cloud_webhook::{verify, SIGNATURE_HEADER};
-use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
-use switchboard_service::channels;
 use switchboard_service::media::inbound::InboundParts;
 use switchboard_service::messenger::{page_webhook, record_webhook, PageInboundError};
 
-use super::cloud_webhooks::{webhook_body, Handshake, WEBHOOK_BODY_LIMIT};
+use super::cloud_webhooks::{webhook_body, webhook_channel, Handshake, WEBHOOK_BODY_LIMIT};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::path_id;
 use crate::state::AppState;
 
 /// The Messenger and Instagram webhook routes (not in the OpenAPI document: Meta calls them,
@@ -38,15 +35,10 @@ pub fn router() -> Router<AppState> {
 
 /// The Messenger or Instagram channel `id`.
 async fn channel(state: &AppState, id: &str) -> ApiResult<Channel> {
-    let id = path_id::<ChannelMarker>(id, "channel")?;
-    let channel = channels::find(state.store().as_ref(), id).await?;
-    if page_webhook(&channel).is_none() {
-        return Err(ApiError::NotFound(format!(
-            "channel {id} is a {} channel: this webhook URL serves messenger and instagram channels",
-            channel.kind.as_str()
-        )));
-    }
-    Ok(channel)
+    webhook_channel(state, id, "messenger and instagram channels", |c| {
+        page_webhook(c).is_some()
+    })
+    .await
 }
 
 async fn verify_subscription(

@@ -11,14 +11,11 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 use switchboard_core::channel::ChannelSettings;
-use switchboard_core::id::ChannelMarker;
 use switchboard_core::time::now_millis;
-use switchboard_service::channels;
 use switchboard_service::media::inbound::InboundParts;
 
-use super::cloud_webhooks::WEBHOOK_BODY_LIMIT;
+use super::cloud_webhooks::{webhook_channel, WEBHOOK_BODY_LIMIT};
 use crate::error::{ApiError, ApiResult, Context};
-use crate::extract::path_id;
 use crate::state::AppState;
 
 /// The Telegram webhook route (not in the OpenAPI document: Telegram calls it, not clients).
@@ -34,12 +31,13 @@ async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Value>> {
-    let id = path_id::<ChannelMarker>(&id, "channel")?;
-    let channel = channels::find(state.store().as_ref(), id).await?;
+    let channel = webhook_channel(&state, &id, "telegram channels", |c| {
+        matches!(c.settings, ChannelSettings::Telegram(_))
+    })
+    .await?;
     let ChannelSettings::Telegram(settings) = &channel.settings else {
         return Err(ApiError::NotFound(format!(
-            "channel {id} is a {} channel: this webhook URL serves telegram channels",
-            channel.kind.as_str()
+            "channel {id} is not a telegram channel"
         )));
     };
     let given = headers

@@ -60,14 +60,8 @@ pub fn spawn(gateway: BroadcastParts, cancel: CancellationToken) -> tokio::task:
 pub async fn round(gateway: &BroadcastParts) -> Result<bool, StoreError> {
     let mut busy = false;
     for b in gateway.store.open_broadcasts().await? {
-        // The channel's kind decides the address form, the window and its limits; a channel
-        // deleted since keeps WhatsApp's (its messages then fail at dispatch).
-        let kind = gateway
-            .store
-            .find_channel(b.channel_id)
-            .await?
-            .map_or(ChannelKind::Cloud, |c| c.kind);
         if !b.materialized {
+            let kind = channel_kind(gateway, &b).await?;
             busy |= materialize(gateway, &b, kind).await?;
         }
         let now = now_millis();
@@ -78,12 +72,27 @@ pub async fn round(gateway: &BroadcastParts) -> Result<bool, StoreError> {
                 busy = true;
             }
             BroadcastStatus::Running if due => {
+                let kind = channel_kind(gateway, &b).await?;
                 busy |= refill(gateway, &b, kind).await?;
             }
             _ => {}
         }
     }
     Ok(busy)
+}
+
+/// The kind of `b`'s channel, which decides the address form, the window and the limits
+/// (read only for a broadcast with work this round); a channel deleted since keeps
+/// WhatsApp's rules (its messages then fail at dispatch).
+async fn channel_kind(
+    gateway: &BroadcastParts,
+    b: &BroadcastRecord,
+) -> Result<ChannelKind, StoreError> {
+    Ok(gateway
+        .store
+        .find_channel(b.channel_id)
+        .await?
+        .map_or(ChannelKind::Cloud, |c| c.kind))
 }
 
 /// Materializes the next batch of `b`'s audience; true if it did.

@@ -11,24 +11,14 @@
 
 use serde_json::{json, Value};
 use switchboard_core::channel::Channel;
-use switchboard_core::event::{
-    Event, MESSAGE_DELIVERED, MESSAGE_FAILED, MESSAGE_PLAYED, MESSAGE_READ, MESSAGE_RECEIVED,
-    MESSAGE_SENT,
-};
+use switchboard_core::event::{Event, MESSAGE_REACTION, MESSAGE_RECEIVED};
 
-use super::payload::display_number;
+use super::payload::{display_number, meta_representable};
 
-/// Whether an event type has a Send Buttons webhook.
+/// Whether an event type has a Send Buttons webhook: those Meta's webhook has, except
+/// reactions (the service has no reaction event).
 pub fn representable(kind: &str) -> bool {
-    matches!(
-        kind,
-        MESSAGE_SENT
-            | MESSAGE_DELIVERED
-            | MESSAGE_READ
-            | MESSAGE_PLAYED
-            | MESSAGE_FAILED
-            | MESSAGE_RECEIVED
-    )
+    meta_representable(kind) && kind != MESSAGE_REACTION
 }
 
 /// `(type, body, button id)` of an inbound Cloud API message object.
