@@ -54,6 +54,7 @@ pub use state::{ApiSettings, AppState};
         (name = "bot", description = "Bot automation: settings, keyword rules and menus, opt-out, decision log"),
         (name = "broadcasts", description = "Broadcasts: one message to an audience, with per-target statuses, counters and credits"),
         (name = "compat-multiwhats", description = "The MultiWhats API (key as the `apikey` query parameter or in the body; errors `{status: false, message}`): send-dynamic queues are broadcasts underneath"),
+        (name = "compat-1msg", description = "The 1msg API of a WhatsApp Business channel (`/compat/1msg/{channel_id}/`, key as the `token` query parameter; JSON or form-encoded bodies; errors `{error, code}`), translated onto the native services"),
         (name = "compat-sendbuttons", description = "The Send Buttons service's API (key in the body as `apiKey`; answers `status` OK/FAIL with a `reason` code), translated onto the native send"),
     )
 )]
@@ -91,6 +92,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::broadcasts::router())
         .merge(routes::sendbuttons::router())
         .merge(routes::multiwhats::router())
+        .merge(routes::onemsg::router())
 }
 
 /// The OpenAPI document of the native API.

@@ -15,6 +15,7 @@ pub mod media;
 pub mod messages;
 pub mod meta_webhooks;
 pub mod multiwhats;
+pub mod onemsg;
 pub mod sandbox;
 pub mod sandbox_pages;
 pub mod scheduled;
