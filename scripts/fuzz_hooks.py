@@ -138,9 +138,11 @@ def keeps_generated(case):
 def is_dialect_error(body):
     """The compatibility dialects answer in their service's error shape (README, "Moving from
     another service"): Send Buttons `{"status": "FAIL", "reason": <int>, "description"}`,
-    MultiWhats `{"status": false, "message"}`."""
+    MultiWhats `{"status": false, "message"}`, 1msg `{"error": <text>, "code": <snake_case>}`."""
     if not isinstance(body, dict):
         return False
+    if isinstance(body.get("error"), str):
+        return isinstance(body.get("code"), str) and NATIVE_CODE.match(body["code"]) is not None
     if body.get("status") == "FAIL":
         reason = body.get("reason")
         return isinstance(reason, int) and not isinstance(reason, bool) and isinstance(body.get("description"), str)
