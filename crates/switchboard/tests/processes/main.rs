@@ -14,6 +14,7 @@ mod binary;
 #[macro_use]
 mod chaos;
 mod crash_small;
+mod failover_small;
 mod faults_small;
 mod media_large;
 
