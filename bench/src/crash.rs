@@ -1,5 +1,7 @@
 //! `crash`: M messages sent while the server is SIGKILLed k times at random moments and
 //! restarted on the same database; the emulator runs as its own process and keeps the record.
+//! With `--failover` (PostgreSQL) a second node shares the database and is the one killed: the
+//! first node, which takes the sends and the upstream's webhooks, finishes its claims.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +43,10 @@ pub struct CrashArgs {
     /// node's leases to expire before it resends (its default is 60000).
     #[arg(long, default_value_t = 5000)]
     pub lease_ms: u64,
+    /// Kill a second node on the same database instead of the one taking the sends
+    /// (PostgreSQL only): the survivor must take over the killed node's claims.
+    #[arg(long)]
+    pub failover: bool,
     /// The server's dispatch.concurrency (upstream calls in flight).
     #[arg(long, default_value_t = 256)]
     pub concurrency: usize,
@@ -79,9 +85,14 @@ pub async fn run(env: &Env, args: &CrashArgs) -> Result<()> {
     let chats = args.chats.max(1);
     let per_chat = args.messages.div_ceil(chats).max(1);
     let m = chats * per_chat;
+    if args.failover && args.backend != Backend::Postgres {
+        bail!("crash --failover needs --backend postgres: two nodes share one database");
+    }
     println!(
-        "crash ({}): {m} text messages in {chats} chats, {} SIGKILL(s) at random moments, restart on the same database (load average {:.2})",
-        args.backend.name(), args.kills, stack::load_average()
+        "crash ({}): {m} text messages in {chats} chats, {} SIGKILL(s) at random moments of {}, restart on the same database (load average {:.2})",
+        args.backend.name(), args.kills,
+        if args.failover { "a second node beside the one taking the sends" } else { "the server" },
+        stack::load_average()
     );
     let stack = Stack::start(
         env,
@@ -120,8 +131,20 @@ pub async fn run(env: &Env, args: &CrashArgs) -> Result<()> {
             .collect()
     };
     let mut stack = stack;
-    let server = std::mem::replace(&mut stack.server, Proc::placeholder());
-    let spec = stack.spec.clone();
+    // The node the killer kills: the server, or a second node on the same database.
+    let (server, spec) = if args.failover {
+        let mut spec = stack.spec.clone();
+        spec.data_dir = stack.path().join("second-node");
+        std::fs::create_dir_all(&spec.data_dir)?;
+        let second = spec.start("127.0.0.1:0")?;
+        procs::wait_healthy(&stack.api.client, &second.url()).await?;
+        (second, spec)
+    } else {
+        (
+            std::mem::replace(&mut stack.server, Proc::placeholder()),
+            stack.spec.clone(),
+        )
+    };
     let api = stack.api.clone();
     let killer = {
         let accepted = accepted.clone();
@@ -297,11 +320,20 @@ pub async fn run(env: &Env, args: &CrashArgs) -> Result<()> {
             ));
         }
     }
-    stack.server = server;
+    let second_node = if args.failover {
+        Some(server)
+    } else {
+        stack.server = server;
+        None
+    };
     if !problems.is_empty() {
+        if let Some(second) = &second_node {
+            println!("second node:\n{}", second.log_tail());
+        }
         println!("{}", stack.server.log_tail());
         stack.keep_files();
     }
+    drop(second_node);
     stack.finish().await?;
     if !problems.is_empty() {
         bail!("crash: FAILED:\n  - {}", problems.join("\n  - "));
