@@ -98,7 +98,15 @@ fn send_error(method: SendMethod, e: SendError) -> ApiError {
         message,
     };
     match e {
-        SendError::Invalid(e) => invalid(dialect_details(method, &e.details)),
+        SendError::Invalid(e) => {
+            // Template checks word their details without the path: it is put in front.
+            let details = if e.path.is_empty() || e.details.starts_with(&e.path) {
+                e.details
+            } else {
+                format!("{}: {}", e.path, e.details)
+            };
+            invalid(dialect_details(method, &details))
+        }
         SendError::WindowClosed { address, .. } => refused(
             "window_closed",
             format!("{address}@c.us has not written to you in the last 24 hours: only a template reaches them until they write again; use sendTemplate"),
