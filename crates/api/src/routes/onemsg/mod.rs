@@ -161,10 +161,15 @@ pub(crate) fn is_multipart(request: &Request) -> bool {
 }
 
 /// The recipient of a send: `chatId` (`12020721369@c.us`) or `phone` (digits, a number or a
-/// string), as a WhatsApp id (digits only).
+/// string), as a WhatsApp id (digits only). An empty one counts as not given (1msg's samples
+/// send `"chatId": ""` beside `phone`).
 pub(crate) fn recipient(fields: &Map<String, Value>) -> Result<String, String> {
-    let chat_id = fields.get("chatId").filter(|v| !v.is_null());
-    let phone = fields.get("phone").filter(|v| !v.is_null());
+    let given = |name: &str| {
+        fields
+            .get(name)
+            .filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
+    };
+    let (chat_id, phone) = (given("chatId"), given("phone"));
     let raw = match (chat_id, phone) {
         (Some(Value::String(c)), _) => {
             let number = c.strip_suffix("@c.us").ok_or_else(|| {
@@ -237,6 +242,10 @@ mod tests {
         );
         assert_eq!(
             recipient(&fields(json!({"phone": "+12020721369"}))).as_deref(),
+            Ok("12020721369")
+        );
+        assert_eq!(
+            recipient(&fields(json!({"chatId": "", "phone": "12020721369"}))).as_deref(),
             Ok("12020721369")
         );
         assert!(recipient(&fields(json!({"chatId": "12020721369@g.us"}))).is_err());
