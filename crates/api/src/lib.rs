@@ -80,6 +80,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::contacts::router())
         .merge(routes::keys::router())
         .merge(routes::channels::router())
+        .merge(routes::profile::router())
         .merge(routes::messages::router())
         .merge(routes::media::router())
         .merge(routes::scheduled::router())

@@ -17,6 +17,10 @@
 //! | [`create_template`](crate::Connector::create_template) | `POST /{v}/{waba_id}/message_templates` | `{id, status, category}` |
 //! | [`delete_template`](crate::Connector::delete_template) | `DELETE /{v}/{waba_id}/message_templates?name=` | `{success:true}` |
 //! | [`delete_template_version`](crate::Connector::delete_template_version) | `DELETE /{v}/{waba_id}/message_templates?name=&hsm_id=` | `{success:true}` |
+//! | [`business_profile`](crate::Connector::business_profile) | `GET /{v}/{phone_number_id}/whatsapp_business_profile?fields=…` | `{data[{about, address, …}]}` |
+//! | [`update_business_profile`](crate::Connector::update_business_profile) | `POST /{v}/{phone_number_id}/whatsapp_business_profile` `{messaging_product, …}` | `{success:true}` |
+//! | [`commerce_settings`](crate::Connector::commerce_settings) | `GET /{v}/{phone_number_id}/whatsapp_commerce_settings` | `{data[{is_cart_enabled, is_catalog_visible}]}` |
+//! | [`update_commerce_settings`](crate::Connector::update_commerce_settings) | `POST /{v}/{phone_number_id}/whatsapp_commerce_settings?is_cart_enabled=&is_catalog_visible=` | `{success:true}` |
 //!
 //! Failures become a [`ConnectorError`] classified by [`classify`]: see its table. The access
 //! token is sent only in the `Authorization` header, never in a URL, and is scrubbed from
@@ -27,6 +31,7 @@ pub(crate) mod client;
 mod media;
 mod messages;
 mod phone;
+mod profile;
 mod target;
 mod templates;
 
@@ -35,6 +40,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
+
+use switchboard_core::business_profile::{BusinessProfile, CommerceSettings, ProfileUpdate};
 
 use crate::{Connector, ConnectorError, MediaInfo, SendReceipt};
 
@@ -251,6 +258,25 @@ impl Connector for CloudConnector {
         upstream_id: &str,
     ) -> Result<(), ConnectorError> {
         templates::delete(&self.client, &self.target, name, Some(upstream_id)).await
+    }
+
+    async fn business_profile(&self) -> Result<BusinessProfile, ConnectorError> {
+        profile::get(&self.client, &self.target).await
+    }
+
+    async fn update_business_profile(&self, update: &ProfileUpdate) -> Result<(), ConnectorError> {
+        profile::update(&self.client, &self.target, update).await
+    }
+
+    async fn commerce_settings(&self) -> Result<CommerceSettings, ConnectorError> {
+        profile::commerce(&self.client, &self.target).await
+    }
+
+    async fn update_commerce_settings(
+        &self,
+        settings: &CommerceSettings,
+    ) -> Result<(), ConnectorError> {
+        profile::update_commerce(&self.client, &self.target, settings).await
     }
 }
 

@@ -22,6 +22,7 @@ pub mod messenger;
 pub mod telegram;
 
 use async_trait::async_trait;
+use switchboard_core::business_profile::{BusinessProfile, CommerceSettings, ProfileUpdate};
 
 pub use cloud::{CloudClient, CloudConnector, CloudTarget, ConnectorConfig};
 pub use error::{ConnectorError, ErrorClass};
@@ -168,6 +169,32 @@ pub trait Connector: Send + Sync + 'static {
     /// Deletes a message template by name.
     async fn delete_template(&self, name: &str) -> Result<(), ConnectorError>;
 
+    /// The number's business profile (`GET /{phone_number_id}/whatsapp_business_profile`).
+    /// Upstreams without one refuse.
+    async fn business_profile(&self) -> Result<BusinessProfile, ConnectorError> {
+        Err(no_profile())
+    }
+
+    /// Changes the fields of the business profile given in `update` (already validated).
+    /// Upstreams without one refuse.
+    async fn update_business_profile(&self, _update: &ProfileUpdate) -> Result<(), ConnectorError> {
+        Err(no_profile())
+    }
+
+    /// The number's commerce settings (`GET /{phone_number_id}/whatsapp_commerce_settings`).
+    /// Upstreams without them refuse.
+    async fn commerce_settings(&self) -> Result<CommerceSettings, ConnectorError> {
+        Err(no_profile())
+    }
+
+    /// Changes the commerce settings given in `settings`. Upstreams without them refuse.
+    async fn update_commerce_settings(
+        &self,
+        _settings: &CommerceSettings,
+    ) -> Result<(), ConnectorError> {
+        Err(no_profile())
+    }
+
     /// Deletes one language of the template `name`: the one whose upstream id is
     /// `upstream_id` (Meta's `hsm_id`). Upstreams without per-language deletion refuse.
     async fn delete_template_version(
@@ -179,6 +206,11 @@ pub trait Connector: Send + Sync + 'static {
             "this upstream cannot delete one language of template {name}; delete it by name"
         )))
     }
+}
+
+/// The refusal of an upstream without WhatsApp's business profile and commerce settings.
+fn no_profile() -> ConnectorError {
+    ConnectorError::permanent("this upstream has no WhatsApp business profile or commerce settings")
 }
 
 /// Receives events pushed by session-based upstreams (WhatsApp Web): inbound messages,

@@ -8,6 +8,7 @@ pub mod account;
 pub mod address;
 pub mod automation;
 pub mod broadcast;
+pub mod business_profile;
 pub mod channel;
 pub mod cloud_webhook;
 pub mod event;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::config::{BotConfig, EmulatorConfig, Faults, PageConfig, PhoneNumberConfig};
 use crate::error::EmulatorError;
-use crate::graph::{media, messages, objects, templates};
+use crate::graph::{media, messages, objects, profile, templates};
 use crate::records::{RecordedRequest, SentMessage, WebhookDelivery};
 use crate::state::{lock, write, Inner};
 use crate::{control, inbound, meta_send, recorder, telegram};
@@ -120,7 +120,15 @@ impl Emulator {
             )
             .route(
                 "/{version}/{id}/whatsapp_business_profile",
-                get(objects::business_profile).fallback(objects::unknown),
+                get(profile::business_profile)
+                    .post(profile::business_profile)
+                    .fallback(objects::unknown),
+            )
+            .route(
+                "/{version}/{id}/whatsapp_commerce_settings",
+                get(profile::commerce_settings)
+                    .post(profile::commerce_settings)
+                    .fallback(objects::unknown),
             )
             .route("/{version}/{id}/{edge}", any(objects::unknown))
             .fallback(objects::unknown);
@@ -266,10 +274,12 @@ impl Emulator {
         lock(&self.inner.records).deliveries.to_vec()
     }
 
-    /// Clears the records (requests, sent messages, webhook deliveries). Phone numbers,
-    /// templates, media, customers' windows, bots, pages and their users stay.
+    /// Clears the records (requests, sent messages, webhook deliveries) and the changed
+    /// business profiles and commerce settings. Phone numbers, templates, media, customers'
+    /// windows, bots, pages and their users stay.
     pub fn reset(&self) {
         lock(&self.inner.records).clear();
+        lock(&self.inner.profiles).clear();
     }
 
     /// The customer `message.from` writes to `phone_number_id`: posts Meta's inbound webhook

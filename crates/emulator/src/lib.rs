@@ -23,6 +23,8 @@
 //! | `GET /{version}/{template_id}` | one template |
 //! | `GET /{version}/{phone_number_id}` | `{verified_name, display_phone_number, id, quality_rating, code_verification_status, platform_type, throughput}` |
 //! | `GET /{version}/{phone_number_id}/whatsapp_business_profile` | `{data:[{about, address, …, messaging_product}]}` |
+//! | `POST /{version}/{phone_number_id}/whatsapp_business_profile` | `{messaging_product:"whatsapp", about?, address?, …}` checked against Meta's limits → `{success:true}` |
+//! | `GET|POST /{version}/{phone_number_id}/whatsapp_commerce_settings` | `{data:[{id, is_cart_enabled, is_catalog_visible}]}`; POST `?is_cart_enabled=&is_catalog_visible=` → `{success:true}` |
 //!
 //! Auth: `Authorization: Bearer <token>`. A missing token, or one no registered number has,
 //! is 401 code 190; a known token on a number (or WABA, or media) it does not own is 400 code

@@ -80,6 +80,8 @@ pub(crate) struct Inner {
     pub records: Mutex<Records>,
     pub media: Mutex<MediaStore>,
     pub templates: Mutex<TemplateStore>,
+    /// Business profiles and commerce settings changed since the start or the last reset.
+    pub profiles: Mutex<crate::graph::profile::Profiles>,
     /// Unix seconds of the last inbound message per (phone number id, customer wa_id).
     pub windows: Mutex<HashMap<(String, String), i64>>,
     pub inbound_ids: Mutex<InboundIds>,
@@ -109,6 +111,7 @@ impl Inner {
             records: Mutex::new(Records::new(cap)),
             media: Mutex::new(MediaStore::new(config.media_store_limit_bytes)),
             templates: Mutex::new(TemplateStore::default()),
+            profiles: Mutex::new(Default::default()),
             windows: Mutex::new(HashMap::new()),
             inbound_ids: Mutex::new(InboundIds::new(cap)),
             throughput: Mutex::new(Throughput::default()),

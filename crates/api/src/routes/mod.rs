@@ -16,6 +16,7 @@ pub mod messages;
 pub mod meta_webhooks;
 pub mod multiwhats;
 pub mod onemsg;
+pub mod profile;
 pub mod sandbox;
 pub mod sandbox_pages;
 pub mod scheduled;

@@ -3,6 +3,7 @@
 pub(crate) mod media;
 pub(crate) mod messages;
 pub(crate) mod objects;
+pub(crate) mod profile;
 pub(crate) mod templates;
 
 use std::sync::Arc;

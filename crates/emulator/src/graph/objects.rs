@@ -1,5 +1,5 @@
-//! Graph objects by id: `GET|DELETE /{version}/{id}` (phone number, media, template),
-//! `GET /{version}/{phone_number_id}/whatsapp_business_profile`, and unknown paths.
+//! Graph objects by id: `GET|DELETE /{version}/{id}` (phone number, media, template), and
+//! unknown paths.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::media::{authorized_media, media_json};
-use super::{authorize_phone, check_version, gate, known_token};
+use super::{check_version, gate, known_token};
 use crate::error::GraphError;
 use crate::state::{lock, Inner};
 
@@ -103,31 +103,6 @@ async fn handle_delete(
         }
         _ => Err(GraphError::unknown_object("DELETE", id)),
     }
-}
-
-/// `GET /{version}/{phone_number_id}/whatsapp_business_profile`.
-pub(crate) async fn business_profile(
-    State(inner): State<Arc<Inner>>,
-    Path((version, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let r = async {
-        check_version(&version, &format!("/{id}/whatsapp_business_profile"))?;
-        let p = authorize_phone(&inner, &headers, &id, "GET")?;
-        gate(&inner).await?;
-        Ok(json!({"data": [{
-            "about": "Hey there! I am using WhatsApp.",
-            "address": "1 Hacker Way, Menlo Park, CA 94025",
-            "description": format!("{} (Switchboard emulator)", p.verified_name),
-            "email": "support@example.com",
-            "profile_picture_url": "https://example.com/profile.jpg",
-            "websites": ["https://example.com/"],
-            "vertical": "OTHER",
-            "messaging_product": "whatsapp",
-        }]}))
-    }
-    .await;
-    answer(r)
 }
 
 /// Any other path or method: Meta's `Unknown path components` (or unsupported method) error.

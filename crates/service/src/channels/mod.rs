@@ -8,6 +8,7 @@
 pub mod by_number;
 pub mod display;
 pub mod kinds;
+pub mod profile;
 
 use switchboard_core::account::validate_name;
 use switchboard_core::automation::zone::parse_time_zone;

@@ -18,6 +18,7 @@ mod inbound;
 mod isolation_matrix;
 mod media;
 mod multiwhats;
+mod onemsg_account;
 mod onemsg_send;
 mod pages;
 mod sandbox;
