@@ -17,6 +17,7 @@ pub mod key;
 pub mod media;
 pub mod message;
 pub mod multiwhats;
+pub mod onemsg_view;
 pub mod ratelimit;
 pub mod recipient;
 pub mod record;
