@@ -18,6 +18,7 @@ mod inbound;
 mod isolation_matrix;
 mod media;
 mod multiwhats;
+mod onemsg_history;
 mod pages;
 mod sandbox;
 mod scheduled;
