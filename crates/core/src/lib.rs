@@ -19,6 +19,7 @@ pub mod media;
 pub mod message;
 pub mod multiwhats;
 pub mod onemsg_send;
+pub mod onemsg_view;
 pub mod ratelimit;
 pub mod recipient;
 pub mod record;

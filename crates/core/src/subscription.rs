@@ -17,6 +17,10 @@ pub enum PayloadFormat {
     /// The Send Buttons service's flat payload (a tapped button is `type: "button"` with its
     /// text in `body`), for clients moving from that service.
     Sendbuttons,
+    /// The 1msg service's payload: `{"messages": […]}` for messages and `{"ack": […]}` for
+    /// statuses, for clients moving from that service.
+    #[serde(rename = "1msg")]
+    Onemsg,
 }
 
 impl PayloadFormat {
@@ -26,6 +30,7 @@ impl PayloadFormat {
             PayloadFormat::Switchboard => "switchboard",
             PayloadFormat::Meta => "meta",
             PayloadFormat::Sendbuttons => "sendbuttons",
+            PayloadFormat::Onemsg => "1msg",
         }
     }
 
@@ -35,6 +40,7 @@ impl PayloadFormat {
             "switchboard" => Some(PayloadFormat::Switchboard),
             "meta" => Some(PayloadFormat::Meta),
             "sendbuttons" => Some(PayloadFormat::Sendbuttons),
+            "1msg" => Some(PayloadFormat::Onemsg),
             _ => None,
         }
     }

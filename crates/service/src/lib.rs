@@ -18,6 +18,7 @@ pub mod media;
 pub mod messages;
 pub mod messenger;
 pub mod multiwhats;
+pub mod onemsg_history;
 pub mod onemsg_send;
 pub mod outbox;
 pub mod read;

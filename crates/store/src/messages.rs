@@ -197,6 +197,16 @@ pub trait MessageStore {
         page: &PageRequest,
     ) -> StoreResult<Page<MessageRecord>>;
 
+    /// The account's newest `limit` messages matching `filter` whose id sorts before
+    /// `before` (exclusive; every message when empty), oldest first: the end of a history.
+    async fn latest_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        before: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRecord>>;
+
     /// The customer's last inbound message time on the channel (the 24-hour window).
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>>;
 
@@ -274,16 +284,24 @@ const FILTERED_MESSAGES: Select<MessageRecord> = MESSAGES.select(
      ORDER BY id LIMIT $11",
 );
 
-/// [`MessageStore::list_messages`], for both backends.
-pub(crate) async fn list_messages(
-    store: &impl Selects,
-    account: AccountId,
-    f: &MessageFilter,
-    page: &PageRequest,
-) -> StoreResult<Page<MessageRecord>> {
-    let args = vec![
-        Arg::from(account),
-        Arg::from(page.after_key()),
+/// An account's newest messages that match a [`MessageFilter`] before an id, newest first
+/// (account, before (empty: none), the filter's fields as in [`FILTERED_MESSAGES`], limit).
+const LATEST_MESSAGES: Select<MessageRecord> = MESSAGES.select(
+    "account_id = $1 AND (CAST($2 AS TEXT) = '' OR id < $2)
+       AND (CAST($3 AS TEXT) IS NULL OR channel_id = $3)
+       AND (CAST($4 AS TEXT) IS NULL OR chat = $4)
+       AND (CAST($5 AS TEXT) IS NULL OR direction = $5)
+       AND (CAST($6 AS TEXT) IS NULL OR status = $6)
+       AND (CAST($7 AS BIGINT) IS NULL OR created_at >= $7)
+       AND (CAST($8 AS BIGINT) IS NULL OR created_at < $8)
+       AND (CAST($9 AS TEXT) IS NULL OR id = $9)
+       AND (CAST($10 AS TEXT) IS NULL OR upstream_id = $10)
+     ORDER BY id DESC LIMIT $11",
+);
+
+/// The filter's arguments `$3`…`$10` of [`FILTERED_MESSAGES`] and [`LATEST_MESSAGES`].
+fn filter_args(f: &MessageFilter) -> [Arg; 8] {
+    [
         Arg::from(f.channel_id),
         Arg::from(f.chat.clone()),
         Arg::from(f.direction.map(|d| d.as_str().to_string())),
@@ -292,8 +310,35 @@ pub(crate) async fn list_messages(
         Arg::from(f.until),
         Arg::from(f.message_id),
         Arg::from(f.upstream_id.clone()),
-        Arg::from(page.fetch()),
-    ];
+    ]
+}
+
+/// [`MessageStore::latest_messages`], for both backends.
+pub(crate) async fn latest_messages(
+    store: &impl Selects,
+    account: AccountId,
+    f: &MessageFilter,
+    before: &str,
+    limit: u32,
+) -> StoreResult<Vec<MessageRecord>> {
+    let mut args = vec![Arg::from(account), Arg::from(before.to_string())];
+    args.extend(filter_args(f));
+    args.push(Arg::from(i64::from(limit)));
+    let mut rows = store.select_all(LATEST_MESSAGES, args).await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// [`MessageStore::list_messages`], for both backends.
+pub(crate) async fn list_messages(
+    store: &impl Selects,
+    account: AccountId,
+    f: &MessageFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<MessageRecord>> {
+    let mut args = vec![Arg::from(account), Arg::from(page.after_key())];
+    args.extend(filter_args(f));
+    args.push(Arg::from(page.fetch()));
     store
         .select_page(FILTERED_MESSAGES, args, page, MESSAGES.cursor)
         .await

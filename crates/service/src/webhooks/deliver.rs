@@ -129,17 +129,19 @@ impl Deliverer {
     async fn body_for(&self, s: &Subscription, e: &Event) -> StoreResult<Option<Vec<u8>>> {
         let value = match s.format {
             PayloadFormat::Switchboard => Some(payload::switchboard(e)),
-            PayloadFormat::Meta | PayloadFormat::Sendbuttons => {
+            PayloadFormat::Meta | PayloadFormat::Sendbuttons | PayloadFormat::Onemsg => {
                 let Some(channel_id) = e.channel_id else {
                     return Ok(None);
                 };
                 let Some(channel) = self.gateway.store.find_channel(channel_id).await? else {
                     return Ok(None);
                 };
-                if s.format == PayloadFormat::Meta {
-                    payload::meta(e, &channel)
-                } else {
-                    super::sendbuttons::payload(e, &channel)
+                match s.format {
+                    PayloadFormat::Meta => payload::meta(e, &channel),
+                    PayloadFormat::Onemsg => {
+                        super::onemsg::payload(self.gateway.store.as_ref(), e, &channel).await?
+                    }
+                    _ => super::sendbuttons::payload(e, &channel),
                 }
             }
         };

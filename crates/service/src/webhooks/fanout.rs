@@ -28,6 +28,7 @@ fn deliveries_for(
             PayloadFormat::Switchboard => true,
             PayloadFormat::Meta => meta_representable(&event.kind),
             PayloadFormat::Sendbuttons => super::sendbuttons::representable(&event.kind),
+            PayloadFormat::Onemsg => super::onemsg::representable(&event.kind),
         })
         .map(|s| Delivery {
             id: DeliveryId::new(),

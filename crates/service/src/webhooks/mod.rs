@@ -5,6 +5,7 @@
 pub mod deliver;
 pub mod fanout;
 pub mod guard;
+pub mod onemsg;
 pub mod payload;
 pub mod sendbuttons;
 pub mod settings;

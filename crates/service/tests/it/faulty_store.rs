@@ -692,6 +692,18 @@ impl switchboard_store::MessageStore for FaultyStore {
         self.faults.check("list_messages")?;
         self.inner.list_messages(account, filter, page).await
     }
+    async fn latest_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        before: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageRecord>> {
+        self.faults.check("latest_messages")?;
+        self.inner
+            .latest_messages(account, filter, before, limit)
+            .await
+    }
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
         self.faults.check("last_inbound")?;
         self.inner.last_inbound(channel, chat).await

@@ -709,6 +709,29 @@ pub async fn messages_are_listed_with_filters(store: Arc<dyn Store>) {
     let second = list(by_channel, 4, first.next.clone()).await;
     assert_eq!(second.items.len(), 2);
     assert!(second.next.is_none());
+    let latest = store
+        .latest_messages(
+            acc,
+            &filter(|f| f.direction = Some(Direction::Outbound)),
+            "",
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        latest.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[3..5].to_vec(),
+        "the newest two, oldest first"
+    );
+    let before = store
+        .latest_messages(acc, &MessageFilter::default(), &ids[3].to_string(), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        before.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[1..3].to_vec(),
+        "the two before the cursor"
+    );
     let other = store
         .list_messages(
             AccountId::new(),

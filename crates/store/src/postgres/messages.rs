@@ -547,6 +547,15 @@ impl MessageStore for PgStore {
         ) -> Page<MessageRecord> = crate::messages::list_messages
     );
 
+    shared_method!(
+        latest_messages['life1, 'life2](
+            account: AccountId,
+            f: &'life1 MessageFilter,
+            before: &'life2 str,
+            limit: u32
+        ) -> Vec<MessageRecord> = crate::messages::latest_messages
+    );
+
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
         Ok(sqlx::query_scalar(
             "SELECT last_inbound_at FROM conversations WHERE channel_id = $1 AND chat = $2",

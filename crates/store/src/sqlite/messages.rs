@@ -488,6 +488,15 @@ impl MessageStore for SqliteStore {
         ) -> Page<MessageRecord> = crate::messages::list_messages
     );
 
+    shared_method!(
+        latest_messages['life1, 'life2](
+            account: AccountId,
+            f: &'life1 MessageFilter,
+            before: &'life2 str,
+            limit: u32
+        ) -> Vec<MessageRecord> = crate::messages::latest_messages
+    );
+
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
         let chat = chat.to_string();
         self.engine

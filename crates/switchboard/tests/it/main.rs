@@ -19,6 +19,7 @@ mod isolation_matrix;
 mod media;
 mod multiwhats;
 mod onemsg_account;
+mod onemsg_history;
 mod onemsg_send;
 mod pages;
 mod sandbox;
