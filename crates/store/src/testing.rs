@@ -9,10 +9,16 @@ use std::sync::Arc;
 use sqlx::Connection;
 
 use crate::sqlite::SqliteStore;
-use crate::{Store, StoreError};
+use crate::{Keyring, SecretKey, Store, StoreError};
 
 /// Default server for PostgreSQL tests.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The keyring of test stores: one fixed key, so that stores a test reopens read its secrets.
+pub fn test_keys() -> Keyring {
+    let key = SecretKey::parse(&"5b".repeat(32)).expect("a 32-byte hex key");
+    Keyring::new(key, Vec::new())
+}
 
 /// A SQLite store in a temporary folder; the folder lives as long as this value.
 pub struct SqliteTestDb {
@@ -29,7 +35,7 @@ pub async fn sqlite() -> SqliteTestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("switchboard.db");
     let url = format!("sqlite://{}", path.display());
-    let store = SqliteStore::open(&path.display().to_string())
+    let store = SqliteStore::open(&path.display().to_string(), test_keys())
         .await
         .expect("open SQLite");
     SqliteTestDb {
@@ -139,7 +145,7 @@ async fn drop_stale(admin: &mut sqlx::PgConnection, now: i64) {
 impl PgTestDb {
     /// Opens the store on this database (migrating it).
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
-        crate::open(&self.url).await
+        crate::open(&self.url, test_keys()).await
     }
 
     /// Drops the database.
