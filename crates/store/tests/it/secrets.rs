@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use sqlx::{Connection, Row};
 use switchboard_core::channel::ChannelKind;
 use switchboard_core::id::SubscriptionId;
 use switchboard_core::subscription::{PayloadFormat, Subscription};
@@ -110,63 +109,6 @@ fn assert_no_secret(dump: &[u8], what: &str) {
     }
 }
 
-/// The bytes of the SQLite database files (the database, its WAL and shared memory) and the
-/// text of every column of every table.
-fn sqlite_dump(dir: &std::path::Path) -> Vec<u8> {
-    let mut dump = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        dump.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let c = rusqlite::Connection::open(dir.join("switchboard.db")).unwrap();
-    let tables: Vec<String> = c
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    for table in tables {
-        let mut stmt = c.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for i in 0..columns {
-                let value: rusqlite::types::Value = row.get(i).unwrap();
-                dump.extend(format!("{value:?}\n").into_bytes());
-            }
-        }
-    }
-    dump
-}
-
-/// Every text and JSON column of every table of the PostgreSQL schema, as text.
-async fn postgres_dump(url: &str) -> Vec<u8> {
-    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-    let columns = sqlx::query(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns
-         WHERE table_schema = 'public' AND data_type IN ('text', 'jsonb', 'json', 'character varying', 'bytea')",
-    )
-    .fetch_all(&mut c)
-    .await
-    .unwrap();
-    assert!(columns.len() > 20, "the schema's text columns are listed");
-    let mut dump = Vec::new();
-    for row in columns {
-        let (table, column): (String, String) = (row.get(0), row.get(1));
-        let values: Vec<Option<String>> =
-            sqlx::query_scalar(&format!("SELECT \"{column}\"::text FROM \"{table}\""))
-                .fetch_all(&mut c)
-                .await
-                .unwrap();
-        for value in values.into_iter().flatten() {
-            dump.extend(value.into_bytes());
-            dump.push(b'\n');
-        }
-    }
-    c.close().await.unwrap();
-    dump
-}
-
 /// A keyring of a new key, still opening what `old` sealed.
 fn rotated(old: &Keyring) -> Keyring {
     Keyring::new(SecretKey::generate(), vec![old.current().clone()])
@@ -178,7 +120,7 @@ async fn sqlite_secrets_are_sealed_at_rest_and_rotate() {
     let (channels, s) = fill(&db.store).await;
     reads_back(&db.store, &channels, &s).await;
     db.store.close().await;
-    assert_no_secret(&sqlite_dump(db.dir.path()), "the SQLite database");
+    assert_no_secret(&testing::dump(&db.url).await, "the SQLite database");
     let path = db.dir.path().join("switchboard.db").display().to_string();
     let open = |keys| {
         let path = path.clone();
@@ -197,7 +139,7 @@ async fn sqlite_secrets_are_sealed_at_rest_and_rotate() {
     let store: Arc<dyn Store> = Arc::new(open(only_new).await.unwrap());
     reads_back(&store, &channels, &s).await;
     store.close().await;
-    assert_no_secret(&sqlite_dump(db.dir.path()), "the rotated SQLite database");
+    assert_no_secret(&testing::dump(&db.url).await, "the rotated SQLite database");
     let Err(error) = open(test_keys()).await else {
         panic!("a store opened without its key");
     };
@@ -214,7 +156,7 @@ async fn postgres_secrets_are_sealed_at_rest_and_rotate() {
     let (channels, s) = fill(&store).await;
     reads_back(&store, &channels, &s).await;
     store.close().await;
-    assert_no_secret(&postgres_dump(&db.url).await, "the PostgreSQL database");
+    assert_no_secret(&testing::dump(&db.url).await, "the PostgreSQL database");
     let new = rotated(&test_keys());
     let store = switchboard_store::open(&db.url, new.clone()).await.unwrap();
     reads_back(&store, &channels, &s).await;
@@ -229,7 +171,7 @@ async fn postgres_secrets_are_sealed_at_rest_and_rotate() {
     reads_back(&store, &channels, &s).await;
     store.close().await;
     assert_no_secret(
-        &postgres_dump(&db.url).await,
+        &testing::dump(&db.url).await,
         "the rotated PostgreSQL database",
     );
     let Err(error) = switchboard_store::open(&db.url, test_keys()).await else {

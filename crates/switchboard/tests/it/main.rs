@@ -21,6 +21,7 @@ mod multiwhats;
 mod pages;
 mod sandbox;
 mod scheduled;
+mod secrets;
 mod sendbuttons;
 mod sending;
 mod stats;
