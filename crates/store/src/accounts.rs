@@ -30,12 +30,12 @@ pub trait AccountStore {
 }
 
 /// Every account, in id order (after, limit).
-pub(crate) const ACCOUNTS: Select<Account> = Select {
-    cols: decode::ACCOUNT_COLS,
-    from: "accounts",
-    filter: "id > $1 ORDER BY id LIMIT $2",
-    decode: decode::account,
-};
+pub(crate) const ACCOUNTS: Select<Account> = Select::new(
+    "accounts",
+    decode::ACCOUNT_COLS,
+    decode::account,
+    "id > $1 ORDER BY id LIMIT $2",
+);
 
 /// An account by id.
 pub(crate) const ACCOUNT_BY_ID: Select<Account> = ACCOUNTS.with_filter("id = $1");

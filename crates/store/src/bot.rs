@@ -235,12 +235,12 @@ pub trait BotStore {
 }
 
 /// A channel's rules (account, channel), in order.
-pub(crate) const CHANNEL_RULES: Select<StoredRule> = Select {
-    cols: decode::RULE_COLS,
-    from: "bot_rules",
-    filter: "account_id = $1 AND channel_id = $2 ORDER BY position, id",
-    decode: decode::rule,
-};
+pub(crate) const CHANNEL_RULES: Select<StoredRule> = Select::new(
+    "bot_rules",
+    decode::RULE_COLS,
+    decode::rule,
+    "account_id = $1 AND channel_id = $2 ORDER BY position, id",
+);
 
 /// A rule by id (id, account, channel).
 pub(crate) const RULE_BY_ID: Select<StoredRule> =

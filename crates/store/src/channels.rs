@@ -54,7 +54,8 @@ pub trait ChannelStore {
 pub(crate) const CHANNELS: Owned<Channel> =
     Owned::new("channels", decode::CHANNEL_COLS, decode::channel, |c| {
         c.id.to_string()
-    });
+    })
+    .with_secrets();
 
 /// Channels, as PostgreSQL stores them (settings as JSONB).
 pub(crate) const PG_CHANNELS: Owned<Channel> = Owned {

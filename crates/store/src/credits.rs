@@ -94,9 +94,9 @@ pub trait CreditStore {
 }
 
 /// An account's latest ledger entries (account, limit), newest first.
-pub(crate) const LATEST_MOVEMENTS: Select<CreditMovement> = Select {
-    cols: decode::CREDIT_MOVEMENT_COLS,
-    from: "credit_ledger",
-    filter: "account_id = $1 ORDER BY seq DESC LIMIT $2",
-    decode: decode::credit_movement,
-};
+pub(crate) const LATEST_MOVEMENTS: Select<CreditMovement> = Select::new(
+    "credit_ledger",
+    decode::CREDIT_MOVEMENT_COLS,
+    decode::credit_movement,
+    "account_id = $1 ORDER BY seq DESC LIMIT $2",
+);

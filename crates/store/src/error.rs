@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A stored value could not be decoded (corrupt or written by a newer version).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// A stored secret cannot be opened (its key is not in the keyring, or it was altered).
+    #[error("secret: {0}")]
+    Secret(String),
     /// The database failed or is unreachable.
     #[error("database error: {0}")]
     Backend(String),

@@ -27,6 +27,7 @@ mod page;
 pub mod polls;
 pub mod postgres;
 pub mod schedule;
+pub mod secrets;
 mod select;
 mod shared_methods;
 pub mod sqlite;
@@ -59,6 +60,7 @@ pub use meta::MetaStore;
 pub use page::{Page, PageRequest};
 pub use polls::PollStore;
 pub use schedule::ScheduleStore;
+pub use secrets::{Keyring, SecretKey};
 pub use stats::StatsStore;
 pub use store::Store;
 pub use templates::TemplateStore;
@@ -67,16 +69,17 @@ pub use webhooks::WebhookStore;
 /// Result type of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Opens the store named by `url` (`sqlite://PATH` or `postgres://…`), applying migrations.
-pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+/// Opens the store named by `url` (`sqlite://PATH` or `postgres://…`), applying migrations;
+/// `keys` seal and open its secrets.
+pub async fn open(url: &str, keys: Keyring) -> StoreResult<Arc<dyn Store>> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
     {
-        let store = sqlite::SqliteStore::open(path).await?;
+        let store = sqlite::SqliteStore::open(path, keys).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = postgres::PgStore::connect(url).await?;
+        let store = postgres::PgStore::connect(url, keys).await?;
         Ok(Arc::new(store))
     } else {
         Err(StoreError::Config(format!(

@@ -54,9 +54,9 @@ pub(crate) const EXPIRED_MEDIA: Select<MediaRecord> =
     MEDIA.select("expires_at <= $1 ORDER BY expires_at, id LIMIT $2");
 
 /// The upstream copy of a media file on a channel (media, channel).
-pub(crate) const UPSTREAM_COPY: Select<UpstreamMedia> = Select {
-    cols: decode::UPSTREAM_MEDIA_COLS,
-    from: "media_upstream",
-    filter: "media_id = $1 AND channel_id = $2",
-    decode: decode::upstream_media,
-};
+pub(crate) const UPSTREAM_COPY: Select<UpstreamMedia> = Select::new(
+    "media_upstream",
+    decode::UPSTREAM_MEDIA_COLS,
+    decode::upstream_media,
+    "media_id = $1 AND channel_id = $2",
+);

@@ -8,6 +8,7 @@ use switchboard_core::record::StatusEntry;
 use switchboard_core::subscription::Attempt;
 
 use crate::decode::{self, Decoder};
+use crate::secrets::{self, Opener, Secrets};
 use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
@@ -22,12 +23,17 @@ pub(crate) struct Owned<T: 'static> {
     pub decode: Decoder<T>,
     /// A row's page cursor.
     pub cursor: fn(&T) -> String,
+    /// Opens a decoded row's secrets.
+    pub open: Opener<T>,
 }
 
 impl<T> Owned<T> {
     /// The rows of this table (of every account) that `filter` selects.
     pub(crate) const fn select(&self, filter: &'static str) -> Select<T> {
-        Select::new(self.table, self.cols, self.decode, filter)
+        Select {
+            open: self.open,
+            ..Select::new(self.table, self.cols, self.decode, filter)
+        }
     }
 
     /// A table read by `decode` from `cols`, paged by `cursor`.
@@ -42,6 +48,18 @@ impl<T> Owned<T> {
             cols,
             decode,
             cursor,
+            open: secrets::keep,
+        }
+    }
+
+    /// This table, its rows' secret fields opened after each read.
+    pub(crate) const fn with_secrets(self) -> Self
+    where
+        T: Secrets,
+    {
+        Owned {
+            open: secrets::opened,
+            ..self
         }
     }
 }

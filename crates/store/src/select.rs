@@ -10,6 +10,7 @@ use std::future::Future;
 use switchboard_core::id::{Id, IdMarker};
 
 use crate::decode::Decoder;
+use crate::secrets::{self, Keyring, Opener};
 use crate::{Page, PageRequest, StoreResult};
 
 /// A query both backends run: `SELECT {cols} FROM {from} WHERE {filter}`.
@@ -22,6 +23,8 @@ pub(crate) struct Select<T: 'static> {
     pub filter: &'static str,
     /// The row decoder.
     pub decode: Decoder<T>,
+    /// Opens a decoded row's secrets.
+    pub open: Opener<T>,
 }
 
 impl<T> Clone for Select<T> {
@@ -45,12 +48,18 @@ impl<T> Select<T> {
             from,
             filter,
             decode,
+            open: secrets::keep,
         }
     }
 
     /// The same rows under another condition.
     pub(crate) const fn with_filter(&self, filter: &'static str) -> Select<T> {
-        Select::new(self.from, self.cols, self.decode, filter)
+        Select { filter, ..*self }
+    }
+
+    /// Decoded rows with their secrets opened.
+    pub(crate) fn opened(&self, rows: Vec<T>, keys: &Keyring) -> StoreResult<Vec<T>> {
+        rows.into_iter().map(|row| (self.open)(row, keys)).collect()
     }
 
     /// The statement, with `$n` parameters.

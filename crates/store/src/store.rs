@@ -37,4 +37,9 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Releases connections and background threads.
     async fn close(&self);
+    /// Seals again, under the keyring's current key, every stored secret that is not sealed
+    /// under it (sealed with an older key, or written in clear before secrets were
+    /// encrypted); returns how many rows changed. Fails, changing nothing, when a secret
+    /// does not open with any key of the keyring.
+    async fn reseal_secrets(&self) -> StoreResult<u64>;
 }

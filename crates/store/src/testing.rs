@@ -9,10 +9,16 @@ use std::sync::Arc;
 use sqlx::Connection;
 
 use crate::sqlite::SqliteStore;
-use crate::{Store, StoreError};
+use crate::{Keyring, SecretKey, Store, StoreError};
 
 /// Default server for PostgreSQL tests.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The keyring of test stores: one fixed key, so that stores a test reopens read its secrets.
+pub fn test_keys() -> Keyring {
+    let key = SecretKey::parse(&"5b".repeat(32)).expect("a 32-byte hex key");
+    Keyring::new(key, Vec::new())
+}
 
 /// A SQLite store in a temporary folder; the folder lives as long as this value.
 pub struct SqliteTestDb {
@@ -29,7 +35,7 @@ pub async fn sqlite() -> SqliteTestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("switchboard.db");
     let url = format!("sqlite://{}", path.display());
-    let store = SqliteStore::open(&path.display().to_string())
+    let store = SqliteStore::open(&path.display().to_string(), test_keys())
         .await
         .expect("open SQLite");
     SqliteTestDb {
@@ -139,7 +145,7 @@ async fn drop_stale(admin: &mut sqlx::PgConnection, now: i64) {
 impl PgTestDb {
     /// Opens the store on this database (migrating it).
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
-        crate::open(&self.url).await
+        crate::open(&self.url, test_keys()).await
     }
 
     /// Drops the database.
@@ -154,4 +160,72 @@ impl PgTestDb {
             let _ = admin.close().await;
         }
     }
+}
+
+/// What a dump of the database at `url` shows: for SQLite, the bytes of its files (the
+/// database, its WAL and shared memory) and the text of every column of every table; for
+/// PostgreSQL, every text, JSON and byte column of every table of the schema, as text. Tests
+/// search it for values that must not be stored in clear.
+pub async fn dump(url: &str) -> Vec<u8> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => sqlite_dump(std::path::Path::new(path)),
+        None => postgres_dump(url).await,
+    }
+}
+
+fn sqlite_dump(path: &std::path::Path) -> Vec<u8> {
+    let mut dump = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", path.display());
+        dump.extend(std::fs::read(file).unwrap_or_default());
+    }
+    let c = rusqlite::Connection::open(path).expect("open the SQLite file");
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in tables {
+        let mut stmt = c.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for i in 0..columns {
+                let value: rusqlite::types::Value = row.get(i).unwrap();
+                dump.extend(format!("{value:?}\n").into_bytes());
+            }
+        }
+    }
+    dump
+}
+
+async fn postgres_dump(url: &str) -> Vec<u8> {
+    use sqlx::Row;
+    let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+    let columns = sqlx::query(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+         WHERE table_schema = 'public'
+           AND data_type IN ('text', 'jsonb', 'json', 'character varying', 'bytea')",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    assert!(columns.len() > 20, "the schema's text columns are listed");
+    let mut dump = Vec::new();
+    for row in columns {
+        let (table, column): (String, String) = (row.get(0), row.get(1));
+        let values: Vec<Option<String>> =
+            sqlx::query_scalar(&format!("SELECT \"{column}\"::text FROM \"{table}\""))
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+        for value in values.into_iter().flatten() {
+            dump.extend(value.into_bytes());
+            dump.push(b'\n');
+        }
+    }
+    let _ = c.close().await;
+    dump
 }

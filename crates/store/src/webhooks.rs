@@ -226,7 +226,8 @@ pub(crate) const SUBSCRIPTIONS: Owned<Subscription> = Owned::new(
     decode::SUBSCRIPTION_COLS,
     decode::subscription,
     |s| s.id.to_string(),
-);
+)
+.with_secrets();
 
 /// Webhook deliveries.
 pub(crate) const DELIVERIES: Owned<Delivery> =

@@ -44,6 +44,7 @@ const KEYS: &[&str] = &[
     "pricing",
     "allow_private_targets",
     "media",
+    "secrets",
 ];
 
 /// The server's configuration.
@@ -88,6 +89,19 @@ pub struct Config {
     pub scheduling: SchedulingConfig,
     /// Template prices for statistics.
     pub pricing: PricingConfig,
+    /// The key that encrypts stored secrets.
+    pub secrets: SecretsConfig,
+}
+
+/// The key that encrypts stored secrets (the key itself may also come from
+/// `SWITCHBOARD_SECRET_KEY`; see [`crate::secrets`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// The key file; empty means `<data_dir>/secret.key`, created at first start.
+    pub key_file: String,
+    /// Older key files, still opening what they sealed until it is sealed again.
+    pub old_key_files: Vec<PathBuf>,
 }
 
 /// Message templates: sync with the upstream and the send check's cache.

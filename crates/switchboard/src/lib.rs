@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod config;
 pub mod http_server;
+pub mod secrets;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -44,6 +45,9 @@ pub enum StartError {
     /// The store could not be opened or failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The key of stored secrets could not be loaded.
+    #[error(transparent)]
+    Secrets(#[from] secrets::SecretsError),
     /// First-start work failed.
     #[error("first start: {0}")]
     Bootstrap(String),
@@ -90,7 +94,9 @@ impl Server {
         std::fs::create_dir_all(&media_dir).map_err(|e| {
             StartError::Bootstrap(format!("cannot create {}: {e}", media_dir.display()))
         })?;
-        let store = switchboard_store::open(&config.database_url()).await?;
+        let keys = secrets::load(&config)?;
+        secrets::announce(&keys);
+        let store = switchboard_store::open(&config.database_url(), keys.keyring).await?;
         let (admin_hash, generated_admin) =
             bootstrap::admin_key_hash(store.as_ref(), config.admin_key()).await?;
         let default_account = if config.bootstrap {

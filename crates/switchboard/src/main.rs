@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Manage the key that encrypts stored secrets.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
     /// Print the OpenAPI document of the API.
     Openapi,
     /// Run the Graph API emulator alone (for tests, benchmarks and offline development).
@@ -86,6 +91,19 @@ enum AccountCommand {
         /// Account name.
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Re-encrypt every stored secret under a new key (run it with the service stopped).
+    /// Without --new-key-file, a new key replaces the configured key file and the old key is
+    /// kept beside it as `<key file>.<old key id>.old`, no longer needed.
+    Rotate {
+        /// Take the new key from this file (created with a new key if missing); then point
+        /// `secrets.key_file` (or SWITCHBOARD_SECRET_KEY) at it.
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
     },
 }
 
@@ -223,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Account {
             command: AccountCommand::Create { name },
         } => {
-            let store = switchboard_store::open(&config.database_url()).await?;
+            let store = switchboard::secrets::open_store(&config).await?;
             let created = accounts::create(store.as_ref(), &name, |_| Vec::new()).await?;
             println!("account: {}", created.account.id);
             println!("api_key (shown once): {}", created.api_key);
@@ -243,7 +261,7 @@ async fn main() -> anyhow::Result<()> {
             let channel_id: Option<ChannelId> = channel
                 .map(|c| c.parse().context("--channel must be a ch_… id"))
                 .transpose()?;
-            let store = switchboard_store::open(&config.database_url()).await?;
+            let store = switchboard::secrets::open_store(&config).await?;
             if store.get_account(account).await?.is_none() {
                 store.close().await;
                 bail!("no account {account}");
@@ -261,6 +279,27 @@ async fn main() -> anyhow::Result<()> {
             println!("key: {}", created.key.id);
             println!("secret (shown once): {}", created.token);
             store.close().await;
+        }
+        Command::Secrets {
+            command: SecretsCommand::Rotate { new_key_file },
+        } => {
+            let done = switchboard::secrets::rotate(&config, new_key_file.as_deref()).await?;
+            println!(
+                "every stored secret is now encrypted with key {} (in {})",
+                done.new_key,
+                done.key_file.display()
+            );
+            match done.retired {
+                Some(retired) => println!(
+                    "the old key {} was kept in {}: it is no longer needed, delete it once every node runs with the new key",
+                    done.old_key,
+                    retired.display()
+                ),
+                None => println!(
+                    "point secrets.key_file (or SWITCHBOARD_SECRET_KEY) at the new key and restart; the old key {} is no longer needed",
+                    done.old_key
+                ),
+            }
         }
         Command::Openapi | Command::Emulate { .. } => {}
     }

@@ -30,7 +30,7 @@ impl AccountStore for PgStore {
             .execute(&mut *tx)
             .await?;
         for channel in channels {
-            insert_channel_row(&mut tx, channel).await?;
+            insert_channel_row(&mut tx, &self.keys.sealed(channel)?).await?;
         }
         insert_key(&mut *tx, first_key).await?;
         tx.commit().await?;

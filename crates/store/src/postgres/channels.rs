@@ -68,8 +68,9 @@ async fn stored_state(
 #[async_trait]
 impl ChannelStore for PgStore {
     async fn create_channel(&self, channel: &Channel) -> StoreResult<()> {
+        let channel = self.keys.sealed(channel)?;
         let mut tx = self.pool.begin().await?;
-        insert_channel(&mut tx, channel).await?;
+        insert_channel(&mut tx, &channel).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -81,7 +82,8 @@ impl ChannelStore for PgStore {
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
         let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels WHERE id = $1");
         let query = sqlx::query(&sql).bind(id.to_string());
-        self.fetch_one(query, decode::channel).await
+        let found = self.fetch_one(query, decode::channel).await?;
+        self.keys.open_found(found)
     }
 
     async fn list_channels(
@@ -100,14 +102,16 @@ impl ChannelStore for PgStore {
             .bind(page.after_key())
             .bind(only.map(|o| o.to_string()))
             .bind(page.fetch());
-        self.fetch_page(query, page, decode::channel, |c| c.id.to_string())
-            .await
+        let rows = self.fetch_all(query, decode::channel).await?;
+        let rows = self.keys.open_records(rows)?;
+        Ok(Page::from_rows(rows, page, |c| c.id.to_string()))
     }
 
     async fn all_channels(&self) -> StoreResult<Vec<Channel>> {
         let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels ORDER BY id");
         let query = sqlx::query(&sql);
-        self.fetch_all(query, decode::channel).await
+        let rows = self.fetch_all(query, decode::channel).await?;
+        self.keys.open_records(rows)
     }
 
     async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {
@@ -116,7 +120,7 @@ impl ChannelStore for PgStore {
         else {
             return Ok(false);
         };
-        let mut channel = channel.clone();
+        let mut channel = self.keys.sealed(channel)?;
         if !new_state {
             channel.state = stored.clone();
         }
@@ -188,6 +192,7 @@ impl ChannelStore for PgStore {
             .bind(id.to_string())
             .fetch_one(&mut *tx)
             .await?;
+        // Read and written back sealed.
         let mut channel = decode::channel(&row)?;
         channel.state = to.clone();
         sqlx::query("UPDATE channels SET settings = $2::jsonb WHERE id = $1")

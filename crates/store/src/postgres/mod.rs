@@ -15,6 +15,7 @@ mod polls;
 mod query;
 mod retry;
 mod schedule;
+mod secrets;
 mod stats;
 mod templates;
 mod webhooks;
@@ -25,6 +26,7 @@ use sqlx::ConnectOptions;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::secrets::Keyring;
 use crate::{Store, StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -32,6 +34,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// A PostgreSQL database.
 pub struct PgStore {
     pool: PgPool,
+    keys: Keyring,
 }
 
 fn options(url: &str) -> StoreResult<PgConnectOptions> {
@@ -71,14 +74,17 @@ async fn applied_count(pool: &PgPool) -> usize {
 }
 
 impl PgStore {
-    /// Connects to `url` and applies migrations.
-    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+    /// Connects to `url`, applies migrations, and seals under the current key of `keys` every
+    /// secret that is not (see [`Store::reseal_secrets`]).
+    pub async fn connect(url: &str, keys: Keyring) -> StoreResult<PgStore> {
         let pool = pool(url, 16).await?;
         MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(PgStore { pool })
+        let store = PgStore { pool, keys };
+        crate::secrets::reseal_at_start(&store).await?;
+        Ok(store)
     }
 }
 
@@ -95,5 +101,9 @@ impl Store for PgStore {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn reseal_secrets(&self) -> StoreResult<u64> {
+        self.reseal().await
     }
 }

@@ -110,7 +110,8 @@ impl Selects for PgStore {
         args: Vec<Arg>,
     ) -> StoreResult<Vec<T>> {
         let sql = select.sql();
-        self.fetch_all(bind_args(&sql, args), select.decode).await
+        let rows = self.fetch_all(bind_args(&sql, args), select.decode).await?;
+        select.opened(rows, &self.keys)
     }
 
     async fn select_page<T: Send + 'static>(
@@ -120,8 +121,7 @@ impl Selects for PgStore {
         page: &PageRequest,
         cursor: fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
-        let sql = select.sql();
-        let query = bind_args(&sql, args);
-        self.fetch_page(query, page, select.decode, cursor).await
+        let rows = self.select_all(select, args).await?;
+        Ok(Page::from_rows(rows, page, cursor))
     }
 }

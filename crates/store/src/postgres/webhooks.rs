@@ -180,7 +180,8 @@ impl WebhookStore for PgStore {
             "INSERT INTO subscriptions ({SUBSCRIPTION_COLS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         );
-        bind_subscription(sqlx::query(&sql), s)?
+        let s = self.keys.sealed(s)?;
+        bind_subscription(sqlx::query(&sql), &s)?
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -194,10 +195,12 @@ impl WebhookStore for PgStore {
         let sql =
             format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled ORDER BY id");
         let query = sqlx::query(&sql);
-        self.fetch_all(query, decode::subscription).await
+        let rows = self.fetch_all(query, decode::subscription).await?;
+        self.keys.open_records(rows)
     }
 
     async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
+        let s = self.keys.sealed(s)?;
         // `created_at` ($14) is bound (the statement declares its type) but never changes.
         let done = bind_subscription(
             sqlx::query(
@@ -206,7 +209,7 @@ impl WebhookStore for PgStore {
                      failing_since = $12, disabled_reason = $13, updated_at = $15
                  WHERE id = $1 AND account_id = $2",
             ),
-            s,
+            &s,
         )?
         .execute(&self.pool)
         .await?;

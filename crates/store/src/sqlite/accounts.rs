@@ -23,7 +23,11 @@ impl AccountStore for SqliteStore {
         first_key: &ApiKey,
         channels: &[Channel],
     ) -> StoreResult<()> {
-        let (account, key, channels) = (account.clone(), first_key.clone(), channels.to_vec());
+        let channels: Vec<Channel> = channels
+            .iter()
+            .map(|c| self.keys.sealed(c))
+            .collect::<StoreResult<_>>()?;
+        let (account, key) = (account.clone(), first_key.clone());
         self.engine
             .write(move |c| {
                 c.execute(

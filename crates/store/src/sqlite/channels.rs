@@ -63,7 +63,7 @@ fn stored_state(
 #[async_trait]
 impl ChannelStore for SqliteStore {
     async fn create_channel(&self, channel: &Channel) -> StoreResult<()> {
-        let channel = channel.clone();
+        let channel = self.keys.sealed(channel)?;
         self.engine
             .write(move |c| insert_channel(c, &channel))
             .await
@@ -76,7 +76,8 @@ impl ChannelStore for SqliteStore {
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
         let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1");
         let args = args![id.to_string()];
-        self.read_one(sql, args, decode::channel).await
+        let found = self.read_one(sql, args, decode::channel).await?;
+        self.keys.open_found(found)
     }
 
     async fn list_channels(
@@ -96,21 +97,24 @@ impl ChannelStore for SqliteStore {
             only.map(|o| o.to_string()),
             page.fetch()
         ];
-        self.read_page(sql, args, page, decode::channel, |ch| ch.id.to_string())
-            .await
+        let rows = self.read_all(sql, args, decode::channel).await?;
+        let rows = self.keys.open_records(rows)?;
+        Ok(Page::from_rows(rows, page, |ch| ch.id.to_string()))
     }
 
     async fn all_channels(&self) -> StoreResult<Vec<Channel>> {
-        self.engine
+        let rows = self
+            .engine
             .read(|c| {
                 let sql = format!("SELECT {CHANNEL_COLS} FROM channels ORDER BY id");
                 query_all(c, &sql, [], decode::channel)
             })
-            .await
+            .await?;
+        self.keys.open_records(rows)
     }
 
     async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {
-        let mut channel = channel.clone();
+        let mut channel = self.keys.sealed(channel)?;
         self.engine
             .write(move |c| {
                 let Some((_, stored)) = stored_state(c, Some(channel.account_id), channel.id)?
@@ -190,6 +194,7 @@ impl ChannelStore for SqliteStore {
                     return Ok(false);
                 }
                 let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1");
+                // Read and written back sealed.
                 let Some(mut channel) = query_one(c, &sql, [id.to_string()], decode::channel)?
                 else {
                     return Ok(false);

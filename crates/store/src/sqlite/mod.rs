@@ -15,6 +15,7 @@ mod meta;
 mod polls;
 mod query;
 mod schedule;
+mod secrets;
 mod stats;
 mod templates;
 mod webhooks;
@@ -24,6 +25,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use rusqlite::Connection;
 
+use crate::secrets::Keyring;
 use crate::{Store, StoreError, StoreResult};
 use engine::Engine;
 
@@ -46,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
 /// A SQLite database file.
 pub struct SqliteStore {
     engine: Engine,
+    keys: Keyring,
 }
 
 fn prepare_path(path: &str) -> StoreResult<&Path> {
@@ -92,14 +95,18 @@ pub async fn migrate_path(path: &str) -> StoreResult<usize> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file at `path` and applies migrations.
-    pub async fn open(path: &str) -> StoreResult<SqliteStore> {
+    /// Opens (creating if needed) the database file at `path`, applies migrations, and seals
+    /// under the current key of `keys` every secret that is not (see
+    /// [`Store::reseal_secrets`]).
+    pub async fn open(path: &str, keys: Keyring) -> StoreResult<SqliteStore> {
         migrate_path(path).await?;
         let path = prepare_path(path)?.to_path_buf();
         let engine = tokio::task::spawn_blocking(move || Engine::start(&path))
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))??;
-        Ok(SqliteStore { engine })
+        let store = SqliteStore { engine, keys };
+        crate::secrets::reseal_at_start(&store).await?;
+        Ok(store)
     }
 }
 
@@ -120,5 +127,9 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.engine.close().await;
+    }
+
+    async fn reseal_secrets(&self) -> StoreResult<u64> {
+        self.reseal().await
     }
 }

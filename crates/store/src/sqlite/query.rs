@@ -132,7 +132,8 @@ impl Selects for SqliteStore {
         args: Vec<Arg>,
     ) -> StoreResult<Vec<T>> {
         let sql = select.sql().replace('$', "?");
-        self.read_all(sql, sqlite_args(args), select.decode).await
+        let rows = self.read_all(sql, sqlite_args(args), select.decode).await?;
+        select.opened(rows, &self.keys)
     }
 
     async fn select_page<T: Send + 'static>(
@@ -142,8 +143,7 @@ impl Selects for SqliteStore {
         page: &PageRequest,
         cursor: fn(&T) -> String,
     ) -> StoreResult<Page<T>> {
-        let sql = select.sql().replace('$', "?");
-        self.read_page(sql, sqlite_args(args), page, select.decode, cursor)
-            .await
+        let rows = self.select_all(select, args).await?;
+        Ok(Page::from_rows(rows, page, cursor))
     }
 }

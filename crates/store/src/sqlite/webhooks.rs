@@ -278,7 +278,7 @@ pub(crate) fn replay(
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<()> {
-        let s = s.clone();
+        let s = self.keys.sealed(s)?;
         self.engine
             .write(move |c| write_subscription(c, &s, true).map(|_| ()))
             .await
@@ -291,11 +291,12 @@ impl WebhookStore for SqliteStore {
     async fn enabled_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let sql =
             format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions WHERE enabled = 1 ORDER BY id");
-        self.read_all(sql, Vec::new(), decode::subscription).await
+        let rows = self.read_all(sql, Vec::new(), decode::subscription).await?;
+        self.keys.open_records(rows)
     }
 
     async fn update_subscription(&self, s: &Subscription) -> StoreResult<bool> {
-        let s = s.clone();
+        let s = self.keys.sealed(s)?;
         self.engine
             .write(move |c| write_subscription(c, &s, false))
             .await

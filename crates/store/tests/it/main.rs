@@ -5,3 +5,4 @@
 mod conformance;
 mod migration;
 mod pg_concurrency;
+mod secrets;

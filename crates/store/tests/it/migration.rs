@@ -1,6 +1,7 @@
 //! Migration 0011 (settings tagged with their kind): a database made by the schema before it,
 //! holding a cloud and a sandbox channel in the old settings form, opens after the migration
-//! and reads back the same channels, on both backends.
+//! and reads back the same channels, on both backends; their secrets, written in clear, are
+//! sealed when the store opens.
 
 use std::path::Path;
 
@@ -102,9 +103,12 @@ async fn sqlite_channels_of_the_old_schema_read_back_identical() {
             .expect("old channel");
         }
     }
-    let store = switchboard_store::open(&format!("sqlite://{}", path.display()))
-        .await
-        .expect("migrated open");
+    let store = switchboard_store::open(
+        &format!("sqlite://{}", path.display()),
+        testing::test_keys(),
+    )
+    .await
+    .expect("migrated open");
     for ch in &channels {
         assert_eq!(
             store.get_channel(account, ch.id).await.unwrap(),
@@ -121,6 +125,23 @@ async fn sqlite_channels_of_the_old_schema_read_back_identical() {
         )
         .expect("count");
     assert_eq!(tagged, 2, "the migration tagged the stored settings");
+    let settings: String = c
+        .query_row("SELECT group_concat(settings) FROM channels", [], |r| {
+            r.get(0)
+        })
+        .expect("settings");
+    assert_clear_secrets_sealed(&settings);
+}
+
+/// The old rows' secrets, written in clear, were sealed when the store opened.
+fn assert_clear_secrets_sealed(settings: &str) {
+    for secret in ["EAAG-old-token-value", "old-app-secret", "old-verify-token"] {
+        assert!(
+            !settings.contains(secret),
+            "{secret} is still in clear: {settings}"
+        );
+    }
+    assert!(settings.contains("enc:v1:"), "{settings}");
 }
 
 /// Copies the PostgreSQL migrations before the kind tag into `dir`, for a migrator that
@@ -192,6 +213,12 @@ async fn postgres_channels_of_the_old_schema_read_back_identical() {
             .await
             .expect("count");
     assert_eq!(tagged, 2, "the migration tagged the stored settings");
+    let settings: String =
+        sqlx::query_scalar("SELECT string_agg(settings::text, ' ') FROM channels")
+            .fetch_one(&mut c)
+            .await
+            .expect("settings");
+    assert_clear_secrets_sealed(&settings);
     c.close().await.expect("close");
     db.cleanup().await;
 }

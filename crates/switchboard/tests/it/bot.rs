@@ -544,7 +544,8 @@ async fn loop_guard(server: &TestServer) {
 /// Simulates a crash after a reply went to the outbox but before the decision recorded it:
 /// the decisions' replies are marked unsent and the bot worker is rewound to the start of the
 /// event log (the server is stopped).
-fn crash_before_recording_replies(database_url: String) {
+fn crash_before_recording_replies(config: switchboard::Config) {
+    let database_url = config.database_url.clone();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -566,7 +567,9 @@ fn crash_before_recording_replies(database_url: String) {
                     .expect("update");
                 pool.close().await;
             }
-            let store = switchboard_store::open(&database_url).await.expect("store");
+            let store = switchboard::secrets::open_store(&config)
+                .await
+                .expect("store");
             store.set_bot_position("").await.expect("rewind");
             store.close().await;
         });
@@ -584,7 +587,7 @@ async fn reprocessing_sends_no_duplicate(server: TestServer) -> TestServer {
     assert_eq!(first[0]["reply_message_ids"], json!([sent[0]["id"]]));
 
     let server = server
-        .restart(|config| crash_before_recording_replies(config.database_url.clone()))
+        .restart(|config| crash_before_recording_replies(config.clone()))
         .await;
     // The worker reads the whole log again: the unfinished decision is finished by sending
     // its stored reply with the same idempotency key, which answers the first message id.

@@ -132,7 +132,7 @@ async fn stored_telegram_channel(server: &TestServer, account: &str) -> String {
     let account: AccountId = account.parse().unwrap();
     let channel =
         switchboard_store::conformance::channel_of_kind(account, ChannelKind::Telegram, 7);
-    let store = switchboard_store::open(&server.config.database_url)
+    let store = switchboard::secrets::open_store(&server.config)
         .await
         .expect("store");
     store.create_channel(&channel).await.expect("stored");

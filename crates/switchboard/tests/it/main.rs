@@ -24,6 +24,7 @@ mod onemsg_send;
 mod pages;
 mod sandbox;
 mod scheduled;
+mod secrets;
 mod sendbuttons;
 mod sending;
 mod stats;

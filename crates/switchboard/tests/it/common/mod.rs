@@ -139,6 +139,16 @@ impl TestServer {
         Self::start_with(config, self._dir.take(), self.pg.take()).await
     }
 
+    /// Stops the server gracefully, keeping its database and folder for [`TestServer::restart`].
+    pub async fn pause(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server result");
+        }
+    }
+
     /// Stops the server gracefully and drops its PostgreSQL database.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

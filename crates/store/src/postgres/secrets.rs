@@ -1,0 +1,42 @@
+//! PostgreSQL: sealing every stored secret again under the current key (see
+//! [`crate::secrets`]), in one transaction that locks the rows it reads.
+
+use super::PgStore;
+use crate::channel_json::settings_text;
+use crate::decode::{self, PG_CHANNEL_COLS, SUBSCRIPTION_COLS};
+use crate::StoreResult;
+
+impl PgStore {
+    /// See [`crate::Store::reseal_secrets`].
+    pub(crate) async fn reseal(&self) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut changed = 0;
+        let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels ORDER BY id FOR UPDATE");
+        for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+            if let Some(channel) = self.keys.resealed(decode::channel(&row)?)? {
+                sqlx::query("UPDATE channels SET settings = $2::jsonb WHERE id = $1")
+                    .bind(channel.id.to_string())
+                    .bind(settings_text(&channel)?)
+                    .execute(&mut *tx)
+                    .await?;
+                changed += 1;
+            }
+        }
+        let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions ORDER BY id FOR UPDATE");
+        for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+            if let Some(s) = self.keys.resealed(decode::subscription(&row)?)? {
+                sqlx::query(
+                    "UPDATE subscriptions SET secret = $2, previous_secret = $3 WHERE id = $1",
+                )
+                .bind(s.id.to_string())
+                .bind(&s.secret)
+                .bind(&s.previous_secret)
+                .execute(&mut *tx)
+                .await?;
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}

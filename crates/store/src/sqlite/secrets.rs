@@ -1,0 +1,47 @@
+//! SQLite: sealing every stored secret again under the current key (see
+//! [`crate::secrets`]), in one transaction.
+
+use rusqlite::{params, Connection};
+
+use super::query::query_all;
+use super::SqliteStore;
+use crate::channel_json::settings_text;
+use crate::decode::{self, CHANNEL_COLS, SUBSCRIPTION_COLS};
+use crate::secrets::Keyring;
+use crate::StoreResult;
+
+/// Seals again, under the current key, each secret that is not sealed under it (sealed with
+/// an older key, or written in clear before secrets were encrypted); returns how many rows
+/// changed.
+fn reseal(c: &Connection, keys: &Keyring) -> StoreResult<u64> {
+    let mut changed = 0;
+    let sql = format!("SELECT {CHANNEL_COLS} FROM channels");
+    for channel in query_all(c, &sql, [], decode::channel)? {
+        if let Some(channel) = keys.resealed(channel)? {
+            c.execute(
+                "UPDATE channels SET settings = ?2 WHERE id = ?1",
+                params![channel.id.to_string(), settings_text(&channel)?],
+            )?;
+            changed += 1;
+        }
+    }
+    let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions");
+    for s in query_all(c, &sql, [], decode::subscription)? {
+        if let Some(s) = keys.resealed(s)? {
+            c.execute(
+                "UPDATE subscriptions SET secret = ?2, previous_secret = ?3 WHERE id = ?1",
+                params![s.id.to_string(), s.secret, s.previous_secret],
+            )?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+impl SqliteStore {
+    /// See [`crate::Store::reseal_secrets`].
+    pub(crate) async fn reseal(&self) -> StoreResult<u64> {
+        let keys = self.keys.clone();
+        self.engine.write(move |c| reseal(c, &keys)).await
+    }
+}
