@@ -187,3 +187,58 @@ pub(crate) async fn commerce_settings(
     .await;
     answer(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EmulatorConfig;
+
+    fn phone() -> PhoneNumberConfig {
+        PhoneNumberConfig {
+            phone_number_id: "106540352242922".into(),
+            waba_id: "102290129340398".into(),
+            display_phone_number: "15550783881".into(),
+            access_token: "token".into(),
+            app_secret: "secret".into(),
+            webhook_url: None,
+            verified_name: "Shop".into(),
+        }
+    }
+
+    fn post(inner: &Inner, body: Value) -> Result<Value, GraphError> {
+        update_profile(inner, &phone(), body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn changes_are_checked_as_meta_does() {
+        let inner = Inner::new(EmulatorConfig::default());
+        let error_code = |r: Result<Value, GraphError>| {
+            r.map(|_| ()).map_err(|e| e.body["error"]["code"].clone())
+        };
+        assert!(
+            error_code(post(&inner, json!({"about": "x"}))).is_err(),
+            "messaging_product is required"
+        );
+        for bad in [
+            json!({"messaging_product": "whatsapp", "about": "a".repeat(140)}),
+            json!({"messaging_product": "whatsapp", "vertical": "SPACESHIPS"}),
+            json!({"messaging_product": "whatsapp", "colour": "red"}),
+        ] {
+            assert_eq!(
+                error_code(post(&inner, bad.clone())),
+                Err(json!(100)),
+                "{bad}"
+            );
+        }
+        let ok = post(
+            &inner,
+            json!({"messaging_product": "whatsapp", "about": "Open", "vertical": "RETAIL"}),
+        );
+        assert_eq!(ok.ok(), Some(json!({"success": true})));
+        let profiles = lock(&inner.profiles);
+        let stored = &profiles.profiles[&phone().phone_number_id];
+        assert_eq!(stored["about"], "Open");
+        assert_eq!(stored["vertical"], "RETAIL");
+        assert_eq!(stored["email"], "support@example.com", "other fields stay");
+    }
+}
