@@ -174,8 +174,13 @@ async fn the_documented_samples_send(server: &TestServer) {
         "location_request_message"
     );
 
-    // The reaction sample is form-encoded.
-    let form = format!("body=%F0%9F%91%8D&quotedMsgId={hello}&chatId={customer}%40c.us",);
+    // The reaction sample is form-encoded (the id percent-encoded as such a body needs:
+    // wamids hold `+`, `/` and `=`).
+    let quoted = hello
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    let form = format!("body=%F0%9F%91%8D&quotedMsgId={quoted}&chatId={customer}%40c.us");
     let request = server
         .req(
             Method::POST,
@@ -291,6 +296,29 @@ async fn the_template_samples_send(server: &TestServer) {
         assert_eq!(m["type"], "template");
         assert_eq!(m["content"]["template"]["name"], sample["template"]);
     }
+
+    // A header from uploadMedia, by its mediaId.
+    let uploaded = call(
+        server,
+        &channel,
+        &ctx.key,
+        "uploadMedia",
+        &json!({"body": data_uri("image/jpeg", &jpeg(1500))}),
+    )
+    .await
+    .status(200);
+    let mut by_id = samples[0].clone();
+    by_id["params"][0]["parameters"][0]["image"] = json!({"id": uploaded["mediaId"]});
+    let answer = call(server, &channel, &ctx.key, "sendTemplate", &by_id)
+        .await
+        .status(200);
+    wait_status(
+        server,
+        &ctx.key,
+        &sent(&answer, customer),
+        &["sent", "delivered", "read"],
+    )
+    .await;
 
     // Values that do not match the template: refused at once, naming `params`.
     let mut wrong = samples[0].clone();

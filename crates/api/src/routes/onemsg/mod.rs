@@ -161,8 +161,8 @@ pub(crate) fn is_multipart(request: &Request) -> bool {
 }
 
 /// The recipient of a send: `chatId` (`12020721369@c.us`) or `phone` (digits, a number or a
-/// string), as a WhatsApp id (digits only). An empty one counts as not given (1msg's samples
-/// send `"chatId": ""` beside `phone`).
+/// string; spaces, dashes, dots and brackets in it are ignored), as a WhatsApp id (digits
+/// only). An empty one counts as not given (1msg's catalog sample sends `"chatId": ""`).
 pub(crate) fn recipient(fields: &Map<String, Value>) -> Result<String, String> {
     let given = |name: &str| {
         fields
@@ -183,7 +183,12 @@ pub(crate) fn recipient(fields: &Map<String, Value>) -> Result<String, String> {
             ))
         }
         (None, Some(Value::Number(n))) => n.to_string(),
-        (None, Some(Value::String(s))) => s.trim().trim_start_matches('+').to_string(),
+        (None, Some(Value::String(s))) => s
+            .trim()
+            .trim_start_matches('+')
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+            .collect(),
         (None, Some(other)) => {
             return Err(format!(
                 "phone: must be a number like 12020721369, got {other}"
@@ -246,6 +251,10 @@ mod tests {
         );
         assert_eq!(
             recipient(&fields(json!({"chatId": "", "phone": "12020721369"}))).as_deref(),
+            Ok("12020721369")
+        );
+        assert_eq!(
+            recipient(&fields(json!({"phone": "+1 (202) 072-1369"}))).as_deref(),
             Ok("12020721369")
         );
         assert!(recipient(&fields(json!({"chatId": "12020721369@g.us"}))).is_err());

@@ -24,9 +24,10 @@ use crate::routes::media::UPLOAD_BODY_LIMIT;
 use crate::state::AppState;
 use reply::send_fields;
 use schema::{
-    SendButtonsBody, SendContactBody, SendFileBody, SendListBody, SendLocationBody,
-    SendLocationRequestBody, SendMessageBody, SendProductBody, SendReactionBody, SendTemplateBody,
-    UploadAnswer, UploadMediaBody,
+    OneMsgSendButtonsBody, OneMsgSendContactBody, OneMsgSendFileBody, OneMsgSendListBody,
+    OneMsgSendLocationBody, OneMsgSendLocationRequestBody, OneMsgSendMessageBody,
+    OneMsgSendProductBody, OneMsgSendReactionBody, OneMsgSendTemplateBody, OneMsgUploadAnswer,
+    OneMsgUploadMediaBody,
 };
 
 /// The send routes.
@@ -55,7 +56,7 @@ type Body = Result<Bytes, BytesRejection>;
 /// window (422 `window_closed` otherwise: use `sendTemplate`). Send an `Idempotency-Key`
 /// header to make retries safe.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendMessage", tag = "compat-1msg",
-    request_body(content((SendMessageBody = "application/json"), (SendMessageBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendMessageBody = "application/json"), (OneMsgSendMessageBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -88,7 +89,7 @@ async fn send_message(
 /// Its bytes decide how it is sent: image (JPEG, PNG), video, audio, sticker (WebP) or
 /// document (PDF, Office, text), within WhatsApp's limits per kind.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendFile", tag = "compat-1msg",
-    request_body(content((SendFileBody = "application/json"), (SendFileBody = "application/x-www-form-urlencoded"), (SendFileBody = "multipart/form-data"))),
+    request_body(content((OneMsgSendFileBody = "application/json"), (OneMsgSendFileBody = "application/x-www-form-urlencoded"), (OneMsgSendFileBody = "multipart/form-data"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -107,7 +108,7 @@ async fn send_file(State(state): State<AppState>, channel: Channel, request: Req
 
 /// Sends a location (`lat`, `lng`, `name`, `address`).
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendLocation", tag = "compat-1msg",
-    request_body(content((SendLocationBody = "application/json"), (SendLocationBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendLocationBody = "application/json"), (OneMsgSendLocationBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -131,7 +132,7 @@ async fn send_location(
 
 /// Sends contact cards (`contacts`, as WhatsApp defines them).
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendContact", tag = "compat-1msg",
-    request_body(content((SendContactBody = "application/json"), (SendContactBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendContactBody = "application/json"), (OneMsgSendContactBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -156,7 +157,7 @@ async fn send_contact(
 /// Sends an interactive list: `body`, `action` (the button's label), `sections` of rows,
 /// optional `header` and `footer`.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendList", tag = "compat-1msg",
-    request_body(content((SendListBody = "application/json"), (SendListBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendListBody = "application/json"), (OneMsgSendListBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -174,7 +175,7 @@ async fn send_list(
 /// Sends up to three reply buttons (`sections` of `{type: "reply", reply: {id, title}}`), with
 /// `body`, optional `header` (text or media) and `footer`. Spaces around keys are ignored.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendButtons", tag = "compat-1msg",
-    request_body(content((SendButtonsBody = "application/json"), (SendButtonsBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendButtonsBody = "application/json"), (OneMsgSendButtonsBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -198,7 +199,7 @@ async fn send_buttons(
 
 /// Sends a text with a "Send location" button (`body`).
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendLocationRequest", tag = "compat-1msg",
-    request_body(content((SendLocationRequestBody = "application/json"), (SendLocationRequestBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendLocationRequestBody = "application/json"), (OneMsgSendLocationRequestBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -222,7 +223,7 @@ async fn send_location_request(
 
 /// Reacts to `quotedMsgId` with the emoji in `body` (an empty `body` removes the reaction).
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendReaction", tag = "compat-1msg",
-    request_body(content((SendReactionBody = "application/x-www-form-urlencoded"), (SendReactionBody = "application/json"))),
+    request_body(content((OneMsgSendReactionBody = "application/x-www-form-urlencoded"), (OneMsgSendReactionBody = "application/json"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -248,7 +249,7 @@ async fn send_reaction(
 /// including carousel `cards` and the catalog button); allowed outside the 24-hour window.
 /// `namespace` is ignored. The values are checked against the template at once.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendTemplate", tag = "compat-1msg",
-    request_body(content((SendTemplateBody = "application/json"), (SendTemplateBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendTemplateBody = "application/json"), (OneMsgSendTemplateBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -273,7 +274,7 @@ async fn send_template(
 /// Sends one product (`action.product_retailer_id`) or a product list (`action.sections`,
 /// with `header` and `body`) of a catalog.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/sendProduct", tag = "compat-1msg",
-    request_body(content((SendProductBody = "application/json"), (SendProductBody = "application/x-www-form-urlencoded"))),
+    request_body(content((OneMsgSendProductBody = "application/json"), (OneMsgSendProductBody = "application/x-www-form-urlencoded"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first answer")),
@@ -299,12 +300,12 @@ async fn send_product(
 /// multipart field `file`); answers `{mediaId}` for `sendTemplate`'s media parameters
 /// (`{"id": …}`) or the native API.
 #[utoipa::path(post, path = "/compat/1msg/{channel_id}/uploadMedia", tag = "compat-1msg",
-    request_body(content((UploadMediaBody = "application/json"), (UploadMediaBody = "application/x-www-form-urlencoded"), (UploadMediaBody = "multipart/form-data"))),
+    request_body(content((OneMsgUploadMediaBody = "application/json"), (OneMsgUploadMediaBody = "application/x-www-form-urlencoded"), (OneMsgUploadMediaBody = "multipart/form-data"))),
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "A Switchboard API key with send permission")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = UploadAnswer, description = "Stored durably"),
+        (status = 200, body = OneMsgUploadAnswer, description = "Stored durably"),
         (status = 400, body = OneMsgError, description = "No file, a link that cannot be fetched, a bad data URI"),
         (status = 404, body = OneMsgError, description = "No such channel in the key's account"),
         (status = 413, body = OneMsgError, description = "Over WhatsApp's size limit for the kind (`media_too_large`)"),

@@ -19,7 +19,7 @@ use switchboard_service::send::request_hash;
 
 use super::super::{from_api_error, is_multipart};
 use super::reply::{deliver, fields_of, idempotency, invalid, quoted, recipient_of, Accepted};
-use super::schema::UploadAnswer;
+use super::schema::OneMsgUploadAnswer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -241,7 +241,7 @@ pub(super) async fn upload_media(
     }
     .await;
     match stored {
-        Ok(m) => Json(UploadAnswer {
+        Ok(m) => Json(OneMsgUploadAnswer {
             mediaId: m.id.to_string(),
         })
         .into_response(),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 /// The recipient and the quoted message, common to the send methods.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
-pub struct Recipient {
+pub struct OneMsgRecipient {
     /// The chat, `12020721369@c.us`; or give `phone`.
     pub chatId: Option<String>,
     /// The number with its country code, e.g. 12020721369 (a number or a string).
@@ -23,7 +23,7 @@ pub struct Recipient {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"chatId": "12020721369@c.us", "body": "Hello 🍏"}))]
-pub struct SendMessageBody {
+pub struct OneMsgSendMessageBody {
     /// The text, at most 4096 characters (a link in it gets a preview).
     pub body: String,
     /// Accepted and ignored: WhatsApp Business has no mentions in a customer chat (the
@@ -31,14 +31,14 @@ pub struct SendMessageBody {
     pub mentionedPhones: Option<String>,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendFile` as JSON or form-encoded (or multipart with the file in `file`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "body": "https://example.com/1.jpg", "filename": "1.jpg", "caption": "Look"}))]
-pub struct SendFileBody {
+pub struct OneMsgSendFileBody {
     /// An http(s) link (fetched), or a data URI `data:image/jpeg;base64,…`; or the multipart
     /// field `file` instead.
     pub body: Option<String>,
@@ -51,14 +51,14 @@ pub struct SendFileBody {
     pub caption: Option<String>,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendLocation`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "lat": "45.018337", "lng": "-73.968285", "name": "Facebook HQ", "address": "9766 Valley View St., New York, NY 10024"}))]
-pub struct SendLocationBody {
+pub struct OneMsgSendLocationBody {
     /// Latitude, e.g. 45.018337 (a number or a string).
     #[schema(value_type = String)]
     pub lat: Value,
@@ -71,28 +71,28 @@ pub struct SendLocationBody {
     pub name: Option<String>,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendContact`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "contacts": [{"name": {"formatted_name": "John Smith", "first_name": "John"}, "phones": [{"phone": "+1 (940) 555-1234", "type": "HOME"}]}]}))]
-pub struct SendContactBody {
+pub struct OneMsgSendContactBody {
     /// Contact cards as WhatsApp defines them (`name`, `phones`, `emails`, `addresses`, `org`,
     /// `urls`, `birthday`).
     #[schema(value_type = Vec<Object>)]
     pub contacts: Value,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendList`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "body": "Pick one", "action": "Options", "sections": [{"title": "Section 1", "rows": [{"id": "1", "title": "Option 1", "description": "Description 1"}]}]}))]
-pub struct SendListBody {
+pub struct OneMsgSendListBody {
     /// The main text.
     pub body: String,
     /// A header text.
@@ -106,14 +106,14 @@ pub struct SendListBody {
     pub sections: Value,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendButtons`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "body": "Choose", "sections": [{"type": "reply", "reply": {"id": "1", "title": "Yes"}}, {"type": "reply", "reply": {"id": "2", "title": "No"}}]}))]
-pub struct SendButtonsBody {
+pub struct OneMsgSendButtonsBody {
     /// The main text.
     pub body: String,
     /// A header text, or a header object (`{"type": "image", "image": {"link": …}}`, text,
@@ -127,26 +127,26 @@ pub struct SendButtonsBody {
     pub sections: Value,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendLocationRequest`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "body": "Where should we deliver?"}))]
-pub struct SendLocationRequestBody {
+pub struct OneMsgSendLocationRequestBody {
     /// The text above the "Send location" button.
     pub body: String,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendReaction` (the sample is form-encoded).
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"chatId": "12020721369@c.us", "body": "👍", "quotedMsgId": "wamid.HBgLdemo-text-001"}))]
-pub struct SendReactionBody {
+pub struct OneMsgSendReactionBody {
     /// One emoji, or an empty string to remove the reaction.
     pub body: String,
     /// The message reacted to (`wamid.…` or our `msg_…`).
@@ -162,7 +162,7 @@ pub struct SendReactionBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"template": "hello_world", "language": {"policy": "deterministic", "code": "en_US"}, "namespace": "", "params": [], "phone": "12020721369"}))]
-pub struct SendTemplateBody {
+pub struct OneMsgSendTemplateBody {
     /// The template's name.
     pub template: String,
     /// `{"policy": "deterministic", "code": "en"}` (or the code alone).
@@ -176,14 +176,14 @@ pub struct SendTemplateBody {
     pub params: Option<Value>,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `sendProduct`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(non_snake_case, dead_code)]
 #[schema(example = json!({"phone": 12020721369u64, "action": {"catalog_id": "1234567890", "product_retailer_id": "SKU-1"}, "body": "Some text."}))]
-pub struct SendProductBody {
+pub struct OneMsgSendProductBody {
     /// `{catalog_id, product_retailer_id}` for one product, `{catalog_id, sections: [{title,
     /// product_items: [{product_retailer_id}]}]}` for a list (the fields may also be given at
     /// the top level).
@@ -197,14 +197,14 @@ pub struct SendProductBody {
     pub header: Option<String>,
     /// The recipient.
     #[serde(flatten)]
-    pub recipient: Recipient,
+    pub recipient: OneMsgRecipient,
 }
 
 /// `uploadMedia` as JSON or form-encoded (or multipart with the file in `file`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 #[schema(example = json!({"body": "https://example.com/1.jpg"}))]
-pub struct UploadMediaBody {
+pub struct OneMsgUploadMediaBody {
     /// An http(s) link (fetched), or a data URI `data:image/jpeg;base64,…`.
     pub body: Option<String>,
     /// The multipart upload, instead of `body`.
@@ -217,7 +217,7 @@ pub struct UploadMediaBody {
 /// `uploadMedia`'s answer.
 #[derive(Debug, serde::Serialize, ToSchema)]
 #[allow(non_snake_case)]
-pub struct UploadAnswer {
+pub struct OneMsgUploadAnswer {
     /// Our media id (`med_…`): use it in `sendTemplate`'s parameters (`{"id": …}`) or in the
     /// native API.
     pub mediaId: String,
