@@ -128,7 +128,7 @@ fn bad(message: impl Into<String>) -> Response {
 
 /// Meta's create-template JSON from 1msg's fields (`components` may come as a JSON string in a
 /// form-encoded body).
-fn definition(fields: &Map<String, Value>) -> Result<Value, Response> {
+fn definition(fields: &Map<String, Value>) -> Result<Value, String> {
     let mut body = Map::new();
     for name in ["name", "category", "language"] {
         match fields.get(name) {
@@ -136,23 +136,20 @@ fn definition(fields: &Map<String, Value>) -> Result<Value, Response> {
                 body.insert(name.into(), Value::String(s.trim().to_string()));
             }
             _ => {
-                return Err(bad(format!(
+                return Err(format!(
                     "{name}: required (name: lower-case letters, digits and _; category: MARKETING, UTILITY or AUTHENTICATION; language: a code such as en_US)"
-                )))
+                ))
             }
         }
     }
     let components = match fields.get("components") {
-        Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|e| {
-            bad(format!(
-                "components: not a JSON array of template components ({e})"
-            ))
-        })?,
+        Some(Value::String(text)) => serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("components: not a JSON array of template components ({e})"))?,
         Some(other) => other.clone(),
         None => {
-            return Err(bad(
-                "components: required, an array of template components (HEADER, BODY, FOOTER, BUTTONS, CAROUSEL)",
-            ))
+            return Err(
+                "components: required, an array of template components (HEADER, BODY, FOOTER, BUTTONS, CAROUSEL)".into(),
+            )
         }
     };
     body.insert("components".into(), components);
@@ -184,7 +181,7 @@ async fn add_template(
     };
     let wire = match definition(&fields) {
         Ok(w) => w,
-        Err(answer) => return answer,
+        Err(m) => return bad(m),
     };
     let channel = channel.channel();
     match manage::create(&TemplateParts::from(&state.gateway), channel, &wire).await {

@@ -55,7 +55,7 @@ fn read_settings(
     state: &AppState,
     fields: &Map<String, Value>,
     url_required: bool,
-) -> Result<WebhookSettings, Response> {
+) -> Result<WebhookSettings, String> {
     let mut change = WebhookSettings::default();
     for (name, value) in fields {
         match (name.as_str(), value) {
@@ -64,13 +64,13 @@ fn read_settings(
             ("webhookUrl", Value::String(s)) if s.trim().is_empty() => change.url = Some(None),
             ("webhookUrl", Value::String(s)) => {
                 let url = check_url(s.trim(), state.settings.allow_private_targets)
-                    .map_err(|m| bad(format!("webhookUrl: {m}")))?;
+                    .map_err(|m| format!("webhookUrl: {m}"))?;
                 change.url = Some(Some(url.to_string()));
             }
             ("webhookUrl", other) => {
-                return Err(bad(format!(
+                return Err(format!(
                     "webhookUrl: must be an http or https URL (or null to remove it), got {other}"
-                )))
+                ))
             }
             ("ackNotificationsOn", Value::Bool(b)) => change.acks = Some(*b),
             ("ackNotificationsOn", Value::String(s)) if s == "true" || s == "1" => {
@@ -80,21 +80,19 @@ fn read_settings(
                 change.acks = Some(false)
             }
             ("ackNotificationsOn", other) => {
-                return Err(bad(format!(
+                return Err(format!(
                     "ackNotificationsOn: must be true or false, got {other}"
-                )))
+                ))
             }
             (other, _) => {
-                return Err(bad(format!(
+                return Err(format!(
                     "{other}: not a setting of this server; the settings are webhookUrl and ackNotificationsOn"
-                )))
+                ))
             }
         }
     }
     if url_required && change.url.is_none() {
-        return Err(bad(
-            "webhookUrl: give the http or https URL to POST messages and acks to",
-        ));
+        return Err("webhookUrl: give the http or https URL to POST messages and acks to".into());
     }
     Ok(change)
 }
@@ -112,7 +110,7 @@ async fn apply(
     };
     let change = match read_settings(state, &fields, url_required) {
         Ok(c) => c,
-        Err(answer) => return answer,
+        Err(m) => return bad(m),
     };
     match set_webhook(state.store().as_ref(), channel.channel(), change).await {
         Ok(s) => answer(s.as_ref()),
