@@ -3,6 +3,7 @@
 //! form included) and `POST removeTemplate` (every language of a name).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +20,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::history::read_fields;
+use super::{fail, from_api_error, OneMsgChannel, OneMsgError};
 use crate::access::{CanManage, CanRead};
 use crate::state::AppState;
 
@@ -173,11 +175,11 @@ async fn add_template(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let fields = match body_fields(&headers, &body) {
+    let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(m) => return bad(m),
+        Err(answer) => return answer,
     };
     let wire = match definition(&fields) {
         Ok(w) => w,
@@ -205,11 +207,11 @@ async fn remove_template(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let fields = match body_fields(&headers, &body) {
+    let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(m) => return bad(m),
+        Err(answer) => return answer,
     };
     let Some(Value::String(name)) = fields.get("name") else {
         return bad("name: give the name of the template to delete");

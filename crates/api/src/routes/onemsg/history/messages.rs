@@ -2,6 +2,7 @@
 //! `messageNumber`) and `POST readMessage` (a read receipt for a customer's message).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::super::{fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::read_fields;
 use crate::access::{CanRead, CanSend};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -184,11 +186,11 @@ async fn read_message(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanSend>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let fields = match body_fields(&headers, &body) {
+    let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(m) => return fail(StatusCode::BAD_REQUEST, "invalid_body", m),
+        Err(answer) => return answer,
     };
     let id = match fields.get("messageId") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),

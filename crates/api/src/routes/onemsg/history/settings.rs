@@ -3,6 +3,7 @@
 //! changeable in `/v1/subscriptions` too).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::super::{fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::read_fields;
 use crate::access::{CanManage, CanRead};
 use crate::state::AppState;
 
@@ -101,12 +103,12 @@ async fn apply(
     state: &AppState,
     channel: &OneMsgChannel<CanManage>,
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Result<Bytes, BytesRejection>,
     url_required: bool,
 ) -> Response {
-    let fields = match body_fields(headers, body) {
+    let fields = match read_fields(headers, body) {
         Ok(f) => f,
-        Err(m) => return bad(m),
+        Err(answer) => return answer,
     };
     let change = match read_settings(state, &fields, url_required) {
         Ok(c) => c,
@@ -133,9 +135,9 @@ async fn set_webhook_route(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    apply(&state, &channel, &headers, &body, true).await
+    apply(&state, &channel, &headers, body, true).await
 }
 
 /// The channel's settings: `webhookUrl` and `ackNotificationsOn`.
@@ -168,7 +170,7 @@ async fn post_settings(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    apply(&state, &channel, &headers, &body, false).await
+    apply(&state, &channel, &headers, body, false).await
 }
