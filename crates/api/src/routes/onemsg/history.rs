@@ -28,9 +28,9 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 pub(super) fn read_fields(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Map<String, Value>, Response> {
+) -> Result<Map<String, Value>, Box<Response>> {
     let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Box::new(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -42,7 +42,8 @@ pub(super) fn read_fields(
                 "unreadable_body",
                 format!("the request body could not be read: {e}"),
             )
-        }
+        })
     })?;
-    body_fields(headers, &body).map_err(|m| fail(StatusCode::BAD_REQUEST, "invalid_body", m))
+    body_fields(headers, &body)
+        .map_err(|m| Box::new(fail(StatusCode::BAD_REQUEST, "invalid_body", m)))
 }

@@ -179,7 +179,7 @@ async fn add_template(
 ) -> Response {
     let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let wire = match definition(&fields) {
         Ok(w) => w,
@@ -211,7 +211,7 @@ async fn remove_template(
 ) -> Response {
     let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let Some(Value::String(name)) = fields.get("name") else {
         return bad("name: give the name of the template to delete");

@@ -190,7 +190,7 @@ async fn read_message(
 ) -> Response {
     let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let id = match fields.get("messageId") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),

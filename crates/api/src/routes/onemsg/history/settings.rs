@@ -108,7 +108,7 @@ async fn apply(
 ) -> Response {
     let fields = match read_fields(headers, body) {
         Ok(f) => f,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let change = match read_settings(state, &fields, url_required) {
         Ok(c) => c,
