@@ -33,6 +33,26 @@ async fn post(server: &TestServer, ctx: &Ctx, method: &str, body: &Value) -> Rep
     server.call(request).await
 }
 
+/// `text` percent-encoded for a form body.
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// POSTs a form-encoded `form` to `method`.
+async fn post_form(server: &TestServer, ctx: &Ctx, method: &str, form: String) -> Reply {
+    let request = server
+        .req(Method::POST, &path(ctx, method), NO_KEY)
+        .query(&[("token", ctx.key.as_str())])
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form);
+    server.call(request).await
+}
+
 /// A 1msg error answer: HTTP `status`, `{error, code}`; returns the code.
 #[track_caller]
 fn dialect_error(answer: Value) -> String {
@@ -401,7 +421,15 @@ async fn templates_are_the_native_ones(server: &TestServer) {
     assert_eq!(cards["components"][1]["type"], "CAROUSEL", "{cards}");
     assert_eq!(cards["components"][1]["cards"].as_array().unwrap().len(), 2);
 
+    let components = percent(&order_update("x")["components"].to_string());
+    let form = format!("name=form_made&category=UTILITY&language=en_US&components={components}");
+    let formed = post_form(server, &ctx, "addTemplate", form)
+        .await
+        .status(200);
+    assert_eq!(formed["name"], "form_made");
+
     let native = native_names(server, &ctx).await;
+    assert!(native.contains(&"form_made".to_string()), "{native:?}");
     assert!(native.contains(&"order_ready".to_string()), "{native:?}");
     assert!(native.contains(&"summer_cards".to_string()), "{native:?}");
     let listed = get(server, &ctx, "templates", &[]).await.status(200);
@@ -477,6 +505,13 @@ async fn keys_and_channels_are_checked(server: &TestServer) {
             "{answer}"
         );
     }
+    let form = format!("webhookUrl={}", percent("https://example.com/hook"));
+    let set = post_form(server, &ctx, "webhook", form).await.status(200);
+    assert_eq!(set["webhookUrl"], "https://example.com/hook");
+    let huge = post_form(server, &ctx, "readMessage", "x".repeat(16 * 1024))
+        .await
+        .status(413);
+    assert_eq!(dialect_error(huge), "payload_too_large");
     let answer = post(
         server,
         &other,
@@ -495,6 +530,10 @@ async fn keys_and_channels_are_checked(server: &TestServer) {
     .is_empty());
 }
 
+fn small_bodies(c: &mut Config) {
+    c.http.body_limit_bytes = 8 * 1024;
+}
+
 fn fast_webhooks(c: &mut Config) {
     c.allow_private_targets = true;
     c.webhooks.poll_ms = 10;
@@ -505,5 +544,5 @@ on_both_backends!(
     webhook => super::webhook_gets_messages_and_acks where super::fast_webhooks,
     messages => super::messages_pages_and_filters,
     templates => super::templates_are_the_native_ones,
-    access => super::keys_and_channels_are_checked,
+    access => super::keys_and_channels_are_checked where super::small_bodies,
 );

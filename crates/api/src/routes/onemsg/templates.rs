@@ -3,6 +3,7 @@
 //! form included) and `POST removeTemplate` (every language of a name).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +20,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::history::read_fields;
+use super::{fail, from_api_error, OneMsgChannel, OneMsgError};
 use crate::access::{CanManage, CanRead};
 use crate::state::AppState;
 
@@ -128,7 +130,7 @@ fn bad(message: impl Into<String>) -> Response {
 
 /// Meta's create-template JSON from 1msg's fields (`components` may come as a JSON string in a
 /// form-encoded body).
-fn definition(fields: &Map<String, Value>) -> Result<Value, Response> {
+fn definition(fields: &Map<String, Value>) -> Result<Value, String> {
     let mut body = Map::new();
     for name in ["name", "category", "language"] {
         match fields.get(name) {
@@ -136,23 +138,20 @@ fn definition(fields: &Map<String, Value>) -> Result<Value, Response> {
                 body.insert(name.into(), Value::String(s.trim().to_string()));
             }
             _ => {
-                return Err(bad(format!(
+                return Err(format!(
                     "{name}: required (name: lower-case letters, digits and _; category: MARKETING, UTILITY or AUTHENTICATION; language: a code such as en_US)"
-                )))
+                ))
             }
         }
     }
     let components = match fields.get("components") {
-        Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|e| {
-            bad(format!(
-                "components: not a JSON array of template components ({e})"
-            ))
-        })?,
+        Some(Value::String(text)) => serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("components: not a JSON array of template components ({e})"))?,
         Some(other) => other.clone(),
         None => {
-            return Err(bad(
-                "components: required, an array of template components (HEADER, BODY, FOOTER, BUTTONS, CAROUSEL)",
-            ))
+            return Err(
+                "components: required, an array of template components (HEADER, BODY, FOOTER, BUTTONS, CAROUSEL)".into(),
+            )
         }
     };
     body.insert("components".into(), components);
@@ -176,15 +175,15 @@ async fn add_template(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let fields = match body_fields(&headers, &body) {
+    let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(m) => return bad(m),
+        Err(answer) => return *answer,
     };
     let wire = match definition(&fields) {
         Ok(w) => w,
-        Err(answer) => return answer,
+        Err(m) => return bad(m),
     };
     let channel = channel.channel();
     match manage::create(&TemplateParts::from(&state.gateway), channel, &wire).await {
@@ -208,11 +207,11 @@ async fn remove_template(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let fields = match body_fields(&headers, &body) {
+    let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(m) => return bad(m),
+        Err(answer) => return *answer,
     };
     let Some(Value::String(name)) = fields.get("name") else {
         return bad("name: give the name of the template to delete");

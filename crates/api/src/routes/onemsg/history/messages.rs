@@ -2,6 +2,7 @@
 //! `messageNumber`) and `POST readMessage` (a read receipt for a customer's message).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::super::{fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::read_fields;
 use crate::access::{CanRead, CanSend};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -74,35 +76,35 @@ fn bad(message: String) -> Response {
     fail(StatusCode::BAD_REQUEST, "invalid_query", message)
 }
 
-fn integer(field: &str, text: Option<&str>) -> Result<Option<i64>, Response> {
+fn integer(field: &str, text: Option<&str>) -> Result<Option<i64>, String> {
     text.filter(|t| !t.trim().is_empty())
         .map(|t| {
             t.trim()
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n >= 0)
-                .ok_or_else(|| bad(format!("{field}: {t:?} is not a whole number of 0 or more")))
+                .ok_or_else(|| format!("{field}: {t:?} is not a whole number of 0 or more"))
         })
         .transpose()
 }
 
-fn flag(field: &str, text: Option<&str>) -> Result<bool, Response> {
+fn flag(field: &str, text: Option<&str>) -> Result<bool, String> {
     match text.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
         None | Some("" | "false" | "0") => Ok(false),
         Some("true" | "1") => Ok(true),
-        Some(other) => Err(bad(format!("{field}: {other:?} is not true or false"))),
+        Some(other) => Err(format!("{field}: {other:?} is not true or false")),
     }
 }
 
 /// The filter and the page a query asks for.
-fn read_query(q: &MessagesQuery) -> Result<(MessageFilter, Start, u32), Response> {
+fn read_query(q: &MessagesQuery) -> Result<(MessageFilter, Start, u32), String> {
     let mut filter = MessageFilter::default();
     if let Some(chat) = q.chat_id.as_deref().filter(|c| !c.is_empty()) {
         let number = chat_number(chat.trim());
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad(format!(
+            return Err(format!(
                 "chatId: {chat:?} is not a chat id; use the form 12020721369@c.us"
-            )));
+            ));
         }
         filter.chat = Some(number.to_string());
     }
@@ -148,7 +150,7 @@ async fn list_messages(
     };
     let (filter, from, limit) = match read_query(&q) {
         Ok(read) => read,
-        Err(answer) => return answer,
+        Err(m) => return bad(m),
     };
     match onemsg_history::messages(
         state.store().as_ref(),
@@ -184,11 +186,11 @@ async fn read_message(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanSend>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let fields = match body_fields(&headers, &body) {
+    let fields = match read_fields(&headers, body) {
         Ok(f) => f,
-        Err(m) => return fail(StatusCode::BAD_REQUEST, "invalid_body", m),
+        Err(answer) => return *answer,
     };
     let id = match fields.get("messageId") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),

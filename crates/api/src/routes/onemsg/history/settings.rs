@@ -3,6 +3,7 @@
 //! changeable in `/v1/subscriptions` too).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::super::{fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::read_fields;
 use crate::access::{CanManage, CanRead};
 use crate::state::AppState;
 
@@ -55,7 +57,7 @@ fn read_settings(
     state: &AppState,
     fields: &Map<String, Value>,
     url_required: bool,
-) -> Result<WebhookSettings, Response> {
+) -> Result<WebhookSettings, String> {
     let mut change = WebhookSettings::default();
     for (name, value) in fields {
         match (name.as_str(), value) {
@@ -64,13 +66,13 @@ fn read_settings(
             ("webhookUrl", Value::String(s)) if s.trim().is_empty() => change.url = Some(None),
             ("webhookUrl", Value::String(s)) => {
                 let url = check_url(s.trim(), state.settings.allow_private_targets)
-                    .map_err(|m| bad(format!("webhookUrl: {m}")))?;
+                    .map_err(|m| format!("webhookUrl: {m}"))?;
                 change.url = Some(Some(url.to_string()));
             }
             ("webhookUrl", other) => {
-                return Err(bad(format!(
+                return Err(format!(
                     "webhookUrl: must be an http or https URL (or null to remove it), got {other}"
-                )))
+                ))
             }
             ("ackNotificationsOn", Value::Bool(b)) => change.acks = Some(*b),
             ("ackNotificationsOn", Value::String(s)) if s == "true" || s == "1" => {
@@ -80,21 +82,19 @@ fn read_settings(
                 change.acks = Some(false)
             }
             ("ackNotificationsOn", other) => {
-                return Err(bad(format!(
+                return Err(format!(
                     "ackNotificationsOn: must be true or false, got {other}"
-                )))
+                ))
             }
             (other, _) => {
-                return Err(bad(format!(
+                return Err(format!(
                     "{other}: not a setting of this server; the settings are webhookUrl and ackNotificationsOn"
-                )))
+                ))
             }
         }
     }
     if url_required && change.url.is_none() {
-        return Err(bad(
-            "webhookUrl: give the http or https URL to POST messages and acks to",
-        ));
+        return Err("webhookUrl: give the http or https URL to POST messages and acks to".into());
     }
     Ok(change)
 }
@@ -103,16 +103,16 @@ async fn apply(
     state: &AppState,
     channel: &OneMsgChannel<CanManage>,
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Result<Bytes, BytesRejection>,
     url_required: bool,
 ) -> Response {
-    let fields = match body_fields(headers, body) {
+    let fields = match read_fields(headers, body) {
         Ok(f) => f,
-        Err(m) => return bad(m),
+        Err(answer) => return *answer,
     };
     let change = match read_settings(state, &fields, url_required) {
         Ok(c) => c,
-        Err(answer) => return answer,
+        Err(m) => return bad(m),
     };
     match set_webhook(state.store().as_ref(), channel.channel(), change).await {
         Ok(s) => answer(s.as_ref()),
@@ -135,9 +135,9 @@ async fn set_webhook_route(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    apply(&state, &channel, &headers, &body, true).await
+    apply(&state, &channel, &headers, body, true).await
 }
 
 /// The channel's settings: `webhookUrl` and `ackNotificationsOn`.
@@ -170,7 +170,7 @@ async fn post_settings(
     State(state): State<AppState>,
     channel: OneMsgChannel<CanManage>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    apply(&state, &channel, &headers, &body, false).await
+    apply(&state, &channel, &headers, body, false).await
 }
