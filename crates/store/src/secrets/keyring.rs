@@ -219,4 +219,33 @@ mod tests {
         assert!(keys.open(&format!("{head}:!!"), AAD).is_err());
         assert!(keys.open("enc:v1:nocolon", AAD).is_err());
     }
+
+    /// The cost of sealing and opening a cloud channel's credentials (three fields), as the
+    /// store does on each write and read; figures in docs/BENCHMARKS.md. Run with
+    /// `cargo test --release -p switchboard-store --lib secrets_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn secrets_cost() {
+        let keys = ring();
+        let channel = crate::conformance::channel(switchboard_core::id::AccountId::new(), "1");
+        let rounds = 100_000;
+        let started = std::time::Instant::now();
+        let mut sealed = None;
+        for _ in 0..rounds {
+            sealed = Some(keys.sealed(&channel).unwrap());
+        }
+        let seal = started.elapsed() / rounds;
+        let sealed = sealed.unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            assert_eq!(keys.open_record(sealed.clone()).unwrap(), channel);
+        }
+        let open = started.elapsed() / rounds;
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            assert_eq!(sealed.clone().id, channel.id);
+        }
+        let clone = started.elapsed() / rounds;
+        println!("per cloud channel (3 fields): seal {seal:?}, open {open:?} (of which a clone {clone:?})");
+    }
 }
