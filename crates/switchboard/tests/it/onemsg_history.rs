@@ -194,6 +194,10 @@ async fn webhook_gets_messages_and_acks(server: &TestServer) {
     .await
     .status(200);
     assert_eq!(by_upstream["hooks"], checked["hooks"]);
+    let alias = get(server, &ctx, "hookInfo", &[("messageId", &sent)])
+        .await
+        .status(200);
+    assert_eq!(alias["hooks"], checked["hooks"]);
     let missing = get(server, &ctx, "checkAcks", &[]).await.status(400);
     assert_eq!(dialect_error(missing), "invalid_query");
     let of_inbound = get(
