@@ -173,6 +173,26 @@ async fn webhook_gets_messages_and_acks(server: &TestServer) {
         "reading a customer's message is no ack"
     );
 
+    // A reaction to it is a message of type reaction quoting it.
+    let upstream = string(&message(server, &ctx.key, &sent).await["upstream_id"]);
+    inject(
+        server,
+        &ctx,
+        &json!({"from": customer, "type": "reaction",
+            "reaction": {"message_id": upstream, "emoji": "👍"}}),
+    )
+    .await;
+    let reaction = eventually(20, "the reaction at the webhook", || async {
+        bodies(&receiver)
+            .into_iter()
+            .find(|b| b["messages"][0]["type"] == "reaction")
+    })
+    .await;
+    let r = &reaction["messages"][0];
+    assert_eq!(r["body"], "👍");
+    assert_eq!(r["quotedMsgId"], sent.as_str());
+    assert_eq!(r["quotedMsgBody"], "thanks");
+
     // checkAcks follows the same statuses, by our id or the upstream's.
     let checked = get(server, &ctx, "checkAcks", &[("messageId", &sent)])
         .await
