@@ -532,6 +532,16 @@ async fn keys_and_channels_are_checked(server: &TestServer) {
     let form = format!("webhookUrl={}", percent("https://example.com/hook"));
     let set = post_form(server, &ctx, "webhook", form).await.status(200);
     assert_eq!(set["webhookUrl"], "https://example.com/hook");
+    let native = subscribe(
+        server,
+        &ctx.key,
+        json!({"url": "https://example.com/native", "format": "1msg"}),
+    )
+    .await;
+    assert_eq!(
+        native["format"], "1msg",
+        "the native API takes the format too"
+    );
     let huge = post_form(server, &ctx, "readMessage", "x".repeat(16 * 1024))
         .await
         .status(413);
