@@ -173,6 +173,26 @@ async fn webhook_gets_messages_and_acks(server: &TestServer) {
         "reading a customer's message is no ack"
     );
 
+    // A reaction to it is a message of type reaction quoting it.
+    let upstream = string(&message(server, &ctx.key, &sent).await["upstream_id"]);
+    inject(
+        server,
+        &ctx,
+        &json!({"from": customer, "type": "reaction",
+            "reaction": {"message_id": upstream, "emoji": "👍"}}),
+    )
+    .await;
+    let reaction = eventually(20, "the reaction at the webhook", || async {
+        bodies(&receiver)
+            .into_iter()
+            .find(|b| b["messages"][0]["type"] == "reaction")
+    })
+    .await;
+    let r = &reaction["messages"][0];
+    assert_eq!(r["body"], "👍");
+    assert_eq!(r["quotedMsgId"], sent.as_str());
+    assert_eq!(r["quotedMsgBody"], "thanks");
+
     // checkAcks follows the same statuses, by our id or the upstream's.
     let checked = get(server, &ctx, "checkAcks", &[("messageId", &sent)])
         .await
@@ -194,6 +214,10 @@ async fn webhook_gets_messages_and_acks(server: &TestServer) {
     .await
     .status(200);
     assert_eq!(by_upstream["hooks"], checked["hooks"]);
+    let alias = get(server, &ctx, "hookInfo", &[("messageId", &sent)])
+        .await
+        .status(200);
+    assert_eq!(alias["hooks"], checked["hooks"]);
     let missing = get(server, &ctx, "checkAcks", &[]).await.status(400);
     assert_eq!(dialect_error(missing), "invalid_query");
     let of_inbound = get(
@@ -508,6 +532,16 @@ async fn keys_and_channels_are_checked(server: &TestServer) {
     let form = format!("webhookUrl={}", percent("https://example.com/hook"));
     let set = post_form(server, &ctx, "webhook", form).await.status(200);
     assert_eq!(set["webhookUrl"], "https://example.com/hook");
+    let native = subscribe(
+        server,
+        &ctx.key,
+        json!({"url": "https://example.com/native", "format": "1msg"}),
+    )
+    .await;
+    assert_eq!(
+        native["format"], "1msg",
+        "the native API takes the format too"
+    );
     let huge = post_form(server, &ctx, "readMessage", "x".repeat(16 * 1024))
         .await
         .status(413);

@@ -87,7 +87,7 @@ pub struct TemplatesAnswer {
 }
 
 /// Lists the channel's templates (every status and language).
-#[utoipa::path(get, path = "/compat/1msg/{channel_id}/templates", tag = "compat-1msg",
+#[utoipa::path(get, path = "/compat/1msg/{channel_id}/templates", operation_id = "onemsg_templates", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key")),
     responses(
@@ -160,7 +160,7 @@ fn definition(fields: &Map<String, Value>) -> Result<Value, String> {
 
 /// Creates a template (Meta's fields: `name`, `category`, `language`, `components`, a
 /// `CAROUSEL` component with its `cards` included); it is reviewed by the upstream.
-#[utoipa::path(post, path = "/compat/1msg/{channel_id}/addTemplate", tag = "compat-1msg",
+#[utoipa::path(post, path = "/compat/1msg/{channel_id}/addTemplate", operation_id = "onemsg_add_template", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key (manage permission)")),
     request_body(content = Object, description = "`{name, category, language, components}` (JSON, or form-encoded with `components` as a JSON string)"),
@@ -193,7 +193,7 @@ async fn add_template(
 }
 
 /// Deletes a template (every language of the name); it cannot be restored.
-#[utoipa::path(post, path = "/compat/1msg/{channel_id}/removeTemplate", tag = "compat-1msg",
+#[utoipa::path(post, path = "/compat/1msg/{channel_id}/removeTemplate", operation_id = "onemsg_remove_template", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key (manage permission)")),
     request_body(content = Object, description = "`{\"name\": \"template_name\"}`"),

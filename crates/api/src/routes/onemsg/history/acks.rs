@@ -1,8 +1,10 @@
-//! `GET checkAcks`: the acks an outbound message has had, from its native status history.
+//! `GET checkAcks` (also at `GET hookInfo`): the acks an outbound message has had, from its
+//! native status history.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use switchboard_core::onemsg_view::OneMsgAck;
@@ -17,9 +19,11 @@ use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
-/// The routes.
+/// The routes: `checkAcks`, and `hookInfo`, the path 1msg's own SDKs call it by.
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(check_acks))
+    OpenApiRouter::new()
+        .routes(routes!(check_acks))
+        .route("/compat/1msg/{channel_id}/hookInfo", get(check_acks))
 }
 
 /// The query of `GET checkAcks`.
@@ -42,7 +46,7 @@ pub struct AcksAnswer {
 }
 
 /// The acks (sent, delivered, read, failed) of a message the business sent.
-#[utoipa::path(get, path = "/compat/1msg/{channel_id}/checkAcks", tag = "compat-1msg",
+#[utoipa::path(get, path = "/compat/1msg/{channel_id}/checkAcks", operation_id = "onemsg_check_acks", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key (any other place a Switchboard key is read also works)"), AcksQuery),
     responses(

@@ -131,7 +131,7 @@ fn read_query(q: &MessagesQuery) -> Result<(MessageFilter, Start, u32), String> 
 }
 
 /// Lists the channel's messages (sent and received) in 1msg's message objects, oldest first.
-#[utoipa::path(get, path = "/compat/1msg/{channel_id}/messages", tag = "compat-1msg",
+#[utoipa::path(get, path = "/compat/1msg/{channel_id}/messages", operation_id = "onemsg_messages", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`), 1msg's instance"),
            ("token" = Option<String>, Query, description = "The key (any other place a Switchboard key is read also works)"), MessagesQuery),
     responses(
@@ -172,7 +172,7 @@ async fn list_messages(
 }
 
 /// Marks a customer's message as read (blue ticks), through the native read receipt.
-#[utoipa::path(post, path = "/compat/1msg/{channel_id}/readMessage", tag = "compat-1msg",
+#[utoipa::path(post, path = "/compat/1msg/{channel_id}/readMessage", operation_id = "onemsg_read_message", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key")),
     request_body(content = Object, description = "`{\"messageId\": \"msg_…\"}`: the customer's message, our id (as the webhook and `messages` give it) or the upstream's `wamid.…` (JSON or form-encoded)"),

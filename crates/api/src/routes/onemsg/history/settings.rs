@@ -122,7 +122,7 @@ async fn apply(
 
 /// Sets the URL that receives the channel's messages (`{"messages": […]}`) and acks
 /// (`{"ack": […]}`); see the README for their fields.
-#[utoipa::path(post, path = "/compat/1msg/{channel_id}/webhook", tag = "compat-1msg",
+#[utoipa::path(post, path = "/compat/1msg/{channel_id}/webhook", operation_id = "onemsg_set_webhook", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key (manage permission)")),
     request_body(content = Object, description = "`{\"webhookUrl\": \"https://…\"}` (null or \"\" removes it)"),
@@ -141,7 +141,7 @@ async fn set_webhook_route(
 }
 
 /// The channel's settings: `webhookUrl` and `ackNotificationsOn`.
-#[utoipa::path(get, path = "/compat/1msg/{channel_id}/settings", tag = "compat-1msg",
+#[utoipa::path(get, path = "/compat/1msg/{channel_id}/settings", operation_id = "onemsg_get_settings", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key")),
     responses(
@@ -157,7 +157,7 @@ async fn get_settings(State(state): State<AppState>, channel: OneMsgChannel<CanR
 
 /// Changes the channel's settings: `webhookUrl` (null or "" removes the webhook) and
 /// `ackNotificationsOn`; other settings are refused with 400.
-#[utoipa::path(post, path = "/compat/1msg/{channel_id}/settings", tag = "compat-1msg",
+#[utoipa::path(post, path = "/compat/1msg/{channel_id}/settings", operation_id = "onemsg_set_settings", tag = "compat-1msg",
     params(("channel_id" = String, Path, description = "The channel (`ch_…`)"),
            ("token" = Option<String>, Query, description = "The key (manage permission)")),
     request_body(content = Object, description = "`{\"webhookUrl\": \"https://…\" | null, \"ackNotificationsOn\": true}`"),
