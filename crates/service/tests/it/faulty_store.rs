@@ -797,6 +797,10 @@ impl switchboard_store::Store for FaultyStore {
     async fn close(&self) -> () {
         self.inner.close().await
     }
+    async fn reseal_secrets(&self) -> StoreResult<u64> {
+        self.faults.check("reseal_secrets")?;
+        self.inner.reseal_secrets().await
+    }
 }
 
 #[async_trait]
