@@ -83,7 +83,7 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         let store = PgStore { pool, keys };
-        crate::secrets::reseal_at_start(&store).await?;
+        crate::secrets::resealed_at_start(store.reseal().await?);
         Ok(store)
     }
 }

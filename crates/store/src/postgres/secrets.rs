@@ -1,5 +1,6 @@
 //! PostgreSQL: sealing every stored secret again under the current key (see
-//! [`crate::secrets`]), in one transaction that locks the rows it reads.
+//! [`crate::secrets`]), in one transaction that locks the rows it reads; a first read
+//! without locks lets the usual start (everything sealed already) lock nothing.
 
 use super::PgStore;
 use crate::channel_json::settings_text;
@@ -9,6 +10,9 @@ use crate::StoreResult;
 impl PgStore {
     /// See [`crate::Store::reseal_secrets`].
     pub(crate) async fn reseal(&self) -> StoreResult<u64> {
+        if !self.anything_to_reseal().await? {
+            return Ok(0);
+        }
         let mut tx = self.pool.begin().await?;
         let mut changed = 0;
         let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels ORDER BY id FOR UPDATE");
@@ -38,5 +42,22 @@ impl PgStore {
         }
         tx.commit().await?;
         Ok(changed)
+    }
+
+    /// Whether a secret is not sealed under the current key.
+    async fn anything_to_reseal(&self) -> StoreResult<bool> {
+        let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels");
+        for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+            if self.keys.resealed(decode::channel(&row)?)?.is_some() {
+                return Ok(true);
+            }
+        }
+        let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions");
+        for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+            if self.keys.resealed(decode::subscription(&row)?)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }

@@ -63,7 +63,7 @@ impl Keyring {
         let (id, text) = rest.split_once(':').ok_or_else(corrupt)?;
         let key = self.keys.iter().find(|k| k.id() == id).ok_or_else(|| {
             StoreError::Secret(format!(
-                "the secret {aad} was sealed with key {id}, which is not in the keyring (current key {}); list that key's file in secrets.old_key_files",
+                "the secret {aad} was sealed with key {id}, which is not in the keyring (current key {}); start with that key, or list its file in secrets.old_key_files",
                 self.current().id()
             ))
         })?;

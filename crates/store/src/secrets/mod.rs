@@ -18,7 +18,7 @@ pub use keyring::Keyring;
 
 pub(crate) use fields::Secrets;
 
-use crate::{Store, StoreResult};
+use crate::StoreResult;
 
 /// Opens a record's sealed fields after a read (see [`crate::select::Select::open`]).
 pub(crate) type Opener<T> = fn(T, &Keyring) -> StoreResult<T>;
@@ -33,15 +33,13 @@ pub(crate) fn opened<T: Secrets>(record: T, keys: &Keyring) -> StoreResult<T> {
     keys.open_record(record)
 }
 
-/// Seals what is not sealed under the current key, when a store opens: the migration of
-/// databases written before secrets were encrypted, and the end of a key rotation.
-pub(crate) async fn reseal_at_start(store: &dyn Store) -> StoreResult<()> {
-    let changed = store.reseal_secrets().await?;
+/// Says how many rows a store sealed again when it opened: the migration of databases
+/// written before secrets were encrypted, and the end of a key rotation.
+pub(crate) fn resealed_at_start(changed: u64) {
     if changed > 0 {
         tracing::info!(
             rows = changed,
             "sealed stored secrets under the current key"
         );
     }
-    Ok(())
 }

@@ -101,12 +101,15 @@ impl SqliteStore {
     pub async fn open(path: &str, keys: Keyring) -> StoreResult<SqliteStore> {
         migrate_path(path).await?;
         let path = prepare_path(path)?.to_path_buf();
-        let engine = tokio::task::spawn_blocking(move || Engine::start(&path))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))??;
-        let store = SqliteStore { engine, keys };
-        crate::secrets::reseal_at_start(&store).await?;
-        Ok(store)
+        let ring = keys.clone();
+        let engine = tokio::task::spawn_blocking(move || {
+            let changed = secrets::reseal_file(&path, &ring)?;
+            crate::secrets::resealed_at_start(changed);
+            Engine::start(&path)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))??;
+        Ok(SqliteStore { engine, keys })
     }
 }
 

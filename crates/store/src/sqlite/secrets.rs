@@ -1,5 +1,8 @@
 //! SQLite: sealing every stored secret again under the current key (see
-//! [`crate::secrets`]), in one transaction.
+//! [`crate::secrets`]), in one transaction, with `secure_delete` on so that the pages no
+//! longer hold the values it replaces.
+
+use std::path::Path;
 
 use rusqlite::{params, Connection};
 
@@ -14,6 +17,7 @@ use crate::StoreResult;
 /// an older key, or written in clear before secrets were encrypted); returns how many rows
 /// changed.
 fn reseal(c: &Connection, keys: &Keyring) -> StoreResult<u64> {
+    c.pragma_update(None, "secure_delete", "ON")?;
     let mut changed = 0;
     let sql = format!("SELECT {CHANNEL_COLS} FROM channels");
     for channel in query_all(c, &sql, [], decode::channel)? {
@@ -34,6 +38,22 @@ fn reseal(c: &Connection, keys: &Keyring) -> StoreResult<u64> {
             )?;
             changed += 1;
         }
+    }
+    c.pragma_update(None, "secure_delete", "OFF")?;
+    Ok(changed)
+}
+
+/// Reseals the database file at `path` on a connection of its own, before the store starts:
+/// when rows changed, a checkpoint then writes the resealed pages over the old ones in the
+/// file (the WAL keeps only the new versions), so that no value sealed under an old key, or
+/// written in clear by an earlier version, stays in the file.
+pub(super) fn reseal_file(path: &Path, keys: &Keyring) -> StoreResult<u64> {
+    let mut conn = super::engine::connect(path)?;
+    let tx = conn.transaction()?;
+    let changed = reseal(&tx, keys)?;
+    tx.commit()?;
+    if changed > 0 {
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(changed)
 }

@@ -131,6 +131,8 @@ async fn sqlite_channels_of_the_old_schema_read_back_identical() {
         })
         .expect("settings");
     assert_clear_secrets_sealed(&settings);
+    let dump = testing::dump(&format!("sqlite://{}", path.display())).await;
+    assert_clear_secrets_sealed(&String::from_utf8_lossy(&dump));
 }
 
 /// The old rows' secrets, written in clear, were sealed when the store opened.

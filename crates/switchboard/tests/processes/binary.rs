@@ -456,3 +456,81 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
 async fn sigint_lets_an_in_flight_request_finish_then_exits_0() {
     an_in_flight_request_finishes_on("-INT").await;
 }
+
+/// `switchboard secrets rotate` on the first start's data: every secret is sealed under a
+/// new key in the key file, the old key kept beside it can be deleted, and the restarted
+/// server still sends on the bootstrapped sandbox channel (it reads the channel's token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_rotate_then_the_old_key_can_go() {
+    let _others = crate::beside_others().await;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let server = start(dir.path());
+    let (key, ch) = first_start_credentials(&server.stdout);
+    wait_healthy(server.port);
+    assert!(terminate(server.child).success());
+    let key_file = dir.path().join("data/secret.key");
+    let before = std::fs::read_to_string(&key_file).expect("key file");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["secrets", "rotate"])
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_SECRET_KEY")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        out.contains("every stored secret is now encrypted with key"),
+        "{out}"
+    );
+    assert_ne!(std::fs::read_to_string(&key_file).expect("new key"), before);
+    let retired: Vec<_> = std::fs::read_dir(dir.path().join("data"))
+        .expect("data")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".old"))
+        .collect();
+    assert_eq!(retired.len(), 1, "{retired:?}");
+    let name = retired[0]
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    assert!(out.contains(&name), "{out}");
+    std::fs::remove_file(&retired[0]).expect("remove the old key");
+
+    let server = start(dir.path());
+    wait_healthy(server.port);
+    let sb = format!("http://127.0.0.1:{}", server.port);
+    let http = reqwest::Client::new();
+    let (status, _) = call(
+        http.post(format!("{sb}/v1/channels/{ch}/sandbox/inbound"))
+            .bearer_auth(&key)
+            .json(&json!({"from":"15551230000","type":"text","text":{"body":"Hi"}})),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let (status, answer) = call(
+        http.post(format!("{sb}/v1/channels/{ch}/messages"))
+            .bearer_auth(&key)
+            .json(&json!({"messaging_product":"whatsapp","to":"15551230000","type":"text","text":{"body":"Hello"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["messages"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    poll("the answer to leave for the upstream", || async {
+        let (_, m) = call(http.get(format!("{sb}/v1/messages/{id}")).bearer_auth(&key)).await;
+        (!matches!(m["status"].as_str(), Some("accepted" | "queued"))).then_some(m)
+    })
+    .await;
+    let (_, m) = call(http.get(format!("{sb}/v1/messages/{id}")).bearer_auth(&key)).await;
+    assert_ne!(m["status"], "failed", "{m}");
+    assert!(terminate(server.child).success());
+}
