@@ -136,6 +136,12 @@ pub async fn run(env: &Env, args: &CrashArgs) -> Result<()> {
         let mut spec = stack.spec.clone();
         spec.data_dir = stack.path().join("second-node");
         std::fs::create_dir_all(&spec.data_dir)?;
+        // Nodes on one database share the key that seals its secrets.
+        std::fs::copy(
+            stack.spec.data_dir.join("secret.key"),
+            spec.data_dir.join("secret.key"),
+        )
+        .context("copying the first node's secret key")?;
         let second = spec.start("127.0.0.1:0")?;
         procs::wait_healthy(&stack.api.client, &second.url()).await?;
         (second, spec)

@@ -41,6 +41,11 @@ async fn failover_run(database_url: String) {
         ("UPSTREAM__REQUEST_TIMEOUT_MS", timeout.as_str()),
         ("ALLOW_PRIVATE_TARGETS", "true"),
         ("BROADCASTS__WINDOW", "1"),
+        // Nodes on one database share the key that seals its secrets.
+        (
+            "SECRET_KEY",
+            "5b1e0c9a7d3f42e68c0b19d2a4f7e3c15b1e0c9a7d3f42e68c0b19d2a4f7e3c1",
+        ),
     ];
     let node = |name: &str| {
         let home = dir.path().join(name);
