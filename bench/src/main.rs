@@ -20,6 +20,7 @@ mod e2e;
 mod faults;
 mod idle;
 mod load;
+mod outage;
 mod pg;
 mod procs;
 mod stack;
@@ -69,6 +70,8 @@ enum Command {
     Idle(idle::IdleArgs),
     /// One broadcast of N targets (a CSV audience) through an emulator process.
     Broadcast(broadcast::BroadcastArgs),
+    /// A webhook receiver down for an hour of accelerated time: none lost, all replayable.
+    Outage(outage::OutageArgs),
     /// The no-op baseline server (started by `accept`).
     #[command(hide = true)]
     Baseline {
@@ -103,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             Command::Faults(a) => faults::run(&env, a).await,
             Command::Idle(a) => idle::run(&env, a).await,
             Command::Broadcast(a) => broadcast::run(&env, a).await,
+            Command::Outage(a) => outage::run(&env, a).await,
             Command::Baseline { .. } => Ok(()),
         }
     })
