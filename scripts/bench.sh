@@ -135,12 +135,29 @@ for part in "${PARTS[@]}"; do
     idle)
       for b in "${BACKENDS[@]}"; do run idle --backend "$b"; done
       ;;
+    failover)
+      # Two nodes on one PostgreSQL database, the second one SIGKILLed (PostgreSQL only).
+      if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then
+        run crash --backend postgres --failover --messages 20000 --kills 5 --send-rate 300 --timeout 600
+      fi
+      ;;
+    crash-scale)
+      # 100,000 sends and 20 SIGKILLs per store; PostgreSQL offered what its dispatch keeps up with.
+      run crash --backend sqlite --messages 100000 --kills 20 --send-rate 600 --timeout 1100
+      if [[ " ${BACKENDS[*]} " == *" postgres "* ]]; then
+        run crash --backend postgres --messages 100000 --kills 20 --send-rate 150 --timeout 1400
+      fi
+      ;;
+    outage)
+      # A webhook receiver down for an hour of accelerated time.
+      run outage --backend sqlite --messages 2000 --chats 50 --outage 3600 --accel 100
+      ;;
     broadcast)
       # One broadcast of a CSV audience on SQLite, the channel at its 1000 msg/s ceiling.
       run broadcast --backend sqlite --targets "${BROADCAST_TARGETS:-1000000}"
       ;;
     *)
-      echo "unknown part: $part (accept, accept-wide, e2e, e2e-variants, crash, faults, idle, broadcast)" >&2
+      echo "unknown part: $part (accept, accept-wide, e2e, e2e-variants, crash, faults, idle, broadcast, failover, crash-scale, outage)" >&2
       exit 2
       ;;
   esac
