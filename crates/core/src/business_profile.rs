@@ -8,7 +8,7 @@ pub const MAX_ABOUT: usize = 139;
 /// Longest `address`, in characters.
 pub const MAX_ADDRESS: usize = 256;
 /// Longest `description`, in characters.
-pub const MAX_DESCRIPTION: usize = 512;
+pub const MAX_DESCRIPTION: usize = 256;
 /// Longest `email`, in characters.
 pub const MAX_EMAIL: usize = 128;
 /// Most `websites`.
@@ -94,7 +94,7 @@ pub struct ProfileUpdate {
     /// New address (up to 256 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// New description (up to 512 characters).
+    /// New description (up to 256 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// New email (up to 128 characters).
@@ -312,7 +312,7 @@ mod tests {
         }
         let ok = ProfileUpdate {
             about: Some(long(139)),
-            description: Some(long(512)),
+            description: Some(long(256)),
             websites: Some(vec!["https://a.io".into(), "http://b.io".into()]),
             vertical: Some("Beauty, Spa and Salon".into()),
             ..update()

@@ -34,7 +34,7 @@ pub struct ProfileView {
     pub about: Option<String>,
     /// The business address (up to 256 characters).
     pub address: Option<String>,
-    /// The business description (up to 512 characters).
+    /// The business description (up to 256 characters).
     pub description: Option<String>,
     /// The contact email (up to 128 characters).
     pub email: Option<String>,
@@ -73,7 +73,7 @@ pub struct ProfileBody {
     pub about: Option<String>,
     /// The business address, up to 256 characters.
     pub address: Option<String>,
-    /// The business description, up to 512 characters.
+    /// The business description, up to 256 characters.
     pub description: Option<String>,
     /// The contact email, up to 128 characters.
     pub email: Option<String>,

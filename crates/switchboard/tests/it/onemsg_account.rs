@@ -48,7 +48,7 @@ async fn native_profile_round_trip(server: &TestServer) {
 
     let change = json!({
         "about": "Open 9 to 5",
-        "description": "d".repeat(512),
+        "description": "d".repeat(256),
         "email": "hello@shop.example",
         "websites": ["https://shop.example", "https://shop.example/menu"],
         "vertical": "Restaurant",
@@ -62,7 +62,7 @@ async fn native_profile_round_trip(server: &TestServer) {
 
     let after = server.get(&path, &ctx.key).await.status(200);
     assert_eq!(after["about"], "Open 9 to 5");
-    assert_eq!(after["description"], "d".repeat(512));
+    assert_eq!(after["description"], "d".repeat(256));
     assert_eq!(after["email"], "hello@shop.example");
     assert_eq!(after["websites"], change["websites"]);
     assert_eq!(after["vertical"], "RESTAURANT");
@@ -95,7 +95,7 @@ async fn native_profile_validation(server: &TestServer) {
         (json!({"about": "a".repeat(140)}), "about"),
         (json!({"about": ""}), "about"),
         (json!({"address": "a".repeat(257)}), "address"),
-        (json!({"description": "a".repeat(513)}), "description"),
+        (json!({"description": "a".repeat(257)}), "description"),
         (
             json!({"email": format!("{}@x.io", "a".repeat(124))}),
             "email",
