@@ -10,6 +10,7 @@ mod send;
 mod templates;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
@@ -149,6 +150,48 @@ pub(crate) fn body_fields(headers: &HeaderMap, body: &Bytes) -> Result<Map<Strin
             "the body is not valid JSON ({e}); send a JSON object, or a form-encoded body with Content-Type application/x-www-form-urlencoded"
         )),
     }
+}
+
+/// A body's fields (JSON or form-encoded); an unreadable or oversized body, or one of another
+/// shape, is a 4xx in the dialect's error shape.
+pub(crate) fn read_fields(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Map<String, Value>, Box<Response>> {
+    let body = body.map_err(|e| {
+        Box::new(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than allowed",
+            )
+        } else {
+            fail(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("the request body could not be read: {e}"),
+            )
+        })
+    })?;
+    body_fields(headers, &body)
+        .map_err(|m| Box::new(fail(StatusCode::BAD_REQUEST, "invalid_body", m)))
+}
+
+/// A whole request's body fields (JSON or form-encoded), read up to `limit` bytes; a larger
+/// body is 413 and a body of another shape 400, in the dialect's error shape.
+pub(crate) async fn request_fields(
+    request: Request,
+    limit: usize,
+) -> Result<Map<String, Value>, Box<Response>> {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Err(Box::new(from_api_error(
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")),
+            false,
+        )));
+    };
+    body_fields(&parts.headers, &bytes)
+        .map_err(|m| Box::new(fail(StatusCode::BAD_REQUEST, "invalid_body", m)))
 }
 
 /// Whether a request carries a multipart body.

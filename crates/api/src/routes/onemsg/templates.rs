@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::history::read_fields;
+use super::read_fields;
 use super::{fail, from_api_error, OneMsgChannel, OneMsgError};
 use crate::access::{CanManage, CanRead};
 use crate::state::AppState;

@@ -13,9 +13,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::super::{body_fields, fail, from_api_error, OneMsgChannel, OneMsgError};
+use super::super::{fail, from_api_error, request_fields, OneMsgChannel, OneMsgError};
 use crate::access::{CanManage, CanRead};
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The commerce routes.
@@ -91,17 +90,9 @@ async fn post_commerce(
     channel: OneMsgChannel<CanManage>,
     request: Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let limit = state.settings.body_limit;
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return from_api_error(
-            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")),
-            false,
-        );
-    };
-    let fields = match body_fields(&parts.headers, &bytes) {
+    let fields = match request_fields(request, state.settings.body_limit).await {
         Ok(f) => f,
-        Err(m) => return fail(StatusCode::BAD_REQUEST, "invalid_body", m),
+        Err(answer) => return *answer,
     };
     let settings = match (
         flag(&fields, "is_cart_enabled"),

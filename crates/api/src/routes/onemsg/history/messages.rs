@@ -19,10 +19,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::super::{fail, from_api_error, OneMsgChannel, OneMsgError};
-use super::read_fields;
 use crate::access::{CanRead, CanSend};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::routes::onemsg::read_fields;
 use crate::state::AppState;
 
 /// The routes.

@@ -18,8 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::super::{fail, from_api_error, OneMsgChannel, OneMsgError};
-use super::read_fields;
 use crate::access::{CanManage, CanRead};
+use crate::routes::onemsg::read_fields;
 use crate::state::AppState;
 
 /// The routes.
