@@ -279,6 +279,9 @@ fn bind_message<'q>(
 #[async_trait]
 impl MessageStore for PgStore {
     async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome> {
+        if let Some(answer) = self.accepts.submit(new).await {
+            return answer;
+        }
         let mut tx = self.pool.begin().await?;
         let outcome = insert_outbound(&mut tx, new).await?;
         if outcome == InsertOutcome::Inserted {
