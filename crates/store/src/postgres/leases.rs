@@ -175,3 +175,63 @@ impl LeaseStore for PgStore {
         Ok(answer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{check_fence, PgStore};
+    use crate::{testing, LeaseStore, StoreError};
+
+    /// Whether a statement of the test's database waits for a row lock.
+    async fn lock_waiter(store: &PgStore) -> bool {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock')",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap()
+    }
+
+    /// A fenced write's transaction holds the lease row: a takeover started meanwhile waits
+    /// until the write committed; after the takeover the old fence refuses writes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_takeover_waits_for_a_fenced_write() {
+        let Some(db) = testing::postgres_db().await else {
+            return;
+        };
+        let store = Arc::new(
+            PgStore::connect(&db.url, testing::test_keys())
+                .await
+                .unwrap(),
+        );
+        let a = store
+            .try_acquire("web:1", "node-a", 1_000, 500)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = store.pool.begin().await.unwrap();
+        check_fence(&mut tx, &a.fence()).await.unwrap();
+        let other = store.clone();
+        let takeover =
+            tokio::spawn(async move { other.try_acquire("web:1", "node-b", 2_000, 500).await });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !lock_waiter(&store).await {
+            assert!(Instant::now() < deadline, "the takeover never waited");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!takeover.is_finished(), "the takeover waits for the write");
+        tx.commit().await.unwrap();
+        let b = takeover.await.unwrap().unwrap().expect("taken over");
+        assert!(b.token > a.token);
+        let mut tx = store.pool.begin().await.unwrap();
+        let refused = check_fence(&mut tx, &a.fence()).await.unwrap_err();
+        assert!(matches!(refused, StoreError::Fenced(_)), "{refused}");
+        check_fence(&mut tx, &b.fence()).await.unwrap();
+        tx.rollback().await.unwrap();
+        store.pool.close().await;
+        db.cleanup().await;
+    }
+}

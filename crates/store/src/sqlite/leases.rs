@@ -176,3 +176,57 @@ impl LeaseStore for SqliteStore {
         self.engine.write(move |c| fence_answer(c, &fence)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_fence;
+    use crate::{testing, LeaseStore, StoreError};
+
+    /// A write that checks a stale fence in its closure is refused and rolled back whole.
+    #[tokio::test]
+    async fn a_stale_fence_rolls_the_write_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fence.db").display().to_string();
+        let store = super::SqliteStore::open(&path, testing::test_keys())
+            .await
+            .unwrap();
+        let a = store
+            .try_acquire("web:1", "node-a", 1_000, 500)
+            .await
+            .unwrap()
+            .unwrap();
+        let write = |fence| {
+            store.engine.write(move |c| {
+                c.execute(
+                    "INSERT INTO leases (name, owner, token, expires_at) VALUES ('side', NULL, 1, 0)",
+                    [],
+                )?;
+                check_fence(c, &fence)?;
+                c.execute("DELETE FROM leases WHERE name = 'side'", [])?;
+                Ok(())
+            })
+        };
+        write(a.fence()).await.unwrap();
+        let b = store
+            .try_acquire("web:1", "node-b", 1_500, 500)
+            .await
+            .unwrap()
+            .unwrap();
+        let refused = write(a.fence()).await.unwrap_err();
+        assert!(matches!(refused, StoreError::Fenced(_)), "{refused}");
+        let side: i64 = store
+            .engine
+            .read(|c| {
+                Ok(
+                    c.query_row("SELECT COUNT(*) FROM leases WHERE name = 'side'", [], |r| {
+                        r.get(0)
+                    })?,
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(side, 0, "the refused write left nothing");
+        write(b.fence()).await.unwrap();
+        store.engine.close().await;
+    }
+}
