@@ -12,6 +12,9 @@ use switchboard_core::id::ChannelId;
 use switchboard_service::channel_leases::{self, Keeper, LeaseSettings, CHANNEL_PREFIX};
 use switchboard_store::conformance::{account, channel_of_kind, create_with_key};
 use switchboard_store::{testing, Store};
+
+use super::faults::Faults;
+use super::faulty_store::FaultyStore;
 use tokio_util::sync::CancellationToken;
 
 const TTL: i64 = 15_000;
@@ -64,6 +67,8 @@ on_both_stores!(
     released_channels_are_taken_at_the_next_round,
     deleted_channels_are_given_up,
     the_spawned_keeper_releases_on_shutdown,
+    a_paused_node_drops_what_it_lost,
+    a_failed_round_keeps_only_leases_outlasting_the_next,
 );
 
 /// `n` cloud channels (and one telegram channel, which the keepers are told to leave alone);
@@ -253,5 +258,52 @@ async fn the_spawned_keeper_releases_on_shutdown(stores: [Arc<dyn Store>; 2]) {
             .unwrap()
             .is_empty(),
         "everything released, membership included"
+    );
+}
+
+async fn a_paused_node_drops_what_it_lost(stores: [Arc<dyn Store>; 2]) {
+    let all = channels(&stores[0], 6).await;
+    let mut a = Keeper::new(stores[0].clone(), "node-a", settings());
+    let mut b = Keeper::new(stores[1].clone(), "node-b", settings());
+    a.tick(1_000).await.unwrap();
+    assert_eq!(held(&a).len(), 6);
+    // a stalls past its leases' end; b takes everything over.
+    b.tick(1_000 + TTL).await.unwrap();
+    assert_eq!(held(&b).into_iter().collect::<Vec<_>>(), all);
+    a.tick(2_000 + TTL).await.unwrap();
+    assert!(held(&a).is_empty(), "a dropped what b took: {:?}", held(&a));
+    assert!(a.leases().held().is_empty());
+    let mut now = 2_000 + TTL;
+    for _ in 0..2 {
+        now += 5_000;
+        b.tick(now).await.unwrap();
+        assert!(held(&a).is_disjoint(&held(&b)));
+        a.tick(now).await.unwrap();
+        assert!(held(&a).is_disjoint(&held(&b)));
+    }
+    assert_split(&a, &b, &all);
+    assert_eq!((held(&a).len(), held(&b).len()), (3, 3));
+}
+
+async fn a_failed_round_keeps_only_leases_outlasting_the_next(stores: [Arc<dyn Store>; 2]) {
+    channels(&stores[0], 2).await;
+    let faulty = Arc::new(FaultyStore {
+        inner: stores[0].clone(),
+        faults: Faults::default(),
+    });
+    let mut a = Keeper::new(faulty.clone(), "node-a", settings());
+    a.tick(1_000).await.unwrap();
+    let renew = i64::try_from(settings().renew_ms).unwrap();
+    faulty.faults.fail("acquire_many", 2);
+    let early = 1_000 + TTL - renew - 1;
+    assert!(a.tick(early).await.is_err());
+    a.drop_expiring(early);
+    assert_eq!(a.leases().held().len(), 2, "still held at the next round");
+    let late = early + 1;
+    assert!(a.tick(late).await.is_err());
+    a.drop_expiring(late);
+    assert!(
+        a.leases().held().is_empty(),
+        "a lease ending before the next round is no longer published"
     );
 }
