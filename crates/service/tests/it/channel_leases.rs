@@ -69,6 +69,7 @@ on_both_stores!(
     the_spawned_keeper_releases_on_shutdown,
     a_paused_node_drops_what_it_lost,
     a_failed_round_keeps_only_leases_outlasting_the_next,
+    keepers_ticking_at_once_never_share_a_channel,
 );
 
 /// `n` cloud channels (and one telegram channel, which the keepers are told to leave alone);
@@ -306,4 +307,23 @@ async fn a_failed_round_keeps_only_leases_outlasting_the_next(stores: [Arc<dyn S
         a.leases().held().is_empty(),
         "a lease ending before the next round is no longer published"
     );
+}
+
+async fn keepers_ticking_at_once_never_share_a_channel(stores: [Arc<dyn Store>; 2]) {
+    let all = channels(&stores[0], 20).await;
+    let mut a = Keeper::new(stores[0].clone(), "node-a", settings());
+    let mut b = Keeper::new(stores[1].clone(), "node-b", settings());
+    let mut now = 1_000;
+    for _ in 0..6 {
+        let (ra, rb) = tokio::join!(a.tick(now), b.tick(now));
+        ra.unwrap();
+        rb.unwrap();
+        assert!(
+            held(&a).is_disjoint(&held(&b)),
+            "a channel held twice at {now}"
+        );
+        now += 5_000;
+    }
+    assert_split(&a, &b, &all);
+    assert_eq!((held(&a).len(), held(&b).len()), (10, 10));
 }

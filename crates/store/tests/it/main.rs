@@ -5,4 +5,5 @@
 mod conformance;
 mod migration;
 mod pg_concurrency;
+mod pg_leases;
 mod secrets;
