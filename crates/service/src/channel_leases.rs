@@ -1,11 +1,12 @@
 //! The channel lease keeper: one per node, so that a channel is dispatched by one node at a
 //! time and its rate limits (`dispatch.channel_mps`, the pair limits) hold across a cluster.
 //!
-//! Every [`LeaseSettings::renew_ms`] the keeper, in four round trips whatever the number of
-//! channels: lists the channels (ids and kinds) and the `channel:` leases; renews the
-//! leases it holds and takes free ones (never taken, released, or expired) in one
-//! [`LeaseStore::acquire_many`](switchboard_store::LeaseStore::acquire_many); gives up the
-//! ones over its fair share and those of deleted channels. The fair share is
+//! Every [`LeaseSettings::renew_ms`] the keeper, in three round trips whatever the number of
+//! channels (four when it gives some up): lists the channels (ids and kinds) and the
+//! `channel:` leases; gives up the ones over its fair share and those of deleted channels;
+//! renews the leases it holds and takes free ones (never taken, released, or expired) in one
+//! [`LeaseStore::acquire_many`](switchboard_store::LeaseStore::acquire_many). The owner names
+//! the node and must be unique to it (a random id per start). The fair share is
 //! `ceil(channels / live keepers)`: each keeper also holds a membership lease
 //! (`channel:keeper:<owner>`), so the keepers see each other even when one holds no channel.
 //! A node that dies stops renewing; once its leases expired, its membership is gone too and
