@@ -8,6 +8,7 @@ pub mod bot;
 pub mod broadcasts;
 pub mod contacts;
 pub mod credits;
+pub mod leases;
 pub mod media;
 pub mod messages;
 pub mod polls;

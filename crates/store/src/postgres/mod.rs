@@ -9,6 +9,7 @@ mod contacts;
 mod credits;
 mod events;
 mod keys;
+pub(crate) mod leases;
 mod media;
 mod messages;
 mod meta;

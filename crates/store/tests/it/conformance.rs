@@ -37,6 +37,7 @@ mod suite {
     pub use switchboard_store::conformance::broadcasts::*;
     pub use switchboard_store::conformance::contacts::*;
     pub use switchboard_store::conformance::credits::*;
+    pub use switchboard_store::conformance::leases::*;
     pub use switchboard_store::conformance::media::*;
     pub use switchboard_store::conformance::messages::*;
     pub use switchboard_store::conformance::polls::*;
@@ -48,6 +49,10 @@ mod suite {
 
 conformance_tests!(
     poll_leases_and_offsets,
+    leases_are_exclusive_while_live,
+    takeover_after_expiry_bumps_the_token,
+    release_frees_only_ones_own,
+    leases_are_taken_renewed_and_listed_in_batches,
     templates_upsert_with_status_events,
     templates_sync_status_and_delete,
     media_round_trip_and_scope,

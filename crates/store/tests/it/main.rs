@@ -6,4 +6,5 @@ mod conformance;
 mod migration;
 mod pg_concurrency;
 mod pg_group_commit;
+mod pg_leases;
 mod secrets;
