@@ -127,6 +127,24 @@ impl Limiter {
         self.acquire_at(rates_for(&self.settings, kind, chat), channel, chat, now)
     }
 
+    /// The channels whose bucket holds fewer than `below` tokens at `now`, each with the
+    /// whole tokens it has: the dispatcher claims no more of their messages than that, so a
+    /// busy channel's messages are not claimed only to be released for the limit. Channels
+    /// not listed have at least `below` tokens (or have sent nothing yet).
+    pub fn short_channels(&self, now: Millis, below: f64) -> Vec<(ChannelId, u32)> {
+        let mut channels = match self.channels.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        channels
+            .iter_mut()
+            .filter_map(|(id, bucket)| {
+                let tokens = bucket.tokens(now);
+                (tokens < below).then(|| (*id, (tokens + 1e-9).floor() as u32))
+            })
+            .collect()
+    }
+
     fn acquire_at(&self, rates: Rates, channel: ChannelId, chat: &str, now: Millis) -> u64 {
         let mut pairs = match self.pairs.lock() {
             Ok(p) => p,
@@ -183,6 +201,29 @@ mod tests {
         );
         let cloud = rates_for(&LimitSettings::default(), ChannelKind::Cloud, "16505551234");
         assert_eq!(cloud.channel_mps, 80.0);
+    }
+
+    #[test]
+    fn short_channels_are_those_below_the_threshold() {
+        let limiter = Limiter::new(LimitSettings {
+            channel_mps: 4.0,
+            pair_burst: 10.0,
+            pair_per_second: 10.0,
+        });
+        let (busy, idle) = (ChannelId::new(), ChannelId::new());
+        assert!(
+            limiter.short_channels(0, 4.0).is_empty(),
+            "unknown channels"
+        );
+        for chat in ["a", "b", "c"] {
+            assert_eq!(limiter.acquire(busy, chat, 0), 0);
+        }
+        assert_eq!(limiter.acquire(idle, "a", 0), 0);
+        assert_eq!(limiter.short_channels(0, 2.0), vec![(busy, 1)]);
+        let mut both = limiter.short_channels(0, 4.0);
+        both.sort_by_key(|(_, tokens)| *tokens);
+        assert_eq!(both, vec![(busy, 1), (idle, 3)]);
+        assert!(limiter.short_channels(1_000, 4.0).is_empty(), "refilled");
     }
 
     #[test]

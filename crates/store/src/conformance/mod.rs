@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod credits;
 pub mod media;
 pub mod messages;
+pub mod outbox_heads;
 pub mod polls;
 pub mod schedule;
 pub mod stats;
