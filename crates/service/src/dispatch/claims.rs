@@ -1,10 +1,12 @@
-//! What the dispatcher claims, so a message held by its channel's rate limit is not claimed
-//! only to be released again: while every channel's limiter can take a whole batch, one claim
-//! of everything due (the common case, one statement); otherwise each channel short of tokens
-//! (fewer than the free slots) is claimed alone for no more than its limiter can send now,
-//! less its messages already claimed and not finished, and the other channels together.
-//! Chats held by a pair limit are released with the wait as their `not_before`; the store's
-//! heads are ordered by due time, so those chats are not claimed again before it.
+//! What the dispatcher claims, so messages held by their channel's rate limit are not
+//! claimed only to be released again, over and over: while no channel is short of tokens,
+//! one claim of everything due (the common case, one statement); once a channel ran dry
+//! (its limiter made a message wait) and until its bucket is full again, it is claimed alone
+//! for no more than its limiter can send now, less its messages claimed and not finished,
+//! and the other channels together. What a channel over-claims before it first runs dry is
+//! released with the wait as its `not_before` once. Chats held by a pair limit are released
+//! the same way; the store's heads are ordered by due time, so those chats are not claimed
+//! again before then.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
