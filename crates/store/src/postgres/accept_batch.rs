@@ -275,12 +275,14 @@ async fn insert_rows(tx: &mut PgConnection, jobs: &[Job]) -> StoreResult<()> {
     .await?;
     let queued = c.positions(false);
     if !queued.is_empty() {
-        // In arrival order, so the outbox's sequence keeps each chat's order.
+        // Each chat's sends in arrival order, so the outbox's sequence keeps the chat's order;
+        // chats in a fixed order, so two batches creating the same chats' heads (a trigger on
+        // `outbox`) never wait on each other in opposite orders.
         sqlx::query(
             "INSERT INTO outbox (message_id, channel_id, chat, not_before)
              SELECT id, channel_id, chat, not_before
              FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS u(id, channel_id, chat, not_before, n)
-             ORDER BY n",
+             ORDER BY channel_id, chat, n",
         )
         .bind(Columns::pick(&c.id, &queued))
         .bind(Columns::pick(&c.channel, &queued))
