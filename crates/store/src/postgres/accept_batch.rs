@@ -23,6 +23,7 @@ use switchboard_core::event::{message_event, Event, MESSAGE_ACCEPTED, MESSAGE_SC
 use switchboard_core::id::ContactId;
 use switchboard_core::status::MessageStatus;
 use tokio::sync::{mpsc, oneshot, Mutex};
+use tracing::Instrument;
 
 use super::messages::insert_outbound;
 use crate::messages::{InsertOutcome, NewOutbound};
@@ -41,6 +42,10 @@ type Reply = oneshot::Sender<StoreResult<InsertOutcome>>;
 struct Job {
     new: NewOutbound,
     reply: Reply,
+    /// The caller's span: a batch runs in the span of its first send, a send written alone
+    /// in its own, so its statements are traced (and counted) for the request that caused
+    /// them.
+    span: tracing::Span,
 }
 
 /// The queue of sends waiting to be written, shared by the batch workers.
@@ -66,6 +71,7 @@ impl AcceptQueue {
         let job = Job {
             new: new.clone(),
             reply,
+            span: tracing::Span::current(),
         };
         self.sender.send(job).await.ok()?;
         answer.await.ok()
@@ -89,9 +95,13 @@ async fn work(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
 
 /// Writes a batch: the plain sends together, then the ones that need the one-by-one rules.
 async fn write_jobs(pool: &PgPool, jobs: Vec<Job>) {
-    let (together, alone) = split(pool, jobs).await;
-    if !together.is_empty() {
-        match write_together(pool, &together).await {
+    let span = jobs
+        .first()
+        .map_or_else(tracing::Span::none, |j| j.span.clone());
+    let (together, alone) = split(pool, jobs).instrument(span).await;
+    if let Some(first) = together.first() {
+        let span = first.span.clone();
+        match write_together(pool, &together).instrument(span).await {
             Ok(()) => {
                 for job in together {
                     let _ = job.reply.send(Ok(InsertOutcome::Inserted));
@@ -157,6 +167,7 @@ async fn split(pool: &PgPool, jobs: Vec<Job>) -> (Vec<Job>, Vec<Job>) {
 
 /// Writes one send in a transaction of its own (the rules of the single path).
 async fn write_alone(pool: &PgPool, job: Job) {
+    let span = job.span.clone();
     let result = async {
         let mut tx = pool.begin().await?;
         let outcome = insert_outbound(&mut tx, &job.new).await?;
@@ -165,6 +176,7 @@ async fn write_alone(pool: &PgPool, job: Job) {
         }
         Ok::<_, StoreError>(outcome)
     }
+    .instrument(span)
     .await;
     let _ = job.reply.send(result);
 }

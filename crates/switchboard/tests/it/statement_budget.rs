@@ -60,7 +60,8 @@ fn quiet(c: &mut Config) {
 /// Statements of the polls that run on fixed timers whatever the load.
 const TIMER_POLLS: &[&str] = &[
     // the dispatcher's claim (SQLite's first statement, PostgreSQL's one statement)
-    "FROM outbox o WHERE o.not_before <=",
+    "FROM outbox_heads WHERE due <=",
+    "FROM outbox_heads WHERE channel_id =",
     // the dispatcher's promotion of due scheduled messages
     "FROM scheduled_messages",
     // the Telegram poller's channel list
