@@ -17,7 +17,7 @@ use switchboard_core::channel::Channel;
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
-use switchboard_store::messages::{Claimed, DispatchOutcome, FinishDispatch, OutboxClaim};
+use switchboard_store::messages::{Claimed, DispatchOutcome, FinishDispatch};
 use switchboard_store::{Store, StoreResult};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -29,6 +29,8 @@ use crate::media::upstream::Uploads;
 use crate::media::Media;
 use crate::outbox::Outbox;
 use crate::upstream::Upstream;
+
+mod claims;
 
 /// What the dispatcher works with.
 #[derive(Clone)]
@@ -189,7 +191,7 @@ struct Worker {
     settings: DispatchSettings,
     limiter: Limiter,
     channels: ChannelCache,
-    owner: String,
+    claims: claims::Claims,
 }
 
 impl Worker {
@@ -217,7 +219,7 @@ impl Worker {
             .store
             .finish_dispatch(FinishDispatch {
                 id: m.id,
-                owner: &self.owner,
+                owner: &self.claims.owner,
                 outcome,
                 now: now_millis(),
             })
@@ -231,6 +233,7 @@ impl Worker {
                 tracing::error!(message_id = %m.id, error = %e, "recording a dispatch outcome failed; the lease will expire and the message be retried")
             }
         }
+        self.claims.pending.done(m.channel_id);
         self.gateway.outbox.wake();
     }
 
@@ -472,7 +475,7 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         },
         gateway: gateway.clone(),
         settings: settings.clone(),
-        owner: owner.clone(),
+        claims: claims::Claims::new(owner, settings.lease_ms),
     });
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
@@ -492,14 +495,9 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         let mut full_batch = false;
         if free > 0 {
             let limit = free.min(1024) as u32;
-            match gateway
-                .store
-                .claim_outbox(&OutboxClaim {
-                    owner: &owner,
-                    now: now_millis(),
-                    lease_ms: settings.lease_ms,
-                    limit,
-                })
+            match worker
+                .claims
+                .claim(gateway.store.as_ref(), &worker.limiter, limit)
                 .await
             {
                 Ok(claimed) => {
@@ -508,6 +506,7 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
                         let Ok(permit) = slots.clone().acquire_owned().await else {
                             break;
                         };
+                        worker.claims.pending.add(c.message.channel_id);
                         let worker = worker.clone();
                         tasks.spawn(async move {
                             worker.process(c).await;

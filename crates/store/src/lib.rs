@@ -32,6 +32,7 @@ pub mod secrets;
 mod select;
 mod shared_methods;
 pub mod sqlite;
+pub mod statements;
 pub mod stats;
 mod store;
 pub mod templates;
@@ -78,10 +79,12 @@ pub async fn open(url: &str, keys: Keyring) -> StoreResult<Arc<dyn Store>> {
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
     {
-        let store = sqlite::SqliteStore::open(path, keys).await?;
+        let counter = statements::StatementCounter::watching(url);
+        let store = sqlite::SqliteStore::open_counted(path, keys, counter).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = postgres::PgStore::connect(url, keys).await?;
+        let counter = statements::StatementCounter::watching(url);
+        let store = postgres::PgStore::connect_counted(url, keys, counter).await?;
         Ok(Arc::new(store))
     } else {
         Err(StoreError::Config(format!(

@@ -11,6 +11,7 @@ pub mod credits;
 pub mod leases;
 pub mod media;
 pub mod messages;
+pub mod outbox_heads;
 pub mod polls;
 pub mod schedule;
 pub mod stats;

@@ -1,5 +1,6 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
+mod accept_batch;
 mod accounts;
 mod bot;
 mod broadcasts;
@@ -28,6 +29,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::secrets::Keyring;
+use crate::statements::StatementCounter;
 use crate::{Store, StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -36,6 +38,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PgStore {
     pool: PgPool,
     keys: Keyring,
+    /// Accepted sends waiting for their group commit.
+    accepts: accept_batch::AcceptQueue,
 }
 
 fn options(url: &str) -> StoreResult<PgConnectOptions> {
@@ -44,18 +48,25 @@ fn options(url: &str) -> StoreResult<PgConnectOptions> {
     Ok(options.log_statements(tracing::log::LevelFilter::Trace))
 }
 
-async fn pool(url: &str, max: u32) -> StoreResult<PgPool> {
-    PgPoolOptions::new()
+async fn pool(url: &str, max: u32, counter: Option<StatementCounter>) -> StoreResult<PgPool> {
+    let mut pool = PgPoolOptions::new()
         .max_connections(max)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options(url)?)
+        .acquire_timeout(Duration::from_secs(10));
+    if let Some(counter) = counter {
+        // Runs right after the liveness ping of an idle connection taken from the pool.
+        pool = pool.before_acquire(move |_, _| {
+            counter.acquired();
+            Box::pin(async { Ok(true) })
+        });
+    }
+    pool.connect_with(options(url)?)
         .await
         .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))
 }
 
 /// Applies pending migrations to the database at `url`.
 pub async fn migrate_url(url: &str) -> StoreResult<usize> {
-    let pool = pool(url, 2).await?;
+    let pool = pool(url, 2, None).await?;
     let before = applied_count(&pool).await;
     MIGRATOR
         .run(&pool)
@@ -78,12 +89,27 @@ impl PgStore {
     /// Connects to `url`, applies migrations, and seals under the current key of `keys` every
     /// secret that is not (see [`Store::reseal_secrets`]).
     pub async fn connect(url: &str, keys: Keyring) -> StoreResult<PgStore> {
-        let pool = pool(url, 16).await?;
+        Self::connect_counted(url, keys, None).await
+    }
+
+    /// [`PgStore::connect`], its pool acquisitions recorded by `counter` when given (its
+    /// statements are recorded by the subscriber of [`StatementCounter::capture`]).
+    pub(crate) async fn connect_counted(
+        url: &str,
+        keys: Keyring,
+        counter: Option<StatementCounter>,
+    ) -> StoreResult<PgStore> {
+        let pool = pool(url, 16, counter).await?;
         MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        let store = PgStore { pool, keys };
+        let accepts = accept_batch::AcceptQueue::start(pool.clone());
+        let store = PgStore {
+            pool,
+            keys,
+            accepts,
+        };
         crate::secrets::resealed_at_start(store.reseal().await?);
         Ok(store)
     }

@@ -8,6 +8,7 @@ use std::thread;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use crate::statements::{self, StatementCounter};
 use crate::{StoreError, StoreResult};
 
 /// Most writes committed in one transaction.
@@ -32,6 +33,8 @@ pub(crate) struct Engine {
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
+    /// Records the statements of each job, for tests (see [`crate::statements`]).
+    counter: Option<StatementCounter>,
 }
 
 /// Opens a connection with the pragmas every Switchboard connection uses.
@@ -44,15 +47,27 @@ pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
+/// Opens a read-only connection; `profiled` installs the statement hook of a counted store.
+fn reader(path: &Path, profiled: bool) -> StoreResult<Connection> {
+    let mut conn = connect(path)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    if profiled {
+        conn.profile(Some(statements::sqlite_profile));
+    }
+    Ok(conn)
+}
+
 impl Engine {
     /// Starts the writer thread and opens the readers for the database at `path`.
-    pub(crate) fn start(path: &Path) -> StoreResult<Engine> {
-        let writer_conn = connect(path)?;
+    pub(crate) fn start(path: &Path, counter: Option<StatementCounter>) -> StoreResult<Engine> {
+        let mut writer_conn = connect(path)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let conn = connect(path)?;
-            conn.pragma_update(None, "query_only", "ON")?;
+            let conn = reader(path, counter.is_some())?;
             readers.push(conn);
+        }
+        if counter.is_some() {
+            writer_conn.profile(Some(statements::sqlite_profile));
         }
         let (tx, rx) = mpsc::channel::<WriteJob>();
         let handle = thread::Builder::new()
@@ -64,6 +79,7 @@ impl Engine {
             writer_thread: Mutex::new(Some(handle)),
             readers: Arc::new(Mutex::new(readers)),
             path: path.to_path_buf(),
+            counter,
         })
     }
 
@@ -75,10 +91,11 @@ impl Engine {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<StoreResult<T>>();
+        let counted = self.counter.as_ref().map(|c| c.job(true));
         let job = WriteJob {
             run: Box::new(move |conn: Option<&Connection>| {
                 let outcome = match conn {
-                    Some(conn) => run_in_savepoint(conn, f),
+                    Some(conn) => statements::in_job(counted, || run_in_savepoint(conn, f)),
                     None => Err(StoreError::Backend(
                         "the write transaction could not start".into(),
                     )),
@@ -116,17 +133,15 @@ impl Engine {
     {
         let readers = self.readers.clone();
         let path = self.path.clone();
+        let counted = self.counter.as_ref().map(|c| c.job(false));
+        let profiled = counted.is_some();
         tokio::task::spawn_blocking(move || {
             let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
             let conn = match pooled {
                 Some(conn) => conn,
-                None => {
-                    let conn = connect(&path)?;
-                    conn.pragma_update(None, "query_only", "ON")?;
-                    conn
-                }
+                None => reader(&path, profiled)?,
             };
-            let result = f(&conn);
+            let result = statements::in_job(counted, || f(&conn));
             if let Ok(mut pool) = readers.lock() {
                 if pool.len() < READERS {
                     pool.push(conn);

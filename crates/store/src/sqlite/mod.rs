@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_broadcasts.sql"),
     include_str!("../../migrations/sqlite/0011_channel_kinds.sql"),
     include_str!("../../migrations/sqlite/0012_telegram_polls.sql"),
+    include_str!("../../migrations/sqlite/0013_outbox_heads.sql"),
     include_str!("../../migrations/sqlite/0014_leases.sql"),
 ];
 
@@ -101,13 +102,22 @@ impl SqliteStore {
     /// under the current key of `keys` every secret that is not (see
     /// [`Store::reseal_secrets`]).
     pub async fn open(path: &str, keys: Keyring) -> StoreResult<SqliteStore> {
+        Self::open_counted(path, keys, None).await
+    }
+
+    /// [`SqliteStore::open`], its statements recorded by `counter` when given.
+    pub(crate) async fn open_counted(
+        path: &str,
+        keys: Keyring,
+        counter: Option<crate::statements::StatementCounter>,
+    ) -> StoreResult<SqliteStore> {
         migrate_path(path).await?;
         let path = prepare_path(path)?.to_path_buf();
         let ring = keys.clone();
         let engine = tokio::task::spawn_blocking(move || {
             let changed = secrets::reseal_file(&path, &ring)?;
             crate::secrets::resealed_at_start(changed);
-            Engine::start(&path)
+            Engine::start(&path, counter)
         })
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))??;

@@ -40,6 +40,7 @@ mod suite {
     pub use switchboard_store::conformance::leases::*;
     pub use switchboard_store::conformance::media::*;
     pub use switchboard_store::conformance::messages::*;
+    pub use switchboard_store::conformance::outbox_heads::*;
     pub use switchboard_store::conformance::polls::*;
     pub use switchboard_store::conformance::schedule::*;
     pub use switchboard_store::conformance::stats::*;
@@ -76,6 +77,10 @@ conformance_tests!(
     outbound_lifecycle,
     idempotency_keys,
     claims_keep_per_chat_order,
+    a_chats_next_message_waits_for_the_previous,
+    retries_are_claimed_at_their_time,
+    claims_filter_by_channel,
+    cascaded_deletes_drop_the_heads,
     retries_and_failures,
     statuses_are_monotonic,
     watermarks_find_what_they_cover,

@@ -27,6 +27,7 @@ mod scheduled;
 mod secrets;
 mod sendbuttons;
 mod sending;
+mod statement_budget;
 mod stats;
 mod stats_timezone;
 mod subscriptions;
