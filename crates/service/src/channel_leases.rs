@@ -289,11 +289,18 @@ impl Keeper {
     pub async fn run(mut self, cancel: CancellationToken) {
         let nudge = self.leases.nudge.clone();
         let every = Duration::from_millis(self.settings.renew_ms.max(1));
+        // A round outlasting the leases' time to live is given up (its leases lapsed anyway).
+        let patience = Duration::from_millis(u64::try_from(self.settings.ttl_ms).unwrap_or(0));
         loop {
             let now = now_millis();
-            if let Err(e) = self.tick(now).await {
-                tracing::warn!(error = %e, owner = %self.owner, "renewing channel leases failed");
-                self.drop_expiring(now);
+            let failure = match tokio::time::timeout(patience, self.tick(now)).await {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("the round outlasted the leases' time to live".to_string()),
+            };
+            if let Some(error) = failure {
+                tracing::warn!(%error, owner = %self.owner, "renewing channel leases failed");
+                self.drop_expiring(now_millis());
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,
