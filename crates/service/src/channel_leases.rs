@@ -13,9 +13,10 @@
 //! the others take its channels. On shutdown the keeper releases everything at once.
 //!
 //! What the node holds is published as a sorted slice ([`ChannelLeases::held`]), cheap to
-//! read on every claim. After a failed round the keeper keeps publishing only the leases
-//! that outlast the next round, so a node cut off from the store stops dispatching before
-//! another node may take its channels over.
+//! read on every claim, valid until one renewal interval before the leases end: if rounds
+//! stop succeeding (the store fails or hangs, the task starves) the slice reads as empty
+//! from then on, so a node cut off from the store stops dispatching before another node may
+//! take its channels over.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
@@ -69,22 +70,41 @@ impl Default for LeaseSettings {
     }
 }
 
+/// What a keeper published: the channels and until when they may be used.
+#[derive(Clone)]
+struct Published {
+    ids: Arc<[ChannelId]>,
+    until: Millis,
+}
+
 /// The channels this node holds, as the keeper last published them.
 #[derive(Clone)]
 pub struct ChannelLeases {
-    held: watch::Receiver<Arc<[ChannelId]>>,
+    held: watch::Receiver<Published>,
     nudge: Arc<Notify>,
+    none: Arc<[ChannelId]>,
 }
 
 impl ChannelLeases {
-    /// The channels held, sorted (a cheap copy of a shared slice).
+    /// The channels held, sorted (a cheap copy of a shared slice); empty once the last
+    /// successful round is too old.
     pub fn held(&self) -> Arc<[ChannelId]> {
-        self.held.borrow().clone()
+        self.held_at(now_millis())
+    }
+
+    /// [`ChannelLeases::held`] at the time `now`.
+    pub fn held_at(&self, now: Millis) -> Arc<[ChannelId]> {
+        let published = self.held.borrow();
+        if now < published.until {
+            published.ids.clone()
+        } else {
+            self.none.clone()
+        }
     }
 
     /// Whether `channel` is held.
     pub fn holds(&self, channel: ChannelId) -> bool {
-        self.held.borrow().binary_search(&channel).is_ok()
+        self.held().binary_search(&channel).is_ok()
     }
 
     /// Waits until the held set changed; false once the keeper is gone.
@@ -104,14 +124,18 @@ pub struct Keeper {
     owner: String,
     settings: LeaseSettings,
     held: BTreeMap<ChannelId, Lease>,
-    publish: watch::Sender<Arc<[ChannelId]>>,
+    publish: watch::Sender<Published>,
     leases: ChannelLeases,
 }
 
 impl Keeper {
     /// A keeper for the node `owner`, holding nothing yet.
     pub fn new(store: Arc<dyn Store>, owner: impl Into<String>, settings: LeaseSettings) -> Self {
-        let (publish, held) = watch::channel(Arc::from(Vec::new()));
+        let none: Arc<[ChannelId]> = Arc::from(Vec::new());
+        let (publish, held) = watch::channel(Published {
+            ids: none.clone(),
+            until: Millis::MIN,
+        });
         Self {
             store,
             owner: owner.into(),
@@ -121,6 +145,7 @@ impl Keeper {
             leases: ChannelLeases {
                 held,
                 nudge: Arc::new(Notify::new()),
+                none,
             },
         }
     }
@@ -226,9 +251,13 @@ impl Keeper {
         Ok(())
     }
 
+    fn renew_ms(&self) -> i64 {
+        i64::try_from(self.settings.renew_ms).unwrap_or(i64::MAX)
+    }
+
     /// After a failed round at `now`: keeps only the leases that outlast the next round.
     pub fn drop_expiring(&mut self, now: Millis) {
-        let horizon = now + i64::try_from(self.settings.renew_ms).unwrap_or(i64::MAX);
+        let horizon = now.saturating_add(self.renew_ms());
         self.held.retain(|_, lease| lease.expires_at > horizon);
         self.publish_held();
     }
@@ -243,20 +272,35 @@ impl Keeper {
         Ok(())
     }
 
+    /// Publishes the held channels, usable until one renewal interval before the first of
+    /// their leases ends.
     fn publish_held(&self) {
-        let held: Arc<[ChannelId]> = self.held.keys().copied().collect();
-        self.publish.send_replace(held);
+        let ids: Arc<[ChannelId]> = self.held.keys().copied().collect();
+        let until = self
+            .held
+            .values()
+            .map(|l| l.expires_at)
+            .min()
+            .map_or(Millis::MAX, |end| end.saturating_sub(self.renew_ms()));
+        self.publish.send_replace(Published { ids, until });
     }
 
     /// Runs rounds every `renew_ms` (or when nudged) until `cancel` fires, then releases.
     pub async fn run(mut self, cancel: CancellationToken) {
         let nudge = self.leases.nudge.clone();
         let every = Duration::from_millis(self.settings.renew_ms.max(1));
+        // A round outlasting the leases' time to live is given up (its leases lapsed anyway).
+        let patience = Duration::from_millis(u64::try_from(self.settings.ttl_ms).unwrap_or(0));
         loop {
             let now = now_millis();
-            if let Err(e) = self.tick(now).await {
-                tracing::warn!(error = %e, owner = %self.owner, "renewing channel leases failed");
-                self.drop_expiring(now);
+            let failure = match tokio::time::timeout(patience, self.tick(now)).await {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("the round outlasted the leases' time to live".to_string()),
+            };
+            if let Some(error) = failure {
+                tracing::warn!(%error, owner = %self.owner, "renewing channel leases failed");
+                self.drop_expiring(now_millis());
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,

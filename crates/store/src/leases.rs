@@ -125,9 +125,6 @@ pub trait LeaseStore {
     async fn check_fence(&self, fence: &Fence) -> StoreResult<bool>;
 }
 
-/// The columns [`lease`] reads.
-pub(crate) const LEASE_COLS: &str = "name, owner, token, expires_at";
-
 /// Takes the lease (`$1` name, `$2` owner, `$3` expiry, `$4` now): a new row with token 1,
 /// or the row if free, expired or `$2`'s (the token kept only if it was `$2`'s).
 pub(crate) const ACQUIRE: &str = "INSERT INTO leases (name, owner, token, expires_at) VALUES ($1, $2, 1, $3)

@@ -109,24 +109,38 @@ async fn holders(store: &Arc<dyn Store>) -> HashMap<String, String> {
         .collect()
 }
 
-/// The two keepers hold disjoint sets, together every channel, each published as held.
-fn assert_split(a: &Keeper, b: &Keeper, all: &[ChannelId]) {
+/// The two keepers hold disjoint sets, together every channel, each published as held at
+/// `at` (their last round).
+fn assert_split(a: &Keeper, b: &Keeper, all: &[ChannelId], at: i64) {
     let (ha, hb) = (held(a), held(b));
     assert!(ha.is_disjoint(&hb), "a channel held twice: {ha:?} {hb:?}");
     let union: Vec<ChannelId> = ha.union(&hb).copied().collect();
     assert_eq!(union, all, "every channel is held");
-    assert_eq!(&*a.leases().held(), ha.iter().copied().collect::<Vec<_>>());
-    assert_eq!(&*b.leases().held(), hb.iter().copied().collect::<Vec<_>>());
+    assert_eq!(
+        &*a.leases().held_at(at),
+        ha.iter().copied().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        &*b.leases().held_at(at),
+        hb.iter().copied().collect::<Vec<_>>()
+    );
 }
 
 async fn one_node_takes_every_channel(stores: [Arc<dyn Store>; 2]) {
     let all = channels(&stores[0], 6).await;
     let mut a = Keeper::new(stores[0].clone(), "node-a", settings());
-    assert!(a.leases().held().is_empty());
+    assert!(a.leases().held_at(1_000).is_empty());
     a.tick(1_000).await.unwrap();
     assert_eq!(held(&a).into_iter().collect::<Vec<_>>(), all);
-    assert_eq!(&*a.leases().held(), all.as_slice());
-    assert!(a.leases().holds(all[0]));
+    assert_eq!(&*a.leases().held_at(1_000), all.as_slice());
+    // Without another round, the publication lapses one renewal interval before the leases.
+    let lapse = 1_000 + TTL - i64::try_from(settings().renew_ms).unwrap();
+    assert_eq!(&*a.leases().held_at(lapse - 1), all.as_slice());
+    assert!(a.leases().held_at(lapse).is_empty());
+    assert!(
+        a.leases().held().is_empty(),
+        "leases of 1970 are not held now"
+    );
     let tokens: Vec<i64> = a.held().values().map(|l| l.token).collect();
     a.tick(6_000).await.unwrap();
     assert_eq!(
@@ -156,7 +170,7 @@ async fn two_nodes_split_the_channels(stores: [Arc<dyn Store>; 2]) {
         b.tick(now).await.unwrap();
         assert!(held(&a).is_disjoint(&held(&b)));
     }
-    assert_split(&a, &b, &all);
+    assert_split(&a, &b, &all, now);
     assert_eq!(held(&a).len(), 4, "the fair share is ceil(7 / 2)");
     assert_eq!(held(&b).len(), 3);
     let owners = holders(&stores[1]).await;
@@ -171,24 +185,23 @@ async fn two_nodes_split_the_channels(stores: [Arc<dyn Store>; 2]) {
     }
 }
 
-/// Two keepers that split the channels, after enough rounds from `now`; the time after.
+/// Two keepers that split the channels, after enough rounds; the time of their last round.
 async fn split(stores: &[Arc<dyn Store>; 2], all: &[ChannelId]) -> (Keeper, Keeper, i64) {
     let mut a = Keeper::new(stores[0].clone(), "node-a", settings());
     let mut b = Keeper::new(stores[1].clone(), "node-b", settings());
     let mut now = 1_000;
     for _ in 0..3 {
+        now += 5_000;
         a.tick(now).await.unwrap();
         b.tick(now).await.unwrap();
-        now += 5_000;
     }
-    assert_split(&a, &b, all);
+    assert_split(&a, &b, all, now);
     (a, b, now)
 }
 
 async fn a_dead_nodes_channels_are_taken_after_the_ttl(stores: [Arc<dyn Store>; 2]) {
     let all = channels(&stores[0], 6).await;
-    let (mut a, b, now) = split(&stores, &all).await;
-    let last_b = now - 5_000;
+    let (mut a, b, last_b) = split(&stores, &all).await;
     let b_leases: Vec<_> = b.held().values().cloned().collect();
     drop(b);
     a.tick(last_b + TTL - 1).await.unwrap();
@@ -212,7 +225,7 @@ async fn released_channels_are_taken_at_the_next_round(stores: [Arc<dyn Store>; 
     let all = channels(&stores[0], 6).await;
     let (mut a, mut b, now) = split(&stores, &all).await;
     b.release_all().await.unwrap();
-    assert!(b.leases().held().is_empty());
+    assert!(b.leases().held_at(now).is_empty());
     a.tick(now + 1).await.unwrap();
     assert_eq!(
         held(&a).into_iter().collect::<Vec<_>>(),
@@ -232,7 +245,7 @@ async fn deleted_channels_are_given_up(stores: [Arc<dyn Store>; 2]) {
         .await
         .unwrap());
     a.tick(2_000).await.unwrap();
-    assert!(!a.leases().holds(gone));
+    assert!(!a.leases().held_at(2_000).contains(&gone));
     assert_eq!(held(&a).len(), 2);
     assert!(!holders(&stores[0])
         .await
@@ -273,7 +286,7 @@ async fn a_paused_node_drops_what_it_lost(stores: [Arc<dyn Store>; 2]) {
     assert_eq!(held(&b).into_iter().collect::<Vec<_>>(), all);
     a.tick(2_000 + TTL).await.unwrap();
     assert!(held(&a).is_empty(), "a dropped what b took: {:?}", held(&a));
-    assert!(a.leases().held().is_empty());
+    assert!(a.leases().held_at(2_000 + TTL).is_empty());
     let mut now = 2_000 + TTL;
     for _ in 0..2 {
         now += 5_000;
@@ -282,7 +295,7 @@ async fn a_paused_node_drops_what_it_lost(stores: [Arc<dyn Store>; 2]) {
         a.tick(now).await.unwrap();
         assert!(held(&a).is_disjoint(&held(&b)));
     }
-    assert_split(&a, &b, &all);
+    assert_split(&a, &b, &all, now);
     assert_eq!((held(&a).len(), held(&b).len()), (3, 3));
 }
 
@@ -299,14 +312,16 @@ async fn a_failed_round_keeps_only_leases_outlasting_the_next(stores: [Arc<dyn S
     let early = 1_000 + TTL - renew - 1;
     assert!(a.tick(early).await.is_err());
     a.drop_expiring(early);
-    assert_eq!(a.leases().held().len(), 2, "still held at the next round");
+    assert_eq!(held(&a).len(), 2, "still held at the next round");
+    assert_eq!(a.leases().held_at(early).len(), 2);
     let late = early + 1;
     assert!(a.tick(late).await.is_err());
     a.drop_expiring(late);
     assert!(
-        a.leases().held().is_empty(),
-        "a lease ending before the next round is no longer published"
+        held(&a).is_empty(),
+        "a lease ending before the next round is dropped"
     );
+    assert!(a.leases().held_at(late).is_empty());
 }
 
 async fn keepers_ticking_at_once_never_share_a_channel(stores: [Arc<dyn Store>; 2]) {
@@ -315,6 +330,7 @@ async fn keepers_ticking_at_once_never_share_a_channel(stores: [Arc<dyn Store>; 
     let mut b = Keeper::new(stores[1].clone(), "node-b", settings());
     let mut now = 1_000;
     for _ in 0..6 {
+        now += 5_000;
         let (ra, rb) = tokio::join!(a.tick(now), b.tick(now));
         ra.unwrap();
         rb.unwrap();
@@ -322,8 +338,7 @@ async fn keepers_ticking_at_once_never_share_a_channel(stores: [Arc<dyn Store>; 
             held(&a).is_disjoint(&held(&b)),
             "a channel held twice at {now}"
         );
-        now += 5_000;
     }
-    assert_split(&a, &b, &all);
+    assert_split(&a, &b, &all, now);
     assert_eq!((held(&a).len(), held(&b).len()), (10, 10));
 }

@@ -12,10 +12,11 @@ use switchboard_core::time::Millis;
 use super::query::decode_all;
 use super::retry::retry_on_conflict;
 use super::PgStore;
-use crate::leases::{self, fenced, lease, sorted_names, Fence, Lease, LEASE_COLS};
+use crate::leases::{self, fenced, lease, sorted_names, Fence, Lease};
 use crate::{LeaseStore, StoreResult};
 
-/// Takes each lease of `$1` (names, sorted) for `$2` until `$3`, at `$4` now.
+/// Takes each lease of `$1` (names, sorted) for `$2` until `$3`, at `$4` now: the shared
+/// statement with its one row of values replaced by the names, locked in name order.
 static ACQUIRE_MANY: LazyLock<String> = LazyLock::new(|| {
     leases::ACQUIRE.replace(
         "VALUES ($1, $2, 1, $3)",
@@ -24,19 +25,10 @@ static ACQUIRE_MANY: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Extends the leases `$3` holds among `$1` (names) with `$2` (their tokens) until `$4`.
-static RENEW_MANY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE leases SET expires_at = $4
-         FROM UNNEST($1::text[], $2::bigint[]) AS f(n, t)
-         WHERE leases.name = f.n AND leases.token = f.t AND leases.owner = $3
-         RETURNING {}",
-        LEASE_COLS
-            .split(", ")
-            .map(|c| format!("leases.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-});
+const RENEW_MANY: &str = "UPDATE leases SET expires_at = $4
+     FROM UNNEST($1::text[], $2::bigint[]) AS f(n, t)
+     WHERE leases.name = f.n AND leases.token = f.t AND leases.owner = $3
+     RETURNING leases.name, leases.owner, leases.token, leases.expires_at";
 
 /// Gives up the leases `$2` holds among `$1` (names).
 const RELEASE_MANY: &str = "UPDATE leases SET owner = NULL, expires_at = 0, token = token + 1
@@ -131,7 +123,7 @@ impl LeaseStore for PgStore {
         let names: Vec<&str> = fences.iter().map(|f| f.name.as_str()).collect();
         let tokens: Vec<i64> = fences.iter().map(|f| f.token).collect();
         let rows = retry_on_conflict(|| {
-            sqlx::query(&RENEW_MANY)
+            sqlx::query(RENEW_MANY)
                 .bind(&names)
                 .bind(&tokens)
                 .bind(owner)

@@ -27,8 +27,8 @@ async fn finish(db: PgTestDb, stores: Vec<Arc<dyn Store>>) {
     db.cleanup().await;
 }
 
-/// Four nodes take one free lease at once, then (after it expired) take it over at once:
-/// each time exactly one wins, and the takeover bumps the token once.
+/// Four nodes take one free lease at once, then (after it expired) four others take it over
+/// at once: each time exactly one wins, and the takeover bumps the token once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_acquirers_one_wins() {
     let Some((db, stores)) = nodes().await else {
@@ -43,7 +43,7 @@ async fn concurrent_acquirers_one_wins() {
             tasks.push(tokio::spawn(async move {
                 start.wait().await;
                 store
-                    .try_acquire("channel:raced", &format!("node-{n}"), now, 5_000)
+                    .try_acquire("channel:raced", &format!("node-{n}-at-{now}"), now, 5_000)
                     .await
                     .unwrap()
             }));
