@@ -31,6 +31,9 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The shortest time between two rounds asked for by [`ChannelLeases::nudge`].
+const NUDGE_GAP: Duration = Duration::from_millis(200);
+
 /// The prefix of channel lease names: `channel:<id>`.
 pub const CHANNEL_PREFIX: &str = "channel:";
 
@@ -292,6 +295,7 @@ impl Keeper {
         // A round outlasting the leases' time to live is given up (its leases lapsed anyway).
         let patience = Duration::from_millis(u64::try_from(self.settings.ttl_ms).unwrap_or(0));
         loop {
+            let gap = tokio::time::Instant::now() + NUDGE_GAP;
             let now = now_millis();
             let failure = match tokio::time::timeout(patience, self.tick(now)).await {
                 Ok(Ok(())) => None,
@@ -305,7 +309,9 @@ impl Keeper {
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(every) => {}
-                _ = nudge.notified() => {}
+                // Nudges (one per send accepted here, coalesced) run a round at most
+                // every NUDGE_GAP.
+                _ = nudge.notified() => tokio::time::sleep_until(gap).await,
             }
         }
         if let Err(e) = self.release_all().await {

@@ -23,6 +23,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::channel_leases::LeaseSettings;
 use crate::gateway::Gateway;
 use crate::limits::{LimitSettings, Limiter};
 use crate::media::upstream::Uploads;
@@ -468,6 +469,21 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         Ok(n) => tracing::info!(released = n, "released leases left by the previous run"),
         Err(e) => tracing::warn!(error = %e, "could not release old leases; they will expire"),
     }
+    // Several nodes may share a PostgreSQL database: each channel is dispatched by the node
+    // holding its lease, so its rate limits hold across the cluster. SQLite is one node's.
+    // The keeper stops after the dispatcher recorded its in-flight sends, so no other node
+    // takes a channel over while this one is still sending on it.
+    let keeper_cancel = CancellationToken::new();
+    let keeper = (gateway.store.backend() == "postgres").then(|| {
+        crate::channel_leases::spawn(
+            gateway.store.clone(),
+            owner.clone(),
+            LeaseSettings::default(),
+            keeper_cancel.clone(),
+        )
+    });
+    let leases = keeper.as_ref().map(|(leases, _)| leases.clone());
+    let mut held_changed = leases.clone();
     let worker = Arc::new(Worker {
         limiter: Limiter::new(settings.limits.clone()),
         channels: ChannelCache {
@@ -475,7 +491,7 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         },
         gateway: gateway.clone(),
         settings: settings.clone(),
-        claims: claims::Claims::new(owner, settings.lease_ms),
+        claims: claims::Claims::new(owner.clone(), settings.lease_ms, leases.clone()),
     });
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
@@ -528,12 +544,31 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
             let until = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
             idle = idle.min(Duration::from_millis(until));
         }
+        let leases_changed = async {
+            let still_kept = match held_changed.as_mut() {
+                Some(leases) => leases.changed().await,
+                None => false,
+            };
+            if !still_kept {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
-            _ = gateway.outbox.woken() => {},
+            _ = gateway.outbox.woken() => {
+                // A send accepted here may be for a channel no node holds yet (just created).
+                if let Some(leases) = &leases {
+                    leases.nudge();
+                }
+            },
+            _ = leases_changed => {},
             _ = tokio::time::sleep(idle) => {},
             _ = cancel.cancelled() => {},
         }
     }
     while tasks.join_next().await.is_some() {}
+    keeper_cancel.cancel();
+    if let Some((_, keeper)) = keeper {
+        let _ = keeper.await;
+    }
     tracing::info!("dispatcher stopped");
 }

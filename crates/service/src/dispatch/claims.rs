@@ -17,6 +17,7 @@ use switchboard_core::time::now_millis;
 use switchboard_store::messages::{Claimed, OutboxClaim};
 use switchboard_store::{Store, StoreResult};
 
+use crate::channel_leases::ChannelLeases;
 use crate::limits::Limiter;
 
 /// How long the list of channels is reused before it is read again (it is only read while a
@@ -67,16 +68,21 @@ pub(super) struct Claims {
     /// Claimed messages not finished, per channel.
     pub(super) pending: Pending,
     channels: Mutex<Option<(Vec<ChannelId>, Instant)>>,
+    /// The channels this node may dispatch, when a channel is dispatched by one node at a
+    /// time (PostgreSQL); `None`: every channel (SQLite, one node).
+    leases: Option<ChannelLeases>,
 }
 
 impl Claims {
-    /// Claims for `owner`, leased for `lease_ms`.
-    pub(super) fn new(owner: String, lease_ms: i64) -> Self {
+    /// Claims for `owner`, leased for `lease_ms`, of the channels `leases` holds (every
+    /// channel without).
+    pub(super) fn new(owner: String, lease_ms: i64, leases: Option<ChannelLeases>) -> Self {
         Self {
             owner,
             lease_ms,
             pending: Pending::default(),
             channels: Mutex::new(None),
+            leases,
         }
     }
 
@@ -124,6 +130,22 @@ impl Claims {
         channels: Option<&[ChannelId]>,
         limit: u32,
     ) -> StoreResult<Vec<Claimed>> {
+        // Only the channels this node holds the lease of.
+        let held;
+        let channels = match (&self.leases, channels) {
+            (None, channels) => channels,
+            (Some(leases), None) => {
+                held = leases.held();
+                Some(&held[..])
+            }
+            (Some(leases), Some(some)) => {
+                held = some.iter().copied().filter(|c| leases.holds(*c)).collect();
+                Some(&held[..])
+            }
+        };
+        if channels.is_some_and(<[ChannelId]>::is_empty) {
+            return Ok(Vec::new());
+        }
         store
             .claim_outbox(&OutboxClaim {
                 owner: &self.owner,
