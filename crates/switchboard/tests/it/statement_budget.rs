@@ -68,9 +68,35 @@ const TIMER_POLLS: &[&str] = &[
     "FROM channels ORDER BY id",
 ];
 
+/// Statements of the channel lease keeper's rounds (PostgreSQL): every few seconds and at
+/// most every 200 ms when sends nudge it, whatever the number of messages.
+const KEEPER_ROUNDS: &[&str] = &[
+    "SELECT id, kind FROM channels",
+    "FROM leases WHERE",
+    "INSERT INTO leases",
+    "UPDATE leases SET",
+];
+
+fn keeper_round(unit: &Unit) -> bool {
+    unit.request.is_none()
+        && unit.statements.iter().all(|s| {
+            s == PING
+                || s == "BEGIN"
+                || s == "COMMIT"
+                || KEEPER_ROUNDS.iter().any(|k| s.contains(k))
+        })
+        && unit
+            .statements
+            .iter()
+            .any(|s| KEEPER_ROUNDS.iter().any(|k| s.contains(k)))
+}
+
 /// A background unit made only of timer polls that found nothing (PostgreSQL: no row;
 /// SQLite: nothing but the poll, since a claim that finds a message goes on to lease it).
 fn idle_poll(unit: &Unit) -> bool {
+    if keeper_round(unit) {
+        return true;
+    }
     unit.request.is_none()
         && unit.rows != Some(true)
         && unit.statements.iter().all(|s| {
