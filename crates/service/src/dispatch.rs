@@ -200,13 +200,17 @@ impl Worker {
         let m = claimed.message;
         let now = now_millis();
         let outcome = match self.channels.get(&self.gateway, m.channel_id).await {
-            Ok(None) => DispatchOutcome::Failed {
-                error: json!({"message": "the channel no longer exists", "attempted": false}),
-            },
+            Ok(None) => {
+                self.claims.pending.done(m.channel_id);
+                DispatchOutcome::Failed {
+                    error: json!({"message": "the channel no longer exists", "attempted": false}),
+                }
+            }
             Ok(Some(channel)) => self.attempt(&channel, &m, now).await,
             // The store could not say whether the channel exists: try again later, without
             // counting an attempt.
             Err(e) => {
+                self.claims.pending.done(m.channel_id);
                 tracing::warn!(message_id = %m.id, error = %e, "reading the message's channel failed; retrying");
                 DispatchOutcome::Retry {
                     not_before: now + self.settings.retry_base_ms as i64,
@@ -234,7 +238,6 @@ impl Worker {
                 tracing::error!(message_id = %m.id, error = %e, "recording a dispatch outcome failed; the lease will expire and the message be retried")
             }
         }
-        self.claims.pending.done(m.channel_id);
         self.gateway.outbox.wake();
     }
 
@@ -253,6 +256,8 @@ impl Worker {
                 .limiter
                 .acquire_for(channel.kind, channel.id, &m.chat, now_millis());
         }
+        // The limiter has decided: the claim budget no longer counts this message.
+        self.claims.pending.done(m.channel_id);
         if wait > 0 {
             return DispatchOutcome::Retry {
                 not_before: now_millis() + wait as i64,

@@ -2,7 +2,7 @@
 //! claimed only to be released again, over and over: while no channel is short of tokens,
 //! one claim of everything due (the common case, one statement); once a channel ran dry
 //! (its limiter made a message wait) and until its bucket is full again, it is claimed alone
-//! for no more than its limiter can send now, less its messages claimed and not finished,
+//! for no more than its limiter can send now, less its claimed messages not yet past it,
 //! and the other channels together. What a channel over-claims before it first runs dry is
 //! released with the wait as its `not_before` once. Chats held by a pair limit are released
 //! the same way; the store's heads are ordered by due time, so those chats are not claimed
@@ -24,7 +24,7 @@ use crate::limits::Limiter;
 /// channel is short of tokens; a channel created meanwhile waits at most this long).
 const CHANNEL_LIST_TTL: Duration = Duration::from_secs(1);
 
-/// Claimed messages per channel not yet finished.
+/// Claimed messages per channel the limiter has not yet ruled on (they will take tokens).
 #[derive(Default)]
 pub(super) struct Pending {
     counts: Mutex<HashMap<ChannelId, u32>>,
@@ -43,7 +43,7 @@ impl Pending {
         *self.counts().entry(channel).or_insert(0) += 1;
     }
 
-    /// A message of `channel` was finished.
+    /// The limiter ruled on a message of `channel` (or it never reached the limiter).
     pub(super) fn done(&self, channel: ChannelId) {
         let mut counts = self.counts();
         if let Some(n) = counts.get_mut(&channel) {
@@ -65,7 +65,7 @@ pub(super) struct Claims {
     pub(super) owner: String,
     /// How long a claim is leased.
     pub(super) lease_ms: i64,
-    /// Claimed messages not finished, per channel.
+    /// Claimed messages not yet past the limiter, per channel.
     pub(super) pending: Pending,
     channels: Mutex<Option<(Vec<ChannelId>, Instant)>>,
     /// The channels this node may dispatch, when a channel is dispatched by one node at a
