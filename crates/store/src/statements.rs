@@ -114,6 +114,11 @@ impl StatementCounter {
     /// Installs, on this thread until the guard drops, the subscriber that follows `request`
     /// spans and records PostgreSQL statements (other events and spans are dropped).
     pub fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        // With a single registered dispatcher, tracing decides a callsite's interest from
+        // the default of whichever thread hits it first (another test's thread: none), and
+        // caches "never"; a second dispatcher kept alive makes it ask every live one.
+        static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         tracing::subscriber::set_default(Capture {
             counter: self.clone(),
         })
