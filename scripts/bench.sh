@@ -8,8 +8,9 @@
 #   RUNS=5 scripts/bench.sh accept   # only the named parts (see PARTS below)
 #   WAIT_QUIET=1 scripts/bench.sh    # before each part, wait (up to 10 min) for load < 1.0
 #
-# Parts: accept accept-wide e2e e2e-variants crash faults idle broadcast (broadcast is not in
-# the default set: BROADCAST_TARGETS, default 1000000, targets on SQLite, ~10 minutes).
+# Parts: accept accept-wide e2e e2e-variants crash faults idle backlog broadcast (broadcast is
+# not in the default set: BROADCAST_TARGETS, default 1000000, targets on SQLite, ~10 minutes;
+# backlog queues BACKLOG_QUEUED messages, default 1000000, behind a slow channel).
 # Environment: RUNS (default 3), QUICK, WAIT_QUIET, SWITCHBOARD_BENCH_PG_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres), CARGO_TARGET_DIR, OUT (result file), BIN_DIR
 # (measure the switchboard and switchboard-bench binaries in that folder instead of building).
@@ -22,7 +23,7 @@ PG_URL=${SWITCHBOARD_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export SWITCHBOARD_BENCH_PG_URL=$PG_URL
 PARTS=("$@")
 if [ ${#PARTS[@]} -eq 0 ]; then
-  PARTS=(accept accept-wide e2e e2e-variants crash faults idle)
+  PARTS=(accept accept-wide e2e e2e-variants crash faults idle backlog)
 fi
 
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
@@ -59,6 +60,7 @@ if [ "$QUICK" = 1 ]; then
   E2E_VARIANTS=(--messages 2000 --channels 4 --recipients 500)
   CRASH=(--messages 500 --kills 2)
   FAULTS=(--messages 300)
+  BACKLOG_QUEUED=${BACKLOG_QUEUED:-100000}
 else
   ACCEPT=()
   E2E=()
@@ -152,12 +154,17 @@ for part in "${PARTS[@]}"; do
       # A webhook receiver down for an hour of accelerated time.
       run outage --backend sqlite --messages 2000 --chats 50 --outage 3600 --accel 100
       ;;
+    backlog)
+      # CPU per message with an empty outbox, then with BACKLOG_QUEUED (default 1,000,000)
+      # messages queued behind a slow channel; the ratio should stay near 1.
+      for b in "${BACKENDS[@]}"; do run backlog --backend "$b" --queued "${BACKLOG_QUEUED:-1000000}"; done
+      ;;
     broadcast)
       # One broadcast of a CSV audience on SQLite, the channel at its 1000 msg/s ceiling.
       run broadcast --backend sqlite --targets "${BROADCAST_TARGETS:-1000000}"
       ;;
     *)
-      echo "unknown part: $part (accept, accept-wide, e2e, e2e-variants, crash, faults, idle, broadcast, failover, crash-scale, outage)" >&2
+      echo "unknown part: $part (accept, accept-wide, e2e, e2e-variants, crash, faults, idle, backlog, broadcast, failover, crash-scale, outage)" >&2
       exit 2
       ;;
   esac

@@ -7,11 +7,13 @@
 //! - `faults`: 5xx, timeouts and 130429 throttling upstream; all delivered in order.
 //! - `idle`: resident memory of an idle server and per idle Cloud channel.
 //! - `broadcast`: one N-target broadcast (CSV audience) through an emulator process.
+//! - `backlog`: CPU per message with a million messages queued behind a slow channel.
 //!
 //! Every server runs as its own process on 127.0.0.1 (port 0), with a temporary data folder.
 
 mod accept;
 mod api;
+mod backlog;
 mod baseline;
 mod broadcast;
 mod chats;
@@ -70,6 +72,8 @@ enum Command {
     Idle(idle::IdleArgs),
     /// One broadcast of N targets (a CSV audience) through an emulator process.
     Broadcast(broadcast::BroadcastArgs),
+    /// CPU per message with an empty outbox, then with N messages queued behind a slow channel.
+    Backlog(backlog::BacklogArgs),
     /// A webhook receiver down for an hour of accelerated time: none lost, all replayable.
     Outage(outage::OutageArgs),
     /// The no-op baseline server (started by `accept`).
@@ -106,6 +110,7 @@ fn main() -> anyhow::Result<()> {
             Command::Faults(a) => faults::run(&env, a).await,
             Command::Idle(a) => idle::run(&env, a).await,
             Command::Broadcast(a) => broadcast::run(&env, a).await,
+            Command::Backlog(a) => backlog::run(&env, a).await,
             Command::Outage(a) => outage::run(&env, a).await,
             Command::Baseline { .. } => Ok(()),
         }

@@ -125,6 +125,11 @@ impl Stack {
         self.keep = true;
     }
 
+    /// The PostgreSQL database's URL (`None` on SQLite).
+    pub fn database_url(&self) -> Option<String> {
+        self.pg.as_ref().map(|db| db.url.clone())
+    }
+
     /// The folder with the logs.
     pub fn path(&self) -> &Path {
         self.dir.path()

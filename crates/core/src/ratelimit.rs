@@ -45,6 +45,12 @@ impl TokenBucket {
         }
     }
 
+    /// The tokens available at `now_ms` (fractional while refilling).
+    pub fn tokens(&mut self, now_ms: i64) -> f64 {
+        self.refill(now_ms);
+        self.tokens
+    }
+
     /// Whether the bucket is full at `now_ms` (and so can be forgotten).
     pub fn is_full(&mut self, now_ms: i64) -> bool {
         self.refill(now_ms);

@@ -17,18 +17,21 @@ use switchboard_core::channel::Channel;
 use switchboard_core::id::ChannelId;
 use switchboard_core::retry::backoff_millis;
 use switchboard_core::time::now_millis;
-use switchboard_store::messages::{Claimed, DispatchOutcome, FinishDispatch, OutboxClaim};
+use switchboard_store::messages::{Claimed, DispatchOutcome, FinishDispatch};
 use switchboard_store::{Store, StoreResult};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::channel_leases::LeaseSettings;
 use crate::gateway::Gateway;
 use crate::limits::{LimitSettings, Limiter};
 use crate::media::upstream::Uploads;
 use crate::media::Media;
 use crate::outbox::Outbox;
 use crate::upstream::Upstream;
+
+mod claims;
 
 /// What the dispatcher works with.
 #[derive(Clone)]
@@ -189,7 +192,7 @@ struct Worker {
     settings: DispatchSettings,
     limiter: Limiter,
     channels: ChannelCache,
-    owner: String,
+    claims: claims::Claims,
 }
 
 impl Worker {
@@ -217,7 +220,7 @@ impl Worker {
             .store
             .finish_dispatch(FinishDispatch {
                 id: m.id,
-                owner: &self.owner,
+                owner: &self.claims.owner,
                 outcome,
                 now: now_millis(),
             })
@@ -231,6 +234,7 @@ impl Worker {
                 tracing::error!(message_id = %m.id, error = %e, "recording a dispatch outcome failed; the lease will expire and the message be retried")
             }
         }
+        self.claims.pending.done(m.channel_id);
         self.gateway.outbox.wake();
     }
 
@@ -465,6 +469,21 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         Ok(n) => tracing::info!(released = n, "released leases left by the previous run"),
         Err(e) => tracing::warn!(error = %e, "could not release old leases; they will expire"),
     }
+    // Several nodes may share a PostgreSQL database: each channel is dispatched by the node
+    // holding its lease, so its rate limits hold across the cluster. SQLite is one node's.
+    // The keeper stops after the dispatcher recorded its in-flight sends, so no other node
+    // takes a channel over while this one is still sending on it.
+    let keeper_cancel = CancellationToken::new();
+    let keeper = (gateway.store.backend() == "postgres").then(|| {
+        crate::channel_leases::spawn(
+            gateway.store.clone(),
+            owner.clone(),
+            LeaseSettings::default(),
+            keeper_cancel.clone(),
+        )
+    });
+    let leases = keeper.as_ref().map(|(leases, _)| leases.clone());
+    let mut held_changed = leases.clone();
     let worker = Arc::new(Worker {
         limiter: Limiter::new(settings.limits.clone()),
         channels: ChannelCache {
@@ -472,7 +491,7 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         },
         gateway: gateway.clone(),
         settings: settings.clone(),
-        owner: owner.clone(),
+        claims: claims::Claims::new(owner.clone(), settings.lease_ms, leases.clone()),
     });
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
@@ -492,14 +511,9 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         let mut full_batch = false;
         if free > 0 {
             let limit = free.min(1024) as u32;
-            match gateway
-                .store
-                .claim_outbox(&OutboxClaim {
-                    owner: &owner,
-                    now: now_millis(),
-                    lease_ms: settings.lease_ms,
-                    limit,
-                })
+            match worker
+                .claims
+                .claim(gateway.store.as_ref(), &worker.limiter, limit)
                 .await
             {
                 Ok(claimed) => {
@@ -508,6 +522,7 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
                         let Ok(permit) = slots.clone().acquire_owned().await else {
                             break;
                         };
+                        worker.claims.pending.add(c.message.channel_id);
                         let worker = worker.clone();
                         tasks.spawn(async move {
                             worker.process(c).await;
@@ -529,12 +544,31 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
             let until = u64::try_from(at.saturating_sub(now_millis())).unwrap_or(0);
             idle = idle.min(Duration::from_millis(until));
         }
+        let leases_changed = async {
+            let still_kept = match held_changed.as_mut() {
+                Some(leases) => leases.changed().await,
+                None => false,
+            };
+            if !still_kept {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
-            _ = gateway.outbox.woken() => {},
+            _ = gateway.outbox.woken() => {
+                // A send accepted here may be for a channel no node holds yet (just created).
+                if let Some(leases) = &leases {
+                    leases.nudge();
+                }
+            },
+            _ = leases_changed => {},
             _ = tokio::time::sleep(idle) => {},
             _ = cancel.cancelled() => {},
         }
     }
     while tasks.join_next().await.is_some() {}
+    keeper_cancel.cancel();
+    if let Some((_, keeper)) = keeper {
+        let _ = keeper.await;
+    }
     tracing::info!("dispatcher stopped");
 }

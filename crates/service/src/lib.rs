@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod bot;
 pub mod broadcasts;
+pub mod channel_leases;
 pub mod channels;
 pub mod contacts;
 pub mod credits;

@@ -93,8 +93,14 @@ pub fn rates_for(settings: &LimitSettings, kind: ChannelKind, chat: &str) -> Rat
 /// The buckets of every channel and pair, in memory (the upstream is the final judge).
 pub struct Limiter {
     settings: LimitSettings,
-    channels: Mutex<HashMap<ChannelId, TokenBucket>>,
+    channels: Mutex<HashMap<ChannelId, ChannelBucket>>,
     pairs: Mutex<HashMap<(ChannelId, String), TokenBucket>>,
+}
+
+/// A channel's bucket, and whether it ran dry since it was last full.
+struct ChannelBucket {
+    bucket: TokenBucket,
+    limited: bool,
 }
 
 /// Pair buckets kept before full ones are forgotten.
@@ -127,6 +133,33 @@ impl Limiter {
         self.acquire_at(rates_for(&self.settings, kind, chat), channel, chat, now)
     }
 
+    /// The channels that ran out of tokens since their bucket was last full and hold fewer
+    /// than `below` tokens at `now`, each with the whole tokens it has: the dispatcher claims
+    /// no more of their messages than that, so a busy channel's messages are not claimed only
+    /// to be released for the limit. A channel leaves the list when its bucket is full again
+    /// (it went quiet); channels never limited are not listed, so an unhurried gateway claims
+    /// everything due at once.
+    pub fn short_channels(&self, now: Millis, below: f64) -> Vec<(ChannelId, u32)> {
+        let mut channels = match self.channels.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        channels
+            .iter_mut()
+            .filter_map(|(id, channel)| {
+                if !channel.limited {
+                    return None;
+                }
+                if channel.bucket.is_full(now) {
+                    channel.limited = false;
+                    return None;
+                }
+                let tokens = channel.bucket.tokens(now);
+                (tokens < below).then(|| (*id, (tokens + 1e-9).floor() as u32))
+            })
+            .collect()
+    }
+
     fn acquire_at(&self, rates: Rates, channel: ChannelId, chat: &str, now: Millis) -> u64 {
         let mut pairs = match self.pairs.lock() {
             Ok(p) => p,
@@ -147,11 +180,13 @@ impl Limiter {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let bucket = channels
-            .entry(channel)
-            .or_insert_with(|| TokenBucket::new(rates.channel_mps, rates.channel_mps, now));
-        let channel_wait = bucket.try_take(now);
+        let entry = channels.entry(channel).or_insert_with(|| ChannelBucket {
+            bucket: TokenBucket::new(rates.channel_mps, rates.channel_mps, now),
+            limited: false,
+        });
+        let channel_wait = entry.bucket.try_take(now);
         if channel_wait > 0 {
+            entry.limited = true;
             return channel_wait;
         }
         *pair = probe;
@@ -183,6 +218,42 @@ mod tests {
         );
         let cloud = rates_for(&LimitSettings::default(), ChannelKind::Cloud, "16505551234");
         assert_eq!(cloud.channel_mps, 80.0);
+    }
+
+    #[test]
+    fn short_channels_ran_dry_and_are_below_the_threshold() {
+        let limiter = Limiter::new(LimitSettings {
+            channel_mps: 4.0,
+            pair_burst: 10.0,
+            pair_per_second: 10.0,
+        });
+        let (busy, calm) = (ChannelId::new(), ChannelId::new());
+        assert!(
+            limiter.short_channels(0, 4.0).is_empty(),
+            "unknown channels"
+        );
+        for chat in ["a", "b", "c"] {
+            assert_eq!(limiter.acquire(calm, chat, 0), 0);
+        }
+        assert!(
+            limiter.short_channels(0, 4.0).is_empty(),
+            "a channel that never ran dry claims freely"
+        );
+        for chat in ["a", "b", "c", "d"] {
+            assert_eq!(limiter.acquire(busy, chat, 0), 0);
+        }
+        assert!(limiter.acquire(busy, "e", 0) > 0);
+        assert_eq!(limiter.short_channels(0, 4.0), vec![(busy, 0)]);
+        assert_eq!(limiter.short_channels(500, 4.0), vec![(busy, 2)]);
+        assert!(
+            limiter.short_channels(500, 2.0).is_empty(),
+            "enough tokens for the batch"
+        );
+        assert!(limiter.short_channels(1_000, 4.0).is_empty(), "full again");
+        assert!(
+            limiter.short_channels(1_000, 5.0).is_empty(),
+            "and forgiven"
+        );
     }
 
     #[test]

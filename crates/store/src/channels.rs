@@ -1,13 +1,15 @@
 //! Channels and their states ([`ChannelStore`]).
 
 use async_trait::async_trait;
-use switchboard_core::channel::{Channel, ChannelState, ChannelStatus};
+use switchboard_core::channel::{Channel, ChannelKind, ChannelState, ChannelStatus};
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
 
+use crate::columns::Columns;
 use crate::decode;
 use crate::owned::Owned;
-use crate::{Page, PageRequest, StoreResult};
+use crate::select::Select;
+use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// Channels.
 #[async_trait]
@@ -27,6 +29,8 @@ pub trait ChannelStore {
     ) -> StoreResult<Page<Channel>>;
     /// Lists every channel of every account (for start-up wiring such as the sandbox).
     async fn all_channels(&self) -> StoreResult<Vec<Channel>>;
+    /// Every channel's id and kind, in id order (cheap: no settings read, no secret opened).
+    async fn channel_kinds(&self) -> StoreResult<Vec<(ChannelId, ChannelKind)>>;
     /// Replaces a channel's name and settings; returns false if it does not exist. With
     /// `new_state`, the channel's state is replaced too and a `channel.status` event (from the
     /// stored status) appended in the same transaction; otherwise the stored state is kept.
@@ -62,3 +66,14 @@ pub(crate) const PG_CHANNELS: Owned<Channel> = Owned {
     cols: decode::PG_CHANNEL_COLS,
     ..CHANNELS
 };
+
+/// Every channel's id and kind.
+pub(crate) const CHANNEL_KINDS: Select<(ChannelId, ChannelKind)> =
+    Select::new("channels", "id, kind", channel_kind, "1 = 1 ORDER BY id");
+
+fn channel_kind(r: &dyn Columns) -> StoreResult<(ChannelId, ChannelKind)> {
+    let kind = r.text("kind")?;
+    let kind = ChannelKind::parse(&kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("bad channel kind `{kind}`")))?;
+    Ok((r.parsed("id", "channel id")?, kind))
+}

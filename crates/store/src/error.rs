@@ -15,6 +15,10 @@ pub enum StoreError {
     /// A stored secret cannot be opened (its key is not in the keyring, or it was altered).
     #[error("secret: {0}")]
     Secret(String),
+    /// A write fenced by a lease was refused: another node took the lease over (or it was
+    /// released) since the writer got its token.
+    #[error("fenced: {0}")]
+    Fenced(String),
     /// The database failed or is unreachable.
     #[error("database error: {0}")]
     Backend(String),

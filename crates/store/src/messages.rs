@@ -144,7 +144,8 @@ pub trait MessageStore {
     /// Leases up to `claim.limit` dispatchable messages to `claim.owner` until
     /// `claim.now + claim.lease_ms`: due, not
     /// leased, and each the oldest pending message of its chat (so a chat's next message
-    /// waits for the previous one).
+    /// waits for the previous one), earliest due first, of `claim.channels` if given. Reads
+    /// the chats' heads, not the queue behind them: the cost follows what is claimed.
     async fn claim_outbox(&self, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>>;
 
     /// Records a dispatch attempt's outcome for a message leased by `done.owner`; returns the
@@ -236,6 +237,8 @@ pub struct OutboxClaim<'a> {
     pub lease_ms: i64,
     /// At most this many rows.
     pub limit: u32,
+    /// Only these channels' messages; `None`: every channel's.
+    pub channels: Option<&'a [ChannelId]>,
 }
 
 /// A dispatch attempt's outcome for the message `id` leased by `owner`, recorded at `now`.

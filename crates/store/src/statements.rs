@@ -57,6 +57,8 @@ struct Shared {
     open: HashMap<u64, Unit>,
     /// The label of each live `request` span.
     spans: HashMap<u64, String>,
+    /// The metadata of each live `request` span (for [`Subscriber::current_span`]).
+    metas: HashMap<u64, &'static Metadata<'static>>,
 }
 
 /// Records the statements of the store opened at a watched URL (see the module doc).
@@ -294,12 +296,28 @@ impl Subscriber for Capture {
             let mut fields = Fields::default();
             span.record(&mut fields);
             let label = format!("{} {} #{}", fields.method, fields.path, fields.request_id);
-            self.counter.lock().spans.insert(id, label);
+            let mut shared = self.counter.lock();
+            shared.spans.insert(id, label);
+            shared.metas.insert(id, span.metadata());
         }
         Id::from_u64(id)
     }
 
     fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    /// The innermost `request` span entered on this thread, so `Span::current()` finds it:
+    /// work handed to another task (the PostgreSQL group commit) carries it along.
+    fn current_span(&self) -> tracing_core::span::Current {
+        let entered: Vec<u64> =
+            ENTERED.with(|e| e.borrow().iter().rev().map(|(id, _)| *id).collect());
+        let shared = self.counter.lock();
+        entered
+            .into_iter()
+            .find_map(|id| shared.metas.get(&id).map(|meta| (id, *meta)))
+            .map_or_else(tracing_core::span::Current::none, |(id, meta)| {
+                tracing_core::span::Current::new(Id::from_u64(id), meta)
+            })
+    }
 
     fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
 

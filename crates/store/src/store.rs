@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ContactStore, CreditStore, EventStore,
-    KeyStore, MediaStore, MessageStore, MetaStore, PollStore, ScheduleStore, StatsStore,
-    StoreResult, TemplateStore, WebhookStore,
+    KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore, ScheduleStore,
+    StatsStore, StoreResult, TemplateStore, WebhookStore,
 };
 
 /// The whole store.
@@ -27,6 +27,7 @@ pub trait Store:
     + ContactStore
     + BroadcastStore
     + PollStore
+    + LeaseStore
     + Send
     + Sync
     + 'static

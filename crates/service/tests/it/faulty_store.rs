@@ -18,6 +18,7 @@ use switchboard_core::automation::Rule;
 use switchboard_core::broadcast::BroadcastRecord;
 use switchboard_core::broadcast::TargetStatus;
 use switchboard_core::channel::Channel;
+use switchboard_core::channel::ChannelKind;
 use switchboard_core::channel::ChannelState;
 use switchboard_core::channel::ChannelStatus;
 use switchboard_core::event::Event;
@@ -57,6 +58,7 @@ use switchboard_store::contacts::*;
 use switchboard_store::credits::*;
 use switchboard_store::events::*;
 use switchboard_store::keys::*;
+use switchboard_store::leases::*;
 use switchboard_store::media::*;
 use switchboard_store::messages::*;
 use switchboard_store::meta::*;
@@ -72,6 +74,7 @@ use switchboard_store::ContactStore;
 use switchboard_store::CreditStore;
 use switchboard_store::EventStore;
 use switchboard_store::KeyStore;
+use switchboard_store::LeaseStore;
 use switchboard_store::MediaStore;
 use switchboard_store::MessageStore;
 use switchboard_store::MetaStore;
@@ -423,6 +426,10 @@ impl switchboard_store::ChannelStore for FaultyStore {
         self.faults.check("all_channels")?;
         self.inner.all_channels().await
     }
+    async fn channel_kinds(&self) -> StoreResult<Vec<(ChannelId, ChannelKind)>> {
+        self.faults.check("channel_kinds")?;
+        self.inner.channel_kinds().await
+    }
     async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {
         self.faults.check("update_channel")?;
         self.inner.update_channel(channel, new_state).await
@@ -759,6 +766,62 @@ impl switchboard_store::PollStore for FaultyStore {
     async fn release_poll(&self, channel: ChannelId, owner: &str) -> StoreResult<()> {
         self.faults.check("release_poll")?;
         self.inner.release_poll(channel, owner).await
+    }
+}
+
+#[async_trait]
+impl switchboard_store::LeaseStore for FaultyStore {
+    async fn try_acquire(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Millis,
+        ttl_ms: i64,
+    ) -> StoreResult<Option<Lease>> {
+        self.faults.check("try_acquire")?;
+        self.inner.try_acquire(name, owner, now, ttl_ms).await
+    }
+    async fn acquire_many(
+        &self,
+        names: &[String],
+        owner: &str,
+        now: Millis,
+        ttl_ms: i64,
+    ) -> StoreResult<Vec<Lease>> {
+        self.faults.check("acquire_many")?;
+        self.inner.acquire_many(names, owner, now, ttl_ms).await
+    }
+    async fn renew(
+        &self,
+        fence: &Fence,
+        owner: &str,
+        now: Millis,
+        ttl_ms: i64,
+    ) -> StoreResult<Option<Lease>> {
+        self.faults.check("renew")?;
+        self.inner.renew(fence, owner, now, ttl_ms).await
+    }
+    async fn renew_many(
+        &self,
+        fences: &[Fence],
+        owner: &str,
+        now: Millis,
+        ttl_ms: i64,
+    ) -> StoreResult<Vec<Lease>> {
+        self.faults.check("renew_many")?;
+        self.inner.renew_many(fences, owner, now, ttl_ms).await
+    }
+    async fn release(&self, names: &[String], owner: &str) -> StoreResult<u64> {
+        self.faults.check("release")?;
+        self.inner.release(names, owner).await
+    }
+    async fn list_leases(&self, prefix: &str) -> StoreResult<Vec<Lease>> {
+        self.faults.check("list_leases")?;
+        self.inner.list_leases(prefix).await
+    }
+    async fn check_fence(&self, fence: &Fence) -> StoreResult<bool> {
+        self.faults.check("check_fence")?;
+        self.inner.check_fence(fence).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! The service crate's integration tests.
 
 mod bot_optout;
+mod channel_leases;
 mod faults;
 mod faulty_store;
 mod store_errors;

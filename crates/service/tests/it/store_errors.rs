@@ -206,6 +206,7 @@ async fn sent_event_and_subscription(
             now: now_millis(),
             lease_ms: 60_000,
             limit: 10,
+            channels: None,
         })
         .await
         .unwrap();

@@ -309,6 +309,14 @@ pub async fn channels_of_every_kind_round_trip(store: Arc<dyn Store>) {
     for c in &created {
         assert!(listed.contains(c), "{:?} listed", c.kind);
     }
+    let kinds = store.channel_kinds().await.unwrap();
+    for c in created.iter().chain([&second_web]) {
+        assert!(
+            kinds.contains(&(c.id, c.kind)),
+            "{:?} with its kind",
+            c.kind
+        );
+    }
     let mut telegram = created[2].clone();
     if let ChannelSettings::Telegram(t) = &mut telegram.settings {
         t.bot_token = "700002:AAH-other-secret".into();

@@ -15,8 +15,8 @@ use crate::messages::{
 };
 use crate::{Page, PageRequest, Store};
 
-const OWNER: &str = "node-a";
-const LEASE: i64 = 60_000;
+pub(crate) const OWNER: &str = "node-a";
+pub(crate) const LEASE: i64 = 60_000;
 
 /// An account with one channel.
 pub async fn setup(store: &Arc<dyn Store>) -> (AccountId, ChannelId) {
@@ -87,13 +87,14 @@ pub async fn insert(store: &Arc<dyn Store>, m: &MessageRecord) {
 }
 
 /// The ids of the messages `owner` claims at `now` (up to ten).
-async fn claim_ids(store: &Arc<dyn Store>, owner: &str, now: i64) -> Vec<MessageId> {
+pub(crate) async fn claim_ids(store: &Arc<dyn Store>, owner: &str, now: i64) -> Vec<MessageId> {
     let claimed = store
         .claim_outbox(&OutboxClaim {
             owner,
             now,
             lease_ms: LEASE,
             limit: 10,
+            channels: None,
         })
         .await
         .unwrap();
@@ -101,7 +102,7 @@ async fn claim_ids(store: &Arc<dyn Store>, owner: &str, now: i64) -> Vec<Message
 }
 
 /// Finishes `owner`'s dispatch of message `id` with `outcome` at `at`.
-async fn finish(
+pub(crate) async fn finish(
     store: &Arc<dyn Store>,
     id: MessageId,
     owner: &str,
@@ -120,7 +121,7 @@ async fn finish(
 }
 
 /// A retry no sooner than `not_before`, with the error if there was one.
-fn retry(not_before: i64, error: Option<Value>, attempted: bool) -> DispatchOutcome {
+pub(crate) fn retry(not_before: i64, error: Option<Value>, attempted: bool) -> DispatchOutcome {
     DispatchOutcome::Retry {
         not_before,
         error,
@@ -129,7 +130,7 @@ fn retry(not_before: i64, error: Option<Value>, attempted: bool) -> DispatchOutc
 }
 
 /// The send answer naming the upstream id.
-fn sent(upstream: &str) -> DispatchOutcome {
+pub(crate) fn sent(upstream: &str) -> DispatchOutcome {
     DispatchOutcome::Sent {
         upstream_id: upstream.into(),
     }
@@ -154,6 +155,7 @@ async fn claim(store: &Arc<dyn Store>, now: i64, limit: u32) -> Vec<Claimed> {
             now,
             lease_ms: LEASE,
             limit,
+            channels: None,
         })
         .await
         .unwrap()
@@ -306,7 +308,8 @@ pub async fn claims_keep_per_chat_order(store: Arc<dyn Store>) {
             owner: "node-b",
             now: 2_001,
             lease_ms: LEASE,
-            limit: 10
+            limit: 10,
+            channels: None,
         })
         .await
         .unwrap()

@@ -68,6 +68,7 @@ pub async fn scheduled_messages_wait_then_join_the_outbox(store: Arc<dyn Store>)
             now: 3_000,
             lease_ms: LEASE,
             limit: 10,
+            channels: None,
         })
         .await
         .unwrap();
@@ -106,6 +107,7 @@ pub async fn scheduled_messages_wait_then_join_the_outbox(store: Arc<dyn Store>)
             now: 10_002,
             lease_ms: LEASE,
             limit: 10,
+            channels: None,
         })
         .await
         .unwrap();

@@ -95,6 +95,7 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
             now: d0 + 2 * DAY_MS,
             lease_ms: 60_000,
             limit: 100,
+            channels: None,
         })
         .await
         .unwrap();

@@ -2,7 +2,7 @@
 //! the channel's row and appends its `channel.status` event in the same transaction.
 
 use async_trait::async_trait;
-use switchboard_core::channel::{reason, Channel, ChannelState, ChannelStatus};
+use switchboard_core::channel::{reason, Channel, ChannelKind, ChannelState, ChannelStatus};
 use switchboard_core::event::channel_status_event;
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
@@ -11,8 +11,9 @@ use super::events::append_event;
 use super::query::decode_opt;
 use super::PgStore;
 use crate::channel_json::settings_text;
-use crate::channels::PG_CHANNELS;
+use crate::channels::{CHANNEL_KINDS, PG_CHANNELS};
 use crate::decode::{self, PG_CHANNEL_COLS};
+use crate::shared_methods::select_method;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).
@@ -106,6 +107,8 @@ impl ChannelStore for PgStore {
         let rows = self.keys.open_records(rows)?;
         Ok(Page::from_rows(rows, page, |c| c.id.to_string()))
     }
+
+    select_method!(channel_kinds() -> Vec<(ChannelId, ChannelKind)> = select_all(CHANNEL_KINDS, []));
 
     async fn all_channels(&self) -> StoreResult<Vec<Channel>> {
         let sql = format!("SELECT {PG_CHANNEL_COLS} FROM channels ORDER BY id");

@@ -11,6 +11,8 @@
 //!   transaction-scoped advisory lock, so a status that arrives while the answer is being
 //!   recorded is either seen as pending by it or finds the message afterwards.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -242,6 +244,45 @@ pub(super) async fn insert_outbound(
     Ok(InsertOutcome::Inserted)
 }
 
+/// The claim, one statement so one transaction: lock up to `$2` due chat heads from `heads`
+/// (skipping heads another node is claiming or finishing, so two nodes never take the same
+/// one), lease their outbox rows until `$4` to `$3` (a trigger moves the heads' due time to
+/// the lease's end), and read their messages.
+fn claim_sql(heads: &str) -> String {
+    format!(
+        "WITH heads AS ({heads}), claimed AS (
+             UPDATE outbox SET lease_owner = $3, lease_until = $4
+             FROM heads WHERE outbox.seq = heads.seq
+             RETURNING outbox.seq, outbox.message_id
+         )
+         SELECT {MESSAGE_COLS} FROM claimed JOIN messages ON messages.id = claimed.message_id
+         ORDER BY claimed.seq"
+    )
+}
+
+/// [`claim_sql`] over every channel: the earliest due heads through `outbox_heads_due`.
+static CLAIM_ALL: LazyLock<String> = LazyLock::new(|| {
+    claim_sql(
+        "SELECT seq FROM outbox_heads WHERE due <= $1 ORDER BY due, seq LIMIT $2
+         FOR UPDATE SKIP LOCKED",
+    )
+});
+
+/// [`claim_sql`] over the channels in `$5`: each channel's earliest due heads through
+/// `outbox_heads_channel` (at most `$2` per channel, so the cost follows the claim and the
+/// number of channels, not the queue), then the earliest of all.
+static CLAIM_CHANNELS: LazyLock<String> = LazyLock::new(|| {
+    claim_sql(
+        "SELECT h.seq FROM unnest($5::text[]) AS c(id)
+         CROSS JOIN LATERAL (
+             SELECT seq, due FROM outbox_heads WHERE channel_id = c.id AND due <= $1
+             ORDER BY due, seq LIMIT $2
+             FOR UPDATE SKIP LOCKED
+         ) h
+         ORDER BY h.due, h.seq LIMIT $2",
+    )
+});
+
 /// Inserts a message row; [`bind_message`] binds its values.
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, account_id, channel_id, direction, chat, kind, body, status, upstream_id, context_id, error, attempts, created_at, updated_at, template_category)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
@@ -279,6 +320,9 @@ fn bind_message<'q>(
 #[async_trait]
 impl MessageStore for PgStore {
     async fn insert_outbound(&self, new: &NewOutbound) -> StoreResult<InsertOutcome> {
+        if let Some(answer) = self.accepts.submit(new).await {
+            return answer;
+        }
         let mut tx = self.pool.begin().await?;
         let outcome = insert_outbound(&mut tx, new).await?;
         if outcome == InsertOutcome::Inserted {
@@ -293,29 +337,24 @@ impl MessageStore for PgStore {
             now,
             lease_ms,
             limit,
+            channels,
         } = *claim;
-        // One statement, so one transaction: lock the claimable heads (skipping rows another
-        // node is claiming or finishing), lease them, and read their messages.
-        let sql = format!(
-            "WITH heads AS (
-                 SELECT o.seq FROM outbox o
-                 WHERE o.not_before <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1)
-                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel_id = o.channel_id AND p.chat = o.chat AND p.seq < o.seq)
-                 ORDER BY o.seq LIMIT $2
-                 FOR UPDATE OF o SKIP LOCKED
-             ), claimed AS (
-                 UPDATE outbox SET lease_owner = $3, lease_until = $4
-                 FROM heads WHERE outbox.seq = heads.seq
-                 RETURNING outbox.seq, outbox.message_id
-             )
-             SELECT {MESSAGE_COLS} FROM claimed JOIN messages ON messages.id = claimed.message_id
-             ORDER BY claimed.seq"
-        );
-        sqlx::query(&sql)
+        let channels: Option<Vec<String>> =
+            channels.map(|list| list.iter().map(ToString::to_string).collect());
+        let sql = if channels.is_some() {
+            &*CLAIM_CHANNELS
+        } else {
+            &*CLAIM_ALL
+        };
+        let mut query = sqlx::query(sql)
             .bind(now)
             .bind(i64::from(limit))
             .bind(owner)
-            .bind(now + lease_ms)
+            .bind(now + lease_ms);
+        if let Some(channels) = channels {
+            query = query.bind(channels);
+        }
+        query
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -1,5 +1,6 @@
 //! The PostgreSQL store, for scale-out: several Switchboard nodes on one database.
 
+mod accept_batch;
 mod accounts;
 mod bot;
 mod broadcasts;
@@ -8,6 +9,7 @@ mod contacts;
 mod credits;
 mod events;
 mod keys;
+pub(crate) mod leases;
 mod media;
 mod messages;
 mod meta;
@@ -36,6 +38,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PgStore {
     pool: PgPool,
     keys: Keyring,
+    /// Accepted sends waiting for their group commit.
+    accepts: accept_batch::AcceptQueue,
 }
 
 fn options(url: &str) -> StoreResult<PgConnectOptions> {
@@ -107,7 +111,12 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        let store = PgStore { pool, keys };
+        let accepts = accept_batch::AcceptQueue::start(pool.clone());
+        let store = PgStore {
+            pool,
+            keys,
+            accepts,
+        };
         crate::secrets::resealed_at_start(store.reseal().await?);
         Ok(store)
     }

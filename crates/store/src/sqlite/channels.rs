@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection};
-use switchboard_core::channel::{reason, Channel, ChannelState, ChannelStatus};
+use switchboard_core::channel::{reason, Channel, ChannelKind, ChannelState, ChannelStatus};
 use switchboard_core::event::channel_status_event;
 use switchboard_core::id::{AccountId, ChannelId};
 use switchboard_core::time::Millis;
@@ -13,8 +13,9 @@ use super::query::args;
 use super::query::{query_all, query_one};
 use super::SqliteStore;
 use crate::channel_json::settings_text;
-use crate::channels::CHANNELS;
+use crate::channels::{CHANNELS, CHANNEL_KINDS};
 use crate::decode::{self, CHANNEL_COLS};
+use crate::shared_methods::select_method;
 use crate::{ChannelStore, Page, PageRequest, StoreResult};
 
 /// Stores a channel without its event (an account's first channels start active).
@@ -101,6 +102,8 @@ impl ChannelStore for SqliteStore {
         let rows = self.keys.open_records(rows)?;
         Ok(Page::from_rows(rows, page, |ch| ch.id.to_string()))
     }
+
+    select_method!(channel_kinds() -> Vec<(ChannelId, ChannelKind)> = select_all(CHANNEL_KINDS, []));
 
     async fn all_channels(&self) -> StoreResult<Vec<Channel>> {
         let rows = self

@@ -163,26 +163,47 @@ pub(crate) fn insert_outbound(c: &Connection, new: &NewOutbound) -> StoreResult<
     Ok(InsertOutcome::Inserted)
 }
 
-pub(crate) fn claim(
-    c: &Connection,
-    owner: &str,
-    now: Millis,
-    lease_ms: i64,
-    limit: u32,
-) -> StoreResult<Vec<Claimed>> {
-    let ids: Vec<(i64, String)> = c
-        .prepare_cached(
-            "SELECT o.seq, o.message_id FROM outbox o
-             WHERE o.not_before <= ?1 AND (o.lease_until IS NULL OR o.lease_until <= ?1)
-               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel_id = o.channel_id AND p.chat = o.chat AND p.seq < o.seq)
-             ORDER BY o.seq LIMIT ?2",
-        )?
-        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut claimed = Vec::with_capacity(ids.len());
-    for (seq, id) in ids {
-        c.prepare_cached("UPDATE outbox SET lease_owner = ?2, lease_until = ?3 WHERE seq = ?1")?
-            .execute(params![seq, owner, now + lease_ms])?;
+/// Leases due chat heads (see `0013_outbox_heads.sql`): reads at most `limit` heads through
+/// the due-time index, per channel when `channels` is given, so the queue behind the heads
+/// is never scanned.
+pub(crate) fn claim(c: &Connection, claim: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
+    let mut heads: Vec<(i64, String)> = match claim.channels {
+        None => c
+            .prepare_cached(
+                "SELECT seq, message_id FROM outbox_heads WHERE due <= ?1 ORDER BY due, seq LIMIT ?2",
+            )?
+            .query_map(params![claim.now, claim.limit], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?,
+        Some(channels) => {
+            // Each channel's earliest heads through `outbox_heads_channel`, then the earliest
+            // of all: at most `limit` rows read per channel.
+            let mut read = c.prepare_cached(
+                "SELECT due, seq, message_id FROM outbox_heads WHERE channel_id = ?1 AND due <= ?2 ORDER BY due, seq LIMIT ?3",
+            )?;
+            let mut due: Vec<(i64, i64, String)> = Vec::new();
+            for channel in channels {
+                let rows = read.query_map(
+                    params![channel.to_string(), claim.now, claim.limit],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+                for row in rows {
+                    due.push(row?);
+                }
+            }
+            due.sort_unstable();
+            due.truncate(claim.limit as usize);
+            due.into_iter().map(|(_, seq, id)| (seq, id)).collect()
+        }
+    };
+    // The earliest due heads, returned in queue order (as PostgreSQL's claim does).
+    heads.sort_unstable();
+    let mut claimed = Vec::with_capacity(heads.len());
+    let mut lease =
+        c.prepare_cached("UPDATE outbox SET lease_owner = ?2, lease_until = ?3 WHERE seq = ?1")?;
+    for (seq, id) in heads {
+        lease.execute(params![seq, claim.owner, claim.now + claim.lease_ms])?;
         if let Some(message) = load(c, &id)? {
             claimed.push(Claimed { message });
         }
@@ -393,15 +414,20 @@ impl MessageStore for SqliteStore {
     }
 
     async fn claim_outbox(&self, request: &OutboxClaim<'_>) -> StoreResult<Vec<Claimed>> {
-        let OutboxClaim {
-            owner,
-            now,
-            lease_ms,
-            limit,
-        } = *request;
-        let owner = owner.to_string();
+        let owner = request.owner.to_string();
+        let channels = request.channels.map(<[ChannelId]>::to_vec);
+        let (now, lease_ms, limit) = (request.now, request.lease_ms, request.limit);
         self.engine
-            .write(move |c| claim(c, &owner, now, lease_ms, limit))
+            .write(move |c| {
+                let request = OutboxClaim {
+                    owner: &owner,
+                    now,
+                    lease_ms,
+                    limit,
+                    channels: channels.as_deref(),
+                };
+                claim(c, &request)
+            })
             .await
     }
 

@@ -9,6 +9,7 @@ mod credits;
 mod engine;
 mod events;
 mod keys;
+pub(crate) mod leases;
 mod media;
 mod messages;
 mod meta;
@@ -43,6 +44,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_broadcasts.sql"),
     include_str!("../../migrations/sqlite/0011_channel_kinds.sql"),
     include_str!("../../migrations/sqlite/0012_telegram_polls.sql"),
+    include_str!("../../migrations/sqlite/0013_outbox_heads.sql"),
+    include_str!("../../migrations/sqlite/0014_leases.sql"),
 ];
 
 /// A SQLite database file.

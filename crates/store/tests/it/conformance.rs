@@ -37,8 +37,10 @@ mod suite {
     pub use switchboard_store::conformance::broadcasts::*;
     pub use switchboard_store::conformance::contacts::*;
     pub use switchboard_store::conformance::credits::*;
+    pub use switchboard_store::conformance::leases::*;
     pub use switchboard_store::conformance::media::*;
     pub use switchboard_store::conformance::messages::*;
+    pub use switchboard_store::conformance::outbox_heads::*;
     pub use switchboard_store::conformance::polls::*;
     pub use switchboard_store::conformance::schedule::*;
     pub use switchboard_store::conformance::stats::*;
@@ -48,6 +50,10 @@ mod suite {
 
 conformance_tests!(
     poll_leases_and_offsets,
+    leases_are_exclusive_while_live,
+    takeover_after_expiry_bumps_the_token,
+    release_frees_only_ones_own,
+    leases_are_taken_renewed_and_listed_in_batches,
     templates_upsert_with_status_events,
     templates_sync_status_and_delete,
     media_round_trip_and_scope,
@@ -71,6 +77,10 @@ conformance_tests!(
     outbound_lifecycle,
     idempotency_keys,
     claims_keep_per_chat_order,
+    a_chats_next_message_waits_for_the_previous,
+    retries_are_claimed_at_their_time,
+    claims_filter_by_channel,
+    cascaded_deletes_drop_the_heads,
     retries_and_failures,
     statuses_are_monotonic,
     watermarks_find_what_they_cover,

@@ -5,4 +5,6 @@
 mod conformance;
 mod migration;
 mod pg_concurrency;
+mod pg_group_commit;
+mod pg_leases;
 mod secrets;

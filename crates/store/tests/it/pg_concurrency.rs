@@ -156,6 +156,7 @@ async fn concurrent_claimers_never_share_a_message() {
                 now,
                 lease_ms: LEASE,
                 limit,
+                channels: None,
             })
             .await
             .unwrap();
@@ -206,6 +207,7 @@ async fn chats_stay_in_order_across_nodes() {
                         now: 2_000,
                         lease_ms: LEASE,
                         limit: 3,
+                        channels: None,
                     })
                     .await
                     .unwrap();
@@ -250,6 +252,118 @@ async fn chats_stay_in_order_across_nodes() {
     finish(db, stores).await;
 }
 
+/// Claimers narrowed to the channel race like unfiltered ones: each message claimed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn channel_claimers_never_share_a_message() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    let all: HashSet<MessageId> = one_per_chat(&stores[0], acc, ch, 200)
+        .await
+        .into_iter()
+        .collect();
+    let claim = move |store: Arc<dyn Store>, owner: String, now, limit| async move {
+        let claimed = store
+            .claim_outbox(&OutboxClaim {
+                owner: &owner,
+                now,
+                lease_ms: LEASE,
+                limit,
+                channels: Some(&[ch]),
+            })
+            .await
+            .unwrap();
+        claimed
+            .into_iter()
+            .map(|c| c.message.id)
+            .collect::<Vec<_>>()
+    };
+    claim_race(&stores, all, "message", claim).await;
+    finish(db, stores).await;
+}
+
+/// Sends into five chats on one node while three others dispatch them: a message that joins
+/// its chat while the chat's head is being sent (the head's row deleted in another
+/// transaction) is never left without a head, and each chat keeps its order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sends_racing_dispatch_never_strand_a_chat() {
+    let Some((db, stores, acc, ch)) = nodes().await else {
+        return;
+    };
+    const CHATS: usize = 5;
+    const ROUNDS: i64 = 40;
+    let sender = stores[0].clone();
+    let sending = tokio::spawn(async move {
+        let mut expected: HashMap<String, Vec<MessageId>> = HashMap::new();
+        for round in 0..ROUNDS {
+            for c in 0..CHATS {
+                let id = insert(&sender, acc, ch, &chat(c), 1_000 + round).await;
+                expected.entry(chat(c)).or_default().push(id);
+            }
+            tokio::task::yield_now().await;
+        }
+        expected
+    });
+    let sent = Arc::new(Mutex::new(HashMap::<String, Vec<MessageId>>::new()));
+    let total = CHATS * ROUNDS as usize;
+    let mut tasks = Vec::new();
+    for (n, store) in stores.iter().enumerate().skip(1) {
+        let (store, sent) = (store.clone(), sent.clone());
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("node-{n}");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let done: usize = sent.lock().unwrap().values().map(Vec::len).sum();
+                if done == total {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{done} of {total} sent: a chat is stranded"
+                );
+                let claimed = store
+                    .claim_outbox(&OutboxClaim {
+                        owner: &owner,
+                        now: 10_000,
+                        lease_ms: LEASE,
+                        limit: 2,
+                        channels: None,
+                    })
+                    .await
+                    .unwrap();
+                for c in claimed {
+                    let m = c.message;
+                    sent.lock()
+                        .unwrap()
+                        .entry(m.chat.clone())
+                        .or_default()
+                        .push(m.id);
+                    let done = store
+                        .finish_dispatch(FinishDispatch {
+                            id: m.id,
+                            owner: &owner,
+                            outcome: DispatchOutcome::Sent {
+                                upstream_id: format!("wamid.{}", m.id),
+                            },
+                            now: 10_100,
+                        })
+                        .await
+                        .unwrap();
+                    assert!(done.is_some(), "lease lost");
+                }
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let expected = sending.await.unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(*sent.lock().unwrap(), expected);
+    assert_eq!(stores[0].outbox_len().await.unwrap(), 0);
+    finish(db, stores).await;
+}
+
 /// A status report racing its message's send answer on another node is never lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn early_statuses_survive_the_race_with_the_send_answer() {
@@ -263,7 +377,8 @@ async fn early_statuses_survive_the_race_with_the_send_answer() {
                 owner: "node-0",
                 now: 2_000,
                 lease_ms: LEASE,
-                limit: 100
+                limit: 100,
+                channels: None,
             })
             .await
             .unwrap()

@@ -63,24 +63,35 @@ fn quiet(c: &mut Config) {
     StatementCounter::watch(&c.database_url());
 }
 
-/// The dispatcher's claim (SQLite's first statement, PostgreSQL's one statement), polled
-/// every 250 ms.
-const CLAIM: &str = "FROM outbox o WHERE o.not_before <=";
+/// The dispatcher's claim of due chat heads, polled every 250 ms.
+const CLAIMS: [&str; 2] = [
+    "FROM outbox_heads WHERE due <=",
+    "FROM outbox_heads WHERE channel_id =",
+];
 
 /// Statements of the polls that run on fixed timers whatever the load: the claim, the
 /// dispatcher's promotion of due scheduled messages (none in this test), the Telegram
-/// poller's channel list (no Telegram channel here).
+/// poller's channel list (no Telegram channel here), the channel lease keeper's rounds
+/// (PostgreSQL: its channel list, its leases read and renewed).
 const TIMER_POLLS: &[&str] = &[
-    CLAIM,
+    CLAIMS[0],
+    CLAIMS[1],
     "FROM scheduled_messages",
     "FROM channels ORDER BY id",
+    "FROM channels WHERE 1 = 1 ORDER BY id",
+    "FROM leases WHERE",
+    "INSERT INTO leases",
+    "UPDATE leases",
 ];
 
 /// A background unit made only of timer polls with nothing to do (a claim that found
 /// nothing: PostgreSQL no row; SQLite nothing but the poll, since a claim that finds a
 /// message goes on to lease it).
 fn idle_poll(unit: &Unit) -> bool {
-    let claims = unit.statements.iter().any(|s| s.contains(CLAIM));
+    let claims = unit
+        .statements
+        .iter()
+        .any(|s| CLAIMS.iter().any(|c| s.contains(c)));
     unit.request.is_none()
         && !(claims && unit.rows == Some(true))
         && unit.statements.iter().all(|s| {

@@ -13,6 +13,7 @@ mod common;
 mod binary;
 #[macro_use]
 mod chaos;
+mod cluster_limit_small;
 mod crash_small;
 mod failover_small;
 mod faults_small;
