@@ -13,7 +13,8 @@
 //! - PostgreSQL: every statement sqlx executes (its `sqlx::query` tracing event, seen by the
 //!   subscriber [`StatementCounter::capture`] installs on the calling thread), one unit per
 //!   connection taken from the pool by a task (a statement, or a transaction up to its
-//!   `COMMIT`), starting with the liveness ping sqlx sends then (`-- ping`, a round trip);
+//!   `COMMIT`), starting with the liveness ping sqlx sends then ([`PING`], a round trip) or
+//!   the marker of a new connection ([`CONNECT`]);
 //!   sqlx does not log the `BEGIN` it sends, so a `BEGIN` is written before each `COMMIT`.
 //!
 //! Each unit carries the `request` span it ran under (`METHOD path #request_id`, set by the
@@ -30,6 +31,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
+
+/// The marker of sqlx's liveness ping on an idle pooled connection (a round trip).
+pub const PING: &str = "-- ping";
+/// The marker of a new PostgreSQL connection opened for a task.
+pub const CONNECT: &str = "-- connect";
 
 /// Statements run together: one SQLite job, or one PostgreSQL transaction or statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +116,11 @@ impl StatementCounter {
     /// Installs, on this thread until the guard drops, the subscriber that follows `request`
     /// spans and records PostgreSQL statements (other events and spans are dropped).
     pub fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        // With a single registered dispatcher, tracing decides a callsite's interest from
+        // the default of whichever thread hits it first (another test's thread: none), and
+        // caches "never"; a second dispatcher kept alive makes it ask every live one.
+        static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         tracing::subscriber::set_default(Capture {
             counter: self.clone(),
         })
@@ -142,9 +153,10 @@ impl StatementCounter {
         (self.clone(), unit)
     }
 
-    /// A PostgreSQL connection was taken from the pool (and pinged): the task's statements
-    /// from here on are one unit, until its next acquisition or its `COMMIT`.
-    pub(crate) fn acquired(&self) {
+    /// A PostgreSQL connection was taken from the pool (`how`: [`PING`] for an idle one,
+    /// [`CONNECT`] for a new one): the task's statements from here on are one unit, until
+    /// its next acquisition or its `COMMIT`.
+    pub(crate) fn acquired(&self, how: &str) {
         let task = task();
         let request = current_request();
         let mut shared = self.lock();
@@ -154,7 +166,7 @@ impl StatementCounter {
         let unit = Unit {
             request,
             write: false,
-            statements: vec!["-- ping".to_string()],
+            statements: vec![how.to_string()],
             rows: Some(false),
         };
         shared.open.insert(task, unit);
@@ -173,10 +185,12 @@ impl StatementCounter {
         let ends = sql == "COMMIT" || sql == "ROLLBACK";
         if ends {
             // sqlx sends the `BEGIN` as a simple query it does not log: one more round trip.
-            unit.statements.insert(
-                usize::from(unit.statements.first().is_some_and(|s| s == "-- ping")),
-                "BEGIN".to_string(),
-            );
+            let after = unit
+                .statements
+                .first()
+                .is_some_and(|s| s == PING || s == CONNECT);
+            unit.statements
+                .insert(usize::from(after), "BEGIN".to_string());
             unit.write = true;
         }
         unit.statements.push(sql);

@@ -53,11 +53,18 @@ async fn pool(url: &str, max: u32, counter: Option<StatementCounter>) -> StoreRe
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10));
     if let Some(counter) = counter {
-        // Runs right after the liveness ping of an idle connection taken from the pool.
-        pool = pool.before_acquire(move |_, _| {
-            counter.acquired();
-            Box::pin(async { Ok(true) })
-        });
+        // Run by the acquiring task: after the liveness ping of an idle connection taken
+        // from the pool, or after a new connection was opened.
+        let opened = counter.clone();
+        pool = pool
+            .before_acquire(move |_, _| {
+                counter.acquired(crate::statements::PING);
+                Box::pin(async { Ok(true) })
+            })
+            .after_connect(move |_, _| {
+                opened.acquired(crate::statements::CONNECT);
+                Box::pin(async { Ok(()) })
+            });
     }
     pool.connect_with(options(url)?)
         .await
