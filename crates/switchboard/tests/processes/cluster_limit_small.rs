@@ -44,16 +44,8 @@ async fn cluster_limit_run(database_url: String) {
     let env = [
         ("DISPATCH__CHANNEL_MPS", mps.as_str()),
         ("ALLOW_PRIVATE_TARGETS", "true"),
-        (
-            "SECRET_KEY",
-            "5b1e0c9a7d3f42e68c0b19d2a4f7e3c15b1e0c9a7d3f42e68c0b19d2a4f7e3c1",
-        ),
     ];
-    let node = |name: &str| {
-        let home = dir.path().join(name);
-        std::fs::create_dir_all(&home).expect("node folder");
-        ServerSpec::new(&home, Some(database_url.clone()), 16, &env)
-    };
+    let node = |name: &str| cluster_node(dir.path(), name, &database_url, &env);
     let first = node("first").start("127.0.0.1:0");
     let api = Api::setup(&first, &emulator, SENDS).await;
     let second = node("second").start("127.0.0.1:0");

@@ -41,17 +41,8 @@ async fn failover_run(database_url: String) {
         ("UPSTREAM__REQUEST_TIMEOUT_MS", timeout.as_str()),
         ("ALLOW_PRIVATE_TARGETS", "true"),
         ("BROADCASTS__WINDOW", "1"),
-        // Nodes on one database share the key that seals its secrets.
-        (
-            "SECRET_KEY",
-            "5b1e0c9a7d3f42e68c0b19d2a4f7e3c15b1e0c9a7d3f42e68c0b19d2a4f7e3c1",
-        ),
     ];
-    let node = |name: &str| {
-        let home = dir.path().join(name);
-        std::fs::create_dir_all(&home).expect("node folder");
-        ServerSpec::new(&home, Some(database_url.clone()), 16, &env)
-    };
+    let node = |name: &str| cluster_node(dir.path(), name, &database_url, &env);
     // The survivor is set up first: the emulator's webhook (statuses, inbound) points at it,
     // as a balancer would send Meta's calls to a live node.
     let mut survivor = node("survivor").start("127.0.0.1:0");

@@ -173,6 +173,26 @@ pub struct ServerSpec {
     env: Vec<(String, String)>,
 }
 
+/// The key that seals the secrets of a database several test nodes share (nodes on one
+/// database need the same key).
+pub const SHARED_SECRET_KEY: &str =
+    "5b1e0c9a7d3f42e68c0b19d2a4f7e3c15b1e0c9a7d3f42e68c0b19d2a4f7e3c1";
+
+/// A node of a cluster on the PostgreSQL database `database_url`: its own folder `name`
+/// under `dir`, the shared secret key, and `extra` settings.
+pub fn cluster_node(
+    dir: &Path,
+    name: &str,
+    database_url: &str,
+    extra: &[(&str, &str)],
+) -> ServerSpec {
+    let home = dir.join(name);
+    std::fs::create_dir_all(&home).expect("node folder");
+    let mut env = vec![("SECRET_KEY", SHARED_SECRET_KEY)];
+    env.extend_from_slice(extra);
+    ServerSpec::new(&home, Some(database_url.to_string()), 16, &env)
+}
+
 impl ServerSpec {
     /// Fast retries, a 1 s upstream timeout, Meta's highest channel rate, no pair
     /// limit or per-key request rate in the way, plus `extra` (`SWITCHBOARD_` names without the prefix).
