@@ -166,7 +166,12 @@ impl Claims {
                 }
             }
         }
-        let ids: Vec<ChannelId> = store.all_channels().await?.iter().map(|c| c.id).collect();
+        let ids: Vec<ChannelId> = store
+            .channel_kinds()
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         if let Ok(mut cached) = self.channels.lock() {
             *cached = Some((ids.clone(), Instant::now()));
         }
