@@ -111,9 +111,12 @@ impl Claims {
             claimed.extend(got);
         }
         if left > 0 {
-            let others: Vec<ChannelId> = self
-                .channel_ids(store)
-                .await?
+            // With leases, the channels this node may claim are the ones it holds: no read.
+            let candidates = match &self.leases {
+                Some(leases) => leases.held().to_vec(),
+                None => self.channel_ids(store).await?,
+            };
+            let others: Vec<ChannelId> = candidates
                 .into_iter()
                 .filter(|id| !short.iter().any(|(s, _)| s == id))
                 .collect();
