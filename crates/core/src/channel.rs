@@ -9,6 +9,7 @@ use crate::time::Millis;
 pub mod capability;
 mod settings;
 pub mod telegram;
+pub mod web_session;
 
 pub use capability::Capabilities;
 pub use settings::{
