@@ -135,6 +135,8 @@ async fn a_scan_pairs_writes_the_keys_and_a_restart_resumes_without_qr() {
         assert!(!keys.list("session", "").await.expect("list").is_empty());
         let (_, state) = h.state("ch_scan").await;
         assert_eq!(state["state"], "connected");
+        // Control routes are not recorded as upstream requests.
+        assert!(h.emulator.requests().is_empty());
         assert_eq!(state["jid"], jid.to_string());
         // A second scan has no QR code to scan.
         let (status, _) = h
@@ -256,14 +258,14 @@ async fn a_pair_code_pairs_and_a_wrong_one_is_refused_without_refresh() {
 async fn an_outstanding_pair_code_holds_off_qr_exhaustion() {
     bounded(async {
         let mut config = web_config();
-        config.web_qr_first_ms = 200;
-        config.web_pair_code_ms = 1_000;
+        config.web_qr_first_ms = 500;
+        config.web_pair_code_ms = 1_500;
         let h = WebHarness::start(config).await;
         let mut s = h.open("ch_hold", &Arc::new(MemoryKeys::new()), 1).await;
         assert!(matches!(s.next().await, SessionEvent::Qr { .. }));
         let code = s.session.request_pair_code(PHONE).await.expect("pair code");
         assert!(matches!(s.next().await, SessionEvent::PairCode { .. }));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
         // The QR code is gone, the pair code still works.
         let (status, _) = h
             .control("ch_hold", "scan", json!({"phone_number": PHONE}))
@@ -276,7 +278,7 @@ async fn an_outstanding_pair_code_holds_off_qr_exhaustion() {
         assert!(matches!(s.next().await, SessionEvent::Paired { .. }));
         assert!(matches!(s.next().await, SessionEvent::Connected { .. }));
         // No `QrExhausted` when the pair code runs out: the session is paired.
-        s.quiet_for(900).await;
+        s.quiet_for(1_000).await;
     })
     .await;
 }

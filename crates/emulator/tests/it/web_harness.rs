@@ -44,6 +44,7 @@ pub fn web_config() -> EmulatorConfig {
 
 /// An emulator served over HTTP.
 pub struct WebHarness {
+    pub emulator: Emulator,
     pub driver: FakeWebDriver,
     /// `http://127.0.0.1:port/sandbox`.
     pub base: String,
@@ -56,6 +57,7 @@ impl WebHarness {
         let base = serve_on_loopback(Router::new().nest("/sandbox", emulator.router())).await;
         Self {
             driver: emulator.web_driver(),
+            emulator,
             base: format!("{base}/sandbox"),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))

@@ -210,7 +210,10 @@ async fn sends_are_recorded_once_and_answered_with_receipts_in_order() {
 #[tokio::test]
 async fn a_disconnect_reconnects_after_the_failed_attempts() {
     bounded(async {
-        let h = WebHarness::start(web_config()).await;
+        let mut config = web_config();
+        // Long enough to try a send and a second disconnect while reconnecting.
+        config.web_reconnect_ms = 300;
+        let h = WebHarness::start(config).await;
         let (mut s, _, jid) = h.paired("ch_flap", PHONE).await;
         let (status, _) = h
             .control("ch_flap", "fail-reconnects", json!({"count": 2}))
@@ -263,7 +266,10 @@ async fn a_disconnect_reconnects_after_the_failed_attempts() {
 async fn receipts_that_come_while_reconnecting_follow_the_reconnect() {
     bounded(async {
         let mut config = web_config();
-        config.web_reconnect_ms = 150;
+        // The receipts fall due while the session reconnects.
+        config.status_delays.delivered_ms = 300;
+        config.status_delays.read_ms = 350;
+        config.web_reconnect_ms = 800;
         let h = WebHarness::start(config).await;
         let (mut s, _, _) = h.paired("ch_held", PHONE).await;
         s.session
