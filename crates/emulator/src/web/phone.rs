@@ -218,7 +218,7 @@ impl FakeSession {
             push_name,
             platform: Some(device.platform.clone()),
         };
-        self.emit(phone, paired).await;
+        self.emit(phone, paired);
         self.connected(phone).await;
         Ok(answer)
     }
@@ -284,8 +284,8 @@ impl FakeSession {
             ),
             Ending::Outdated => (PhoneState::Outdated, SessionEvent::Outdated),
         };
-        self.end(&mut phone, state).await;
-        self.emit(&phone, event).await;
+        self.end(&mut phone, state);
+        self.emit(&phone, event);
         Ok(json!({"state": state.as_str()}))
     }
 

@@ -182,7 +182,7 @@ impl FakeSession {
             at_ms: now_millis(),
         };
         match phone.state {
-            PhoneState::Connected => self.emit(&phone, event).await,
+            PhoneState::Connected => self.emit(&phone, event),
             PhoneState::Reconnecting => phone.held_receipts.push(event),
             _ => {}
         }

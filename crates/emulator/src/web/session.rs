@@ -2,7 +2,10 @@
 //! the ordered emission of its events, and the [`WebSession`] implementation.
 //!
 //! Every state change and the event reporting it happen under the session's one async lock,
-//! so events arrive in the order of the changes; a stopped session emits nothing.
+//! so events arrive in the order of the changes. Events go through an unbounded queue to a
+//! forwarder task that awaits the caller's channel, so a slow receiver never blocks the lock
+//! (a receiver calling the session while its channel is full cannot deadlock); a stopped
+//! session emits nothing.
 
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -26,7 +29,10 @@ pub(crate) struct FakeSession {
     pub shared: Arc<WebShared>,
     pub channel_id: String,
     pub keys: Arc<dyn WebKeys>,
-    events: mpsc::Sender<SessionEvent>,
+    queue: mpsc::UnboundedSender<SessionEvent>,
+    /// `true` once stopped; the forwarder holds it while it hands an event over.
+    gate: Arc<tokio::sync::Mutex<bool>>,
+    forwarder: AbortHandle,
     max_qr: u32,
     phone: tokio::sync::Mutex<Phone>,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -43,11 +49,27 @@ impl FakeSession {
         max_qr_codes: u32,
         device: Option<DeviceRecord>,
     ) -> Arc<Self> {
+        let (queue, mut queued) = mpsc::unbounded_channel::<SessionEvent>();
+        let gate = Arc::new(tokio::sync::Mutex::new(false));
+        let forwarder = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                while let Some(event) = queued.recv().await {
+                    let stopped = gate.lock().await;
+                    if *stopped || events.send(event).await.is_err() {
+                        return;
+                    }
+                }
+            })
+            .abort_handle()
+        };
         Arc::new_cyclic(|me| Self {
             shared,
             channel_id,
             keys,
-            events,
+            queue,
+            gate,
+            forwarder,
             max_qr: max_qr_codes.clamp(1, MAX_QR_REFS),
             phone: tokio::sync::Mutex::new(Phone::new(device)),
             tasks: Mutex::new(Vec::new()),
@@ -61,12 +83,12 @@ impl FakeSession {
     }
 
     /// Reports `event`, unless the session was stopped. Call with the phone locked.
-    pub async fn emit(&self, phone: &Phone, event: SessionEvent) {
+    pub fn emit(&self, phone: &Phone, event: SessionEvent) {
         if phone.stopped {
             return;
         }
-        // A dropped receiver only means nobody listens any more.
-        let _ = self.events.send(event).await;
+        // A closed queue only means nobody listens any more.
+        let _ = self.queue.send(event);
     }
 
     /// Runs `f` on a background task that `stop` ends.
@@ -117,9 +139,9 @@ impl FakeSession {
             if usable {
                 s.connected(&mut phone).await;
             } else {
-                s.end(&mut phone, PhoneState::LoggedOut).await;
+                s.end(&mut phone, PhoneState::LoggedOut);
                 let reason = "401".to_string();
-                s.emit(&phone, SessionEvent::LoggedOut { reason }).await;
+                s.emit(&phone, SessionEvent::LoggedOut { reason });
             }
         });
     }
@@ -147,7 +169,7 @@ impl FakeSession {
                     .with_channel(&self.channel_id, |c| keys.qr_code(&mut c.rng));
                 phone.qr_number = i + 1;
                 phone.qr_code = Some(code.clone());
-                self.emit(&phone, SessionEvent::Qr { code, valid_ms }).await;
+                self.emit(&phone, SessionEvent::Qr { code, valid_ms });
             }
             tokio::time::sleep(Self::ms(valid_ms)).await;
         }
@@ -164,8 +186,8 @@ impl FakeSession {
                     tokio::time::sleep_until(expires).await;
                 }
                 _ => {
-                    self.end(&mut phone, PhoneState::QrExhausted).await;
-                    self.emit(&phone, SessionEvent::QrExhausted).await;
+                    self.end(&mut phone, PhoneState::QrExhausted);
+                    self.emit(&phone, SessionEvent::QrExhausted);
                     return;
                 }
             }
@@ -199,7 +221,7 @@ impl FakeSession {
             code: code.clone(),
             valid_ms,
         };
-        self.emit(&phone, event).await;
+        self.emit(&phone, event);
         Ok(code)
     }
 
@@ -216,10 +238,9 @@ impl FakeSession {
         phone.qr_code = None;
         phone.pair_code = None;
         let push_name = device.push_name.clone();
-        self.emit(phone, SessionEvent::Connected { jid, push_name })
-            .await;
+        self.emit(phone, SessionEvent::Connected { jid, push_name });
         for receipt in std::mem::take(&mut phone.held_receipts) {
-            self.emit(phone, receipt).await;
+            self.emit(phone, receipt);
         }
         let pending = self
             .shared
@@ -244,7 +265,7 @@ impl FakeSession {
     ) -> impl std::future::Future<Output = Result<(), String>> + Send + 'static {
         let (stored, answer) = oneshot::channel();
         let batch = InboundBatch { messages, stored };
-        self.emit(phone, SessionEvent::Inbound(batch)).await;
+        self.emit(phone, SessionEvent::Inbound(batch));
         let wait_ms = self.shared.settings.ack_timeout_ms;
         async move {
             match tokio::time::timeout(Self::ms(wait_ms), answer).await {
@@ -266,8 +287,7 @@ impl FakeSession {
     /// as many attempts as `fail-reconnects` asked. Call with the phone locked.
     pub async fn disconnected(&self, phone: &mut Phone, clean: bool, detail: String) {
         phone.state = PhoneState::Reconnecting;
-        self.emit(phone, SessionEvent::Disconnected { clean, detail })
-            .await;
+        self.emit(phone, SessionEvent::Disconnected { clean, detail });
         self.spawn(|s| async move {
             loop {
                 tokio::time::sleep(Self::ms(s.shared.settings.reconnect_ms)).await;
@@ -289,14 +309,14 @@ impl FakeSession {
                     clean: false,
                     detail,
                 };
-                s.emit(&phone, event).await;
+                s.emit(&phone, event);
             }
         });
     }
 
     /// Ends the session in a terminal `state` (the event is the caller's). Call with the
     /// phone locked.
-    pub async fn end(&self, phone: &mut Phone, state: PhoneState) {
+    pub fn end(&self, phone: &mut Phone, state: PhoneState) {
         phone.state = state;
         phone.qr_code = None;
         phone.pair_code = None;
@@ -308,9 +328,12 @@ impl FakeSession {
         self.abort_tasks();
         let mut phone = self.phone().await;
         phone.stopped = true;
-        self.end(&mut phone, state).await;
+        self.end(&mut phone, state);
         drop(phone);
         self.abort_tasks();
+        // An event being handed over completes first; none follows.
+        self.forwarder.abort();
+        *self.gate.lock().await = true;
     }
 
     /// Another session of the same channel started: a connected one is replaced (as when a
@@ -319,8 +342,8 @@ impl FakeSession {
         self.abort_tasks();
         let mut phone = self.phone().await;
         if phone.state.is_online() {
-            self.end(&mut phone, PhoneState::Replaced).await;
-            self.emit(&phone, SessionEvent::Replaced).await;
+            self.end(&mut phone, PhoneState::Replaced);
+            self.emit(&phone, SessionEvent::Replaced);
         }
         phone.stopped = true;
         drop(phone);

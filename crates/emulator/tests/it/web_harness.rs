@@ -119,7 +119,18 @@ pub async fn open(
     keys: &Arc<MemoryKeys>,
     max_qr: u32,
 ) -> Session {
-    let (tx, events) = mpsc::channel(64);
+    open_with_capacity(driver, channel, keys, max_qr, 64).await
+}
+
+/// [`open`] with an event channel of `capacity`.
+pub async fn open_with_capacity(
+    driver: &FakeWebDriver,
+    channel: &str,
+    keys: &Arc<MemoryKeys>,
+    max_qr: u32,
+    capacity: usize,
+) -> Session {
+    let (tx, events) = mpsc::channel(capacity);
     let session = driver
         .start(SessionStart {
             channel_id: channel.to_string(),

@@ -9,7 +9,7 @@ use switchboard_web_driver::{
     ReceiptKind, SessionEvent, WebErrorKind,
 };
 
-use crate::web_harness::{bounded, web_config, Session, WebHarness};
+use crate::web_harness::{bounded, open_with_capacity, web_config, Session, WebHarness};
 
 const PHONE: &str = "2349040613521";
 const CUSTOMER: &str = "15557654321";
@@ -389,6 +389,46 @@ async fn a_second_start_of_a_connected_channel_replaces_the_first() {
             .await
             .expect_err("replaced");
         assert_eq!(err.kind, WebErrorKind::NotConnected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_drain_blocks_neither_calls_nor_stop() {
+    bounded(async {
+        let h = WebHarness::start(web_config()).await;
+        let keys = Arc::new(MemoryKeys::new());
+        let mut s = open_with_capacity(&h.driver, "ch_full", &keys, 6, 1).await;
+        assert!(matches!(s.next().await, SessionEvent::Qr { .. }));
+        let (status, _) = h
+            .control("ch_full", "scan", json!({"phone_number": PHONE}))
+            .await;
+        assert_eq!(status, 200);
+        assert!(matches!(s.next().await, SessionEvent::Paired { .. }));
+        assert!(matches!(s.next().await, SessionEvent::Connected { .. }));
+        // Receipts pile up behind a full channel nobody drains.
+        for i in 0..5 {
+            s.session
+                .send(&to(CUSTOMER), text("hi"), &format!("SB05{i:02}"))
+                .await
+                .expect("send");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let quick = std::time::Duration::from_secs(2);
+        tokio::time::timeout(quick, s.session.send(&to(CUSTOMER), text("more"), "SB0599"))
+            .await
+            .expect("a send does not wait for the receiver")
+            .expect("send");
+        let (status, _) = tokio::time::timeout(quick, h.state("ch_full"))
+            .await
+            .expect("the state does not wait for the receiver");
+        assert_eq!(status, 200);
+        tokio::time::timeout(quick, s.session.stop())
+            .await
+            .expect("stop does not wait for the receiver");
+        // What was in the channel before the stop, then nothing.
+        while s.events.try_recv().is_ok() {}
+        s.quiet_for(100).await;
     })
     .await;
 }
