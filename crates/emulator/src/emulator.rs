@@ -139,6 +139,13 @@ impl Emulator {
             ))
             .layer(DefaultBodyLimit::max(recorder::MAX_BODY_BYTES))
             .with_state(self.inner.clone())
+            .merge(crate::web::router(self.inner.web.clone()))
+    }
+
+    /// The fake WhatsApp Web phone (a [`switchboard_web_driver::WebDriver`]) whose sessions
+    /// the `/web/{channel_id}/…` routes of [`Emulator::router`] control. Clones share them.
+    pub fn web_driver(&self) -> crate::web::FakeWebDriver {
+        self.inner.web.clone()
     }
 
     /// Registers a phone number, or replaces the one with the same id. A new WABA gets the
