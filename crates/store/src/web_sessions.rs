@@ -19,12 +19,15 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use switchboard_core::channel::web_session::{FailReason, SessionState, WebSession};
 use switchboard_core::id::{AccountId, ChannelId};
-use switchboard_web_driver::KeyChange;
 
 use crate::columns::Columns;
 use crate::leases::Fence;
 use crate::secrets::Keyring;
 use crate::{StoreError, StoreResult};
+
+/// A change of a key write (re-exported from `switchboard-web-driver`, so that users of the
+/// store need not depend on it).
+pub use switchboard_web_driver::KeyChange;
 
 /// WhatsApp Web session records and key stores.
 #[async_trait]
