@@ -367,6 +367,16 @@ pub async fn web_sessions_key_writes_are_all_or_none(store: Arc<dyn Store>) {
         "changes apply in order"
     );
     store.web_keys_write(c.id, &fence, &[]).await.unwrap();
+
+    let many: Vec<_> = (0..300)
+        .map(|n| put("prekey", &format!("{n:04}"), format!("p{n}").as_bytes()))
+        .collect();
+    store.web_keys_write(c.id, &fence, &many).await.unwrap();
+    let listed = store.web_keys_list(c.id, "prekey", "").await.unwrap();
+    assert_eq!(listed.len(), 301);
+    assert_eq!(listed[0], ("0000".to_string(), b"p0".to_vec()));
+    assert_eq!(listed[299], ("0299".to_string(), b"p299".to_vec()));
+    assert_eq!(listed[300], ("3".to_string(), b"p3".to_vec()));
 }
 
 /// Keys are listed by prefix in bytewise key order, one namespace and one channel at a time;

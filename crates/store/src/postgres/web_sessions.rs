@@ -3,6 +3,8 @@
 //! row, so a takeover waits for the write to commit and a write after a takeover is
 //! refused; key values are sealed before the transaction starts and opened after the read.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use switchboard_core::channel::web_session::{SessionState, WebSession};
@@ -16,8 +18,8 @@ use super::PgStore;
 use crate::leases::Fence;
 use crate::web_sessions::{
     key_value, open_value, seal_changes, sealed_value, select_session, select_sessions_in,
-    session_values, web_session_row, SealedChange, ANY_KEY, CHANNEL_OF, CLEAR_NAMESPACE,
-    DELETE_KEY, GET_KEY, LIST_KEYS, PUT_KEY, UPSERT_SESSION, WIPE_KEYS,
+    session_values, web_session_row, SealedChange, WebKeyRow, ANY_KEY, CHANNEL_OF, CLEAR_NAMESPACE,
+    DELETE_KEY, GET_KEY, LIST_KEYS, UPSERT_SESSION, WIPE_KEYS,
 };
 use crate::{StoreResult, WebSessionStore};
 
@@ -53,19 +55,51 @@ async fn write_session(
     Ok(true)
 }
 
-/// Applies sealed key changes of `channel` in order.
+/// Sets every `(namespace, key)` of `$1` channel in `$2`, `$3` to `$4` (sealed), one row
+/// per pair: the statement of a run of puts.
+const PUT_KEYS: &str = "INSERT INTO web_keys (channel_id, namespace, key, value)
+     SELECT $1, n, k, v FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(n, k, v)
+     ON CONFLICT (channel_id, namespace, key) DO UPDATE SET value = excluded.value";
+
+/// Writes a run of puts in one statement: the last value of each `(namespace, key)` (one
+/// statement cannot update a row twice), in key order.
+async fn put_run(c: &mut PgConnection, channel: &str, run: &[&WebKeyRow]) -> StoreResult<()> {
+    let mut last: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for row in run {
+        last.insert((&row.namespace, &row.key), &row.value);
+    }
+    let mut namespaces = Vec::with_capacity(last.len());
+    let mut keys = Vec::with_capacity(last.len());
+    let mut values = Vec::with_capacity(last.len());
+    for ((namespace, key), value) in last {
+        namespaces.push(namespace);
+        keys.push(key);
+        values.push(value);
+    }
+    sqlx::query(PUT_KEYS)
+        .bind(channel)
+        .bind(namespaces)
+        .bind(keys)
+        .bind(values)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Applies sealed key changes of `channel` in order: each run of puts in one statement,
+/// each delete and clear in its own.
 async fn apply_changes(
     c: &mut PgConnection,
     channel: &str,
     changes: &[SealedChange],
 ) -> StoreResult<()> {
+    let mut run: Vec<&WebKeyRow> = Vec::new();
     for change in changes {
         let query = match change {
-            SealedChange::Put(row) => sqlx::query(PUT_KEY)
-                .bind(channel)
-                .bind(&row.namespace)
-                .bind(&row.key)
-                .bind(&row.value),
+            SealedChange::Put(row) => {
+                run.push(row);
+                continue;
+            }
             SealedChange::Delete { namespace, key } => sqlx::query(DELETE_KEY)
                 .bind(channel)
                 .bind(namespace)
@@ -74,7 +108,14 @@ async fn apply_changes(
                 sqlx::query(CLEAR_NAMESPACE).bind(channel).bind(namespace)
             }
         };
+        if !run.is_empty() {
+            put_run(c, channel, &run).await?;
+            run.clear();
+        }
         query.execute(&mut *c).await?;
+    }
+    if !run.is_empty() {
+        put_run(c, channel, &run).await?;
     }
     Ok(())
 }
