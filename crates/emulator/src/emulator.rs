@@ -143,7 +143,7 @@ impl Emulator {
     }
 
     /// The fake WhatsApp Web phone (a [`switchboard_web_driver::WebDriver`]) whose sessions
-    /// the `/web/{channel_id}/…` routes of [`Emulator::router`] control. Clones share them.
+    /// the `/emulator/web/{channel_id}/…` routes of [`Emulator::router`] control. Clones share them.
     pub fn web_driver(&self) -> crate::web::FakeWebDriver {
         self.inner.web.clone()
     }

@@ -241,15 +241,15 @@
 //!
 //! | route | effect |
 //! |---|---|
-//! | `GET /web/{channel_id}/state` | `{channel_id, state (connecting, pairing, connected, reconnecting, qr_exhausted, logged_out, replaced, banned, outdated, stopped), jid, lid, push_name, qr_number, qr_code, pair_code, pair_code_phone, pending_inbound, sent[{id, to, kind, text, quoted_id, media_size, at_ms}], read[ids], fail_reconnects, sessions_started}`; 404 for a channel never seen |
-//! | `POST /web/{channel_id}/scan` | `{phone_number, push_name?}`: the phone scans the live QR code → `{jid, lid, push_name}`; 409 `no_qr_code` when none is live |
-//! | `POST /web/{channel_id}/enter-code` | `{code, push_name?}` (dashes and case ignored): pairs the number the code was asked for; 400 `wrong_pair_code` / `pair_code_expired` (no event), 409 `no_pair_code` / `not_pairing` |
-//! | `POST /web/{channel_id}/inbound` | a contact writes: `{from (phone or LID JID), group? (<id>@g.us: the chat, `from` the member), id? (default `3EB0` + 16 hex), type? (text, image, video, audio, voice, document, sticker, location, contacts, reaction; another name is delivered as unsupported), body, data_base64? (default 1 KiB of seeded bytes), mime_type, caption, filename, latitude, longitude, name, address, contacts[{display_name, vcard}] or vcard + display_name, message_id + emoji (reaction), quoted_id, push_name, sender_phone (of a LID), timestamp}` → 200 `{id, stored: true}` once stored; 503 `not_stored` on `Err` or timeout; 202 `{id, stored: false, queued: true}` when not connected (delivered at the next connect) |
-//! | `POST /web/{channel_id}/disconnect` | `{clean?}`: `Disconnected`, then after [`EmulatorConfig::web_reconnect_ms`] `Connected` (409 `not_connected` unless connected) |
-//! | `POST /web/{channel_id}/fail-reconnects` | `{count}`: the next `count` reconnect attempts fail, each with `Disconnected{clean: false}` |
-//! | `POST /web/{channel_id}/logout` | the phone unlinks the device: `LoggedOut{reason: "device_removed"}` |
-//! | `POST /web/{channel_id}/replace` / `outdated` | `Replaced` / `Outdated` |
-//! | `POST /web/{channel_id}/ban` | `{expires_in_ms?, code?}`: `Banned` |
+//! | `GET /emulator/web/{channel_id}/state` | `{channel_id, state (connecting, pairing, connected, reconnecting, qr_exhausted, logged_out, replaced, banned, outdated, stopped), jid, lid, push_name, qr_number, qr_code, pair_code, pair_code_phone, pending_inbound, sent[{id, to, kind, text, quoted_id, media_size, at_ms}], read[ids], fail_reconnects, sessions_started}`; 404 for a channel never seen |
+//! | `POST /emulator/web/{channel_id}/scan` | `{phone_number, push_name?}`: the phone scans the live QR code → `{jid, lid, push_name}`; 409 `no_qr_code` when none is live |
+//! | `POST /emulator/web/{channel_id}/enter-code` | `{code, push_name?}` (dashes and case ignored): pairs the number the code was asked for; 400 `wrong_pair_code` / `pair_code_expired` (no event), 409 `no_pair_code` / `not_pairing` |
+//! | `POST /emulator/web/{channel_id}/inbound` | a contact writes: `{from (phone or LID JID), group? (<id>@g.us: the chat, `from` the member), id? (default `3EB0` + 16 hex), type? (text, image, video, audio, voice, document, sticker, location, contacts, reaction; another name is delivered as unsupported), body, data_base64? (default 1 KiB of seeded bytes), mime_type, caption, filename, latitude, longitude, name, address, contacts[{display_name, vcard}] or vcard + display_name, message_id + emoji (reaction), quoted_id, push_name, sender_phone (of a LID), timestamp}` → 200 `{id, stored: true}` once stored; 503 `not_stored` on `Err` or timeout; 202 `{id, stored: false, queued: true}` when not connected (delivered at the next connect) |
+//! | `POST /emulator/web/{channel_id}/disconnect` | `{clean?}`: `Disconnected`, then after [`EmulatorConfig::web_reconnect_ms`] `Connected` (409 `not_connected` unless connected) |
+//! | `POST /emulator/web/{channel_id}/fail-reconnects` | `{count}`: the next `count` reconnect attempts fail, each with `Disconnected{clean: false}` |
+//! | `POST /emulator/web/{channel_id}/logout` | the phone unlinks the device: `LoggedOut{reason: "device_removed"}` |
+//! | `POST /emulator/web/{channel_id}/replace` / `outdated` | `Replaced` / `Outdated` |
+//! | `POST /emulator/web/{channel_id}/ban` | `{expires_in_ms?, code?}`: `Banned` |
 //!
 //! Errors are `{"error": {"code", "message"}}`: 400 malformed, 404 `no_session` (no live
 //! session for the channel) or `unknown_action`, 409 wrong state. The same actions run

@@ -28,8 +28,10 @@ use switchboard_service::media::sweeper::{self as media_sweeper, SweepParts};
 use switchboard_service::media::{FsStorage, Media};
 use switchboard_service::send::SendParts;
 use switchboard_service::templates::{self, TemplateCache, TemplateParts, TemplateSettings};
+use switchboard_service::web::{WebSessionSettings, WebSessions};
 use switchboard_service::webhooks::{self, WebhookParts, WebhookSettings};
 use switchboard_store::{Store, StoreError};
+use switchboard_web_driver::WebDriver;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -130,7 +132,7 @@ impl Server {
         let bound = listener.local_addr()?;
         let urls = Urls::new(&self.config, bound);
         let sandbox = self.sandbox(&urls).await?;
-        let gateway = self.services(&urls)?;
+        let gateway = self.services(&urls, sandbox.as_ref())?;
         let state = self.app_state(&urls, gateway.clone(), sandbox.clone());
         let app = router(state, sandbox.as_ref());
         let workers = CancellationToken::new();
@@ -167,6 +169,9 @@ impl Server {
             enforce_window: false,
             webhook_lanes: self.config.sandbox.webhook_lanes,
             max_statuses_per_webhook: self.config.sandbox.statuses_per_webhook,
+            web_qr_first_ms: self.config.sandbox.web_qr_first_ms,
+            web_qr_next_ms: self.config.sandbox.web_qr_next_ms,
+            web_reconnect_ms: self.config.sandbox.web_reconnect_ms,
             ..EmulatorConfig::default()
         });
         for channel in self.store.all_channels().await? {
@@ -182,7 +187,7 @@ impl Server {
     }
 
     /// The services' parts: the upstream, the outbox, media, caches and settings.
-    fn services(&self, urls: &Urls) -> Result<Gateway, StartError> {
+    fn services(&self, urls: &Urls, sandbox: Option<&Emulator>) -> Result<Gateway, StartError> {
         let config = &self.config;
         let cloud = CloudClient::new(ConnectorConfig {
             request_timeout: Duration::from_millis(config.upstream.request_timeout_ms),
@@ -214,6 +219,11 @@ impl Server {
             broadcasts: Broadcasts::new(BroadcastSettings::from(config)),
             pricing: Arc::new(pricing),
             import_dir: config.data_dir.join("imports"),
+            web: WebSessions::new(
+                upstream_web_driver(),
+                sandbox.map(|e| Arc::new(e.web_driver()) as Arc<dyn WebDriver>),
+                WebSessionSettings::from(&config.web),
+            ),
         })
     }
 
@@ -303,6 +313,20 @@ impl Server {
             switchboard_service::telegram::polling::PollSettings::default(),
             workers.clone(),
         ));
+        // WhatsApp Web sessions: resumes the ones that were working, runs the started ones.
+        if config.web.enabled {
+            background.push(switchboard_service::web::manager::spawn(
+                switchboard_service::web::manager::ManagerParts {
+                    inbound: switchboard_service::media::inbound::InboundParts::from(gateway),
+                    sessions: gateway.web.clone(),
+                },
+                workers.clone(),
+            ));
+        } else {
+            tracing::info!(
+                "WhatsApp Web session manager disabled on this node (web.enabled = false)"
+            );
+        }
         // The dispatcher last: it is the last to stop too.
         if config.dispatch.enabled {
             background.push(dispatch::spawn(
@@ -315,6 +339,12 @@ impl Server {
         }
         Ok(background)
     }
+}
+
+/// The driver of real WhatsApp Web sessions: the `whatsapp-rust` adapter when this build has
+/// the `whatsapp-web` feature (on by default).
+fn upstream_web_driver() -> Option<Arc<dyn WebDriver>> {
+    None
 }
 
 /// The addresses the server is known by.

@@ -15,7 +15,7 @@ use super::session::FakeSession;
 use super::WebSettings;
 use crate::state::lock;
 
-/// One message a session sent, as `GET /web/{channel_id}/state` shows it.
+/// One message a session sent, as `GET /emulator/web/{channel_id}/state` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct SentRecord {
     /// The WhatsApp message id.

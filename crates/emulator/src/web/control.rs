@@ -1,4 +1,4 @@
-//! The fake phone's control routes, `/web/{channel_id}/{action}`: the phone scans, enters a
+//! The fake phone's control routes, `/emulator/web/{channel_id}/{action}`: the phone scans, enters a
 //! pair code, a contact writes, the server drops the connection, unlinks, replaces, bans.
 
 use std::sync::Arc;
@@ -66,7 +66,7 @@ impl IntoResponse for WebControlError {
 pub(crate) fn router(driver: FakeWebDriver) -> Router {
     Router::new()
         .route(
-            "/web/{channel_id}/{action}",
+            "/emulator/web/{channel_id}/{action}",
             get(get_action).post(post_action),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

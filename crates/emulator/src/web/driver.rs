@@ -14,7 +14,7 @@ use super::WebSettings;
 use crate::config::EmulatorConfig;
 
 /// The fake WhatsApp Web phone, as a [`WebDriver`] (`name()` is `"emulator"`). Cheap to
-/// clone; clones share the sessions, which the emulator's `/web/{channel_id}/…` control routes
+/// clone; clones share the sessions, which the emulator's `/emulator/web/{channel_id}/…` control routes
 /// reach by [`SessionStart::channel_id`].
 #[derive(Clone)]
 pub struct FakeWebDriver {
@@ -38,7 +38,7 @@ impl FakeWebDriver {
         }
     }
 
-    /// What `GET /web/{channel_id}/state` answers: `{channel_id, state, jid, lid, push_name,
+    /// What `GET /emulator/web/{channel_id}/state` answers: `{channel_id, state, jid, lid, push_name,
     /// qr_number, qr_code, pair_code, pair_code_phone, pending_inbound, sent[{id, to, kind,
     /// text, quoted_id, media_size, at_ms}], read[ids], fail_reconnects, sessions_started}`;
     /// `None` for a channel the fake never saw.
@@ -64,7 +64,7 @@ impl FakeWebDriver {
     }
 
     /// Runs the control action `action` on `channel_id` with the JSON `body`, as `POST
-    /// /web/{channel_id}/{action}` does; returns the HTTP status and JSON answer of success.
+    /// /emulator/web/{channel_id}/{action}` does; returns the HTTP status and JSON answer of success.
     pub async fn control(
         &self,
         channel_id: &str,

@@ -1,4 +1,4 @@
-//! The body of `POST /web/{channel_id}/inbound`, read into the message the session delivers
+//! The body of `POST /emulator/web/{channel_id}/inbound`, read into the message the session delivers
 //! (and the media bytes `download` returns).
 
 use base64::engine::general_purpose::STANDARD;

@@ -1,7 +1,7 @@
 //! The fake WhatsApp Web phone: a [`switchboard_web_driver::WebDriver`] that pairs by QR code
 //! or pair code, connects, receives injected messages, records sends and answers with
 //! receipts, and fails on demand — offline, deterministic under the emulator's seed, with
-//! every wait configurable. Control routes (`/web/{channel_id}/{action}`) play the phone and
+//! every wait configurable. Control routes (`/emulator/web/{channel_id}/{action}`) play the phone and
 //! WhatsApp's server.
 
 mod channel;

@@ -66,19 +66,19 @@ impl WebHarness {
         }
     }
 
-    /// `POST /sandbox/web/{channel}/{action}`.
+    /// `POST /sandbox/emulator/web/{channel}/{action}`.
     pub async fn control(&self, channel: &str, action: &str, body: Value) -> (u16, Value) {
         post_json(
             &self.http,
-            format!("{}/web/{channel}/{action}", self.base),
+            format!("{}/emulator/web/{channel}/{action}", self.base),
             &body,
         )
         .await
     }
 
-    /// `GET /sandbox/web/{channel}/state`.
+    /// `GET /sandbox/emulator/web/{channel}/state`.
     pub async fn state(&self, channel: &str) -> (u16, Value) {
-        let url = format!("{}/web/{channel}/state", self.base);
+        let url = format!("{}/emulator/web/{channel}/state", self.base);
         status_and_json(self.http.get(url).send().await.expect("state")).await
     }
 
