@@ -222,6 +222,7 @@ mod simulate;
 mod state;
 mod telegram;
 mod templates;
+mod web_bridge;
 mod webhook;
 
 pub use config::{
@@ -232,3 +233,4 @@ pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use records::{RecordedRequest, SentMessage, WebhookDelivery};
 pub use serve::serve;
+pub use web_bridge::{web_bridge_router, ConnectionCounts};
