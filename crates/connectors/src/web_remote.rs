@@ -173,7 +173,7 @@ impl RemoteWebSession {
         let (reply, answer) = oneshot::channel();
         let command = Command::Request {
             id,
-            frame: make(id),
+            frame: Box::new(make(id)),
             reply,
         };
         if self.commands.send(command).await.is_err() {

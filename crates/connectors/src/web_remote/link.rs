@@ -29,8 +29,8 @@ pub(super) enum Command {
     Request {
         /// The request id in `frame`.
         id: u64,
-        /// The request.
-        frame: ClientFrame,
+        /// The request (boxed: a send carries a whole message).
+        frame: Box<ClientFrame>,
         /// Where its answer goes.
         reply: Reply,
     },

@@ -30,12 +30,15 @@ const PROTOCOL_ERROR: u16 = 1002;
 
 type Session = Arc<dyn WebSession>;
 
+/// Where an inbound batch's acknowledgement goes.
+type Stored = oneshot::Sender<Result<(), String>>;
+
 /// The inbound batches waiting for the client's `inbound_stored`, by batch number.
 #[derive(Clone, Default)]
-struct PendingBatches(Arc<Mutex<HashMap<u64, oneshot::Sender<Result<(), String>>>>>);
+struct PendingBatches(Arc<Mutex<HashMap<u64, Stored>>>);
 
 impl PendingBatches {
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, oneshot::Sender<Result<(), String>>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Stored>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

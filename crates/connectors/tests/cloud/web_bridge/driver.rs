@@ -92,13 +92,16 @@ impl WebDriver for ScriptDriver {
     }
 }
 
+/// A mark-read as the session got it: chat, sender, message ids.
+pub type MarkRead = (Jid, Option<Jid>, Vec<String>);
+
 /// A session that answers at once and records what it was asked.
 #[derive(Default)]
 pub struct ScriptSession {
     /// The messages sent, with their recipient and id.
     pub sent: Mutex<Vec<(Jid, OutboundMessage, String)>>,
     /// The mark-reads asked.
-    pub read: Mutex<Vec<(Jid, Option<Jid>, Vec<String>)>>,
+    pub read: Mutex<Vec<MarkRead>>,
     /// How often `stop` ran.
     pub stops: AtomicUsize,
 }

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! A WhatsApp Web session across the emulator's web bridge: `RemoteWebDriver` (connectors)
 //! against `web_bridge_router` (emulator) serving a small scripted driver, over real
 //! WebSockets on 127.0.0.1.
