@@ -236,6 +236,11 @@ impl ClientFrame {
     pub fn to_json(&self) -> String {
         to_json(self)
     }
+
+    /// Reads a frame; the error says what is wrong and where, without quoting the frame.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| parse_error(&e))
+    }
 }
 
 impl ServerFrame {
@@ -243,6 +248,23 @@ impl ServerFrame {
     pub fn to_json(&self) -> String {
         to_json(self)
     }
+
+    /// Reads a frame; the error says what is wrong and where, without quoting the frame.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| parse_error(&e))
+    }
+}
+
+/// A parse error without its text: serde's message may quote a value of the frame, and a
+/// frame may carry key material.
+fn parse_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "not a frame of the protocol",
+        serde_json::error::Category::Eof => "truncated",
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
 }
 
 /// Serializes a frame. The frames hold only strings, numbers, booleans and maps with string

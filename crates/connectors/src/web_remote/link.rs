@@ -120,7 +120,7 @@ impl Link {
                         Some(Err(e)) => break Some(format!("the bridge connection failed: {e}")),
                         None => break Some("the bridge connection ended".to_string()),
                     };
-                    let frame = match serde_json::from_str::<ServerFrame>(text.as_str()) {
+                    let frame = match ServerFrame::parse(text.as_str()) {
                         Ok(frame) => frame,
                         Err(e) => {
                             protocol_error(&mut socket).await;

@@ -87,10 +87,10 @@ pub(super) async fn serve(driver: Arc<dyn WebDriver>, channel_id: String, mut so
                         break;
                     }
                 };
-                let frame = match serde_json::from_str::<ClientFrame>(text.as_str()) {
+                let frame = match ClientFrame::parse(text.as_str()) {
                     Ok(frame) => frame,
                     Err(e) => {
-                        tracing::warn!(channel_id, error = %e, "web bridge: a frame that is not the protocol's");
+                        tracing::warn!(channel_id, error = e, "web bridge: a frame that is not the protocol's");
                         close(&mut socket, PROTOCOL_ERROR, "not a frame of the bridge protocol").await;
                         break;
                     }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use futures::{SinkExt, StreamExt};
 use switchboard_connectors::RemoteWebDriver;
 use switchboard_web_driver::{
-    KeyChange, KeyStoreError, MemoryKeys, SessionEvent, SessionStart, WebDriver, WebErrorKind,
-    WebKeys,
+    Jid, KeyChange, KeyStoreError, MemoryKeys, OutboundContent, OutboundMessage, SessionEvent,
+    SessionStart, WebDriver, WebErrorKind, WebKeys,
 };
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -123,6 +123,20 @@ fn a_killed_server_gives_disconnected() {
     client.block_on(async {
         let remote = RemoteWebDriver::new(format!("ws://{addr}"));
         let mut c = start(&remote, &script, "ch_killed", Arc::new(MemoryKeys::new())).await;
+        // A request in flight when the socket dies fails at once, not at its timeout.
+        let session = c.session.clone();
+        let in_flight = tokio::spawn(async move {
+            let to = Jid::parse("15551234567").unwrap();
+            let message = OutboundMessage {
+                content: OutboundContent::Text {
+                    body: "hi".into(),
+                    preview_url: false,
+                },
+                quoted: None,
+            };
+            session.send(&to, message, "slow").await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         server.shutdown_background();
         match next_event(&mut c.events).await {
             SessionEvent::Disconnected { clean, detail } => {
@@ -133,6 +147,12 @@ fn a_killed_server_gives_disconnected() {
         }
         let after = tokio::time::timeout(WAIT, c.events.recv()).await.unwrap();
         assert!(after.is_none(), "nothing after the disconnect: {after:?}");
+        let failed = tokio::time::timeout(WAIT, in_flight)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(failed.kind, WebErrorKind::NotConnected);
         let error = c
             .session
             .request_pair_code("15551234567")
