@@ -256,6 +256,18 @@
 //! in-process through [`FakeWebDriver::control`] and [`FakeWebDriver::state`]. These routes
 //! are not recorded. The ending actions (`logout`, `replace`, `ban`, `outdated`) end the
 //! session; a new `start` begins again.
+//!
+//! # WhatsApp Web bridge (a router of its own: [`web_bridge_router`])
+//!
+//! [`web_bridge_router`] serves any [`WebDriver`](switchboard_web_driver::WebDriver) (the
+//! fake phone) to Switchboard nodes in other processes; their `RemoteWebDriver` (crate
+//! `switchboard-connectors`) is the client. The protocol is
+//! [`switchboard_web_driver::wire`]: JSON text frames, one WebSocket per session.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /emulator/web/{channel_id}/connect` | WebSocket upgrade (anything else: 4xx `{"error":{"message"}}`). The first frame is `start {id, channel_id, max_qr_codes}` (`channel_id` must be the URL's); the driver's session is then served: `request_pair_code`, `send`, `download`, `mark_read`, `logout`, `stop` → `answer {id, result}`; its events go out as `event` and `inbound {batch, messages}` (acknowledged by `inbound_stored`); its key store is the client's (`keys.get`, `keys.list`, `keys.write`, `keys.is_empty` → `keys.answer`). A frame that is not the protocol's closes the socket with 1002; a closed socket stops the session. |
+//! | `GET /emulator/web/{channel_id}/connections` | [`ConnectionCounts`] `{live, max_concurrent, total}` of the channel's sockets since the router was built (zeros for an unknown channel) |
 
 mod config;
 mod control;
@@ -276,6 +288,7 @@ mod state;
 mod telegram;
 mod templates;
 mod web;
+mod web_bridge;
 mod webhook;
 
 pub use config::{
@@ -287,3 +300,4 @@ pub use error::EmulatorError;
 pub use records::{RecordedRequest, SentMessage, WebhookDelivery};
 pub use serve::serve;
 pub use web::{FakeWebDriver, WebControlError};
+pub use web_bridge::{web_bridge_router, ConnectionCounts};

@@ -251,6 +251,9 @@ pub struct SandboxConfig {
     pub web_qr_next_ms: u64,
     /// How long the fake phone takes to reconnect a dropped session, in milliseconds.
     pub web_reconnect_ms: u64,
+    /// The emulator whose fake phone drives sandbox `web` channels (`http://host:port` of a
+    /// `switchboard emulate`, shared by several nodes); empty: the mounted sandbox's.
+    pub web_emulator_url: String,
 }
 
 /// The dispatcher.

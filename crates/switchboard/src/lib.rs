@@ -17,6 +17,7 @@ use switchboard_api::metrics::Metrics;
 use switchboard_api::{ApiSettings, AppState};
 use switchboard_connectors::cloud::{CloudClient, ConnectorConfig};
 use switchboard_connectors::Connectors;
+use switchboard_connectors::RemoteWebDriver;
 use switchboard_core::channel::ChannelKind;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
@@ -221,10 +222,29 @@ impl Server {
             import_dir: config.data_dir.join("imports"),
             web: WebSessions::new(
                 upstream_web_driver(),
-                sandbox.map(|e| Arc::new(e.web_driver()) as Arc<dyn WebDriver>),
+                self.sandbox_web_driver(urls, sandbox),
                 WebSessionSettings::from(&config.web),
             ),
         })
+    }
+
+    /// The driver of sandbox `web` channels: the fake phone of the mounted emulator, or of
+    /// the emulator at `sandbox.web_emulator_url` (one shared by several nodes), reached over
+    /// its WebSocket bridge like a real upstream.
+    fn sandbox_web_driver(
+        &self,
+        urls: &Urls,
+        sandbox: Option<&Emulator>,
+    ) -> Option<Arc<dyn WebDriver>> {
+        let external = self.config.sandbox.web_emulator_url.trim();
+        let base = if !external.is_empty() {
+            external.to_string()
+        } else if sandbox.is_some() {
+            urls.sandbox.clone()
+        } else {
+            return None;
+        };
+        Some(Arc::new(RemoteWebDriver::new(base)))
     }
 
     /// What every handler gets.
