@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 
 use crate::{
-    AccountStore, BotStore, BroadcastStore, ChannelStore, ContactStore, CreditStore, EventStore,
-    KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore, ScheduleStore,
-    StatsStore, StoreResult, TemplateStore, WebhookStore,
+    AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
+    CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore,
+    ScheduleStore, StatsStore, StoreResult, TemplateStore, WebhookStore,
 };
 
 /// The whole store.
@@ -28,6 +28,7 @@ pub trait Store:
     + BroadcastStore
     + PollStore
     + LeaseStore
+    + ConsoleSessionStore
     + Send
     + Sync
     + 'static
