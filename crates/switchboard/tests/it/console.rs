@@ -366,11 +366,11 @@ async fn hostile_names_are_escaped_and_pages_have_no_inline_script_or_style() {
         }
     }
     assert!(
-        pages[1].contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        pages[1].contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
         "{}",
         pages[1]
     );
-    assert!(pages[2].contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(pages[2].contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
 }
 
 #[tokio::test]
