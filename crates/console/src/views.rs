@@ -172,3 +172,66 @@ impl From<&Event> for EventRow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use switchboard_core::id::{AccountId, EventId};
+
+    use super::*;
+
+    fn event(kind: &str, data: serde_json::Value) -> Event {
+        Event {
+            seq: 7,
+            cursor: "7".into(),
+            id: EventId::new(),
+            kind: kind.into(),
+            account_id: AccountId::new(),
+            channel_id: None,
+            chat: Some("<i>15550001</i>".into()),
+            created_at: 1_765_000_000_000,
+            data,
+        }
+    }
+
+    #[test]
+    fn live_fragments_escape_what_customers_and_upstreams_wrote() {
+        let row = EventRow::from(&event(
+            "message.received",
+            json!({"text": "<img src=x onerror=alert(1)>"}),
+        ))
+        .render()
+        .unwrap();
+        assert!(row.starts_with("<tr>"));
+        assert!(!row.contains("<img") && !row.contains("<i>"), "{row}");
+        let timeline = TimelineRow::from(&event(
+            "channel.status",
+            json!({"status": "error", "previous_status": "active", "reason": "upstream_error",
+                   "error": {"message": "</code><script>x</script>"}}),
+        ))
+        .render()
+        .unwrap();
+        assert!(timeline.contains("badge bad") && timeline.contains("from active"));
+        assert!(!timeline.contains("<script>"), "{timeline}");
+    }
+
+    #[test]
+    fn long_data_is_cut_and_unknown_statuses_wait() {
+        let row = EventRow::from(&event("x", json!({"t": "a".repeat(1000)})));
+        assert!(row.data.chars().count() <= DATA_SHOWN + 1);
+        assert_eq!(
+            Badge {
+                status: "scan_qr".into()
+            }
+            .tone(),
+            "wait"
+        );
+        assert_eq!(
+            Badge {
+                status: "active".into()
+            }
+            .tone(),
+            "ok"
+        );
+    }
+}

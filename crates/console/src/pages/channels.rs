@@ -218,3 +218,62 @@ pub async fn delete(
     state.app.gateway.upstream.forget(id);
     Ok(Redirect::to(&format!("/console/channels?deleted={id}")).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::Badge;
+
+    fn shell() -> Shell {
+        Shell {
+            account_name: "<b>acme</b>".into(),
+            csrf: "c".repeat(64),
+            admin: false,
+            active: "channels",
+        }
+    }
+
+    fn row(i: usize, name: &str) -> ChannelRow {
+        ChannelRow {
+            id: format!("ch_{i:026}"),
+            name: name.to_string(),
+            kind: "sandbox".into(),
+            number: Some("15550001234".into()),
+            badge: Badge {
+                status: "active".into(),
+            },
+            since: "2026-12-07T00:00:00Z".into(),
+        }
+    }
+
+    fn render(channels: Vec<ChannelRow>) -> String {
+        ChannelsPage {
+            title: "Channels",
+            shell: shell(),
+            channels,
+            can_manage: true,
+            flash: None,
+            after: Some("12".into()),
+        }
+        .render()
+        .unwrap()
+    }
+
+    #[test]
+    fn renders_empty_many_and_hostile_lists() {
+        let empty = render(Vec::new());
+        assert!(empty.contains("No channel yet."));
+        assert!(empty.contains("sse-connect=\"/console/live?scope=channels&amp;after=12\""));
+        let many = render((0..300).map(|i| row(i, &format!("line {i}"))).collect());
+        assert_eq!(many.matches("<tr data-channel=").count(), 300);
+        assert_eq!(many.matches("sse-swap=\"status-ch_").count(), 300);
+        let hostile = render(vec![row(1, "<script>alert(1)</script>\"'&")]);
+        assert!(!hostile.contains("<script>alert(1)"));
+        assert!(hostile.contains("&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;"));
+        assert!(
+            !hostile.contains("<b>acme</b>"),
+            "the account name is escaped too"
+        );
+        assert!(hostile.contains(&format!("value=\"{}\"", "c".repeat(64))));
+    }
+}
