@@ -46,7 +46,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the one-time link signs in, a sandbox channel is added, badges and events are live, no CSP violation', async () => {
+test('the one-time link signs in, a sandbox channel is added, events and badges change live, no CSP violation', async () => {
   const page = watch(await context.newPage(), 'main');
   await page.goto(link);
   await page.waitForURL(/\/console\/channels$/);
@@ -101,6 +101,24 @@ test('the one-time link signs in, a sandbox channel is added, badges and events 
   await page.screenshot({ path: `${artifacts}/channel.png`, fullPage: true });
 
   await events.close();
+
+  // Deleting it from its detail page turns its badge on the open list to "deleted", live.
+  const channelId = page.url().split('/').pop();
+  const list = watch(await context.newPage(), 'list');
+  await list.goto(new URL('/console/channels', link).href);
+  await list.waitForFunction(() => {
+    const el = document.querySelector('[sse-connect]');
+    const source = el && el['htmx-internal-data'] && el['htmx-internal-data'].sseEventSource;
+    return source && source.readyState === 1;
+  }, null, { timeout: 10000 });
+  const name = (await page.locator('h1').textContent()).trim();
+  await page.fill('#confirm', name);
+  await page.click('button:has-text("Delete channel")');
+  await page.waitForURL(/\/console\/channels\?deleted=ch_/);
+  await list.waitForFunction((id) => document.querySelector(`#status-${id} .badge`)?.textContent === 'deleted', channelId, { timeout: 10000 });
+  assert.match(await list.locator(`#status-${channelId} .badge`).getAttribute('class'), /bad/);
+  await list.screenshot({ path: `${artifacts}/live-badge.png`, fullPage: true });
+  await list.close();
 
   // Sign out ends the session.
   await page.click('button:has-text("Sign out")');
