@@ -570,3 +570,23 @@ async fn live_badges_and_events_resume_from_the_last_event_id() {
         .await;
     assert_signed_out(&anonymous);
 }
+
+#[tokio::test]
+async fn a_session_works_across_nodes_sharing_postgresql() {
+    let Some(a) = TestServer::start(Backend::Postgres).await else {
+        return;
+    };
+    let b = TestServer::start_with(a.config.clone(), None, None).await;
+    let ctx = setup_sandbox(&a).await;
+    let mut on_a = Browser::new(&a);
+    on_a.sign_in(&ctx.key).await;
+    let mut on_b = Browser::new(&b);
+    on_b.cookie = on_a.cookie.clone();
+    let page = on_b.get("/console/channels").await;
+    assert_eq!(page.code, 200, "{}", page.text);
+    assert!(page.text.contains(&ctx.channel));
+    // Signing out on one node ends the session on the other.
+    let csrf = on_b.csrf("/console/channels").await;
+    assert_signed_out(&on_b.post("/console/sign-out", &[("csrf", &csrf)]).await);
+    assert_signed_out(&on_a.get("/console/channels").await);
+}
