@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 
 use crate::{
-    AccountStore, BotStore, BroadcastStore, ChannelStore, ContactStore, CreditStore, EventStore,
-    KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore, ScheduleStore,
-    StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
+    AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
+    CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore,
+    ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
 };
 
 /// The whole store.
@@ -29,6 +29,7 @@ pub trait Store:
     + PollStore
     + LeaseStore
     + WebSessionStore
+    + ConsoleSessionStore
     + Send
     + Sync
     + 'static

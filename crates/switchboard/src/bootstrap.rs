@@ -1,6 +1,6 @@
 //! First start: the admin key and the `default` account with its key and sandbox channel.
 
-use switchboard_core::key::{generate_admin_key, hash_secret};
+use switchboard_core::key::{generate_admin_key, hash_secret, split_token};
 use switchboard_core::time::now_millis;
 use switchboard_service::{accounts, channels};
 use switchboard_store::Store;
@@ -92,8 +92,37 @@ pub async fn default_account(store: &dyn Store) -> Result<Option<DefaultAccount>
     }))
 }
 
-/// Prints what the first start created (secrets shown once, on standard output, never logged).
-pub fn print(bootstrap: &Bootstrap, public_url: &str) {
+/// A one-time console sign-in link for what the first start created: the default account's
+/// key, else the generated admin key; `None` when nothing was created now (or the token
+/// could not be stored, which is logged).
+pub async fn console_link(
+    store: &dyn Store,
+    bootstrap: &Bootstrap,
+    public_url: &str,
+) -> Option<String> {
+    let key = match (&bootstrap.default_account, &bootstrap.admin_key) {
+        (Some(d), _) => {
+            let account = d.account_id.parse().ok()?;
+            let (key, _) = split_token(&d.api_key)?;
+            Some((account, key))
+        }
+        (None, Some(_)) => None,
+        (None, None) => return None,
+    };
+    match switchboard_console::link::create_token(store, key, switchboard_console::link::LINK_TTL)
+        .await
+    {
+        Ok(token) => Some(switchboard_console::link::url(public_url, &token)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot create the console sign-in link");
+            None
+        }
+    }
+}
+
+/// Prints what the first start created (secrets shown once, on standard output, never
+/// logged), with the console's one-time sign-in link when there is one.
+pub fn print(bootstrap: &Bootstrap, public_url: &str, console_link: Option<&str>) {
     if bootstrap.admin_key.is_none() && bootstrap.default_account.is_none() {
         return;
     }
@@ -113,6 +142,11 @@ pub fn print(bootstrap: &Bootstrap, public_url: &str) {
             "  curl -s {public_url}/v1/channels/{} -H 'Authorization: Bearer {}'",
             d.channel_id, d.api_key
         );
+    }
+    if let Some(link) = console_link {
+        println!();
+        println!("Console (one-time sign-in link, valid 15 minutes; later sign in with the key):");
+        println!("  {link}");
     }
     println!("==========================================================");
     println!();

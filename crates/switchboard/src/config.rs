@@ -46,6 +46,7 @@ const KEYS: &[&str] = &[
     "allow_private_targets",
     "media",
     "secrets",
+    "console",
 ];
 
 /// The server's configuration.
@@ -94,6 +95,31 @@ pub struct Config {
     pub pricing: PricingConfig,
     /// The key that encrypts stored secrets.
     pub secrets: SecretsConfig,
+    /// The web console at `/console`.
+    pub console: ConsoleConfig,
+}
+
+/// The web console at `/console`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// Always mark the session cookie `Secure` (it is anyway when `public_url` is https or a
+    /// proxy sends `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+    /// Seconds a console session lasts without a request.
+    pub session_idle_seconds: u64,
+    /// Seconds a console session lasts at most after sign-in.
+    pub session_max_seconds: u64,
+}
+
+impl From<&ConsoleConfig> for switchboard_console::ConsoleSettings {
+    fn from(c: &ConsoleConfig) -> Self {
+        switchboard_console::ConsoleSettings {
+            secure_cookies: c.secure_cookies,
+            idle: Duration::from_secs(c.session_idle_seconds.max(1)),
+            max_age: Duration::from_secs(c.session_max_seconds.max(1)),
+        }
+    }
 }
 
 /// The key that encrypts stored secrets (the key itself may also come from

@@ -135,7 +135,8 @@ impl Server {
         let sandbox = self.sandbox(&urls).await?;
         let gateway = self.services(&urls, sandbox.as_ref())?;
         let state = self.app_state(&urls, gateway.clone(), sandbox.clone());
-        let app = router(state, sandbox.as_ref());
+        let console = switchboard_console::ConsoleSettings::from(&self.config.console);
+        let app = router(state, sandbox.as_ref(), console);
         let workers = CancellationToken::new();
         let background = self.spawn_workers(&gateway, &workers).await?;
         tracing::info!(address = %bound, store = self.store.backend(), sandbox = sandbox.is_some(), "Switchboard is listening");
@@ -388,9 +389,24 @@ impl Urls {
     }
 }
 
-/// The HTTP application: the API, with the sandbox mounted when there is one.
-fn router(state: AppState, sandbox: Option<&Emulator>) -> axum::Router {
-    let mut routes = switchboard_api::router(state.clone());
+/// The HTTP application: the API and the console (`/` redirects to it), with the sandbox
+/// mounted when there is one.
+fn router(
+    state: AppState,
+    sandbox: Option<&Emulator>,
+    console: switchboard_console::ConsoleSettings,
+) -> axum::Router {
+    let mut routes = switchboard_api::router(state.clone())
+        .nest_service(
+            switchboard_console::BASE,
+            switchboard_console::router(state.clone(), console),
+        )
+        .route(
+            "/",
+            axum::routing::get(|| async {
+                axum::response::Redirect::to(switchboard_console::BASE)
+            }),
+        );
     if let Some(emulator) = sandbox {
         routes = routes.nest_service("/sandbox", emulator.router());
     }
@@ -415,6 +431,7 @@ pub async fn run(
 ) -> Result<(), StartError> {
     let server = Server::prepare(config).await?;
     let public_url = server.config.public_url(listener.local_addr()?);
-    bootstrap::print(&server.bootstrap, &public_url);
+    let link = bootstrap::console_link(server.store.as_ref(), &server.bootstrap, &public_url).await;
+    bootstrap::print(&server.bootstrap, &public_url, link.as_deref());
     server.serve(listener, shutdown).await
 }

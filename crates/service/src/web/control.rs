@@ -126,17 +126,17 @@ pub async fn stop(
     channel: &Channel,
 ) -> Result<WebSession, ControlError> {
     let mut record = session(store, channel).await?;
-    stop_here(sessions, channel).await;
-    if record.state == SessionState::Stopped {
-        return Ok(record);
+    // The state first: a manager round in between must not start the session again.
+    if record.state != SessionState::Stopped {
+        let previous = record.state;
+        record.state = SessionState::Stopped;
+        record.reason = None;
+        record.detail = Some("stopped".into());
+        record.qr = None;
+        record.pair_code = None;
+        write(store, channel, previous, &mut record).await?;
     }
-    let previous = record.state;
-    record.state = SessionState::Stopped;
-    record.reason = None;
-    record.detail = Some("stopped".into());
-    record.qr = None;
-    record.pair_code = None;
-    write(store, channel, previous, &mut record).await?;
+    stop_here(sessions, channel).await;
     sessions.wake();
     Ok(record)
 }
@@ -192,8 +192,7 @@ pub async fn logout(
             }
         }
     }
-    stop_here(sessions, channel).await;
-    store.web_keys_wipe(channel.id, None).await?;
+    // The state first: a manager round in between must not start the session again.
     let previous = record.state;
     record.state = SessionState::Failed;
     record.reason = Some(FailReason::LoggedOut);
@@ -203,6 +202,8 @@ pub async fn logout(
     record.qr = None;
     record.pair_code = None;
     write(store, channel, previous, &mut record).await?;
+    stop_here(sessions, channel).await;
+    store.web_keys_wipe(channel.id, None).await?;
     sessions.wake();
     Ok(record)
 }

@@ -861,6 +861,59 @@ impl switchboard_store::StatsStore for FaultyStore {
 }
 
 #[async_trait]
+impl switchboard_store::ConsoleSessionStore for FaultyStore {
+    async fn create_console_session(
+        &self,
+        session: &switchboard_store::console_sessions::ConsoleSession,
+    ) -> StoreResult<()> {
+        self.faults.check("create_console_session")?;
+        self.inner.create_console_session(session).await
+    }
+    async fn find_console_session(
+        &self,
+        id_hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<switchboard_store::console_sessions::ConsoleSession>> {
+        self.faults.check("find_console_session")?;
+        self.inner.find_console_session(id_hash, now).await
+    }
+    async fn touch_console_session(
+        &self,
+        id_hash: &str,
+        now: Millis,
+        idle_expires_at: Millis,
+    ) -> StoreResult<bool> {
+        self.faults.check("touch_console_session")?;
+        self.inner
+            .touch_console_session(id_hash, now, idle_expires_at)
+            .await
+    }
+    async fn delete_console_session(&self, id_hash: &str) -> StoreResult<bool> {
+        self.faults.check("delete_console_session")?;
+        self.inner.delete_console_session(id_hash).await
+    }
+    async fn purge_console_sessions(&self, now: Millis) -> StoreResult<u64> {
+        self.faults.check("purge_console_sessions")?;
+        self.inner.purge_console_sessions(now).await
+    }
+    async fn create_sign_in_token(
+        &self,
+        token: &switchboard_store::console_sessions::SignInToken,
+    ) -> StoreResult<()> {
+        self.faults.check("create_sign_in_token")?;
+        self.inner.create_sign_in_token(token).await
+    }
+    async fn take_sign_in_token(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<switchboard_store::console_sessions::SignInToken>> {
+        self.faults.check("take_sign_in_token")?;
+        self.inner.take_sign_in_token(token_hash, now).await
+    }
+}
+
+#[async_trait]
 impl switchboard_store::Store for FaultyStore {
     fn backend(&self) -> &'static str {
         self.inner.backend()

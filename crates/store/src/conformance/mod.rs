@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod bot;
 pub mod broadcasts;
+pub mod console_sessions;
 pub mod contacts;
 pub mod credits;
 pub mod leases;

@@ -5,6 +5,7 @@ mod accounts;
 mod bot;
 mod broadcasts;
 mod channels;
+mod console_sessions;
 mod contacts;
 mod credits;
 mod events;

@@ -4,6 +4,7 @@ mod accounts;
 mod bot;
 mod broadcasts;
 mod channels;
+mod console_sessions;
 mod contacts;
 mod credits;
 mod engine;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0013_outbox_heads.sql"),
     include_str!("../../migrations/sqlite/0014_leases.sql"),
     include_str!("../../migrations/sqlite/0015_web_sessions.sql"),
+    include_str!("../../migrations/sqlite/0016_console_sessions.sql"),
 ];
 
 /// A SQLite database file.

@@ -35,6 +35,7 @@ mod suite {
     pub use switchboard_store::conformance::accounts::*;
     pub use switchboard_store::conformance::bot::*;
     pub use switchboard_store::conformance::broadcasts::*;
+    pub use switchboard_store::conformance::console_sessions::*;
     pub use switchboard_store::conformance::contacts::*;
     pub use switchboard_store::conformance::credits::*;
     pub use switchboard_store::conformance::leases::*;
@@ -50,6 +51,8 @@ mod suite {
 }
 
 conformance_tests!(
+    console_sessions_expire_and_sign_out,
+    sign_in_tokens_are_single_use,
     poll_leases_and_offsets,
     leases_are_exclusive_while_live,
     takeover_after_expiry_bumps_the_token,

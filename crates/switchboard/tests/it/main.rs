@@ -11,6 +11,7 @@ mod bot;
 mod broadcasts;
 mod channel_kinds;
 mod channel_status;
+mod console;
 mod contacts;
 mod credits;
 mod foundation;

@@ -1,0 +1,88 @@
+//! Switchboard's web console, served at `/console` inside the binary.
+//!
+//! Server-rendered pages (askama templates compiled into the binary) made live with htmx and
+//! its SSE extension, both vendored and embedded ([`assets`]). A browser signs in with an
+//! account API key (or the admin key) and gets a server-side session ([`session`]): a random
+//! id in an `HttpOnly; SameSite=Strict; Path=/console` cookie, stored hashed. Every non-GET
+//! request passes the CSRF check ([`csrf`]); every response carries a strict
+//! Content-Security-Policy ([`headers`]). The pages call the same services as the API.
+
+pub mod assets;
+pub mod csrf;
+pub mod error;
+pub mod headers;
+pub mod link;
+pub mod live;
+pub mod pages;
+pub mod session;
+pub mod sign_in;
+pub mod tail;
+pub mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use switchboard_api::AppState;
+
+/// Where the console is mounted.
+pub const BASE: &str = "/console";
+
+/// How the console treats sessions and cookies.
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    /// Always mark the session cookie `Secure` (else only when the request came over HTTPS:
+    /// an `https` public URL or `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, however used.
+    pub max_age: Duration,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            idle: Duration::from_secs(2 * 3600),
+            max_age: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// What every console handler gets: the API's state (services, store, authenticator) and
+/// the console's settings.
+#[derive(Clone)]
+pub struct ConsoleState {
+    /// The API's state.
+    pub app: AppState,
+    /// Session and cookie settings.
+    pub settings: Arc<ConsoleSettings>,
+    /// The recent events of each account, read forward from where this node last stopped.
+    pub tail: Arc<tail::LogTail>,
+}
+
+/// The console's router, to be nested at [`BASE`] (its paths are relative to it).
+pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
+    let state = ConsoleState {
+        app,
+        settings: Arc::new(settings),
+        tail: Arc::new(tail::LogTail::default()),
+    };
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/channels", get(pages::channels::list))
+        .route("/channels/sandbox", post(pages::channels::add_sandbox))
+        .route("/channels/{id}", get(pages::channels::detail))
+        .route("/channels/{id}/delete", post(pages::channels::delete))
+        .route("/events", get(pages::events::list))
+        .route("/live", get(live::stream))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(csrf::origin_guard))
+        .layer(middleware::from_fn(headers::secure))
+        .with_state(state)
+}

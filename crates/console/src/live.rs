@@ -1,0 +1,225 @@
+//! `GET /console/live`: the console's Server-Sent Events, authenticated by the session
+//! cookie (never by a key in the URL), fed by the account's event log and rendered as the
+//! HTML fragments the pages swap in with htmx's SSE extension:
+//!
+//! - `scope=channels`: on each `channel.status`, `status-<channel id>` with the new badge;
+//! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row;
+//! - `scope=events`: `event` with the event's row.
+//!
+//! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
+//! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
+//! own, so nothing is lost between rendering it and connecting). The session is checked
+//! again every few seconds: signing out or revoking the key closes the stream.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::stream::{self, Stream};
+use serde::Deserialize;
+use switchboard_api::limits::StreamSlot;
+use switchboard_core::event::{Event, CHANNEL_STATUS};
+use switchboard_core::id::{AccountId, ChannelMarker};
+use switchboard_store::messages::EventFilter;
+use switchboard_store::Store;
+
+use crate::error::{ConsoleError, ConsoleResult};
+use crate::session::{self, Signed};
+use crate::views::{Badge, EventRow, TimelineRow};
+use crate::ConsoleState;
+
+/// How often the stream looks for new events.
+const POLL: Duration = Duration::from_millis(250);
+/// How often the session is checked again.
+const RECHECK: Duration = Duration::from_secs(5);
+/// Events read per round.
+const BATCH: u32 = 200;
+
+/// What a page follows.
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// `channels`, `channel` or `events`.
+    pub scope: String,
+    /// For `scope=channel`: the channel.
+    pub channel: Option<String>,
+    /// Start after this cursor (`Last-Event-ID` wins when the browser resends it).
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Channels,
+    Channel,
+    Events,
+}
+
+struct Live {
+    _slot: StreamSlot,
+    state: ConsoleState,
+    headers: HeaderMap,
+    account: AccountId,
+    scope: Scope,
+    filter: EventFilter,
+    cursor: Option<String>,
+    pending: VecDeque<SseEvent>,
+    checked: Instant,
+}
+
+impl Live {
+    /// The next SSE message; `None` ends the stream (session gone, or the store failed).
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(message) = self.pending.pop_front() {
+                return Some(message);
+            }
+            if self.checked.elapsed() >= RECHECK {
+                match session::current(&self.state, &self.headers).await {
+                    Ok(Some(_)) => self.checked = Instant::now(),
+                    _ => return None,
+                }
+            }
+            let store: &dyn Store = self.state.app.store().as_ref();
+            let read = switchboard_service::events::list(
+                store,
+                self.account,
+                &self.filter,
+                self.cursor.as_deref(),
+                BATCH,
+            )
+            .await;
+            match read {
+                Ok(page) if !page.items.is_empty() => {
+                    for e in &page.items {
+                        self.cursor = Some(e.cursor.clone());
+                        self.pending.extend(render(self.scope, e));
+                    }
+                }
+                Ok(_) => tokio::time::sleep(POLL).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "console stream stopped");
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// The SSE messages of one event: the last carries its cursor as `id`.
+fn render(scope: Scope, e: &Event) -> Vec<SseEvent> {
+    let mut out = Vec::new();
+    let html = |t: &dyn askama::DynTemplate| t.dyn_render().unwrap_or_default().replace('\n', "");
+    match scope {
+        Scope::Events => out.push(
+            SseEvent::default()
+                .event("event")
+                .data(html(&EventRow::from(e))),
+        ),
+        Scope::Channels | Scope::Channel if e.kind == CHANNEL_STATUS => {
+            let row = TimelineRow::from(e);
+            if scope == Scope::Channel {
+                out.push(SseEvent::default().event("timeline").data(html(&row)));
+            }
+            if let Some(channel) = e.channel_id {
+                let badge = Badge {
+                    status: row.badge.status.clone(),
+                };
+                out.push(
+                    SseEvent::default()
+                        .event(format!("status-{channel}"))
+                        .data(html(&badge)),
+                );
+            }
+        }
+        _ => {}
+    }
+    // An event that changes nothing on the page still moves the browser's resume point.
+    match out.pop() {
+        Some(last) => out.push(last.id(e.cursor.clone())),
+        None => out.push(SseEvent::default().comment("skip").id(e.cursor.clone())),
+    }
+    out
+}
+
+/// `GET /console/live`.
+pub async fn stream(
+    State(state): State<ConsoleState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Query(q): Query<LiveQuery>,
+) -> ConsoleResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let key = signed.key()?.clone();
+    let (scope, mut channel_id) = match q.scope.as_str() {
+        "channels" => (Scope::Channels, None),
+        "events" => (Scope::Events, None),
+        "channel" => {
+            let text = q.channel.as_deref().unwrap_or_default();
+            let id = switchboard_api::extract::path_id::<ChannelMarker>(text, "channel")?;
+            key.require_channel(id)?;
+            (Scope::Channel, Some(id))
+        }
+        _ => {
+            return Err(ConsoleError::Page(
+                axum::http::StatusCode::BAD_REQUEST,
+                "scope: use channels, channel or events".into(),
+            ))
+        }
+    };
+    if channel_id.is_none() {
+        channel_id = key.channel_id;
+    }
+    let types = match scope {
+        Scope::Events => Vec::new(),
+        _ => vec![CHANNEL_STATUS.to_string()],
+    };
+    let filter = EventFilter {
+        channel_id,
+        types,
+        chat: None,
+    };
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(q.after)
+        .filter(|c| !c.is_empty());
+    let store = state.app.store().clone();
+    let cursor = match resume {
+        Some(c) => Some(c),
+        None => {
+            state
+                .tail
+                .read(store.as_ref(), key.account_id)
+                .await?
+                .cursor
+        }
+    };
+    // A bad cursor is a 400 now rather than a silently closed stream.
+    switchboard_service::events::list(
+        store.as_ref(),
+        key.account_id,
+        &filter,
+        cursor.as_deref(),
+        1,
+    )
+    .await?;
+    let slot = state.app.streams.open(key.key_id)?;
+    let live = Live {
+        _slot: slot,
+        state,
+        headers,
+        account: key.account_id,
+        scope,
+        filter,
+        cursor,
+        pending: VecDeque::new(),
+        checked: Instant::now(),
+    };
+    let events = stream::unfold(live, |mut live| async move {
+        let message = live.next().await?;
+        Some((Ok(message), live))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,279 @@
+//! Channels: the list with live status badges, adding a sandbox channel in one click, a
+//! channel's detail with its status timeline, and deleting it.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use switchboard_core::channel::ChannelKind;
+use switchboard_core::event::CHANNEL_STATUS;
+use switchboard_core::id::{ChannelId, ChannelMarker};
+use switchboard_core::key::Permission;
+use switchboard_service::channels::{self, NewChannel};
+use switchboard_store::messages::EventFilter;
+use switchboard_store::PageRequest;
+
+use super::html;
+use crate::csrf::Posted;
+use crate::error::{ConsoleError, ConsoleResult};
+use crate::session::Signed;
+use crate::views::{ChannelRow, Shell, TimelineRow};
+use crate::ConsoleState;
+
+/// Channels listed on the page.
+const LISTED: u32 = 500;
+/// Status changes shown in a timeline.
+const TIMELINE: usize = 200;
+
+/// The channel list.
+#[derive(Template)]
+#[template(path = "channels.html")]
+struct ChannelsPage {
+    title: &'static str,
+    shell: Shell,
+    channels: Vec<ChannelRow>,
+    can_manage: bool,
+    flash: Option<String>,
+    after: Option<String>,
+}
+
+/// A channel's detail.
+#[derive(Template)]
+#[template(path = "channel.html")]
+struct ChannelPage {
+    title: &'static str,
+    shell: Shell,
+    channel: ChannelRow,
+    timeline: Vec<TimelineRow>,
+    can_manage: bool,
+    after: Option<String>,
+}
+
+/// `?added=` / `?deleted=` after a form's redirect.
+#[derive(Debug, Deserialize)]
+pub struct Flash {
+    /// A channel just added.
+    pub added: Option<String>,
+    /// A channel just deleted.
+    pub deleted: Option<String>,
+}
+
+fn parse_id(text: &str) -> ConsoleResult<ChannelId> {
+    switchboard_api::extract::path_id::<ChannelMarker>(text, "channel").map_err(Into::into)
+}
+
+/// `GET /console/channels`.
+pub async fn list(
+    State(state): State<ConsoleState>,
+    signed: Signed,
+    Query(flash): Query<Flash>,
+) -> ConsoleResult<Response> {
+    let key = signed.key()?;
+    let store = state.app.store().as_ref();
+    let tail = state.tail.read(store, key.account_id).await?;
+    let page = PageRequest {
+        after: None,
+        limit: Some(LISTED),
+    };
+    let listed = channels::list(store, key.account_id, key.channel_id, &page).await?;
+    let flash = match (flash.added, flash.deleted) {
+        (Some(_), _) => Some("Sandbox channel added.".to_string()),
+        (_, Some(_)) => Some("Channel deleted.".to_string()),
+        _ => None,
+    };
+    html(ChannelsPage {
+        title: "Channels",
+        shell: Shell::of(&signed, "channels"),
+        channels: listed.items.iter().map(ChannelRow::from).collect(),
+        can_manage: key.permission.allows(Permission::Manage) && key.channel_id.is_none(),
+        flash,
+        after: tail.cursor,
+    })
+}
+
+/// `POST /console/channels/sandbox`: adds a sandbox channel named after the form's `name`
+/// (or `sandbox N`), then back to the list.
+pub async fn add_sandbox(
+    State(state): State<ConsoleState>,
+    posted: Posted,
+) -> ConsoleResult<Response> {
+    let key = posted.signed.key()?;
+    switchboard_api::auth::Principal::Key(key.clone()).require_key(Permission::Manage)?;
+    key.require_account_wide()?;
+    let store = state.app.store();
+    let name = match posted.fields.get("name").map(|n| n.trim()) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => {
+            let count = store
+                .list_channels(
+                    key.account_id,
+                    None,
+                    &PageRequest {
+                        after: None,
+                        limit: Some(500),
+                    },
+                )
+                .await?
+                .items
+                .len();
+            format!("sandbox {}", count + 1)
+        }
+    };
+    let channel = channels::create(
+        store.as_ref(),
+        &state.app.gateway.upstream,
+        key.account_id,
+        NewChannel {
+            name,
+            kind: Some(ChannelKind::Sandbox),
+            ..Default::default()
+        },
+    )
+    .await?;
+    if let Some(sandbox) = &state.app.sandbox {
+        switchboard_api::routes::sandbox::register_channel(
+            sandbox,
+            &state.app.settings.local_url,
+            &channel,
+        );
+    }
+    Ok(Redirect::to(&format!("/console/channels?added={}", channel.id)).into_response())
+}
+
+/// `GET /console/channels/{id}`.
+pub async fn detail(
+    State(state): State<ConsoleState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> ConsoleResult<Response> {
+    let key = signed.key()?;
+    let id = parse_id(&id)?;
+    key.require_channel(id)?;
+    let store = state.app.store().as_ref();
+    let tail = state.tail.read(store, key.account_id).await?;
+    let channel = channels::get(store, key.account_id, id).await?;
+    let filter = EventFilter {
+        channel_id: Some(id),
+        types: vec![CHANNEL_STATUS.to_string()],
+        chat: None,
+    };
+    let mut events = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = switchboard_service::events::list(
+            store,
+            key.account_id,
+            &filter,
+            after.as_deref(),
+            500,
+        )
+        .await?;
+        let done = page.items.len() < 500;
+        after = page.items.last().map(|e| e.cursor.clone()).or(after);
+        events.extend(page.items);
+        if events.len() > TIMELINE {
+            events.drain(..events.len() - TIMELINE);
+        }
+        if done {
+            break;
+        }
+    }
+    let timeline = events.iter().rev().map(TimelineRow::from).collect();
+    html(ChannelPage {
+        title: "Channel",
+        shell: Shell::of(&signed, "channels"),
+        channel: ChannelRow::from(&channel),
+        timeline,
+        can_manage: key.permission.allows(Permission::Manage),
+        after: tail.cursor,
+    })
+}
+
+/// `POST /console/channels/{id}/delete`: deletes the channel when the form's `confirm` is its
+/// name.
+pub async fn delete(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> ConsoleResult<Response> {
+    let key = posted.signed.key()?;
+    switchboard_api::auth::Principal::Key(key.clone()).require_key(Permission::Manage)?;
+    let id = parse_id(&id)?;
+    key.require_channel(id)?;
+    let store = state.app.store();
+    let channel = channels::get(store.as_ref(), key.account_id, id).await?;
+    let confirm = posted
+        .fields
+        .get("confirm")
+        .map(|c| c.trim())
+        .unwrap_or_default();
+    if confirm != channel.name.trim() {
+        return Err(ConsoleError::Page(
+            StatusCode::BAD_REQUEST,
+            "type the channel's exact name to confirm the deletion".into(),
+        ));
+    }
+    channels::delete(store.as_ref(), key.account_id, id).await?;
+    state.app.gateway.upstream.forget(id);
+    Ok(Redirect::to(&format!("/console/channels?deleted={id}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::Badge;
+
+    fn shell() -> Shell {
+        Shell {
+            account_name: "<b>acme</b>".into(),
+            csrf: "c".repeat(64),
+            admin: false,
+            active: "channels",
+        }
+    }
+
+    fn row(i: usize, name: &str) -> ChannelRow {
+        ChannelRow {
+            id: format!("ch_{i:026}"),
+            name: name.to_string(),
+            kind: "sandbox".into(),
+            number: Some("15550001234".into()),
+            badge: Badge {
+                status: "active".into(),
+            },
+            since: "2026-12-07T00:00:00Z".into(),
+        }
+    }
+
+    fn render(channels: Vec<ChannelRow>) -> String {
+        ChannelsPage {
+            title: "Channels",
+            shell: shell(),
+            channels,
+            can_manage: true,
+            flash: None,
+            after: Some("12".into()),
+        }
+        .render()
+        .unwrap()
+    }
+
+    #[test]
+    fn renders_empty_many_and_hostile_lists() {
+        let empty = render(Vec::new());
+        assert!(empty.contains("No channel yet."));
+        assert!(empty.contains("sse-connect=\"/console/live?scope=channels&amp;after=12\""));
+        let many = render((0..300).map(|i| row(i, &format!("line {i}"))).collect());
+        assert_eq!(many.matches("<tr data-channel=").count(), 300);
+        assert_eq!(many.matches("sse-swap=\"status-ch_").count(), 300);
+        let hostile = render(vec![row(1, "<script>alert(1)</script>\"'&")]);
+        assert!(!hostile.contains("<script>alert(1)"));
+        assert!(hostile.contains("&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;"));
+        assert!(
+            !hostile.contains("<b>acme</b>"),
+            "the account name is escaped too"
+        );
+        assert!(hostile.contains(&format!("value=\"{}\"", "c".repeat(64))));
+    }
+}
