@@ -139,17 +139,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The bytes of a lower-case hex key, `None` when it is not hex.
-pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// A numeric id as a fixed-width key, so that keys sort like the numbers.
 pub(crate) fn id_key(id: u32) -> String {
     format!("{id:010}")

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use switchboard_web_driver::{SessionEvent, SessionStart, WebDriver, WebError, WebErrorKind, WebSession};
+use switchboard_web_driver::{
+    SessionEvent, SessionStart, WebDriver, WebError, WebErrorKind, WebSession,
+};
 use tokio::sync::{mpsc, Mutex};
 use whatsapp_rust::bot::Bot;
 use whatsapp_rust::wacore::types::events::{Event, EventHandler, EventInterest, EventKind};
@@ -181,7 +183,11 @@ impl WebDriver for WhatsAppRustDriver {
             start.events,
             stopped.clone(),
         ));
-        let fence = tokio::spawn(watch_fence(backend.clone(), client.clone(), stopped.clone()));
+        let fence = tokio::spawn(watch_fence(
+            backend.clone(),
+            client.clone(),
+            stopped.clone(),
+        ));
         tracing::info!(channel = %start.channel_id, "WhatsApp Web session starting");
         let handle = bot.spawn();
         Ok(Arc::new(WaSession {

@@ -130,7 +130,7 @@ impl Translator {
             Event::StreamReplaced(_) => Action::Emit(SessionEvent::Replaced),
             Event::TemporaryBan(b) => Action::Emit(SessionEvent::Banned {
                 code: Some(i64::from(b.code.code())),
-                expires_in_ms: Some(millis(b.expire)),
+                expires_in_ms: u64::try_from(b.expire.num_milliseconds()).ok(),
             }),
             Event::ClientOutdated(_) => Action::Emit(SessionEvent::Outdated),
             Event::Receipt(r) => {

@@ -21,9 +21,7 @@ use std::sync::Arc;
 
 use switchboard_web_driver::WebDriver;
 
-pub use backend::{
-    ns, KeysBackend, DEFAULT_SENT_MESSAGE_TTL_SECS, PENDING_INBOUND_TTL_SECS,
-};
+pub use backend::{ns, KeysBackend, DEFAULT_SENT_MESSAGE_TTL_SECS, PENDING_INBOUND_TTL_SECS};
 pub use driver::{WaWebConfig, WhatsAppRustDriver};
 
 /// The `whatsapp-rust` driver with the default configuration (the WhatsApp Web version

@@ -116,7 +116,13 @@ impl AppSyncStore for KeysBackend {
     ) -> Result<()> {
         let changes = mutations
             .iter()
-            .map(|m| put(ns::MUTATION_MAC, &mac_key(name, &m.index_mac), m.value_mac.clone()))
+            .map(|m| {
+                put(
+                    ns::MUTATION_MAC,
+                    &mac_key(name, &m.index_mac),
+                    m.value_mac.clone(),
+                )
+            })
             .collect();
         self.write(changes).await
     }

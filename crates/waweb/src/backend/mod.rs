@@ -135,7 +135,7 @@ impl KeysBackend {
         Self {
             keys,
             fence: Arc::new(Fence::default()),
-            now: Arc::new(|| whatsapp_rust::wacore::time::now_secs()),
+            now: Arc::new(whatsapp_rust::wacore::time::now_secs),
             sent_message_ttl_secs: DEFAULT_SENT_MESSAGE_TTL_SECS,
         }
     }

@@ -34,10 +34,7 @@ fn lid_of(value: Vec<u8>) -> Result<String> {
 impl KeysBackend {
     /// The changes that store `entry`, keeping the phone index consistent (a LID whose
     /// phone changed drops its old index entry).
-    async fn lid_mapping_changes(
-        &self,
-        entry: &LidPnMappingEntry,
-    ) -> Result<Vec<KeyChange>> {
+    async fn lid_mapping_changes(&self, entry: &LidPnMappingEntry) -> Result<Vec<KeyChange>> {
         let mut changes = Vec::with_capacity(3);
         if let Some(old) = self.get(ns::LID_MAPPING, &entry.lid).await? {
             let old: LidPnMappingEntry = from_json(&old)?;
@@ -71,7 +68,6 @@ impl KeysBackend {
         Ok(n)
     }
 }
-
 
 #[async_trait]
 impl ProtocolStore for KeysBackend {

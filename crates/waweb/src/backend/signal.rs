@@ -93,7 +93,10 @@ impl SignalStore for KeysBackend {
     async fn has_signal_state_for_user(&self, user: &str) -> Result<bool> {
         for namespace in [ns::SESSION, ns::IDENTITY] {
             let rows = self.list(namespace, user).await?;
-            if rows.iter().any(|(address, _)| address_of_user(address, user)) {
+            if rows
+                .iter()
+                .any(|(address, _)| address_of_user(address, user))
+            {
                 return Ok(true);
             }
         }

@@ -1,8 +1,8 @@
 //! Outbound: a boundary [`OutboundMessage`] as the library's protobuf `wa::Message`.
 
 use switchboard_web_driver::{
-    ContactCard, Jid, MediaKind, OutboundContent, OutboundMedia, OutboundMessage, Quoted,
-    WebError, WebErrorKind,
+    ContactCard, Jid, MediaKind, OutboundContent, OutboundMedia, OutboundMessage, Quoted, WebError,
+    WebErrorKind,
 };
 use whatsapp_rust::waproto::buffa::MessageField;
 use whatsapp_rust::waproto::whatsapp as wa;
@@ -105,11 +105,7 @@ fn text(body: &str, preview_url: bool, context: Option<wa::ContextInfo>) -> wa::
     }
 }
 
-fn media(
-    m: &OutboundMedia,
-    up: &Uploaded,
-    context: Option<wa::ContextInfo>,
-) -> wa::Message {
+fn media(m: &OutboundMedia, up: &Uploaded, context: Option<wa::ContextInfo>) -> wa::Message {
     let context_info = context.map(MessageField::some).unwrap_or_default();
     let mime = Some(m.mime_type.clone());
     match m.kind {
@@ -224,7 +220,10 @@ pub fn build(
         OutboundContent::Text { body, preview_url } => text(body, *preview_url, context),
         OutboundContent::Media(m) => {
             let up = uploaded.ok_or_else(|| {
-                WebError::new(WebErrorKind::Rejected, "media must be uploaded before it is sent")
+                WebError::new(
+                    WebErrorKind::Rejected,
+                    "media must be uploaded before it is sent",
+                )
             })?;
             media(m, up, context)
         }
@@ -263,7 +262,6 @@ pub fn build(
                     display_name: Some(format!("{} contacts", many.len())),
                     contacts: many.iter().map(contact).collect(),
                     context_info: context.map(MessageField::some).unwrap_or_default(),
-                    ..Default::default()
                 }),
                 ..Default::default()
             },
