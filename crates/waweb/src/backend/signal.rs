@@ -125,17 +125,43 @@ impl SignalStore for KeysBackend {
 
     async fn mark_prekeys_uploaded(&self, ids: &[u32]) -> Result<()> {
         // UPDATE semantics: only keys still stored are marked; a consumed key stays gone.
-        let mut changes = Vec::new();
-        for &id in ids {
-            let key = id_key(id);
-            if let Some(mut value) = self.get(ns::PREKEY, &key).await? {
-                if value.first() == Some(&0) {
-                    value[0] = 1;
-                    changes.push(put(ns::PREKEY, &key, value));
+        // One listing instead of a read per key (an upload marks hundreds).
+        let wanted: std::collections::HashSet<String> = ids.iter().map(|id| id_key(*id)).collect();
+        let changes = self
+            .list(ns::PREKEY, "")
+            .await?
+            .into_iter()
+            .filter(|(key, value)| wanted.contains(key) && value.first() == Some(&0))
+            .map(|(key, mut value)| {
+                if let Some(flag) = value.first_mut() {
+                    *flag = 1;
+                }
+                put(ns::PREKEY, &key, value)
+            })
+            .collect();
+        self.write(changes).await
+    }
+
+    async fn load_prekeys_batch(&self, ids: &[u32]) -> Result<Vec<(u32, Bytes)>> {
+        if ids.len() <= 4 {
+            let mut found = Vec::with_capacity(ids.len());
+            for &id in ids {
+                if let Some(record) = self.load_prekey(id).await? {
+                    found.push((id, record));
                 }
             }
+            return Ok(found);
         }
-        self.write(changes).await
+        // Many ids: one listing.
+        let stored: std::collections::HashMap<String, Vec<u8>> =
+            self.list(ns::PREKEY, "").await?.into_iter().collect();
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(value) = stored.get(&id_key(id)) {
+                found.push((id, prekey_record(value)?));
+            }
+        }
+        Ok(found)
     }
 
     async fn remove_prekey(&self, id: u32) -> Result<()> {

@@ -110,6 +110,16 @@ async fn prekeys_keep_their_upload_flag_and_the_highest_id() {
             (100, Bytes::from_static(b"pk100"))
         ]
     );
+    // Many ids at once take the listing path; same answer.
+    let many = b
+        .load_prekeys_batch(&[1, 2, 3, 9, 10, 11, 100])
+        .await
+        .unwrap();
+    assert_eq!(
+        many.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        vec![9, 10, 100]
+    );
+    assert_eq!(many[1].1, Bytes::from_static(b"pk10"));
     b.remove_prekey(10).await.unwrap();
     // Marking uploads never resurrects a consumed key.
     b.mark_prekeys_uploaded(&[9, 10]).await.unwrap();
