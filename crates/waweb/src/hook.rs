@@ -19,8 +19,9 @@ use crate::convert::inbound;
 const STORE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Converts a library message; `None` for addresses Switchboard does not keep
-/// (newsletters, broadcasts, hosted accounts).
-pub(crate) async fn convert(
+/// (newsletters, broadcasts, hosted accounts). A LID sender's phone JID comes from the
+/// stanza's alternate address, else from the backend's LID mapping.
+pub async fn convert(
     backend: &KeysBackend,
     message: &whatsapp_rust::wacore::types::events::InboundMessage,
 ) -> Option<InboundMessage> {
@@ -61,8 +62,11 @@ async fn phone_of(
     Jid::from_phone(&entry.phone_number).ok()
 }
 
-/// Sends one batch to Switchboard and waits for its answer.
-pub(crate) async fn deliver(
+/// Sends one batch to Switchboard as [`SessionEvent::Inbound`] and waits for its answer:
+/// `Ok` only once Switchboard answered `Ok`; an `Err` answer, a dropped batch or no answer
+/// within a minute is an `Err` (the library then leaves the batch unacknowledged and the
+/// server delivers it again).
+pub async fn deliver(
     events: &mpsc::Sender<SessionEvent>,
     messages: Vec<InboundMessage>,
 ) -> Result<(), String> {

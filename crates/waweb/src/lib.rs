@@ -14,7 +14,7 @@ mod codec;
 pub mod convert;
 mod driver;
 pub mod events;
-mod hook;
+pub mod hook;
 mod session;
 
 use std::sync::Arc;

@@ -10,4 +10,5 @@ mod backend_signal;
 mod convert_inbound;
 mod convert_outbound;
 mod events;
+mod hook;
 mod support;
