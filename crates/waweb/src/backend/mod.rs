@@ -261,3 +261,31 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreErr
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Fence;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_waiter_wakes_when_the_fence_trips_even_if_it_came_late() {
+        let fence = Arc::new(Fence::default());
+        let waiter = tokio::spawn({
+            let fence = fence.clone();
+            async move { fence.tripped().await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished());
+        fence.trip("lease 3 lost");
+        tokio::time::timeout(Duration::from_secs(2), waiter)
+            .await
+            .expect("the waiter woke")
+            .expect("joined");
+        // After the trip, a new waiter returns at once.
+        tokio::time::timeout(Duration::from_secs(2), fence.tripped())
+            .await
+            .expect("already tripped");
+        assert!(fence.is_tripped());
+    }
+}
