@@ -14,6 +14,7 @@ pub mod limits;
 pub mod list;
 pub mod meta_error;
 pub mod metrics;
+pub mod qr_image;
 pub mod request_id;
 pub mod routes;
 pub mod state;
@@ -43,6 +44,7 @@ pub use state::{ApiSettings, AppState};
         (name = "accounts", description = "Accounts (admin key)"),
         (name = "keys", description = "API keys"),
         (name = "channels", description = "Channels: upstream numbers"),
+        (name = "web sessions", description = "WhatsApp Web sessions of `web` channels: start, pair by QR or pair code, stop, log out"),
         (name = "contacts", description = "Contacts: CRUD, search, CSV import jobs and export"),
         (name = "messages", description = "Sending (Cloud API shapes) and history"),
         (name = "media", description = "Media files: upload, metadata, download, delete"),
@@ -80,6 +82,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::contacts::router())
         .merge(routes::keys::router())
         .merge(routes::channels::router())
+        .merge(routes::web_sessions::router())
         .merge(routes::profile::router())
         .merge(routes::messages::router())
         .merge(routes::media::router())

@@ -20,6 +20,7 @@ mod factory;
 mod http_error;
 pub mod messenger;
 pub mod telegram;
+pub mod web_remote;
 
 use async_trait::async_trait;
 use switchboard_core::business_profile::{BusinessProfile, CommerceSettings, ProfileUpdate};
@@ -29,6 +30,7 @@ pub use error::{ConnectorError, ErrorClass};
 pub use factory::{concerns_channel, ConnectorFactory, Connectors, FixedConnector};
 pub use messenger::MessengerConnector;
 pub use telegram::{TelegramConnector, TelegramTarget};
+pub use web_remote::{RemoteWebDriver, RemoteWebSession};
 
 /// The upstream's answer to an accepted send.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::channel::web_session::{SessionState, WebSession};
 use crate::channel::{ChannelState, ChannelStatus};
 use crate::id::{AccountId, ChannelId, EventId};
 use crate::record::MessageRecord;
@@ -215,6 +216,73 @@ pub fn channel_status_event(
     }
 }
 
+/// A new `channel.status` event of a WhatsApp Web channel (of `account`) whose session
+/// entered `session`'s state from `previous` (`None` for a first record), at the session's
+/// `updated_at`. Its data is, with every field present (`null` when unset) and times in
+/// RFC 3339:
+///
+/// ```json
+/// {
+///   "session": {
+///     "state": "scan_qr",            // stopped | starting | scan_qr | working | failed
+///     "reason": null,                // for failed: qr_timeout | logged_out | banned | …
+///     "detail": null,                // the last change in words, when known
+///     "paired_as": {"jid": "…", "lid": null, "push_name": null, "platform": null} | null,
+///     "qr": {"code": "…", "expires_at": "…", "number": 1, "of": 5} | null,
+///     "pair_code": {"code": "ABCD1234", "phone_number": "…", "expires_at": "…"} | null,
+///     "restarts": 0
+///   },
+///   "previous_state": "starting"     // or null
+/// }
+/// ```
+pub fn web_session_event(
+    account: AccountId,
+    session: &WebSession,
+    previous: Option<SessionState>,
+) -> Event {
+    Event {
+        seq: 0,
+        cursor: String::new(),
+        id: EventId::new(),
+        kind: CHANNEL_STATUS.to_string(),
+        account_id: account,
+        channel_id: Some(session.channel_id),
+        chat: None,
+        created_at: session.updated_at,
+        data: json!({
+            "session": web_session_json(session),
+            "previous_state": previous.map(SessionState::as_str),
+        }),
+    }
+}
+
+/// The public JSON of a WhatsApp Web session (the `session` of [`web_session_event`]).
+pub fn web_session_json(s: &WebSession) -> Value {
+    json!({
+        "state": s.state.as_str(),
+        "reason": s.reason.map(|r| r.as_str()),
+        "detail": s.detail,
+        "paired_as": s.paired_as.as_ref().map(|p| json!({
+            "jid": p.jid,
+            "lid": p.lid,
+            "push_name": p.push_name,
+            "platform": p.platform,
+        })),
+        "qr": s.qr.as_ref().map(|q| json!({
+            "code": q.code,
+            "expires_at": to_rfc3339(q.expires_at),
+            "number": q.number,
+            "of": q.of,
+        })),
+        "pair_code": s.pair_code.as_ref().map(|p| json!({
+            "code": p.code,
+            "phone_number": p.phone_number,
+            "expires_at": to_rfc3339(p.expires_at),
+        })),
+        "restarts": s.restarts,
+    })
+}
+
 /// Whether an event type matches a filter entry: an exact name, `*`, or a `prefix.*` wildcard.
 pub fn type_matches(filter: &str, kind: &str) -> bool {
     if filter == "*" || filter == kind {
@@ -232,7 +300,8 @@ pub fn type_matches(filter: &str, kind: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::type_matches;
+    use super::*;
+    use crate::channel::web_session::{FailReason, PairedAs, QrCode};
 
     #[test]
     fn filters_match_exact_names_and_wildcards() {
@@ -242,5 +311,55 @@ mod tests {
         assert!(!type_matches("message.*", "messages.sent"));
         assert!(!type_matches("message.*", "message"));
         assert!(!type_matches("message.sent", "message.sent2"));
+    }
+
+    #[test]
+    fn web_session_events_carry_the_whole_session_with_explicit_nulls() {
+        let account = AccountId::new();
+        let mut session = WebSession::stopped(ChannelId::new(), 1_763_734_000_000);
+        session.state = SessionState::ScanQr;
+        session.qr = Some(QrCode {
+            code: "2@abc".into(),
+            expires_at: 1_763_734_020_000,
+            number: 1,
+            of: 5,
+        });
+        let e = web_session_event(account, &session, Some(SessionState::Starting));
+        assert_eq!(e.kind, CHANNEL_STATUS);
+        assert_eq!(e.channel_id, Some(session.channel_id));
+        assert_eq!(e.created_at, session.updated_at);
+        assert_eq!(
+            e.data,
+            json!({
+                "session": {
+                    "state": "scan_qr",
+                    "reason": null,
+                    "detail": null,
+                    "paired_as": null,
+                    "qr": {
+                        "code": "2@abc",
+                        "expires_at": to_rfc3339(1_763_734_020_000),
+                        "number": 1,
+                        "of": 5,
+                    },
+                    "pair_code": null,
+                    "restarts": 0,
+                },
+                "previous_state": "starting",
+            })
+        );
+        session.state = SessionState::Failed;
+        session.reason = Some(FailReason::LoggedOut);
+        session.qr = None;
+        session.paired_as = Some(PairedAs {
+            jid: "1:2@s.whatsapp.net".into(),
+            ..Default::default()
+        });
+        let e = web_session_event(account, &session, None);
+        assert_eq!(e.data["session"]["reason"], "logged_out");
+        assert_eq!(e.data["session"]["paired_as"]["jid"], "1:2@s.whatsapp.net");
+        assert_eq!(e.data["session"]["paired_as"]["lid"], Value::Null);
+        assert_eq!(e.data["previous_state"], Value::Null);
+        assert!(e.data["session"].as_object().unwrap().contains_key("qr"));
     }
 }

@@ -55,6 +55,21 @@ pub struct EmulatorConfig {
     pub bots: Vec<BotConfig>,
     /// Messenger pages and Instagram accounts registered at start.
     pub pages: Vec<PageConfig>,
+    /// Fake WhatsApp Web phone: how long the first QR code of a pairing is valid (WhatsApp:
+    /// 60 s).
+    pub web_qr_first_ms: u64,
+    /// Fake WhatsApp Web phone: how long each further QR code is valid (WhatsApp: 20 s).
+    pub web_qr_next_ms: u64,
+    /// Fake WhatsApp Web phone: how long a pair code is valid (WhatsApp: about 180 s).
+    pub web_pair_code_ms: u64,
+    /// Fake WhatsApp Web phone: the wait before a reconnect attempt after a disconnect.
+    pub web_reconnect_ms: u64,
+    /// Fake WhatsApp Web phone: how long an inbound batch waits for the receiver's `stored`
+    /// answer before it counts as not acknowledged (redelivered at the next connect).
+    pub web_ack_timeout_ms: u64,
+    /// Fake WhatsApp Web phone: the groups (`<id>@g.us` or the bare id) the phone is in;
+    /// empty means any `@g.us` address is a group it is in.
+    pub web_groups: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -80,6 +95,12 @@ impl Default for EmulatorConfig {
             max_records: 100_000,
             bots: Vec::new(),
             pages: Vec::new(),
+            web_qr_first_ms: 60_000,
+            web_qr_next_ms: 20_000,
+            web_pair_code_ms: 180_000,
+            web_reconnect_ms: 1_000,
+            web_ack_timeout_ms: 10_000,
+            web_groups: Vec::new(),
         }
     }
 }

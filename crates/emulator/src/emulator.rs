@@ -139,6 +139,18 @@ impl Emulator {
             ))
             .layer(DefaultBodyLimit::max(recorder::MAX_BODY_BYTES))
             .with_state(self.inner.clone())
+            .merge(crate::web::router(self.inner.web.clone()))
+            .merge(crate::web_bridge::web_bridge_router(std::sync::Arc::new(
+                self.inner.web.clone(),
+            )))
+    }
+
+    /// The fake WhatsApp Web phone (a [`switchboard_web_driver::WebDriver`]) whose sessions
+    /// the `/emulator/web/{channel_id}/…` routes of [`Emulator::router`] control. Clones share
+    /// them. The router also serves it to other processes over a WebSocket
+    /// (`/emulator/web/{channel_id}/connect`, see [`crate::web_bridge_router`]).
+    pub fn web_driver(&self) -> crate::web::FakeWebDriver {
+        self.inner.web.clone()
     }
 
     /// Registers a phone number, or replaces the one with the same id. A new WABA gets the

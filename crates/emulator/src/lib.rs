@@ -203,6 +203,71 @@
 //! and the messenger profile, handover and `standby`, the 4/2 codes, policy codes (613/2018338,
 //! 10/1893063), Instagram Login's `graph.instagram.com` host (the same paths work here), and
 //! the webhook verification GET (that is the receiver's side).
+//!
+//! # The fake WhatsApp Web phone
+//!
+//! [`Emulator::web_driver`] is a [`FakeWebDriver`], a
+//! [`switchboard_web_driver::WebDriver`] (`name()` `"emulator"`) whose sessions play a phone
+//! and WhatsApp's server, offline and deterministic under [`EmulatorConfig::seed`] (one seeded
+//! random source per channel: QR refs, pair codes, device numbers, LIDs, message ids,
+//! generated media). A `start` with an empty key store pairs: `Qr` codes
+//! (`2@<ref>,<noise pub>,<identity pub>,<adv secret>`, base64) valid
+//! [`EmulatorConfig::web_qr_first_ms`] then [`EmulatorConfig::web_qr_next_ms`] each, at most
+//! `max_qr_codes` clamped to 1–6, then `QrExhausted` (held off while a pair code is valid).
+//! `request_pair_code` answers 8 characters of `123456789ABCDEFGHJKLMNPQRSTVWXYZ`, also sent as
+//! `PairCode` (valid [`EmulatorConfig::web_pair_code_ms`]), only while pairing (else
+//! `Rejected`). Pairing writes the device record (namespace `device`, key `""`, JSON with the
+//! phone number and device number) and a few `identity`/`session`/`prekey` keys, then emits
+//! `Paired{jid: "<phone>:<n>@s.whatsapp.net", lid: "<n>@lid", platform: "android"}` and
+//! `Connected`. A `start` with the keys emits `Connected` at once; keys without the fake's
+//! device record, or of a device the phone unlinked, get `LoggedOut{reason: "401"}`. A
+//! second `start` of a channel whose session is connected makes the first one `Replaced`.
+//!
+//! `send` needs a connection (`NotConnected`), refuses a number matching
+//! [`EmulatorConfig::undeliverable_suffix`] or [`EmulatorConfig::undeliverable_numbers`] and
+//! a group not in [`EmulatorConfig::web_groups`] (empty: every `@g.us` group) with
+//! `BadRecipient`, an empty text or file with `Rejected`; it records the message once per id
+//! (a repeated id answers the first `Sent` again, as WhatsApp de-duplicates) and, except for
+//! reactions, emits receipts at [`EmulatorConfig::status_delays`]: `Delivered`, then `Read`
+//! (with [`EmulatorConfig::read_receipts`]) and `Played` for a voice note; in a group the
+//! receipt names a member. Receipts due while reconnecting follow the next `Connected`.
+//! `mark_read` records the ids; `download` returns the bytes of an injected media;
+//! `logout` emits nothing and forgets the device (a start on its keys is logged out); `stop`
+//! ends every background task, and no event follows it.
+//!
+//! Inbound messages are kept per channel until the receiver answers `Ok` on the batch's
+//! `stored` (within [`EmulatorConfig::web_ack_timeout_ms`]); whatever is not acknowledged is
+//! delivered again, as one batch, right after the next `Connected`.
+//!
+//! | route | effect |
+//! |---|---|
+//! | `GET /emulator/web/{channel_id}/state` | `{channel_id, state (connecting, pairing, connected, reconnecting, qr_exhausted, logged_out, replaced, banned, outdated, stopped), jid, lid, push_name, qr_number, qr_code, pair_code, pair_code_phone, pending_inbound, sent[{id, to, kind, text, quoted_id, media_size, at_ms}], read[ids], fail_reconnects, sessions_started}`; 404 for a channel never seen |
+//! | `POST /emulator/web/{channel_id}/scan` | `{phone_number, push_name?}`: the phone scans the live QR code → `{jid, lid, push_name}`; 409 `no_qr_code` when none is live |
+//! | `POST /emulator/web/{channel_id}/enter-code` | `{code, push_name?}` (dashes and case ignored): pairs the number the code was asked for; 400 `wrong_pair_code` / `pair_code_expired` (no event), 409 `no_pair_code` / `not_pairing` |
+//! | `POST /emulator/web/{channel_id}/inbound` | a contact writes: `{from (phone or LID JID), group? (<id>@g.us: the chat, `from` the member), id? (default `3EB0` + 16 hex), type? (text, image, video, audio, voice, document, sticker, location, contacts, reaction; another name is delivered as unsupported), body, data_base64? (default 1 KiB of seeded bytes), mime_type, caption, filename, latitude, longitude, name, address, contacts[{display_name, vcard}] or vcard + display_name, message_id + emoji (reaction), quoted_id, push_name, sender_phone (of a LID), timestamp}` → 200 `{id, stored: true}` once stored; 503 `not_stored` on `Err` or timeout; 202 `{id, stored: false, queued: true}` when not connected (delivered at the next connect) |
+//! | `POST /emulator/web/{channel_id}/disconnect` | `{clean?}`: `Disconnected`, then after [`EmulatorConfig::web_reconnect_ms`] `Connected` (409 `not_connected` unless connected) |
+//! | `POST /emulator/web/{channel_id}/fail-reconnects` | `{count}`: the next `count` reconnect attempts fail, each with `Disconnected{clean: false}` |
+//! | `POST /emulator/web/{channel_id}/logout` | the phone unlinks the device: `LoggedOut{reason: "device_removed"}` |
+//! | `POST /emulator/web/{channel_id}/replace` / `outdated` | `Replaced` / `Outdated` |
+//! | `POST /emulator/web/{channel_id}/ban` | `{expires_in_ms?, code?}`: `Banned` |
+//!
+//! Errors are `{"error": {"code", "message"}}`: 400 malformed, 404 `no_session` (no live
+//! session for the channel) or `unknown_action`, 409 wrong state. The same actions run
+//! in-process through [`FakeWebDriver::control`] and [`FakeWebDriver::state`]. These routes
+//! are not recorded. The ending actions (`logout`, `replace`, `ban`, `outdated`) end the
+//! session; a new `start` begins again.
+//!
+//! # WhatsApp Web bridge (a router of its own: [`web_bridge_router`])
+//!
+//! [`web_bridge_router`] serves any [`WebDriver`](switchboard_web_driver::WebDriver) (the
+//! fake phone) to Switchboard nodes in other processes; their `RemoteWebDriver` (crate
+//! `switchboard-connectors`) is the client. The protocol is
+//! [`switchboard_web_driver::wire`]: JSON text frames, one WebSocket per session.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /emulator/web/{channel_id}/connect` | WebSocket upgrade (anything else: 4xx `{"error":{"message"}}`). The first frame is `start {id, channel_id, max_qr_codes}` (`channel_id` must be the URL's); the driver's session is then served: `request_pair_code`, `send`, `download`, `mark_read`, `logout`, `stop` → `answer {id, result}`; its events go out as `event` and `inbound {batch, messages}` (acknowledged by `inbound_stored`); its key store is the client's (`keys.get`, `keys.list`, `keys.write`, `keys.is_empty` → `keys.answer`). A frame that is not the protocol's closes the socket with 1002; a closed socket stops the session. |
+//! | `GET /emulator/web/{channel_id}/connections` | [`ConnectionCounts`] `{live, max_concurrent, total}` of the channel's sockets since the router was built (zeros for an unknown channel) |
 
 mod config;
 mod control;
@@ -222,6 +287,8 @@ mod simulate;
 mod state;
 mod telegram;
 mod templates;
+mod web;
+mod web_bridge;
 mod webhook;
 
 pub use config::{
@@ -232,3 +299,5 @@ pub use emulator::Emulator;
 pub use error::EmulatorError;
 pub use records::{RecordedRequest, SentMessage, WebhookDelivery};
 pub use serve::serve;
+pub use web::{FakeWebDriver, WebControlError};
+pub use web_bridge::{web_bridge_router, ConnectionCounts};

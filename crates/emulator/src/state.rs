@@ -96,6 +96,8 @@ pub(crate) struct Inner {
     /// Messenger pages and Instagram accounts.
     pub pages: Mutex<crate::meta_send::Pages>,
     pub http: reqwest::Client,
+    /// The fake WhatsApp Web phone.
+    pub web: crate::web::FakeWebDriver,
 }
 
 impl Inner {
@@ -121,6 +123,7 @@ impl Inner {
             telegram: Mutex::new(Default::default()),
             pages: Mutex::new(Default::default()),
             http: reqwest::Client::new(),
+            web: crate::web::FakeWebDriver::new(&config),
             config,
         }
     }

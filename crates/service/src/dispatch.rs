@@ -44,6 +44,8 @@ pub struct DispatchParts {
     pub upstream: Upstream,
     /// Media, uploaded to the upstream before a send that references it.
     pub media: Media,
+    /// This node's WhatsApp Web sessions (web channels send on them).
+    pub web: crate::web::WebSessions,
 }
 
 impl From<&Gateway> for DispatchParts {
@@ -53,6 +55,7 @@ impl From<&Gateway> for DispatchParts {
             outbox: g.outbox.clone(),
             upstream: g.upstream.clone(),
             media: g.media.clone(),
+            web: g.web.clone(),
         }
     }
 }
@@ -265,6 +268,9 @@ impl Worker {
                 attempted: false,
             };
         }
+        if channel.kind == switchboard_core::channel::ChannelKind::Web {
+            return self.attempt_on_session(channel, m).await;
+        }
         let connector = match self.gateway.upstream.connector(channel) {
             Ok(c) => c,
             Err(e) => {
@@ -306,6 +312,30 @@ impl Worker {
         };
         self.note_upstream(channel, result.as_ref().err()).await;
         match result {
+            Ok(receipt) => DispatchOutcome::Sent {
+                upstream_id: receipt.upstream_id,
+            },
+            Err(e) => self.after_error(m, &e),
+        }
+    }
+
+    /// Sends a web channel's message on its live session (see [`crate::web::outbound`]).
+    async fn attempt_on_session(
+        &self,
+        channel: &Channel,
+        m: &switchboard_core::record::MessageRecord,
+    ) -> DispatchOutcome {
+        let body = match self.quoted_upstream_ids(channel, &m.body).await {
+            Ok(body) => body,
+            Err(e) => return self.after_error(m, &e),
+        };
+        let parts = crate::web::outbound::WebSend {
+            store: self.gateway.store.as_ref(),
+            media: &self.gateway.media,
+            sessions: &self.gateway.web,
+        };
+        let body = body.as_ref().unwrap_or(&m.body);
+        match crate::web::outbound::send(&parts, channel, &m.id, body).await {
             Ok(receipt) => DispatchOutcome::Sent {
                 upstream_id: receipt.upstream_id,
             },

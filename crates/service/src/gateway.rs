@@ -59,6 +59,8 @@ pub struct Gateway {
     pub import_dir: std::path::PathBuf,
     /// Broadcast settings and the feeder's wake-up.
     pub broadcasts: crate::broadcasts::Broadcasts,
+    /// This node's WhatsApp Web sessions and their drivers.
+    pub web: crate::web::WebSessions,
 }
 
 /// The earliest known due time of scheduled messages, shared by the send path (which lowers

@@ -7,6 +7,7 @@ use switchboard_connectors::messenger;
 use switchboard_core::address::Address;
 use switchboard_core::channel::{telegram, Channel, ChannelKind};
 use switchboard_core::id::MessageId;
+use switchboard_core::message::text_fallback::{self, Fallback};
 use switchboard_core::message::{
     parse_message_to, IdempotencyKey, MessageContent, MessageError, OutboundMessage,
 };
@@ -156,9 +157,21 @@ pub async fn send(
         .take(&mut request, now)
         .map_err(SendError::Schedule)?;
     let capabilities = channel.kind.capabilities();
+    let fallback = text_fallback::take(&mut request)
+        .map_err(|e| SendError::Invalid(MessageError::invalid("fallback", e)))?;
     // `to` is read in the channel's address form: a wa_id for WhatsApp kinds, a chat_id
     // for Telegram, a page-scoped id for Messenger and Instagram.
-    let message = parse_message_to(&request, capabilities.address).map_err(SendError::Invalid)?;
+    let mut message =
+        parse_message_to(&request, capabilities.address).map_err(SendError::Invalid)?;
+    // `"fallback": "text"`: what the channel cannot carry (buttons, lists, links on a web
+    // session) goes as text keeping its content, instead of a 422.
+    if fallback == Fallback::Text && capabilities.check(&message.content).is_err() {
+        if let Some(text) = text_fallback::as_text(&request) {
+            request = text;
+            message =
+                parse_message_to(&request, capabilities.address).map_err(SendError::Invalid)?;
+        }
+    }
     // Typed from here down; strings again only at the connector and store calls.
     let address = message.address.clone();
     let kind = message.message_kind();

@@ -36,6 +36,7 @@ pub mod statements;
 pub mod stats;
 mod store;
 pub mod templates;
+pub mod web_sessions;
 pub mod webhooks;
 
 #[cfg(any(test, feature = "testing"))]
@@ -67,6 +68,7 @@ pub use secrets::{Keyring, SecretKey};
 pub use stats::StatsStore;
 pub use store::Store;
 pub use templates::TemplateStore;
+pub use web_sessions::WebSessionStore;
 pub use webhooks::WebhookStore;
 
 /// Result type of store operations.

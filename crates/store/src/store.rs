@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ContactStore, CreditStore, EventStore,
     KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore, ScheduleStore,
-    StatsStore, StoreResult, TemplateStore, WebhookStore,
+    StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
 };
 
 /// The whole store.
@@ -28,6 +28,7 @@ pub trait Store:
     + BroadcastStore
     + PollStore
     + LeaseStore
+    + WebSessionStore
     + Send
     + Sync
     + 'static

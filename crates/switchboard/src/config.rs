@@ -38,6 +38,7 @@ const KEYS: &[&str] = &[
     "upstream",
     "webhooks",
     "templates",
+    "web",
     "bot",
     "broadcasts",
     "scheduling",
@@ -83,6 +84,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// The bot worker.
     pub bot: BotConfig,
+    /// WhatsApp Web sessions (`web` channels).
+    pub web: WebConfig,
     /// Broadcasts: the feeder and tracker workers and their limits.
     pub broadcasts: BroadcastsConfig,
     /// Scheduled sends (`send_at`).
@@ -146,6 +149,24 @@ pub struct BotConfig {
     pub poll_ms: u64,
     /// Events read per round.
     pub batch: u32,
+}
+
+/// WhatsApp Web sessions (`web` channels).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Run the session manager on this node (it runs and resumes sessions).
+    pub enabled: bool,
+    /// QR codes a pairing shows before it fails with `qr_timeout`.
+    pub max_qr_codes: u32,
+    /// Reconnects in a row before a session fails with `restart_limit`.
+    pub max_restarts: u32,
+    /// How long a session lease lasts without renewal, in milliseconds.
+    pub lease_ttl_ms: i64,
+    /// How often the manager renews leases and looks for sessions to run, in milliseconds.
+    pub poll_ms: u64,
+    /// How long a send waits for WhatsApp's acknowledgement, in milliseconds.
+    pub send_timeout_ms: u64,
 }
 
 /// Broadcasts: the feeder and tracker workers and their limits.
@@ -224,6 +245,15 @@ pub struct SandboxConfig {
     pub webhook_lanes: usize,
     /// Most statuses batched in one status webhook.
     pub statuses_per_webhook: usize,
+    /// How long the fake phone's first QR code of a pairing is valid, in milliseconds.
+    pub web_qr_first_ms: u64,
+    /// How long each next QR code is valid, in milliseconds.
+    pub web_qr_next_ms: u64,
+    /// How long the fake phone takes to reconnect a dropped session, in milliseconds.
+    pub web_reconnect_ms: u64,
+    /// The emulator whose fake phone drives sandbox `web` channels (`http://host:port` of a
+    /// `switchboard emulate`, shared by several nodes); empty: the mounted sandbox's.
+    pub web_emulator_url: String,
 }
 
 /// The dispatcher.
@@ -660,6 +690,18 @@ impl From<&HttpConfig> for KeyLimitSettings {
             requests_per_second: h.key_requests_per_second,
             burst: h.key_request_burst,
             streams: h.streams_per_key,
+        }
+    }
+}
+
+impl From<&WebConfig> for switchboard_service::web::WebSessionSettings {
+    fn from(w: &WebConfig) -> Self {
+        Self {
+            max_qr_codes: w.max_qr_codes.max(1),
+            max_restarts: w.max_restarts,
+            lease_ttl_ms: w.lease_ttl_ms.max(1_000),
+            poll_ms: w.poll_ms.max(10),
+            send_timeout_ms: w.send_timeout_ms.max(1_000),
         }
     }
 }

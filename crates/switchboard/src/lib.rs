@@ -17,6 +17,7 @@ use switchboard_api::metrics::Metrics;
 use switchboard_api::{ApiSettings, AppState};
 use switchboard_connectors::cloud::{CloudClient, ConnectorConfig};
 use switchboard_connectors::Connectors;
+use switchboard_connectors::RemoteWebDriver;
 use switchboard_core::channel::ChannelKind;
 use switchboard_core::stats::PriceTable;
 use switchboard_emulator::{Emulator, EmulatorConfig};
@@ -28,8 +29,10 @@ use switchboard_service::media::sweeper::{self as media_sweeper, SweepParts};
 use switchboard_service::media::{FsStorage, Media};
 use switchboard_service::send::SendParts;
 use switchboard_service::templates::{self, TemplateCache, TemplateParts, TemplateSettings};
+use switchboard_service::web::{WebSessionSettings, WebSessions};
 use switchboard_service::webhooks::{self, WebhookParts, WebhookSettings};
 use switchboard_store::{Store, StoreError};
+use switchboard_web_driver::WebDriver;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -130,7 +133,7 @@ impl Server {
         let bound = listener.local_addr()?;
         let urls = Urls::new(&self.config, bound);
         let sandbox = self.sandbox(&urls).await?;
-        let gateway = self.services(&urls)?;
+        let gateway = self.services(&urls, sandbox.as_ref())?;
         let state = self.app_state(&urls, gateway.clone(), sandbox.clone());
         let app = router(state, sandbox.as_ref());
         let workers = CancellationToken::new();
@@ -167,6 +170,9 @@ impl Server {
             enforce_window: false,
             webhook_lanes: self.config.sandbox.webhook_lanes,
             max_statuses_per_webhook: self.config.sandbox.statuses_per_webhook,
+            web_qr_first_ms: self.config.sandbox.web_qr_first_ms,
+            web_qr_next_ms: self.config.sandbox.web_qr_next_ms,
+            web_reconnect_ms: self.config.sandbox.web_reconnect_ms,
             ..EmulatorConfig::default()
         });
         for channel in self.store.all_channels().await? {
@@ -182,7 +188,7 @@ impl Server {
     }
 
     /// The services' parts: the upstream, the outbox, media, caches and settings.
-    fn services(&self, urls: &Urls) -> Result<Gateway, StartError> {
+    fn services(&self, urls: &Urls, sandbox: Option<&Emulator>) -> Result<Gateway, StartError> {
         let config = &self.config;
         let cloud = CloudClient::new(ConnectorConfig {
             request_timeout: Duration::from_millis(config.upstream.request_timeout_ms),
@@ -214,7 +220,31 @@ impl Server {
             broadcasts: Broadcasts::new(BroadcastSettings::from(config)),
             pricing: Arc::new(pricing),
             import_dir: config.data_dir.join("imports"),
+            web: WebSessions::new(
+                upstream_web_driver(),
+                self.sandbox_web_driver(urls, sandbox),
+                WebSessionSettings::from(&config.web),
+            ),
         })
+    }
+
+    /// The driver of sandbox `web` channels: the fake phone of the mounted emulator, or of
+    /// the emulator at `sandbox.web_emulator_url` (one shared by several nodes), reached over
+    /// its WebSocket bridge like a real upstream.
+    fn sandbox_web_driver(
+        &self,
+        urls: &Urls,
+        sandbox: Option<&Emulator>,
+    ) -> Option<Arc<dyn WebDriver>> {
+        let external = self.config.sandbox.web_emulator_url.trim();
+        let base = if !external.is_empty() {
+            external.to_string()
+        } else if sandbox.is_some() {
+            urls.sandbox.clone()
+        } else {
+            return None;
+        };
+        Some(Arc::new(RemoteWebDriver::new(base)))
     }
 
     /// What every handler gets.
@@ -303,6 +333,20 @@ impl Server {
             switchboard_service::telegram::polling::PollSettings::default(),
             workers.clone(),
         ));
+        // WhatsApp Web sessions: resumes the ones that were working, runs the started ones.
+        if config.web.enabled {
+            background.push(switchboard_service::web::manager::spawn(
+                switchboard_service::web::manager::ManagerParts {
+                    inbound: switchboard_service::media::inbound::InboundParts::from(gateway),
+                    sessions: gateway.web.clone(),
+                },
+                workers.clone(),
+            ));
+        } else {
+            tracing::info!(
+                "WhatsApp Web session manager disabled on this node (web.enabled = false)"
+            );
+        }
         // The dispatcher last: it is the last to stop too.
         if config.dispatch.enabled {
             background.push(dispatch::spawn(
@@ -315,6 +359,12 @@ impl Server {
         }
         Ok(background)
     }
+}
+
+/// The driver of real WhatsApp Web sessions: the `whatsapp-rust` adapter when this build has
+/// the `whatsapp-web` feature (on by default).
+fn upstream_web_driver() -> Option<Arc<dyn WebDriver>> {
+    None
 }
 
 /// The addresses the server is known by.

@@ -14,6 +14,7 @@ mod event;
 mod jid;
 mod keys;
 mod message;
+pub mod wire;
 
 pub use driver::{SessionStart, WebDriver, WebSession};
 pub use error::{WebError, WebErrorKind};

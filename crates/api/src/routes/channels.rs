@@ -416,7 +416,8 @@ async fn update_channel(
     Ok(Json(view(&state, channel, false)))
 }
 
-/// Deletes a channel and the keys limited to it (`manage` key).
+/// Deletes a channel and the keys limited to it (`manage` key). A `web` channel's session is
+/// logged out first (409 `session_on_other_node` when another node runs it).
 #[utoipa::path(delete, path = "/v1/channels/{id}", tag = "channels",
     params(("id" = String, Path, description = "Channel id (`ch_…`)")),
     security(("bearer" = [])),
@@ -425,6 +426,16 @@ async fn delete_channel(
     State(state): State<AppState>,
     ScopedChannelId { auth: key, id }: ScopedChannelId<CanManage>,
 ) -> ApiResult<StatusCode> {
+    let channel = channels::get(state.store().as_ref(), key.account_id, id).await?;
+    if channel.kind == Kind::Web {
+        // A WhatsApp Web session is logged out first: the phone unlinks the device.
+        switchboard_service::web::control::logout(
+            state.store().as_ref(),
+            &state.gateway.web,
+            &channel,
+        )
+        .await?;
+    }
     channels::delete(state.store().as_ref(), key.account_id, id).await?;
     state.gateway.upstream.forget(id);
     Ok(StatusCode::NO_CONTENT)

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use switchboard_core::channel::{is_api_version, ChannelKind};
 use switchboard_core::event::MessageView;
 use switchboard_core::id::MessageMarker;
+use switchboard_core::message::text_fallback;
 use switchboard_core::message::{parse_request_to, CloudRequest, IdempotencyKey};
 use switchboard_core::schedule::SEND_AT_FIELDS;
 use switchboard_core::status::{Direction, MessageStatus};
@@ -165,15 +166,16 @@ async fn cloud_request(
         )
     })?;
     let now = now_millis();
-    // `send_at` / `scheduleDateTime` are ours, not Meta's: the send service reads them; the
-    // request check looks at the message without them.
+    // `send_at` / `scheduleDateTime` and `fallback` are ours, not Meta's: the send service
+    // reads them; the request check looks at the message without them.
     let scheduled = SEND_AT_FIELDS.iter().any(|f| value.get(*f).is_some());
+    let ours = SEND_AT_FIELDS.iter().copied().chain([text_fallback::FIELD]);
     // `to` is read in the channel's address form (a wa_id, a Telegram chat_id, …).
     let form = channel.kind.capabilities().address;
-    let parsed = if scheduled {
+    let parsed = if ours.clone().any(|f| value.get(f).is_some()) {
         let mut message = value.clone();
         if let Some(o) = message.as_object_mut() {
-            for f in SEND_AT_FIELDS {
+            for f in ours {
                 o.remove(f);
             }
         }

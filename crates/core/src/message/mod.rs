@@ -19,6 +19,7 @@ mod reaction;
 mod read;
 mod template;
 mod text;
+pub mod text_fallback;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -17,3 +17,6 @@ mod telegram;
 mod telegram_updates;
 mod templates;
 mod tg_harness;
+mod web;
+mod web_harness;
+mod web_send;

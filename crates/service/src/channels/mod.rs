@@ -270,7 +270,9 @@ pub async fn create(
     input: NewChannel,
 ) -> ServiceResult<Channel> {
     let channel = build(account, input)?;
-    if !upstream.has_kind(channel.kind) {
+    // Web channels are driven by sessions (crate::web), not connectors.
+    let available = |kind: ChannelKind| kind == ChannelKind::Web || upstream.has_kind(kind);
+    if !available(channel.kind) {
         return Err(ServiceError::Unprocessable {
             code: "channel_kind_unavailable",
             message: format!(
@@ -279,7 +281,7 @@ pub async fn create(
                 channel.kind.as_str(),
                 ChannelKind::ALL
                     .into_iter()
-                    .filter(|k| upstream.has_kind(*k))
+                    .filter(|k| available(*k))
                     .map(ChannelKind::as_str)
                     .collect::<Vec<_>>()
                     .join(", ")

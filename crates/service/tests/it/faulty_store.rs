@@ -956,6 +956,76 @@ impl switchboard_store::TemplateStore for FaultyStore {
 }
 
 #[async_trait]
+impl switchboard_store::WebSessionStore for FaultyStore {
+    async fn web_session(
+        &self,
+        channel: ChannelId,
+    ) -> StoreResult<Option<switchboard_core::channel::web_session::WebSession>> {
+        self.faults.check("web_session")?;
+        self.inner.web_session(channel).await
+    }
+    async fn set_web_session(
+        &self,
+        account: AccountId,
+        session: &switchboard_core::channel::web_session::WebSession,
+        previous: Option<switchboard_core::channel::web_session::SessionState>,
+        fence: Option<&Fence>,
+    ) -> StoreResult<bool> {
+        self.faults.check("set_web_session")?;
+        self.inner
+            .set_web_session(account, session, previous, fence)
+            .await
+    }
+    async fn web_sessions_in(
+        &self,
+        states: &[switchboard_core::channel::web_session::SessionState],
+    ) -> StoreResult<
+        Vec<(
+            AccountId,
+            switchboard_core::channel::web_session::WebSession,
+        )>,
+    > {
+        self.faults.check("web_sessions_in")?;
+        self.inner.web_sessions_in(states).await
+    }
+    async fn web_keys_get(
+        &self,
+        channel: ChannelId,
+        namespace: &str,
+        key: &str,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        self.faults.check("web_keys_get")?;
+        self.inner.web_keys_get(channel, namespace, key).await
+    }
+    async fn web_keys_list(
+        &self,
+        channel: ChannelId,
+        namespace: &str,
+        prefix: &str,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        self.faults.check("web_keys_list")?;
+        self.inner.web_keys_list(channel, namespace, prefix).await
+    }
+    async fn web_keys_write(
+        &self,
+        channel: ChannelId,
+        fence: &Fence,
+        changes: &[switchboard_store::web_sessions::KeyChange],
+    ) -> StoreResult<()> {
+        self.faults.check("web_keys_write")?;
+        self.inner.web_keys_write(channel, fence, changes).await
+    }
+    async fn web_keys_is_empty(&self, channel: ChannelId) -> StoreResult<bool> {
+        self.faults.check("web_keys_is_empty")?;
+        self.inner.web_keys_is_empty(channel).await
+    }
+    async fn web_keys_wipe(&self, channel: ChannelId, fence: Option<&Fence>) -> StoreResult<u64> {
+        self.faults.check("web_keys_wipe")?;
+        self.inner.web_keys_wipe(channel, fence).await
+    }
+}
+
+#[async_trait]
 impl switchboard_store::WebhookStore for FaultyStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<()> {
         self.faults.check("create_subscription")?;

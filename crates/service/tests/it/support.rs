@@ -38,6 +38,7 @@ pub fn parts(store: Arc<dyn Store>, upstream: Arc<dyn Connector>) -> Parts {
         }),
         import_dir: dir.path().join("imports"),
         broadcasts: Broadcasts::new(BroadcastSettings::default()),
+        web: switchboard_service::web::WebSessions::none(),
     };
     Parts { gateway, _dir: dir }
 }

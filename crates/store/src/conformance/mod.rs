@@ -16,6 +16,7 @@ pub mod polls;
 pub mod schedule;
 pub mod stats;
 pub mod templates;
+pub mod web_sessions;
 pub mod webhooks;
 
 use std::sync::Arc;

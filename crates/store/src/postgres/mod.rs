@@ -20,6 +20,7 @@ mod schedule;
 mod secrets;
 mod stats;
 mod templates;
+mod web_sessions;
 mod webhooks;
 
 use async_trait::async_trait;

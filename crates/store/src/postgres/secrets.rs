@@ -5,6 +5,7 @@
 use super::PgStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, PG_CHANNEL_COLS, SUBSCRIPTION_COLS};
+use crate::web_sessions;
 use crate::StoreResult;
 
 impl PgStore {
@@ -40,6 +41,22 @@ impl PgStore {
                 changed += 1;
             }
         }
+        let sql = format!(
+            "{} ORDER BY channel_id, namespace, key FOR UPDATE",
+            web_sessions::ALL_KEYS
+        );
+        for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+            if let Some(row) = self.keys.resealed(web_sessions::web_key_row(&row)?)? {
+                sqlx::query(web_sessions::RESEAL_KEY)
+                    .bind(&row.channel_id)
+                    .bind(&row.namespace)
+                    .bind(&row.key)
+                    .bind(&row.value)
+                    .execute(&mut *tx)
+                    .await?;
+                changed += 1;
+            }
+        }
         tx.commit().await?;
         Ok(changed)
     }
@@ -55,6 +72,18 @@ impl PgStore {
         let sql = format!("SELECT {SUBSCRIPTION_COLS} FROM subscriptions");
         for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
             if self.keys.resealed(decode::subscription(&row)?)?.is_some() {
+                return Ok(true);
+            }
+        }
+        for row in sqlx::query(web_sessions::ALL_KEYS)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            if self
+                .keys
+                .resealed(web_sessions::web_key_row(&row)?)?
+                .is_some()
+            {
                 return Ok(true);
             }
         }

@@ -1,9 +1,12 @@
-//! Which stored fields are secrets: a channel's credentials (inside its `settings` column)
-//! and a webhook subscription's signing secrets (`secret`, `previous_secret`). A new secret
-//! field is added here, and both backends seal and open it.
+//! Which stored fields are secrets: a channel's credentials (inside its `settings` column),
+//! a webhook subscription's signing secrets (`secret`, `previous_secret`) and a WhatsApp Web
+//! key store's values (`web_keys.value`). A new secret field is added here, and both
+//! backends seal and open it.
 
 use switchboard_core::channel::{Channel, ChannelSettings};
 use switchboard_core::subscription::Subscription;
+
+use crate::web_sessions::WebKeyRow;
 
 /// A record with secret fields, each sealed bound to its table, row id and field name.
 pub(crate) trait Secrets {
@@ -61,5 +64,25 @@ impl Secrets for Subscription {
             fields.push(("previous_secret", previous));
         }
         fields
+    }
+}
+
+impl Secrets for WebKeyRow {
+    const TABLE: &'static str = "web_keys";
+
+    /// `<channel>/<namespace length>:<namespace>/<key>`: the length keeps a `/` inside a
+    /// namespace or key from naming another row.
+    fn row_id(&self) -> String {
+        format!(
+            "{}/{}:{}/{}",
+            self.channel_id,
+            self.namespace.len(),
+            self.namespace,
+            self.key
+        )
+    }
+
+    fn secret_fields(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("value", &mut self.value)]
     }
 }

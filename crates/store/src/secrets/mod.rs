@@ -1,6 +1,6 @@
-//! Secrets at rest: channel credentials and webhook signing secrets are sealed with
-//! AES-256-GCM before they are written and opened after they are read, so a copy of the
-//! database holds none of them in clear.
+//! Secrets at rest: channel credentials, webhook signing secrets and WhatsApp Web key values
+//! are sealed with AES-256-GCM before they are written and opened after they are read, so a
+//! copy of the database holds none of them in clear.
 //!
 //! A sealed value is the text `enc:v1:<key id>:<base64(nonce | ciphertext)>`, bound (as
 //! associated data) to its table, row id and field, so it cannot be moved to another row or

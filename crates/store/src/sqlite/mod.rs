@@ -19,6 +19,7 @@ mod schedule;
 mod secrets;
 mod stats;
 mod templates;
+mod web_sessions;
 mod webhooks;
 
 use std::path::Path;
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0012_telegram_polls.sql"),
     include_str!("../../migrations/sqlite/0013_outbox_heads.sql"),
     include_str!("../../migrations/sqlite/0014_leases.sql"),
+    include_str!("../../migrations/sqlite/0015_web_sessions.sql"),
 ];
 
 /// A SQLite database file.

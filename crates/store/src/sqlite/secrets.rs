@@ -11,6 +11,7 @@ use super::SqliteStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, CHANNEL_COLS, SUBSCRIPTION_COLS};
 use crate::secrets::Keyring;
+use crate::web_sessions::{self, sqlite_sql};
 use crate::StoreResult;
 
 /// Seals again, under the current key, each secret that is not sealed under it (sealed with
@@ -35,6 +36,16 @@ fn reseal(c: &Connection, keys: &Keyring) -> StoreResult<u64> {
             c.execute(
                 "UPDATE subscriptions SET secret = ?2, previous_secret = ?3 WHERE id = ?1",
                 params![s.id.to_string(), s.secret, s.previous_secret],
+            )?;
+            changed += 1;
+        }
+    }
+    let sql = sqlite_sql(web_sessions::ALL_KEYS);
+    for row in query_all(c, &sql, [], web_sessions::web_key_row)? {
+        if let Some(row) = keys.resealed(row)? {
+            c.execute(
+                &sqlite_sql(web_sessions::RESEAL_KEY),
+                params![row.channel_id, row.namespace, row.key, row.value],
             )?;
             changed += 1;
         }

@@ -45,6 +45,7 @@ mod suite {
     pub use switchboard_store::conformance::schedule::*;
     pub use switchboard_store::conformance::stats::*;
     pub use switchboard_store::conformance::templates::*;
+    pub use switchboard_store::conformance::web_sessions::*;
     pub use switchboard_store::conformance::webhooks::*;
 }
 
@@ -99,4 +100,11 @@ conformance_tests!(
     scheduled_messages_wait_then_join_the_outbox,
     scheduled_messages_can_be_canceled_until_due,
     stats_count_the_message_table,
+    web_sessions_round_trip_with_their_events,
+    web_sessions_refuse_stale_fences,
+    web_sessions_key_writes_are_all_or_none,
+    web_sessions_list_keys_by_prefix_in_order,
+    web_sessions_wipe_the_keys_of_one_channel,
+    web_sessions_are_listed_by_state,
+    web_sessions_go_with_their_channel,
 );

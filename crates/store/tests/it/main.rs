@@ -8,3 +8,4 @@ mod pg_concurrency;
 mod pg_group_commit;
 mod pg_leases;
 mod secrets;
+mod web_sessions;

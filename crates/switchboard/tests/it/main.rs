@@ -33,4 +33,5 @@ mod stats_timezone;
 mod subscriptions;
 mod telegram;
 mod templates;
+mod web_sessions;
 mod webhooks;

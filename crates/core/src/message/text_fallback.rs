@@ -1,0 +1,184 @@
+//! `"fallback": "text"` on a send: a message of a kind the channel cannot carry
+//! (buttons, lists, call-to-action links on a WhatsApp Web session) is sent instead as a
+//! plain text that keeps its content — the header, the body, numbered options, the links,
+//! the footer — rather than refused with 422.
+//!
+//! ```text
+//! *Header*
+//!
+//! Body text
+//!
+//! 1. First option
+//! 2. Second option — its description
+//!
+//! _Footer_
+//! ```
+
+use serde_json::{json, Value};
+
+/// The request field asking for the fallback.
+pub const FIELD: &str = "fallback";
+
+/// What a request asks for when its kind cannot be carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// Refuse (422), the default.
+    None,
+    /// Send as text.
+    Text,
+}
+
+/// Takes `fallback` out of `request`: `"text"`, or absent / `null` / `"none"`; anything
+/// else is an error message naming the accepted values.
+pub fn take(request: &mut Value) -> Result<Fallback, String> {
+    let Some(value) = request.as_object_mut().and_then(|o| o.remove(FIELD)) else {
+        return Ok(Fallback::None);
+    };
+    match value.as_str() {
+        _ if value.is_null() => Ok(Fallback::None),
+        Some("text") => Ok(Fallback::Text),
+        Some("none") => Ok(Fallback::None),
+        _ => Err(format!(
+            "fallback: `{value}` is not a fallback; use \"text\" (send what the channel cannot carry as text) or leave it out"
+        )),
+    }
+}
+
+fn text_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The text an `interactive` object becomes; `None` when it has no text at all.
+pub fn interactive_text(interactive: &Value) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(header) = text_at(interactive, "/header/text") {
+        parts.push(format!("*{header}*"));
+    }
+    if let Some(body) = text_at(interactive, "/body/text") {
+        parts.push(body.to_string());
+    }
+    let action = &interactive["action"];
+    let mut options: Vec<String> = Vec::new();
+    for button in action["buttons"].as_array().into_iter().flatten() {
+        if let Some(title) = text_at(button, "/reply/title").or_else(|| text_at(button, "/title")) {
+            options.push(title.to_string());
+        }
+    }
+    for section in action["sections"].as_array().into_iter().flatten() {
+        for row in section["rows"].as_array().into_iter().flatten() {
+            let Some(title) = text_at(row, "/title") else {
+                continue;
+            };
+            options.push(match text_at(row, "/description") {
+                Some(d) => format!("{title} — {d}"),
+                None => title.to_string(),
+            });
+        }
+    }
+    if !options.is_empty() {
+        parts.push(
+            options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| format!("{}. {o}", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    if let (Some(label), Some(url)) = (
+        text_at(action, "/parameters/display_text"),
+        text_at(action, "/parameters/url"),
+    ) {
+        parts.push(format!("{label}: {url}"));
+    }
+    if let Some(footer) = text_at(interactive, "/footer/text") {
+        parts.push(format!("_{footer}_"));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
+}
+
+/// `request` (an interactive message) as a text message to the same recipient, keeping
+/// `context` (a reply stays a reply); `None` when it is not interactive or has no text.
+pub fn as_text(request: &Value) -> Option<Value> {
+    if request.get("type").and_then(Value::as_str) != Some("interactive") {
+        return None;
+    }
+    let body = interactive_text(&request["interactive"])?;
+    let mut text = json!({
+        "messaging_product": "whatsapp",
+        "to": request["to"],
+        "type": "text",
+        "text": {"body": body},
+    });
+    for field in ["recipient_type", "context", "biz_opaque_callback_data"] {
+        if let Some(v) = request.get(field) {
+            text[field] = v.clone();
+        }
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_become_numbered_options() {
+        let request = json!({
+            "to": "15551234567",
+            "type": "interactive",
+            "context": {"message_id": "msg_1"},
+            "interactive": {
+                "type": "button",
+                "header": {"type": "text", "text": "Order 42"},
+                "body": {"text": "Confirm your order?"},
+                "footer": {"text": "Reply with a number"},
+                "action": {"buttons": [
+                    {"type": "reply", "reply": {"id": "yes", "title": "Yes"}},
+                    {"type": "reply", "reply": {"id": "no", "title": "No"}}
+                ]}
+            }
+        });
+        let text = as_text(&request).expect("text");
+        assert_eq!(text["type"], "text");
+        assert_eq!(text["context"]["message_id"], "msg_1");
+        assert_eq!(
+            text["text"]["body"],
+            "*Order 42*\n\nConfirm your order?\n\n1. Yes\n2. No\n\n_Reply with a number_"
+        );
+    }
+
+    #[test]
+    fn lists_and_links_keep_their_content() {
+        let list = json!({"type": "list", "body": {"text": "Pick"}, "action": {"button": "Menu",
+            "sections": [{"title": "A", "rows": [{"id": "1", "title": "Tea", "description": "hot"}, {"id": "2", "title": "Juice"}]}]}});
+        assert_eq!(
+            interactive_text(&list).expect("list"),
+            "Pick\n\n1. Tea — hot\n2. Juice"
+        );
+        let cta = json!({"type": "cta_url", "body": {"text": "See"}, "action": {"name": "cta_url",
+            "parameters": {"display_text": "Open", "url": "https://example.com"}}});
+        assert_eq!(
+            interactive_text(&cta).expect("cta"),
+            "See\n\nOpen: https://example.com"
+        );
+        assert_eq!(
+            as_text(&json!({"type": "text", "text": {"body": "x"}})),
+            None
+        );
+    }
+
+    #[test]
+    fn the_field_is_taken_and_checked() {
+        let mut v = json!({"to": "1", "fallback": "text"});
+        assert_eq!(take(&mut v), Ok(Fallback::Text));
+        assert_eq!(v, json!({"to": "1"}));
+        let mut v = json!({"to": "1"});
+        assert_eq!(take(&mut v), Ok(Fallback::None));
+        let mut v = json!({"fallback": "sms"});
+        assert!(take(&mut v).expect_err("bad").contains("fallback"));
+    }
+}
