@@ -362,8 +362,15 @@ impl Server {
     }
 }
 
-/// The driver of real WhatsApp Web sessions: the `whatsapp-rust` adapter when this build has
-/// the `whatsapp-web` feature (on by default).
+/// The driver of real WhatsApp Web sessions: the `whatsapp-rust` adapter, in builds with the
+/// `whatsapp-web` feature (on by default).
+#[cfg(feature = "whatsapp-web")]
+fn upstream_web_driver() -> Option<Arc<dyn WebDriver>> {
+    Some(switchboard_waweb::driver())
+}
+
+/// A build without the `whatsapp-web` feature runs sandbox web channels only.
+#[cfg(not(feature = "whatsapp-web"))]
 fn upstream_web_driver() -> Option<Arc<dyn WebDriver>> {
     None
 }
