@@ -18,6 +18,7 @@ mod crash_small;
 mod failover_small;
 mod faults_small;
 mod media_large;
+mod web_takeover_small;
 
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
