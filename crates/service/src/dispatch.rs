@@ -526,7 +526,12 @@ async fn run(gateway: DispatchParts, settings: DispatchSettings, cancel: Cancell
         },
         gateway: gateway.clone(),
         settings: settings.clone(),
-        claims: claims::Claims::new(owner.clone(), settings.lease_ms, leases.clone()),
+        claims: claims::Claims::new(
+            owner.clone(),
+            settings.lease_ms,
+            leases.clone(),
+            gateway.web.clone(),
+        ),
     });
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();

@@ -71,19 +71,39 @@ pub(super) struct Claims {
     /// The channels this node may dispatch, when a channel is dispatched by one node at a
     /// time (PostgreSQL); `None`: every channel (SQLite, one node).
     leases: Option<ChannelLeases>,
+    /// The WhatsApp Web sessions running on this node: their channels are claimed here
+    /// whoever holds their channel lease (a session sends only on the node running it).
+    web: crate::web::WebSessions,
 }
 
 impl Claims {
     /// Claims for `owner`, leased for `lease_ms`, of the channels `leases` holds (every
     /// channel without).
-    pub(super) fn new(owner: String, lease_ms: i64, leases: Option<ChannelLeases>) -> Self {
+    pub(super) fn new(
+        owner: String,
+        lease_ms: i64,
+        leases: Option<ChannelLeases>,
+        web: crate::web::WebSessions,
+    ) -> Self {
         Self {
             owner,
             lease_ms,
             pending: Pending::default(),
             channels: Mutex::new(None),
             leases,
+            web,
         }
+    }
+
+    /// The channels this node holds, with those of the web sessions it runs.
+    fn held(&self, leases: &ChannelLeases) -> Vec<ChannelId> {
+        let mut held = leases.held().to_vec();
+        for channel in self.web.live_channels() {
+            if let Err(at) = held.binary_search(&channel) {
+                held.insert(at, channel);
+            }
+        }
+        held
     }
 
     /// Up to `free` due messages that the limiter can send now.
@@ -113,7 +133,7 @@ impl Claims {
         if left > 0 {
             // With leases, the channels this node may claim are the ones it holds: no read.
             let candidates = match &self.leases {
-                Some(leases) => leases.held().to_vec(),
+                Some(leases) => self.held(leases),
                 None => self.channel_ids(store).await?,
             };
             let others: Vec<ChannelId> = candidates
@@ -138,11 +158,15 @@ impl Claims {
         let channels = match (&self.leases, channels) {
             (None, channels) => channels,
             (Some(leases), None) => {
-                held = leases.held();
+                held = self.held(leases);
                 Some(&held[..])
             }
             (Some(leases), Some(some)) => {
-                held = some.iter().copied().filter(|c| leases.holds(*c)).collect();
+                held = some
+                    .iter()
+                    .copied()
+                    .filter(|c| leases.holds(*c) || self.web.live(*c).is_some())
+                    .collect();
                 Some(&held[..])
             }
         };

@@ -365,11 +365,17 @@ pub async fn send(
                 state.as_str(),
                 channel.id
             )),
-            _ => ConnectorError::transient(format!(
-                "the WhatsApp Web session of channel {} is {} and not connected on this node yet",
-                channel.id,
-                state.as_str()
-            )),
+            // Running (or about to) on another node, or reconnecting: that node claims it
+            // soon (the dispatcher claims the channels of the sessions it runs).
+            _ => {
+                let mut e = ConnectorError::transient(format!(
+                    "the WhatsApp Web session of channel {} is {} and not running on this node",
+                    channel.id,
+                    state.as_str()
+                ));
+                e.retry_after = Some(std::time::Duration::from_secs(1));
+                e
+            }
         });
     };
     let message = message_of(parts, channel, body).await?;

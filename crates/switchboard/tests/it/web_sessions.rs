@@ -180,9 +180,16 @@ async fn pairs_sends_receives_and_logs_out(server: &TestServer) {
         .iter()
         .filter_map(|e| e["data"]["session"]["state"].as_str().map(str::to_string))
         .collect();
-    for wanted in ["starting", "scan_qr", "working"] {
-        assert!(states.iter().any(|s| s == wanted), "{wanted} in {states:?}");
-    }
+    let at = |wanted: &str| {
+        states
+            .iter()
+            .position(|s| s == wanted)
+            .unwrap_or_else(|| panic!("{wanted} in {states:?}"))
+    };
+    assert!(
+        at("starting") < at("scan_qr") && at("scan_qr") < at("working"),
+        "in order: {states:?}"
+    );
     assert!(
         data(&events)
             .iter()
@@ -226,6 +233,59 @@ async fn pairs_sends_receives_and_logs_out(server: &TestServer) {
         .filter_map(|m| m["id"].as_str())
         .collect();
     assert!(sent_ids.contains(&wa_id.as_str()), "{on_phone}");
+
+    // An image uploaded to our media store, and a reaction to the customer's message.
+    use base64::Engine;
+    let picture = crate::media::png(2048);
+    let uploaded = server
+        .post_json(
+            "/v1/media",
+            &ctx.key,
+            json!({"data": format!("data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&picture)),
+                "filename": "photo.png"}),
+        )
+        .await;
+    assert!(
+        uploaded.code == 200 || uploaded.code == 201,
+        "{}",
+        uploaded.text
+    );
+    let media = string(&uploaded.json()["id"]);
+    let image = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": CUSTOMER, "type": "image",
+                "image": {"id": media, "caption": "your receipt"}}),
+    )
+    .await;
+    wait_status(server, &ctx.key, &image, &["delivered", "read"]).await;
+    let reaction = send_ok(
+        server,
+        &ctx,
+        &json!({"messaging_product": "whatsapp", "to": CUSTOMER, "type": "reaction",
+                "reaction": {"message_id": stored["id"], "emoji": "👍"}}),
+    )
+    .await;
+    let reacted = wait_status(server, &ctx.key, &reaction, &["sent", "delivered", "read"]).await;
+    let on_phone = phone_state(server, &ctx).await;
+    let kinds: Vec<(String, Value)> = on_phone["sent"]
+        .as_array()
+        .expect("sent")
+        .iter()
+        .map(|m| (m["kind"].as_str().unwrap_or("").to_string(), m.clone()))
+        .collect();
+    let sent_image = kinds
+        .iter()
+        .find(|(k, _)| k == "image")
+        .unwrap_or_else(|| panic!("an image on the phone: {on_phone}"));
+    assert_eq!(sent_image.1["media_size"], 2048, "{on_phone}");
+    assert!(
+        kinds
+            .iter()
+            .any(|(k, m)| k == "reaction" && m["id"].as_str() == reacted["upstream_id"].as_str()),
+        "the reaction on the phone: {on_phone}"
+    );
 
     // Buttons are refused (422) unless a text fallback is asked for.
     let buttons = json!({"messaging_product": "whatsapp", "to": CUSTOMER, "type": "interactive", "interactive": {

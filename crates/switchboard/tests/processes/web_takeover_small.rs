@@ -56,6 +56,49 @@ async fn wait_state(
     }
 }
 
+/// Sends a text through `node` and waits until it is delivered; returns its WhatsApp id.
+async fn send_and_wait(
+    client: &reqwest::Client,
+    node: &str,
+    key: &str,
+    channel: &str,
+    text: &str,
+    log: &Proc,
+) -> String {
+    let sent = call(
+        client,
+        client
+            .post(format!("{node}/v1/channels/{channel}/messages"))
+            .bearer_auth(key)
+            .json(
+                &json!({"messaging_product": "whatsapp", "to": "15551230001",
+                          "type": "text", "text": {"body": text}}),
+            ),
+    )
+    .await;
+    let id = sent["messages"][0]["id"].as_str().expect("id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let m = call(
+            client,
+            client
+                .get(format!("{node}/v1/messages/{id}"))
+                .bearer_auth(key),
+        )
+        .await;
+        let status = m["status"].as_str().unwrap_or("").to_string();
+        if ["delivered", "read"].contains(&status.as_str()) {
+            return m["upstream_id"].as_str().unwrap_or("").to_string();
+        }
+        assert!(
+            status != "failed" && Instant::now() < deadline,
+            "message {id} is {status}: {m}\n{}",
+            log.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn web_takeover_run(database_url: String) {
     let _alone = crate::alone().await;
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -113,6 +156,11 @@ async fn web_takeover_run(database_url: String) {
     wait_state(&client, &a, &key, &channel, "working", 30).await;
     let second = node("second").start("127.0.0.1:0");
     let b = second.url();
+
+    // While both live, a message accepted by the other node is sent by the session's owner
+    // (whichever node holds the channel's dispatch lease).
+    let early = send_and_wait(&client, &b, &key, &channel, "while both live", &second).await;
+    assert!(early.starts_with("3EB0"), "{early}");
 
     // The owner dies; messages are accepted by the other node meanwhile.
     first.kill9();
