@@ -115,6 +115,28 @@ async fn pair(server: &TestServer, ctx: &Ctx) -> Value {
     wait_state(server, ctx, "working").await
 }
 
+/// The sessions carried by the account's `channel.status` events, oldest first (events of
+/// the channel's own status carry none and are left out).
+async fn session_events(server: &TestServer, ctx: &Ctx) -> Vec<Value> {
+    let events = server
+        .get("/v1/events?types=channel.status&limit=500", &ctx.key)
+        .await
+        .status(200);
+    data(&events)
+        .iter()
+        .map(|e| e["data"]["session"].clone())
+        .filter(|s| !s.is_null())
+        .collect()
+}
+
+/// The states of [`session_events`].
+fn states_of(sessions: &[Value]) -> Vec<String> {
+    sessions
+        .iter()
+        .filter_map(|s| s["state"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// What the fake phone says about the session (its sent messages, its QR codes).
 async fn phone_state(server: &TestServer, ctx: &Ctx) -> Value {
     server.get(&phone(ctx, "state"), NO_KEY).await.status(200)
@@ -172,14 +194,8 @@ async fn pairs_sends_receives_and_logs_out(server: &TestServer) {
     assert!(working["qr"].is_null());
 
     // Each change was a channel.status event carrying the session, the QR code included.
-    let events = server
-        .get("/v1/events?types=channel.status", &ctx.key)
-        .await
-        .status(200);
-    let states: Vec<String> = data(&events)
-        .iter()
-        .filter_map(|e| e["data"]["session"]["state"].as_str().map(str::to_string))
-        .collect();
+    let sessions = session_events(server, &ctx).await;
+    let states = states_of(&sessions);
     let at = |wanted: &str| {
         states
             .iter()
@@ -191,10 +207,8 @@ async fn pairs_sends_receives_and_logs_out(server: &TestServer) {
         "in order: {states:?}"
     );
     assert!(
-        data(&events)
-            .iter()
-            .any(|e| e["data"]["session"]["qr"]["code"] == code.as_str()),
-        "a QR event: {events}"
+        sessions.iter().any(|s| s["qr"]["code"] == code.as_str()),
+        "a QR event: {sessions:?}"
     );
 
     // An inbound message is stored once.
@@ -410,14 +424,7 @@ async fn restart_resumes(server: TestServer) -> TestServer {
     let server = server.restart(|_| {}).await;
     // The restarted node resumes it: a second `working`, and no QR code since pairing.
     let states = eventually(20, "the session to resume", || async {
-        let events = server
-            .get("/v1/events?types=channel.status&limit=500", &ctx.key)
-            .await
-            .status(200);
-        let states: Vec<String> = data(&events)
-            .iter()
-            .filter_map(|e| e["data"]["session"]["state"].as_str().map(str::to_string))
-            .collect();
+        let states = states_of(&session_events(&server, &ctx).await);
         (states.iter().filter(|s| *s == "working").count() >= 2).then_some(states)
     })
     .await;
@@ -441,18 +448,15 @@ async fn qr_timeout(server: &TestServer) {
     let failed = wait_state(server, &ctx, "failed").await;
     assert_eq!(failed["reason"], "qr_timeout", "{failed}");
     assert!(failed["qr"].is_null());
-    let events = server
-        .get("/v1/events?types=channel.status&limit=500", &ctx.key)
-        .await
-        .status(200);
-    let numbers: Vec<i64> = data(&events)
+    let sessions = session_events(server, &ctx).await;
+    let numbers: Vec<i64> = sessions
         .iter()
-        .filter_map(|e| e["data"]["session"]["qr"]["number"].as_i64())
+        .filter_map(|s| s["qr"]["number"].as_i64())
         .collect();
     assert_eq!(
         numbers,
         vec![1, 2, 3],
-        "one event per code, three codes: {events}"
+        "one event per code, three codes: {sessions:?}"
     );
     // A new start gives new codes.
     control(server, &ctx, "start").await;
@@ -490,18 +494,8 @@ async fn reconnects(server: &TestServer) {
         .post_json(&phone(&ctx, "disconnect"), NO_KEY, json!({"clean": false}))
         .await
         .status(200);
-    let status_events = || async {
-        let events = server
-            .get("/v1/events?types=channel.status&limit=500", &ctx.key)
-            .await
-            .status(200);
-        data(&events)
-            .iter()
-            .map(|e| e["data"]["session"].clone())
-            .collect::<Vec<Value>>()
-    };
     eventually(20, "a reconnect", || async {
-        let sessions = status_events().await;
+        let sessions = session_events(server, &ctx).await;
         let drop_at = sessions.iter().position(|s| {
             s["detail"]
                 .as_str()
