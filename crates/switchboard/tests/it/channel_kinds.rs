@@ -1,6 +1,6 @@
 //! Channels of every kind: telegram, messenger, instagram and web settings are validated
-//! (400 naming the field); web, without a connector in this build, is refused as unavailable
-//! (422); a channel of another kind already in the store shows masked secrets, takes validated changes, and refuses
+//! (400 naming the field), then each kind is created (web with a stopped session); a
+//! channel of another kind already in the store shows masked secrets, takes validated changes, and refuses
 //! message kinds its capability map does not carry (422 `unsupported_message_kind`).
 
 use serde_json::{json, Value};
@@ -17,9 +17,7 @@ async fn refused_naming(server: &TestServer, key: &str, body: Value, field: &str
     assert!(text.contains(field), "{field} named in {text}");
 }
 
-async fn settings_are_validated_then_kinds_without_a_connector_are_unavailable(
-    server: &TestServer,
-) {
+async fn settings_are_validated_then_every_kind_is_created(server: &TestServer) {
     let (_, key) = create_account(server, "kinds").await;
     let cases = [
         (
@@ -85,7 +83,7 @@ async fn settings_are_validated_then_kinds_without_a_connector_are_unavailable(
     assert!(text.contains("token"), "{text}");
 
     // Telegram, Messenger and Instagram have a connector: their channels are created (their
-    // flows are tested in telegram.rs and pages.rs); web, still without one, is refused.
+    // flows are tested in telegram.rs and pages.rs).
     let created = [
         json!({"name": "bot", "kind": "telegram", "sandbox": true}),
         json!({"name": "page", "kind": "messenger", "settings": {
@@ -107,24 +105,23 @@ async fn settings_are_validated_then_kinds_without_a_connector_are_unavailable(
             .await
             .status(204);
     }
+    // Every kind can be created now; a web channel is driven by sessions, not a connector.
     let web =
         json!({"name": "web", "kind": "web", "settings": {"pairing_phone_number": "+16505551234"}});
-    let reply = server.post_json("/v1/channels", &key, &web).await;
-    let text = reply.json().to_string();
-    assert_eq!(reply.error(422), "channel_kind_unavailable", "{text}");
-    assert!(
-        text.contains("web channels are not yet supported by this build"),
-        "{text}"
-    );
-    assert!(
-        text.contains("sandbox, cloud, telegram, messenger, instagram"),
-        "names what it can create: {text}"
-    );
-    let listed = server.get("/v1/channels", &key).await.status(200);
-    assert!(
-        listed["data"].as_array().unwrap().is_empty(),
-        "nothing was stored: {listed}"
-    );
+    let channel = server
+        .post_json("/v1/channels", &key, &web)
+        .await
+        .status(201);
+    assert_eq!(channel["kind"], "web");
+    assert_eq!(channel["settings"]["pairing_phone_number"], "16505551234");
+    let session = server
+        .get(
+            &format!("/v1/channels/{}/session", channel["id"].as_str().unwrap()),
+            &key,
+        )
+        .await
+        .status(200);
+    assert_eq!(session["state"], "stopped", "{session}");
 }
 
 /// Stores a telegram channel directly (the API cannot create one in this build).
@@ -218,6 +215,6 @@ async fn a_stored_channel_of_another_kind_is_masked_validated_and_limited(server
 }
 
 on_both_backends!(
-    kinds_are_validated_then_unavailable => super::settings_are_validated_then_kinds_without_a_connector_are_unavailable,
+    kinds_are_validated_then_created => super::settings_are_validated_then_every_kind_is_created,
     stored_kinds_are_masked_and_limited => super::a_stored_channel_of_another_kind_is_masked_validated_and_limited,
 );

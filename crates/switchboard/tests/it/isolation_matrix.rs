@@ -85,7 +85,12 @@ async fn every_operation_refuses_the_wrong_caller(server: &TestServer) {
         ));
         if !operation.is_write() {
             let answer = call_operation(server, operation, &owned, Some(&fixtures.owner)).await;
-            failures.extend(expect(operation, "the owner's key", &answer, &[200, 101]));
+            // The fixture channel is a sandbox one: a web session's reads answer it with 422
+            // `not_a_web_channel`, which the handler says after the key was let through.
+            let session_read = answer.code == 422 && answer.error_code == "not_a_web_channel";
+            if !session_read {
+                failures.extend(expect(operation, "the owner's key", &answer, &[200, 101]));
+            }
         }
     }
     assert!(
