@@ -39,7 +39,8 @@ on_both_backends! {
     a_ban_fails_the_session_and_its_queued_messages => banned where quick_sessions,
     a_dropped_connection_reconnects_then_fails_past_the_limit => reconnects where few_restarts,
     the_phone_unlinking_logs_the_session_out => unlinked where quick_sessions,
-    inbound_media_and_groups_reach_webhooks => inbound_media_and_groups where quick_sessions;
+    inbound_media_and_groups_reach_webhooks => inbound_media_and_groups where quick_sessions,
+    the_bot_answers_on_a_web_channel => bot_answers where quick_sessions;
     by_value:
     a_restart_resumes_a_paired_session_without_a_qr_code => restart_resumes where quick_sessions,
 }
@@ -607,5 +608,52 @@ async fn inbound_media_and_groups(server: &TestServer) {
             .iter()
             .any(|m| m["to"] == group),
         "{on_phone}"
+    );
+}
+
+async fn bot_answers(server: &TestServer) {
+    let ctx = web_ctx(server).await;
+    let settings = server
+        .put_json(
+            &format!("/v1/channels/{}/bot", ctx.channel),
+            &ctx.key,
+            json!({"enabled": true}),
+        )
+        .await
+        .status(200);
+    assert_eq!(settings["enabled"], true, "{settings}");
+    server
+        .post_json(
+            &format!("/v1/channels/{}/bot/rules", ctx.channel),
+            &ctx.key,
+            json!({"pattern": "menu",
+                   "reply": {"type": "text", "text": {"body": "Today: soup, [name]"}}}),
+        )
+        .await
+        .status(201);
+    pair(server, &ctx).await;
+    server
+        .post_json(
+            &phone(&ctx, "inbound"),
+            NO_KEY,
+            json!({"from": CUSTOMER, "type": "text", "body": "Menu", "push_name": "Ana"}),
+        )
+        .await
+        .status(200);
+    // No 24-hour window applies, and the bot's reply goes out on the session.
+    let answer = eventually(20, "the bot's reply on the phone", || async {
+        let on_phone = phone_state(server, &ctx).await;
+        on_phone["sent"].as_array().and_then(|sent| {
+            sent.iter()
+                .find(|m| m["text"].as_str().is_some_and(|t| t.starts_with("Today")))
+                .cloned()
+        })
+    })
+    .await;
+    assert_eq!(answer["text"], "Today: soup, Ana", "{answer}");
+    assert_eq!(
+        answer["to"].as_str().map(|t| t.starts_with(CUSTOMER)),
+        Some(true),
+        "{answer}"
     );
 }
