@@ -1,5 +1,5 @@
 //! Leases ([`LeaseStore`]): work that one node must do at a time — a channel's dispatch
-//! (`channel:<id>`), later a WhatsApp Web session (`web:<id>`) — is owned through a named
+//! (`channel:<id>`), a WhatsApp Web session (`web:<id>`) — is owned through a named
 //! row holding its owner (a node id), a fencing token and an expiry.
 //!
 //! A node takes a lease when it is free (never taken, released, or expired) or already its
