@@ -339,6 +339,17 @@ impl Worker {
             Ok(receipt) => DispatchOutcome::Sent {
                 upstream_id: receipt.upstream_id,
             },
+            // The session runs on another node: leave the channel's messages to it for a
+            // while, without spending an attempt.
+            Err(e) if e.code == Some(crate::web::outbound::RUNS_ELSEWHERE) => {
+                self.claims
+                    .runs_elsewhere(channel.id, Duration::from_millis(RUNS_ELSEWHERE_MS));
+                DispatchOutcome::Retry {
+                    not_before: now_millis() + 200,
+                    error: None,
+                    attempted: false,
+                }
+            }
             Err(e) => self.after_error(m, &e),
         }
     }
@@ -486,6 +497,9 @@ impl Worker {
         }
     }
 }
+
+/// How long a node leaves a web channel's messages to the node running its session.
+const RUNS_ELSEWHERE_MS: u64 = 5_000;
 
 /// Starts the dispatcher; it stops claiming when `cancel` fires and returns once in-flight
 /// sends were recorded.

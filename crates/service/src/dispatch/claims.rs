@@ -74,6 +74,9 @@ pub(super) struct Claims {
     /// The WhatsApp Web sessions running on this node: their channels are claimed here
     /// whoever holds their channel lease (a session sends only on the node running it).
     web: crate::web::WebSessions,
+    /// Web channels whose session runs on another node, seen on a send: not claimed here
+    /// until the instant noted, so the node running the session claims their messages.
+    elsewhere: Mutex<HashMap<ChannelId, Instant>>,
 }
 
 impl Claims {
@@ -92,12 +95,39 @@ impl Claims {
             channels: Mutex::new(None),
             leases,
             web,
+            elsewhere: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Notes that `channel`'s web session runs on another node: this node leaves its
+    /// messages to that node for `for_how_long`.
+    pub(super) fn runs_elsewhere(&self, channel: ChannelId, for_how_long: Duration) {
+        let mut map = self
+            .elsewhere
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        map.retain(|_, until| *until > now);
+        map.insert(channel, now + for_how_long);
+    }
+
+    /// Whether `channel` is left to another node now.
+    fn left_elsewhere(&self, channel: ChannelId) -> bool {
+        self.elsewhere
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&channel)
+            .is_some_and(|until| *until > Instant::now())
     }
 
     /// The channels this node holds, with those of the web sessions it runs.
     fn held(&self, leases: &ChannelLeases) -> Vec<ChannelId> {
-        let mut held = leases.held().to_vec();
+        let mut held: Vec<ChannelId> = leases
+            .held()
+            .iter()
+            .copied()
+            .filter(|c| !self.left_elsewhere(*c))
+            .collect();
         for channel in self.web.live_channels() {
             if let Err(at) = held.binary_search(&channel) {
                 held.insert(at, channel);
@@ -165,7 +195,10 @@ impl Claims {
                 held = some
                     .iter()
                     .copied()
-                    .filter(|c| leases.holds(*c) || self.web.live(*c).is_some())
+                    .filter(|c| {
+                        (leases.holds(*c) && !self.left_elsewhere(*c))
+                            || self.web.live(*c).is_some()
+                    })
                     .collect();
                 Some(&held[..])
             }

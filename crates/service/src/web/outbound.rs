@@ -27,6 +27,10 @@ use crate::media::{ByteStream, Media};
 /// Meta's code for a recipient that is not on WhatsApp, reused for web sessions.
 pub const NOT_ON_WHATSAPP: u32 = 131026;
 
+/// Our code of a send that reached a node where the channel's session does not run, while
+/// it runs (or is starting) elsewhere: the dispatcher leaves the message to that node.
+pub const RUNS_ELSEWHERE: u32 = 1_000_001;
+
 /// What sending on a session uses.
 pub struct WebSend<'a> {
     /// The store (media records, quoted messages, the session's state).
@@ -374,6 +378,7 @@ pub async fn send(
                     state.as_str()
                 ));
                 e.retry_after = Some(std::time::Duration::from_secs(1));
+                e.code = Some(RUNS_ELSEWHERE);
                 e
             }
         });
