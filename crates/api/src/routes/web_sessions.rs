@@ -253,7 +253,7 @@ async fn restart_session(
 }
 
 /// Logs the session out: unlinks the device from the phone, wipes its keys and leaves it
-/// `stopped` and unpaired; the next start shows QR codes. Must reach the node running the
+/// `failed` with reason `logged_out`, unpaired; the next start shows QR codes. Must reach the node running the
 /// session (409 `session_on_other_node` names it).
 #[utoipa::path(post, path = "/v1/channels/{id}/logout", tag = "web sessions",
     params(("id" = String, Path, description = "Channel id (`ch_…`) of a `web` channel")),
