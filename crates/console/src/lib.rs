@@ -78,6 +78,13 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/channels/sandbox", post(pages::channels::add_sandbox))
         .route("/channels/{id}", get(pages::channels::detail))
         .route("/channels/{id}/delete", post(pages::channels::delete))
+        .route("/channels/web", post(pages::channels::add_web))
+        .route(
+            "/channels/{id}/session/{action}",
+            post(pages::web_pairing::act),
+        )
+        .route("/channels/{id}/pair", post(pages::web_pairing::pair))
+        .route("/channels/{id}/qr.png", get(pages::web_pairing::qr_png))
         .route("/events", get(pages::events::list))
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))

@@ -3,7 +3,8 @@
 //! HTML fragments the pages swap in with htmx's SSE extension:
 //!
 //! - `scope=channels`: on each `channel.status`, `status-<channel id>` with the new badge;
-//! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row;
+//! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row
+//!   and, for a WhatsApp Web channel's session change, `pairing` with its pairing panel;
 //! - `scope=events`: `event` with the event's row.
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
@@ -66,6 +67,8 @@ struct Live {
     cursor: Option<String>,
     pending: VecDeque<SseEvent>,
     checked: Instant,
+    /// The CSRF token the pairing panel's forms carry (empty: a read-only key, no forms).
+    csrf: String,
 }
 
 impl Live {
@@ -94,6 +97,11 @@ impl Live {
                 Ok(page) if !page.items.is_empty() => {
                     for e in &page.items {
                         self.cursor = Some(e.cursor.clone());
+                        if self.scope == Scope::Channel && e.data.get("session").is_some() {
+                            if let Some(panel) = self.pairing(e).await {
+                                self.pending.push_back(panel);
+                            }
+                        }
                         self.pending.extend(render(self.scope, e));
                     }
                 }
@@ -104,6 +112,22 @@ impl Live {
                 }
             }
         }
+    }
+}
+
+impl Live {
+    /// The `pairing` fragment after a web session's change: the panel of the session as it
+    /// is now (a later change has its own event). `None` when it cannot be read (the channel
+    /// was deleted, the store failed: the stream goes on).
+    async fn pairing(&self, e: &Event) -> Option<SseEvent> {
+        let channel_id = e.channel_id?;
+        let store: &dyn Store = self.state.app.store().as_ref();
+        let channel = store.get_channel(self.account, channel_id).await.ok()??;
+        let panel = crate::pages::web_pairing::panel(&self.state, &channel, self.csrf.clone())
+            .await
+            .ok()??;
+        let html = askama::Template::render(&panel).ok()?.replace('\n', "");
+        Some(SseEvent::default().event("pairing").data(html))
     }
 }
 
@@ -205,6 +229,11 @@ pub async fn stream(
         1,
     )
     .await?;
+    let csrf = if key.permission.allows(switchboard_core::key::Permission::Manage) {
+        signed.session.csrf_token.clone()
+    } else {
+        String::new()
+    };
     let slot = state.app.streams.open(key.key_id)?;
     let live = Live {
         _slot: slot,
@@ -216,6 +245,7 @@ pub async fn stream(
         cursor,
         pending: VecDeque::new(),
         checked: Instant::now(),
+        csrf,
     };
     let events = stream::unfold(live, |mut live| async move {
         let message = live.next().await?;

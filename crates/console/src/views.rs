@@ -45,7 +45,7 @@ impl Badge {
     /// The CSS modifier of the status (a fixed set, whatever the status text).
     pub fn tone(&self) -> &'static str {
         match self.status.as_str() {
-            "active" | "working" | "connected" => "ok",
+            "active" | "working" | "connected" | "paired" => "ok",
             "error" | "failed" | "deleted" | "logged_out" => "bad",
             _ => "wait",
         }
@@ -123,6 +123,30 @@ impl From<&Event> for TimelineRow {
             Some(v) if !v.is_null() => v.to_string(),
             _ => String::new(),
         };
+        // A WhatsApp Web session's change carries the session instead of a channel status.
+        if let Some(session) = e.data.get("session") {
+            let field = |name: &str| {
+                session
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let reason = match (field("reason"), field("detail")) {
+                (r, d) if r.is_empty() => d,
+                (r, d) if d.is_empty() => r,
+                (r, d) => format!("{r}: {d}"),
+            };
+            return TimelineRow {
+                at: to_rfc3339(e.created_at),
+                badge: Badge {
+                    status: field("state"),
+                },
+                previous: text("previous_state"),
+                reason,
+                error,
+            };
+        }
         TimelineRow {
             at: to_rfc3339(e.created_at),
             badge: Badge {
@@ -213,6 +237,20 @@ mod tests {
         .unwrap();
         assert!(timeline.contains("badge bad") && timeline.contains("from active"));
         assert!(!timeline.contains("<script>"), "{timeline}");
+    }
+
+    #[test]
+    fn a_web_session_change_shows_its_state_reason_and_detail() {
+        let row = TimelineRow::from(&event(
+            "channel.status",
+            json!({"session": {"state": "failed", "reason": "qr_timeout",
+                   "detail": "<b>no scan</b>"}, "previous_state": "scan_qr"}),
+        ));
+        assert_eq!(row.badge.status, "failed");
+        assert_eq!(row.previous, "scan_qr");
+        assert_eq!(row.reason, "qr_timeout: <b>no scan</b>");
+        let html = row.render().unwrap();
+        assert!(html.contains("badge bad") && !html.contains("<b>"), "{html}");
     }
 
     #[test]

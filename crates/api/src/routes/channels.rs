@@ -34,8 +34,9 @@ pub struct CreateChannel {
     /// Display name, 1–100 characters.
     pub name: String,
     /// `sandbox` (WhatsApp on the built-in emulator), `cloud` (Meta's WhatsApp Cloud API),
-    /// `telegram`, `messenger`, `instagram` or `web` (WhatsApp Web). A kind this build has no
-    /// connector for is validated and then refused with 422 `channel_kind_unavailable`.
+    /// `telegram`, `messenger`, `instagram` or `web` (WhatsApp Web). A kind this build cannot run
+    /// (a real `web` channel without the `whatsapp-web` feature, a sandbox one with the sandbox
+    /// off) is validated and then refused with 422 `channel_kind_unavailable`.
     #[schema(example = "cloud")]
     pub kind: String,
     /// For telegram, messenger, instagram and web: talk to the built-in emulator instead of
@@ -238,7 +239,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody),
-        (status = 422, description = "`channel_kind_unavailable`: the kind is valid but this build has no connector for it; `public_url_required`: a telegram channel receiving by webhook needs `public_url` configured", body = crate::error::ErrorBody),
+        (status = 422, description = "`channel_kind_unavailable`: the kind is valid but this build cannot run it (a real web channel without the `whatsapp-web` feature, a sandbox web channel with the sandbox off); `public_url_required`: a telegram channel receiving by webhook needs `public_url` configured", body = crate::error::ErrorBody),
     ))]
 async fn create_channel(
     State(state): State<AppState>,
@@ -279,6 +280,7 @@ async fn create_channel(
     let channel = channels::create(
         state.store().as_ref(),
         &state.gateway.upstream,
+        &state.gateway.web,
         key.account_id,
         input,
     )

@@ -14,7 +14,7 @@ use switchboard_service::channels::{self, NewChannel};
 use switchboard_store::messages::EventFilter;
 use switchboard_store::PageRequest;
 
-use super::html;
+use super::{html, web_pairing};
 use crate::csrf::Posted;
 use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
@@ -34,6 +34,8 @@ struct ChannelsPage {
     shell: Shell,
     channels: Vec<ChannelRow>,
     can_manage: bool,
+    /// Whether the sandbox runs (the web form offers the fake phone).
+    sandbox: bool,
     flash: Option<String>,
     after: Option<String>,
 }
@@ -46,6 +48,8 @@ struct ChannelPage {
     shell: Shell,
     channel: ChannelRow,
     timeline: Vec<TimelineRow>,
+    /// A web channel's pairing panel, rendered.
+    pairing: Option<String>,
     can_manage: bool,
     after: Option<String>,
 }
@@ -87,6 +91,7 @@ pub async fn list(
         shell: Shell::of(&signed, "channels"),
         channels: listed.items.iter().map(ChannelRow::from).collect(),
         can_manage: key.permission.allows(Permission::Manage) && key.channel_id.is_none(),
+        sandbox: state.app.sandbox.is_some(),
         flash,
         after: tail.cursor,
     })
@@ -123,6 +128,7 @@ pub async fn add_sandbox(
     let channel = channels::create(
         store.as_ref(),
         &state.app.gateway.upstream,
+        &state.app.gateway.web,
         key.account_id,
         NewChannel {
             name,
@@ -139,6 +145,35 @@ pub async fn add_sandbox(
         );
     }
     Ok(Redirect::to(&format!("/console/channels?added={}", channel.id)).into_response())
+}
+
+/// `POST /console/channels/web`: adds a WhatsApp Web channel named after the form's `name`
+/// (or `WhatsApp Web N`), on the emulator's fake phone when `sandbox` is ticked, then opens
+/// its page, where the pairing panel starts pairing.
+pub async fn add_web(State(state): State<ConsoleState>, posted: Posted) -> ConsoleResult<Response> {
+    let key = posted.signed.key()?;
+    switchboard_api::auth::Principal::Key(key.clone()).require_key(Permission::Manage)?;
+    key.require_account_wide()?;
+    let store = state.app.store();
+    let name = match posted.fields.get("name").map(|n| n.trim()) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => "WhatsApp Web".to_string(),
+    };
+    let sandbox = posted.fields.get("sandbox").is_some_and(|v| v == "true");
+    let channel = channels::create(
+        store.as_ref(),
+        &state.app.gateway.upstream,
+        &state.app.gateway.web,
+        key.account_id,
+        NewChannel {
+            name,
+            kind: Some(ChannelKind::Web),
+            sandbox: Some(sandbox),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/console/channels/{}", channel.id)).into_response())
 }
 
 /// `GET /console/channels/{id}`.
@@ -180,12 +215,23 @@ pub async fn detail(
         }
     }
     let timeline = events.iter().rev().map(TimelineRow::from).collect();
+    let can_manage = key.permission.allows(Permission::Manage);
+    let csrf = if can_manage {
+        signed.session.csrf_token.clone()
+    } else {
+        String::new()
+    };
+    let pairing = match web_pairing::panel(&state, &channel, csrf).await? {
+        Some(panel) => Some(panel.render()?),
+        None => None,
+    };
     html(ChannelPage {
         title: "Channel",
         shell: Shell::of(&signed, "channels"),
         channel: ChannelRow::from(&channel),
         timeline,
-        can_manage: key.permission.allows(Permission::Manage),
+        pairing,
+        can_manage,
         after: tail.cursor,
     })
 }
@@ -252,6 +298,7 @@ mod tests {
             shell: shell(),
             channels,
             can_manage: true,
+            sandbox: true,
             flash: None,
             after: Some("12".into()),
         }

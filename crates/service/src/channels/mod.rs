@@ -3,7 +3,7 @@
 //! WhatsApp Cloud channels (`cloud`, `sandbox`) take their settings as top-level fields, as
 //! they always have; the other kinds (`telegram`, `messenger`, `instagram`, `web`) take them
 //! under `settings` ([`kinds`]). A kind is validated fully first, then refused with
-//! `channel_kind_unavailable` when this build has no connector for it.
+//! `channel_kind_unavailable` when this build cannot run it (see [`create`]).
 
 pub mod by_number;
 pub mod display;
@@ -24,6 +24,7 @@ use switchboard_store::{Page, PageRequest, Store};
 pub use kinds::SettingsInput;
 
 use crate::upstream::Upstream;
+use crate::web::WebSessions;
 use crate::{ServiceError, ServiceResult};
 
 /// Input for a new channel; Cloud fields are required for `cloud` and ignored for `sandbox`,
@@ -261,31 +262,38 @@ pub fn build(account: AccountId, input: NewChannel) -> ServiceResult<Channel> {
 }
 
 /// Creates a channel (with its `channel.status` event, `active`). Its settings are validated
-/// first; a kind `upstream` has no connector for is then refused
-/// (`channel_kind_unavailable`) and nothing is stored.
+/// first; a kind this build cannot run is then refused (`channel_kind_unavailable`) and
+/// nothing is stored: a kind `upstream` has no connector for, a `web` channel whose session
+/// has no driver (a real one in a build without the `whatsapp-web` feature, a sandbox one
+/// with the sandbox off).
 pub async fn create(
     store: &dyn Store,
     upstream: &Upstream,
+    web: &WebSessions,
     account: AccountId,
     input: NewChannel,
 ) -> ServiceResult<Channel> {
     let channel = build(account, input)?;
-    // Web channels are driven by sessions (crate::web), not connectors.
-    let available = |kind: ChannelKind| kind == ChannelKind::Web || upstream.has_kind(kind);
-    if !available(channel.kind) {
+    let unavailable = match channel.kind {
+        // Web channels are driven by sessions (crate::web), not connectors.
+        ChannelKind::Web => web.driver_for(&channel).err(),
+        kind if !upstream.has_kind(kind) => Some(format!(
+            "{} channels are not supported by this build: it has no {} connector; the kinds it can create are {}",
+            kind.as_str(),
+            kind.as_str(),
+            ChannelKind::ALL
+                .into_iter()
+                .filter(|k| *k == ChannelKind::Web || upstream.has_kind(*k))
+                .map(ChannelKind::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    };
+    if let Some(message) = unavailable {
         return Err(ServiceError::Unprocessable {
             code: "channel_kind_unavailable",
-            message: format!(
-                "{} channels are not yet supported by this build: it has no {} connector yet; the kinds it can create are {}",
-                channel.kind.as_str(),
-                channel.kind.as_str(),
-                ChannelKind::ALL
-                    .into_iter()
-                    .filter(|k| available(*k))
-                    .map(ChannelKind::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            message,
         });
     }
     store

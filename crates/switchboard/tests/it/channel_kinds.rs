@@ -105,9 +105,16 @@ async fn settings_are_validated_then_every_kind_is_created(server: &TestServer) 
             .await
             .status(204);
     }
-    // Every kind can be created now; a web channel is driven by sessions, not a connector.
+    // A web channel is driven by sessions, not a connector: a real one needs the WhatsApp Web
+    // library, which a build without the `whatsapp-web` feature lacks.
     let web =
         json!({"name": "web", "kind": "web", "settings": {"pairing_phone_number": "+16505551234"}});
+    if cfg!(not(feature = "whatsapp-web")) {
+        let refused = server.post_json("/v1/channels", &key, &web).await;
+        assert_eq!(refused.error(422), "channel_kind_unavailable");
+        assert!(refused.json().to_string().contains("whatsapp-web"));
+        return;
+    }
     let channel = server
         .post_json("/v1/channels", &key, &web)
         .await
@@ -214,7 +221,29 @@ async fn a_stored_channel_of_another_kind_is_masked_validated_and_limited(server
     server.delete(&path, &key).await.status(204);
 }
 
+/// With the sandbox off, a sandbox web channel has no fake phone to drive it: refused with
+/// 422 `channel_kind_unavailable` naming the setting, and nothing is stored.
+async fn a_sandbox_web_channel_needs_the_sandbox(server: &TestServer) {
+    let (_, key) = create_account(server, "no sandbox").await;
+    let refused = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            &json!({"name": "phone", "kind": "web", "sandbox": true}),
+        )
+        .await;
+    assert_eq!(refused.error(422), "channel_kind_unavailable");
+    assert!(refused.json().to_string().contains("sandbox.enabled"));
+    let listed = server.get("/v1/channels", &key).await.status(200);
+    assert_eq!(listed["data"], json!([]), "{listed}");
+}
+
+fn sandbox_off(c: &mut switchboard::config::Config) {
+    c.sandbox.enabled = false;
+}
+
 on_both_backends!(
     kinds_are_validated_then_created => super::settings_are_validated_then_every_kind_is_created,
+    a_sandbox_web_channel_needs_the_sandbox => super::a_sandbox_web_channel_needs_the_sandbox where super::sandbox_off,
     stored_kinds_are_masked_and_limited => super::a_stored_channel_of_another_kind_is_masked_validated_and_limited,
 );

@@ -105,91 +105,79 @@ fn text(body: &str, preview_url: bool, context: Option<wa::ContextInfo>) -> wa::
     }
 }
 
+/// A media message struct of type `$ty` with the upload's CDN fields set, the message's MIME
+/// type, and `$extra` fields; the five kinds differ only in their extra fields.
+macro_rules! uploaded_media {
+    ($($ty:ident)::+, $up:expr, $mime:expr, { $($extra:tt)* }) => {
+        $($ty)::+ {
+            url: Some($up.url.clone()),
+            direct_path: Some($up.direct_path.clone()),
+            media_key: Some($up.media_key.clone()),
+            file_sha256: Some($up.file_sha256.clone()),
+            file_enc_sha256: Some($up.file_enc_sha256.clone()),
+            file_length: Some($up.file_length),
+            media_key_timestamp: Some($up.media_key_timestamp),
+            mimetype: $mime,
+            $($extra)*
+            ..Default::default()
+        }
+    };
+}
+
 fn media(m: &OutboundMedia, up: &Uploaded, context: Option<wa::ContextInfo>) -> wa::Message {
     let context_info = context.map(MessageField::some).unwrap_or_default();
     let mime = Some(m.mime_type.clone());
     match m.kind {
         MediaKind::Image => wa::Message {
-            image_message: MessageField::some(wa::message::ImageMessage {
-                url: Some(up.url.clone()),
-                direct_path: Some(up.direct_path.clone()),
-                media_key: Some(up.media_key.clone()),
-                file_sha256: Some(up.file_sha256.clone()),
-                file_enc_sha256: Some(up.file_enc_sha256.clone()),
-                file_length: Some(up.file_length),
-                media_key_timestamp: Some(up.media_key_timestamp),
-                mimetype: mime,
-                caption: m.caption.clone(),
-                context_info,
-                ..Default::default()
-            }),
+            image_message: MessageField::some(
+                uploaded_media!(wa::message::ImageMessage, up, mime, {
+                    caption: m.caption.clone(),
+                    context_info,
+                }),
+            ),
             ..Default::default()
         },
         MediaKind::Video => wa::Message {
-            video_message: MessageField::some(wa::message::VideoMessage {
-                url: Some(up.url.clone()),
-                direct_path: Some(up.direct_path.clone()),
-                media_key: Some(up.media_key.clone()),
-                file_sha256: Some(up.file_sha256.clone()),
-                file_enc_sha256: Some(up.file_enc_sha256.clone()),
-                file_length: Some(up.file_length),
-                media_key_timestamp: Some(up.media_key_timestamp),
-                streaming_sidecar: up.streaming_sidecar.clone(),
-                mimetype: mime,
-                caption: m.caption.clone(),
-                context_info,
-                ..Default::default()
-            }),
+            video_message: MessageField::some(
+                uploaded_media!(wa::message::VideoMessage, up, mime, {
+                    streaming_sidecar: up.streaming_sidecar.clone(),
+                    caption: m.caption.clone(),
+                    context_info,
+                }),
+            ),
             ..Default::default()
         },
         MediaKind::Audio => wa::Message {
-            audio_message: MessageField::some(wa::message::AudioMessage {
-                url: Some(up.url.clone()),
-                direct_path: Some(up.direct_path.clone()),
-                media_key: Some(up.media_key.clone()),
-                file_sha256: Some(up.file_sha256.clone()),
-                file_enc_sha256: Some(up.file_enc_sha256.clone()),
-                file_length: Some(up.file_length),
-                media_key_timestamp: Some(up.media_key_timestamp),
-                streaming_sidecar: up.streaming_sidecar.clone(),
-                mimetype: mime,
-                ptt: Some(m.voice),
-                context_info,
-                ..Default::default()
-            }),
+            audio_message: MessageField::some(
+                uploaded_media!(wa::message::AudioMessage, up, mime, {
+                    streaming_sidecar: up.streaming_sidecar.clone(),
+                    ptt: Some(m.voice),
+                    context_info,
+                }),
+            ),
             ..Default::default()
         },
         MediaKind::Document => wa::Message {
-            document_message: MessageField::some(wa::message::DocumentMessage {
-                url: Some(up.url.clone()),
-                direct_path: Some(up.direct_path.clone()),
-                media_key: Some(up.media_key.clone()),
-                file_sha256: Some(up.file_sha256.clone()),
-                file_enc_sha256: Some(up.file_enc_sha256.clone()),
-                file_length: Some(up.file_length),
-                media_key_timestamp: Some(up.media_key_timestamp),
-                mimetype: mime,
-                caption: m.caption.clone(),
-                file_name: m.filename.clone(),
-                title: m.filename.clone(),
-                context_info,
-                ..Default::default()
-            }),
+            document_message: MessageField::some(uploaded_media!(
+                wa::message::DocumentMessage,
+                up,
+                mime,
+                {
+                    caption: m.caption.clone(),
+                    file_name: m.filename.clone(),
+                    title: m.filename.clone(),
+                    context_info,
+                }
+            )),
             ..Default::default()
         },
         MediaKind::Sticker => wa::Message {
-            sticker_message: MessageField::some(wa::message::StickerMessage {
-                url: Some(up.url.clone()),
-                direct_path: Some(up.direct_path.clone()),
-                media_key: Some(up.media_key.clone()),
-                file_sha256: Some(up.file_sha256.clone()),
-                file_enc_sha256: Some(up.file_enc_sha256.clone()),
-                file_length: Some(up.file_length),
-                media_key_timestamp: Some(up.media_key_timestamp),
-                mimetype: mime,
-                context_info,
-                ..Default::default()
-            }),
+            sticker_message: MessageField::some(uploaded_media!(
+                wa::message::StickerMessage,
+                up,
+                mime,
+                { context_info, }
+            )),
             ..Default::default()
         },
     }
