@@ -79,6 +79,7 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/channels/{id}", get(pages::channels::detail))
         .route("/channels/{id}/delete", post(pages::channels::delete))
         .route("/channels/web", post(pages::channels::add_web))
+        .route("/channels/add", post(pages::channels::add))
         .route(
             "/channels/{id}/session/{action}",
             post(pages::web_pairing::act),

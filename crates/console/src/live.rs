@@ -229,7 +229,10 @@ pub async fn stream(
         1,
     )
     .await?;
-    let csrf = if key.permission.allows(switchboard_core::key::Permission::Manage) {
+    let csrf = if key
+        .permission
+        .allows(switchboard_core::key::Permission::Manage)
+    {
         signed.session.csrf_token.clone()
     } else {
         String::new()

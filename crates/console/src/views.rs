@@ -250,7 +250,10 @@ mod tests {
         assert_eq!(row.previous, "scan_qr");
         assert_eq!(row.reason, "qr_timeout: <b>no scan</b>");
         let html = row.render().unwrap();
-        assert!(html.contains("badge bad") && !html.contains("<b>"), "{html}");
+        assert!(
+            html.contains("badge bad") && !html.contains("<b>"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -178,7 +178,9 @@ fn webhook_url(state: &AppState, channel: &Channel) -> Option<String> {
     ))
 }
 
-fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
+/// A channel as the API shows it, secrets masked; the verification token in full only when
+/// `reveal_verify_token` (the creation answer, the console's "channel added" page).
+pub fn view(state: &AppState, channel: Channel, reveal_verify_token: bool) -> ChannelView {
     let webhook_url = webhook_url(state, &channel);
     let display_phone_number = match (channel.kind, channel.settings.cloud()) {
         (Kind::Sandbox, Some(s)) => Some(sandbox_display_number(&s.phone_number_id)),
@@ -252,17 +254,6 @@ async fn create_channel(
             body.kind
         ))
     })?;
-    // A bot that receives by webhook needs an address Telegram can call (asked once its
-    // settings are valid, so a bad field is named first).
-    let webhook_bot = kind == Kind::Telegram
-        && body.sandbox != Some(true)
-        && body.settings.as_ref().is_some_and(|s| {
-            let valid = channels::kinds::build(kind, false, SettingsInput::from(s.clone())).is_ok();
-            valid && s.inbound.as_deref().map(str::trim) != Some("polling")
-        });
-    if webhook_bot && !state.settings.public_url_configured {
-        return Err(public_url_required());
-    }
     let input = NewChannel {
         name: body.name,
         kind: Some(kind),
@@ -277,18 +268,40 @@ async fn create_channel(
         api_version: body.api_version,
         timezone: body.timezone,
     };
+    let channel = create_connected(&state, key.account_id, input).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, channel, true))))
+}
+
+/// Creates a channel as `POST /v1/channels` does (the console's add forms too), then connects
+/// it: the sandbox learns a sandbox channel, a telegram bot is pointed at this server, and the
+/// upstream's templates are synced in the background. A telegram bot receiving by webhook
+/// needs `public_url` (asked once its settings are valid, so a bad field is named first).
+pub async fn create_connected(
+    state: &AppState,
+    account: switchboard_core::id::AccountId,
+    input: NewChannel,
+) -> ApiResult<switchboard_core::channel::Channel> {
+    let webhook_bot = input.kind == Some(Kind::Telegram)
+        && input.sandbox != Some(true)
+        && input.settings.as_ref().is_some_and(|s| {
+            let valid = channels::kinds::build(Kind::Telegram, false, s.clone()).is_ok();
+            valid && s.inbound.as_deref().map(str::trim) != Some("polling")
+        });
+    if webhook_bot && !state.settings.public_url_configured {
+        return Err(public_url_required());
+    }
     let channel = channels::create(
         state.store().as_ref(),
         &state.gateway.upstream,
         &state.gateway.web,
-        key.account_id,
+        account,
         input,
     )
     .await?;
     if let Some(sandbox) = &state.sandbox {
         super::sandbox::register_channel(sandbox, &state.settings.local_url, &channel);
     }
-    connect_telegram(&state, &channel).await;
+    connect_telegram(state, &channel).await;
     // Learn the upstream's existing templates now, in the background, so the first template
     // send does not wait for a sync (a failure is retried by the sync worker and on demand).
     let (parts, new_channel) = (TemplateParts::from(&state.gateway), channel.clone());
@@ -297,7 +310,7 @@ async fn create_channel(
             tracing::debug!(channel_id = %new_channel.id, error = %e, "initial template sync failed");
         }
     });
-    Ok((StatusCode::CREATED, Json(view(&state, channel, true))))
+    Ok(channel)
 }
 
 /// The refusal of a telegram webhook bot on a server without a configured public URL.

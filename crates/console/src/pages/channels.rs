@@ -6,11 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use switchboard_api::routes::channels::create_connected;
 use switchboard_core::channel::ChannelKind;
 use switchboard_core::event::CHANNEL_STATUS;
 use switchboard_core::id::{ChannelId, ChannelMarker};
 use switchboard_core::key::Permission;
-use switchboard_service::channels::{self, NewChannel};
+use switchboard_service::channels::{self, NewChannel, SettingsInput};
 use switchboard_store::messages::EventFilter;
 use switchboard_store::PageRequest;
 
@@ -125,10 +126,8 @@ pub async fn add_sandbox(
             format!("sandbox {}", count + 1)
         }
     };
-    let channel = channels::create(
-        store.as_ref(),
-        &state.app.gateway.upstream,
-        &state.app.gateway.web,
+    let channel = create_connected(
+        &state.app,
         key.account_id,
         NewChannel {
             name,
@@ -137,13 +136,6 @@ pub async fn add_sandbox(
         },
     )
     .await?;
-    if let Some(sandbox) = &state.app.sandbox {
-        switchboard_api::routes::sandbox::register_channel(
-            sandbox,
-            &state.app.settings.local_url,
-            &channel,
-        );
-    }
     Ok(Redirect::to(&format!("/console/channels?added={}", channel.id)).into_response())
 }
 
@@ -154,16 +146,13 @@ pub async fn add_web(State(state): State<ConsoleState>, posted: Posted) -> Conso
     let key = posted.signed.key()?;
     switchboard_api::auth::Principal::Key(key.clone()).require_key(Permission::Manage)?;
     key.require_account_wide()?;
-    let store = state.app.store();
     let name = match posted.fields.get("name").map(|n| n.trim()) {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => "WhatsApp Web".to_string(),
     };
     let sandbox = posted.fields.get("sandbox").is_some_and(|v| v == "true");
-    let channel = channels::create(
-        store.as_ref(),
-        &state.app.gateway.upstream,
-        &state.app.gateway.web,
+    let channel = create_connected(
+        &state.app,
         key.account_id,
         NewChannel {
             name,
@@ -174,6 +163,107 @@ pub async fn add_web(State(state): State<ConsoleState>, posted: Posted) -> Conso
     )
     .await?;
     Ok(Redirect::to(&format!("/console/channels/{}", channel.id)).into_response())
+}
+
+/// The page after adding a channel of a Meta kind or Telegram: where its upstream posts, and
+/// the verify token, shown this once.
+#[derive(Template)]
+#[template(path = "channel_added.html")]
+struct ChannelAddedPage {
+    title: &'static str,
+    shell: Shell,
+    id: String,
+    name: String,
+    kind: String,
+    webhook_url: Option<String>,
+    verify_token: Option<String>,
+}
+
+/// The kinds the "add a channel" form takes.
+const FORM_KINDS: [ChannelKind; 4] = [
+    ChannelKind::Cloud,
+    ChannelKind::Telegram,
+    ChannelKind::Messenger,
+    ChannelKind::Instagram,
+];
+
+/// `POST /console/channels/add`: adds a cloud, telegram, messenger or instagram channel from
+/// the form's fields (those of other kinds ignored), then shows its webhook URL and verify
+/// token once. A bad field is the API's 400, naming it.
+pub async fn add(State(state): State<ConsoleState>, posted: Posted) -> ConsoleResult<Response> {
+    let key = posted.signed.key()?;
+    switchboard_api::auth::Principal::Key(key.clone()).require_key(Permission::Manage)?;
+    key.require_account_wide()?;
+    let field = |name: &str| {
+        posted
+            .fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let kind = field("kind")
+        .and_then(|k| ChannelKind::parse(&k))
+        .filter(|k| FORM_KINDS.contains(k))
+        .ok_or_else(|| {
+            ConsoleError::Page(
+                StatusCode::BAD_REQUEST,
+                "kind: choose cloud, telegram, messenger or instagram".into(),
+            )
+        })?;
+    let name = field("name").unwrap_or_default();
+    let input = if kind == ChannelKind::Cloud {
+        NewChannel {
+            name,
+            kind: Some(kind),
+            phone_number_id: field("phone_number_id"),
+            waba_id: field("waba_id"),
+            access_token: field("access_token"),
+            app_secret: field("app_secret"),
+            ..Default::default()
+        }
+    } else {
+        let mut settings = SettingsInput::default();
+        match kind {
+            ChannelKind::Telegram => {
+                settings.bot_token = field("bot_token");
+                if field("polling").is_some() {
+                    settings.inbound = Some("polling".into());
+                }
+            }
+            ChannelKind::Messenger => {
+                settings.page_id = field("page_id");
+                settings.page_access_token = field("page_access_token");
+                settings.app_secret = field("app_secret");
+            }
+            _ => {
+                settings.ig_account_id = field("ig_account_id");
+                settings.page_id = field("page_id");
+                settings.access_token = field("access_token");
+                settings.app_secret = field("app_secret");
+            }
+        }
+        NewChannel {
+            name,
+            kind: Some(kind),
+            settings: Some(settings),
+            ..Default::default()
+        }
+    };
+    let channel = create_connected(&state.app, key.account_id, input).await?;
+    let view = switchboard_api::routes::channels::view(&state.app, channel, true);
+    let verify_token = view
+        .verify_token
+        .clone()
+        .or_else(|| view.settings.as_ref().and_then(|s| s.verify_token.clone()));
+    html(ChannelAddedPage {
+        title: "Channel added",
+        shell: Shell::of(&posted.signed, "channels"),
+        id: view.id,
+        name: view.name,
+        kind: view.kind,
+        webhook_url: view.webhook_url,
+        verify_token,
+    })
 }
 
 /// `GET /console/channels/{id}`.

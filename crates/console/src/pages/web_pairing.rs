@@ -82,9 +82,7 @@ impl PairingPanel {
                 .map(|r| r.as_str().to_string())
                 .unwrap_or_default(),
             detail: session.detail.clone().unwrap_or_default(),
-            paired_name: paired
-                .and_then(|p| p.push_name.clone())
-                .unwrap_or_default(),
+            paired_name: paired.and_then(|p| p.push_name.clone()).unwrap_or_default(),
             paired_jid: paired.map(|p| p.jid.clone()).unwrap_or_default(),
             qr: session.qr.as_ref().map(|q| QrShown {
                 number: q.number,
@@ -277,7 +275,10 @@ mod tests {
             !html.contains("2@secret"),
             "the code is drawn, never written"
         );
-        assert!(html.contains("/session/stop"), "a pairing session can be stopped");
+        assert!(
+            html.contains("/session/stop"),
+            "a pairing session can be stopped"
+        );
     }
 
     #[test]
@@ -292,12 +293,18 @@ mod tests {
         let html = PairingPanel::of(&s, String::new()).render().unwrap();
         assert!(html.contains("Paired as"));
         assert!(!html.contains("<script>alert"), "{html}");
-        assert!(!html.contains("<form"), "no forms without the manage permission");
+        assert!(
+            !html.contains("<form"),
+            "no forms without the manage permission"
+        );
 
         let mut s = session(SessionState::Failed);
         s.reason = Some(FailReason::QrTimeout);
         let html = PairingPanel::of(&s, "t".repeat(64)).render().unwrap();
         assert!(html.contains("badge bad") && html.contains("qr_timeout"));
-        assert!(html.contains("/session/start"), "a failed session can start again");
+        assert!(
+            html.contains("/session/start"),
+            "a failed session can start again"
+        );
     }
 }

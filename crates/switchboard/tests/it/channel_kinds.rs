@@ -111,8 +111,9 @@ async fn settings_are_validated_then_every_kind_is_created(server: &TestServer) 
         json!({"name": "web", "kind": "web", "settings": {"pairing_phone_number": "+16505551234"}});
     if cfg!(not(feature = "whatsapp-web")) {
         let refused = server.post_json("/v1/channels", &key, &web).await;
+        let text = refused.json().to_string();
         assert_eq!(refused.error(422), "channel_kind_unavailable");
-        assert!(refused.json().to_string().contains("whatsapp-web"));
+        assert!(text.contains("whatsapp-web"), "{text}");
         return;
     }
     let channel = server
@@ -232,8 +233,9 @@ async fn a_sandbox_web_channel_needs_the_sandbox(server: &TestServer) {
             &json!({"name": "phone", "kind": "web", "sandbox": true}),
         )
         .await;
+    let text = refused.json().to_string();
     assert_eq!(refused.error(422), "channel_kind_unavailable");
-    assert!(refused.json().to_string().contains("sandbox.enabled"));
+    assert!(text.contains("sandbox.enabled"), "{text}");
     let listed = server.get("/v1/channels", &key).await.status(200);
     assert_eq!(listed["data"], json!([]), "{listed}");
 }

@@ -590,3 +590,258 @@ async fn a_session_works_across_nodes_sharing_postgresql() {
     assert_signed_out(&on_b.post("/console/sign-out", &[("csrf", &csrf)]).await);
     assert_signed_out(&on_a.get("/console/channels").await);
 }
+
+/// Short QR codes and a quick session manager, for the pairing panel.
+fn quick_pairing(c: &mut switchboard::config::Config) {
+    c.web.poll_ms = 50;
+    c.web.lease_ttl_ms = 2_000;
+    c.sandbox.web_qr_first_ms = 1_500;
+    c.sandbox.web_qr_next_ms = 1_500;
+    c.web.max_qr_codes = 20;
+}
+
+#[tokio::test]
+async fn a_web_channel_pairs_from_its_page_with_the_qr_replaced_live() {
+    let server = TestServer::start_changed(Backend::Sqlite, quick_pairing)
+        .await
+        .unwrap();
+    let (_, key) = create_account(&server, "web").await;
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&key).await;
+    let csrf = browser.csrf("/console/channels").await;
+
+    // Without the CSRF token nothing is created.
+    let refused = browser
+        .post(
+            "/console/channels/web",
+            &[("name", "phone"), ("sandbox", "true")],
+        )
+        .await;
+    assert_eq!(refused.code, 403, "{}", refused.text);
+    let added = browser
+        .post(
+            "/console/channels/web",
+            &[
+                ("csrf", &csrf),
+                ("name", "<i>shop</i>"),
+                ("sandbox", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(added.code, 303, "{}", added.text);
+    let path = location(&added);
+    let channel = path.rsplit('/').next().unwrap().to_string();
+    assert!(channel.starts_with("ch_"), "{path}");
+    let page = browser.get(&path).await;
+    assert!(page.text.contains("WhatsApp Web pairing"), "{}", page.text);
+    assert!(page.text.contains("Start pairing"));
+    assert!(!page.text.contains("<i>shop</i>"), "the name is escaped");
+
+    // The live stream of the channel's page, then start pairing from the panel.
+    let live = browser
+        .with_cookie(browser.http.get(format!(
+            "{}/console/live?scope=channel&channel={channel}",
+            server.base
+        )))
+        .send()
+        .await
+        .unwrap();
+    let start = format!("{path}/session/start");
+    assert_eq!(browser.post(&start, &[]).await.code, 403, "CSRF checked");
+    let started = browser.post(&start, &[("csrf", &csrf)]).await;
+    assert_eq!(started.code, 303, "{}", started.text);
+    // Each new code replaces the panel: code 1, then code 2, each with its image URL.
+    let mut live = SseReader::new(live);
+    let mut seen = Vec::new();
+    for n in 1..=2 {
+        let wanted = format!("code {n} of 20");
+        let panel = loop {
+            let panel = live.next("pairing").await;
+            if panel.contains(&wanted) {
+                break panel;
+            }
+        };
+        assert!(
+            panel.contains(&format!("/console/channels/{channel}/qr.png?n={n}")),
+            "{panel}"
+        );
+        assert!(panel.contains("data-expires-at="), "{panel}");
+        seen.push(n);
+    }
+    assert_eq!(seen, [1, 2]);
+    let png = browser
+        .get(&format!("/console/channels/{channel}/qr.png"))
+        .await;
+    assert_eq!(png.code, 200);
+    assert_eq!(png.headers["content-type"], "image/png");
+
+    // The fake phone scans: the panel turns paired, with the pairing's name escaped.
+    server
+        .post_json(
+            &format!("/sandbox/emulator/web/{channel}/scan"),
+            NO_KEY,
+            json!({"phone_number": "2349040613521", "push_name": "<b>Shop</b>"}),
+        )
+        .await
+        .status(200);
+    let panel = loop {
+        let panel = live.next("pairing").await;
+        if panel.contains("Paired as") {
+            break panel;
+        }
+    };
+    assert!(panel.contains("2349040613521"), "{panel}");
+    assert!(!panel.contains("<b>Shop</b>"), "{panel}");
+    drop(live);
+
+    // Another account cannot see or drive it.
+    let (_, other) = create_account(&server, "other").await;
+    let mut stranger = Browser::new(&server);
+    stranger.sign_in(&other).await;
+    let their_csrf = stranger.csrf("/console/channels").await;
+    assert_eq!(stranger.get(&path).await.code, 404);
+    assert_eq!(
+        stranger.post(&start, &[("csrf", &their_csrf)]).await.code,
+        404
+    );
+    assert_eq!(
+        stranger
+            .get(&format!("/console/channels/{channel}/qr.png"))
+            .await
+            .code,
+        404
+    );
+
+    // Log out from the panel: the session ends failed/logged_out and the page says so.
+    let logout = browser
+        .post(&format!("{path}/session/logout"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(logout.code, 303, "{}", logout.text);
+    let page = browser.get(&path).await;
+    assert!(page.text.contains("logged_out"), "{}", page.text);
+    assert!(page.text.contains("Start pairing"));
+    // A sandbox channel has no pairing panel, and its session routes refuse.
+    let sandbox = create_sandbox_channel(&server, &key, "cloud-ish").await;
+    let page = browser.get(&format!("/console/channels/{sandbox}")).await;
+    assert!(!page.text.contains("WhatsApp Web pairing"));
+    let refused = browser
+        .post(
+            &format!("/console/channels/{sandbox}/session/start"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.code, 422, "{}", refused.text);
+}
+
+/// An SSE stream read message by message.
+struct SseReader {
+    body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl SseReader {
+    fn new(response: reqwest::Response) -> Self {
+        SseReader {
+            body: response.bytes_stream().boxed(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The data of the next message of type `event` (others are skipped), within 15 s.
+    async fn next(&mut self, event: &str) -> String {
+        let found = tokio::time::timeout(Duration::from_secs(15), async {
+            loop {
+                while let Some(end) = self.buffer.find("\n\n") {
+                    let block: String = self.buffer.drain(..end + 2).collect();
+                    let field = |name: &str| {
+                        block
+                            .lines()
+                            .filter_map(|l| l.strip_prefix(name))
+                            .map(str::trim_start)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    };
+                    if field("event:") == event {
+                        return Some(field("data:"));
+                    }
+                }
+                let chunk = self.body.next().await?.ok()?;
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await;
+        found
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no `{event}` message; unread: {}", self.buffer))
+    }
+}
+
+#[tokio::test]
+async fn a_messenger_channel_is_added_from_the_form_with_its_callback_and_token_shown_once() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let (_, key) = create_account(&server, "meta").await;
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&key).await;
+    let csrf = browser.csrf("/console/channels").await;
+    let page = browser.get("/console/channels").await;
+    assert!(page
+        .text
+        .contains("Add a WhatsApp Cloud API, Telegram, Messenger or Instagram channel"));
+
+    // A missing field is named, nothing is stored.
+    let refused = browser
+        .post(
+            "/console/channels/add",
+            &[("csrf", &csrf), ("name", "page"), ("kind", "messenger")],
+        )
+        .await;
+    assert_eq!(refused.code, 400, "{}", refused.text);
+    assert!(
+        refused.text.contains("settings.page_id"),
+        "{}",
+        refused.text
+    );
+    let unknown = browser
+        .post(
+            "/console/channels/add",
+            &[("csrf", &csrf), ("name", "x"), ("kind", "web")],
+        )
+        .await;
+    assert_eq!(unknown.code, 400, "web channels have their own form");
+
+    let added = browser
+        .post(
+            "/console/channels/add",
+            &[
+                ("csrf", &csrf),
+                ("name", "<script>page</script>"),
+                ("kind", "messenger"),
+                ("page_id", "1234567890"),
+                ("page_access_token", "EAAtoken"),
+                ("app_secret", "0123456789abcdef0123456789abcdef"),
+                // Fields of other kinds are ignored.
+                ("phone_number_id", "999"),
+            ],
+        )
+        .await;
+    assert_eq!(added.code, 200, "{}", added.text);
+    assert!(!added.text.contains("<script>page"), "escaped");
+    let listed = server.get("/v1/channels", &key).await.ok();
+    let channel = &data(&listed)[0];
+    assert_eq!(channel["kind"], "messenger");
+    let id = string(&channel["id"]);
+    assert!(
+        added.text.contains(&format!("/webhooks/meta/{id}")),
+        "{}",
+        added.text
+    );
+    // The verify token is shown in full on this page only.
+    let start = added.text.find("id=\"verify-token\">").unwrap() + 18;
+    let token = &added.text[start..added.text[start..].find('<').unwrap() + start];
+    assert!(token.len() >= 16, "{token}");
+    let masked = serde_json::to_string(&channel["settings"]).unwrap();
+    assert!(!masked.contains(token), "{masked}");
+    let detail = browser.get(&format!("/console/channels/{id}")).await;
+    assert!(!detail.text.contains(token));
+}
