@@ -81,6 +81,10 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/channels/web", post(pages::channels::add_web))
         .route("/channels/add", post(pages::channels::add))
         .route(
+            "/channels/{id}/test",
+            post(pages::channels::test_connection),
+        )
+        .route(
             "/channels/{id}/session/{action}",
             post(pages::web_pairing::act),
         )

@@ -51,6 +51,10 @@ struct ChannelPage {
     timeline: Vec<TimelineRow>,
     /// A web channel's pairing panel, rendered.
     pairing: Option<String>,
+    /// A cloud channel (its connection can be tested).
+    cloud: bool,
+    /// A connection test just passed.
+    tested: bool,
     can_manage: bool,
     after: Option<String>,
 }
@@ -266,11 +270,19 @@ pub async fn add(State(state): State<ConsoleState>, posted: Posted) -> ConsoleRe
     })
 }
 
+/// `?tested=ok` after a passed connection test.
+#[derive(Debug, Deserialize)]
+pub struct Tested {
+    /// `ok` after a passed test.
+    pub tested: Option<String>,
+}
+
 /// `GET /console/channels/{id}`.
 pub async fn detail(
     State(state): State<ConsoleState>,
     signed: Signed,
     Path(id): Path<String>,
+    Query(tested): Query<Tested>,
 ) -> ConsoleResult<Response> {
     let key = signed.key()?;
     let id = parse_id(&id)?;
@@ -321,9 +333,42 @@ pub async fn detail(
         channel: ChannelRow::from(&channel),
         timeline,
         pairing,
+        cloud: channel.kind == ChannelKind::Cloud,
+        tested: tested.tested.as_deref() == Some("ok"),
         can_manage,
         after: tail.cursor,
     })
+}
+
+/// `POST /console/channels/{id}/test`: asks the upstream of a cloud channel for its phone
+/// number with the channel's credentials (the number is stored when it changed), then back
+/// to the channel with the answer; a refusal is shown with the upstream's words.
+pub async fn test_connection(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> ConsoleResult<Response> {
+    let key = posted.signed.key()?;
+    switchboard_api::auth::Principal::Key(key.clone()).require_key(Permission::Manage)?;
+    let id = parse_id(&id)?;
+    key.require_channel(id)?;
+    let store = state.app.store();
+    let channel = channels::get(store.as_ref(), key.account_id, id).await?;
+    if channel.kind != ChannelKind::Cloud {
+        return Err(ConsoleError::Page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "only WhatsApp Cloud API channels have a connection to test here".into(),
+        ));
+    }
+    channels::display::learn_display_number(store.as_ref(), &state.app.gateway.upstream, &channel)
+        .await
+        .map_err(|e| {
+            ConsoleError::Page(
+                StatusCode::BAD_GATEWAY,
+                format!("the connection test failed: {e}"),
+            )
+        })?;
+    Ok(Redirect::to(&format!("/console/channels/{id}?tested=ok")).into_response())
 }
 
 /// `POST /console/channels/{id}/delete`: deletes the channel when the form's `confirm` is its

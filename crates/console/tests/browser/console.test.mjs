@@ -120,12 +120,74 @@ test('the one-time link signs in, a sandbox channel is added, events and badges 
   await list.screenshot({ path: `${artifacts}/live-badge.png`, fullPage: true });
   await list.close();
 
-  // Sign out ends the session.
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});
+
+/** Waits until the page's htmx SSE connection is open. */
+async function streaming(page) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('[sse-connect]');
+    const source = el && el['htmx-internal-data'] && el['htmx-internal-data'].sseEventSource;
+    return source && source.readyState === 1;
+  }, null, { timeout: 10000 });
+}
+
+test('a WhatsApp Web channel pairs from its panel: the QR code is replaced live, the emulator scans, the panel turns paired', async () => {
+  const page = watch(await context.newPage(), 'pairing');
+  await page.goto(new URL('/console/channels', link).href);
+  await page.fill('#web-name', 'shop phone');
+  await page.check('#web-sandbox');
+  await page.click('#add-web');
+  await page.waitForURL(/\/console\/channels\/ch_[0-9A-Za-z]+$/);
+  const channelId = page.url().split('/').pop();
+  assert.equal(await page.locator('#session-state').textContent(), 'stopped');
+
+  await page.click('#session-start');
+  await page.waitForURL(new RegExp(`/console/channels/${channelId}$`));
+  await streaming(page);
+  // The first code, drawn by the server, with its number and a countdown kept by console.js.
+  await page.waitForFunction(() => /code 1 of 30/.test(document.querySelector('#qr-number')?.textContent ?? ''), null, { timeout: 20000 });
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#qr-image');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 10000 });
+  await page.waitForFunction(() => /expires in \d+ s/.test(document.querySelector('.qr .countdown')?.textContent ?? ''), null, { timeout: 5000 });
+  await page.screenshot({ path: `${artifacts}/pairing.png`, fullPage: true });
+  const first = await page.locator('#qr-image').getAttribute('src');
+
+  // The next code replaces it live, image included.
+  await page.waitForFunction(() => /code 2 of 30/.test(document.querySelector('#qr-number')?.textContent ?? ''), null, { timeout: 20000 });
+  const second = await page.locator('#qr-image').getAttribute('src');
+  assert.notEqual(second, first, 'a new image for the new code');
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#qr-image');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 10000 });
+
+  // The emulator's phone scans the code: the panel turns paired, live.
+  const scanned = await fetch(new URL(`/sandbox/emulator/web/${channelId}/scan`, link), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone_number: '2349040613521', push_name: 'Shop' }),
+  });
+  assert.equal(scanned.status, 200, await scanned.text());
+  await page.waitForFunction(() => document.querySelector('#pairing')?.dataset.state === 'working', null, { timeout: 20000 });
+  assert.match(await page.locator('#pairing').textContent(), /Paired as\s+Shop/);
+  assert.equal(await page.locator('#qr-image').count(), 0, 'the QR code is gone');
+  assert.equal(await page.locator('#session-state').textContent(), 'working');
+  await page.screenshot({ path: `${artifacts}/paired.png`, fullPage: true });
+  await page.close();
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});
+
+// Last: signing out ends the session (the tests above share it).
+test('sign out ends the session', async () => {
+  const page = watch(await context.newPage(), 'sign-out');
+  await page.goto(new URL('/console/channels', link).href);
   await page.click('button:has-text("Sign out")');
   await page.waitForURL(/\/console\/sign-in$/);
   await page.goto(new URL('/console/channels', link).href);
   await page.waitForURL(/\/console\/sign-in$/);
   await page.screenshot({ path: `${artifacts}/sign-in.png`, fullPage: true });
-
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });

@@ -845,3 +845,66 @@ async fn a_messenger_channel_is_added_from_the_form_with_its_callback_and_token_
     let detail = browser.get(&format!("/console/channels/{id}")).await;
     assert!(!detail.text.contains(token));
 }
+
+#[tokio::test]
+async fn a_cloud_channels_connection_is_tested_from_its_page() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let (_, key) = create_account(&server, "cloud").await;
+    let (phone, waba, token) = ("106540352240777", "102290129340777", "EAAG-console-token");
+    let created = server
+        .post_json(
+            "/v1/channels",
+            &key,
+            &json!({"name": "cloud line", "kind": "cloud", "phone_number_id": phone, "waba_id": waba,
+                "access_token": token, "app_secret": "cloud-app-secret",
+                "base_url": format!("{}/sandbox", server.base)}),
+        )
+        .await
+        .status(201);
+    let id = string(&created["id"]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&key).await;
+    let path = format!("/console/channels/{id}");
+    let csrf = browser.csrf(&path).await;
+    assert!(browser.get(&path).await.text.contains("Test connection"));
+
+    // The upstream does not know the token yet: the page says what Meta answered.
+    let failed = browser
+        .post(&format!("{path}/test"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(failed.code, 502, "{}", failed.text);
+    assert!(
+        failed.text.contains("connection test failed"),
+        "{}",
+        failed.text
+    );
+
+    // Once it does, the test passes and the number Meta reported is shown.
+    server
+        .post_json(
+            "/sandbox/emulator/phone_numbers",
+            NO_KEY,
+            &json!({"phone_number_id": phone, "waba_id": waba, "display_phone_number": "15550007777",
+                "access_token": token, "app_secret": "cloud-app-secret", "verified_name": "Shop"}),
+        )
+        .await
+        .status(200);
+    let passed = browser
+        .post(&format!("{path}/test"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(passed.code, 303, "{}", passed.text);
+    assert_eq!(location(&passed), format!("{path}?tested=ok"));
+    let page = browser.get(&location(&passed)).await;
+    assert!(page.text.contains("The connection works"), "{}", page.text);
+    assert!(page.text.contains("+15550007777"), "{}", page.text);
+
+    // A sandbox channel has nothing to test.
+    let sandbox = create_sandbox_channel(&server, &key, "sandbox").await;
+    let refused = browser
+        .post(
+            &format!("/console/channels/{sandbox}/test"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.code, 422, "{}", refused.text);
+}
