@@ -22,7 +22,7 @@ function watch(page, name) {
   page.on('console', (message) => {
     const text = message.text();
     if (message.type() === 'error' || /Content Security Policy/i.test(text)) {
-      problems.push(`${name}: console ${message.type()}: ${text}`);
+      problems.push(`${name}: console ${message.type()}: ${text} @ ${JSON.stringify(message.location())}`);
     }
   });
   page.on('response', (response) => {
@@ -136,7 +136,8 @@ test('a WhatsApp Web channel pairs from its panel: the QR code is replaced live,
   const page = watch(await context.newPage(), 'pairing');
   await page.goto(new URL('/console/channels', link).href);
   await page.fill('#web-name', 'shop phone');
-  await page.check('#web-sandbox');
+  await page.click('#web-sandbox');
+  assert.equal(await page.isChecked('#web-sandbox'), true);
   await page.click('#add-web');
   await page.waitForURL(/\/console\/channels\/ch_[0-9A-Za-z]+$/);
   const channelId = page.url().split('/').pop();
