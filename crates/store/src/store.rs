@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::{
-    AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
+    AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore, ConversationStore,
     CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore,
     ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
 };
@@ -30,6 +30,7 @@ pub trait Store:
     + LeaseStore
     + WebSessionStore
     + ConsoleSessionStore
+    + ConversationStore
     + Send
     + Sync
     + 'static

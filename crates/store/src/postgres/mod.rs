@@ -6,6 +6,7 @@ mod bot;
 mod broadcasts;
 mod channels;
 mod console_sessions;
+mod conversations;
 mod contacts;
 mod credits;
 mod events;
