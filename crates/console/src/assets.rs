@@ -42,6 +42,11 @@ pub const ASSETS: &[Asset] = &[
         content_type: "text/css; charset=utf-8",
     },
     Asset {
+        path: "console.js",
+        bytes: include_bytes!("../static/console.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
+    Asset {
         path: "vendor/htmx.min.js",
         bytes: include_bytes!("../static/vendor/htmx.min.js"),
         content_type: "text/javascript; charset=utf-8",

@@ -3,6 +3,7 @@
 
 pub mod channels;
 pub mod events;
+pub mod inbox;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
