@@ -13,7 +13,7 @@ use axum::response::sse::Event as SseEvent;
 use switchboard_api::auth::KeyPrincipal;
 use switchboard_core::event::{
     Event, MESSAGE_ACCEPTED, MESSAGE_CANCELED, MESSAGE_DELIVERED, MESSAGE_FAILED, MESSAGE_PLAYED,
-    MESSAGE_READ, MESSAGE_REACTION, MESSAGE_RECEIVED, MESSAGE_SENT,
+    MESSAGE_REACTION, MESSAGE_READ, MESSAGE_RECEIVED, MESSAGE_SENT,
 };
 use switchboard_core::id::MessageId;
 use switchboard_core::key::Permission;
@@ -62,15 +62,16 @@ pub async fn render(state: &ConsoleState, live: &InboxLive, e: &Event) -> Vec<Ss
         if !NEW_MESSAGE.contains(&e.kind.as_str()) {
             return Vec::new();
         }
-        let Ok(s) =
-            conversations::get(store, key.account_id, key.channel_id, channel, chat).await
+        let Ok(s) = conversations::get(store, key.account_id, key.channel_id, channel, chat).await
         else {
             return Vec::new();
         };
         let id = channel.to_string();
         let name = live.channel_names.get(&id).cloned().unwrap_or(id);
         let row = ConversationRow::of(&s, &name, now_millis());
-        return vec![SseEvent::default().event("conversation").data(one_line(&row))];
+        return vec![SseEvent::default()
+            .event("conversation")
+            .data(one_line(&row))];
     }
     let Some(id) = e.data["message"]["id"]
         .as_str()
@@ -85,7 +86,12 @@ pub async fn render(state: &ConsoleState, live: &InboxLive, e: &Event) -> Vec<Ss
     if NEW_MESSAGE.contains(&e.kind.as_str()) {
         let quoted = match m.context_id.as_deref() {
             Some(r) => match r.parse::<MessageId>() {
-                Ok(qid) => store.get_message(key.account_id, qid).await.ok().flatten().map(|q| q.0),
+                Ok(qid) => store
+                    .get_message(key.account_id, qid)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|q| q.0),
                 Err(_) => store.find_by_upstream(channel, r).await.ok().flatten(),
             },
             None => None,

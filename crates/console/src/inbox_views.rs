@@ -336,8 +336,10 @@ fn content(m: &MessageRecord) -> Content {
                 .iter()
                 .filter_map(|k| l.get(*k).and_then(Value::as_str).map(str::to_string))
                 .collect();
-            out.lines
-                .push(line("location", format!("{} ({lat}, {lon})", place.join(", "))));
+            out.lines.push(line(
+                "location",
+                format!("{} ({lat}, {lon})", place.join(", ")),
+            ));
             if let (Some(a), Some(o)) = (
                 l.get("latitude").and_then(Value::as_f64),
                 l.get("longitude").and_then(Value::as_f64),
@@ -452,8 +454,8 @@ pub fn thread(messages: &[MessageRecord], csrf: &str, can_send: bool) -> Vec<Bub
     let mut shown = Vec::new();
     for m in messages {
         if m.kind == "reaction" {
-            let target = text_at(&m.body, &["reaction", "message_id"])
-                .and_then(|t| by_ref.get(&t).copied());
+            let target =
+                text_at(&m.body, &["reaction", "message_id"]).and_then(|t| by_ref.get(&t).copied());
             if let Some(t) = target {
                 let emoji = text_at(&m.body, &["reaction", "emoji"]).unwrap_or_default();
                 reactions.entry(t).or_default().push_str(&emoji);
@@ -536,16 +538,37 @@ mod tests {
         let hostile = "<script>alert(1)</script>";
         let kinds = [
             ("text", json!({"text": {"body": hostile}})),
-            ("image", json!({"image": {"id": "1", "caption": hostile, "mime_type": "image/png"}})),
+            (
+                "image",
+                json!({"image": {"id": "1", "caption": hostile, "mime_type": "image/png"}}),
+            ),
             ("document", json!({"document": {"filename": hostile}})),
-            ("location", json!({"location": {"latitude": 1.5, "longitude": 2.5, "name": hostile}})),
-            ("contacts", json!({"contacts": [{"name": {"formatted_name": hostile}, "phones": [{"phone": "+1"}]}]})),
-            ("interactive", json!({"interactive": {"type": "button_reply", "button_reply": {"id": "y", "title": hostile}}})),
-            ("interactive", json!({"interactive": {"type": "button", "body": {"text": hostile},
-                "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": hostile}}]}}})),
-            ("button", json!({"button": {"text": hostile, "payload": "p"}})),
-            ("template", json!({"template": {"name": "t", "language": {"code": "en"},
-                "components": [{"type": "body", "parameters": [{"type": "text", "text": hostile}]}]}})),
+            (
+                "location",
+                json!({"location": {"latitude": 1.5, "longitude": 2.5, "name": hostile}}),
+            ),
+            (
+                "contacts",
+                json!({"contacts": [{"name": {"formatted_name": hostile}, "phones": [{"phone": "+1"}]}]}),
+            ),
+            (
+                "interactive",
+                json!({"interactive": {"type": "button_reply", "button_reply": {"id": "y", "title": hostile}}}),
+            ),
+            (
+                "interactive",
+                json!({"interactive": {"type": "button", "body": {"text": hostile},
+                "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": hostile}}]}}}),
+            ),
+            (
+                "button",
+                json!({"button": {"text": hostile, "payload": "p"}}),
+            ),
+            (
+                "template",
+                json!({"template": {"name": "t", "language": {"code": "en"},
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": hostile}]}]}}),
+            ),
         ];
         for (kind, body) in kinds {
             let m = message(Direction::Inbound, kind, body);
@@ -557,7 +580,11 @@ mod tests {
 
     #[test]
     fn reactions_attach_and_quotes_name_their_message() {
-        let first = message(Direction::Inbound, "text", json!({"text": {"body": "pick one"}}));
+        let first = message(
+            Direction::Inbound,
+            "text",
+            json!({"text": {"body": "pick one"}}),
+        );
         let target = first.upstream_id.clone().unwrap();
         let reaction = message(
             Direction::Inbound,
@@ -581,7 +608,10 @@ mod tests {
         assert_eq!((tick.code.as_str(), tick.symbol()), ("131047", "✗"));
         let html = tick.render().unwrap();
         assert!(html.contains("131047") && html.contains("Retry") && html.contains("tok"));
-        assert!(!Tick::of(&m, "tok", false).render().unwrap().contains("Retry"));
+        assert!(!Tick::of(&m, "tok", false)
+            .render()
+            .unwrap()
+            .contains("Retry"));
     }
 
     #[test]

@@ -83,10 +83,22 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/events", get(pages::events::list))
         .route("/inbox", get(pages::inbox::list))
         .route("/inbox/{channel}/{chat}", get(pages::inbox::thread))
-        .route("/inbox/{channel}/{chat}/send", post(pages::inbox::send_text))
-        .route("/inbox/{channel}/{chat}/template", post(pages::inbox::send_template))
-        .route("/inbox/{channel}/{chat}/retry/{message}", post(pages::inbox::retry))
-        .route("/inbox/{channel}/{chat}/sync-templates", post(pages::inbox::sync_templates))
+        .route(
+            "/inbox/{channel}/{chat}/send",
+            post(pages::inbox::send_text),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/template",
+            post(pages::inbox::send_template),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/retry/{message}",
+            post(pages::inbox::retry),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/sync-templates",
+            post(pages::inbox::sync_templates),
+        )
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)

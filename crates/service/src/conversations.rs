@@ -52,7 +52,9 @@ async fn channel_in_scope(
     channel: Option<ChannelId>,
 ) -> ServiceResult<Option<ChannelId>> {
     let channel = match (only, channel) {
-        (Some(scope), Some(asked)) if scope != asked => return Err(ServiceError::NotFound("channel")),
+        (Some(scope), Some(asked)) if scope != asked => {
+            return Err(ServiceError::NotFound("channel"))
+        }
         (Some(scope), _) => Some(scope),
         (None, asked) => asked,
     };

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 
 use crate::{
-    AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore, ConversationStore,
-    CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore,
-    ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
+    AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
+    ConversationStore, CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore,
+    MetaStore, PollStore, ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore,
+    WebhookStore,
 };
 
 /// The whole store.

@@ -158,8 +158,7 @@ pub async fn list(
         after: None,
         limit: Some(LISTED),
     };
-    let listed =
-        conversations::list(store, key.account_id, key.channel_id, channel, &page).await?;
+    let listed = conversations::list(store, key.account_id, key.channel_id, channel, &page).await?;
     let now = now_millis();
     let rows = listed
         .items
@@ -183,7 +182,10 @@ pub async fn list(
 }
 
 /// The channel's approved templates as picker forms.
-async fn template_forms(state: &ConsoleState, channel: &Channel) -> ConsoleResult<Vec<TemplateForm>> {
+async fn template_forms(
+    state: &ConsoleState,
+    channel: &Channel,
+) -> ConsoleResult<Vec<TemplateForm>> {
     let parts = TemplateParts::from(&state.app.gateway);
     let filter = TemplateFilter {
         status: Some("APPROVED".into()),
@@ -255,7 +257,11 @@ pub async fn thread(
         channel_id: id.to_string(),
         channel_name: channel.name.clone(),
         base: thread_path(id, &chat),
-        name: summary.conversation.contact_name.clone().unwrap_or_default(),
+        name: summary
+            .conversation
+            .contact_name
+            .clone()
+            .unwrap_or_default(),
         chat,
         bubbles: inbox_views::thread(&messages, &csrf, can_send),
         window: WindowState::of(summary.window_expires_at, now_millis()),
@@ -314,13 +320,20 @@ pub async fn send_text(
     posted: Posted,
 ) -> ConsoleResult<Response> {
     let (channel, chat) = composer_target(&state, &posted, &channel, &chat).await?;
-    let text = posted.fields.get("text").map(|t| t.trim()).unwrap_or_default();
+    let text = posted
+        .fields
+        .get("text")
+        .map(|t| t.trim())
+        .unwrap_or_default();
     let back = thread_path(channel.id, &chat);
     if text.is_empty() {
         return Ok(refused_to(&back, "write a message before sending"));
     }
     if text.chars().count() > TEXT_MAX {
-        return Ok(refused_to(&back, "a text message holds at most 4,096 characters"));
+        return Ok(refused_to(
+            &back,
+            "a text message holds at most 4,096 characters",
+        ));
     }
     let request = json!({"messaging_product": "whatsapp", "to": chat, "type": "text",
                          "text": {"body": text}});
@@ -336,7 +349,13 @@ pub async fn send_template(
 ) -> ConsoleResult<Response> {
     let (channel, chat) = composer_target(&state, &posted, &channel, &chat).await?;
     let back = thread_path(channel.id, &chat);
-    let field = |name: &str| posted.fields.get(name).map(|v| v.trim()).unwrap_or_default();
+    let field = |name: &str| {
+        posted
+            .fields
+            .get(name)
+            .map(|v| v.trim())
+            .unwrap_or_default()
+    };
     let (name, language) = (field("name"), field("language"));
     let forms = template_forms(&state, &channel).await?;
     let Some(form) = forms
@@ -394,7 +413,9 @@ pub async fn retry(
         || failed.direction != Direction::Outbound
         || failed.status != MessageStatus::Failed
     {
-        return Err(ConsoleError::NotFound("no such failed message in this conversation"));
+        return Err(ConsoleError::NotFound(
+            "no such failed message in this conversation",
+        ));
     }
     let mut request = failed.body.clone();
     if let Some(object) = request.as_object_mut() {
@@ -438,36 +459,44 @@ mod tests {
 
     #[test]
     fn the_composer_turns_into_the_template_picker_when_the_window_is_closed() {
-        let page = |window: WindowState| ThreadPage {
-            title: "Conversation",
-            shell: shell(),
-            channel_id: "ch_1".into(),
-            channel_name: "<b>line</b>".into(),
-            chat: "15550001".into(),
-            name: "<script>x</script>".into(),
-            base: "/console/inbox/ch_1/15550001".into(),
-            bubbles: Vec::new(),
-            window,
-            can_send: true,
-            templates: vec![TemplateForm {
-                name: "order_update".into(),
-                language: "en_US".into(),
-                category: "UTILITY".into(),
-                body: "Hi {{1}}, order {{2}} <i>ships</i>".into(),
-                params: vec!["1".into(), "2".into()],
-            }],
-            error: Some("<img src=x>".into()),
-            after: None,
-        }
-        .render()
-        .unwrap();
+        let page = |window: WindowState| {
+            ThreadPage {
+                title: "Conversation",
+                shell: shell(),
+                channel_id: "ch_1".into(),
+                channel_name: "<b>line</b>".into(),
+                chat: "15550001".into(),
+                name: "<script>x</script>".into(),
+                base: "/console/inbox/ch_1/15550001".into(),
+                bubbles: Vec::new(),
+                window,
+                can_send: true,
+                templates: vec![TemplateForm {
+                    name: "order_update".into(),
+                    language: "en_US".into(),
+                    category: "UTILITY".into(),
+                    body: "Hi {{1}}, order {{2}} <i>ships</i>".into(),
+                    params: vec!["1".into(), "2".into()],
+                }],
+                error: Some("<img src=x>".into()),
+                after: None,
+            }
+            .render()
+            .unwrap()
+        };
         let open = page(WindowState::of(Some(10_000_000), 0));
-        assert!(open.contains("<form method=\"post\" action=\"/console/inbox/ch_1/15550001/send\" id=\"free-form\">"));
+        assert!(open.contains(
+            "<form method=\"post\" action=\"/console/inbox/ch_1/15550001/send\" id=\"free-form\">"
+        ));
         assert!(open.contains("<div id=\"template-picker\" hidden>"));
         let closed = page(WindowState::of(Some(5), 10));
         assert!(closed.contains("id=\"free-form\" hidden>"));
         assert!(closed.contains("<div id=\"template-picker\">"));
-        assert_eq!(closed.matches("name=\"p").count(), 2, "a field per parameter");
+        assert_eq!(
+            closed.matches("name=\"p").count(),
+            2,
+            "a field per parameter"
+        );
         assert!(closed.contains("{{1}}") && closed.contains("{{2}}"));
         for hostile in ["<script>x", "<img src=x>", "<b>line", "<i>ships"] {
             assert!(!closed.contains(hostile), "{hostile} escaped");

@@ -931,7 +931,9 @@ impl switchboard_store::ConversationStore for FaultyStore {
         chat: &str,
     ) -> StoreResult<bool> {
         self.faults.check("mark_conversation_read")?;
-        self.inner.mark_conversation_read(account, channel, chat).await
+        self.inner
+            .mark_conversation_read(account, channel, chat)
+            .await
     }
 }
 

@@ -24,7 +24,10 @@ pub async fn conversations_are_listed_newest_first(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(empty.items.is_empty() && empty.next.is_none());
-    for (i, chat) in ["15550000001", "15550000002", "15550000003"].iter().enumerate() {
+    for (i, chat) in ["15550000001", "15550000002", "15550000003"]
+        .iter()
+        .enumerate()
+    {
         let at = 1_000 * (i as i64 + 1);
         let m = inbound(acc, ch, chat, &format!("wamid.c{i}"), at);
         assert!(store.insert_inbound(&m, at).await.unwrap());
@@ -50,11 +53,18 @@ pub async fn conversations_are_listed_newest_first(store: Arc<dyn Store>) {
         .list_conversations(acc, &of_channel(ch), &page_request(page.next.clone(), 2))
         .await
         .unwrap();
-    assert_eq!(rest.items.len(), 1, "the outbound-only chat is not a conversation");
+    assert_eq!(
+        rest.items.len(),
+        1,
+        "the outbound-only chat is not a conversation"
+    );
     assert!(rest.next.is_none());
     let first = &rest.items[0];
     assert_eq!(first.chat, "15550000001");
-    assert_eq!(first.unread, 2, "both inbound messages, whatever their time");
+    assert_eq!(
+        first.unread, 2,
+        "both inbound messages, whatever their time"
+    );
     assert_eq!(
         first.last_message.as_ref().map(|m| m.id),
         Some(reply.id),
@@ -87,7 +97,10 @@ pub async fn conversations_are_listed_newest_first(store: Arc<dyn Store>) {
         .list_conversations(acc, &of_channel(ch), &page_request(None, 10))
         .await
         .unwrap();
-    assert_eq!(moved.items[0].chat, "15550000001", "its new inbound moves it first");
+    assert_eq!(
+        moved.items[0].chat, "15550000001",
+        "its new inbound moves it first"
+    );
     assert_eq!(moved.items[0].unread, 1);
     assert_eq!(
         moved.items[0].last_message.as_ref().map(|m| m.id),
@@ -123,7 +136,11 @@ pub async fn conversations_are_scoped_and_counts_capped(store: Arc<dyn Store>) {
         .unwrap();
     assert!(theirs.items.is_empty());
     let theirs = store
-        .list_conversations(other.id, &ConversationFilter::default(), &page_request(None, 10))
+        .list_conversations(
+            other.id,
+            &ConversationFilter::default(),
+            &page_request(None, 10),
+        )
         .await
         .unwrap();
     assert!(theirs.items.is_empty());

@@ -28,11 +28,9 @@ impl ConversationStore for SqliteStore {
         let chat = chat.to_string();
         self.engine
             .write(move |c| {
-                let n = c.prepare_cached(&MARK_READ.replace('$', "?"))?.execute(params![
-                    channel.to_string(),
-                    chat,
-                    account.to_string()
-                ])?;
+                let n = c
+                    .prepare_cached(&MARK_READ.replace('$', "?"))?
+                    .execute(params![channel.to_string(), chat, account.to_string()])?;
                 Ok(n == 1)
             })
             .await

@@ -14,7 +14,10 @@ use crate::common::*;
 
 /// Unix seconds `ago` seconds before now.
 fn unix_ago(ago: u64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     (now - ago).to_string()
 }
 
@@ -129,7 +132,11 @@ async fn conversations_api(server: &TestServer) {
     let theirs = server
         .get(&format!("/v1/conversations{query}"), &other.key)
         .await;
-    assert_eq!(theirs.code, 404, "another account's channel: {}", theirs.text);
+    assert_eq!(
+        theirs.code, 404,
+        "another account's channel: {}",
+        theirs.text
+    );
     let all = conversations(server, &other.key, "").await;
     assert_eq!(all["data"], json!([]), "nothing of the first account");
 
@@ -224,7 +231,10 @@ fn location(reply: &Reply) -> String {
 /// The sandbox's hello_world template is approved once the channel's templates are synced.
 async fn sync_templates(server: &TestServer, ctx: &Ctx) {
     server
-        .post(&format!("/v1/channels/{}/templates/sync", ctx.channel), &ctx.key)
+        .post(
+            &format!("/v1/channels/{}/templates/sync", ctx.channel),
+            &ctx.key,
+        )
         .await;
 }
 
@@ -248,14 +258,26 @@ async fn inbox_pages(server: &TestServer) {
     let upstream = inject(server, &ctx, &hostile).await;
     wait_stored(server, &ctx, &upstream, 30).await;
     let inbox = browser.get("/console/inbox").await.text;
-    assert!(!inbox.contains("<script>alert") && !inbox.contains("<img src=x"), "{inbox}");
+    assert!(
+        !inbox.contains("<script>alert") && !inbox.contains("<img src=x"),
+        "{inbox}"
+    );
     assert!(inbox.contains("&#60;script&#62;alert("), "{inbox}");
-    assert!(inbox.contains("<span class=\"badge unread\">1</span>"), "{inbox}");
+    assert!(
+        inbox.contains("<span class=\"badge unread\">1</span>"),
+        "{inbox}"
+    );
     assert!(inbox.contains("sse-connect=\"/console/live?scope=inbox"));
 
     // Many conversations.
     for i in 0..25 {
-        say(server, &ctx, &format!("155512303{i:02}"), &format!("hello {i}")).await;
+        say(
+            server,
+            &ctx,
+            &format!("155512303{i:02}"),
+            &format!("hello {i}"),
+        )
+        .await;
     }
     let many = eventually(30, "25 more conversations", || async {
         let text = browser.get("/console/inbox").await.text;
@@ -267,26 +289,45 @@ async fn inbox_pages(server: &TestServer) {
     // The thread: escaped, marks the conversation read, the composer is open.
     let thread = format!("/console/inbox/{}/15551230201", ctx.channel);
     let (page, csrf) = browser.page(&thread).await;
-    assert!(!page.contains("<img src=x") && page.contains("&#60;img src=x"), "{page}");
-    assert!(page.contains("window closes in 23 h") || page.contains("window closes in 24 h"), "{page}");
-    assert!(page.contains("id=\"free-form\">") && page.contains("<div id=\"template-picker\" hidden>"));
+    assert!(
+        !page.contains("<img src=x") && page.contains("&#60;img src=x"),
+        "{page}"
+    );
+    assert!(
+        page.contains("window closes in 23 h") || page.contains("window closes in 24 h"),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"free-form\">") && page.contains("<div id=\"template-picker\" hidden>")
+    );
     let api = format!("/v1/conversations/{}/15551230201", ctx.channel);
-    assert_eq!(server.get(&api, &ctx.key).await.status(200)["unread_count"], 0);
+    assert_eq!(
+        server.get(&api, &ctx.key).await.status(200)["unread_count"],
+        0
+    );
 
     // Replying: 403 without the token, sent with it.
     let send = format!("{thread}/send");
     assert_eq!(browser.post(&send, &[("text", "hi")]).await.code, 403);
     let wrong = "0".repeat(64);
     assert_eq!(
-        browser.post(&send, &[("csrf", &wrong), ("text", "hi")]).await.code,
+        browser
+            .post(&send, &[("csrf", &wrong), ("text", "hi")])
+            .await
+            .code,
         403
     );
-    let sent = browser.post(&send, &[("csrf", &csrf), ("text", "We're on it <b>")]).await;
+    let sent = browser
+        .post(&send, &[("csrf", &csrf), ("text", "We're on it <b>")])
+        .await;
     assert_eq!(sent.code, 303, "{}", sent.text);
     assert_eq!(location(&sent), thread);
     let out = server
         .get(
-            &format!("/v1/channels/{}/messages?chat=15551230201&direction=outbound", ctx.channel),
+            &format!(
+                "/v1/channels/{}/messages?chat=15551230201&direction=outbound",
+                ctx.channel
+            ),
             &ctx.key,
         )
         .await
@@ -297,7 +338,10 @@ async fn inbox_pages(server: &TestServer) {
     let id = string(&out[0]["id"]);
     wait_status(server, &ctx.key, &id, &["read"]).await;
     let (page, _) = browser.page(&thread).await;
-    assert!(page.contains(&format!("id=\"st-{id}\" sse-swap=\"st-{id}\"")), "{page}");
+    assert!(
+        page.contains(&format!("id=\"st-{id}\" sse-swap=\"st-{id}\"")),
+        "{page}"
+    );
     assert!(page.contains("class=\"tick read\""), "{page}");
 
     // A closed window: the composer is the template picker; a text is refused before Meta.
@@ -309,17 +353,33 @@ async fn inbox_pages(server: &TestServer) {
     let closed = format!("/console/inbox/{}/15551230202", ctx.channel);
     let (page, csrf) = browser.page(&closed).await;
     assert!(page.contains("window closed"), "{page}");
-    assert!(page.contains("id=\"free-form\" hidden>") && page.contains("<div id=\"template-picker\">"));
-    assert!(page.contains("name=\"name\" value=\"hello_world\""), "{page}");
+    assert!(
+        page.contains("id=\"free-form\" hidden>") && page.contains("<div id=\"template-picker\">")
+    );
+    assert!(
+        page.contains("name=\"name\" value=\"hello_world\""),
+        "{page}"
+    );
     let refused = browser
-        .post(&format!("{closed}/send"), &[("csrf", &csrf), ("text", "hi")])
+        .post(
+            &format!("{closed}/send"),
+            &[("csrf", &csrf), ("text", "hi")],
+        )
         .await;
     assert_eq!(refused.code, 303);
-    assert!(location(&refused).contains("?error="), "{}", location(&refused));
+    assert!(
+        location(&refused).contains("?error="),
+        "{}",
+        location(&refused)
+    );
     let template = browser
         .post(
             &format!("{closed}/template"),
-            &[("csrf", &csrf), ("name", "hello_world"), ("language", "en_US")],
+            &[
+                ("csrf", &csrf),
+                ("name", "hello_world"),
+                ("language", "en_US"),
+            ],
         )
         .await;
     assert_eq!(location(&template), closed, "sent");
@@ -332,11 +392,14 @@ async fn inbox_pages(server: &TestServer) {
     assert!(location(&unknown).contains("?error="));
 
     // A failed reply shows the upstream's code and a Retry that sends it again.
-    say(server, &ctx, "15551230404", "call me").await;
+    customer_says(server, &ctx, "15551230404", "call me").await;
     let failing = format!("/console/inbox/{}/15551230404", ctx.channel);
     let (_, csrf) = browser.page(&failing).await;
     browser
-        .post(&format!("{failing}/send"), &[("csrf", &csrf), ("text", "calling")])
+        .post(
+            &format!("{failing}/send"),
+            &[("csrf", &csrf), ("text", "calling")],
+        )
         .await;
     let page = eventually(30, "the reply to fail", || async {
         let (page, _) = browser.page(&failing).await;
@@ -385,7 +448,10 @@ async fn inbox_pages(server: &TestServer) {
     assert_eq!(stranger.get(&thread).await.code, 404);
     let (_, their_csrf) = stranger.page("/console/inbox").await;
     assert_eq!(
-        stranger.post(&send, &[("csrf", &their_csrf), ("text", "x")]).await.code,
+        stranger
+            .post(&send, &[("csrf", &their_csrf), ("text", "x")])
+            .await
+            .code,
         404
     );
     assert_eq!(
@@ -396,7 +462,11 @@ async fn inbox_pages(server: &TestServer) {
         404,
         "no such conversation"
     );
-    assert!(!stranger.get("/console/inbox").await.text.contains("15551230201"));
+    assert!(!stranger
+        .get("/console/inbox")
+        .await
+        .text
+        .contains("15551230201"));
 }
 
 on_both_backends!(
