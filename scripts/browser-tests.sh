@@ -72,8 +72,12 @@ if [ -z "$link" ]; then
 fi
 echo "server at ${link%%/console/*}"
 
+# The first-start account key, for tests that sign in again or call the API (the sandbox's
+# simulated customers).
+key=$(grep -o 'API key (shown once): [A-Za-z0-9_]*' "$work/server.log" | head -1 | sed 's/.*: //' || true)
+
 status=0
-(cd "$TESTS" && SWITCHBOARD_SIGN_IN_LINK="$link" CHROMIUM="$CHROMIUM" node --test console.test.mjs) || status=$?
+(cd "$TESTS" && SWITCHBOARD_SIGN_IN_LINK="$link" SWITCHBOARD_API_KEY="$key" CHROMIUM="$CHROMIUM" node --test --test-concurrency=1 console.test.mjs) || status=$?
 if grep -q 'panicked' "$work/server.log"; then
   grep -B2 -A10 'panicked' "$work/server.log" >&2
   echo "the server panicked during the browser tests" >&2

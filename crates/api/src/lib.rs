@@ -47,6 +47,7 @@ pub use state::{ApiSettings, AppState};
         (name = "web sessions", description = "WhatsApp Web sessions of `web` channels: start, pair by QR or pair code, stop, log out"),
         (name = "contacts", description = "Contacts: CRUD, search, CSV import jobs and export"),
         (name = "messages", description = "Sending (Cloud API shapes) and history"),
+        (name = "conversations", description = "Conversations per channel and customer: last message, unread count since the read marker, the 24-hour window; mark read"),
         (name = "media", description = "Media files: upload, metadata, download, delete"),
         (name = "stats", description = "Channel statistics per month and day"),
         (name = "sandbox", description = "Simulated customers on sandbox channels"),
@@ -85,6 +86,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::web_sessions::router())
         .merge(routes::profile::router())
         .merge(routes::messages::router())
+        .merge(routes::conversations::router())
         .merge(routes::media::router())
         .merge(routes::scheduled::router())
         .merge(routes::stats::router())

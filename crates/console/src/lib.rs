@@ -11,6 +11,8 @@ pub mod assets;
 pub mod csrf;
 pub mod error;
 pub mod headers;
+pub mod inbox_live;
+pub mod inbox_views;
 pub mod link;
 pub mod live;
 pub mod pages;
@@ -91,6 +93,24 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/channels/{id}/pair", post(pages::web_pairing::pair))
         .route("/channels/{id}/qr.png", get(pages::web_pairing::qr_png))
         .route("/events", get(pages::events::list))
+        .route("/inbox", get(pages::inbox::list))
+        .route("/inbox/{channel}/{chat}", get(pages::inbox::thread))
+        .route(
+            "/inbox/{channel}/{chat}/send",
+            post(pages::inbox::send_text),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/template",
+            post(pages::inbox::send_template),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/retry/{message}",
+            post(pages::inbox::retry),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/sync-templates",
+            post(pages::inbox::sync_templates),
+        )
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)

@@ -5,7 +5,8 @@
 //! - `scope=channels`: on each `channel.status`, `status-<channel id>` with the new badge;
 //! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row
 //!   and, for a WhatsApp Web channel's session change, `pairing` with its pairing panel;
-//! - `scope=events`: `event` with the event's row.
+//! - `scope=events`: `event` with the event's row;
+//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]).
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
 //! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
@@ -44,8 +45,10 @@ const BATCH: u32 = 200;
 pub struct LiveQuery {
     /// `channels`, `channel` or `events`.
     pub scope: String,
-    /// For `scope=channel`: the channel.
+    /// For `scope=channel` and `scope=thread` (and optionally `scope=inbox`): the channel.
     pub channel: Option<String>,
+    /// For `scope=thread`: the customer.
+    pub chat: Option<String>,
     /// Start after this cursor (`Last-Event-ID` wins when the browser resends it).
     pub after: Option<String>,
 }
@@ -55,6 +58,8 @@ enum Scope {
     Channels,
     Channel,
     Events,
+    Inbox,
+    Thread,
 }
 
 struct Live {
@@ -69,6 +74,7 @@ struct Live {
     checked: Instant,
     /// The CSRF token the pairing panel's forms carry (empty: a read-only key, no forms).
     csrf: String,
+    inbox: Option<crate::inbox_live::InboxLive>,
 }
 
 impl Live {
@@ -102,7 +108,14 @@ impl Live {
                                 self.pending.push_back(panel);
                             }
                         }
-                        self.pending.extend(render(self.scope, e));
+                        let out = match &self.inbox {
+                            Some(inbox) => with_cursor(
+                                crate::inbox_live::render(&self.state, inbox, e).await,
+                                e,
+                            ),
+                            None => render(self.scope, e),
+                        };
+                        self.pending.extend(out);
                     }
                 }
                 Ok(_) => tokio::time::sleep(POLL).await,
@@ -159,7 +172,12 @@ fn render(scope: Scope, e: &Event) -> Vec<SseEvent> {
         }
         _ => {}
     }
-    // An event that changes nothing on the page still moves the browser's resume point.
+    with_cursor(out, e)
+}
+
+/// `out` with `e`'s cursor as the last message's id (an event that changes nothing on the
+/// page still moves the browser's resume point).
+fn with_cursor(mut out: Vec<SseEvent>, e: &Event) -> Vec<SseEvent> {
     match out.pop() {
         Some(last) => out.push(last.id(e.cursor.clone())),
         None => out.push(SseEvent::default().comment("skip").id(e.cursor.clone())),
@@ -178,16 +196,29 @@ pub async fn stream(
     let (scope, mut channel_id) = match q.scope.as_str() {
         "channels" => (Scope::Channels, None),
         "events" => (Scope::Events, None),
-        "channel" => {
+        "channel" | "thread" => {
             let text = q.channel.as_deref().unwrap_or_default();
             let id = switchboard_api::extract::path_id::<ChannelMarker>(text, "channel")?;
             key.require_channel(id)?;
-            (Scope::Channel, Some(id))
+            let scope = if q.scope == "thread" {
+                Scope::Thread
+            } else {
+                Scope::Channel
+            };
+            (scope, Some(id))
         }
+        "inbox" => match q.channel.as_deref().filter(|c| !c.is_empty()) {
+            Some(text) => {
+                let id = switchboard_api::extract::path_id::<ChannelMarker>(text, "channel")?;
+                key.require_channel(id)?;
+                (Scope::Inbox, Some(id))
+            }
+            None => (Scope::Inbox, None),
+        },
         _ => {
             return Err(ConsoleError::Page(
                 axum::http::StatusCode::BAD_REQUEST,
-                "scope: use channels, channel or events".into(),
+                "scope: use channels, channel, events, inbox or thread".into(),
             ))
         }
     };
@@ -196,12 +227,39 @@ pub async fn stream(
     }
     let types = match scope {
         Scope::Events => Vec::new(),
+        Scope::Inbox => crate::inbox_live::NEW_MESSAGE
+            .iter()
+            .map(|t| t.to_string())
+            .collect(),
+        Scope::Thread => crate::inbox_live::NEW_MESSAGE
+            .iter()
+            .chain(crate::inbox_live::STATUS)
+            .map(|t| t.to_string())
+            .collect(),
         _ => vec![CHANNEL_STATUS.to_string()],
+    };
+    let chat = match scope {
+        Scope::Thread => Some(q.chat.clone().filter(|c| !c.is_empty()).ok_or_else(|| {
+            ConsoleError::Page(
+                axum::http::StatusCode::BAD_REQUEST,
+                "chat: name the conversation's customer".into(),
+            )
+        })?),
+        _ => None,
     };
     let filter = EventFilter {
         channel_id,
         types,
-        chat: None,
+        chat,
+    };
+    let inbox = match scope {
+        Scope::Inbox | Scope::Thread => Some(crate::inbox_live::InboxLive {
+            key: key.clone(),
+            csrf: signed.session.csrf_token.clone(),
+            channel_names: crate::pages::inbox::channel_names(&state, &signed).await?,
+            thread: scope == Scope::Thread,
+        }),
+        _ => None,
     };
     let resume = headers
         .get("last-event-id")
@@ -249,6 +307,7 @@ pub async fn stream(
         pending: VecDeque::new(),
         checked: Instant::now(),
         csrf,
+        inbox,
     };
     let events = stream::unfold(live, |mut live| async move {
         let message = live.next().await?;

@@ -7,6 +7,7 @@ pub mod broadcasts;
 pub mod channel_leases;
 pub mod channels;
 pub mod contacts;
+pub mod conversations;
 pub mod credits;
 pub mod dispatch;
 mod error;

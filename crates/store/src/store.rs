@@ -4,8 +4,9 @@ use async_trait::async_trait;
 
 use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
-    CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore,
-    ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
+    ConversationStore, CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore,
+    MetaStore, PollStore, ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore,
+    WebhookStore,
 };
 
 /// The whole store.
@@ -30,6 +31,7 @@ pub trait Store:
     + LeaseStore
     + WebSessionStore
     + ConsoleSessionStore
+    + ConversationStore
     + Send
     + Sync
     + 'static

@@ -7,6 +7,7 @@ pub mod channel_settings;
 pub mod channels;
 pub mod cloud_webhooks;
 pub mod contacts;
+pub mod conversations;
 pub mod credits;
 pub mod events;
 pub mod health;

@@ -4,6 +4,7 @@
 pub mod channels;
 pub mod events;
 pub mod web_pairing;
+pub mod inbox;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

@@ -192,3 +192,107 @@ test('sign out ends the session', async () => {
   await page.screenshot({ path: `${artifacts}/sign-in.png`, fullPage: true });
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
+
+// The Inbox: a sandbox customer's message appears with an unread badge, live; the thread
+// opens, a reply's tick goes to read live; a conversation whose window is closed offers the
+// template picker instead of the free-form composer. Signs in again with the first-start key
+// (the first test signed out) and drives the sandbox's simulated customers through the API.
+test('inbox: a sandbox inbound appears unread, a reply ticks to read, a closed window switches to templates', async () => {
+  const key = process.env.SWITCHBOARD_API_KEY;
+  assert.ok(key, 'SWITCHBOARD_API_KEY is required (scripts/browser-tests.sh passes the first-start key)');
+  const base = new URL('/', link).href.replace(/\/$/, '');
+  const api = async (method, path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    assert.ok(response.status < 300, `${method} ${path}: ${response.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const sseOpen = (p) => p.waitForFunction(() => {
+    const el = document.querySelector('[sse-connect]');
+    const source = el && el['htmx-internal-data'] && el['htmx-internal-data'].sseEventSource;
+    return source && source.readyState === 1;
+  }, null, { timeout: 10000 });
+
+  const page = watch(await context.newPage(), 'inbox');
+  await page.goto(`${base}/console/sign-in`);
+  await page.fill('#key', key);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/console\/channels$/);
+
+  const channels = await api('GET', '/v1/channels');
+  const sandbox = channels.data.find((c) => c.kind === 'sandbox' && c.status === 'active') ?? channels.data.find((c) => c.kind === 'sandbox');
+  assert.ok(sandbox, 'the first-start sandbox channel');
+  const channel = sandbox.id;
+
+  // A customer writes while the Inbox is open: the row appears live with an unread badge.
+  await page.click('nav a:has-text("Inbox")');
+  await page.waitForURL(/\/console\/inbox$/);
+  await sseOpen(page);
+  const customer = '15551239001';
+  await api('POST', `/v1/channels/${channel}/sandbox/inbound`,
+    { from: customer, type: 'text', text: { body: 'Hello <b>shop</b>, is my order ready?' }, profile: { name: 'Ana <i>Test</i>' } });
+  const row = page.locator(`#cv-${channel}-${customer}`);
+  await row.waitFor({ timeout: 15000 });
+  assert.equal((await row.locator('.badge.unread').textContent()).trim(), '1');
+  assert.match(await row.textContent(), /Hello <b>shop<\/b>/, 'customer text shown as text, not markup');
+  assert.match(await row.locator('.window').textContent(), /window closes in 2[34] h/);
+  assert.equal(await page.locator('#conversations tr.empty').isVisible(), false);
+  await page.screenshot({ path: `${artifacts}/inbox.png`, fullPage: true });
+
+  // Open the thread (marks it read), reply, and watch the tick reach read.
+  await row.locator('a').first().click();
+  await page.waitForURL(new RegExp(`/console/inbox/${channel}/${customer}$`));
+  await sseOpen(page);
+  assert.match(await page.locator('#thread li.bubble.in').last().textContent(), /Hello <b>shop<\/b>/);
+  assert.equal(await page.locator('#template-picker').isVisible(), false);
+  assert.match(await page.locator('#window-state').textContent(), /window closes in/);
+  await page.fill('#text', 'Yes, it ships today.');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#free-form button[type=submit]')]);
+  assert.match(page.url(), new RegExp(`/console/inbox/${channel}/${customer}$`));
+  await sseOpen(page);
+  const reply = page.locator('#thread li.bubble.out').last();
+  assert.match(await reply.textContent(), /it ships today/);
+  await page.waitForFunction(() => {
+    const ticks = document.querySelectorAll('#thread li.bubble.out .tick');
+    return ticks.length > 0 && ticks[ticks.length - 1].classList.contains('read');
+  }, null, { timeout: 20000 });
+  const conversation = await api('GET', `/v1/conversations/${channel}/${customer}`);
+  assert.equal(conversation.unread_count, 0, 'opening the thread marked it read');
+  await page.screenshot({ path: `${artifacts}/thread.png`, fullPage: true });
+
+  // A customer who last wrote 25 hours ago: the window is closed, the composer is the
+  // template picker with a form per template.
+  const late = '15551239002';
+  const dayAgo = Math.floor(Date.now() / 1000) - 25 * 3600;
+  await api('POST', `/v1/channels/${channel}/sandbox/inbound`,
+    { from: late, type: 'text', text: { body: 'Are you open tomorrow?' }, timestamp: String(dayAgo) });
+  const closed = `${base}/console/inbox/${channel}/${late}`;
+  let stored = false;
+  for (let i = 0; i < 100 && !stored; i += 1) {
+    const response = await fetch(`${base}/v1/conversations/${channel}/${late}`,
+      { headers: { authorization: `Bearer ${key}` } });
+    stored = response.status === 200;
+    if (!stored) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(stored, 'the late customer\'s message is stored');
+  await page.goto(closed);
+  assert.equal(await page.locator('#free-form').isVisible(), false, 'no free-form composer');
+  assert.equal(await page.locator('#template-picker').isVisible(), true, 'the template picker');
+  assert.match(await page.locator('#window-state').textContent(), /window closed/);
+  if (await page.locator('form.template').count() === 0) {
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#sync-templates')]);
+  }
+  const hello = page.locator('form.template:has(input[name=name][value=hello_world])');
+  await hello.waitFor({ timeout: 10000 });
+  await page.screenshot({ path: `${artifacts}/thread-template.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), hello.locator('button[type=submit]').click()]);
+  assert.match(page.url(), new RegExp(`/console/inbox/${channel}/${late}$`), 'sent, no error');
+  assert.match(await page.locator('#thread li.bubble.out').last().textContent(), /hello_world/);
+
+  await page.close();
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});

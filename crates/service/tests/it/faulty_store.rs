@@ -914,6 +914,30 @@ impl switchboard_store::ConsoleSessionStore for FaultyStore {
 }
 
 #[async_trait]
+impl switchboard_store::ConversationStore for FaultyStore {
+    async fn list_conversations(
+        &self,
+        account: AccountId,
+        filter: &switchboard_store::conversations::ConversationFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<switchboard_store::conversations::Conversation>> {
+        self.faults.check("list_conversations")?;
+        self.inner.list_conversations(account, filter, page).await
+    }
+    async fn mark_conversation_read(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        chat: &str,
+    ) -> StoreResult<bool> {
+        self.faults.check("mark_conversation_read")?;
+        self.inner
+            .mark_conversation_read(account, channel, chat)
+            .await
+    }
+}
+
+#[async_trait]
 impl switchboard_store::Store for FaultyStore {
     fn backend(&self) -> &'static str {
         self.inner.backend()

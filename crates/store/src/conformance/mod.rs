@@ -8,6 +8,7 @@ pub mod bot;
 pub mod broadcasts;
 pub mod console_sessions;
 pub mod contacts;
+pub mod conversations;
 pub mod credits;
 pub mod leases;
 pub mod media;

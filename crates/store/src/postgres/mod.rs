@@ -7,6 +7,7 @@ mod broadcasts;
 mod channels;
 mod console_sessions;
 mod contacts;
+mod conversations;
 mod credits;
 mod events;
 mod keys;

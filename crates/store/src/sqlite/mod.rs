@@ -6,6 +6,7 @@ mod broadcasts;
 mod channels;
 mod console_sessions;
 mod contacts;
+mod conversations;
 mod credits;
 mod engine;
 mod events;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_leases.sql"),
     include_str!("../../migrations/sqlite/0015_web_sessions.sql"),
     include_str!("../../migrations/sqlite/0016_console_sessions.sql"),
+    include_str!("../../migrations/sqlite/0018_conversation_reads.sql"),
 ];
 
 /// A SQLite database file.

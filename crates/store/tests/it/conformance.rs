@@ -37,6 +37,7 @@ mod suite {
     pub use switchboard_store::conformance::broadcasts::*;
     pub use switchboard_store::conformance::console_sessions::*;
     pub use switchboard_store::conformance::contacts::*;
+    pub use switchboard_store::conformance::conversations::*;
     pub use switchboard_store::conformance::credits::*;
     pub use switchboard_store::conformance::leases::*;
     pub use switchboard_store::conformance::media::*;
@@ -51,6 +52,8 @@ mod suite {
 }
 
 conformance_tests!(
+    conversations_are_listed_newest_first,
+    conversations_are_scoped_and_counts_capped,
     console_sessions_expire_and_sign_out,
     sign_in_tokens_are_single_use,
     poll_leases_and_offsets,

@@ -70,6 +70,7 @@ impl Kind {
             (_, "channel_id") | ("channels", "id") => Kind::Channel,
             ("accounts", "id") => Kind::Account,
             ("contacts", "wa_id") => Kind::WaId,
+            (_, "chat") => Kind::WaId,
             ("rules", "rule_id") => Kind::Rule,
             ("templates", "template_id") => Kind::Template,
             ("contacts", "id") => Kind::Contact,
@@ -353,6 +354,9 @@ impl Fixtures {
         let subscription = string(&subscription["id"]);
         let message = send_template(server, &ctx, "15551250001").await;
         let wa_id = "15551250001".to_string();
+        // The customer writes back, so a conversation exists (`/v1/conversations/…/{chat}`).
+        let answer = say(server, &ctx, &wa_id, "thanks").await;
+        wait_stored(server, &ctx, &answer, 30).await;
         let delivery = eventually(30, "a webhook delivery", || async {
             let list = server
                 .get(
