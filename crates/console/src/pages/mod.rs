@@ -2,7 +2,10 @@
 //! service and rendering a template.
 
 pub mod channels;
+pub mod deliveries;
 pub mod events;
+pub mod keys;
+pub mod webhooks;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

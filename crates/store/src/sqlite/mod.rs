@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_leases.sql"),
     include_str!("../../migrations/sqlite/0015_web_sessions.sql"),
     include_str!("../../migrations/sqlite/0016_console_sessions.sql"),
+    include_str!("../../migrations/sqlite/0020_key_last_used.sql"),
 ];
 
 /// A SQLite database file.
