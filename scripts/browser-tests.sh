@@ -2,7 +2,9 @@
 # The console's browser tests (crates/console/tests/browser, node's test runner with
 # playwright-core driving Debian's headless Chromium) against a real `switchboard serve`: a
 # fresh SQLite database in a temporary folder, a random port on 127.0.0.1, first-start
-# bootstrap on, and the one-time sign-in link it prints handed to the tests. Screenshots go to
+# bootstrap on, and the one-time sign-in link it prints handed to the tests (with the default
+# account's key, to sign in again). Private webhook targets are allowed: the tests' webhook
+# endpoints listen on 127.0.0.1. Screenshots go to
 # crates/console/tests/browser/artifacts.
 #
 # Without /usr/bin/chromium (or $CHROMIUM) or the test folder's node_modules (`npm ci` there),
@@ -47,6 +49,7 @@ env -u SWITCHBOARD_DATABASE_URL -u SWITCHBOARD_CONFIG -u SWITCHBOARD_ADMIN_KEY -
   SWITCHBOARD_DATA_DIR="$work/data" \
   SWITCHBOARD_LISTEN=127.0.0.1:0 \
   SWITCHBOARD_BOOTSTRAP=true \
+  SWITCHBOARD_ALLOW_PRIVATE_TARGETS=true \
   SWITCHBOARD_LOG__LEVEL=warn,switchboard=info \
   "$binary" serve >"$work/server.log" 2>&1 &
 server=$!
@@ -70,7 +73,9 @@ fi
 echo "server at ${link%%/console/*}"
 
 status=0
-(cd "$TESTS" && SWITCHBOARD_SIGN_IN_LINK="$link" CHROMIUM="$CHROMIUM" node --test console.test.mjs) || status=$?
+# The default account's key (printed once at first start), to sign in again after a test signs out.
+api_key=$(grep -o 'API key (shown once): [^ ]*' "$work/server.log" | head -1 | sed 's/.*: //' || true)
+(cd "$TESTS" && SWITCHBOARD_SIGN_IN_LINK="$link" SWITCHBOARD_API_KEY="$api_key" CHROMIUM="$CHROMIUM" node --test console.test.mjs) || status=$?
 if grep -q 'panicked' "$work/server.log"; then
   grep -B2 -A10 'panicked' "$work/server.log" >&2
   echo "the server panicked during the browser tests" >&2

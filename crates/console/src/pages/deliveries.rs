@@ -21,11 +21,11 @@ use switchboard_store::messages::ReplayFrom;
 use switchboard_store::webhooks::LoggedDelivery;
 
 use super::html;
-use super::webhooks::{manager, parse_id, state_name, SubscriptionRow};
+use super::webhooks::{manager, parse_id, state_name, SubscriptionRow, Tag};
 use crate::csrf::Posted;
 use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
-use crate::views::{Badge, Shell};
+use crate::views::Shell;
 use crate::ConsoleState;
 
 /// Deliveries per page of the log.
@@ -47,7 +47,7 @@ pub struct DeliveryRow {
     /// Its event (`evt_…`).
     pub event_id: String,
     /// Its state, as a badge.
-    pub state: Badge,
+    pub state: Tag,
     /// Attempts made.
     pub attempts: u32,
     /// The last attempt's HTTP code, or its error (an upstream's text: escaped).
@@ -71,9 +71,7 @@ impl From<LoggedDelivery> for DeliveryRow {
             created: to_rfc3339(d.created_at),
             event_type: l.event_type.clone(),
             event_id: d.event_id.clone(),
-            state: Badge {
-                status: state_name(d.state).to_string(),
-            },
+            state: Tag::of(state_name(d.state)),
             attempts: d.attempts,
             answer,
             latency: l
@@ -187,7 +185,7 @@ pub async fn poll(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let fragment = page.as_log().render()?;
-    Ok(Html(fragment).into_response())
+    Ok(Html(fragment.trim().to_string()).into_response())
 }
 
 /// One attempt of a delivery.

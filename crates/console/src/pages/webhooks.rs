@@ -24,7 +24,7 @@ use super::html;
 use crate::csrf::Posted;
 use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
-use crate::views::{Badge, Shell};
+use crate::views::Shell;
 use crate::ConsoleState;
 
 /// Subscriptions listed on the page.
@@ -57,13 +57,13 @@ pub struct SubscriptionRow {
     /// Whether deliveries are made.
     pub enabled: bool,
     /// `healthy`, `failing`, `disabled` or `paused`, as a badge.
-    pub health: Badge,
+    pub health: Tag,
     /// What the health means (failing since …, why disabled).
     pub health_note: String,
     /// The newest delivery: its state, HTTP code and time, or empty.
     pub last: String,
     /// The newest delivery's state, as a badge.
-    pub last_badge: Option<Badge>,
+    pub last_badge: Option<Tag>,
     /// Creation time.
     pub created: String,
     /// Until when the previous secret still signs, after a rotation.
@@ -101,14 +101,10 @@ impl SubscriptionRow {
             channel: s.channel_id.map(|c| c.to_string()).unwrap_or_default(),
             description: s.description.clone().unwrap_or_default(),
             enabled: s.enabled,
-            health: Badge {
-                status: health.to_string(),
-            },
+            health: Tag::of(health),
             health_note,
             last: last_text.unwrap_or_default(),
-            last_badge: last.map(|l| Badge {
-                status: state_name(l.delivery.state).to_string(),
-            }),
+            last_badge: last.map(|l| Tag::of(state_name(l.delivery.state))),
             created: to_rfc3339(s.created_at),
             previous_secret_until: s
                 .previous_expires_at
@@ -119,12 +115,36 @@ impl SubscriptionRow {
     }
 }
 
-/// A delivery state's name as badges show it (`delivered` is ok, `failed` bad).
+/// A delivery state's name.
 pub fn state_name(state: DeliveryState) -> &'static str {
     match state {
         DeliveryState::Delivered => "delivered",
         DeliveryState::Failed => "failed",
         DeliveryState::Pending => "pending",
+    }
+}
+
+/// A badge of these pages: a word and its tone (`ok`, `bad` or `wait`, a CSS modifier).
+#[derive(Debug, Clone)]
+pub struct Tag {
+    /// The word shown.
+    pub status: String,
+    /// Its tone.
+    pub tone: &'static str,
+}
+
+impl Tag {
+    /// The badge of a subscription's health or a delivery's state.
+    pub fn of(status: &str) -> Self {
+        let tone = match status {
+            "healthy" | "delivered" => "ok",
+            "failing" | "disabled" | "failed" => "bad",
+            _ => "wait",
+        };
+        Tag {
+            status: status.to_string(),
+            tone,
+        }
     }
 }
 

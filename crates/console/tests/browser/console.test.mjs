@@ -129,3 +129,107 @@ test('the one-time link signs in, a sandbox channel is added, events and badges 
 
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
+
+// Signs `page` in with the default account's key (SWITCHBOARD_API_KEY, which
+// scripts/browser-tests.sh takes from what `serve` printed) when its session ended (an
+// earlier test signed out), then opens `path`.
+async function openSignedIn(page, path) {
+  await page.goto(new URL(path, link).href);
+  if (new URL(page.url()).pathname === '/console/sign-in') {
+    assert.ok(process.env.SWITCHBOARD_API_KEY, 'SWITCHBOARD_API_KEY is required to sign in again');
+    await page.fill('#key', process.env.SWITCHBOARD_API_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/console\/channels$/);
+    await page.goto(new URL(path, link).href);
+  }
+}
+
+test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once it is fixed; API keys: a key is shown once', async () => {
+  // A webhook endpoint that answers 500 until it is "fixed", then 200.
+  const { createServer } = await import('node:http');
+  let fixed = false;
+  const received = [];
+  const endpoint = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      received.push({ fixed, body });
+      response.writeHead(fixed ? 200 : 500, { 'content-type': 'text/plain' });
+      response.end(fixed ? 'ok' : 'broken: <b>database down</b>');
+    });
+  });
+  await new Promise((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${endpoint.address().port}/hook`;
+  try {
+    const page = watch(await context.newPage(), 'webhooks');
+    await openSignedIn(page, '/console/webhooks');
+    assert.equal(await page.locator('h1').textContent(), 'Webhooks');
+
+    // Create a subscription: its secret is shown once.
+    await page.fill('#url', url);
+    await page.fill('#description', 'broken on purpose');
+    await page.click('#new-subscription button[type=submit]');
+    const secret = (await page.locator('#secret').textContent()).trim();
+    assert.match(secret, /^whsec_/);
+    await page.screenshot({ path: `${artifacts}/webhook-created.png`, fullPage: true });
+    await page.click('#open-subscription');
+    await page.waitForURL(/\/console\/webhooks\/sub_[^/?]+$/);
+    const subscriptionUrl = page.url();
+    assert.equal((await page.content()).includes(secret), false, 'the secret is shown once only');
+
+    // Send a test event: the failed attempt appears in the log (polled live).
+    await page.click('#send-test');
+    await page.waitForURL(/\?tested=dlv_/);
+    await page.waitForFunction(() => {
+      const row = document.querySelector('#deliveries tbody tr');
+      return row && row.textContent.includes('HTTP 500');
+    }, null, { timeout: 20000 });
+    const failed = page.locator('#deliveries tbody tr').first();
+    assert.match(await failed.textContent(), /subscription\.test/);
+    assert.match(await failed.locator('.badge').textContent(), /pending/);
+    assert.match(await page.locator('#health').textContent(), /failing/);
+
+    // Its detail: the attempt's code, latency and answer (shown as text), the request body.
+    await failed.locator('a').first().click();
+    await page.waitForURL(/\/deliveries\/dlv_/);
+    const attempt = page.locator('#attempts tbody tr').first();
+    assert.match(await attempt.textContent(), /500/);
+    assert.match(await attempt.textContent(), /\d+ ms/);
+    assert.match(await attempt.locator('pre').textContent(), /broken: <b>database down<\/b>/, 'the answer is text, not markup');
+    assert.equal(await page.locator('#attempts b').count(), 0);
+    assert.match(await page.locator('#request').textContent(), /"type": "subscription\.test"/);
+    await page.screenshot({ path: `${artifacts}/delivery.png`, fullPage: true });
+
+    // Fix the endpoint, replay from the failed delivery: the replayed delivery succeeds.
+    fixed = true;
+    await page.goto(subscriptionUrl);
+    await page.locator('#deliveries tbody tr').first().locator('button.replay').click();
+    await page.waitForURL(/\?replayed=1$/);
+    await page.waitForFunction(() => [...document.querySelectorAll('#deliveries tbody tr')]
+      .some((row) => row.textContent.includes('delivered') && row.textContent.includes('HTTP 200')), null, { timeout: 20000 });
+    assert.equal(await page.locator('#deliveries tbody tr').count(), 2);
+    assert.ok(received.some((r) => r.fixed && JSON.parse(r.body).type === 'subscription.test'), 'the endpoint got the replay');
+    await page.screenshot({ path: `${artifacts}/webhooks.png`, fullPage: true });
+    await page.goto(new URL('/console/webhooks', link).href);
+    assert.match(await page.locator('#subscriptions').textContent(), /broken on purpose/);
+    await page.screenshot({ path: `${artifacts}/webhooks-list.png`, fullPage: true });
+
+    // API keys: create one, its secret shown once.
+    await page.goto(new URL('/console/keys', link).href);
+    await page.fill('#name', 'crm sync');
+    await page.selectOption('#permission', 'read');
+    await page.click('#new-key button[type=submit]');
+    const key = (await page.locator('#created-key #secret').textContent()).trim();
+    assert.match(key, /^sb_/);
+    const row = page.locator('#keys tbody tr', { hasText: 'crm sync' });
+    assert.match(await row.locator('.last-used').textContent(), /never/);
+    await page.screenshot({ path: `${artifacts}/keys.png`, fullPage: true });
+    await page.goto(new URL('/console/keys', link).href);
+    assert.equal((await page.content()).includes(key), false, 'the key is shown once only');
+    assert.equal(await page.locator('#keys tbody tr', { hasText: 'crm sync' }).count(), 1);
+    await page.close();
+  } finally {
+    endpoint.close();
+  }
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});
