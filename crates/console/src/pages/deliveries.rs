@@ -110,8 +110,9 @@ impl DeliveryLog {
     }
 }
 
-fn digest(rows: &[DeliveryRow]) -> String {
+fn digest(health: &str, rows: &[DeliveryRow]) -> String {
     let mut h = DefaultHasher::new();
+    health.hash(&mut h);
     for r in rows {
         let d = &r.logged.delivery;
         (
@@ -157,7 +158,7 @@ pub async fn log(
         .map(|r| format!("/console/webhooks/{}?before={}", s.id, r.id));
     Ok(DeliveryLog {
         subscription: s.id.to_string(),
-        digest: digest(&rows),
+        digest: digest(&SubscriptionRow::of(s, None).health.status, &rows),
         rows,
         before: before_id.map(|b| b.to_string()),
         older,
@@ -180,7 +181,8 @@ pub async fn poll(
     Query(poll): Query<Poll>,
 ) -> ConsoleResult<Response> {
     let id = parse_id(&id)?;
-    let page = super::webhooks::page(&state, &signed, id, None, None).await?;
+    let mut page = super::webhooks::page(&state, &signed, id, None, None).await?;
+    page.fragment = true;
     if poll.seen.as_deref() == Some(page.log.digest.as_str()) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

@@ -222,6 +222,9 @@ pub struct WebhookPage {
     pub log: DeliveryLog,
     /// What the last action did.
     pub flash: Option<String>,
+    /// Rendering the log alone for a poll (which then also carries the health, swapped
+    /// out of band).
+    pub fragment: bool,
 }
 
 /// `?created=` / `?deleted=` and friends after a form's redirect.
@@ -446,6 +449,7 @@ pub async fn page(
         subscription: SubscriptionRow::of(&s, newest.as_ref()),
         log,
         flash,
+        fragment: false,
     })
 }
 

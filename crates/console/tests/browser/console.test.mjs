@@ -188,6 +188,7 @@ test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once 
     assert.match(await failed.textContent(), /subscription\.test/);
     assert.match(await failed.locator('.badge').textContent(), /pending/);
     assert.match(await page.locator('#health').textContent(), /failing/);
+    await page.screenshot({ path: `${artifacts}/webhooks.png`, fullPage: true });
 
     // Its detail: the attempt's code, latency and answer (shown as text), the request body.
     await failed.locator('a').first().click();
@@ -200,16 +201,23 @@ test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once 
     assert.match(await page.locator('#request').textContent(), /"type": "subscription\.test"/);
     await page.screenshot({ path: `${artifacts}/delivery.png`, fullPage: true });
 
-    // Fix the endpoint, replay from the failed delivery: the replayed delivery succeeds.
+    // Fix the endpoint: retrying the failed delivery delivers it; a replay from it too.
     fixed = true;
     await page.goto(subscriptionUrl);
+    await page.locator('#deliveries tbody tr').first().locator('button.retry').click();
+    await page.waitForURL(/\?retried=dlv_/);
+    const allDelivered = (n) => page.waitForFunction((count) => {
+      const rows = [...document.querySelectorAll('#deliveries tbody tr')];
+      return rows.length === count && rows.every((row) => row.textContent.includes('delivered') && row.textContent.includes('HTTP 200'));
+    }, n, { timeout: 20000 });
+    await allDelivered(1);
     await page.locator('#deliveries tbody tr').first().locator('button.replay').click();
     await page.waitForURL(/\?replayed=1$/);
-    await page.waitForFunction(() => [...document.querySelectorAll('#deliveries tbody tr')]
-      .some((row) => row.textContent.includes('delivered') && row.textContent.includes('HTTP 200')), null, { timeout: 20000 });
-    assert.equal(await page.locator('#deliveries tbody tr').count(), 2);
-    assert.ok(received.some((r) => r.fixed && JSON.parse(r.body).type === 'subscription.test'), 'the endpoint got the replay');
-    await page.screenshot({ path: `${artifacts}/webhooks.png`, fullPage: true });
+    await allDelivered(2);
+    assert.match(await page.locator('#health').textContent(), /healthy/);
+    const tests = received.filter((r) => r.fixed && JSON.parse(r.body).type === 'subscription.test');
+    assert.ok(tests.length >= 2, 'the endpoint got the retry and the replay');
+    await page.screenshot({ path: `${artifacts}/webhooks-replayed.png`, fullPage: true });
     await page.goto(new URL('/console/webhooks', link).href);
     assert.match(await page.locator('#subscriptions').textContent(), /broken on purpose/);
     await page.screenshot({ path: `${artifacts}/webhooks-list.png`, fullPage: true });

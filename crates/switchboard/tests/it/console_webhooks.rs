@@ -176,7 +176,8 @@ async fn creating_shows_the_secret_once_and_bad_input_is_explained(server: &Test
     );
     let page = browser.get(&location(&off)).await;
     assert!(
-        page.text.contains("badge wait\" id=\"health\">paused<"),
+        page.text
+            .contains("id=\"health\"><span class=\"badge wait\">paused<"),
         "{}",
         page.text
     );
@@ -258,7 +259,7 @@ async fn a_failed_delivery_is_logged_and_a_replay_succeeds(server: &TestServer) 
     );
     assert!(failed_row.contains(" ms<"), "the latency");
     assert!(
-        page.contains("badge bad\" id=\"health\">failing<"),
+        page.contains("id=\"health\"><span class=\"badge bad\">failing<"),
         "the subscription is failing"
     );
     assert!(
@@ -357,6 +358,12 @@ async fn the_log_poll_answers_204_until_something_changes(server: &TestServer) {
     );
     assert!(!changed.text.contains("<html"), "not the whole page");
     assert!(changed.text.contains("subscription.test"));
+    assert!(
+        changed
+            .text
+            .contains("<dd id=\"health\" hx-swap-oob=\"true\">"),
+        "the health, swapped out of band"
+    );
 }
 
 async fn forms_need_the_csrf_token_and_other_accounts_ids_are_not_found(server: &TestServer) {
