@@ -4,7 +4,8 @@
 //! header, or a `token` / `apikey` query parameter (for clients that cannot set headers). The admin key
 //! manages accounts; API keys act within one account, optionally one channel, at a
 //! permission level. Verified keys are cached for a few seconds; revoking a key through this
-//! node forgets it at once. Each verified request of an account key spends one request of
+//! node forgets it at once. A key's last use is recorded at most once a minute, off the
+//! request path ([`KeyUse`]). Each verified request of an account key spends one request of
 //! its rate ([`KeyRates`]); a request is verified once, however many extractors ask.
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use switchboard_core::key::{hash_secret, secret_matches, split_token, ApiKey, Pe
 use switchboard_store::Store;
 
 use crate::error::{ApiError, ApiResult, Context};
+use crate::key_use::KeyUse;
 use crate::limits::KeyRates;
 use crate::state::AppState;
 
@@ -101,6 +103,7 @@ pub struct Authenticator {
     admin_hash: String,
     cache: RwLock<HashMap<KeyId, (ApiKey, Instant)>>,
     rates: KeyRates,
+    uses: KeyUse,
 }
 
 impl Authenticator {
@@ -112,6 +115,7 @@ impl Authenticator {
             admin_hash,
             cache: RwLock::new(HashMap::new()),
             rates,
+            uses: KeyUse::default(),
         }
     }
 
@@ -158,6 +162,7 @@ impl Authenticator {
             return Err(invalid());
         }
         self.rates.spend(key.id)?;
+        self.uses.note(&self.store, key.id);
         Ok(Principal::Key(KeyPrincipal {
             key_id: key.id,
             account_id: key.account_id,

@@ -10,6 +10,7 @@ pub mod body_timeout;
 pub mod doc_errors;
 pub mod error;
 pub mod extract;
+pub mod key_use;
 pub mod limits;
 pub mod list;
 pub mod meta_error;

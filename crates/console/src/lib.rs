@@ -111,6 +111,30 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
             "/inbox/{channel}/{chat}/sync-templates",
             post(pages::inbox::sync_templates),
         )
+        .route(
+            "/webhooks",
+            get(pages::webhooks::list).post(pages::webhooks::create),
+        )
+        .route("/webhooks/{id}", get(pages::webhooks::detail))
+        .route("/webhooks/{id}/log", get(pages::deliveries::poll))
+        .route("/webhooks/{id}/test", post(pages::webhooks::send_test))
+        .route("/webhooks/{id}/rotate", post(pages::webhooks::rotate))
+        .route("/webhooks/{id}/enabled", post(pages::webhooks::set_enabled))
+        .route("/webhooks/{id}/delete", post(pages::webhooks::delete))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}",
+            get(pages::deliveries::detail),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/retry",
+            post(pages::deliveries::retry),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/replay",
+            post(pages::deliveries::replay),
+        )
+        .route("/keys", get(pages::keys::list).post(pages::keys::create))
+        .route("/keys/{id}/revoke", post(pages::keys::revoke))
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)

@@ -53,6 +53,10 @@ pub const BROADCAST_FINISHED: &str = "broadcast.finished";
 
 /// A webhook subscription was disabled after failing for too long.
 pub const SUBSCRIPTION_DISABLED: &str = "subscription.disabled";
+/// A test event sent to one webhook subscription on request (`POST
+/// /v1/subscriptions/{id}/test`): delivered to that subscription only, whatever its filter
+/// and format, in Switchboard's envelope.
+pub const SUBSCRIPTION_TEST: &str = "subscription.test";
 
 /// Every event type this version emits.
 pub const ALL_TYPES: &[&str] = &[
@@ -74,6 +78,7 @@ pub const ALL_TYPES: &[&str] = &[
     BROADCAST_PROGRESS,
     BROADCAST_FINISHED,
     SUBSCRIPTION_DISABLED,
+    SUBSCRIPTION_TEST,
 ];
 
 /// An event, before (`seq == 0`) or after the store placed it in the log.

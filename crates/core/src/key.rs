@@ -83,6 +83,8 @@ pub struct ApiKey {
     pub created_at: Millis,
     /// Set once the key is revoked.
     pub revoked_at: Option<Millis>,
+    /// When it last authenticated a request, recorded at most once a minute per node.
+    pub last_used_at: Option<Millis>,
 }
 
 /// A freshly generated key: its id, the full token to hand out once, and the hash to store.

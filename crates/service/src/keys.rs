@@ -45,6 +45,7 @@ pub fn build_key(account: AccountId, new: &NewKey) -> ServiceResult<CreatedKey> 
             secret_hash: generated.secret_hash,
             created_at: now_millis(),
             revoked_at: None,
+            last_used_at: None,
         },
         token: generated.token,
     })

@@ -32,7 +32,7 @@ pub(crate) type Decoder<T> = fn(&dyn Columns) -> StoreResult<T>;
 pub(crate) const ACCOUNT_COLS: &str = "id, name, created_at";
 /// Columns read by [`key`].
 pub(crate) const KEY_COLS: &str =
-    "id, account_id, name, permission, channel_id, secret_hash, created_at, revoked_at";
+    "id, account_id, name, permission, channel_id, secret_hash, created_at, revoked_at, last_used_at";
 /// Columns read by [`channel`], as SQLite stores them.
 pub(crate) const CHANNEL_COLS: &str =
     "id, account_id, name, kind, settings, created_at, updated_at, timezone";
@@ -106,6 +106,7 @@ pub(crate) fn key(r: &dyn Columns) -> StoreResult<ApiKey> {
         secret_hash: r.text("secret_hash")?,
         created_at: r.int("created_at")?,
         revoked_at: r.opt_int("revoked_at")?,
+        last_used_at: r.opt_int("last_used_at")?,
     })
 }
 

@@ -20,6 +20,8 @@ pub trait KeyStore {
     async fn list_keys(&self, account: AccountId, page: &PageRequest) -> StoreResult<Page<ApiKey>>;
     /// Revokes a key of the account; returns false if it does not exist or is already revoked.
     async fn revoke_key(&self, account: AccountId, id: KeyId, at: i64) -> StoreResult<bool>;
+    /// Records that the key authenticated a request at `at` (never moving the time back).
+    async fn record_key_use(&self, id: KeyId, at: i64) -> StoreResult<()>;
 }
 
 /// API keys.

@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use serde_json::json;
-use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED};
+use switchboard_core::event::{Event, SUBSCRIPTION_DISABLED, SUBSCRIPTION_TEST};
 use switchboard_core::id::{AccountId, DeliveryId, EventId, SubscriptionId};
 use switchboard_core::subscription::{Attempt, Delivery, DeliveryState, Subscription};
 use switchboard_core::time::Millis;
 
 use crate::decode;
 use crate::owned::Owned;
-use crate::select::Select;
+use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 /// What a delivery attempt (or a decision not to attempt) came to.
@@ -98,6 +98,25 @@ pub(crate) fn disabled_event(s: &Subscription, now: Millis) -> Event {
     }
 }
 
+/// A `subscription.test` event for the subscription `s`, created at `now`.
+pub fn test_event(s: &Subscription, now: Millis) -> Event {
+    Event {
+        seq: 0,
+        cursor: String::new(),
+        id: EventId::new(),
+        kind: SUBSCRIPTION_TEST.to_string(),
+        account_id: s.account_id,
+        channel_id: s.channel_id,
+        chat: None,
+        created_at: now,
+        data: json!({
+            "subscription": {"id": s.id.to_string(), "url": s.url},
+            "test": true,
+            "message": "A test event from Switchboard: answer 2xx to acknowledge it.",
+        }),
+    }
+}
+
 /// A new delivery of the event `event_id` to `s`, due at `now`: ordered with its chat's
 /// events, or on its own when it has no chat.
 pub(crate) fn pending_delivery(
@@ -120,6 +139,82 @@ pub(crate) fn pending_delivery(
         created_at: now,
         finished_at: None,
     }
+}
+
+/// A delivery as a subscription's delivery log shows it: with its event's type and its last
+/// attempt's latency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedDelivery {
+    /// The delivery.
+    pub delivery: Delivery,
+    /// Its event's type.
+    pub event_type: String,
+    /// How long its last attempt took, if it made one.
+    pub last_latency_ms: Option<i64>,
+}
+
+/// Columns read by [`logged_delivery`]: the delivery's, its event's type and the latency of
+/// its last attempt.
+const LOGGED_DELIVERY_COLS: &str = "d.id, d.subscription_id, d.account_id, d.event_id, d.ordering_key, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.finished_at, e.type AS event_type, (SELECT a.latency_ms FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.id DESC LIMIT 1) AS last_latency_ms";
+
+fn logged_delivery(r: &dyn crate::columns::Columns) -> StoreResult<LoggedDelivery> {
+    Ok(LoggedDelivery {
+        delivery: decode::delivery(r)?,
+        event_type: r.text("event_type")?,
+        last_latency_ms: r.opt_int("last_latency_ms")?,
+    })
+}
+
+/// A subscription's deliveries, newest first, before a delivery id (account, subscription,
+/// before or NULL, limit).
+pub(crate) const DELIVERY_LOG: Select<LoggedDelivery> = Select::new(
+    "deliveries d JOIN events e ON e.id = d.event_id",
+    LOGGED_DELIVERY_COLS,
+    logged_delivery,
+    "d.account_id = $1 AND d.subscription_id = $2 AND (CAST($3 AS TEXT) IS NULL OR d.id < $3) ORDER BY d.id DESC LIMIT $4",
+);
+
+/// The event of a delivery (account, delivery); its cursor is left empty.
+pub(crate) const DELIVERY_EVENT: Select<Event> = Select::new(
+    "events e JOIN deliveries d ON d.event_id = e.id",
+    "e.seq, '' AS cursor, e.id, e.account_id, e.channel_id, e.chat, e.type, e.data, e.created_at",
+    decode::event,
+    "d.account_id = $1 AND d.id = $2",
+);
+
+/// [`WebhookStore::delivery_log`], for both backends.
+pub(crate) async fn delivery_log(
+    store: &impl Selects,
+    account: AccountId,
+    subscription: SubscriptionId,
+    before: Option<DeliveryId>,
+    limit: u32,
+) -> StoreResult<Vec<LoggedDelivery>> {
+    store
+        .select_all(
+            DELIVERY_LOG,
+            vec![
+                Arg::from(account),
+                Arg::from(subscription),
+                Arg::from(before),
+                Arg::from(limit),
+            ],
+        )
+        .await
+}
+
+/// [`WebhookStore::delivery_event`], for both backends.
+pub(crate) async fn delivery_event(
+    store: &impl Selects,
+    account: AccountId,
+    delivery: DeliveryId,
+) -> StoreResult<Option<Event>> {
+    store
+        .select_one(
+            DELIVERY_EVENT,
+            vec![Arg::from(account), Arg::from(delivery)],
+        )
+        .await
 }
 
 /// Where a replay starts.
@@ -218,6 +313,31 @@ pub trait WebhookStore {
         now: Millis,
         limit: u32,
     ) -> StoreResult<u64>;
+    /// Appends a `subscription.test` event for `subscription` (see [`test_event`]) and its
+    /// delivery, due now, to that subscription only, in one transaction; returns the delivery
+    /// (its `event_id` names the event). The fan-out passes
+    /// test events over; a replay re-sends a subscription's own test events only.
+    async fn send_test_event(
+        &self,
+        subscription: &Subscription,
+        now: Millis,
+    ) -> StoreResult<Delivery>;
+    /// A subscription's deliveries of the account, newest first, before the delivery
+    /// `before` (from the newest when `None`), at most `limit`, each with its event's type
+    /// and its last attempt's latency.
+    async fn delivery_log(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> StoreResult<Vec<LoggedDelivery>>;
+    /// The event of a delivery of the account (its `cursor` left empty).
+    async fn delivery_event(
+        &self,
+        account: AccountId,
+        delivery: DeliveryId,
+    ) -> StoreResult<Option<Event>>;
 }
 
 /// Webhook subscriptions.

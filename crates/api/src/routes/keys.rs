@@ -47,6 +47,9 @@ pub struct KeyView {
     pub created_at: String,
     /// Revocation time, or null while valid.
     pub revoked_at: Option<String>,
+    /// When the key last authenticated a request (RFC 3339), or null if never. Recorded at
+    /// most once a minute per server node, so it may be up to a minute behind.
+    pub last_used_at: Option<String>,
 }
 
 /// A new key with its secret (shown only here).
@@ -71,6 +74,7 @@ impl From<ApiKey> for KeyView {
             channel_id: k.channel_id.map(|c| c.to_string()),
             created_at: to_rfc3339(k.created_at),
             revoked_at: k.revoked_at.map(to_rfc3339),
+            last_used_at: k.last_used_at.map(to_rfc3339),
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(rotate_secret))
         .routes(routes!(replay))
+        .routes(routes!(send_test_event))
         .routes(routes!(list_deliveries))
         .routes(routes!(get_delivery))
         .routes(routes!(retry_delivery))
@@ -454,6 +455,24 @@ async fn replay(
     let parts = WebhookParts::from(&state.gateway);
     let created = subscriptions::replay(&parts, key.account_id, id, &from, limit).await?;
     Ok((StatusCode::ACCEPTED, Json(Replayed { created })))
+}
+
+/// Sends the subscription a `subscription.test` event now: to this subscription only,
+/// whatever its event filter, in Switchboard's envelope whatever its format, signed like any
+/// delivery. The answer is the new delivery; follow it with `GET /v1/deliveries/{id}`. A
+/// disabled subscription is refused (409): enable it first.
+#[utoipa::path(post, path = "/v1/subscriptions/{id}/test", tag = "webhooks",
+    params(("id" = String, Path, description = "`sub_…`")), security(("bearer" = [])),
+    responses((status = 202, body = DeliveryView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn send_test_event(
+    State(state): State<AppState>,
+    key: Auth<AccountWide<CanManage>>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<DeliveryView>)> {
+    let id = subscription_id(&id)?;
+    let parts = WebhookParts::from(&state.gateway);
+    let d = subscriptions::send_test(&parts, key.account_id, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(delivery_view(&d))))
 }
 
 /// Lists a subscription's deliveries.

@@ -2,9 +2,12 @@
 //! service and rendering a template.
 
 pub mod channels;
+pub mod deliveries;
 pub mod events;
 pub mod web_pairing;
 pub mod inbox;
+pub mod keys;
+pub mod webhooks;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

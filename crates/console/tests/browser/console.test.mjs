@@ -181,22 +181,6 @@ test('a WhatsApp Web channel pairs from its panel: the QR code is replaced live,
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
 
-// Last: signing out ends the session (the tests above share it).
-test('sign out ends the session', async () => {
-  const page = watch(await context.newPage(), 'sign-out');
-  await page.goto(new URL('/console/channels', link).href);
-  await page.click('button:has-text("Sign out")');
-  await page.waitForURL(/\/console\/sign-in$/);
-  await page.goto(new URL('/console/channels', link).href);
-  await page.waitForURL(/\/console\/sign-in$/);
-  await page.screenshot({ path: `${artifacts}/sign-in.png`, fullPage: true });
-  assert.deepEqual(problems, [], 'no console error and no CSP violation');
-});
-
-// The Inbox: a sandbox customer's message appears with an unread badge, live; the thread
-// opens, a reply's tick goes to read live; a conversation whose window is closed offers the
-// template picker instead of the free-form composer. Signs in again with the first-start key
-// (the first test signed out) and drives the sandbox's simulated customers through the API.
 test('inbox: a sandbox inbound appears unread, a reply ticks to read, a closed window switches to templates', async () => {
   const key = process.env.SWITCHBOARD_API_KEY;
   assert.ok(key, 'SWITCHBOARD_API_KEY is required (scripts/browser-tests.sh passes the first-start key)');
@@ -296,3 +280,132 @@ test('inbox: a sandbox inbound appears unread, a reply ticks to read, a closed w
   await page.close();
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
+
+// Signs `page` in with the default account's key (SWITCHBOARD_API_KEY, which
+// scripts/browser-tests.sh takes from what `serve` printed) when its session ended (an
+// earlier test signed out), then opens `path`.
+async function openSignedIn(page, path) {
+  await page.goto(new URL(path, link).href);
+  if (new URL(page.url()).pathname === '/console/sign-in') {
+    assert.ok(process.env.SWITCHBOARD_API_KEY, 'SWITCHBOARD_API_KEY is required to sign in again');
+    await page.fill('#key', process.env.SWITCHBOARD_API_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/console\/channels$/);
+    await page.goto(new URL(path, link).href);
+  }
+}
+
+test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once it is fixed; API keys: a key is shown once', async () => {
+  // A webhook endpoint that answers 500 until it is "fixed", then 200.
+  const { createServer } = await import('node:http');
+  let fixed = false;
+  const received = [];
+  const endpoint = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      received.push({ fixed, body });
+      response.writeHead(fixed ? 200 : 500, { 'content-type': 'text/plain' });
+      response.end(fixed ? 'ok' : 'broken: <b>database down</b>');
+    });
+  });
+  await new Promise((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${endpoint.address().port}/hook`;
+  try {
+    const page = watch(await context.newPage(), 'webhooks');
+    await openSignedIn(page, '/console/webhooks');
+    assert.equal(await page.locator('h1').textContent(), 'Webhooks');
+
+    // Create a subscription: its secret is shown once.
+    await page.fill('#url', url);
+    await page.fill('#description', 'broken on purpose');
+    await page.click('#new-subscription button[type=submit]');
+    const secret = (await page.locator('#secret').textContent()).trim();
+    assert.match(secret, /^whsec_/);
+    await page.screenshot({ path: `${artifacts}/webhook-created.png`, fullPage: true });
+    await page.click('#open-subscription');
+    await page.waitForURL(/\/console\/webhooks\/sub_[^/?]+$/);
+    const subscriptionUrl = page.url();
+    assert.equal((await page.content()).includes(secret), false, 'the secret is shown once only');
+
+    // Send a test event: the failed attempt appears in the log (polled live).
+    await page.click('#send-test');
+    await page.waitForURL(/\?tested=dlv_/);
+    await page.waitForFunction(() => {
+      const row = document.querySelector('#deliveries tbody tr');
+      return row && row.textContent.includes('HTTP 500');
+    }, null, { timeout: 20000 });
+    const failed = page.locator('#deliveries tbody tr').first();
+    assert.match(await failed.textContent(), /subscription\.test/);
+    assert.match(await failed.locator('.badge').textContent(), /pending/);
+    assert.match(await page.locator('#health').textContent(), /failing/);
+    await page.screenshot({ path: `${artifacts}/webhooks.png`, fullPage: true });
+
+    // Its detail: the attempt's code, latency and answer (shown as text), the request body.
+    await failed.locator('a').first().click();
+    await page.waitForURL(/\/deliveries\/dlv_/);
+    const attempt = page.locator('#attempts tbody tr').first();
+    assert.match(await attempt.textContent(), /500/);
+    assert.match(await attempt.textContent(), /\d+ ms/);
+    assert.match(await attempt.locator('pre').textContent(), /broken: <b>database down<\/b>/, 'the answer is text, not markup');
+    assert.equal(await page.locator('#attempts b').count(), 0);
+    assert.match(await page.locator('#request').textContent(), /"type": "subscription\.test"/);
+    await page.screenshot({ path: `${artifacts}/delivery.png`, fullPage: true });
+
+    // Fix the endpoint: retrying the failed delivery delivers it; a replay from it too.
+    fixed = true;
+    await page.goto(subscriptionUrl);
+    await page.locator('#deliveries tbody tr').first().locator('button.retry').click();
+    await page.waitForURL(/\?retried=dlv_/);
+    const allDelivered = (n) => page.waitForFunction((count) => {
+      const rows = [...document.querySelectorAll('#deliveries tbody tr')];
+      return rows.length === count && rows.every((row) => row.textContent.includes('delivered') && row.textContent.includes('HTTP 200'));
+    }, n, { timeout: 20000 });
+    await allDelivered(1);
+    await page.locator('#deliveries tbody tr').first().locator('button.replay').click();
+    await page.waitForURL(/\?replayed=1$/);
+    await allDelivered(2);
+    assert.match(await page.locator('#health').textContent(), /healthy/);
+    const tests = received.filter((r) => r.fixed && JSON.parse(r.body).type === 'subscription.test');
+    assert.ok(tests.length >= 2, 'the endpoint got the retry and the replay');
+    await page.screenshot({ path: `${artifacts}/webhooks-replayed.png`, fullPage: true });
+    await page.goto(new URL('/console/webhooks', link).href);
+    assert.match(await page.locator('#subscriptions').textContent(), /broken on purpose/);
+    await page.screenshot({ path: `${artifacts}/webhooks-list.png`, fullPage: true });
+
+    // API keys: create one, its secret shown once.
+    await page.goto(new URL('/console/keys', link).href);
+    await page.fill('#name', 'crm sync');
+    await page.selectOption('#permission', 'read');
+    await page.click('#new-key button[type=submit]');
+    const key = (await page.locator('#created-key #secret').textContent()).trim();
+    assert.match(key, /^sb_/);
+    const row = page.locator('#keys tbody tr', { hasText: 'crm sync' });
+    assert.match(await row.locator('.last-used').textContent(), /never/);
+    await page.screenshot({ path: `${artifacts}/keys.png`, fullPage: true });
+    await page.goto(new URL('/console/keys', link).href);
+    assert.equal((await page.content()).includes(key), false, 'the key is shown once only');
+    assert.equal(await page.locator('#keys tbody tr', { hasText: 'crm sync' }).count(), 1);
+    await page.close();
+  } finally {
+    endpoint.close();
+  }
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});
+
+// Last: signing out ends the session (the tests above share it).
+test('sign out ends the session', async () => {
+  const page = watch(await context.newPage(), 'sign-out');
+  await page.goto(new URL('/console/channels', link).href);
+  await page.click('button:has-text("Sign out")');
+  await page.waitForURL(/\/console\/sign-in$/);
+  await page.goto(new URL('/console/channels', link).href);
+  await page.waitForURL(/\/console\/sign-in$/);
+  await page.screenshot({ path: `${artifacts}/sign-in.png`, fullPage: true });
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});
+
+// The Inbox: a sandbox customer's message appears with an unread badge, live; the thread
+// opens, a reply's tick goes to read live; a conversation whose window is closed offers the
+// template picker instead of the free-form composer. Signs in again with the first-start key
+// (the first test signed out) and drives the sandbox's simulated customers through the API.

@@ -11,11 +11,10 @@ use rand::Rng;
 use switchboard_core::event::Event;
 use switchboard_core::id::SubscriptionId;
 use switchboard_core::standard_webhooks::signature_header;
-use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
+use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::now_millis;
 use switchboard_store::messages::DeliveryOutcome;
 use switchboard_store::StoreError;
-use switchboard_store::StoreResult;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -124,30 +123,6 @@ impl Deliverer {
         }
     }
 
-    /// The body to POST, `None` when the event has no payload in the subscription's format;
-    /// a store error is passed on (the delivery is tried again later).
-    async fn body_for(&self, s: &Subscription, e: &Event) -> StoreResult<Option<Vec<u8>>> {
-        let value = match s.format {
-            PayloadFormat::Switchboard => Some(payload::switchboard(e)),
-            PayloadFormat::Meta | PayloadFormat::Sendbuttons | PayloadFormat::Onemsg => {
-                let Some(channel_id) = e.channel_id else {
-                    return Ok(None);
-                };
-                let Some(channel) = self.gateway.store.find_channel(channel_id).await? else {
-                    return Ok(None);
-                };
-                match s.format {
-                    PayloadFormat::Meta => payload::meta(e, &channel),
-                    PayloadFormat::Onemsg => {
-                        super::onemsg::payload(self.gateway.store.as_ref(), e, &channel).await?
-                    }
-                    _ => super::sendbuttons::payload(e, &channel),
-                }
-            }
-        };
-        Ok(value.and_then(|value| serde_json::to_vec(&value).ok()))
-    }
-
     /// A delivery put off because the store failed before anything was sent: not an attempt.
     fn store_failed(&self, d: &Delivery, error: &StoreError, now: i64) -> DeliveryOutcome {
         tracing::warn!(delivery_id = %d.id, error = %error, "reading what a delivery needs failed; trying again later");
@@ -250,7 +225,7 @@ impl Deliverer {
                 },
                 None,
             ),
-            Some(s) => match self.body_for(&s, &e).await {
+            Some(s) => match payload::body(self.gateway.store.as_ref(), &s, &e).await {
                 Err(error) => (self.store_failed(&d, &error, now), None),
                 Ok(None) => (
                     DeliveryOutcome::GiveUp,

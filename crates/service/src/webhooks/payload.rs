@@ -5,9 +5,11 @@ use serde_json::{json, Value};
 use switchboard_core::channel::{sandbox_display_number, Channel, ChannelKind};
 use switchboard_core::event::{
     Event, MESSAGE_DELIVERED, MESSAGE_FAILED, MESSAGE_PLAYED, MESSAGE_REACTION, MESSAGE_READ,
-    MESSAGE_RECEIVED, MESSAGE_SENT,
+    MESSAGE_RECEIVED, MESSAGE_SENT, SUBSCRIPTION_TEST,
 };
+use switchboard_core::subscription::{PayloadFormat, Subscription};
 use switchboard_core::time::to_rfc3339;
+use switchboard_store::{Store, StoreResult};
 
 /// Switchboard's envelope: `{id, type, created_at, account_id, channel_id, chat, data}`.
 pub fn switchboard(e: &Event) -> Value {
@@ -20,6 +22,33 @@ pub fn switchboard(e: &Event) -> Value {
         "chat": e.chat,
         "data": e.data,
     })
+}
+
+/// The body POSTed for the event `e` to the subscription `s`, `None` when the event has no
+/// payload in the subscription's format; a test event is always in Switchboard's envelope.
+pub async fn body(store: &dyn Store, s: &Subscription, e: &Event) -> StoreResult<Option<Vec<u8>>> {
+    let format = if e.kind == SUBSCRIPTION_TEST {
+        PayloadFormat::Switchboard
+    } else {
+        s.format
+    };
+    let value = match format {
+        PayloadFormat::Switchboard => Some(switchboard(e)),
+        PayloadFormat::Meta | PayloadFormat::Sendbuttons | PayloadFormat::Onemsg => {
+            let Some(channel_id) = e.channel_id else {
+                return Ok(None);
+            };
+            let Some(channel) = store.find_channel(channel_id).await? else {
+                return Ok(None);
+            };
+            match format {
+                PayloadFormat::Meta => meta(e, &channel),
+                PayloadFormat::Onemsg => super::onemsg::payload(store, e, &channel).await?,
+                _ => super::sendbuttons::payload(e, &channel),
+            }
+        }
+    };
+    Ok(value.and_then(|value| serde_json::to_vec(&value).ok()))
 }
 
 /// Whether an event type has a Meta webhook equivalent.

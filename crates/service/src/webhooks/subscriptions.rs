@@ -1,11 +1,13 @@
 //! Webhook subscriptions of an account and their deliveries: create, read, change, delete,
 //! rotate the signing secret, replay events, list and retry deliveries.
 
+use switchboard_core::event::Event;
 use switchboard_core::id::{AccountId, ChannelId, DeliveryId, SubscriptionId};
 use switchboard_core::standard_webhooks::generate_secret;
 use switchboard_core::subscription::{Attempt, Delivery, PayloadFormat, Subscription};
 use switchboard_core::time::now_millis;
 use switchboard_store::messages::ReplayFrom;
+use switchboard_store::webhooks::LoggedDelivery;
 use switchboard_store::{Page, PageRequest, Store, StoreError};
 
 use super::WebhookParts;
@@ -202,6 +204,44 @@ pub async fn deliveries(
     Ok(store.list_deliveries(account, s.id, page).await?)
 }
 
+/// The subscription's deliveries, newest first, before the delivery `before`, at most
+/// `limit`, with their events' types and last latencies (the console's delivery log).
+pub async fn delivery_log(
+    store: &dyn Store,
+    account: AccountId,
+    id: SubscriptionId,
+    before: Option<DeliveryId>,
+    limit: u32,
+) -> ServiceResult<Vec<LoggedDelivery>> {
+    let s = get(store, account, id).await?;
+    Ok(store.delivery_log(account, s.id, before, limit).await?)
+}
+
+/// The body a delivery of the account POSTs (rebuilt from its event now), `None` when its
+/// event has no payload in the subscription's format or is gone.
+pub async fn request_body(
+    store: &dyn Store,
+    s: &Subscription,
+    delivery: DeliveryId,
+) -> ServiceResult<Option<Vec<u8>>> {
+    let Some(event) = store.delivery_event(s.account_id, delivery).await? else {
+        return Ok(None);
+    };
+    Ok(super::payload::body(store, s, &event).await?)
+}
+
+/// The event of a delivery of the account.
+pub async fn delivery_event(
+    store: &dyn Store,
+    account: AccountId,
+    delivery: DeliveryId,
+) -> ServiceResult<Event> {
+    store
+        .delivery_event(account, delivery)
+        .await?
+        .ok_or(ServiceError::NotFound("delivery"))
+}
+
 /// A delivery of the account with every attempt.
 pub async fn delivery(
     store: &dyn Store,
@@ -212,6 +252,25 @@ pub async fn delivery(
         .get_delivery(account, id)
         .await?
         .ok_or(ServiceError::NotFound("delivery"))
+}
+
+/// Sends the subscription a `subscription.test` event (to it only, whatever its filter and
+/// format) and wakes the deliverer; returns the new delivery. A disabled subscription is a
+/// conflict: nothing would be sent until it is enabled.
+pub async fn send_test(
+    parts: &WebhookParts,
+    account: AccountId,
+    id: SubscriptionId,
+) -> ServiceResult<Delivery> {
+    let s = get(parts.store.as_ref(), account, id).await?;
+    if !s.enabled {
+        return Err(ServiceError::Conflict(
+            "the subscription is disabled: enable it, then send the test event".into(),
+        ));
+    }
+    let d = parts.store.send_test_event(&s, now_millis()).await?;
+    parts.wake.notify_one();
+    Ok(d)
 }
 
 /// Makes a delivery due now (whatever its state) and wakes the deliverer.

@@ -587,6 +587,10 @@ impl switchboard_store::KeyStore for FaultyStore {
         self.faults.check("revoke_key")?;
         self.inner.revoke_key(account, id, at).await
     }
+    async fn record_key_use(&self, id: KeyId, at: i64) -> StoreResult<()> {
+        self.faults.check("record_key_use")?;
+        self.inner.record_key_use(id, at).await
+    }
 }
 
 #[async_trait]
@@ -1215,6 +1219,30 @@ impl switchboard_store::WebhookStore for FaultyStore {
     ) -> StoreResult<u64> {
         self.faults.check("replay")?;
         self.inner.replay(subscription, from, now, limit).await
+    }
+    async fn send_test_event(&self, s: &Subscription, now: Millis) -> StoreResult<Delivery> {
+        self.faults.check("send_test_event")?;
+        self.inner.send_test_event(s, now).await
+    }
+    async fn delivery_log(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        before: Option<DeliveryId>,
+        limit: u32,
+    ) -> StoreResult<Vec<switchboard_store::webhooks::LoggedDelivery>> {
+        self.faults.check("delivery_log")?;
+        self.inner
+            .delivery_log(account, subscription, before, limit)
+            .await
+    }
+    async fn delivery_event(
+        &self,
+        account: AccountId,
+        delivery: DeliveryId,
+    ) -> StoreResult<Option<Event>> {
+        self.faults.check("delivery_event")?;
+        self.inner.delivery_event(account, delivery).await
     }
 }
 

@@ -98,6 +98,35 @@ pub async fn keys_are_scoped_and_revocable(store: Arc<dyn Store>) {
     );
 }
 
+/// A key's last use is recorded, never moved back, and read with the key and in its list.
+pub async fn key_last_use_is_recorded_forward_only(store: Arc<dyn Store>) {
+    let a = account("a");
+    let ka = key(a.id, Permission::Manage);
+    store.create_account(&a, &ka, &[]).await.unwrap();
+    assert_eq!(
+        store.find_key(ka.id).await.unwrap().unwrap().last_used_at,
+        None
+    );
+    store.record_key_use(ka.id, 5_000).await.unwrap();
+    assert_eq!(
+        store.find_key(ka.id).await.unwrap().unwrap().last_used_at,
+        Some(5_000)
+    );
+    // A slower node's older time does not undo a newer one.
+    store.record_key_use(ka.id, 4_000).await.unwrap();
+    store.record_key_use(ka.id, 9_000).await.unwrap();
+    let listed = store
+        .list_keys(a.id, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.items[0].last_used_at, Some(9_000));
+    // An unknown key is not an error (it may have been deleted meanwhile).
+    store
+        .record_key_use(key(a.id, Permission::Read).id, 1)
+        .await
+        .unwrap();
+}
+
 /// Channels are read, listed, updated and deleted within their account only.
 pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
     let a = account("a");

@@ -80,6 +80,7 @@ pub fn key(account: AccountId, permission: Permission) -> ApiKey {
         secret_hash: generated.secret_hash,
         created_at: now_millis(),
         revoked_at: None,
+        last_used_at: None,
     }
 }
 

@@ -403,3 +403,139 @@ pub async fn replays_create_deliveries(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(listed.items.len(), 11);
 }
+
+/// A test event is logged with its one delivery, claimed with it, and replayed to its own
+/// subscription only (whatever that subscription's filter), never to another's.
+pub async fn test_events_reach_their_subscription_only(store: Arc<dyn Store>) {
+    let (a, b, before) = setup(&store, 2).await;
+    let narrow = subscription(a, &["message.accepted"]);
+    let every = subscription(a, &["*"]);
+    store.create_subscription(&narrow).await.unwrap();
+    store.create_subscription(&every).await.unwrap();
+    let d = store.send_test_event(&narrow, 5_000).await.unwrap();
+    assert_eq!(d.subscription_id, narrow.id);
+    assert_eq!(d.state, DeliveryState::Pending);
+    let logged = store
+        .list_events(
+            a,
+            &EventFilter {
+                types: vec![event::SUBSCRIPTION_TEST.into()],
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(logged.items.len(), 1);
+    assert_eq!(logged.items[0].id.to_string(), d.event_id);
+    assert_eq!(
+        logged.items[0].data["subscription"]["id"],
+        narrow.id.to_string()
+    );
+    let claimed = claim(&store, 5_000).await;
+    let (_, e) = claimed
+        .iter()
+        .find(|(c, _)| c.id == d.id)
+        .expect("the test delivery is claimed with its event");
+    assert_eq!(e.kind, event::SUBSCRIPTION_TEST);
+    store
+        .finish_delivery(
+            d.id,
+            OWNER,
+            DeliveryOutcome::Retry {
+                next_attempt_at: 9_000,
+            },
+            Some(&attempt(500, 5_001)),
+            i64::MAX,
+            5_001,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delivery_event(a, d.id).await.unwrap().map(|e| e.kind),
+        Some(event::SUBSCRIPTION_TEST.to_string())
+    );
+    assert_eq!(
+        store.delivery_event(b, d.id).await.unwrap(),
+        None,
+        "another account's"
+    );
+    assert_eq!(
+        store
+            .replay(&narrow, &ReplayFrom::Time(0), 6_000, 100)
+            .await
+            .unwrap(),
+        3,
+        "its two matching events and its own test event"
+    );
+    assert_eq!(
+        store
+            .replay(&every, &ReplayFrom::Time(0), 6_000, 100)
+            .await
+            .unwrap(),
+        before.len() as u64,
+        "every event but another subscription's test event"
+    );
+}
+
+/// The delivery log lists a subscription's deliveries newest first, in pages, with each
+/// event's type and the last attempt's latency, within the account only.
+pub async fn the_delivery_log_is_newest_first(store: Arc<dyn Store>) {
+    let (a, b, events) = setup(&store, 3).await;
+    let s = subscription(a, &["message.accepted"]);
+    store.create_subscription(&s).await.unwrap();
+    let ds: Vec<Delivery> = events
+        .iter()
+        .filter(|e| e.kind == event::MESSAGE_ACCEPTED)
+        .enumerate()
+        .map(|(i, e)| delivery(&s, e, &format!("k{i}"), 1_000))
+        .collect();
+    assert_eq!(ds.len(), 3);
+    store
+        .create_deliveries(&ds, &events.last().unwrap().cursor)
+        .await
+        .unwrap();
+    let claimed = claim_ids(&store, 2_000).await;
+    assert!(claimed.contains(&ds[0].id));
+    store
+        .finish_delivery(
+            ds[0].id,
+            OWNER,
+            DeliveryOutcome::Delivered,
+            Some(&attempt(200, 2_000)),
+            i64::MAX,
+            2_000,
+        )
+        .await
+        .unwrap();
+    let log = store.delivery_log(a, s.id, None, 10).await.unwrap();
+    let mut newest_first: Vec<DeliveryId> = ds.iter().map(|d| d.id).collect();
+    newest_first.sort_by_key(|id| std::cmp::Reverse(id.to_string()));
+    assert_eq!(
+        log.iter().map(|l| l.delivery.id).collect::<Vec<_>>(),
+        newest_first
+    );
+    assert!(log.iter().all(|l| l.event_type == event::MESSAGE_ACCEPTED));
+    let first = log.iter().find(|l| l.delivery.id == ds[0].id).unwrap();
+    assert_eq!(first.last_latency_ms, Some(12));
+    assert_eq!(first.delivery.last_status, Some(200));
+    assert!(log
+        .iter()
+        .filter(|l| l.delivery.id != ds[0].id)
+        .all(|l| l.last_latency_ms.is_none()));
+    let page = store
+        .delivery_log(a, s.id, Some(newest_first[0]), 1)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].delivery.id, newest_first[1]);
+    assert!(
+        store
+            .delivery_log(b, s.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another account's"
+    );
+}

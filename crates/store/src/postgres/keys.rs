@@ -53,4 +53,15 @@ impl KeyStore for PgStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn record_key_use(&self, id: KeyId, at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+        )
+        .bind(id.to_string())
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

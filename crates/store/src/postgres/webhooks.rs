@@ -25,12 +25,12 @@ use crate::columns::Prefixed;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::events::EventFilter;
 use crate::owned::DELIVERY_ATTEMPTS;
-use crate::shared_methods::select_method;
 use crate::shared_methods::{get_owned, get_owned_with, list_owned};
+use crate::shared_methods::{select_method, shared_method};
 use crate::webhooks::SUBSCRIPTION_DELIVERIES;
 use crate::webhooks::{
-    disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
-    WebhookStore,
+    disable_reason, disabled_event, pending_delivery, test_event, DeliveryOutcome, Release,
+    ReplayFrom, Streak, WebhookStore,
 };
 use crate::webhooks::{DELIVERIES, SUBSCRIPTIONS};
 use crate::{Page, PageRequest, StoreError, StoreResult};
@@ -68,14 +68,17 @@ const CLAIM: &str = "
 
 /// The account's events matching a subscription's channel and types (exact names, `prefix.*`
 /// wildcards, `*`; `$6` says every type), after a log position and created at or after a
-/// time, in log order.
+/// time, in log order; of the test events, only those sent to the subscription `$9`.
 const REPLAY_EVENTS: &str = "
     SELECT id, chat FROM events
     WHERE account_id = $1 AND (txid, seq) > ($2::text::xid8, $3) AND created_at >= $4
       AND ($5::text IS NULL OR channel_id = $5)
-      AND ($6 OR type = ANY($7)
-           OR EXISTS (SELECT 1 FROM unnest($7::text[]) AS f
-                      WHERE right(f, 2) = '.*' AND starts_with(type, left(f, -1))))
+      AND ((type <> 'subscription.test'
+            AND ($6 OR type = ANY($7)
+                 OR EXISTS (SELECT 1 FROM unnest($7::text[]) AS f
+                            WHERE right(f, 2) = '.*' AND starts_with(type, left(f, -1)))))
+           OR (type = 'subscription.test'
+               AND id IN (SELECT event_id FROM deliveries WHERE subscription_id = $9)))
     ORDER BY txid, seq LIMIT $8";
 
 /// Inserts new deliveries in one statement, their `seq` (the per-key order) following the
@@ -419,6 +422,7 @@ impl WebhookStore for PgStore {
             .bind(every_type)
             .bind(&s.events)
             .bind(i64::from(limit))
+            .bind(s.id.to_string())
             .fetch_all(&mut *tx)
             .await?;
         let deliveries: Vec<Delivery> = events
@@ -429,4 +433,28 @@ impl WebhookStore for PgStore {
         tx.commit().await?;
         Ok(deliveries.len() as u64)
     }
+
+    async fn send_test_event(&self, s: &Subscription, now: Millis) -> StoreResult<Delivery> {
+        let event = test_event(s, now);
+        let d = pending_delivery(s, event.id.to_string(), None, now);
+        let mut tx = self.pool.begin().await?;
+        append_event(&mut tx, &event).await?;
+        insert_deliveries(&mut tx, std::slice::from_ref(&d)).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    shared_method!(
+        delivery_log(
+            account: AccountId,
+            subscription: SubscriptionId,
+            before: Option<DeliveryId>,
+            limit: u32
+        ) -> Vec<crate::webhooks::LoggedDelivery> = crate::webhooks::delivery_log
+    );
+
+    shared_method!(
+        delivery_event(account: AccountId, delivery: DeliveryId) -> Option<Event> =
+            crate::webhooks::delivery_event
+    );
 }

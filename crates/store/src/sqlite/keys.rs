@@ -52,4 +52,16 @@ impl KeyStore for SqliteStore {
             })
             .await
     }
+
+    async fn record_key_use(&self, id: KeyId, at: i64) -> StoreResult<()> {
+        self.engine
+            .write(move |c| {
+                c.prepare_cached(
+                    "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+                )?
+                .execute(params![id.to_string(), at])?;
+                Ok(())
+            })
+            .await
+    }
 }

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0015_web_sessions.sql"),
     include_str!("../../migrations/sqlite/0016_console_sessions.sql"),
     include_str!("../../migrations/sqlite/0018_conversation_reads.sql"),
+    include_str!("../../migrations/sqlite/0020_key_last_used.sql"),
 ];
 
 /// A SQLite database file.

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
-use switchboard_core::event::Event;
+use switchboard_core::event::{Event, SUBSCRIPTION_TEST};
 use switchboard_core::id::{AccountId, DeliveryId, SubscriptionId};
 use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::Millis;
@@ -15,12 +15,12 @@ use super::query::query_one;
 use super::SqliteStore;
 use crate::decode::{self, DELIVERY_COLS, SUBSCRIPTION_COLS};
 use crate::owned::DELIVERY_ATTEMPTS;
-use crate::shared_methods::select_method;
 use crate::shared_methods::{get_owned, get_owned_with, list_owned};
+use crate::shared_methods::{select_method, shared_method};
 use crate::webhooks::SUBSCRIPTION_DELIVERIES;
 use crate::webhooks::{
-    disable_reason, disabled_event, pending_delivery, DeliveryOutcome, Release, ReplayFrom, Streak,
-    WebhookStore,
+    disable_reason, disabled_event, pending_delivery, test_event, DeliveryOutcome, Release,
+    ReplayFrom, Streak, WebhookStore,
 };
 use crate::webhooks::{DELIVERIES, SUBSCRIPTIONS};
 use crate::{Page, PageRequest, StoreError, StoreResult};
@@ -227,6 +227,19 @@ pub(crate) fn retry_delivery(
     load_delivery(c, &id.to_string())
 }
 
+/// Appends a test event for `s` and its delivery (see [`WebhookStore::send_test_event`]).
+pub(crate) fn send_test_event(
+    c: &Connection,
+    s: &Subscription,
+    now: Millis,
+) -> StoreResult<Delivery> {
+    let event = test_event(s, now);
+    append_event(c, &event)?;
+    let d = pending_delivery(s, event.id.to_string(), None, now);
+    insert_delivery(c, &d)?;
+    Ok(d)
+}
+
 pub(crate) fn replay(
     c: &Connection,
     s: &Subscription,
@@ -247,9 +260,12 @@ pub(crate) fn replay(
             )
         }
     };
-    let (types_sql, type_values) = type_condition(&s.events, 6);
+    let (types_sql, type_values) = type_condition(&s.events, 7);
+    // A test event goes to the subscription it was sent to only, whatever its filter.
     let sql = format!(
-        "SELECT id, chat FROM events WHERE account_id = ?1 AND seq > ?2 AND created_at >= ?3 AND (?4 IS NULL OR channel_id = ?4) AND {types_sql}
+        "SELECT id, chat FROM events WHERE account_id = ?1 AND seq > ?2 AND created_at >= ?3 AND (?4 IS NULL OR channel_id = ?4)
+           AND ((type <> '{SUBSCRIPTION_TEST}' AND {types_sql})
+                OR (type = '{SUBSCRIPTION_TEST}' AND id IN (SELECT event_id FROM deliveries WHERE subscription_id = ?6)))
          ORDER BY seq LIMIT ?5"
     );
     let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![
@@ -258,6 +274,7 @@ pub(crate) fn replay(
         Box::new(since),
         Box::new(s.channel_id.map(|c| c.to_string())),
         Box::new(i64::from(limit)),
+        Box::new(s.id.to_string()),
     ];
     for v in type_values {
         values.push(Box::new(v));
@@ -412,4 +429,29 @@ impl WebhookStore for SqliteStore {
             .write(move |c| replay(c, &s, &from, now, limit))
             .await
     }
+
+    async fn send_test_event(
+        &self,
+        subscription: &Subscription,
+        now: Millis,
+    ) -> StoreResult<Delivery> {
+        let s = subscription.clone();
+        self.engine
+            .write(move |c| send_test_event(c, &s, now))
+            .await
+    }
+
+    shared_method!(
+        delivery_log(
+            account: AccountId,
+            subscription: SubscriptionId,
+            before: Option<DeliveryId>,
+            limit: u32
+        ) -> Vec<crate::webhooks::LoggedDelivery> = crate::webhooks::delivery_log
+    );
+
+    shared_method!(
+        delivery_event(account: AccountId, delivery: DeliveryId) -> Option<Event> =
+            crate::webhooks::delivery_event
+    );
 }

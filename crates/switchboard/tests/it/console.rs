@@ -11,14 +11,14 @@ use serde_json::json;
 use crate::common::*;
 
 /// A browser without JavaScript: no redirects followed, one session cookie.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
+pub(crate) struct Browser {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) cookie: Option<String>,
 }
 
 impl Browser {
-    fn new(server: &TestServer) -> Self {
+    pub(crate) fn new(server: &TestServer) -> Self {
         Browser {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
@@ -36,13 +36,18 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         let request = self.with_cookie(self.http.get(format!("{}{path}", self.base)));
         Reply::read(request.send().await.unwrap()).await
     }
 
     /// Posts a form from `origin` (the console's own when `None`).
-    async fn post_from(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Reply {
+    pub(crate) async fn post_from(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Reply {
         let origin = origin
             .map(str::to_string)
             .unwrap_or_else(|| self.base.clone());
@@ -53,12 +58,12 @@ impl Browser {
         Reply::read(request.send().await.unwrap()).await
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_from(path, fields, None).await
     }
 
     /// Signs in with `key`; keeps the session cookie and returns the answer.
-    async fn sign_in(&mut self, key: &str) -> Reply {
+    pub(crate) async fn sign_in(&mut self, key: &str) -> Reply {
         let reply = self.post("/console/sign-in", &[("key", key)]).await;
         if let Some(id) = session_cookie(&reply) {
             self.cookie = Some(id);
@@ -67,7 +72,7 @@ impl Browser {
     }
 
     /// The CSRF token of the signed-in page at `path`.
-    async fn csrf(&self, path: &str) -> String {
+    pub(crate) async fn csrf(&self, path: &str) -> String {
         let page = self.get(path).await;
         assert_eq!(page.code, 200, "{}", page.text);
         let start = page
@@ -85,7 +90,7 @@ fn session_cookie(reply: &Reply) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-fn location(reply: &Reply) -> String {
+pub(crate) fn location(reply: &Reply) -> String {
     reply
         .headers
         .get(LOCATION)
@@ -93,7 +98,7 @@ fn location(reply: &Reply) -> String {
         .unwrap_or_default()
 }
 
-fn assert_signed_out(reply: &Reply) {
+pub(crate) fn assert_signed_out(reply: &Reply) {
     assert_eq!(reply.code, 303, "{}", reply.text);
     assert_eq!(location(reply), "/console/sign-in");
 }

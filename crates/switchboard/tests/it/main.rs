@@ -13,6 +13,7 @@ mod channel_kinds;
 mod channel_status;
 mod console;
 mod console_inbox;
+mod console_webhooks;
 mod contacts;
 mod credits;
 mod foundation;
