@@ -31,6 +31,7 @@ pub mod templates;
 pub mod upstream;
 pub mod web;
 pub mod webhooks;
+pub mod whautomate;
 
 pub use error::ServiceError;
 
