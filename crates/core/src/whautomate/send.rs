@@ -12,7 +12,7 @@ fn envelope(to: &str, kind: &str, fields: &Map<String, Value>) -> Map<String, Va
     m.insert("messaging_product".into(), json!("whatsapp"));
     m.insert("to".into(), json!(to));
     m.insert("type".into(), json!(kind));
-    if let Some(at) = fields.get("scheduleDateTime").filter(|v| !v.is_null()) {
+    if let Some(at) = fields.get("scheduleDateTime").filter(|v| !v.is_null() && v.as_str() != Some("")) {
         m.insert("scheduleDateTime".into(), at.clone());
     }
     m

@@ -268,7 +268,7 @@ pub fn whatsapp_template(
         template["components"] = Value::Array(components);
     }
     m.insert("template".into(), template);
-    if let Some(at) = fields.get("scheduleDateTime").filter(|v| !v.is_null()) {
+    if let Some(at) = fields.get("scheduleDateTime").filter(|v| !v.is_null() && v.as_str() != Some("")) {
         m.insert("scheduleDateTime".into(), at.clone());
     }
     Ok(Value::Object(m))

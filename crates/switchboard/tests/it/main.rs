@@ -36,3 +36,4 @@ mod telegram;
 mod templates;
 mod web_sessions;
 mod webhooks;
+mod whautomate;
