@@ -282,7 +282,10 @@ mod tests {
         assert_eq!(call.method, "sendPhoto");
         assert_eq!(call.params["photo"], "https://x.test/a.png");
         assert_eq!(call.params["caption"], "Menu\n\nOpen daily");
-        assert_eq!(call.params["reply_markup"]["inline_keyboard"][0][0]["url"], "https://x.test");
+        assert_eq!(
+            call.params["reply_markup"]["inline_keyboard"][0][0]["url"],
+            "https://x.test"
+        );
         assert!(!call.params.contains_key("text"));
     }
 

@@ -12,7 +12,10 @@ fn envelope(to: &str, kind: &str, fields: &Map<String, Value>) -> Map<String, Va
     m.insert("messaging_product".into(), json!("whatsapp"));
     m.insert("to".into(), json!(to));
     m.insert("type".into(), json!(kind));
-    if let Some(at) = fields.get("scheduleDateTime").filter(|v| !v.is_null() && v.as_str() != Some("")) {
+    if let Some(at) = fields
+        .get("scheduleDateTime")
+        .filter(|v| !v.is_null() && v.as_str() != Some(""))
+    {
         m.insert("scheduleDateTime".into(), at.clone());
     }
     m
@@ -48,7 +51,10 @@ fn file_name(url: &str) -> Option<String> {
     last.contains('.').then(|| last.to_string())
 }
 
-fn http_url<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, DialectError> {
+fn http_url<'a>(
+    fields: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, DialectError> {
     let Some(url) = text_field(fields, name)? else {
         return Ok(None);
     };
@@ -88,7 +94,10 @@ pub fn media(to: &str, fields: &Map<String, Value>) -> Result<Value, DialectErro
 /// The header kind of Telegram's `headerType` (`IMAGE`, `VIDEO`, `DOCUMENT`; `TEXT` or none
 /// means no media header), else from `mimeType`.
 fn telegram_header(fields: &Map<String, Value>) -> Result<Option<&'static str>, DialectError> {
-    match text_field(fields, "headerType")?.map(str::to_ascii_uppercase).as_deref() {
+    match text_field(fields, "headerType")?
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None => Ok(text_field(fields, "mimeType")?.map(media_kind)),
         Some("TEXT" | "NONE") => Ok(None),
         Some("IMAGE") => Ok(Some("image")),
@@ -121,11 +130,15 @@ fn telegram_buttons(fields: &Map<String, Value>) -> Result<Vec<TgButton>, Dialec
     let mut out = Vec::with_capacity(list.len());
     for (i, b) in list.iter().enumerate() {
         let Value::Object(b) = b else {
-            return Err(DialectError::invalid(format!("buttons[{i}]: must be an object")));
+            return Err(DialectError::invalid(format!(
+                "buttons[{i}]: must be an object"
+            )));
         };
         let title = text_field(b, "title")
             .map_err(|e| DialectError::invalid(format!("buttons[{i}].{}", e.message)))?
-            .ok_or_else(|| DialectError::invalid(format!("buttons[{i}].title: give the button's text")))?
+            .ok_or_else(|| {
+                DialectError::invalid(format!("buttons[{i}].title: give the button's text"))
+            })?
             .to_string();
         let kind = text_field(b, "type").ok().flatten().unwrap_or("postback");
         let url = text_field(b, "url").ok().flatten();
@@ -196,10 +209,16 @@ pub fn telegram_template(to: &str, fields: &Map<String, Value>) -> Result<Value,
                 "headerType: an audio file cannot carry buttons; use IMAGE, VIDEO or DOCUMENT",
             ));
         }
-        interactive.insert("header".into(), json!({"type": kind, kind: media_object(kind, url)}));
+        interactive.insert(
+            "header".into(),
+            json!({"type": kind, kind: media_object(kind, url)}),
+        );
     }
     interactive.insert("body".into(), json!({ "text": body }));
-    let urls = buttons.iter().filter(|b| matches!(b, TgButton::Url { .. })).count();
+    let urls = buttons
+        .iter()
+        .filter(|b| matches!(b, TgButton::Url { .. }))
+        .count();
     match (urls, buttons.as_slice()) {
         (0, list) if list.len() <= 3 => {
             let replies: Vec<Value> = list
@@ -245,16 +264,28 @@ mod tests {
 
     #[test]
     fn texts_and_media() {
-        let t = text("123", &map(json!({"textMessage": "hi", "scheduleDateTime": "2030-01-01T00:00:00Z"}))).unwrap();
+        let t = text(
+            "123",
+            &map(json!({"textMessage": "hi", "scheduleDateTime": "2030-01-01T00:00:00Z"})),
+        )
+        .unwrap();
         assert_eq!(t["text"]["body"], "hi");
         assert_eq!(t["scheduleDateTime"], "2030-01-01T00:00:00Z");
         assert!(text("123", &map(json!({}))).is_err());
         let m = media("123", &map(json!({"mimeType": "application/pdf", "mediaUrl": "https://x.test/files/menu.pdf?x=1"}))).unwrap();
         assert_eq!(m["type"], "document");
         assert_eq!(m["document"]["filename"], "menu.pdf");
-        let m = media("123", &map(json!({"mimeType": "image/png", "mediaUrl": "https://x.test/a.png"}))).unwrap();
+        let m = media(
+            "123",
+            &map(json!({"mimeType": "image/png", "mediaUrl": "https://x.test/a.png"})),
+        )
+        .unwrap();
         assert_eq!(m["image"]["link"], "https://x.test/a.png");
-        assert!(media("123", &map(json!({"mimeType": "image/png", "mediaUrl": "ftp://x"}))).is_err());
+        assert!(media(
+            "123",
+            &map(json!({"mimeType": "image/png", "mediaUrl": "ftp://x"}))
+        )
+        .is_err());
     }
 
     #[test]
@@ -266,17 +297,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(one_link["interactive"]["type"], "cta_url");
-        assert_eq!(one_link["interactive"]["header"]["image"]["link"], "https://x.test/a.png");
+        assert_eq!(
+            one_link["interactive"]["header"]["image"]["link"],
+            "https://x.test/a.png"
+        );
         let replies = telegram_template(
             "5",
             &map(json!({"textMessage": "Pick", "buttons": [
                 {"type": "postback", "title": "Yes", "payload": "y"}, {"type": "postback", "title": "No"}]})),
         )
         .unwrap();
-        assert_eq!(replies["interactive"]["action"]["buttons"][1]["reply"]["id"], "No");
+        assert_eq!(
+            replies["interactive"]["action"]["buttons"][1]["reply"]["id"],
+            "No"
+        );
         let plain = telegram_template("5", &map(json!({"headerType": "VIDEO", "mediaUrl": "https://x.test/v.mp4", "textMessage": "Hi"}))).unwrap();
         assert_eq!(plain["video"]["caption"], "Hi");
-        assert!(telegram_template("5", &map(json!({"headerType": "IMAGE", "textMessage": "x"}))).is_err());
+        assert!(telegram_template(
+            "5",
+            &map(json!({"headerType": "IMAGE", "textMessage": "x"}))
+        )
+        .is_err());
         assert!(telegram_template("5", &map(json!({"textMessage": "x", "buttons": [
             {"type": "web_url", "title": "a", "url": "https://x"}, {"type": "postback", "title": "b"}]}))).is_err());
     }

@@ -131,7 +131,9 @@ fn header_component(
                     header.format.as_str()
                 ))
             })?;
-            Ok(Some(json!({"type": "header", "parameters": [{"type": kind, kind.clone(): {"link": url}}]})))
+            Ok(Some(
+                json!({"type": "header", "parameters": [{"type": kind, kind.clone(): {"link": url}}]}),
+            ))
         }
         HeaderFormat::Location => {
             refuse_other("locationParameters")?;
@@ -154,11 +156,17 @@ fn header_component(
             };
             let mut loc = json!({"latitude": lat, "longitude": lng});
             for k in ["name", "address"] {
-                if let Some(s) = l.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
+                if let Some(s) = l
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.trim().is_empty())
+                {
                     loc[k] = json!(s);
                 }
             }
-            Ok(Some(json!({"type": "header", "parameters": [{"type": "location", "location": loc}]})))
+            Ok(Some(
+                json!({"type": "header", "parameters": [{"type": "location", "location": loc}]}),
+            ))
         }
         HeaderFormat::Product => Err(DialectError::template(format!(
             "template `{name}` has a product header, which this API cannot fill; use the native API"
@@ -229,8 +237,10 @@ fn button_components(
             if let Some(data) = flow_data(flow)? {
                 action.insert("flow_action_data".into(), data);
             }
-            out.push(json!({"type": "button", "sub_type": "flow", "index": index.to_string(),
-                            "parameters": [{"type": "action", "action": action}]}));
+            out.push(
+                json!({"type": "button", "sub_type": "flow", "index": index.to_string(),
+                            "parameters": [{"type": "action", "action": action}]}),
+            );
         }
         Some(other) => {
             return Err(DialectError::template(format!(
@@ -253,8 +263,17 @@ pub fn whatsapp_template(
         components.push(header);
     }
     let body_values = strings(fields, "bodyTextParameters")?;
-    let body_vars = variables_of(def.body().and_then(|b| b.text.as_deref()), def.parameter_format());
-    let body = text_parameters(&body_values, &body_vars, "bodyTextParameters", "body", &def.name)?;
+    let body_vars = variables_of(
+        def.body().and_then(|b| b.text.as_deref()),
+        def.parameter_format(),
+    );
+    let body = text_parameters(
+        &body_values,
+        &body_vars,
+        "bodyTextParameters",
+        "body",
+        &def.name,
+    )?;
     if !body.is_empty() {
         components.push(json!({"type": "body", "parameters": body}));
     }
@@ -268,7 +287,10 @@ pub fn whatsapp_template(
         template["components"] = Value::Array(components);
     }
     m.insert("template".into(), template);
-    if let Some(at) = fields.get("scheduleDateTime").filter(|v| !v.is_null() && v.as_str() != Some("")) {
+    if let Some(at) = fields
+        .get("scheduleDateTime")
+        .filter(|v| !v.is_null() && v.as_str() != Some(""))
+    {
         m.insert("scheduleDateTime".into(), at.clone());
     }
     Ok(Value::Object(m))
@@ -318,10 +340,20 @@ mod tests {
 
     #[test]
     fn wrong_counts_and_foreign_headers_are_named() {
-        let e = whatsapp_template("1", &map(json!({"headerTextParameters": ["42"], "bodyTextParameters": ["Ana"]})), &def()).unwrap_err();
+        let e = whatsapp_template(
+            "1",
+            &map(json!({"headerTextParameters": ["42"], "bodyTextParameters": ["Ana"]})),
+            &def(),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "invalid_template_parameters");
         assert!(e.message.contains("bodyTextParameters"), "{e}");
-        let e = whatsapp_template("1", &map(json!({"headerMediaUrl": "https://x/a.png"})), &def()).unwrap_err();
+        let e = whatsapp_template(
+            "1",
+            &map(json!({"headerMediaUrl": "https://x/a.png"})),
+            &def(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("headerMediaUrl"), "{e}");
         assert!(template_ref(&map(json!({"template": {"name": "x"}}))).is_err());
     }

@@ -172,7 +172,10 @@ pub fn entry(m: &MessageRecord, contact_id: &str, platform: Platform) -> History
 /// Whether `entry` matches `search` (case-insensitive, in its text, footer or buttons).
 pub fn matches(entry: &HistoryEntry, search: &str) -> bool {
     let needle = search.to_lowercase();
-    let has = |s: &Option<String>| s.as_ref().is_some_and(|t| t.to_lowercase().contains(&needle));
+    let has = |s: &Option<String>| {
+        s.as_ref()
+            .is_some_and(|t| t.to_lowercase().contains(&needle))
+    };
     has(&entry.text)
         || has(&entry.footer_text)
         || entry.options.as_ref().is_some_and(|o| {

@@ -67,7 +67,11 @@ pub async fn history(
         chat: Some(contact.wa_id.clone()),
         ..MessageFilter::default()
     };
-    let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let search = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let mut skip = u64::from(query.page.saturating_sub(1)) * u64::from(query.limit);
     let mut out = Vec::new();
     let mut before = String::new();

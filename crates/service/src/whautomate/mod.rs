@@ -77,7 +77,12 @@ async fn channels_of(
     let mut found = Vec::new();
     loop {
         let listed = store.list_channels(account, scope, &page).await?;
-        found.extend(listed.items.into_iter().filter(|c| platform.has_kind(c.kind)));
+        found.extend(
+            listed
+                .items
+                .into_iter()
+                .filter(|c| platform.has_kind(c.kind)),
+        );
         match listed.next {
             Some(next) => page.after = Some(next),
             None => return Ok(found),
@@ -192,7 +197,14 @@ async fn contact_for(
     })
 }
 
-fn find(list: &[(TemplateDefinition, switchboard_core::template_def::TemplateStatus)], name: &str, language: &str) -> Option<TemplateDefinition> {
+fn find(
+    list: &[(
+        TemplateDefinition,
+        switchboard_core::template_def::TemplateStatus,
+    )],
+    name: &str,
+    language: &str,
+) -> Option<TemplateDefinition> {
     list.iter()
         .find(|(d, _)| d.name == name && d.language == language)
         .map(|(d, _)| d.clone())
@@ -207,7 +219,10 @@ async fn template_of(
     language: &str,
 ) -> Result<TemplateDefinition, WhautomateError> {
     let templates = TemplateParts::from(parts);
-    let list = parts.templates.get(parts.store.as_ref(), channel.id).await?;
+    let list = parts
+        .templates
+        .get(parts.store.as_ref(), channel.id)
+        .await?;
     if let Some(d) = find(&list, name, language) {
         return Ok(d);
     }
@@ -218,7 +233,10 @@ async fn template_of(
         })
         .await;
     if synced != MissSync::Failed {
-        let list = parts.templates.get(parts.store.as_ref(), channel.id).await?;
+        let list = parts
+            .templates
+            .get(parts.store.as_ref(), channel.id)
+            .await?;
         if let Some(d) = find(&list, name, language) {
             return Ok(d);
         }

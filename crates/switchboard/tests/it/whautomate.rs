@@ -82,12 +82,23 @@ async fn contact_id(server: &TestServer, key: &str, address: &str) -> String {
 
 /// A user of `channel` (telegram, messenger or instagram) writes `text`; returns the
 /// contact made of them.
-async fn user_writes(server: &TestServer, key: &str, channel: &str, user: Value, text: &str) -> String {
+async fn user_writes(
+    server: &TestServer,
+    key: &str,
+    channel: &str,
+    user: Value,
+    text: &str,
+) -> String {
     let ctx = Ctx {
         key: key.to_string(),
         channel: channel.to_string(),
     };
-    let upstream = inject(server, &ctx, &json!({"from": user, "text": text, "first_name": "Ana"})).await;
+    let upstream = inject(
+        server,
+        &ctx,
+        &json!({"from": user, "text": text, "first_name": "Ana"}),
+    )
+    .await;
     wait_stored(server, &ctx, &upstream, 20).await;
     let address = match &user {
         Value::String(s) => s.clone(),
@@ -123,35 +134,73 @@ async fn every_platform(server: &TestServer) {
     let upstream = say(server, &ctx, phone, "hi there").await;
     wait_stored(server, &ctx, &upstream, 20).await;
     let c = contact_id(server, key, phone).await;
-    let text = post(server, key, "whatsapp/sendtext", &json!({
+    let text = post(
+        server,
+        key,
+        "whatsapp/sendtext",
+        &json!({
         "client": {"id": c}, "contact": {"id": c}, "recepient": {"phoneNumber": phone},
-        "scheduleDateTime": "", "textMessage": "Your order shipped", "location": {"id": wa}})).await;
+        "scheduleDateTime": "", "textMessage": "Your order shipped", "location": {"id": wa}}),
+    )
+    .await;
     let text = success(text);
     let m = sent(server, key, &text, &["sent", "delivered", "read"]).await;
-    assert_eq!((m["channel_id"].as_str(), m["chat"].as_str()), (Some(wa.as_str()), Some(phone)), "{m}");
+    assert_eq!(
+        (m["channel_id"].as_str(), m["chat"].as_str()),
+        (Some(wa.as_str()), Some(phone)),
+        "{m}"
+    );
     assert_eq!(m["content"]["text"]["body"], "Your order shipped");
-    let media = post(server, key, "whatsapp/sendmedia", &json!({
+    let media = post(
+        server,
+        key,
+        "whatsapp/sendmedia",
+        &json!({
         "client": {"id": c}, "contact": {"id": c}, "recepient": {"phoneNumber": phone},
         "scheduleDateTime": "", "mimeType": "application/pdf",
-        "mediaUrl": "https://files.example.com/invoices/inv-42.pdf", "location": {"id": wa}})).await;
+        "mediaUrl": "https://files.example.com/invoices/inv-42.pdf", "location": {"id": wa}}),
+    )
+    .await;
     let media = sent(server, key, &success(media), &["sent", "delivered", "read"]).await;
     assert_eq!(media["type"], "document", "{media}");
     assert_eq!(media["content"]["document"]["filename"], "inv-42.pdf");
     // Scheduled: stored as `scheduled`, not sent yet.
     let at = hour_ahead();
-    let scheduled = post(server, key, "whatsapp/sendtext", &json!({
-        "recepient": {"phoneNumber": phone}, "scheduleDateTime": at, "textMessage": "Reminder"})).await;
+    let scheduled = post(
+        server,
+        key,
+        "whatsapp/sendtext",
+        &json!({
+        "recepient": {"phoneNumber": phone}, "scheduleDateTime": at, "textMessage": "Reminder"}),
+    )
+    .await;
     let scheduled = message(server, key, &success(scheduled)).await;
     assert_eq!(scheduled["status"], "scheduled", "{scheduled}");
 
     // Telegram: text, media and a template (a photo with an inline keyboard).
     let tg_contact = user_writes(server, key, &tg, json!(5550101), "hello bot").await;
-    let tg_text = success(post(server, key, "telegram/sendtext", &json!({
+    let tg_text = success(
+        post(
+            server,
+            key,
+            "telegram/sendtext",
+            &json!({
         "contact": {"id": tg_contact}, "scheduleDateTime": "", "textMessage": "Hi from the shop",
-        "location": {"id": tg}})).await);
-    let tg_media = success(post(server, key, "telegram/sendmedia", &json!({
+        "location": {"id": tg}}),
+        )
+        .await,
+    );
+    let tg_media = success(
+        post(
+            server,
+            key,
+            "telegram/sendmedia",
+            &json!({
         "contact": {"id": tg_contact}, "scheduleDateTime": "", "mimeType": "image/png",
-        "mediaUrl": "https://files.example.com/menu.png", "location": {"id": tg}})).await);
+        "mediaUrl": "https://files.example.com/menu.png", "location": {"id": tg}}),
+        )
+        .await,
+    );
     let tg_template = success(post(server, key, "telegram/sendtemplate", &json!({
         "contact": {"id": tg_contact}, "location": {"id": tg}, "headerType": "IMAGE",
         "mimeType": "image/png", "mediaUrl": "https://files.example.com/offer.png",
@@ -173,19 +222,32 @@ async fn every_platform(server: &TestServer) {
         "{keyboard}"
     );
     assert!(
-        emulator_paths(&requests, "/sendMessage").iter().any(|r| r["body"]["text"] == "Hi from the shop"),
+        emulator_paths(&requests, "/sendMessage")
+            .iter()
+            .any(|r| r["body"]["text"] == "Hi from the shop"),
         "the text reached Telegram"
     );
 
     // Messenger and Instagram: text and media after the user wrote.
-    for (platform, channel, user) in [("messenger", &fb, "6123450101"), ("instagram", &ig, "6123450102")] {
+    for (platform, channel, user) in [
+        ("messenger", &fb, "6123450101"),
+        ("instagram", &ig, "6123450102"),
+    ] {
         let contact = user_writes(server, key, channel, json!(user), "hello page").await;
         let t = success(post(server, key, &format!("{platform}/sendtext"), &json!({
             "contact": {"id": contact}, "scheduleDateTime": "", "textMessage": format!("Hi on {platform}"),
             "location": {"id": channel}})).await);
-        let m = success(post(server, key, &format!("{platform}/sendmedia"), &json!({
+        let m = success(
+            post(
+                server,
+                key,
+                &format!("{platform}/sendmedia"),
+                &json!({
             "contact": {"id": contact}, "scheduleDateTime": "", "mimeType": "image/jpeg",
-            "mediaUrl": "https://files.example.com/photo.jpg", "location": {"id": channel}})).await);
+            "mediaUrl": "https://files.example.com/photo.jpg", "location": {"id": channel}}),
+            )
+            .await,
+        );
         for id in [&t, &m] {
             let m = sent(server, key, id, &["sent", "delivered", "read"]).await;
             assert_eq!(m["channel_id"], channel.as_str(), "{m}");
@@ -199,11 +261,16 @@ async fn every_platform(server: &TestServer) {
             })
             .collect();
         assert!(
-            sends.iter().any(|r| r["body"]["message"]["text"] == format!("Hi on {platform}")),
+            sends
+                .iter()
+                .any(|r| r["body"]["message"]["text"] == format!("Hi on {platform}")),
             "the text reached {platform}: {sends:?}"
         );
         assert!(
-            sends.iter().any(|r| r["body"]["message"]["attachment"]["payload"]["url"] == "https://files.example.com/photo.jpg"),
+            sends
+                .iter()
+                .any(|r| r["body"]["message"]["attachment"]["payload"]["url"]
+                    == "https://files.example.com/photo.jpg"),
             "the image reached {platform}: {sends:?}"
         );
         // The contact's history: the user's message and ours, newest first.
@@ -228,20 +295,40 @@ async fn every_platform(server: &TestServer) {
     assert_eq!(template["status"], "sent");
     assert_eq!(template["mediaUrl"], Value::Null);
     assert_eq!(template["options"]["type"], "cta_url");
-    assert_eq!(template["options"]["buttons"][0]["url"], "https://shop.example.com/order");
+    assert_eq!(
+        template["options"]["buttons"][0]["url"],
+        "https://shop.example.com/order"
+    );
 
     // A second WhatsApp number: without location.id the channel is ambiguous; with it, the
     // same contact is reached there too and the history spans both channels.
     let wa2 = create_sandbox_channel(server, key, "second line").await;
     let why = refused(
-        post(server, key, "whatsapp/sendtext", &json!({"contact": {"id": c}, "textMessage": "x"})).await,
+        post(
+            server,
+            key,
+            "whatsapp/sendtext",
+            &json!({"contact": {"id": c}, "textMessage": "x"}),
+        )
+        .await,
         400,
         "ambiguous_channel",
     );
-    assert!(why.contains(&wa) && why.contains(&wa2) && why.contains("location.id"), "{why}");
-    let on_second = success(post(server, key, "whatsapp/sendtemplate", &json!({
+    assert!(
+        why.contains(&wa) && why.contains(&wa2) && why.contains("location.id"),
+        "{why}"
+    );
+    let on_second = success(
+        post(
+            server,
+            key,
+            "whatsapp/sendtemplate",
+            &json!({
         "contact": {"id": c}, "template": {"name": "hello_world", "language": "en_US"},
-        "location": {"id": wa2}})).await);
+        "location": {"id": wa2}}),
+        )
+        .await,
+    );
     let m = sent(server, key, &on_second, &["sent", "delivered", "read"]).await;
     assert_eq!(m["channel_id"], wa2.as_str());
     let history = get(server, key, &format!("{c}?limit=50")).await.status(200);
@@ -251,15 +338,22 @@ async fn every_platform(server: &TestServer) {
     assert_eq!(ids[0], on_second.as_str());
     assert!(ids.contains(&text.as_str()) && ids.contains(&scheduled["id"].as_str().unwrap()));
     let statuses: Vec<&str> = list.iter().filter_map(|e| e["status"].as_str()).collect();
-    assert!(statuses.contains(&"scheduled") && statuses.contains(&"received"), "{statuses:?}");
+    assert!(
+        statuses.contains(&"scheduled") && statuses.contains(&"received"),
+        "{statuses:?}"
+    );
     assert_eq!(list[0]["type"], "template");
     assert_eq!(list[4]["isIncoming"], true);
     assert_eq!(list[4]["sentBy"], "contact");
     assert_eq!(list[3]["sentBy"], "business");
     // Paging and search.
-    let second = get(server, key, &format!("{c}?limit=1&page=2")).await.status(200);
+    let second = get(server, key, &format!("{c}?limit=1&page=2"))
+        .await
+        .status(200);
     assert_eq!(second[0]["id"], list[1]["id"], "{second}");
-    let found = get(server, key, &format!("{c}?searchText=SHIPPED")).await.status(200);
+    let found = get(server, key, &format!("{c}?searchText=SHIPPED"))
+        .await
+        .status(200);
     assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
     assert_eq!(found[0]["id"], text.as_str());
 }
@@ -272,13 +366,20 @@ fn hour_ahead() -> String {
 /// Creates `template` on the sandbox channel and waits until the review approves it.
 async fn approved(server: &TestServer, ctx: &Ctx, template: Value) {
     let created = server
-        .post_json(&format!("/v1/channels/{}/templates", ctx.channel), &ctx.key, &template)
+        .post_json(
+            &format!("/v1/channels/{}/templates", ctx.channel),
+            &ctx.key,
+            &template,
+        )
         .await;
     let created = created.status(201);
     let id = string(&created["id"]);
     eventually(30, "the template is approved", || async {
         let t = server
-            .get(&format!("/v1/channels/{}/templates/{id}", ctx.channel), &ctx.key)
+            .get(
+                &format!("/v1/channels/{}/templates/{id}", ctx.channel),
+                &ctx.key,
+            )
             .await
             .status(200);
         (t["status"] == "APPROVED").then_some(())
@@ -327,12 +428,18 @@ async fn whatsapp_templates(server: &TestServer) {
     assert_eq!(components[1]["parameters"][0]["text"], "Ann");
     assert_eq!(components[2]["sub_type"], "url");
     assert_eq!(components[2]["index"], "0");
-    let contact = server.get(&format!("/v1/contacts/{phone}"), key).await.status(200);
+    let contact = server
+        .get(&format!("/v1/contacts/{phone}"), key)
+        .await
+        .status(200);
     assert_eq!(contact["name"], "Ann Lee", "{contact}");
     // Sent again to the same number: the contact is reused.
     success(post(server, key, "whatsapp/sendtemplate", &sample).await);
     let listed = server.get("/v1/contacts?limit=500", key).await.status(200);
-    assert_eq!(data(&listed).iter().filter(|c| c["phone"] == phone).count(), 1);
+    assert_eq!(
+        data(&listed).iter().filter(|c| c["phone"] == phone).count(),
+        1
+    );
 
     let photo = success(post(server, key, "whatsapp/sendtemplate", &json!({
         "recepient": {"phoneNumber": phone}, "template": {"name": "menu_photo", "language": "en_US"},
@@ -354,11 +461,24 @@ async fn whatsapp_templates(server: &TestServer) {
     // Parameters that do not fit the template are refused before anything is sent.
     let mut short = sample.clone();
     short["bodyTextParameters"] = json!(["Ann"]);
-    let why = refused(post(server, key, "whatsapp/sendtemplate", &short).await, 400, "invalid_template_parameters");
-    assert!(why.contains("bodyTextParameters") && why.contains("2 variable"), "{why}");
     let why = refused(
-        post(server, key, "whatsapp/sendtemplate", &json!({"recepient": {"phoneNumber": phone},
-            "template": {"name": "menu_photo", "language": "en_US"}})).await,
+        post(server, key, "whatsapp/sendtemplate", &short).await,
+        400,
+        "invalid_template_parameters",
+    );
+    assert!(
+        why.contains("bodyTextParameters") && why.contains("2 variable"),
+        "{why}"
+    );
+    let why = refused(
+        post(
+            server,
+            key,
+            "whatsapp/sendtemplate",
+            &json!({"recepient": {"phoneNumber": phone},
+            "template": {"name": "menu_photo", "language": "en_US"}}),
+        )
+        .await,
         400,
         "invalid_template_parameters",
     );
@@ -373,8 +493,14 @@ async fn whatsapp_templates(server: &TestServer) {
     );
     assert!(why.contains("FLOW"), "{why}");
     refused(
-        post(server, key, "whatsapp/sendtemplate", &json!({"recepient": {"phoneNumber": phone},
-            "template": {"name": "no_such_template", "language": "en_US"}})).await,
+        post(
+            server,
+            key,
+            "whatsapp/sendtemplate",
+            &json!({"recepient": {"phoneNumber": phone},
+            "template": {"name": "no_such_template", "language": "en_US"}}),
+        )
+        .await,
         404,
         "template_not_found",
     );
@@ -390,10 +516,28 @@ async fn failures(server: &TestServer) {
         .json(&text);
     let why = refused(server.call(request).await, 401, "unauthorized");
     assert!(why.contains("x-api-key"), "{why}");
-    refused(post(server, "sk_wrong_key_0000000000", "whatsapp/sendtext", &text).await, 401, "unauthorized");
-    refused(get(server, "sk_wrong_key_0000000000", "ct_x").await, 401, "unauthorized");
+    refused(
+        post(
+            server,
+            "sk_wrong_key_0000000000",
+            "whatsapp/sendtext",
+            &text,
+        )
+        .await,
+        401,
+        "unauthorized",
+    );
+    refused(
+        get(server, "sk_wrong_key_0000000000", "ct_x").await,
+        401,
+        "unauthorized",
+    );
     // A customer who never wrote: a free-form text is refused; a template is not.
-    let why = refused(post(server, key, "whatsapp/sendtext", &text).await, 422, "window_closed");
+    let why = refused(
+        post(server, key, "whatsapp/sendtext", &text).await,
+        422,
+        "window_closed",
+    );
     assert!(why.contains("sendtemplate"), "{why}");
     // Unknown contact, also one of another account.
     let other = setup_sandbox(server).await;
@@ -402,7 +546,13 @@ async fn failures(server: &TestServer) {
     let foreign = contact_id(server, &other.key, "15551230404").await;
     for id in [foreign.as_str(), "ct_unknown"] {
         refused(
-            post(server, key, "whatsapp/sendtext", &json!({"contact": {"id": id}, "textMessage": "hi"})).await,
+            post(
+                server,
+                key,
+                "whatsapp/sendtext",
+                &json!({"contact": {"id": id}, "textMessage": "hi"}),
+            )
+            .await,
             404,
             "contact_not_found",
         );
@@ -410,10 +560,20 @@ async fn failures(server: &TestServer) {
     }
     // No channel of the platform; a channel of another platform named in location.id.
     let tg = json!({"contact": {"id": foreign}, "textMessage": "hi"});
-    refused(post(server, key, "telegram/sendtext", &tg).await, 404, "channel_not_found");
     refused(
-        post(server, key, "whatsapp/sendtext", &json!({"recepient": {"phoneNumber": "15551230303"},
-            "textMessage": "hi", "location": {"id": "ch_not_mine"}})).await,
+        post(server, key, "telegram/sendtext", &tg).await,
+        404,
+        "channel_not_found",
+    );
+    refused(
+        post(
+            server,
+            key,
+            "whatsapp/sendtext",
+            &json!({"recepient": {"phoneNumber": "15551230303"},
+            "textMessage": "hi", "location": {"id": "ch_not_mine"}}),
+        )
+        .await,
         404,
         "channel_not_found",
     );
@@ -424,10 +584,26 @@ async fn failures(server: &TestServer) {
         .header("content-type", "application/json")
         .body("{not json");
     refused(server.call(request).await, 400, "invalid_body");
-    let why = refused(post(server, key, "whatsapp/sendtext", &json!({"textMessage": "hi"})).await, 400, "invalid_parameter");
+    let why = refused(
+        post(
+            server,
+            key,
+            "whatsapp/sendtext",
+            &json!({"textMessage": "hi"}),
+        )
+        .await,
+        400,
+        "invalid_parameter",
+    );
     assert!(why.contains("recepient"), "{why}");
     let why = refused(
-        post(server, key, "whatsapp/sendtext", &json!({"recepient": {"phoneNumber": "12"}, "textMessage": "hi"})).await,
+        post(
+            server,
+            key,
+            "whatsapp/sendtext",
+            &json!({"recepient": {"phoneNumber": "12"}, "textMessage": "hi"}),
+        )
+        .await,
         400,
         "invalid_parameter",
     );
@@ -445,11 +621,19 @@ async fn failures(server: &TestServer) {
         "invalid_schedule",
     );
     assert!(why.contains("scheduleDateTime"), "{why}");
-    let why = refused(get(server, key, "ct_x?limit=0").await, 400, "invalid_parameter");
+    let why = refused(
+        get(server, key, "ct_x?limit=0").await,
+        400,
+        "invalid_parameter",
+    );
     assert!(why.contains("limit"), "{why}");
     // A read-only key cannot send.
     let (_, read_key) = create_key(server, key, json!({"name": "ro", "permission": "read"})).await;
-    refused(post(server, &read_key, "whatsapp/sendtext", &text).await, 403, "forbidden");
+    refused(
+        post(server, &read_key, "whatsapp/sendtext", &text).await,
+        403,
+        "forbidden",
+    );
     // Nothing was stored by the refusals.
     let listed = server
         .get(&format!("/v1/channels/{}/messages", ctx.channel), key)

@@ -28,7 +28,9 @@ use crate::state::AppState;
 
 mod schema;
 
-use schema::{GenericTemplateBody, MediaBody, TelegramTemplateBody, TextBody, WhatsappTemplateBody};
+use schema::{
+    GenericTemplateBody, MediaBody, TelegramTemplateBody, TextBody, WhatsappTemplateBody,
+};
 
 /// The routes, under `/compat/whautomate/`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -348,27 +350,81 @@ macro_rules! send_route {
     };
 }
 
-send_route!(whatsapp_sendtext, "/compat/whautomate/v1/messages/whatsapp/sendtext", Platform::Whatsapp, Action::Text, TextBody,
-    "Sends `textMessage` on WhatsApp (inside the contact's 24-hour window).");
+send_route!(
+    whatsapp_sendtext,
+    "/compat/whautomate/v1/messages/whatsapp/sendtext",
+    Platform::Whatsapp,
+    Action::Text,
+    TextBody,
+    "Sends `textMessage` on WhatsApp (inside the contact's 24-hour window)."
+);
 send_route!(whatsapp_sendmedia, "/compat/whautomate/v1/messages/whatsapp/sendmedia", Platform::Whatsapp, Action::Media, MediaBody,
     "Sends the file at `mediaUrl` on WhatsApp as the kind `mimeType` names (image, video, audio, else document).");
 send_route!(whatsapp_sendtemplate, "/compat/whautomate/v1/messages/whatsapp/sendtemplate", Platform::Whatsapp, Action::Template, WhatsappTemplateBody,
     "Sends an approved template on WhatsApp, its parameters mapped onto the synced template's components and checked against them.");
-send_route!(telegram_sendtext, "/compat/whautomate/v1/messages/telegram/sendtext", Platform::Telegram, Action::Text, TextBody,
-    "Sends `textMessage` to a Telegram contact.");
-send_route!(telegram_sendmedia, "/compat/whautomate/v1/messages/telegram/sendmedia", Platform::Telegram, Action::Media, MediaBody,
-    "Sends the file at `mediaUrl` to a Telegram contact.");
+send_route!(
+    telegram_sendtext,
+    "/compat/whautomate/v1/messages/telegram/sendtext",
+    Platform::Telegram,
+    Action::Text,
+    TextBody,
+    "Sends `textMessage` to a Telegram contact."
+);
+send_route!(
+    telegram_sendmedia,
+    "/compat/whautomate/v1/messages/telegram/sendmedia",
+    Platform::Telegram,
+    Action::Media,
+    MediaBody,
+    "Sends the file at `mediaUrl` to a Telegram contact."
+);
 send_route!(telegram_sendtemplate, "/compat/whautomate/v1/messages/telegram/sendtemplate", Platform::Telegram, Action::Template, TelegramTemplateBody,
     "Sends a Telegram media message (`headerType`, `mediaUrl`) captioned `textMessage` with an inline keyboard from `buttons[]`.");
-send_route!(instagram_sendtext, "/compat/whautomate/v1/messages/instagram/sendtext", Platform::Instagram, Action::Text, TextBody,
-    "Sends `textMessage` to an Instagram contact (inside their 24-hour window).");
-send_route!(instagram_sendmedia, "/compat/whautomate/v1/messages/instagram/sendmedia", Platform::Instagram, Action::Media, MediaBody,
-    "Sends the file at `mediaUrl` to an Instagram contact.");
-send_route!(instagram_sendtemplate, "/compat/whautomate/v1/messages/instagram/sendtemplate", Platform::Instagram, Action::Template, GenericTemplateBody,
-    "Sends `elements[]` as Meta's generic template to an Instagram contact.");
-send_route!(messenger_sendtext, "/compat/whautomate/v1/messages/messenger/sendtext", Platform::Messenger, Action::Text, TextBody,
-    "Sends `textMessage` to a Messenger contact (inside their 24-hour window).");
-send_route!(messenger_sendmedia, "/compat/whautomate/v1/messages/messenger/sendmedia", Platform::Messenger, Action::Media, MediaBody,
-    "Sends the file at `mediaUrl` to a Messenger contact.");
-send_route!(messenger_sendtemplate, "/compat/whautomate/v1/messages/messenger/sendtemplate", Platform::Messenger, Action::Template, GenericTemplateBody,
-    "Sends `elements[]` as Meta's generic template to a Messenger contact.");
+send_route!(
+    instagram_sendtext,
+    "/compat/whautomate/v1/messages/instagram/sendtext",
+    Platform::Instagram,
+    Action::Text,
+    TextBody,
+    "Sends `textMessage` to an Instagram contact (inside their 24-hour window)."
+);
+send_route!(
+    instagram_sendmedia,
+    "/compat/whautomate/v1/messages/instagram/sendmedia",
+    Platform::Instagram,
+    Action::Media,
+    MediaBody,
+    "Sends the file at `mediaUrl` to an Instagram contact."
+);
+send_route!(
+    instagram_sendtemplate,
+    "/compat/whautomate/v1/messages/instagram/sendtemplate",
+    Platform::Instagram,
+    Action::Template,
+    GenericTemplateBody,
+    "Sends `elements[]` as Meta's generic template to an Instagram contact."
+);
+send_route!(
+    messenger_sendtext,
+    "/compat/whautomate/v1/messages/messenger/sendtext",
+    Platform::Messenger,
+    Action::Text,
+    TextBody,
+    "Sends `textMessage` to a Messenger contact (inside their 24-hour window)."
+);
+send_route!(
+    messenger_sendmedia,
+    "/compat/whautomate/v1/messages/messenger/sendmedia",
+    Platform::Messenger,
+    Action::Media,
+    MediaBody,
+    "Sends the file at `mediaUrl` to a Messenger contact."
+);
+send_route!(
+    messenger_sendtemplate,
+    "/compat/whautomate/v1/messages/messenger/sendtemplate",
+    Platform::Messenger,
+    Action::Template,
+    GenericTemplateBody,
+    "Sends `elements[]` as Meta's generic template to a Messenger contact."
+);
