@@ -194,9 +194,11 @@ pub fn target(fields: &Map<String, Value>) -> Result<Target, DialectError> {
         let phone = match o.get("phoneNumber") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(DialectError::invalid(format!(
+            _ => {
+                return Err(DialectError::invalid(format!(
                 "{key}.phoneNumber: give the phone number with its country code, e.g. +12020721369"
-            ))),
+            )))
+            }
         };
         let name = match o.get("name") {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),

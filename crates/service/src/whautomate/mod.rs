@@ -100,7 +100,7 @@ pub async fn channel_for(
     location: Option<&str>,
 ) -> Result<Channel, WhautomateError> {
     let name = platform.as_str();
-    let channels = channels_of(store, account, scope, platform).await?;
+    let mut channels = channels_of(store, account, scope, platform).await?;
     if let Some(id) = location {
         return channels
             .into_iter()
@@ -117,7 +117,7 @@ pub async fn channel_for(
             "channel_not_found",
             format!("your account has no {name} channel: create one (POST /v1/channels), then send again"),
         )),
-        1 => Ok(channels.into_iter().next().expect("one channel")),
+        1 => Ok(channels.remove(0)),
         _ => Err(WhautomateError::Invalid(DialectError {
             code: "ambiguous_channel",
             message: format!(
