@@ -402,7 +402,7 @@ send_route!(
     Platform::Instagram,
     Action::Template,
     GenericTemplateBody,
-    "Sends `elements[]` as Meta's generic template to an Instagram contact."
+    "Not supported yet: `elements[]` (Meta's generic template) answers 422 `generic_template_unsupported`; send the text with sendtext and the image with sendmedia."
 );
 send_route!(
     messenger_sendtext,
@@ -426,5 +426,5 @@ send_route!(
     Platform::Messenger,
     Action::Template,
     GenericTemplateBody,
-    "Sends `elements[]` as Meta's generic template to a Messenger contact."
+    "Not supported yet: `elements[]` (Meta's generic template) answers 422 `generic_template_unsupported`; send the text with sendtext and the image with sendmedia."
 );
