@@ -103,11 +103,11 @@ fn auth_failure(e: ApiError) -> Response {
     response
 }
 
-fn key<P: Need>(principal: Result<Principal, ApiError>) -> Result<KeyPrincipal, Response> {
-    let principal = principal.map_err(auth_failure)?;
+fn key<P: Need>(principal: Result<Principal, ApiError>) -> Result<KeyPrincipal, Box<Response>> {
+    let principal = principal.map_err(|e| Box::new(auth_failure(e)))?;
     Auth::<P>::check(&principal)
         .map(|a| a.key().clone())
-        .map_err(auth_failure)
+        .map_err(|e| Box::new(auth_failure(e)))
 }
 
 fn send_failure(e: SendError) -> Response {
@@ -170,9 +170,9 @@ fn failure(e: WhautomateError) -> Response {
     }
 }
 
-fn body_fields(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, Response> {
+fn body_fields(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, Box<Response>> {
     let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Box::new(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             fail(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -184,20 +184,20 @@ fn body_fields(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>
                 "invalid_body",
                 format!("the request body could not be read: {e}"),
             )
-        }
+        })
     })?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(fail(
+        Ok(_) => Err(Box::new(fail(
             StatusCode::BAD_REQUEST,
             "invalid_body",
             "the body must be a JSON object",
-        )),
-        Err(e) => Err(fail(
+        ))),
+        Err(e) => Err(Box::new(fail(
             StatusCode::BAD_REQUEST,
             "invalid_body",
             format!("the body is not valid JSON ({e}); send a JSON object with Content-Type application/json"),
-        )),
+        ))),
     }
 }
 
@@ -211,11 +211,11 @@ async fn send_route(
 ) -> Response {
     let key = match key::<CanSend>(principal) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let fields = match body_fields(body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match send(
         &SendParts::from(&state.gateway),
@@ -255,17 +255,17 @@ pub struct HistoryParams {
     pub search_text: Option<String>,
 }
 
-fn number(name: &str, text: Option<&str>, default: u32, max: u32) -> Result<u32, Response> {
+fn number(name: &str, text: Option<&str>, default: u32, max: u32) -> Result<u32, Box<Response>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(default);
     };
     match text.parse::<u32>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(fail(
+        _ => Err(Box::new(fail(
             StatusCode::BAD_REQUEST,
             "invalid_parameter",
             format!("{name}: `{text}` must be a whole number from 1 to {max}"),
-        )),
+        ))),
     }
 }
 
@@ -289,7 +289,7 @@ async fn contact_messages(
 ) -> Response {
     let key = match key::<CanRead>(principal) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(Query(params)) = query else {
         return fail(
@@ -300,11 +300,11 @@ async fn contact_messages(
     };
     let limit = match number("limit", params.limit.as_deref(), LIMIT_DEFAULT, LIMIT_MAX) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let page = match number("page", params.page.as_deref(), 1, u32::MAX) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let query = HistoryQuery {
         limit,
