@@ -60,6 +60,7 @@ pub use state::{ApiSettings, AppState};
         (name = "compat-multiwhats", description = "The MultiWhats API (key as the `apikey` query parameter or in the body; errors `{status: false, message}`): send-dynamic queues are broadcasts underneath"),
         (name = "compat-1msg", description = "The 1msg API of a WhatsApp Business channel (`/compat/1msg/{channel_id}/`, key as the `token` query parameter; JSON or form-encoded bodies; errors `{error, code}`), translated onto the native services"),
         (name = "compat-sendbuttons", description = "The Send Buttons service's API (key in the body as `apiKey`; answers `status` OK/FAIL with a `reason` code), translated onto the native send"),
+        (name = "compat-whautomate", description = "The omnichannel API (`/compat/whautomate/`, key in the `x-api-key` header): text, media and template sends on WhatsApp, Telegram, Instagram and Messenger to a contact or a phone number, and a contact's history; answers `{success: true}`, errors `{success: false, error, code}`"),
     )
 )]
 struct ApiDoc;
@@ -100,6 +101,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::sendbuttons::router())
         .merge(routes::multiwhats::router())
         .merge(routes::onemsg::router())
+        .merge(routes::whautomate::router())
 }
 
 /// The OpenAPI document of the native API.

@@ -32,6 +32,7 @@ pub mod templates;
 pub mod upstream;
 pub mod web;
 pub mod webhooks;
+pub mod whautomate;
 
 pub use error::ServiceError;
 

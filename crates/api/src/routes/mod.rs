@@ -27,6 +27,7 @@ pub mod subscriptions;
 pub mod telegram_webhooks;
 pub mod templates;
 pub mod web_sessions;
+pub mod whautomate;
 
 use serde::Deserialize;
 use switchboard_store::PageRequest;

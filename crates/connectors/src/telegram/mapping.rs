@@ -8,6 +8,7 @@
 //! | `contacts` | `sendContact` | the one card's first phone, first and last name (several cards are refused before sending) |
 //! | `interactive` `button` / `list` | `sendMessage` | header, body and footer texts joined by blank lines; one inline button per reply or row, `callback_data` = the id (a token when longer than 64 bytes, see `switchboard_core::channel::telegram`) |
 //! | `interactive` `cta_url` | `sendMessage` | one inline `url` button |
+//! | `interactive` with an image, video or document header (by link) | `sendPhoto`, `sendVideo`, `sendDocument` | the file captioned with the body and footer, the same inline keyboard under it |
 //! | `reaction` | `setMessageReaction` | the emoji (empty removes) on `reaction.message_id` |
 //!
 //! `context.message_id` → `reply_parameters{message_id, allow_sending_without_reply: true}`.
@@ -139,6 +140,25 @@ pub fn to_call(body: &Value) -> Result<TelegramCall, ConnectorError> {
         }
         "interactive" => {
             let i = &body["interactive"];
+            if let Some((method, field, link)) = media_header(i) {
+                let caption = ["/body/text", "/footer/text"]
+                    .iter()
+                    .filter_map(|p| str_at(i, p))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+                params.insert(field.into(), json!(link));
+                if !caption.is_empty() {
+                    params.insert("caption".into(), json!(caption));
+                }
+                params.insert("reply_markup".into(), keyboard(i)?);
+                media_field = Some(field);
+                return Ok(TelegramCall {
+                    method,
+                    params,
+                    media_field,
+                });
+            }
             let text = ["/header/text", "/body/text", "/footer/text"]
                 .iter()
                 .filter_map(|p| str_at(i, p))
@@ -178,6 +198,19 @@ pub fn to_call(body: &Value) -> Result<TelegramCall, ConnectorError> {
         params,
         media_field,
     })
+}
+
+/// The method, media parameter and link of an interactive message's media header (image,
+/// video or document by link), which is sent as that media captioned with the body.
+fn media_header(i: &Value) -> Option<(&'static str, &'static str, &str)> {
+    let (method, field, kind) = match str_at(i, "/header/type")? {
+        "image" => ("sendPhoto", "photo", "image"),
+        "video" => ("sendVideo", "video", "video"),
+        "document" => ("sendDocument", "document", "document"),
+        _ => return None,
+    };
+    let link = i["header"][kind]["link"].as_str()?;
+    Some((method, field, link))
 }
 
 /// The inline keyboard of an interactive `button`, `list` or `cta_url` message.
@@ -237,6 +270,23 @@ mod tests {
         assert_eq!(message_number("wamid.x"), None);
         assert_eq!(chat_id_value("-5"), json!(-5));
         assert_eq!(chat_id_value("@chan"), json!("@chan"));
+    }
+
+    #[test]
+    fn a_media_header_sends_the_media_with_the_keyboard() {
+        let call = to_call(&json!({"to": "5", "type": "interactive", "interactive": {
+            "type": "cta_url", "header": {"type": "image", "image": {"link": "https://x.test/a.png"}},
+            "body": {"text": "Menu"}, "footer": {"text": "Open daily"},
+            "action": {"name": "cta_url", "parameters": {"display_text": "Open", "url": "https://x.test"}}}}))
+        .unwrap();
+        assert_eq!(call.method, "sendPhoto");
+        assert_eq!(call.params["photo"], "https://x.test/a.png");
+        assert_eq!(call.params["caption"], "Menu\n\nOpen daily");
+        assert_eq!(
+            call.params["reply_markup"]["inline_keyboard"][0][0]["url"],
+            "https://x.test"
+        );
+        assert!(!call.params.contains_key("text"));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::message::{Header, MessageContent, MessageError};
+use crate::message::{Header, MediaSource, MessageContent, MessageError};
 
 /// Most bytes of an inline button's `callback_data`.
 pub const CALLBACK_DATA_MAX: usize = 64;
@@ -68,8 +68,9 @@ fn too_long(path: &str, what: &str, max: usize, len: usize) -> MessageError {
 
 /// Checks what Telegram cannot take although the Cloud API could: captions over 1024
 /// characters, several contact cards in one message (Telegram's `sendContact` sends one: send
-/// them one by one), a contact card without a phone number, and an interactive header that is
-/// not text (inline keyboards hang under a text message).
+/// them one by one), a contact card without a phone number, and an interactive media header
+/// given by id rather than link or whose body and footer exceed a caption (the message is
+/// then sent as the media with its caption and the inline keyboard).
 pub fn check(content: &MessageContent) -> Result<(), MessageError> {
     let caption = |path: &str, c: &Option<String>| match c {
         Some(c) if c.chars().count() > CAPTION_MAX => Err(too_long(
@@ -112,15 +113,34 @@ pub fn check(content: &MessageContent) -> Result<(), MessageError> {
             }
         }
         MessageContent::Interactive { interactive } => {
-            let header_ok = matches!(interactive.header, None | Some(Header::Text { .. }));
-            if header_ok {
-                Ok(())
-            } else {
-                Err(MessageError::invalid(
+            let media = match &interactive.header {
+                None | Some(Header::Text { .. }) => return Ok(()),
+                Some(Header::Image { image: m })
+                | Some(Header::Video { video: m })
+                | Some(Header::Document { document: m }) => m,
+            };
+            if !matches!(media.source, MediaSource::Link(_)) {
+                return Err(MessageError::invalid(
                     "interactive.header",
-                    "a Telegram inline keyboard hangs under a text message: use a text header or none, and send the media as its own message",
-                ))
+                    "a Telegram media header above buttons takes a link: give the file's http(s) link, or send the media as its own message",
+                ));
             }
+            let text: usize = [
+                interactive.body.as_ref().map(|b| b.text.chars().count()),
+                interactive.footer.as_ref().map(|f| f.text.chars().count() + 2),
+            ]
+            .into_iter()
+            .flatten()
+            .sum();
+            if text > CAPTION_MAX {
+                return Err(too_long(
+                    "interactive.body.text",
+                    "under a media header the body and footer become the caption, which",
+                    CAPTION_MAX,
+                    text,
+                ));
+            }
+            Ok(())
         }
         _ => Ok(()),
     }

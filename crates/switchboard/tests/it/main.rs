@@ -38,3 +38,4 @@ mod telegram;
 mod templates;
 mod web_sessions;
 mod webhooks;
+mod whautomate;
