@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
     CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore, MetaStore, PollStore,
-    ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore, WebhookStore,
+    ScheduleStore, StatsStore, StoreResult, TemplateStore, WabotInstanceStore, WebSessionStore,
+    WebhookStore,
 };
 
 /// The whole store.
@@ -30,6 +31,7 @@ pub trait Store:
     + LeaseStore
     + WebSessionStore
     + ConsoleSessionStore
+    + WabotInstanceStore
     + Send
     + Sync
     + 'static

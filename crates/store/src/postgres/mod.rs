@@ -21,6 +21,7 @@ mod schedule;
 mod secrets;
 mod stats;
 mod templates;
+mod wabot_instances;
 mod web_sessions;
 mod webhooks;
 
