@@ -36,4 +36,5 @@ pub mod template_record;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod wabot;
 pub mod window;

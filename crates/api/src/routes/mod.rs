@@ -25,6 +25,7 @@ pub mod stats;
 pub mod subscriptions;
 pub mod telegram_webhooks;
 pub mod templates;
+pub mod wabot;
 pub mod web_sessions;
 
 use serde::Deserialize;

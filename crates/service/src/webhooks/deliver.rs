@@ -129,7 +129,10 @@ impl Deliverer {
     async fn body_for(&self, s: &Subscription, e: &Event) -> StoreResult<Option<Vec<u8>>> {
         let value = match s.format {
             PayloadFormat::Switchboard => Some(payload::switchboard(e)),
-            PayloadFormat::Meta | PayloadFormat::Sendbuttons | PayloadFormat::Onemsg => {
+            PayloadFormat::Meta
+            | PayloadFormat::Sendbuttons
+            | PayloadFormat::Onemsg
+            | PayloadFormat::Wabot => {
                 let Some(channel_id) = e.channel_id else {
                     return Ok(None);
                 };
@@ -141,6 +144,7 @@ impl Deliverer {
                     PayloadFormat::Onemsg => {
                         super::onemsg::payload(self.gateway.store.as_ref(), e, &channel).await?
                     }
+                    PayloadFormat::Wabot => super::wabot::payload(s, e, &channel),
                     _ => super::sendbuttons::payload(e, &channel),
                 }
             }

@@ -34,5 +34,6 @@ mod stats_timezone;
 mod subscriptions;
 mod telegram;
 mod templates;
+mod wabot;
 mod web_sessions;
 mod webhooks;
