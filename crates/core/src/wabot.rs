@@ -34,11 +34,7 @@ pub fn chat_address(field: &str, raw: &Value) -> Result<String, String> {
         ));
     }
     if let Some(group) = text.strip_suffix("@g.us") {
-        if !group.is_empty()
-            && group
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-')
-        {
+        if !group.is_empty() && group.chars().all(|c| c.is_ascii_digit() || c == '-') {
             return Ok(text);
         }
         return Err(format!("{field}: `{text}` is not a group id"));
@@ -116,7 +112,8 @@ pub fn location_message(to: &str, location: &Value) -> Result<(Value, Value), St
     if let Some(name) = location["name"].as_str().filter(|n| !n.trim().is_empty()) {
         place["name"] = json!(name);
     }
-    let message = json!({"messaging_product": "whatsapp", "to": to, "type": "location", "location": place});
+    let message =
+        json!({"messaging_product": "whatsapp", "to": to, "type": "location", "location": place});
     let session = json!({"locationMessage": {"degreesLatitude": lat, "degreesLongitude": lng}});
     Ok((message, session))
 }
@@ -223,7 +220,11 @@ impl ButtonData {
         let text = text_of(fields, "text").ok_or("btndata.text: is required")?;
         let list = match fields.get("buttons") {
             Some(Value::Array(list)) if !list.is_empty() => list,
-            _ => return Err(format!("btndata.buttons: give one to {BUTTONS_MAX} buttons")),
+            _ => {
+                return Err(format!(
+                    "btndata.buttons: give one to {BUTTONS_MAX} buttons"
+                ))
+            }
         };
         if list.len() > BUTTONS_MAX {
             return Err(format!(
@@ -298,7 +299,12 @@ impl ButtonData {
             .map(|(i, b)| match (b.kind.as_str(), &b.payload) {
                 ("urlButton", Some(url)) => format!("{}. {}: {url}", i + 1, b.title),
                 ("callButton", Some(number)) => {
-                    format!("{}. {}: +{}", i + 1, b.title, number.trim_start_matches('+'))
+                    format!(
+                        "{}. {}: +{}",
+                        i + 1,
+                        b.title,
+                        number.trim_start_matches('+')
+                    )
                 }
                 _ => format!("{}. {}", i + 1, b.title),
             })
@@ -330,7 +336,9 @@ impl ButtonData {
 /// with the text fallback on a web session), and the session's `listMessage`.
 pub fn list_message(to: &str, msgdata: &Value) -> Result<(Value, Value), String> {
     let Value::Object(fields) = msgdata else {
-        return Err("msgdata: must be an object {buttonText, text, title, description, sections}".into());
+        return Err(
+            "msgdata: must be an object {buttonText, text, title, description, sections}".into(),
+        );
     };
     let text = text_of(fields, "text").ok_or("msgdata.text: is required")?;
     let button = text_of(fields, "buttonText").unwrap_or_else(|| "Options".into());
@@ -351,7 +359,9 @@ pub fn list_message(to: &str, msgdata: &Value) -> Result<(Value, Value), String>
             let title = row["title"]
                 .as_str()
                 .filter(|t| !t.trim().is_empty())
-                .ok_or(format!("msgdata.sections[{i}].rows[{j}].title: is required"))?;
+                .ok_or(format!(
+                    "msgdata.sections[{i}].rows[{j}].title: is required"
+                ))?;
             let id = row["rowId"]
                 .as_str()
                 .filter(|t| !t.trim().is_empty())
@@ -439,7 +449,13 @@ mod tests {
         ] {
             assert_eq!(chat_address("chatId", &raw).as_deref(), Ok(want), "{raw}");
         }
-        for bad in [json!(""), json!("hello"), json!(null), json!({"a": 1}), json!("x@g.us")] {
+        for bad in [
+            json!(""),
+            json!("hello"),
+            json!(null),
+            json!({"a": 1}),
+            json!("x@g.us"),
+        ] {
             let e = chat_address("chatId", &bad).expect_err("bad");
             assert!(e.starts_with("chatId"), "{e}");
         }
@@ -475,16 +491,29 @@ mod tests {
             "organization": "Men In Black", "phoneNumber": "919999999999"}))
         .expect("card");
         assert_eq!(card.vcard(), "BEGIN:VCARD\nVERSION:3.0\nFN:john doe\nORG:Men In Black;\nTEL;type=CELL;type=VOICE;waid=919999999999:919999999999\nEND:VCARD");
-        assert_eq!(card.message("1")["contacts"][0]["phones"][0]["wa_id"], "919999999999");
-        let (list, session) = list_message("1", &json!({"buttonText": "Button Text", "text": "Middle Text",
+        assert_eq!(
+            card.message("1")["contacts"][0]["phones"][0]["wa_id"],
+            "919999999999"
+        );
+        let (list, session) = list_message(
+            "1",
+            &json!({"buttonText": "Button Text", "text": "Middle Text",
             "title": "Head Title", "description": "Footer Description", "listType": 0,
             "sections": [{"title": "title", "rows": [{"title": "Title Option 1",
-                "description": "Option Description", "rowId": "string"}]}]}))
+                "description": "Option Description", "rowId": "string"}]}]}),
+        )
         .expect("list");
-        assert_eq!(list["interactive"]["action"]["sections"][0]["rows"][0]["id"], "string");
+        assert_eq!(
+            list["interactive"]["action"]["sections"][0]["rows"][0]["id"],
+            "string"
+        );
         assert_eq!(list["interactive"]["header"]["text"], "Head Title");
         assert_eq!(session["listMessage"]["buttonText"], "Button Text");
-        let (loc, session) = location_message("1", &json!({"name": "locationName", "lat": "6.556452", "lng": "3.2774487"})).expect("loc");
+        let (loc, session) = location_message(
+            "1",
+            &json!({"name": "locationName", "lat": "6.556452", "lng": "3.2774487"}),
+        )
+        .expect("loc");
         assert_eq!(loc["location"]["latitude"], 6.556452);
         assert_eq!(session["locationMessage"]["degreesLongitude"], 3.2774487);
         assert!(location_message("1", &json!({"lat": "x", "lng": 1})).is_err());

@@ -53,9 +53,7 @@ pub(crate) fn find_sql() -> String {
 
 /// An account's instances (`$1` account, `$2` limit).
 pub(crate) fn list_sql() -> String {
-    format!(
-        "SELECT {COLS} FROM wabot_instances WHERE account_id = $1 ORDER BY channel_id LIMIT $2"
-    )
+    format!("SELECT {COLS} FROM wabot_instances WHERE account_id = $1 ORDER BY channel_id LIMIT $2")
 }
 
 /// Every instance, for resealing.

@@ -239,15 +239,24 @@ mod tests {
 
     #[test]
     fn events_map_to_filters_and_back() {
-        let f = filters(&[ON_MESSAGE.into(), ON_ANY_MESSAGE.into(), ON_MESSAGE.into()]).expect("ok");
-        assert_eq!(f, vec![MESSAGE_RECEIVED.to_string(), "message.*".to_string()]);
-        assert!(filters(&["onQr".into()]).expect_err("bad").starts_with("events[0]"));
+        let f =
+            filters(&[ON_MESSAGE.into(), ON_ANY_MESSAGE.into(), ON_MESSAGE.into()]).expect("ok");
+        assert_eq!(
+            f,
+            vec![MESSAGE_RECEIVED.to_string(), "message.*".to_string()]
+        );
+        assert!(filters(&["onQr".into()])
+            .expect_err("bad")
+            .starts_with("events[0]"));
     }
 
     #[test]
     fn messages_take_the_session_shape() {
         let text = json!({"type": "text", "text": {"body": "hi"}});
-        assert_eq!(session_message(&text, "text"), json!({"conversation": "hi"}));
+        assert_eq!(
+            session_message(&text, "text"),
+            json!({"conversation": "hi"})
+        );
         let image = json!({"type": "image", "image": {"id": "med_1", "caption": "Yo", "mime_type": "image/png"}});
         let m = session_message(&image, "image");
         assert_eq!(m["imageMessage"]["caption"], "Yo");

@@ -46,5 +46,8 @@ pub async fn wabot_instances_round_trip(store: Arc<dyn Store>) {
     assert_eq!(store.reseal_secrets().await.unwrap(), 0);
     assert!(store.delete_channel(a.id, web1.id, 3_000).await.unwrap());
     assert_eq!(store.wabot_instance(a.id, web1.id).await.unwrap(), None);
-    assert_eq!(store.list_wabot_instances(a.id).await.unwrap(), vec![second]);
+    assert_eq!(
+        store.list_wabot_instances(a.id).await.unwrap(),
+        vec![second]
+    );
 }

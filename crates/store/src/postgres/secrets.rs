@@ -58,7 +58,10 @@ impl PgStore {
                 changed += 1;
             }
         }
-        let sql = format!("{} ORDER BY channel_id FOR UPDATE", wabot_instances::all_sql());
+        let sql = format!(
+            "{} ORDER BY channel_id FOR UPDATE",
+            wabot_instances::all_sql()
+        );
         for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
             if let Some(row) = self.keys.resealed(wabot_instances::instance(&row)?)? {
                 sqlx::query(wabot_instances::RESEAL)

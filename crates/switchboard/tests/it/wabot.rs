@@ -227,8 +227,14 @@ async fn samples(server: &TestServer) {
 
     // The list (a GET with the sample's body) and one instance's info.
     let list = ok_data(
-        curl(server, Method::GET, "", &key,
-            "{\n\"session_id\": \"\",\n\"access_token\": \"\"\n}").await,
+        curl(
+            server,
+            Method::GET,
+            "",
+            &key,
+            "{\n\"session_id\": \"\",\n\"access_token\": \"\"\n}",
+        )
+        .await,
         "Whatsapp fetched successfully!",
     );
     let listed = list.as_array().expect("a list");
@@ -274,7 +280,10 @@ async fn samples(server: &TestServer) {
     let other = curl(
         server,
         Method::GET,
-        &format!("/instance?session_id={}&access_token={}", first.id, second.token),
+        &format!(
+            "/instance?session_id={}&access_token={}",
+            first.id, second.token
+        ),
         &key,
         "",
     )
@@ -291,9 +300,7 @@ async fn samples(server: &TestServer) {
     assert_eq!(refused(missing, 404), "not_found");
     let no_session = curl(server, Method::GET, "/scan", &key, "").await;
     assert_eq!(refused(no_session, 400), "invalid_parameter");
-    let no_key = server
-        .call(server.req(Method::GET, BASE, NO_KEY))
-        .await;
+    let no_key = server.call(server.req(Method::GET, BASE, NO_KEY)).await;
     assert_eq!(refused(no_key, 401), "unauthorized");
     let (_, stranger) = create_account(server, "wabot-other").await;
     let foreign = curl(
@@ -379,7 +386,9 @@ fn sent_to(reply: Reply, to: &str) -> Value {
         "{data}"
     );
     assert_eq!(data["key"]["fromMe"], true);
-    assert!(data["key"]["id"].as_str().is_some_and(|i| i.starts_with("msg_")));
+    assert!(data["key"]["id"]
+        .as_str()
+        .is_some_and(|i| i.starts_with("msg_")));
     assert_eq!(data["status"], "PENDING");
     assert!(data["messageTimestamp"]
         .as_str()
@@ -443,7 +452,11 @@ async fn end_to_end(server: &TestServer) {
         .get(&format!("{BASE}/scan?{q}&format=base64text"), &key)
         .await;
     assert_eq!(text.code, 200);
-    assert!(text.text.starts_with("data:image/png;base64,iVBORw0KGgo"), "{}", &text.text[..40.min(text.text.len())]);
+    assert!(
+        text.text.starts_with("data:image/png;base64,iVBORw0KGgo"),
+        "{}",
+        &text.text[..40.min(text.text.len())]
+    );
 
     // The phone scans; the instance shows the connected phone.
     server
@@ -525,7 +538,10 @@ async fn end_to_end(server: &TestServer) {
 
     // image (multipart), then video, audio and document.
     let form = Form::new()
-        .part("file", file(jpeg(2000), "1_dark - Copy (2).png", "image/jpeg"))
+        .part(
+            "file",
+            file(jpeg(2000), "1_dark - Copy (2).png", "image/jpeg"),
+        )
         .text("chatId", CUSTOMER.to_string())
         .text("caption", "Yo");
     let image = sent_to(
@@ -616,7 +632,10 @@ async fn end_to_end(server: &TestServer) {
             .await,
         CUSTOMER,
     );
-    assert_eq!(button["message"]["buttonsMessage"]["contentText"], "title Head");
+    assert_eq!(
+        button["message"]["buttonsMessage"]["contentText"],
+        "title Head"
+    );
     phone_got(server, &i.id, "the buttons as text", |m| {
         m["text"]
             == "title Head\n\n1. Reply this text (REPLY)\n2. Click me (URL): https://google.com\n3. Click to call (CALL): +918788889688\n\n_title footer_"
@@ -640,9 +659,9 @@ async fn end_to_end(server: &TestServer) {
     );
     assert_eq!(list["message"]["listMessage"]["buttonText"], "Button Text");
     phone_got(server, &i.id, "the list as text", |m| {
-        m["text"]
-            .as_str()
-            .is_some_and(|t| t.contains("Middle Text") && t.contains("1. Title Option 1 — Option Description"))
+        m["text"].as_str().is_some_and(|t| {
+            t.contains("Middle Text") && t.contains("1. Title Option 1 — Option Description")
+        })
     })
     .await;
     let missing_chat = curl(
@@ -725,7 +744,14 @@ async fn end_to_end(server: &TestServer) {
 
     // logout (by path, with the token), then delete.
     let out = ok_data(
-        curl(server, Method::GET, &format!("/instance/logout/{}?{q}", i.id), &key, "").await,
+        curl(
+            server,
+            Method::GET,
+            &format!("/instance/logout/{}?{q}", i.id),
+            &key,
+            "",
+        )
+        .await,
         "Instance logged out successfully",
     );
     assert_eq!(out["state"], "failed");

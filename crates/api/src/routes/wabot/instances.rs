@@ -17,8 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    answer, instance, instance_object, key, param, request_fields, respond, WabotAnswer,
-    WabotError,
+    answer, instance, instance_object, key, param, request_fields, respond, WabotAnswer, WabotError,
 };
 use crate::access::{AccountWide, CanManage, CanRead};
 use crate::auth::Principal;
@@ -243,19 +242,21 @@ async fn instance_info(
             let i = wabot::describe(state.store().as_ref(), channel, record).await?;
             let connected =
                 i.session.state == switchboard_core::channel::web_session::SessionState::Working;
-            let user = i.session.paired_as.as_ref().map(|p| {
-                json!({"id": p.jid, "name": p.push_name})
-            });
+            let user = i
+                .session
+                .paired_as
+                .as_ref()
+                .map(|p| json!({"id": p.jid, "name": p.push_name}));
             Ok(answer(
                 "Status checked successfully",
                 json!({"error": false, "message": "Instance fetched successfully",
-                    "instance_data": {
-                        "instance_key": i.channel.id.to_string(),
-                        "phone_connected": connected,
-                        "session_state": i.session.state.as_str(),
-                        "webhookUrl": i.webhook.as_ref().map(|w| w.url.clone()),
-                        "user": user,
-                    }}),
+                "instance_data": {
+                    "instance_key": i.channel.id.to_string(),
+                    "phone_connected": connected,
+                    "session_state": i.session.state.as_str(),
+                    "webhookUrl": i.webhook.as_ref().map(|w| w.url.clone()),
+                    "user": user,
+                }}),
             ))
         }
         .await,

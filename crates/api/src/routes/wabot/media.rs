@@ -57,7 +57,10 @@ pub(super) fn media_message(media: &MediaRecord, caption: Option<&str>) -> Value
 fn hex_to_base64(hex: &str) -> Option<String> {
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
         .collect();
     bytes.map(|b| base64::engine::general_purpose::STANDARD.encode(b))
 }
@@ -186,54 +189,50 @@ async fn read(
     let max = state.gateway.media.settings.json_body_limit;
     let mut fields = Map::new();
     let mut stored: Option<MediaRecord> = None;
-    let outcome = async {
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| MediaError::Source(format!("the multipart body could not be read: {e}")))?
-        {
-            let name = field.name().unwrap_or("").to_string();
-            if name != "file" {
-                let text = text_field(field, max).await?;
-                fields.insert(name, Value::String(text));
-                continue;
+    let outcome =
+        async {
+            while let Some(field) = multipart.next_field().await.map_err(|e| {
+                MediaError::Source(format!("the multipart body could not be read: {e}"))
+            })? {
+                let name = field.name().unwrap_or("").to_string();
+                if name != "file" {
+                    let text = text_field(field, max).await?;
+                    fields.insert(name, Value::String(text));
+                    continue;
+                }
+                if stored.is_some() {
+                    return Err(ApiError::invalid("send exactly one `file` field"));
+                }
+                let filename = field.file_name().map(str::to_string);
+                let mime = field
+                    .content_type()
+                    .map(str::to_string)
+                    .filter(|m| !m.starts_with("application/octet-stream"));
+                let stream: ByteStream<'_> = field
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .boxed();
+                stored = Some(
+                    store_stream(
+                        state.store().as_ref(),
+                        &state.gateway.media,
+                        &channel,
+                        stream,
+                        filename,
+                        mime,
+                    )
+                    .await?,
+                );
             }
-            if stored.is_some() {
-                return Err(ApiError::invalid("send exactly one `file` field"));
-            }
-            let filename = field.file_name().map(str::to_string);
-            let mime = field
-                .content_type()
-                .map(str::to_string)
-                .filter(|m| !m.starts_with("application/octet-stream"));
-            let stream: ByteStream<'_> = field
-                .map_err(|e| std::io::Error::other(e.to_string()))
-                .boxed();
-            stored = Some(
-                store_stream(
-                    state.store().as_ref(),
-                    &state.gateway.media,
-                    &channel,
-                    stream,
-                    filename,
-                    mime,
-                )
-                .await?,
-            );
+            Ok(())
         }
-        Ok(())
-    }
-    .await;
+        .await;
     if let Err(e) = outcome {
         if let Some(m) = &stored {
             discard(state, m).await;
         }
         return Err(e);
     }
-    Ok((
-        channel,
-        FileRequest { fields, stored },
-    ))
+    Ok((channel, FileRequest { fields, stored }))
 }
 
 /// An uploaded-file send to the endpoint of `kind` (`None` for `doc`: any file, as a
@@ -271,7 +270,10 @@ async fn upload(
         filename.as_deref(),
     )
     .await?;
-    Ok(answer(SENT, sent.answer(media_message(&media, caption.as_deref()))))
+    Ok(answer(
+        SENT,
+        sent.answer(media_message(&media, caption.as_deref())),
+    ))
 }
 
 /// Sends an uploaded image (multipart `file`, JPEG or PNG) with `caption`.

@@ -123,13 +123,18 @@ impl From<InstanceError> for ApiError {
 }
 
 /// The calling key, allowed what `P` needs.
-pub(crate) fn key<P: Need>(principal: Result<Principal, ApiError>) -> Result<KeyPrincipal, ApiError> {
+pub(crate) fn key<P: Need>(
+    principal: Result<Principal, ApiError>,
+) -> Result<KeyPrincipal, ApiError> {
     Ok(Auth::<P>::check(&principal?)?.key().clone())
 }
 
 /// A body's fields: a JSON object (whatever the content type, when it looks like one), or a
 /// form-encoded body; an empty body is no fields.
-pub(crate) fn body_fields(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn body_fields(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Map<String, Value>, ApiError> {
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
         return Ok(Map::new());
@@ -228,7 +233,8 @@ pub(crate) fn settings_object(i: &wabot::Instance) -> Value {
         .paired_as
         .as_ref()
         .map(|p| p.phone_number().to_string());
-    let connected = i.session.state == switchboard_core::channel::web_session::SessionState::Working;
+    let connected =
+        i.session.state == switchboard_core::channel::web_session::SessionState::Working;
     json!({
         "bot_number": number,
         "bot_name": s.bot_name,
@@ -277,7 +283,10 @@ mod tests {
             "2349048988056"
         );
         let form_body = Bytes::from_static(b"chatId=2349048988056&caption=Yo");
-        assert_eq!(body_fields(&form, &form_body).expect("form")["caption"], "Yo");
+        assert_eq!(
+            body_fields(&form, &form_body).expect("form")["caption"],
+            "Yo"
+        );
         assert!(body_fields(&HeaderMap::new(), &Bytes::from_static(b"  "))
             .expect("empty")
             .is_empty());

@@ -101,9 +101,15 @@ pub(super) async fn deliver(
     message: &Value,
 ) -> Result<Sent, ApiError> {
     let now = now_millis();
-    let answer = send(&SendParts::from(&state.gateway), channel, message, None, now)
-        .await
-        .map_err(send_error)?;
+    let answer = send(
+        &SendParts::from(&state.gateway),
+        channel,
+        message,
+        None,
+        now,
+    )
+    .await
+    .map_err(send_error)?;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     Ok(Sent {
         id: text(&answer.body["messages"][0]["id"]),
@@ -145,7 +151,10 @@ async fn saved_card(state: &AppState, key: &KeyPrincipal, id: &str) -> Result<Ca
         .await
         .map_err(|e| ApiError::internal("reading a contact", e))?
         .ok_or_else(missing)?;
-    let name = contact.name.clone().unwrap_or_else(|| contact.wa_id.clone());
+    let name = contact
+        .name
+        .clone()
+        .unwrap_or_else(|| contact.wa_id.clone());
     Ok(Card {
         full_name: name.clone(),
         display_name: name,
@@ -377,9 +386,16 @@ async fn send_media_button(
                 .map_err(ApiError::invalid)?;
             let link = data.media_url.clone().unwrap_or_default();
             let kind = data.media_type.clone().unwrap_or_else(|| "image".into());
-            let (sent, media) =
-                super::media::send_link(&state, &channel, &to, &link, &kind, Some(&data.as_text()), None)
-                    .await?;
+            let (sent, media) = super::media::send_link(
+                &state,
+                &channel,
+                &to,
+                &link,
+                &kind,
+                Some(&data.as_text()),
+                None,
+            )
+            .await?;
             let mut message = super::media::media_message(&media, Some(&data.as_text()));
             message["buttonsMessage"] = data.session_message()["buttonsMessage"].clone();
             Ok(answer(SENT, sent.answer(message)))

@@ -272,7 +272,9 @@ async fn set_webhook(
                     .iter()
                     .map(|e| {
                         e.as_str().map(str::to_string).ok_or_else(|| {
-                            ApiError::invalid("events: every item must be onMessage or onAnyMessage")
+                            ApiError::invalid(
+                                "events: every item must be onMessage or onAnyMessage",
+                            )
                         })
                     })
                     .collect::<Result<_, _>>()?,
