@@ -39,6 +39,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(media::router())
 }
 
+/// A request's fields (of its body or its query).
+pub(crate) type Fields = Map<String, Value>;
+
 /// The dialect's error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WabotError {
@@ -167,7 +170,7 @@ pub(crate) fn request_fields(
     uri: &Uri,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(Map<String, Value>, Map<String, Value>), ApiError> {
+) -> Result<(Fields, Fields), ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge("the request body is larger than allowed".into())
