@@ -59,6 +59,7 @@ pub use state::{ApiSettings, AppState};
         (name = "broadcasts", description = "Broadcasts: one message to an audience, with per-target statuses, counters and credits"),
         (name = "compat-multiwhats", description = "The MultiWhats API (key as the `apikey` query parameter or in the body; errors `{status: false, message}`): send-dynamic queues are broadcasts underneath"),
         (name = "compat-1msg", description = "The 1msg API of a WhatsApp Business channel (`/compat/1msg/{channel_id}/`, key as the `token` query parameter; JSON or form-encoded bodies; errors `{error, code}`), translated onto the native services"),
+        (name = "compat-wabot", description = "The WhatsApp Web bot platform's API (`/compat/wabot/`, `Authorization: Bearer <key>`; an instance is a `web` channel named by `session_id` and checked with its `access_token`, in the query or the body; answers `{status, message, data}`, errors `{status: false, message, code}`), translated onto web sessions, the native bot and send, and `wabot` webhooks"),
         (name = "compat-sendbuttons", description = "The Send Buttons service's API (key in the body as `apiKey`; answers `status` OK/FAIL with a `reason` code), translated onto the native send"),
         (name = "compat-whautomate", description = "The omnichannel API (`/compat/whautomate/`, key in the `x-api-key` header): text, media and template sends on WhatsApp, Telegram, Instagram and Messenger to a contact or a phone number, and a contact's history; answers `{success: true}`, errors `{success: false, error, code}`"),
     )
@@ -102,6 +103,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(routes::multiwhats::router())
         .merge(routes::onemsg::router())
         .merge(routes::whautomate::router())
+        .merge(routes::wabot::router())
 }
 
 /// The OpenAPI document of the native API.

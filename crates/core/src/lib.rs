@@ -37,4 +37,5 @@ pub mod template_record;
 pub mod testing;
 pub mod time;
 pub mod whautomate;
+pub mod wabot;
 pub mod window;

@@ -21,6 +21,9 @@ pub enum PayloadFormat {
     /// statuses, for clients moving from that service.
     #[serde(rename = "1msg")]
     Onemsg,
+    /// The WhatsApp Web bot platform's payload: `{event: "onMessage" | "onAnyMessage",
+    /// session_id, data: <the session's message>}`, for clients moving from that platform.
+    Wabot,
 }
 
 impl PayloadFormat {
@@ -31,6 +34,7 @@ impl PayloadFormat {
             PayloadFormat::Meta => "meta",
             PayloadFormat::Sendbuttons => "sendbuttons",
             PayloadFormat::Onemsg => "1msg",
+            PayloadFormat::Wabot => "wabot",
         }
     }
 
@@ -41,6 +45,7 @@ impl PayloadFormat {
             "meta" => Some(PayloadFormat::Meta),
             "sendbuttons" => Some(PayloadFormat::Sendbuttons),
             "1msg" => Some(PayloadFormat::Onemsg),
+            "wabot" => Some(PayloadFormat::Wabot),
             _ => None,
         }
     }

@@ -30,6 +30,7 @@ pub mod stats;
 pub mod telegram;
 pub mod templates;
 pub mod upstream;
+pub mod wabot;
 pub mod web;
 pub mod webhooks;
 pub mod whautomate;

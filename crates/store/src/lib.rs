@@ -38,6 +38,7 @@ pub mod statements;
 pub mod stats;
 mod store;
 pub mod templates;
+pub mod wabot_instances;
 pub mod web_sessions;
 pub mod webhooks;
 
@@ -72,6 +73,7 @@ pub use secrets::{Keyring, SecretKey};
 pub use stats::StatsStore;
 pub use store::Store;
 pub use templates::TemplateStore;
+pub use wabot_instances::WabotInstanceStore;
 pub use web_sessions::WebSessionStore;
 pub use webhooks::WebhookStore;
 

@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
     ConversationStore, CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore,
-    MetaStore, PollStore, ScheduleStore, StatsStore, StoreResult, TemplateStore, WebSessionStore,
+    MetaStore, PollStore, ScheduleStore, StatsStore, StoreResult, TemplateStore,
+    WabotInstanceStore, WebSessionStore,
     WebhookStore,
 };
 
@@ -32,6 +33,7 @@ pub trait Store:
     + WebSessionStore
     + ConsoleSessionStore
     + ConversationStore
+    + WabotInstanceStore
     + Send
     + Sync
     + 'static

@@ -26,6 +26,7 @@ pub mod stats;
 pub mod subscriptions;
 pub mod telegram_webhooks;
 pub mod templates;
+pub mod wabot;
 pub mod web_sessions;
 pub mod whautomate;
 

@@ -63,7 +63,8 @@ pub struct CreateSubscription {
     /// Event filter: exact names (`message.delivered`), wildcards (`message.*`) or `*` (default).
     pub events: Option<Vec<String>>,
     /// `switchboard` (default), `meta` (Meta's webhook payload), `sendbuttons` (the Send
-    /// Buttons service's flat payload) or `1msg` (the 1msg service's payload; see the README).
+    /// Buttons service's flat payload), `1msg` (the 1msg service's payload) or `wabot` (the WhatsApp
+    /// Web bot platform's payload; see the README).
     pub format: Option<String>,
     /// Only this channel's events (`ch_…`).
     pub channel_id: Option<String>,
@@ -98,7 +99,7 @@ pub struct SubscriptionView {
     pub url: String,
     /// Event filter.
     pub events: Vec<String>,
-    /// `switchboard`, `meta`, `sendbuttons` or `1msg`.
+    /// `switchboard`, `meta`, `sendbuttons`, `1msg` or `wabot`.
     pub format: String,
     /// Only this channel, or null for the whole account.
     pub channel_id: Option<String>,
@@ -276,7 +277,7 @@ fn format(text: Option<&str>) -> ApiResult<Option<PayloadFormat>> {
     text.map(|f| {
         PayloadFormat::parse(f).ok_or_else(|| {
             ApiError::invalid(format!(
-                "format: `{f}` is not a payload format: use switchboard, meta, sendbuttons or 1msg"
+                "format: `{f}` is not a payload format: use switchboard, meta, sendbuttons, 1msg or wabot"
             ))
         })
     })

@@ -34,6 +34,7 @@ fn deliveries_for(
             PayloadFormat::Meta => meta_representable(&event.kind),
             PayloadFormat::Sendbuttons => super::sendbuttons::representable(&event.kind),
             PayloadFormat::Onemsg => super::onemsg::representable(&event.kind),
+            PayloadFormat::Wabot => super::wabot::representable(&event.kind),
         })
         .map(|s| Delivery {
             id: DeliveryId::new(),

@@ -10,6 +10,7 @@ pub mod payload;
 pub mod sendbuttons;
 pub mod settings;
 pub mod subscriptions;
+pub mod wabot;
 
 pub use settings::WebhookSettings;
 

@@ -34,7 +34,10 @@ pub async fn body(store: &dyn Store, s: &Subscription, e: &Event) -> StoreResult
     };
     let value = match format {
         PayloadFormat::Switchboard => Some(switchboard(e)),
-        PayloadFormat::Meta | PayloadFormat::Sendbuttons | PayloadFormat::Onemsg => {
+        PayloadFormat::Meta
+        | PayloadFormat::Sendbuttons
+        | PayloadFormat::Onemsg
+        | PayloadFormat::Wabot => {
             let Some(channel_id) = e.channel_id else {
                 return Ok(None);
             };
@@ -44,6 +47,7 @@ pub async fn body(store: &dyn Store, s: &Subscription, e: &Event) -> StoreResult
             match format {
                 PayloadFormat::Meta => meta(e, &channel),
                 PayloadFormat::Onemsg => super::onemsg::payload(store, e, &channel).await?,
+                PayloadFormat::Wabot => super::wabot::payload(s, e, &channel),
                 _ => super::sendbuttons::payload(e, &channel),
             }
         }

@@ -1037,6 +1037,32 @@ impl switchboard_store::TemplateStore for FaultyStore {
 }
 
 #[async_trait]
+impl switchboard_store::WabotInstanceStore for FaultyStore {
+    async fn create_wabot_instance(
+        &self,
+        instance: &switchboard_store::wabot_instances::WabotInstance,
+    ) -> StoreResult<()> {
+        self.faults.check("create_wabot_instance")?;
+        self.inner.create_wabot_instance(instance).await
+    }
+    async fn wabot_instance(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> StoreResult<Option<switchboard_store::wabot_instances::WabotInstance>> {
+        self.faults.check("wabot_instance")?;
+        self.inner.wabot_instance(account, channel).await
+    }
+    async fn list_wabot_instances(
+        &self,
+        account: AccountId,
+    ) -> StoreResult<Vec<switchboard_store::wabot_instances::WabotInstance>> {
+        self.faults.check("list_wabot_instances")?;
+        self.inner.list_wabot_instances(account).await
+    }
+}
+
+#[async_trait]
 impl switchboard_store::WebSessionStore for FaultyStore {
     async fn web_session(
         &self,

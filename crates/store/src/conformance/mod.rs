@@ -18,6 +18,7 @@ pub mod polls;
 pub mod schedule;
 pub mod stats;
 pub mod templates;
+pub mod wabot_instances;
 pub mod web_sessions;
 pub mod webhooks;
 

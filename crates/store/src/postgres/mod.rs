@@ -22,6 +22,7 @@ mod schedule;
 mod secrets;
 mod stats;
 mod templates;
+mod wabot_instances;
 mod web_sessions;
 mod webhooks;
 

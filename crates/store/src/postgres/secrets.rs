@@ -5,6 +5,7 @@
 use super::PgStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, PG_CHANNEL_COLS, SUBSCRIPTION_COLS};
+use crate::wabot_instances;
 use crate::web_sessions;
 use crate::StoreResult;
 
@@ -57,6 +58,20 @@ impl PgStore {
                 changed += 1;
             }
         }
+        let sql = format!(
+            "{} ORDER BY channel_id FOR UPDATE",
+            wabot_instances::all_sql()
+        );
+        for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+            if let Some(row) = self.keys.resealed(wabot_instances::instance(&row)?)? {
+                sqlx::query(wabot_instances::RESEAL)
+                    .bind(row.channel_id.to_string())
+                    .bind(&row.access_token)
+                    .execute(&mut *tx)
+                    .await?;
+                changed += 1;
+            }
+        }
         tx.commit().await?;
         Ok(changed)
     }
@@ -82,6 +97,18 @@ impl PgStore {
             if self
                 .keys
                 .resealed(web_sessions::web_key_row(&row)?)?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        for row in sqlx::query(&wabot_instances::all_sql())
+            .fetch_all(&self.pool)
+            .await?
+        {
+            if self
+                .keys
+                .resealed(wabot_instances::instance(&row)?)?
                 .is_some()
             {
                 return Ok(true);

@@ -1,11 +1,13 @@
 //! Which stored fields are secrets: a channel's credentials (inside its `settings` column),
-//! a webhook subscription's signing secrets (`secret`, `previous_secret`) and a WhatsApp Web
-//! key store's values (`web_keys.value`). A new secret field is added here, and both
+//! a webhook subscription's signing secrets (`secret`, `previous_secret`), a WhatsApp Web
+//! key store's values (`web_keys.value`) and a bot platform instance's token
+//! (`wabot_instances.access_token`). A new secret field is added here, and both
 //! backends seal and open it.
 
 use switchboard_core::channel::{Channel, ChannelSettings};
 use switchboard_core::subscription::Subscription;
 
+use crate::wabot_instances::WabotInstance;
 use crate::web_sessions::WebKeyRow;
 
 /// A record with secret fields, each sealed bound to its table, row id and field name.
@@ -84,5 +86,17 @@ impl Secrets for WebKeyRow {
 
     fn secret_fields(&mut self) -> Vec<(&'static str, &mut String)> {
         vec![("value", &mut self.value)]
+    }
+}
+
+impl Secrets for WabotInstance {
+    const TABLE: &'static str = "wabot_instances";
+
+    fn row_id(&self) -> String {
+        self.channel_id.to_string()
+    }
+
+    fn secret_fields(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("access_token", &mut self.access_token)]
     }
 }

@@ -21,6 +21,7 @@ mod schedule;
 mod secrets;
 mod stats;
 mod templates;
+mod wabot_instances;
 mod web_sessions;
 mod webhooks;
 
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_leases.sql"),
     include_str!("../../migrations/sqlite/0015_web_sessions.sql"),
     include_str!("../../migrations/sqlite/0016_console_sessions.sql"),
+    include_str!("../../migrations/sqlite/0017_wabot_instances.sql"),
     include_str!("../../migrations/sqlite/0018_conversation_reads.sql"),
     include_str!("../../migrations/sqlite/0020_key_last_used.sql"),
 ];

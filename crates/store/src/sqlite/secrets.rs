@@ -11,6 +11,7 @@ use super::SqliteStore;
 use crate::channel_json::settings_text;
 use crate::decode::{self, CHANNEL_COLS, SUBSCRIPTION_COLS};
 use crate::secrets::Keyring;
+use crate::wabot_instances;
 use crate::web_sessions::{self, sqlite_sql};
 use crate::StoreResult;
 
@@ -46,6 +47,16 @@ fn reseal(c: &Connection, keys: &Keyring) -> StoreResult<u64> {
             c.execute(
                 &sqlite_sql(web_sessions::RESEAL_KEY),
                 params![row.channel_id, row.namespace, row.key, row.value],
+            )?;
+            changed += 1;
+        }
+    }
+    let sql = sqlite_sql(&wabot_instances::all_sql());
+    for row in query_all(c, &sql, [], wabot_instances::instance)? {
+        if let Some(row) = keys.resealed(row)? {
+            c.execute(
+                &sqlite_sql(wabot_instances::RESEAL),
+                params![row.channel_id.to_string(), row.access_token],
             )?;
             changed += 1;
         }

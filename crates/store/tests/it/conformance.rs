@@ -47,6 +47,7 @@ mod suite {
     pub use switchboard_store::conformance::schedule::*;
     pub use switchboard_store::conformance::stats::*;
     pub use switchboard_store::conformance::templates::*;
+    pub use switchboard_store::conformance::wabot_instances::*;
     pub use switchboard_store::conformance::web_sessions::*;
     pub use switchboard_store::conformance::webhooks::*;
 }
@@ -54,6 +55,7 @@ mod suite {
 conformance_tests!(
     conversations_are_listed_newest_first,
     conversations_are_scoped_and_counts_capped,
+    wabot_instances_round_trip,
     console_sessions_expire_and_sign_out,
     sign_in_tokens_are_single_use,
     poll_leases_and_offsets,

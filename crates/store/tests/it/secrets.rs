@@ -1,7 +1,7 @@
-//! Secrets at rest, on both backends: channel credentials and webhook signing secrets are
-//! not in a dump of the database; a store opened with a new key and the old one seals them
-//! again under the new key, after which the old key is not needed; a store without the key
-//! that sealed them refuses to open, naming the key.
+//! Secrets at rest, on both backends: channel credentials, webhook signing secrets and bot
+//! platform instance tokens are not in a dump of the database; a store opened with a new key
+//! and the old one seals them again under the new key, after which the old key is not
+//! needed; a store without the key that sealed them refuses to open, naming the key.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use switchboard_core::id::SubscriptionId;
 use switchboard_core::subscription::{PayloadFormat, Subscription};
 use switchboard_store::conformance::{account, channel_of_kind, create_with_key};
 use switchboard_store::testing::{self, test_keys};
+use switchboard_store::wabot_instances::WabotInstance;
 use switchboard_store::{Keyring, SecretKey, Store, StoreError};
 
 /// The secret values the test stores, which no dump may show.
@@ -21,7 +22,11 @@ const SECRETS: &[&str] = &[
     "app-secret",
     "whsec_known-signing-secret",
     "whsec_previous-signing-secret",
+    WABOT_TOKEN,
 ];
+
+/// A bot platform instance's token (stored for the web channel).
+const WABOT_TOKEN: &str = "wabot-instance-token-secret";
 
 /// Stores channels of every kind with credentials and a subscription with two signing
 /// secrets; returns what was stored.
@@ -32,6 +37,7 @@ async fn fill(store: &Arc<dyn Store>) -> (Vec<switchboard_core::channel::Channel
         ChannelKind::Messenger,
         ChannelKind::Instagram,
         ChannelKind::Cloud,
+        ChannelKind::Web,
     ];
     let channels: Vec<_> = kinds
         .iter()
@@ -59,6 +65,16 @@ async fn fill(store: &Arc<dyn Store>) -> (Vec<switchboard_core::channel::Channel
         updated_at: 1_000,
     };
     store.create_subscription(&s).await.unwrap();
+    let web = channels.last().unwrap();
+    store
+        .create_wabot_instance(&WabotInstance {
+            channel_id: web.id,
+            account_id: owner.id,
+            access_token: WABOT_TOKEN.into(),
+            created_at: 1_000,
+        })
+        .await
+        .unwrap();
     (channels, s)
 }
 
@@ -99,6 +115,13 @@ async fn reads_back(
         store.enabled_subscriptions().await.unwrap(),
         vec![s.clone()]
     );
+    let web = channels.last().unwrap();
+    let instance = store
+        .wabot_instance(s.account_id, web.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(instance.access_token, WABOT_TOKEN);
 }
 
 /// Panics if `dump` holds any of [`SECRETS`].

@@ -36,6 +36,7 @@ mod stats_timezone;
 mod subscriptions;
 mod telegram;
 mod templates;
+mod wabot;
 mod web_sessions;
 mod webhooks;
 mod whautomate;

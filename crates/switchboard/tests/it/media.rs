@@ -33,20 +33,20 @@ pub(crate) fn jpeg(len: usize) -> Vec<u8> {
     b
 }
 
-fn pdf(len: usize) -> Vec<u8> {
+pub(crate) fn pdf(len: usize) -> Vec<u8> {
     let mut b = b"%PDF-1.4\n".to_vec();
     b.extend((0..len.saturating_sub(9)).map(|i| b'a' + (i % 26) as u8));
     b
 }
 
-fn mp4(len: usize) -> Vec<u8> {
+pub(crate) fn mp4(len: usize) -> Vec<u8> {
     let mut b = vec![0, 0, 0, 0x18];
     b.extend_from_slice(b"ftypisom");
     b.extend((0..len.saturating_sub(12)).map(|i| (i % 7) as u8));
     b
 }
 
-fn mp3(len: usize) -> Vec<u8> {
+pub(crate) fn mp3(len: usize) -> Vec<u8> {
     let mut b = b"ID3\x04\x00".to_vec();
     b.extend((0..len.saturating_sub(5)).map(|i| (i % 5) as u8));
     b
