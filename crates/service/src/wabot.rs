@@ -5,6 +5,7 @@
 //! webhook. Settings changes go to one instance or, without `session_id`, to every instance
 //! of the key, counted like the platform's `{matchedCount, modifiedCount}`.
 
+use subtle::ConstantTimeEq;
 use switchboard_core::automation::BotSettings;
 use switchboard_core::channel::web_session::WebSession;
 use switchboard_core::channel::{Channel, ChannelKind};
@@ -18,6 +19,7 @@ use switchboard_store::Store;
 use crate::bot::manage;
 use crate::channels::{self, NewChannel};
 use crate::upstream::Upstream;
+use crate::web::WebSessions;
 use crate::webhooks::wabot as hook;
 use crate::{ServiceError, ServiceResult};
 
@@ -70,11 +72,7 @@ fn new_token() -> String {
 
 /// Compares two tokens in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Creates an instance: a `web` channel (driven by the emulator's fake phone when
@@ -83,6 +81,7 @@ fn same(a: &str, b: &str) -> bool {
 pub async fn create(
     store: &dyn Store,
     upstream: &Upstream,
+    web: &WebSessions,
     account: AccountId,
     sandbox: bool,
     now: Millis,
@@ -90,6 +89,7 @@ pub async fn create(
     let channel = channels::create(
         store,
         upstream,
+        web,
         account,
         NewChannel {
             name: BOT_NAME.into(),

@@ -74,6 +74,7 @@ async fn create_instance(
             let created = wabot::create(
                 state.store().as_ref(),
                 &state.gateway.upstream,
+                &state.gateway.web,
                 key.account_id,
                 sandbox,
                 now_millis(),
