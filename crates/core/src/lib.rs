@@ -36,6 +36,6 @@ pub mod template_record;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
-pub mod whautomate;
 pub mod wabot;
+pub mod whautomate;
 pub mod window;

@@ -6,8 +6,7 @@ use crate::{
     AccountStore, BotStore, BroadcastStore, ChannelStore, ConsoleSessionStore, ContactStore,
     ConversationStore, CreditStore, EventStore, KeyStore, LeaseStore, MediaStore, MessageStore,
     MetaStore, PollStore, ScheduleStore, StatsStore, StoreResult, TemplateStore,
-    WabotInstanceStore, WebSessionStore,
-    WebhookStore,
+    WabotInstanceStore, WebSessionStore, WebhookStore,
 };
 
 /// The whole store.

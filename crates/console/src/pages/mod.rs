@@ -4,9 +4,9 @@
 pub mod channels;
 pub mod deliveries;
 pub mod events;
-pub mod web_pairing;
 pub mod inbox;
 pub mod keys;
+pub mod web_pairing;
 pub mod webhooks;
 
 use askama::Template;
