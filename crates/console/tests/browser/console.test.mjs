@@ -202,9 +202,7 @@ test('inbox: a sandbox inbound appears unread, a reply ticks to read, a closed w
   }, null, { timeout: 10000 });
 
   const page = watch(await context.newPage(), 'inbox');
-  await page.goto(`${base}/console/sign-in`);
-  await page.fill('#key', key);
-  await page.click('button[type=submit]');
+  await openSignedIn(page, '/console/channels');
   await page.waitForURL(/\/console\/channels$/);
 
   const channels = await api('GET', '/v1/channels');
@@ -338,7 +336,8 @@ test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once 
     const failed = page.locator('#deliveries tbody tr').first();
     assert.match(await failed.textContent(), /subscription\.test/);
     assert.match(await failed.locator('.badge').textContent(), /pending/);
-    assert.match(await page.locator('#health').textContent(), /failing/);
+    // The health badge follows the polled log.
+    await page.waitForFunction(() => /failing/.test(document.querySelector('#health')?.textContent ?? ''), null, { timeout: 10000 });
     await page.screenshot({ path: `${artifacts}/webhooks.png`, fullPage: true });
 
     // Its detail: the attempt's code, latency and answer (shown as text), the request body.
