@@ -433,6 +433,20 @@ fn interactive(i: &Value, out: &mut Content) {
                     text_at(action, &["parameters", "display_text"]).unwrap_or_default(),
                 ));
             }
+            for element in action["elements"].as_array().into_iter().flatten() {
+                let title = text_at(element, &["title"]).unwrap_or_default();
+                let card = match text_at(element, &["subtitle"]) {
+                    Some(sub) => format!("{title} — {sub}"),
+                    None => title,
+                };
+                out.lines.push(line("card", card));
+                for button in element["buttons"].as_array().into_iter().flatten() {
+                    out.lines.push(line(
+                        "button",
+                        text_at(button, &["title"]).unwrap_or_default(),
+                    ));
+                }
+            }
             if let Some(footer) = text_at(i, &["footer", "text"]) {
                 out.lines.push(line("footer", footer));
             }
@@ -559,6 +573,11 @@ mod tests {
                 "interactive",
                 json!({"interactive": {"type": "button", "body": {"text": hostile},
                 "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": hostile}}]}}}),
+            ),
+            (
+                "interactive",
+                json!({"interactive": {"type": "generic", "action": {"elements": [
+                    {"title": hostile, "buttons": [{"type": "postback", "title": hostile, "payload": "p"}]}]}}}),
             ),
             (
                 "button",

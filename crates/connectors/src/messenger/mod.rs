@@ -31,6 +31,7 @@
 //! | `interactive` `button` | `message{text, quick_replies[{content_type:"text", title, payload: button id}]}`: quick replies because a tap comes back as a message carrying the id, like a WhatsApp reply button |
 //! | `interactive` `list` | quick replies too, one per row in order (a list is a one-time choice; a generic template would lose the body text and show one card per row) |
 //! | `interactive` `cta_url` | `attachment{type:"template", payload{template_type:"button", text, buttons[{type:"web_url", url, title: display_text}]}}` |
+//! | `interactive` `generic` `{elements[{title, subtitle, image_url, default_action, buttons}]}` | `attachment{type:"template", payload{template_type:"generic", elements}}`, the elements as given (a `postback` button's tap comes back as a postback with its payload) |
 //! | `interactive` header text, body, footer | the message text, one paragraph each |
 //! | `reaction{message_id, emoji}` | `sender_action:"react", payload{message_id, reaction: emoji}`; `emoji: ""` → `sender_action:"unreact", payload{message_id}` |
 //! | `context.message_id` | top-level `reply_to{mid}` |
@@ -39,7 +40,8 @@
 //! Refused by [`check`] before any call, naming the field ([`LimitError`]): text of 2000
 //! characters or more (Messenger) or over 1000 bytes (Instagram), empty text; a caption (the
 //! Send API has none); a media header; more than 13 choices; a title over 20 characters or an
-//! id over 1000; a list row with a description; a `cta_url` text over 640 characters; a tag
+//! id over 1000; a list row with a description; a `cta_url` text over 640 characters; a
+//! `phone_number` button of a generic template on Instagram; a tag
 //! other than `HUMAN_AGENT`; kinds neither carries (sticker, location, contacts, template,
 //! other interactive types). Document `filename` and audio `voice` are not sent.
 //!

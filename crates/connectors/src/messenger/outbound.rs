@@ -3,7 +3,8 @@
 
 use serde_json::{json, Map, Value};
 use switchboard_core::message::{
-    Header, Interactive, InteractiveAction, Media, MediaSource, MessageContent,
+    GenericAction, GenericButton, Header, Interactive, InteractiveAction, Media, MediaSource,
+    MessageContent,
 };
 
 use super::limits::{
@@ -226,8 +227,11 @@ fn quick_reply(field: &str, title: &str, payload: &str) -> Result<Value, LimitEr
 
 /// `button` → text with quick replies (the tap comes back as `quick_reply.payload` = the
 /// button id); `list` → text with one quick reply per row; `cta_url` → a button template
-/// with one `web_url` button.
+/// with one `web_url` button; `generic` → the generic template.
 fn interactive(i: &Interactive, platform: Platform) -> Result<Value, LimitError> {
+    if let InteractiveAction::Generic(action) = &i.action {
+        return generic(action, platform);
+    }
     let text = interactive_text(i)?;
     let text_field = "interactive.body.text";
     match &i.action {
@@ -285,12 +289,31 @@ fn interactive(i: &Interactive, platform: Platform) -> Result<Value, LimitError>
         other => Err(LimitError::new(
             "interactive.type",
             format!(
-                "{} carries interactive button, list and cta_url messages, not {}",
+                "{} carries interactive button, list, cta_url and generic messages, not {}",
                 platform.as_str(),
                 other.type_name()
             ),
         )),
     }
+}
+
+/// The generic template: the elements as they are (the canonical shape is Meta's), with
+/// Instagram's narrower choice of buttons checked.
+fn generic(action: &GenericAction, platform: Platform) -> Result<Value, LimitError> {
+    if platform == Platform::Instagram {
+        for (e, element) in action.elements.iter().enumerate() {
+            for (b, button) in element.buttons.iter().enumerate() {
+                if let GenericButton::PhoneNumber { .. } = button {
+                    return Err(LimitError::new(
+                        format!("interactive.action.elements[{e}].buttons[{b}].type"),
+                        "Instagram's generic template has web_url and postback buttons only; a phone_number button is Messenger's",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(json!({"attachment": {"type": "template", "payload": {
+        "template_type": "generic", "elements": action.elements}}}))
 }
 
 fn quick_replies(text: String, replies: Vec<Value>, field: &str) -> Result<Value, LimitError> {

@@ -230,3 +230,37 @@ fn kinds_not_carried_are_refused_by_name() {
         "text"
     );
 }
+
+#[test]
+fn generic_templates_keep_their_elements() {
+    let elements = json!([
+        {"title": "Blue hat", "subtitle": "€20", "image_url": "https://x.test/hat.jpg",
+         "default_action": {"type": "web_url", "url": "https://x.test/hat"},
+         "buttons": [{"type": "postback", "title": "Buy", "payload": "BUY_HAT"},
+                     {"type": "web_url", "title": "See", "url": "https://x.test/hat"}]},
+        {"title": "Red scarf", "subtitle": "€15"}
+    ]);
+    let body = json!({"to": "6543210987", "type": "interactive", "interactive": {
+        "type": "generic", "action": {"elements": elements}}});
+    for platform in [Platform::Messenger, Platform::Instagram] {
+        let v = to_send_api(&body, platform).expect("maps");
+        assert_eq!(
+            v["message"],
+            json!({"attachment": {"type": "template", "payload": {
+                "template_type": "generic", "elements": elements}}}),
+            "{platform:?}"
+        );
+    }
+    let call = json!({"to": "6543210987", "type": "interactive", "interactive": {
+        "type": "generic", "action": {"elements": [{"title": "Call us",
+        "buttons": [{"type": "phone_number", "title": "Call", "payload": "+15551234567"}]}]}}});
+    assert_eq!(
+        send(call.clone())["message"]["attachment"]["payload"]["elements"][0]["buttons"][0]["type"],
+        "phone_number"
+    );
+    let e = refused(call, Platform::Instagram);
+    assert_eq!(
+        e.field, "interactive.action.elements[0].buttons[0].type",
+        "{e}"
+    );
+}

@@ -2,10 +2,10 @@
 //!
 //! | kind | messages | receipts | window | address |
 //! |---|---|---|---|---|
-//! | `cloud`, `sandbox` | every canonical kind | sent, delivered, read | 24 h | `wa_id` |
+//! | `cloud`, `sandbox` | every canonical kind (interactive: every type but `generic`) | sent, delivered, read | 24 h | `wa_id` |
 //! | `telegram` | text, media, location, contacts, interactive button/list/cta_url, reaction | none | none | `chat_id` (i64) or `@channel` |
-//! | `messenger` | text, image, video, audio, document, interactive button/list/cta_url, reaction | delivered, read | 24 h (7 days with `HUMAN_AGENT`) | PSID |
-//! | `instagram` | text, image, video, audio, document, interactive button/list/cta_url, reaction | read | 24 h (7 days with `HUMAN_AGENT`) | IGSID |
+//! | `messenger` | text, image, video, audio, document, interactive button/list/cta_url/generic, reaction | delivered, read | 24 h (7 days with `HUMAN_AGENT`) | PSID |
+//! | `instagram` | text, image, video, audio, document, interactive button/list/cta_url/generic, reaction | read | 24 h (7 days with `HUMAN_AGENT`) | IGSID |
 //! | `web` | text, media, location, contacts, reaction | sent, delivered, read | none | `wa_id` or `…@g.us` |
 //!
 //! Messenger and Instagram have no outbound location or contact message and no sticker of
@@ -13,7 +13,7 @@
 //! the interactive messages of business accounts are not available to a web session.
 
 use super::ChannelKind;
-use crate::message::{MessageContent, MessageKind};
+use crate::message::{MessageContent, MessageKind, WHATSAPP_INTERACTIVE_TYPES};
 use crate::time::Millis;
 
 /// A delivery report an upstream sends for an outbound message.
@@ -108,8 +108,8 @@ impl AddressForm {
 /// Which interactive types a kind carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InteractiveTypes {
-    /// Every canonical interactive type.
-    All,
+    /// Every interactive type of WhatsApp (all but Meta pages' `generic`).
+    WhatsApp,
     /// Only these (wire names, e.g. `button`).
     Only(&'static [&'static str]),
 }
@@ -133,6 +133,9 @@ pub struct Capabilities {
 /// and button templates, and Instagram quick replies can express.
 const BUTTONS_LISTS_URLS: &[&str] = &["button", "list", "cta_url"];
 
+/// Buttons, lists, URL buttons and the generic template (cards) of Meta's page channels.
+const PAGE_INTERACTIVE: &[&str] = &["button", "list", "cta_url", "generic"];
+
 const ALL_RECEIPTS: &[Receipt] = &[Receipt::Sent, Receipt::Delivered, Receipt::Read];
 
 const META_PAGE_WINDOW: WindowRule = WindowRule {
@@ -142,7 +145,7 @@ const META_PAGE_WINDOW: WindowRule = WindowRule {
 
 const WHATSAPP_CLOUD: Capabilities = Capabilities {
     messages: &MessageKind::ALL,
-    interactive: InteractiveTypes::All,
+    interactive: InteractiveTypes::WhatsApp,
     receipts: ALL_RECEIPTS,
     window: Some(WindowRule {
         standard_ms: DAY_MS,
@@ -180,7 +183,7 @@ const MESSENGER: Capabilities = Capabilities {
         MessageKind::Interactive,
         MessageKind::Reaction,
     ],
-    interactive: InteractiveTypes::Only(BUTTONS_LISTS_URLS),
+    interactive: InteractiveTypes::Only(PAGE_INTERACTIVE),
     receipts: &[Receipt::Delivered, Receipt::Read],
     window: Some(META_PAGE_WINDOW),
     address: AddressForm::Psid,
@@ -232,6 +235,9 @@ impl Capabilities {
             (MessageKind::Interactive, InteractiveTypes::Only(types), Some(t)) => {
                 types.contains(&t)
             }
+            (MessageKind::Interactive, InteractiveTypes::WhatsApp, Some(t)) => {
+                WHATSAPP_INTERACTIVE_TYPES.contains(&t)
+            }
             _ => true,
         }
     }
@@ -260,6 +266,9 @@ impl Capabilities {
             .map(|k| match (k, self.interactive) {
                 (MessageKind::Interactive, InteractiveTypes::Only(types)) => {
                     format!("interactive ({})", types.join(", "))
+                }
+                (MessageKind::Interactive, InteractiveTypes::WhatsApp) => {
+                    "interactive (every type but generic)".to_string()
                 }
                 _ => k.as_str().to_string(),
             })

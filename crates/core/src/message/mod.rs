@@ -36,10 +36,11 @@ pub use error::{
 pub use idempotency::IdempotencyKey;
 pub use interactive::{
     Body, ButtonAction, CardAction, CarouselAction, CarouselCard, CatalogAction, CatalogParameters,
-    CtaUrlAction, CtaUrlParameters, FlowAction, FlowActionPayload, FlowParameters, Footer, Header,
-    Interactive, InteractiveAction, ListAction, ListRow, ListSection, LocationRequestAction,
-    OrderAction, ProductAction, ProductItem, ProductListAction, ProductSection, QuickReplyButton,
-    Reply, ReplyButton, BODY_MAX, FOOTER_MAX, HEADER_TEXT_MAX, INTERACTIVE_TYPES, LIST_BODY_MAX,
+    CtaUrlAction, CtaUrlParameters, DefaultAction, FlowAction, FlowActionPayload, FlowParameters,
+    Footer, GenericAction, GenericButton, GenericElement, Header, Interactive, InteractiveAction,
+    ListAction, ListRow, ListSection, LocationRequestAction, OrderAction, ProductAction,
+    ProductItem, ProductListAction, ProductSection, QuickReplyButton, Reply, ReplyButton, BODY_MAX,
+    FOOTER_MAX, HEADER_TEXT_MAX, INTERACTIVE_TYPES, LIST_BODY_MAX, WHATSAPP_INTERACTIVE_TYPES,
 };
 pub use kind::MessageKind;
 pub use location::Location;

@@ -94,10 +94,40 @@ pub fn interactive_text(interactive: &Value) -> Option<String> {
     ) {
         parts.push(format!("{label}: {url}"));
     }
+    for element in action["elements"].as_array().into_iter().flatten() {
+        parts.push(element_text(element));
+    }
     if let Some(footer) = text_at(interactive, "/footer/text") {
         parts.push(format!("_{footer}_"));
     }
     (!parts.is_empty()).then(|| parts.join("\n\n"))
+}
+
+/// A generic template's element: its title in bold, the subtitle, the links (image, card,
+/// URL buttons) and the other buttons' titles.
+fn element_text(element: &Value) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(title) = text_at(element, "/title") {
+        lines.push(format!("*{title}*"));
+    }
+    if let Some(subtitle) = text_at(element, "/subtitle") {
+        lines.push(subtitle.to_string());
+    }
+    for link in ["/image_url", "/default_action/url"] {
+        if let Some(url) = text_at(element, link) {
+            lines.push(url.to_string());
+        }
+    }
+    for button in element["buttons"].as_array().into_iter().flatten() {
+        let Some(title) = text_at(button, "/title") else {
+            continue;
+        };
+        lines.push(match text_at(button, "/url") {
+            Some(url) => format!("{title}: {url}"),
+            None => format!("• {title}"),
+        });
+    }
+    lines.join("\n")
 }
 
 /// `request` (an interactive message) as a text message to the same recipient, keeping
@@ -168,6 +198,20 @@ mod tests {
         assert_eq!(
             as_text(&json!({"type": "text", "text": {"body": "x"}})),
             None
+        );
+    }
+
+    #[test]
+    fn generic_elements_become_paragraphs() {
+        let generic = json!({"type": "generic", "action": {"elements": [
+            {"title": "Blue hat", "subtitle": "€20", "image_url": "https://x.test/hat.jpg",
+             "buttons": [{"type": "web_url", "title": "See", "url": "https://x.test/hat"},
+                         {"type": "postback", "title": "Buy", "payload": "BUY"}]},
+            {"title": "Red scarf", "default_action": {"type": "web_url", "url": "https://x.test/s"}}
+        ]}});
+        assert_eq!(
+            interactive_text(&generic).expect("generic"),
+            "*Blue hat*\n€20\nhttps://x.test/hat.jpg\nSee: https://x.test/hat\n• Buy\n\n*Red scarf*\nhttps://x.test/s"
         );
     }
 

@@ -1,8 +1,9 @@
 //! The omnichannel (`x-api-key`) dialect served at `/compat/whautomate/`, pure parts: which
 //! platform and action a path names, who a send goes to (`contact.id`, `client.id` or
 //! `recepient{phoneNumber, name}`), and the bodies translated into Cloud API shaped messages
-//! ([`send`], [`template`]) and history entries shown in the dialect's shape ([`view`]).
+//! ([`send`], [`template`], [`generic`]) and history entries shown in the dialect's shape ([`view`]).
 
+pub mod generic;
 pub mod send;
 pub mod template;
 pub mod view;

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::{text_field, DialectError};
 
 /// The common part of every message: `to`, the type, and `scheduleDateTime` when given.
-fn envelope(to: &str, kind: &str, fields: &Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn envelope(to: &str, kind: &str, fields: &Map<String, Value>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("messaging_product".into(), json!("whatsapp"));
     m.insert("to".into(), json!(to));

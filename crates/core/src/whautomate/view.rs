@@ -25,7 +25,8 @@ pub struct EntryContact {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryButton {
-    /// `reply` (a reply button or list row) or `url`.
+    /// `reply` (a reply button, list row or postback button), `url` or `call` (a generic
+    /// template's phone_number button).
     #[serde(rename = "type")]
     pub kind: String,
     /// The button's text.
@@ -38,7 +39,8 @@ pub struct EntryButton {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryOptions {
-    /// The interactive type: `button`, `list` or `cta_url`.
+    /// The interactive type: `button`, `list`, `cta_url` or `generic` (its elements'
+    /// buttons in order).
     #[serde(rename = "type")]
     pub kind: String,
     /// Its buttons (a list's rows).
@@ -71,7 +73,8 @@ pub struct HistoryEntry {
     pub error_message: Option<String>,
     /// The media's link, for media sent by link.
     pub media_url: Option<String>,
-    /// The text, caption, interactive body, or the tapped reply's title.
+    /// The text, caption, interactive body (a generic template's element titles, one per
+    /// line), or the tapped reply's title.
     pub text: Option<String>,
     /// An interactive message's footer.
     pub footer_text: Option<String>,
@@ -99,6 +102,17 @@ fn text_of(m: &MessageRecord) -> Option<String> {
     ]
     .iter()
     .find_map(|p| str_at(&m.body, p))
+    .or_else(|| element_titles(&m.body))
+}
+
+fn element_titles(body: &Value) -> Option<String> {
+    let titles: Vec<String> = body
+        .pointer("/interactive/action/elements")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| str_at(e, "/title"))
+        .collect();
+    (!titles.is_empty()).then(|| titles.join("\n"))
 }
 
 fn options_of(body: &Value) -> Option<EntryOptions> {
@@ -125,6 +139,22 @@ fn options_of(body: &Value) -> Option<EntryOptions> {
                 kind: "reply".into(),
                 text: str_at(r, "/title").unwrap_or_default(),
                 url: None,
+            })
+            .collect(),
+        "generic" => action["elements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e["buttons"].as_array().into_iter().flatten())
+            .map(|b| EntryButton {
+                kind: match b["type"].as_str() {
+                    Some("web_url") => "url",
+                    Some("phone_number") => "call",
+                    _ => "reply",
+                }
+                .into(),
+                text: str_at(b, "/title").unwrap_or_default(),
+                url: str_at(b, "/url"),
             })
             .collect(),
         "cta_url" => vec![EntryButton {

@@ -6,7 +6,7 @@ use switchboard_core::message::{
     parse_request, CardAction, CloudRequest, Header, InteractiveAction, MediaSource,
     MessageContent, MessageKind, Parameter, ReplyButton,
 };
-use switchboard_core::testing::{accept, chars, msg};
+use switchboard_core::testing::{accept, chars, msg, refuse};
 
 /// Accepts `body` and checks that the typed content survives a serde round trip.
 #[track_caller]
@@ -290,6 +290,90 @@ fn carousels() {
     let p = |i: u32| json!({"card_index": i, "type": "product", "action": {"catalog_id": "1", "product_retailer_id": format!("s{i}")}});
     interactive(
         json!({"type": "carousel", "body": {"text": "Shop"}, "action": {"cards": [p(0), p(1), p(2)]}}),
+    );
+}
+
+#[test]
+fn generic_templates() {
+    let element = |i: usize| {
+        json!({"title": chars('t', 80), "subtitle": format!("€{i}"),
+        "image_url": "https://example.com/i.png",
+        "default_action": {"type": "web_url", "url": "https://example.com/p"},
+        "buttons": [{"type": "postback", "title": chars('b', 20), "payload": "BUY"},
+                    {"type": "web_url", "title": "See", "url": "https://example.com/p"},
+                    {"type": "phone_number", "title": "Call", "payload": "+15551234567"}]})
+    };
+    let elements: Vec<Value> = (0..10).map(element).collect();
+    match interactive(json!({"type": "generic", "action": {"elements": elements}})) {
+        InteractiveAction::Generic(g) => {
+            assert_eq!(g.elements.len(), 10);
+            assert_eq!(g.elements[0].buttons.len(), 3);
+            assert_eq!(g.elements[0].buttons[2].type_name(), "phone_number");
+        }
+        other => panic!("{other:?}"),
+    }
+    interactive(
+        json!({"type": "generic", "action": {"elements": [{"title": "Hat", "subtitle": "€20"}]}}),
+    );
+    let refused = |action: Value, extra: Value, path: &str| {
+        let mut i = json!({"type": "generic", "action": action});
+        for (k, v) in extra.as_object().expect("object") {
+            i[k] = v.clone();
+        }
+        let e = refuse(&msg("interactive", i));
+        assert_eq!(e.path, path, "{}", e.details);
+    };
+    let one = |e: Value| json!({"elements": [e]});
+    refused(
+        json!({"elements": []}),
+        json!({}),
+        "interactive.action.elements",
+    );
+    refused(
+        json!({"elements": (0..11).map(element).collect::<Vec<_>>()}),
+        json!({}),
+        "interactive.action.elements[10]",
+    );
+    refused(
+        one(json!({"title": "Hat"})),
+        json!({}),
+        "interactive.action.elements[0]",
+    );
+    refused(
+        one(json!({"title": chars('t', 81), "subtitle": "x"})),
+        json!({}),
+        "interactive.action.elements[0].title",
+    );
+    refused(
+        one(json!({"title": "Hat", "image_url": "ftp://x"})),
+        json!({}),
+        "interactive.action.elements[0].image_url",
+    );
+    refused(
+        one(
+            json!({"title": "Hat", "default_action": {"type": "postback", "url": "https://x.test"}}),
+        ),
+        json!({}),
+        "interactive.action.elements[0].default_action.type",
+    );
+    refused(
+        one(
+            json!({"title": "Hat", "buttons": [{"type": "phone_number", "title": "Call", "payload": "555"}]}),
+        ),
+        json!({}),
+        "interactive.action.elements[0].buttons[0].payload",
+    );
+    refused(
+        one(
+            json!({"title": "Hat", "buttons": (0..4).map(|_| json!({"type": "postback", "title": "x", "payload": "y"})).collect::<Vec<_>>()}),
+        ),
+        json!({}),
+        "interactive.action.elements[0].buttons[3]",
+    );
+    refused(
+        one(json!({"title": "Hat", "subtitle": "x"})),
+        json!({"body": {"text": "b"}}),
+        "interactive.body",
     );
 }
 

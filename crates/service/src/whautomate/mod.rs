@@ -12,10 +12,10 @@ use switchboard_core::id::{AccountId, ChannelId, ContactId};
 use switchboard_core::template_def::TemplateDefinition;
 use switchboard_core::time::Millis;
 use switchboard_core::whautomate::{
-    location_id, send as bodies, target, template, Action, DialectError, Platform, Target,
+    generic, location_id, send as bodies, target, template, Action, DialectError, Platform, Target,
 };
 use switchboard_store::bot::ContactRecord;
-use switchboard_store::contacts::ContactKey;
+use switchboard_store::contacts::{ContactKey, ContactPatch};
 use switchboard_store::{PageRequest, Store, StoreError};
 
 use crate::send::{send as native_send, SendAnswer, SendError, SendParts};
@@ -35,14 +35,6 @@ pub enum WhautomateError {
         /// `contact_not_found`, `channel_not_found` or `template_not_found`.
         code: &'static str,
         /// What was not found and what to give instead.
-        message: String,
-    },
-    /// Understood, but this platform cannot do it (422).
-    #[error("{message}")]
-    Unsupported {
-        /// A stable code.
-        code: &'static str,
-        /// What cannot be done and what to do instead.
         message: String,
     },
     /// The native send refused the message.
@@ -152,16 +144,31 @@ pub async fn contact_by_id(
         .ok_or_else(missing)
 }
 
-/// The contact a send goes to: the one named, or the recipient's (created when new).
-async fn contact_for(
+/// Who a send goes to: the channel's address of the contact, and for a new `recepient` the
+/// name to give the contact once the send is accepted.
+struct Addressee {
+    to: String,
+    /// A `recepient` without a contact yet: its key and name.
+    new: Option<(ContactKey, Option<String>)>,
+}
+
+/// The contact a send goes to: the one named, or the recipient's. A recipient without a
+/// contact gets one only when the send is accepted ([`name_new_contact`]), so a refused send
+/// leaves nothing behind.
+async fn addressee(
     store: &dyn Store,
     account: AccountId,
     who: &Target,
     platform: Platform,
-    now: Millis,
-) -> Result<ContactRecord, WhautomateError> {
+) -> Result<Addressee, WhautomateError> {
     let (phone, name) = match who {
-        Target::Contact(id) => return contact_by_id(store, account, id).await,
+        Target::Contact(id) => {
+            let c = contact_by_id(store, account, id).await?;
+            return Ok(Addressee {
+                to: c.wa_id,
+                new: None,
+            });
+        }
         Target::Recipient { phone, name } => (phone, name),
     };
     if platform != Platform::Whatsapp {
@@ -174,13 +181,30 @@ async fn contact_for(
         WhautomateError::Invalid(DialectError::invalid(format!("recepient.phoneNumber: {e}")))
     })?;
     let key = ContactKey::WaId(wa_id.clone());
-    if let Some(found) = store.find_contact(account, &key).await? {
-        return Ok(found);
-    }
+    let new = match store.find_contact(account, &key).await? {
+        Some(_) => None,
+        None => Some((key, name.clone())),
+    };
+    Ok(Addressee { to: wa_id, new })
+}
+
+/// After an accepted send to a new `recepient`: its contact, with the name given. The send
+/// itself records the contact (without a name) in its transaction; the name is set when the
+/// contact still has none, so a name given meanwhile is kept.
+async fn name_new_contact(
+    store: &dyn Store,
+    account: AccountId,
+    key: &ContactKey,
+    name: Option<String>,
+    now: Millis,
+) -> Result<(), StoreError> {
+    let ContactKey::WaId(wa_id) = key else {
+        return Ok(());
+    };
     let contact = ContactRecord {
         id: ContactId::new(),
         account_id: account,
-        wa_id,
+        wa_id: wa_id.clone(),
         name: name.clone(),
         opted_out_at: None,
         tags: Vec::new(),
@@ -188,13 +212,19 @@ async fn contact_for(
         created_at: now,
         updated_at: now,
     };
-    if store.create_contact(&contact).await? {
-        return Ok(contact);
+    if store.create_contact(&contact).await? || name.is_none() {
+        return Ok(());
     }
-    // Created meanwhile by another request or an inbound message: use that one.
-    store.find_contact(account, &key).await?.ok_or_else(|| {
-        StoreError::Backend("the contact vanished right after it was created".into()).into()
-    })
+    if let Some(found) = store.find_contact(account, key).await? {
+        if found.name.is_none() {
+            let patch = ContactPatch {
+                name: Some(name),
+                ..ContactPatch::default()
+            };
+            store.update_contact(account, key, &patch, now).await?;
+        }
+    }
+    Ok(())
 }
 
 fn find(
@@ -262,8 +292,8 @@ pub async fn send(
     let location = location_id(fields)?;
     let store = parts.store.as_ref();
     let channel = channel_for(store, account, scope, platform, location.as_deref()).await?;
-    let contact = contact_for(store, account, &who, platform, now).await?;
-    let to = contact.wa_id.as_str();
+    let addressee = addressee(store, account, &who, platform).await?;
+    let to = addressee.to.as_str();
     let message = match (action, platform) {
         (Action::Text, _) => bodies::text(to, fields)?,
         (Action::Media, _) => bodies::media(to, fields)?,
@@ -274,16 +304,17 @@ pub async fn send(
         }
         (Action::Template, Platform::Telegram) => bodies::telegram_template(to, fields)?,
         (Action::Template, Platform::Instagram | Platform::Messenger) => {
-            return Err(WhautomateError::Unsupported {
-                code: "generic_template_unsupported",
-                message: format!(
-                    "{} sendtemplate (elements[], Meta's generic template) is not supported by this server yet; send the element's text and link with sendtext, or its image with sendmedia",
-                    platform.as_str()
-                ),
-            })
+            generic::generic_template(to, fields)?
         }
     };
-    native_send(parts, &channel, &message, None, now)
+    let answer = native_send(parts, &channel, &message, None, now)
         .await
-        .map_err(WhautomateError::Send)
+        .map_err(WhautomateError::Send)?;
+    if let Some((key, name)) = addressee.new {
+        // The message is stored: a failure to name its contact is logged, not answered.
+        if let Err(e) = name_new_contact(store, account, &key, name, now).await {
+            tracing::warn!(error = %e, "whautomate: the new recipient's contact was not named");
+        }
+    }
+    Ok(answer)
 }

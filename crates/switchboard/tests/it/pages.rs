@@ -20,6 +20,7 @@ on_both_backends! {
     the_window_is_enforced_before_the_upstream => window_before_upstream,
     blocked_users_fail_and_throttling_is_retried => blocked_and_throttled,
     broadcasts_follow_the_page_window => broadcast_on_a_page,
+    generic_templates_are_cards_of_pages_only => generic_templates,
 }
 
 /// A sandbox page of `kind` and its id in the emulator (the Page id or IG account id).
@@ -502,4 +503,74 @@ async fn broadcast_on_a_page(server: &TestServer) {
         )
         .await;
     assert_eq!(refused.error(422), "unsupported_message_kind");
+}
+
+/// Cards (the generic template) reach a page's Send API as Meta's generic template, and a
+/// postback button's tap comes back as a button reply carrying its payload; a WhatsApp
+/// channel refuses them before any upstream call.
+async fn generic_templates(server: &TestServer) {
+    let page = page_of(server, "messenger").await;
+    let ctx = &page.ctx;
+    let user = "6123450009";
+    user_does(server, &page, user, json!({"text": "show me hats"})).await;
+    let elements = json!([
+        {"title": "Blue hat", "subtitle": "€20", "image_url": "https://example.com/hat.jpg",
+         "default_action": {"type": "web_url", "url": "https://example.com/hat"},
+         "buttons": [{"type": "postback", "title": "Buy", "payload": "BUY_BLUE_HAT"},
+                     {"type": "phone_number", "title": "Call us", "payload": "+15551234567"}]},
+        {"title": "Red scarf", "subtitle": "€15"}
+    ]);
+    let cards = json!({"messaging_product": "whatsapp", "to": user, "type": "interactive",
+        "interactive": {"type": "generic", "action": {"elements": elements}}});
+    let id = send_ok(server, ctx, &cards).await;
+    let m = wait_status(server, &ctx.key, &id, &["delivered", "read", "failed"]).await;
+    assert_ne!(m["status"], "failed", "{m}");
+    let sent = emulator_requests(server)
+        .await
+        .into_iter()
+        .find(|r| r["body"]["message"]["attachment"]["payload"]["template_type"] == "generic")
+        .expect("the generic template reached the Send API");
+    assert_eq!(
+        sent["body"]["message"]["attachment"]["payload"]["elements"], elements,
+        "{sent}"
+    );
+    let tapped = user_does(
+        server,
+        &page,
+        user,
+        json!({"postback": {"title": "Buy", "payload": "BUY_BLUE_HAT"}}),
+    )
+    .await;
+    assert_eq!(
+        tapped["content"]["interactive"]["button_reply"]["id"], "BUY_BLUE_HAT",
+        "{tapped}"
+    );
+
+    // Over the limits: refused with the element named, before any upstream call.
+    let mut long = cards.clone();
+    long["interactive"]["action"]["elements"][1]["title"] = json!("x".repeat(81));
+    let refused = send(server, ctx, &long).await.status(400);
+    assert_eq!(
+        refused["error"]["error_data"]["details"]
+            .as_str()
+            .map(|d| d.starts_with("interactive.action.elements[1].title")),
+        Some(true),
+        "{refused}"
+    );
+
+    // WhatsApp has no generic template.
+    let wa = setup_sandbox(server).await;
+    let phone = "15551240009";
+    let upstream = say(server, &wa, phone, "hi").await;
+    wait_stored(server, &wa, &upstream, 20).await;
+    let mut on_whatsapp = cards.clone();
+    on_whatsapp["to"] = json!(phone);
+    let refused = send(server, &wa, &on_whatsapp).await.status(422);
+    let details = refused["error"]["error_data"]["details"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        details.starts_with("unsupported_message_kind") && details.contains("interactive/generic"),
+        "{refused}"
+    );
 }

@@ -248,10 +248,26 @@ async fn every_platform(server: &TestServer) {
             )
             .await,
         );
-        for id in [&t, &m] {
+        // The document's sendtemplate sample (links and texts filled in): a generic template.
+        let cards = success(post(server, key, &format!("{platform}/sendtemplate"), &json!({
+            "contact": {"id": contact}, "location": {"id": channel},
+            "elements": [{
+                "title": "Blue hat", "subtitle": "€20",
+                "image_url": "https://files.example.com/hat.jpg",
+                "default_action": {"type": "web_url", "url": "https://shop.example.com/hat"},
+                "buttons": [{"type": "web_url", "title": "See it", "payload": "",
+                             "url": "https://shop.example.com/hat"},
+                            {"type": "postback", "title": "Buy", "payload": "BUY_HAT", "url": ""}]
+            }]})).await);
+        for id in [&t, &m, &cards] {
             let m = sent(server, key, id, &["sent", "delivered", "read"]).await;
             assert_eq!(m["channel_id"], channel.as_str(), "{m}");
         }
+        let native = message(server, key, &cards).await;
+        assert_eq!(
+            native["content"]["interactive"]["type"], "generic",
+            "{native}"
+        );
         let sends: Vec<Value> = emulator_requests(server)
             .await
             .into_iter()
@@ -273,13 +289,73 @@ async fn every_platform(server: &TestServer) {
                     == "https://files.example.com/photo.jpg"),
             "the image reached {platform}: {sends:?}"
         );
+        let template = sends
+            .iter()
+            .find(|r| r["body"]["message"]["attachment"]["type"] == "template")
+            .unwrap_or_else(|| panic!("the cards reached {platform}: {sends:?}"));
+        assert_eq!(
+            template["body"]["message"]["attachment"]["payload"],
+            json!({"template_type": "generic", "elements": [{
+                "title": "Blue hat", "subtitle": "€20",
+                "image_url": "https://files.example.com/hat.jpg",
+                "default_action": {"type": "web_url", "url": "https://shop.example.com/hat"},
+                "buttons": [{"type": "web_url", "title": "See it", "url": "https://shop.example.com/hat"},
+                            {"type": "postback", "title": "Buy", "payload": "BUY_HAT"}]}]}),
+            "{template}"
+        );
         // The contact's history: the user's message and ours, newest first.
         let history = get(server, key, &contact).await.status(200);
         let list = history.as_array().expect("an array");
-        assert_eq!(list.len(), 3, "{history}");
-        assert_eq!(list[2]["isIncoming"], true);
-        assert_eq!(list[1]["text"], format!("Hi on {platform}"));
-        assert_eq!(list[0]["mediaUrl"], "https://files.example.com/photo.jpg");
+        assert_eq!(list.len(), 4, "{history}");
+        assert_eq!(list[3]["isIncoming"], true);
+        assert_eq!(list[2]["text"], format!("Hi on {platform}"));
+        assert_eq!(list[1]["mediaUrl"], "https://files.example.com/photo.jpg");
+        assert_eq!(list[0]["id"], cards.as_str());
+        assert_eq!(list[0]["text"], "Blue hat");
+        assert!(
+            ["sent", "delivered", "read"].contains(&list[0]["status"].as_str().unwrap_or("")),
+            "{history}"
+        );
+        assert_eq!(
+            list[0]["options"],
+            json!({"type": "generic", "buttons": [
+                {"type": "url", "text": "See it", "url": "https://shop.example.com/hat"},
+                {"type": "reply", "text": "Buy", "url": null}]})
+        );
+        // Limits are the native send's, named by element; a call button is Messenger's only.
+        let why = refused(
+            post(
+                server,
+                key,
+                &format!("{platform}/sendtemplate"),
+                &json!({
+                "contact": {"id": contact}, "location": {"id": channel},
+                "elements": [{"title": "x".repeat(81), "subtitle": "too long a title"}]}),
+            )
+            .await,
+            400,
+            "invalid_parameter",
+        );
+        assert!(why.contains("elements[0].title"), "{why}");
+        let call = post(
+            server,
+            key,
+            &format!("{platform}/sendtemplate"),
+            &json!({
+            "contact": {"id": contact}, "location": {"id": channel},
+            "elements": [{"title": "Call us", "buttons": [
+                {"type": "phone_number", "title": "Call", "payload": "+15551234567"}]}]}),
+        )
+        .await;
+        if platform == "messenger" {
+            success(call);
+        } else {
+            let why = refused(call, 400, "invalid_parameter");
+            assert!(
+                why.contains("buttons[0].type") && why.contains("phone_number"),
+                "{why}"
+            );
+        }
         for e in list {
             assert_eq!(e["channel"], platform, "{e}");
             assert_eq!(e["contact"]["id"], contact.as_str());
@@ -539,6 +615,12 @@ async fn failures(server: &TestServer) {
         "window_closed",
     );
     assert!(why.contains("sendtemplate"), "{why}");
+    // The refused send to a new recepient left no contact behind.
+    let listed = server.get("/v1/contacts?limit=500", key).await.status(200);
+    assert!(
+        data(&listed).iter().all(|c| c["phone"] != "15551230303"),
+        "{listed}"
+    );
     // Unknown contact, also one of another account.
     let other = setup_sandbox(server).await;
     let upstream = say(server, &other, "15551230404", "hi").await;

@@ -159,9 +159,6 @@ fn failure(e: WhautomateError) -> Response {
     match e {
         WhautomateError::Invalid(d) => fail(StatusCode::BAD_REQUEST, d.code, d.message),
         WhautomateError::NotFound { code, message } => fail(StatusCode::NOT_FOUND, code, message),
-        WhautomateError::Unsupported { code, message } => {
-            fail(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-        }
         WhautomateError::Send(e) => send_failure(e),
         WhautomateError::Store(e) => {
             tracing::error!(error = %e, "whautomate: the store failed");
@@ -402,7 +399,7 @@ send_route!(
     Platform::Instagram,
     Action::Template,
     GenericTemplateBody,
-    "Not supported yet: `elements[]` (Meta's generic template) answers 422 `generic_template_unsupported`; send the text with sendtext and the image with sendmedia."
+    "Sends `elements[]` as Meta's generic template (one to ten cards: title, subtitle, image, a link opened by a tap, up to three web_url or postback buttons; phone_number buttons on Messenger only), inside the contact's 24-hour window."
 );
 send_route!(
     messenger_sendtext,
@@ -426,5 +423,5 @@ send_route!(
     Platform::Messenger,
     Action::Template,
     GenericTemplateBody,
-    "Not supported yet: `elements[]` (Meta's generic template) answers 422 `generic_template_unsupported`; send the text with sendtext and the image with sendmedia."
+    "Sends `elements[]` as Meta's generic template (one to ten cards: title, subtitle, image, a link opened by a tap, up to three web_url or postback buttons; phone_number buttons on Messenger only), inside the contact's 24-hour window."
 );

@@ -1,11 +1,13 @@
 //! Interactive messages: reply buttons, lists, CTA URL, location request, commerce
-//! (product, product list, catalog, order details/status), flows and media carousels.
+//! (product, product list, catalog, order details/status), flows, media carousels, and
+//! Messenger's and Instagram's generic templates.
 
 mod buttons;
 mod carousel;
 mod commerce;
 mod cta;
 mod flow;
+mod generic;
 mod list;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,7 @@ pub use commerce::{
 };
 pub use cta::{CtaUrlAction, CtaUrlParameters, LocationRequestAction};
 pub use flow::{FlowAction, FlowActionPayload, FlowParameters};
+pub use generic::{DefaultAction, GenericAction, GenericButton, GenericElement};
 pub use list::{ListAction, ListRow, ListSection};
 
 use super::error::MessageError;
@@ -77,6 +80,8 @@ pub enum InteractiveAction {
     OrderStatus(OrderAction),
     /// Two to ten horizontally scrolling cards.
     Carousel(CarouselAction),
+    /// Messenger's and Instagram's generic template: one to ten cards with buttons.
+    Generic(GenericAction),
 }
 
 impl InteractiveAction {
@@ -94,6 +99,7 @@ impl InteractiveAction {
             InteractiveAction::OrderDetails(_) => "order_details",
             InteractiveAction::OrderStatus(_) => "order_status",
             InteractiveAction::Carousel(_) => "carousel",
+            InteractiveAction::Generic(_) => "generic",
         }
     }
 }
@@ -138,8 +144,8 @@ pub struct Footer {
     pub text: String,
 }
 
-/// Every interactive type we accept, in the order error messages list them.
-pub const INTERACTIVE_TYPES: [&str; 11] = [
+/// The interactive types of WhatsApp (every type but Meta pages' `generic`).
+pub const WHATSAPP_INTERACTIVE_TYPES: [&str; 11] = [
     "button",
     "list",
     "cta_url",
@@ -151,6 +157,22 @@ pub const INTERACTIVE_TYPES: [&str; 11] = [
     "order_details",
     "order_status",
     "carousel",
+];
+
+/// Every interactive type we accept, in the order error messages list them.
+pub const INTERACTIVE_TYPES: [&str; 12] = [
+    "button",
+    "list",
+    "cta_url",
+    "location_request_message",
+    "product",
+    "product_list",
+    "catalog_message",
+    "flow",
+    "order_details",
+    "order_status",
+    "carousel",
+    "generic",
 ];
 
 const ANY_HEADER: &[&str] = &["text", "image", "video", "document"];
@@ -198,6 +220,13 @@ fn rules(kind: &str) -> Rules {
         "location_request_message" => (
             Forbidden("a location request message cannot have a header; remove it"),
             (BODY_MAX, true),
+            false,
+        ),
+        "generic" => (
+            Forbidden(
+                "a generic template cannot have a header; put the image in an element's image_url",
+            ),
+            (BODY_MAX, false),
             false,
         ),
         // carousel
@@ -274,6 +303,12 @@ pub(crate) fn parse(o: &Obj<'_>) -> Check<Interactive> {
         }
         (_, None) => None,
     };
+    if kind == "generic" {
+        o.forbid(
+            "body",
+            "a generic template has no body; put the text in the elements' title and subtitle",
+        )?;
+    }
     let (body_max, body_required) = r.body;
     let body = match o.opt_obj("body")? {
         Some(b) => Some(Body {
@@ -314,6 +349,7 @@ pub(crate) fn parse(o: &Obj<'_>) -> Check<Interactive> {
         "flow" => InteractiveAction::Flow(flow::parse(&a)?),
         "order_details" => InteractiveAction::OrderDetails(commerce::parse_order_details(&a)?),
         "order_status" => InteractiveAction::OrderStatus(commerce::parse_order_status(&a)?),
+        "generic" => InteractiveAction::Generic(generic::parse(&a)?),
         _ => InteractiveAction::Carousel(carousel::parse(&a)?),
     };
     Ok(Interactive {
