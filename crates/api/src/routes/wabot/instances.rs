@@ -173,7 +173,7 @@ async fn init_instance(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The QR code (`image/png`, or `text/plain` with `format=base64text`)"),
-        (status = 401, body = WabotError), (status = 404, body = WabotError),
+        (status = 400, body = WabotError), (status = 401, body = WabotError), (status = 404, body = WabotError),
         (status = 409, body = WabotError, description = "`session_state`: no QR code now"),
     ))]
 async fn scan(
@@ -226,7 +226,7 @@ async fn scan(
     security(("bearer" = [])),
     responses(
         (status = 200, body = WabotAnswer, description = "`Status checked successfully`; `data{error, message, instance_data{instance_key, phone_connected, webhookUrl, user{id, name}}}`"),
-        (status = 401, body = WabotError), (status = 404, body = WabotError),
+        (status = 400, body = WabotError), (status = 401, body = WabotError), (status = 404, body = WabotError),
     ))]
 async fn instance_info(
     State(state): State<AppState>,
@@ -297,7 +297,7 @@ async fn list_instances(
     security(("bearer" = [])),
     responses(
         (status = 200, body = WabotAnswer, description = "`Instance logged out successfully`; `data{session_id, state}`"),
-        (status = 401, body = WabotError), (status = 404, body = WabotError),
+        (status = 400, body = WabotError), (status = 401, body = WabotError), (status = 404, body = WabotError),
         (status = 409, body = WabotError, description = "`session_on_other_node`"),
     ))]
 async fn logout_instance(
@@ -338,7 +338,7 @@ async fn logout_instance(
     security(("bearer" = [])),
     responses(
         (status = 200, body = WabotAnswer, description = "`Whatsapp deleted successfully!`; `data{acknowledged, deletedCount}`"),
-        (status = 401, body = WabotError), (status = 404, body = WabotError),
+        (status = 400, body = WabotError), (status = 401, body = WabotError), (status = 404, body = WabotError),
         (status = 409, body = WabotError, description = "`session_on_other_node`"),
     ))]
 async fn delete_instance(

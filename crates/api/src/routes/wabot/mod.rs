@@ -60,8 +60,7 @@ pub struct WabotAnswer {
     pub status: bool,
     /// What was done, in words.
     pub message: String,
-    /// The answer's object.
-    #[schema(value_type = Object)]
+    /// The answer's object (a list for `GET whatsapp`).
     pub data: Value,
 }
 
