@@ -316,6 +316,23 @@ impl ButtonData {
         parts.join("\n\n")
     }
 
+    /// The numbered options the text offers (its reply buttons, by their number in the
+    /// text; a button's id is its `payload`, else its number), in the shape of
+    /// [`crate::message::text_fallback::CHOICES`]; `None` without reply buttons.
+    pub fn choices(&self) -> Option<Value> {
+        let options: Vec<Value> = self
+            .buttons
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind == "replyButton")
+            .map(|(i, b)| {
+                let id = b.payload.clone().unwrap_or_else(|| (i + 1).to_string());
+                json!({"n": i + 1, "id": id, "title": b.title})
+            })
+            .collect();
+        (!options.is_empty()).then(|| json!({"type": "button_reply", "options": options}))
+    }
+
     /// The session's `buttonsMessage`, recording the buttons as given.
     pub fn session_message(&self) -> Value {
         let buttons: Vec<Value> = self

@@ -150,6 +150,23 @@ pub async fn send(
     idempotency: Option<(IdempotencyKey, String)>,
     now: Millis,
 ) -> Result<SendAnswer, SendError> {
+    send_offering(parts, channel, request, idempotency, None, now).await
+}
+
+/// [`send`] of a message that offers numbered options (`offered`, in the shape of
+/// [`text_fallback::CHOICES`]), as the dialects' button messages sent as text do. On a
+/// WhatsApp Web channel the options are recorded with the message, so a customer's answer
+/// by number or title comes back as the reply it stands for; a message sent with
+/// `"fallback": "text"` records the options of its buttons or list the same way.
+pub async fn send_offering(
+    parts: &SendParts,
+    channel: &Channel,
+    request: &Value,
+    idempotency: Option<(IdempotencyKey, String)>,
+    offered: Option<Value>,
+    now: Millis,
+) -> Result<SendAnswer, SendError> {
+    let mut offered = offered;
     let mut request = request.clone();
     let when = parts
         .settings
@@ -167,6 +184,7 @@ pub async fn send(
     // session) goes as text keeping its content, instead of a 422.
     if fallback == Fallback::Text && capabilities.check(&message.content).is_err() {
         if let Some(text) = text_fallback::as_text(&request) {
+            offered = offered.or_else(|| text_fallback::choices_of(&request["interactive"]));
             request = text;
             message =
                 parse_message_to(&request, capabilities.address).map_err(SendError::Invalid)?;
@@ -248,7 +266,7 @@ pub async fn send(
         direction: Direction::Outbound,
         chat: address.to_string(),
         kind: kind.as_str().to_string(),
-        body: message.body.clone(),
+        body: recorded_body(&message.body, channel.kind, offered),
         status: if send_at.is_some() {
             MessageStatus::Scheduled
         } else {
@@ -302,4 +320,14 @@ pub async fn send(
         }),
         InsertOutcome::KeyReused => Err(SendError::KeyReused),
     }
+}
+
+/// The body stored for a message: as sent, with the options it offers on a WhatsApp Web
+/// channel (the only kind whose answers are matched against them).
+fn recorded_body(body: &Value, kind: ChannelKind, offered: Option<Value>) -> Value {
+    let mut body = body.clone();
+    if let (ChannelKind::Web, Some(choices), Some(o)) = (kind, offered, body.as_object_mut()) {
+        o.insert(text_fallback::CHOICES.into(), choices);
+    }
+    body
 }

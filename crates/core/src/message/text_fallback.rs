@@ -13,6 +13,10 @@
 //!
 //! _Footer_
 //! ```
+//!
+//! On a WhatsApp Web channel the stored message records the options it offered
+//! ([`CHOICES`], from [`choices_of`]), so a customer's answer — the option's number or its
+//! title — comes back as the button or list reply it stands for ([`chosen`]).
 
 use serde_json::{json, Value};
 
@@ -130,6 +134,64 @@ fn element_text(element: &Value) -> String {
     lines.join("\n")
 }
 
+/// The field of a stored message's body recording the numbered options it offered:
+/// `{"type": "button_reply" | "list_reply", "options": [{"n", "id", "title"}]}`.
+pub const CHOICES: &str = "choices";
+
+/// The options an `interactive` button or list message offers once it is numbered text, in
+/// the order [`interactive_text`] numbers them; `None` for other types.
+pub fn choices_of(interactive: &Value) -> Option<Value> {
+    let action = &interactive["action"];
+    let (kind, options): (&str, Vec<(&str, &str)>) =
+        match interactive.get("type").and_then(Value::as_str)? {
+            "button" => (
+                "button_reply",
+                action["buttons"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|b| Some((text_at(b, "/reply/id")?, text_at(b, "/reply/title")?)))
+                    .collect(),
+            ),
+            "list" => (
+                "list_reply",
+                action["sections"]
+                    .as_array()?
+                    .iter()
+                    .flat_map(|s| s["rows"].as_array().into_iter().flatten())
+                    .filter_map(|r| Some((text_at(r, "/id")?, text_at(r, "/title")?)))
+                    .collect(),
+            ),
+            _ => return None,
+        };
+    let options: Vec<Value> = options
+        .iter()
+        .enumerate()
+        .map(|(i, (id, title))| json!({"n": i + 1, "id": id, "title": title}))
+        .collect();
+    (!options.is_empty()).then(|| json!({"type": kind, "options": options}))
+}
+
+/// The reply a customer's `text` stands for, given the `choices` their last message from us
+/// offered: the option numbered `text` (`2`, `2.`, `2)`), else the one titled `text` (case
+/// and surrounding spaces aside). The answer is the `interactive` object of an inbound reply,
+/// e.g. `{"type": "button_reply", "button_reply": {"id", "title"}}`.
+pub fn chosen(choices: &Value, text: &str) -> Option<Value> {
+    let kind = choices.get("type").and_then(Value::as_str)?;
+    if kind != "button_reply" && kind != "list_reply" {
+        return None;
+    }
+    let options = choices.get("options")?.as_array()?;
+    let said = text.trim();
+    let number = said.trim_end_matches(['.', ')']).trim().parse::<u64>().ok();
+    let option = options.iter().find(|o| match number {
+        Some(n) => o.get("n").and_then(Value::as_u64) == Some(n),
+        None => text_at(o, "/title").is_some_and(|t| t.eq_ignore_ascii_case(said)),
+    })?;
+    let id = text_at(option, "/id")?;
+    let title = text_at(option, "/title")?;
+    Some(json!({"type": kind, kind: {"id": id, "title": title}}))
+}
+
 /// `request` (an interactive message) as a text message to the same recipient, keeping
 /// `context` (a reply stays a reply); `None` when it is not interactive or has no text.
 pub fn as_text(request: &Value) -> Option<Value> {
@@ -213,6 +275,37 @@ mod tests {
             interactive_text(&generic).expect("generic"),
             "*Blue hat*\n€20\nhttps://x.test/hat.jpg\nSee: https://x.test/hat\n• Buy\n\n*Red scarf*\nhttps://x.test/s"
         );
+    }
+
+    #[test]
+    fn numbered_answers_map_back_to_their_option() {
+        let buttons = json!({"type": "button", "body": {"text": "Pick"}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": "yes-1", "title": "Yes"}},
+            {"type": "reply", "reply": {"id": "no-1", "title": "No thanks"}}]}});
+        let choices = choices_of(&buttons).expect("choices");
+        assert_eq!(
+            choices,
+            json!({"type": "button_reply", "options": [
+                {"n": 1, "id": "yes-1", "title": "Yes"}, {"n": 2, "id": "no-1", "title": "No thanks"}]})
+        );
+        let reply =
+            json!({"type": "button_reply", "button_reply": {"id": "no-1", "title": "No thanks"}});
+        for said in ["2", " 2. ", "2)", "no THANKS"] {
+            assert_eq!(chosen(&choices, said), Some(reply.clone()), "{said}");
+        }
+        for said in ["3", "0", "maybe", "", "2 please"] {
+            assert_eq!(chosen(&choices, said), None, "{said}");
+        }
+        let list = json!({"type": "list", "body": {"text": "Pick"}, "action": {"button": "Menu",
+            "sections": [{"rows": [{"id": "tea", "title": "Tea"}]}, {"rows": [{"id": "juice", "title": "Juice"}]}]}});
+        let choices = choices_of(&list).expect("list choices");
+        assert_eq!(
+            chosen(&choices, "2"),
+            Some(json!({"type": "list_reply", "list_reply": {"id": "juice", "title": "Juice"}}))
+        );
+        let cta = json!({"type": "cta_url", "body": {"text": "See"}, "action": {"name": "cta_url",
+            "parameters": {"display_text": "Open", "url": "https://example.com"}}});
+        assert_eq!(choices_of(&cta), None);
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! | reaction | `reaction{message_id, emoji}` |
 //! | anything else | `unsupported` with error 131051 naming the kind |
 //!
+//! A customer's text that answers the numbered options of our last message to them (buttons
+//! or a list sent as text: `choices` recorded on that message) becomes the reply it stands
+//! for: `interactive` `button_reply` / `list_reply` `{id, title}`, quoting that message.
+//!
 //! `from` is where a reply goes: the sender's phone number (digits), the group's JID
 //! (`…@g.us`, with `group_id` and `participant` = the member) for a group, or the sender's
 //! `…@lid` when WhatsApp hides the number. Messages the account sent from its phone
@@ -21,8 +25,11 @@ use serde_json::{json, Map, Value};
 use switchboard_core::channel::Channel;
 use switchboard_core::cloud_webhook::MessagesValue;
 use switchboard_core::media::MediaSource;
+use switchboard_core::message::text_fallback;
+use switchboard_core::status::Direction;
 use switchboard_core::template_def::media_rules::MediaKind as CanonicalMediaKind;
 use switchboard_core::time::Millis;
+use switchboard_store::messages::MessageFilter;
 use switchboard_store::StoreError;
 use switchboard_web_driver::{ContactCard, InboundContent, InboundMessage, Jid, WebSession};
 
@@ -200,6 +207,56 @@ async fn attach_media(
     }
 }
 
+/// When `m` is a person's text answering the numbered options of our last message to them,
+/// `message` becomes the reply it stands for (`interactive` `button_reply` / `list_reply`,
+/// quoting that message).
+async fn answer_to_choices(
+    parts: &InboundParts,
+    channel: &Channel,
+    m: &InboundMessage,
+    message: &mut Value,
+) -> Result<(), StoreError> {
+    let InboundContent::Text { body } = &m.content else {
+        return Ok(());
+    };
+    if m.chat.is_group() {
+        return Ok(());
+    }
+    let filter = MessageFilter {
+        channel_id: Some(channel.id),
+        chat: Some(reply_address(m)),
+        direction: Some(Direction::Outbound),
+        ..MessageFilter::default()
+    };
+    let last = parts
+        .store
+        .latest_messages(channel.account_id, &filter, "", 1)
+        .await?;
+    let Some(ours) = last.last() else {
+        return Ok(());
+    };
+    let Some(reply) = ours
+        .body
+        .get(text_fallback::CHOICES)
+        .and_then(|c| text_fallback::chosen(c, body))
+    else {
+        return Ok(());
+    };
+    if let Some(o) = message.as_object_mut() {
+        o.remove("text");
+        o.insert("type".into(), json!("interactive"));
+        o.insert("interactive".into(), reply);
+        if !o.contains_key("context") {
+            let quoted = ours
+                .upstream_id
+                .clone()
+                .unwrap_or_else(|| ours.id.to_string());
+            o.insert("context".into(), json!({ "id": quoted }));
+        }
+    }
+    Ok(())
+}
+
 /// Records `messages` received by `channel`'s session (paired as `display_number`): new
 /// ones are stored with their media, repeats are counted as duplicates.
 pub async fn record(
@@ -227,6 +284,7 @@ pub async fn record(
         }
         let mut message = canonical(m);
         attach_media(parts, channel, session, m, &mut message).await;
+        answer_to_choices(parts, channel, m, &mut message).await?;
         let value = json!({
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": display_number, "phone_number_id": channel.id.to_string()},

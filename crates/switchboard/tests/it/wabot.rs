@@ -742,6 +742,54 @@ async fn end_to_end(server: &TestServer) {
     assert_eq!(own.json["data"]["key"]["fromMe"], true);
     assert!(own.json["data"]["pushName"].is_null());
 
+    // Buttons sent as numbered text: the customer's "2" comes back as the button it stands
+    // for (its payload as the id), at the webhook and in the native history.
+    sent_to(
+        curl(
+            server,
+            Method::POST,
+            &format!("/message/button?{q}"),
+            &key,
+            &format!(
+                r#"{{"chatId": "{CUSTOMER}", "btndata": {{"text": "Shall we deliver?", "buttons": [
+                {{"type": "urlButton", "title": "Track", "payload": "https://shop.example.com/t"}},
+                {{"type": "replyButton", "title": "Yes please", "payload": "deliver-yes"}},
+                {{"type": "replyButton", "title": "Not today"}}]}}}}"#
+            ),
+        )
+        .await,
+        CUSTOMER,
+    );
+    phone_got(server, &i.id, "the delivery question", |m| {
+        m["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("2. Yes please"))
+    })
+    .await;
+    server
+        .post_json(
+            &format!("/sandbox/emulator/web/{}/inbound", i.id),
+            NO_KEY,
+            json!({"from": CUSTOMER, "type": "text", "body": "2", "push_name": "Ana"}),
+        )
+        .await
+        .status(200);
+    let chosen = eventually(20, "the chosen button at the webhook", || async {
+        hooks.got().into_iter().find(|r| {
+            r.json["event"] == "onMessage"
+                && !r.json["data"]["message"]["buttonsResponseMessage"].is_null()
+        })
+    })
+    .await;
+    let choice = &chosen.json["data"]["message"]["buttonsResponseMessage"];
+    assert_eq!(choice["selectedButtonId"], "deliver-yes", "{}", chosen.json);
+    assert_eq!(choice["selectedDisplayText"], "Yes please");
+    let stored = native(server, &key, &string(&chosen.json["data"]["messageId"])).await;
+    assert_eq!(
+        stored["content"]["interactive"]["button_reply"]["id"], "deliver-yes",
+        "{stored}"
+    );
+
     // logout (by path, with the token), then delete.
     let out = ok_data(
         curl(

@@ -318,6 +318,44 @@ async fn pairs_sends_receives_and_logs_out(server: &TestServer) {
         fallback["content"]["text"]["body"],
         "Pick one\n\n1. Alpha\n2. Beta"
     );
+    assert_eq!(
+        fallback["content"]["choices"]["options"][1],
+        json!({"n": 2, "id": "b", "title": "Beta"}),
+        "the options offered are recorded: {fallback}"
+    );
+    // The customer answers by number, then by title: each comes back as the button reply
+    // it stands for, quoting the question; anything else stays a text.
+    for (said, id, title) in [("2", "b", "Beta"), ("alpha", "a", "Alpha")] {
+        let inbound = server
+            .post_json(
+                &phone(&ctx, "inbound"),
+                NO_KEY,
+                json!({"from": CUSTOMER, "type": "text", "body": said}),
+            )
+            .await
+            .status(200);
+        let answer = wait_stored(server, &ctx, &string(&inbound["id"]), 20).await;
+        assert_eq!(answer["type"], "interactive", "{said}: {answer}");
+        assert_eq!(
+            answer["content"]["interactive"]["button_reply"],
+            json!({"id": id, "title": title}),
+            "{answer}"
+        );
+        assert_eq!(
+            answer["context_message_id"], fallback["upstream_id"],
+            "{answer}"
+        );
+    }
+    let inbound = server
+        .post_json(
+            &phone(&ctx, "inbound"),
+            NO_KEY,
+            json!({"from": CUSTOMER, "type": "text", "body": "3"}),
+        )
+        .await
+        .status(200);
+    let other = wait_stored(server, &ctx, &string(&inbound["id"]), 20).await;
+    assert_eq!(other["type"], "text", "{other}");
 
     // A recipient not on WhatsApp (the sandbox's numbers ending in 0404) fails with 131026.
     let nobody = send_ok(server, &ctx, &text_message("15551230404", "hello?")).await;

@@ -21,7 +21,7 @@ use switchboard_service::onemsg_send::{store_file, store_stream};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::send::{deliver, recipient, Sent, SENT};
+use super::send::{deliver_offering, recipient, Sent, SENT};
 use super::{answer, body_fields, instance, key, query_fields, respond, WabotAnswer, WabotError};
 use crate::access::CanSend;
 use crate::auth::{KeyPrincipal, Principal};
@@ -69,6 +69,17 @@ async fn discard(state: &AppState, media: &MediaRecord) {
     manage::discard(state.store().as_ref(), &state.gateway.media, media).await;
 }
 
+/// What travels with a file: its caption, its name, and the numbered options the caption
+/// offers (`MediaButton`).
+pub(super) struct FileText<'a> {
+    /// The caption.
+    pub caption: Option<&'a str>,
+    /// The file name (else the stored one).
+    pub filename: Option<&'a str>,
+    /// The options the caption offers, recorded with the message.
+    pub offered: Option<Value>,
+}
+
 /// Sends the stored `media` to `to` as `kind` (its own kind when `None`); deletes it when
 /// the send is refused.
 async fn send_stored(
@@ -77,9 +88,13 @@ async fn send_stored(
     to: &str,
     media: &MediaRecord,
     kind: Option<&str>,
-    caption: Option<&str>,
-    filename: Option<&str>,
+    text: FileText<'_>,
 ) -> Result<Sent, ApiError> {
+    let FileText {
+        caption,
+        filename,
+        offered,
+    } = text;
     let own = media.kind.as_str();
     let kind = kind.unwrap_or(own);
     let sent = async {
@@ -96,7 +111,7 @@ async fn send_stored(
             .or(media.filename.as_deref());
         let message = file_message(kind, &media.id.to_string(), filename, caption, to, None)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
-        deliver(state, channel, &message).await
+        deliver_offering(state, channel, &message, offered).await
     }
     .await;
     if sent.is_err() {
@@ -112,18 +127,17 @@ pub(super) async fn send_link(
     to: &str,
     link: &str,
     kind: &str,
-    caption: Option<&str>,
-    filename: Option<&str>,
+    text: FileText<'_>,
 ) -> Result<(Sent, MediaRecord), ApiError> {
     let media = store_file(
         state.store().as_ref(),
         &state.gateway.media,
         channel,
         link,
-        filename.map(str::to_string),
+        text.filename.map(str::to_string),
     )
     .await?;
-    let sent = send_stored(state, channel, to, &media, Some(kind), caption, filename).await?;
+    let sent = send_stored(state, channel, to, &media, Some(kind), text).await?;
     Ok((sent, media))
 }
 
@@ -266,8 +280,11 @@ async fn upload(
         &to,
         &media,
         Some(kind),
-        caption.as_deref(),
-        filename.as_deref(),
+        FileText {
+            caption: caption.as_deref(),
+            filename: filename.as_deref(),
+            offered: None,
+        },
     )
     .await?;
     Ok(answer(
@@ -390,8 +407,11 @@ async fn send_file_url(
                 &to,
                 &url,
                 kind,
-                caption.as_deref(),
-                filename.as_deref(),
+                FileText {
+                    caption: caption.as_deref(),
+                    filename: filename.as_deref(),
+                    offered: None,
+                },
             )
             .await?;
             Ok(answer(SENT, sent.answer(media_message(&media, caption.as_deref()))))

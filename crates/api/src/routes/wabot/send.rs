@@ -20,7 +20,7 @@ use switchboard_core::wabot::{
     c_us, chat_address, list_message, location_message, media_message_key, sent_message,
     text_message, text_of, ButtonData, Card,
 };
-use switchboard_service::send::{send, SendError, SendParts};
+use switchboard_service::send::{send_offering, SendError, SendParts};
 use switchboard_store::contacts::ContactKey;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -100,12 +100,24 @@ pub(super) async fn deliver(
     channel: &Channel,
     message: &Value,
 ) -> Result<Sent, ApiError> {
+    deliver_offering(state, channel, message, None).await
+}
+
+/// [`deliver`] of a message offering numbered options (`offered`): a customer's answer by
+/// number or title comes back as the button reply it stands for.
+pub(super) async fn deliver_offering(
+    state: &AppState,
+    channel: &Channel,
+    message: &Value,
+    offered: Option<Value>,
+) -> Result<Sent, ApiError> {
     let now = now_millis();
-    let answer = send(
+    let answer = send_offering(
         &SendParts::from(&state.gateway),
         channel,
         message,
         None,
+        offered,
         now,
     )
     .await
@@ -296,7 +308,13 @@ async fn send_button(
             let to = recipient(&fields, "chatId")?;
             let data = ButtonData::read(fields.get("btndata").unwrap_or(&Value::Null), false)
                 .map_err(ApiError::invalid)?;
-            let s = deliver(&state, &channel, &text_message(&to, &data.as_text())).await?;
+            let s = deliver_offering(
+                &state,
+                &channel,
+                &text_message(&to, &data.as_text()),
+                data.choices(),
+            )
+            .await?;
             Ok(answer(SENT, s.answer(data.session_message())))
         }
         .await,
@@ -392,8 +410,11 @@ async fn send_media_button(
                 &to,
                 &link,
                 &kind,
-                Some(&data.as_text()),
-                None,
+                super::media::FileText {
+                    caption: Some(&data.as_text()),
+                    filename: None,
+                    offered: data.choices(),
+                },
             )
             .await?;
             let mut message = super::media::media_message(&media, Some(&data.as_text()));
