@@ -13,7 +13,7 @@
 //! the interactive messages of business accounts are not available to a web session.
 
 use super::ChannelKind;
-use crate::message::{MessageContent, MessageKind, WHATSAPP_INTERACTIVE_TYPES};
+use crate::message::{MessageContent, MessageKind, PAGE_ONLY_TYPES};
 use crate::time::Millis;
 
 /// A delivery report an upstream sends for an outbound message.
@@ -236,7 +236,7 @@ impl Capabilities {
                 types.contains(&t)
             }
             (MessageKind::Interactive, InteractiveTypes::WhatsApp, Some(t)) => {
-                WHATSAPP_INTERACTIVE_TYPES.contains(&t)
+                !PAGE_ONLY_TYPES.contains(&t)
             }
             _ => true,
         }
@@ -442,6 +442,12 @@ mod tests {
         assert!(!Capabilities::of(ChannelKind::Web)
             .carried()
             .contains("interactive"));
+        let cloud = Capabilities::of(ChannelKind::Cloud);
+        assert!(cloud.carries(MessageKind::Interactive, Some("carousel")));
+        assert!(!cloud.carries(MessageKind::Interactive, Some("generic")));
+        for page in [ChannelKind::Messenger, ChannelKind::Instagram] {
+            assert!(Capabilities::of(page).carries(MessageKind::Interactive, Some("generic")));
+        }
     }
 
     #[test]

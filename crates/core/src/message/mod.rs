@@ -40,7 +40,7 @@ pub use interactive::{
     Footer, GenericAction, GenericButton, GenericElement, Header, Interactive, InteractiveAction,
     ListAction, ListRow, ListSection, LocationRequestAction, OrderAction, ProductAction,
     ProductItem, ProductListAction, ProductSection, QuickReplyButton, Reply, ReplyButton, BODY_MAX,
-    FOOTER_MAX, HEADER_TEXT_MAX, INTERACTIVE_TYPES, LIST_BODY_MAX, WHATSAPP_INTERACTIVE_TYPES,
+    FOOTER_MAX, HEADER_TEXT_MAX, INTERACTIVE_TYPES, LIST_BODY_MAX, PAGE_ONLY_TYPES,
 };
 pub use kind::MessageKind;
 pub use location::Location;

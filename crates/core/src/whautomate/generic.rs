@@ -137,12 +137,7 @@ pub fn generic_template(to: &str, fields: &Map<String, Value>) -> Result<Value, 
 mod tests {
     use super::*;
 
-    fn map(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            other => panic!("not an object: {other}"),
-        }
-    }
+    use crate::whautomate::fields_of as map;
 
     #[test]
     fn the_documented_sample_becomes_a_generic_template() {

@@ -212,6 +212,15 @@ pub fn target(fields: &Map<String, Value>) -> Result<Target, DialectError> {
     ))
 }
 
+/// A JSON object's fields, for the translation tests.
+#[cfg(test)]
+pub(crate) fn fields_of(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => panic!("not an object: {other}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

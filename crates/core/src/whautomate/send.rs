@@ -255,12 +255,7 @@ pub fn telegram_template(to: &str, fields: &Map<String, Value>) -> Result<Value,
 mod tests {
     use super::*;
 
-    fn map(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
+    use crate::whautomate::fields_of as map;
 
     #[test]
     fn texts_and_media() {

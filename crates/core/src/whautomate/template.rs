@@ -300,12 +300,7 @@ pub fn whatsapp_template(
 mod tests {
     use super::*;
 
-    fn map(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
+    use crate::whautomate::fields_of as map;
 
     fn def() -> TemplateDefinition {
         serde_json::from_value(json!({

@@ -144,20 +144,9 @@ pub struct Footer {
     pub text: String,
 }
 
-/// The interactive types of WhatsApp (every type but Meta pages' `generic`).
-pub const WHATSAPP_INTERACTIVE_TYPES: [&str; 11] = [
-    "button",
-    "list",
-    "cta_url",
-    "location_request_message",
-    "product",
-    "product_list",
-    "catalog_message",
-    "flow",
-    "order_details",
-    "order_status",
-    "carousel",
-];
+/// The interactive types only Meta's page channels (Messenger, Instagram) carry; WhatsApp
+/// carries every other one.
+pub const PAGE_ONLY_TYPES: [&str; 1] = ["generic"];
 
 /// Every interactive type we accept, in the order error messages list them.
 pub const INTERACTIVE_TYPES: [&str; 12] = [
