@@ -345,6 +345,13 @@ fn read_error(e: ReadError) -> MetaApiError {
 /// schedule it: the answer's `message_status` is `scheduled`, the window is checked when it
 /// becomes due, and `POST /v1/messages/{id}/cancel` cancels it until then. A `send_at` up to
 /// a minute in the past sends at once; further back, or more than a year ahead, is a 400.
+///
+/// What the channel's kind cannot carry is refused with 422 (`unsupported_message_kind`):
+/// Messenger and Instagram take `interactive` `generic` (cards), WhatsApp does not. Add
+/// `"fallback": "text"` to send buttons, lists, links or cards the channel cannot carry as
+/// one numbered text instead; on a WhatsApp Web channel the options are recorded
+/// (`content.choices`) and a customer's answer by number or title comes back as the
+/// `button_reply` / `list_reply` it stands for.
 #[utoipa::path(post, path = "/v1/channels/{id}/messages", tag = "messages",
     request_body = CloudMessageRequest,
     params(("id" = String, Path, description = "Channel id (`ch_…`)"),

@@ -131,13 +131,16 @@ fn delivery_id(text: &str) -> ConsoleResult<DeliveryId> {
     switchboard_api::extract::path_id::<DeliveryMarker>(text, "delivery").map_err(Into::into)
 }
 
-/// The log of `s`, before the delivery `before` (the newest page when `None`).
+/// The log of `s`, before the delivery `before` (the newest page when `None`), and the
+/// subscription read again after it: its health is then never older than the rows shown
+/// under it (a delivery's failed attempt and the subscription's failing streak are written
+/// together, but read here in two statements).
 pub async fn log(
     state: &ConsoleState,
     key: &KeyPrincipal,
     s: &Subscription,
     before: Option<&str>,
-) -> ConsoleResult<DeliveryLog> {
+) -> ConsoleResult<(DeliveryLog, Subscription)> {
     let before_id = before
         .filter(|b| !b.is_empty())
         .map(delivery_id)
@@ -150,19 +153,22 @@ pub async fn log(
         PER_PAGE,
     )
     .await?;
+    let s = subscriptions::get(state.app.store().as_ref(), key.account_id, s.id).await?;
+    let s = &s;
     let full = logged.len() == PER_PAGE as usize;
     let rows: Vec<DeliveryRow> = logged.into_iter().map(DeliveryRow::from).collect();
     let older = rows
         .last()
         .filter(|_| full)
         .map(|r| format!("/console/webhooks/{}?before={}", s.id, r.id));
-    Ok(DeliveryLog {
+    let log = DeliveryLog {
         subscription: s.id.to_string(),
         digest: digest(&SubscriptionRow::of(s, None).health.status, &rows),
         rows,
         before: before_id.map(|b| b.to_string()),
         older,
-    })
+    };
+    Ok((log, s.clone()))
 }
 
 /// `?seen=` of a poll: the digest the page shows.

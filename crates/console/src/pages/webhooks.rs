@@ -433,7 +433,7 @@ pub async fn page(
     let key = manager(signed)?;
     let store = state.app.store().as_ref();
     let s = subscriptions::get(store, key.account_id, id).await?;
-    let log = deliveries::log(state, key, &s, before).await?;
+    let (log, s) = deliveries::log(state, key, &s, before).await?;
     let newest = if before.is_none() {
         log.rows.first().map(|r| r.logged.clone())
     } else {
