@@ -1,45 +1,19 @@
 // Browser tests of the console in Debian's headless Chromium (playwright-core, no browser
-// download). They start nothing themselves: scripts/browser-tests.sh starts `switchboard serve`
-// on a fresh SQLite database and passes its first-start sign-in link.
-//
-//   SWITCHBOARD_SIGN_IN_LINK  the one-time link `serve` printed (required)
-//   CHROMIUM                  the browser (default /usr/bin/chromium)
-//   ARTIFACTS                 where screenshots go (default ./artifacts)
+// download): sign-in, channels, pairing, the inbox, webhooks and keys. They start nothing
+// themselves: scripts/browser-tests.sh starts `switchboard serve` on a fresh SQLite database,
+// passes its first-start sign-in link and runs this file first (its first test uses that
+// one-time link), then the other `*.test.mjs` files. What they share is in support.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-
-const link = process.env.SWITCHBOARD_SIGN_IN_LINK;
-const artifacts = process.env.ARTIFACTS ?? new URL('./artifacts/', import.meta.url).pathname;
-mkdirSync(artifacts, { recursive: true });
+import { artifacts, launch, link, openSignedIn, streaming, watcher } from './support.mjs';
 
 let browser;
 let context;
 const problems = [];
-
-function watch(page, name) {
-  page.on('console', (message) => {
-    const text = message.text();
-    if (message.type() === 'error' || /Content Security Policy/i.test(text)) {
-      problems.push(`${name}: console ${message.type()}: ${text} @ ${JSON.stringify(message.location())}`);
-    }
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`${name}: ${response.status()} for ${response.url()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`${name}: page error: ${error.message}`));
-  return page;
-}
+const watch = watcher(problems);
 
 before(async () => {
-  assert.ok(link, 'SWITCHBOARD_SIGN_IN_LINK is required');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  context = await browser.newContext();
+  ({ browser, context } = await launch());
 });
 
 after(async () => {
@@ -122,15 +96,6 @@ test('the one-time link signs in, a sandbox channel is added, events and badges 
 
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
-
-/** Waits until the page's htmx SSE connection is open. */
-async function streaming(page) {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('[sse-connect]');
-    const source = el && el['htmx-internal-data'] && el['htmx-internal-data'].sseEventSource;
-    return source && source.readyState === 1;
-  }, null, { timeout: 10000 });
-}
 
 test('a WhatsApp Web channel pairs from its panel: the QR code is replaced live, the emulator scans, the panel turns paired', async () => {
   const page = watch(await context.newPage(), 'pairing');
@@ -278,20 +243,6 @@ test('inbox: a sandbox inbound appears unread, a reply ticks to read, a closed w
   await page.close();
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
-
-// Signs `page` in with the default account's key (SWITCHBOARD_API_KEY, which
-// scripts/browser-tests.sh takes from what `serve` printed) when its session ended (an
-// earlier test signed out), then opens `path`.
-async function openSignedIn(page, path) {
-  await page.goto(new URL(path, link).href);
-  if (new URL(page.url()).pathname === '/console/sign-in') {
-    assert.ok(process.env.SWITCHBOARD_API_KEY, 'SWITCHBOARD_API_KEY is required to sign in again');
-    await page.fill('#key', process.env.SWITCHBOARD_API_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/console\/channels$/);
-    await page.goto(new URL(path, link).href);
-  }
-}
 
 test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once it is fixed; API keys: a key is shown once', async () => {
   // A webhook endpoint that answers 500 until it is "fixed", then 200.
