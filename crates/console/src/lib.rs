@@ -8,6 +8,7 @@
 //! Content-Security-Policy ([`headers`]). The pages call the same services as the API.
 
 pub mod assets;
+pub mod charts;
 pub mod csrf;
 pub mod error;
 pub mod headers;
@@ -133,6 +134,7 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
             "/webhooks/{id}/deliveries/{delivery}/replay",
             post(pages::deliveries::replay),
         )
+        .route("/stats", get(pages::stats::page))
         .route("/keys", get(pages::keys::list).post(pages::keys::create))
         .route("/keys/{id}/revoke", post(pages::keys::revoke))
         .route("/live", get(live::stream))

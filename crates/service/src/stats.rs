@@ -60,6 +60,21 @@ pub fn price(counts: Counts, table: &PriceTable) -> PricedCounts {
     }
 }
 
+/// The time zone statistics are counted in: `requested` (an IANA name or an offset) or else
+/// the channel's own, with the name to show for it. The error says what is wrong with the
+/// requested one.
+pub fn zone_named(
+    channel: &switchboard_core::channel::Channel,
+    requested: Option<&str>,
+) -> Result<(Zone, String), String> {
+    let text = requested.unwrap_or(&channel.timezone);
+    let zone = switchboard_core::automation::zone::parse_time_zone(text)?;
+    let name = zone
+        .iana_name()
+        .map_or_else(|| text.trim().to_string(), str::to_string);
+    Ok((zone, name))
+}
+
 /// The largest bucket size dividing every day start: a whole day for UTC, 15 minutes for
 /// the zones in use today, smaller for historic local mean times.
 fn bucket_for(days: &[(i64, Millis)]) -> i64 {
@@ -99,4 +114,108 @@ pub async fn channel_stats(
         out.push((day, price(counts, pricing)));
     }
     Ok((price(total, pricing), out))
+}
+
+/// Failed messages of one error code, for the failures-by-code table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureByCode {
+    /// The upstream's (or Switchboard's) error code as text; `unknown` when none was recorded.
+    pub code: String,
+    /// The error's title (or message) as first seen for the code; empty when it had none.
+    pub title: String,
+    /// How many failed messages carry the code.
+    pub count: u64,
+}
+
+/// The code and title of a stored error: Meta's `{code, title, message, …}`, or a status's
+/// list of them (the first one counts).
+fn code_and_title(error: Option<&serde_json::Value>) -> (String, String) {
+    let error = match error {
+        Some(serde_json::Value::Array(list)) => list.first(),
+        other => other,
+    };
+    let Some(error) = error else {
+        return ("unknown".into(), String::new());
+    };
+    let code = match error.get("code") {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => "unknown".into(),
+    };
+    let title = ["title", "message"]
+        .iter()
+        .find_map(|k| {
+            error
+                .get(*k)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_default()
+        .to_string();
+    (code, title)
+}
+
+/// A channel's failed outbound messages created in `period`, per error code, most frequent
+/// first (ties by code).
+pub async fn failures_by_code(
+    store: &dyn Store,
+    channel: ChannelId,
+    period: Period,
+) -> StoreResult<Vec<FailureByCode>> {
+    let rows = store
+        .failure_counts(channel, period.from, period.to)
+        .await?;
+    let mut out: Vec<FailureByCode> = Vec::new();
+    for (error, n) in rows {
+        let (code, title) = code_and_title(error.as_ref());
+        match out.iter_mut().find(|f| f.code == code) {
+            Some(f) => {
+                f.count += n;
+                if f.title.is_empty() {
+                    f.title = title;
+                }
+            }
+            None => out.push(FailureByCode {
+                code,
+                title,
+                count: n,
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_and_title;
+    use serde_json::json;
+
+    #[test]
+    fn codes_are_read_as_text_with_the_title_or_message() {
+        let meta = json!({"code": 131047, "title": "Re-engagement message", "message": "m"});
+        assert_eq!(
+            code_and_title(Some(&meta)),
+            ("131047".into(), "Re-engagement message".into())
+        );
+        let ours = json!({"code": "media_unreachable", "message": "the link answered 404"});
+        assert_eq!(
+            code_and_title(Some(&ours)),
+            ("media_unreachable".into(), "the link answered 404".into())
+        );
+        assert_eq!(
+            code_and_title(Some(&json!({"title": "x"}))),
+            ("unknown".into(), "x".into())
+        );
+        assert_eq!(code_and_title(None), ("unknown".into(), String::new()));
+        let listed = json!([{"code": 131026, "title": "Message undeliverable"}, {"code": 1}]);
+        assert_eq!(
+            code_and_title(Some(&listed)),
+            ("131026".into(), "Message undeliverable".into())
+        );
+        assert_eq!(
+            code_and_title(Some(&json!([]))),
+            ("unknown".into(), String::new())
+        );
+    }
 }

@@ -69,6 +69,49 @@ const CONVERSATIONS: Select<BucketCounts> = Select::new(
      GROUP BY 1",
 );
 
+/// Most distinct failure errors read for one period: errors are grouped by their stored text,
+/// which repeats per upstream code (a message's own details vary rarely).
+pub const FAILURES_READ: u32 = 1000;
+
+/// Failed outbound messages per stored error (the upstream's error object as text, or none),
+/// most frequent first. Binds channel, from, to and the row limit as parameters 1–4.
+const FAILURE_COUNTS: Select<FailureCount> = Select::new(
+    "messages",
+    "error, COUNT(*) AS n",
+    failure_count,
+    "channel_id = $1 AND created_at >= $2 AND created_at < $3
+       AND direction = 'outbound' AND status = 'failed'
+     GROUP BY error
+     ORDER BY n DESC, error
+     LIMIT $4",
+);
+
+/// Failed messages sharing one stored error: the error object (`None` when none was recorded)
+/// and how many.
+pub type FailureCount = (Option<serde_json::Value>, u64);
+
+/// A row of [`FAILURE_COUNTS`].
+fn failure_count(r: &dyn Columns) -> StoreResult<FailureCount> {
+    Ok((r.opt_json("error")?, r.count("n")?))
+}
+
+/// A channel's failed outbound messages created in `[from, to)` per stored error (see
+/// [`StatsStore::failure_counts`]).
+pub(crate) async fn failure_counts(
+    store: &impl Selects,
+    channel: ChannelId,
+    from: Millis,
+    to: Millis,
+) -> StoreResult<Vec<FailureCount>> {
+    let args = vec![
+        channel.into(),
+        from.into(),
+        to.into(),
+        i64::from(FAILURES_READ).into(),
+    ];
+    store.select_all(FAILURE_COUNTS, args).await
+}
+
 /// A row of [`STATUS_COUNTS`].
 fn status_counts(r: &dyn Columns) -> StoreResult<BucketCounts> {
     let counts = Counts {
@@ -141,6 +184,15 @@ pub trait StatsStore {
         to: Millis,
         bucket_ms: i64,
     ) -> StoreResult<DailyCounts>;
+
+    /// A channel's failed outbound messages created in `[from, to)`, counted per stored error
+    /// object, most frequent first, at most [`FAILURES_READ`] distinct errors.
+    async fn failure_counts(
+        &self,
+        channel: ChannelId,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<FailureCount>>;
 
     /// A channel's counts per UTC day (days since the epoch) for messages created in
     /// `[from, to)`.

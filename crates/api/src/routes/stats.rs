@@ -6,13 +6,12 @@
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use switchboard_core::automation::zone::parse_time_zone;
 use switchboard_core::channel::Channel;
 use switchboard_core::stats::{
     day_name, day_range_in, micros_to_amount, month_of_in, parse_month_in, Period, PeriodError,
 };
 use switchboard_core::time::{now_millis, to_rfc3339};
-use switchboard_service::stats::{channel_stats, PricedCounts};
+use switchboard_service::stats::{channel_stats, failures_by_code, zone_named, PricedCounts};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -162,6 +161,30 @@ pub struct MonthlyStats {
     /// The counts.
     #[serde(flatten)]
     pub counts: StatsCounts,
+    /// The month's failed messages per error code, most frequent first.
+    pub failures: Vec<FailureStats>,
+}
+
+/// Failed messages of one error code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailureStats {
+    /// The upstream's error code (Meta's number as text, e.g. `131047`), Switchboard's own
+    /// (e.g. `media_unreachable`), or `unknown`.
+    pub code: String,
+    /// The error's title or message, as recorded for one of them.
+    pub title: String,
+    /// How many failed messages carry it.
+    pub count: u64,
+}
+
+impl From<switchboard_service::stats::FailureByCode> for FailureStats {
+    fn from(f: switchboard_service::stats::FailureByCode) -> Self {
+        FailureStats {
+            code: f.code,
+            title: f.title,
+            count: f.count,
+        }
+    }
 }
 
 /// One day of the series.
@@ -196,12 +219,7 @@ fn zone(
     channel: &Channel,
     tz: Option<&str>,
 ) -> ApiResult<(switchboard_service::stats::Zone, String)> {
-    let text = tz.unwrap_or(&channel.timezone);
-    let zone = parse_time_zone(text).map_err(|m| ApiError::invalid(format!("tz: {m}")))?;
-    let name = zone
-        .iana_name()
-        .map_or_else(|| text.trim().to_string(), str::to_string);
-    Ok((zone, name))
+    zone_named(channel, tz).map_err(|m| ApiError::invalid(format!("tz: {m}")))
 }
 
 fn period_error(e: PeriodError) -> ApiError {
@@ -212,7 +230,8 @@ fn period_error(e: PeriodError) -> ApiError {
 }
 
 /// A channel's monthly statistics: sent, delivered, read, failed, received, conversations
-/// opened, and template messages by category with their cost (`templates_cost`).
+/// opened, template messages by category with their cost (`templates_cost`), and the failed
+/// messages per error code (`failures`).
 #[utoipa::path(get, path = "/v1/channels/{id}/stats", tag = "stats",
     params(("id" = String, Path, description = "Channel id (`ch_…`)"), MonthQuery),
     security(("bearer" = [])),
@@ -228,6 +247,9 @@ async fn monthly(
     let month = q.month.unwrap_or_else(|| month_of_in(now_millis(), &tz));
     let period = parse_month_in(&month, &tz).map_err(period_error)?;
     let (total, _) = stats_of(&state, &channel, period, &tz).await?;
+    let failures = failures_by_code(state.store().as_ref(), channel.id, period)
+        .await
+        .context("counting failures by error code")?;
     Ok(Json(MonthlyStats {
         channel_id: channel.id.to_string(),
         date: month.trim().to_string(),
@@ -236,6 +258,7 @@ async fn monthly(
         time_zone: tz_name,
         currency: state.gateway.pricing.currency.clone(),
         counts: total.into(),
+        failures: failures.into_iter().map(FailureStats::from).collect(),
     }))
 }
 

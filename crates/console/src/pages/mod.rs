@@ -6,6 +6,7 @@ pub mod deliveries;
 pub mod events;
 pub mod inbox;
 pub mod keys;
+pub mod stats;
 pub mod web_pairing;
 pub mod webhooks;
 

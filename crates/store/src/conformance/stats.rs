@@ -100,7 +100,7 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(claimed.len(), plan.len());
-    for (i, (_, _, end)) in plan.iter().enumerate() {
+    for (i, (kind, _, end)) in plan.iter().enumerate() {
         let Some(end) = end else { continue };
         let id = ids[i];
         if *end == MessageStatus::Failed {
@@ -109,7 +109,11 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
                     id,
                     owner: OWNER,
                     outcome: DispatchOutcome::Failed {
-                        error: json!({"code": 131026}),
+                        error: if *kind == "template" {
+                            json!({"code": 131047, "title": "Re-engagement message"})
+                        } else {
+                            json!({"code": 131026})
+                        },
                     },
                     now: d0 + 7 * HOUR,
                 })
@@ -175,6 +179,28 @@ pub async fn stats_count_the_message_table(store: Arc<dyn Store>) {
     assert_eq!(other.get(&day).map(|c| c.received), Some(1));
     assert!(store
         .daily_counts(ch, d0 + 5 * DAY_MS, d0 + 6 * DAY_MS)
+        .await
+        .unwrap()
+        .is_empty());
+    // Failures per stored error, most frequent first (ties by the error's text), in range.
+    let failures = store.failure_counts(ch, d0, d0 + 3 * DAY_MS).await.unwrap();
+    assert_eq!(
+        failures,
+        vec![
+            (Some(json!({"code": 131026})), 1),
+            (
+                Some(json!({"code": 131047, "title": "Re-engagement message"})),
+                1
+            ),
+        ]
+    );
+    assert!(store
+        .failure_counts(ch, d0 + DAY_MS, d0 + 3 * DAY_MS)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .failure_counts(ch2, d0, d0 + 3 * DAY_MS)
         .await
         .unwrap()
         .is_empty());

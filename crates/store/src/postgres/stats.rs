@@ -7,7 +7,7 @@ use switchboard_core::time::Millis;
 
 use super::PgStore;
 use crate::shared_methods::shared_method;
-use crate::stats::DailyCounts;
+use crate::stats::{DailyCounts, FailureCount};
 use crate::StatsStore;
 
 #[async_trait]
@@ -15,5 +15,9 @@ impl StatsStore for PgStore {
     shared_method!(
         bucket_counts(channel: ChannelId, from: Millis, to: Millis, bucket_ms: i64) -> DailyCounts =
             crate::stats::bucket_counts
+    );
+    shared_method!(
+        failure_counts(channel: ChannelId, from: Millis, to: Millis) -> Vec<FailureCount> =
+            crate::stats::failure_counts
     );
 }

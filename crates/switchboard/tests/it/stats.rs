@@ -181,6 +181,23 @@ async fn stats_match_the_message_table(server: &TestServer) {
     assert_eq!(got["currency"], server.config.pricing.currency);
     assert_eq!(got["time_zone"], "UTC");
     assert_eq!(got["templates_cost"], want["templates"][0]["cost"]);
+    // The one failure, by the code the sandbox gave it.
+    let failed = all_messages(server, &ctx)
+        .await
+        .into_iter()
+        .find(|m| m["status"] == "failed")
+        .unwrap();
+    let error = &failed["error"][0];
+    let code = &error["code"];
+    assert!(code.is_number(), "{failed}");
+    let title = ["title", "message"]
+        .iter()
+        .find_map(|k| error[k].as_str().filter(|t| !t.is_empty()))
+        .unwrap_or_default();
+    assert_eq!(
+        got["failures"],
+        json!([{"code": code.to_string(), "title": title, "count": 1}])
+    );
     // The daily series sums to the month, and today holds everything.
     let daily = server
         .get(
@@ -237,6 +254,7 @@ async fn bad_periods(server: &TestServer) {
     assert_eq!(s["date"], month_of(now_millis()));
     assert_eq!(s["sent"], 0);
     assert_eq!(s["templates_cost"], 0.0);
+    assert_eq!(s["failures"], json!([]));
     // Another account's channel is not found.
     let other = setup_sandbox(server).await;
     let r = server.get(&base, &other.key).await;
