@@ -135,6 +135,12 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
             post(pages::deliveries::replay),
         )
         .route("/stats", get(pages::stats::page))
+        .route(
+            "/accounts",
+            get(pages::accounts::list).post(pages::accounts::create),
+        )
+        .route("/accounts/{id}", get(pages::accounts::detail))
+        .route("/accounts/{id}/credits", post(pages::accounts::change))
         .route("/keys", get(pages::keys::list).post(pages::keys::create))
         .route("/keys/{id}/revoke", post(pages::keys::revoke))
         .route("/live", get(live::stream))

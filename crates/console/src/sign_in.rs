@@ -132,7 +132,7 @@ async fn start(
         state.settings.secure_cookies || over_https(headers, &state.app.settings.public_url);
     let cookie = set_cookie(&id, secure, state.settings.max_age.as_secs());
     let to = match principal {
-        Principal::Admin => "/console",
+        Principal::Admin => "/console/accounts",
         Principal::Key(_) => "/console/channels",
     };
     let mut response = Redirect::to(to).into_response();

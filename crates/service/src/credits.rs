@@ -7,6 +7,9 @@ use switchboard_store::Store;
 
 use crate::{ServiceError, ServiceResult};
 
+/// Longest note on an admin change, in characters.
+pub const NOTE_MAX_CHARS: usize = 200;
+
 /// Ledger movements shown with a balance.
 pub const RECENT_MOVEMENTS: u32 = 50;
 
@@ -56,13 +59,24 @@ pub async fn get(store: &dyn Store, account: AccountId) -> ServiceResult<Credits
 }
 
 /// Credits (positive `amount`) or debits (negative) the account by the admin, with an
-/// optional note; answers the credits after the change.
+/// optional note of at most [`NOTE_MAX_CHARS`]; answers the credits after the change. A zero
+/// amount or a longer note is refused as invalid before anything is read.
 pub async fn change(
     store: &dyn Store,
     account: AccountId,
     amount: i64,
     note: Option<&str>,
 ) -> Result<Credits, ChangeError> {
+    if amount == 0 {
+        return Err(ServiceError::invalid("amount", "`amount` must be a non-zero integer").into());
+    }
+    if note.is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
+        return Err(ServiceError::invalid(
+            "note",
+            format!("`note` must be at most {NOTE_MAX_CHARS} characters"),
+        )
+        .into());
+    }
     let change = CreditChange {
         account_id: account,
         amount,

@@ -75,6 +75,26 @@ pub fn zone_named(
     Ok((zone, name))
 }
 
+/// A channel's counts of today so far: from the last midnight of its time zone (UTC when
+/// its zone does not parse) to `now`.
+pub async fn today_counts(
+    store: &dyn Store,
+    pricing: &PriceTable,
+    channel: &switchboard_core::channel::Channel,
+    now: Millis,
+) -> StoreResult<Counts> {
+    let tz = zone_named(channel, None).map_or(TimeZone::UTC, |(tz, _)| tz);
+    let from = jiff::Timestamp::from_millisecond(now)
+        .ok()
+        .and_then(|t| t.to_zoned(tz.clone()).start_of_day().ok())
+        .map_or(now - now.rem_euclid(DAY_MS), |day| {
+            day.timestamp().as_millisecond()
+        });
+    let period = Period { from, to: now + 1 };
+    let (total, _) = channel_stats(store, pricing, channel.id, period, &tz).await?;
+    Ok(total.counts)
+}
+
 /// The largest bucket size dividing every day start: a whole day for UTC, 15 minutes for
 /// the zones in use today, smaller for historic local mean times.
 fn bucket_for(days: &[(i64, Millis)]) -> i64 {

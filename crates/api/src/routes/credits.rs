@@ -126,12 +126,6 @@ async fn change_credits(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ChangeCredits>,
 ) -> ApiResult<Json<CreditsView>> {
-    if body.amount == 0 {
-        return Err(ApiError::invalid("`amount` must be a non-zero integer"));
-    }
-    if body.note.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(ApiError::invalid("`note` must be at most 200 characters"));
-    }
     let id = existing_account(&state, &id).await?;
     let changed = credits::change(
         state.store().as_ref(),

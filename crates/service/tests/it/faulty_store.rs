@@ -862,6 +862,16 @@ impl switchboard_store::StatsStore for FaultyStore {
         self.faults.check("bucket_counts")?;
         self.inner.bucket_counts(channel, from, to, bucket_ms).await
     }
+
+    async fn failure_counts(
+        &self,
+        channel: ChannelId,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<switchboard_store::stats::FailureCount>> {
+        self.faults.check("failure_counts")?;
+        self.inner.failure_counts(channel, from, to).await
+    }
 }
 
 #[async_trait]

@@ -432,12 +432,12 @@ async fn sessions_expire_when_idle_and_at_their_absolute_end() {
 }
 
 #[tokio::test]
-async fn the_admin_key_signs_in_to_a_welcome_without_account_pages() {
+async fn the_admin_key_signs_in_to_the_accounts_without_account_pages() {
     let server = TestServer::start(Backend::Sqlite).await.unwrap();
     let mut browser = Browser::new(&server);
     let reply = browser.sign_in(ADMIN_KEY).await;
-    assert_eq!(location(&reply), "/console");
-    let home = browser.get("/console").await;
+    assert_eq!(location(&reply), "/console/accounts");
+    let home = browser.get("/console/accounts").await;
     assert_eq!(home.code, 200);
     assert!(home.text.contains("admin key"));
     assert_eq!(browser.get("/console/channels").await.code, 403);
