@@ -121,6 +121,7 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/webhooks/{id}/test", post(pages::webhooks::send_test))
         .route("/webhooks/{id}/rotate", post(pages::webhooks::rotate))
         .route("/webhooks/{id}/enabled", post(pages::webhooks::set_enabled))
+        .route("/webhooks/{id}/edit", post(pages::webhooks::edit))
         .route("/webhooks/{id}/delete", post(pages::webhooks::delete))
         .route(
             "/webhooks/{id}/deliveries/{delivery}",

@@ -159,6 +159,18 @@ pub struct FormatChoice {
     pub selected: bool,
 }
 
+/// The payload formats offered, `picked` selected.
+fn format_choices(picked: &str) -> Vec<FormatChoice> {
+    FORMATS
+        .iter()
+        .map(|(value, label)| FormatChoice {
+            value,
+            label,
+            selected: picked == *value,
+        })
+        .collect()
+}
+
 /// A channel to pick in the creation form.
 #[derive(Debug, Clone)]
 pub struct ChannelChoice {
@@ -225,6 +237,12 @@ pub struct WebhookPage {
     /// Rendering the log alone for a poll (which then also carries the health, swapped
     /// out of band).
     pub fragment: bool,
+    /// The edit form's values (the subscription's, or what a refused edit was given).
+    pub edit: SubscriptionForm,
+    /// The payload formats offered by the edit form.
+    pub formats: Vec<FormatChoice>,
+    /// Why the last edit was refused.
+    pub edit_error: Option<String>,
 }
 
 /// `?created=` / `?deleted=` and friends after a form's redirect.
@@ -240,6 +258,8 @@ pub struct Flash {
     pub retried: Option<String>,
     /// A replay queued this many deliveries.
     pub replayed: Option<u64>,
+    /// The subscription was changed.
+    pub edited: Option<String>,
     /// Show the log before this delivery (older ones).
     pub before: Option<String>,
 }
@@ -309,14 +329,7 @@ async fn list_page(
         shell: Shell::of(signed, "webhooks"),
         subscriptions: rows(state, key).await?,
         channels: channel_choices(state, key).await?,
-        formats: FORMATS
-            .iter()
-            .map(|(value, label)| FormatChoice {
-                value,
-                label,
-                selected: form.format == *value,
-            })
-            .collect(),
+        formats: format_choices(&form.format),
         form,
         error,
         flash,
@@ -338,11 +351,11 @@ pub async fn list(
     html(list_page(&state, &signed, form, None, flash).await?)
 }
 
-/// Reads and checks the creation form.
-fn new_subscription(
+/// A form's URL, event filter and payload format, checked as the API checks them.
+fn checked_target(
     state: &ConsoleState,
     form: &SubscriptionForm,
-) -> Result<NewSubscription, String> {
+) -> Result<(String, Vec<String>, PayloadFormat), String> {
     let url = check_url(form.url.trim(), state.app.settings.allow_private_targets)
         .map_err(|m| format!("url: {m}"))?
         .to_string();
@@ -361,6 +374,15 @@ fn new_subscription(
             form.format
         )
     })?;
+    Ok((url, events, format))
+}
+
+/// Reads and checks the creation form.
+fn new_subscription(
+    state: &ConsoleState,
+    form: &SubscriptionForm,
+) -> Result<NewSubscription, String> {
+    let (url, events, format) = checked_target(state, form)?;
     let channel = match form.channel.trim() {
         "" => None,
         text => {
@@ -443,13 +465,23 @@ pub async fn page(
             .into_iter()
             .next()
     };
+    let subscription = SubscriptionRow::of(&s, newest.as_ref());
     Ok(WebhookPage {
         title: "Webhook",
         shell: Shell::of(signed, "webhooks"),
-        subscription: SubscriptionRow::of(&s, newest.as_ref()),
+        edit: SubscriptionForm {
+            url: subscription.url.clone(),
+            events: subscription.events.clone(),
+            format: subscription.format.clone(),
+            channel: subscription.channel.clone(),
+            description: subscription.description.clone(),
+        },
+        formats: format_choices(&subscription.format),
+        subscription,
         log,
         flash,
         fragment: false,
+        edit_error: None,
     })
 }
 
@@ -471,6 +503,9 @@ pub async fn detail(
         Flash {
             retried: Some(_), ..
         } => Some("Delivery queued again: it is attempted now.".to_string()),
+        Flash {
+            edited: Some(_), ..
+        } => Some("Subscription changed: the next deliveries use it.".to_string()),
         Flash {
             replayed: Some(n), ..
         } => Some(format!(
@@ -541,6 +576,60 @@ pub async fn set_enabled(
     subscriptions::update(state.app.store().as_ref(), key.account_id, id, patch).await?;
     let word = if enabled { "enabled" } else { "disabled" };
     Ok(Redirect::to(&format!("/console/webhooks/{id}?switched={word}")).into_response())
+}
+
+/// `POST /console/webhooks/{id}/edit`: changes the URL, event filter, payload format and
+/// note (checked as `PATCH /v1/subscriptions/{id}` checks them); a refusal shows the page
+/// again with the form as given and why.
+pub async fn edit(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> ConsoleResult<Response> {
+    let key = manager(&posted.signed)?.clone();
+    let id = parse_id(&id)?;
+    let field = |name: &str| posted.fields.get(name).cloned().unwrap_or_default();
+    let form = SubscriptionForm {
+        url: field("url"),
+        events: field("events"),
+        format: field("format"),
+        channel: String::new(),
+        description: field("description"),
+    };
+    let refused = |message: String| async {
+        let mut view = page(&state, &posted.signed, id, None, None).await?;
+        view.formats = format_choices(&form.format);
+        view.edit = SubscriptionForm {
+            channel: view.subscription.channel.clone(),
+            ..form.clone()
+        };
+        view.edit_error = Some(message);
+        Ok::<_, ConsoleError>(
+            (
+                StatusCode::BAD_REQUEST,
+                axum::response::Html(view.render()?),
+            )
+                .into_response(),
+        )
+    };
+    let (url, events, format) = match checked_target(&state, &form) {
+        Ok(checked) => checked,
+        Err(message) => return refused(message).await,
+    };
+    let patch = SubscriptionPatch {
+        url: Some(url),
+        events: Some(events),
+        format: Some(format),
+        enabled: None,
+        description: Some(form.description.trim().to_string()),
+    };
+    match subscriptions::update(state.app.store().as_ref(), key.account_id, id, patch).await {
+        Ok(_) => Ok(Redirect::to(&format!("/console/webhooks/{id}?edited=1")).into_response()),
+        Err(switchboard_service::ServiceError::Invalid { field, message }) => {
+            refused(format!("{field}: {message}")).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /console/webhooks/{id}/delete`: deletes the subscription and its deliveries.

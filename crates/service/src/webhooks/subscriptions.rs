@@ -41,7 +41,7 @@ pub struct SubscriptionPatch {
     pub format: Option<PayloadFormat>,
     /// Enables (clearing an automatic disable) or disables it.
     pub enabled: Option<bool>,
-    /// New note.
+    /// New note; an empty one removes it.
     pub description: Option<String>,
 }
 
@@ -134,8 +134,8 @@ pub async fn update(
         }
         s.enabled = enabled;
     }
-    if patch.description.is_some() {
-        s.description = patch.description;
+    if let Some(description) = patch.description {
+        s.description = Some(description).filter(|d| !d.is_empty());
     }
     s.updated_at = now_millis();
     store.update_subscription(&s).await?;

@@ -373,6 +373,118 @@ async fn the_log_poll_answers_204_until_something_changes(server: &TestServer) {
     );
 }
 
+async fn editing_changes_the_url_filter_format_and_note(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    let first = Receiver::start(0).await;
+    let second = Receiver::start(0).await;
+    let created = subscribe(
+        server,
+        &ctx.key,
+        json!({"url": first.url, "events": ["message.*"], "description": "old"}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/console/webhooks/{id}");
+    let edit = format!("{path}/edit");
+    let browser = signed_in(server, &ctx.key).await;
+    let page = browser.get(&path).await;
+    assert!(page.text.contains(&format!(
+        "id=\"edit-url\" name=\"url\" value=\"{}\"",
+        first.url
+    )));
+    assert!(!page.text.contains("id=\"edit-subscription\" open"));
+    let csrf = browser.csrf(&path).await;
+
+    // Refused: the page again with the form as typed, open, and why; nothing changed.
+    let refused = browser
+        .post(
+            &edit,
+            &[
+                ("csrf", &csrf),
+                ("url", "ftp://nowhere"),
+                ("events", "*"),
+                ("format", "switchboard"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.code, 400, "{}", refused.text);
+    assert!(refused.text.contains("url:"));
+    assert!(refused.text.contains("value=\"ftp://nowhere\""));
+    assert!(refused.text.contains("id=\"edit-subscription\" open"));
+    let bad_format = browser
+        .post(
+            &edit,
+            &[
+                ("csrf", &csrf),
+                ("url", &second.url),
+                ("events", "*"),
+                ("format", "xml"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_format.code, 400);
+    assert!(bad_format.text.contains("is not a payload format"));
+    let unchanged = server
+        .get(&format!("/v1/subscriptions/{id}"), &ctx.key)
+        .await
+        .status(200);
+    assert_eq!(unchanged["url"], first.url.as_str());
+
+    // Changed: the API shows it, the page says so (the note escaped), and the next test
+    // event goes to the new URL in the new format.
+    let changed = browser
+        .post(
+            &edit,
+            &[
+                ("csrf", &csrf),
+                ("url", &second.url),
+                ("events", "message.received, channel.status"),
+                ("format", "meta"),
+                ("description", HOSTILE),
+            ],
+        )
+        .await;
+    assert_eq!(changed.code, 303, "{}", changed.text);
+    assert_eq!(location(&changed), format!("{path}?edited=1"));
+    let shown = browser.get(&location(&changed)).await;
+    assert!(shown.text.contains("Subscription changed"));
+    assert!(!shown.text.contains(HOSTILE));
+    let api = server
+        .get(&format!("/v1/subscriptions/{id}"), &ctx.key)
+        .await
+        .status(200);
+    assert_eq!(api["url"], second.url.as_str());
+    assert_eq!(api["events"], json!(["message.received", "channel.status"]));
+    assert_eq!(api["format"], "meta");
+    assert_eq!(api["description"], HOSTILE);
+    server
+        .post(&format!("/v1/subscriptions/{id}/test"), &ctx.key)
+        .await
+        .status(202);
+    second.wait_for(1, "the test event at the new URL").await;
+    assert!(first.got().is_empty(), "nothing went to the old URL");
+
+    // An empty note removes it.
+    let cleared = browser
+        .post(
+            &edit,
+            &[
+                ("csrf", &csrf),
+                ("url", &second.url),
+                ("events", "*"),
+                ("format", "switchboard"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(cleared.code, 303);
+    let api = server
+        .get(&format!("/v1/subscriptions/{id}"), &ctx.key)
+        .await
+        .status(200);
+    assert!(api["description"].is_null(), "{api}");
+}
+
 async fn forms_need_the_csrf_token_and_other_accounts_ids_are_not_found(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
     let (_, other_key) = create_account(server, "other").await;
@@ -397,6 +509,7 @@ async fn forms_need_the_csrf_token_and_other_accounts_ids_are_not_found(server: 
         format!("/console/webhooks/{mine}/test"),
         format!("/console/webhooks/{mine}/rotate"),
         format!("/console/webhooks/{mine}/delete"),
+        format!("/console/webhooks/{mine}/edit"),
         format!("/console/webhooks/{mine}/deliveries/{my_delivery}/replay"),
         "/console/webhooks".to_string(),
         "/console/keys".to_string(),
@@ -428,6 +541,7 @@ async fn forms_need_the_csrf_token_and_other_accounts_ids_are_not_found(server: 
         format!("/console/webhooks/{theirs}/test"),
         format!("/console/webhooks/{theirs}/rotate"),
         format!("/console/webhooks/{theirs}/delete"),
+        format!("/console/webhooks/{theirs}/edit"),
         format!("/console/webhooks/{mine}/deliveries/{their_delivery}/retry"),
         format!("/console/webhooks/{theirs}/deliveries/{their_delivery}/replay"),
     ] {
@@ -714,6 +828,7 @@ on_both_backends!(
     creating_shows_the_secret_once => super::creating_shows_the_secret_once_and_bad_input_is_explained where super::local_webhooks,
     a_failed_delivery_then_replay => super::a_failed_delivery_is_logged_and_a_replay_succeeds where super::local_webhooks,
     the_log_poll => super::the_log_poll_answers_204_until_something_changes where super::local_webhooks,
+    editing => super::editing_changes_the_url_filter_format_and_note where super::local_webhooks,
     csrf_and_other_accounts => super::forms_need_the_csrf_token_and_other_accounts_ids_are_not_found where super::local_webhooks,
     csp_and_no_inline_code => super::the_pages_carry_the_csp_and_no_inline_script_or_style where super::local_webhooks,
     keys_created_used_revoked => super::keys_are_created_once_used_and_revoked where super::local_webhooks,
