@@ -78,11 +78,13 @@ echo "server at ${link%%/console/*}"
 # The first-start account key, for tests that sign in again or call the API (the sandbox's
 # simulated customers).
 key=$(grep -o 'API key (shown once): [A-Za-z0-9_]*' "$work/server.log" | head -1 | sed 's/.*: //' || true)
+# The first-start admin key, for the accounts pages.
+admin=$(grep -o '^  sba_[0-9a-f]*' "$work/server.log" | head -1 | tr -d ' ' || true)
 
 status=0
 # console.test.mjs first: its first test signs in with the one-time link. Then every other
 # test file, one after the other (they share one server and its data).
-(cd "$TESTS" && SWITCHBOARD_SIGN_IN_LINK="$link" SWITCHBOARD_API_KEY="$key" CHROMIUM="$CHROMIUM" \
+(cd "$TESTS" && SWITCHBOARD_SIGN_IN_LINK="$link" SWITCHBOARD_API_KEY="$key" SWITCHBOARD_ADMIN_KEY="$admin" CHROMIUM="$CHROMIUM" \
   node --test --test-concurrency=1 console.test.mjs $(ls ./*.test.mjs | grep -v '^./console.test.mjs$')) || status=$?
 if grep -q 'panicked' "$work/server.log"; then
   grep -B2 -A10 'panicked' "$work/server.log" >&2
