@@ -101,6 +101,10 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
             post(pages::inbox::send_text),
         )
         .route(
+            "/inbox/{channel}/{chat}/send-other",
+            post(pages::inbox::send_other),
+        )
+        .route(
             "/inbox/{channel}/{chat}/template",
             post(pages::inbox::send_template),
         )

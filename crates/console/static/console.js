@@ -5,7 +5,7 @@
 //    message bubble rendered both by the page and by the stream) is kept once, in any
 //    container marked data-dedupe: the copy earliest in the document wins.
 // 2. Window countdowns: every [data-closes] (ms since the epoch) says how long is left; when
-//    the composer's window closes, the free-form form hides and the template picker shows.
+//    the composer's window closes, the free-form forms hide and the template picker shows.
 // 3. Expiry countdowns: every [data-expires-at] (RFC 3339; a QR code, a pair code) shows the
 //    seconds left, each second and after each live swap; without JavaScript it keeps its
 //    server text.
@@ -57,8 +57,10 @@
       if (closes && closes <= now) {
         composer.setAttribute('data-window', 'closed');
         var form = document.getElementById('free-form');
+        var others = document.getElementById('other-kinds');
         var picker = document.getElementById('template-picker');
         if (form) form.hidden = true;
+        if (others) others.hidden = true;
         if (picker) picker.hidden = false;
       }
     }

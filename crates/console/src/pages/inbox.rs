@@ -340,6 +340,20 @@ pub async fn send_text(
     send_and_return(&state, &channel, &chat, &request).await
 }
 
+/// `POST /console/inbox/{channel}/{chat}/send-other`: media by link, a location, reply
+/// buttons or a contact card (the form's `kind`), checked by the send service as the API's.
+pub async fn send_other(
+    State(state): State<ConsoleState>,
+    Path((channel, chat)): Path<(String, String)>,
+    posted: Posted,
+) -> ConsoleResult<Response> {
+    let (channel, chat) = composer_target(&state, &posted, &channel, &chat).await?;
+    match super::composer_kinds::request(&posted.fields, &chat) {
+        Ok(request) => send_and_return(&state, &channel, &chat, &request).await,
+        Err(message) => Ok(refused_to(&thread_path(channel.id, &chat), &message)),
+    }
+}
+
 /// `POST /console/inbox/{channel}/{chat}/template`: an approved template with a value for
 /// each of its body's parameters (checked here before anything is sent).
 pub async fn send_template(

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod composer_kinds;
 pub mod deliveries;
 pub mod events;
 pub mod inbox;

@@ -1,7 +1,7 @@
 //! The Inbox over real HTTP on SQLite and PostgreSQL: the conversations API (list, one, mark
 //! read, window, scope) and the console's inbox and thread pages (empty, many and hostile
-//! data, the composer with the window and the template picker, CSRF, 404 for another
-//! account's conversation, CSP).
+//! data, the composer with the window and the template picker, the other message kinds,
+//! CSRF, 404 for another account's conversation, CSP).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -469,7 +469,138 @@ async fn inbox_pages(server: &TestServer) {
         .contains("15551230201"));
 }
 
+/// The composer's other kinds: each form becomes the Cloud-shaped message the API would
+/// send; a bad field comes back to the thread with what to fix and sends nothing; a closed
+/// window hides them.
+async fn composer_other_kinds(server: &TestServer) {
+    let ctx = setup_sandbox(server).await;
+    customer_says(server, &ctx, "15551230301", "where are you?").await;
+    let browser = Browser::signed_in(server, &ctx.key).await;
+    let thread = format!("/console/inbox/{}/15551230301", ctx.channel);
+    let (page, csrf) = browser.page(&thread).await;
+    assert!(
+        page.contains("<details class=\"other-kinds\" id=\"other-kinds\">"),
+        "{page}"
+    );
+    let other = format!("{thread}/send-other");
+    let forms: [&[(&str, &str)]; 4] = [
+        &[
+            ("kind", "location"),
+            ("latitude", "52.52"),
+            ("longitude", "13.405"),
+            ("name", "Shop <1>"),
+        ],
+        &[
+            ("kind", "buttons"),
+            ("body", "Delivery today?"),
+            ("button1", "Yes"),
+            ("button2", "No"),
+        ],
+        &[
+            ("kind", "contact"),
+            ("contact_name", "Support"),
+            ("contact_phone", "+1 555 0100"),
+        ],
+        &[
+            ("kind", "image"),
+            ("link", "https://example.com/shop.png"),
+            ("caption", "our shop"),
+        ],
+    ];
+    for fields in forms {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let sent = browser.post(&other, &all).await;
+        assert_eq!(sent.code, 303, "{}", sent.text);
+        assert_eq!(location(&sent), thread, "{fields:?}");
+    }
+    let out = server
+        .get(
+            &format!(
+                "/v1/channels/{}/messages?chat=15551230301&direction=outbound",
+                ctx.channel
+            ),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    let mut kinds: Vec<(String, Value)> = data(&out)
+        .iter()
+        .map(|m| (string(&m["type"]), m["content"].clone()))
+        .collect();
+    kinds.sort_by(|a, b| a.0.cmp(&b.0));
+    let names: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["contacts", "image", "interactive", "location"]);
+    assert_eq!(kinds[3].1["location"]["name"], "Shop <1>");
+    assert_eq!(kinds[3].1["location"]["longitude"], 13.405);
+    assert_eq!(
+        kinds[2].1["interactive"]["action"]["buttons"][1]["reply"]["title"],
+        "No"
+    );
+    assert_eq!(kinds[1].1["image"]["caption"], "our shop");
+    assert_eq!(
+        kinds[0].1["contacts"][0]["name"]["formatted_name"],
+        "Support"
+    );
+
+    // Refused before anything is stored: the form's own check, then the send service's.
+    let before = data(&out).len();
+    for fields in [
+        vec![
+            ("csrf", csrf.as_str()),
+            ("kind", "location"),
+            ("latitude", "north"),
+            ("longitude", "1"),
+        ],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("kind", "buttons"),
+            ("body", "x"),
+            ("button1", &"b".repeat(21)),
+        ],
+    ] {
+        let refused = browser.post(&other, &fields).await;
+        assert_eq!(refused.code, 303);
+        assert!(
+            location(&refused).contains("?error="),
+            "{fields:?}: {}",
+            location(&refused)
+        );
+    }
+    assert!(location(
+        &browser
+            .post(
+                &other,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "location"),
+                    ("latitude", "north"),
+                    ("longitude", "1")
+                ]
+            )
+            .await
+    )
+    .contains("latitude"));
+    let after = server
+        .get(
+            &format!(
+                "/v1/channels/{}/messages?chat=15551230301&direction=outbound",
+                ctx.channel
+            ),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    assert_eq!(data(&after).len(), before);
+    assert_eq!(
+        browser.post(&other, &[("kind", "location")]).await.code,
+        403,
+        "no CSRF token"
+    );
+}
+
 on_both_backends!(
     api => super::conversations_api,
     pages => super::inbox_pages,
+    other_kinds => super::composer_other_kinds,
 );
