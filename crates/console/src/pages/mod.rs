@@ -1,6 +1,8 @@
 //! The console's pages: one module per page, each handler extracting the session, calling a
 //! service and rendering a template.
 
+pub mod broadcast_form;
+pub mod broadcasts;
 pub mod channels;
 pub mod deliveries;
 pub mod events;
