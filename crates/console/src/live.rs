@@ -115,10 +115,9 @@ impl Live {
                                 crate::inbox_live::render(&self.state, inbox, e).await,
                                 e,
                             ),
-                            None if self.scope == Scope::Broadcasts => with_cursor(
-                                crate::broadcasts_live::render(e, &self.csrf),
-                                e,
-                            ),
+                            None if self.scope == Scope::Broadcasts => {
+                                with_cursor(crate::broadcasts_live::render(e, &self.csrf), e)
+                            }
                             None => render(self.scope, e),
                         };
                         self.pending.extend(out);

@@ -133,11 +133,7 @@ pub async fn view(
     let channels = channels(state, key).await?;
     let mut groups = Vec::new();
     for c in &channels {
-        if !c
-            .kind
-            .capabilities()
-            .carries(MessageKind::Template, None)
-        {
+        if !c.kind.capabilities().carries(MessageKind::Template, None) {
             continue;
         }
         let templates = template_forms(state, c).await?;
@@ -388,11 +384,7 @@ async fn message(
 }
 
 /// The JSON audience the form asks for (`None` for a CSV, which must have come).
-fn audience(
-    channel: &Channel,
-    values: &FormValues,
-    csv: bool,
-) -> Result<Option<Value>, Refusal> {
+fn audience(channel: &Channel, values: &FormValues, csv: bool) -> Result<Option<Value>, Refusal> {
     match values.audience.as_str() {
         "numbers" => pasted_numbers(&values.numbers, channel.kind.capabilities().address)
             .map(Some)

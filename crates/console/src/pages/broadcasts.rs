@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use switchboard_api::auth::{KeyPrincipal, Principal};
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastView};
-use switchboard_core::id::{BroadcastId, BroadcastMarker};
+use switchboard_core::id::{BroadcastId, BroadcastMarker, ChannelId};
 use switchboard_core::key::Permission;
 use switchboard_core::time::to_rfc3339;
 use switchboard_service::broadcasts::manage;
+use switchboard_service::{conversations, ServiceError};
 use switchboard_store::broadcasts::{ControlAction, ControlOutcome, TargetRecord};
 use switchboard_store::PageRequest;
 
@@ -90,7 +91,7 @@ pub struct TargetRow {
 }
 
 impl TargetRow {
-    fn of(t: &TargetRecord, channel: &str) -> Self {
+    fn of(t: &TargetRecord, channel: &str, thread: bool) -> Self {
         let text = |name: &str| match t.error.as_ref().and_then(|e| e.get(name)) {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(v) => v.to_string(),
@@ -107,9 +108,7 @@ impl TargetRow {
                 _ => "wait",
             },
             message: t.message_id.map(|m| m.to_string()).unwrap_or_default(),
-            thread: t
-                .message_id
-                .map(|_| format!("/console/inbox/{channel}/{}", urlencoding(&t.wa_id))),
+            thread: thread.then(|| format!("/console/inbox/{channel}/{}", urlencoding(&t.wa_id))),
             error_code: text("code"),
             error: text("message"),
             updated: to_rfc3339(t.updated_at),
@@ -279,6 +278,33 @@ fn message_line(message: &serde_json::Value) -> String {
     }
 }
 
+/// The rows of `targets`, a target linked to its Inbox thread when it has a message and the
+/// customer has a conversation there (one who wrote at least once).
+async fn target_rows(
+    store: &dyn switchboard_store::Store,
+    key: &KeyPrincipal,
+    channel: ChannelId,
+    targets: &[TargetRecord],
+) -> ConsoleResult<Vec<TargetRow>> {
+    let mut rows = Vec::with_capacity(targets.len());
+    for t in targets {
+        let thread = match t.message_id {
+            None => false,
+            Some(_) => {
+                match conversations::get(store, key.account_id, key.channel_id, channel, &t.wa_id)
+                    .await
+                {
+                    Ok(_) => true,
+                    Err(ServiceError::NotFound(_)) => false,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        rows.push(TargetRow::of(t, &channel.to_string(), thread));
+    }
+    Ok(rows)
+}
+
 /// `GET /console/broadcasts/{id}`: counters, the live bar, the actions and a page of targets.
 pub async fn detail(
     State(state): State<ConsoleState>,
@@ -317,9 +343,15 @@ pub async fn detail(
     };
     let flash = match (flash.created, flash.done.as_deref()) {
         (Some(_), _) => Some("Broadcast created: its targets are being sent.".to_string()),
-        (None, Some("pause")) => Some("Paused: no new target is sent until you resume (messages already queued still go).".to_string()),
+        (None, Some("pause")) => Some(
+            "Paused: no new target is sent until you resume (messages already queued still go)."
+                .to_string(),
+        ),
         (None, Some("resume")) => Some("Resumed.".to_string()),
-        (None, Some("cancel")) => Some("Canceled: the targets not yet sent were canceled and their credits refunded.".to_string()),
+        (None, Some("cancel")) => Some(
+            "Canceled: the targets not yet sent were canceled and their credits refunded."
+                .to_string(),
+        ),
         _ => None,
     };
     let channel = view.channel_id.clone();
@@ -331,7 +363,7 @@ pub async fn detail(
         message: message_line(&view.message),
         progress: Progress::of(&view),
         actions: Actions::of(&view, &csrf),
-        targets: page.items.iter().map(|t| TargetRow::of(t, &channel)).collect(),
+        targets: target_rows(store, key, b.channel_id, &page.items).await?,
         older: page
             .next
             .map(|n| format!("/console/broadcasts/{}?after={}", view.id, urlencoding(&n))),
@@ -373,11 +405,9 @@ pub async fn control(
         ControlAction::Cancel => ("cancel", "canceled", "scheduled, running or paused"),
     };
     match outcome {
-        ControlOutcome::Changed(b) => Ok(Redirect::to(&format!(
-            "/console/broadcasts/{}?done={word}",
-            b.id
-        ))
-        .into_response()),
+        ControlOutcome::Changed(b) => {
+            Ok(Redirect::to(&format!("/console/broadcasts/{}?done={word}", b.id)).into_response())
+        }
         ControlOutcome::WrongState(b) => Err(ConsoleError::Page(
             axum::http::StatusCode::CONFLICT,
             format!(

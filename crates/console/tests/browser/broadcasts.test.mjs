@@ -22,10 +22,15 @@ after(async () => {
 
 test('broadcasts: created from the form, the bar reaches 100 % live on the page and in the list', async () => {
   const channels = await api('GET', '/v1/channels');
-  const sandbox = channels.data.find((c) => c.kind === 'sandbox' && c.status === 'active');
-  assert.ok(sandbox, 'an active sandbox channel (the first-start one)');
+  // The first-start channel is the oldest sandbox channel (the list is oldest first).
+  const sandbox = channels.data.find((c) => c.kind === 'sandbox');
+  assert.ok(sandbox, 'the first-start sandbox channel');
   // The sandbox's hello_world template is approved once the channel's templates are synced.
   await api('POST', `/v1/channels/${sandbox.id}/templates/sync`);
+
+  // One recipient wrote before: their target links to the conversation in the Inbox.
+  await api('POST', `/v1/channels/${sandbox.id}/sandbox/inbound`,
+    { from: '15551400001', type: 'text', text: { body: 'Any winter deals?' }, profile: { name: 'Ana' } });
 
   const page = watch(await context.newPage(), 'broadcast');
   await openSignedIn(page, '/console/broadcasts');
@@ -84,8 +89,10 @@ test('broadcasts: created from the form, the bar reaches 100 % live on the page 
   await list.reload();
   await list.screenshot({ path: `${artifacts}/broadcasts.png`, fullPage: true });
 
-  // A target links to its conversation in the Inbox.
+  // The customer who wrote before: their target links to the conversation in the Inbox.
+  assert.equal(await page.locator('#targets tbody tr a').count(), 1, 'only a customer with a conversation is linked');
   await Promise.all([page.waitForURL(/\/console\/inbox\/ch_[0-9A-Za-z]+\/15551400001$/), page.click('#targets tbody tr:first-child a')]);
+  assert.match(await page.locator('#thread').textContent(), /Any winter deals\?/);
 
   await list.close();
   await page.close();

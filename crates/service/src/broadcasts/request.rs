@@ -123,11 +123,25 @@ mod tests {
             ..CreateRequest::default()
         };
         let refused = new_broadcast(id, both.clone(), Some(layout.clone()));
-        assert!(matches!(refused, Err(BroadcastError::Invalid { code: "invalid_audience", .. })));
+        assert!(matches!(
+            refused,
+            Err(BroadcastError::Invalid {
+                code: "invalid_audience",
+                ..
+            })
+        ));
         let none = new_broadcast(id, CreateRequest::default(), None);
-        assert!(matches!(none, Err(BroadcastError::Invalid { code: "invalid_audience", .. })));
+        assert!(matches!(
+            none,
+            Err(BroadcastError::Invalid {
+                code: "invalid_audience",
+                ..
+            })
+        ));
         let csv = new_broadcast(id, CreateRequest::default(), Some(layout)).unwrap();
-        assert!(matches!(csv.audience, Audience::Csv { ref file, .. } if *file == format!("{id}.csv")));
+        assert!(
+            matches!(csv.audience, Audience::Csv { ref file, .. } if *file == format!("{id}.csv"))
+        );
         let long = CreateRequest {
             name: Some("x".repeat(NAME_MAX + 1)),
             ..both

@@ -56,14 +56,22 @@ async fn post_form(s: &Setup, fields: &[(&str, &str)], csv: Option<&str>) -> Rep
         .browser
         .http
         .post(format!("{}/console/broadcasts", s.browser.base))
-        .header(COOKIE, format!("sb_session={}", s.browser.cookie.as_ref().unwrap()))
+        .header(
+            COOKIE,
+            format!("sb_session={}", s.browser.cookie.as_ref().unwrap()),
+        )
         .header(ORIGIN, &s.browser.base)
         .multipart(form);
     Reply::read(request.send().await.unwrap()).await
 }
 
 /// The form's fields for hello_world to `numbers`, named `name`.
-fn hello<'a>(s: &'a Setup, csrf: &'a str, name: &'a str, numbers: &'a str) -> Vec<(&'a str, &'a str)> {
+fn hello<'a>(
+    s: &'a Setup,
+    csrf: &'a str,
+    name: &'a str,
+    numbers: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("channel", s.channel.as_str()),
@@ -115,16 +123,17 @@ async fn broadcast_pages(server: &TestServer) {
     // Without the CSRF token: 403 and nothing created, urlencoded or multipart.
     let mut fields = hello(&s, "", "x", "15551110001");
     fields.remove(0);
-    assert_eq!(
-        browser.post("/console/broadcasts", &fields).await.code,
-        403
-    );
+    assert_eq!(browser.post("/console/broadcasts", &fields).await.code, 403);
     assert_eq!(post_form(&s, &fields, None).await.code, 403);
     let wrong = "0".repeat(64);
     assert_eq!(
-        post_form(&s, &hello(&s, &wrong, "x", "15551110001"), Some("phone\n15551110001\n"))
-            .await
-            .code,
+        post_form(
+            &s,
+            &hello(&s, &wrong, "x", "15551110001"),
+            Some("phone\n15551110001\n")
+        )
+        .await
+        .code,
         403
     );
     let listed = server.get("/v1/broadcasts", &s.key).await.status(200);
@@ -134,12 +143,23 @@ async fn broadcast_pages(server: &TestServer) {
     let live = browser
         .http
         .get(format!("{}/console/live?scope=broadcasts", browser.base))
-        .header(COOKIE, format!("sb_session={}", browser.cookie.as_ref().unwrap()))
+        .header(
+            COOKIE,
+            format!("sb_session={}", browser.cookie.as_ref().unwrap()),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(live.status(), 200);
     let mut stream = live.bytes_stream();
+
+    // One recipient wrote before: their target links to the conversation in the Inbox.
+    let ctx = Ctx {
+        key: s.key.clone(),
+        channel: s.channel.clone(),
+    };
+    let upstream = say(server, &ctx, "15551110001", "hi").await;
+    wait_stored(server, &ctx, &upstream, 30).await;
 
     // Created from the form with a hostile name: listed, escaped, and its bar reaches 100 %
     // over the stream.
@@ -151,7 +171,10 @@ async fn broadcast_pages(server: &TestServer) {
     assert_eq!(b["audience_size"], 3);
     assert_eq!(b["message"]["template"]["name"], "hello_world");
     let list = browser.get("/console/broadcasts").await.text;
-    assert!(list.contains(&format!("href=\"/console/broadcasts/{id}\"")), "{list}");
+    assert!(
+        list.contains(&format!("href=\"/console/broadcasts/{id}\"")),
+        "{list}"
+    );
     assert!(!list.contains("<script>alert"), "{list}");
     assert!(list.contains("&#60;script&#62;alert("), "{list}");
     assert!(list.contains(&format!("sse-swap=\"progress-{id}\"")));
@@ -188,6 +211,14 @@ async fn broadcast_pages(server: &TestServer) {
         "href=\"/console/inbox/{}/15551110001\"",
         s.channel
     )));
+    assert!(
+        !page.contains("/15551110002\""),
+        "no link without a conversation"
+    );
+    let thread = browser
+        .get(&format!("/console/inbox/{}/15551110001", s.channel))
+        .await;
+    assert_eq!(thread.code, 200, "the linked thread exists");
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(page.contains("template hello_world (en_US)"));
 
@@ -200,12 +231,20 @@ async fn broadcast_pages(server: &TestServer) {
     .await;
     assert_eq!(bad_number.code, 400, "{}", bad_number.text);
     assert!(bad_number.text.contains("line 2"), "{}", bad_number.text);
-    assert!(bad_number.text.contains("value=\"&#60;b&#62;kept"), "{}", bad_number.text);
+    assert!(
+        bad_number.text.contains("value=\"&#60;b&#62;kept"),
+        "{}",
+        bad_number.text
+    );
     let mut unknown = hello(&s, &csrf, "", "15551110001");
     unknown[4] = ("template", "no_such_template|en_US");
     let refused = post_form(&s, &unknown, None).await;
     assert_eq!(refused.code, 400);
-    assert!(refused.text.contains("no_such_template"), "{}", refused.text);
+    assert!(
+        refused.text.contains("no_such_template"),
+        "{}",
+        refused.text
+    );
     let many: String = (0..80).map(|i| format!("155511120{i:02}\n")).collect();
     let poor = post_form(&s, &hello(&s, &csrf, "", &many), None).await;
     assert_eq!(poor.code, 402, "{}", poor.text);
@@ -221,7 +260,11 @@ async fn broadcast_pages(server: &TestServer) {
     no_tag.push(("tag", "nobody-has-this"));
     let empty_tag = post_form(&s, &no_tag, None).await;
     assert_eq!(empty_tag.code, 400);
-    assert!(empty_tag.text.contains("the audience is empty"), "{}", empty_tag.text);
+    assert!(
+        empty_tag.text.contains("the audience is empty"),
+        "{}",
+        empty_tag.text
+    );
     let mut bad_time = hello(&s, &csrf, "", "15551110001");
     bad_time.push(("send_at", "tomorrow"));
     assert_eq!(post_form(&s, &bad_time, None).await.code, 400);
@@ -238,9 +281,8 @@ async fn broadcast_pages(server: &TestServer) {
     assert_eq!(b["audience_size"], 2);
 
     // Pause, resume and cancel a scheduled broadcast from its page.
-    let later = switchboard_core::time::to_rfc3339(
-        switchboard_core::time::now_millis() + 3_600_000,
-    );
+    let later =
+        switchboard_core::time::to_rfc3339(switchboard_core::time::now_millis() + 3_600_000);
     let mut scheduled = hello(&s, &csrf, "later", "15551140001\n15551140002");
     scheduled.push(("send_at", &later));
     let later_id = created_id(&post_form(&s, &scheduled, None).await);
@@ -257,7 +299,10 @@ async fn broadcast_pages(server: &TestServer) {
         .post(&format!("{detail}/pause"), &[("csrf", &csrf)])
         .await;
     assert_eq!(location(&paused), format!("{detail}?done=pause"));
-    assert_eq!(api_broadcast(server, &s, &later_id).await["status"], "paused");
+    assert_eq!(
+        api_broadcast(server, &s, &later_id).await["status"],
+        "paused"
+    );
     let page = browser.get(&format!("{detail}?done=pause")).await.text;
     assert!(page.contains("id=\"resume\"") && !page.contains("id=\"pause\""));
     assert!(page.contains("Paused: no new target"));
@@ -280,7 +325,9 @@ async fn broadcast_pages(server: &TestServer) {
         .post(&format!("{detail}/cancel"), &[("csrf", &csrf)])
         .await;
     assert_eq!(again.code, 409);
-    assert!(again.text.contains("only a scheduled, running or paused broadcast can be canceled"));
+    assert!(again
+        .text
+        .contains("only a scheduled, running or paused broadcast can be canceled"));
     assert_eq!(
         browser
             .post(&format!("{detail}/explode"), &[("csrf", &csrf)])
@@ -309,7 +356,9 @@ async fn broadcast_pages(server: &TestServer) {
     assert!(newest < list.find(&id).unwrap());
 
     // The targets table pages.
-    let paged = browser.get(&format!("/console/broadcasts/{id}?after=0")).await;
+    let paged = browser
+        .get(&format!("/console/broadcasts/{id}?after=0"))
+        .await;
     assert_eq!(paged.code, 200);
     assert_eq!(paged.text.matches("<tr data-seq=").count(), 2);
     assert_eq!(
@@ -327,8 +376,14 @@ async fn broadcast_pages(server: &TestServer) {
     let list = reading.get("/console/broadcasts").await;
     assert_eq!(list.code, 200);
     assert!(list.text.contains(&id) && !list.text.contains("id=\"new-broadcast\""));
-    let page = reading.get(&format!("/console/broadcasts/{later_id}")).await.text;
-    assert!(page.contains("need a key with the send permission"), "{page}");
+    let page = reading
+        .get(&format!("/console/broadcasts/{later_id}"))
+        .await
+        .text;
+    assert!(
+        page.contains("need a key with the send permission"),
+        "{page}"
+    );
     let reader_csrf = reading.csrf("/console/broadcasts").await;
     assert_eq!(
         reading
@@ -367,7 +422,12 @@ async fn broadcast_pages(server: &TestServer) {
             .code,
         404
     );
-    assert!(!other.browser.get("/console/broadcasts").await.text.contains(&id));
+    assert!(!other
+        .browser
+        .get("/console/broadcasts")
+        .await
+        .text
+        .contains(&id));
     let mut theirs = hello(&other, &their_csrf, "", "15551110001");
     theirs[1] = ("channel", s.channel.as_str());
     let foreign = post_form(&other, &theirs, None).await;
