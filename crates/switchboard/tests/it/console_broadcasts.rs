@@ -1,6 +1,6 @@
 //! The console's Broadcasts pages over real HTTP on SQLite and PostgreSQL: the list (empty,
 //! many, hostile names escaped, CSP), the creation form through the API's service path (a
-//! template to pasted numbers, a CSV upload, refusals shown in the form with a 4xx), the live
+//! template to pasted numbers, a text, a CSV upload, refusals shown in the form with a 4xx), the live
 //! progress fragment on `/console/live?scope=broadcasts`, a broadcast's page with its targets
 //! and pause / resume / cancel, CSRF, permissions and another account's broadcast (404).
 
@@ -271,6 +271,38 @@ async fn broadcast_pages(server: &TestServer) {
     let listed = server.get("/v1/broadcasts", &s.key).await.status(200);
     assert_eq!(data(&listed).len(), 1, "nothing stored by a refusal");
 
+    // A text, to the customer who wrote (their window is open); an empty text is refused.
+    let text_fields = |text: &'static str| {
+        vec![
+            ("csrf", csrf.as_str()),
+            ("channel", s.channel.as_str()),
+            ("kind", "text"),
+            ("text", text),
+            ("audience", "numbers"),
+            ("numbers", "15551110001"),
+        ]
+    };
+    let empty_text = post_form(&s, &text_fields("  "), None).await;
+    assert_eq!(empty_text.code, 400);
+    assert!(empty_text.text.contains("write the text to send"));
+    let text_id = created_id(&post_form(&s, &text_fields("Hi {{contact.name}} <i>"), None).await);
+    let b = api_broadcast(server, &s, &text_id).await;
+    assert_eq!(b["message"]["type"], "text");
+    assert_eq!(b["message"]["text"]["body"], "Hi {{contact.name}} <i>");
+    assert!(b["name"].is_null(), "no name given");
+    let page = browser
+        .get(&format!("/console/broadcasts/{text_id}"))
+        .await
+        .text;
+    assert!(
+        page.contains(&format!("<h1>{text_id}</h1>")),
+        "named by its id"
+    );
+    assert!(
+        page.contains("text: Hi {{contact.name}} &#60;i&#62;"),
+        "{page}"
+    );
+
     // A CSV audience, uploaded.
     let csv = "phone,name\n15551130001,Ana\n15551130002,Bo\n";
     let mut upload = hello(&s, &csrf, "from csv", "");
@@ -350,7 +382,7 @@ async fn broadcast_pages(server: &TestServer) {
             .status(201);
     }
     let list = browser.get("/console/broadcasts").await.text;
-    assert_eq!(list.matches("<tr id=\"bc-").count(), 23, "{list}");
+    assert_eq!(list.matches("<tr id=\"bc-").count(), 24, "{list}");
     let newest = list.find("bulk 19").unwrap();
     assert!(newest < list.find("bulk 00").unwrap());
     assert!(newest < list.find(&id).unwrap());
