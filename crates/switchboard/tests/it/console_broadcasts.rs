@@ -1,8 +1,9 @@
 //! The console's Broadcasts pages over real HTTP on SQLite and PostgreSQL: the list (empty,
 //! many, hostile names escaped, CSP), the creation form through the API's service path (a
-//! template to pasted numbers, a text, a CSV upload, refusals shown in the form with a 4xx), the live
-//! progress fragment on `/console/live?scope=broadcasts`, a broadcast's page with its targets
-//! and pause / resume / cancel, CSRF, permissions and another account's broadcast (404).
+//! template to pasted numbers, a text, a CSV upload, refusals shown in the form with a 4xx),
+//! the live progress fragment on `/console/live?scope=broadcasts`, a broadcast's page with its
+//! targets and pause / resume / cancel, CSRF, permissions and another account's broadcast
+//! (404).
 
 use std::time::Duration;
 
