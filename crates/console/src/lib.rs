@@ -8,6 +8,8 @@
 //! Content-Security-Policy ([`headers`]). The pages call the same services as the API.
 
 pub mod assets;
+pub mod broadcast_views;
+pub mod broadcasts_live;
 pub mod charts;
 pub mod csrf;
 pub mod error;
@@ -25,6 +27,7 @@ pub mod views;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use switchboard_api::AppState;
@@ -68,6 +71,10 @@ pub struct ConsoleState {
 
 /// The console's router, to be nested at [`BASE`] (its paths are relative to it).
 pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
+    // A broadcast's CSV upload may be as large as the API allows (the spool enforces it).
+    let upload_limit = usize::try_from(app.gateway.broadcasts.settings.upload_limit_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
     let state = ConsoleState {
         app,
         settings: Arc::new(settings),
@@ -148,6 +155,17 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/accounts/{id}/credits", post(pages::accounts::change))
         .route("/keys", get(pages::keys::list).post(pages::keys::create))
         .route("/keys/{id}/revoke", post(pages::keys::revoke))
+        .route(
+            "/broadcasts",
+            get(pages::broadcasts::list)
+                .post(pages::broadcast_form::create)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/broadcasts/{id}", get(pages::broadcasts::detail))
+        .route(
+            "/broadcasts/{id}/{action}",
+            post(pages::broadcasts::control),
+        )
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)

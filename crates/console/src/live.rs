@@ -6,7 +6,8 @@
 //! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row
 //!   and, for a WhatsApp Web channel's session change, `pairing` with its pairing panel;
 //! - `scope=events`: `event` with the event's row;
-//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]).
+//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]);
+//! - `scope=broadcasts`: the Broadcasts pages' fragments ([`crate::broadcasts_live`]).
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
 //! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
@@ -60,6 +61,7 @@ enum Scope {
     Events,
     Inbox,
     Thread,
+    Broadcasts,
 }
 
 struct Live {
@@ -72,7 +74,7 @@ struct Live {
     cursor: Option<String>,
     pending: VecDeque<SseEvent>,
     checked: Instant,
-    /// The CSRF token the pairing panel's forms carry (empty: a read-only key, no forms).
+    /// The CSRF token the pairing panel's (or a broadcast's) forms carry (empty: no forms).
     csrf: String,
     inbox: Option<crate::inbox_live::InboxLive>,
 }
@@ -113,6 +115,9 @@ impl Live {
                                 crate::inbox_live::render(&self.state, inbox, e).await,
                                 e,
                             ),
+                            None if self.scope == Scope::Broadcasts => {
+                                with_cursor(crate::broadcasts_live::render(e, &self.csrf), e)
+                            }
                             None => render(self.scope, e),
                         };
                         self.pending.extend(out);
@@ -196,6 +201,7 @@ pub async fn stream(
     let (scope, mut channel_id) = match q.scope.as_str() {
         "channels" => (Scope::Channels, None),
         "events" => (Scope::Events, None),
+        "broadcasts" => (Scope::Broadcasts, None),
         "channel" | "thread" => {
             let text = q.channel.as_deref().unwrap_or_default();
             let id = switchboard_api::extract::path_id::<ChannelMarker>(text, "channel")?;
@@ -218,7 +224,7 @@ pub async fn stream(
         _ => {
             return Err(ConsoleError::Page(
                 axum::http::StatusCode::BAD_REQUEST,
-                "scope: use channels, channel, events, inbox or thread".into(),
+                "scope: use channels, channel, events, inbox, thread or broadcasts".into(),
             ))
         }
     };
@@ -234,6 +240,10 @@ pub async fn stream(
         Scope::Thread => crate::inbox_live::NEW_MESSAGE
             .iter()
             .chain(crate::inbox_live::STATUS)
+            .map(|t| t.to_string())
+            .collect(),
+        Scope::Broadcasts => crate::broadcasts_live::EVENTS
+            .iter()
             .map(|t| t.to_string())
             .collect(),
         _ => vec![CHANNEL_STATUS.to_string()],
@@ -287,10 +297,12 @@ pub async fn stream(
         1,
     )
     .await?;
-    let csrf = if key
-        .permission
-        .allows(switchboard_core::key::Permission::Manage)
-    {
+    // The forms a fragment carries: the pairing panel's need manage, a broadcast's send.
+    let needed = match scope {
+        Scope::Broadcasts => switchboard_core::key::Permission::Send,
+        _ => switchboard_core::key::Permission::Manage,
+    };
+    let csrf = if key.permission.allows(needed) {
         signed.session.csrf_token.clone()
     } else {
         String::new()

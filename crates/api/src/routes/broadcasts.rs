@@ -11,12 +11,12 @@ use serde_json::Value;
 use switchboard_core::broadcast::{BroadcastRecord, BroadcastView, TargetStatus};
 use switchboard_core::id::{BroadcastId, BroadcastMarker};
 use switchboard_core::time::{now_millis, to_rfc3339};
-use switchboard_service::broadcasts::audience::Audience;
 use switchboard_service::broadcasts::manage;
+use switchboard_service::broadcasts::request::{new_broadcast, CreateRequest};
 use switchboard_service::broadcasts::spool::{
     discard, inspect_spooled, spool_path, Spool, SpoolError,
 };
-use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError, NewBroadcast};
+use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError};
 use switchboard_service::send::SendParts;
 use switchboard_store::broadcasts::{ControlAction, ControlOutcome, TargetRecord};
 use switchboard_store::PageRequest;
@@ -226,42 +226,17 @@ async fn create_from(
     csv: Option<&std::path::Path>,
 ) -> ApiResult<BroadcastRecord> {
     let channel = key_channel_named(state, key, &body.channel_id).await?;
-    let audience = match (csv, &body.audience) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::BadRequest {
-                code: "invalid_audience",
-                message: "give the audience either as the `csv` part or as `audience`, not both"
-                    .into(),
-            })
-        }
-        (Some(path), None) => {
-            let layout = inspect_spooled(path).await.map_err(spool_error)?;
-            Audience::Csv {
-                file: format!("{id}.csv"),
-                layout,
-            }
-        }
-        (None, Some(value)) => Audience::from_request(value).map_err(|e| ApiError::BadRequest {
-            code: "invalid_audience",
-            message: e.to_string(),
-        })?,
-        (None, None) => {
-            return Err(ApiError::BadRequest {
-                code: "invalid_audience",
-                message: "`audience` is required (numbers, contact_ids or tags), or upload a CSV as multipart/form-data".into(),
-            })
-        }
+    let layout = match csv {
+        Some(path) => Some(inspect_spooled(path).await.map_err(spool_error)?),
+        None => None,
     };
-    if body.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(ApiError::invalid("`name` must be at most 200 characters"));
-    }
-    let new = NewBroadcast {
-        id,
+    let request = CreateRequest {
         name: body.name,
         message: body.message,
-        audience,
+        audience: body.audience,
         send_at: body.send_at,
     };
+    let new = new_broadcast(id, request, layout).map_err(service_error)?;
     create_broadcast(
         &SendParts::from(&state.gateway),
         &state.gateway.broadcasts,

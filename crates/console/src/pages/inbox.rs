@@ -182,7 +182,7 @@ pub async fn list(
 }
 
 /// The channel's approved templates as picker forms.
-async fn template_forms(
+pub async fn template_forms(
     state: &ConsoleState,
     channel: &Channel,
 ) -> ConsoleResult<Vec<TemplateForm>> {

@@ -2,6 +2,8 @@
 //! service and rendering a template.
 
 pub mod accounts;
+pub mod broadcast_form;
+pub mod broadcasts;
 pub mod channels;
 pub mod composer_kinds;
 pub mod deliveries;

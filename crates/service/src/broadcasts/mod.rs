@@ -8,6 +8,7 @@ pub mod audience;
 pub mod csv;
 pub mod feeder;
 pub mod manage;
+pub mod request;
 pub mod spool;
 pub mod tracker;
 

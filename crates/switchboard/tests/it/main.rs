@@ -13,6 +13,7 @@ mod channel_kinds;
 mod channel_status;
 mod console;
 mod console_accounts;
+mod console_broadcasts;
 mod console_inbox;
 mod console_stats;
 mod console_webhooks;
