@@ -6,7 +6,9 @@
 //! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row
 //!   and, for a WhatsApp Web channel's session change, `pairing` with its pairing panel;
 //! - `scope=events`: `event` with the event's row;
-//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]).
+//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]);
+//! - `scope=templates&channel=<id>`: on each `template.status`, `tpl-<template id>` with the
+//!   template's status badge and reason.
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
 //! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
@@ -60,6 +62,7 @@ enum Scope {
     Events,
     Inbox,
     Thread,
+    Templates,
 }
 
 struct Live {
@@ -154,6 +157,7 @@ fn render(scope: Scope, e: &Event) -> Vec<SseEvent> {
                 .event("event")
                 .data(html(&EventRow::from(e))),
         ),
+        Scope::Templates => out.extend(crate::pages::templates::live_status(e)),
         Scope::Channels | Scope::Channel if e.kind == CHANNEL_STATUS => {
             let row = TimelineRow::from(e);
             if scope == Scope::Channel {
@@ -196,14 +200,14 @@ pub async fn stream(
     let (scope, mut channel_id) = match q.scope.as_str() {
         "channels" => (Scope::Channels, None),
         "events" => (Scope::Events, None),
-        "channel" | "thread" => {
+        "channel" | "thread" | "templates" => {
             let text = q.channel.as_deref().unwrap_or_default();
             let id = switchboard_api::extract::path_id::<ChannelMarker>(text, "channel")?;
             key.require_channel(id)?;
-            let scope = if q.scope == "thread" {
-                Scope::Thread
-            } else {
-                Scope::Channel
+            let scope = match q.scope.as_str() {
+                "thread" => Scope::Thread,
+                "templates" => Scope::Templates,
+                _ => Scope::Channel,
             };
             (scope, Some(id))
         }
@@ -218,7 +222,7 @@ pub async fn stream(
         _ => {
             return Err(ConsoleError::Page(
                 axum::http::StatusCode::BAD_REQUEST,
-                "scope: use channels, channel, events, inbox or thread".into(),
+                "scope: use channels, channel, events, inbox, thread or templates".into(),
             ))
         }
     };
@@ -236,6 +240,7 @@ pub async fn stream(
             .chain(crate::inbox_live::STATUS)
             .map(|t| t.to_string())
             .collect(),
+        Scope::Templates => vec![switchboard_core::event::TEMPLATE_STATUS.to_string()],
         _ => vec![CHANNEL_STATUS.to_string()],
     };
     let chat = match scope {

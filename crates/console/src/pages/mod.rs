@@ -1,11 +1,16 @@
 //! The console's pages: one module per page, each handler extracting the session, calling a
 //! service and rendering a template.
 
+pub mod bot;
+pub mod bot_form;
 pub mod channels;
 pub mod deliveries;
 pub mod events;
 pub mod inbox;
 pub mod keys;
+pub mod scoped;
+pub mod template_form;
+pub mod templates;
 pub mod web_pairing;
 pub mod webhooks;
 
