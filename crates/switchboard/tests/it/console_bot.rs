@@ -303,6 +303,13 @@ async fn footprint(server: &TestServer, ctx: &Ctx) -> (Value, Value, usize, usiz
 
 async fn trying_a_message_names_the_rule_and_changes_nothing(server: &TestServer) {
     let ctx = setup_sandbox(server).await;
+    // The new channel's background template sync is done before anything is counted.
+    let templates = format!("/v1/channels/{}/templates?name=hello_world", ctx.channel);
+    eventually(30, "the new channel's background sync", || async {
+        let listed = server.get(&templates, &ctx.key).await.status(200);
+        (!data(&listed).is_empty()).then_some(())
+    })
+    .await;
     let browser = signed_in(server, &ctx.key).await;
     let path = page_path(&ctx.channel);
     let csrf = browser.csrf(&path).await;
