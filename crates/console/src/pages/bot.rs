@@ -126,7 +126,9 @@ impl TrialView {
             Decision::DefaultMessage { .. } => "No rule fires: the default message answers".into(),
             Decision::AwayMessage { .. } => "Outside active hours: the away message answers".into(),
             Decision::OptOut { .. } => "An opt-out keyword: the contact would be opted out".into(),
-            Decision::OptIn { .. } => "An opt-in keyword: the contact would be opted in again".into(),
+            Decision::OptIn { .. } => {
+                "An opt-in keyword: the contact would be opted in again".into()
+            }
             Decision::Silent { .. } => "Nothing would be sent".into(),
         };
         TrialView {
@@ -183,10 +185,7 @@ struct Shown {
     flash: Option<String>,
 }
 
-async fn decisions(
-    state: &ConsoleState,
-    channel: &Channel,
-) -> ConsoleResult<Vec<DecisionRow>> {
+async fn decisions(state: &ConsoleState, channel: &Channel) -> ConsoleResult<Vec<DecisionRow>> {
     let store = state.app.store().as_ref();
     let filter = DecisionFilter {
         chat: None,
@@ -289,7 +288,11 @@ fn refusal(e: ServiceError) -> Result<(StatusCode, String), ConsoleError> {
 }
 
 fn back(channel: &Channel, flash: &str) -> Response {
-    Redirect::to(&format!("/console/channels/{}/bot?done={flash}", channel.id)).into_response()
+    Redirect::to(&format!(
+        "/console/channels/{}/bot?done={flash}",
+        channel.id
+    ))
+    .into_response()
 }
 
 /// `?done=` after a form's redirect.
@@ -432,7 +435,15 @@ pub async fn update_rule(
         Err(m) => return rule_refused(&state, &posted, &channel, None, Err(m)).await,
     };
     let store = state.app.store().as_ref();
-    match manage::update_rule(store, key.account_id, channel.id, rule, &fields, now_millis()).await
+    match manage::update_rule(
+        store,
+        key.account_id,
+        channel.id,
+        rule,
+        &fields,
+        now_millis(),
+    )
+    .await
     {
         Ok(_) => Ok(back(&channel, "updated")),
         Err(ServiceError::NotFound(what)) => Err(ConsoleError::NotFound(what)),

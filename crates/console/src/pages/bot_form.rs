@@ -20,14 +20,23 @@ pub const DAYS: [(&str, &str); 7] = [
 
 /// The on/off actions the form offers: field name and label.
 pub const ACTIONS: [(&str, &str); 5] = [
-    ("reply_msgs", "Answer messages (off: only opt-out and opt-in keywords)"),
-    ("send_default_msg", "Send the default message when no rule matches"),
+    (
+        "reply_msgs",
+        "Answer messages (off: only opt-out and opt-in keywords)",
+    ),
+    (
+        "send_default_msg",
+        "Send the default message when no rule matches",
+    ),
     ("reply_group_msgs", "Answer in groups"),
     (
         "reply_unread_msgs",
         "Answer messages that were waiting unread when the session connected",
     ),
-    ("send_webhook", "Push each decision to webhooks (bot.decision)"),
+    (
+        "send_webhook",
+        "Push each decision to webhooks (bot.decision)",
+    ),
 ];
 
 /// The match kinds offered: wire name and label.
@@ -452,7 +461,10 @@ mod tests {
         assert_eq!(fields["next_step"], Value::Null);
         form.reply_json = "{nope".into();
         assert!(form.to_fields().expect_err("bad").starts_with("reply_json"));
-        assert_eq!(reply_summary(&json!({"type": "text", "text": {"body": "x"}})), "x");
+        assert_eq!(
+            reply_summary(&json!({"type": "text", "text": {"body": "x"}})),
+            "x"
+        );
         assert!(reply_summary(&json!({"type": "image"})).contains("image"));
     }
 }

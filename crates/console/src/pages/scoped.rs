@@ -66,7 +66,9 @@ pub async fn pick(
     )
     .await?;
     if let [only] = listed.items.as_slice() {
-        return Ok(Redirect::to(&format!("/console/channels/{}/{section}", only.id)).into_response());
+        return Ok(
+            Redirect::to(&format!("/console/channels/{}/{section}", only.id)).into_response(),
+        );
     }
     html(PickerPage {
         title: heading,

@@ -94,13 +94,17 @@ impl TemplateForm {
 
     /// The categories, the form's one picked.
     pub fn categories(&self) -> Vec<CategoryChoice> {
-        [Category::Utility, Category::Marketing, Category::Authentication]
-            .into_iter()
-            .map(|c| CategoryChoice {
-                value: c.as_str(),
-                selected: self.category.eq_ignore_ascii_case(c.as_str()),
-            })
-            .collect()
+        [
+            Category::Utility,
+            Category::Marketing,
+            Category::Authentication,
+        ]
+        .into_iter()
+        .map(|c| CategoryChoice {
+            value: c.as_str(),
+            selected: self.category.eq_ignore_ascii_case(c.as_str()),
+        })
+        .collect()
     }
 
     /// Meta's create-template JSON of the form, and the label of each component by

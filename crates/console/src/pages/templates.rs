@@ -231,7 +231,11 @@ fn back(channel: &Channel, flash: &str, value: &str) -> Response {
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair(flash, value)
         .finish();
-    Redirect::to(&format!("/console/channels/{}/templates?{query}", channel.id)).into_response()
+    Redirect::to(&format!(
+        "/console/channels/{}/templates?{query}",
+        channel.id
+    ))
+    .into_response()
 }
 
 fn with_status(status: StatusCode, page: TemplatesPage) -> ConsoleResult<Response> {
@@ -285,9 +289,7 @@ pub async fn create(
             )
             .await
         }
-        Err(ServiceError::Conflict(message)) => {
-            refused(StatusCode::CONFLICT, message, form).await
-        }
+        Err(ServiceError::Conflict(message)) => refused(StatusCode::CONFLICT, message, form).await,
         Err(ServiceError::Upstream { message, permanent }) => {
             let status = if permanent {
                 StatusCode::BAD_REQUEST

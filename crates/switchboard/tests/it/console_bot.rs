@@ -174,7 +174,10 @@ async fn rules_are_created_edited_moved_and_deleted(server: &TestServer) {
         assert_eq!(added.code, 303, "{}", added.text);
     }
     let listed = rules(server, &ctx).await;
-    let patterns: Vec<&str> = listed.iter().map(|r| r["pattern"].as_str().unwrap()).collect();
+    let patterns: Vec<&str> = listed
+        .iter()
+        .map(|r| r["pattern"].as_str().unwrap())
+        .collect();
     assert_eq!(patterns, ["hours", "price", "menu"]);
     let ids: Vec<String> = listed.iter().map(|r| string(&r["id"])).collect();
     let page = browser.get(&path).await;
@@ -340,7 +343,10 @@ async fn trying_a_message_names_the_rule_and_changes_nothing(server: &TestServer
     );
     assert!(trial.contains("Hello there!"), "{trial}");
     assert!(trial.contains("The bot is off"));
-    assert!(tried.text.contains("value=\" HI \""), "the typed text is kept");
+    assert!(
+        tried.text.contains("value=\" HI \""),
+        "the typed text is kept"
+    );
 
     // Turned on: a customer with a number; no rule matches: the default message.
     let on = settings_form(&csrf, &[]);
@@ -365,10 +371,18 @@ async fn trying_a_message_names_the_rule_and_changes_nothing(server: &TestServer
     let tried = browser
         .post(
             &try_path,
-            &[("csrf", csrf.as_str()), ("text", "stop"), ("number", "15551230101")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("text", "stop"),
+                ("number", "15551230101"),
+            ],
         )
         .await;
-    assert!(tried.text.contains("data-code=\"opt_out\""), "{}", tried.text);
+    assert!(
+        tried.text.contains("data-code=\"opt_out\""),
+        "{}",
+        tried.text
+    );
     // Hostile text and a bad number.
     let tried = browser
         .post(&try_path, &[("csrf", csrf.as_str()), ("text", HOSTILE)])
@@ -406,14 +420,19 @@ async fn trying_a_message_names_the_rule_and_changes_nothing(server: &TestServer
     // decision shows in the log.
     say(server, &ctx, "15551230102", "hi").await;
     let decision = eventually(30, "the worker's decision", || async {
-        data(&api(server, &ctx, "/decisions").await).into_iter().next()
+        data(&api(server, &ctx, "/decisions").await)
+            .into_iter()
+            .next()
     })
     .await;
     assert_eq!(decision["rule_id"], hi_rule.as_str());
     assert_eq!(decision["reply"]["text"]["body"], "Hello Ana!");
     let page = browser.get(&path).await;
     let log = page.text.split("id=\"decisions\"").nth(1).unwrap();
-    assert!(log.contains("15551230102") && log.contains("Hello Ana!"), "{log}");
+    assert!(
+        log.contains("15551230102") && log.contains("Hello Ana!"),
+        "{log}"
+    );
 }
 
 async fn csrf_keys_and_other_accounts(server: &TestServer) {
@@ -428,7 +447,10 @@ async fn csrf_keys_and_other_accounts(server: &TestServer) {
     assert_eq!(browser.post(&path, &form).await.code, 403);
     let mut rule = rule_form(&csrf, "hi", "x");
     rule.retain(|(k, _)| *k != "csrf");
-    assert_eq!(browser.post(&format!("{path}/rules"), &rule).await.code, 403);
+    assert_eq!(
+        browser.post(&format!("{path}/rules"), &rule).await.code,
+        403
+    );
     assert_eq!(
         browser
             .post(&format!("{path}/try"), &[("text", "hi")])

@@ -52,7 +52,11 @@ async fn clear(server: &TestServer, ctx: &Ctx) {
     for t in listed {
         server
             .delete(
-                &format!("/v1/channels/{}/templates/{}", ctx.channel, string(&t["id"])),
+                &format!(
+                    "/v1/channels/{}/templates/{}",
+                    ctx.channel,
+                    string(&t["id"])
+                ),
                 &ctx.key,
             )
             .await
@@ -124,7 +128,11 @@ async fn list_renders_empty_many_and_hostile(server: &TestServer) {
     for i in 0..12 {
         assert!(many.text.contains(&format!("notice_{i:02}")));
     }
-    assert!(many.text.contains("Notice 3 &#60;script&#62;"), "{}", many.text);
+    assert!(
+        many.text.contains("Notice 3 &#60;script&#62;"),
+        "{}",
+        many.text
+    );
     assert!(!many.text.contains(HOSTILE));
     assert!(many.text.contains("PENDING") || many.text.contains("APPROVED"));
     assert!(many
@@ -149,7 +157,12 @@ async fn list_renders_empty_many_and_hostile(server: &TestServer) {
     let menu = browser.get("/console/templates").await;
     assert_eq!(menu.code, 200);
     assert!(menu.text.contains("id=\"channel-picker\""));
-    assert_eq!(menu.text.matches("/templates\">").count(), 2, "{}", menu.text);
+    assert_eq!(
+        menu.text.matches("/templates\">").count(),
+        2,
+        "{}",
+        menu.text
+    );
 }
 
 async fn create_is_refused_previewed_and_submitted(server: &TestServer) {
@@ -193,7 +206,9 @@ async fn create_is_refused_previewed_and_submitted(server: &TestServer) {
     hostile.push(("body", &body));
     let shown = browser.post(&path, &hostile).await;
     assert_eq!(shown.code, 200, "{}", shown.text);
-    assert!(shown.text.contains("&#60;script&#62;alert(1)&#60;/script&#62; Ann A-1001."));
+    assert!(shown
+        .text
+        .contains("&#60;script&#62;alert(1)&#60;/script&#62; Ann A-1001."));
     assert!(!shown.text.contains(HOSTILE));
 
     // Preview: the message as the customer sees it, examples filled in; nothing created.
@@ -224,7 +239,10 @@ async fn create_is_refused_previewed_and_submitted(server: &TestServer) {
         .iter()
         .find(|t| t["name"] == "order_ready")
         .expect("created");
-    assert_eq!(created["components"][1]["example"]["body_text"][0][1], "A-1001");
+    assert_eq!(
+        created["components"][1]["example"]["body_text"][0][1],
+        "A-1001"
+    );
     let page = browser.get(&location(&submitted)).await;
     assert!(page.text.contains("submitted for review"));
     assert!(page
@@ -241,10 +259,7 @@ async fn create_is_refused_previewed_and_submitted(server: &TestServer) {
     // Delete: gone here (and upstream).
     let id = string(&created["id"]);
     let deleted = browser
-        .post(
-            &format!("{path}/{id}/delete"),
-            &[("csrf", csrf.as_str())],
-        )
+        .post(&format!("{path}/{id}/delete"), &[("csrf", csrf.as_str())])
         .await;
     assert_eq!(deleted.code, 303, "{}", deleted.text);
     assert!(location(&deleted).contains("deleted=order_ready"));
@@ -263,9 +278,17 @@ async fn sync_reads_the_sandboxs_templates(server: &TestServer) {
         .post(&format!("{path}/sync"), &[("csrf", csrf.as_str())])
         .await;
     assert_eq!(synced.code, 303, "{}", synced.text);
-    assert!(location(&synced).contains("synced="), "{}", location(&synced));
+    assert!(
+        location(&synced).contains("synced="),
+        "{}",
+        location(&synced)
+    );
     let page = browser.get(&location(&synced)).await;
-    assert!(page.text.contains("Synced with the upstream"), "{}", page.text);
+    assert!(
+        page.text.contains("Synced with the upstream"),
+        "{}",
+        page.text
+    );
     let hello = api_list(server, &ctx)
         .await
         .into_iter()
@@ -403,7 +426,10 @@ async fn csrf_keys_and_other_accounts(server: &TestServer) {
     );
     assert_eq!(
         browser
-            .post(&format!("{path}/tpl_nope/delete"), &[("csrf", csrf.as_str())])
+            .post(
+                &format!("{path}/tpl_nope/delete"),
+                &[("csrf", csrf.as_str())]
+            )
             .await
             .code,
         404
