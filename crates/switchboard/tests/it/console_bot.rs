@@ -503,6 +503,21 @@ async fn csrf_keys_and_other_accounts(server: &TestServer) {
     }
     assert_eq!(api(server, &other, "").await["enabled"], false);
 
+    // A key limited to another channel of the account: this channel is not found, and the
+    // menu entry goes to its own channel.
+    let second = create_sandbox_channel(server, &ctx.key, "second").await;
+    let (_, scoped) = create_key(
+        server,
+        &ctx.key,
+        json!({"name": "scoped", "permission": "manage", "channel_id": second}),
+    )
+    .await;
+    let limited = signed_in(server, &scoped).await;
+    assert_eq!(limited.get(&path).await.code, 404);
+    let menu = limited.get("/console/bot").await;
+    assert_eq!(location(&menu), page_path(&second));
+    assert_eq!(limited.get(&page_path(&second)).await.code, 200);
+
     // A read key sees the page without the forms, may try, and may not save.
     let (_, read) = create_key(
         server,
