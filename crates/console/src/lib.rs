@@ -166,6 +166,38 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
             "/broadcasts/{id}/{action}",
             post(pages::broadcasts::control),
         )
+        .route("/templates", get(pages::templates::pick))
+        .route(
+            "/channels/{id}/templates",
+            get(pages::templates::list).post(pages::templates::create),
+        )
+        .route(
+            "/channels/{id}/templates/sync",
+            post(pages::templates::sync),
+        )
+        .route(
+            "/channels/{id}/templates/{template}/delete",
+            post(pages::templates::delete),
+        )
+        .route("/bot", get(pages::bot::pick))
+        .route(
+            "/channels/{id}/bot",
+            get(pages::bot::show).post(pages::bot::save_settings),
+        )
+        .route("/channels/{id}/bot/try", post(pages::bot::try_it))
+        .route("/channels/{id}/bot/rules", post(pages::bot::create_rule))
+        .route(
+            "/channels/{id}/bot/rules/{rule}",
+            post(pages::bot::update_rule),
+        )
+        .route(
+            "/channels/{id}/bot/rules/{rule}/delete",
+            post(pages::bot::delete_rule),
+        )
+        .route(
+            "/channels/{id}/bot/rules/{rule}/move",
+            post(pages::bot::move_rule),
+        )
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)

@@ -8,6 +8,8 @@
 //! - `scope=events`: `event` with the event's row;
 //! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]);
 //! - `scope=broadcasts`: the Broadcasts pages' fragments ([`crate::broadcasts_live`]).
+//! - `scope=templates&channel=<id>`: on each `template.status`, `tpl-<template id>` with the
+//!   template's status badge and reason.
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
 //! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
@@ -62,6 +64,7 @@ enum Scope {
     Inbox,
     Thread,
     Broadcasts,
+    Templates,
 }
 
 struct Live {
@@ -159,6 +162,7 @@ fn render(scope: Scope, e: &Event) -> Vec<SseEvent> {
                 .event("event")
                 .data(html(&EventRow::from(e))),
         ),
+        Scope::Templates => out.extend(crate::pages::templates::live_status(e)),
         Scope::Channels | Scope::Channel if e.kind == CHANNEL_STATUS => {
             let row = TimelineRow::from(e);
             if scope == Scope::Channel {
@@ -202,14 +206,14 @@ pub async fn stream(
         "channels" => (Scope::Channels, None),
         "events" => (Scope::Events, None),
         "broadcasts" => (Scope::Broadcasts, None),
-        "channel" | "thread" => {
+        "channel" | "thread" | "templates" => {
             let text = q.channel.as_deref().unwrap_or_default();
             let id = switchboard_api::extract::path_id::<ChannelMarker>(text, "channel")?;
             key.require_channel(id)?;
-            let scope = if q.scope == "thread" {
-                Scope::Thread
-            } else {
-                Scope::Channel
+            let scope = match q.scope.as_str() {
+                "thread" => Scope::Thread,
+                "templates" => Scope::Templates,
+                _ => Scope::Channel,
             };
             (scope, Some(id))
         }
@@ -224,7 +228,8 @@ pub async fn stream(
         _ => {
             return Err(ConsoleError::Page(
                 axum::http::StatusCode::BAD_REQUEST,
-                "scope: use channels, channel, events, inbox, thread or broadcasts".into(),
+                "scope: use channels, channel, events, inbox, thread, broadcasts or templates"
+                    .into(),
             ))
         }
     };
@@ -246,6 +251,7 @@ pub async fn stream(
             .iter()
             .map(|t| t.to_string())
             .collect(),
+        Scope::Templates => vec![switchboard_core::event::TEMPLATE_STATUS.to_string()],
         _ => vec![CHANNEL_STATUS.to_string()],
     };
     let chat = match scope {

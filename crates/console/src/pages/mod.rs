@@ -2,6 +2,8 @@
 //! service and rendering a template.
 
 pub mod accounts;
+pub mod bot;
+pub mod bot_form;
 pub mod broadcast_form;
 pub mod broadcasts;
 pub mod channels;
@@ -11,7 +13,10 @@ pub mod events;
 pub mod inbox;
 pub mod keys;
 pub mod overview;
+pub mod scoped;
 pub mod stats;
+pub mod template_form;
+pub mod templates;
 pub mod web_pairing;
 pub mod webhooks;
 

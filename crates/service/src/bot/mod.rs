@@ -5,6 +5,7 @@
 //! what it needs, records the decision with everything it changes in one transaction, and
 //! sends the reply through the normal send path.
 
+pub mod consider;
 pub mod manage;
 pub mod optout;
 pub mod worker;

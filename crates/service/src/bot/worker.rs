@@ -1,5 +1,6 @@
 //! The bot worker: follows the event log's `message.received` events from its own persisted
-//! position, decides with the core engine, records the decision (with the contact's state,
+//! position, decides with the core engine (through [`super::consider`], which "try a
+//! message" uses too), records the decision (with the contact's state,
 //! opt-out, tags and events) in one transaction, then sends the reply through the normal send
 //! path.
 //!
@@ -14,8 +15,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use switchboard_core::automation::spintax::seeded_picker;
-use switchboard_core::automation::{decide, inbound_facts, BotSettings, Decision, RuleSet};
+use switchboard_core::automation::{BotSettings, Decision};
 use switchboard_core::channel::Channel;
 use switchboard_core::event::{
     Event, MessageView, BOT_DECISION, CONTACT_OPTED_IN, CONTACT_OPTED_OUT, MESSAGE_RECEIVED,
@@ -27,6 +27,7 @@ use switchboard_store::bot::{DecisionRecord, DecisionWrite};
 use switchboard_store::StoreError;
 use tokio_util::sync::CancellationToken;
 
+use super::consider::{consider, Considered, Inbound};
 use crate::send::{request_hash, send, SendError, SendParts};
 
 /// How often the position is saved while the bot only passes over events.
@@ -199,41 +200,27 @@ pub async fn handle_event(parts: &SendParts, event: &Event) -> Result<(), StoreE
     else {
         return Ok(());
     };
-    let stored_rules = store.list_bot_rules(account, channel.id).await?;
-    let (rules, bad) = RuleSet::compile_lenient(stored_rules.into_iter().map(|r| r.rule));
-    for b in &bad {
-        tracing::warn!(channel_id = %channel.id, error = %b, "a stored bot rule is invalid and is skipped");
-    }
     let chat = message.chat.clone();
-    let contact = store.get_contact(account, &chat).await?;
-    let name = event.data["contact"]["name"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| contact.as_ref().and_then(|c| c.name.clone()));
-    let opted_out = contact.as_ref().is_some_and(|c| c.opted_out_at.is_some());
-    let mut state = store
-        .get_bot_state(channel.id, &chat)
-        .await?
-        .unwrap_or_default();
-    let facts = inbound_facts(
-        &message.content,
-        &message.kind,
-        &chat,
-        name.as_deref(),
-        opted_out,
-    );
     let now = now_millis();
     // Deterministic per message (the id's random bits), so a replayed decision would pick
     // the same variant; the decision is stored before it is sent anyway.
     let seed = inbound_id.uuid().as_u128() as u64;
-    let decision = decide(
-        &settings,
-        &rules,
-        &facts,
-        &state,
-        now,
-        &mut seeded_picker(seed),
-    );
+    let inbound = Inbound {
+        content: &message.content,
+        kind: &message.kind,
+        chat: &chat,
+        name: event.data["contact"]["name"].as_str().map(str::to_string),
+    };
+    let Considered {
+        decision,
+        mut state,
+        name,
+        opted_out,
+        skipped_rules,
+    } = consider(store, account, channel.id, &settings, &inbound, now, seed).await?;
+    for b in &skipped_rules {
+        tracing::warn!(channel_id = %channel.id, error = %b, "a stored bot rule is invalid and is skipped");
+    }
     state.apply(&decision, &settings, now);
     let (rule_id, add_tags) = match &decision {
         Decision::Reply {
