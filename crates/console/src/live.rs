@@ -6,7 +6,9 @@
 //! - `scope=channel&channel=<id>`: the same for that channel, plus `timeline` with the row
 //!   and, for a WhatsApp Web channel's session change, `pairing` with its pairing panel;
 //! - `scope=events`: `event` with the event's row;
-//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]).
+//! - `scope=inbox` and `scope=thread`: the Inbox's fragments ([`crate::inbox_live`]);
+//! - `scope=import&import=<id>`: `import` with the contact import's progress on each of its
+//!   `contact.import.*` events ([`crate::pages::imports::fragment`]).
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
 //! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
@@ -23,8 +25,10 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::stream::{self, Stream};
 use serde::Deserialize;
 use switchboard_api::limits::StreamSlot;
-use switchboard_core::event::{Event, CHANNEL_STATUS};
-use switchboard_core::id::{AccountId, ChannelMarker};
+use switchboard_core::event::{
+    Event, CHANNEL_STATUS, CONTACT_IMPORT_FINISHED, CONTACT_IMPORT_PROGRESS,
+};
+use switchboard_core::id::{AccountId, ChannelMarker, ContactImportId, ContactImportMarker};
 use switchboard_store::messages::EventFilter;
 use switchboard_store::Store;
 
@@ -49,6 +53,8 @@ pub struct LiveQuery {
     pub channel: Option<String>,
     /// For `scope=thread`: the customer.
     pub chat: Option<String>,
+    /// For `scope=import`: the contact import (`imp_…`).
+    pub import: Option<String>,
     /// Start after this cursor (`Last-Event-ID` wins when the browser resends it).
     pub after: Option<String>,
 }
@@ -60,6 +66,7 @@ enum Scope {
     Events,
     Inbox,
     Thread,
+    Import(ContactImportId),
 }
 
 struct Live {
@@ -170,6 +177,10 @@ fn render(scope: Scope, e: &Event) -> Vec<SseEvent> {
                 );
             }
         }
+        Scope::Import(id) => out.extend(
+            crate::pages::imports::fragment(id, e)
+                .map(|progress| SseEvent::default().event("import").data(progress)),
+        ),
         _ => {}
     }
     with_cursor(out, e)
@@ -215,10 +226,18 @@ pub async fn stream(
             }
             None => (Scope::Inbox, None),
         },
+        "import" => {
+            key.require_account_wide()?;
+            let text = q.import.as_deref().unwrap_or_default();
+            let id = switchboard_api::extract::path_id::<ContactImportMarker>(text, "import")?;
+            let store = state.app.store().as_ref();
+            switchboard_service::contacts::manage::import_job(store, key.account_id, id).await?;
+            (Scope::Import(id), None)
+        }
         _ => {
             return Err(ConsoleError::Page(
                 axum::http::StatusCode::BAD_REQUEST,
-                "scope: use channels, channel, events, inbox or thread".into(),
+                "scope: use channels, channel, events, inbox, thread or import".into(),
             ))
         }
     };
@@ -234,6 +253,10 @@ pub async fn stream(
         Scope::Thread => crate::inbox_live::NEW_MESSAGE
             .iter()
             .chain(crate::inbox_live::STATUS)
+            .map(|t| t.to_string())
+            .collect(),
+        Scope::Import(_) => [CONTACT_IMPORT_PROGRESS, CONTACT_IMPORT_FINISHED]
+            .iter()
             .map(|t| t.to_string())
             .collect(),
         _ => vec![CHANNEL_STATUS.to_string()],

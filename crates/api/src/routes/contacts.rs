@@ -169,19 +169,7 @@ pub struct ContactQuery {
 
 impl ContactQuery {
     fn filter(&self) -> ContactFilter {
-        ContactFilter {
-            q: self.q.clone().filter(|q| !q.trim().is_empty()),
-            tags: self
-                .tag
-                .as_deref()
-                .unwrap_or("")
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect(),
-            opted_out: self.opted_out,
-        }
+        service::filter(self.q.as_deref(), self.tag.as_deref(), self.opted_out)
     }
 }
 

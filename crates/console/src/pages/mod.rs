@@ -2,8 +2,10 @@
 //! service and rendering a template.
 
 pub mod channels;
+pub mod contacts;
 pub mod deliveries;
 pub mod events;
+pub mod imports;
 pub mod inbox;
 pub mod keys;
 pub mod web_pairing;

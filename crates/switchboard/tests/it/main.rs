@@ -12,6 +12,7 @@ mod broadcasts;
 mod channel_kinds;
 mod channel_status;
 mod console;
+mod console_contacts;
 mod console_inbox;
 mod console_webhooks;
 mod contacts;
