@@ -111,11 +111,8 @@ pub struct ModeChoice {
 /// The modes of the upload form, `picked` selected.
 pub fn modes(picked: ImportMode) -> Vec<ModeChoice> {
     [
-        (
-            ImportMode::Upsert,
-            "Update existing contacts (name, tags added, fields merged)",
-        ),
-        (ImportMode::Skip, "Leave existing contacts alone"),
+        (ImportMode::Upsert, "Update them (upsert)"),
+        (ImportMode::Skip, "Leave them alone (skip)"),
     ]
     .into_iter()
     .map(|(mode, label)| ModeChoice {
