@@ -8,6 +8,7 @@ use axum::extract::multipart::{Field, Multipart};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use futures::StreamExt;
 use switchboard_core::contact_import::{ImportErrorView, ImportView};
 use switchboard_core::event::Event;
 use switchboard_core::id::{ContactImportId, ContactImportMarker};
@@ -219,12 +220,26 @@ async fn upload(
                         "file: this is not a CSV file: choose a .csv file (UTF-8, header line first)",
                     )));
                 }
+                let mut field = Box::pin(field);
+                // The first bytes (a part may start with empty chunks): none is an empty file.
+                let mut first = field.next().await;
+                while matches!(&first, Some(Ok(chunk)) if chunk.is_empty()) {
+                    first = field.next().await;
+                }
+                let first = match first {
+                    Some(chunk) => chunk,
+                    None => return Ok(Err(refused(
+                        StatusCode::BAD_REQUEST,
+                        "file: the file is empty: choose a CSV file with a header line and rows",
+                    ))),
+                };
+                let body = futures::stream::iter([first]).chain(field);
                 let started = import::start(
                     state.app.store().clone(),
                     &state.app.gateway.import_dir,
                     key.account_id,
                     *mode,
-                    Box::pin(field),
+                    body,
                 )
                 .await;
                 return match started {

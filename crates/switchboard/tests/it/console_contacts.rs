@@ -435,6 +435,7 @@ async fn an_import_through_the_form_lists_its_row_errors_and_emits_events(server
     )
     .await;
     assert_eq!(empty.code, 400, "{}", empty.text);
+    assert!(empty.text.contains("the file is empty"), "{}", empty.text);
     let finished_events = server
         .get("/v1/events?types=contact.import.finished", &ctx.key)
         .await
