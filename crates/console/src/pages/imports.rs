@@ -187,6 +187,7 @@ async fn upload(
         )
     };
     let mut token = header_token;
+    let mut bad_mode = None;
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or_default() {
             FIELD => token = Some(field.text().await.map_err(unreadable)?),
@@ -195,10 +196,9 @@ async fn upload(
                 match ImportMode::parse(text.trim()) {
                     Some(m) => *mode = m,
                     None => {
-                        return Ok(Err(refused(
-                            StatusCode::BAD_REQUEST,
-                            format!("mode: `{text}` is not an import mode: use upsert or skip"),
-                        )))
+                        bad_mode = Some(format!(
+                            "mode: `{text}` is not an import mode: use upsert or skip"
+                        ))
                     }
                 }
             }
@@ -207,6 +207,9 @@ async fn upload(
                     return Err(ConsoleError::forbidden(
                         "the form's CSRF token is missing or wrong: reload the page and try again",
                     ));
+                }
+                if let Some(message) = bad_mode {
+                    return Ok(Err(refused(StatusCode::BAD_REQUEST, message)));
                 }
                 if field.file_name().unwrap_or_default().is_empty() {
                     return Ok(Err(refused(
@@ -264,7 +267,7 @@ async fn upload(
     }
     Ok(Err(refused(
         StatusCode::BAD_REQUEST,
-        "file: choose a CSV file to import",
+        bad_mode.unwrap_or_else(|| "file: choose a CSV file to import".into()),
     )))
 }
 

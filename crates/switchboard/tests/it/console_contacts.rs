@@ -623,6 +623,12 @@ async fn forms_need_the_csrf_token_and_other_accounts_ids_are_not_found(server: 
     }
     let csv = || Some(("a.csv", "text/csv", "phone\n+263771000003\n".to_string()));
     assert_eq!(upload(&browser, None, "upsert", csv()).await.code, 403);
+    assert_eq!(
+        upload(&browser, None, "merge", csv()).await.code,
+        403,
+        "the token first"
+    );
+    assert_eq!(upload(&browser, None, "upsert", None).await.code, 403);
     let wrong = "0".repeat(64);
     assert_eq!(
         upload(&browser, Some(&wrong), "upsert", csv()).await.code,
