@@ -198,6 +198,18 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
             "/channels/{id}/bot/rules/{rule}/move",
             post(pages::bot::move_rule),
         )
+        .route("/contacts", get(pages::contacts::list))
+        .route("/contacts/export", get(pages::contacts::export_csv))
+        .route(
+            "/contacts/import",
+            post(pages::imports::start).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/contacts/imports/{id}", get(pages::imports::detail))
+        .route(
+            "/contacts/{id}",
+            get(pages::contacts::detail).post(pages::contacts::update),
+        )
+        .route("/contacts/{id}/delete", post(pages::contacts::delete))
         .route("/live", get(live::stream))
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)

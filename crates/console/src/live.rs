@@ -10,6 +10,8 @@
 //! - `scope=broadcasts`: the Broadcasts pages' fragments ([`crate::broadcasts_live`]).
 //! - `scope=templates&channel=<id>`: on each `template.status`, `tpl-<template id>` with the
 //!   template's status badge and reason.
+//! - `scope=import&import=<id>`: `import` with the contact import's progress on each of its
+//!   `contact.import.*` events ([`crate::pages::imports::fragment`]).
 //!
 //! Each event's SSE `id` is its log cursor, so a reconnecting browser resumes with
 //! `Last-Event-ID` without gaps or repeats; `after=` gives the starting cursor (the page's
@@ -26,8 +28,10 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::stream::{self, Stream};
 use serde::Deserialize;
 use switchboard_api::limits::StreamSlot;
-use switchboard_core::event::{Event, CHANNEL_STATUS};
-use switchboard_core::id::{AccountId, ChannelMarker};
+use switchboard_core::event::{
+    Event, CHANNEL_STATUS, CONTACT_IMPORT_FINISHED, CONTACT_IMPORT_PROGRESS,
+};
+use switchboard_core::id::{AccountId, ChannelMarker, ContactImportId, ContactImportMarker};
 use switchboard_store::messages::EventFilter;
 use switchboard_store::Store;
 
@@ -52,6 +56,8 @@ pub struct LiveQuery {
     pub channel: Option<String>,
     /// For `scope=thread`: the customer.
     pub chat: Option<String>,
+    /// For `scope=import`: the contact import (`imp_…`).
+    pub import: Option<String>,
     /// Start after this cursor (`Last-Event-ID` wins when the browser resends it).
     pub after: Option<String>,
 }
@@ -65,6 +71,7 @@ enum Scope {
     Thread,
     Broadcasts,
     Templates,
+    Import(ContactImportId),
 }
 
 struct Live {
@@ -179,6 +186,10 @@ fn render(scope: Scope, e: &Event) -> Vec<SseEvent> {
                 );
             }
         }
+        Scope::Import(id) => out.extend(
+            crate::pages::imports::fragment(id, e)
+                .map(|progress| SseEvent::default().event("import").data(progress)),
+        ),
         _ => {}
     }
     with_cursor(out, e)
@@ -225,13 +236,19 @@ pub async fn stream(
             }
             None => (Scope::Inbox, None),
         },
-        _ => {
-            return Err(ConsoleError::Page(
-                axum::http::StatusCode::BAD_REQUEST,
-                "scope: use channels, channel, events, inbox, thread, broadcasts or templates"
-                    .into(),
-            ))
+        "import" => {
+            key.require_account_wide()?;
+            let text = q.import.as_deref().unwrap_or_default();
+            let id = switchboard_api::extract::path_id::<ContactImportMarker>(text, "import")?;
+            let store = state.app.store().as_ref();
+            switchboard_service::contacts::manage::import_job(store, key.account_id, id).await?;
+            (Scope::Import(id), None)
         }
+        _ => return Err(ConsoleError::Page(
+            axum::http::StatusCode::BAD_REQUEST,
+            "scope: use channels, channel, events, inbox, thread, broadcasts, templates or import"
+                .into(),
+        )),
     };
     if channel_id.is_none() {
         channel_id = key.channel_id;
@@ -252,6 +269,10 @@ pub async fn stream(
             .map(|t| t.to_string())
             .collect(),
         Scope::Templates => vec![switchboard_core::event::TEMPLATE_STATUS.to_string()],
+        Scope::Import(_) => [CONTACT_IMPORT_PROGRESS, CONTACT_IMPORT_FINISHED]
+            .iter()
+            .map(|t| t.to_string())
+            .collect(),
         _ => vec![CHANNEL_STATUS.to_string()],
     };
     let chat = match scope {

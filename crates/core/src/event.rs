@@ -37,6 +37,12 @@ pub const TEMPLATE_STATUS: &str = "template.status";
 pub const CONTACT_OPTED_OUT: &str = "contact.opted_out";
 /// An opted-out contact opted back in (an opt-in keyword to the bot).
 pub const CONTACT_OPTED_IN: &str = "contact.opted_in";
+/// A contact import job processed a batch of rows; the data is the job as `GET
+/// /v1/contacts/imports/{id}` answers it.
+pub const CONTACT_IMPORT_PROGRESS: &str = "contact.import.progress";
+/// A contact import job ended (`finished`, or `failed` with its `reason`); the data is the
+/// job with its final counters and row errors.
+pub const CONTACT_IMPORT_FINISHED: &str = "contact.import.finished";
 /// The bot decided what to do with an inbound message (emitted when the channel's bot
 /// setting `actions.send_webhook` is on); the data carries the decision log entry.
 pub const BOT_DECISION: &str = "bot.decision";
@@ -72,6 +78,8 @@ pub const ALL_TYPES: &[&str] = &[
     TEMPLATE_STATUS,
     CONTACT_OPTED_OUT,
     CONTACT_OPTED_IN,
+    CONTACT_IMPORT_PROGRESS,
+    CONTACT_IMPORT_FINISHED,
     BOT_DECISION,
     MESSAGE_SCHEDULED,
     MESSAGE_CANCELED,

@@ -11,6 +11,7 @@ pub mod broadcast;
 pub mod business_profile;
 pub mod channel;
 pub mod cloud_webhook;
+pub mod contact_import;
 pub mod event;
 pub mod id;
 mod json_reader;

@@ -389,7 +389,9 @@ pub trait ContactStore {
         id: ContactImportId,
     ) -> StoreResult<Option<ImportJob>>;
 
-    /// Saves a job's progress, status, errors and reason.
+    /// Saves a job's progress, status, errors and reason, and appends its
+    /// [`ImportJob::progress_event`] (`contact.import.progress` or `contact.import.finished`)
+    /// in the same transaction.
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()>;
 
     /// Jobs still `running` (to resume after a restart).

@@ -19,6 +19,7 @@ pub mod credits;
 mod decode;
 mod error;
 pub mod events;
+mod import_events;
 pub mod keys;
 pub mod leases;
 pub mod media;

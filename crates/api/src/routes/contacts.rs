@@ -11,15 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use switchboard_core::contact_import::ImportView;
 use switchboard_core::id::ContactImportMarker;
 use switchboard_core::time::{now_millis, to_rfc3339};
 use switchboard_service::contacts::import::{self, StartError};
 use switchboard_service::contacts::manage::{self, CreateError};
 use switchboard_service::contacts::{self as service, export};
 use switchboard_store::bot::ContactRecord;
-use switchboard_store::contacts::{
-    ContactFilter, ContactPatch, ContactWithActivity, ImportJob, ImportMode,
-};
+use switchboard_store::contacts::{ContactFilter, ContactPatch, ContactWithActivity, ImportMode};
 use switchboard_store::PageRequest;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -170,19 +169,7 @@ pub struct ContactQuery {
 
 impl ContactQuery {
     fn filter(&self) -> ContactFilter {
-        ContactFilter {
-            q: self.q.clone().filter(|q| !q.trim().is_empty()),
-            tags: self
-                .tag
-                .as_deref()
-                .unwrap_or("")
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect(),
-            opted_out: self.opted_out,
-        }
+        service::filter(self.q.as_deref(), self.tag.as_deref(), self.opted_out)
     }
 }
 
@@ -333,79 +320,6 @@ pub struct ImportQuery {
     pub mode: Option<String>,
 }
 
-/// One refused row of an import.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportErrorView {
-    /// Line of the file (the header is line 1).
-    pub line: u64,
-    /// `invalid_phone`, `missing_phone`, `invalid_row` or `invalid_encoding`.
-    pub code: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-/// An import job and its progress.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportView {
-    /// `imp_…`
-    pub id: String,
-    /// `running`, `finished` or `failed`.
-    pub status: String,
-    /// `upsert` or `skip`.
-    pub mode: String,
-    /// Data rows in the file.
-    pub total: u64,
-    /// Rows processed so far.
-    pub processed: u64,
-    /// Contacts created.
-    pub created: u64,
-    /// Contacts updated.
-    pub updated: u64,
-    /// Rows whose contact existed and was left alone (mode `skip`, or nothing new).
-    pub skipped: u64,
-    /// Rows refused.
-    pub failed: u64,
-    /// The first 100 refused rows.
-    pub errors: Vec<ImportErrorView>,
-    /// Why the job failed, if it did.
-    pub reason: Option<String>,
-    /// Creation time (RFC 3339).
-    pub created_at: String,
-    /// Last progress (RFC 3339).
-    pub updated_at: String,
-    /// When it finished or failed (RFC 3339).
-    pub finished_at: Option<String>,
-}
-
-impl From<ImportJob> for ImportView {
-    fn from(j: ImportJob) -> Self {
-        ImportView {
-            id: j.id.to_string(),
-            status: j.status.as_str().into(),
-            mode: j.mode.as_str().into(),
-            total: j.total,
-            processed: j.processed,
-            created: j.created,
-            updated: j.updated,
-            skipped: j.skipped,
-            failed: j.failed,
-            errors: j
-                .errors
-                .into_iter()
-                .map(|e| ImportErrorView {
-                    line: e.line,
-                    code: e.code,
-                    message: e.message,
-                })
-                .collect(),
-            reason: j.reason,
-            created_at: to_rfc3339(j.created_at),
-            updated_at: to_rfc3339(j.updated_at),
-            finished_at: j.finished_at.map(to_rfc3339),
-        }
-    }
-}
-
 fn is_csv(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -426,7 +340,9 @@ fn is_csv(headers: &HeaderMap) -> bool {
 /// `phone` (required), `name`, `tags` (`;`-separated), `opted_out`, `custom_fields` (JSON
 /// object); any other column is a custom field. The file is stored before the answer (202),
 /// then processed in the background in batches of 500; follow `GET
-/// /v1/contacts/imports/{id}` until `status` is `finished` or `failed`.
+/// /v1/contacts/imports/{id}` until `status` is `finished` or `failed`, or follow the
+/// `contact.import.progress` events (one per batch) and `contact.import.finished` (once),
+/// whose data is that same job.
 #[utoipa::path(post, path = "/v1/contacts/import", tag = "contacts", params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     security(("bearer" = [])),
@@ -471,7 +387,7 @@ async fn start_import(
         StartError::Io(m) => ApiError::Internal(m),
         StartError::Store(e) => ApiError::internal("contacts store", e),
     })?;
-    Ok((StatusCode::ACCEPTED, Json(job.into())))
+    Ok((StatusCode::ACCEPTED, Json(job.view())))
 }
 
 /// An import job's progress and, once finished, its summary.
@@ -486,7 +402,7 @@ async fn get_import(
 ) -> ApiResult<Json<ImportView>> {
     let id = path_id::<ContactImportMarker>(&id, "import")?;
     let job = manage::import_job(state.store().as_ref(), key.account_id, id).await?;
-    Ok(Json(job.into()))
+    Ok(Json(job.view()))
 }
 
 /// Exports the account's contacts as CSV, streamed page by page: columns `phone`, `name`,

@@ -3,7 +3,8 @@
 //! The upload is streamed to a file in the imports folder (never held in memory), synced,
 //! its header checked and its records counted; then the job row is written and the answer
 //! can say 202. A task reads the file in batches of [`IMPORT_BATCH`] records, writes each
-//! batch in one transaction and saves the job's progress after it. On start, a node resumes
+//! batch in one transaction and saves the job's progress after it (with its
+//! `contact.import.progress` event, or `contact.import.finished` at the end). On start, a node resumes
 //! the running jobs whose file it has (after the records already processed; a batch cut off
 //! by a crash is applied again, which changes nothing for `upsert` but may count its rows as
 //! skipped); a running job whose file is gone and that made no progress for

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use switchboard_core::id::{AccountId, ContactId};
 use switchboard_core::recipient::parse_recipient;
 use switchboard_store::bot::ContactRecord;
-use switchboard_store::contacts::{ContactKey, ContactWithActivity};
+use switchboard_store::contacts::{ContactFilter, ContactKey, ContactWithActivity};
 use switchboard_store::{Store, StoreResult};
 
 use crate::{ServiceError, ServiceResult};
@@ -46,6 +46,22 @@ pub fn contact_key(text: &str) -> ServiceResult<ContactKey> {
                 format!("give a contact id (ct_…) or a phone number: {e}"),
             )
         })
+}
+
+/// The filter of a contact search: `q` (a phone prefix or part of the name; blank means
+/// none), `tag` (comma-separated: any of them) and the opt-out state.
+pub fn filter(q: Option<&str>, tag: Option<&str>, opted_out: Option<bool>) -> ContactFilter {
+    ContactFilter {
+        q: q.filter(|q| !q.trim().is_empty()).map(str::to_string),
+        tags: tag
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        opted_out,
+    }
 }
 
 /// Normalizes a phone number to its WhatsApp id.

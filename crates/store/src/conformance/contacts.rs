@@ -12,7 +12,9 @@ use crate::contacts::{
     ContactFilter, ContactKey, ContactPatch, ImportJob, ImportMode, ImportRow, ImportRowError,
     ImportStatus,
 };
+use crate::events::EventFilter;
 use crate::Store;
+use switchboard_core::event::Event;
 
 fn fields(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
@@ -308,6 +310,14 @@ pub async fn contacts_import_batches_and_jobs(store: Arc<dyn Store>) {
     };
     store.create_import(&job).await.unwrap();
     assert_eq!(store.running_imports().await.unwrap(), vec![job.clone()]);
+    assert!(
+        import_events(&store, acc).await.is_empty(),
+        "creating emits nothing"
+    );
+    job.processed = 2;
+    job.created = 1;
+    job.updated_at = 3;
+    store.save_import(&job).await.unwrap();
     job.processed = 3;
     job.created = 1;
     job.failed = 1;
@@ -325,6 +335,43 @@ pub async fn contacts_import_batches_and_jobs(store: Arc<dyn Store>) {
         Some(job.clone())
     );
     assert!(store.running_imports().await.unwrap().is_empty());
+    let events = import_events(&store, acc).await;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec!["contact.import.progress", "contact.import.finished"],
+        "one event per saved progress, in order"
+    );
+    let progress = &events[0].data;
+    assert_eq!(progress["id"], json!(job.id.to_string()));
+    assert_eq!(progress["status"], json!("running"));
+    assert_eq!(
+        (progress["processed"].clone(), progress["total"].clone()),
+        (json!(2), json!(3))
+    );
+    assert_eq!(events[1].data, serde_json::to_value(job.view()).unwrap());
+    assert_eq!(events[1].data["errors"][0]["line"], json!(3));
+    assert_eq!(events[1].channel_id, None);
     let (other, _) = setup(&store).await;
     assert_eq!(store.get_import(other, job.id).await.unwrap(), None);
+    assert!(
+        import_events(&store, other).await.is_empty(),
+        "events stay in their account"
+    );
+}
+
+/// The account's `contact.import.*` events, in log order.
+async fn import_events(store: &Arc<dyn Store>, acc: AccountId) -> Vec<Event> {
+    let filter = EventFilter {
+        types: vec![
+            "contact.import.progress".into(),
+            "contact.import.finished".into(),
+        ],
+        ..Default::default()
+    };
+    store
+        .list_events(acc, &filter, None, 50)
+        .await
+        .unwrap()
+        .items
 }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
+use super::events::append_event;
 use super::query::{fetch_opt_on, page_of};
 use super::PgStore;
 use crate::bot::ContactRecord;
@@ -69,7 +70,7 @@ fn as_i64(n: u64) -> i64 {
 
 /// Inserts an import job, or updates its progress (status, counters, errors, reason, times);
 /// both bind the job's columns as `$1…$16`, in `IMPORT_COLS` order.
-async fn write_import(pool: &PgPool, job: &ImportJob, insert: bool) -> StoreResult<()> {
+async fn write_import(c: &mut PgConnection, job: &ImportJob, insert: bool) -> StoreResult<()> {
     let sql = if insert {
         format!("INSERT INTO contact_imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
     } else {
@@ -95,7 +96,7 @@ async fn write_import(pool: &PgPool, job: &ImportJob, insert: bool) -> StoreResu
         .bind(job.created_at)
         .bind(job.updated_at)
         .bind(job.finished_at)
-        .execute(pool)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
@@ -257,13 +258,18 @@ impl ContactStore for PgStore {
     }
 
     async fn create_import(&self, job: &ImportJob) -> StoreResult<()> {
-        write_import(&self.pool, job, true).await
+        let mut c = self.pool.acquire().await?;
+        write_import(&mut c, job, true).await
     }
 
     get_owned!(get_import(ContactImportId) -> ImportJob, IMPORTS);
 
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
-        write_import(&self.pool, job, false).await
+        let mut tx = self.pool.begin().await?;
+        write_import(&mut tx, job, false).await?;
+        append_event(&mut tx, &job.progress_event()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     select_method!(running_imports() -> Vec<ImportJob> = select_all(RUNNING_IMPORTS, []));

@@ -8,6 +8,7 @@ use rusqlite::{params, params_from_iter, Connection};
 use switchboard_core::id::{AccountId, ChannelId, ContactImportId};
 use switchboard_core::time::Millis;
 
+use super::events::append_event;
 use super::query::{decode_rows, query_one};
 use super::SqliteStore;
 use crate::bot::ContactRecord;
@@ -276,7 +277,11 @@ impl ContactStore for SqliteStore {
     async fn save_import(&self, job: &ImportJob) -> StoreResult<()> {
         let job = job.clone();
         self.engine
-            .write(move |c| write_import(c, &job, false))
+            .write(move |c| {
+                write_import(c, &job, false)?;
+                append_event(c, &job.progress_event())?;
+                Ok(())
+            })
             .await
     }
 

@@ -15,6 +15,7 @@ mod console;
 mod console_accounts;
 mod console_bot;
 mod console_broadcasts;
+mod console_contacts;
 mod console_inbox;
 mod console_stats;
 mod console_templates;
