@@ -3,16 +3,17 @@
 //! The upload is streamed to a file in the imports folder (never held in memory), synced,
 //! its header checked and its records counted; then the job row is written and the answer
 //! can say 202. A task reads the file in batches of [`IMPORT_BATCH`] records, writes each
-//! batch in one transaction and saves the job's progress after it (with its
-//! `contact.import.progress` event, or `contact.import.finished` at the end). On start, a node resumes
-//! the running jobs whose file it has (after the records already processed; a batch cut off
-//! by a crash is applied again, which changes nothing for `upsert` but may count its rows as
-//! skipped); a running job whose file is gone and that made no progress for
+//! batch in one transaction and saves the job's progress (with its `contact.import.progress`
+//! event) after the first batch, then at most every [`PROGRESS_EVERY`], and at the end (with
+//! `contact.import.finished`). On start, a node resumes the running jobs whose file it has
+//! (after the records last saved as processed; batches applied since are applied again, which
+//! changes nothing for `upsert` but may count their rows as skipped); a running job whose file is gone and that made no progress for
 //! [`ORPHAN_AFTER_MS`] is marked failed.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use csv::{ByteRecord, Reader, ReaderBuilder, StringRecord};
@@ -30,6 +31,10 @@ use super::csv_row::{columns, parse_record, Column};
 
 /// Largest upload accepted, in bytes.
 pub const IMPORT_MAX_BYTES: u64 = 100 * 1024 * 1024;
+/// The job's progress (and its `contact.import.progress` event) is saved after the first
+/// batch, then at most this often, and at the end: a million-row import writes tens of
+/// events, not thousands.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// A running job without its file and without progress for this long is marked failed.
 pub const ORPHAN_AFTER_MS: i64 = 10 * 60 * 1000;
 
@@ -230,6 +235,7 @@ async fn process(store: &dyn Store, job: &mut ImportJob) -> Result<(), String> {
     .await
     .map_err(|e| format!("reading the file failed: {e}"))??;
     let cols = Arc::new(cols);
+    let mut saved: Option<Instant> = None;
     loop {
         let batch_cols = cols.clone();
         let (next, batch, done) =
@@ -266,10 +272,13 @@ async fn process(store: &dyn Store, job: &mut ImportJob) -> Result<(), String> {
             job.total = job.processed;
             job.finished_at = Some(now);
         }
-        store
-            .save_import(job)
-            .await
-            .map_err(|e| format!("the store failed: {e}"))?;
+        if done || saved.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+            store
+                .save_import(job)
+                .await
+                .map_err(|e| format!("the store failed: {e}"))?;
+            saved = Some(Instant::now());
+        }
         if done {
             return Ok(());
         }

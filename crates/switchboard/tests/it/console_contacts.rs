@@ -562,7 +562,11 @@ async fn the_import_page_follows_its_import_live(server: &TestServer) {
         last.contains("<tr><td>702</td><td><code>invalid_phone</code>"),
         "{last}"
     );
-    assert!(seen.len() >= 3, "a progress per batch: {}", seen.len());
+    assert!(
+        seen.len() >= 2,
+        "the first batch's progress, then the end: {}",
+        seen.len()
+    );
     assert!(
         seen[0].contains(">running<") && seen[0].contains("500 / 1200"),
         "{}",
