@@ -4,9 +4,8 @@
 # fresh SQLite database in a temporary folder, a random port on 127.0.0.1, first-start
 # bootstrap on, and the one-time sign-in link it prints handed to the tests (with the default
 # account's key, to sign in again). Private webhook targets are allowed: the tests' webhook
-# endpoints listen on 127.0.0.1. Broadcasts cost no credits (the first-start account has
-# none, and a test creates one from the console). Screenshots go to
-# crates/console/tests/browser/artifacts.
+# endpoints listen on 127.0.0.1. Broadcasts cost what they cost a newcomer: the first-start
+# account starts with its credits. Screenshots go to crates/console/tests/browser/artifacts.
 #
 # Without /usr/bin/chromium (or $CHROMIUM) or the test folder's node_modules (`npm ci` there),
 # the tests are skipped with the reason printed, unless SWITCHBOARD_REQUIRE_BROWSER=1 (set by
@@ -54,7 +53,6 @@ env -u SWITCHBOARD_DATABASE_URL -u SWITCHBOARD_CONFIG -u SWITCHBOARD_ADMIN_KEY -
   SWITCHBOARD_SANDBOX__WEB_QR_NEXT_MS=4000 \
   SWITCHBOARD_WEB__MAX_QR_CODES=30 \
   SWITCHBOARD_ALLOW_PRIVATE_TARGETS=true \
-  SWITCHBOARD_BROADCASTS__CREDITS_PER_TARGET=0 \
   SWITCHBOARD_LOG__LEVEL=warn,switchboard=info \
   "$binary" serve >"$work/server.log" 2>&1 &
 server=$!

@@ -9,6 +9,9 @@ use crate::StartError;
 
 const ADMIN_HASH: &str = "admin_key_hash";
 const BOOTSTRAPPED: &str = "bootstrapped_at";
+/// Credits the first-start `default` account gets, so a broadcast can be tried at once (one
+/// credit per target by default); recorded in its ledger like an admin credit.
+pub const FIRST_START_CREDITS: i64 = 1_000;
 
 /// What the first start created, to print once.
 #[derive(Debug, Clone)]
@@ -80,6 +83,21 @@ pub async fn default_account(store: &dyn Store) -> Result<Option<DefaultAccount>
     })
     .await
     .map_err(|e| StartError::Bootstrap(format!("creating the default account: {e}")))?;
+    switchboard_service::credits::change(
+        store,
+        created.account.id,
+        FIRST_START_CREDITS,
+        Some("first start: credits to try broadcasts"),
+    )
+    .await
+    .map_err(|e| match e {
+        switchboard_service::credits::ChangeError::Service(e) => {
+            StartError::Bootstrap(format!("crediting the default account: {e}"))
+        }
+        switchboard_service::credits::ChangeError::Insufficient { .. } => {
+            StartError::Bootstrap("crediting the default account was refused".into())
+        }
+    })?;
     let channel_id = created
         .channels
         .first()
@@ -136,6 +154,7 @@ pub fn print(bootstrap: &Bootstrap, public_url: &str, console_link: Option<&str>
         println!("Account `default`: {}", d.account_id);
         println!("API key (shown once): {}", d.api_key);
         println!("Sandbox channel: {}", d.channel_id);
+        println!("Credits: {FIRST_START_CREDITS} (for broadcasts; the admin adds more)");
         println!();
         println!("Try it:");
         println!(

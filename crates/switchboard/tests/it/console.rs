@@ -463,6 +463,19 @@ async fn the_first_start_link_signs_in_once() {
         .unwrap()
         .api_key
         .clone();
+    let account = server
+        .bootstrap
+        .default_account
+        .as_ref()
+        .unwrap()
+        .account_id
+        .parse()
+        .unwrap();
+    assert_eq!(
+        server.store().credit_balance(account).await.unwrap(),
+        switchboard::bootstrap::FIRST_START_CREDITS,
+        "the default account can try a broadcast at once"
+    );
     assert!(link.starts_with(&format!("{base}/console/sign-in?token=")));
     assert!(!link.contains(&api_key), "the key is never in a URL");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
