@@ -253,12 +253,48 @@ pub struct Bubble {
     pub lines: Vec<Line>,
     /// A link to open (a location's map), if any.
     pub link: Option<String>,
+    /// The stored media file to show (image, video, audio) or download, if it is ours.
+    pub preview: Option<Preview>,
     /// The quoted message's preview, for a reply.
     pub quote: Option<String>,
     /// Reactions to it (emoji).
     pub reactions: String,
     /// Its status tick.
     pub tick: Tick,
+}
+
+/// A media file of the account, shown in its bubble from `/console/media/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// `image` (images and stickers), `video`, `audio` or `file`.
+    pub show: &'static str,
+    /// Where the console serves it.
+    pub src: String,
+}
+
+impl Preview {
+    /// The preview of a media object (`{"id": "med_…"}` sent, `{"media_id": "med_…"}`
+    /// received) of `kind`; none when the file is not in our media store.
+    fn of(kind: &str, media: &Value) -> Option<Preview> {
+        let id = ["media_id", "id"]
+            .iter()
+            .find_map(|k| media.get(*k).and_then(Value::as_str))
+            .filter(|id| {
+                id.strip_prefix("med_").is_some_and(|rest| {
+                    !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric())
+                })
+            })?;
+        let show = match kind {
+            "image" | "sticker" => "image",
+            "video" => "video",
+            "audio" => "audio",
+            _ => "file",
+        };
+        Some(Preview {
+            show,
+            src: format!("/console/media/{id}"),
+        })
+    }
 }
 
 /// Text at `path` (`["text", "body"]`) in `body`.
@@ -295,6 +331,7 @@ struct Content {
     text: String,
     lines: Vec<Line>,
     link: Option<String>,
+    preview: Option<Preview>,
 }
 
 fn line(label: &str, value: impl Into<String>) -> Line {
@@ -311,12 +348,14 @@ fn content(m: &MessageRecord) -> Content {
         text: String::new(),
         lines: Vec::new(),
         link: None,
+        preview: None,
     };
     match kind {
         "text" => out.text = text_at(b, &["text", "body"]).unwrap_or_default(),
         "image" | "video" | "audio" | "document" | "sticker" => {
             let media = &b[kind];
             out.text = text_at(media, &["caption"]).unwrap_or_default();
+            out.preview = Preview::of(kind, media);
             let mut what = Vec::new();
             for k in ["filename", "mime_type", "link", "id"] {
                 if let Some(v) = media.get(k).and_then(Value::as_str) {
@@ -515,6 +554,7 @@ pub fn bubble(
         text: c.text,
         lines: c.lines,
         link: c.link,
+        preview: c.preview,
         quote,
         reactions: String::new(),
         tick: Tick::of(m, csrf, can_send),

@@ -101,6 +101,7 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route("/channels/{id}/pair", post(pages::web_pairing::pair))
         .route("/channels/{id}/qr.png", get(pages::web_pairing::qr_png))
         .route("/events", get(pages::events::list))
+        .route("/media/{id}", get(pages::media::content))
         .route("/inbox", get(pages::inbox::list))
         .route("/inbox/{channel}/{chat}", get(pages::inbox::thread))
         .route(
@@ -110,6 +111,12 @@ pub fn router(app: AppState, settings: ConsoleSettings) -> Router {
         .route(
             "/inbox/{channel}/{chat}/send-other",
             post(pages::inbox::send_other),
+        )
+        .route(
+            "/inbox/{channel}/{chat}/upload",
+            post(pages::composer_upload::upload).layer(DefaultBodyLimit::max(
+                switchboard_api::routes::media::UPLOAD_BODY_LIMIT,
+            )),
         )
         .route(
             "/inbox/{channel}/{chat}/template",

@@ -576,6 +576,13 @@ async fn get_content(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let media = find(&state, &key, &id).await?;
+    content_response(&state, &media).await
+}
+
+/// A stored media file's bytes as a streamed answer with its Content-Type, Content-Length,
+/// an inline Content-Disposition naming the file and a private cache of an hour (the API's
+/// download and the console's previews).
+pub async fn content_response(state: &AppState, media: &MediaRecord) -> Result<Response, ApiError> {
     let (stream, size) = state
         .gateway
         .media
@@ -596,7 +603,7 @@ async fn get_content(
             .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
     );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    headers.insert(header::CONTENT_DISPOSITION, content_disposition(&media));
+    headers.insert(header::CONTENT_DISPOSITION, content_disposition(media));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),

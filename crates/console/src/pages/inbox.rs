@@ -114,7 +114,7 @@ fn chat_of(channel: &Channel, chat: &str) -> ConsoleResult<String> {
 }
 
 /// The thread's own path.
-fn thread_path(channel: ChannelId, chat: &str) -> String {
+pub fn thread_path(channel: ChannelId, chat: &str) -> String {
     format!("/console/inbox/{channel}/{}", urlencoding(chat))
 }
 
@@ -280,7 +280,18 @@ async fn composer_target(
     channel: &str,
     chat: &str,
 ) -> ConsoleResult<(Channel, String)> {
-    let key = posted.signed.key()?;
+    thread_target(state, &posted.signed, channel, chat).await
+}
+
+/// The channel and customer of a thread `signed` may send to: a key that may send, the
+/// channel in its scope, a conversation that exists.
+pub async fn thread_target(
+    state: &ConsoleState,
+    signed: &Signed,
+    channel: &str,
+    chat: &str,
+) -> ConsoleResult<(Channel, String)> {
+    let key = signed.key()?;
     Principal::Key(key.clone()).require_key(Permission::Send)?;
     let id = parse_channel(channel)?;
     key.require_channel(id)?;
@@ -293,7 +304,7 @@ async fn composer_target(
 
 /// Sends `request` on `channel` through the send service, then back to the thread (with the
 /// refusal's message when refused).
-async fn send_and_return(
+pub async fn send_and_return(
     state: &ConsoleState,
     channel: &Channel,
     chat: &str,
@@ -309,7 +320,7 @@ async fn send_and_return(
 }
 
 /// Back to the thread with `message` shown.
-fn refused_to(back: &str, message: &str) -> Response {
+pub fn refused_to(back: &str, message: &str) -> Response {
     Redirect::to(&format!("{back}?error={}", urlencoding(message))).into_response()
 }
 

@@ -597,6 +597,89 @@ async fn composer_other_kinds(server: &TestServer) {
         403,
         "no CSRF token"
     );
+
+    // A file from the composer: stored, sent as the kind its bytes are, previewed in the
+    // thread from the console's media route; refused files come back with why.
+    let upload = |token: Option<String>, name: &str, mime: &str, bytes: Vec<u8>| {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(token) = token {
+            form = form.text("csrf", token);
+        }
+        form = form.text("caption", "the <b>shop</b>");
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(mime)
+            .unwrap();
+        form = form.part("file", part);
+        browser
+            .http
+            .post(format!("{}{thread}/upload", browser.base))
+            .header(COOKIE, format!("sb_session={}", browser.cookie))
+            .header(ORIGIN, &browser.base)
+            .multipart(form)
+            .send()
+    };
+    let png = crate::media::png(300);
+    let forbidden = upload(None, "shop.png", "image/png", png.clone())
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), 403);
+    let sent = upload(Some(csrf.clone()), "shop.png", "image/png", png.clone())
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303);
+    assert_eq!(sent.headers()[LOCATION].to_str().unwrap(), thread);
+    let out = server
+        .get(
+            &format!(
+                "/v1/channels/{}/messages?chat=15551230301&direction=outbound",
+                ctx.channel
+            ),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    let uploaded = data(&out)
+        .into_iter()
+        .find(|m| {
+            m["content"]["image"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("med_"))
+        })
+        .expect("the uploaded image was sent by its media id");
+    assert_eq!(uploaded["content"]["image"]["caption"], "the <b>shop</b>");
+    let media = string(&uploaded["content"]["image"]["id"]);
+    let (page, _) = browser.page(&thread).await;
+    assert!(
+        page.contains(&format!("<img src=\"/console/media/{media}\"")),
+        "{page}"
+    );
+    let served = browser.get(&format!("/console/media/{media}")).await;
+    assert_eq!(served.code, 200);
+    assert_eq!(served.headers["content-type"], "image/png");
+    let html = upload(
+        Some(csrf.clone()),
+        "page.html",
+        "text/html",
+        b"<html><script>x</script>".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(html.status(), 303);
+    assert!(
+        html.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("?error=file"),
+        "not a type WhatsApp takes: {:?}",
+        html.headers()[LOCATION]
+    );
+    let other = setup_sandbox(server).await;
+    let stranger = Browser::signed_in(server, &other.key).await;
+    assert_eq!(
+        stranger.get(&format!("/console/media/{media}")).await.code,
+        404
+    );
 }
 
 on_both_backends!(
