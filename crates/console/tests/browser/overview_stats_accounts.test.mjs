@@ -1,6 +1,8 @@
-// The overview, the statistics page and the admin's accounts and credits in headless Chromium:
-// traffic made through the sandbox shows on the overview and in the charts; the admin creates
-// an account (its key shown once) and gives it credits. No console error, no CSP violation.
+// The overview, the statistics page, a file sent from the composer with its preview, and the
+// admin's accounts and credits in headless Chromium: traffic made through the sandbox shows
+// on the overview and in the charts; an uploaded image is drawn in the thread; the admin
+// creates an account (its key shown once) and gives it credits. No console error, no CSP
+// violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, artifacts, launch, link, openSignedIn, watcher } from './support.mjs';
@@ -81,6 +83,36 @@ test('the overview and the statistics show the sandbox traffic; the charts are S
   assert.equal((await page.locator('#total-sent strong').textContent()).trim(), '0');
   assert.equal(await page.locator('#failures tr.empty').isVisible(), true);
 
+  assert.deepEqual(problems, [], 'no console error and no CSP violation');
+});
+
+test('a file sent from the composer is stored, sent as an image and previewed in the thread', async () => {
+  const channels = await api('GET', '/v1/channels');
+  const sandbox = channels.data.find((c) => c.kind === 'sandbox' && c.status === 'active') ?? channels.data.find((c) => c.kind === 'sandbox');
+  const customer = '15551235002';
+  await api('POST', `/v1/channels/${sandbox.id}/sandbox/inbound`, { from: customer, type: 'text', text: { body: 'A photo please' } });
+  await eventually(15, 'the inbound message', async () => {
+    const page = await api('GET', `/v1/channels/${sandbox.id}/messages?direction=inbound&limit=100`);
+    return page.data.some((m) => m.chat === customer);
+  });
+  const page = watch(await context.newPage(), 'upload');
+  await openSignedIn(page, `/console/inbox/${sandbox.id}/${customer}`);
+  await page.click('#other-kinds summary');
+  // A real 1×1 PNG, so the browser can draw the preview.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await page.fill('#file-caption', 'our <b>shop</b>');
+  await page.setInputFiles('#file', { name: 'shop.png', mimeType: 'image/png', buffer: png });
+  await page.click('#send-file button[type=submit]');
+  await page.waitForURL(new RegExp(`/console/inbox/${sandbox.id}/${customer}$`));
+  const img = page.locator('#thread li.bubble.out p.media img').last();
+  await img.waitFor({ timeout: 10000 });
+  await page.waitForFunction(() => {
+    const all = document.querySelectorAll('#thread li.bubble.out p.media img');
+    const last = all[all.length - 1];
+    return last && last.complete && last.naturalWidth === 1;
+  }, null, { timeout: 10000 });
+  assert.match(await page.locator('#thread li.bubble.out').last().textContent(), /our <b>shop<\/b>/);
+  await page.screenshot({ path: `${artifacts}/thread-media.png`, fullPage: true });
   assert.deepEqual(problems, [], 'no console error and no CSP violation');
 });
 
