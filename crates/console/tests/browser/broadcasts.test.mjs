@@ -3,22 +3,12 @@
 // ahead), whose bar goes from 0 to 100 % live on its page and in the list, without a reload;
 // the sandbox emulator answers with statuses by itself. Screenshots: broadcasts.png (the list)
 // and broadcast.png (the broadcast's page).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, artifacts, launch, openSignedIn, streaming, watcher } from './support.mjs';
+import { api, artifacts, browserSession, openSignedIn, streaming } from './support.mjs';
 
-let browser;
-let context;
-const problems = [];
-const watch = watcher(problems);
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = browserSession();
+const { problems, watch } = suite;
 
 test('broadcasts: created from the form, the bar reaches 100 % live on the page and in the list', async () => {
   const channels = await api('GET', '/v1/channels');
@@ -32,7 +22,7 @@ test('broadcasts: created from the form, the bar reaches 100 % live on the page 
   await api('POST', `/v1/channels/${sandbox.id}/sandbox/inbound`,
     { from: '15551400001', type: 'text', text: { body: 'Any winter deals?' }, profile: { name: 'Ana' } });
 
-  const page = watch(await context.newPage(), 'broadcast');
+  const page = watch(await suite.context.newPage(), 'broadcast');
   await openSignedIn(page, '/console/broadcasts');
   assert.equal(await page.locator('h1').textContent(), 'Broadcasts');
   assert.equal(await page.locator('nav a.on').textContent(), 'Broadcasts');
@@ -59,7 +49,7 @@ test('broadcasts: created from the form, the bar reaches 100 % live on the page 
   await page.evaluate(() => { window.notReloaded = true; });
 
   // The list, open in a second tab, follows the same broadcast.
-  const list = watch(await context.newPage(), 'broadcasts');
+  const list = watch(await suite.context.newPage(), 'broadcasts');
   await list.goto(new URL('/console/broadcasts', page.url()).href);
   await streaming(list);
   const row = list.locator(`#progress-${id} .bc-progress`);

@@ -3,29 +3,19 @@
 // themselves: scripts/browser-tests.sh starts `switchboard serve` on a fresh SQLite database,
 // passes its first-start sign-in link and runs this file first (its first test uses that
 // one-time link), then the other `*.test.mjs` files. What they share is in support.mjs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifacts, launch, link, openSignedIn, streaming, watcher } from './support.mjs';
+import { artifacts, browserSession, link, openSignedIn, streaming } from './support.mjs';
 
-let browser;
-let context;
-const problems = [];
-const watch = watcher(problems);
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = browserSession();
+const { problems, watch } = suite;
 
 test('the one-time link signs in, a sandbox channel is added, events and badges change live, no CSP violation', async () => {
-  const page = watch(await context.newPage(), 'main');
+  const page = watch(await suite.context.newPage(), 'main');
   await page.goto(link);
   await page.waitForURL(/\/console\/channels$/);
   assert.equal(await page.locator('h1').textContent(), 'Channels');
-  const cookies = await context.cookies();
+  const cookies = await suite.context.cookies();
   const session = cookies.find((c) => c.name === 'sb_session');
   assert.ok(session, 'a session cookie');
   assert.equal(session.httpOnly, true);
@@ -42,7 +32,7 @@ test('the one-time link signs in, a sandbox channel is added, events and badges 
   assert.equal(await rows.first().locator('.badge').textContent(), 'active');
 
   // The Events page, open in a second tab, receives the new channel's event live.
-  const events = watch(await context.newPage(), 'events');
+  const events = watch(await suite.context.newPage(), 'events');
   await events.goto(new URL('/console/events', link).href);
   const eventRows = events.locator('#events tbody tr:not(.empty)');
   const eventsBefore = await eventRows.count();
@@ -78,7 +68,7 @@ test('the one-time link signs in, a sandbox channel is added, events and badges 
 
   // Deleting it from its detail page turns its badge on the open list to "deleted", live.
   const channelId = page.url().split('/').pop();
-  const list = watch(await context.newPage(), 'list');
+  const list = watch(await suite.context.newPage(), 'list');
   await list.goto(new URL('/console/channels', link).href);
   await list.waitForFunction(() => {
     const el = document.querySelector('[sse-connect]');
@@ -98,7 +88,7 @@ test('the one-time link signs in, a sandbox channel is added, events and badges 
 });
 
 test('a WhatsApp Web channel pairs from its panel: the QR code is replaced live, the emulator scans, the panel turns paired', async () => {
-  const page = watch(await context.newPage(), 'pairing');
+  const page = watch(await suite.context.newPage(), 'pairing');
   await page.goto(new URL('/console/channels', link).href);
   await page.fill('#web-name', 'shop phone');
   await page.click('#web-sandbox');
@@ -166,7 +156,7 @@ test('inbox: a sandbox inbound appears unread, a reply ticks to read, a closed w
     return source && source.readyState === 1;
   }, null, { timeout: 10000 });
 
-  const page = watch(await context.newPage(), 'inbox');
+  const page = watch(await suite.context.newPage(), 'inbox');
   await openSignedIn(page, '/console/channels');
   await page.waitForURL(/\/console\/channels$/);
 
@@ -261,7 +251,7 @@ test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once 
   await new Promise((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${endpoint.address().port}/hook`;
   try {
-    const page = watch(await context.newPage(), 'webhooks');
+    const page = watch(await suite.context.newPage(), 'webhooks');
     await openSignedIn(page, '/console/webhooks');
     assert.equal(await page.locator('h1').textContent(), 'Webhooks');
 
@@ -345,7 +335,10 @@ test('webhooks: a broken endpoint shows a failed delivery, replay succeeds once 
 
 // Last: signing out ends the session (the tests above share it).
 test('sign out ends the session', async () => {
-  const page = watch(await context.newPage(), 'sign-out');
+  // The earlier tests' pages share the session: close them first, or their live streams end
+  // with an (expected) error when the session does.
+  for (const open of suite.context.pages()) await open.close();
+  const page = watch(await suite.context.newPage(), 'sign-out');
   await page.goto(new URL('/console/channels', link).href);
   await page.click('button:has-text("Sign out")');
   await page.waitForURL(/\/console\/sign-in$/);

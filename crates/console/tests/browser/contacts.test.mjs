@@ -2,22 +2,12 @@
 // through the import form; the import's page shows the bar moving to 100 % live (over
 // /console/live, from the contact.import.* events) and then the row errors; a search finds
 // one imported contact. Screenshots: contacts.png and import.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, artifacts, launch, openSignedIn, streaming, watcher } from './support.mjs';
+import { api, artifacts, browserSession, openSignedIn, streaming } from './support.mjs';
 
-let browser;
-let context;
-const problems = [];
-const watch = watcher(problems);
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = browserSession();
+const { problems, watch } = suite;
 
 /** A CSV of `rows` data rows; the rows at `bad` (0-based) have a phone that is not one. */
 function csv(rows, bad) {
@@ -34,7 +24,7 @@ function csv(rows, bad) {
 }
 
 test('contacts: a CSV import\'s bar reaches 100 % live, its row errors are listed, a search finds a contact', async (t) => {
-  const page = watch(await context.newPage(), 'contacts');
+  const page = watch(await suite.context.newPage(), 'contacts');
   await openSignedIn(page, '/console/contacts');
   await page.waitForURL(/\/console\/contacts$/);
   assert.equal(await page.locator('h1').textContent(), 'Contacts');

@@ -3,22 +3,12 @@
 // on the overview and in the charts; an uploaded image is drawn in the thread; the admin
 // creates an account (its key shown once) and gives it credits. No console error, no CSP
 // violation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, artifacts, launch, link, openSignedIn, watcher } from './support.mjs';
+import { api, artifacts, browserSession, link, openSignedIn } from './support.mjs';
 
-let browser;
-let context;
-const problems = [];
-const watch = watcher(problems);
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = browserSession();
+const { problems, watch } = suite;
 
 /** Polls `check` until it answers truthy (at most `seconds`). */
 async function eventually(seconds, what, check) {
@@ -55,7 +45,7 @@ test('the overview and the statistics show the sandbox traffic; the charts are S
     return ['delivered', 'read'].includes(a.status) && b.status === 'failed';
   });
 
-  const page = watch(await context.newPage(), 'overview');
+  const page = watch(await suite.context.newPage(), 'overview');
   await openSignedIn(page, '/console');
   assert.equal((await page.locator('h1').textContent()).trim(), 'Overview');
   const row = page.locator(`#channels-today tr[data-channel="${channel}"]`);
@@ -95,7 +85,7 @@ test('a file sent from the composer is stored, sent as an image and previewed in
     const page = await api('GET', `/v1/channels/${sandbox.id}/messages?direction=inbound&limit=100`);
     return page.data.some((m) => m.chat === customer);
   });
-  const page = watch(await context.newPage(), 'upload');
+  const page = watch(await suite.context.newPage(), 'upload');
   await openSignedIn(page, `/console/inbox/${sandbox.id}/${customer}`);
   await page.click('#other-kinds summary');
   // A real 1×1 PNG, so the browser can draw the preview.
@@ -119,7 +109,7 @@ test('a file sent from the composer is stored, sent as an image and previewed in
 test('the admin creates an account (its key shown once) and gives it credits', async () => {
   const adminKey = process.env.SWITCHBOARD_ADMIN_KEY;
   assert.ok(adminKey, 'SWITCHBOARD_ADMIN_KEY is required (scripts/browser-tests.sh passes the first-start admin key)');
-  const admin = await browser.newContext();
+  const admin = await suite.browser.newContext();
   const page = watch(await admin.newPage(), 'admin');
   await page.goto(new URL('/console/sign-in', link).href);
   await page.fill('#key', adminKey);

@@ -9,6 +9,7 @@
 //   ARTIFACTS                 where screenshots go (default ./artifacts)
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** The one-time sign-in link; its origin is the server's. */
@@ -27,6 +28,23 @@ export async function launch() {
   });
   const context = await browser.newContext();
   return { browser, context };
+}
+
+/**
+ * This file's browser: started before its tests, closed after them. `context` is the shared
+ * browser context, `problems` what `watch(page, name)` collected (each test ends by asserting
+ * it is empty).
+ */
+export function browserSession() {
+  const suite = { browser: null, context: null, problems: [] };
+  suite.watch = watcher(suite.problems);
+  before(async () => {
+    ({ browser: suite.browser, context: suite.context } = await launch());
+  });
+  after(async () => {
+    await suite.browser?.close();
+  });
+  return suite;
 }
 
 /**

@@ -2,22 +2,12 @@
 // a template is previewed as the customer will see it, submitted for review, listed, and its
 // status changes live when the sandbox's review ends; a bot rule is added and "try a message"
 // names it, sending nothing. No console error, CSP violation or HTTP error on the way.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, artifacts, launch, openSignedIn, streaming, watcher } from './support.mjs';
+import { api, artifacts, browserSession, openSignedIn, streaming } from './support.mjs';
 
-let browser;
-let context;
-const problems = [];
-const watch = watcher(problems);
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const suite = browserSession();
+const { problems, watch } = suite;
 
 /** The first-start sandbox channel's id. */
 async function sandboxChannel() {
@@ -30,7 +20,7 @@ async function sandboxChannel() {
 
 test('templates: preview shows the message with its examples, submit lists it, its status changes live', async () => {
   const channel = await sandboxChannel();
-  const page = watch(await context.newPage(), 'templates');
+  const page = watch(await suite.context.newPage(), 'templates');
   await openSignedIn(page, '/console/channels');
   await page.click('nav a:has-text("Templates")');
   await page.waitForLoadState();
@@ -85,7 +75,7 @@ test('templates: preview shows the message with its examples, submit lists it, i
 
 test('bot: a rule is added and "try a message" names it, sending nothing', async () => {
   const channel = await sandboxChannel();
-  const page = watch(await context.newPage(), 'bot');
+  const page = watch(await suite.context.newPage(), 'bot');
   await openSignedIn(page, '/console/channels');
   await page.click('nav a:has-text("Bot")');
   await page.waitForLoadState();
