@@ -1,6 +1,6 @@
 //! The composer's other message kinds: a form's fields turned into the Cloud-shaped send
 //! request the API takes — media by link (image, video, audio, document, sticker), a location,
-//! reply buttons and a contact card. Only the shape is built here: the send service checks
+//! reply buttons, a contact card, or any message written as JSON. Only the shape is built here: the send service checks
 //! the content (limits, the channel's capabilities, the window) as it does for the API.
 
 use std::collections::HashMap;
@@ -9,18 +9,6 @@ use serde_json::{json, Map, Value};
 
 /// Most reply buttons in one message (Meta's limit).
 pub const MAX_BUTTONS: usize = 3;
-
-/// The kinds the form offers, as `(value, label)`.
-pub const KINDS: &[(&str, &str)] = &[
-    ("image", "Image"),
-    ("video", "Video"),
-    ("audio", "Audio"),
-    ("document", "Document"),
-    ("sticker", "Sticker"),
-    ("location", "Location"),
-    ("buttons", "Reply buttons"),
-    ("contact", "Contact card"),
-];
 
 /// The trimmed value of field `name`, or empty.
 fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -36,6 +24,30 @@ fn degrees(fields: &HashMap<String, String>, name: &str, limit: f64) -> Result<f
         .ok_or_else(|| {
             format!("{name}: `{text}` is not a number of degrees between -{limit} and {limit}")
         })
+}
+
+/// A message written as JSON (any kind the API takes: a list, a reaction, a call-to-action
+/// URL, …) addressed to `to`: `to` and `messaging_product` are filled in; another `to` is
+/// refused rather than silently replaced.
+fn message_object(text: &str, to: &str) -> Result<Value, String> {
+    let example = r#"{"type": "reaction", "reaction": {"message_id": "msg_…", "emoji": "👍"}}"#;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        format!("message: this is not JSON ({e}); write an object such as {example}")
+    })?;
+    let Value::Object(mut object) = value else {
+        return Err(format!("message: write a JSON object such as {example}"));
+    };
+    match object.get("to").and_then(Value::as_str) {
+        Some(other) if other != to => {
+            return Err(format!(
+                "message: `to` is {other}, but this conversation is with {to}: leave `to` out"
+            ))
+        }
+        _ => {}
+    }
+    object.insert("to".into(), json!(to));
+    object.insert("messaging_product".into(), json!("whatsapp"));
+    Ok(Value::Object(object))
 }
 
 /// The send request for the form's `kind` to `to`, or what to fix.
@@ -103,6 +115,7 @@ pub fn request(fields: &HashMap<String, String>, to: &str) -> Result<Value, Stri
                 "contacts": [{"name": {"formatted_name": name, "first_name": name},
                               "phones": [{"phone": phone, "type": "CELL"}]}]}));
         }
+        "json" => return message_object(field(fields, "message"), to),
         other => {
             return Err(format!(
                 "kind: `{other}` is not offered here: pick one of the list (text and templates have their own forms)"
@@ -231,5 +244,29 @@ mod tests {
         assert!(request(&form(&[("kind", "text")]), "1")
             .unwrap_err()
             .starts_with("kind:"));
+    }
+
+    #[test]
+    fn a_json_message_is_addressed_to_the_conversation() {
+        let text = request(
+            &form(&[
+                ("kind", "json"),
+                ("message", r#"{"type": "text", "text": {"body": "hi"}}"#),
+            ]),
+            "15551230000",
+        )
+        .unwrap();
+        assert_eq!(text["to"], "15551230000");
+        assert_eq!(text["messaging_product"], "whatsapp");
+        assert_eq!(text["text"]["body"], "hi");
+        let same = request(
+            &form(&[("kind", "json"), ("message", r#"{"to": "1", "type": "x"}"#)]),
+            "1",
+        );
+        assert!(same.is_ok());
+        for bad in [r#"{"to": "2"}"#, "[1]", "{nope"] {
+            let refused = request(&form(&[("kind", "json"), ("message", bad)]), "1");
+            assert!(refused.unwrap_err().starts_with("message:"), "{bad}");
+        }
     }
 }

@@ -543,8 +543,35 @@ async fn composer_other_kinds(server: &TestServer) {
         "Support"
     );
 
+    // Any message as JSON (here a list), addressed to the conversation.
+    let list = json!({"type": "interactive", "interactive": {"type": "list",
+        "body": {"text": "Pick a size"},
+        "action": {"button": "Sizes", "sections": [{"title": "Sizes",
+            "rows": [{"id": "s", "title": "Small"}, {"id": "l", "title": "Large"}]}]}}});
+    let sent = browser
+        .post(
+            &other,
+            &[("csrf", &csrf), ("kind", "json"), ("message", &list.to_string())],
+        )
+        .await;
+    assert_eq!(location(&sent), thread, "{}", location(&sent));
+    let lists = server
+        .get(
+            &format!(
+                "/v1/channels/{}/messages?chat=15551230301&direction=outbound",
+                ctx.channel
+            ),
+            &ctx.key,
+        )
+        .await
+        .status(200);
+    assert!(data(&lists)
+        .iter()
+        .any(|m| m["content"]["interactive"]["type"] == "list"
+            && m["content"]["to"] == "15551230301"));
+
     // Refused before anything is stored: the form's own check, then the send service's.
-    let before = data(&out).len();
+    let before = data(&lists).len();
     for fields in [
         vec![
             ("csrf", csrf.as_str()),
