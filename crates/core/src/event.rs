@@ -51,7 +51,8 @@ pub const MESSAGE_SCHEDULED: &str = "message.scheduled";
 /// A scheduled message was canceled before it was due.
 pub const MESSAGE_CANCELED: &str = "message.canceled";
 
-/// A broadcast's counters moved (throttled); the data carries the broadcast.
+/// A broadcast's counters moved (throttled), or it was paused or resumed (at once); the data
+/// carries the broadcast.
 pub const BROADCAST_PROGRESS: &str = "broadcast.progress";
 /// A broadcast has no pending or queued target left (completed or canceled); the data
 /// carries the broadcast with its final counters.

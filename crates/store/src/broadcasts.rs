@@ -218,7 +218,9 @@ pub trait BroadcastStore {
     /// Counts a broadcast's target rows per status (to check the counters).
     async fn count_targets(&self, id: BroadcastId) -> StoreResult<[i64; 9]>;
 
-    /// Pauses, resumes or cancels a broadcast of the account.
+    /// Pauses, resumes or cancels a broadcast of the account, appending in the same
+    /// transaction its `broadcast.finished` event when that ends it, else a
+    /// `broadcast.progress` event with its new status.
     async fn control_broadcast(
         &self,
         account: AccountId,

@@ -15,6 +15,7 @@ use crate::broadcasts::{
 };
 use crate::conformance::messages::{new_outbound, outbound, setup, types};
 use crate::credits::CreditChange;
+use crate::events::EventFilter;
 use crate::{PageRequest, Store};
 
 fn broadcast(account: AccountId, channel: ChannelId, size: i64, at: i64) -> BroadcastRecord {
@@ -349,6 +350,34 @@ pub async fn broadcasts_pause_resume_cancel_and_audiences(store: Arc<dyn Store>)
         panic!("an open broadcast can be canceled");
     };
     assert_eq!(c.status, BroadcastStatus::Canceled);
+    // Pause and resume each appended a progress event with the new status; the cancel that
+    // ended it, the finished event.
+    let events = store
+        .list_events(account, &EventFilter::default(), None, 100)
+        .await
+        .unwrap();
+    let said: Vec<(String, String)> = events
+        .items
+        .iter()
+        .filter(|e| e.data["broadcast"]["id"] == b.id.to_string())
+        .map(|e| {
+            (
+                e.kind.clone(),
+                e.data["broadcast"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("broadcast.progress".to_string(), "paused".to_string()),
+            ("broadcast.progress".to_string(), "scheduled".to_string()),
+            ("broadcast.finished".to_string(), "canceled".to_string()),
+        ]
+    );
     assert_eq!(c.counters.canceled, 2);
     assert_eq!(c.credits_refunded, 10);
     assert!(c.finished_at.is_some());

@@ -279,10 +279,13 @@ impl BroadcastStore for PgStore {
         if action == ControlAction::Cancel {
             cancel_rest(&mut tx, &b, now).await?;
         }
-        maybe_finish(&mut tx, &id, now).await?;
+        let finished = maybe_finish(&mut tx, &id, now).await?;
         let after = load(&mut tx, &id, false)
             .await?
             .ok_or_else(|| StoreError::Corrupt("broadcast vanished".into()))?;
+        if !finished {
+            append_event(&mut tx, &broadcast_event(BROADCAST_PROGRESS, &after, now)).await?;
+        }
         tx.commit().await?;
         Ok(ControlOutcome::Changed(Box::new(after)))
     }

@@ -267,9 +267,12 @@ impl BroadcastStore for SqliteStore {
                 if action == ControlAction::Cancel {
                     cancel_rest(c, &b, now)?;
                 }
-                maybe_finish(c, &id, now)?;
+                let finished = maybe_finish(c, &id, now)?;
                 let after = load(c, &id)?
                     .ok_or_else(|| StoreError::Corrupt("broadcast vanished".into()))?;
+                if !finished {
+                    append_event(c, &broadcast_event(BROADCAST_PROGRESS, &after, now))?;
+                }
                 Ok(ControlOutcome::Changed(Box::new(after)))
             })
             .await

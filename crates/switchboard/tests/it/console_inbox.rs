@@ -551,7 +551,11 @@ async fn composer_other_kinds(server: &TestServer) {
     let sent = browser
         .post(
             &other,
-            &[("csrf", &csrf), ("kind", "json"), ("message", &list.to_string())],
+            &[
+                ("csrf", &csrf),
+                ("kind", "json"),
+                ("message", &list.to_string()),
+            ],
         )
         .await;
     assert_eq!(location(&sent), thread, "{}", location(&sent));
