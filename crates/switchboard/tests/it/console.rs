@@ -84,6 +84,14 @@ impl Browser {
     }
 }
 
+/// A browser signed in with `key` (the sign-in answered 303).
+pub(crate) async fn signed_in(server: &TestServer, key: &str) -> Browser {
+    let mut browser = Browser::new(server);
+    let reply = browser.sign_in(key).await;
+    assert_eq!(reply.code, 303, "{}", reply.text);
+    browser
+}
+
 fn session_cookie(reply: &Reply) -> Option<String> {
     let header = reply.headers.get(SET_COOKIE)?.to_str().ok()?;
     let value = header.strip_prefix("sb_session=")?.split(';').next()?;
@@ -752,13 +760,13 @@ async fn a_web_channel_pairs_from_its_page_with_the_qr_replaced_live() {
 }
 
 /// An SSE stream read message by message.
-struct SseReader {
+pub(crate) struct SseReader {
     body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buffer: String,
 }
 
 impl SseReader {
-    fn new(response: reqwest::Response) -> Self {
+    pub(crate) fn new(response: reqwest::Response) -> Self {
         SseReader {
             body: response.bytes_stream().boxed(),
             buffer: String::new(),
@@ -766,7 +774,7 @@ impl SseReader {
     }
 
     /// The data of the next message of type `event` (others are skipped), within 15 s.
-    async fn next(&mut self, event: &str) -> String {
+    pub(crate) async fn next(&mut self, event: &str) -> String {
         let found = tokio::time::timeout(Duration::from_secs(15), async {
             loop {
                 while let Some(end) = self.buffer.find("\n\n") {

@@ -7,21 +7,13 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::header::{COOKIE, ORIGIN};
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::console::{location, Browser};
+use crate::console::{location, signed_in, Browser, SseReader};
 
 const HOSTILE: &str = "<script>alert(1)</script>";
-
-async fn signed_in(server: &TestServer, key: &str) -> Browser {
-    let mut browser = Browser::new(server);
-    let reply = browser.sign_in(key).await;
-    assert_eq!(reply.code, 303, "{}", reply.text);
-    browser
-}
 
 async fn add_contact(server: &TestServer, key: &str, body: Value) -> Value {
     server
@@ -443,59 +435,20 @@ async fn an_import_through_the_form_lists_its_row_errors_and_emits_events(server
     assert_eq!(data(&finished_events).len(), 1, "no other import ran");
 }
 
-/// An SSE stream read message by message.
-struct Sse {
-    body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
-    buffer: String,
-}
-
-impl Sse {
-    async fn open(browser: &Browser, path: &str) -> Self {
-        let response = browser
-            .http
-            .get(format!("{}{path}", browser.base))
-            .header(
-                COOKIE,
-                format!("sb_session={}", browser.cookie.clone().unwrap()),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        Sse {
-            body: response.bytes_stream().boxed(),
-            buffer: String::new(),
-        }
-    }
-
-    /// The data of the next `event` message (others skipped), within 15 s.
-    async fn next(&mut self, event: &str) -> String {
-        let found = tokio::time::timeout(Duration::from_secs(15), async {
-            loop {
-                while let Some(end) = self.buffer.find("\n\n") {
-                    let block: String = self.buffer.drain(..end + 2).collect();
-                    let field = |name: &str| {
-                        block
-                            .lines()
-                            .filter_map(|l| l.strip_prefix(name))
-                            .map(str::trim_start)
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    };
-                    if field("event:") == event {
-                        return Some(field("data:"));
-                    }
-                }
-                let chunk = self.body.next().await?.ok()?;
-                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        })
-        .await;
-        found
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("no `{event}` message; unread: {}", self.buffer))
-    }
+/// Opens the console's SSE stream at `path` with `browser`'s session.
+async fn open_sse(browser: &Browser, path: &str) -> SseReader {
+    let response = browser
+        .http
+        .get(format!("{}{path}", browser.base))
+        .header(
+            COOKIE,
+            format!("sb_session={}", browser.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    SseReader::new(response)
 }
 
 async fn the_import_page_follows_its_import_live(server: &TestServer) {
@@ -534,7 +487,7 @@ async fn the_import_page_follows_its_import_live(server: &TestServer) {
     )
     .await;
     let id = import_id(&started);
-    let mut live = Sse::open(
+    let mut live = open_sse(
         &browser,
         &format!("/console/live?scope=import&import={id}&after={before}"),
     )

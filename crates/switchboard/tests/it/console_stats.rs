@@ -8,16 +8,9 @@ use serde_json::json;
 use switchboard_core::time::now_millis;
 
 use crate::common::*;
-use crate::console::Browser;
+use crate::console::signed_in;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
-
-async fn signed_in(server: &TestServer, key: &str) -> Browser {
-    let mut browser = Browser::new(server);
-    let reply = browser.sign_in(key).await;
-    assert_eq!(reply.code, 303, "{}", reply.text);
-    browser
-}
 
 /// The number shown in the headline box `id`.
 fn total(page: &str, id: &str) -> String {

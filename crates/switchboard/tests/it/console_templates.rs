@@ -10,17 +10,10 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::console::{location, Browser};
+use crate::console::{location, signed_in};
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 const ESCAPED: &str = "&#60;script&#62;alert(1)&#60;/script&#62;";
-
-async fn signed_in(server: &TestServer, key: &str) -> Browser {
-    let mut browser = Browser::new(server);
-    let reply = browser.sign_in(key).await;
-    assert_eq!(reply.code, 303, "{}", reply.text);
-    browser
-}
 
 fn page_path(channel: &str) -> String {
     format!("/console/channels/{channel}/templates")

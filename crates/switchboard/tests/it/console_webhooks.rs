@@ -8,17 +8,10 @@ use serde_json::{json, Value};
 use switchboard::config::Config;
 
 use crate::common::*;
-use crate::console::{assert_signed_out, location, Browser};
+use crate::console::{assert_signed_out, location, signed_in, Browser};
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 const HOSTILE_ANSWER: &str = "<img src=x onerror=alert(2)>";
-
-async fn signed_in(server: &TestServer, key: &str) -> Browser {
-    let mut browser = Browser::new(server);
-    let reply = browser.sign_in(key).await;
-    assert_eq!(reply.code, 303, "{}", reply.text);
-    browser
-}
 
 /// The part of `text` from the first `from` to the next `to` after it.
 fn between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
