@@ -109,19 +109,28 @@ impl FromRequest<ConsoleState> for Posted {
         let mut fields: HashMap<String, String> =
             form_urlencoded::parse(&bytes).into_owned().collect();
         let from_field = fields.remove(FIELD);
-        let from_header = parts
-            .headers
-            .get(HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let from_header = header_token(&parts.headers);
         let presented = from_header.or(from_field);
         if !token_matches(&signed.session.csrf_token, presented.as_deref()) {
-            return Err(ConsoleError::forbidden(
-                "the form's CSRF token is missing or wrong: reload the page and try again",
-            ));
+            return Err(refused());
         }
         Ok(Posted { signed, fields })
     }
+}
+
+/// The refusal of a form whose CSRF token is missing or wrong.
+pub fn refused() -> ConsoleError {
+    ConsoleError::forbidden(
+        "the form's CSRF token is missing or wrong: reload the page and try again",
+    )
+}
+
+/// The token sent in the [`HEADER`] (htmx's requests), if any.
+pub fn header_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use switchboard_store::PageRequest;
 
 use super::broadcasts::{list_page, sender};
 use super::inbox::{template_forms, TemplateForm};
-use crate::csrf::{token_matches, FIELD, HEADER};
+use crate::csrf::{self, token_matches, FIELD};
 use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
 use crate::ConsoleState;
@@ -226,9 +226,7 @@ struct Received {
 }
 
 fn csrf_refusal() -> Refusal {
-    Refusal::Page(ConsoleError::forbidden(
-        "the form's CSRF token is missing or wrong: reload the page and try again",
-    ))
+    Refusal::Page(csrf::refused())
 }
 
 /// Reads the form: urlencoded, or multipart with the CSV spooled as it arrives (only after
@@ -240,11 +238,7 @@ async fn receive(
     request: Request<Body>,
 ) -> Result<Received, Refusal> {
     let expected = signed.session.csrf_token.as_str();
-    let header_token = request
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let header_token = csrf::header_token(request.headers());
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)

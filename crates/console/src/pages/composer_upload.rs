@@ -17,7 +17,7 @@ use switchboard_service::media::ingest::{ingest, IngestRequest};
 use switchboard_service::media::{ByteStream, MediaError};
 
 use super::inbox::{refused_to, send_and_return, thread_path, thread_target};
-use crate::csrf::{token_matches, FIELD, HEADER};
+use crate::csrf::{self, token_matches, FIELD};
 use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
 use crate::ConsoleState;
@@ -31,12 +31,6 @@ fn unreadable(e: MultipartError) -> ConsoleError {
     ConsoleError::Page(
         StatusCode::BAD_REQUEST,
         format!("the form could not be read: {e}"),
-    )
-}
-
-fn forbidden() -> ConsoleError {
-    ConsoleError::forbidden(
-        "the form's CSRF token is missing or wrong: reload the page and try again",
     )
 }
 
@@ -68,8 +62,8 @@ pub async fn upload(
     let back = thread_path(channel.id, &chat);
     let expected = signed.session.csrf_token.as_str();
     let mut fields: HashMap<String, String> = HashMap::new();
-    if let Some(token) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
-        fields.insert(FIELD.into(), token.to_string());
+    if let Some(token) = csrf::header_token(&headers) {
+        fields.insert(FIELD.into(), token);
     }
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -82,7 +76,7 @@ pub async fn upload(
             continue;
         }
         if !token_matches(expected, fields.get(FIELD).map(String::as_str)) {
-            return Err(forbidden());
+            return Err(csrf::refused());
         }
         let caption = fields.get("caption").cloned().unwrap_or_default();
         if caption.chars().count() > CAPTION_MAX {
@@ -127,7 +121,7 @@ pub async fn upload(
         };
     }
     if !token_matches(expected, fields.get(FIELD).map(String::as_str)) {
-        return Err(forbidden());
+        return Err(csrf::refused());
     }
     Ok(refused_to(&back, "file: choose a file to send"))
 }

@@ -19,7 +19,7 @@ use switchboard_store::contacts::ImportMode;
 use super::contacts::{list_page, reader, ListQuery};
 use super::html;
 use super::webhooks::manager;
-use crate::csrf::{token_matches, FIELD, HEADER};
+use crate::csrf::{self, token_matches, FIELD};
 use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
 use crate::views::Shell;
@@ -204,9 +204,7 @@ async fn upload(
             }
             "file" => {
                 if !token_matches(&signed.session.csrf_token, token.as_deref()) {
-                    return Err(ConsoleError::forbidden(
-                        "the form's CSRF token is missing or wrong: reload the page and try again",
-                    ));
+                    return Err(csrf::refused());
                 }
                 if let Some(message) = bad_mode {
                     return Ok(Err(refused(StatusCode::BAD_REQUEST, message)));
@@ -261,9 +259,7 @@ async fn upload(
         }
     }
     if !token_matches(&signed.session.csrf_token, token.as_deref()) {
-        return Err(ConsoleError::forbidden(
-            "the form's CSRF token is missing or wrong: reload the page and try again",
-        ));
+        return Err(csrf::refused());
     }
     Ok(Err(refused(
         StatusCode::BAD_REQUEST,
@@ -280,10 +276,7 @@ pub async fn start(
     headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> ConsoleResult<Response> {
-    let header_token = headers
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let header_token = csrf::header_token(&headers);
     let mut mode = ImportMode::Upsert;
     match upload(&state, &signed, header_token, &mut multipart, &mut mode).await? {
         Ok(id) => Ok(Redirect::to(&format!("/console/contacts/imports/{id}")).into_response()),
