@@ -110,12 +110,7 @@ async fn list_page(
         created: None,
         error: None,
         name: String::new(),
-        local_url: state
-            .app
-            .settings
-            .public_url
-            .trim_end_matches('/')
-            .to_string(),
+        local_url: super::public_base(state),
     })
 }
 

@@ -23,7 +23,6 @@ use switchboard_service::broadcasts::spool::{
 };
 use switchboard_service::broadcasts::{create as create_broadcast, BroadcastError};
 use switchboard_service::send::SendParts;
-use switchboard_store::PageRequest;
 
 use super::broadcasts::{list_page, sender};
 use super::inbox::{template_forms, TemplateForm};
@@ -99,22 +98,6 @@ pub struct FormView {
     pub groups: Vec<TemplateGroup>,
 }
 
-/// The channels the key sees.
-pub async fn channels(state: &ConsoleState, key: &KeyPrincipal) -> ConsoleResult<Vec<Channel>> {
-    let page = PageRequest {
-        after: None,
-        limit: Some(500),
-    };
-    let listed = switchboard_service::channels::list(
-        state.app.store().as_ref(),
-        key.account_id,
-        key.channel_id,
-        &page,
-    )
-    .await?;
-    Ok(listed.items)
-}
-
 fn label(t: &TemplateForm) -> String {
     let params = if t.params.is_empty() {
         String::new()
@@ -130,7 +113,7 @@ pub async fn view(
     key: &KeyPrincipal,
     values: FormValues,
 ) -> ConsoleResult<FormView> {
-    let channels = channels(state, key).await?;
+    let channels = super::visible_channels(state, key).await?;
     let mut groups = Vec::new();
     for c in &channels {
         if !c.kind.capabilities().carries(MessageKind::Template, None) {

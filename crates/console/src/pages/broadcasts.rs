@@ -176,7 +176,7 @@ pub async fn channel_names(
     state: &ConsoleState,
     key: &KeyPrincipal,
 ) -> ConsoleResult<HashMap<String, String>> {
-    let channels = broadcast_form::channels(state, key).await?;
+    let channels = super::visible_channels(state, key).await?;
     Ok(channels
         .into_iter()
         .map(|c| (c.id.to_string(), c.name))

@@ -124,19 +124,8 @@ pub async fn channel_names(
     signed: &Signed,
 ) -> ConsoleResult<HashMap<String, String>> {
     let key = signed.key()?;
-    let page = PageRequest {
-        after: None,
-        limit: Some(500),
-    };
-    let listed = switchboard_service::channels::list(
-        state.app.store().as_ref(),
-        key.account_id,
-        key.channel_id,
-        &page,
-    )
-    .await?;
-    Ok(listed
-        .items
+    Ok(super::visible_channels(state, key)
+        .await?
         .into_iter()
         .map(|c| (c.id.to_string(), c.name))
         .collect())

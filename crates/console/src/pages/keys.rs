@@ -137,12 +137,7 @@ async fn page(
         created,
         error,
         flash,
-        local_url: state
-            .app
-            .settings
-            .public_url
-            .trim_end_matches('/')
-            .to_string(),
+        local_url: super::public_base(state),
     })
 }
 

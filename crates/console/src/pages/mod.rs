@@ -32,6 +32,35 @@ use crate::error::{ConsoleError, ConsoleResult};
 use crate::session::Signed;
 use crate::ConsoleState;
 
+/// The channels `key` sees (its one channel when it is limited to one), at most 500.
+pub async fn visible_channels(
+    state: &ConsoleState,
+    key: &switchboard_api::auth::KeyPrincipal,
+) -> ConsoleResult<Vec<switchboard_core::channel::Channel>> {
+    let page = switchboard_store::PageRequest {
+        after: None,
+        limit: Some(500),
+    };
+    let listed = switchboard_service::channels::list(
+        state.app.store().as_ref(),
+        key.account_id,
+        key.channel_id,
+        &page,
+    )
+    .await?;
+    Ok(listed.items)
+}
+
+/// The server's public URL without a trailing slash (for the `curl` lines shown with secrets).
+pub fn public_base(state: &ConsoleState) -> String {
+    state
+        .app
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string()
+}
+
 /// Renders a page template into an HTML response.
 pub fn html(page: impl Template) -> ConsoleResult<Response> {
     Ok(Html(page.render()?).into_response())

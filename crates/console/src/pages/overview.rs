@@ -80,11 +80,10 @@ pub async fn page(state: &ConsoleState, signed: &Signed) -> ConsoleResult<Respon
         after: None,
         limit: Some(500),
     };
-    let listed =
-        switchboard_service::channels::list(store, key.account_id, key.channel_id, &all).await?;
+    let listed = super::visible_channels(state, key).await?;
     let now = now_millis();
     let mut channels = Vec::new();
-    for c in listed.items.iter().take(CHANNELS_COUNTED) {
+    for c in listed.iter().take(CHANNELS_COUNTED) {
         let today = today_counts(store, &state.app.gateway.pricing, c, now).await?;
         channels.push(ChannelToday {
             id: c.id.to_string(),
@@ -99,7 +98,7 @@ pub async fn page(state: &ConsoleState, signed: &Signed) -> ConsoleResult<Respon
             received: today.received,
         });
     }
-    let only_sandbox = listed.items.iter().all(|c| c.kind == ChannelKind::Sandbox);
+    let only_sandbox = listed.iter().all(|c| c.kind == ChannelKind::Sandbox);
     let convs = conversations::list(
         store,
         key.account_id,
@@ -154,7 +153,7 @@ pub async fn page(state: &ConsoleState, signed: &Signed) -> ConsoleResult<Respon
     html(OverviewPage {
         title: "Overview",
         shell: Shell::of(signed, "overview"),
-        more_channels: listed.items.len().saturating_sub(CHANNELS_COUNTED),
+        more_channels: listed.len().saturating_sub(CHANNELS_COUNTED),
         channels,
         only_sandbox,
         waiting,

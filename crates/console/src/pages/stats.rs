@@ -13,7 +13,6 @@ use switchboard_core::id::ChannelMarker;
 use switchboard_core::stats::{day_name, micros_to_amount, month_of_in, parse_month_in};
 use switchboard_core::time::now_millis;
 use switchboard_service::stats::{channel_stats, failures_by_code, zone_named, PricedCounts};
-use switchboard_store::PageRequest;
 
 use super::webhooks::ChannelChoice;
 use crate::charts::{self, Chart, Series};
@@ -228,23 +227,13 @@ pub async fn page(
 ) -> ConsoleResult<Response> {
     let key = signed.key()?;
     let store = state.app.store().as_ref();
-    let listed = switchboard_service::channels::list(
-        store,
-        key.account_id,
-        key.channel_id,
-        &PageRequest {
-            after: None,
-            limit: Some(500),
-        },
-    )
-    .await?;
-    let channel = pick(&listed.items, q.channel.as_deref(), &signed)?;
+    let listed = super::visible_channels(&state, key).await?;
+    let channel = pick(&listed, q.channel.as_deref(), &signed)?;
     let currency = state.app.gateway.pricing.currency.clone();
     let mut view = StatsPage {
         title: "Statistics",
         shell: Shell::of(&signed, "stats"),
         channels: listed
-            .items
             .iter()
             .map(|c| ChannelChoice {
                 id: c.id.to_string(),
