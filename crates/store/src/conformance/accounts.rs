@@ -160,6 +160,12 @@ pub async fn channels_are_scoped_to_their_account(store: Arc<dyn Store>) {
         .items
         .is_empty());
 
+    // Read first, so a store that keeps channels in memory must notice each change below.
+    assert_eq!(
+        store.get_channel(a.id, c1.id).await.unwrap(),
+        Some(c1.clone())
+    );
+    assert_eq!(store.find_channel(c2.id).await.unwrap(), Some(c2.clone()));
     let mut renamed = c1.clone();
     renamed.name = "renamed".into();
     renamed.settings.cloud_mut().unwrap().access_token = "new-token".into();
@@ -206,6 +212,7 @@ pub async fn channel_status_is_evented_with_each_change(store: Arc<dyn Store>) {
             c.created_at + 1,
         )
     };
+    assert!(store.get_channel(a.id, c.id).await.unwrap().is_some());
     assert!(!store
         .set_channel_state(c.id, ChannelStatus::Error, &broken)
         .await

@@ -624,6 +624,18 @@ pub async fn inbound_messages_open_the_window(store: Arc<dyn Store>) {
         Some(10_000),
         "an older message does not shrink the window"
     );
+    assert!(store
+        .insert_inbound(
+            &inbound(acc, ch, "15551230050", "wamid.in2", 12_000),
+            12_001
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        store.last_inbound(ch, "15551230050").await.unwrap(),
+        Some(12_000),
+        "a newer message moves the window, also after it was read"
+    );
     let read = store
         .mark_inbound_read(acc, first.message.id, 11_000)
         .await
@@ -639,6 +651,7 @@ pub async fn inbound_messages_open_the_window(store: Arc<dyn Store>) {
     assert_eq!(
         types(&events),
         vec![
+            event::MESSAGE_RECEIVED,
             event::MESSAGE_RECEIVED,
             event::MESSAGE_RECEIVED,
             event::MESSAGE_READ

@@ -71,14 +71,30 @@ impl ChannelStore for SqliteStore {
     }
 
     async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<Option<Channel>> {
-        self.read_owned(&CHANNELS, account, id).await
+        if let Some(channel) = self.channels.get(&id) {
+            return Ok((channel.account_id == account).then_some(channel));
+        }
+        let generation = self.channels.generation();
+        let found = self.read_owned(&CHANNELS, account, id).await?;
+        if let Some(channel) = &found {
+            self.channels.put(channel.id, channel.clone(), generation);
+        }
+        Ok(found)
     }
 
     async fn find_channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
+        if let Some(channel) = self.channels.get(&id) {
+            return Ok(Some(channel));
+        }
+        let generation = self.channels.generation();
         let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1");
         let args = args![id.to_string()];
         let found = self.read_one(sql, args, decode::channel).await?;
-        self.keys.open_found(found)
+        let found = self.keys.open_found(found)?;
+        if let Some(channel) = &found {
+            self.channels.put(channel.id, channel.clone(), generation);
+        }
+        Ok(found)
     }
 
     async fn list_channels(
@@ -118,7 +134,8 @@ impl ChannelStore for SqliteStore {
 
     async fn update_channel(&self, channel: &Channel, new_state: bool) -> StoreResult<bool> {
         let mut channel = self.keys.sealed(channel)?;
-        self.engine
+        let changed = self
+            .engine
             .write(move |c| {
                 let Some((_, stored)) = stored_state(c, Some(channel.account_id), channel.id)?
                 else {
@@ -151,7 +168,9 @@ impl ChannelStore for SqliteStore {
                 }
                 Ok(n == 1)
             })
-            .await
+            .await;
+        self.channels.forget_all();
+        changed
     }
 
     async fn delete_channel(
@@ -160,7 +179,8 @@ impl ChannelStore for SqliteStore {
         id: ChannelId,
         at: Millis,
     ) -> StoreResult<bool> {
-        self.engine
+        let deleted = self
+            .engine
             .write(move |c| {
                 let Some((_, stored)) = stored_state(c, Some(account), id)? else {
                     return Ok(false);
@@ -178,7 +198,9 @@ impl ChannelStore for SqliteStore {
                 }
                 Ok(n == 1)
             })
-            .await
+            .await;
+        self.channels.forget_all();
+        deleted
     }
 
     async fn set_channel_state(
@@ -188,7 +210,8 @@ impl ChannelStore for SqliteStore {
         to: &ChannelState,
     ) -> StoreResult<bool> {
         let to = to.clone();
-        self.engine
+        let changed = self
+            .engine
             .write(move |c| {
                 let Some((account, stored)) = stored_state(c, None, id)? else {
                     return Ok(false);
@@ -213,6 +236,8 @@ impl ChannelStore for SqliteStore {
                 )?;
                 Ok(true)
             })
-            .await
+            .await;
+        self.channels.forget_all();
+        changed
     }
 }

@@ -235,7 +235,8 @@ pub(crate) fn finish(
             save(c, &m)?;
             let sent = StatusChange::local(MessageStatus::Sent, now, None);
             apply_to(c, &mut m, sent, now)?;
-            c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
+            c.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?
+                .execute([&id_text])?;
             let pending: Vec<(String, i64, Option<String>)> = c
                 .prepare_cached(
                     "SELECT status, at, error FROM pending_statuses WHERE channel_id = ?1 AND upstream_id = ?2",
@@ -247,10 +248,10 @@ pub(crate) fn finish(
             for change in pending_in_order(pending)? {
                 apply_to(c, &mut m, change, now)?;
             }
-            c.execute(
+            c.prepare_cached(
                 "DELETE FROM pending_statuses WHERE channel_id = ?1 AND upstream_id = ?2",
-                params![m.channel_id.to_string(), upstream_id],
-            )?;
+            )?
+            .execute(params![m.channel_id.to_string(), upstream_id])?;
         }
         DispatchOutcome::Retry {
             not_before,
@@ -266,7 +267,8 @@ pub(crate) fn finish(
         }
         DispatchOutcome::Failed { error } => {
             record_failed_attempt(&mut m, &error);
-            c.execute("DELETE FROM outbox WHERE message_id = ?1", [&id_text])?;
+            c.prepare_cached("DELETE FROM outbox WHERE message_id = ?1")?
+                .execute([&id_text])?;
             let failed = StatusChange::local(MessageStatus::Failed, now, Some(error.clone()));
             apply_to(c, &mut m, failed, now)?;
             if m.error.is_none() {
@@ -471,10 +473,15 @@ impl MessageStore for SqliteStore {
     }
 
     async fn insert_inbound(&self, new: &NewInbound, now: Millis) -> StoreResult<bool> {
+        let key = (new.message.channel_id, new.message.chat.clone());
         let new = new.clone();
-        self.engine
+        let inserted = self
+            .engine
             .write(move |c| insert_inbound(c, &new, now))
-            .await
+            .await;
+        // The chat's window moved (or the write failed part-way): read it again next time.
+        self.windows.forget(&key);
+        inserted
     }
 
     async fn mark_inbound_read(
@@ -524,9 +531,17 @@ impl MessageStore for SqliteStore {
     );
 
     async fn last_inbound(&self, channel: ChannelId, chat: &str) -> StoreResult<Option<Millis>> {
-        let chat = chat.to_string();
-        self.engine
+        let key = (channel, chat.to_string());
+        if let Some(at) = self.windows.get(&key) {
+            return Ok(at);
+        }
+        let generation = self.windows.generation();
+        let chat = key.1.clone();
+        let at = self
+            .engine
             .read(move |c| last_inbound(c, channel, &chat))
-            .await
+            .await?;
+        self.windows.put(key, at, generation);
+        Ok(at)
     }
 }

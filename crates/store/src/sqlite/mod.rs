@@ -17,6 +17,7 @@ mod messages;
 mod meta;
 mod polls;
 mod query;
+mod read_cache;
 mod schedule;
 mod secrets;
 mod stats;
@@ -29,6 +30,10 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use rusqlite::Connection;
+
+use switchboard_core::channel::Channel;
+use switchboard_core::id::ChannelId;
+use switchboard_core::time::Millis;
 
 use crate::secrets::Keyring;
 use crate::{Store, StoreError, StoreResult};
@@ -61,6 +66,10 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     engine: Engine,
     keys: Keyring,
+    /// Channels by id, decoded with their secrets opened (see [`read_cache`]).
+    channels: read_cache::ReadCache<ChannelId, Channel>,
+    /// The time of each chat's last inbound message, by channel and chat (the 24-hour window).
+    windows: read_cache::ReadCache<(ChannelId, String), Option<Millis>>,
 }
 
 fn prepare_path(path: &str) -> StoreResult<&Path> {
@@ -130,7 +139,12 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))??;
-        Ok(SqliteStore { engine, keys })
+        Ok(SqliteStore {
+            engine,
+            keys,
+            channels: read_cache::ReadCache::default(),
+            windows: read_cache::ReadCache::default(),
+        })
     }
 }
 

@@ -84,6 +84,8 @@ impl SqliteStore {
     /// See [`crate::Store::reseal_secrets`].
     pub(crate) async fn reseal(&self) -> StoreResult<u64> {
         let keys = self.keys.clone();
-        self.engine.write(move |c| reseal(c, &keys)).await
+        let resealed = self.engine.write(move |c| reseal(c, &keys)).await;
+        self.channels.forget_all();
+        resealed
     }
 }
