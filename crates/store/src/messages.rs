@@ -14,7 +14,7 @@ use crate::select::{Arg, Select, Selects};
 use crate::{Page, PageRequest, StoreResult};
 
 pub use crate::events::EventFilter;
-pub use crate::webhooks::{DeliveryOutcome, ReplayFrom};
+pub use crate::webhooks::{DeliveryOutcome, DeliverySlots, ReplayFrom};
 
 /// A first answer remembered under an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq)]

@@ -31,6 +31,39 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// How many deliveries one claim may lease: in all, and per subscription (the deliverer's
+/// per-endpoint concurrency less what it has in flight), so a claim never leases a delivery
+/// the deliverer would only have to put back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverySlots {
+    /// Deliveries leased in all.
+    pub limit: u32,
+    /// Deliveries leased per subscription not named in `busy`.
+    pub per_subscription: u32,
+    /// Subscriptions with deliveries in flight, each with how many more it may take (0: none;
+    /// its deliveries are passed over, not leased).
+    pub busy: Vec<(SubscriptionId, u32)>,
+}
+
+impl DeliverySlots {
+    /// Up to `limit` deliveries, with no limit per subscription.
+    pub fn up_to(limit: u32) -> Self {
+        Self {
+            limit,
+            per_subscription: limit,
+            busy: Vec::new(),
+        }
+    }
+
+    /// How many deliveries of the subscription `id` (its text form) this claim may lease.
+    pub(crate) fn free_for(&self, id: &str) -> u32 {
+        self.busy
+            .iter()
+            .find(|(busy, _)| busy.to_string() == id)
+            .map_or(self.per_subscription, |(_, free)| *free)
+    }
+}
+
 /// Where finishing a delivery leaves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Release {
@@ -262,14 +295,15 @@ pub trait WebhookStore {
     /// one transaction.
     async fn create_deliveries(&self, deliveries: &[Delivery], position: &str) -> StoreResult<()>;
 
-    /// Leases up to `limit` due deliveries of enabled subscriptions, each the oldest pending
-    /// one of its subscription and ordering key, with its event.
+    /// Leases due deliveries of enabled subscriptions, each the oldest pending one of its
+    /// subscription and ordering key, with its event: at most `slots.limit` in all and no
+    /// more per subscription than [`DeliverySlots`] allows, earliest due first.
     async fn claim_deliveries(
         &self,
         owner: &str,
         now: Millis,
         lease_ms: i64,
-        limit: u32,
+        slots: &DeliverySlots,
     ) -> StoreResult<Vec<(Delivery, Event)>>;
     /// Records an attempt and its outcome for a delivery leased by `owner`. A failure marks
     /// the subscription failing; failing for longer than `disable_after_ms` disables it with

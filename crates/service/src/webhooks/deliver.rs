@@ -13,7 +13,7 @@ use switchboard_core::id::SubscriptionId;
 use switchboard_core::standard_webhooks::signature_header;
 use switchboard_core::subscription::{Attempt, Delivery, Subscription};
 use switchboard_core::time::now_millis;
-use switchboard_store::messages::DeliveryOutcome;
+use switchboard_store::messages::{DeliveryOutcome, DeliverySlots};
 use switchboard_store::StoreError;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -97,6 +97,24 @@ pub fn retry_delay(
 }
 
 impl Deliverer {
+    /// What the next claim may lease: `free` in all, and per endpoint what its concurrency
+    /// cap leaves, so the claim leases nothing that would have to be put back.
+    fn slots(&self, free: u32) -> DeliverySlots {
+        let cap = self.settings.per_endpoint_concurrency;
+        let map = match self.in_flight.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        DeliverySlots {
+            limit: free,
+            per_subscription: cap as u32,
+            busy: map
+                .iter()
+                .map(|(id, n)| (*id, cap.saturating_sub(*n) as u32))
+                .collect(),
+        }
+    }
+
     fn slot(&self, id: SubscriptionId) -> bool {
         let mut map = match self.in_flight.lock() {
             Ok(m) => m,
@@ -343,16 +361,21 @@ async fn run(deliverer: Arc<Deliverer>, cancel: CancellationToken) {
         let free = slots.available_permits();
         let mut full = false;
         if free > 0 {
-            let limit = free.min(256) as u32;
+            let allowance = deliverer.slots(free.min(256) as u32);
             let now = now_millis();
             match deliverer
                 .gateway
                 .store
-                .claim_deliveries(&deliverer.owner, now, deliverer.settings.lease_ms, limit)
+                .claim_deliveries(
+                    &deliverer.owner,
+                    now,
+                    deliverer.settings.lease_ms,
+                    &allowance,
+                )
                 .await
             {
                 Ok(claimed) => {
-                    full = claimed.len() as u32 == limit;
+                    full = claimed.len() as u32 == allowance.limit;
                     for (d, e) in claimed {
                         if !deliverer.slot(d.subscription_id) {
                             let defer = DeliveryOutcome::Deferred {

@@ -1,4 +1,4 @@
-//! Which store methods fail, and how many more times.
+//! Which store methods fail, and how many more times; how often each was called.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,6 +10,7 @@ use switchboard_store::{StoreError, StoreResult};
 pub struct Faults {
     remaining: Mutex<HashMap<&'static str, u32>>,
     failed: Mutex<HashMap<&'static str, u32>>,
+    calls: Mutex<HashMap<&'static str, u32>>,
 }
 
 impl Faults {
@@ -28,8 +29,14 @@ impl Faults {
             .unwrap_or(0)
     }
 
-    /// Fails this call of `method` if failures remain for it.
+    /// How many times `method` was called so far (failed or not).
+    pub fn calls(&self, method: &str) -> u32 {
+        self.calls.lock().unwrap().get(method).copied().unwrap_or(0)
+    }
+
+    /// Counts this call of `method`, and fails it if failures remain for it.
     pub fn check(&self, method: &'static str) -> StoreResult<()> {
+        *self.calls.lock().unwrap().entry(method).or_insert(0) += 1;
         let mut remaining = self.remaining.lock().unwrap();
         match remaining.get_mut(method) {
             Some(n) if *n > 0 => {

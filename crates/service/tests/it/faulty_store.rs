@@ -1197,11 +1197,11 @@ impl switchboard_store::WebhookStore for FaultyStore {
         owner: &str,
         now: Millis,
         lease_ms: i64,
-        limit: u32,
+        slots: &DeliverySlots,
     ) -> StoreResult<Vec<(Delivery, Event)>> {
         self.faults.check("claim_deliveries")?;
         self.inner
-            .claim_deliveries(owner, now, lease_ms, limit)
+            .claim_deliveries(owner, now, lease_ms, slots)
             .await
     }
     async fn finish_delivery(

@@ -3,6 +3,7 @@
 
 mod bot_optout;
 mod channel_leases;
+mod delivery_slots;
 mod faults;
 mod faulty_store;
 mod store_errors;

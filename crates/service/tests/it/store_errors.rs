@@ -19,7 +19,6 @@ use switchboard_service::webhooks::{deliver, fanout, WebhookSettings};
 use switchboard_store::conformance::messages::{new_outbound, outbound, setup};
 use switchboard_store::messages::{DispatchOutcome, EventFilter, FinishDispatch, OutboxClaim};
 use switchboard_store::{testing, PageRequest, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::faulty_store::FaultyStore;
@@ -27,7 +26,7 @@ use super::support;
 
 /// An upstream that accepts every message.
 #[derive(Default)]
-struct AcceptingUpstream {
+pub(super) struct AcceptingUpstream {
     sent: AtomicUsize,
 }
 
@@ -143,52 +142,6 @@ async fn dispatch_retries_when_the_channel_cannot_be_read(real: Arc<dyn Store>) 
     assert_eq!(stored.attempts, 1, "store errors are not attempts");
 }
 
-/// A one-route HTTP receiver answering 204 to every request, counting them.
-async fn receiver() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counted = hits.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let counted = counted.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                let mut seen = Vec::new();
-                // Read the head and the announced body, then answer.
-                loop {
-                    let Ok(n) = socket.read(&mut buf).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
-                    let text = String::from_utf8_lossy(&seen).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len = text[..end]
-                            .lines()
-                            .find_map(|l| {
-                                let (name, value) = l.split_once(':')?;
-                                name.eq_ignore_ascii_case("content-length")
-                                    .then(|| value.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        if seen.len() >= end + 4 + len {
-                            break;
-                        }
-                    }
-                }
-                counted.fetch_add(1, Ordering::SeqCst);
-                let _ = socket
-                    .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    (url, hits)
-}
-
 /// A sent message's `message.sent` event and an enabled subscription to every event in Meta's
 /// format (which reads the event's channel), posting to a counting receiver.
 async fn sent_event_and_subscription(
@@ -232,7 +185,7 @@ async fn sent_event_and_subscription(
         .find(|e| e.kind == "message.sent")
         .expect("the sent message's event")
         .clone();
-    let (url, hits) = receiver().await;
+    let support::Receiver { url, hits, .. } = support::receiver(Duration::ZERO).await;
     let now = now_millis();
     let subscription = Subscription {
         id: SubscriptionId::new(),

@@ -10,7 +10,7 @@ use switchboard_core::subscription::{
 
 use super::{account, channel, create_with_key, page_request, unique_number};
 use crate::conformance::messages::outbound;
-use crate::messages::{DeliveryOutcome, EventFilter, NewOutbound, ReplayFrom};
+use crate::messages::{DeliveryOutcome, DeliverySlots, EventFilter, NewOutbound, ReplayFrom};
 use crate::{PageRequest, Store};
 
 const OWNER: &str = "node-a";
@@ -67,7 +67,10 @@ fn attempt(status: u16, at: i64) -> Attempt {
 /// Accounts with a channel, and `n` events (accepted messages) in account a.
 /// The deliveries `OWNER` claims at `now` (up to ten), with their events.
 async fn claim(store: &Arc<dyn Store>, now: i64) -> Vec<(Delivery, Event)> {
-    store.claim_deliveries(OWNER, now, LEASE, 10).await.unwrap()
+    store
+        .claim_deliveries(OWNER, now, LEASE, &DeliverySlots::up_to(10))
+        .await
+        .unwrap()
 }
 
 /// The ids of the deliveries `OWNER` claims at `now` (up to ten).
@@ -361,6 +364,60 @@ pub async fn deliveries_are_ordered_retried_and_recorded(store: Arc<dyn Store>) 
     store.update_subscription(&enabled).await.unwrap();
     let again: Vec<DeliveryId> = claim_ids(&store, later + 2).await;
     assert!(again.contains(&ds[0].id));
+}
+
+/// A claim leases no more of a subscription's deliveries than its slots: none of one with no
+/// slot left (passed over, not leased), at most `per_subscription` of the others.
+pub async fn claims_respect_each_subscriptions_slots(store: Arc<dyn Store>) {
+    let (a, _, events) = setup(&store, 6).await;
+    let first = subscription(a, &["message.accepted"]);
+    let second = subscription(a, &["message.accepted"]);
+    store.create_subscription(&first).await.unwrap();
+    store.create_subscription(&second).await.unwrap();
+    // Every delivery its own ordering key: all six are heads, the first subscription's first.
+    let ds: Vec<Delivery> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let s = if i < 3 { &first } else { &second };
+            delivery(s, e, &format!("key-{i}"), 2_000)
+        })
+        .collect();
+    fan_out(&store, &ds, &events[5].cursor).await;
+    let slots = |limit, per_subscription, busy: Vec<(SubscriptionId, u32)>| DeliverySlots {
+        limit,
+        per_subscription,
+        busy,
+    };
+    let ids = |claimed: Vec<(Delivery, Event)>| -> Vec<DeliveryId> {
+        claimed.iter().map(|(d, _)| d.id).collect()
+    };
+    let full = slots(10, 2, vec![(first.id, 0)]);
+    let claimed = store.claim_deliveries(OWNER, 2_000, LEASE, &full).await;
+    assert_eq!(
+        ids(claimed.unwrap()),
+        vec![ds[3].id, ds[4].id],
+        "the full subscription is passed over; the other gets its two slots"
+    );
+    let one_each = slots(10, 1, vec![(second.id, 1)]);
+    let claimed = store.claim_deliveries(OWNER, 2_000, LEASE, &one_each).await;
+    assert_eq!(
+        ids(claimed.unwrap()),
+        vec![ds[0].id, ds[5].id],
+        "one slot each, earliest first"
+    );
+    let claimed = store
+        .claim_deliveries(OWNER, 2_000, LEASE, &slots(1, 5, Vec::new()))
+        .await;
+    assert_eq!(ids(claimed.unwrap()), vec![ds[1].id], "one in all");
+    let claimed = store
+        .claim_deliveries(OWNER, 2_000, LEASE, &DeliverySlots::up_to(10))
+        .await;
+    assert_eq!(
+        ids(claimed.unwrap()),
+        vec![ds[2].id],
+        "what was passed over was not leased"
+    );
 }
 
 /// Replays create new deliveries for matching events since a time or after an event.

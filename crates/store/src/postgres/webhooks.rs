@@ -29,8 +29,8 @@ use crate::shared_methods::{get_owned, get_owned_with, list_owned};
 use crate::shared_methods::{select_method, shared_method};
 use crate::webhooks::SUBSCRIPTION_DELIVERIES;
 use crate::webhooks::{
-    disable_reason, disabled_event, pending_delivery, test_event, DeliveryOutcome, Release,
-    ReplayFrom, Streak, WebhookStore,
+    disable_reason, disabled_event, pending_delivery, test_event, DeliveryOutcome, DeliverySlots,
+    Release, ReplayFrom, Streak, WebhookStore,
 };
 use crate::webhooks::{DELIVERIES, SUBSCRIPTIONS};
 use crate::{Page, PageRequest, StoreError, StoreResult};
@@ -41,21 +41,33 @@ const FANOUT: &str = "webhooks";
 /// Leases the claimable heads in one statement: due, unleased (or lease expired) pending
 /// deliveries of enabled subscriptions, each the oldest pending one of its subscription and
 /// ordering key. Rows another node is claiming or finishing are skipped, and a row leased by
-/// a claim that committed meanwhile fails the re-check of `lease_until`. The event comes
-/// with each delivery (columns prefixed `e_`).
+/// a claim that committed meanwhile fails the re-check of `lease_until`. Each enabled
+/// subscription is read through `deliveries_subscription_due` only as far as its slots go
+/// (`$6` for the busy ones named in `$5`, else `$7`; none when it has none left), so an
+/// endpoint at its cap costs nothing. The event comes with each delivery (columns prefixed
+/// `e_`).
 const CLAIM: &str = "
-    WITH heads AS (
-        SELECT d.seq FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-        WHERE d.state = 'pending' AND d.next_attempt_at <= $1
-          AND (d.lease_until IS NULL OR d.lease_until <= $1) AND s.enabled
-          AND NOT EXISTS (SELECT 1 FROM deliveries p
-                          WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key
-                            AND p.state = 'pending' AND p.seq < d.seq)
-        ORDER BY d.next_attempt_at, d.seq LIMIT $2
-        FOR UPDATE OF d SKIP LOCKED
+    WITH busy AS (
+        SELECT * FROM unnest($5::text[], $6::int8[]) AS b(sub, free)
+    ), open AS (
+        SELECT s.id, COALESCE(b.free, $7) AS free
+        FROM subscriptions s LEFT JOIN busy b ON b.sub = s.id
+        WHERE s.enabled AND COALESCE(b.free, $7) > 0
+    ), allowed AS (
+        SELECT h.seq FROM open, LATERAL (
+            SELECT d.seq, d.next_attempt_at FROM deliveries d
+            WHERE d.subscription_id = open.id AND d.state = 'pending' AND d.next_attempt_at <= $1
+              AND (d.lease_until IS NULL OR d.lease_until <= $1)
+              AND NOT EXISTS (SELECT 1 FROM deliveries p
+                              WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key
+                                AND p.state = 'pending' AND p.seq < d.seq)
+            ORDER BY d.next_attempt_at, d.seq LIMIT LEAST(open.free, $2)
+            FOR UPDATE OF d SKIP LOCKED
+        ) h
+        ORDER BY h.next_attempt_at, h.seq LIMIT $2
     ), claimed AS (
         UPDATE deliveries SET lease_owner = $3, lease_until = $4
-        FROM heads WHERE deliveries.seq = heads.seq
+        FROM allowed WHERE deliveries.seq = allowed.seq
         RETURNING deliveries.*
     )
     SELECT c.id, c.subscription_id, c.account_id, c.event_id, c.ordering_key, c.state, c.attempts,
@@ -258,13 +270,21 @@ impl WebhookStore for PgStore {
         owner: &str,
         now: Millis,
         lease_ms: i64,
-        limit: u32,
+        slots: &DeliverySlots,
     ) -> StoreResult<Vec<(Delivery, Event)>> {
+        let (busy, free): (Vec<String>, Vec<i64>) = slots
+            .busy
+            .iter()
+            .map(|(id, n)| (id.to_string(), i64::from(*n)))
+            .unzip();
         sqlx::query(CLAIM)
             .bind(now)
-            .bind(i64::from(limit))
+            .bind(i64::from(slots.limit))
             .bind(owner)
             .bind(now + lease_ms)
+            .bind(busy)
+            .bind(free)
+            .bind(i64::from(slots.per_subscription))
             .fetch_all(&self.pool)
             .await?
             .iter()

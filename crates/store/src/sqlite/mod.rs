@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0017_wabot_instances.sql"),
     include_str!("../../migrations/sqlite/0018_conversation_reads.sql"),
     include_str!("../../migrations/sqlite/0020_key_last_used.sql"),
+    include_str!("../../migrations/sqlite/0021_deliveries_by_subscription.sql"),
 ];
 
 /// A SQLite database file.

@@ -19,8 +19,8 @@ use crate::shared_methods::{get_owned, get_owned_with, list_owned};
 use crate::shared_methods::{select_method, shared_method};
 use crate::webhooks::SUBSCRIPTION_DELIVERIES;
 use crate::webhooks::{
-    disable_reason, disabled_event, pending_delivery, test_event, DeliveryOutcome, Release,
-    ReplayFrom, Streak, WebhookStore,
+    disable_reason, disabled_event, pending_delivery, test_event, DeliveryOutcome, DeliverySlots,
+    Release, ReplayFrom, Streak, WebhookStore,
 };
 use crate::webhooks::{DELIVERIES, SUBSCRIPTIONS};
 use crate::{Page, PageRequest, StoreError, StoreResult};
@@ -105,18 +105,41 @@ pub(crate) fn claim_deliveries(
     owner: &str,
     now: Millis,
     lease_ms: i64,
-    limit: u32,
+    slots: &DeliverySlots,
 ) -> StoreResult<Vec<(Delivery, Event)>> {
-    let picked: Vec<(i64, String, String)> = c
-        .prepare_cached(
-            "SELECT d.seq, d.id, d.event_id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-             WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND s.enabled = 1
-               AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id
-                               AND p.ordering_key = d.ordering_key AND p.state = 'pending' AND p.seq < d.seq)
-             ORDER BY d.next_attempt_at, d.seq LIMIT ?2",
-        )?
-        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    // Per enabled subscription with a slot left, its earliest due heads (through
+    // `deliveries_subscription_due`, as far as its slots go), then the earliest of all.
+    let subscriptions: Vec<String> = c
+        .prepare_cached("SELECT id FROM subscriptions WHERE enabled = 1")?
+        .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let mut heads = c.prepare_cached(
+        "SELECT d.next_attempt_at, d.seq, d.id, d.event_id FROM deliveries d
+         WHERE d.subscription_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2
+           AND (d.lease_until IS NULL OR d.lease_until <= ?2)
+           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id
+                           AND p.ordering_key = d.ordering_key AND p.state = 'pending' AND p.seq < d.seq)
+         ORDER BY d.next_attempt_at, d.seq LIMIT ?3",
+    )?;
+    let mut picked: Vec<(i64, i64, String, String)> = Vec::new();
+    for subscription in subscriptions {
+        let free = slots.free_for(&subscription).min(slots.limit);
+        if free == 0 {
+            continue;
+        }
+        let rows = heads.query_map(params![subscription, now, free], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        for row in rows {
+            picked.push(row?);
+        }
+    }
+    picked.sort_unstable();
+    picked.truncate(slots.limit as usize);
+    let picked: Vec<(i64, String, String)> = picked
+        .into_iter()
+        .map(|(_, seq, id, event)| (seq, id, event))
+        .collect();
     let mut claimed = Vec::with_capacity(picked.len());
     let event_sql = format!("SELECT {EVENT_COLS} FROM events WHERE id = ?1");
     for (seq, id, event_id) in picked {
@@ -358,11 +381,11 @@ impl WebhookStore for SqliteStore {
         owner: &str,
         now: Millis,
         lease_ms: i64,
-        limit: u32,
+        slots: &DeliverySlots,
     ) -> StoreResult<Vec<(Delivery, Event)>> {
-        let owner = owner.to_string();
+        let (owner, slots) = (owner.to_string(), slots.clone());
         self.engine
-            .write(move |c| claim_deliveries(c, &owner, now, lease_ms, limit))
+            .write(move |c| claim_deliveries(c, &owner, now, lease_ms, &slots))
             .await
     }
 

@@ -82,6 +82,7 @@ conformance_tests!(
     subscriptions_round_trip,
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,
+    claims_respect_each_subscriptions_slots,
     replays_create_deliveries,
     test_events_reach_their_subscription_only,
     the_delivery_log_is_newest_first,

@@ -16,7 +16,7 @@ use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Sub
 use switchboard_store::conformance::messages::outbound;
 use switchboard_store::conformance::{account, channel, create_with_key};
 use switchboard_store::messages::{
-    DispatchOutcome, EventFilter, FinishDispatch, NewOutbound, OutboxClaim,
+    DeliverySlots, DispatchOutcome, EventFilter, FinishDispatch, NewOutbound, OutboxClaim,
 };
 use switchboard_store::testing::{self, PgTestDb};
 use switchboard_store::{Page, Store};
@@ -533,7 +533,7 @@ async fn concurrent_delivery_claimers_never_share_a_delivery() {
         .unwrap();
     let claim = |store: Arc<dyn Store>, owner: String, now, limit| async move {
         let claimed = store
-            .claim_deliveries(&owner, now, LEASE, limit)
+            .claim_deliveries(&owner, now, LEASE, &DeliverySlots::up_to(limit))
             .await
             .unwrap();
         claimed
