@@ -44,8 +44,11 @@ const FANOUT: &str = "webhooks";
 /// a claim that committed meanwhile fails the re-check of `lease_until`. Each enabled
 /// subscription is read through `deliveries_subscription_due` only as far as its slots go
 /// (`$6` for the busy ones named in `$5`, else `$7`; none when it has none left), so an
-/// endpoint at its cap costs nothing. The event comes with each delivery (columns prefixed
-/// `e_`).
+/// endpoint at its cap costs nothing. A head is found by comparing with its key's smallest
+/// pending `seq` (a subplan, an index probe per row) rather than `NOT EXISTS`: on tables
+/// without statistics yet the planner turned that anti-join into a scan of every pending
+/// delivery of the subscription per row. The event comes with each delivery (columns
+/// prefixed `e_`).
 const CLAIM: &str = "
     WITH busy AS (
         SELECT * FROM unnest($5::text[], $6::int8[]) AS b(sub, free)
@@ -58,9 +61,9 @@ const CLAIM: &str = "
             SELECT d.seq, d.next_attempt_at FROM deliveries d
             WHERE d.subscription_id = open.id AND d.state = 'pending' AND d.next_attempt_at <= $1
               AND (d.lease_until IS NULL OR d.lease_until <= $1)
-              AND NOT EXISTS (SELECT 1 FROM deliveries p
-                              WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key
-                                AND p.state = 'pending' AND p.seq < d.seq)
+              AND d.seq = (SELECT min(p.seq) FROM deliveries p
+                           WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key
+                             AND p.state = 'pending')
             ORDER BY d.next_attempt_at, d.seq LIMIT LEAST(open.free, $2)
             FOR UPDATE OF d SKIP LOCKED
         ) h
