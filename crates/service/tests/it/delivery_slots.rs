@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::event::Event;
-use switchboard_core::id::{DeliveryId, SubscriptionId};
-use switchboard_core::subscription::{Delivery, DeliveryState, PayloadFormat, Subscription};
+use switchboard_core::subscription::{Delivery, DeliveryState, Subscription};
 use switchboard_core::time::now_millis;
 use switchboard_service::webhooks::{deliver, WebhookSettings};
 use switchboard_store::conformance::messages::{new_outbound, outbound, setup};
+use switchboard_store::conformance::webhooks;
 use switchboard_store::messages::EventFilter;
 use switchboard_store::{testing, Store};
 use tokio_util::sync::CancellationToken;
@@ -43,39 +43,14 @@ async fn a_busy_endpoint_gets_no_lease_it_cannot_use(real: Arc<dyn Store>) {
     assert_eq!(events.len(), DELIVERIES, "one accepted event per message");
     let receiver = support::receiver(Duration::from_millis(30)).await;
     let subscription = Subscription {
-        id: SubscriptionId::new(),
-        account_id: account,
-        channel_id: None,
         url: receiver.url.clone(),
         events: vec!["*".into()],
-        format: PayloadFormat::Switchboard,
-        secret: "whsec_c2VjcmV0".into(),
-        previous_secret: None,
-        previous_expires_at: None,
-        enabled: true,
-        description: None,
-        failing_since: None,
-        disabled_reason: None,
-        created_at: now,
-        updated_at: now,
+        ..webhooks::subscription(account, &[])
     };
     real.create_subscription(&subscription).await.unwrap();
     let deliveries: Vec<Delivery> = events
         .iter()
-        .map(|e| Delivery {
-            id: DeliveryId::new(),
-            subscription_id: subscription.id,
-            account_id: account,
-            event_id: e.id.to_string(),
-            ordering_key: e.chat.clone().unwrap(),
-            state: DeliveryState::Pending,
-            attempts: 0,
-            next_attempt_at: now,
-            last_status: None,
-            last_error: None,
-            created_at: now,
-            finished_at: None,
-        })
+        .map(|e| webhooks::delivery(&subscription, e, e.chat.as_deref().unwrap(), now))
         .collect();
     real.create_deliveries(&deliveries, &events[DELIVERIES - 1].cursor)
         .await
@@ -135,5 +110,6 @@ async fn busy_endpoint_leases_postgres() {
         return;
     };
     let store = db.open().await.expect("open PostgreSQL store");
-    a_busy_endpoint_gets_no_lease_it_cannot_use(store).await;
+    a_busy_endpoint_gets_no_lease_it_cannot_use(store.clone()).await;
+    store.close().await;
 }

@@ -17,7 +17,8 @@ const OWNER: &str = "node-a";
 const LEASE: i64 = 30_000;
 const DISABLE_AFTER: i64 = 5 * 86_400_000;
 
-fn subscription(account: AccountId, events: &[&str]) -> Subscription {
+/// An enabled subscription of `account` to `events` (Switchboard format, example.com URL).
+pub fn subscription(account: AccountId, events: &[&str]) -> Subscription {
     Subscription {
         id: SubscriptionId::new(),
         account_id: account,
@@ -37,7 +38,8 @@ fn subscription(account: AccountId, events: &[&str]) -> Subscription {
     }
 }
 
-fn delivery(s: &Subscription, event: &Event, key: &str, at: i64) -> Delivery {
+/// A pending delivery of `event` to `s` under ordering key `key`, due at `at`.
+pub fn delivery(s: &Subscription, event: &Event, key: &str, at: i64) -> Delivery {
     Delivery {
         id: DeliveryId::new(),
         subscription_id: s.id,
