@@ -422,6 +422,86 @@ pub async fn claims_respect_each_subscriptions_slots(store: Arc<dyn Store>) {
     );
 }
 
+/// Only each ordering key's oldest pending delivery is claimable, whatever happens to it:
+/// the next waits while it is leased or deferred, takes over when it is delivered or given
+/// up, a manual retry of an older delivery goes first again, an expired lease frees it, and
+/// deleting the subscription leaves nothing to claim.
+pub async fn a_keys_next_delivery_waits_for_its_head(store: Arc<dyn Store>) {
+    let (a, _, events) = setup(&store, 5).await;
+    let s = subscription(a, &["message.accepted"]);
+    store.create_subscription(&s).await.unwrap();
+    let ds: Vec<Delivery> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| delivery(&s, e, if i < 4 { "chat-1" } else { "chat-2" }, 2_000))
+        .collect();
+    fan_out(&store, &ds, &events[4].cursor).await;
+    assert_eq!(
+        claim_ids(&store, 2_000).await,
+        vec![ds[0].id, ds[4].id],
+        "one head per key"
+    );
+    assert!(
+        claim_ids(&store, 2_001).await.is_empty(),
+        "the next waits while the head is leased"
+    );
+    let deferred = DeliveryOutcome::Deferred {
+        next_attempt_at: 2_100,
+    };
+    finish(&store, ds[0].id, OWNER, deferred, None, 2_002).await;
+    assert!(
+        claim_ids(&store, 2_050).await.is_empty(),
+        "a deferred head is not due, and holds its key"
+    );
+    assert_eq!(claim_ids(&store, 2_100).await, vec![ds[0].id]);
+    attempted(&store, ds[0].id, DeliveryOutcome::Delivered, 200, 2_101).await;
+    assert_eq!(
+        claim_ids(&store, 2_102).await,
+        vec![ds[1].id],
+        "delivered: the next takes over"
+    );
+    attempted(&store, ds[1].id, DeliveryOutcome::GiveUp, 500, 2_103).await;
+    assert_eq!(
+        claim_ids(&store, 2_104).await,
+        vec![ds[2].id],
+        "given up: the next takes over"
+    );
+    assert_eq!(
+        claim_ids(&store, 2_000 + LEASE).await,
+        vec![ds[4].id],
+        "an expired lease frees a head again"
+    );
+    assert!(
+        claim_ids(&store, 2_104 + LEASE - 1).await.is_empty(),
+        "leased until the lease ends"
+    );
+    assert_eq!(claim_ids(&store, 2_104 + LEASE).await, vec![ds[2].id]);
+    let now = 2_104 + LEASE;
+    finish(&store, ds[2].id, OWNER, retry_at(now + 10), None, now).await;
+    let retried = store.retry_delivery(a, ds[1].id, now + 1).await.unwrap();
+    assert_eq!(retried.map(|d| d.state), Some(DeliveryState::Pending));
+    assert_eq!(
+        claim_ids(&store, now + 20).await,
+        vec![ds[1].id],
+        "a manual retry of an older delivery is its key's head again"
+    );
+    attempted(&store, ds[1].id, DeliveryOutcome::Delivered, 200, now + 21).await;
+    assert_eq!(claim_ids(&store, now + 22).await, vec![ds[2].id]);
+    assert!(store.delete_subscription(a, s.id).await.unwrap());
+    let other = subscription(a, &["message.accepted"]);
+    store.create_subscription(&other).await.unwrap();
+    let fresh = delivery(&other, &events[0], "chat-1", now);
+    store
+        .create_deliveries(std::slice::from_ref(&fresh), &events[4].cursor)
+        .await
+        .unwrap();
+    assert_eq!(
+        claim_ids(&store, now + LEASE * 2).await,
+        vec![fresh.id],
+        "nothing of the deleted subscription is left to claim"
+    );
+}
+
 /// Replays create new deliveries for matching events since a time or after an event.
 pub async fn replays_create_deliveries(store: Arc<dyn Store>) {
     let (a, _, events) = setup(&store, 4).await;

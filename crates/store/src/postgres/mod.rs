@@ -26,6 +26,10 @@ mod wabot_instances;
 mod web_sessions;
 mod webhooks;
 
+/// The webhook delivery claim's SQL, for the tests that check how PostgreSQL plans it.
+#[cfg(any(test, feature = "testing"))]
+pub const DELIVERY_CLAIM: &str = webhooks::CLAIM;
+
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::ConnectOptions;

@@ -38,39 +38,49 @@ use crate::{Page, PageRequest, StoreError, StoreResult};
 /// The fan-out's name in `fanout_position`.
 const FANOUT: &str = "webhooks";
 
-/// Leases the claimable heads in one statement: due, unleased (or lease expired) pending
-/// deliveries of enabled subscriptions, each the oldest pending one of its subscription and
-/// ordering key. Rows another node is claiming or finishing are skipped, and a row leased by
-/// a claim that committed meanwhile fails the re-check of `lease_until`. Each enabled
-/// subscription is read through `deliveries_subscription_due` only as far as its slots go
-/// (`$6` for the busy ones named in `$5`, else `$7`; none when it has none left), so an
-/// endpoint at its cap costs nothing. A head is found by comparing with its key's smallest
-/// pending `seq` (a subplan, an index probe per row) rather than `NOT EXISTS`: on tables
-/// without statistics yet the planner turned that anti-join into a scan of every pending
-/// delivery of the subscription per row. The event comes with each delivery (columns
-/// prefixed `e_`).
-const CLAIM: &str = "
-    WITH busy AS (
+/// Leases the claimable heads in one statement: the due heads (`delivery_heads`, kept by
+/// triggers: each key's oldest pending delivery) of enabled subscriptions, as far as each
+/// one's slots go (`$6` for the busy ones named in `$5`, else `$7`; none when it has none
+/// left), the earliest `$2` of all. The subscriptions with heads are found by a skip scan of
+/// the heads' primary key (`pending`: from one subscription id to the next), each looked up
+/// by its id (a subplan, not a join the planner could turn into a scan of every
+/// subscription), so idle subscriptions cost nothing, and each one's heads are read in due order through
+/// `delivery_heads_due`: the cost follows what is claimed, not what is queued. The
+/// deliveries are locked with `SKIP LOCKED` (rows another node is claiming or finishing
+/// are skipped), and a delivery leased by a claim that committed meanwhile fails the
+/// re-check of its state and `lease_until`. The leases are written through the primary key,
+/// and the events read through theirs (`= ANY(…)`: joins with the chosen rows were planned
+/// as scans of every delivery and every event on a database without statistics). The event
+/// comes with each delivery (columns prefixed `e_`).
+pub(crate) const CLAIM: &str = "
+    WITH RECURSIVE pending(sub) AS (
+        (SELECT subscription_id FROM delivery_heads ORDER BY subscription_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT h.subscription_id FROM delivery_heads h WHERE h.subscription_id > p.sub
+                ORDER BY h.subscription_id LIMIT 1)
+        FROM pending p WHERE p.sub IS NOT NULL
+    ), busy AS (
         SELECT * FROM unnest($5::text[], $6::int8[]) AS b(sub, free)
     ), open AS (
-        SELECT s.id, COALESCE(b.free, $7) AS free
-        FROM subscriptions s LEFT JOIN busy b ON b.sub = s.id
-        WHERE s.enabled AND COALESCE(b.free, $7) > 0
+        SELECT p.sub AS id, COALESCE(b.free, $7) AS free
+        FROM pending p LEFT JOIN busy b ON b.sub = p.sub
+        WHERE p.sub IS NOT NULL AND COALESCE(b.free, $7) > 0
+          AND (SELECT s.enabled FROM subscriptions s WHERE s.id = p.sub)
     ), allowed AS (
-        SELECT h.seq FROM open, LATERAL (
-            SELECT d.seq, d.next_attempt_at FROM deliveries d
-            WHERE d.subscription_id = open.id AND d.state = 'pending' AND d.next_attempt_at <= $1
+        SELECT d.seq FROM open, LATERAL (
+            SELECT dh.seq, dh.due FROM delivery_heads dh
+            WHERE dh.subscription_id = open.id AND dh.due <= $1
+            ORDER BY dh.due, dh.seq LIMIT LEAST(open.free, $2)
+        ) h, LATERAL (
+            SELECT d.seq FROM deliveries d
+            WHERE d.seq = h.seq AND d.state = 'pending'
               AND (d.lease_until IS NULL OR d.lease_until <= $1)
-              AND d.seq = (SELECT min(p.seq) FROM deliveries p
-                           WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key
-                             AND p.state = 'pending')
-            ORDER BY d.next_attempt_at, d.seq LIMIT LEAST(open.free, $2)
-            FOR UPDATE OF d SKIP LOCKED
-        ) h
-        ORDER BY h.next_attempt_at, h.seq LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        ) d
+        ORDER BY h.due, h.seq LIMIT $2
     ), claimed AS (
         UPDATE deliveries SET lease_owner = $3, lease_until = $4
-        FROM allowed WHERE deliveries.seq = allowed.seq
+        WHERE seq = ANY(ARRAY(SELECT seq FROM allowed))
         RETURNING deliveries.*
     )
     SELECT c.id, c.subscription_id, c.account_id, c.event_id, c.ordering_key, c.state, c.attempts,
@@ -79,6 +89,7 @@ const CLAIM: &str = "
            e.channel_id AS e_channel_id, e.chat AS e_chat, e.type AS e_type, e.data AS e_data,
            e.created_at AS e_created_at
     FROM claimed c JOIN events e ON e.id = c.event_id
+    WHERE e.id = ANY(ARRAY(SELECT event_id FROM claimed))
     ORDER BY c.next_attempt_at, c.seq";
 
 /// The account's events matching a subscription's channel and types (exact names, `prefix.*`

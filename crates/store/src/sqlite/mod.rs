@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0018_conversation_reads.sql"),
     include_str!("../../migrations/sqlite/0020_key_last_used.sql"),
     include_str!("../../migrations/sqlite/0021_deliveries_by_subscription.sql"),
+    include_str!("../../migrations/sqlite/0022_delivery_heads.sql"),
 ];
 
 /// A SQLite database file.

@@ -100,6 +100,26 @@ fn load_delivery(c: &Connection, id: &str) -> StoreResult<Option<Delivery>> {
     query_one(c, &sql, [id], decode::delivery)
 }
 
+/// The enabled subscriptions that have pending deliveries: a skip scan of the primary key of
+/// `delivery_heads` (kept by triggers: each key's oldest pending delivery), one probe per
+/// such subscription, however many deliveries each holds and however many have none.
+const PENDING_SUBSCRIPTIONS: &str = "
+    WITH RECURSIVE pending(sub) AS (
+        SELECT (SELECT subscription_id FROM delivery_heads ORDER BY subscription_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT h.subscription_id FROM delivery_heads h WHERE h.subscription_id > pending.sub
+                ORDER BY h.subscription_id LIMIT 1)
+        FROM pending WHERE pending.sub IS NOT NULL
+    )
+    SELECT s.id FROM pending JOIN subscriptions s ON s.id = pending.sub WHERE s.enabled = 1";
+
+/// A subscription's due heads in due order, as far as `?3` goes, through
+/// `delivery_heads_due` (a leased head is due at its lease's end).
+const DUE_HEADS: &str = "
+    SELECT h.due, h.seq, d.id, d.event_id FROM delivery_heads h JOIN deliveries d ON d.seq = h.seq
+    WHERE h.subscription_id = ?1 AND h.due <= ?2
+    ORDER BY h.due, h.seq LIMIT ?3";
+
 pub(crate) fn claim_deliveries(
     c: &Connection,
     owner: &str,
@@ -107,20 +127,14 @@ pub(crate) fn claim_deliveries(
     lease_ms: i64,
     slots: &DeliverySlots,
 ) -> StoreResult<Vec<(Delivery, Event)>> {
-    // Per enabled subscription with a slot left, its earliest due heads (through
-    // `deliveries_subscription_due`, as far as its slots go), then the earliest of all.
+    // Per enabled subscription with pending deliveries and a slot left, its earliest due
+    // heads as far as its slots go, then the earliest of all: the cost follows what is
+    // claimed, not what is queued.
     let subscriptions: Vec<String> = c
-        .prepare_cached("SELECT id FROM subscriptions WHERE enabled = 1")?
+        .prepare_cached(PENDING_SUBSCRIPTIONS)?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut heads = c.prepare_cached(
-        "SELECT d.next_attempt_at, d.seq, d.id, d.event_id FROM deliveries d
-         WHERE d.subscription_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2
-           AND (d.lease_until IS NULL OR d.lease_until <= ?2)
-           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = d.subscription_id
-                           AND p.ordering_key = d.ordering_key AND p.state = 'pending' AND p.seq < d.seq)
-         ORDER BY d.next_attempt_at, d.seq LIMIT ?3",
-    )?;
+    let mut heads = c.prepare_cached(DUE_HEADS)?;
     let mut picked: Vec<(i64, i64, String, String)> = Vec::new();
     for subscription in subscriptions {
         let free = slots.free_for(&subscription).min(slots.limit);

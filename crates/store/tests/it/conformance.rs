@@ -83,6 +83,7 @@ conformance_tests!(
     fanout_position_moves_with_deliveries,
     deliveries_are_ordered_retried_and_recorded,
     claims_respect_each_subscriptions_slots,
+    a_keys_next_delivery_waits_for_its_head,
     replays_create_deliveries,
     test_events_reach_their_subscription_only,
     the_delivery_log_is_newest_first,

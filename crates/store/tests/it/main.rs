@@ -4,6 +4,7 @@
 
 mod conformance;
 mod migration;
+mod pg_claim_plans;
 mod pg_concurrency;
 mod pg_group_commit;
 mod pg_leases;

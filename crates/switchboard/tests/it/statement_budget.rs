@@ -38,9 +38,9 @@ const SQLITE: Budget = Budget {
     keyed_send: 12,
     dispatch: 18,
     status: 8,
-    // 18 until the claim went per subscription: the enabled subscriptions' ids, then each
-    // one's heads as far as its slots go (one statement more per claim, so that an endpoint
-    // at its cap costs a claim nothing).
+    // 18 until the claim went per subscription: the subscriptions with delivery heads, then
+    // each one's due heads as far as its slots go (one statement more per claim, so that an
+    // endpoint at its cap costs a claim nothing).
     delivery: 20,
     followers: 11,
 };
@@ -111,12 +111,10 @@ fn idle_poll(unit: &Unit) -> bool {
             .any(|s| TIMER_POLLS.iter().any(|p| s.contains(p)))
 }
 
-/// Statements only the webhook deliverer runs (its claim, the event and subscription it
-/// reads, the attempt it records).
+/// Statements only the webhook deliverer runs (its claim: the subscriptions with delivery
+/// heads, their due heads; the event and subscription it reads, the attempt it records).
 const DELIVERER: &[&str] = &[
-    "SELECT id FROM subscriptions WHERE enabled = 1",
-    "FROM deliveries d WHERE d.subscription_id",
-    "FROM subscriptions s LEFT JOIN busy",
+    "FROM delivery_heads",
     "UPDATE deliveries",
     "INTO delivery_attempts",
     "FROM deliveries WHERE id",
