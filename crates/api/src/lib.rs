@@ -20,14 +20,18 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::response::IntoResponse;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{middleware, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_scalar::{Scalar, Servable};
+use utoipa_scalar::Scalar;
 
 pub use error::{ApiError, ApiResult};
 pub use state::{ApiSettings, AppState};
@@ -133,28 +137,44 @@ async fn method_not_allowed() -> ApiError {
 /// The whole HTTP application for `state`. Extra routers (the sandbox, inbound webhooks) are
 /// merged by the caller before [`finish`] wraps everything.
 pub fn router(state: AppState) -> Router<AppState> {
-    let (api, mut document) = documented_routes().split_for_parts();
-    doc_errors::add_common_errors(&mut document);
-    let document_json = openapi_json();
-    api.route(
-        "/openapi.json",
-        get(move || {
-            let body = document_json.clone();
-            async move {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "application/json")],
-                    body,
-                )
-                    .into_response()
-            }
-        }),
-    )
-    .merge(Scalar::with_url("/docs", document))
-    .route("/metrics", get(metrics::serve))
-    .merge(routes::cloud_webhooks::router())
-    .merge(routes::telegram_webhooks::router())
-    .merge(routes::meta_webhooks::router())
-    .with_state::<AppState>(state)
+    let (api, _document) = documented_routes().split_for_parts();
+    api.merge(documentation())
+        .route("/metrics", get(metrics::serve))
+        .merge(routes::cloud_webhooks::router())
+        .merge(routes::telegram_webhooks::router())
+        .merge(routes::meta_webhooks::router())
+        .with_state::<AppState>(state)
+}
+
+/// `/openapi.json` and its Scalar page at `/docs`, each built on its first request (off the
+/// async workers) and kept from then on. Not at start: building and serializing the document
+/// peaks at several MB of heap that the allocator keeps resident, and an idle server that
+/// nobody reads the documentation of should not carry it.
+fn documentation() -> Router<AppState> {
+    static JSON: OnceLock<Bytes> = OnceLock::new();
+    static PAGE: OnceLock<Bytes> = OnceLock::new();
+    async fn built(cell: &'static OnceLock<Bytes>, build: fn() -> String) -> Bytes {
+        if let Some(built) = cell.get() {
+            return built.clone();
+        }
+        let job = move || cell.get_or_init(|| Bytes::from(build())).clone();
+        match tokio::task::spawn_blocking(job).await {
+            Ok(built) => built,
+            Err(_) => cell.get_or_init(|| Bytes::from(build())).clone(),
+        }
+    }
+    Router::new()
+        .route(
+            "/openapi.json",
+            get(|| async {
+                let body = built(&JSON, openapi_json).await;
+                ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }),
+        )
+        .route(
+            "/docs",
+            get(|| async { Html(built(&PAGE, || Scalar::new(openapi()).to_html()).await) }),
+        )
 }
 
 /// Adds the fallbacks, metrics, the slow-body guard, request ids and the body limit around
