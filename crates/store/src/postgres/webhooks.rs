@@ -44,14 +44,15 @@ const FANOUT: &str = "webhooks";
 /// left), the earliest `$2` of all. The subscriptions with heads are found by a skip scan of
 /// the heads' primary key (`pending`: from one subscription id to the next), each looked up
 /// by its id (a subplan, not a join the planner could turn into a scan of every
-/// subscription), so idle subscriptions cost nothing, and each one's heads are read in due order through
-/// `delivery_heads_due`: the cost follows what is claimed, not what is queued. The
-/// deliveries are locked with `SKIP LOCKED` (rows another node is claiming or finishing
+/// subscription), so idle subscriptions cost nothing, and each one's heads are read in due
+/// order through `delivery_heads_due`: the cost follows what is claimed, not what is queued.
+/// The deliveries are locked with `SKIP LOCKED` (rows another node is claiming or finishing
 /// are skipped), and a delivery leased by a claim that committed meanwhile fails the
-/// re-check of its state and `lease_until`. The leases are written through the primary key,
-/// and the events read through theirs (`= ANY(…)`: joins with the chosen rows were planned
-/// as scans of every delivery and every event on a database without statistics). The event
-/// comes with each delivery (columns prefixed `e_`).
+/// re-check of its state and `lease_until`. The leases are written, and the events read,
+/// through their keys (`= ANY(…)`: joins with the chosen rows were planned as scans of
+/// every delivery and every event; a generic plan made while a table was tiny may still
+/// scan it, see BENCHMARKS.md, "PostgreSQL without statistics"). The event comes with each
+/// delivery (columns prefixed `e_`).
 pub(crate) const CLAIM: &str = "
     WITH RECURSIVE pending(sub) AS (
         (SELECT subscription_id FROM delivery_heads ORDER BY subscription_id LIMIT 1)
