@@ -48,11 +48,11 @@ const FANOUT: &str = "webhooks";
 /// order through `delivery_heads_due`: the cost follows what is claimed, not what is queued.
 /// The deliveries are locked with `SKIP LOCKED` (rows another node is claiming or finishing
 /// are skipped), and a delivery leased by a claim that committed meanwhile fails the
-/// re-check of its state and `lease_until`. The leases are written, and the events read,
-/// through their keys (`= ANY(…)`: joins with the chosen rows were planned as scans of
-/// every delivery and every event; a generic plan made while a table was tiny may still
-/// scan it, see BENCHMARKS.md, "PostgreSQL without statistics"). The event comes with each
-/// delivery (columns prefixed `e_`).
+/// re-check of its state and `lease_until`. The leases are written through the primary key
+/// (`seq = ANY(…)`: a join with the chosen rows was planned as a scan of every delivery; a
+/// generic plan made while the table was tiny may still scan it, see BENCHMARKS.md,
+/// "PostgreSQL without statistics"). The event comes with each delivery (columns prefixed
+/// `e_`).
 pub(crate) const CLAIM: &str = "
     WITH RECURSIVE pending(sub) AS (
         (SELECT subscription_id FROM delivery_heads ORDER BY subscription_id LIMIT 1)
@@ -90,7 +90,6 @@ pub(crate) const CLAIM: &str = "
            e.channel_id AS e_channel_id, e.chat AS e_chat, e.type AS e_type, e.data AS e_data,
            e.created_at AS e_created_at
     FROM claimed c JOIN events e ON e.id = c.event_id
-    WHERE e.id = ANY(ARRAY(SELECT event_id FROM claimed))
     ORDER BY c.next_attempt_at, c.seq";
 
 /// The account's events matching a subscription's channel and types (exact names, `prefix.*`
